@@ -1,0 +1,14 @@
+//! Spectral analysis: the Jacobian of the game's field, each method's update operator and its
+//! spectral radius, the per-eigenvalue maps (μ± of heavy ball), measured rates and stability
+//! maps over (β, η).
+
+mod operator;
+mod rate;
+mod scalar;
+
+pub use operator::{operator, Operator, MAX_STATE};
+pub use rate::measured_rate;
+pub use scalar::{heavy_ball_mu, scalar_radius, ScalarMethod};
+
+#[cfg(test)]
+mod tests;

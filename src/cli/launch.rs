@@ -1,0 +1,152 @@
+//! `saddle run`: every run of a preset on its own OS thread, in the foreground or detached.
+
+use super::preset_arg;
+use crate::error::{io_error, Error, Result};
+use crate::run::engine::install_signal_handlers;
+use crate::run::observer::Progress;
+use crate::run::store::RunDir;
+use crate::run::{Engine, RunConfig, Status, Summary};
+use clap::Args;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+/// Arguments of `saddle run`.
+#[derive(Args, Debug)]
+pub struct RunArgs {
+    /// A preset: a .ron file or a built-in name (see `saddle presets`).
+    preset: String,
+    /// Iterations per run (overrides the preset).
+    #[arg(long)]
+    steps: Option<u64>,
+    /// Change one field before validation, e.g. `runs[1].beta=-0.3` (repeatable).
+    #[arg(long = "set", value_name = "PATH=VALUE")]
+    sets: Vec<String>,
+    /// Print one JSON summary per run on stdout.
+    #[arg(long)]
+    json: bool,
+    /// Start the runs in a background process that outlives this one, print their ids, exit.
+    #[arg(long)]
+    detach: bool,
+    /// Accepted for symmetry with the dashboard: `run` never opens one.
+    #[arg(long)]
+    headless: bool,
+}
+
+impl RunArgs {
+    /// `run PRESET` with no options.
+    pub fn for_preset(preset: String) -> Self {
+        RunArgs {
+            preset,
+            steps: None,
+            sets: vec![],
+            json: false,
+            detach: false,
+            headless: true,
+        }
+    }
+}
+
+/// Creates one directory per run; nothing is created unless every run is valid.
+pub fn create_dirs(configs: &[RunConfig], runs_dir: &Path) -> Result<Vec<RunDir>> {
+    configs
+        .iter()
+        .map(|c| Engine::create_dir(runs_dir, c, ""))
+        .collect()
+}
+
+/// Drives the given run directories to their end, one thread each; returns their summaries.
+pub fn drive(dirs: Vec<RunDir>, steps: Option<u64>) -> Vec<Result<Summary>> {
+    install_signal_handlers();
+    let err_out = Arc::new(Mutex::new(std::io::stderr()));
+    std::thread::scope(|s| {
+        let handles: Vec<_> = dirs
+            .into_iter()
+            .map(|dir| {
+                let out = err_out.clone();
+                s.spawn(move || {
+                    let mut e = Engine::open(dir, steps)?;
+                    let label = e.config.name.clone();
+                    let total = e.state.steps;
+                    e.observe(Box::new(Progress::new(&label, total, out)));
+                    e.run()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_else(|_| Err(Error::failure("a run thread panicked"))))
+            .collect()
+    })
+}
+
+/// Prints summaries and turns the outcomes into an exit code (a diverged run is a result, not
+/// an error; a failed or interrupted one is not success).
+pub fn report(results: Vec<Result<Summary>>, json: bool) -> i32 {
+    let mut code = 0;
+    for r in results {
+        match r {
+            Ok(s) => {
+                if json {
+                    println!("{}", serde_json::to_string(&s).expect("summaries serialize"));
+                }
+                if matches!(s.status, Status::Failed | Status::Interrupted) {
+                    code = code.max(1);
+                }
+            }
+            Err(e) => {
+                eprintln!("saddle: {e}");
+                code = code.max(e.exit_code());
+            }
+        }
+    }
+    code
+}
+
+/// `saddle run`.
+pub fn run(args: RunArgs, runs_dir: &Path) -> Result<i32> {
+    let (_, configs) = preset_arg::load(&args.preset, &args.sets, args.steps)?;
+    let dirs = create_dirs(&configs, runs_dir)?;
+    if args.detach {
+        return detach(&dirs, args.json);
+    }
+    Ok(report(drive(dirs, None), args.json))
+}
+
+/// Starts a worker process in its own session (so a closed terminal or SSH connection does
+/// not stop it) that drives `dirs`; its output goes to `logs/`.
+fn detach(dirs: &[RunDir], json: bool) -> Result<i32> {
+    let logs = PathBuf::from("logs");
+    std::fs::create_dir_all(&logs).map_err(|e| io_error(&logs, e))?;
+    let stamp = crate::run::ident::timestamp(crate::run::ident::unix_now() as u64);
+    let log_path = logs.join(format!("worker-{stamp}-{}.log", std::process::id()));
+    let log = std::fs::File::create(&log_path).map_err(|e| io_error(&log_path, e))?;
+    let exe = std::env::current_exe().map_err(|e| Error::failure(format!("cannot find saddle's own executable: {e}")))?;
+    let mut cmd = std::process::Command::new(exe);
+    cmd.arg("worker").args(dirs.iter().map(|d| &d.path));
+    cmd.stdin(std::process::Stdio::null())
+        .stdout(log.try_clone().map_err(|e| io_error(&log_path, e))?)
+        .stderr(log);
+    // SAFETY: setsid is async-signal-safe and runs in the child before exec.
+    unsafe {
+        std::os::unix::process::CommandExt::pre_exec(&mut cmd, || {
+            libc::setsid();
+            Ok(())
+        });
+    }
+    let child = cmd.spawn().map_err(|e| Error::failure(format!("cannot start the worker: {e}")))?;
+    for d in dirs {
+        if json {
+            println!("{}", serde_json::json!({ "id": d.id(), "dir": d.path, "worker_pid": child.id(), "log": log_path }));
+        } else {
+            println!("{}", d.id());
+        }
+    }
+    eprintln!("saddle: {} run(s) detached in process {} (log: {})", dirs.len(), child.id(), log_path.display());
+    Ok(0)
+}
+
+/// `saddle worker DIR…`: the detached process.
+pub fn worker(dirs: &[PathBuf]) -> Result<i32> {
+    let dirs = dirs.iter().map(|p| RunDir { path: p.clone() }).collect();
+    Ok(report(drive(dirs, None), false))
+}

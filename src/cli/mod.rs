@@ -1,0 +1,79 @@
+//! The command line: parses arguments and calls the library. Exit codes: 0 success, 2 bad
+//! input, 1 anything else.
+
+mod launch;
+mod preset_arg;
+
+use crate::error::{Error, Result};
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+
+/// saddle — run and watch optimizers on two-player games.
+#[derive(Parser, Debug)]
+#[command(name = "saddle", version, about, args_conflicts_with_subcommands = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    /// A preset (a .ron file or a built-in name); without one, the built-in `default`.
+    preset: Option<String>,
+    /// Directory holding run directories.
+    #[arg(long, global = true, env = "SADDLE_RUNS_DIR", default_value = "runs")]
+    runs_dir: PathBuf,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Run every run of a preset, one thread each, without a dashboard.
+    Run(launch::RunArgs),
+    /// List the built-in presets.
+    Presets,
+    /// (internal) Drive run directories created by `run --detach`.
+    #[command(hide = true)]
+    Worker {
+        /// Run directories.
+        dirs: Vec<PathBuf>,
+    },
+}
+
+/// Parses `std::env::args`, runs the command, and returns the process exit code.
+pub fn main() -> i32 {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let _ = e.print();
+            return code;
+        }
+    };
+    match dispatch(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("saddle: {e}");
+            e.exit_code()
+        }
+    }
+}
+
+fn dispatch(cli: Cli) -> Result<i32> {
+    let runs_dir = cli.runs_dir;
+    match cli.command {
+        Some(Command::Run(args)) => launch::run(args, &runs_dir),
+        Some(Command::Presets) => {
+            for (name, text) in crate::run::builtin::BUILTIN {
+                let p = crate::run::Preset::parse(text, name)?;
+                println!("{name:20} {}", p.description);
+            }
+            Ok(0)
+        }
+        Some(Command::Worker { dirs }) => launch::worker(&dirs),
+        None => {
+            let args = launch::RunArgs::for_preset(cli.preset.unwrap_or_else(|| "default".into()));
+            launch::run(args, &runs_dir)
+        }
+    }
+}
+
+/// Builds an error for a command-line value.
+pub(crate) fn bad_flag(flag: &str, msg: impl std::fmt::Display) -> Error {
+    Error::input(format!("{flag}: {msg}"))
+}

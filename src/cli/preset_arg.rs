@@ -1,0 +1,32 @@
+//! Resolving a PRESET argument: a file path, or the name of a built-in preset.
+
+use crate::error::{io_error, Error, Result};
+use crate::run::builtin::{builtin, BUILTIN};
+use crate::run::overrides;
+use crate::run::{Preset, RunConfig};
+use std::path::Path;
+
+/// Reads, parses, overrides (`--set`, `--steps`) and validates a preset; returns it with the
+/// resolved config of every run.
+pub fn load(arg: &str, sets: &[String], steps: Option<u64>) -> Result<(Preset, Vec<RunConfig>)> {
+    let path = Path::new(arg);
+    let (text, origin) = if path.is_file() {
+        (std::fs::read_to_string(path).map_err(|e| io_error(path, e))?, arg.to_string())
+    } else if let Some(t) = builtin(arg) {
+        (t.to_string(), format!("<built-in {arg}>"))
+    } else {
+        let names: Vec<&str> = BUILTIN.iter().map(|(n, _)| *n).collect();
+        return Err(Error::input(format!(
+            "no preset {arg:?}: not a file, nor a built-in preset ({})",
+            names.join(", ")
+        )));
+    };
+    let parsed: Preset = crate::run::preset::parse_ron(&text, &origin)?;
+    let mut preset = overrides::apply(&parsed, sets)?;
+    if let Some(n) = steps {
+        preset.steps = n;
+        preset.runs.iter_mut().for_each(|r| r.steps = None);
+    }
+    let configs = preset.resolve().map_err(|e| e.context(&origin))?;
+    Ok((preset, configs))
+}

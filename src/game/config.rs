@@ -1,0 +1,385 @@
+//! The game section of a preset.
+
+use super::{
+    constraint::Constraint, DiracGan, LinearGame, LogisticToy, StochasticBilinear, ToyGame,
+};
+use crate::linalg::{linspace, with_singular_values, Mat};
+use crate::rng::Rng;
+use serde::{Deserialize, Serialize};
+
+/// Where the players start.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub enum Start {
+    /// Every entry drawn from N(0, scale²) (seeded by the preset's seed), then projected.
+    Random {
+        /// Standard deviation of each entry.
+        scale: f64,
+    },
+    /// An explicit point.
+    Point {
+        /// The generator's starting parameters.
+        theta: Vec<f64>,
+        /// The discriminator's starting parameters.
+        phi: Vec<f64>,
+    },
+}
+
+impl Default for Start {
+    fn default() -> Self {
+        Start::Random { scale: 1.0 }
+    }
+}
+
+/// The coupling matrix A of a bilinear game θᵀAφ.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub enum MatrixSpec {
+    /// A = I.
+    #[default]
+    Identity,
+    /// A = diag(values): singular values |values|, no rotation of the axes.
+    Diagonal(Vec<f64>),
+    /// A given row by row.
+    Explicit(Vec<Vec<f64>>),
+    /// A = U diag(σ) Vᵀ with random orthogonal U, V: exactly these singular values.
+    SingularValues(Vec<f64>),
+    /// Singular values evenly spaced from `min` to `max`, randomly rotated as above.
+    SingularRange {
+        /// Smallest singular value σ_min.
+        min: f64,
+        /// Largest singular value σ_max.
+        max: f64,
+    },
+}
+
+/// The linear terms aᵀθ + bᵀφ of a bilinear game.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub enum LinearTerms {
+    /// a = b = 0: the equilibrium is the origin.
+    #[default]
+    Zero,
+    /// a, b ~ N(0, scale²) entry-wise.
+    Random {
+        /// Standard deviation of each entry.
+        scale: f64,
+    },
+    /// a and b given.
+    Explicit {
+        /// Coefficients of θ.
+        a: Vec<f64>,
+        /// Coefficients of φ.
+        b: Vec<f64>,
+    },
+}
+
+/// Loss of the Dirac-GAN (Mescheder et al. 2018): real data δ₀, generator δ_θ, linear
+/// discriminator logit ψx (ψ is the player φ).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum DiracLoss {
+    /// Zero-sum: L_G = log σ(0) + log σ(−φθ) = −L_D.
+    Saturating,
+    /// L_D as above, L_G = −log σ(φθ).
+    NonSaturating,
+    /// L_G = −φθ = −L_D (Wasserstein critic; clip φ to make it a WGAN).
+    Wgan,
+}
+
+/// Which game a preset plays.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub enum GameConfig {
+    /// min_θ max_φ θᵀAφ + aᵀθ + bᵀφ, θ, φ ∈ ℝ^dim.
+    Bilinear {
+        /// Dimension of each player.
+        dim: usize,
+        /// The coupling matrix A.
+        #[serde(default)]
+        matrix: MatrixSpec,
+        /// The linear terms.
+        #[serde(default)]
+        linear: LinearTerms,
+        /// Constraint sets (unconstrained by default).
+        #[serde(default)]
+        constraint: Option<PlayerConstraints>,
+        /// Starting point.
+        #[serde(default)]
+        start: Start,
+    },
+    /// The finite-sum bilinear game of [VI] §7.1: (1/n) Σᵢ θᵀM⁽ⁱ⁾φ + θᵀa⁽ⁱ⁾ + φᵀb⁽ⁱ⁾ on
+    /// [−1, 1]^dim, one component per oracle call.
+    StochasticBilinear {
+        /// Dimension of each player (the paper: 1000).
+        dim: usize,
+        /// Number of components n (the paper: 1000); must be even (components come in
+        /// antithetic pairs so the mean is exact).
+        components: usize,
+        /// Scale of each component's deviation from the mean game.
+        #[serde(default = "default_noise")]
+        noise: f64,
+        /// Range of the mean matrix's singular values (min, max).
+        #[serde(default = "default_sv_range")]
+        singular_values: (f64, f64),
+        /// Starting point.
+        #[serde(default)]
+        start: Start,
+    },
+    /// The talk's non-convex toy: min_θ max_φ −log(1 + e^{−φᵀθ}) − log(1 + e^{φᵀx₀}).
+    Logistic {
+        /// The data point x₀ (its length is the dimension). [VI] App. G.1 uses x₀ = −2.
+        x0: Vec<f64>,
+        /// Starting point.
+        #[serde(default)]
+        start: Start,
+    },
+    /// Dirac-GAN: θ, φ ∈ ℝ.
+    DiracGan {
+        /// Which loss.
+        loss: DiracLoss,
+        /// Clip φ to [−clip, clip] after every change (WGAN weight clipping).
+        #[serde(default)]
+        clip: Option<f64>,
+        /// Starting point.
+        #[serde(default)]
+        start: Start,
+    },
+    /// f = ½θᵀPθ + θᵀBφ − ½φᵀQφ with P = Q = (1 − mix)·S (S symmetric, eigenvalues evenly
+    /// spread in [mu, ell]) and B = mix·R (singular values in [mu, ell]): mix = 0 is a potential
+    /// game, mix = 1 a purely rotational (bilinear) one. Equilibrium at the origin.
+    Quadratic {
+        /// Dimension of each player.
+        dim: usize,
+        /// Weight of the rotational part, in [0, 1].
+        mix: f64,
+        /// Smallest eigenvalue / singular value μ.
+        mu: f64,
+        /// Largest eigenvalue / singular value ℓ.
+        ell: f64,
+        /// Starting point.
+        #[serde(default)]
+        start: Start,
+    },
+}
+
+/// Per-player constraint sets in a preset.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct PlayerConstraints {
+    /// The generator's set.
+    #[serde(default)]
+    pub theta: Constraint,
+    /// The discriminator's set.
+    #[serde(default)]
+    pub phi: Constraint,
+}
+
+fn default_noise() -> f64 {
+    1.0
+}
+
+fn default_sv_range() -> (f64, f64) {
+    (0.5, 1.0)
+}
+
+fn positive(name: &str, v: f64) -> Result<(), String> {
+    if v.is_finite() && v > 0.0 {
+        Ok(())
+    } else {
+        Err(format!("{name} must be finite and > 0, got {v}"))
+    }
+}
+
+fn dimension(name: &str, v: usize, max: usize) -> Result<(), String> {
+    if v == 0 {
+        Err(format!("{name} must be at least 1, got 0"))
+    } else if v > max {
+        Err(format!("{name} = {v} is larger than the supported {max}"))
+    } else {
+        Ok(())
+    }
+}
+
+impl MatrixSpec {
+    fn build(&self, dim: usize, rng: &mut Rng) -> Result<Mat, String> {
+        let check_len = |what: &str, n: usize| {
+            if n == dim {
+                Ok(())
+            } else {
+                Err(format!("matrix: {what} has {n} entries but dim = {dim}"))
+            }
+        };
+        match self {
+            MatrixSpec::Identity => Ok(Mat::identity(dim)),
+            MatrixSpec::Diagonal(d) => {
+                check_len("Diagonal", d.len())?;
+                Ok(Mat::diagonal(d))
+            }
+            MatrixSpec::Explicit(rows) => {
+                let m = Mat::from_rows(rows).map_err(|e| format!("matrix: {e}"))?;
+                if m.rows != dim || m.cols != dim {
+                    return Err(format!(
+                        "matrix: Explicit is {}×{} but dim = {dim} needs {dim}×{dim}",
+                        m.rows, m.cols
+                    ));
+                }
+                Ok(m)
+            }
+            MatrixSpec::SingularValues(s) => {
+                check_len("SingularValues", s.len())?;
+                if let Some(bad) = s.iter().find(|v| !(v.is_finite() && **v >= 0.0)) {
+                    return Err(format!("matrix: singular values must be finite and ≥ 0, got {bad}"));
+                }
+                Ok(with_singular_values(s, rng))
+            }
+            MatrixSpec::SingularRange { min, max } => {
+                positive("matrix.min", *min)?;
+                positive("matrix.max", *max)?;
+                if min > max {
+                    return Err(format!("matrix: min = {min} > max = {max}"));
+                }
+                Ok(with_singular_values(&linspace(*max, *min, dim), rng))
+            }
+        }
+    }
+}
+
+impl GameConfig {
+    /// Short name of the game kind, used in run ids and the dashboard.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            GameConfig::Bilinear { .. } => "bilinear",
+            GameConfig::StochasticBilinear { .. } => "stochastic-bilinear",
+            GameConfig::Logistic { .. } => "logistic",
+            GameConfig::DiracGan { .. } => "dirac-gan",
+            GameConfig::Quadratic { .. } => "quadratic",
+        }
+    }
+
+    /// The same game started at `start`.
+    pub fn with_start(&self, start: Start) -> GameConfig {
+        let mut g = self.clone();
+        match &mut g {
+            GameConfig::Bilinear { start: s, .. }
+            | GameConfig::StochasticBilinear { start: s, .. }
+            | GameConfig::Logistic { start: s, .. }
+            | GameConfig::DiracGan { start: s, .. }
+            | GameConfig::Quadratic { start: s, .. } => *s = start,
+        }
+        g
+    }
+
+    /// Builds the game; random parts are drawn from `seed`. Errors say what is wrong.
+    pub fn build(&self, seed: u64) -> Result<ToyGame, String> {
+        let mut rng = Rng::derive(seed, "game");
+        const MAX_DIM: usize = 20_000;
+        match self {
+            GameConfig::Bilinear {
+                dim,
+                matrix,
+                linear,
+                constraint,
+                start,
+            } => {
+                dimension("dim", *dim, MAX_DIM)?;
+                let a = matrix.build(*dim, &mut rng)?;
+                let (lin_a, lin_b) = match linear {
+                    LinearTerms::Zero => (vec![0.0; *dim], vec![0.0; *dim]),
+                    LinearTerms::Random { scale } => {
+                        positive("linear.scale", *scale)?;
+                        (
+                            (0..*dim).map(|_| scale * rng.normal()).collect(),
+                            (0..*dim).map(|_| scale * rng.normal()).collect(),
+                        )
+                    }
+                    LinearTerms::Explicit { a, b } => {
+                        if a.len() != *dim || b.len() != *dim {
+                            return Err(format!(
+                                "linear: a has {} and b has {} entries but dim = {dim}",
+                                a.len(),
+                                b.len()
+                            ));
+                        }
+                        (a.clone(), b.clone())
+                    }
+                };
+                let c = constraint.unwrap_or_default();
+                c.theta.validate().map_err(|e| format!("constraint.theta: {e}"))?;
+                c.phi.validate().map_err(|e| format!("constraint.phi: {e}"))?;
+                Ok(Box::new(LinearGame::bilinear(
+                    a,
+                    lin_a,
+                    lin_b,
+                    crate::players::Players::new(c.theta, c.phi),
+                    start,
+                    seed,
+                )?))
+            }
+            GameConfig::StochasticBilinear {
+                dim,
+                components,
+                noise,
+                singular_values,
+                start,
+            } => {
+                dimension("dim", *dim, 5_000)?;
+                dimension("components", *components, 100_000)?;
+                if components % 2 != 0 {
+                    return Err(format!(
+                        "components must be even (they come in antithetic pairs), got {components}"
+                    ));
+                }
+                if !(noise.is_finite() && *noise >= 0.0) {
+                    return Err(format!("noise must be finite and ≥ 0, got {noise}"));
+                }
+                let (lo, hi) = *singular_values;
+                positive("singular_values.0", lo)?;
+                positive("singular_values.1", hi)?;
+                if lo > hi {
+                    return Err(format!("singular_values: min {lo} > max {hi}"));
+                }
+                Ok(Box::new(StochasticBilinear::generate(
+                    *dim,
+                    *components,
+                    *noise,
+                    (lo, hi),
+                    start,
+                    seed,
+                )?))
+            }
+            GameConfig::Logistic { x0, start } => {
+                dimension("x0 length", x0.len(), MAX_DIM)?;
+                if let Some(bad) = x0.iter().find(|v| !v.is_finite()) {
+                    return Err(format!("x0 entries must be finite, got {bad}"));
+                }
+                Ok(Box::new(LogisticToy::new(x0.clone(), start, seed)?))
+            }
+            GameConfig::DiracGan { loss, clip, start } => {
+                if let Some(c) = clip {
+                    positive("clip", *c)?;
+                }
+                Ok(Box::new(DiracGan::new(*loss, *clip, start, seed)?))
+            }
+            GameConfig::Quadratic {
+                dim,
+                mix,
+                mu,
+                ell,
+                start,
+            } => {
+                dimension("dim", *dim, MAX_DIM)?;
+                if !(0.0..=1.0).contains(mix) {
+                    return Err(format!("mix must be in [0, 1], got {mix}"));
+                }
+                positive("mu", *mu)?;
+                positive("ell", *ell)?;
+                if mu > ell {
+                    return Err(format!("mu = {mu} > ell = {ell}"));
+                }
+                Ok(Box::new(LinearGame::quadratic(
+                    *dim, *mix, *mu, *ell, start, seed, &mut rng,
+                )?))
+            }
+        }
+    }
+}

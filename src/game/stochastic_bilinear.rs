@@ -1,0 +1,210 @@
+//! The stochastic finite-sum bilinear game of [VI] §7.1.
+//!
+//! (1/n) Σᵢ θᵀM⁽ⁱ⁾φ + θᵀa⁽ⁱ⁾ + φᵀb⁽ⁱ⁾ with θ, φ ∈ [−1, 1]^d; one oracle call evaluates the
+//! field of one component i drawn uniformly.
+//!
+//! The paper does not give its sampling law (spec §8, item 4), so saddle's is stated here. The
+//! mean matrix M̄ = U diag(σ) Vᵀ has singular values evenly spread in a given range; the
+//! solution (θ*, φ*) is drawn uniformly in [−½, ½]^d — inside the box, as the paper requires —
+//! and ā = −M̄φ*, b̄ = −M̄ᵀθ*. Components come in antithetic pairs
+//! M⁽ⁱ⁾ = M̄ ± uₖvₖᵀ, a⁽ⁱ⁾ = ā ± αₖ, b⁽ⁱ⁾ = b̄ ± βₖ (u, v, α, β with N(0, noise/d) entries), so
+//! the mean over components is exactly the mean game, storage is O(nd) rather than O(nd²),
+//! and one call costs two d×d products like the deterministic game.
+
+use super::{start_point, Constraint, Game, Sample, Start};
+use crate::linalg::{linspace, with_singular_values, Mat};
+use crate::players::{Player, Players};
+use crate::rng::Rng;
+use nalgebra::DMatrix;
+
+/// See the module docs.
+pub struct StochasticBilinear {
+    dim: usize,
+    components: usize,
+    noise: f64,
+    mbar: Mat,
+    abar: Vec<f64>,
+    bbar: Vec<f64>,
+    /// Pair k's vectors, row k of each (n/2 × d).
+    u: Vec<f64>,
+    v: Vec<f64>,
+    alpha: Vec<f64>,
+    beta: Vec<f64>,
+    equilibrium: Players<Vec<f64>>,
+    start: Players<Vec<f64>>,
+}
+
+impl StochasticBilinear {
+    /// Draws a game from `seed` (see the module docs for the law).
+    pub fn generate(
+        dim: usize,
+        components: usize,
+        noise: f64,
+        singular_values: (f64, f64),
+        start: &Start,
+        seed: u64,
+    ) -> Result<Self, String> {
+        let mut rng = Rng::derive(seed, "game");
+        let mbar = with_singular_values(&linspace(singular_values.1, singular_values.0, dim), &mut rng);
+        let theta_star: Vec<f64> = (0..dim).map(|_| rng.uniform() - 0.5).collect();
+        let phi_star: Vec<f64> = (0..dim).map(|_| rng.uniform() - 0.5).collect();
+        let mut abar = vec![0.0; dim];
+        mbar.mul_add(-1.0, &phi_star, &mut abar);
+        let mut bbar = vec![0.0; dim];
+        mbar.mul_t_add(-1.0, &theta_star, &mut bbar);
+        let pairs = components / 2;
+        let sd = (noise / dim as f64).sqrt();
+        let mut draw = |n: usize| -> Vec<f64> { (0..n).map(|_| sd * rng.normal()).collect() };
+        let (u, v, alpha, beta) = (draw(pairs * dim), draw(pairs * dim), draw(pairs * dim), draw(pairs * dim));
+        let box1 = Constraint::Box { lo: -1.0, hi: 1.0 };
+        let start = start_point(start, Players::both(dim), &Players::both(box1), seed)?;
+        Ok(StochasticBilinear {
+            dim,
+            components,
+            noise,
+            mbar,
+            abar,
+            bbar,
+            u,
+            v,
+            alpha,
+            beta,
+            equilibrium: Players::new(theta_star, phi_star),
+            start,
+        })
+    }
+
+    /// The pair index and sign of component i (0 for the exact field).
+    #[inline]
+    fn pair(&self, s: Sample) -> (usize, f64) {
+        match s {
+            Sample::Component(i) => {
+                let half = self.components / 2;
+                if i < half {
+                    (i, 1.0)
+                } else {
+                    (i - half, -1.0)
+                }
+            }
+            _ => (0, 0.0),
+        }
+    }
+}
+
+fn dot(a: &[f64], b: &[f64]) -> f64 {
+    a.iter().zip(b).map(|(x, y)| x * y).sum()
+}
+
+impl Game for StochasticBilinear {
+    type V = Vec<f64>;
+
+    fn describe(&self) -> String {
+        format!(
+            "stochastic bilinear, dim {}, {} components, noise {}, box [−1, 1]",
+            self.dim, self.components, self.noise
+        )
+    }
+
+    fn initial_point(&self) -> Players<Vec<f64>> {
+        self.start.clone()
+    }
+
+    fn draw_sample(&self, rng: &mut Rng) -> Sample {
+        Sample::Component(rng.below(self.components as u64) as usize)
+    }
+
+    fn gradient(&mut self, p: Player, w: &Players<Vec<f64>>, s: Sample, out: &mut Vec<f64>) {
+        let (k, sign) = self.pair(s);
+        let d = self.dim;
+        fn row(m: &[f64], k: usize, d: usize) -> &[f64] {
+            &m[k * d..(k + 1) * d]
+        }
+        match p {
+            Player::Theta => {
+                // M⁽ⁱ⁾φ + a⁽ⁱ⁾ = M̄φ + ā ± (u (vᵀφ) + α)
+                out.copy_from_slice(&self.abar);
+                self.mbar.mul_add(1.0, &w.phi, out);
+                if sign != 0.0 {
+                    let (u, v, a) = (row(&self.u, k, d), row(&self.v, k, d), row(&self.alpha, k, d));
+                    let vphi = sign * dot(v, &w.phi);
+                    for ((o, ui), ai) in out.iter_mut().zip(u).zip(a) {
+                        *o += ui * vphi + sign * ai;
+                    }
+                }
+            }
+            Player::Phi => {
+                // −(M⁽ⁱ⁾ᵀθ + b⁽ⁱ⁾)
+                out.iter_mut().zip(&self.bbar).for_each(|(o, b)| *o = -b);
+                self.mbar.mul_t_add(-1.0, &w.theta, out);
+                if sign != 0.0 {
+                    let (u, v, b) = (row(&self.u, k, d), row(&self.v, k, d), row(&self.beta, k, d));
+                    let utheta = sign * dot(u, &w.theta);
+                    for ((o, vi), bi) in out.iter_mut().zip(v).zip(b) {
+                        *o -= vi * utheta + sign * bi;
+                    }
+                }
+            }
+        }
+    }
+
+    fn losses(&mut self, w: &Players<Vec<f64>>) -> Players<f64> {
+        let mut mphi = vec![0.0; self.dim];
+        self.mbar.mul_add(1.0, &w.phi, &mut mphi);
+        let f = dot(&w.theta, &mphi) + dot(&self.abar, &w.theta) + dot(&self.bbar, &w.phi);
+        Players::new(f, -f)
+    }
+
+    fn equilibrium(&self) -> Option<&Players<Vec<f64>>> {
+        Some(&self.equilibrium)
+    }
+
+    fn constraints(&self) -> Players<Constraint> {
+        Players::both(Constraint::Box { lo: -1.0, hi: 1.0 })
+    }
+
+    fn jacobian(&self, _w: &Players<Vec<f64>>) -> Option<DMatrix<f64>> {
+        let d = self.dim;
+        let mut j = DMatrix::zeros(2 * d, 2 * d);
+        for i in 0..d {
+            for k in 0..d {
+                j[(i, d + k)] = self.mbar.at(i, k);
+                j[(d + k, i)] = -self.mbar.at(i, k);
+            }
+        }
+        Some(j)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::game::testing::*;
+
+    #[test]
+    fn components_average_to_the_exact_field() {
+        let mut g = StochasticBilinear::generate(5, 8, 1.0, (0.5, 1.0), &Start::default(), 3).unwrap();
+        assert_field_vanishes_at_equilibrium(&mut g);
+        let eq = g.equilibrium().unwrap();
+        assert!(eq.theta.iter().chain(&eq.phi).all(|x| x.abs() <= 0.5));
+        let w = g.initial_point();
+        assert!(w.theta.iter().chain(&w.phi).all(|x| x.abs() <= 1.0));
+        let mut exact = Players::both(vec![0.0; 5]);
+        g.field(&w, Sample::Exact, &mut exact);
+        let mut mean = Players::both(vec![0.0; 5]);
+        let mut f = Players::both(vec![0.0; 5]);
+        for i in 0..8 {
+            g.field(&w, Sample::Component(i), &mut f);
+            for k in 0..5 {
+                mean.theta[k] += f.theta[k] / 8.0;
+                mean.phi[k] += f.phi[k] / 8.0;
+            }
+            // Components really differ from the mean.
+            assert!((f.theta[0] - exact.theta[0]).abs() > 1e-6);
+        }
+        for k in 0..5 {
+            assert!((mean.theta[k] - exact.theta[k]).abs() < 1e-12);
+            assert!((mean.phi[k] - exact.phi[k]).abs() < 1e-12);
+        }
+        assert_jacobian_matches(&mut g, &w);
+    }
+}

@@ -1,0 +1,28 @@
+//! The presets embedded in the binary, so `saddle` works from any directory.
+
+/// (name, RON text) of every built-in preset; `default` is what `saddle` opens with no
+/// arguments.
+pub const BUILTIN: &[(&str, &str)] = &[
+    ("default", include_str!("../../presets/default.ron")),
+    ("bilinear-momentum", include_str!("../../presets/bilinear-momentum.ron")),
+    ("bilinear-methods", include_str!("../../presets/bilinear-methods.ron")),
+];
+
+/// The text of a built-in preset.
+pub fn builtin(name: &str) -> Option<&'static str> {
+    BUILTIN.iter().find(|(n, _)| *n == name).map(|(_, t)| *t)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::run::Preset;
+
+    #[test]
+    fn every_builtin_preset_parses_and_validates() {
+        for (name, text) in BUILTIN {
+            let p = Preset::parse(text, name).unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!(&p.name, name);
+        }
+    }
+}

@@ -1,0 +1,202 @@
+//! The fully resolved configuration of one run (`config.ron` in its directory): everything
+//! needed to rebuild the run from scratch, seed included.
+
+use crate::error::{Error, Result};
+use crate::game::{GameConfig, PlayerConstraints, ToyGame};
+use crate::optim::{AverageSpec, Hyper, Optimizer, Rule, Schedule, Scheme};
+use crate::players::{PerPlayer, Player, Players};
+use serde::{Deserialize, Serialize};
+
+/// When a run stops early.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StopRule {
+    /// `converged` once ‖ω − ω*‖ falls below this (games with a known equilibrium); None never.
+    #[serde(default = "default_converge")]
+    pub converge_below: Option<f64>,
+    /// `diverged` once ‖ω‖ exceeds this (NaN or ±∞ always diverge); None: only non-finite.
+    #[serde(default = "default_diverge")]
+    pub diverge_above: Option<f64>,
+}
+
+fn default_converge() -> Option<f64> {
+    Some(1e-8)
+}
+
+fn default_diverge() -> Option<f64> {
+    Some(1e6)
+}
+
+impl Default for StopRule {
+    fn default() -> Self {
+        StopRule {
+            converge_below: default_converge(),
+            diverge_above: default_diverge(),
+        }
+    }
+}
+
+/// One run, fully resolved.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RunConfig {
+    /// Name of the preset it came from.
+    pub preset: String,
+    /// The run's name within the preset.
+    pub name: String,
+    /// Seed of the game, the starting point and the sampling.
+    pub seed: u64,
+    /// Number of iterations.
+    pub steps: u64,
+    /// The game.
+    pub game: GameConfig,
+    /// The scheme.
+    pub scheme: Scheme,
+    /// Each player's step rule.
+    pub rules: Players<Rule>,
+    /// Initial base step sizes η.
+    pub eta: PerPlayer,
+    /// Initial momenta β (heavy ball's β, Adam's β₁; 0 for plain gradient).
+    pub beta: PerPlayer,
+    /// Step-size schedule.
+    pub schedule: Schedule,
+    /// Averages kept next to the last iterate.
+    pub averaging: Vec<AverageSpec>,
+    /// Constraint sets overriding the game's own (None: the game's).
+    pub projection: Option<PlayerConstraints>,
+    /// A metrics row every this many iterations (initial value; live-tunable).
+    pub log_every: u64,
+    /// A checkpoint every this many iterations.
+    pub checkpoint_every: u64,
+    /// Spectral radius of the update operator every this many iterations (None: never).
+    pub spectral_every: Option<u64>,
+    /// Early stopping.
+    pub stop: StopRule,
+    /// At most this many iterations per second (None: as fast as possible).
+    #[serde(default)]
+    pub pace: Option<f64>,
+}
+
+/// What building a run config yields.
+pub struct Built {
+    /// The game.
+    pub game: ToyGame,
+    /// The optimizer.
+    pub optimizer: Optimizer,
+    /// Initial hyperparameters.
+    pub hyper: Hyper,
+}
+
+fn positive_count(name: &str, v: u64) -> std::result::Result<(), String> {
+    if v == 0 {
+        Err(format!("{name} must be at least 1, got 0"))
+    } else {
+        Ok(())
+    }
+}
+
+impl RunConfig {
+    /// Checks every value without building anything; the message starts with the field path.
+    pub fn validate(&self) -> std::result::Result<(), String> {
+        if self.steps == 0 || self.steps > 1_000_000_000_000 {
+            return Err(format!("steps: must be in 1..=10^12, got {}", self.steps));
+        }
+        positive_count("log_every", self.log_every)?;
+        positive_count("checkpoint_every", self.checkpoint_every)?;
+        if let Some(k) = self.spectral_every {
+            positive_count("spectral_every", k)?;
+        }
+        for p in Player::BOTH {
+            Hyper::validate_eta(*self.eta.0.get(p), p)?;
+            let beta = *self.beta.0.get(p);
+            let rule = self.rules.get(p);
+            rule.validate().map_err(|e| format!("rules.{p}: {e}"))?;
+            if rule.has_beta() {
+                Hyper::validate_beta(beta, p)?;
+            } else if beta != 0.0 {
+                return Err(format!(
+                    "beta.{p}: the Gradient rule has no momentum, so beta must be 0 (got {beta}); use HeavyBall for momentum"
+                ));
+            }
+        }
+        if let Scheme::Alternating { d_steps, .. } = self.scheme {
+            Hyper::validate_d_steps(d_steps).map_err(|e| format!("scheme: {e}"))?;
+        }
+        let mut names = vec![];
+        for (i, a) in self.averaging.iter().enumerate() {
+            a.validate().map_err(|e| format!("averaging[{i}]: {e}"))?;
+            if a.over == crate::optim::AveragePoints::Extrapolated && !self.scheme.extrapolates() {
+                return Err(format!(
+                    "averaging[{i}]: averaging over Extrapolated points needs an extrapolating scheme (Extragradient or PastExtragradient), not {}",
+                    self.scheme.name()
+                ));
+            }
+            let n = a.name();
+            if names.contains(&n) {
+                return Err(format!("averaging[{i}]: a second `{n}` average"));
+            }
+            names.push(n);
+        }
+        if let Some(p) = &self.projection {
+            p.theta.validate().map_err(|e| format!("projection.theta: {e}"))?;
+            p.phi.validate().map_err(|e| format!("projection.phi: {e}"))?;
+        }
+        if let Some(p) = self.pace {
+            if !(p.is_finite() && p > 0.0) {
+                return Err(format!("pace: must be finite and > 0 iterations per second, got {p}"));
+            }
+        }
+        if let Some(c) = self.stop.converge_below {
+            if !(c.is_finite() && c > 0.0) {
+                return Err(format!("stop.converge_below: must be finite and > 0, got {c}"));
+            }
+        }
+        if let Some(d) = self.stop.diverge_above {
+            if !(d.is_finite() && d > 0.0) {
+                return Err(format!("stop.diverge_above: must be finite and > 0, got {d}"));
+            }
+        }
+        Ok(())
+    }
+
+    /// Validates, then builds the game, the optimizer and the initial hyperparameters.
+    pub fn build(&self) -> std::result::Result<Built, String> {
+        self.validate()?;
+        let game = self.game.build(self.seed).map_err(|e| format!("game: {e}"))?;
+        let constraints = match self.projection {
+            Some(p) => Players::new(p.theta, p.phi),
+            None => game.constraints(),
+        };
+        let optimizer = Optimizer {
+            scheme: self.scheme,
+            rules: self.rules,
+            schedule: self.schedule,
+            constraints,
+            averaging: self.averaging.clone(),
+        };
+        let hyper = Hyper {
+            eta: self.eta.0,
+            beta: self.beta.0,
+            d_steps: self.scheme.d_steps(),
+        };
+        Ok(Built {
+            game,
+            optimizer,
+            hyper,
+        })
+    }
+
+    /// The config as pretty RON (what `config.ron` holds).
+    pub fn to_ron(&self) -> String {
+        let pretty = ron::ser::PrettyConfig::new().struct_names(true);
+        ron::ser::to_string_pretty(self, pretty).expect("configs serialize")
+    }
+
+    /// Reads a `config.ron`; `origin` names the file in errors.
+    pub fn from_ron(text: &str, origin: &str) -> Result<Self> {
+        let c: RunConfig = super::preset::parse_ron(text, origin)?;
+        c.validate()
+            .map_err(|e| Error::input(format!("{origin}: {e}")))?;
+        Ok(c)
+    }
+}

@@ -1,0 +1,558 @@
+//! The step loop of one run: it steps the optimizer, logs metrics, obeys control commands,
+//! checkpoints, and decides the run's status. It knows nothing of any user interface; it
+//! writes the run directory and tells its observers.
+
+use super::checkpoint::{self, RunState};
+use super::config::RunConfig;
+use super::control::{Command, ControlFile, ControlSource, Live, Request, MALFORMED};
+use super::events::{parse_events, scheduled_changes, EventKind, EventRecord};
+use super::ident::{run_id, unix_now};
+use super::metrics::{MetricsTable, MetricsWriter, Row};
+use super::observer::Observer;
+use super::store::{write_atomic, RunDir, RunLock, CONFIG, CONTROL, EVENTS, METRICS, SUMMARY};
+use super::summary::{Status, Summary};
+use crate::analysis;
+use crate::error::{Error, Result};
+use crate::game::{Sample, ToyGame};
+use crate::optim::{Optimizer, Scratch};
+use crate::players::{Player, Players};
+use crate::rng::Rng;
+use crate::vector::ParamVec;
+use std::collections::{BTreeMap, VecDeque};
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, OnceLock};
+use std::time::{Duration, Instant};
+
+fn interrupt_flag() -> &'static Arc<AtomicBool> {
+    static FLAG: OnceLock<Arc<AtomicBool>> = OnceLock::new();
+    FLAG.get_or_init(|| Arc::new(AtomicBool::new(false)))
+}
+
+/// True once SIGINT, SIGTERM or SIGHUP arrived (see [`install_signal_handlers`]): every run
+/// then checkpoints and ends with status `interrupted`.
+pub fn interrupted() -> bool {
+    interrupt_flag().load(Ordering::Relaxed)
+}
+
+/// Routes SIGINT, SIGTERM and SIGHUP to [`interrupted`] instead of killing the process; a
+/// second signal while the runs wind down exits at once (code 1).
+pub fn install_signal_handlers() {
+    for sig in [
+        signal_hook::consts::SIGINT,
+        signal_hook::consts::SIGTERM,
+        signal_hook::consts::SIGHUP,
+    ] {
+        let _ = signal_hook::flag::register_conditional_shutdown(sig, 1, interrupt_flag().clone());
+        let _ = signal_hook::flag::register(sig, interrupt_flag().clone());
+    }
+}
+
+/// How long a poll of the control sources may lag behind a command.
+const POLL_EVERY: Duration = Duration::from_millis(10);
+/// How often `summary.json` is refreshed while running.
+const SUMMARY_EVERY: Duration = Duration::from_secs(1);
+/// Checkpoints kept per run.
+const KEEP_CHECKPOINTS: usize = 3;
+
+/// One run being driven by this process.
+pub struct Engine {
+    /// Its directory.
+    pub dir: RunDir,
+    /// Its configuration.
+    pub config: RunConfig,
+    game: ToyGame,
+    opt: Optimizer,
+    /// Its current state.
+    pub state: RunState<Vec<f64>>,
+    scratch: Scratch<Vec<f64>>,
+    probe: Players<Vec<f64>>,
+    columns: Vec<String>,
+    metrics: MetricsWriter,
+    last_row: Option<Row>,
+    last_values: BTreeMap<String, Option<f64>>,
+    observers: Vec<Box<dyn Observer>>,
+    controls: Vec<Box<dyn ControlSource>>,
+    scheduled: VecDeque<(u64, String, f64)>,
+    schedule_source: Option<&'static str>,
+    status: Status,
+    status_step: Option<u64>,
+    message: Option<String>,
+    last_checkpoint: Option<u64>,
+    paused: bool,
+    _lock: RunLock,
+}
+
+/// What opening a run directory found.
+enum Origin {
+    Fresh,
+    Checkpoint(Box<RunState<Vec<f64>>>),
+}
+
+impl Engine {
+    /// Creates the directory of a new run under `runs_dir` and writes its config. Nothing
+    /// runs yet (see [`Engine::open`]).
+    pub fn create_dir(runs_dir: &Path, config: &RunConfig, suffix: &str) -> Result<RunDir> {
+        let name = if suffix.is_empty() { config.name.clone() } else { format!("{}-{suffix}", config.name) };
+        let dir = RunDir::create(runs_dir, &run_id(&config.preset, &name, unix_now() as u64))?;
+        write_atomic(&dir.file(CONFIG), config.to_ron().as_bytes())?;
+        Ok(dir)
+    }
+
+    /// Opens a run directory to drive it: from its newest checkpoint if it has one (re-applying
+    /// the parameter changes its event log holds after that checkpoint), else from its config.
+    /// `steps` extends or shortens the run.
+    pub fn open(dir: RunDir, steps: Option<u64>) -> Result<Self> {
+        let lock = dir.lock()?;
+        let origin_name = dir.file(CONFIG).display().to_string();
+        let config = RunConfig::from_ron(&dir.read(CONFIG)?, &origin_name)?;
+        let built = config.build().map_err(|e| Error::input(format!("{origin_name}: {e}")))?;
+        let events = parse_events(&std::fs::read_to_string(dir.file(EVENTS)).unwrap_or_default());
+        let origin = match checkpoint::latest::<Vec<f64>>(&dir, None) {
+            Some(s) => Origin::Checkpoint(Box::new(s)),
+            None => Origin::Fresh,
+        };
+        let w0 = built.game.initial_point();
+        let fresh_state = RunState {
+            optim: built.optimizer.init_state(&w0, built.hyper.clone()),
+            w: w0,
+            rng: Rng::derive(config.seed, "sampling"),
+            log_every: config.log_every,
+            steps: config.steps,
+            wall_time: 0.0,
+        };
+        let (state, resumed) = match origin {
+            Origin::Fresh => (fresh_state, false),
+            Origin::Checkpoint(s) => (*s, true),
+        };
+        let at = state.optim.iteration;
+        let columns = Self::columns_for(&config, &built.optimizer);
+        let metrics = if resumed {
+            // An end-of-run row off the logging grid would not exist in an uninterrupted run.
+            let off_grid = (at % state.log_every != 0).then_some(at);
+            MetricsWriter::reopen(&dir.file(METRICS), &columns, at, off_grid)?
+        } else {
+            MetricsWriter::create(&dir.file(METRICS), &columns)?
+        };
+        let mut engine = Engine::assemble(dir, config, built.game, built.optimizer, state, lock, columns, metrics);
+        if let Some(s) = steps {
+            if s == 0 {
+                return Err(Error::input("--steps must be at least 1"));
+            }
+            engine.state.steps = s;
+        }
+        if resumed {
+            if let Some(last) = events.iter().rev().find_map(|e| match e.kind {
+                EventKind::Ended { status: st @ (Status::Diverged | Status::Converged) } => Some(st),
+                _ => None,
+            }) {
+                if last == Status::Diverged {
+                    return Err(Error::input(format!(
+                        "run {} diverged; nothing to resume (fork it with other hyperparameters: saddle fork {} --at STEP --set …)",
+                        engine.dir.id(),
+                        engine.dir.id()
+                    )));
+                }
+            }
+            engine.last_checkpoint = Some(at);
+            engine.scheduled = scheduled_changes(&events).into_iter().filter(|(s, _, _)| *s > at).collect();
+            let steps = engine.state.steps;
+            engine.record(EventKind::Resumed { checkpoint: at, steps }, None, None)?;
+        } else {
+            engine.scheduled = scheduled_changes(&events).into_iter().collect();
+            engine.record(EventKind::Started, None, None)?;
+        }
+        Ok(engine)
+    }
+
+    fn columns_for(config: &RunConfig, opt: &Optimizer) -> Vec<String> {
+        let mut columns: Vec<String> = [
+            "step", "oracle_calls", "wall_time", "loss_theta", "loss_phi", "field_norm",
+            "distance_to_equilibrium",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        columns.extend(opt.averaging.iter().map(|a| format!("distance_to_equilibrium_{}", a.name())));
+        columns.extend(["eta_theta", "eta_phi", "beta_theta", "beta_phi", "theta_0", "phi_0"].map(String::from));
+        if config.spectral_every.is_some() {
+            columns.push("spectral_radius".into());
+        }
+        columns
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn assemble(
+        dir: RunDir,
+        config: RunConfig,
+        game: ToyGame,
+        opt: Optimizer,
+        state: RunState<Vec<f64>>,
+        lock: RunLock,
+        columns: Vec<String>,
+        metrics: MetricsWriter,
+    ) -> Self {
+        let control = ControlFile::new(dir.file(CONTROL));
+        Engine {
+            scratch: Scratch::new(&state.w),
+            probe: state.w.map(|v| v.zeros_like()),
+            dir,
+            config,
+            game,
+            opt,
+            state,
+            columns,
+            metrics,
+            last_row: None,
+            last_values: BTreeMap::new(),
+            observers: vec![],
+            controls: vec![Box::new(control)],
+            scheduled: VecDeque::new(),
+            schedule_source: None,
+            status: Status::Running,
+            status_step: None,
+            message: None,
+            last_checkpoint: None,
+            paused: false,
+            _lock: lock,
+        }
+    }
+
+    /// Adds an observer.
+    pub fn observe(&mut self, o: Box<dyn Observer>) {
+        self.observers.push(o);
+    }
+
+    /// Adds a source of commands (e.g. an in-process channel).
+    pub fn control(&mut self, c: Box<dyn ControlSource>) {
+        self.controls.push(c);
+    }
+
+    /// Parameter changes to apply at given steps, recorded with `source` (replay and fork).
+    pub fn schedule(&mut self, changes: Vec<(u64, String, f64)>, source: &'static str) {
+        self.scheduled.extend(changes);
+        self.scheduled.make_contiguous().sort_by_key(|c| c.0);
+        self.schedule_source = Some(source);
+    }
+
+    /// The metrics columns.
+    pub fn columns(&self) -> &[String] {
+        &self.columns
+    }
+
+    /// The scheme × rule label.
+    pub fn method(&self) -> String {
+        self.opt.label()
+    }
+
+    fn record(&mut self, kind: EventKind, source: Option<String>, request: Option<String>) -> Result<()> {
+        let e = EventRecord {
+            step: self.state.optim.iteration,
+            time: unix_now(),
+            source,
+            request,
+            kind,
+        };
+        let line = serde_json::to_string(&e).map_err(|x| Error::failure(x.to_string()))?;
+        self.dir.append_line(EVENTS, &line)?;
+        for o in &mut self.observers {
+            o.event(&e);
+        }
+        Ok(())
+    }
+
+    fn distance(&self, a: &Players<Vec<f64>>) -> Option<f64> {
+        let eq = self.game.equilibrium()?;
+        Some((a.theta.dist_sq(&eq.theta) + a.phi.dist_sq(&eq.phi)).sqrt())
+    }
+
+    fn make_row(&mut self, wall: f64) -> Row {
+        let st = &self.state;
+        let w = &st.w;
+        let h = &st.optim.hyper;
+        let t = st.optim.iteration;
+        let losses = self.game.losses(w);
+        self.game.field(w, Sample::Exact, &mut self.probe);
+        let field_norm = (self.probe.theta.norm_sq() + self.probe.phi.norm_sq()).sqrt();
+        let mut row: Row = vec![
+            Some(t as f64),
+            Some(st.optim.oracle_calls as f64),
+            Some(wall),
+            Some(losses.theta),
+            Some(losses.phi),
+            Some(field_norm),
+            self.distance(w),
+        ];
+        for a in &st.optim.averages {
+            row.push(a.value.as_ref().and_then(|v| self.distance(v)));
+        }
+        row.extend([h.eta.theta, h.eta.phi, h.beta.theta, h.beta.phi].map(Some));
+        row.push(w.theta.first().copied());
+        row.push(w.phi.first().copied());
+        if let Some(k) = self.config.spectral_every {
+            row.push(if t % k == 0 {
+                let eta = self.opt.eta_at(h, t);
+                self.game
+                    .jacobian(w)
+                    .and_then(|j| analysis::operator(&self.opt, eta, h.beta, h.d_steps, &j, w.theta.len()).ok())
+                    .map(|op| op.spectral_radius())
+            } else {
+                None
+            });
+        }
+        row
+    }
+
+    fn log_row(&mut self, wall: f64) -> Result<()> {
+        let row = self.make_row(wall);
+        self.metrics.write_row(&row)?;
+        for o in &mut self.observers {
+            o.row(&row);
+        }
+        for (c, v) in self.columns.iter().zip(&row).skip(3) {
+            if let Some(v) = v {
+                self.last_values.insert(c.clone(), v.is_finite().then_some(*v));
+            }
+        }
+        self.last_row = Some(row);
+        Ok(())
+    }
+
+    /// The summary of the run as it stands.
+    pub fn summary(&self) -> Summary {
+        let metrics = self.last_values.clone();
+        Summary {
+            id: self.dir.id(),
+            name: self.config.name.clone(),
+            preset: self.config.preset.clone(),
+            method: self.opt.label(),
+            status: if self.paused && !self.status.is_final() { Status::Paused } else { self.status },
+            status_step: self.status_step,
+            step: self.state.optim.iteration,
+            steps: self.state.steps,
+            oracle_calls: self.state.optim.oracle_calls,
+            wall_time: self.state.wall_time,
+            metrics,
+            message: self.message.clone(),
+        }
+    }
+
+    fn write_summary(&self) -> Result<()> {
+        let s = serde_json::to_string_pretty(&self.summary()).map_err(|e| Error::failure(e.to_string()))?;
+        write_atomic(&self.dir.file(SUMMARY), s.as_bytes())
+    }
+
+    fn checkpoint(&mut self) -> Result<()> {
+        let t = self.state.optim.iteration;
+        if self.last_checkpoint == Some(t) {
+            return Ok(());
+        }
+        // Rows up to t must be on disk before a checkpoint at t claims them.
+        self.metrics.flush(true)?;
+        checkpoint::save(&self.dir, &self.state)?;
+        self.dir.prune_checkpoints(KEEP_CHECKPOINTS);
+        self.last_checkpoint = Some(t);
+        Ok(())
+    }
+
+    /// Handles one command; returns true when the run must stop.
+    fn handle(&mut self, req: Request, source: &str) -> Result<bool> {
+        let src = Some(source.to_string());
+        let id = req.request.clone().filter(|r| r != MALFORMED);
+        match req.command.clone() {
+            Command::Pause if !self.paused => {
+                self.paused = true;
+                self.record(EventKind::Pause, src, id)?;
+                self.write_summary()?;
+            }
+            Command::Resume if self.paused => {
+                self.paused = false;
+                self.record(EventKind::Resume, src, id)?;
+                self.write_summary()?;
+            }
+            Command::Pause | Command::Resume => {
+                let what = if self.paused { "paused" } else { "running" };
+                self.record(EventKind::Refused { command: format!("{:?}", req.command).to_lowercase(), reason: format!("the run is already {what}") }, src, id)?;
+            }
+            Command::Stop => {
+                self.status = Status::Stopped;
+                return Ok(true);
+            }
+            Command::Checkpoint => {
+                self.last_checkpoint = None;
+                self.checkpoint()?;
+                self.record(EventKind::Checkpoint, src, id)?;
+            }
+            Command::Set { param, value } => {
+                if req.request.as_deref() == Some(MALFORMED) {
+                    self.record(EventKind::Refused { command: param, reason: "not a JSON command (see `saddle control --help`)".into() }, src, None)?;
+                    return Ok(false);
+                }
+                let mut live = Live { opt: &self.opt, st: &mut self.state.optim, log_every: &mut self.state.log_every };
+                match live.set(&param, value) {
+                    Ok(changes) => {
+                        for c in changes {
+                            self.record(EventKind::Set(c), src.clone(), id.clone())?;
+                        }
+                    }
+                    Err(reason) => {
+                        self.record(EventKind::Refused { command: format!("set {param}={value}"), reason }, src, id)?;
+                    }
+                }
+            }
+        }
+        Ok(false)
+    }
+
+    /// Applies scheduled changes due now and any commands that arrived; true means stop.
+    fn poll(&mut self, include_sources: bool) -> Result<bool> {
+        let t = self.state.optim.iteration;
+        while self.scheduled.front().is_some_and(|c| c.0 <= t) {
+            let (_, param, value) = self.scheduled.pop_front().expect("front exists");
+            let mut live = Live { opt: &self.opt, st: &mut self.state.optim, log_every: &mut self.state.log_every };
+            let changes = live
+                .set(&param, value)
+                .map_err(|e| Error::failure(format!("re-applying {param}={value} at step {t}: {e}")))?;
+            if let Some(source) = self.schedule_source {
+                for c in changes {
+                    self.record(EventKind::Set(c), Some(source.into()), None)?;
+                }
+            }
+        }
+        if include_sources {
+            let mut requests = vec![];
+            for (i, c) in self.controls.iter_mut().enumerate() {
+                let source = if i == 0 { "control-file" } else { "channel" };
+                requests.extend(c.poll().into_iter().map(|r| (r, source)));
+            }
+            for (r, source) in requests {
+                if self.handle(r, source)? {
+                    return Ok(true);
+                }
+            }
+        }
+        if interrupted() {
+            self.status = Status::Interrupted;
+            return Ok(true);
+        }
+        Ok(false)
+    }
+
+    /// Runs to the end (or until stopped, interrupted, converged or diverged) and returns the
+    /// summary. Errors after the start end the run as `failed` (and are returned).
+    pub fn run(&mut self) -> Result<Summary> {
+        match self.run_inner() {
+            Ok(()) => Ok(self.summary()),
+            Err(e) => {
+                self.status = Status::Failed;
+                self.message = Some(e.message.clone());
+                let _ = self.finish(Instant::now(), self.state.wall_time);
+                Err(e)
+            }
+        }
+    }
+
+    fn run_inner(&mut self) -> Result<()> {
+        let started = Instant::now();
+        let wall0 = self.state.wall_time;
+        let wall = |s: &Instant| wall0 + s.elapsed().as_secs_f64();
+        let (id, columns) = (self.dir.id(), self.columns.clone());
+        for o in &mut self.observers {
+            o.started(&id, &columns);
+        }
+        if self.state.optim.iteration == 0 && self.last_checkpoint.is_none() {
+            self.log_row(0.0)?;
+        }
+        self.write_summary()?;
+        let (mut stride, mut since, mut last_poll, mut last_summary) = (1u64, 0u64, Instant::now(), Instant::now());
+        let eq_known = self.game.equilibrium().is_some();
+        let stop = self.config.stop;
+        let (mut paced, mut pace_clock) = (0u64, Instant::now());
+        loop {
+            let t = self.state.optim.iteration;
+            since += 1;
+            let due = since >= stride || self.paused;
+            if self.poll(due)? {
+                break;
+            }
+            if due {
+                let el = last_poll.elapsed();
+                // Aim for one poll per POLL_EVERY whatever the step cost.
+                let rate = since as f64 / el.as_secs_f64().max(1e-9);
+                stride = ((rate * POLL_EVERY.as_secs_f64()) as u64).clamp(1, 1 << 16);
+                since = 0;
+                last_poll = Instant::now();
+                if last_summary.elapsed() >= SUMMARY_EVERY {
+                    self.state.wall_time = wall(&started);
+                    self.write_summary()?;
+                    last_summary = Instant::now();
+                }
+            }
+            if self.paused {
+                std::thread::sleep(POLL_EVERY);
+                (paced, pace_clock) = (0, Instant::now());
+                continue;
+            }
+            if t % self.config.checkpoint_every == 0 {
+                self.state.wall_time = wall(&started);
+                self.checkpoint()?;
+            }
+            if t >= self.state.steps {
+                self.status = Status::Finished;
+                break;
+            }
+            let st = &mut self.state;
+            self.opt.step(self.game.as_mut(), &mut st.w, &mut st.optim, &mut self.scratch, &mut st.rng);
+            let t = t + 1;
+            let norm_sq = st.w.theta.norm_sq() + st.w.phi.norm_sq();
+            let diverged = !norm_sq.is_finite() || stop.diverge_above.is_some_and(|b| norm_sq > b * b);
+            let converged = !diverged
+                && eq_known
+                && stop.converge_below.is_some_and(|c| self.distance(&self.state.w).is_some_and(|d| d < c));
+            if diverged || converged {
+                self.status = if diverged { Status::Diverged } else { Status::Converged };
+                self.status_step = Some(t);
+                break;
+            }
+            if t % self.state.log_every == 0 {
+                self.log_row(wall(&started))?;
+            }
+            if let Some(pace) = self.config.pace {
+                paced += 1;
+                let ahead = paced as f64 / pace - pace_clock.elapsed().as_secs_f64();
+                if ahead > 1e-3 {
+                    std::thread::sleep(Duration::from_secs_f64(ahead));
+                }
+            }
+        }
+        self.finish(started, wall0)
+    }
+
+    fn finish(&mut self, started: Instant, wall0: f64) -> Result<()> {
+        self.state.wall_time = wall0 + started.elapsed().as_secs_f64();
+        let t = self.state.optim.iteration;
+        if self.last_row.as_ref().and_then(|r| r[0]) != Some(t as f64) {
+            self.log_row(self.state.wall_time)?;
+        }
+        self.checkpoint()?;
+        self.metrics.flush(true)?;
+        let status = self.status;
+        self.record(EventKind::Ended { status }, None, None)?;
+        self.write_summary()?;
+        let s = self.summary();
+        for o in &mut self.observers {
+            o.ended(&s);
+        }
+        Ok(())
+    }
+
+    /// The player's current parameters (for tests and the in-process dashboard).
+    pub fn params(&self, p: Player) -> &[f64] {
+        self.state.w.get(p)
+    }
+}
+
+/// Reads a run's metrics table.
+pub fn read_metrics(dir: &RunDir) -> Result<MetricsTable> {
+    MetricsTable::read(&dir.file(METRICS))
+}

@@ -1,0 +1,21 @@
+//! The run engine: presets, resolved configs, the step loop, control, events, checkpoints,
+//! resume, replay and fork, and the run-directory store. It never knows about any UI.
+
+pub mod builtin;
+pub mod checkpoint;
+pub mod config;
+pub mod control;
+pub mod engine;
+pub mod events;
+pub mod ident;
+pub mod metrics;
+pub mod observer;
+pub mod overrides;
+pub mod preset;
+pub mod store;
+pub mod summary;
+
+pub use config::{RunConfig, StopRule};
+pub use engine::Engine;
+pub use preset::Preset;
+pub use summary::{Status, Summary};

@@ -1,0 +1,191 @@
+//! `--set PATH=VALUE`: changes one field of a preset (or of a run config) before it is
+//! validated, e.g. `steps=5000`, `runs[2].beta=-0.3`, `runs[alt-hb].eta.phi=0.05`,
+//! `runs[*].scheme=Simultaneous`, `game.dim=10`.
+//!
+//! Paths walk the config's fields; `[i]`, `[name]` or `[*]` select runs; a segment that names
+//! a field inside an enum variant (`game.dim` for `game: Bilinear(dim: …)`) reaches through the
+//! variant. VALUE is a number, `true`/`false`, `None`, or a bare word for a unit variant
+//! (`Simultaneous`).
+
+use crate::error::{Error, Result};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use serde_json::Value;
+
+/// Splits `PATH=VALUE`.
+pub fn split(arg: &str) -> Result<(&str, &str)> {
+    arg.split_once('=')
+        .map(|(p, v)| (p.trim(), v.trim()))
+        .filter(|(p, _)| !p.is_empty())
+        .ok_or_else(|| Error::input(format!("--set {arg:?}: expected PATH=VALUE, e.g. runs[0].eta=0.05")))
+}
+
+fn parse_value(v: &str) -> Value {
+    if let Ok(i) = v.parse::<i64>() {
+        return Value::from(i);
+    }
+    if let Ok(f) = v.parse::<f64>() {
+        if f.is_finite() {
+            return Value::from(f);
+        }
+    }
+    match v {
+        "true" => Value::Bool(true),
+        "false" => Value::Bool(false),
+        "None" | "null" => Value::Null,
+        _ => Value::String(v.trim_matches('"').to_string()),
+    }
+}
+
+enum Seg {
+    Field(String),
+    Index(String),
+}
+
+fn segments(path: &str) -> Result<Vec<Seg>> {
+    let mut out = vec![];
+    for part in path.split('.') {
+        let (field, rest) = match part.find('[') {
+            Some(i) => (&part[..i], &part[i..]),
+            None => (part, ""),
+        };
+        if !field.is_empty() {
+            out.push(Seg::Field(field.to_string()));
+        }
+        let mut rest = rest;
+        while let Some(r) = rest.strip_prefix('[') {
+            let end = r.find(']').ok_or_else(|| Error::input(format!("--set {path}: unclosed [")))?;
+            out.push(Seg::Index(r[..end].to_string()));
+            rest = &r[end + 1..];
+        }
+        if !rest.is_empty() {
+            return Err(Error::input(format!("--set {path}: unexpected {rest:?}")));
+        }
+    }
+    Ok(out)
+}
+
+/// Descends through an externally tagged enum (`{"Bilinear": {...}}`) when `key` is not a
+/// field of `node` itself.
+fn reach<'a>(node: &'a mut Value, key: &str) -> &'a mut Value {
+    let through = match node {
+        Value::Object(m) if !m.contains_key(key) && m.len() == 1 => {
+            m.keys().next().is_some_and(|k| k.starts_with(|c: char| c.is_ascii_uppercase()))
+        }
+        _ => false,
+    };
+    if through {
+        node.as_object_mut().and_then(|m| m.values_mut().next()).expect("one variant")
+    } else {
+        node
+    }
+}
+
+fn set_at(node: &mut Value, segs: &[Seg], value: &Value, path: &str) -> Result<()> {
+    let Some((head, tail)) = segs.split_first() else {
+        *node = value.clone();
+        return Ok(());
+    };
+    match head {
+        Seg::Field(f) => {
+            // A per-player number written once for both players splits on first use.
+            if let (Value::Number(n), "theta" | "phi") = (&*node, f.as_str()) {
+                let n = n.clone();
+                *node = serde_json::json!({ "theta": n.clone(), "phi": n });
+            }
+            let node = reach(node, f);
+            let Value::Object(m) = node else {
+                return Err(Error::input(format!("--set {path}: `{f}` is not inside a struct")));
+            };
+            let child = m.entry(f.clone()).or_insert(Value::Null);
+            if child.is_null() && !tail.is_empty() {
+                *child = Value::Object(Default::default());
+            }
+            set_at(child, tail, value, path)
+        }
+        Seg::Index(ix) => {
+            let Value::Array(items) = node else {
+                return Err(Error::input(format!("--set {path}: [{ix}] applied to something that is not a list")));
+            };
+            let chosen: Vec<usize> = if ix == "*" {
+                (0..items.len()).collect()
+            } else if let Ok(i) = ix.parse::<usize>() {
+                if i >= items.len() {
+                    return Err(Error::input(format!("--set {path}: index {i} out of range (there are {})", items.len())));
+                }
+                vec![i]
+            } else {
+                let found: Vec<usize> = (0..items.len())
+                    .filter(|&i| {
+                        items[i].get("name").and_then(Value::as_str).is_some_and(|n| {
+                            n == ix || super::ident::sanitize(n) == super::ident::sanitize(ix)
+                        })
+                    })
+                    .collect();
+                if found.is_empty() {
+                    return Err(Error::input(format!("--set {path}: no run named {ix:?}")));
+                }
+                found
+            };
+            for i in chosen {
+                set_at(&mut items[i], tail, value, path)?;
+            }
+            Ok(())
+        }
+    }
+}
+
+/// Applies `PATH=VALUE` overrides to `config` and returns the changed config.
+pub fn apply<T: Serialize + DeserializeOwned>(config: &T, sets: &[String]) -> Result<T> {
+    if sets.is_empty() {
+        return serde_json::to_value(config)
+            .and_then(serde_json::from_value)
+            .map_err(|e| Error::failure(e.to_string()));
+    }
+    let mut v = serde_json::to_value(config).map_err(|e| Error::failure(e.to_string()))?;
+    for s in sets {
+        let (path, raw) = split(s)?;
+        set_at(&mut v, &segments(path)?, &parse_value(raw), path)?;
+    }
+    serde_path_to_error::deserialize(v).map_err(|e| {
+        let at = e.path().to_string();
+        Error::input(format!("--set {}: {at}: {}", sets.join(" --set "), e.into_inner()))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::run::Preset;
+
+    const P: &str = r#"Preset(name: "p", steps: 10, game: Bilinear(dim: 2),
+        runs: [Run(name: "a", scheme: Simultaneous, eta: 0.1),
+               Run(name: "b b", scheme: Alternating(d_steps: 2), rule: HeavyBall, eta: 0.1, beta: -0.5)])"#;
+
+    #[test]
+    fn paths_reach_fields_runs_and_variants() {
+        let p = Preset::parse(P, "p.ron").unwrap();
+        let q = apply(&p, &["steps=20".into(), "runs[1].beta.phi=0.25".into(), "game.dim=3".into(), "runs[a].eta=0.5".into()]).unwrap();
+        assert_eq!(q.steps, 20);
+        assert_eq!(q.runs[1].beta.unwrap().0.phi, 0.25);
+        assert_eq!(q.runs[1].beta.unwrap().0.theta, -0.5);
+        assert_eq!(q.runs[0].eta.0.theta, 0.5);
+        assert!(matches!(q.game, crate::game::GameConfig::Bilinear { dim: 3, .. }));
+        let q = apply(&p, &["runs[*].scheme=Simultaneous".into(), "runs[b-b].steps=7".into()]).unwrap();
+        assert!(q.runs.iter().all(|r| r.scheme == crate::optim::Scheme::Simultaneous));
+        assert_eq!(q.runs[1].steps, Some(7));
+    }
+
+    #[test]
+    fn bad_overrides_say_what_and_where() {
+        let p = Preset::parse(P, "p.ron").unwrap();
+        let e = apply(&p, &["runs[0].etaa=1".into()]).unwrap_err();
+        assert!(e.message.contains("unknown field `etaa`"), "{e}");
+        let e = apply(&p, &["runs[5].eta=1".into()]).unwrap_err();
+        assert!(e.message.contains("out of range"), "{e}");
+        let e = apply(&p, &["steps".into()]).unwrap_err();
+        assert!(e.message.contains("expected PATH=VALUE"), "{e}");
+        let e = apply(&p, &["runs[0].scheme=Sideways".into()]).unwrap_err();
+        assert!(e.message.contains("unknown variant `Sideways`"), "{e}");
+    }
+}

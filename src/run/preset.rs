@@ -1,0 +1,201 @@
+//! Presets: several runs side by side on the same game and seed, written in RON.
+//!
+//! Parsing reports `file:line:col`, the field path and what was expected; unknown fields are
+//! rejected; every value is validated before anything is created.
+
+use super::config::{RunConfig, StopRule};
+use super::ident::sanitize;
+use crate::error::{Error, Result};
+use crate::game::{GameConfig, PlayerConstraints};
+use crate::optim::{AverageSpec, Rule, Schedule, Scheme};
+use crate::players::{PerPlayer, Players};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+
+/// A preset file.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Preset {
+    /// Name (used in run ids).
+    pub name: String,
+    /// What the preset shows.
+    #[serde(default)]
+    pub description: String,
+    /// Seed shared by every run: same game, same starting point, same sample stream.
+    #[serde(default)]
+    pub seed: u64,
+    /// Iterations per run (a run may override).
+    pub steps: u64,
+    /// The game every run plays.
+    pub game: GameConfig,
+    /// A metrics row every this many iterations (default: about 2000 rows per run).
+    #[serde(default)]
+    pub log_every: Option<u64>,
+    /// A checkpoint every this many iterations (default: about 20 per run).
+    #[serde(default)]
+    pub checkpoint_every: Option<u64>,
+    /// Spectral radius of each run's update operator every this many iterations.
+    #[serde(default)]
+    pub spectral_every: Option<u64>,
+    /// Early stopping.
+    #[serde(default)]
+    pub stop: StopRule,
+    /// At most this many iterations per second (so fast toy runs can be watched); None: as
+    /// fast as possible.
+    #[serde(default)]
+    pub pace: Option<f64>,
+    /// The runs.
+    pub runs: Vec<RunSpec>,
+}
+
+/// One run of a preset, written `Run(...)`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename = "Run")]
+pub struct RunSpec {
+    /// Name, unique within the preset.
+    pub name: String,
+    /// The scheme.
+    pub scheme: Scheme,
+    /// The step rule of both players (default `Gradient`)…
+    #[serde(default)]
+    pub rule: Option<Rule>,
+    /// …or one per player: `rules: (theta: Gradient, phi: HeavyBall)`.
+    #[serde(default)]
+    pub rules: Option<Players<Rule>>,
+    /// Step size η: a number or `(theta: …, phi: …)`.
+    pub eta: PerPlayer,
+    /// Momentum β (required for HeavyBall and Adam, where it is β₁).
+    #[serde(default)]
+    pub beta: Option<PerPlayer>,
+    /// Step-size schedule.
+    #[serde(default)]
+    pub schedule: Schedule,
+    /// Averages: `[(kind: Uniform), (kind: Ema, beta: 0.999)]`.
+    #[serde(default)]
+    pub averaging: Vec<AverageSpec>,
+    /// Constraint sets overriding the game's.
+    #[serde(default)]
+    pub projection: Option<PlayerConstraints>,
+    /// Iterations, overriding the preset's.
+    #[serde(default)]
+    pub steps: Option<u64>,
+    /// Starting point, overriding the game's.
+    #[serde(default)]
+    pub start: Option<crate::game::Start>,
+}
+
+/// Parses RON into `T` with saddle's error format: `origin:line:col: path: message`.
+pub fn parse_ron<T: DeserializeOwned>(text: &str, origin: &str) -> Result<T> {
+    let opts = ron::Options::default()
+        .with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME);
+    let spanned = |e: ron::error::SpannedError, path: Option<String>| {
+        let at = e.span.start;
+        let path = path
+            .filter(|p| !p.is_empty() && p != "?")
+            .map(|p| format!("{p}: "))
+            .unwrap_or_default();
+        Error::input(format!("{origin}:{}:{}: {path}{}", at.line, at.col, e.code))
+    };
+    let mut de = ron::Deserializer::from_str_with_options(text, &opts).map_err(|e| spanned(e, None))?;
+    match serde_path_to_error::deserialize::<_, T>(&mut de) {
+        Ok(v) => {
+            de.end().map_err(|e| spanned(de.span_error(e), None))?;
+            Ok(v)
+        }
+        Err(e) => {
+            let path = e.path().to_string();
+            let inner = e.into_inner();
+            Err(spanned(de.span_error(inner), Some(path)))
+        }
+    }
+}
+
+impl Preset {
+    /// Parses and validates a preset; `origin` (a path or a built-in name) prefixes errors.
+    pub fn parse(text: &str, origin: &str) -> Result<Self> {
+        let p: Preset = parse_ron(text, origin)?;
+        p.resolve().map_err(|e| e.context(origin))?;
+        Ok(p)
+    }
+
+    /// The fully resolved, validated config of every run (games are built to check them).
+    pub fn resolve(&self) -> Result<Vec<RunConfig>> {
+        if self.name.trim().is_empty() {
+            return Err(Error::input("name: must not be empty"));
+        }
+        if self.runs.is_empty() {
+            return Err(Error::input("runs: a preset needs at least one run"));
+        }
+        let default_every = |n: u64| move |steps: u64| (steps / n).max(1);
+        let mut seen: Vec<String> = vec![];
+        let mut out = vec![];
+        for (i, r) in self.runs.iter().enumerate() {
+            let at = |msg: String| Error::input(format!("runs[{i}] ({:?}): {msg}", r.name));
+            let id = sanitize(&r.name);
+            if id.is_empty() {
+                return Err(at("name: must contain a letter or digit".into()));
+            }
+            if let Some(j) = seen.iter().position(|s| *s == id) {
+                return Err(at(format!("name: same as runs[{j}] ({:?}) once made safe for a directory name ({id:?})", self.runs[j].name)));
+            }
+            seen.push(id);
+            let rules = match (r.rule, r.rules) {
+                (Some(_), Some(_)) => return Err(at("give either rule (both players) or rules (one per player), not both".into())),
+                (Some(rule), None) => Players::both(rule),
+                (None, Some(rules)) => rules,
+                (None, None) => Players::both(Rule::Gradient),
+            };
+            let beta = match r.beta {
+                Some(b) => b,
+                None => {
+                    if let Some(rule) = [rules.theta, rules.phi].into_iter().find(|r| r.has_beta()) {
+                        return Err(at(format!(
+                            "beta: the {} rule needs beta (its momentum{}), e.g. beta: -0.5",
+                            rule.name(),
+                            if matches!(rule, Rule::Adam { .. }) { " β₁; the seed uses 0.5" } else { "" }
+                        )));
+                    }
+                    PerPlayer(Players::both(0.0))
+                }
+            };
+            let steps = r.steps.unwrap_or(self.steps);
+            let config = RunConfig {
+                preset: self.name.clone(),
+                name: r.name.clone(),
+                seed: self.seed,
+                steps,
+                game: match &r.start {
+                    Some(start) => self.game.with_start(start.clone()),
+                    None => self.game.clone(),
+                },
+                scheme: r.scheme,
+                rules,
+                eta: r.eta,
+                beta,
+                schedule: r.schedule,
+                averaging: r.averaging.clone(),
+                projection: r.projection,
+                log_every: self.log_every.unwrap_or_else(|| default_every(2000)(steps)),
+                checkpoint_every: self.checkpoint_every.unwrap_or_else(|| default_every(20)(steps)),
+                spectral_every: self.spectral_every,
+                stop: self.stop,
+                pace: self.pace,
+            };
+            config.validate().map_err(at)?;
+            out.push(config);
+        }
+        // Every run plays the same game: building it once checks its dimensions and values
+        // (and each run's own starting point, where it has one).
+        self.game
+            .build(self.seed)
+            .map_err(|e| Error::input(format!("game: {e}")))?;
+        for (i, (r, c)) in self.runs.iter().zip(&out).enumerate() {
+            if r.start.is_some() {
+                c.game
+                    .build(self.seed)
+                    .map_err(|e| Error::input(format!("runs[{i}] ({:?}): {e}", r.name)))?;
+            }
+        }
+        Ok(out)
+    }
+}

@@ -1,0 +1,253 @@
+//! A run's directory and the files in it.
+//!
+//! ```text
+//! runs/<id>/
+//!   config.ron        the fully resolved run config (written once, atomically)
+//!   metrics.csv       header + one row per logged step; append-only; a torn last line is ignored
+//!   events.jsonl      lifecycle and control events, one JSON object per line, append-only
+//!   summary.json      status, step and last metrics; rewritten atomically
+//!   control.jsonl     commands from other processes (`saddle control`), appended by them
+//!   checkpoints/      step-<N>.ck, each written atomically; the newest few are kept
+//!   lock              flock-ed by the process driving the run
+//! ```
+//!
+//! Atomic writes go to a temporary file in the same directory, are synced, renamed over the
+//! target, and the directory is synced, so a crash leaves either the old or the new file.
+
+use super::ident::is_safe_id;
+use crate::error::{io_error, Error, Result};
+use std::fs::{self, File, OpenOptions};
+use std::io::{Read, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+
+/// File names inside a run directory.
+pub const CONFIG: &str = "config.ron";
+/// Metrics table.
+pub const METRICS: &str = "metrics.csv";
+/// Event log.
+pub const EVENTS: &str = "events.jsonl";
+/// Summary.
+pub const SUMMARY: &str = "summary.json";
+/// Commands from other processes.
+pub const CONTROL: &str = "control.jsonl";
+/// Checkpoint folder.
+pub const CHECKPOINTS: &str = "checkpoints";
+const LOCK: &str = "lock";
+
+/// Writes `bytes` to `path` atomically (temp file, fsync, rename, fsync the directory).
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("file");
+    let tmp = dir.join(format!(".{name}.tmp{}", std::process::id()));
+    let mut f = File::create(&tmp).map_err(|e| io_error(&tmp, e))?;
+    f.write_all(bytes).map_err(|e| io_error(&tmp, e))?;
+    f.sync_all().map_err(|e| io_error(&tmp, e))?;
+    drop(f);
+    fs::rename(&tmp, path).map_err(|e| io_error(path, e))?;
+    sync_dir(dir)
+}
+
+fn sync_dir(dir: &Path) -> Result<()> {
+    File::open(dir)
+        .and_then(|d| d.sync_all())
+        .map_err(|e| io_error(dir, e))
+}
+
+/// A run directory.
+#[derive(Clone, Debug)]
+pub struct RunDir {
+    /// Its path.
+    pub path: PathBuf,
+}
+
+/// An exclusive claim on a run: only one process drives a run at a time. Released on drop
+/// (and by the kernel if the process dies).
+pub struct RunLock {
+    _file: File,
+}
+
+impl RunDir {
+    /// Creates a new, empty run directory `<runs_dir>/<id>` (adding `-2`, `-3`… if taken).
+    pub fn create(runs_dir: &Path, id: &str) -> Result<Self> {
+        fs::create_dir_all(runs_dir).map_err(|e| io_error(runs_dir, e))?;
+        for n in 1..1000 {
+            let name = if n == 1 { id.to_string() } else { format!("{id}-{n}") };
+            let path = runs_dir.join(&name);
+            match fs::create_dir(&path) {
+                Ok(()) => {
+                    fs::create_dir(path.join(CHECKPOINTS)).map_err(|e| io_error(&path, e))?;
+                    return Ok(RunDir { path });
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+                Err(e) => return Err(io_error(&path, e)),
+            }
+        }
+        Err(Error::failure(format!("{}: too many runs named {id}", runs_dir.display())))
+    }
+
+    /// Finds a run given as a directory path or as an id under `runs_dir`.
+    pub fn find(arg: &str, runs_dir: &Path) -> Result<Self> {
+        let as_path = Path::new(arg);
+        if as_path.join(CONFIG).is_file() {
+            return Ok(RunDir { path: as_path.to_path_buf() });
+        }
+        if is_safe_id(arg) {
+            let p = runs_dir.join(arg);
+            if p.join(CONFIG).is_file() {
+                return Ok(RunDir { path: p });
+            }
+        }
+        Err(Error::input(format!(
+            "no run {arg:?}: neither a run directory (holding {CONFIG}) nor a run id under {}",
+            runs_dir.display()
+        )))
+    }
+
+    /// The run's id (its directory name).
+    pub fn id(&self) -> String {
+        self.path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default()
+    }
+
+    /// A file inside the directory.
+    pub fn file(&self, name: &str) -> PathBuf {
+        self.path.join(name)
+    }
+
+    /// Reads a file of the run as text.
+    pub fn read(&self, name: &str) -> Result<String> {
+        let p = self.file(name);
+        fs::read_to_string(&p).map_err(|e| io_error(&p, e))
+    }
+
+    /// Takes the run's lock, or says which process holds it.
+    pub fn lock(&self) -> Result<RunLock> {
+        let p = self.file(LOCK);
+        let mut f = OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .read(true)
+            .write(true)
+            .open(&p)
+            .map_err(|e| io_error(&p, e))?;
+        // SAFETY: flock on a valid, owned descriptor.
+        let r = unsafe { libc::flock(std::os::fd::AsRawFd::as_raw_fd(&f), libc::LOCK_EX | libc::LOCK_NB) };
+        if r != 0 {
+            let mut holder = String::new();
+            let _ = f.read_to_string(&mut holder);
+            return Err(Error::input(format!(
+                "run {} is live: process {} is driving it (use `saddle control` to steer it)",
+                self.id(),
+                holder.trim()
+            )));
+        }
+        f.set_len(0).map_err(|e| io_error(&p, e))?;
+        write!(f, "{}", std::process::id()).map_err(|e| io_error(&p, e))?;
+        Ok(RunLock { _file: f })
+    }
+
+    /// True while some process holds the run's lock.
+    pub fn is_live(&self) -> bool {
+        let Ok(f) = File::open(self.file(LOCK)) else {
+            return false;
+        };
+        let fd = std::os::fd::AsRawFd::as_raw_fd(&f);
+        // SAFETY: flock on a valid, owned descriptor; the shared probe is released at once.
+        unsafe {
+            if libc::flock(fd, libc::LOCK_SH | libc::LOCK_NB) == 0 {
+                libc::flock(fd, libc::LOCK_UN);
+                false
+            } else {
+                true
+            }
+        }
+    }
+
+    /// Appends one line (a JSON event or command) and flushes it.
+    pub fn append_line(&self, name: &str, line: &str) -> Result<()> {
+        let p = self.file(name);
+        let mut f = OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&p)
+            .map_err(|e| io_error(&p, e))?;
+        f.write_all(format!("{line}\n").as_bytes())
+            .map_err(|e| io_error(&p, e))
+    }
+
+    /// Path of the checkpoint taken after `step` iterations.
+    pub fn checkpoint_path(&self, step: u64) -> PathBuf {
+        self.path.join(CHECKPOINTS).join(format!("step-{step:012}.ck"))
+    }
+
+    /// The steps of the checkpoints present, in increasing order.
+    pub fn checkpoint_steps(&self) -> Vec<u64> {
+        let mut steps: Vec<u64> = fs::read_dir(self.path.join(CHECKPOINTS))
+            .into_iter()
+            .flatten()
+            .flatten()
+            .filter_map(|e| {
+                let n = e.file_name().into_string().ok()?;
+                n.strip_prefix("step-")?.strip_suffix(".ck")?.parse().ok()
+            })
+            .collect();
+        steps.sort_unstable();
+        steps
+    }
+
+    /// Deletes all but the newest `keep` checkpoints.
+    pub fn prune_checkpoints(&self, keep: usize) {
+        let steps = self.checkpoint_steps();
+        for s in steps.iter().take(steps.len().saturating_sub(keep)) {
+            let _ = fs::remove_file(self.checkpoint_path(*s));
+        }
+    }
+}
+
+/// Reads the lines appended to a file since the last call (complete lines only).
+#[derive(Debug)]
+pub struct Tail {
+    path: PathBuf,
+    offset: u64,
+}
+
+impl Tail {
+    /// Starts at `offset` bytes into `path`.
+    pub fn new(path: PathBuf, offset: u64) -> Self {
+        Tail { path, offset }
+    }
+
+    /// Starts at the current end of `path` (nothing already there is returned).
+    pub fn at_end(path: PathBuf) -> Self {
+        let offset = fs::metadata(&path).map_or(0, |m| m.len());
+        Tail { path, offset }
+    }
+
+    /// The complete new lines, if any.
+    pub fn poll(&mut self) -> Vec<String> {
+        let Ok(mut f) = File::open(&self.path) else {
+            return vec![];
+        };
+        let len = f.metadata().map_or(0, |m| m.len());
+        if len < self.offset {
+            self.offset = 0; // the file was replaced: start over
+        }
+        if len == self.offset || f.seek(SeekFrom::Start(self.offset)).is_err() {
+            return vec![];
+        }
+        let mut buf = Vec::new();
+        if f.read_to_end(&mut buf).is_err() {
+            return vec![];
+        }
+        let Some(end) = buf.iter().rposition(|&b| b == b'\n') else {
+            return vec![];
+        };
+        self.offset += end as u64 + 1;
+        String::from_utf8_lossy(&buf[..end])
+            .lines()
+            .map(str::to_string)
+            .collect()
+    }
+}

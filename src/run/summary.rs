@@ -1,0 +1,85 @@
+//! `summary.json`: a run's status and last metrics, rewritten atomically as it goes.
+
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::fmt;
+
+/// Where a run stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    /// Stepping.
+    Running,
+    /// Paused by a command.
+    Paused,
+    /// ‖ω − ω*‖ fell below the stop rule's threshold.
+    Converged,
+    /// The iterate became NaN/∞ or left the stop rule's bound.
+    Diverged,
+    /// Reached its number of steps.
+    Finished,
+    /// Stopped by a command.
+    Stopped,
+    /// Stopped by SIGINT, SIGTERM or SIGHUP (checkpointed; resumable).
+    Interrupted,
+    /// Ended by an error (see `message`).
+    Failed,
+}
+
+impl Status {
+    /// True for statuses a run ends with.
+    pub fn is_final(self) -> bool {
+        !matches!(self, Status::Running | Status::Paused)
+    }
+
+    /// The word used in files and tables.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Running => "running",
+            Status::Paused => "paused",
+            Status::Converged => "converged",
+            Status::Diverged => "diverged",
+            Status::Finished => "finished",
+            Status::Stopped => "stopped",
+            Status::Interrupted => "interrupted",
+            Status::Failed => "failed",
+        }
+    }
+}
+
+impl fmt::Display for Status {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The content of `summary.json` (and of `saddle run --json` lines).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Summary {
+    /// Run id (directory name).
+    pub id: String,
+    /// Run name within its preset.
+    pub name: String,
+    /// Preset name.
+    pub preset: String,
+    /// Scheme and rule, e.g. `extragradient+adam`.
+    pub method: String,
+    /// Status.
+    pub status: Status,
+    /// The step at which it converged or diverged.
+    pub status_step: Option<u64>,
+    /// Iterations completed.
+    pub step: u64,
+    /// Iterations it runs to.
+    pub steps: u64,
+    /// Oracle calls so far.
+    pub oracle_calls: u64,
+    /// Seconds spent stepping (across resumes).
+    pub wall_time: f64,
+    /// The latest logged value of every metric (null where not finite); step, oracle calls
+    /// and wall time are the fields above.
+    pub metrics: BTreeMap<String, Option<f64>>,
+    /// What went wrong, for `failed`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+}
