@@ -42,6 +42,8 @@ pub trait ParamVec: Clone + Send + 'static {
     fn all_finite(&self) -> bool;
     /// The entries as f64, for metrics, the Jacobian and checkpoints of toy games.
     fn to_f64(&self) -> Vec<f64>;
+    /// Entry i (None when out of range): the coordinates of phase portraits.
+    fn coordinate(&self, i: usize) -> Option<f64>;
 }
 
 impl ParamVec for Vec<f64> {
@@ -122,5 +124,8 @@ impl ParamVec for Vec<f64> {
     }
     fn to_f64(&self) -> Vec<f64> {
         self.clone()
+    }
+    fn coordinate(&self, i: usize) -> Option<f64> {
+        self.get(i).copied()
     }
 }

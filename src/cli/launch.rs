@@ -2,10 +2,10 @@
 
 use super::preset_arg;
 use crate::error::{io_error, Error, Result};
-use crate::run::engine::install_signal_handlers;
+use crate::run::engine::{self, install_signal_handlers};
 use crate::run::observer::Progress;
 use crate::run::store::RunDir;
-use crate::run::{Engine, RunConfig, Status, Summary};
+use crate::run::{RunConfig, Status, Summary};
 use clap::Args;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -50,7 +50,7 @@ impl RunArgs {
 pub fn create_dirs(configs: &[RunConfig], runs_dir: &Path) -> Result<Vec<RunDir>> {
     configs
         .iter()
-        .map(|c| Engine::create_dir(runs_dir, c, ""))
+        .map(|c| engine::create_dir(runs_dir, c, ""))
         .collect()
 }
 
@@ -64,9 +64,9 @@ pub fn drive(dirs: Vec<RunDir>, steps: Option<u64>) -> Vec<Result<Summary>> {
             .map(|dir| {
                 let out = err_out.clone();
                 s.spawn(move || {
-                    let mut e = Engine::open(dir, steps)?;
-                    let label = e.config.name.clone();
-                    let total = e.state.steps;
+                    let mut e = engine::open(dir, steps)?;
+                    let label = e.config().name.clone();
+                    let total = e.target_steps();
                     e.observe(Box::new(Progress::new(&label, total, out)));
                     e.run()
                 })

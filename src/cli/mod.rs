@@ -2,9 +2,10 @@
 //! input, 1 anything else.
 
 mod launch;
+mod manage;
 mod preset_arg;
 
-use crate::error::{Error, Result};
+use crate::error::Result;
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 
@@ -27,6 +28,14 @@ enum Command {
     Run(launch::RunArgs),
     /// List the built-in presets.
     Presets,
+    /// List the runs under the runs directory with their status, step and key metrics.
+    Ls {
+        /// One JSON object per run.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Steer a live run: pause, resume, stop, checkpoint, or set a live parameter.
+    Control(manage::ControlArgs),
     /// (internal) Drive run directories created by `run --detach`.
     #[command(hide = true)]
     Worker {
@@ -66,14 +75,11 @@ fn dispatch(cli: Cli) -> Result<i32> {
             Ok(0)
         }
         Some(Command::Worker { dirs }) => launch::worker(&dirs),
+        Some(Command::Ls { json }) => manage::ls(&runs_dir, json),
+        Some(Command::Control(args)) => manage::control(args, &runs_dir),
         None => {
             let args = launch::RunArgs::for_preset(cli.preset.unwrap_or_else(|| "default".into()));
             launch::run(args, &runs_dir)
         }
     }
-}
-
-/// Builds an error for a command-line value.
-pub(crate) fn bad_flag(flag: &str, msg: impl std::fmt::Display) -> Error {
-    Error::input(format!("{flag}: {msg}"))
 }

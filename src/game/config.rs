@@ -269,7 +269,12 @@ impl GameConfig {
         g
     }
 
-    /// Builds the game; random parts are drawn from `seed`. Errors say what is wrong.
+    /// Builds the game whatever its kind.
+    pub fn build_any(&self, seed: u64) -> Result<super::BuiltGame, String> {
+        self.build(seed).map(super::BuiltGame::Toy)
+    }
+
+    /// Builds a toy game; random parts are drawn from `seed`. Errors say what is wrong.
     pub fn build(&self, seed: u64) -> Result<ToyGame, String> {
         let mut rng = Rng::derive(seed, "game");
         const MAX_DIM: usize = 20_000;

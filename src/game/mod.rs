@@ -89,9 +89,19 @@ pub trait Game: Send {
 /// The toy games, all on `Vec<f64>` parameters, behind one type so runs can hold any of them.
 pub type ToyGame = Box<dyn Game<V = Vec<f64>>>;
 
-/// Builds the game a config describes; `seed` fixes its random matrices and starting point.
-pub fn build(config: &GameConfig, seed: u64) -> Result<ToyGame, String> {
-    config.build(seed)
+/// A built game of any kind; each kind has its own parameter storage.
+pub enum BuiltGame {
+    /// A toy game on `Vec<f64>` parameters.
+    Toy(ToyGame),
+}
+
+impl BuiltGame {
+    /// The game's own constraint sets.
+    pub fn constraints(&self) -> Players<Constraint> {
+        match self {
+            BuiltGame::Toy(g) => g.constraints(),
+        }
+    }
 }
 
 /// Draws the starting point described by `start` for players of dimensions `dims`, then

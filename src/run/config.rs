@@ -2,7 +2,7 @@
 //! needed to rebuild the run from scratch, seed included.
 
 use crate::error::{Error, Result};
-use crate::game::{GameConfig, PlayerConstraints, ToyGame};
+use crate::game::{BuiltGame, GameConfig, PlayerConstraints};
 use crate::optim::{AverageSpec, Hyper, Optimizer, Rule, Schedule, Scheme};
 use crate::players::{PerPlayer, Player, Players};
 use serde::{Deserialize, Serialize};
@@ -80,7 +80,7 @@ pub struct RunConfig {
 /// What building a run config yields.
 pub struct Built {
     /// The game.
-    pub game: ToyGame,
+    pub game: BuiltGame,
     /// The optimizer.
     pub optimizer: Optimizer,
     /// Initial hyperparameters.
@@ -162,7 +162,7 @@ impl RunConfig {
     /// Validates, then builds the game, the optimizer and the initial hyperparameters.
     pub fn build(&self) -> std::result::Result<Built, String> {
         self.validate()?;
-        let game = self.game.build(self.seed).map_err(|e| format!("game: {e}"))?;
+        let game = self.game.build_any(self.seed).map_err(|e| format!("game: {e}"))?;
         let constraints = match self.projection {
             Some(p) => Players::new(p.theta, p.phi),
             None => game.constraints(),

@@ -9,15 +9,17 @@ use super::events::{parse_events, scheduled_changes, EventKind, EventRecord};
 use super::ident::{run_id, unix_now};
 use super::metrics::{MetricsTable, MetricsWriter, Row};
 use super::observer::Observer;
-use super::store::{write_atomic, RunDir, RunLock, CONFIG, CONTROL, EVENTS, METRICS, SUMMARY};
+use super::store::{write_atomic, RunDir, RunLock, CONFIG, CONTROL, EVENTS, METRICS, SPECTRUM, SUMMARY};
 use super::summary::{Status, Summary};
 use crate::analysis;
 use crate::error::{Error, Result};
-use crate::game::{Sample, ToyGame};
+use crate::game::{BuiltGame, Game, Sample};
 use crate::optim::{Optimizer, Scratch};
 use crate::players::{Player, Players};
 use crate::rng::Rng;
 use crate::vector::ParamVec;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
 use std::collections::{BTreeMap, VecDeque};
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -55,18 +57,18 @@ const SUMMARY_EVERY: Duration = Duration::from_secs(1);
 /// Checkpoints kept per run.
 const KEEP_CHECKPOINTS: usize = 3;
 
-/// One run being driven by this process.
-pub struct Engine {
+/// One run being driven by this process, on parameters stored as `V`.
+pub struct Engine<V: ParamVec> {
     /// Its directory.
     pub dir: RunDir,
     /// Its configuration.
     pub config: RunConfig,
-    game: ToyGame,
+    game: Box<dyn Game<V = V>>,
     opt: Optimizer,
     /// Its current state.
-    pub state: RunState<Vec<f64>>,
-    scratch: Scratch<Vec<f64>>,
-    probe: Players<Vec<f64>>,
+    pub state: RunState<V>,
+    scratch: Scratch<V>,
+    probe: Players<V>,
     columns: Vec<String>,
     metrics: MetricsWriter,
     last_row: Option<Row>,
@@ -83,38 +85,103 @@ pub struct Engine {
     _lock: RunLock,
 }
 
-/// What opening a run directory found.
-enum Origin {
-    Fresh,
-    Checkpoint(Box<RunState<Vec<f64>>>),
+/// A run being driven, whatever its parameter storage: what the command line and the worker
+/// need of an [`Engine`].
+pub trait Drive: Send {
+    /// Adds an observer.
+    fn observe(&mut self, o: Box<dyn Observer>);
+    /// Adds a source of commands.
+    fn control(&mut self, c: Box<dyn ControlSource>);
+    /// Parameter changes to apply at given steps, recorded with `source`.
+    fn schedule(&mut self, changes: Vec<(u64, String, f64)>, source: &'static str);
+    /// Runs to the end; see [`Engine::run`].
+    fn run(&mut self) -> Result<Summary>;
+    /// The run's configuration.
+    fn config(&self) -> &RunConfig;
+    /// The run's directory.
+    fn dir(&self) -> &RunDir;
+    /// The iterations it runs to.
+    fn target_steps(&self) -> u64;
+    /// Its summary as it stands.
+    fn summary(&self) -> Summary;
 }
 
-impl Engine {
-    /// Creates the directory of a new run under `runs_dir` and writes its config. Nothing
-    /// runs yet (see [`Engine::open`]).
-    pub fn create_dir(runs_dir: &Path, config: &RunConfig, suffix: &str) -> Result<RunDir> {
-        let name = if suffix.is_empty() { config.name.clone() } else { format!("{}-{suffix}", config.name) };
-        let dir = RunDir::create(runs_dir, &run_id(&config.preset, &name, unix_now() as u64))?;
-        write_atomic(&dir.file(CONFIG), config.to_ron().as_bytes())?;
-        Ok(dir)
+impl<V: ParamVec + Serialize + DeserializeOwned> Drive for Engine<V> {
+    fn observe(&mut self, o: Box<dyn Observer>) {
+        self.observers.push(o);
     }
+    fn control(&mut self, c: Box<dyn ControlSource>) {
+        self.controls.push(c);
+    }
+    fn schedule(&mut self, changes: Vec<(u64, String, f64)>, source: &'static str) {
+        self.scheduled.extend(changes);
+        self.scheduled.make_contiguous().sort_by_key(|c| c.0);
+        self.schedule_source = Some(source);
+    }
+    fn run(&mut self) -> Result<Summary> {
+        Engine::run(self)
+    }
+    fn config(&self) -> &RunConfig {
+        &self.config
+    }
+    fn dir(&self) -> &RunDir {
+        &self.dir
+    }
+    fn target_steps(&self) -> u64 {
+        self.state.steps
+    }
+    fn summary(&self) -> Summary {
+        Engine::summary(self)
+    }
+}
 
+/// Opens a run directory to drive it (see [`Engine::open`]), whatever kind of game it plays.
+pub fn open(dir: RunDir, steps: Option<u64>) -> Result<Box<dyn Drive>> {
+    let lock = dir.lock()?;
+    let origin_name = dir.file(CONFIG).display().to_string();
+    let config = RunConfig::from_ron(&dir.read(CONFIG)?, &origin_name)?;
+    let built = config.build().map_err(|e| Error::input(format!("{origin_name}: {e}")))?;
+    match built.game {
+        BuiltGame::Toy(game) => Ok(Box::new(Engine::open(dir, lock, config, game, built.optimizer, built.hyper, steps)?)),
+    }
+}
+
+/// Creates the directory of a new run under `runs_dir` and writes its config. Nothing
+    /// runs yet (see [`Engine::open`]).
+pub fn create_dir(runs_dir: &Path, config: &RunConfig, suffix: &str) -> Result<RunDir> {
+    let name = if suffix.is_empty() { config.name.clone() } else { format!("{}-{suffix}", config.name) };
+    let dir = RunDir::create(runs_dir, &run_id(&config.preset, &name, unix_now() as u64))?;
+    write_atomic(&dir.file(CONFIG), config.to_ron().as_bytes())?;
+    Ok(dir)
+}
+
+/// What opening a run directory found.
+enum Origin<V> {
+    Fresh,
+    Checkpoint(Box<RunState<V>>),
+}
+
+impl<V: ParamVec + Serialize + DeserializeOwned> Engine<V> {
     /// Opens a run directory to drive it: from its newest checkpoint if it has one (re-applying
     /// the parameter changes its event log holds after that checkpoint), else from its config.
     /// `steps` extends or shortens the run.
-    pub fn open(dir: RunDir, steps: Option<u64>) -> Result<Self> {
-        let lock = dir.lock()?;
-        let origin_name = dir.file(CONFIG).display().to_string();
-        let config = RunConfig::from_ron(&dir.read(CONFIG)?, &origin_name)?;
-        let built = config.build().map_err(|e| Error::input(format!("{origin_name}: {e}")))?;
+    pub fn open(
+        dir: RunDir,
+        lock: RunLock,
+        config: RunConfig,
+        game: Box<dyn Game<V = V>>,
+        optimizer: Optimizer,
+        hyper: crate::optim::Hyper,
+        steps: Option<u64>,
+    ) -> Result<Self> {
         let events = parse_events(&std::fs::read_to_string(dir.file(EVENTS)).unwrap_or_default());
-        let origin = match checkpoint::latest::<Vec<f64>>(&dir, None) {
+        let origin = match checkpoint::latest::<V>(&dir, None) {
             Some(s) => Origin::Checkpoint(Box::new(s)),
             None => Origin::Fresh,
         };
-        let w0 = built.game.initial_point();
+        let w0 = game.initial_point();
         let fresh_state = RunState {
-            optim: built.optimizer.init_state(&w0, built.hyper.clone()),
+            optim: optimizer.init_state(&w0, hyper),
             w: w0,
             rng: Rng::derive(config.seed, "sampling"),
             log_every: config.log_every,
@@ -126,7 +193,7 @@ impl Engine {
             Origin::Checkpoint(s) => (*s, true),
         };
         let at = state.optim.iteration;
-        let columns = Self::columns_for(&config, &built.optimizer);
+        let columns = Self::columns_for(&config, &optimizer);
         let metrics = if resumed {
             // An end-of-run row off the logging grid would not exist in an uninterrupted run.
             let off_grid = (at % state.log_every != 0).then_some(at);
@@ -134,7 +201,7 @@ impl Engine {
         } else {
             MetricsWriter::create(&dir.file(METRICS), &columns)?
         };
-        let mut engine = Engine::assemble(dir, config, built.game, built.optimizer, state, lock, columns, metrics);
+        let mut engine = Engine::assemble(dir, config, game, optimizer, state, lock, columns, metrics);
         if let Some(s) = steps {
             if s == 0 {
                 return Err(Error::input("--steps must be at least 1"));
@@ -185,9 +252,9 @@ impl Engine {
     fn assemble(
         dir: RunDir,
         config: RunConfig,
-        game: ToyGame,
+        game: Box<dyn Game<V = V>>,
         opt: Optimizer,
-        state: RunState<Vec<f64>>,
+        state: RunState<V>,
         lock: RunLock,
         columns: Vec<String>,
         metrics: MetricsWriter,
@@ -218,23 +285,6 @@ impl Engine {
         }
     }
 
-    /// Adds an observer.
-    pub fn observe(&mut self, o: Box<dyn Observer>) {
-        self.observers.push(o);
-    }
-
-    /// Adds a source of commands (e.g. an in-process channel).
-    pub fn control(&mut self, c: Box<dyn ControlSource>) {
-        self.controls.push(c);
-    }
-
-    /// Parameter changes to apply at given steps, recorded with `source` (replay and fork).
-    pub fn schedule(&mut self, changes: Vec<(u64, String, f64)>, source: &'static str) {
-        self.scheduled.extend(changes);
-        self.scheduled.make_contiguous().sort_by_key(|c| c.0);
-        self.schedule_source = Some(source);
-    }
-
     /// The metrics columns.
     pub fn columns(&self) -> &[String] {
         &self.columns
@@ -261,7 +311,7 @@ impl Engine {
         Ok(())
     }
 
-    fn distance(&self, a: &Players<Vec<f64>>) -> Option<f64> {
+    fn distance(&self, a: &Players<V>) -> Option<f64> {
         let eq = self.game.equilibrium()?;
         Some((a.theta.dist_sq(&eq.theta) + a.phi.dist_sq(&eq.phi)).sqrt())
     }
@@ -287,20 +337,36 @@ impl Engine {
             row.push(a.value.as_ref().and_then(|v| self.distance(v)));
         }
         row.extend([h.eta.theta, h.eta.phi, h.beta.theta, h.beta.phi].map(Some));
-        row.push(w.theta.first().copied());
-        row.push(w.phi.first().copied());
+        row.push(w.theta.coordinate(0));
+        row.push(w.phi.coordinate(0));
         if let Some(k) = self.config.spectral_every {
-            row.push(if t % k == 0 {
-                let eta = self.opt.eta_at(h, t);
-                self.game
-                    .jacobian(w)
-                    .and_then(|j| analysis::operator(&self.opt, eta, h.beta, h.d_steps, &j, w.theta.len()).ok())
-                    .map(|op| op.spectral_radius())
-            } else {
-                None
-            });
+            row.push(if t % k == 0 { self.record_spectrum() } else { None });
         }
         row
+    }
+
+    /// Appends the eigenvalues of J at the current iterate and of the update operator to
+    /// `spectrum.jsonl`; returns the operator's spectral radius where it has one.
+    fn record_spectrum(&mut self) -> Option<f64> {
+        let st = &self.state;
+        let h = &st.optim.hyper;
+        let j = self.game.jacobian(&st.w)?;
+        let eta = self.opt.eta_at(h, st.optim.iteration);
+        let op = analysis::operator(&self.opt, eta, h.beta, h.d_steps, &j, st.w.theta.len());
+        let top = |mut z: Vec<nalgebra::Complex<f64>>| -> Vec<[f64; 2]> {
+            z.sort_by(|a, b| b.norm().total_cmp(&a.norm()));
+            z.iter().take(32).map(|c| [c.re, c.im]).collect()
+        };
+        let radius = op.as_ref().ok().map(|o| o.spectral_radius());
+        let line = serde_json::json!({
+            "step": st.optim.iteration,
+            "jacobian": top(j.complex_eigenvalues().iter().copied().collect()),
+            "operator": op.as_ref().ok().map(|o| top(o.eigenvalues.clone())),
+            "spectral_radius": radius.filter(|r| r.is_finite()),
+            "note": op.as_ref().err(),
+        });
+        let _ = self.dir.append_line(SPECTRUM, &line.to_string());
+        radius
     }
 
     fn log_row(&mut self, wall: f64) -> Result<()> {
@@ -476,10 +542,11 @@ impl Engine {
                 break;
             }
             if due {
-                let el = last_poll.elapsed();
-                // Aim for one poll per POLL_EVERY whatever the step cost.
-                let rate = since as f64 / el.as_secs_f64().max(1e-9);
-                stride = ((rate * POLL_EVERY.as_secs_f64()) as u64).clamp(1, 1 << 16);
+                let el = last_poll.elapsed().as_secs_f64();
+                // Aim for one poll per POLL_EVERY whatever the step cost; the stride at most
+                // doubles per poll, so one fast stretch cannot make the run deaf for long.
+                let target = (since as f64 * POLL_EVERY.as_secs_f64() / el.max(1e-9)) as u64;
+                stride = target.min(stride.saturating_mul(2)).clamp(1, 1 << 16);
                 since = 0;
                 last_poll = Instant::now();
                 if last_summary.elapsed() >= SUMMARY_EVERY {
@@ -546,8 +613,8 @@ impl Engine {
         Ok(())
     }
 
-    /// The player's current parameters (for tests and the in-process dashboard).
-    pub fn params(&self, p: Player) -> &[f64] {
+    /// The player's current parameters.
+    pub fn params(&self, p: Player) -> &V {
         self.state.w.get(p)
     }
 }

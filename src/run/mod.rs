@@ -3,11 +3,13 @@
 
 pub mod builtin;
 pub mod checkpoint;
+pub mod client;
 pub mod config;
 pub mod control;
 pub mod engine;
 pub mod events;
 pub mod ident;
+pub mod listing;
 pub mod metrics;
 pub mod observer;
 pub mod overrides;

@@ -7,6 +7,7 @@
 //!   events.jsonl      lifecycle and control events, one JSON object per line, append-only
 //!   summary.json      status, step and last metrics; rewritten atomically
 //!   control.jsonl     commands from other processes (`saddle control`), appended by them
+//!   spectrum.jsonl    eigenvalues of J and of the update operator every `spectral_every` steps
 //!   checkpoints/      step-<N>.ck, each written atomically; the newest few are kept
 //!   lock              flock-ed by the process driving the run
 //! ```
@@ -30,6 +31,8 @@ pub const EVENTS: &str = "events.jsonl";
 pub const SUMMARY: &str = "summary.json";
 /// Commands from other processes.
 pub const CONTROL: &str = "control.jsonl";
+/// Eigenvalues over time.
+pub const SPECTRUM: &str = "spectrum.jsonl";
 /// Checkpoint folder.
 pub const CHECKPOINTS: &str = "checkpoints";
 const LOCK: &str = "lock";

@@ -1,0 +1,106 @@
+//! `saddle ls` and `saddle control`: listing runs and steering live ones.
+
+use crate::error::{Error, Result};
+use crate::run::client;
+use crate::run::control::{Command, PARAMS};
+use crate::run::events::EventKind;
+use crate::run::listing::list;
+use crate::run::metrics::format_value;
+use crate::run::store::RunDir;
+use clap::{Args, ValueEnum};
+use std::path::Path;
+use std::time::Duration;
+
+/// `saddle ls`.
+pub fn ls(runs_dir: &Path, json: bool) -> Result<i32> {
+    let runs = list(runs_dir);
+    if json {
+        for r in &runs {
+            println!("{}", serde_json::json!({"id": r.id, "status": r.status_word(), "live": r.live, "summary": r.summary}));
+        }
+        return Ok(0);
+    }
+    if runs.is_empty() {
+        eprintln!("no runs under {}", runs_dir.display());
+        return Ok(0);
+    }
+    println!("{:<52} {:<11} {:>17} {:<28} {:>12}", "ID", "STATUS", "STEP", "METHOD", "DISTANCE");
+    for r in runs {
+        let (step, method, dist) = match &r.summary {
+            Some(s) => (
+                format!("{}/{}", s.step, s.steps),
+                s.method.clone(),
+                format_value(s.metrics.get("distance_to_equilibrium").copied().flatten()),
+            ),
+            None => (String::new(), String::new(), String::new()),
+        };
+        println!("{:<52} {:<11} {:>17} {:<28} {:>12}", r.id, r.status_word(), step, method, dist);
+    }
+    Ok(0)
+}
+
+/// What `saddle control` asks of a run.
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum Verb {
+    /// Stop stepping until `resume`.
+    Pause,
+    /// Continue after `pause`.
+    Resume,
+    /// Checkpoint and end the run (status `stopped`).
+    Stop,
+    /// Write a checkpoint now.
+    Checkpoint,
+    /// Change a live parameter: `set PARAM=VALUE`.
+    Set,
+}
+
+/// Arguments of `saddle control`.
+#[derive(Args, Debug)]
+pub struct ControlArgs {
+    /// The run: its id or its directory.
+    run: String,
+    /// What to do.
+    verb: Verb,
+    /// For `set`: PARAM=VALUE.
+    #[arg(value_name = "PARAM=VALUE")]
+    assignment: Option<String>,
+    /// Seconds to wait for the run's answer.
+    #[arg(long, default_value_t = 10.0)]
+    timeout: f64,
+}
+
+/// `saddle control RUN VERB [PARAM=VALUE]`: prints the run's answer; exit 2 if refused.
+pub fn control(args: ControlArgs, runs_dir: &Path) -> Result<i32> {
+    let dir = RunDir::find(&args.run, runs_dir)?;
+    let command = match (args.verb, &args.assignment) {
+        (Verb::Set, Some(a)) => {
+            let (param, value) = a
+                .split_once('=')
+                .ok_or_else(|| Error::input(format!("set {a:?}: expected PARAM=VALUE ({PARAMS})")))?;
+            let value: f64 = value
+                .trim()
+                .parse()
+                .map_err(|_| Error::input(format!("set {a:?}: {value:?} is not a number")))?;
+            Command::Set { param: param.trim().to_string(), value }
+        }
+        (Verb::Set, None) => return Err(Error::input(format!("set needs PARAM=VALUE ({PARAMS})"))),
+        (_, Some(a)) => return Err(Error::input(format!("unexpected argument {a:?}"))),
+        (Verb::Pause, None) => Command::Pause,
+        (Verb::Resume, None) => Command::Resume,
+        (Verb::Stop, None) => Command::Stop,
+        (Verb::Checkpoint, None) => Command::Checkpoint,
+    };
+    let answers = client::send(&dir, command, Duration::from_secs_f64(args.timeout.max(0.1)))?;
+    let mut code = 0;
+    for e in answers {
+        match &e.kind {
+            EventKind::Refused { reason, .. } => {
+                eprintln!("saddle: refused at step {}: {reason}", e.step);
+                code = 2;
+            }
+            EventKind::Set(c) => println!("step {}: {} {} → {}", e.step, c.param, c.old, c.new),
+            other => println!("step {}: {}", e.step, serde_json::to_value(other).ok().and_then(|v| v.get("event").and_then(|x| x.as_str().map(String::from))).unwrap_or_default()),
+        }
+    }
+    Ok(code)
+}
