@@ -84,6 +84,22 @@ pub trait Game: Send {
     fn jacobian(&self, _w: &Players<Self::V>) -> Option<DMatrix<f64>> {
         None
     }
+
+    /// Names of the game's own metrics columns (e.g. modes covered), fixed for a run.
+    fn extra_metric_names(&self) -> Vec<String> {
+        vec![]
+    }
+
+    /// The game's own metrics at `w`, one per name of [`Game::extra_metric_names`].
+    fn extra_metrics(&mut self, _w: &Players<Self::V>) -> Vec<Option<f64>> {
+        vec![]
+    }
+
+    /// Writes what the game shows of `w` after `step` iterations (sample grids, scatters…)
+    /// into the run directory `dir`; called every `sample_every` iterations.
+    fn write_samples(&mut self, _w: &Players<Self::V>, _dir: &std::path::Path, _step: u64) -> Result<(), String> {
+        Ok(())
+    }
 }
 
 /// The toy games, all on `Vec<f64>` parameters, behind one type so runs can hold any of them.

@@ -193,7 +193,8 @@ impl<V: ParamVec + Serialize + DeserializeOwned> Engine<V> {
             Origin::Checkpoint(s) => (*s, true),
         };
         let at = state.optim.iteration;
-        let columns = Self::columns_for(&config, &optimizer);
+        let mut columns = Self::columns_for(&config, &optimizer);
+        columns.extend(game.extra_metric_names());
         let metrics = if resumed {
             // An end-of-run row off the logging grid would not exist in an uninterrupted run.
             let off_grid = (at % state.log_every != 0).then_some(at);
@@ -342,6 +343,7 @@ impl<V: ParamVec + Serialize + DeserializeOwned> Engine<V> {
         if let Some(k) = self.config.spectral_every {
             row.push(if t % k == 0 { self.record_spectrum() } else { None });
         }
+        row.extend(self.game.extra_metrics(&self.state.w));
         row
     }
 
