@@ -2,13 +2,13 @@
 //!
 //! Dependencies point one way: `tui` → `run` → {`optim`, `analysis`} → `game`.
 
+pub mod analysis;
+pub mod cli;
+pub mod error;
 pub mod game;
 pub mod linalg;
 pub mod optim;
 pub mod players;
 pub mod rng;
-pub mod vector;
-pub mod analysis;
-pub mod error;
 pub mod run;
-pub mod cli;
+pub mod vector;

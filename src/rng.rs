@@ -120,7 +120,10 @@ mod tests {
         for _ in 0..70_000 {
             counts[a.below(7) as usize] += 1;
         }
-        assert!(counts.iter().all(|&c| (9_300..10_700).contains(&c)), "{counts:?}");
+        assert!(
+            counts.iter().all(|&c| (9_300..10_700).contains(&c)),
+            "{counts:?}"
+        );
     }
 
     #[test]

@@ -16,8 +16,8 @@
 //! spec §3.5 (same eigenvalues); the tests check both forms and the scalar formulas.
 //! Adam-type rules are not linear at ω*: no operator exists for them.
 
-use crate::optim::{Optimizer, Rule, Scheme};
 use crate::optim::Order;
+use crate::optim::{Optimizer, Rule, Scheme};
 use crate::players::Players;
 use nalgebra::{Complex, DMatrix};
 
@@ -35,7 +35,10 @@ pub struct Operator {
 impl Operator {
     /// ρ(M) = max |μ|.
     pub fn spectral_radius(&self) -> f64 {
-        self.eigenvalues.iter().map(|z| z.norm()).fold(0.0, f64::max)
+        self.eigenvalues
+            .iter()
+            .map(|z| z.norm())
+            .fold(0.0, f64::max)
     }
 
     /// The predicted linear rate per oracle call, ρ^{1/calls}.
@@ -74,7 +77,15 @@ impl Layout {
             Scheme::Optimistic { .. } => (None, None, next()),
             _ => (None, None, None),
         };
-        Layout { n, dt, buf: n, saved, past, prev, size }
+        Layout {
+            n,
+            dt,
+            buf: n,
+            saved,
+            past,
+            prev,
+            size,
+        }
     }
 
     /// Rows (and columns) of player `p`'s part of the block starting at `b`: (start, len).
@@ -119,7 +130,11 @@ impl Builder<'_> {
                 continue;
             }
             let (r0, len) = self.l.player(self.l.buf, theta);
-            let beta = if theta { self.beta.theta } else { self.beta.phi };
+            let beta = if theta {
+                self.beta.theta
+            } else {
+                self.beta.phi
+            };
             let jrow = if theta { 0 } else { self.l.dt };
             for i in 0..len {
                 m[(r0 + i, r0 + i)] = beta;
@@ -137,7 +152,13 @@ impl Builder<'_> {
     }
 
     /// For the players in `who`: ω ← (block `base`) − η·buf·scale + η·(block `extra`)·extra_scale.
-    fn move_players(&self, who: [bool; 2], base: usize, scale: f64, extra: Option<(usize, f64)>) -> DMatrix<f64> {
+    fn move_players(
+        &self,
+        who: [bool; 2],
+        base: usize,
+        scale: f64,
+        extra: Option<(usize, f64)>,
+    ) -> DMatrix<f64> {
         let mut m = self.identity();
         for (theta, on) in [(true, who[0]), (false, who[1])] {
             if !on {

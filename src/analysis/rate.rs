@@ -6,7 +6,11 @@
 /// first `skip` fraction of that window (the transient before the slowest mode dominates).
 /// Returns ρ, or None with fewer than 8 usable points.
 pub fn measured_rate(steps: &[f64], distances: &[f64], skip: f64) -> Option<f64> {
-    let dmax = distances.iter().copied().filter(|d| d.is_finite()).fold(0.0, f64::max);
+    let dmax = distances
+        .iter()
+        .copied()
+        .filter(|d| d.is_finite())
+        .fold(0.0, f64::max);
     let floor = dmax * 1e-12;
     let pts: Vec<(f64, f64)> = steps
         .iter()
@@ -20,7 +24,9 @@ pub fn measured_rate(steps: &[f64], distances: &[f64], skip: f64) -> Option<f64>
         return None;
     }
     let n = pts.len() as f64;
-    let (mt, my) = pts.iter().fold((0.0, 0.0), |(a, b), (t, y)| (a + t / n, b + y / n));
+    let (mt, my) = pts
+        .iter()
+        .fold((0.0, 0.0), |(a, b), (t, y)| (a + t / n, b + y / n));
     let (mut sxy, mut sxx) = (0.0, 0.0);
     for (t, y) in pts {
         sxy += (t - mt) * (y - my);

@@ -17,7 +17,10 @@ pub fn heavy_ball_mu(beta: f64, eta: f64, lambda: C) -> (C, C) {
     }
     let delta = C::new(1.0, 0.0) - C::new(4.0 * beta, 0.0) / (a * a);
     let s = delta.sqrt();
-    (a * (C::new(1.0, 0.0) + s) / 2.0, a * (C::new(1.0, 0.0) - s) / 2.0)
+    (
+        a * (C::new(1.0, 0.0) + s) / 2.0,
+        a * (C::new(1.0, 0.0) - s) / 2.0,
+    )
 }
 
 /// Roots of μ² − bμ − c = 0.

@@ -74,7 +74,10 @@ pub fn drive(dirs: Vec<RunDir>, steps: Option<u64>) -> Vec<Result<Summary>> {
             .collect();
         handles
             .into_iter()
-            .map(|h| h.join().unwrap_or_else(|_| Err(Error::failure("a run thread panicked"))))
+            .map(|h| {
+                h.join()
+                    .unwrap_or_else(|_| Err(Error::failure("a run thread panicked")))
+            })
             .collect()
     })
 }
@@ -87,7 +90,10 @@ pub fn report(results: Vec<Result<Summary>>, json: bool) -> i32 {
         match r {
             Ok(s) => {
                 if json {
-                    println!("{}", serde_json::to_string(&s).expect("summaries serialize"));
+                    println!(
+                        "{}",
+                        serde_json::to_string(&s).expect("summaries serialize")
+                    );
                 }
                 if matches!(s.status, Status::Failed | Status::Interrupted) {
                     code = code.max(1);
@@ -120,7 +126,8 @@ fn detach(dirs: &[RunDir], json: bool) -> Result<i32> {
     let stamp = crate::run::ident::timestamp(crate::run::ident::unix_now() as u64);
     let log_path = logs.join(format!("worker-{stamp}-{}.log", std::process::id()));
     let log = std::fs::File::create(&log_path).map_err(|e| io_error(&log_path, e))?;
-    let exe = std::env::current_exe().map_err(|e| Error::failure(format!("cannot find saddle's own executable: {e}")))?;
+    let exe = std::env::current_exe()
+        .map_err(|e| Error::failure(format!("cannot find saddle's own executable: {e}")))?;
     let mut cmd = std::process::Command::new(exe);
     cmd.arg("worker").args(dirs.iter().map(|d| &d.path));
     cmd.stdin(std::process::Stdio::null())
@@ -133,15 +140,25 @@ fn detach(dirs: &[RunDir], json: bool) -> Result<i32> {
             Ok(())
         });
     }
-    let child = cmd.spawn().map_err(|e| Error::failure(format!("cannot start the worker: {e}")))?;
+    let child = cmd
+        .spawn()
+        .map_err(|e| Error::failure(format!("cannot start the worker: {e}")))?;
     for d in dirs {
         if json {
-            println!("{}", serde_json::json!({ "id": d.id(), "dir": d.path, "worker_pid": child.id(), "log": log_path }));
+            println!(
+                "{}",
+                serde_json::json!({ "id": d.id(), "dir": d.path, "worker_pid": child.id(), "log": log_path })
+            );
         } else {
             println!("{}", d.id());
         }
     }
-    eprintln!("saddle: {} run(s) detached in process {} (log: {})", dirs.len(), child.id(), log_path.display());
+    eprintln!(
+        "saddle: {} run(s) detached in process {} (log: {})",
+        dirs.len(),
+        child.id(),
+        log_path.display()
+    );
     Ok(0)
 }
 

@@ -16,7 +16,10 @@ pub fn ls(runs_dir: &Path, json: bool) -> Result<i32> {
     let runs = list(runs_dir);
     if json {
         for r in &runs {
-            println!("{}", serde_json::json!({"id": r.id, "status": r.status_word(), "live": r.live, "summary": r.summary}));
+            println!(
+                "{}",
+                serde_json::json!({"id": r.id, "status": r.status_word(), "live": r.live, "summary": r.summary})
+            );
         }
         return Ok(0);
     }
@@ -24,7 +27,10 @@ pub fn ls(runs_dir: &Path, json: bool) -> Result<i32> {
         eprintln!("no runs under {}", runs_dir.display());
         return Ok(0);
     }
-    println!("{:<52} {:<11} {:>17} {:<28} {:>12}", "ID", "STATUS", "STEP", "METHOD", "DISTANCE");
+    println!(
+        "{:<52} {:<11} {:>17} {:<28} {:>12}",
+        "ID", "STATUS", "STEP", "METHOD", "DISTANCE"
+    );
     for r in runs {
         let (step, method, dist) = match &r.summary {
             Some(s) => (
@@ -34,7 +40,14 @@ pub fn ls(runs_dir: &Path, json: bool) -> Result<i32> {
             ),
             None => (String::new(), String::new(), String::new()),
         };
-        println!("{:<52} {:<11} {:>17} {:<28} {:>12}", r.id, r.status_word(), step, method, dist);
+        println!(
+            "{:<52} {:<11} {:>17} {:<28} {:>12}",
+            r.id,
+            r.status_word(),
+            step,
+            method,
+            dist
+        );
     }
     Ok(0)
 }
@@ -74,14 +87,17 @@ pub fn control(args: ControlArgs, runs_dir: &Path) -> Result<i32> {
     let dir = RunDir::find(&args.run, runs_dir)?;
     let command = match (args.verb, &args.assignment) {
         (Verb::Set, Some(a)) => {
-            let (param, value) = a
-                .split_once('=')
-                .ok_or_else(|| Error::input(format!("set {a:?}: expected PARAM=VALUE ({PARAMS})")))?;
+            let (param, value) = a.split_once('=').ok_or_else(|| {
+                Error::input(format!("set {a:?}: expected PARAM=VALUE ({PARAMS})"))
+            })?;
             let value: f64 = value
                 .trim()
                 .parse()
                 .map_err(|_| Error::input(format!("set {a:?}: {value:?} is not a number")))?;
-            Command::Set { param: param.trim().to_string(), value }
+            Command::Set {
+                param: param.trim().to_string(),
+                value,
+            }
         }
         (Verb::Set, None) => return Err(Error::input(format!("set needs PARAM=VALUE ({PARAMS})"))),
         (_, Some(a)) => return Err(Error::input(format!("unexpected argument {a:?}"))),
@@ -90,7 +106,11 @@ pub fn control(args: ControlArgs, runs_dir: &Path) -> Result<i32> {
         (Verb::Stop, None) => Command::Stop,
         (Verb::Checkpoint, None) => Command::Checkpoint,
     };
-    let answers = client::send(&dir, command, Duration::from_secs_f64(args.timeout.max(0.1)))?;
+    let answers = client::send(
+        &dir,
+        command,
+        Duration::from_secs_f64(args.timeout.max(0.1)),
+    )?;
     let mut code = 0;
     for e in answers {
         match &e.kind {
@@ -99,7 +119,14 @@ pub fn control(args: ControlArgs, runs_dir: &Path) -> Result<i32> {
                 code = 2;
             }
             EventKind::Set(c) => println!("step {}: {} {} → {}", e.step, c.param, c.old, c.new),
-            other => println!("step {}: {}", e.step, serde_json::to_value(other).ok().and_then(|v| v.get("event").and_then(|x| x.as_str().map(String::from))).unwrap_or_default()),
+            other => println!(
+                "step {}: {}",
+                e.step,
+                serde_json::to_value(other)
+                    .ok()
+                    .and_then(|v| v.get("event").and_then(|x| x.as_str().map(String::from)))
+                    .unwrap_or_default()
+            ),
         }
     }
     Ok(code)

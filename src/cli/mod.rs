@@ -11,7 +11,12 @@ use std::path::PathBuf;
 
 /// saddle — run and watch optimizers on two-player games.
 #[derive(Parser, Debug)]
-#[command(name = "saddle", version, about, args_conflicts_with_subcommands = true)]
+#[command(
+    name = "saddle",
+    version,
+    about,
+    args_conflicts_with_subcommands = true
+)]
 pub struct Cli {
     #[command(subcommand)]
     command: Option<Command>,

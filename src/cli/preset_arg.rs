@@ -11,7 +11,10 @@ use std::path::Path;
 pub fn load(arg: &str, sets: &[String], steps: Option<u64>) -> Result<(Preset, Vec<RunConfig>)> {
     let path = Path::new(arg);
     let (text, origin) = if path.is_file() {
-        (std::fs::read_to_string(path).map_err(|e| io_error(path, e))?, arg.to_string())
+        (
+            std::fs::read_to_string(path).map_err(|e| io_error(path, e))?,
+            arg.to_string(),
+        )
     } else if let Some(t) = builtin(arg) {
         (t.to_string(), format!("<built-in {arg}>"))
     } else {

@@ -228,7 +228,9 @@ impl MatrixSpec {
             MatrixSpec::SingularValues(s) => {
                 check_len("SingularValues", s.len())?;
                 if let Some(bad) = s.iter().find(|v| !(v.is_finite() && **v >= 0.0)) {
-                    return Err(format!("matrix: singular values must be finite and ≥ 0, got {bad}"));
+                    return Err(format!(
+                        "matrix: singular values must be finite and ≥ 0, got {bad}"
+                    ));
                 }
                 Ok(with_singular_values(s, rng))
             }
@@ -309,8 +311,12 @@ impl GameConfig {
                     }
                 };
                 let c = constraint.unwrap_or_default();
-                c.theta.validate().map_err(|e| format!("constraint.theta: {e}"))?;
-                c.phi.validate().map_err(|e| format!("constraint.phi: {e}"))?;
+                c.theta
+                    .validate()
+                    .map_err(|e| format!("constraint.theta: {e}"))?;
+                c.phi
+                    .validate()
+                    .map_err(|e| format!("constraint.phi: {e}"))?;
                 Ok(Box::new(LinearGame::bilinear(
                     a,
                     lin_a,

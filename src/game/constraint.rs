@@ -31,7 +31,9 @@ impl Constraint {
             Constraint::Free => Ok(()),
             Constraint::Box { lo, hi } => {
                 if !(lo.is_finite() && hi.is_finite()) {
-                    Err(format!("box bounds must be finite, got lo = {lo}, hi = {hi}"))
+                    Err(format!(
+                        "box bounds must be finite, got lo = {lo}, hi = {hi}"
+                    ))
                 } else if lo > hi {
                     Err(format!("box is empty: lo = {lo} > hi = {hi}"))
                 } else {
@@ -53,7 +55,9 @@ impl Constraint {
         match *self {
             Constraint::Free => true,
             Constraint::Box { lo, hi } => x.iter().all(|&v| v >= lo - tol && v <= hi + tol),
-            Constraint::Ball { radius } => x.iter().map(|v| v * v).sum::<f64>().sqrt() <= radius + tol,
+            Constraint::Ball { radius } => {
+                x.iter().map(|v| v * v).sum::<f64>().sqrt() <= radius + tol
+            }
         }
     }
 }

@@ -25,7 +25,12 @@ pub struct DiracGan {
 
 impl DiracGan {
     /// The Dirac-GAN with `loss`, and φ clipped to [−clip, clip] when given.
-    pub fn new(loss: DiracLoss, clip: Option<f64>, start: &Start, seed: u64) -> Result<Self, String> {
+    pub fn new(
+        loss: DiracLoss,
+        clip: Option<f64>,
+        start: &Start,
+        seed: u64,
+    ) -> Result<Self, String> {
         let mut g = DiracGan {
             loss,
             clip,
@@ -51,7 +56,9 @@ impl Game for DiracGan {
     type V = Vec<f64>;
 
     fn describe(&self) -> String {
-        let clip = self.clip.map_or(String::new(), |c| format!(", φ clipped to ±{c}"));
+        let clip = self
+            .clip
+            .map_or(String::new(), |c| format!(", φ clipped to ±{c}"));
         format!("Dirac-GAN, {:?} loss{clip}", self.loss)
     }
 
@@ -84,7 +91,8 @@ impl Game for DiracGan {
     fn constraints(&self) -> Players<Constraint> {
         Players::new(
             Constraint::Free,
-            self.clip.map_or(Constraint::Free, |c| Constraint::Box { lo: -c, hi: c }),
+            self.clip
+                .map_or(Constraint::Free, |c| Constraint::Box { lo: -c, hi: c }),
         )
     }
 
@@ -93,8 +101,18 @@ impl Game for DiracGan {
         let u = t * p;
         let ds = sigmoid(u) * sigmoid(-u); // σ′(u) = σ′(−u)
         let [a, b, c, d] = match self.loss {
-            DiracLoss::Saturating => [-p * p * ds, -sigmoid(u) - u * ds, sigmoid(u) + u * ds, t * t * ds],
-            DiracLoss::NonSaturating => [p * p * ds, -sigmoid(-u) + u * ds, sigmoid(u) + u * ds, t * t * ds],
+            DiracLoss::Saturating => [
+                -p * p * ds,
+                -sigmoid(u) - u * ds,
+                sigmoid(u) + u * ds,
+                t * t * ds,
+            ],
+            DiracLoss::NonSaturating => [
+                p * p * ds,
+                -sigmoid(-u) + u * ds,
+                sigmoid(u) + u * ds,
+                t * t * ds,
+            ],
             DiracLoss::Wgan => [0.0, -1.0, 1.0, 0.0],
         };
         Some(DMatrix::from_row_slice(2, 2, &[a, b, c, d]))
@@ -108,15 +126,29 @@ mod tests {
 
     #[test]
     fn fields_match_losses_and_jacobians() {
-        for loss in [DiracLoss::Saturating, DiracLoss::NonSaturating, DiracLoss::Wgan] {
-            let mut g = DiracGan::new(loss, None, &Start::Point { theta: vec![0.7], phi: vec![-1.3] }, 0).unwrap();
+        for loss in [
+            DiracLoss::Saturating,
+            DiracLoss::NonSaturating,
+            DiracLoss::Wgan,
+        ] {
+            let mut g = DiracGan::new(
+                loss,
+                None,
+                &Start::Point {
+                    theta: vec![0.7],
+                    phi: vec![-1.3],
+                },
+                0,
+            )
+            .unwrap();
             assert_field_vanishes_at_equilibrium(&mut g);
             let w = g.initial_point();
             assert_jacobian_matches(&mut g, &w);
             // F_θ = ∂L_G/∂θ and F_φ = ∂L_D/∂φ, by central differences of the losses.
             let h = 1e-6;
             let lg = |g: &mut DiracGan, t: f64, p: f64| g.losses(&Players::new(vec![t], vec![p]));
-            let dt = (lg(&mut g, 0.7 + h, -1.3).theta - lg(&mut g, 0.7 - h, -1.3).theta) / (2.0 * h);
+            let dt =
+                (lg(&mut g, 0.7 + h, -1.3).theta - lg(&mut g, 0.7 - h, -1.3).theta) / (2.0 * h);
             let dp = (lg(&mut g, 0.7, -1.3 + h).phi - lg(&mut g, 0.7, -1.3 - h).phi) / (2.0 * h);
             let (ft, fp) = g.field_at(0.7, -1.3);
             assert!((dt - ft).abs() < 1e-8 && (dp - fp).abs() < 1e-8, "{loss:?}");

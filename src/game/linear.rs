@@ -115,7 +115,13 @@ impl LinearGame {
         if !x.iter().all(|v| v.is_finite()) || resid > 1e-8 * (1.0 + rhs.norm()) {
             return None;
         }
-        let eq = Players::new(x.rows(0, dt).iter().copied().collect::<Vec<_>>(), x.rows(dt, j.nrows() - dt).iter().copied().collect::<Vec<_>>());
+        let eq = Players::new(
+            x.rows(0, dt).iter().copied().collect::<Vec<_>>(),
+            x.rows(dt, j.nrows() - dt)
+                .iter()
+                .copied()
+                .collect::<Vec<_>>(),
+        );
         let inside = self.constraints.theta.contains(&eq.theta, 1e-12)
             && self.constraints.phi.contains(&eq.phi, 1e-12);
         inside.then_some(eq)
@@ -194,8 +200,7 @@ impl Game for LinearGame {
     fn losses(&mut self, w: &Players<Vec<f64>>) -> Players<f64> {
         let mut bphi = vec![0.0; self.b.rows];
         self.b.mul_add(1.0, &w.phi, &mut bphi);
-        let f = Self::quad(&self.p, &w.theta) + dot(&w.theta, &bphi)
-            - Self::quad(&self.q, &w.phi)
+        let f = Self::quad(&self.p, &w.theta) + dot(&w.theta, &bphi) - Self::quad(&self.q, &w.phi)
             + dot(&self.c.theta, &w.theta)
             - dot(&self.c.phi, &w.phi);
         Players::new(f, -f)
@@ -234,10 +239,14 @@ mod tests {
         let w = g.initial_point();
         assert_jacobian_matches(g.as_mut(), &w);
         let j = g.jacobian(&w).unwrap();
-        let mut im: Vec<f64> = j.complex_eigenvalues().iter().map(|z| {
-            assert!(z.re.abs() < 1e-10);
-            z.im.abs()
-        }).collect();
+        let mut im: Vec<f64> = j
+            .complex_eigenvalues()
+            .iter()
+            .map(|z| {
+                assert!(z.re.abs() < 1e-10);
+                z.im.abs()
+            })
+            .collect();
         im.sort_by(|a, b| a.partial_cmp(b).unwrap());
         for (got, want) in im.iter().zip([0.5, 0.5, 1.0, 1.0, 2.0, 2.0]) {
             assert!((got - want).abs() < 1e-10, "{im:?}");
@@ -250,7 +259,13 @@ mod tests {
     #[test]
     fn quadratic_mixes_potential_and_rotation() {
         for mix in [0.0, 0.5, 1.0] {
-            let cfg = GameConfig::Quadratic { dim: 4, mix, mu: 0.2, ell: 1.0, start: Start::default() };
+            let cfg = GameConfig::Quadratic {
+                dim: 4,
+                mix,
+                mu: 0.2,
+                ell: 1.0,
+                start: Start::default(),
+            };
             let mut g = cfg.build(1).unwrap();
             assert_field_vanishes_at_equilibrium(g.as_mut());
             let w = g.initial_point();
@@ -282,7 +297,10 @@ mod tests {
         let cfg = GameConfig::Bilinear {
             dim: 1,
             matrix: MatrixSpec::Identity,
-            linear: LinearTerms::Explicit { a: vec![3.0], b: vec![0.0] },
+            linear: LinearTerms::Explicit {
+                a: vec![3.0],
+                b: vec![0.0],
+            },
             constraint: Some(crate::game::PlayerConstraints {
                 theta: Constraint::Free,
                 phi: Constraint::Box { lo: -1.0, hi: 1.0 },

@@ -112,7 +112,13 @@ mod tests {
         assert_jacobian_matches(&mut g, &w);
         let eq = g.equilibrium().unwrap().clone();
         assert_jacobian_matches(&mut g, &eq);
-        let mut ev: Vec<f64> = g.jacobian(&eq).unwrap().complex_eigenvalues().iter().map(|z| z.re).collect();
+        let mut ev: Vec<f64> = g
+            .jacobian(&eq)
+            .unwrap()
+            .complex_eigenvalues()
+            .iter()
+            .map(|z| z.re)
+            .collect();
         ev.sort_by(|a, b| a.partial_cmp(b).unwrap());
         assert!((ev[0] - (1.0 - 0.75f64.sqrt())).abs() < 1e-12, "{ev:?}");
         assert!((ev[1] - (1.0 + 0.75f64.sqrt())).abs() < 1e-12, "{ev:?}");

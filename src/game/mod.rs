@@ -97,7 +97,12 @@ pub trait Game: Send {
 
     /// Writes what the game shows of `w` after `step` iterations (sample grids, scatters…)
     /// into the run directory `dir`; called every `sample_every` iterations.
-    fn write_samples(&mut self, _w: &Players<Self::V>, _dir: &std::path::Path, _step: u64) -> Result<(), String> {
+    fn write_samples(
+        &mut self,
+        _w: &Players<Self::V>,
+        _dir: &std::path::Path,
+        _step: u64,
+    ) -> Result<(), String> {
         Ok(())
     }
 }
@@ -222,7 +227,10 @@ pub(crate) mod testing {
         let exact = g.jacobian(w).expect("closed-form Jacobian");
         let numeric = numeric_jacobian(g, w);
         let err = (&exact - &numeric).abs().max();
-        assert!(err < 1e-7, "Jacobian mismatch {err}\nexact {exact}\nnumeric {numeric}");
+        assert!(
+            err < 1e-7,
+            "Jacobian mismatch {err}\nexact {exact}\nnumeric {numeric}"
+        );
     }
 
     /// Asserts that the field at the equilibrium vanishes.

@@ -45,7 +45,10 @@ impl StochasticBilinear {
         seed: u64,
     ) -> Result<Self, String> {
         let mut rng = Rng::derive(seed, "game");
-        let mbar = with_singular_values(&linspace(singular_values.1, singular_values.0, dim), &mut rng);
+        let mbar = with_singular_values(
+            &linspace(singular_values.1, singular_values.0, dim),
+            &mut rng,
+        );
         let theta_star: Vec<f64> = (0..dim).map(|_| rng.uniform() - 0.5).collect();
         let phi_star: Vec<f64> = (0..dim).map(|_| rng.uniform() - 0.5).collect();
         let mut abar = vec![0.0; dim];
@@ -55,7 +58,12 @@ impl StochasticBilinear {
         let pairs = components / 2;
         let sd = (noise / dim as f64).sqrt();
         let mut draw = |n: usize| -> Vec<f64> { (0..n).map(|_| sd * rng.normal()).collect() };
-        let (u, v, alpha, beta) = (draw(pairs * dim), draw(pairs * dim), draw(pairs * dim), draw(pairs * dim));
+        let (u, v, alpha, beta) = (
+            draw(pairs * dim),
+            draw(pairs * dim),
+            draw(pairs * dim),
+            draw(pairs * dim),
+        );
         let box1 = Constraint::Box { lo: -1.0, hi: 1.0 };
         let start = start_point(start, Players::both(dim), &Players::both(box1), seed)?;
         Ok(StochasticBilinear {
@@ -125,7 +133,11 @@ impl Game for StochasticBilinear {
                 out.copy_from_slice(&self.abar);
                 self.mbar.mul_add(1.0, &w.phi, out);
                 if sign != 0.0 {
-                    let (u, v, a) = (row(&self.u, k, d), row(&self.v, k, d), row(&self.alpha, k, d));
+                    let (u, v, a) = (
+                        row(&self.u, k, d),
+                        row(&self.v, k, d),
+                        row(&self.alpha, k, d),
+                    );
                     let vphi = sign * dot(v, &w.phi);
                     for ((o, ui), ai) in out.iter_mut().zip(u).zip(a) {
                         *o += ui * vphi + sign * ai;
@@ -137,7 +149,11 @@ impl Game for StochasticBilinear {
                 out.iter_mut().zip(&self.bbar).for_each(|(o, b)| *o = -b);
                 self.mbar.mul_t_add(-1.0, &w.theta, out);
                 if sign != 0.0 {
-                    let (u, v, b) = (row(&self.u, k, d), row(&self.v, k, d), row(&self.beta, k, d));
+                    let (u, v, b) = (
+                        row(&self.u, k, d),
+                        row(&self.v, k, d),
+                        row(&self.beta, k, d),
+                    );
                     let utheta = sign * dot(u, &w.theta);
                     for ((o, vi), bi) in out.iter_mut().zip(v).zip(b) {
                         *o -= vi * utheta + sign * bi;
@@ -182,7 +198,8 @@ mod tests {
 
     #[test]
     fn components_average_to_the_exact_field() {
-        let mut g = StochasticBilinear::generate(5, 8, 1.0, (0.5, 1.0), &Start::default(), 3).unwrap();
+        let mut g =
+            StochasticBilinear::generate(5, 8, 1.0, (0.5, 1.0), &Start::default(), 3).unwrap();
         assert_field_vanishes_at_equilibrium(&mut g);
         let eq = g.equilibrium().unwrap();
         assert!(eq.theta.iter().chain(&eq.phi).all(|x| x.abs() <= 0.5));

@@ -66,13 +66,16 @@ impl AverageSpec {
     /// Checks β is given exactly for EMAs and lies in [0, 1).
     pub fn validate(&self) -> Result<(), String> {
         match (self.kind, self.beta) {
-            (AverageKind::Ema, None) => Err("an Ema average needs beta, e.g. (kind: Ema, beta: 0.999)".into()),
+            (AverageKind::Ema, None) => {
+                Err("an Ema average needs beta, e.g. (kind: Ema, beta: 0.999)".into())
+            }
             (AverageKind::Ema, Some(b)) if !(b.is_finite() && (0.0..1.0).contains(&b)) => {
                 Err(format!("the Ema average's beta must be in [0, 1), got {b}"))
             }
-            (AverageKind::Uniform | AverageKind::EtaWeighted, Some(_)) => {
-                Err(format!("beta applies only to Ema averages, not {:?}", self.kind))
-            }
+            (AverageKind::Uniform | AverageKind::EtaWeighted, Some(_)) => Err(format!(
+                "beta applies only to Ema averages, not {:?}",
+                self.kind
+            )),
             _ => Ok(()),
         }
     }
@@ -133,21 +136,36 @@ impl AverageSpec {
     }
 
     /// Called with ω_t and η_t before the step that leaves ω_t.
-    pub fn before_step<V: ParamVec>(&self, st: &mut AverageState<V>, w: &Players<V>, eta: Players<f64>) {
+    pub fn before_step<V: ParamVec>(
+        &self,
+        st: &mut AverageState<V>,
+        w: &Players<V>,
+        eta: Players<f64>,
+    ) {
         if self.over == AveragePoints::Updates && self.kind == AverageKind::EtaWeighted {
             self.add(st, w, eta);
         }
     }
 
     /// Called with an extrapolated point ω_{t+½} and its η_t.
-    pub fn extrapolated<V: ParamVec>(&self, st: &mut AverageState<V>, w: &Players<V>, eta: Players<f64>) {
+    pub fn extrapolated<V: ParamVec>(
+        &self,
+        st: &mut AverageState<V>,
+        w: &Players<V>,
+        eta: Players<f64>,
+    ) {
         if self.over == AveragePoints::Extrapolated {
             self.add(st, w, eta);
         }
     }
 
     /// Called with ω_{t+1} after an update.
-    pub fn after_step<V: ParamVec>(&self, st: &mut AverageState<V>, w: &Players<V>, eta: Players<f64>) {
+    pub fn after_step<V: ParamVec>(
+        &self,
+        st: &mut AverageState<V>,
+        w: &Players<V>,
+        eta: Players<f64>,
+    ) {
         if self.over == AveragePoints::Updates && self.kind != AverageKind::EtaWeighted {
             self.add(st, w, eta);
         }

@@ -86,7 +86,10 @@ impl Optimizer {
             iteration: 0,
             oracle_calls: 0,
             hyper,
-            rules: Players::new(self.rules.theta.init(&w0.theta), self.rules.phi.init(&w0.phi)),
+            rules: Players::new(
+                self.rules.theta.init(&w0.theta),
+                self.rules.phi.init(&w0.phi),
+            ),
             memory: SchemeMemory::default(),
             averages: self.averaging.iter().map(|a| a.init(w0)).collect(),
         }

@@ -129,14 +129,7 @@ impl Rule {
                 buf.scale_add(beta, 1.0, g);
                 out.assign(buf);
             }
-            (
-                Rule::Adam {
-                    beta2,
-                    eps,
-                    moment,
-                },
-                RuleState::Adam { m, v, k },
-            ) => {
+            (Rule::Adam { beta2, eps, moment }, RuleState::Adam { m, v, k }) => {
                 *k += 1;
                 match moment {
                     AdamMoment::Ema => m.scale_add(beta, 1.0 - beta, g),

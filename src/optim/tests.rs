@@ -80,14 +80,24 @@ fn check(name: &str, got: &[(f64, f64)], want: &[(f64, f64)], tol: f64) {
     }
 }
 
-fn run(scheme: Scheme, rule: Rule, eta: f64, beta: Players<f64>, box_phi: bool, n: usize) -> Vec<(f64, f64)> {
+fn run(
+    scheme: Scheme,
+    rule: Rule,
+    eta: f64,
+    beta: Players<f64>,
+    box_phi: bool,
+    n: usize,
+) -> Vec<(f64, f64)> {
     let mut opt = optimizer(scheme, rule);
     let mut g = game(box_phi);
     opt.constraints = g.constraints();
     trajectory(&opt, &mut g, eta, beta, n).0
 }
 
-const ZERO: Players<f64> = Players { theta: 0.0, phi: 0.0 };
+const ZERO: Players<f64> = Players {
+    theta: 0.0,
+    phi: 0.0,
+};
 const ALT: Scheme = Scheme::Alternating {
     d_steps: 1,
     order: Order::DiscriminatorFirst,
@@ -97,19 +107,34 @@ const EG: Scheme = Scheme::Extragradient { resample: true };
 #[test]
 fn simultaneous_gradient() {
     let got = run(Scheme::Simultaneous, Rule::Gradient, 0.1, ZERO, false, 3);
-    check("SimGD", &got, &[(1.95, 0.7), (1.88, 0.895), (1.7905, 1.083)], 1e-12);
+    check(
+        "SimGD",
+        &got,
+        &[(1.95, 0.7), (1.88, 0.895), (1.7905, 1.083)],
+        1e-12,
+    );
 }
 
 #[test]
 fn alternating_gradient_discriminator_first() {
     let got = run(ALT, Rule::Gradient, 0.1, ZERO, false, 3);
-    check("AltGD", &got, &[(1.93, 0.7), (1.8407, 0.893), (1.732993, 1.07707)], 1e-12);
+    check(
+        "AltGD",
+        &got,
+        &[(1.93, 0.7), (1.8407, 0.893), (1.732993, 1.07707)],
+        1e-12,
+    );
 }
 
 #[test]
 fn extragradient() {
     let got = run(EG, Rule::Gradient, 0.6, ZERO, false, 3);
-    check("EG", &got, &[(0.98, 1.52), (-0.2848, 1.5608), (-1.118752, 0.828032)], 1e-12);
+    check(
+        "EG",
+        &got,
+        &[(0.98, 1.52), (-0.2848, 1.5608), (-1.118752, 0.828032)],
+        1e-12,
+    );
 }
 
 #[test]
@@ -120,34 +145,79 @@ fn extragradient_projected_after_both_half_steps() {
 
 #[test]
 fn past_extragradient_with_omega_minus_half_at_start() {
-    let s = Scheme::PastExtragradient { first: PastFirst::Extrapolate };
+    let s = Scheme::PastExtragradient {
+        first: PastFirst::Extrapolate,
+    };
     let got = run(s, Rule::Gradient, 0.5, ZERO, false, 3);
-    check("PastEG", &got, &[(1.25, 1.375), (0.125, 1.625), (-0.8125, 1.125)], 1e-12);
+    check(
+        "PastEG",
+        &got,
+        &[(1.25, 1.375), (0.125, 1.625), (-0.8125, 1.125)],
+        1e-12,
+    );
 }
 
 #[test]
 fn simultaneous_heavy_ball_negative() {
-    let got = run(Scheme::Simultaneous, Rule::HeavyBall, 0.1, Players::both(-0.5), false, 3);
-    check("SimHB", &got, &[(1.95, 0.7), (1.905, 0.795), (1.848, 0.938)], 1e-12);
+    let got = run(
+        Scheme::Simultaneous,
+        Rule::HeavyBall,
+        0.1,
+        Players::both(-0.5),
+        false,
+        3,
+    );
+    check(
+        "SimHB",
+        &got,
+        &[(1.95, 0.7), (1.905, 0.795), (1.848, 0.938)],
+        1e-12,
+    );
 }
 
 #[test]
 fn alternating_heavy_ball_on_the_discriminator() {
     let got = run(ALT, Rule::HeavyBall, 0.1, Players::new(0.0, -0.5), false, 3);
-    check("AltHB", &got, &[(1.93, 0.7), (1.8507, 0.793), (1.757543, 0.93157)], 1e-12);
+    check(
+        "AltHB",
+        &got,
+        &[(1.93, 0.7), (1.8507, 0.793), (1.757543, 0.93157)],
+        1e-12,
+    );
 }
 
 #[test]
 fn sim_adam() {
-    let got = run(Scheme::Simultaneous, adam(), 0.01, Players::both(0.5), false, 3);
-    let want = [(1.9900000006, 0.5099999998), (1.9799727129, 0.5199929324), (1.9699038297, 0.5299748011)];
+    let got = run(
+        Scheme::Simultaneous,
+        adam(),
+        0.01,
+        Players::both(0.5),
+        false,
+        3,
+    );
+    let want = [
+        (1.9900000006, 0.5099999998),
+        (1.9799727129, 0.5199929324),
+        (1.9699038297, 0.5299748011),
+    ];
     check("SimAdam", &got, &want, 1e-9);
 }
 
 #[test]
 fn extra_adam_updates_moments_twice() {
-    let (got, st, _) = trajectory(&optimizer(EG, adam()), &mut game(false), 0.01, Players::both(0.5), 3);
-    let want = [(1.9899727123, 0.5099929325), (1.9798978060, 0.5199732998), (1.9697613664, 0.5299368404)];
+    let (got, st, _) = trajectory(
+        &optimizer(EG, adam()),
+        &mut game(false),
+        0.01,
+        Players::both(0.5),
+        3,
+    );
+    let want = [
+        (1.9899727123, 0.5099929325),
+        (1.9798978060, 0.5199732998),
+        (1.9697613664, 0.5299368404),
+    ];
     check("ExtraAdam", &got, &want, 1e-9);
     assert!(matches!(st.rules.theta, RuleState::Adam { k: 6, .. }));
     assert_eq!(st.oracle_calls, 6);
@@ -155,9 +225,21 @@ fn extra_adam_updates_moments_twice() {
 
 #[test]
 fn past_extra_adam_reference_semantics() {
-    let s = Scheme::PastExtragradient { first: PastFirst::Skip };
-    let (got, st, _) = trajectory(&optimizer(s, adam()), &mut game(false), 0.01, Players::both(0.5), 3);
-    let want = [(1.9900000006, 0.5099999998), (1.9799220317, 0.5199795652), (1.9697785709, 0.5299411066)];
+    let s = Scheme::PastExtragradient {
+        first: PastFirst::Skip,
+    };
+    let (got, st, _) = trajectory(
+        &optimizer(s, adam()),
+        &mut game(false),
+        0.01,
+        Players::both(0.5),
+        3,
+    );
+    let want = [
+        (1.9900000006, 0.5099999998),
+        (1.9799220317, 0.5199795652),
+        (1.9697785709, 0.5299411066),
+    ];
     check("PastExtraAdam", &got, &want, 1e-9);
     // The stale gradient is fed to the moments again: k = 1 + 2 + 2.
     assert!(matches!(st.rules.phi, RuleState::Adam { k: 5, .. }));
@@ -166,36 +248,93 @@ fn past_extra_adam_reference_semantics() {
 
 #[test]
 fn optimistic_adam_reference_semantics() {
-    let s = Scheme::Optimistic { first: OptimisticFirst::ZeroPrevious };
+    let s = Scheme::Optimistic {
+        first: OptimisticFirst::ZeroPrevious,
+    };
     let got = run(s, adam(), 0.01, Players::both(0.5), false, 3);
-    let want = [(1.9800000013, 0.5199999997), (1.9698938820, 0.5299715293), (1.9597540891, 0.5399332510)];
+    let want = [
+        (1.9800000013, 0.5199999997),
+        (1.9698938820, 0.5299715293),
+        (1.9597540891, 0.5399332510),
+    ];
     check("OptimAdam", &got, &want, 1e-9);
 }
 
 #[test]
 fn optimistic_first_step_conventions() {
     // OMD with d₋₁ = 0 jumps −2ηg₀; optax's convention steps −ηg₀.
-    let zero = run(Scheme::Optimistic { first: OptimisticFirst::ZeroPrevious }, Rule::Gradient, 0.1, ZERO, false, 2);
-    let rep = run(Scheme::Optimistic { first: OptimisticFirst::RepeatCurrent }, Rule::Gradient, 0.1, ZERO, false, 1);
-    check("OMD", &zero[..1], &[(2.0 - 0.2 * 0.5, 0.5 + 0.2 * 2.0)], 1e-15);
-    check("OMD optax", &rep, &[(2.0 - 0.1 * 0.5, 0.5 + 0.1 * 2.0)], 1e-15);
+    let zero = run(
+        Scheme::Optimistic {
+            first: OptimisticFirst::ZeroPrevious,
+        },
+        Rule::Gradient,
+        0.1,
+        ZERO,
+        false,
+        2,
+    );
+    let rep = run(
+        Scheme::Optimistic {
+            first: OptimisticFirst::RepeatCurrent,
+        },
+        Rule::Gradient,
+        0.1,
+        ZERO,
+        false,
+        1,
+    );
+    check(
+        "OMD",
+        &zero[..1],
+        &[(2.0 - 0.2 * 0.5, 0.5 + 0.2 * 2.0)],
+        1e-15,
+    );
+    check(
+        "OMD optax",
+        &rep,
+        &[(2.0 - 0.1 * 0.5, 0.5 + 0.1 * 2.0)],
+        1e-15,
+    );
     // Step 2: ω₂ = ω₁ − 2ηF(ω₁) + ηF(ω₀).
     let (t1, p1) = zero[0];
-    check("OMD 2", &zero[1..], &[(t1 - 0.2 * p1 + 0.1 * 0.5, p1 + 0.2 * t1 - 0.1 * 2.0)], 1e-15);
+    check(
+        "OMD 2",
+        &zero[1..],
+        &[(t1 - 0.2 * p1 + 0.1 * 0.5, p1 + 0.2 * t1 - 0.1 * 2.0)],
+        1e-15,
+    );
 }
 
 #[test]
 fn uniform_and_ema_averages_of_sim_gd() {
     let mut opt = optimizer(Scheme::Simultaneous, Rule::Gradient);
     opt.averaging = vec![
-        AverageSpec { kind: AverageKind::Uniform, over: AveragePoints::Updates, beta: None },
-        AverageSpec { kind: AverageKind::Ema, over: AveragePoints::Updates, beta: Some(0.9) },
+        AverageSpec {
+            kind: AverageKind::Uniform,
+            over: AveragePoints::Updates,
+            beta: None,
+        },
+        AverageSpec {
+            kind: AverageKind::Ema,
+            over: AveragePoints::Updates,
+            beta: Some(0.9),
+        },
     ];
     let (_, st, _) = trajectory(&opt, &mut game(false), 0.1, ZERO, 3);
     let u = st.averages[0].value.as_ref().unwrap();
     let e = st.averages[1].value.as_ref().unwrap();
-    check("uniform", &[(u.theta[0], u.phi[0])], &[(1.905125, 0.7945)], 1e-12);
-    check("ema", &[(e.theta[0], e.phi[0])], &[(1.9642, 0.61005)], 1e-12);
+    check(
+        "uniform",
+        &[(u.theta[0], u.phi[0])],
+        &[(1.905125, 0.7945)],
+        1e-12,
+    );
+    check(
+        "ema",
+        &[(e.theta[0], e.phi[0])],
+        &[(1.9642, 0.61005)],
+        1e-12,
+    );
 }
 
 #[test]
@@ -203,7 +342,11 @@ fn eta_weighted_and_extrapolated_averages() {
     // Algorithm 1: Σ_{t<T} η_t ω_t / Σ η_t with η_t = η/√(t+1).
     let mut opt = optimizer(Scheme::Simultaneous, Rule::Gradient);
     opt.schedule = Schedule::InvSqrt;
-    opt.averaging = vec![AverageSpec { kind: AverageKind::EtaWeighted, over: AveragePoints::Updates, beta: None }];
+    opt.averaging = vec![AverageSpec {
+        kind: AverageKind::EtaWeighted,
+        over: AveragePoints::Updates,
+        beta: None,
+    }];
     let mut g = game(false);
     let (traj, st, _) = trajectory(&opt, &mut g, 0.4, ZERO, 3);
     let pts = [(2.0, 0.5), traj[0], traj[1]];
@@ -212,16 +355,30 @@ fn eta_weighted_and_extrapolated_averages() {
     let want_t: f64 = pts.iter().zip(etas).map(|(p, e)| p.0 * e).sum::<f64>() / s;
     let want_p: f64 = pts.iter().zip(etas).map(|(p, e)| p.1 * e).sum::<f64>() / s;
     let a = st.averages[0].value.as_ref().unwrap();
-    check("eta-weighted", &[(a.theta[0], a.phi[0])], &[(want_t, want_p)], 1e-14);
+    check(
+        "eta-weighted",
+        &[(a.theta[0], a.phi[0])],
+        &[(want_t, want_p)],
+        1e-14,
+    );
 
     // Algorithm 2: the average of the extrapolated points ω_{t+½}.
     let mut opt = optimizer(EG, Rule::Gradient);
-    opt.averaging = vec![AverageSpec { kind: AverageKind::Uniform, over: AveragePoints::Extrapolated, beta: None }];
+    opt.averaging = vec![AverageSpec {
+        kind: AverageKind::Uniform,
+        over: AveragePoints::Extrapolated,
+        beta: None,
+    }];
     let (_, st, _) = trajectory(&opt, &mut game(false), 0.6, ZERO, 2);
     // ω_{½} = ω₀ − ηF(ω₀) = (2 − 0.3, 0.5 + 1.2); ω₁ = (0.98, 1.52); ω_{3/2} = ω₁ − ηF(ω₁).
     let (h1, h2) = ((1.7, 1.7), (0.98 - 0.6 * 1.52, 1.52 + 0.6 * 0.98));
     let a = st.averages[0].value.as_ref().unwrap();
-    check("extrapolated", &[(a.theta[0], a.phi[0])], &[((h1.0 + h2.0) / 2.0, (h1.1 + h2.1) / 2.0)], 1e-14);
+    check(
+        "extrapolated",
+        &[(a.theta[0], a.phi[0])],
+        &[((h1.0 + h2.0) / 2.0, (h1.1 + h2.1) / 2.0)],
+        1e-14,
+    );
 }
 
 #[test]
@@ -229,18 +386,48 @@ fn oracle_calls_per_step() {
     let cases = [
         (Scheme::Simultaneous, 1),
         (ALT, 2),
-        (Scheme::Alternating { d_steps: 4, order: Order::DiscriminatorFirst }, 5),
+        (
+            Scheme::Alternating {
+                d_steps: 4,
+                order: Order::DiscriminatorFirst,
+            },
+            5,
+        ),
         (EG, 2),
-        (Scheme::Optimistic { first: OptimisticFirst::ZeroPrevious }, 1),
-        (Scheme::PastExtragradient { first: PastFirst::Skip }, 1),
+        (
+            Scheme::Optimistic {
+                first: OptimisticFirst::ZeroPrevious,
+            },
+            1,
+        ),
+        (
+            Scheme::PastExtragradient {
+                first: PastFirst::Skip,
+            },
+            1,
+        ),
     ];
     for (s, per) in cases {
-        let (_, st, _) = trajectory(&optimizer(s, Rule::Gradient), &mut game(false), 0.1, ZERO, 10);
+        let (_, st, _) = trajectory(
+            &optimizer(s, Rule::Gradient),
+            &mut game(false),
+            0.1,
+            ZERO,
+            10,
+        );
         assert_eq!(st.oracle_calls, 10 * per, "{s:?}");
     }
     // The proof convention pays one extra call for ω_{−½}.
-    let s = Scheme::PastExtragradient { first: PastFirst::Extrapolate };
-    let (_, st, _) = trajectory(&optimizer(s, Rule::Gradient), &mut game(false), 0.1, ZERO, 10);
+    let s = Scheme::PastExtragradient {
+        first: PastFirst::Extrapolate,
+    };
+    let (_, st, _) = trajectory(
+        &optimizer(s, Rule::Gradient),
+        &mut game(false),
+        0.1,
+        ZERO,
+        10,
+    );
     assert_eq!(st.oracle_calls, 11);
 }
 
@@ -251,15 +438,50 @@ fn norm_after(scheme: Scheme, rule: Rule, eta: f64, beta: Players<f64>, n: usize
 
 #[test]
 fn norms_after_1000_steps_match_the_spec() {
-    let past = Scheme::PastExtragradient { first: PastFirst::Extrapolate };
-    let rel = |got: f64, want: f64, digits: f64| {
-        assert!(((got - want) / want).abs() < 0.5 * 10f64.powf(-digits), "got {got:e}, want {want:e}");
+    let past = Scheme::PastExtragradient {
+        first: PastFirst::Extrapolate,
     };
-    rel(norm_after(Scheme::Simultaneous, Rule::Gradient, 0.1, ZERO, 1000), 298.46, 4.0);
+    let rel = |got: f64, want: f64, digits: f64| {
+        assert!(
+            ((got - want) / want).abs() < 0.5 * 10f64.powf(-digits),
+            "got {got:e}, want {want:e}"
+        );
+    };
+    rel(
+        norm_after(Scheme::Simultaneous, Rule::Gradient, 0.1, ZERO, 1000),
+        298.46,
+        4.0,
+    );
     rel(norm_after(ALT, Rule::Gradient, 0.1, ZERO, 1000), 2.11, 2.0);
-    rel(norm_after(EG, Rule::Gradient, 0.6, ZERO, 1000), 2.8e-57, 1.0);
-    rel(norm_after(past, Rule::Gradient, 0.5, ZERO, 1000), 2.2e-148, 1.0);
-    rel(norm_after(Scheme::Simultaneous, Rule::HeavyBall, 0.1, Players::both(-0.5), 1000), 4.34, 2.0);
-    rel(norm_after(ALT, Rule::HeavyBall, 0.1, Players::new(0.0, -0.5), 1000), 0.681, 2.0);
-    rel(norm_after(ALT, Rule::HeavyBall, 0.1, Players::both(0.5), 1000), 1.2e14, 1.0);
+    rel(
+        norm_after(EG, Rule::Gradient, 0.6, ZERO, 1000),
+        2.8e-57,
+        1.0,
+    );
+    rel(
+        norm_after(past, Rule::Gradient, 0.5, ZERO, 1000),
+        2.2e-148,
+        1.0,
+    );
+    rel(
+        norm_after(
+            Scheme::Simultaneous,
+            Rule::HeavyBall,
+            0.1,
+            Players::both(-0.5),
+            1000,
+        ),
+        4.34,
+        2.0,
+    );
+    rel(
+        norm_after(ALT, Rule::HeavyBall, 0.1, Players::new(0.0, -0.5), 1000),
+        0.681,
+        2.0,
+    );
+    rel(
+        norm_after(ALT, Rule::HeavyBall, 0.1, Players::both(0.5), 1000),
+        1.2e14,
+        1.0,
+    );
 }

@@ -4,8 +4,24 @@
 /// arguments.
 pub const BUILTIN: &[(&str, &str)] = &[
     ("default", include_str!("../../presets/default.ron")),
-    ("bilinear-momentum", include_str!("../../presets/bilinear-momentum.ron")),
-    ("bilinear-methods", include_str!("../../presets/bilinear-methods.ron")),
+    (
+        "bilinear-momentum",
+        include_str!("../../presets/bilinear-momentum.ron"),
+    ),
+    (
+        "bilinear-methods",
+        include_str!("../../presets/bilinear-methods.ron"),
+    ),
+    (
+        "stochastic-bilinear",
+        include_str!("../../presets/stochastic-bilinear.ron"),
+    ),
+    (
+        "logistic-toy",
+        include_str!("../../presets/logistic-toy.ron"),
+    ),
+    ("dirac-gan", include_str!("../../presets/dirac-gan.ron")),
+    ("quadratic", include_str!("../../presets/quadratic.ron")),
 ];
 
 /// The text of a built-in preset.

@@ -32,7 +32,10 @@ pub struct RunState<V> {
 /// Writes the checkpoint of `state` (taken after `state.optim.iteration` iterations).
 pub fn save<V: Serialize>(dir: &RunDir, state: &RunState<V>) -> Result<()> {
     let mut bytes = MAGIC.to_vec();
-    bytes.extend(postcard::to_allocvec(state).map_err(|e| Error::failure(format!("checkpoint encoding: {e}")))?);
+    bytes.extend(
+        postcard::to_allocvec(state)
+            .map_err(|e| Error::failure(format!("checkpoint encoding: {e}")))?,
+    );
     write_atomic(&dir.checkpoint_path(state.optim.iteration), &bytes)
 }
 
@@ -43,7 +46,8 @@ pub fn load<V: DeserializeOwned>(dir: &RunDir, step: u64) -> Result<RunState<V>>
     let body = bytes
         .strip_prefix(MAGIC.as_slice())
         .ok_or_else(|| Error::failure(format!("{}: not a saddle checkpoint", path.display())))?;
-    postcard::from_bytes(body).map_err(|e| Error::failure(format!("{}: unreadable checkpoint: {e}", path.display())))
+    postcard::from_bytes(body)
+        .map_err(|e| Error::failure(format!("{}: unreadable checkpoint: {e}", path.display())))
 }
 
 /// The newest readable checkpoint at or before `at` (any step when None).

@@ -44,12 +44,17 @@ pub fn send(dir: &RunDir, command: Command, timeout: Duration) -> Result<Vec<Eve
             Command::Set { param, .. } if param == "eta" || param == "beta" => 2,
             _ => 1,
         };
-        let refused = answers.iter().any(|e| matches!(e.kind, EventKind::Refused { .. }));
+        let refused = answers
+            .iter()
+            .any(|e| matches!(e.kind, EventKind::Refused { .. }));
         if answers.len() >= want || refused {
             return Ok(answers);
         }
         if !dir.is_live() {
-            return Err(Error::failure(format!("run {} ended before answering", dir.id())));
+            return Err(Error::failure(format!(
+                "run {} ended before answering",
+                dir.id()
+            )));
         }
         std::thread::sleep(Duration::from_millis(10));
     }

@@ -138,22 +138,32 @@ impl RunConfig {
             names.push(n);
         }
         if let Some(p) = &self.projection {
-            p.theta.validate().map_err(|e| format!("projection.theta: {e}"))?;
-            p.phi.validate().map_err(|e| format!("projection.phi: {e}"))?;
+            p.theta
+                .validate()
+                .map_err(|e| format!("projection.theta: {e}"))?;
+            p.phi
+                .validate()
+                .map_err(|e| format!("projection.phi: {e}"))?;
         }
         if let Some(p) = self.pace {
             if !(p.is_finite() && p > 0.0) {
-                return Err(format!("pace: must be finite and > 0 iterations per second, got {p}"));
+                return Err(format!(
+                    "pace: must be finite and > 0 iterations per second, got {p}"
+                ));
             }
         }
         if let Some(c) = self.stop.converge_below {
             if !(c.is_finite() && c > 0.0) {
-                return Err(format!("stop.converge_below: must be finite and > 0, got {c}"));
+                return Err(format!(
+                    "stop.converge_below: must be finite and > 0, got {c}"
+                ));
             }
         }
         if let Some(d) = self.stop.diverge_above {
             if !(d.is_finite() && d > 0.0) {
-                return Err(format!("stop.diverge_above: must be finite and > 0, got {d}"));
+                return Err(format!(
+                    "stop.diverge_above: must be finite and > 0, got {d}"
+                ));
             }
         }
         Ok(())
@@ -162,7 +172,10 @@ impl RunConfig {
     /// Validates, then builds the game, the optimizer and the initial hyperparameters.
     pub fn build(&self) -> std::result::Result<Built, String> {
         self.validate()?;
-        let game = self.game.build_any(self.seed).map_err(|e| format!("game: {e}"))?;
+        let game = self
+            .game
+            .build_any(self.seed)
+            .map_err(|e| format!("game: {e}"))?;
         let constraints = match self.projection {
             Some(p) => Players::new(p.theta, p.phi),
             None => game.constraints(),

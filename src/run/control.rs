@@ -84,18 +84,31 @@ impl Param {
             "d_steps" => Ok(vec![Param::DSteps]),
             "log_every" => Ok(vec![Param::LogEvery]),
             other => {
-                if let Some(avg) = other.strip_prefix("averaging.").and_then(|s| s.strip_suffix(".beta")) {
+                if let Some(avg) = other
+                    .strip_prefix("averaging.")
+                    .and_then(|s| s.strip_suffix(".beta"))
+                {
                     return opt
                         .averaging
                         .iter()
                         .position(|a| a.name() == avg)
                         .map(|i| vec![Param::AverageBeta(i)])
                         .ok_or_else(|| {
-                            let names: Vec<String> = opt.averaging.iter().map(|a| a.name()).collect();
-                            format!("this run has no `{avg}` average (it has: {})", if names.is_empty() { "none".into() } else { names.join(", ") })
+                            let names: Vec<String> =
+                                opt.averaging.iter().map(|a| a.name()).collect();
+                            format!(
+                                "this run has no `{avg}` average (it has: {})",
+                                if names.is_empty() {
+                                    "none".into()
+                                } else {
+                                    names.join(", ")
+                                }
+                            )
                         });
                 }
-                Err(format!("unknown parameter `{other}`; live parameters are {PARAMS}"))
+                Err(format!(
+                    "unknown parameter `{other}`; live parameters are {PARAMS}"
+                ))
             }
         }
     }
@@ -155,7 +168,10 @@ impl<V> Live<'_, V> {
             }
             Param::DSteps => {
                 if !matches!(self.opt.scheme, Scheme::Alternating { .. }) {
-                    return Err(format!("d_steps applies to Alternating schemes, not {}", self.opt.scheme.name()));
+                    return Err(format!(
+                        "d_steps applies to Alternating schemes, not {}",
+                        self.opt.scheme.name()
+                    ));
                 }
                 integer("d_steps", v, 1.0, 10_000.0).map(|_| ())
             }
@@ -214,7 +230,10 @@ pub trait ControlSource: Send {
 impl ControlSource for Receiver<Command> {
     fn poll(&mut self) -> Vec<Request> {
         self.try_iter()
-            .map(|command| Request { request: None, command })
+            .map(|command| Request {
+                request: None,
+                command,
+            })
             .collect()
     }
 }

@@ -9,7 +9,9 @@ use super::events::{parse_events, scheduled_changes, EventKind, EventRecord};
 use super::ident::{run_id, unix_now};
 use super::metrics::{MetricsTable, MetricsWriter, Row};
 use super::observer::Observer;
-use super::store::{write_atomic, RunDir, RunLock, CONFIG, CONTROL, EVENTS, METRICS, SPECTRUM, SUMMARY};
+use super::store::{
+    write_atomic, RunDir, RunLock, CONFIG, CONTROL, EVENTS, METRICS, SPECTRUM, SUMMARY,
+};
 use super::summary::{Status, Summary};
 use crate::analysis;
 use crate::error::{Error, Result};
@@ -140,16 +142,30 @@ pub fn open(dir: RunDir, steps: Option<u64>) -> Result<Box<dyn Drive>> {
     let lock = dir.lock()?;
     let origin_name = dir.file(CONFIG).display().to_string();
     let config = RunConfig::from_ron(&dir.read(CONFIG)?, &origin_name)?;
-    let built = config.build().map_err(|e| Error::input(format!("{origin_name}: {e}")))?;
+    let built = config
+        .build()
+        .map_err(|e| Error::input(format!("{origin_name}: {e}")))?;
     match built.game {
-        BuiltGame::Toy(game) => Ok(Box::new(Engine::open(dir, lock, config, game, built.optimizer, built.hyper, steps)?)),
+        BuiltGame::Toy(game) => Ok(Box::new(Engine::open(
+            dir,
+            lock,
+            config,
+            game,
+            built.optimizer,
+            built.hyper,
+            steps,
+        )?)),
     }
 }
 
 /// Creates the directory of a new run under `runs_dir` and writes its config. Nothing
-    /// runs yet (see [`Engine::open`]).
+/// runs yet (see [`Engine::open`]).
 pub fn create_dir(runs_dir: &Path, config: &RunConfig, suffix: &str) -> Result<RunDir> {
-    let name = if suffix.is_empty() { config.name.clone() } else { format!("{}-{suffix}", config.name) };
+    let name = if suffix.is_empty() {
+        config.name.clone()
+    } else {
+        format!("{}-{suffix}", config.name)
+    };
     let dir = RunDir::create(runs_dir, &run_id(&config.preset, &name, unix_now() as u64))?;
     write_atomic(&dir.file(CONFIG), config.to_ron().as_bytes())?;
     Ok(dir)
@@ -202,7 +218,8 @@ impl<V: ParamVec + Serialize + DeserializeOwned> Engine<V> {
         } else {
             MetricsWriter::create(&dir.file(METRICS), &columns)?
         };
-        let mut engine = Engine::assemble(dir, config, game, optimizer, state, lock, columns, metrics);
+        let mut engine =
+            Engine::assemble(dir, config, game, optimizer, state, lock, columns, metrics);
         if let Some(s) = steps {
             if s == 0 {
                 return Err(Error::input("--steps must be at least 1"));
@@ -211,7 +228,9 @@ impl<V: ParamVec + Serialize + DeserializeOwned> Engine<V> {
         }
         if resumed {
             if let Some(last) = events.iter().rev().find_map(|e| match e.kind {
-                EventKind::Ended { status: st @ (Status::Diverged | Status::Converged) } => Some(st),
+                EventKind::Ended {
+                    status: st @ (Status::Diverged | Status::Converged),
+                } => Some(st),
                 _ => None,
             }) {
                 if last == Status::Diverged {
@@ -223,9 +242,19 @@ impl<V: ParamVec + Serialize + DeserializeOwned> Engine<V> {
                 }
             }
             engine.last_checkpoint = Some(at);
-            engine.scheduled = scheduled_changes(&events).into_iter().filter(|(s, _, _)| *s > at).collect();
+            engine.scheduled = scheduled_changes(&events)
+                .into_iter()
+                .filter(|(s, _, _)| *s > at)
+                .collect();
             let steps = engine.state.steps;
-            engine.record(EventKind::Resumed { checkpoint: at, steps }, None, None)?;
+            engine.record(
+                EventKind::Resumed {
+                    checkpoint: at,
+                    steps,
+                },
+                None,
+                None,
+            )?;
         } else {
             engine.scheduled = scheduled_changes(&events).into_iter().collect();
             engine.record(EventKind::Started, None, None)?;
@@ -235,14 +264,33 @@ impl<V: ParamVec + Serialize + DeserializeOwned> Engine<V> {
 
     fn columns_for(config: &RunConfig, opt: &Optimizer) -> Vec<String> {
         let mut columns: Vec<String> = [
-            "step", "oracle_calls", "wall_time", "loss_theta", "loss_phi", "field_norm",
+            "step",
+            "oracle_calls",
+            "wall_time",
+            "loss_theta",
+            "loss_phi",
+            "field_norm",
             "distance_to_equilibrium",
         ]
         .iter()
         .map(|s| s.to_string())
         .collect();
-        columns.extend(opt.averaging.iter().map(|a| format!("distance_to_equilibrium_{}", a.name())));
-        columns.extend(["eta_theta", "eta_phi", "beta_theta", "beta_phi", "theta_0", "phi_0"].map(String::from));
+        columns.extend(
+            opt.averaging
+                .iter()
+                .map(|a| format!("distance_to_equilibrium_{}", a.name())),
+        );
+        columns.extend(
+            [
+                "eta_theta",
+                "eta_phi",
+                "beta_theta",
+                "beta_phi",
+                "theta_0",
+                "phi_0",
+            ]
+            .map(String::from),
+        );
         if config.spectral_every.is_some() {
             columns.push("spectral_radius".into());
         }
@@ -296,7 +344,12 @@ impl<V: ParamVec + Serialize + DeserializeOwned> Engine<V> {
         self.opt.label()
     }
 
-    fn record(&mut self, kind: EventKind, source: Option<String>, request: Option<String>) -> Result<()> {
+    fn record(
+        &mut self,
+        kind: EventKind,
+        source: Option<String>,
+        request: Option<String>,
+    ) -> Result<()> {
         let e = EventRecord {
             step: self.state.optim.iteration,
             time: unix_now(),
@@ -341,7 +394,11 @@ impl<V: ParamVec + Serialize + DeserializeOwned> Engine<V> {
         row.push(w.theta.coordinate(0));
         row.push(w.phi.coordinate(0));
         if let Some(k) = self.config.spectral_every {
-            row.push(if t % k == 0 { self.record_spectrum() } else { None });
+            row.push(if t % k == 0 {
+                self.record_spectrum()
+            } else {
+                None
+            });
         }
         row.extend(self.game.extra_metrics(&self.state.w));
         row
@@ -379,7 +436,8 @@ impl<V: ParamVec + Serialize + DeserializeOwned> Engine<V> {
         }
         for (c, v) in self.columns.iter().zip(&row).skip(3) {
             if let Some(v) = v {
-                self.last_values.insert(c.clone(), v.is_finite().then_some(*v));
+                self.last_values
+                    .insert(c.clone(), v.is_finite().then_some(*v));
             }
         }
         self.last_row = Some(row);
@@ -394,7 +452,11 @@ impl<V: ParamVec + Serialize + DeserializeOwned> Engine<V> {
             name: self.config.name.clone(),
             preset: self.config.preset.clone(),
             method: self.opt.label(),
-            status: if self.paused && !self.status.is_final() { Status::Paused } else { self.status },
+            status: if self.paused && !self.status.is_final() {
+                Status::Paused
+            } else {
+                self.status
+            },
             status_step: self.status_step,
             step: self.state.optim.iteration,
             steps: self.state.steps,
@@ -406,7 +468,8 @@ impl<V: ParamVec + Serialize + DeserializeOwned> Engine<V> {
     }
 
     fn write_summary(&self) -> Result<()> {
-        let s = serde_json::to_string_pretty(&self.summary()).map_err(|e| Error::failure(e.to_string()))?;
+        let s = serde_json::to_string_pretty(&self.summary())
+            .map_err(|e| Error::failure(e.to_string()))?;
         write_atomic(&self.dir.file(SUMMARY), s.as_bytes())
     }
 
@@ -440,7 +503,14 @@ impl<V: ParamVec + Serialize + DeserializeOwned> Engine<V> {
             }
             Command::Pause | Command::Resume => {
                 let what = if self.paused { "paused" } else { "running" };
-                self.record(EventKind::Refused { command: format!("{:?}", req.command).to_lowercase(), reason: format!("the run is already {what}") }, src, id)?;
+                self.record(
+                    EventKind::Refused {
+                        command: format!("{:?}", req.command).to_lowercase(),
+                        reason: format!("the run is already {what}"),
+                    },
+                    src,
+                    id,
+                )?;
             }
             Command::Stop => {
                 self.status = Status::Stopped;
@@ -453,10 +523,21 @@ impl<V: ParamVec + Serialize + DeserializeOwned> Engine<V> {
             }
             Command::Set { param, value } => {
                 if req.request.as_deref() == Some(MALFORMED) {
-                    self.record(EventKind::Refused { command: param, reason: "not a JSON command (see `saddle control --help`)".into() }, src, None)?;
+                    self.record(
+                        EventKind::Refused {
+                            command: param,
+                            reason: "not a JSON command (see `saddle control --help`)".into(),
+                        },
+                        src,
+                        None,
+                    )?;
                     return Ok(false);
                 }
-                let mut live = Live { opt: &self.opt, st: &mut self.state.optim, log_every: &mut self.state.log_every };
+                let mut live = Live {
+                    opt: &self.opt,
+                    st: &mut self.state.optim,
+                    log_every: &mut self.state.log_every,
+                };
                 match live.set(&param, value) {
                     Ok(changes) => {
                         for c in changes {
@@ -464,7 +545,14 @@ impl<V: ParamVec + Serialize + DeserializeOwned> Engine<V> {
                         }
                     }
                     Err(reason) => {
-                        self.record(EventKind::Refused { command: format!("set {param}={value}"), reason }, src, id)?;
+                        self.record(
+                            EventKind::Refused {
+                                command: format!("set {param}={value}"),
+                                reason,
+                            },
+                            src,
+                            id,
+                        )?;
                     }
                 }
             }
@@ -477,10 +565,14 @@ impl<V: ParamVec + Serialize + DeserializeOwned> Engine<V> {
         let t = self.state.optim.iteration;
         while self.scheduled.front().is_some_and(|c| c.0 <= t) {
             let (_, param, value) = self.scheduled.pop_front().expect("front exists");
-            let mut live = Live { opt: &self.opt, st: &mut self.state.optim, log_every: &mut self.state.log_every };
-            let changes = live
-                .set(&param, value)
-                .map_err(|e| Error::failure(format!("re-applying {param}={value} at step {t}: {e}")))?;
+            let mut live = Live {
+                opt: &self.opt,
+                st: &mut self.state.optim,
+                log_every: &mut self.state.log_every,
+            };
+            let changes = live.set(&param, value).map_err(|e| {
+                Error::failure(format!("re-applying {param}={value} at step {t}: {e}"))
+            })?;
             if let Some(source) = self.schedule_source {
                 for c in changes {
                     self.record(EventKind::Set(c), Some(source.into()), None)?;
@@ -532,7 +624,8 @@ impl<V: ParamVec + Serialize + DeserializeOwned> Engine<V> {
             self.log_row(0.0)?;
         }
         self.write_summary()?;
-        let (mut stride, mut since, mut last_poll, mut last_summary) = (1u64, 0u64, Instant::now(), Instant::now());
+        let (mut stride, mut since, mut last_poll, mut last_summary) =
+            (1u64, 0u64, Instant::now(), Instant::now());
         let eq_known = self.game.equilibrium().is_some();
         let stop = self.config.stop;
         let (mut paced, mut pace_clock) = (0u64, Instant::now());
@@ -571,15 +664,28 @@ impl<V: ParamVec + Serialize + DeserializeOwned> Engine<V> {
                 break;
             }
             let st = &mut self.state;
-            self.opt.step(self.game.as_mut(), &mut st.w, &mut st.optim, &mut self.scratch, &mut st.rng);
+            self.opt.step(
+                self.game.as_mut(),
+                &mut st.w,
+                &mut st.optim,
+                &mut self.scratch,
+                &mut st.rng,
+            );
             let t = t + 1;
             let norm_sq = st.w.theta.norm_sq() + st.w.phi.norm_sq();
-            let diverged = !norm_sq.is_finite() || stop.diverge_above.is_some_and(|b| norm_sq > b * b);
+            let diverged =
+                !norm_sq.is_finite() || stop.diverge_above.is_some_and(|b| norm_sq > b * b);
             let converged = !diverged
                 && eq_known
-                && stop.converge_below.is_some_and(|c| self.distance(&self.state.w).is_some_and(|d| d < c));
+                && stop
+                    .converge_below
+                    .is_some_and(|c| self.distance(&self.state.w).is_some_and(|d| d < c));
             if diverged || converged {
-                self.status = if diverged { Status::Diverged } else { Status::Converged };
+                self.status = if diverged {
+                    Status::Diverged
+                } else {
+                    Status::Converged
+                };
                 self.status_step = Some(t);
                 break;
             }

@@ -61,7 +61,12 @@ pub fn unix_now() -> f64 {
 
 /// The id of a new run: `<timestamp>-<preset>-<run>`, sanitized.
 pub fn run_id(preset: &str, run: &str, unix: u64) -> String {
-    sanitize(&format!("{}-{}-{}", timestamp(unix), sanitize(preset), sanitize(run)))
+    sanitize(&format!(
+        "{}-{}-{}",
+        timestamp(unix),
+        sanitize(preset),
+        sanitize(run)
+    ))
 }
 
 #[cfg(test)]

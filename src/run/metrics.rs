@@ -49,7 +49,12 @@ impl MetricsWriter {
     /// Re-opens an existing table to continue a run from a checkpoint taken after `through`
     /// iterations: keeps the header and the complete rows with step ≤ `through` (dropping a
     /// torn last line and anything logged after the checkpoint) and checks the header.
-    pub fn reopen(path: &Path, columns: &[String], through: u64, drop_row: Option<u64>) -> Result<Self> {
+    pub fn reopen(
+        path: &Path,
+        columns: &[String],
+        through: u64,
+        drop_row: Option<u64>,
+    ) -> Result<Self> {
         let table = MetricsTable::read(path)?;
         if table.columns != columns {
             return Err(Error::failure(format!(
@@ -165,10 +170,24 @@ mod tests {
 
     #[test]
     fn values_round_trip_exactly() {
-        for x in [0.1, 1.0 / 3.0, 2.8e-57, 1.2e14, 5e20, -7.25, f64::INFINITY, f64::NAN, 0.0, 123.0] {
+        for x in [
+            0.1,
+            1.0 / 3.0,
+            2.8e-57,
+            1.2e14,
+            5e20,
+            -7.25,
+            f64::INFINITY,
+            f64::NAN,
+            0.0,
+            123.0,
+        ] {
             let s = format_value(Some(x));
             let back: f64 = s.parse().unwrap();
-            assert!(back.to_bits() == x.to_bits() || (x.is_nan() && back.is_nan()), "{x} → {s}");
+            assert!(
+                back.to_bits() == x.to_bits() || (x.is_nan() && back.is_nan()),
+                "{x} → {s}"
+            );
         }
         assert_eq!(format_value(Some(42.0)), "42");
     }
@@ -179,6 +198,9 @@ mod tests {
         assert_eq!(t.rows.len(), 2);
         let t = MetricsTable::parse("step,a\n0,1\n1\n").unwrap();
         assert_eq!(t.rows.len(), 1);
-        assert_eq!(MetricsTable::parse("step,a\n0,\n").unwrap().rows[0], vec![Some(0.0), None]);
+        assert_eq!(
+            MetricsTable::parse("step,a\n0,\n").unwrap().rows[0],
+            vec![Some(0.0), None]
+        );
     }
 }

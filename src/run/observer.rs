@@ -80,7 +80,10 @@ impl Observer for Progress {
     }
 
     fn ended(&mut self, s: &Summary) {
-        let at = s.status_step.map(|t| format!(" at step {t}")).unwrap_or_default();
+        let at = s
+            .status_step
+            .map(|t| format!(" at step {t}"))
+            .unwrap_or_default();
         self.say(&format!(
             "[{}] {}{at} ({} steps, {} oracle calls, {:.2} s) → {}",
             self.label, s.status, s.step, s.oracle_calls, s.wall_time, s.id

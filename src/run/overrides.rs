@@ -4,8 +4,8 @@
 //!
 //! Paths walk the config's fields; `[i]`, `[name]` or `[*]` select runs; a segment that names
 //! a field inside an enum variant (`game.dim` for `game: Bilinear(dim: …)`) reaches through the
-//! variant. VALUE is a number, `true`/`false`, `None`, or a bare word for a unit variant
-//! (`Simultaneous`).
+//! variant. VALUE is a number, `true`/`false`, `None`, a JSON list (`[2.0, 0.5]`), or a bare
+//! word for a unit variant (`Simultaneous`).
 
 use crate::error::{Error, Result};
 use serde::de::DeserializeOwned;
@@ -17,10 +17,19 @@ pub fn split(arg: &str) -> Result<(&str, &str)> {
     arg.split_once('=')
         .map(|(p, v)| (p.trim(), v.trim()))
         .filter(|(p, _)| !p.is_empty())
-        .ok_or_else(|| Error::input(format!("--set {arg:?}: expected PATH=VALUE, e.g. runs[0].eta=0.05")))
+        .ok_or_else(|| {
+            Error::input(format!(
+                "--set {arg:?}: expected PATH=VALUE, e.g. runs[0].eta=0.05"
+            ))
+        })
 }
 
 fn parse_value(v: &str) -> Value {
+    if v.starts_with('[') {
+        if let Ok(list) = serde_json::from_str::<Value>(v) {
+            return list;
+        }
+    }
     if let Ok(i) = v.parse::<i64>() {
         return Value::from(i);
     }
@@ -54,7 +63,9 @@ fn segments(path: &str) -> Result<Vec<Seg>> {
         }
         let mut rest = rest;
         while let Some(r) = rest.strip_prefix('[') {
-            let end = r.find(']').ok_or_else(|| Error::input(format!("--set {path}: unclosed [")))?;
+            let end = r
+                .find(']')
+                .ok_or_else(|| Error::input(format!("--set {path}: unclosed [")))?;
             out.push(Seg::Index(r[..end].to_string()));
             rest = &r[end + 1..];
         }
@@ -69,13 +80,16 @@ fn segments(path: &str) -> Result<Vec<Seg>> {
 /// field of `node` itself.
 fn reach<'a>(node: &'a mut Value, key: &str) -> &'a mut Value {
     let through = match node {
-        Value::Object(m) if !m.contains_key(key) && m.len() == 1 => {
-            m.keys().next().is_some_and(|k| k.starts_with(|c: char| c.is_ascii_uppercase()))
-        }
+        Value::Object(m) if !m.contains_key(key) && m.len() == 1 => m
+            .keys()
+            .next()
+            .is_some_and(|k| k.starts_with(|c: char| c.is_ascii_uppercase())),
         _ => false,
     };
     if through {
-        node.as_object_mut().and_then(|m| m.values_mut().next()).expect("one variant")
+        node.as_object_mut()
+            .and_then(|m| m.values_mut().next())
+            .expect("one variant")
     } else {
         node
     }
@@ -95,7 +109,9 @@ fn set_at(node: &mut Value, segs: &[Seg], value: &Value, path: &str) -> Result<(
             }
             let node = reach(node, f);
             let Value::Object(m) = node else {
-                return Err(Error::input(format!("--set {path}: `{f}` is not inside a struct")));
+                return Err(Error::input(format!(
+                    "--set {path}: `{f}` is not inside a struct"
+                )));
             };
             let child = m.entry(f.clone()).or_insert(Value::Null);
             if child.is_null() && !tail.is_empty() {
@@ -105,21 +121,29 @@ fn set_at(node: &mut Value, segs: &[Seg], value: &Value, path: &str) -> Result<(
         }
         Seg::Index(ix) => {
             let Value::Array(items) = node else {
-                return Err(Error::input(format!("--set {path}: [{ix}] applied to something that is not a list")));
+                return Err(Error::input(format!(
+                    "--set {path}: [{ix}] applied to something that is not a list"
+                )));
             };
             let chosen: Vec<usize> = if ix == "*" {
                 (0..items.len()).collect()
             } else if let Ok(i) = ix.parse::<usize>() {
                 if i >= items.len() {
-                    return Err(Error::input(format!("--set {path}: index {i} out of range (there are {})", items.len())));
+                    return Err(Error::input(format!(
+                        "--set {path}: index {i} out of range (there are {})",
+                        items.len()
+                    )));
                 }
                 vec![i]
             } else {
                 let found: Vec<usize> = (0..items.len())
                     .filter(|&i| {
-                        items[i].get("name").and_then(Value::as_str).is_some_and(|n| {
-                            n == ix || super::ident::sanitize(n) == super::ident::sanitize(ix)
-                        })
+                        items[i]
+                            .get("name")
+                            .and_then(Value::as_str)
+                            .is_some_and(|n| {
+                                n == ix || super::ident::sanitize(n) == super::ident::sanitize(ix)
+                            })
                     })
                     .collect();
                 if found.is_empty() {
@@ -149,7 +173,11 @@ pub fn apply<T: Serialize + DeserializeOwned>(config: &T, sets: &[String]) -> Re
     }
     serde_path_to_error::deserialize(v).map_err(|e| {
         let at = e.path().to_string();
-        Error::input(format!("--set {}: {at}: {}", sets.join(" --set "), e.into_inner()))
+        Error::input(format!(
+            "--set {}: {at}: {}",
+            sets.join(" --set "),
+            e.into_inner()
+        ))
     })
 }
 
@@ -165,14 +193,36 @@ mod tests {
     #[test]
     fn paths_reach_fields_runs_and_variants() {
         let p = Preset::parse(P, "p.ron").unwrap();
-        let q = apply(&p, &["steps=20".into(), "runs[1].beta.phi=0.25".into(), "game.dim=3".into(), "runs[a].eta=0.5".into()]).unwrap();
+        let q = apply(
+            &p,
+            &[
+                "steps=20".into(),
+                "runs[1].beta.phi=0.25".into(),
+                "game.dim=3".into(),
+                "runs[a].eta=0.5".into(),
+            ],
+        )
+        .unwrap();
         assert_eq!(q.steps, 20);
         assert_eq!(q.runs[1].beta.unwrap().0.phi, 0.25);
         assert_eq!(q.runs[1].beta.unwrap().0.theta, -0.5);
         assert_eq!(q.runs[0].eta.0.theta, 0.5);
-        assert!(matches!(q.game, crate::game::GameConfig::Bilinear { dim: 3, .. }));
-        let q = apply(&p, &["runs[*].scheme=Simultaneous".into(), "runs[b-b].steps=7".into()]).unwrap();
-        assert!(q.runs.iter().all(|r| r.scheme == crate::optim::Scheme::Simultaneous));
+        assert!(matches!(
+            q.game,
+            crate::game::GameConfig::Bilinear { dim: 3, .. }
+        ));
+        let q = apply(
+            &p,
+            &[
+                "runs[*].scheme=Simultaneous".into(),
+                "runs[b-b].steps=7".into(),
+            ],
+        )
+        .unwrap();
+        assert!(q
+            .runs
+            .iter()
+            .all(|r| r.scheme == crate::optim::Scheme::Simultaneous));
         assert_eq!(q.runs[1].steps, Some(7));
     }
 

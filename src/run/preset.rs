@@ -86,8 +86,8 @@ pub struct RunSpec {
 
 /// Parses RON into `T` with saddle's error format: `origin:line:col: path: message`.
 pub fn parse_ron<T: DeserializeOwned>(text: &str, origin: &str) -> Result<T> {
-    let opts = ron::Options::default()
-        .with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME);
+    let opts =
+        ron::Options::default().with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME);
     let spanned = |e: ron::error::SpannedError, path: Option<String>| {
         let at = e.span.start;
         let path = path
@@ -96,7 +96,8 @@ pub fn parse_ron<T: DeserializeOwned>(text: &str, origin: &str) -> Result<T> {
             .unwrap_or_default();
         Error::input(format!("{origin}:{}:{}: {path}{}", at.line, at.col, e.code))
     };
-    let mut de = ron::Deserializer::from_str_with_options(text, &opts).map_err(|e| spanned(e, None))?;
+    let mut de =
+        ron::Deserializer::from_str_with_options(text, &opts).map_err(|e| spanned(e, None))?;
     match serde_path_to_error::deserialize::<_, T>(&mut de) {
         Ok(v) => {
             de.end().map_err(|e| spanned(de.span_error(e), None))?;
@@ -136,11 +137,19 @@ impl Preset {
                 return Err(at("name: must contain a letter or digit".into()));
             }
             if let Some(j) = seen.iter().position(|s| *s == id) {
-                return Err(at(format!("name: same as runs[{j}] ({:?}) once made safe for a directory name ({id:?})", self.runs[j].name)));
+                return Err(at(format!(
+                    "name: same as runs[{j}] ({:?}) once made safe for a directory name ({id:?})",
+                    self.runs[j].name
+                )));
             }
             seen.push(id);
             let rules = match (r.rule, r.rules) {
-                (Some(_), Some(_)) => return Err(at("give either rule (both players) or rules (one per player), not both".into())),
+                (Some(_), Some(_)) => {
+                    return Err(at(
+                        "give either rule (both players) or rules (one per player), not both"
+                            .into(),
+                    ))
+                }
                 (Some(rule), None) => Players::both(rule),
                 (None, Some(rules)) => rules,
                 (None, None) => Players::both(Rule::Gradient),
@@ -148,11 +157,16 @@ impl Preset {
             let beta = match r.beta {
                 Some(b) => b,
                 None => {
-                    if let Some(rule) = [rules.theta, rules.phi].into_iter().find(|r| r.has_beta()) {
+                    if let Some(rule) = [rules.theta, rules.phi].into_iter().find(|r| r.has_beta())
+                    {
                         return Err(at(format!(
                             "beta: the {} rule needs beta (its momentum{}), e.g. beta: -0.5",
                             rule.name(),
-                            if matches!(rule, Rule::Adam { .. }) { " β₁; the seed uses 0.5" } else { "" }
+                            if matches!(rule, Rule::Adam { .. }) {
+                                " β₁; the seed uses 0.5"
+                            } else {
+                                ""
+                            }
                         )));
                     }
                     PerPlayer(Players::both(0.0))
@@ -176,7 +190,9 @@ impl Preset {
                 averaging: r.averaging.clone(),
                 projection: r.projection,
                 log_every: self.log_every.unwrap_or_else(|| default_every(2000)(steps)),
-                checkpoint_every: self.checkpoint_every.unwrap_or_else(|| default_every(20)(steps)),
+                checkpoint_every: self
+                    .checkpoint_every
+                    .unwrap_or_else(|| default_every(20)(steps)),
                 spectral_every: self.spectral_every,
                 stop: self.stop,
                 pace: self.pace,

@@ -74,7 +74,11 @@ impl RunDir {
     pub fn create(runs_dir: &Path, id: &str) -> Result<Self> {
         fs::create_dir_all(runs_dir).map_err(|e| io_error(runs_dir, e))?;
         for n in 1..1000 {
-            let name = if n == 1 { id.to_string() } else { format!("{id}-{n}") };
+            let name = if n == 1 {
+                id.to_string()
+            } else {
+                format!("{id}-{n}")
+            };
             let path = runs_dir.join(&name);
             match fs::create_dir(&path) {
                 Ok(()) => {
@@ -85,14 +89,19 @@ impl RunDir {
                 Err(e) => return Err(io_error(&path, e)),
             }
         }
-        Err(Error::failure(format!("{}: too many runs named {id}", runs_dir.display())))
+        Err(Error::failure(format!(
+            "{}: too many runs named {id}",
+            runs_dir.display()
+        )))
     }
 
     /// Finds a run given as a directory path or as an id under `runs_dir`.
     pub fn find(arg: &str, runs_dir: &Path) -> Result<Self> {
         let as_path = Path::new(arg);
         if as_path.join(CONFIG).is_file() {
-            return Ok(RunDir { path: as_path.to_path_buf() });
+            return Ok(RunDir {
+                path: as_path.to_path_buf(),
+            });
         }
         if is_safe_id(arg) {
             let p = runs_dir.join(arg);
@@ -136,7 +145,12 @@ impl RunDir {
             .open(&p)
             .map_err(|e| io_error(&p, e))?;
         // SAFETY: flock on a valid, owned descriptor.
-        let r = unsafe { libc::flock(std::os::fd::AsRawFd::as_raw_fd(&f), libc::LOCK_EX | libc::LOCK_NB) };
+        let r = unsafe {
+            libc::flock(
+                std::os::fd::AsRawFd::as_raw_fd(&f),
+                libc::LOCK_EX | libc::LOCK_NB,
+            )
+        };
         if r != 0 {
             let mut holder = String::new();
             let _ = f.read_to_string(&mut holder);
@@ -182,7 +196,9 @@ impl RunDir {
 
     /// Path of the checkpoint taken after `step` iterations.
     pub fn checkpoint_path(&self, step: u64) -> PathBuf {
-        self.path.join(CHECKPOINTS).join(format!("step-{step:012}.ck"))
+        self.path
+            .join(CHECKPOINTS)
+            .join(format!("step-{step:012}.ck"))
     }
 
     /// The steps of the checkpoints present, in increasing order.

@@ -8,13 +8,20 @@ use crate::vector::ParamVec;
 
 /// ω_{t+1} = P[ω_t − η(2d_t − d_{t−1})] with d_t the rule's direction at ω_t; d_{t−1} is
 /// remembered (the current η multiplies both, as in REF-VI).
-pub(super) fn step<G: Game + ?Sized>(s: &mut Step<'_, G>, w: &mut Players<G::V>, first: OptimisticFirst) {
+pub(super) fn step<G: Game + ?Sized>(
+    s: &mut Step<'_, G>,
+    w: &mut Players<G::V>,
+    first: OptimisticFirst,
+) {
     let xi = s.sample();
     s.field(w, xi);
     for p in Player::BOTH {
         let beta = *s.st.hyper.beta.get(p);
         let d = s.sc.d.get_mut(p);
-        s.opt.rules.get(p).direction(s.st.rules.get_mut(p), s.sc.g.get(p), beta, d);
+        s.opt
+            .rules
+            .get(p)
+            .direction(s.st.rules.get_mut(p), s.sc.g.get(p), beta, d);
         let eta = *s.eta.get(p);
         let wp = w.get_mut(p);
         wp.axpy(-2.0 * eta, d);
