@@ -2,10 +2,12 @@
 //! spectral radius, the per-eigenvalue maps (μ± of heavy ball), measured rates and stability
 //! maps over (β, η).
 
+mod krylov;
 mod operator;
 mod rate;
 mod scalar;
 
+pub use krylov::{arnoldi_top, jacobian_by_jvp, jvp};
 pub use operator::{operator, Operator, MAX_STATE};
 pub use rate::measured_rate;
 pub use scalar::{heavy_ball_mu, scalar_radius, ScalarMethod};

@@ -4,6 +4,7 @@
 mod launch;
 mod manage;
 mod preset_arg;
+mod spectral;
 
 use crate::error::Result;
 use clap::{Parser, Subcommand};
@@ -41,6 +42,10 @@ enum Command {
     },
     /// Steer a live run: pause, resume, stop, checkpoint, or set a live parameter.
     Control(manage::ControlArgs),
+    /// Eigenvalues of J, spectral radius and predicted rate of each run's update operator.
+    Spectrum(spectral::SpectrumArgs),
+    /// The map ρ(β, η) of each run's scheme over a grid of momenta and step sizes.
+    Stability(spectral::StabilityArgs),
     /// (internal) Drive run directories created by `run --detach`.
     #[command(hide = true)]
     Worker {
@@ -82,6 +87,8 @@ fn dispatch(cli: Cli) -> Result<i32> {
         Some(Command::Worker { dirs }) => launch::worker(&dirs),
         Some(Command::Ls { json }) => manage::ls(&runs_dir, json),
         Some(Command::Control(args)) => manage::control(args, &runs_dir),
+        Some(Command::Spectrum(args)) => spectral::spectrum(args, &runs_dir),
+        Some(Command::Stability(args)) => spectral::stability_cmd(args),
         None => {
             let args = launch::RunArgs::for_preset(cli.preset.unwrap_or_else(|| "default".into()));
             launch::run(args, &runs_dir)

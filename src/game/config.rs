@@ -144,6 +144,19 @@ pub enum GameConfig {
         #[serde(default)]
         start: Start,
     },
+    /// A small MLP GAN in f64 (`game::MlpGan`): generator and discriminator with one tanh
+    /// layer of `hidden` units, full batch of `samples` points from `modes` Gaussians on a ring.
+    MlpGan {
+        /// Hidden units of each network.
+        hidden: usize,
+        /// Real samples and latent codes (drawn once).
+        samples: usize,
+        /// Number of Gaussians on the unit circle.
+        modes: usize,
+        /// Starting weights (default N(0, 0.5²)).
+        #[serde(default = "mlp_start")]
+        start: Start,
+    },
     /// f = ½θᵀPθ + θᵀBφ − ½φᵀQφ with P = Q = (1 − mix)·S (S symmetric, eigenvalues evenly
     /// spread in [mu, ell]) and B = mix·R (singular values in [mu, ell]): mix = 0 is a potential
     /// game, mix = 1 a purely rotational (bilinear) one. Equilibrium at the origin.
@@ -172,6 +185,10 @@ pub struct PlayerConstraints {
     /// The discriminator's set.
     #[serde(default)]
     pub phi: Constraint,
+}
+
+fn mlp_start() -> Start {
+    Start::Random { scale: 0.5 }
 }
 
 fn default_noise() -> f64 {
@@ -255,6 +272,7 @@ impl GameConfig {
             GameConfig::Logistic { .. } => "logistic",
             GameConfig::DiracGan { .. } => "dirac-gan",
             GameConfig::Quadratic { .. } => "quadratic",
+            GameConfig::MlpGan { .. } => "mlp-gan",
         }
     }
 
@@ -266,7 +284,8 @@ impl GameConfig {
             | GameConfig::StochasticBilinear { start: s, .. }
             | GameConfig::Logistic { start: s, .. }
             | GameConfig::DiracGan { start: s, .. }
-            | GameConfig::Quadratic { start: s, .. } => *s = start,
+            | GameConfig::Quadratic { start: s, .. }
+            | GameConfig::MlpGan { start: s, .. } => *s = start,
         }
         g
     }
@@ -370,6 +389,12 @@ impl GameConfig {
                     positive("clip", *c)?;
                 }
                 Ok(Box::new(DiracGan::new(*loss, *clip, start, seed)?))
+            }
+            GameConfig::MlpGan { hidden, samples, modes, start } => {
+                dimension("hidden", *hidden, 256)?;
+                dimension("samples", *samples, 100_000)?;
+                dimension("modes", *modes, 1000)?;
+                Ok(Box::new(super::MlpGan::new(*hidden, *samples, *modes, start, seed)?))
             }
             GameConfig::Quadratic {
                 dim,

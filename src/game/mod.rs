@@ -15,6 +15,7 @@ mod constraint;
 mod dirac;
 mod linear;
 mod logistic;
+mod mlp;
 mod stochastic_bilinear;
 
 pub use config::{DiracLoss, GameConfig, LinearTerms, MatrixSpec, PlayerConstraints, Start};
@@ -22,6 +23,7 @@ pub use constraint::Constraint;
 pub use dirac::DiracGan;
 pub use linear::LinearGame;
 pub use logistic::LogisticToy;
+pub use mlp::{mlp_dims, MlpGan};
 pub use stochastic_bilinear::StochasticBilinear;
 
 use crate::players::{Player, Players};

@@ -14,6 +14,7 @@ pub mod metrics;
 pub mod observer;
 pub mod overrides;
 pub mod preset;
+pub mod spectrum;
 pub mod store;
 pub mod summary;
 

@@ -1,0 +1,200 @@
+//! `saddle spectrum` and `saddle stability`: what the theory predicts for a preset's runs.
+
+use super::preset_arg;
+use crate::error::{io_error, Error, Result};
+use crate::linalg::linspace;
+use crate::run::metrics::{format_value, MetricsTable};
+use crate::run::spectrum::{run_spectrum, stability};
+use crate::run::store::{RunDir, METRICS};
+use crate::run::RunConfig;
+use clap::Args;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// Arguments of `saddle spectrum`.
+#[derive(Args, Debug)]
+pub struct SpectrumArgs {
+    /// A preset (file or built-in name), or a run (id or directory) whose metrics give the
+    /// measured rate.
+    target: String,
+    /// Simulate each run of the preset in memory and fit its measured rate.
+    #[arg(long)]
+    measure: bool,
+    /// One JSON object per run.
+    #[arg(long)]
+    json: bool,
+    /// Change one field of the preset first (repeatable).
+    #[arg(long = "set", value_name = "PATH=VALUE")]
+    sets: Vec<String>,
+}
+
+fn eigs_text(e: &[[f64; 2]]) -> String {
+    let mut seen: Vec<[f64; 2]> = vec![];
+    for z in e {
+        // Conjugate pairs print once as a ± b i.
+        if seen.iter().any(|s| (s[0] - z[0]).abs() < 1e-9 && (s[1].abs() - z[1].abs()).abs() < 1e-9) {
+            continue;
+        }
+        seen.push(*z);
+    }
+    let shown: Vec<String> = seen
+        .iter()
+        .take(2)
+        .map(|z| {
+            if z[1].abs() < 1e-12 {
+                format!("{:.4}", z[0])
+            } else {
+                format!("{:.4}±{:.4}i", z[0], z[1].abs())
+            }
+        })
+        .collect();
+    let more = if seen.len() > 2 { format!(" …+{}", seen.len() - 2) } else { String::new() };
+    format!("{}{more}", shown.join(", "))
+}
+
+/// `saddle spectrum`.
+pub fn spectrum(args: SpectrumArgs, runs_dir: &Path) -> Result<i32> {
+    let (configs, metrics): (Vec<RunConfig>, Option<MetricsTable>) = match RunDir::find(&args.target, runs_dir) {
+        Ok(dir) if args.sets.is_empty() => {
+            let origin = dir.file(crate::run::store::CONFIG).display().to_string();
+            let c = RunConfig::from_ron(&dir.read(crate::run::store::CONFIG)?, &origin)?;
+            (vec![c], Some(MetricsTable::read(&dir.file(METRICS))?))
+        }
+        _ => (preset_arg::load(&args.target, &args.sets, None)?.1, None),
+    };
+    let mut rows = vec![];
+    for c in &configs {
+        let mut r = run_spectrum(c, args.measure).map_err(|e| Error::input(format!("run {:?}: {e}", c.name)))?;
+        if let Some(t) = &metrics {
+            let (ti, di) = (t.column("step"), t.column("distance_to_equilibrium"));
+            if let (Some(ti), Some(di)) = (ti, di) {
+                let (ts, ds): (Vec<f64>, Vec<f64>) = t.rows.iter().filter_map(|row| Some((row[ti]?, row[di]?))).unzip();
+                r.measured_rate = crate::analysis::measured_rate(&ts, &ds, 0.3);
+            }
+        }
+        rows.push(r);
+    }
+    if args.json {
+        for r in &rows {
+            println!("{}", serde_json::to_string(r).expect("reports serialize"));
+        }
+        return Ok(0);
+    }
+    println!("{:<24} {:<32} {:<11} {:<34} {:>10} {:>10} {:>10}", "RUN", "METHOD", "J AT", "EIGENVALUES OF J", "ρ", "RATE/CALL", "MEASURED");
+    for r in &rows {
+        let f = |v: Option<f64>| v.map_or("—".into(), |x| format!("{x:.6}"));
+        println!(
+            "{:<24} {:<32} {:<11} {:<34} {:>10} {:>10} {:>10}",
+            r.name,
+            r.method,
+            r.point,
+            eigs_text(&r.jacobian),
+            f(r.spectral_radius),
+            f(r.rate_per_call),
+            f(r.measured_rate)
+        );
+        if let Some(n) = &r.note {
+            println!("    note: {n}");
+        }
+    }
+    Ok(0)
+}
+
+/// Arguments of `saddle stability`.
+#[derive(Args, Debug)]
+pub struct StabilityArgs {
+    /// A preset (file or built-in name).
+    preset: String,
+    /// β grid, LO:HI:N.
+    #[arg(long, default_value = "-0.9:0.9:19", allow_hyphen_values = true)]
+    beta: String,
+    /// η grid, LO:HI:M.
+    #[arg(long, default_value = "0.05:1.5:30", allow_hyphen_values = true)]
+    eta: String,
+    /// Also write the map as CSV (run, method, beta_on, beta, eta, spectral_radius).
+    #[arg(long)]
+    csv: Option<PathBuf>,
+    /// Change one field of the preset first (repeatable).
+    #[arg(long = "set", value_name = "PATH=VALUE")]
+    sets: Vec<String>,
+}
+
+fn grid(flag: &str, s: &str) -> Result<Vec<f64>> {
+    let parts: Vec<&str> = s.split(':').collect();
+    let bad = || Error::input(format!("{flag} {s:?}: expected LO:HI:N, e.g. -0.9:0.9:19"));
+    if parts.len() != 3 {
+        return Err(bad());
+    }
+    let lo: f64 = parts[0].trim().parse().map_err(|_| bad())?;
+    let hi: f64 = parts[1].trim().parse().map_err(|_| bad())?;
+    let n: usize = parts[2].trim().parse().map_err(|_| bad())?;
+    if !(lo.is_finite() && hi.is_finite()) || lo > hi || n == 0 || n > 1000 {
+        return Err(Error::input(format!("{flag} {s:?}: need finite LO ≤ HI and 1 ≤ N ≤ 1000")));
+    }
+    // Snap rounding residue (a grid through 0 must print 0, not -0.00).
+    Ok(linspace(lo, hi, n).into_iter().map(|x| (x * 1e12).round() / 1e12 + 0.0).collect())
+}
+
+/// ρ < 1 beyond eigensolver rounding (a cycle's ρ = 1 can come out as 1 − 10⁻¹⁵).
+fn converges(rho: f64) -> bool {
+    rho < 1.0 - 1e-9
+}
+
+/// `saddle stability`.
+pub fn stability_cmd(args: StabilityArgs) -> Result<i32> {
+    let betas = grid("--beta", &args.beta)?;
+    if let Some(b) = betas.iter().find(|b| b.abs() >= 1.0) {
+        return Err(Error::input(format!("--beta: every β must be in (-1, 1), got {b}")));
+    }
+    let etas = grid("--eta", &args.eta)?;
+    if let Some(e) = etas.iter().find(|e| **e <= 0.0) {
+        return Err(Error::input(format!("--eta: every η must be > 0, got {e}")));
+    }
+    let (_, configs) = preset_arg::load(&args.preset, &args.sets, None)?;
+    let maps = stability(&configs, &betas, &etas).map_err(Error::input)?;
+    for m in &maps {
+        println!("\n{} — β on {} (runs: {})", m.method, m.beta_on, m.runs.join(", "));
+        print!("{:>7} ", "η \\ β");
+        for b in &m.betas {
+            print!("{b:>6.2}");
+        }
+        println!();
+        for (eta, row) in m.etas.iter().zip(&m.rho) {
+            print!("{eta:>7.3} ");
+            for r in row {
+                // Cells where the method converges (ρ < 1) show ρ; the others show ·.
+                match r {
+                    Some(x) if converges(*x) => print!("{:>6}", format!("{x:.4}").trim_start_matches('0')),
+                    Some(_) => print!("{:>6}", "·"),
+                    None => print!("{:>6}", "?"),
+                }
+            }
+            println!();
+        }
+        let conv: Vec<f64> = m
+            .rho
+            .iter()
+            .flat_map(|row| row.iter().zip(&m.betas).filter(|(r, _)| r.is_some_and(converges)).map(|(_, b)| *b))
+            .collect();
+        if conv.is_empty() {
+            println!("ρ < 1 nowhere on this grid");
+        } else {
+            let lo = conv.iter().copied().fold(f64::INFINITY, f64::min);
+            let hi = conv.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+            println!("ρ < 1 on {} of {} cells, for β from {lo:.2} to {hi:.2}", conv.len(), m.etas.len() * m.betas.len());
+        }
+    }
+    if let Some(path) = &args.csv {
+        let mut f = std::fs::File::create(path).map_err(|e| io_error(path, e))?;
+        let mut text = String::from("runs,method,beta_on,beta,eta,spectral_radius\n");
+        for m in &maps {
+            for (eta, row) in m.etas.iter().zip(&m.rho) {
+                for (beta, r) in m.betas.iter().zip(row) {
+                    text.push_str(&format!("{},{},{},{beta},{eta},{}\n", m.runs.join(";"), m.method, m.beta_on, format_value(*r)));
+                }
+            }
+        }
+        f.write_all(text.as_bytes()).map_err(|e| io_error(path, e))?;
+    }
+    Ok(0)
+}

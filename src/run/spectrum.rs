@@ -1,0 +1,216 @@
+//! Spectral reports of a preset's runs (`saddle spectrum`) and stability maps over (β, η)
+//! (`saddle stability`).
+
+use super::config::RunConfig;
+use crate::analysis::{self, measured_rate, scalar_radius, Operator, ScalarMethod};
+use crate::game::Game;
+use crate::optim::{Optimizer, Rule, Scheme};
+use crate::players::Players;
+use crate::rng::Rng;
+use crate::vector::ParamVec;
+use nalgebra::Complex;
+use serde::Serialize;
+
+/// What `saddle spectrum` reports for one run.
+#[derive(Clone, Debug, Serialize)]
+pub struct RunSpectrum {
+    /// Run name.
+    pub name: String,
+    /// Scheme and rule.
+    pub method: String,
+    /// Where J was taken: `equilibrium` or `start`.
+    pub point: &'static str,
+    /// Eigenvalues of J there, [re, im], largest modulus first.
+    pub jacobian: Vec<[f64; 2]>,
+    /// ρ of the update operator (None when the method is not linear).
+    pub spectral_radius: Option<f64>,
+    /// Oracle calls per iteration.
+    pub calls_per_iteration: f64,
+    /// ρ^{1/calls}: the predicted rate per gradient evaluation.
+    pub rate_per_call: Option<f64>,
+    /// The fitted rate of ‖ω_t − ω*‖ per iteration (when measured and the run converges).
+    pub measured_rate: Option<f64>,
+    /// Why something is missing.
+    pub note: Option<String>,
+}
+
+fn sorted(mut z: Vec<Complex<f64>>) -> Vec<[f64; 2]> {
+    z.sort_by(|a, b| b.norm().total_cmp(&a.norm()).then(b.im.total_cmp(&a.im)));
+    z.iter().map(|c| [c.re, c.im]).collect()
+}
+
+/// The per-eigenvalue map a method has when both players share η and β.
+fn scalar_method(opt: &Optimizer, eta: Players<f64>, beta: Players<f64>) -> Option<ScalarMethod> {
+    if eta.theta != eta.phi || beta.theta != beta.phi || opt.rules.theta != opt.rules.phi {
+        return None;
+    }
+    match (opt.scheme, opt.rules.theta, beta.theta == 0.0) {
+        (Scheme::Simultaneous, Rule::Gradient, _) | (Scheme::Simultaneous, Rule::HeavyBall, true) => Some(ScalarMethod::Simultaneous),
+        (Scheme::Simultaneous, Rule::HeavyBall, false) => Some(ScalarMethod::SimultaneousHeavyBall),
+        (Scheme::Extragradient { .. }, Rule::Gradient, _) => Some(ScalarMethod::Extragradient),
+        (Scheme::PastExtragradient { .. } | Scheme::Optimistic { .. }, Rule::Gradient, _) => Some(ScalarMethod::PastExtragradient),
+        _ => None,
+    }
+}
+
+/// ρ of `opt` at Jacobian `j`: the dense operator, or the per-eigenvalue map when the state is
+/// too large to build densely.
+pub fn radius(opt: &Optimizer, eta: Players<f64>, beta: Players<f64>, d_steps: u32, j: &nalgebra::DMatrix<f64>, dt: usize) -> Result<(f64, f64), String> {
+    match analysis::operator(opt, eta, beta, d_steps, j, dt) {
+        Ok(Operator { eigenvalues, calls_per_iteration, .. }) => {
+            Ok((eigenvalues.iter().map(|z| z.norm()).fold(0.0, f64::max), calls_per_iteration))
+        }
+        Err(e) if e.contains("rows") => {
+            let m = scalar_method(opt, eta, beta).ok_or(e)?;
+            let calls = if matches!(opt.scheme, Scheme::Extragradient { .. }) { 2.0 } else { 1.0 };
+            let r = j.complex_eigenvalues().iter().map(|l| scalar_radius(m, eta.theta, beta.theta, *l)).fold(0.0, f64::max);
+            Ok((r, calls))
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// Runs the config in memory (no run directory) and returns (step, ‖ω_t − ω*‖) every step.
+fn trace(config: &RunConfig, game: &mut dyn Game<V = Vec<f64>>, opt: &Optimizer, hyper: crate::optim::Hyper) -> Option<(Vec<f64>, Vec<f64>)> {
+    let eq = game.equilibrium()?.clone();
+    let mut w = game.initial_point();
+    let mut st = opt.init_state(&w, hyper);
+    let mut sc = crate::optim::Scratch::new(&w);
+    let mut rng = Rng::derive(config.seed, "sampling");
+    let (mut ts, mut ds) = (vec![], vec![]);
+    for t in 1..=config.steps {
+        opt.step(game, &mut w, &mut st, &mut sc, &mut rng);
+        let d = (w.theta.dist_sq(&eq.theta) + w.phi.dist_sq(&eq.phi)).sqrt();
+        if !d.is_finite() || d > 1e100 || d < 1e-200 {
+            break;
+        }
+        ts.push(t as f64);
+        ds.push(d);
+    }
+    Some((ts, ds))
+}
+
+/// The spectral report of one run; with `measure`, the run is simulated in memory for its
+/// steps and the rate of ‖ω_t − ω*‖ fitted (skipping the first 30% as transient).
+pub fn run_spectrum(config: &RunConfig, measure: bool) -> Result<RunSpectrum, String> {
+    let built = config.build()?;
+    let crate::game::BuiltGame::Toy(mut game) = built.game;
+    let opt = built.optimizer;
+    let (w, point) = match game.equilibrium() {
+        Some(eq) => (eq.clone(), "equilibrium"),
+        None => (game.initial_point(), "start"),
+    };
+    let mut note = None;
+    let jacobian = match game.jacobian(&w) {
+        Some(j) => j,
+        None => {
+            return Ok(RunSpectrum {
+                name: config.name.clone(),
+                method: opt.label(),
+                point,
+                jacobian: vec![],
+                spectral_radius: None,
+                calls_per_iteration: 1.0,
+                rate_per_call: None,
+                measured_rate: None,
+                note: Some("this game has no Jacobian".into()),
+            })
+        }
+    };
+    let h = &built.hyper;
+    let eta = opt.eta_at(h, 0);
+    let (spectral_radius, calls) = match radius(&opt, eta, h.beta, h.d_steps, &jacobian, w.theta.len()) {
+        Ok((r, c)) => (Some(r), c),
+        Err(e) => {
+            note = Some(e);
+            (None, 1.0)
+        }
+    };
+    if opt.schedule != crate::optim::Schedule::Constant {
+        note = Some("η changes every step (schedule), so ρ is that of the first step".into());
+    }
+    let measured_rate = if measure {
+        trace(config, game.as_mut(), &opt, built.hyper.clone()).and_then(|(t, d)| measured_rate(&t, &d, 0.3))
+    } else {
+        None
+    };
+    Ok(RunSpectrum {
+        name: config.name.clone(),
+        method: opt.label(),
+        point,
+        jacobian: sorted(jacobian.complex_eigenvalues().iter().copied().collect()),
+        spectral_radius,
+        calls_per_iteration: calls,
+        rate_per_call: spectral_radius.map(|r| r.powf(1.0 / calls)),
+        measured_rate,
+        note,
+    })
+}
+
+/// One stability map: ρ over a (β, η) grid for one scheme and rule, with β applied to the
+/// players that carry momentum in the runs it stands for.
+#[derive(Clone, Debug, Serialize)]
+pub struct StabilityMap {
+    /// Scheme + rule.
+    pub method: String,
+    /// Which players β applies to: `theta`, `phi` or `both`.
+    pub beta_on: &'static str,
+    /// The runs this map stands for.
+    pub runs: Vec<String>,
+    /// β values (columns).
+    pub betas: Vec<f64>,
+    /// η values (rows).
+    pub etas: Vec<f64>,
+    /// ρ[i][j] at η = etas[i], β = betas[j] (None where not defined).
+    pub rho: Vec<Vec<Option<f64>>>,
+}
+
+/// Stability maps for the runs of a preset (one per distinct scheme, rule and momentum pattern).
+pub fn stability(configs: &[RunConfig], betas: &[f64], etas: &[f64]) -> Result<Vec<StabilityMap>, String> {
+    let mut maps: Vec<StabilityMap> = vec![];
+    for c in configs {
+        let built = c.build()?;
+        let crate::game::BuiltGame::Toy(game) = built.game;
+        let mut opt = built.optimizer;
+        if matches!(opt.rules.theta, Rule::Adam { .. }) || matches!(opt.rules.phi, Rule::Adam { .. }) {
+            return Err(format!("run {:?} uses Adam, which is not linear: no stability map", c.name));
+        }
+        // β is a heavy-ball momentum here; plain gradient is heavy ball at β = 0.
+        opt.rules = Players::both(Rule::HeavyBall);
+        let b = c.beta.0;
+        let beta_on = match (b.theta != 0.0, b.phi != 0.0) {
+            (true, false) => "theta",
+            (false, true) => "phi",
+            _ => "both",
+        };
+        let method = format!("{}+heavy-ball", opt.scheme.name());
+        if let Some(m) = maps.iter_mut().find(|m| m.method == method && m.beta_on == beta_on) {
+            m.runs.push(c.name.clone());
+            continue;
+        }
+        let w = match game.equilibrium() {
+            Some(eq) => eq.clone(),
+            None => game.initial_point(),
+        };
+        let j = game.jacobian(&w).ok_or("this game has no Jacobian")?;
+        let d_steps = built.hyper.d_steps;
+        let rho = etas
+            .iter()
+            .map(|&eta| {
+                betas
+                    .iter()
+                    .map(|&beta| {
+                        let bp = match beta_on {
+                            "theta" => Players::new(beta, 0.0),
+                            "phi" => Players::new(0.0, beta),
+                            _ => Players::both(beta),
+                        };
+                        radius(&opt, Players::both(eta), bp, d_steps, &j, w.theta.len()).ok().map(|r| r.0)
+                    })
+                    .collect()
+            })
+            .collect();
+        maps.push(StabilityMap { method, beta_on, runs: vec![c.name.clone()], betas: betas.to_vec(), etas: etas.to_vec(), rho });
+    }
+    Ok(maps)
+}
