@@ -18,7 +18,11 @@ fn unflat(x: &[f64], dt: usize) -> Players<Vec<f64>> {
 }
 
 /// J(ω)·v by central differences of the field `f`.
-pub fn jvp(f: &impl Fn(&Players<Vec<f64>>, &mut Players<Vec<f64>>), w: &Players<Vec<f64>>, v: &[f64]) -> Vec<f64> {
+pub fn jvp(
+    f: &impl Fn(&Players<Vec<f64>>, &mut Players<Vec<f64>>),
+    w: &Players<Vec<f64>>,
+    v: &[f64],
+) -> Vec<f64> {
     let x = flat(w);
     let dt = w.theta.len();
     let vn = v.iter().map(|a| a * a).sum::<f64>().sqrt();
@@ -33,11 +37,18 @@ pub fn jvp(f: &impl Fn(&Players<Vec<f64>>, &mut Players<Vec<f64>>), w: &Players<
     let mut fm = fp.clone();
     f(&unflat(&plus, dt), &mut fp);
     f(&unflat(&minus, dt), &mut fm);
-    flat(&fp).iter().zip(flat(&fm)).map(|(a, b)| (a - b) / (2.0 * eps)).collect()
+    flat(&fp)
+        .iter()
+        .zip(flat(&fm))
+        .map(|(a, b)| (a - b) / (2.0 * eps))
+        .collect()
 }
 
 /// The dense Jacobian, column by column from JVPs (n field-evaluation pairs).
-pub fn jacobian_by_jvp(f: impl Fn(&Players<Vec<f64>>, &mut Players<Vec<f64>>), w: &Players<Vec<f64>>) -> DMatrix<f64> {
+pub fn jacobian_by_jvp(
+    f: impl Fn(&Players<Vec<f64>>, &mut Players<Vec<f64>>),
+    w: &Players<Vec<f64>>,
+) -> DMatrix<f64> {
     let n = w.theta.len() + w.phi.len();
     let mut j = DMatrix::zeros(n, n);
     let mut e = vec![0.0; n];
@@ -55,7 +66,13 @@ pub fn jacobian_by_jvp(f: impl Fn(&Players<Vec<f64>>, &mut Players<Vec<f64>>), w
 /// The `k` Ritz values of largest modulus after `m` Arnoldi steps on `matvec` (dimension n),
 /// from a random start; modified Gram–Schmidt with one reorthogonalization pass. An invariant
 /// subspace found early (breakdown) gives exact eigenvalues.
-pub fn arnoldi_top(mut matvec: impl FnMut(&[f64]) -> Vec<f64>, n: usize, k: usize, m: usize, seed: u64) -> Vec<Complex<f64>> {
+pub fn arnoldi_top(
+    mut matvec: impl FnMut(&[f64]) -> Vec<f64>,
+    n: usize,
+    k: usize,
+    m: usize,
+    seed: u64,
+) -> Vec<Complex<f64>> {
     let m = m.min(n).max(1);
     let mut rng = Rng::new(seed);
     let mut q: Vec<Vec<f64>> = Vec::with_capacity(m + 1);

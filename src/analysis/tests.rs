@@ -22,35 +22,77 @@ fn bilinear_1d() -> DMatrix<f64> {
     DMatrix::from_row_slice(2, 2, &[0.0, 1.0, -1.0, 0.0])
 }
 
-fn rho(scheme: Scheme, rule: Rule, eta: f64, beta: Players<f64>, j: &DMatrix<f64>, dt: usize) -> f64 {
-    operator(&opt(scheme, rule), Players::both(eta), beta, scheme.d_steps(), j, dt)
-        .unwrap()
-        .spectral_radius()
+fn rho(
+    scheme: Scheme,
+    rule: Rule,
+    eta: f64,
+    beta: Players<f64>,
+    j: &DMatrix<f64>,
+    dt: usize,
+) -> f64 {
+    operator(
+        &opt(scheme, rule),
+        Players::both(eta),
+        beta,
+        scheme.d_steps(),
+        j,
+        dt,
+    )
+    .unwrap()
+    .spectral_radius()
 }
 
 const SIM: Scheme = Scheme::Simultaneous;
-const ALT: Scheme = Scheme::Alternating { d_steps: 1, order: Order::DiscriminatorFirst };
+const ALT: Scheme = Scheme::Alternating {
+    d_steps: 1,
+    order: Order::DiscriminatorFirst,
+};
 const EG: Scheme = Scheme::Extragradient { resample: true };
-const PAST: Scheme = Scheme::PastExtragradient { first: PastFirst::Extrapolate };
-const Z: Players<f64> = Players { theta: 0.0, phi: 0.0 };
+const PAST: Scheme = Scheme::PastExtragradient {
+    first: PastFirst::Extrapolate,
+};
+const Z: Players<f64> = Players {
+    theta: 0.0,
+    phi: 0.0,
+};
 
 #[test]
 fn sanity_values_on_the_1d_bilinear_game() {
     let j = bilinear_1d();
     for a in [0.1, 0.5, 1.0, 1.9] {
         let sim = rho(SIM, Rule::Gradient, a, Z, &j, 1);
-        assert!((sim - (1.0 + a * a).sqrt()).abs() < 1e-12, "SimGD a={a}: {sim}");
+        assert!(
+            (sim - (1.0 + a * a).sqrt()).abs() < 1e-12,
+            "SimGD a={a}: {sim}"
+        );
         let alt = rho(ALT, Rule::Gradient, a, Z, &j, 1);
         assert!((alt - 1.0).abs() < 1e-7, "AltGD a={a}: {alt}");
         let eg = rho(EG, Rule::Gradient, a, Z, &j, 1);
-        assert!((eg * eg - (1.0 - a * a + a.powi(4))).abs() < 1e-12, "EG a={a}: {eg}");
+        assert!(
+            (eg * eg - (1.0 - a * a + a.powi(4))).abs() < 1e-12,
+            "EG a={a}: {eg}"
+        );
     }
     assert!(rho(ALT, Rule::Gradient, 2.1, Z, &j, 1) > 1.0);
     assert!((rho(EG, Rule::Gradient, 0.5, Z, &j, 1) - 0.9014).abs() < 1e-4);
-    for (a, want) in [(0.1, 0.99494), (0.3, 0.94868), (0.5, 0.70711), (0.6, 1.0574)] {
+    for (a, want) in [
+        (0.1, 0.99494),
+        (0.3, 0.94868),
+        (0.5, 0.70711),
+        (0.6, 1.0574),
+    ] {
         let past = rho(PAST, Rule::Gradient, a, Z, &j, 1);
         assert!((past - want).abs() < 5e-5, "PastEG a={a}: {past}");
-        let ogd = rho(Scheme::Optimistic { first: OptimisticFirst::ZeroPrevious }, Rule::Gradient, a, Z, &j, 1);
+        let ogd = rho(
+            Scheme::Optimistic {
+                first: OptimisticFirst::ZeroPrevious,
+            },
+            Rule::Gradient,
+            a,
+            Z,
+            &j,
+            1,
+        );
         assert!((ogd - want).abs() < 5e-5, "OGD a={a}: {ogd}");
     }
     let lim = 1.0 / 3f64.sqrt();
@@ -81,7 +123,11 @@ fn assert_same_spectrum(a: &[Complex<f64>], b: &[Complex<f64>], what: &str) {
             .map(|(i, y)| (i, (x - y).norm()))
             .min_by(|p, q| p.1.total_cmp(&q.1))
             .unwrap();
-        assert!(d < 1e-8, "{what}: eigenvalue {x} has no partner (closest {})", b[i]);
+        assert!(
+            d < 1e-8,
+            "{what}: eigenvalue {x} has no partner (closest {})",
+            b[i]
+        );
         used[i] = true;
     }
 }
@@ -111,7 +157,15 @@ fn heavy_ball_mu_equals_the_companion_matrix() {
         }
         assert_same_spectrum(&companion, &mus, "μ± vs companion");
         // The buffer-form operator has the same nonzero spectrum.
-        let op = operator(&opt(SIM, Rule::HeavyBall), Players::both(eta), Players::both(beta), 1, &j, 2).unwrap();
+        let op = operator(
+            &opt(SIM, Rule::HeavyBall),
+            Players::both(eta),
+            Players::both(beta),
+            1,
+            &j,
+            2,
+        )
+        .unwrap();
         let r = op.spectral_radius();
         let want = mus.iter().map(|z| z.norm()).fold(0.0, f64::max);
         assert!((r - want).abs() < 1e-9, "operator ρ {r} vs μ± {want}");
@@ -124,15 +178,26 @@ fn scalar_maps_agree_with_the_operators() {
     let lambdas: Vec<_> = j.complex_eigenvalues().iter().copied().collect();
     let cases = [
         (SIM, Rule::Gradient, ScalarMethod::Simultaneous, 0.0),
-        (SIM, Rule::HeavyBall, ScalarMethod::SimultaneousHeavyBall, -0.4),
+        (
+            SIM,
+            Rule::HeavyBall,
+            ScalarMethod::SimultaneousHeavyBall,
+            -0.4,
+        ),
         (EG, Rule::Gradient, ScalarMethod::Extragradient, 0.0),
         (PAST, Rule::Gradient, ScalarMethod::PastExtragradient, 0.0),
     ];
     for (s, r, m, beta) in cases {
         let eta = 0.25;
         let op = rho(s, r, eta, Players::both(beta), &j, 3);
-        let sc = lambdas.iter().map(|l| scalar_radius(m, eta, beta, *l)).fold(0.0, f64::max);
-        assert!((op - sc).abs() < 1e-9, "{m:?}: operator {op} vs scalar {sc}");
+        let sc = lambdas
+            .iter()
+            .map(|l| scalar_radius(m, eta, beta, *l))
+            .fold(0.0, f64::max);
+        assert!(
+            (op - sc).abs() < 1e-9,
+            "{m:?}: operator {op} vs scalar {sc}"
+        );
     }
 }
 
@@ -143,30 +208,64 @@ fn spec_block_matrices_have_the_operators_spectra() {
     let n = dt + dp;
     let j = random_j(n, 21);
     let (et, ep, bt, bp) = (0.2, 0.35, -0.3, 0.25);
-    let h = DMatrix::from_diagonal(&nalgebra::DVector::from_iterator(n, (0..n).map(|i| if i < dt { et } else { ep })));
+    let h = DMatrix::from_diagonal(&nalgebra::DVector::from_iterator(
+        n,
+        (0..n).map(|i| if i < dt { et } else { ep }),
+    ));
     let eye = |k: usize| DMatrix::<f64>::identity(k, k);
     // Alternating heavy ball, spec order (φ, θ, φ_prev, θ_prev).
     let perm: Vec<usize> = (dt..n).chain(0..dt).collect();
     let jp = DMatrix::from_fn(n, n, |r, c| j[(perm[r], perm[c])]);
-    let (jpp, jpt) = (jp.view((0, 0), (dp, dp)).into_owned(), jp.view((0, dp), (dp, dt)).into_owned());
-    let (jtp, jtt) = (jp.view((dp, 0), (dt, dp)).into_owned(), jp.view((dp, dp), (dt, dt)).into_owned());
+    let (jpp, jpt) = (
+        jp.view((0, 0), (dp, dp)).into_owned(),
+        jp.view((0, dp), (dp, dt)).into_owned(),
+    );
+    let (jtp, jtt) = (
+        jp.view((dp, 0), (dt, dp)).into_owned(),
+        jp.view((dp, dp), (dt, dt)).into_owned(),
+    );
     let p = eye(dp) * (1.0 + bp) - &jpp * ep;
     let q = eye(dt) * (1.0 + bt) - &jtt * et;
     let mut m = DMatrix::zeros(2 * n, 2 * n);
     m.view_mut((0, 0), (dp, dp)).copy_from(&p);
     m.view_mut((0, dp), (dp, dt)).copy_from(&(-&jpt * ep));
     m.view_mut((0, n), (dp, dp)).copy_from(&(-eye(dp) * bp));
-    m.view_mut((dp, 0), (dt, dp)).copy_from(&(-(&jtp * &p) * et));
-    m.view_mut((dp, dp), (dt, dt)).copy_from(&(&jtp * &jpt * (et * ep) + &q));
+    m.view_mut((dp, 0), (dt, dp))
+        .copy_from(&(-(&jtp * &p) * et));
+    m.view_mut((dp, dp), (dt, dt))
+        .copy_from(&(&jtp * &jpt * (et * ep) + &q));
     m.view_mut((dp, n), (dt, dp)).copy_from(&(&jtp * (et * bp)));
-    m.view_mut((dp, n + dp), (dt, dt)).copy_from(&(-eye(dt) * bt));
+    m.view_mut((dp, n + dp), (dt, dt))
+        .copy_from(&(-eye(dt) * bt));
     m.view_mut((n, 0), (n, n)).copy_from(&eye(n));
     let spec: Vec<_> = m.complex_eigenvalues().iter().copied().collect();
-    let ours = operator(&opt(ALT, Rule::HeavyBall), Players::new(et, ep), Players::new(bt, bp), 1, &j, dt).unwrap();
+    let ours = operator(
+        &opt(ALT, Rule::HeavyBall),
+        Players::new(et, ep),
+        Players::new(bt, bp),
+        1,
+        &j,
+        dt,
+    )
+    .unwrap();
     let r_spec = spec.iter().map(|z| z.norm()).fold(0.0, f64::max);
-    assert!((ours.spectral_radius() - r_spec).abs() < 1e-9, "alt HB: {} vs spec {}", ours.spectral_radius(), r_spec);
-    let nonzero = |z: &[Complex<f64>]| z.iter().copied().filter(|z| z.norm() > 1e-9).collect::<Vec<_>>();
-    assert_same_spectrum(&nonzero(&ours.eigenvalues), &nonzero(&spec), "alternating heavy ball");
+    assert!(
+        (ours.spectral_radius() - r_spec).abs() < 1e-9,
+        "alt HB: {} vs spec {}",
+        ours.spectral_radius(),
+        r_spec
+    );
+    let nonzero = |z: &[Complex<f64>]| {
+        z.iter()
+            .copied()
+            .filter(|z| z.norm() > 1e-9)
+            .collect::<Vec<_>>()
+    };
+    assert_same_spectrum(
+        &nonzero(&ours.eigenvalues),
+        &nonzero(&spec),
+        "alternating heavy ball",
+    );
 
     // Past extragradient on (ω_t, ω_{t−½}): [[I − HJ, HJHJ], [I, −HJ]].
     let hj = &h * &j;
@@ -176,12 +275,32 @@ fn spec_block_matrices_have_the_operators_spectra() {
     pm.view_mut((n, 0), (n, n)).copy_from(&eye(n));
     pm.view_mut((n, n), (n, n)).copy_from(&(-&hj));
     let spec: Vec<_> = pm.complex_eigenvalues().iter().copied().collect();
-    let ours = operator(&opt(PAST, Rule::Gradient), Players::new(et, ep), Z, 1, &j, dt).unwrap();
-    assert_same_spectrum(&nonzero(&ours.eigenvalues), &nonzero(&spec), "past extragradient");
+    let ours = operator(
+        &opt(PAST, Rule::Gradient),
+        Players::new(et, ep),
+        Z,
+        1,
+        &j,
+        dt,
+    )
+    .unwrap();
+    assert_same_spectrum(
+        &nonzero(&ours.eigenvalues),
+        &nonzero(&spec),
+        "past extragradient",
+    );
     // Extragradient: I − HJ + HJHJ.
-    let spec: Vec<_> = (eye(n) - &hj + &hj * &hj).complex_eigenvalues().iter().copied().collect();
+    let spec: Vec<_> = (eye(n) - &hj + &hj * &hj)
+        .complex_eigenvalues()
+        .iter()
+        .copied()
+        .collect();
     let ours = operator(&opt(EG, Rule::Gradient), Players::new(et, ep), Z, 1, &j, dt).unwrap();
-    assert_same_spectrum(&nonzero(&ours.eigenvalues), &nonzero(&spec), "extragradient");
+    assert_same_spectrum(
+        &nonzero(&ours.eigenvalues),
+        &nonzero(&spec),
+        "extragradient",
+    );
 }
 
 #[test]
@@ -191,13 +310,47 @@ fn alternating_heavy_ball_convergence_regions() {
     let j = bilinear_1d();
     for beta in [-0.9, -0.7, -0.5, -0.3, -0.1] {
         let one = 2.0 * (1.0 + beta as f64).sqrt();
-        let r_in = rho(ALT, Rule::HeavyBall, one * 0.98, Players::new(0.0, beta), &j, 1);
-        let r_out = rho(ALT, Rule::HeavyBall, one * 1.02, Players::new(0.0, beta), &j, 1);
-        assert!(r_in < 1.0 && r_out > 1.0, "one player β={beta}: ρ {r_in} inside, {r_out} outside");
+        let r_in = rho(
+            ALT,
+            Rule::HeavyBall,
+            one * 0.98,
+            Players::new(0.0, beta),
+            &j,
+            1,
+        );
+        let r_out = rho(
+            ALT,
+            Rule::HeavyBall,
+            one * 1.02,
+            Players::new(0.0, beta),
+            &j,
+            1,
+        );
+        assert!(
+            r_in < 1.0 && r_out > 1.0,
+            "one player β={beta}: ρ {r_in} inside, {r_out} outside"
+        );
         let both = 2.0 * (1.0 + beta);
-        let r_in = rho(ALT, Rule::HeavyBall, both * 0.98, Players::both(beta), &j, 1);
-        let r_out = rho(ALT, Rule::HeavyBall, both * 1.02, Players::both(beta), &j, 1);
-        assert!(r_in < 1.0 && r_out > 1.0, "both players β={beta}: ρ {r_in} inside, {r_out} outside");
+        let r_in = rho(
+            ALT,
+            Rule::HeavyBall,
+            both * 0.98,
+            Players::both(beta),
+            &j,
+            1,
+        );
+        let r_out = rho(
+            ALT,
+            Rule::HeavyBall,
+            both * 1.02,
+            Players::both(beta),
+            &j,
+            1,
+        );
+        assert!(
+            r_in < 1.0 && r_out > 1.0,
+            "both players β={beta}: ρ {r_in} inside, {r_out} outside"
+        );
     }
     // Small-step rate with β on one player: ρ² ≈ 1 − η²σ²|β|/(1+|β|)² (spec §3.4).
     let r = rho(ALT, Rule::HeavyBall, 0.05, Players::new(0.0, -0.5), &j, 1);
@@ -207,20 +360,45 @@ fn alternating_heavy_ball_convergence_regions() {
 
 #[test]
 fn adam_has_no_linear_operator() {
-    let a = Rule::Adam { beta2: 0.9, eps: 1e-8, moment: Default::default() };
-    let e = operator(&opt(SIM, a), Players::both(0.1), Players::both(0.5), 1, &bilinear_1d(), 1).unwrap_err();
+    let a = Rule::Adam {
+        beta2: 0.9,
+        eps: 1e-8,
+        moment: Default::default(),
+    };
+    let e = operator(
+        &opt(SIM, a),
+        Players::both(0.1),
+        Players::both(0.5),
+        1,
+        &bilinear_1d(),
+        1,
+    )
+    .unwrap_err();
     assert!(e.contains("not linear"), "{e}");
 }
 
 /// Runs `scheme`/`rule` on a game and compares the fitted rate with ρ of the operator.
-fn measured_vs_predicted(game: GameConfig, scheme: Scheme, rule: Rule, eta: Players<f64>, beta: Players<f64>, steps: usize) -> (f64, f64) {
+fn measured_vs_predicted(
+    game: GameConfig,
+    scheme: Scheme,
+    rule: Rule,
+    eta: Players<f64>,
+    beta: Players<f64>,
+    steps: usize,
+) -> (f64, f64) {
     let mut g = game.build(7).unwrap();
     let o = opt(scheme, rule);
     let eq = g.equilibrium().unwrap().clone();
     let mut w = g.initial_point();
-    let hyper = crate::optim::Hyper { eta, beta, d_steps: scheme.d_steps() };
+    let hyper = crate::optim::Hyper {
+        eta,
+        beta,
+        d_steps: scheme.d_steps(),
+    };
     let j = g.jacobian(&w).unwrap();
-    let predicted = operator(&o, eta, beta, hyper.d_steps, &j, w.theta.len()).unwrap().spectral_radius();
+    let predicted = operator(&o, eta, beta, hyper.d_steps, &j, w.theta.len())
+        .unwrap()
+        .spectral_radius();
     let mut st = o.init_state(&w, hyper);
     let mut sc = crate::optim::Scratch::new(&w);
     let mut rng = Rng::new(1);
@@ -247,30 +425,143 @@ fn measured_rates_match_the_spectral_radius_within_two_percent() {
         constraint: None,
         start: Start::default(),
     };
-    let quad = |mix: f64| GameConfig::Quadratic { dim: 5, mix, mu: 0.2, ell: 1.0, start: Start::default() };
+    let quad = |mix: f64| GameConfig::Quadratic {
+        dim: 5,
+        mix,
+        mu: 0.2,
+        ell: 1.0,
+        start: Start::default(),
+    };
     let one = Players::both;
     let cases: Vec<(&str, GameConfig, Scheme, Rule, Players<f64>, Players<f64>)> = vec![
-        ("EG σ∈[0.3,1] η=0.5", bil(vec![1.0, 0.6, 0.3]), EG, Rule::Gradient, one(0.5), Z),
-        ("EG σ∈[0.1,1] η=0.8", bil(vec![1.0, 0.5, 0.1]), EG, Rule::Gradient, one(0.8), Z),
-        ("PastEG σ∈[0.3,1] η=0.4", bil(vec![1.0, 0.6, 0.3]), PAST, Rule::Gradient, one(0.4), Z),
-        ("OGD σ∈[0.5,1] η=0.3", bil(vec![1.0, 0.5]), Scheme::Optimistic { first: OptimisticFirst::RepeatCurrent }, Rule::Gradient, one(0.3), Z),
-        ("alt HB β_φ=-0.5 η=0.8", bil(vec![1.0, 0.7, 0.4]), ALT, Rule::HeavyBall, one(0.8), Players::new(0.0, -0.5)),
-        ("alt HB β=-0.3 both η=0.6", bil(vec![1.0, 0.5]), ALT, Rule::HeavyBall, one(0.6), Players::both(-0.3)),
-        ("alt HB per-player η", bil(vec![1.0, 0.5]), ALT, Rule::HeavyBall, Players::new(0.5, 0.9), Players::new(0.0, -0.4)),
-        ("sim quad mix 0.3 η=0.5", quad(0.3), SIM, Rule::Gradient, one(0.5), Z),
-        ("sim HB quad mix 0.3 β=0.3", quad(0.3), SIM, Rule::HeavyBall, one(0.4), Players::both(0.3)),
-        ("sim HB quad mix 0.7 β=-0.2", quad(0.7), SIM, Rule::HeavyBall, one(0.3), Players::both(-0.2)),
-        ("alt quad mix 0.9 η=0.5", quad(0.9), ALT, Rule::Gradient, one(0.5), Z),
-        ("alt k=3 quad mix 0.5", quad(0.5), Scheme::Alternating { d_steps: 3, order: Order::DiscriminatorFirst }, Rule::Gradient, one(0.3), Z),
-        ("EG quad mix 0.9 η=0.7", quad(0.9), EG, Rule::Gradient, one(0.7), Z),
-        ("PastEG quad mix 0.5 η=0.4", quad(0.5), PAST, Rule::Gradient, one(0.4), Z),
+        (
+            "EG σ∈[0.3,1] η=0.5",
+            bil(vec![1.0, 0.6, 0.3]),
+            EG,
+            Rule::Gradient,
+            one(0.5),
+            Z,
+        ),
+        (
+            "EG σ∈[0.1,1] η=0.8",
+            bil(vec![1.0, 0.5, 0.1]),
+            EG,
+            Rule::Gradient,
+            one(0.8),
+            Z,
+        ),
+        (
+            "PastEG σ∈[0.3,1] η=0.4",
+            bil(vec![1.0, 0.6, 0.3]),
+            PAST,
+            Rule::Gradient,
+            one(0.4),
+            Z,
+        ),
+        (
+            "OGD σ∈[0.5,1] η=0.3",
+            bil(vec![1.0, 0.5]),
+            Scheme::Optimistic {
+                first: OptimisticFirst::RepeatCurrent,
+            },
+            Rule::Gradient,
+            one(0.3),
+            Z,
+        ),
+        (
+            "alt HB β_φ=-0.5 η=0.8",
+            bil(vec![1.0, 0.7, 0.4]),
+            ALT,
+            Rule::HeavyBall,
+            one(0.8),
+            Players::new(0.0, -0.5),
+        ),
+        (
+            "alt HB β=-0.3 both η=0.6",
+            bil(vec![1.0, 0.5]),
+            ALT,
+            Rule::HeavyBall,
+            one(0.6),
+            Players::both(-0.3),
+        ),
+        (
+            "alt HB per-player η",
+            bil(vec![1.0, 0.5]),
+            ALT,
+            Rule::HeavyBall,
+            Players::new(0.5, 0.9),
+            Players::new(0.0, -0.4),
+        ),
+        (
+            "sim quad mix 0.3 η=0.5",
+            quad(0.3),
+            SIM,
+            Rule::Gradient,
+            one(0.5),
+            Z,
+        ),
+        (
+            "sim HB quad mix 0.3 β=0.3",
+            quad(0.3),
+            SIM,
+            Rule::HeavyBall,
+            one(0.4),
+            Players::both(0.3),
+        ),
+        (
+            "sim HB quad mix 0.7 β=-0.2",
+            quad(0.7),
+            SIM,
+            Rule::HeavyBall,
+            one(0.3),
+            Players::both(-0.2),
+        ),
+        (
+            "alt quad mix 0.9 η=0.5",
+            quad(0.9),
+            ALT,
+            Rule::Gradient,
+            one(0.5),
+            Z,
+        ),
+        (
+            "alt k=3 quad mix 0.5",
+            quad(0.5),
+            Scheme::Alternating {
+                d_steps: 3,
+                order: Order::DiscriminatorFirst,
+            },
+            Rule::Gradient,
+            one(0.3),
+            Z,
+        ),
+        (
+            "EG quad mix 0.9 η=0.7",
+            quad(0.9),
+            EG,
+            Rule::Gradient,
+            one(0.7),
+            Z,
+        ),
+        (
+            "PastEG quad mix 0.5 η=0.4",
+            quad(0.5),
+            PAST,
+            Rule::Gradient,
+            one(0.4),
+            Z,
+        ),
     ];
     for (name, game, scheme, rule, eta, beta) in cases {
         let (measured, predicted) = measured_vs_predicted(game, scheme, rule, eta, beta, 20_000);
         eprintln!("{name}: measured {measured:.6} predicted {predicted:.6}");
         assert!(predicted < 1.0, "{name}: ρ = {predicted} does not converge");
         let rel = (measured.ln() / predicted.ln() - 1.0).abs();
-        assert!(rel < 0.02, "{name}: measured rate {measured} vs predicted ρ {predicted} (log-rate off by {:.2}%)", rel * 100.0);
+        assert!(
+            rel < 0.02,
+            "{name}: measured rate {measured} vs predicted ρ {predicted} (log-rate off by {:.2}%)",
+            rel * 100.0
+        );
     }
 }
 
@@ -289,10 +580,22 @@ fn arnoldi_top_eigenvalues_of_an_mlp_game_match_the_dense_jacobian() {
     let got = arnoldi_top(|v| jvp(&f, &w, v), n, k, 60, 17);
     assert_eq!(got.len(), k);
     for (i, z) in got.iter().enumerate() {
-        let closest = want.iter().map(|y| (z - y).norm()).fold(f64::INFINITY, f64::min);
-        assert!(closest / want[i].norm() < 1e-4, "Ritz value {i} = {z}: nearest dense eigenvalue off by {closest}; dense top: {:?}", &want[..k]);
+        let closest = want
+            .iter()
+            .map(|y| (z - y).norm())
+            .fold(f64::INFINITY, f64::min);
+        assert!(
+            closest / want[i].norm() < 1e-4,
+            "Ritz value {i} = {z}: nearest dense eigenvalue off by {closest}; dense top: {:?}",
+            &want[..k]
+        );
         let rel = (z.norm() - want[i].norm()).abs() / want[i].norm();
-        assert!(rel < 1e-4, "|λ_{i}|: Arnoldi {} vs dense {}", z.norm(), want[i].norm());
+        assert!(
+            rel < 1e-4,
+            "|λ_{i}|: Arnoldi {} vs dense {}",
+            z.norm(),
+            want[i].norm()
+        );
     }
     // The game's own Jacobian is the same JVP construction.
     let j = g.jacobian(&w).unwrap();

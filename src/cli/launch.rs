@@ -113,14 +113,15 @@ pub fn run(args: RunArgs, runs_dir: &Path) -> Result<i32> {
     let (_, configs) = preset_arg::load(&args.preset, &args.sets, args.steps)?;
     let dirs = create_dirs(&configs, runs_dir)?;
     if args.detach {
-        return detach(&dirs, args.json);
+        return spawn_worker(&dirs, None, args.json);
     }
     Ok(report(drive(dirs, None), args.json))
 }
 
 /// Starts a worker process in its own session (so a closed terminal or SSH connection does
-/// not stop it) that drives `dirs`; its output goes to `logs/`.
-fn detach(dirs: &[RunDir], json: bool) -> Result<i32> {
+/// not stop it) that drives `dirs` (to `steps` iterations when given); its output goes to
+/// `logs/`. Prints the run ids.
+pub fn spawn_worker(dirs: &[RunDir], steps: Option<u64>, json: bool) -> Result<i32> {
     let logs = PathBuf::from("logs");
     std::fs::create_dir_all(&logs).map_err(|e| io_error(&logs, e))?;
     let stamp = crate::run::ident::timestamp(crate::run::ident::unix_now() as u64);
@@ -129,7 +130,11 @@ fn detach(dirs: &[RunDir], json: bool) -> Result<i32> {
     let exe = std::env::current_exe()
         .map_err(|e| Error::failure(format!("cannot find saddle's own executable: {e}")))?;
     let mut cmd = std::process::Command::new(exe);
-    cmd.arg("worker").args(dirs.iter().map(|d| &d.path));
+    cmd.arg("worker");
+    if let Some(n) = steps {
+        cmd.arg("--steps").arg(n.to_string());
+    }
+    cmd.args(dirs.iter().map(|d| &d.path));
     cmd.stdin(std::process::Stdio::null())
         .stdout(log.try_clone().map_err(|e| io_error(&log_path, e))?)
         .stderr(log);
@@ -162,8 +167,8 @@ fn detach(dirs: &[RunDir], json: bool) -> Result<i32> {
     Ok(0)
 }
 
-/// `saddle worker DIR…`: the detached process.
-pub fn worker(dirs: &[PathBuf]) -> Result<i32> {
+/// `saddle worker [--steps N] DIR…`: the detached process.
+pub fn worker(dirs: &[PathBuf], steps: Option<u64>) -> Result<i32> {
     let dirs = dirs.iter().map(|p| RunDir { path: p.clone() }).collect();
-    Ok(report(drive(dirs, None), false))
+    Ok(report(drive(dirs, steps), false))
 }

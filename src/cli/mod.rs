@@ -2,6 +2,7 @@
 //! input, 1 anything else.
 
 mod launch;
+mod lifecycle;
 mod manage;
 mod preset_arg;
 mod spectral;
@@ -49,9 +50,20 @@ enum Command {
     /// (internal) Drive run directories created by `run --detach`.
     #[command(hide = true)]
     Worker {
+        /// Total iterations.
+        #[arg(long)]
+        steps: Option<u64>,
         /// Run directories.
         dirs: Vec<PathBuf>,
     },
+    /// Continue a stopped, interrupted or crashed run from its last checkpoint.
+    Resume(lifecycle::ResumeArgs),
+    /// Re-run a run from its config and recorded parameter changes, into a new run.
+    Replay(lifecycle::ReplayArgs),
+    /// Start a new run from a run's state at a step, with changed live parameters.
+    Fork(lifecycle::ForkArgs),
+    /// Write a run's metrics (csv) or everything about it (json).
+    Export(lifecycle::ExportArgs),
 }
 
 /// Parses `std::env::args`, runs the command, and returns the process exit code.
@@ -84,7 +96,11 @@ fn dispatch(cli: Cli) -> Result<i32> {
             }
             Ok(0)
         }
-        Some(Command::Worker { dirs }) => launch::worker(&dirs),
+        Some(Command::Worker { steps, dirs }) => launch::worker(&dirs, steps),
+        Some(Command::Resume(args)) => lifecycle::resume(args, &runs_dir),
+        Some(Command::Replay(args)) => lifecycle::replay(args, &runs_dir),
+        Some(Command::Fork(args)) => lifecycle::fork(args, &runs_dir),
+        Some(Command::Export(args)) => lifecycle::export(args, &runs_dir),
         Some(Command::Ls { json }) => manage::ls(&runs_dir, json),
         Some(Command::Control(args)) => manage::control(args, &runs_dir),
         Some(Command::Spectrum(args)) => spectral::spectrum(args, &runs_dir),

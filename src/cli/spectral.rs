@@ -32,7 +32,10 @@ fn eigs_text(e: &[[f64; 2]]) -> String {
     let mut seen: Vec<[f64; 2]> = vec![];
     for z in e {
         // Conjugate pairs print once as a ± b i.
-        if seen.iter().any(|s| (s[0] - z[0]).abs() < 1e-9 && (s[1].abs() - z[1].abs()).abs() < 1e-9) {
+        if seen
+            .iter()
+            .any(|s| (s[0] - z[0]).abs() < 1e-9 && (s[1].abs() - z[1].abs()).abs() < 1e-9)
+        {
             continue;
         }
         seen.push(*z);
@@ -48,27 +51,37 @@ fn eigs_text(e: &[[f64; 2]]) -> String {
             }
         })
         .collect();
-    let more = if seen.len() > 2 { format!(" …+{}", seen.len() - 2) } else { String::new() };
+    let more = if seen.len() > 2 {
+        format!(" …+{}", seen.len() - 2)
+    } else {
+        String::new()
+    };
     format!("{}{more}", shown.join(", "))
 }
 
 /// `saddle spectrum`.
 pub fn spectrum(args: SpectrumArgs, runs_dir: &Path) -> Result<i32> {
-    let (configs, metrics): (Vec<RunConfig>, Option<MetricsTable>) = match RunDir::find(&args.target, runs_dir) {
-        Ok(dir) if args.sets.is_empty() => {
-            let origin = dir.file(crate::run::store::CONFIG).display().to_string();
-            let c = RunConfig::from_ron(&dir.read(crate::run::store::CONFIG)?, &origin)?;
-            (vec![c], Some(MetricsTable::read(&dir.file(METRICS))?))
-        }
-        _ => (preset_arg::load(&args.target, &args.sets, None)?.1, None),
-    };
+    let (configs, metrics): (Vec<RunConfig>, Option<MetricsTable>) =
+        match RunDir::find(&args.target, runs_dir) {
+            Ok(dir) if args.sets.is_empty() => {
+                let origin = dir.file(crate::run::store::CONFIG).display().to_string();
+                let c = RunConfig::from_ron(&dir.read(crate::run::store::CONFIG)?, &origin)?;
+                (vec![c], Some(MetricsTable::read(&dir.file(METRICS))?))
+            }
+            _ => (preset_arg::load(&args.target, &args.sets, None)?.1, None),
+        };
     let mut rows = vec![];
     for c in &configs {
-        let mut r = run_spectrum(c, args.measure).map_err(|e| Error::input(format!("run {:?}: {e}", c.name)))?;
+        let mut r = run_spectrum(c, args.measure)
+            .map_err(|e| Error::input(format!("run {:?}: {e}", c.name)))?;
         if let Some(t) = &metrics {
             let (ti, di) = (t.column("step"), t.column("distance_to_equilibrium"));
             if let (Some(ti), Some(di)) = (ti, di) {
-                let (ts, ds): (Vec<f64>, Vec<f64>) = t.rows.iter().filter_map(|row| Some((row[ti]?, row[di]?))).unzip();
+                let (ts, ds): (Vec<f64>, Vec<f64>) = t
+                    .rows
+                    .iter()
+                    .filter_map(|row| Some((row[ti]?, row[di]?)))
+                    .unzip();
                 r.measured_rate = crate::analysis::measured_rate(&ts, &ds, 0.3);
             }
         }
@@ -80,7 +93,10 @@ pub fn spectrum(args: SpectrumArgs, runs_dir: &Path) -> Result<i32> {
         }
         return Ok(0);
     }
-    println!("{:<24} {:<32} {:<11} {:<34} {:>10} {:>10} {:>10}", "RUN", "METHOD", "J AT", "EIGENVALUES OF J", "ρ", "RATE/CALL", "MEASURED");
+    println!(
+        "{:<24} {:<32} {:<11} {:<34} {:>10} {:>10} {:>10}",
+        "RUN", "METHOD", "J AT", "EIGENVALUES OF J", "ρ", "RATE/CALL", "MEASURED"
+    );
     for r in &rows {
         let f = |v: Option<f64>| v.map_or("—".into(), |x| format!("{x:.6}"));
         println!(
@@ -129,10 +145,15 @@ fn grid(flag: &str, s: &str) -> Result<Vec<f64>> {
     let hi: f64 = parts[1].trim().parse().map_err(|_| bad())?;
     let n: usize = parts[2].trim().parse().map_err(|_| bad())?;
     if !(lo.is_finite() && hi.is_finite()) || lo > hi || n == 0 || n > 1000 {
-        return Err(Error::input(format!("{flag} {s:?}: need finite LO ≤ HI and 1 ≤ N ≤ 1000")));
+        return Err(Error::input(format!(
+            "{flag} {s:?}: need finite LO ≤ HI and 1 ≤ N ≤ 1000"
+        )));
     }
     // Snap rounding residue (a grid through 0 must print 0, not -0.00).
-    Ok(linspace(lo, hi, n).into_iter().map(|x| (x * 1e12).round() / 1e12 + 0.0).collect())
+    Ok(linspace(lo, hi, n)
+        .into_iter()
+        .map(|x| (x * 1e12).round() / 1e12 + 0.0)
+        .collect())
 }
 
 /// ρ < 1 beyond eigensolver rounding (a cycle's ρ = 1 can come out as 1 − 10⁻¹⁵).
@@ -144,7 +165,9 @@ fn converges(rho: f64) -> bool {
 pub fn stability_cmd(args: StabilityArgs) -> Result<i32> {
     let betas = grid("--beta", &args.beta)?;
     if let Some(b) = betas.iter().find(|b| b.abs() >= 1.0) {
-        return Err(Error::input(format!("--beta: every β must be in (-1, 1), got {b}")));
+        return Err(Error::input(format!(
+            "--beta: every β must be in (-1, 1), got {b}"
+        )));
     }
     let etas = grid("--eta", &args.eta)?;
     if let Some(e) = etas.iter().find(|e| **e <= 0.0) {
@@ -153,7 +176,12 @@ pub fn stability_cmd(args: StabilityArgs) -> Result<i32> {
     let (_, configs) = preset_arg::load(&args.preset, &args.sets, None)?;
     let maps = stability(&configs, &betas, &etas).map_err(Error::input)?;
     for m in &maps {
-        println!("\n{} — β on {} (runs: {})", m.method, m.beta_on, m.runs.join(", "));
+        println!(
+            "\n{} — β on {} (runs: {})",
+            m.method,
+            m.beta_on,
+            m.runs.join(", ")
+        );
         print!("{:>7} ", "η \\ β");
         for b in &m.betas {
             print!("{b:>6.2}");
@@ -164,7 +192,9 @@ pub fn stability_cmd(args: StabilityArgs) -> Result<i32> {
             for r in row {
                 // Cells where the method converges (ρ < 1) show ρ; the others show ·.
                 match r {
-                    Some(x) if converges(*x) => print!("{:>6}", format!("{x:.4}").trim_start_matches('0')),
+                    Some(x) if converges(*x) => {
+                        print!("{:>6}", format!("{x:.4}").trim_start_matches('0'))
+                    }
                     Some(_) => print!("{:>6}", "·"),
                     None => print!("{:>6}", "?"),
                 }
@@ -174,14 +204,23 @@ pub fn stability_cmd(args: StabilityArgs) -> Result<i32> {
         let conv: Vec<f64> = m
             .rho
             .iter()
-            .flat_map(|row| row.iter().zip(&m.betas).filter(|(r, _)| r.is_some_and(converges)).map(|(_, b)| *b))
+            .flat_map(|row| {
+                row.iter()
+                    .zip(&m.betas)
+                    .filter(|(r, _)| r.is_some_and(converges))
+                    .map(|(_, b)| *b)
+            })
             .collect();
         if conv.is_empty() {
             println!("ρ < 1 nowhere on this grid");
         } else {
             let lo = conv.iter().copied().fold(f64::INFINITY, f64::min);
             let hi = conv.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-            println!("ρ < 1 on {} of {} cells, for β from {lo:.2} to {hi:.2}", conv.len(), m.etas.len() * m.betas.len());
+            println!(
+                "ρ < 1 on {} of {} cells, for β from {lo:.2} to {hi:.2}",
+                conv.len(),
+                m.etas.len() * m.betas.len()
+            );
         }
     }
     if let Some(path) = &args.csv {
@@ -190,11 +229,18 @@ pub fn stability_cmd(args: StabilityArgs) -> Result<i32> {
         for m in &maps {
             for (eta, row) in m.etas.iter().zip(&m.rho) {
                 for (beta, r) in m.betas.iter().zip(row) {
-                    text.push_str(&format!("{},{},{},{beta},{eta},{}\n", m.runs.join(";"), m.method, m.beta_on, format_value(*r)));
+                    text.push_str(&format!(
+                        "{},{},{},{beta},{eta},{}\n",
+                        m.runs.join(";"),
+                        m.method,
+                        m.beta_on,
+                        format_value(*r)
+                    ));
                 }
             }
         }
-        f.write_all(text.as_bytes()).map_err(|e| io_error(path, e))?;
+        f.write_all(text.as_bytes())
+            .map_err(|e| io_error(path, e))?;
     }
     Ok(0)
 }

@@ -390,11 +390,18 @@ impl GameConfig {
                 }
                 Ok(Box::new(DiracGan::new(*loss, *clip, start, seed)?))
             }
-            GameConfig::MlpGan { hidden, samples, modes, start } => {
+            GameConfig::MlpGan {
+                hidden,
+                samples,
+                modes,
+                start,
+            } => {
                 dimension("hidden", *hidden, 256)?;
                 dimension("samples", *samples, 100_000)?;
                 dimension("modes", *modes, 1000)?;
-                Ok(Box::new(super::MlpGan::new(*hidden, *samples, *modes, start, seed)?))
+                Ok(Box::new(super::MlpGan::new(
+                    *hidden, *samples, *modes, start, seed,
+                )?))
             }
             GameConfig::Quadratic {
                 dim,

@@ -33,7 +33,13 @@ pub fn mlp_dims(hidden: usize) -> Players<usize> {
 
 impl MlpGan {
     /// Draws the data, the latent codes and (for `Start::Random`) the weights from `seed`.
-    pub fn new(hidden: usize, samples: usize, modes: usize, start: &Start, seed: u64) -> Result<Self, String> {
+    pub fn new(
+        hidden: usize,
+        samples: usize,
+        modes: usize,
+        start: &Start,
+        seed: u64,
+    ) -> Result<Self, String> {
         let mut rng = Rng::derive(seed, "game");
         let real = (0..samples)
             .map(|_| {
@@ -45,7 +51,12 @@ impl MlpGan {
         let latent = (0..samples).map(|_| [rng.normal(), rng.normal()]).collect();
         let free = Players::both(super::Constraint::Free);
         let start = start_point(start, mlp_dims(hidden), &free, seed)?;
-        Ok(MlpGan { hidden, real, latent, start })
+        Ok(MlpGan {
+            hidden,
+            real,
+            latent,
+            start,
+        })
     }
 
     /// D_φ(x), and what backpropagation needs: q = tanh(B₁x + b₁).
@@ -99,7 +110,11 @@ impl MlpGan {
     }
 
     /// V and, when asked, ∇_θ V and ∇_φ V.
-    fn value_and_grads(&self, w: &Players<Vec<f64>>, mut grads: Option<(&mut [f64], &mut [f64])>) -> f64 {
+    fn value_and_grads(
+        &self,
+        w: &Players<Vec<f64>>,
+        mut grads: Option<(&mut [f64], &mut [f64])>,
+    ) -> f64 {
         let h = self.hidden;
         let n = self.real.len() as f64;
         let (mut q, mut hid) = (vec![0.0; h], vec![0.0; h]);
@@ -153,7 +168,11 @@ impl Game for MlpGan {
     type V = Vec<f64>;
 
     fn describe(&self) -> String {
-        format!("MLP GAN, {} hidden units, {} samples", self.hidden, self.real.len())
+        format!(
+            "MLP GAN, {} hidden units, {} samples",
+            self.hidden,
+            self.real.len()
+        )
     }
 
     fn initial_point(&self) -> Players<Vec<f64>> {
@@ -180,7 +199,10 @@ impl Game for MlpGan {
     }
 
     fn jacobian(&self, w: &Players<Vec<f64>>) -> Option<DMatrix<f64>> {
-        Some(crate::analysis::jacobian_by_jvp(|x, out| self.field_at(x, out), w))
+        Some(crate::analysis::jacobian_by_jvp(
+            |x, out| self.field_at(x, out),
+            w,
+        ))
     }
 }
 
@@ -201,8 +223,13 @@ mod tests {
                 a.get_mut(p)[i] += h;
                 let mut b = w.clone();
                 b.get_mut(p)[i] -= h;
-                let fd = sign * (g.value_and_grads(&a, None) - g.value_and_grads(&b, None)) / (2.0 * h);
-                assert!((fd - f.get(p)[i]).abs() < 1e-8, "{p}[{i}]: backprop {} vs fd {fd}", f.get(p)[i]);
+                let fd =
+                    sign * (g.value_and_grads(&a, None) - g.value_and_grads(&b, None)) / (2.0 * h);
+                assert!(
+                    (fd - f.get(p)[i]).abs() < 1e-8,
+                    "{p}[{i}]: backprop {} vs fd {fd}",
+                    f.get(p)[i]
+                );
             }
         }
     }

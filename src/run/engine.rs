@@ -54,6 +54,8 @@ pub fn install_signal_handlers() {
 
 /// How long a poll of the control sources may lag behind a command.
 const POLL_EVERY: Duration = Duration::from_millis(10);
+/// How often buffered metrics rows are handed to the file while running.
+const FLUSH_EVERY: Duration = Duration::from_millis(100);
 /// How often `summary.json` is refreshed while running.
 const SUMMARY_EVERY: Duration = Duration::from_secs(1);
 /// Checkpoints kept per run.
@@ -171,6 +173,24 @@ pub fn create_dir(runs_dir: &Path, config: &RunConfig, suffix: &str) -> Result<R
     Ok(dir)
 }
 
+/// The state of a run before its first iteration.
+pub fn initial_state<V: ParamVec>(
+    config: &RunConfig,
+    game: &dyn Game<V = V>,
+    optimizer: &Optimizer,
+    hyper: crate::optim::Hyper,
+) -> RunState<V> {
+    let w0 = game.initial_point();
+    RunState {
+        optim: optimizer.init_state(&w0, hyper),
+        w: w0,
+        rng: Rng::derive(config.seed, "sampling"),
+        log_every: config.log_every,
+        steps: config.steps,
+        wall_time: 0.0,
+    }
+}
+
 /// What opening a run directory found.
 enum Origin<V> {
     Fresh,
@@ -195,15 +215,7 @@ impl<V: ParamVec + Serialize + DeserializeOwned> Engine<V> {
             Some(s) => Origin::Checkpoint(Box::new(s)),
             None => Origin::Fresh,
         };
-        let w0 = game.initial_point();
-        let fresh_state = RunState {
-            optim: optimizer.init_state(&w0, hyper),
-            w: w0,
-            rng: Rng::derive(config.seed, "sampling"),
-            log_every: config.log_every,
-            steps: config.steps,
-            wall_time: 0.0,
-        };
+        let fresh_state = initial_state(&config, game.as_ref(), &optimizer, hyper);
         let (state, resumed) = match origin {
             Origin::Fresh => (fresh_state, false),
             Origin::Checkpoint(s) => (*s, true),
@@ -246,6 +258,7 @@ impl<V: ParamVec + Serialize + DeserializeOwned> Engine<V> {
                 .into_iter()
                 .filter(|(s, _, _)| *s > at)
                 .collect();
+            engine.scheduled.make_contiguous().sort_by_key(|c| c.0);
             let steps = engine.state.steps;
             engine.record(
                 EventKind::Resumed {
@@ -257,6 +270,7 @@ impl<V: ParamVec + Serialize + DeserializeOwned> Engine<V> {
             )?;
         } else {
             engine.scheduled = scheduled_changes(&events).into_iter().collect();
+            engine.scheduled.make_contiguous().sort_by_key(|c| c.0);
             engine.record(EventKind::Started, None, None)?;
         }
         Ok(engine)
@@ -626,6 +640,7 @@ impl<V: ParamVec + Serialize + DeserializeOwned> Engine<V> {
         self.write_summary()?;
         let (mut stride, mut since, mut last_poll, mut last_summary) =
             (1u64, 0u64, Instant::now(), Instant::now());
+        let mut last_flush = Instant::now();
         let eq_known = self.game.equilibrium().is_some();
         let stop = self.config.stop;
         let (mut paced, mut pace_clock) = (0u64, Instant::now());
@@ -644,6 +659,12 @@ impl<V: ParamVec + Serialize + DeserializeOwned> Engine<V> {
                 stride = target.min(stride.saturating_mul(2)).clamp(1, 1 << 16);
                 since = 0;
                 last_poll = Instant::now();
+                if last_flush.elapsed() >= FLUSH_EVERY {
+                    // Readers (the dashboard) see rows within FLUSH_EVERY; durability comes
+                    // from the synced flush before each checkpoint.
+                    self.metrics.flush(false)?;
+                    last_flush = Instant::now();
+                }
                 if last_summary.elapsed() >= SUMMARY_EVERY {
                     self.state.wall_time = wall(&started);
                     self.write_summary()?;

@@ -9,6 +9,7 @@ pub mod control;
 pub mod engine;
 pub mod events;
 pub mod ident;
+pub mod lineage;
 pub mod listing;
 pub mod metrics;
 pub mod observer;

@@ -45,25 +45,48 @@ fn scalar_method(opt: &Optimizer, eta: Players<f64>, beta: Players<f64>) -> Opti
         return None;
     }
     match (opt.scheme, opt.rules.theta, beta.theta == 0.0) {
-        (Scheme::Simultaneous, Rule::Gradient, _) | (Scheme::Simultaneous, Rule::HeavyBall, true) => Some(ScalarMethod::Simultaneous),
+        (Scheme::Simultaneous, Rule::Gradient, _)
+        | (Scheme::Simultaneous, Rule::HeavyBall, true) => Some(ScalarMethod::Simultaneous),
         (Scheme::Simultaneous, Rule::HeavyBall, false) => Some(ScalarMethod::SimultaneousHeavyBall),
         (Scheme::Extragradient { .. }, Rule::Gradient, _) => Some(ScalarMethod::Extragradient),
-        (Scheme::PastExtragradient { .. } | Scheme::Optimistic { .. }, Rule::Gradient, _) => Some(ScalarMethod::PastExtragradient),
+        (Scheme::PastExtragradient { .. } | Scheme::Optimistic { .. }, Rule::Gradient, _) => {
+            Some(ScalarMethod::PastExtragradient)
+        }
         _ => None,
     }
 }
 
 /// ρ of `opt` at Jacobian `j`: the dense operator, or the per-eigenvalue map when the state is
 /// too large to build densely.
-pub fn radius(opt: &Optimizer, eta: Players<f64>, beta: Players<f64>, d_steps: u32, j: &nalgebra::DMatrix<f64>, dt: usize) -> Result<(f64, f64), String> {
+pub fn radius(
+    opt: &Optimizer,
+    eta: Players<f64>,
+    beta: Players<f64>,
+    d_steps: u32,
+    j: &nalgebra::DMatrix<f64>,
+    dt: usize,
+) -> Result<(f64, f64), String> {
     match analysis::operator(opt, eta, beta, d_steps, j, dt) {
-        Ok(Operator { eigenvalues, calls_per_iteration, .. }) => {
-            Ok((eigenvalues.iter().map(|z| z.norm()).fold(0.0, f64::max), calls_per_iteration))
-        }
+        Ok(Operator {
+            eigenvalues,
+            calls_per_iteration,
+            ..
+        }) => Ok((
+            eigenvalues.iter().map(|z| z.norm()).fold(0.0, f64::max),
+            calls_per_iteration,
+        )),
         Err(e) if e.contains("rows") => {
             let m = scalar_method(opt, eta, beta).ok_or(e)?;
-            let calls = if matches!(opt.scheme, Scheme::Extragradient { .. }) { 2.0 } else { 1.0 };
-            let r = j.complex_eigenvalues().iter().map(|l| scalar_radius(m, eta.theta, beta.theta, *l)).fold(0.0, f64::max);
+            let calls = if matches!(opt.scheme, Scheme::Extragradient { .. }) {
+                2.0
+            } else {
+                1.0
+            };
+            let r = j
+                .complex_eigenvalues()
+                .iter()
+                .map(|l| scalar_radius(m, eta.theta, beta.theta, *l))
+                .fold(0.0, f64::max);
             Ok((r, calls))
         }
         Err(e) => Err(e),
@@ -71,7 +94,12 @@ pub fn radius(opt: &Optimizer, eta: Players<f64>, beta: Players<f64>, d_steps: u
 }
 
 /// Runs the config in memory (no run directory) and returns (step, ‖ω_t − ω*‖) every step.
-fn trace(config: &RunConfig, game: &mut dyn Game<V = Vec<f64>>, opt: &Optimizer, hyper: crate::optim::Hyper) -> Option<(Vec<f64>, Vec<f64>)> {
+fn trace(
+    config: &RunConfig,
+    game: &mut dyn Game<V = Vec<f64>>,
+    opt: &Optimizer,
+    hyper: crate::optim::Hyper,
+) -> Option<(Vec<f64>, Vec<f64>)> {
     let eq = game.equilibrium()?.clone();
     let mut w = game.initial_point();
     let mut st = opt.init_state(&w, hyper);
@@ -119,18 +147,20 @@ pub fn run_spectrum(config: &RunConfig, measure: bool) -> Result<RunSpectrum, St
     };
     let h = &built.hyper;
     let eta = opt.eta_at(h, 0);
-    let (spectral_radius, calls) = match radius(&opt, eta, h.beta, h.d_steps, &jacobian, w.theta.len()) {
-        Ok((r, c)) => (Some(r), c),
-        Err(e) => {
-            note = Some(e);
-            (None, 1.0)
-        }
-    };
+    let (spectral_radius, calls) =
+        match radius(&opt, eta, h.beta, h.d_steps, &jacobian, w.theta.len()) {
+            Ok((r, c)) => (Some(r), c),
+            Err(e) => {
+                note = Some(e);
+                (None, 1.0)
+            }
+        };
     if opt.schedule != crate::optim::Schedule::Constant {
         note = Some("η changes every step (schedule), so ρ is that of the first step".into());
     }
     let measured_rate = if measure {
-        trace(config, game.as_mut(), &opt, built.hyper.clone()).and_then(|(t, d)| measured_rate(&t, &d, 0.3))
+        trace(config, game.as_mut(), &opt, built.hyper.clone())
+            .and_then(|(t, d)| measured_rate(&t, &d, 0.3))
     } else {
         None
     };
@@ -166,14 +196,23 @@ pub struct StabilityMap {
 }
 
 /// Stability maps for the runs of a preset (one per distinct scheme, rule and momentum pattern).
-pub fn stability(configs: &[RunConfig], betas: &[f64], etas: &[f64]) -> Result<Vec<StabilityMap>, String> {
+pub fn stability(
+    configs: &[RunConfig],
+    betas: &[f64],
+    etas: &[f64],
+) -> Result<Vec<StabilityMap>, String> {
     let mut maps: Vec<StabilityMap> = vec![];
     for c in configs {
         let built = c.build()?;
         let crate::game::BuiltGame::Toy(game) = built.game;
         let mut opt = built.optimizer;
-        if matches!(opt.rules.theta, Rule::Adam { .. }) || matches!(opt.rules.phi, Rule::Adam { .. }) {
-            return Err(format!("run {:?} uses Adam, which is not linear: no stability map", c.name));
+        if matches!(opt.rules.theta, Rule::Adam { .. })
+            || matches!(opt.rules.phi, Rule::Adam { .. })
+        {
+            return Err(format!(
+                "run {:?} uses Adam, which is not linear: no stability map",
+                c.name
+            ));
         }
         // β is a heavy-ball momentum here; plain gradient is heavy ball at β = 0.
         opt.rules = Players::both(Rule::HeavyBall);
@@ -184,7 +223,10 @@ pub fn stability(configs: &[RunConfig], betas: &[f64], etas: &[f64]) -> Result<V
             _ => "both",
         };
         let method = format!("{}+heavy-ball", opt.scheme.name());
-        if let Some(m) = maps.iter_mut().find(|m| m.method == method && m.beta_on == beta_on) {
+        if let Some(m) = maps
+            .iter_mut()
+            .find(|m| m.method == method && m.beta_on == beta_on)
+        {
             m.runs.push(c.name.clone());
             continue;
         }
@@ -205,12 +247,21 @@ pub fn stability(configs: &[RunConfig], betas: &[f64], etas: &[f64]) -> Result<V
                             "phi" => Players::new(0.0, beta),
                             _ => Players::both(beta),
                         };
-                        radius(&opt, Players::both(eta), bp, d_steps, &j, w.theta.len()).ok().map(|r| r.0)
+                        radius(&opt, Players::both(eta), bp, d_steps, &j, w.theta.len())
+                            .ok()
+                            .map(|r| r.0)
                     })
                     .collect()
             })
             .collect();
-        maps.push(StabilityMap { method, beta_on, runs: vec![c.name.clone()], betas: betas.to_vec(), etas: etas.to_vec(), rho });
+        maps.push(StabilityMap {
+            method,
+            beta_on,
+            runs: vec![c.name.clone()],
+            betas: betas.to_vec(),
+            etas: etas.to_vec(),
+            rho,
+        });
     }
     Ok(maps)
 }

@@ -1,0 +1,206 @@
+//! `saddle resume`, `replay`, `fork` and `export`: continuing, re-running and branching runs,
+//! and getting their data out.
+
+use super::launch::{drive, report, spawn_worker};
+use crate::error::{io_error, Error, Result};
+use crate::run::events::parse_events;
+use crate::run::lineage;
+use crate::run::metrics::MetricsTable;
+use crate::run::store::{RunDir, CONFIG, EVENTS, METRICS, SUMMARY};
+use crate::run::summary::Summary;
+use clap::{Args, ValueEnum};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// Arguments of `saddle resume`.
+#[derive(Args, Debug)]
+pub struct ResumeArgs {
+    /// The run: its id or its directory.
+    run: String,
+    /// Run to this many iterations in total (extends a finished run).
+    #[arg(long)]
+    steps: Option<u64>,
+    /// Continue in a background process.
+    #[arg(long)]
+    detach: bool,
+    /// Print the summary as JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+/// `saddle resume`.
+pub fn resume(args: ResumeArgs, runs_dir: &Path) -> Result<i32> {
+    let dir = RunDir::find(&args.run, runs_dir)?;
+    if dir.is_live() {
+        return Err(Error::input(format!(
+            "run {} is live: a process is driving it",
+            dir.id()
+        )));
+    }
+    let summary: Option<Summary> = std::fs::read_to_string(dir.file(SUMMARY))
+        .ok()
+        .and_then(|t| serde_json::from_str(&t).ok());
+    if let Some(s) = &summary {
+        let more = args.steps.is_some_and(|n| n > s.step);
+        if s.status.is_final() && s.step >= s.steps && !more {
+            return Err(Error::input(format!(
+                "run {} is {} at step {} of {}: nothing to resume (--steps N extends it)",
+                dir.id(),
+                s.status,
+                s.step,
+                s.steps
+            )));
+        }
+    }
+    if args.detach {
+        return spawn_worker(&[dir], args.steps, args.json);
+    }
+    Ok(report(drive(vec![dir], args.steps), args.json))
+}
+
+/// Arguments of `saddle replay`.
+#[derive(Args, Debug)]
+pub struct ReplayArgs {
+    /// The run to replay: its id or its directory.
+    run: String,
+    /// Replay in a background process.
+    #[arg(long)]
+    detach: bool,
+    /// Print the summary as JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+/// `saddle replay`: re-runs a run from its config and its recorded parameter changes into a
+/// new run directory.
+pub fn replay(args: ReplayArgs, runs_dir: &Path) -> Result<i32> {
+    let src = RunDir::find(&args.run, runs_dir)?;
+    let (dir, steps) = lineage::replay(&src, runs_dir)?;
+    eprintln!("saddle: replaying {} as {}", src.id(), dir.id());
+    if args.detach {
+        return spawn_worker(&[dir], Some(steps), args.json);
+    }
+    Ok(report(drive(vec![dir], Some(steps)), args.json))
+}
+
+/// Arguments of `saddle fork`.
+#[derive(Args, Debug)]
+pub struct ForkArgs {
+    /// The run to fork: its id or its directory.
+    run: String,
+    /// The step to branch at.
+    #[arg(long)]
+    at: u64,
+    /// A live parameter for the fork, PARAM=VALUE (eta, eta.phi, beta.theta, d_steps, …).
+    #[arg(long = "set", value_name = "PARAM=VALUE")]
+    sets: Vec<String>,
+    /// Run the fork to this many iterations in total.
+    #[arg(long)]
+    steps: Option<u64>,
+    /// Run the fork in a background process.
+    #[arg(long)]
+    detach: bool,
+    /// Print the summary as JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+/// `saddle fork`.
+pub fn fork(args: ForkArgs, runs_dir: &Path) -> Result<i32> {
+    let src = RunDir::find(&args.run, runs_dir)?;
+    let (dir, steps) = lineage::fork(&src, args.at, &args.sets, runs_dir)?;
+    let steps = args.steps.unwrap_or(steps);
+    eprintln!(
+        "saddle: forked {} at step {} as {}",
+        src.id(),
+        args.at,
+        dir.id()
+    );
+    if args.detach {
+        return spawn_worker(&[dir], Some(steps), args.json);
+    }
+    Ok(report(drive(vec![dir], Some(steps)), args.json))
+}
+
+/// Export formats.
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum Format {
+    /// The metrics table (complete rows only).
+    Csv,
+    /// Config, summary, events and metrics rows as one JSON document.
+    Json,
+}
+
+/// Arguments of `saddle export`.
+#[derive(Args, Debug)]
+pub struct ExportArgs {
+    /// The run: its id or its directory.
+    run: String,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "csv")]
+    format: Format,
+    /// Write to this file instead of stdout.
+    #[arg(long, short)]
+    output: Option<PathBuf>,
+}
+
+/// `saddle export`.
+pub fn export(args: ExportArgs, runs_dir: &Path) -> Result<i32> {
+    let dir = RunDir::find(&args.run, runs_dir)?;
+    let table = MetricsTable::read(&dir.file(METRICS))?;
+    let text = match args.format {
+        Format::Csv => {
+            let mut t = format!("{}\n", table.columns.join(","));
+            for row in &table.rows {
+                let cells: Vec<String> = row
+                    .iter()
+                    .map(|v| crate::run::metrics::format_value(*v))
+                    .collect();
+                t.push_str(&cells.join(","));
+                t.push('\n');
+            }
+            t
+        }
+        Format::Json => {
+            let rows: Vec<serde_json::Value> = table
+                .rows
+                .iter()
+                .map(|r| {
+                    let m: serde_json::Map<String, serde_json::Value> = table
+                        .columns
+                        .iter()
+                        .zip(r)
+                        .filter_map(|(c, v)| {
+                            v.filter(|x| x.is_finite())
+                                .map(|x| (c.clone(), serde_json::json!(x)))
+                        })
+                        .collect();
+                    serde_json::Value::Object(m)
+                })
+                .collect();
+            let config: serde_json::Value =
+                ron::from_str::<crate::run::RunConfig>(&dir.read(CONFIG)?)
+                    .ok()
+                    .and_then(|c| serde_json::to_value(c).ok())
+                    .unwrap_or(serde_json::Value::Null);
+            let summary: serde_json::Value = dir
+                .read(SUMMARY)
+                .ok()
+                .and_then(|t| serde_json::from_str(&t).ok())
+                .unwrap_or(serde_json::Value::Null);
+            let events = parse_events(&dir.read(EVENTS).unwrap_or_default());
+            let doc = serde_json::json!({
+                "id": dir.id(), "config": config, "summary": summary, "events": events,
+                "columns": table.columns, "metrics": rows,
+            });
+            serde_json::to_string_pretty(&doc).map_err(|e| Error::failure(e.to_string()))? + "\n"
+        }
+    };
+    match &args.output {
+        Some(p) => std::fs::write(p, text).map_err(|e| io_error(p, e))?,
+        None => std::io::stdout()
+            .write_all(text.as_bytes())
+            .map_err(|e| Error::failure(e.to_string()))?,
+    }
+    Ok(0)
+}

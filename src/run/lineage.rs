@@ -1,0 +1,168 @@
+//! New runs made from old ones: `replay` (the same config and parameter changes, from step 0)
+//! and `fork` (the state of a run at some step, then different live parameters).
+//!
+//! Both write the parameter changes they plan into the new run's `events.jsonl` before it
+//! starts, each with the step at which it takes effect; the engine applies every `set` event
+//! of its own log at its step (the same mechanism that makes a resumed run re-apply changes
+//! made after its last checkpoint).
+
+use super::checkpoint::{self, RunState};
+use super::config::RunConfig;
+use super::control::Live;
+use super::engine::{create_dir, initial_state};
+use super::events::{parse_events, EventKind, EventRecord};
+use super::ident::unix_now;
+use super::metrics::{format_value, MetricsTable};
+use super::store::{write_atomic, RunDir, CONFIG, EVENTS, METRICS};
+use crate::error::{Error, Result};
+use crate::game::BuiltGame;
+use std::path::Path;
+
+fn load_config(dir: &RunDir) -> Result<RunConfig> {
+    let origin = dir.file(CONFIG).display().to_string();
+    RunConfig::from_ron(&dir.read(CONFIG)?, &origin)
+}
+
+fn events_of(dir: &RunDir) -> Vec<EventRecord> {
+    parse_events(&std::fs::read_to_string(dir.file(EVENTS)).unwrap_or_default())
+}
+
+fn write_events(dir: &RunDir, events: &[EventRecord]) -> Result<()> {
+    let mut text = String::new();
+    for e in events {
+        text.push_str(&serde_json::to_string(e).map_err(|x| Error::failure(x.to_string()))?);
+        text.push('\n');
+    }
+    write_atomic(&dir.file(EVENTS), text.as_bytes())
+}
+
+/// The steps a run was last asked to run to (its config's, or a later `resume --steps`).
+pub fn target_steps(config: &RunConfig, events: &[EventRecord]) -> u64 {
+    events
+        .iter()
+        .rev()
+        .find_map(|e| match e.kind {
+            EventKind::Resumed { steps, .. } => Some(steps),
+            _ => None,
+        })
+        .unwrap_or(config.steps)
+}
+
+/// Creates the replay of `src` under `runs_dir`: same config, every parameter change of its
+/// log planned at its step. Returns the new directory and the steps to run to.
+pub fn replay(src: &RunDir, runs_dir: &Path) -> Result<(RunDir, u64)> {
+    let config = load_config(src)?;
+    let events = events_of(src);
+    let planned: Vec<EventRecord> = events
+        .iter()
+        .filter(|e| matches!(e.kind, EventKind::Set(_)))
+        .map(|e| EventRecord {
+            source: Some("replay".into()),
+            request: None,
+            time: unix_now(),
+            ..e.clone()
+        })
+        .collect();
+    let dir = create_dir(runs_dir, &config, "replay")?;
+    write_events(&dir, &planned)?;
+    Ok((dir, target_steps(&config, &events)))
+}
+
+/// Creates a fork of `src` at `at`: the state `src` had after `at` iterations (its checkpoint
+/// at or before `at`, re-simulated forward by the engine), then the live parameter changes
+/// `sets` (`param=value`). Validates everything before creating anything.
+pub fn fork(src: &RunDir, at: u64, sets: &[String], runs_dir: &Path) -> Result<(RunDir, u64)> {
+    let config = load_config(src)?;
+    let events = events_of(src);
+    let built = config.build().map_err(Error::input)?;
+    // Without a checkpoint at or before `at`, start from step 0: the run is deterministic.
+    let state: RunState<Vec<f64>> = match checkpoint::latest(src, Some(at)) {
+        Some(s) => s,
+        None => match &built.game {
+            BuiltGame::Toy(g) => {
+                initial_state(&config, g.as_ref(), &built.optimizer, built.hyper.clone())
+            }
+        },
+    };
+    let reached = events
+        .iter()
+        .map(|e| e.step)
+        .max()
+        .unwrap_or(0)
+        .max(state.optim.iteration);
+    if at > reached.max(target_steps(&config, &events)) {
+        return Err(Error::input(format!(
+            "--at {at}: run {} never reached that step",
+            src.id()
+        )));
+    }
+    let c = state.optim.iteration;
+    let history: Vec<EventRecord> = events
+        .iter()
+        .filter(|e| match &e.kind {
+            EventKind::Set(_) => e.step <= at,
+            EventKind::Started
+            | EventKind::Pause
+            | EventKind::Resume
+            | EventKind::Refused { .. } => e.step <= c,
+            _ => false,
+        })
+        .cloned()
+        .collect();
+    // Dry run: the parameters in force at `at`, then the fork's changes on top (validated).
+    let mut st = state.optim.clone();
+    let mut log_every = state.log_every;
+    let mut planned = history.clone();
+    {
+        let mut live = Live {
+            opt: &built.optimizer,
+            st: &mut st,
+            log_every: &mut log_every,
+        };
+        for e in history.iter().filter(|e| e.step > c) {
+            if let EventKind::Set(ch) = &e.kind {
+                live.set(&ch.param, ch.new)
+                    .map_err(|x| Error::failure(format!("history of {}: {x}", src.id())))?;
+            }
+        }
+        for s in sets {
+            let (param, value) = s
+                .split_once('=')
+                .ok_or_else(|| Error::input(format!("--set {s:?}: expected PARAM=VALUE")))?;
+            let value: f64 = value
+                .trim()
+                .parse()
+                .map_err(|_| Error::input(format!("--set {s:?}: {value:?} is not a number")))?;
+            let changes = live.set(param.trim(), value).map_err(|e| {
+                Error::input(format!(
+                    "--set {s}: {e} (a fork changes live parameters; other changes need a new run)"
+                ))
+            })?;
+            planned.extend(changes.into_iter().map(|ch| EventRecord {
+                step: at,
+                time: unix_now(),
+                source: Some("fork".into()),
+                request: None,
+                kind: EventKind::Set(ch),
+            }));
+        }
+    }
+    let mut forked = config.clone();
+    forked.name = format!("{} fork@{at}", config.name);
+    let dir = create_dir(runs_dir, &forked, "")?;
+    checkpoint::save(&dir, &state)?;
+    let table = MetricsTable::read(&src.file(METRICS))?;
+    let mut text = format!("{}\n", table.columns.join(","));
+    for row in table
+        .rows
+        .iter()
+        .filter(|r| r[0].is_some_and(|s| s as u64 <= c))
+    {
+        let cells: Vec<String> = row.iter().map(|v| format_value(*v)).collect();
+        text.push_str(&cells.join(","));
+        text.push('\n');
+    }
+    write_atomic(&dir.file(METRICS), text.as_bytes())?;
+    write_events(&dir, &planned)?;
+    Ok((dir, target_steps(&config, &events).max(at)))
+}

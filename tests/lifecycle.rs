@@ -1,0 +1,317 @@
+//! Durable, controllable runs, through the real binary: exact resume for every optimizer
+//! family, crash safety under SIGKILL, exact replay of live changes, detached runs steered by
+//! another process.
+
+mod common;
+use common::*;
+use saddle::run::events::{parse_events, EventKind};
+use saddle::run::summary::{Status, Summary};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+/// Every scheme and rule family, on a stochastic game (so the RNG state matters), with every
+/// kind of average and a step-size schedule.
+const FAMILIES: &str = r#"Preset(
+    name: "families", seed: 4, steps: 600, log_every: Some(7), checkpoint_every: Some(50),
+    game: StochasticBilinear(dim: 5, components: 10, noise: 1.0),
+    stop: (converge_below: None),
+    runs: [
+        Run(name: "sim-sgd", scheme: Simultaneous, eta: 0.05, averaging: [(kind: Uniform), (kind: Ema, beta: 0.9)]),
+        Run(name: "alt-hb", scheme: Alternating(d_steps: 2), rule: HeavyBall, eta: 0.05, beta: (theta: 0.0, phi: -0.5)),
+        Run(name: "extra-adam", scheme: Extragradient(), rule: Adam(), eta: 0.01, beta: 0.5, averaging: [(kind: Uniform, over: Extrapolated)]),
+        Run(name: "re-extra-hb", scheme: Extragradient(resample: false), rule: HeavyBall, eta: 0.05, beta: 0.3),
+        Run(name: "past-adamp", scheme: PastExtragradient(first: Skip), rule: Adam(moment: Sum), eta: 0.01, beta: -0.5, averaging: [(kind: EtaWeighted, over: Extrapolated)]),
+        Run(name: "past-invsqrt", scheme: PastExtragradient(), eta: 0.2, schedule: InvSqrt, averaging: [(kind: EtaWeighted)]),
+        Run(name: "optim-adam", scheme: Optimistic(), rule: Adam(), eta: 0.01, beta: 0.5),
+        Run(name: "optim-hb", scheme: Optimistic(first: RepeatCurrent), rule: HeavyBall, eta: 0.05, beta: -0.3),
+    ],
+)"#;
+
+#[test]
+fn resume_is_exact_for_every_optimizer_family() {
+    let t = tmp();
+    let p = preset(t.path(), "families", FAMILIES);
+    let (a, b) = (t.path().join("a"), t.path().join("b"));
+    ok(&saddle(t.path(), &a, &["run", p.to_str().unwrap()]));
+    // 300 is not a multiple of log_every = 7: the end-of-run row at 300 must not survive.
+    ok(&saddle(
+        t.path(),
+        &b,
+        &["run", p.to_str().unwrap(), "--steps", "300"],
+    ));
+    for d in runs(&b) {
+        ok(&saddle(
+            t.path(),
+            &b,
+            &["resume", &d.id(), "--steps", "600"],
+        ));
+    }
+    let ra = runs(&a);
+    assert_eq!(ra.len(), 8);
+    for x in &ra {
+        // Ids start with the creation time, which may differ between runs: pair them by name.
+        let name = x.id().split("-families-").last().unwrap().to_string();
+        let y = &run_named(&b, &format!("-families-{name}"));
+        assert_same_metrics(
+            &metrics_without_wall_time(x),
+            &metrics_without_wall_time(y),
+            &name,
+        );
+        let (sx, sy) = (final_state(x), final_state(y));
+        assert_eq!(sx.optim.iteration, 600, "{name}");
+        assert_eq!(
+            sx, sy,
+            "{name}: final state (parameters, optimizer memory, averages, RNG) differs"
+        );
+    }
+}
+
+/// A small LCG so the kill times are random but reproducible.
+struct Lcg(u64);
+impl Lcg {
+    fn next(&mut self, lo: u64, hi: u64) -> u64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        lo + (self.0 >> 33) % (hi - lo)
+    }
+}
+
+const CRASHY: &str = r#"Preset(
+    name: "crashy", seed: 9, steps: 64000, log_every: Some(10), checkpoint_every: Some(400), pace: Some(16000),
+    game: StochasticBilinear(dim: 20, components: 20, noise: 1.0),
+    stop: (converge_below: None),
+    runs: [Run(name: "eg", scheme: Extragradient(), rule: Adam(), eta: 0.01, beta: 0.5, averaging: [(kind: Uniform), (kind: Ema, beta: 0.99)])],
+)"#;
+
+#[test]
+fn sigkill_at_random_moments_then_resume_loses_nothing() {
+    let t = tmp();
+    let p = preset(t.path(), "crashy", CRASHY);
+    let (clean, crashed) = (t.path().join("clean"), t.path().join("crashed"));
+    let mut rng = Lcg(20261128);
+    let spawn = |args: &[&str]| {
+        Command::new(bin())
+            .current_dir(t.path())
+            .args(args)
+            .arg("--runs-dir")
+            .arg(&crashed)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn")
+    };
+    let mut child = spawn(&["run", p.to_str().unwrap()]);
+    let mut kills = vec![];
+    for round in 0..5 {
+        let ms = rng.next(40, 900);
+        std::thread::sleep(Duration::from_millis(ms));
+        let finished = child.try_wait().unwrap().is_some();
+        if !finished {
+            child.kill().unwrap(); // SIGKILL
+            kills.push(ms);
+        }
+        child.wait().unwrap();
+        let id = runs(&crashed).pop().expect("the run directory").id();
+        if round < 4 {
+            child = spawn(&["resume", &id]);
+        }
+    }
+    eprintln!("killed after {kills:?} ms");
+    assert!(
+        kills.len() >= 3,
+        "the run finished too fast to be killed ({kills:?})"
+    );
+    let d = runs(&crashed).pop().unwrap();
+    let status: Summary = serde_json::from_str(&d.read("summary.json").unwrap()).unwrap();
+    if status.status != Status::Finished {
+        ok(&saddle(t.path(), &crashed, &["resume", &d.id()]));
+    }
+    ok(&saddle(
+        t.path(),
+        &clean,
+        &["run", p.to_str().unwrap(), "--set", "pace=None"],
+    ));
+    let c = runs(&clean).pop().unwrap();
+    let (mc, md) = (metrics_without_wall_time(&c), metrics_without_wall_time(&d));
+    // No torn, missing or duplicated step: exactly the logging grid, in order.
+    let steps: Vec<u64> = md.rows.iter().map(|r| r[0].unwrap() as u64).collect();
+    let want: Vec<u64> = (0..=64000).step_by(10).collect();
+    assert_eq!(steps, want, "steps of the crashed-and-resumed run");
+    assert_same_metrics(&mc, &md, "crashed vs clean");
+    assert_eq!(final_state(&c), final_state(&d));
+}
+
+const PACED: &str = r#"Preset(
+    name: "paced", seed: 2, steps: 3000, log_every: Some(5), pace: Some(1500),
+    game: StochasticBilinear(dim: 4, components: 8),
+    stop: (converge_below: None),
+    runs: [Run(name: "alt", scheme: Alternating(), rule: HeavyBall, eta: 0.05, beta: (theta: 0.0, phi: -0.5))],
+)"#;
+
+#[test]
+fn replay_of_a_run_changed_three_times_is_exact() {
+    let t = tmp();
+    let p = preset(t.path(), "paced", PACED);
+    let r = t.path().join("runs");
+    let id = ok(&saddle(
+        t.path(),
+        &r,
+        &["run", p.to_str().unwrap(), "--detach"],
+    ))
+    .trim()
+    .to_string();
+    for (wait, set) in [
+        (300, "eta.phi=0.08"),
+        (400, "beta.phi=-0.3"),
+        (400, "eta.theta=0.03"),
+    ] {
+        std::thread::sleep(Duration::from_millis(wait));
+        let out = ok(&saddle(t.path(), &r, &["control", &id, "set", set]));
+        assert!(out.contains('→'), "{out}");
+    }
+    let dir = run_named(&r, &id);
+    wait_for(20.0, "the run to finish", || {
+        !dir.is_live()
+            && dir
+                .read("summary.json")
+                .is_ok_and(|s| s.contains("finished"))
+    });
+    let sets: Vec<_> = parse_events(&dir.read("events.jsonl").unwrap())
+        .into_iter()
+        .filter(|e| matches!(e.kind, EventKind::Set(_)))
+        .collect();
+    assert_eq!(sets.len(), 3, "three recorded changes");
+    assert!(
+        sets.windows(2).all(|w| w[0].step < w[1].step),
+        "changes at increasing steps"
+    );
+    ok(&saddle(t.path(), &r, &["replay", &id]));
+    let replay = run_named(&r, "-replay");
+    assert_same_metrics(
+        &metrics_without_wall_time(&dir),
+        &metrics_without_wall_time(&replay),
+        "replay",
+    );
+    assert_eq!(final_state(&dir), final_state(&replay));
+    // The changes really changed the trajectory: a run without them differs.
+    ok(&saddle(
+        t.path(),
+        &t.path().join("plain"),
+        &["run", p.to_str().unwrap(), "--set", "pace=None"],
+    ));
+    let plain = runs(&t.path().join("plain")).pop().unwrap();
+    assert_ne!(final_state(&plain).w, final_state(&dir).w);
+}
+
+#[test]
+fn a_detached_run_outlives_its_launcher_and_obeys_another_process() {
+    let t = tmp();
+    let p = preset(
+        t.path(),
+        "paced",
+        &PACED.replace("steps: 3000", "steps: 200000"),
+    );
+    let r = t.path().join("runs");
+    let launched = std::time::Instant::now();
+    let id = ok(&saddle(
+        t.path(),
+        &r,
+        &["run", p.to_str().unwrap(), "--detach"],
+    ))
+    .trim()
+    .to_string();
+    assert!(
+        launched.elapsed() < Duration::from_secs(5),
+        "the launcher returns at once"
+    );
+    let dir = run_named(&r, &id);
+    let step = || {
+        serde_json::from_str::<Summary>(&dir.read("summary.json").unwrap_or_default())
+            .map_or(0, |s| s.step)
+    };
+    wait_for(10.0, "the detached run to step", || step() > 100);
+    assert!(dir.is_live());
+    ok(&saddle(t.path(), &r, &["control", &id, "pause"]));
+    std::thread::sleep(Duration::from_millis(1300));
+    let paused_at = step();
+    std::thread::sleep(Duration::from_millis(1300));
+    assert_eq!(step(), paused_at, "a paused run does not step");
+    let out = ok(&saddle(
+        t.path(),
+        &r,
+        &["control", &id, "set", "beta.phi=-0.3"],
+    ));
+    assert!(out.contains("beta.phi -0.5 → -0.3"), "{out}");
+    // A refused change says why and exits 2.
+    let bad = saddle(t.path(), &r, &["control", &id, "set", "beta.phi=1.5"]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("beta.phi must be in (-1, 1), got 1.5"));
+    ok(&saddle(t.path(), &r, &["control", &id, "resume"]));
+    wait_for(10.0, "the run to step again", || step() > paused_at + 100);
+    ok(&saddle(t.path(), &r, &["control", &id, "stop"]));
+    wait_for(10.0, "the run to stop", || !dir.is_live());
+    let kinds: Vec<String> = parse_events(&dir.read("events.jsonl").unwrap())
+        .iter()
+        .map(|e| {
+            serde_json::to_value(&e.kind).unwrap()["event"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    let pos = |k: &str| {
+        kinds
+            .iter()
+            .position(|x| x == k)
+            .unwrap_or_else(|| panic!("no {k} in {kinds:?}"))
+    };
+    assert!(
+        pos("pause") < pos("set") && pos("set") < pos("refused") && pos("refused") < pos("resume"),
+        "{kinds:?}"
+    );
+    let s: Summary = serde_json::from_str(&dir.read("summary.json").unwrap()).unwrap();
+    assert_eq!(s.status, Status::Stopped);
+    assert_eq!(s.metrics["beta_phi"], Some(-0.3));
+}
+
+#[test]
+fn sigterm_checkpoints_and_the_run_resumes_to_the_same_end() {
+    let t = tmp();
+    let p = preset(t.path(), "paced", PACED);
+    let r = t.path().join("runs");
+    let child = Command::new(bin())
+        .current_dir(t.path())
+        .args(["run", p.to_str().unwrap(), "--runs-dir"])
+        .arg(&r)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(600));
+    // SAFETY: signalling our own child.
+    unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "an interrupted run is not a success"
+    );
+    let d = runs(&r).pop().unwrap();
+    let s: Summary = serde_json::from_str(&d.read("summary.json").unwrap()).unwrap();
+    assert_eq!(s.status, Status::Interrupted);
+    assert!(s.step > 0 && s.step < 3000);
+    ok(&saddle(t.path(), &r, &["resume", &d.id()]));
+    ok(&saddle(
+        t.path(),
+        &t.path().join("clean"),
+        &["run", p.to_str().unwrap(), "--set", "pace=None"],
+    ));
+    let c = runs(&t.path().join("clean")).pop().unwrap();
+    assert_same_metrics(
+        &metrics_without_wall_time(&c),
+        &metrics_without_wall_time(&d),
+        "interrupted vs clean",
+    );
+}
