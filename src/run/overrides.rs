@@ -160,13 +160,11 @@ fn set_at(node: &mut Value, segs: &[Seg], value: &Value, path: &str) -> Result<(
 }
 
 /// Applies `PATH=VALUE` overrides to `config` and returns the changed config.
-pub fn apply<T: Serialize + DeserializeOwned>(config: &T, sets: &[String]) -> Result<T> {
+pub fn apply<T: Serialize + DeserializeOwned + Clone>(config: &T, sets: &[String]) -> Result<T> {
     if sets.is_empty() {
-        return serde_json::to_value(config)
-            .and_then(serde_json::from_value)
-            .map_err(|e| Error::failure(e.to_string()));
+        return Ok(config.clone());
     }
-    let mut v = serde_json::to_value(config).map_err(|e| Error::failure(e.to_string()))?;
+    let mut v = serde_json::to_value(config).map_err(|e| Error::input(format!("--set: {e}")))?;
     for s in sets {
         let (path, raw) = split(s)?;
         set_at(&mut v, &segments(path)?, &parse_value(raw), path)?;

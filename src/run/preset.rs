@@ -91,10 +91,18 @@ pub fn parse_ron<T: DeserializeOwned>(text: &str, origin: &str) -> Result<T> {
     let spanned = |e: ron::error::SpannedError, path: Option<String>| {
         let at = e.span.start;
         let path = path
-            .filter(|p| !p.is_empty() && p != "?")
+            .filter(|p| !p.is_empty() && p != "?" && p != ".")
             .map(|p| format!("{p}: "))
             .unwrap_or_default();
-        Error::input(format!("{origin}:{}:{}: {path}{}", at.line, at.col, e.code))
+        // An error at the very end of the text is almost always an unclosed bracket.
+        let rest: String = text.lines().skip(at.line.saturating_sub(1)).collect::<Vec<_>>().join("\n");
+        let tail = rest.chars().skip(at.col.saturating_sub(1)).collect::<String>();
+        let hint = if tail.trim().is_empty() && !text.trim().is_empty() {
+            " (the file ends here: is a `(` or `[` left open?)"
+        } else {
+            ""
+        };
+        Error::input(format!("{origin}:{}:{}: {path}{}{hint}", at.line, at.col, e.code))
     };
     let mut de =
         ron::Deserializer::from_str_with_options(text, &opts).map_err(|e| spanned(e, None))?;
@@ -119,6 +127,29 @@ impl Preset {
         Ok(p)
     }
 
+    /// Checks the fields every run shares, so their errors name the preset's own field.
+    fn validate_shared(&self) -> std::result::Result<(), String> {
+        if self.steps == 0 || self.steps > 1_000_000_000_000 {
+            return Err(format!("steps: must be in 1..=10^12, got {}", self.steps));
+        }
+        let counts = [
+            ("log_every", self.log_every),
+            ("checkpoint_every", self.checkpoint_every),
+            ("spectral_every", self.spectral_every),
+        ];
+        for (name, v) in counts {
+            if v == Some(0) {
+                return Err(format!("{name}: must be at least 1, got 0"));
+            }
+        }
+        if let Some(p) = self.pace {
+            if !(p.is_finite() && p > 0.0) {
+                return Err(format!("pace: must be finite and > 0 iterations per second, got {p}"));
+            }
+        }
+        Ok(())
+    }
+
     /// The fully resolved, validated config of every run (games are built to check them).
     pub fn resolve(&self) -> Result<Vec<RunConfig>> {
         if self.name.trim().is_empty() {
@@ -127,6 +158,7 @@ impl Preset {
         if self.runs.is_empty() {
             return Err(Error::input("runs: a preset needs at least one run"));
         }
+        self.validate_shared().map_err(Error::input)?;
         let default_every = |n: u64| move |steps: u64| (steps / n).max(1);
         let mut seen: Vec<String> = vec![];
         let mut out = vec![];
@@ -157,17 +189,12 @@ impl Preset {
             let beta = match r.beta {
                 Some(b) => b,
                 None => {
-                    if let Some(rule) = [rules.theta, rules.phi].into_iter().find(|r| r.has_beta())
-                    {
-                        return Err(at(format!(
-                            "beta: the {} rule needs beta (its momentum{}), e.g. beta: -0.5",
-                            rule.name(),
-                            if matches!(rule, Rule::Adam { .. }) {
-                                " β₁; the seed uses 0.5"
-                            } else {
-                                ""
-                            }
-                        )));
+                    let needs = [rules.theta, rules.phi].into_iter().find(|r| r.has_beta());
+                    if let Some(rule) = needs {
+                        return Err(at(match rule {
+                            Rule::Adam { .. } => "beta: the Adam rule needs beta (its β₁; the seed uses 0.5), e.g. beta: 0.5".into(),
+                            _ => "beta: the HeavyBall rule needs beta (its momentum), e.g. beta: -0.5".into(),
+                        }));
                     }
                     PerPlayer(Players::both(0.0))
                 }
