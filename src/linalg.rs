@@ -53,8 +53,22 @@ impl Mat {
         debug_assert_eq!(x.len(), self.cols);
         debug_assert_eq!(out.len(), self.rows);
         for (row, o) in self.data.chunks_exact(self.cols.max(1)).zip(out.iter_mut()) {
-            let dot: f64 = row.iter().zip(x).map(|(a, b)| a * b).sum();
-            *o += s * dot;
+            *o += s * dot(row, x);
+        }
+    }
+
+    /// `out ← c + s·M x`, in one pass.
+    #[inline]
+    pub fn affine_into(&self, c: &[f64], s: f64, x: &[f64], out: &mut [f64]) {
+        debug_assert_eq!(x.len(), self.cols);
+        debug_assert_eq!(out.len(), self.rows);
+        for ((row, o), ci) in self
+            .data
+            .chunks_exact(self.cols.max(1))
+            .zip(out.iter_mut())
+            .zip(c)
+        {
+            *o = ci + s * dot(row, x);
         }
     }
 
@@ -102,6 +116,26 @@ impl Mat {
             data: rows.iter().flatten().copied().collect(),
         })
     }
+}
+
+/// xᵀy with four independent accumulators, so the additions pipeline (a single running sum
+/// serializes on the adder's latency).
+#[inline]
+pub fn dot(x: &[f64], y: &[f64]) -> f64 {
+    let (xc, yc) = (x.chunks_exact(4), y.chunks_exact(4));
+    let tail: f64 = xc
+        .remainder()
+        .iter()
+        .zip(yc.remainder())
+        .map(|(a, b)| a * b)
+        .sum();
+    let mut acc = [0.0; 4];
+    for (a, b) in xc.zip(yc) {
+        for k in 0..4 {
+            acc[k] += a[k] * b[k];
+        }
+    }
+    (acc[0] + acc[1]) + (acc[2] + acc[3]) + tail
 }
 
 /// A Haar-distributed random orthogonal matrix (QR of a Gaussian matrix, signs fixed by R's

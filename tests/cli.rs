@@ -20,7 +20,15 @@ fn bilinear_momentum_reproduces_the_negative_momentum_table() {
     let runs = t.path().join("runs");
     let start = std::time::Instant::now();
     let root = env!("CARGO_MANIFEST_DIR");
-    let out = ok(&saddle(t.path(), &runs, &["run", &format!("{root}/presets/bilinear-momentum.ron"), "--json"]));
+    let out = ok(&saddle(
+        t.path(),
+        &runs,
+        &[
+            "run",
+            &format!("{root}/presets/bilinear-momentum.ron"),
+            "--json",
+        ],
+    ));
     assert!(start.elapsed().as_secs() < 30, "finishes in seconds");
     let s = summaries(&out);
     let status = |n: &str| s[n].status;
@@ -30,7 +38,10 @@ fn bilinear_momentum_reproduces_the_negative_momentum_table() {
     assert_eq!(status("alt β=0"), Status::Finished);
     assert_eq!(status("alt β=-0.5"), Status::Converged);
     let bounded = s["alt β=0"].metrics["distance_to_equilibrium"].unwrap();
-    assert!(bounded > 1.0 && bounded < 3.0, "alternating GD cycles at its initial radius: {bounded}");
+    assert!(
+        bounded > 1.0 && bounded < 3.0,
+        "alternating GD cycles at its initial radius: {bounded}"
+    );
     // Alternating costs two oracle calls per iteration, simultaneous one.
     assert_eq!(s["alt β=0"].oracle_calls, 2 * s["alt β=0"].step);
     assert_eq!(s["sim β=0"].oracle_calls, s["sim β=0"].step);
@@ -40,23 +51,51 @@ fn bilinear_momentum_reproduces_the_negative_momentum_table() {
 fn a_run_directory_holds_its_resolved_config_metrics_events_and_summary() {
     let t = tmp();
     let runs = t.path().join("runs");
-    let sets = ["--set", "runs[*].steps=300", "--set", "runs[AvgAltGD].steps=2000"];
-    ok(&saddle(t.path(), &runs, &[&["run", "bilinear-methods"][..], &sets].concat()));
+    let sets = [
+        "--set",
+        "runs[*].steps=300",
+        "--set",
+        "runs[AvgAltGD].steps=2000",
+    ];
+    ok(&saddle(
+        t.path(),
+        &runs,
+        &[&["run", "bilinear-methods"][..], &sets].concat(),
+    ));
     let all = common::runs(&runs);
     assert_eq!(all.len(), 6);
     for d in all {
-        let config = RunConfig::from_ron(&d.read("config.ron").unwrap(), "config.ron").expect("config.ron parses");
-        assert_eq!(config.steps, if config.name == "AvgAltGD" { 2000 } else { 300 });
+        let config = RunConfig::from_ron(&d.read("config.ron").unwrap(), "config.ron")
+            .expect("config.ron parses");
+        assert_eq!(
+            config.steps,
+            if config.name == "AvgAltGD" { 2000 } else { 300 }
+        );
         assert_eq!(config.seed, 0, "the seed is recorded");
-        assert_eq!(RunConfig::from_ron(&config.to_ron(), "again").unwrap(), config);
+        assert_eq!(
+            RunConfig::from_ron(&config.to_ron(), "again").unwrap(),
+            config
+        );
         let m = saddle::run::metrics::MetricsTable::read(&d.file("metrics.csv")).unwrap();
-        for col in ["step", "oracle_calls", "wall_time", "loss_theta", "loss_phi", "field_norm", "distance_to_equilibrium"] {
+        for col in [
+            "step",
+            "oracle_calls",
+            "wall_time",
+            "loss_theta",
+            "loss_phi",
+            "field_norm",
+            "distance_to_equilibrium",
+        ] {
             assert!(m.column(col).is_some(), "{col} in {:?}", m.columns);
         }
         assert_eq!(m.rows[0][0], Some(0.0));
         let s: Summary = serde_json::from_str(&d.read("summary.json").unwrap()).unwrap();
         assert!(s.status.is_final());
-        assert_eq!(m.rows.last().unwrap()[0], Some(s.step as f64), "the last row is the final step");
+        assert_eq!(
+            m.rows.last().unwrap()[0],
+            Some(s.step as f64),
+            "the last row is the final step"
+        );
         let events = d.read("events.jsonl").unwrap();
         assert!(events.lines().next().unwrap().contains("\"started\""));
         assert!(events.lines().last().unwrap().contains("\"ended\""));
@@ -64,26 +103,59 @@ fn a_run_directory_holds_its_resolved_config_metrics_events_and_summary() {
     // Averaging turns alternating GD's cycle into convergence of the average.
     let avg = common::run_named(&runs, "avgaltgd");
     let s: Summary = serde_json::from_str(&avg.read("summary.json").unwrap()).unwrap();
-    let (last, avg) = (s.metrics["distance_to_equilibrium"].unwrap(), s.metrics["distance_to_equilibrium_uniform"].unwrap());
-    assert!(last > 0.5 && avg < 0.02, "last iterate {last}, average {avg}");
+    let (last, avg) = (
+        s.metrics["distance_to_equilibrium"].unwrap(),
+        s.metrics["distance_to_equilibrium_uniform"].unwrap(),
+    );
+    assert!(
+        last > 0.5 && avg < 0.02,
+        "last iterate {last}, average {avg}"
+    );
 }
 
 #[test]
 fn spectrum_and_stability_tell_what_the_runs_do() {
     let t = tmp();
     let runs = t.path().join("runs");
-    let out = ok(&saddle(t.path(), &runs, &["spectrum", "bilinear-momentum", "--measure", "--json"]));
+    let out = ok(&saddle(
+        t.path(),
+        &runs,
+        &["spectrum", "bilinear-momentum", "--measure", "--json"],
+    ));
     for line in out.lines() {
         let v: serde_json::Value = serde_json::from_str(line).unwrap();
-        let (rho, measured) = (v["spectral_radius"].as_f64().unwrap(), v["measured_rate"].as_f64());
+        let (rho, measured) = (
+            v["spectral_radius"].as_f64().unwrap(),
+            v["measured_rate"].as_f64(),
+        );
         if let Some(m) = measured {
-            assert!((m.ln() - rho.ln()).abs() <= 0.02 * rho.ln().abs().max(1e-6), "{line}");
+            assert!(
+                (m.ln() - rho.ln()).abs() <= 0.02 * rho.ln().abs().max(1e-6),
+                "{line}"
+            );
         }
     }
-    let out = ok(&saddle(t.path(), &runs, &["stability", "bilinear-momentum", "--beta", "-0.9:0.9:19", "--eta", "0.05:1.5:30"]));
-    let block = out.split("\n\n").find(|b| b.contains("alternating+heavy-ball — β on phi")).expect("alternating map");
+    let out = ok(&saddle(
+        t.path(),
+        &runs,
+        &[
+            "stability",
+            "bilinear-momentum",
+            "--beta",
+            "-0.9:0.9:19",
+            "--eta",
+            "0.05:1.5:30",
+        ],
+    ));
+    let block = out
+        .split("\n\n")
+        .find(|b| b.contains("alternating+heavy-ball — β on phi"))
+        .expect("alternating map");
     assert!(block.contains("for β from -0.90 to -0.10"), "{block}");
-    let sim = out.split("\n\n").find(|b| b.contains("simultaneous+heavy-ball — β on phi")).unwrap();
+    let sim = out
+        .split("\n\n")
+        .find(|b| b.contains("simultaneous+heavy-ball — β on phi"))
+        .unwrap();
     assert!(sim.contains("ρ < 1 nowhere"), "{sim}");
     assert!(!runs.exists(), "analysis creates no runs");
 }
@@ -93,10 +165,21 @@ fn presets_and_ls_list_what_exists() {
     let t = tmp();
     let runs = t.path().join("runs");
     let out = ok(&saddle(t.path(), &runs, &["presets"]));
-    for p in ["default", "bilinear-momentum", "bilinear-methods", "stochastic-bilinear", "logistic-toy", "dirac-gan"] {
+    for p in [
+        "default",
+        "bilinear-momentum",
+        "bilinear-methods",
+        "stochastic-bilinear",
+        "logistic-toy",
+        "dirac-gan",
+    ] {
         assert!(out.lines().any(|l| l.starts_with(p)), "{p} in {out}");
     }
-    ok(&saddle(t.path(), &runs, &["run", "dirac-gan", "--steps", "200"]));
+    ok(&saddle(
+        t.path(),
+        &runs,
+        &["run", "dirac-gan", "--steps", "200"],
+    ));
     let out = ok(&saddle(t.path(), &runs, &["ls"]));
     assert_eq!(out.lines().count(), 8, "{out}");
     assert!(out.contains("extragradient+gradient"));

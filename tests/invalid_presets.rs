@@ -7,8 +7,12 @@ use common::*;
 #[test]
 fn every_invalid_preset_is_refused_with_its_exact_message() {
     let root = env!("CARGO_MANIFEST_DIR");
-    let expected = std::fs::read_to_string(format!("{root}/tests/invalid_presets/expected.txt")).unwrap();
-    let cases: Vec<(&str, &str)> = expected.lines().map(|l| l.split_once('\t').expect("NAME<TAB>message")).collect();
+    let expected =
+        std::fs::read_to_string(format!("{root}/tests/invalid_presets/expected.txt")).unwrap();
+    let cases: Vec<(&str, &str)> = expected
+        .lines()
+        .map(|l| l.split_once('\t').expect("NAME<TAB>message"))
+        .collect();
     assert!(cases.len() >= 30, "the corpus has {} presets", cases.len());
     for (name, message) in cases {
         let t = tmp();
@@ -16,7 +20,11 @@ fn every_invalid_preset_is_refused_with_its_exact_message() {
         let file = format!("tests/invalid_presets/{name}.ron");
         let o = saddle(std::path::Path::new(root), &runs, &["run", &file]);
         assert_eq!(o.status.code(), Some(2), "{name}: exit code");
-        assert_eq!(String::from_utf8_lossy(&o.stderr), format!("saddle: {message}\n"), "{name}: message");
+        assert_eq!(
+            String::from_utf8_lossy(&o.stderr),
+            format!("saddle: {message}\n"),
+            "{name}: message"
+        );
         assert!(o.stdout.is_empty(), "{name}: stdout");
         assert!(!runs.exists(), "{name}: something was created under runs/");
     }
@@ -27,12 +35,30 @@ fn bad_flags_and_overrides_exit_2_without_creating_runs() {
     let t = tmp();
     let runs = t.path().join("runs");
     let cases: [(&[&str], &str); 6] = [
-        (&["run", "no-such-preset"], "no preset \"no-such-preset\": not a file, nor a built-in preset"),
-        (&["run", "default", "--set", "runs[9].eta=1"], "--set runs[9].eta: index 9 out of range (there are 4)"),
-        (&["run", "default", "--set", "runs[0].eta=-1"], "runs[0] (\"simultaneous\"): eta.theta must be finite and > 0, got -1"),
-        (&["run", "default", "--steps", "0"], "steps: must be in 1..=10^12, got 0"),
-        (&["stability", "default", "--beta", "0:1.5:3"], "--beta: every β must be in (-1, 1), got 1.5"),
-        (&["resume", "../../etc"], "no run \"../../etc\": neither a run directory"),
+        (
+            &["run", "no-such-preset"],
+            "no preset \"no-such-preset\": not a file, nor a built-in preset",
+        ),
+        (
+            &["run", "default", "--set", "runs[9].eta=1"],
+            "--set runs[9].eta: index 9 out of range (there are 4)",
+        ),
+        (
+            &["run", "default", "--set", "runs[0].eta=-1"],
+            "runs[0] (\"simultaneous\"): eta.theta must be finite and > 0, got -1",
+        ),
+        (
+            &["run", "default", "--steps", "0"],
+            "steps: must be in 1..=10^12, got 0",
+        ),
+        (
+            &["stability", "default", "--beta", "0:1.5:3"],
+            "--beta: every β must be in (-1, 1), got 1.5",
+        ),
+        (
+            &["resume", "../../etc"],
+            "no run \"../../etc\": neither a run directory",
+        ),
     ];
     for (args, want) in cases {
         let o = saddle(t.path(), &runs, args);
@@ -46,13 +72,25 @@ fn bad_flags_and_overrides_exit_2_without_creating_runs() {
 #[test]
 fn run_names_cannot_escape_the_runs_directory() {
     let t = tmp();
-    let p = preset(t.path(), "escape", r#"Preset(name: "../../x", steps: 5, game: Bilinear(dim: 1),
-        runs: [Run(name: "../../../etc/evil", scheme: Simultaneous, eta: 0.1)])"#);
+    let p = preset(
+        t.path(),
+        "escape",
+        r#"Preset(name: "../../x", steps: 5, game: Bilinear(dim: 1),
+        runs: [Run(name: "../../../etc/evil", scheme: Simultaneous, eta: 0.1)])"#,
+    );
     let runs = t.path().join("runs");
     ok(&saddle(t.path(), &runs, &["run", p.to_str().unwrap()]));
-    let made: Vec<_> = std::fs::read_dir(&runs).unwrap().flatten().map(|e| e.file_name().into_string().unwrap()).collect();
+    let made: Vec<_> = std::fs::read_dir(&runs)
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().into_string().unwrap())
+        .collect();
     assert_eq!(made.len(), 1);
     assert!(made[0].ends_with("-x-etc-evil"), "{made:?}");
-    let entries: Vec<_> = std::fs::read_dir(t.path()).unwrap().flatten().map(|e| e.file_name()).collect();
+    let entries: Vec<_> = std::fs::read_dir(t.path())
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name())
+        .collect();
     assert_eq!(entries.len(), 2, "only the preset and runs/: {entries:?}");
 }

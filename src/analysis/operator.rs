@@ -220,12 +220,11 @@ pub fn operator(
     let (buf, size) = (b.l.buf, b.l.size);
     let mut m = DMatrix::identity(size, size);
     let mut then = |step: DMatrix<f64>| m = &step * &m;
-    let calls;
-    match opt.scheme {
+    let calls = match opt.scheme {
         Scheme::Simultaneous => {
             then(b.advance_rule(both, 0, None));
             then(b.move_players(both, 0, 1.0, None));
-            calls = 1.0;
+            1.0
         }
         Scheme::Alternating { order, .. } => {
             let d = [false, true];
@@ -242,7 +241,7 @@ pub fn operator(
                 then(b.advance_rule(g, 0, None));
                 then(b.move_players(g, 0, 1.0, None));
             }
-            calls = d_steps as f64 + 1.0;
+            d_steps as f64 + 1.0
         }
         Scheme::Extragradient { .. } => {
             let saved = b.l.saved.expect("extragradient layout");
@@ -251,7 +250,7 @@ pub fn operator(
             then(b.move_players(both, saved, 1.0, None));
             then(b.advance_rule(both, 0, None));
             then(b.move_players(both, saved, 1.0, None));
-            calls = 2.0;
+            2.0
         }
         Scheme::PastExtragradient { .. } => {
             let (saved, past) = (b.l.saved.expect("layout"), b.l.past.expect("layout"));
@@ -261,16 +260,16 @@ pub fn operator(
             then(b.gradient_into(past, 0));
             then(b.advance_rule(both, 0, Some(past)));
             then(b.move_players(both, saved, 1.0, None));
-            calls = 1.0;
+            1.0
         }
         Scheme::Optimistic { .. } => {
             let prev = b.l.prev.expect("layout");
             then(b.advance_rule(both, 0, None));
             then(b.move_players(both, 0, 2.0, Some((prev, 1.0))));
             then(b.copy(prev, buf));
-            calls = 1.0;
+            1.0
         }
-    }
+    };
     let eigenvalues = m.complex_eigenvalues().iter().copied().collect();
     Ok(Operator {
         matrix: m,

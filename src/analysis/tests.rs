@@ -78,7 +78,7 @@ fn sanity_values_on_the_1d_bilinear_game() {
     for (a, want) in [
         (0.1, 0.99494),
         (0.3, 0.94868),
-        (0.5, 0.70711),
+        (0.5, std::f64::consts::FRAC_1_SQRT_2),
         (0.6, 1.0574),
     ] {
         let past = rho(PAST, Rule::Gradient, a, Z, &j, 1);
@@ -309,7 +309,7 @@ fn alternating_heavy_ball_convergence_regions() {
     // η² < 4(1 + β)² (spec §3.4, −1 < β < 0).
     let j = bilinear_1d();
     for beta in [-0.9, -0.7, -0.5, -0.3, -0.1] {
-        let one = 2.0 * (1.0 + beta as f64).sqrt();
+        let one = 2.0 * (1.0f64 + beta).sqrt();
         let r_in = rho(
             ALT,
             Rule::HeavyBall,
@@ -433,7 +433,15 @@ fn measured_rates_match_the_spectral_radius_within_two_percent() {
         start: Start::default(),
     };
     let one = Players::both;
-    let cases: Vec<(&str, GameConfig, Scheme, Rule, Players<f64>, Players<f64>)> = vec![
+    type Case = (
+        &'static str,
+        GameConfig,
+        Scheme,
+        Rule,
+        Players<f64>,
+        Players<f64>,
+    );
+    let cases: Vec<Case> = vec![
         (
             "EG σ∈[0.3,1] η=0.5",
             bil(vec![1.0, 0.6, 0.3]),

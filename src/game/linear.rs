@@ -13,7 +13,6 @@ use super::{start_point, Constraint, Game, Sample, Start};
 use crate::linalg::{linspace, with_eigenvalues, with_singular_values, Mat};
 use crate::players::{Player, Players};
 use crate::rng::Rng;
-use crate::vector::ParamVec;
 use nalgebra::{DMatrix, DVector};
 
 /// A game whose field is affine in ω (see the module docs).
@@ -21,6 +20,8 @@ pub struct LinearGame {
     label: String,
     p: Option<Mat>,
     b: Mat,
+    /// Bᵀ stored too, so both players' gradients are row-wise dot products.
+    bt: Mat,
     q: Option<Mat>,
     c: Players<Vec<f64>>,
     equilibrium: Option<Players<Vec<f64>>>,
@@ -89,6 +90,7 @@ impl LinearGame {
         let mut g = LinearGame {
             label,
             p,
+            bt: Mat::from_dmatrix(&b.to_dmatrix().transpose()),
             b,
             q,
             c,
@@ -181,20 +183,24 @@ impl Game for LinearGame {
     fn gradient(&mut self, p: Player, w: &Players<Vec<f64>>, _s: Sample, out: &mut Vec<f64>) {
         match p {
             Player::Theta => {
-                out.assign(&self.c.theta);
-                self.b.mul_add(1.0, &w.phi, out);
+                self.b.affine_into(&self.c.theta, 1.0, &w.phi, out);
                 if let Some(pm) = &self.p {
                     pm.mul_add(1.0, &w.theta, out);
                 }
             }
             Player::Phi => {
-                out.assign(&self.c.phi);
-                self.b.mul_t_add(-1.0, &w.theta, out);
+                self.bt.affine_into(&self.c.phi, -1.0, &w.theta, out);
                 if let Some(q) = &self.q {
                     q.mul_add(1.0, &w.phi, out);
                 }
             }
         }
+    }
+
+    #[inline]
+    fn field(&mut self, w: &Players<Vec<f64>>, s: Sample, out: &mut Players<Vec<f64>>) {
+        self.gradient(Player::Theta, w, s, &mut out.theta);
+        self.gradient(Player::Phi, w, s, &mut out.phi);
     }
 
     fn losses(&mut self, w: &Players<Vec<f64>>) -> Players<f64> {

@@ -1,6 +1,6 @@
 //! The context of one optimizer step and the moves every scheme is built from.
 
-use super::{OptimState, Optimizer, Scratch};
+use super::{OptimState, Optimizer, Rule, Scratch};
 use crate::game::{Game, Sample};
 use crate::players::{Player, Players};
 use crate::rng::Rng;
@@ -78,10 +78,15 @@ impl<G: Game + ?Sized> Step<'_, G> {
                 .expect("a stored past gradient")
                 .get(p),
         };
-        let d = self.sc.d.get_mut(p);
-        opt.rules
-            .get(p)
-            .direction(self.st.rules.get_mut(p), g, beta, d);
+        let rule = opt.rules.get(p);
+        // The plain gradient is its own direction: no copy.
+        let d: &G::V = if matches!(rule, Rule::Gradient) {
+            g
+        } else {
+            let d = self.sc.d.get_mut(p);
+            rule.direction(self.st.rules.get_mut(p), g, beta, d);
+            d
+        };
         let eta = *self.eta.get(p);
         match base {
             Base::Current => w.axpy(-eta, d),

@@ -41,6 +41,9 @@ fn adam() -> Rule {
     }
 }
 
+/// (θ, φ) after each step, the final optimizer state and the final point.
+type Trajectory = (Vec<(f64, f64)>, OptimState<Vec<f64>>, Players<Vec<f64>>);
+
 /// Runs `n` steps and returns (θ, φ) after each, plus the final state.
 fn trajectory(
     opt: &Optimizer,
@@ -48,7 +51,7 @@ fn trajectory(
     eta: f64,
     beta: Players<f64>,
     n: usize,
-) -> (Vec<(f64, f64)>, OptimState<Vec<f64>>, Players<Vec<f64>>) {
+) -> Trajectory {
     let mut w = g.initial_point();
     let hyper = Hyper {
         eta: Players::both(eta),

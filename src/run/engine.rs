@@ -408,7 +408,7 @@ impl<V: ParamVec + Serialize + DeserializeOwned> Engine<V> {
         row.push(w.theta.coordinate(0));
         row.push(w.phi.coordinate(0));
         if let Some(k) = self.config.spectral_every {
-            row.push(if t % k == 0 {
+            row.push(if t.is_multiple_of(k) {
                 self.record_spectrum()
             } else {
                 None
@@ -676,7 +676,7 @@ impl<V: ParamVec + Serialize + DeserializeOwned> Engine<V> {
                 (paced, pace_clock) = (0, Instant::now());
                 continue;
             }
-            if t % self.config.checkpoint_every == 0 {
+            if t.is_multiple_of(self.config.checkpoint_every) {
                 self.state.wall_time = wall(&started);
                 self.checkpoint()?;
             }
@@ -710,7 +710,7 @@ impl<V: ParamVec + Serialize + DeserializeOwned> Engine<V> {
                 self.status_step = Some(t);
                 break;
             }
-            if t % self.state.log_every == 0 {
+            if t.is_multiple_of(self.state.log_every) {
                 self.log_row(wall(&started))?;
             }
             if let Some(pace) = self.config.pace {

@@ -95,14 +95,24 @@ pub fn parse_ron<T: DeserializeOwned>(text: &str, origin: &str) -> Result<T> {
             .map(|p| format!("{p}: "))
             .unwrap_or_default();
         // An error at the very end of the text is almost always an unclosed bracket.
-        let rest: String = text.lines().skip(at.line.saturating_sub(1)).collect::<Vec<_>>().join("\n");
-        let tail = rest.chars().skip(at.col.saturating_sub(1)).collect::<String>();
+        let rest: String = text
+            .lines()
+            .skip(at.line.saturating_sub(1))
+            .collect::<Vec<_>>()
+            .join("\n");
+        let tail = rest
+            .chars()
+            .skip(at.col.saturating_sub(1))
+            .collect::<String>();
         let hint = if tail.trim().is_empty() && !text.trim().is_empty() {
             " (the file ends here: is a `(` or `[` left open?)"
         } else {
             ""
         };
-        Error::input(format!("{origin}:{}:{}: {path}{}{hint}", at.line, at.col, e.code))
+        Error::input(format!(
+            "{origin}:{}:{}: {path}{}{hint}",
+            at.line, at.col, e.code
+        ))
     };
     let mut de =
         ron::Deserializer::from_str_with_options(text, &opts).map_err(|e| spanned(e, None))?;
@@ -144,7 +154,9 @@ impl Preset {
         }
         if let Some(p) = self.pace {
             if !(p.is_finite() && p > 0.0) {
-                return Err(format!("pace: must be finite and > 0 iterations per second, got {p}"));
+                return Err(format!(
+                    "pace: must be finite and > 0 iterations per second, got {p}"
+                ));
             }
         }
         Ok(())

@@ -109,7 +109,7 @@ fn trace(
     for t in 1..=config.steps {
         opt.step(game, &mut w, &mut st, &mut sc, &mut rng);
         let d = (w.theta.dist_sq(&eq.theta) + w.phi.dist_sq(&eq.phi)).sqrt();
-        if !d.is_finite() || d > 1e100 || d < 1e-200 {
+        if !(1e-200..=1e100).contains(&d) {
             break;
         }
         ts.push(t as f64);
