@@ -22,6 +22,7 @@ pub const BUILTIN: &[(&str, &str)] = &[
     ),
     ("dirac-gan", include_str!("../../presets/dirac-gan.ron")),
     ("quadratic", include_str!("../../presets/quadratic.ron")),
+    ("mlp-gan", include_str!("../../presets/mlp-gan.ron")),
 ];
 
 /// The text of a built-in preset.
