@@ -80,7 +80,6 @@ pub struct Engine<V: ParamVec> {
     observers: Vec<Box<dyn Observer>>,
     controls: Vec<Box<dyn ControlSource>>,
     scheduled: VecDeque<(u64, String, f64)>,
-    schedule_source: Option<&'static str>,
     status: Status,
     status_step: Option<u64>,
     message: Option<String>,
@@ -96,8 +95,6 @@ pub trait Drive: Send {
     fn observe(&mut self, o: Box<dyn Observer>);
     /// Adds a source of commands.
     fn control(&mut self, c: Box<dyn ControlSource>);
-    /// Parameter changes to apply at given steps, recorded with `source`.
-    fn schedule(&mut self, changes: Vec<(u64, String, f64)>, source: &'static str);
     /// Runs to the end; see [`Engine::run`].
     fn run(&mut self) -> Result<Summary>;
     /// The run's configuration.
@@ -116,11 +113,6 @@ impl<V: ParamVec + Serialize + DeserializeOwned> Drive for Engine<V> {
     }
     fn control(&mut self, c: Box<dyn ControlSource>) {
         self.controls.push(c);
-    }
-    fn schedule(&mut self, changes: Vec<(u64, String, f64)>, source: &'static str) {
-        self.scheduled.extend(changes);
-        self.scheduled.make_contiguous().sort_by_key(|c| c.0);
-        self.schedule_source = Some(source);
     }
     fn run(&mut self) -> Result<Summary> {
         Engine::run(self)
@@ -338,7 +330,6 @@ impl<V: ParamVec + Serialize + DeserializeOwned> Engine<V> {
             observers: vec![],
             controls: vec![Box::new(control)],
             scheduled: VecDeque::new(),
-            schedule_source: None,
             status: Status::Running,
             status_step: None,
             message: None,
@@ -584,14 +575,10 @@ impl<V: ParamVec + Serialize + DeserializeOwned> Engine<V> {
                 st: &mut self.state.optim,
                 log_every: &mut self.state.log_every,
             };
-            let changes = live.set(&param, value).map_err(|e| {
+            // Already in the event log: applied, not recorded again.
+            live.set(&param, value).map_err(|e| {
                 Error::failure(format!("re-applying {param}={value} at step {t}: {e}"))
             })?;
-            if let Some(source) = self.schedule_source {
-                for c in changes {
-                    self.record(EventKind::Set(c), Some(source.into()), None)?;
-                }
-            }
         }
         if include_sources {
             let mut requests = vec![];
