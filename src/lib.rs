@@ -12,3 +12,4 @@ pub mod analysis;
 pub mod error;
 pub mod run;
 pub mod cli;
+pub mod tui;

@@ -1,6 +1,7 @@
 //! The command line: parses arguments and calls the library. Exit codes: 0 success, 2 bad
 //! input, 1 anything else.
 
+mod dashboard;
 mod launch;
 mod manage;
 mod preset_arg;
@@ -20,6 +21,10 @@ pub struct Cli {
     /// Directory holding run directories.
     #[arg(long, global = true, env = "SADDLE_RUNS_DIR", default_value = "runs")]
     runs_dir: PathBuf,
+    #[command(flatten)]
+    preset_opts: dashboard::PresetOpts,
+    #[command(flatten)]
+    dash: dashboard::DashArgs,
 }
 
 #[derive(Subcommand, Debug)]
@@ -36,6 +41,13 @@ enum Command {
     },
     /// Steer a live run: pause, resume, stop, checkpoint, or set a live parameter.
     Control(manage::ControlArgs),
+    /// Open the dashboard on existing runs (all runs of the runs directory when none is named).
+    Attach {
+        /// Run ids or directories.
+        runs: Vec<String>,
+        #[command(flatten)]
+        dash: dashboard::DashArgs,
+    },
     /// (internal) Drive run directories created by `run --detach`.
     #[command(hide = true)]
     Worker {
@@ -77,9 +89,7 @@ fn dispatch(cli: Cli) -> Result<i32> {
         Some(Command::Worker { dirs }) => launch::worker(&dirs),
         Some(Command::Ls { json }) => manage::ls(&runs_dir, json),
         Some(Command::Control(args)) => manage::control(args, &runs_dir),
-        None => {
-            let args = launch::RunArgs::for_preset(cli.preset.unwrap_or_else(|| "default".into()));
-            launch::run(args, &runs_dir)
-        }
+        Some(Command::Attach { runs, dash }) => dashboard::attach(&runs, &dash, &runs_dir),
+        None => dashboard::open_preset(cli.preset, cli.preset_opts, &cli.dash, &runs_dir),
     }
 }
