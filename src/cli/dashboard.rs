@@ -80,7 +80,7 @@ fn finish(exit: std::io::Result<Exit>, dirs: &[RunDir]) -> Result<i32> {
     match exit {
         Exit::Stopped => eprintln!("saddle: runs stopped"),
         Exit::Detached | Exit::Signal => {
-            let ids: Vec<String> = dirs.iter().map(|d| d.id()).collect();
+            let ids: Vec<String> = dirs.iter().filter(|d| d.is_live()).map(|d| d.id()).collect();
             if !ids.is_empty() {
                 eprintln!("saddle: runs left running; watch them again with: saddle attach {}", ids.join(" "));
             }
@@ -114,7 +114,6 @@ pub fn attach(runs: &[String], args: &DashArgs, runs_dir: &Path) -> Result<i32> 
         runs.iter().map(|r| RunDir::find(r, runs_dir)).collect::<Result<_>>()?
     };
     let o = options(args, runs_dir)?;
-    let live: Vec<RunDir> = dirs.iter().filter(|d| d.is_live()).cloned().collect();
-    let exit = tui::run(dirs, runs_dir, o);
-    finish(exit, &live)
+    let exit = tui::run(dirs.clone(), runs_dir, o);
+    finish(exit, &dirs)
 }

@@ -54,6 +54,9 @@ pub fn install_signal_handlers() {
 const POLL_EVERY: Duration = Duration::from_millis(10);
 /// How often `summary.json` is refreshed while running.
 const SUMMARY_EVERY: Duration = Duration::from_secs(1);
+/// How often buffered metrics rows are pushed to `metrics.csv` (without fsync), so a
+/// dashboard watching the file sees them within this delay whatever the logging rate.
+const FLUSH_EVERY: Duration = Duration::from_millis(100);
 /// Checkpoints kept per run.
 const KEEP_CHECKPOINTS: usize = 3;
 
@@ -430,6 +433,7 @@ impl<V: ParamVec + Serialize + DeserializeOwned> Engine<V> {
         match req.command.clone() {
             Command::Pause if !self.paused => {
                 self.paused = true;
+                self.metrics.flush(false)?;
                 self.record(EventKind::Pause, src, id)?;
                 self.write_summary()?;
             }
@@ -533,6 +537,7 @@ impl<V: ParamVec + Serialize + DeserializeOwned> Engine<V> {
         }
         self.write_summary()?;
         let (mut stride, mut since, mut last_poll, mut last_summary) = (1u64, 0u64, Instant::now(), Instant::now());
+        let mut last_flush = Instant::now();
         let eq_known = self.game.equilibrium().is_some();
         let stop = self.config.stop;
         let (mut paced, mut pace_clock) = (0u64, Instant::now());
@@ -551,6 +556,10 @@ impl<V: ParamVec + Serialize + DeserializeOwned> Engine<V> {
                 stride = target.min(stride.saturating_mul(2)).clamp(1, 1 << 16);
                 since = 0;
                 last_poll = Instant::now();
+                if last_flush.elapsed() >= FLUSH_EVERY {
+                    self.metrics.flush(false)?;
+                    last_flush = Instant::now();
+                }
                 if last_summary.elapsed() >= SUMMARY_EVERY {
                     self.state.wall_time = wall(&started);
                     self.write_summary()?;

@@ -105,7 +105,7 @@ impl Editor {
 
     /// Draws the popup centred in `area`.
     pub fn render(&self, area: Rect, buf: &mut Buffer, theme: &Theme) {
-        let w = 52.min(area.width);
+        let w = 64.min(area.width);
         let h = 10.min(area.height);
         let r = Rect { x: area.x + (area.width - w) / 2, y: area.y + (area.height - h) / 2, width: w, height: h };
         Clear.render(r, buf);

@@ -35,6 +35,9 @@ pub mod terminal;
 pub mod testdata;
 pub mod theme;
 
+#[cfg(test)]
+mod tests;
+
 use app::{App, Effect, Popup};
 use control::Controller;
 use feed::RunFeed;

@@ -206,6 +206,8 @@ impl RunData {
 
     /// Takes one event of the run's log.
     pub fn push_event(&mut self, e: &EventRecord) {
+        // Events are written at once, metrics rows may still sit in the run's buffer.
+        self.step = self.step.max(e.step);
         match &e.kind {
             EventKind::Started | EventKind::Resumed { .. } | EventKind::Resume => {
                 self.status = RunStatus::Known(Status::Running)
