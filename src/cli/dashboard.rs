@@ -48,27 +48,48 @@ fn options(args: &DashArgs, runs_dir: &Path) -> Result<Options> {
     }
     let mut presets: Vec<(String, String)> = BUILTIN
         .iter()
-        .filter_map(|(n, t)| crate::run::Preset::parse(t, n).ok().map(|p| (n.to_string(), p.description)))
+        .filter_map(|(n, t)| {
+            crate::run::Preset::parse(t, n)
+                .ok()
+                .map(|p| (n.to_string(), p.description))
+        })
         .collect();
     if let Ok(entries) = std::fs::read_dir("presets") {
-        let mut files: Vec<PathBuf> =
-            entries.flatten().map(|e| e.path()).filter(|p| p.extension().is_some_and(|x| x == "ron")).collect();
+        let mut files: Vec<PathBuf> = entries
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|x| x == "ron"))
+            .collect();
         files.sort();
-        presets.extend(files.into_iter().map(|p| (p.display().to_string(), "preset file".to_string())));
+        presets.extend(
+            files
+                .into_iter()
+                .map(|p| (p.display().to_string(), "preset file".to_string())),
+        );
     }
     let runs_dir = runs_dir.to_path_buf();
     Ok(Options {
         fps: args.fps,
-        theme: Theme { depth: args.color, ascii: args.ascii },
+        theme: Theme {
+            depth: args.color,
+            ascii: args.ascii,
+        },
         mouse: args.mouse,
         presets,
-        start_preset: Some(Box::new(move |name: &str| start(name, None, &[], &runs_dir).map_err(|e| e.message))),
+        start_preset: Some(Box::new(move |name: &str| {
+            start(name, None, &[], &runs_dir).map_err(|e| e.message)
+        })),
         log_dir: PathBuf::from("logs"),
     })
 }
 
 /// Creates the run directories of a preset and starts their detached worker.
-fn start(preset: &str, steps: Option<u64>, sets: &[String], runs_dir: &Path) -> Result<Vec<RunDir>> {
+fn start(
+    preset: &str,
+    steps: Option<u64>,
+    sets: &[String],
+    runs_dir: &Path,
+) -> Result<Vec<RunDir>> {
     let (_, configs) = preset_arg::load(preset, sets, steps)?;
     let dirs = launch::create_dirs(&configs, runs_dir)?;
     launch::spawn_worker(&dirs)?;
@@ -80,9 +101,16 @@ fn finish(exit: std::io::Result<Exit>, dirs: &[RunDir]) -> Result<i32> {
     match exit {
         Exit::Stopped => eprintln!("saddle: runs stopped"),
         Exit::Detached | Exit::Signal => {
-            let ids: Vec<String> = dirs.iter().filter(|d| d.is_live()).map(|d| d.id()).collect();
+            let ids: Vec<String> = dirs
+                .iter()
+                .filter(|d| d.is_live())
+                .map(|d| d.id())
+                .collect();
             if !ids.is_empty() {
-                eprintln!("saddle: runs left running; watch them again with: saddle attach {}", ids.join(" "));
+                eprintln!(
+                    "saddle: runs left running; watch them again with: saddle attach {}",
+                    ids.join(" ")
+                );
             }
         }
     }
@@ -91,10 +119,18 @@ fn finish(exit: std::io::Result<Exit>, dirs: &[RunDir]) -> Result<i32> {
 
 /// `saddle [PRESET]`: starts the preset's runs and opens the dashboard on them; headless
 /// (`saddle run PRESET`) when stdout is not a terminal.
-pub fn open_preset(preset: Option<String>, opts: PresetOpts, args: &DashArgs, runs_dir: &Path) -> Result<i32> {
+pub fn open_preset(
+    preset: Option<String>,
+    opts: PresetOpts,
+    args: &DashArgs,
+    runs_dir: &Path,
+) -> Result<i32> {
     let preset = preset.unwrap_or_else(|| "default".into());
     if !std::io::stdout().is_terminal() {
-        return launch::run(RunArgs::with_overrides(preset, opts.steps, opts.sets), runs_dir);
+        return launch::run(
+            RunArgs::with_overrides(preset, opts.steps, opts.sets),
+            runs_dir,
+        );
     }
     let o = options(args, runs_dir)?;
     let dirs = start(&preset, opts.steps, &opts.sets, runs_dir)?;
@@ -106,12 +142,16 @@ pub fn open_preset(preset: Option<String>, opts: PresetOpts, args: &DashArgs, ru
 /// when none is named), live or finished.
 pub fn attach(runs: &[String], args: &DashArgs, runs_dir: &Path) -> Result<i32> {
     if !std::io::stdout().is_terminal() {
-        return Err(Error::input("attach needs a terminal (use `saddle ls` or `saddle control` from scripts)"));
+        return Err(Error::input(
+            "attach needs a terminal (use `saddle ls` or `saddle control` from scripts)",
+        ));
     }
     let dirs: Vec<RunDir> = if runs.is_empty() {
         list(runs_dir).into_iter().map(|l| l.dir).collect()
     } else {
-        runs.iter().map(|r| RunDir::find(r, runs_dir)).collect::<Result<_>>()?
+        runs.iter()
+            .map(|r| RunDir::find(r, runs_dir))
+            .collect::<Result<_>>()?
     };
     let o = options(args, runs_dir)?;
     let exit = tui::run(dirs.clone(), runs_dir, o);

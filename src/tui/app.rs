@@ -46,7 +46,13 @@ pub enum Pane {
 
 impl Pane {
     /// All panes, in tab order.
-    pub const ALL: [Pane; 5] = [Pane::Curves, Pane::Spectral, Pane::Phase, Pane::Samples, Pane::Scores];
+    pub const ALL: [Pane; 5] = [
+        Pane::Curves,
+        Pane::Spectral,
+        Pane::Phase,
+        Pane::Samples,
+        Pane::Scores,
+    ];
 
     /// Tab title.
     pub fn title(self) -> &'static str {
@@ -148,21 +154,45 @@ pub struct MetricSpec {
 pub fn metrics(run: Option<&RunData>) -> Vec<MetricSpec> {
     let cols: Vec<String> = run.map(|r| r.columns.clone()).unwrap_or_default();
     let mut dist = vec![("distance_to_equilibrium".to_string(), false)];
-    dist.extend(cols.iter().filter(|c| c.starts_with("distance_to_equilibrium_")).map(|c| (c.clone(), true)));
+    dist.extend(
+        cols.iter()
+            .filter(|c| c.starts_with("distance_to_equilibrium_"))
+            .map(|c| (c.clone(), true)),
+    );
     let mut out = vec![
-        MetricSpec { title: "distance to equilibrium ‖ω−ω*‖ (averages dotted)".into(), columns: dist },
-        MetricSpec { title: "field norm ‖F(ω)‖".into(), columns: vec![("field_norm".into(), false)] },
+        MetricSpec {
+            title: "distance to equilibrium ‖ω−ω*‖ (averages dotted)".into(),
+            columns: dist,
+        },
+        MetricSpec {
+            title: "field norm ‖F(ω)‖".into(),
+            columns: vec![("field_norm".into(), false)],
+        },
         MetricSpec {
             title: "losses L_G (θ, line) and L_D (φ, dotted)".into(),
             columns: vec![("loss_theta".into(), false), ("loss_phi".into(), true)],
         },
     ];
     const KNOWN: [&str; 10] = [
-        "loss_theta", "loss_phi", "field_norm", "eta_theta", "eta_phi", "beta_theta", "beta_phi", "theta_0",
-        "phi_0", "spectral_radius",
+        "loss_theta",
+        "loss_phi",
+        "field_norm",
+        "eta_theta",
+        "eta_phi",
+        "beta_theta",
+        "beta_phi",
+        "theta_0",
+        "phi_0",
+        "spectral_radius",
     ];
-    for c in cols.iter().filter(|c| !KNOWN.contains(&c.as_str()) && !c.starts_with("distance_to_equilibrium")) {
-        out.push(MetricSpec { title: c.clone(), columns: vec![(c.clone(), false)] });
+    for c in cols
+        .iter()
+        .filter(|c| !KNOWN.contains(&c.as_str()) && !c.starts_with("distance_to_equilibrium"))
+    {
+        out.push(MetricSpec {
+            title: c.clone(),
+            columns: vec![(c.clone(), false)],
+        });
     }
     out
 }
@@ -252,7 +282,10 @@ impl App {
 
     /// Shows `text` in the status line.
     pub fn say(&mut self, text: impl Into<String>, error: bool) {
-        self.message = Some(Message { text: text.into(), error });
+        self.message = Some(Message {
+            text: text.into(),
+            error,
+        });
     }
 
     /// Number of live runs shown.
@@ -282,7 +315,10 @@ impl App {
             },
             Popup::ConfirmStop(i) => match key.code {
                 KeyCode::Char('y') | KeyCode::Enter => {
-                    return vec![Effect::Send { run: i, command: Command::Stop }];
+                    return vec![Effect::Send {
+                        run: i,
+                        command: Command::Stop,
+                    }];
                 }
                 KeyCode::Char('n') | KeyCode::Esc => {}
                 _ => self.popup = Some(Popup::ConfirmStop(i)),
@@ -294,7 +330,13 @@ impl App {
                     if cmds.is_empty() {
                         self.say("nothing changed", false);
                     }
-                    return cmds.into_iter().map(|command| Effect::Send { run: e.run, command }).collect();
+                    return cmds
+                        .into_iter()
+                        .map(|command| Effect::Send {
+                            run: e.run,
+                            command,
+                        })
+                        .collect();
                 }
             },
             Popup::Picker(mut p) => match p.on_key(key) {
@@ -316,7 +358,11 @@ impl App {
         if run.status.is_live() {
             Some(self.selected)
         } else {
-            let text = format!("{}: cannot {verb}, the run is {}", run.name, run.status.word());
+            let text = format!(
+                "{}: cannot {verb}, the run is {}",
+                run.name,
+                run.status.word()
+            );
             self.say(text, true);
             None
         }

@@ -29,15 +29,19 @@ impl Answer {
         match &self.result {
             Err(e) => (format!("{run_name}: {e}"), true),
             Ok(events) => {
-                if let Some(EventKind::Refused { command, reason }) =
-                    events.iter().map(|e| &e.kind).find(|k| matches!(k, EventKind::Refused { .. }))
+                if let Some(EventKind::Refused { command, reason }) = events
+                    .iter()
+                    .map(|e| &e.kind)
+                    .find(|k| matches!(k, EventKind::Refused { .. }))
                 {
                     return (format!("{run_name}: {command} refused: {reason}"), true);
                 }
                 let parts: Vec<String> = events
                     .iter()
                     .map(|e| match &e.kind {
-                        EventKind::Set(c) => format!("{} {} → {} at step {}", c.param, c.old, c.new, e.step),
+                        EventKind::Set(c) => {
+                            format!("{} {} → {} at step {}", c.param, c.old, c.new, e.step)
+                        }
                         EventKind::Pause => format!("paused at step {}", e.step),
                         EventKind::Resume => format!("resumed at step {}", e.step),
                         EventKind::Ended { status } => format!("{status} at step {}", e.step),
@@ -62,7 +66,11 @@ pub struct Controller {
 impl Default for Controller {
     fn default() -> Self {
         let (tx, rx) = channel();
-        Controller { tx, rx, in_flight: 0 }
+        Controller {
+            tx,
+            rx,
+            in_flight: 0,
+        }
     }
 }
 
@@ -72,8 +80,13 @@ impl Controller {
         let tx = self.tx.clone();
         self.in_flight += 1;
         std::thread::spawn(move || {
-            let result = client::send(&dir, command.clone(), TIMEOUT).map_err(|e| e.message.clone());
-            let _ = tx.send(Answer { run, command, result });
+            let result =
+                client::send(&dir, command.clone(), TIMEOUT).map_err(|e| e.message.clone());
+            let _ = tx.send(Answer {
+                run,
+                command,
+                result,
+            });
         });
     }
 

@@ -24,7 +24,8 @@ pub fn x_end(run: &RunData, axis: XAxis) -> f64 {
     match axis {
         XAxis::Step => planned,
         _ => {
-            let (Some(x), Some(s)) = (run.series.last_x(axis), run.series.last_x(XAxis::Step)) else {
+            let (Some(x), Some(s)) = (run.series.last_x(axis), run.series.last_x(XAxis::Step))
+            else {
                 return 0.0;
             };
             if s > 0.0 && run.status.is_live() {
@@ -38,10 +39,20 @@ pub fn x_end(run: &RunData, axis: XAxis) -> f64 {
 
 /// Curves of `runs` (indices, drawn in order) for `spec`, `px` braille columns wide, with
 /// the given bounds (None: fitted to these runs).
-pub fn plot(app: &App, runs: &[usize], spec: &MetricSpec, px: usize, bounds: Option<([f64; 2], [f64; 2])>) -> Plot {
+pub fn plot(
+    app: &App,
+    runs: &[usize],
+    spec: &MetricSpec,
+    px: usize,
+    bounds: Option<([f64; 2], [f64; 2])>,
+) -> Plot {
     let v = &app.view;
     let theme = &app.theme;
-    let mut plot = Plot { log_y: v.log_y, axes: true, ..Default::default() };
+    let mut plot = Plot {
+        log_y: v.log_y,
+        axes: true,
+        ..Default::default()
+    };
     let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
     let mut x_max: f64 = 0.0;
     let mut take = |y: f64| {
@@ -66,12 +77,18 @@ pub fn plot(app: &App, runs: &[usize], spec: &MetricSpec, px: usize, bounds: Opt
                     take(b.min);
                     take(b.max);
                 }
-                plot.lines.push(Polyline { points: zig, color: theme.dim() });
+                plot.lines.push(Polyline {
+                    points: zig,
+                    color: theme.dim(),
+                });
             }
             let shown = smooth(&raw, v.smoothing);
             if v.smoothing > 0.0 && !dotted {
                 let pts = buckets.iter().zip(&raw).map(|(b, y)| (b.x, *y)).collect();
-                plot.lines.push(Polyline { points: pts, color: theme.dim() });
+                plot.lines.push(Polyline {
+                    points: pts,
+                    color: theme.dim(),
+                });
             }
             let pts: Vec<(f64, f64)> = buckets.iter().zip(&shown).map(|(b, y)| (b.x, *y)).collect();
             pts.iter().for_each(|p| take(p.1));
@@ -88,7 +105,11 @@ pub fn plot(app: &App, runs: &[usize], spec: &MetricSpec, px: usize, bounds: Opt
         }
     }
     let (xb, yb) = bounds.unwrap_or_else(|| {
-        let yb = if lo.is_finite() { nice_bounds(lo, hi, v.log_y) } else { [if v.log_y { 0.1 } else { 0.0 }, 1.0] };
+        let yb = if lo.is_finite() {
+            nice_bounds(lo, hi, v.log_y)
+        } else {
+            [if v.log_y { 0.1 } else { 0.0 }, 1.0]
+        };
         ([0.0, if x_max > 0.0 { x_max } else { 1.0 }], yb)
     });
     plot.x = xb;
@@ -111,8 +132,15 @@ pub fn title(app: &App, spec: &MetricSpec) -> Line<'static> {
     if v.band {
         flags.push("band".into());
     }
-    flags.push(if v.overlay_all { "all runs".into() } else { "selected run".into() });
-    parts.push(Span::styled(format!("· {} ", flags.join(" · ")), Style::new().fg(app.theme.dim())));
+    flags.push(if v.overlay_all {
+        "all runs".into()
+    } else {
+        "selected run".into()
+    });
+    parts.push(Span::styled(
+        format!("· {} ", flags.join(" · ")),
+        Style::new().fg(app.theme.dim()),
+    ));
     Line::from(parts)
 }
 
@@ -127,19 +155,33 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     }
     let order = draw_order(app);
     let legend = inner.height >= 8;
-    let plot_area = Rect { height: inner.height - legend as u16, ..inner };
+    let plot_area = Rect {
+        height: inner.height - legend as u16,
+        ..inner
+    };
     plot(app, &order, &spec, 2 * plot_area.width as usize, None).render(plot_area, buf, &app.theme);
     if legend {
         let mut spans = vec![];
         for &i in &order {
             let r = &app.runs[i];
             let mark = if app.theme.ascii { "#" } else { "■" };
-            spans.push(Span::styled(format!("{mark} "), Style::new().fg(app.theme.run_color(r.color))));
+            spans.push(Span::styled(
+                format!("{mark} "),
+                Style::new().fg(app.theme.run_color(r.color)),
+            ));
             spans.push(Span::raw(format!("{}  ", r.name)));
         }
         if app.runs.iter().any(|r| !r.markers.is_empty()) {
-            spans.push(Span::styled("│ η/β changed", Style::new().fg(app.theme.accent())));
+            spans.push(Span::styled(
+                "│ η/β changed",
+                Style::new().fg(app.theme.accent()),
+            ));
         }
-        buf.set_line(inner.x, inner.y + inner.height - 1, &Line::from(spans), inner.width);
+        buf.set_line(
+            inner.x,
+            inner.y + inner.height - 1,
+            &Line::from(spans),
+            inner.width,
+        );
     }
 }

@@ -95,9 +95,14 @@ impl Editor {
         let mut out = vec![];
         for (i, (param, _)) in FIELDS.iter().enumerate() {
             let t = self.text[i].trim();
-            let v: f64 = t.parse().map_err(|_| format!("{param}: {t:?} is not a number"))?;
+            let v: f64 = t
+                .parse()
+                .map_err(|_| format!("{param}: {t:?} is not a number"))?;
             if v.to_bits() != self.initial[i].to_bits() {
-                out.push(Command::Set { param: param.to_string(), value: v });
+                out.push(Command::Set {
+                    param: param.to_string(),
+                    value: v,
+                });
             }
         }
         Ok(out)
@@ -107,13 +112,26 @@ impl Editor {
     pub fn render(&self, area: Rect, buf: &mut Buffer, theme: &Theme) {
         let w = 64.min(area.width);
         let h = 10.min(area.height);
-        let r = Rect { x: area.x + (area.width - w) / 2, y: area.y + (area.height - h) / 2, width: w, height: h };
+        let r = Rect {
+            x: area.x + (area.width - w) / 2,
+            y: area.y + (area.height - h) / 2,
+            width: w,
+            height: h,
+        };
         Clear.render(r, buf);
         let mut lines = vec![];
         for (i, (param, label)) in FIELDS.iter().enumerate() {
             let focused = i == self.focus;
-            let value = if focused { format!("{}▏", self.text[i]) } else { self.text[i].clone() };
-            let style = if focused { theme.selected() } else { Style::new() };
+            let value = if focused {
+                format!("{}▏", self.text[i])
+            } else {
+                self.text[i].clone()
+            };
+            let style = if focused {
+                theme.selected()
+            } else {
+                Style::new()
+            };
             lines.push(Line::from(vec![
                 Span::raw(format!("{param:<11}")),
                 Span::styled(format!("{value:<14}"), style),
@@ -123,10 +141,19 @@ impl Editor {
         lines.push(Line::raw(""));
         match &self.error {
             Some(e) => lines.push(Line::styled(e.clone(), theme.error())),
-            None => lines.push(Line::styled("the run validates the change", Style::new().fg(theme.dim()))),
+            None => lines.push(Line::styled(
+                "the run validates the change",
+                Style::new().fg(theme.dim()),
+            )),
         }
-        lines.push(Line::styled("↑↓ field  enter apply  esc cancel", Style::new().add_modifier(Modifier::DIM)));
-        let block = Block::bordered().title(Line::styled(format!(" η, β of {} ", self.run_name), theme.title()));
+        lines.push(Line::styled(
+            "↑↓ field  enter apply  esc cancel",
+            Style::new().add_modifier(Modifier::DIM),
+        ));
+        let block = Block::bordered().title(Line::styled(
+            format!(" η, β of {} ", self.run_name),
+            theme.title(),
+        ));
         Paragraph::new(lines).block(block).render(r, buf);
     }
 }
@@ -155,7 +182,10 @@ mod tests {
         e.on_key(key(KeyCode::Char('x'))); // ignored
         assert_eq!(
             e.on_key(key(KeyCode::Enter)),
-            EditorOutcome::Apply(vec![Command::Set { param: "beta.phi".into(), value: -0.3 }])
+            EditorOutcome::Apply(vec![Command::Set {
+                param: "beta.phi".into(),
+                value: -0.3
+            }])
         );
         e.text[0] = "0.2.".into();
         assert_eq!(e.on_key(key(KeyCode::Enter)), EditorOutcome::Editing);

@@ -27,7 +27,12 @@ fn parse_row(line: &str, n: usize) -> Option<Vec<Option<f64>>> {
     if cells.len() != n {
         return None;
     }
-    Some(cells.iter().map(|c| if c.is_empty() { None } else { c.parse().ok() }).collect())
+    Some(
+        cells
+            .iter()
+            .map(|c| if c.is_empty() { None } else { c.parse().ok() })
+            .collect(),
+    )
 }
 
 impl RunFeed {
@@ -52,7 +57,10 @@ impl RunFeed {
     /// anything else is read.
     pub fn open(dir: RunDir, color: usize) -> (RunFeed, RunData) {
         let mut data = RunData::new(&dir.id(), &dir.id(), "", vec![], color);
-        if let Ok(c) = dir.read(CONFIG).and_then(|t| RunConfig::from_ron(&t, CONFIG)) {
+        if let Ok(c) = dir
+            .read(CONFIG)
+            .and_then(|t| RunConfig::from_ron(&t, CONFIG))
+        {
             data.name = c.name.clone();
             data.steps = c.steps;
             data.eta = [c.eta.0.theta, c.eta.0.phi];
@@ -95,7 +103,10 @@ impl RunFeed {
                 changed = true;
             }
         }
-        if self.last_slow.is_none_or(|t| now.duration_since(t) >= SLOW_EVERY) {
+        if self
+            .last_slow
+            .is_none_or(|t| now.duration_since(t) >= SLOW_EVERY)
+        {
             self.last_slow = Some(now);
             changed |= self.poll_summary(data);
         }
@@ -127,7 +138,11 @@ impl RunFeed {
                 data.name = s.name;
             }
             None => {
-                data.status = if live { RunStatus::Starting } else { RunStatus::Created };
+                data.status = if live {
+                    RunStatus::Starting
+                } else {
+                    RunStatus::Created
+                };
             }
         }
         before != (data.status, data.step, data.steps, data.method.clone())
@@ -141,9 +156,15 @@ mod tests {
     #[test]
     fn rows_events_and_spectra_are_read_incrementally() {
         let tmp = tempfile::tempdir().unwrap();
-        let dir = RunDir { path: tmp.path().to_path_buf() };
+        let dir = RunDir {
+            path: tmp.path().to_path_buf(),
+        };
         let m = dir.file(METRICS);
-        std::fs::write(&m, "step,oracle_calls,wall_time,loss_theta,eta_theta,beta_phi\n0,0,0,1,0.2,0\n5,5,0.1,").unwrap();
+        std::fs::write(
+            &m,
+            "step,oracle_calls,wall_time,loss_theta,eta_theta,beta_phi\n0,0,0,1,0.2,0\n5,5,0.1,",
+        )
+        .unwrap();
         let (mut feed, mut data) = RunFeed::open(dir.clone(), 3);
         let t0 = Instant::now();
         assert!(feed.poll(&mut data, t0));
@@ -153,8 +174,13 @@ mod tests {
         use std::io::Write;
         let mut f = std::fs::OpenOptions::new().append(true).open(&m).unwrap();
         writeln!(f, "0.5,0.2,-0.5").unwrap();
-        dir.append_line(EVENTS, r#"{"step":5,"time":1.0,"event":"started"}"#).unwrap();
-        dir.append_line(EVENTS, r#"{"step":5,"time":1.0,"event":"set","param":"beta.phi","old":0.0,"new":-0.5}"#).unwrap();
+        dir.append_line(EVENTS, r#"{"step":5,"time":1.0,"event":"started"}"#)
+            .unwrap();
+        dir.append_line(
+            EVENTS,
+            r#"{"step":5,"time":1.0,"event":"set","param":"beta.phi","old":0.0,"new":-0.5}"#,
+        )
+        .unwrap();
         dir.append_line(SPECTRUM, r#"{"step":0,"jacobian":[[0,1],[0,-1]],"operator":[[1,0.2]],"spectral_radius":1.02,"note":null}"#).unwrap();
         assert!(feed.poll(&mut data, t0));
         assert_eq!(data.series.rows(), 2);

@@ -13,11 +13,22 @@ use ratatui::widgets::{Block, Paragraph, Widget};
 pub fn render(area: Rect, buf: &mut Buffer, theme: &Theme) {
     let mut lines: Vec<Line> = BINDINGS
         .iter()
-        .map(|(k, what, _)| Line::from(vec![Span::styled(format!(" {k:<9}"), theme.title()), Span::raw(*what)]))
+        .map(|(k, what, _)| {
+            Line::from(vec![
+                Span::styled(format!(" {k:<9}"), theme.title()),
+                Span::raw(*what),
+            ])
+        })
         .collect();
     lines.push(Line::raw(""));
-    lines.push(Line::styled(" editor: ↑↓ field, enter apply, esc cancel", Style::new().fg(theme.dim())));
-    lines.push(Line::styled(" any key closes this help", Style::new().fg(theme.dim())));
+    lines.push(Line::styled(
+        " editor: ↑↓ field, enter apply, esc cancel",
+        Style::new().fg(theme.dim()),
+    ));
+    lines.push(Line::styled(
+        " any key closes this help",
+        Style::new().fg(theme.dim()),
+    ));
     let r = centered(area, 62, lines.len() as u16 + 2, buf);
     Paragraph::new(lines)
         .block(Block::bordered().title(Line::styled(" keys ", theme.title())))

@@ -60,24 +60,60 @@ pub enum Action {
 /// (keys as shown in the help, what they do, the action).
 pub const BINDINGS: &[(&str, &str, Action)] = &[
     ("↑/k ↓/j", "select run", Action::Down),
-    ("space", "pause / resume the selected run", Action::PauseResume),
+    (
+        "space",
+        "pause / resume the selected run",
+        Action::PauseResume,
+    ),
     ("e", "edit η and β of the selected run", Action::Edit),
     ("s", "stop the selected run", Action::Stop),
     ("n", "start runs from a preset", Action::NewRun),
-    ("o", "open (attach) runs of the runs directory", Action::Open),
-    ("f", "fork the selected run (not in the dashboard yet)", Action::Fork),
-    ("c", "compare view: runs side by side, same axes", Action::Compare),
-    ("m", "mark / unmark the run for the compare view", Action::Mark),
+    (
+        "o",
+        "open (attach) runs of the runs directory",
+        Action::Open,
+    ),
+    (
+        "f",
+        "fork the selected run (not in the dashboard yet)",
+        Action::Fork,
+    ),
+    (
+        "c",
+        "compare view: runs side by side, same axes",
+        Action::Compare,
+    ),
+    (
+        "m",
+        "mark / unmark the run for the compare view",
+        Action::Mark,
+    ),
     ("←/→", "previous / next metric", Action::NextMetric),
     ("l", "log-y on / off", Action::LogY),
-    ("x", "x axis: step → oracle calls → wall time", Action::XAxis),
-    ("[ ]", "less / more smoothing (debiased EMA)", Action::SmoothMore),
-    ("a", "curves of all runs / the selected run", Action::Overlay),
+    (
+        "x",
+        "x axis: step → oracle calls → wall time",
+        Action::XAxis,
+    ),
+    (
+        "[ ]",
+        "less / more smoothing (debiased EMA)",
+        Action::SmoothMore,
+    ),
+    (
+        "a",
+        "curves of all runs / the selected run",
+        Action::Overlay,
+    ),
     ("b", "min–max band of each bucket on / off", Action::Band),
     ("tab 1-5", "pane (compact layout)", Action::NextPane),
     ("ctrl-l", "repaint the screen", Action::Redraw),
     ("?", "this help", Action::Help),
-    ("q", "quit: stop the runs or leave them running", Action::Quit),
+    (
+        "q",
+        "quit: stop the runs or leave them running",
+        Action::Quit,
+    ),
 ];
 
 /// The action of a key in the main view.

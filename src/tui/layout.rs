@@ -39,9 +39,19 @@ pub fn mode(area: Rect) -> Mode {
 
 fn title_bar(app: &App, area: Rect, buf: &mut Buffer) {
     let live = app.live_runs();
-    let text = format!(" saddle · {} run(s), {live} live · {} ", app.runs.len(), app.runs_dir);
+    let text = format!(
+        " saddle · {} run(s), {live} live · {} ",
+        app.runs.len(),
+        app.runs_dir
+    );
     let hints = " space pause  e η/β  s stop  n new  c compare  ? keys  q quit ";
-    buf.set_stringn(area.x, area.y, &text, area.width as usize, Style::new().add_modifier(Modifier::BOLD | Modifier::REVERSED));
+    buf.set_stringn(
+        area.x,
+        area.y,
+        &text,
+        area.width as usize,
+        Style::new().add_modifier(Modifier::BOLD | Modifier::REVERSED),
+    );
     let tw = text.chars().count() as u16;
     let hw = hints.chars().count() as u16;
     let rest = Style::new().add_modifier(Modifier::REVERSED);
@@ -57,7 +67,10 @@ fn status_bar(app: &App, area: Rect, buf: &mut Buffer) {
     let line = match &app.message {
         Some(m) if m.error => Line::styled(format!(" {}", m.text), app.theme.error()),
         Some(m) => Line::raw(format!(" {}", m.text)),
-        None => Line::styled(" ←→ metric  l log-y  x axis  [ ] smooth  a overlay  o attach", Style::new().fg(app.theme.dim())),
+        None => Line::styled(
+            " ←→ metric  l log-y  x axis  [ ] smooth  a overlay  o attach",
+            Style::new().fg(app.theme.dim()),
+        ),
     };
     buf.set_line(area.x, area.y, &line, area.width);
 }
@@ -70,7 +83,12 @@ fn pane(app: &App, p: Pane, area: Rect, buf: &mut Buffer) {
         Pane::Samples => {
             let (game, color) = app
                 .current()
-                .map(|r| (r.config.as_ref().map_or("unknown", |c| c.game.kind()), app.theme.run_color(r.color)))
+                .map(|r| {
+                    (
+                        r.config.as_ref().map_or("unknown", |c| c.game.kind()),
+                        app.theme.run_color(r.color),
+                    )
+                })
                 .unwrap_or(("no run", app.theme.dim()));
             samples::render(None, game, color, area, buf, &app.theme)
         }
@@ -86,13 +104,24 @@ pub fn draw(app: &App, area: Rect, buf: &mut Buffer) {
             "terminal too small: {}×{}, saddle needs at least {}×{} (q quits)",
             area.width, area.height, MIN_SIZE.0, MIN_SIZE.1
         );
-        Paragraph::new(msg).wrap(Wrap { trim: true }).render(area, buf);
+        Paragraph::new(msg)
+            .wrap(Wrap { trim: true })
+            .render(area, buf);
         return;
     }
     let table_rows = app.runs.len().max(1) as u16;
-    let table_h = if m == Mode::Full { table_rows.min(9) + 3 } else { table_rows.min(4) + 3 };
-    let [top, table, body, bottom] =
-        Layout::vertical([Constraint::Length(1), Constraint::Length(table_h), Constraint::Fill(1), Constraint::Length(1)]).areas(area);
+    let table_h = if m == Mode::Full {
+        table_rows.min(9) + 3
+    } else {
+        table_rows.min(4) + 3
+    };
+    let [top, table, body, bottom] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Length(table_h),
+        Constraint::Fill(1),
+        Constraint::Length(1),
+    ])
+    .areas(area);
     title_bar(app, top, buf);
     runs_table::render(app, table, buf);
     status_bar(app, bottom, buf);
@@ -100,19 +129,29 @@ pub fn draw(app: &App, area: Rect, buf: &mut Buffer) {
         compare::render(app, body, buf);
     } else if m == Mode::Full {
         let [mid, low] = Layout::vertical([Constraint::Fill(3), Constraint::Fill(2)]).areas(body);
-        let [c, p] = Layout::horizontal([Constraint::Percentage(58), Constraint::Percentage(42)]).areas(mid);
-        let [s, sm, sc] =
-            Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(25), Constraint::Percentage(25)]).areas(low);
+        let [c, p] =
+            Layout::horizontal([Constraint::Percentage(58), Constraint::Percentage(42)]).areas(mid);
+        let [s, sm, sc] = Layout::horizontal([
+            Constraint::Percentage(50),
+            Constraint::Percentage(25),
+            Constraint::Percentage(25),
+        ])
+        .areas(low);
         pane(app, Pane::Curves, c, buf);
         pane(app, Pane::Phase, p, buf);
         pane(app, Pane::Spectral, s, buf);
         pane(app, Pane::Samples, sm, buf);
         pane(app, Pane::Scores, sc, buf);
     } else {
-        let [tabs, rest] = Layout::vertical([Constraint::Length(1), Constraint::Fill(1)]).areas(body);
+        let [tabs, rest] =
+            Layout::vertical([Constraint::Length(1), Constraint::Fill(1)]).areas(body);
         let mut spans = vec![];
         for (k, p) in Pane::ALL.iter().enumerate() {
-            let style = if *p == app.view.pane { app.theme.selected() } else { Style::new().fg(app.theme.dim()) };
+            let style = if *p == app.view.pane {
+                app.theme.selected()
+            } else {
+                Style::new().fg(app.theme.dim())
+            };
             spans.push(Span::styled(format!(" {} {} ", k + 1, p.title()), style));
         }
         buf.set_line(tabs.x, tabs.y, &Line::from(spans), tabs.width);
@@ -127,9 +166,13 @@ pub fn draw(app: &App, area: Rect, buf: &mut Buffer) {
         Some(Popup::ConfirmStop(i)) => {
             let name = app.runs.get(*i).map_or("?", |r| r.name.as_str());
             let r = super::popup::centered(area, 44, 5, buf);
-            Paragraph::new(vec![Line::raw(format!("stop run {name}?")), Line::raw(""), Line::raw("y stop   n keep it running")])
-                .block(ratatui::widgets::Block::bordered().title(" stop "))
-                .render(r, buf);
+            Paragraph::new(vec![
+                Line::raw(format!("stop run {name}?")),
+                Line::raw(""),
+                Line::raw("y stop   n keep it running"),
+            ])
+            .block(ratatui::widgets::Block::bordered().title(" stop "))
+            .render(r, buf);
         }
     }
     let _ = editor::FIELDS;

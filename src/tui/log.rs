@@ -21,7 +21,10 @@ impl Log {
         let stamp = crate::run::ident::timestamp(crate::run::ident::unix_now() as u64);
         let path = dir.join(format!("dashboard-{stamp}-{}.log", std::process::id()));
         match File::create(&path) {
-            Ok(f) => Log { file: Some(Arc::new(Mutex::new(f))), path: Some(path) },
+            Ok(f) => Log {
+                file: Some(Arc::new(Mutex::new(f))),
+                path: Some(path),
+            },
             Err(_) => Log::default(),
         }
     }

@@ -154,7 +154,12 @@ impl Dashboard {
             self.app.refresh_phase();
         }
         for a in self.controller.answers() {
-            let name = self.app.runs.get(a.run).map_or("?", |r| r.name.as_str()).to_string();
+            let name = self
+                .app
+                .runs
+                .get(a.run)
+                .map_or("?", |r| r.name.as_str())
+                .to_string();
             let (text, error) = a.describe(&name);
             self.log.line(&format!("answer: {text}"));
             self.app.say(text, error);
@@ -168,9 +173,13 @@ impl Dashboard {
         let Some(dir) = self.app.runs.get(i).and_then(|r| r.dir.clone()) else {
             return;
         };
-        self.log.line(&format!("send {:?} to {}", command, dir.id()));
+        self.log
+            .line(&format!("send {:?} to {}", command, dir.id()));
         let name = self.app.runs[i].name.clone();
-        self.app.say(format!("{name}: sent {command:?}, waiting for the run…"), false);
+        self.app.say(
+            format!("{name}: sent {command:?}, waiting for the run…"),
+            false,
+        );
         self.controller.send(i, dir, command);
     }
 
@@ -192,12 +201,17 @@ impl Dashboard {
                     }
                 }
                 Effect::OpenAttachPicker => {
-                    let shown: Vec<PathBuf> = self.feeds.iter().map(|f| f.dir().path.clone()).collect();
+                    let shown: Vec<PathBuf> =
+                        self.feeds.iter().map(|f| f.dir().path.clone()).collect();
                     let items = list(&self.runs_dir)
                         .into_iter()
                         .filter(|l| !shown.contains(&l.dir.path))
                         .map(|l| {
-                            let method = l.summary.as_ref().map(|s| s.method.clone()).unwrap_or_default();
+                            let method = l
+                                .summary
+                                .as_ref()
+                                .map(|s| s.method.clone())
+                                .unwrap_or_default();
                             (l.id.clone(), format!("{} {method}", l.status_word()))
                         })
                         .collect();
@@ -210,8 +224,10 @@ impl Dashboard {
                     };
                     match start(&name) {
                         Ok(dirs) => {
-                            self.log.line(&format!("started preset {name}: {} run(s)", dirs.len()));
-                            self.app.say(format!("started {} run(s) of {name}", dirs.len()), false);
+                            self.log
+                                .line(&format!("started preset {name}: {} run(s)", dirs.len()));
+                            self.app
+                                .say(format!("started {} run(s) of {name}", dirs.len()), false);
                             for d in dirs {
                                 self.attach(d);
                             }
@@ -227,14 +243,24 @@ impl Dashboard {
     /// Sends Stop to every live run and waits (at most [`control::TIMEOUT`]) for them to
     /// end; returns how many did not answer.
     pub fn stop_all(&mut self) -> usize {
-        let live: Vec<usize> = (0..self.app.runs.len()).filter(|&i| self.app.runs[i].status.is_live()).collect();
+        let live: Vec<usize> = (0..self.app.runs.len())
+            .filter(|&i| self.app.runs[i].status.is_live())
+            .collect();
         for &i in &live {
             self.send(i, crate::run::control::Command::Stop);
         }
         let deadline = Instant::now() + control::TIMEOUT;
         while self.controller.in_flight() > 0 && Instant::now() < deadline {
-            if let Some(a) = self.controller.wait(deadline.saturating_duration_since(Instant::now())) {
-                let name = self.app.runs.get(a.run).map_or("?", |r| r.name.as_str()).to_string();
+            if let Some(a) = self
+                .controller
+                .wait(deadline.saturating_duration_since(Instant::now()))
+            {
+                let name = self
+                    .app
+                    .runs
+                    .get(a.run)
+                    .map_or("?", |r| r.name.as_str())
+                    .to_string();
                 self.log.line(&format!("stop: {}", a.describe(&name).0));
             }
         }
@@ -260,7 +286,10 @@ pub fn run(dirs: Vec<RunDir>, runs_dir: &Path, mut opts: Options) -> io::Result<
     })();
     terminal::restore();
     match &result {
-        Ok(exit) => log.line(&format!("exit {exit:?}; {} bytes written", bytes.load(Ordering::Relaxed))),
+        Ok(exit) => log.line(&format!(
+            "exit {exit:?}; {} bytes written",
+            bytes.load(Ordering::Relaxed)
+        )),
         Err(e) => log.line(&format!("error: {e}")),
     }
     result
@@ -271,6 +300,98 @@ const RESIZE_SETTLE: Duration = Duration::from_millis(80);
 /// How often the run directories are read.
 const POLL_EVERY: Duration = Duration::from_millis(100);
 
+/// When to read the runs and when to draw: reads every [`POLL_EVERY`], draws only when
+/// something changed, at most once per frame budget, and not while a resize is settling.
+#[derive(Debug)]
+pub struct Pacer {
+    budget: Duration,
+    /// Something changed since the last frame.
+    pub dirty: bool,
+    last_draw: Option<Instant>,
+    last_poll: Option<Instant>,
+    resized: Option<Instant>,
+}
+
+impl Pacer {
+    /// A pacer for at most `fps` frames per second.
+    pub fn new(fps: f64) -> Self {
+        Pacer {
+            budget: Duration::from_secs_f64(1.0 / fps.clamp(0.2, 60.0)),
+            dirty: true,
+            last_draw: None,
+            last_poll: None,
+            resized: None,
+        }
+    }
+
+    /// How long to wait for input before the next poll or frame is due.
+    pub fn wait(&self, now: Instant) -> Duration {
+        let next_poll = self
+            .last_poll
+            .map_or(Duration::ZERO, |t| POLL_EVERY.saturating_sub(now - t));
+        let next_draw = if self.dirty {
+            self.last_draw
+                .map_or(Duration::ZERO, |t| self.budget.saturating_sub(now - t))
+        } else {
+            POLL_EVERY
+        };
+        next_poll.min(next_draw).min(POLL_EVERY)
+    }
+
+    /// True (and the poll counted) when the runs should be read now.
+    pub fn poll_due(&mut self, now: Instant) -> bool {
+        if self.last_poll.is_none_or(|t| now - t >= POLL_EVERY) {
+            self.last_poll = Some(now);
+            return true;
+        }
+        false
+    }
+
+    /// A resize happened.
+    pub fn resized(&mut self, now: Instant) {
+        self.resized = Some(now);
+        self.dirty = true;
+    }
+
+    /// Some(resize pending) when a frame should be drawn now; the frame is then counted.
+    pub fn draw_due(&mut self, now: Instant) -> Option<bool> {
+        let settled = self.resized.is_none_or(|t| now - t >= RESIZE_SETTLE);
+        if self.dirty && settled && self.last_draw.is_none_or(|t| now - t >= self.budget) {
+            self.last_draw = Some(now);
+            self.dirty = false;
+            return Some(self.resized.take().is_some());
+        }
+        None
+    }
+}
+
+/// Watches the runs without input, drawing as the dashboard would, until `done` says so;
+/// returns the frames drawn. What the benchmark measures.
+pub fn watch<W: Write>(
+    dash: &mut Dashboard,
+    term: &mut Terminal<CrosstermBackend<W>>,
+    fps: f64,
+    mut done: impl FnMut(&Dashboard) -> bool,
+) -> io::Result<u64> {
+    let mut pacer = Pacer::new(fps);
+    let mut frames = 0;
+    while !done(dash) {
+        let now = Instant::now();
+        std::thread::sleep(pacer.wait(now));
+        let now = Instant::now();
+        if pacer.poll_due(now) {
+            pacer.dirty |= dash.poll(now);
+        }
+        if pacer.draw_due(now).is_some() {
+            terminal::draw_synchronized(term, |f| {
+                layout::draw(&dash.app, f.area(), f.buffer_mut())
+            })?;
+            frames += 1;
+        }
+    }
+    Ok(frames)
+}
+
 fn event_loop<W: Write>(
     dash: &mut Dashboard,
     term: &mut Terminal<CrosstermBackend<W>>,
@@ -278,22 +399,14 @@ fn event_loop<W: Write>(
     signals: &std::sync::atomic::AtomicBool,
     bytes: &std::sync::atomic::AtomicU64,
 ) -> io::Result<Exit> {
-    let budget = Duration::from_secs_f64(1.0 / opts.fps.clamp(0.2, 60.0));
-    let mut dirty = true;
-    let mut last_draw: Option<Instant> = None;
-    let mut last_poll: Option<Instant> = None;
-    let mut resized: Option<Instant> = None;
+    let mut pacer = Pacer::new(opts.fps);
     let (mut frames, mut stats_at, mut stats_bytes) = (0u64, Instant::now(), 0u64);
     loop {
         if signals.load(Ordering::Relaxed) {
             dash.log.line("signal: leaving the runs running");
             return Ok(Exit::Signal);
         }
-        let now = Instant::now();
-        let next_poll = last_poll.map_or(Duration::ZERO, |t| POLL_EVERY.saturating_sub(now - t));
-        let next_draw = if dirty { last_draw.map_or(Duration::ZERO, |t| budget.saturating_sub(now - t)) } else { POLL_EVERY };
-        let wait = next_poll.min(next_draw).min(POLL_EVERY);
-        if event::poll(wait)? {
+        if event::poll(pacer.wait(Instant::now()))? {
             match event::read()? {
                 Event::Key(k) if k.kind == KeyEventKind::Press => {
                     let effects = dash.app.on_key(k);
@@ -305,17 +418,20 @@ fn event_loop<W: Write>(
                         let n = dash.app.live_runs();
                         dash.app.popup = None;
                         dash.app.say(format!("stopping {n} run(s)…"), false);
-                        terminal::draw_synchronized(term, |f| layout::draw(&dash.app, f.area(), f.buffer_mut()))?;
+                        terminal::draw_synchronized(term, |f| {
+                            layout::draw(&dash.app, f.area(), f.buffer_mut())
+                        })?;
                         let silent = dash.stop_all();
                         if silent > 0 {
-                            dash.log.line(&format!("{silent} run(s) did not answer the stop"));
+                            dash.log
+                                .line(&format!("{silent} run(s) did not answer the stop"));
                         }
                         return Ok(Exit::Stopped);
                     }
                     if repaint {
                         term.clear()?;
                     }
-                    dirty = true;
+                    pacer.dirty = true;
                 }
                 Event::Mouse(m) => {
                     let action = match m.kind {
@@ -325,24 +441,19 @@ fn event_loop<W: Write>(
                     };
                     if let Some(a) = action {
                         dash.app.on_action(a);
-                        dirty = true;
+                        pacer.dirty = true;
                     }
                 }
-                Event::Resize(..) => {
-                    resized = Some(Instant::now());
-                    dirty = true;
-                }
+                Event::Resize(..) => pacer.resized(Instant::now()),
                 _ => {}
             }
         }
         let now = Instant::now();
-        if last_poll.is_none_or(|t| now - t >= POLL_EVERY) {
-            last_poll = Some(now);
-            dirty |= dash.poll(now);
+        if pacer.poll_due(now) {
+            pacer.dirty |= dash.poll(now);
         }
-        let settled = resized.is_none_or(|t| now - t >= RESIZE_SETTLE);
-        if dirty && settled && last_draw.is_none_or(|t| now - t >= budget) {
-            if resized.take().is_some() {
+        if let Some(resize) = pacer.draw_due(now) {
+            if resize {
                 term.autoresize()?;
             }
             terminal::draw_synchronized(term, |f| {
@@ -350,13 +461,14 @@ fn event_loop<W: Write>(
                 layout::draw(&dash.app, area, f.buffer_mut())
             })?;
             frames += 1;
-            last_draw = Some(now);
-            dirty = false;
         }
         if stats_at.elapsed() >= Duration::from_secs(10) {
             let b = bytes.load(Ordering::Relaxed);
             let secs = stats_at.elapsed().as_secs_f64();
-            dash.log.line(&format!("{frames} frames, {:.0} B/s to the terminal", (b - stats_bytes) as f64 / secs));
+            dash.log.line(&format!(
+                "{frames} frames, {:.0} B/s to the terminal",
+                (b - stats_bytes) as f64 / secs
+            ));
             (frames, stats_at, stats_bytes) = (0, Instant::now(), b);
         }
     }

@@ -80,7 +80,10 @@ impl RunStatus {
 
     /// True when a process is stepping it or holding it paused (commands can reach it).
     pub fn is_live(self) -> bool {
-        matches!(self, RunStatus::Starting | RunStatus::Known(Status::Running | Status::Paused))
+        matches!(
+            self,
+            RunStatus::Starting | RunStatus::Known(Status::Running | Status::Paused)
+        )
     }
 }
 
@@ -133,7 +136,12 @@ fn hyper_cols(columns: &[String]) -> [Option<usize>; 4] {
 
 /// The first value columns of every run (`metrics.csv` has them in this order after the x
 /// columns), for runs made up before any header was read.
-pub const BASE_COLUMNS: [&str; 4] = ["loss_theta", "loss_phi", "field_norm", "distance_to_equilibrium"];
+pub const BASE_COLUMNS: [&str; 4] = [
+    "loss_theta",
+    "loss_phi",
+    "field_norm",
+    "distance_to_equilibrium",
+];
 
 impl RunData {
     /// An empty run with the given value columns.
@@ -222,7 +230,11 @@ impl RunData {
                     self.beta[k] = c.new;
                 }
                 if c.param.starts_with("eta.") || c.param.starts_with("beta.") {
-                    self.markers.push(HyperMarker { step: e.step, param: c.param.clone(), value: c.new });
+                    self.markers.push(HyperMarker {
+                        step: e.step,
+                        param: c.param.clone(),
+                        value: c.new,
+                    });
                 }
             }
             EventKind::Refused { command, reason } => {

@@ -51,14 +51,20 @@ fn trajectory(run: &RunData) -> Vec<(f64, f64)> {
     };
     let ts = run.series.view(t, XAxis::Step, 4096);
     let ps = run.series.view(p, XAxis::Step, 4096);
-    ts.iter().zip(&ps).map(|(a, b)| (a.last, b.last)).filter(|(x, y)| x.is_finite() && y.is_finite()).collect()
+    ts.iter()
+        .zip(&ps)
+        .map(|(a, b)| (a.last, b.last))
+        .filter(|(x, y)| x.is_finite() && y.is_finite())
+        .collect()
 }
 
 /// Coordinates of the game, read from its config without building it.
 fn approx_dim(cfg: &RunConfig) -> usize {
     use crate::game::GameConfig as G;
     match &cfg.game {
-        G::Bilinear { dim, .. } | G::StochasticBilinear { dim, .. } | G::Quadratic { dim, .. } => 2 * dim,
+        G::Bilinear { dim, .. } | G::StochasticBilinear { dim, .. } | G::Quadratic { dim, .. } => {
+            2 * dim
+        }
         G::Logistic { x0, .. } => 2 * x0.len().max(1),
         G::DiracGan { .. } => 2,
     }
@@ -91,7 +97,11 @@ impl PhaseField {
             match cfg.game.build(cfg.seed) {
                 Ok(g) => {
                     (field.start, field.equilibrium) = reference_points(&g);
-                    let reference = if field.equilibrium.is_some() { "ω*" } else { "ω₀" };
+                    let reference = if field.equilibrium.is_some() {
+                        "ω*"
+                    } else {
+                        "ω₀"
+                    };
                     field.note = if dim > 2 {
                         format!("slice of {dim} coordinates, others at {reference}; flow −F")
                     } else {
@@ -112,7 +122,9 @@ impl PhaseField {
     pub fn window(&self, runs: &[RunData]) -> [[f64; 2]; 2] {
         let start = self.start;
         let reference = self.equilibrium.unwrap_or(start);
-        let r0 = ((start.0 - reference.0).powi(2) + (start.1 - reference.1).powi(2)).sqrt().max(1e-3);
+        let r0 = ((start.0 - reference.0).powi(2) + (start.1 - reference.1).powi(2))
+            .sqrt()
+            .max(1e-3);
         let mut xs = vec![start.0, reference.0];
         let mut ys = vec![start.1, reference.1];
         for run in runs {
@@ -140,7 +152,10 @@ impl PhaseField {
             return;
         }
         if let Ok(mut game) = cfg.game.build(cfg.seed) {
-            let w0 = game.equilibrium().cloned().unwrap_or_else(|| game.initial_point());
+            let w0 = game
+                .equilibrium()
+                .cloned()
+                .unwrap_or_else(|| game.initial_point());
             self.arrows = sample(&mut game, &w0, bounds);
         }
     }
@@ -148,11 +163,20 @@ impl PhaseField {
 
 fn reference_points(game: &ToyGame) -> ((f64, f64), Option<(f64, f64)>) {
     let w = game.initial_point();
-    let first = |p: &Players<Vec<f64>>| (p.theta.first().copied().unwrap_or(0.0), p.phi.first().copied().unwrap_or(0.0));
+    let first = |p: &Players<Vec<f64>>| {
+        (
+            p.theta.first().copied().unwrap_or(0.0),
+            p.phi.first().copied().unwrap_or(0.0),
+        )
+    };
     (first(&w), game.equilibrium().map(first))
 }
 
-fn sample(game: &mut ToyGame, w0: &Players<Vec<f64>>, b: [[f64; 2]; 2]) -> Vec<((f64, f64), (f64, f64))> {
+fn sample(
+    game: &mut ToyGame,
+    w0: &Players<Vec<f64>>,
+    b: [[f64; 2]; 2],
+) -> Vec<((f64, f64), (f64, f64))> {
     let mut w = w0.clone();
     let mut out = Players::new(vec![0.0; w.theta.len()], vec![0.0; w.phi.len()]);
     let mut arrows = Vec::with_capacity(GRID * GRID);
@@ -165,7 +189,10 @@ fn sample(game: &mut ToyGame, w0: &Players<Vec<f64>>, b: [[f64; 2]; 2]) -> Vec<(
                 *p = y;
             }
             game.field(&w, Sample::Exact, &mut out);
-            let (fx, fy) = (out.theta.first().copied().unwrap_or(0.0), out.phi.first().copied().unwrap_or(0.0));
+            let (fx, fy) = (
+                out.theta.first().copied().unwrap_or(0.0),
+                out.phi.first().copied().unwrap_or(0.0),
+            );
             arrows.push(((x, y), (-fx, -fy)));
         }
     }
@@ -187,16 +214,30 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     if inner.height < 3 {
         return;
     }
-    let plot_area = Rect { height: inner.height - 1, ..inner };
+    let plot_area = Rect {
+        height: inner.height - 1,
+        ..inner
+    };
     build_plot(app, field, plot_area).render(plot_area, buf, theme);
     let note = format!("{}  ●now ○start +ω*", field.note);
-    buf.set_stringn(inner.x, inner.y + inner.height - 1, note, inner.width as usize, Style::new().fg(theme.dim()));
+    buf.set_stringn(
+        inner.x,
+        inner.y + inner.height - 1,
+        note,
+        inner.width as usize,
+        Style::new().fg(theme.dim()),
+    );
 }
 
 fn build_plot(app: &App, field: &PhaseField, area: Rect) -> Plot {
     let theme: &Theme = &app.theme;
     let [bx, by] = field.bounds;
-    let mut plot = Plot { x: bx, y: by, axes: true, ..Default::default() };
+    let mut plot = Plot {
+        x: bx,
+        y: by,
+        axes: true,
+        ..Default::default()
+    };
     // About one arrow per 7×3 cells, taken from the fine grid; each is 80% of its spacing,
     // measured in screen proportions so arrows look alike whatever the window's aspect.
     let nx = (area.width as usize / 7).clamp(3, GRID);
@@ -205,7 +246,9 @@ fn build_plot(app: &App, field: &PhaseField, area: Rect) -> Plot {
     let fine = |k: usize, n: usize| ((k as f64 + 0.5) / n as f64 * GRID as f64) as usize;
     for i in 0..nx {
         for j in 0..ny {
-            let Some(&(_, (dx, dy))) = field.arrows.get(fine(i, nx) * GRID + fine(j, ny)) else { continue };
+            let Some(&(_, (dx, dy))) = field.arrows.get(fine(i, nx) * GRID + fine(j, ny)) else {
+                continue;
+            };
             let (x, y) = (bx[0] + sx * (i as f64 + 0.5), by[0] + sy * (j as f64 + 0.5));
             let (u, v) = (dx / sx, dy / sy);
             let n = (u * u + v * v).sqrt();
@@ -222,8 +265,14 @@ fn build_plot(app: &App, field: &PhaseField, area: Rect) -> Plot {
                 (tip.0 + bu * sx * 0.35, tip.1 + bv * sy * 0.35)
             };
             let (b1, b2) = (barb(2.6), barb(-2.6));
-            plot.lines.push(Polyline { points: vec![tail, tip, b1], color: theme.dim() });
-            plot.lines.push(Polyline { points: vec![tip, b2], color: theme.dim() });
+            plot.lines.push(Polyline {
+                points: vec![tail, tip, b1],
+                color: theme.dim(),
+            });
+            plot.lines.push(Polyline {
+                points: vec![tip, b2],
+                color: theme.dim(),
+            });
         }
     }
     let order = draw_order(app);
@@ -232,14 +281,29 @@ fn build_plot(app: &App, field: &PhaseField, area: Rect) -> Plot {
         let pts = trajectory(run);
         let color = theme.run_color(run.color);
         if let Some(&now) = pts.last() {
-            plot.labels.push((now.0, now.1, if theme.ascii { "@" } else { "●" }.into(), color));
+            plot.labels.push((
+                now.0,
+                now.1,
+                if theme.ascii { "@" } else { "●" }.into(),
+                color,
+            ));
         }
         plot.lines.push(Polyline { points: pts, color });
     }
-    let (sym_start, sym_eq) = if theme.ascii { ("o", "+") } else { ("○", "+") };
-    plot.labels.push((field.start.0, field.start.1, sym_start.into(), theme.accent()));
+    let (sym_start, sym_eq) = if theme.ascii {
+        ("o", "+")
+    } else {
+        ("○", "+")
+    };
+    plot.labels.push((
+        field.start.0,
+        field.start.1,
+        sym_start.into(),
+        theme.accent(),
+    ));
     if let Some(eq) = field.equilibrium {
-        plot.labels.push((eq.0, eq.1, sym_eq.into(), theme.accent()));
+        plot.labels
+            .push((eq.0, eq.1, sym_eq.into(), theme.accent()));
     }
     plot
 }
@@ -248,7 +312,11 @@ fn build_plot(app: &App, field: &PhaseField, area: Rect) -> Plot {
 /// one when the overlay is off.
 pub fn draw_order(app: &App) -> Vec<usize> {
     if !app.view.overlay_all {
-        return if app.runs.is_empty() { vec![] } else { vec![app.selected] };
+        return if app.runs.is_empty() {
+            vec![]
+        } else {
+            vec![app.selected]
+        };
     }
     let mut v: Vec<usize> = (0..app.runs.len()).filter(|&i| i != app.selected).collect();
     if app.selected < app.runs.len() {

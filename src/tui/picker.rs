@@ -44,7 +44,11 @@ pub enum PickerOutcome {
 impl Picker {
     /// A picker over `items`.
     pub fn new(kind: PickerKind, items: Vec<(String, String)>) -> Self {
-        Picker { kind, items, selected: 0 }
+        Picker {
+            kind,
+            items,
+            selected: 0,
+        }
     }
 
     /// Handles a key.
@@ -52,9 +56,13 @@ impl Picker {
         let n = self.items.len();
         match key.code {
             KeyCode::Esc | KeyCode::Char('q') => return PickerOutcome::Cancelled,
-            KeyCode::Up | KeyCode::Char('k') if n > 0 => self.selected = (self.selected + n - 1) % n,
+            KeyCode::Up | KeyCode::Char('k') if n > 0 => {
+                self.selected = (self.selected + n - 1) % n
+            }
             KeyCode::Down | KeyCode::Char('j') if n > 0 => self.selected = (self.selected + 1) % n,
-            KeyCode::Enter if n > 0 => return PickerOutcome::Chosen(vec![self.items[self.selected].0.clone()]),
+            KeyCode::Enter if n > 0 => {
+                return PickerOutcome::Chosen(vec![self.items[self.selected].0.clone()])
+            }
             KeyCode::Char('A') if self.kind == PickerKind::Attach && n > 0 => {
                 return PickerOutcome::Chosen(self.items.iter().map(|i| i.0.clone()).collect())
             }
@@ -72,16 +80,21 @@ impl Picker {
         let h = (self.items.len() as u16 + 3).clamp(5, 20);
         let r = centered(area, 76, h, buf);
         let items: Vec<Line> = if self.items.is_empty() {
-            vec![Line::styled("(nothing to choose from)", Style::new().fg(theme.dim()))]
+            vec![Line::styled(
+                "(nothing to choose from)",
+                Style::new().fg(theme.dim()),
+            )]
         } else {
             self.items
                 .iter()
                 .map(|(v, d)| Line::from(format!("{v:<28} {d}")))
                 .collect()
         };
-        let list = List::new(items)
-            .highlight_style(theme.selected())
-            .block(Block::bordered().title(Line::styled(title, theme.title())).title_bottom(hint));
+        let list = List::new(items).highlight_style(theme.selected()).block(
+            Block::bordered()
+                .title(Line::styled(title, theme.title()))
+                .title_bottom(hint),
+        );
         let mut st = ListState::default().with_selected(Some(self.selected));
         StatefulWidget::render(list, r, buf, &mut st);
     }

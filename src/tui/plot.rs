@@ -28,7 +28,11 @@ impl Shape for Polyline {
             }
         }
         if let [(x, y)] = self.points[..] {
-            Points { coords: &[(x, y)], color: self.color }.draw(painter);
+            Points {
+                coords: &[(x, y)],
+                color: self.color,
+            }
+            .draw(painter);
         }
     }
 }
@@ -88,8 +92,16 @@ pub fn fmt_num(v: f64) -> String {
 /// moves only when the data crosses a grid line: fewer relabels, fewer redrawn cells.
 pub fn nice_bounds(lo: f64, hi: f64, log: bool) -> [f64; 2] {
     if log {
-        let lo = if lo > 0.0 && lo.is_finite() { lo } else { 1e-12 };
-        let hi = if hi > 0.0 && hi.is_finite() { hi.max(lo) } else { lo * 10.0 };
+        let lo = if lo > 0.0 && lo.is_finite() {
+            lo
+        } else {
+            1e-12
+        };
+        let hi = if hi > 0.0 && hi.is_finite() {
+            hi.max(lo)
+        } else {
+            lo * 10.0
+        };
         let (a, b) = (lo.log10().floor(), hi.log10().ceil());
         let b = if b <= a { a + 1.0 } else { b };
         return [10f64.powf(a), 10f64.powf(b)];
@@ -105,7 +117,11 @@ pub fn nice_bounds(lo: f64, hi: f64, log: bool) -> [f64; 2] {
     };
     let raw = (hi - lo) / 4.0;
     let mag = 10f64.powf(raw.log10().floor());
-    let step = [1.0, 2.0, 5.0, 10.0].iter().map(|m| m * mag).find(|s| *s >= raw).unwrap_or(10.0 * mag);
+    let step = [1.0, 2.0, 5.0, 10.0]
+        .iter()
+        .map(|m| m * mag)
+        .find(|s| *s >= raw)
+        .unwrap_or(10.0 * mag);
     [(lo / step).floor() * step, (hi / step).ceil() * step]
 }
 
@@ -135,10 +151,26 @@ impl Plot {
         let (mut plot_area, mut gutter) = (area, 0u16);
         if self.axes && area.height >= 4 && area.width >= 16 {
             let ys = [self.y[1], self.y[0]].map(fmt_num);
-            gutter = ys.iter().map(|s| s.chars().count() as u16).max().unwrap_or(1) + 1;
-            plot_area = Rect { x: area.x + gutter, y: area.y, width: area.width - gutter, height: area.height - 1 };
+            gutter = ys
+                .iter()
+                .map(|s| s.chars().count() as u16)
+                .max()
+                .unwrap_or(1)
+                + 1;
+            plot_area = Rect {
+                x: area.x + gutter,
+                y: area.y,
+                width: area.width - gutter,
+                height: area.height - 1,
+            };
             buf.set_stringn(area.x, area.y, &ys[0], gutter as usize, dim);
-            buf.set_stringn(area.x, area.y + plot_area.height - 1, &ys[1], gutter as usize, dim);
+            buf.set_stringn(
+                area.x,
+                area.y + plot_area.height - 1,
+                &ys[1],
+                gutter as usize,
+                dim,
+            );
             let bottom = area.y + area.height - 1;
             let (l, r) = (fmt_num(self.x[0]), fmt_num(self.x[1]));
             buf.set_stringn(plot_area.x, bottom, &l, plot_area.width as usize, dim);
@@ -166,7 +198,10 @@ impl Plot {
                 for l in &self.lines {
                     if self.log_y {
                         let pts = l.points.iter().map(|&(x, y)| (x, ty(y))).collect();
-                        ctx.draw(&Polyline { points: pts, color: l.color });
+                        ctx.draw(&Polyline {
+                            points: pts,
+                            color: l.color,
+                        });
                     } else {
                         ctx.draw(l);
                     }
@@ -175,9 +210,15 @@ impl Plot {
                     ctx.layer();
                 }
                 for (pts, c) in &self.points {
-                    let pts: Vec<(f64, f64)> =
-                        pts.iter().map(|&(x, y)| (x, ty(y))).filter(|(x, y)| x.is_finite() && y.is_finite()).collect();
-                    ctx.draw(&Points { coords: &pts, color: *c });
+                    let pts: Vec<(f64, f64)> = pts
+                        .iter()
+                        .map(|&(x, y)| (x, ty(y)))
+                        .filter(|(x, y)| x.is_finite() && y.is_finite())
+                        .collect();
+                    ctx.draw(&Points {
+                        coords: &pts,
+                        color: *c,
+                    });
                 }
                 for (x, y, s, c) in &self.labels {
                     ctx.print(*x, ty(*y), TextLine::styled(s.clone(), Style::new().fg(*c)));
@@ -193,7 +234,15 @@ mod tests {
 
     #[test]
     fn numbers_fit_and_bounds_are_round() {
-        for (v, s) in [(0.0, "0"), (1.5, "1.5"), (123.4, "123"), (0.25, "0.25"), (1e6, "1e6"), (2.2e-5, "2e-5"), (-3.0, "-3")] {
+        for (v, s) in [
+            (0.0, "0"),
+            (1.5, "1.5"),
+            (123.4, "123"),
+            (0.25, "0.25"),
+            (1e6, "1e6"),
+            (2.2e-5, "2e-5"),
+            (-3.0, "-3"),
+        ] {
             assert_eq!(fmt_num(v), s);
         }
         assert_eq!(nice_bounds(0.13, 0.87, false), [0.0, 1.0]);

@@ -8,7 +8,12 @@ use ratatui::widgets::{Clear, Widget};
 pub fn centered(area: Rect, w: u16, h: u16, buf: &mut Buffer) -> Rect {
     let w = w.min(area.width);
     let h = h.min(area.height);
-    let r = Rect { x: area.x + (area.width - w) / 2, y: area.y + (area.height - h) / 2, width: w, height: h };
+    let r = Rect {
+        x: area.x + (area.width - w) / 2,
+        y: area.y + (area.height - h) / 2,
+        width: w,
+        height: h,
+    };
     Clear.render(r, buf);
     r
 }

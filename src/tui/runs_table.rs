@@ -21,14 +21,25 @@ pub fn sparkline(values: &[f64], width: usize, theme: &Theme) -> String {
         return String::new();
     }
     let log = vals.iter().all(|v| *v > 0.0);
-    let t: Vec<f64> = vals.iter().map(|v| if log { v.log10() } else { *v }).collect();
-    let (lo, hi) = t.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| (a.min(*v), b.max(*v)));
+    let t: Vec<f64> = vals
+        .iter()
+        .map(|v| if log { v.log10() } else { *v })
+        .collect();
+    let (lo, hi) = t
+        .iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| {
+            (a.min(*v), b.max(*v))
+        });
     let n = t.len();
     (0..width.min(n))
         .map(|k| {
             // The last value of each of `width` equal slices.
             let i = ((k + 1) * n).div_ceil(width.min(n)) - 1;
-            let f = if hi > lo { (t[i.min(n - 1)] - lo) / (hi - lo) } else { 0.5 };
+            let f = if hi > lo {
+                (t[i.min(n - 1)] - lo) / (hi - lo)
+            } else {
+                0.5
+            };
             levels[((f * (levels.len() - 1) as f64).round() as usize).min(levels.len() - 1)]
         })
         .collect()
@@ -65,7 +76,13 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         ("history", 12, 3),
     ];
     let mut keep: Vec<bool> = vec![true; cols.len()];
-    let total = |keep: &[bool]| cols.iter().zip(keep).filter(|(_, k)| **k).map(|(c, _)| c.1 + 1).sum::<u16>();
+    let total = |keep: &[bool]| {
+        cols.iter()
+            .zip(keep)
+            .filter(|(_, k)| **k)
+            .map(|(c, _)| c.1 + 1)
+            .sum::<u16>()
+    };
     for prio in (1..=6).rev() {
         if total(&keep) <= w {
             break;
@@ -83,8 +100,20 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         .enumerate()
         .map(|(i, r)| {
             let color = theme.run_color(r.color);
-            let mark = if app.marked.get(i).copied().unwrap_or(false) { "▶" } else { "■" };
-            let mark = if theme.ascii { if mark == "■" { "#" } else { ">" } } else { mark };
+            let mark = if app.marked.get(i).copied().unwrap_or(false) {
+                "▶"
+            } else {
+                "■"
+            };
+            let mark = if theme.ascii {
+                if mark == "■" {
+                    "#"
+                } else {
+                    ">"
+                }
+            } else {
+                mark
+            };
             let status_style = match r.status.word() {
                 "diverged" | "failed" | "crashed" => theme.error(),
                 "paused" => Style::new().fg(theme.accent()),
@@ -92,7 +121,13 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
             };
             let spark = r
                 .column("distance_to_equilibrium")
-                .map(|c| r.series.view(c, XAxis::Step, 64).iter().map(|b| b.last).collect::<Vec<_>>())
+                .map(|c| {
+                    r.series
+                        .view(c, XAxis::Step, 64)
+                        .iter()
+                        .map(|b| b.last)
+                        .collect::<Vec<_>>()
+                })
                 .map(|v| sparkline(&v, spark_w, theme))
                 .unwrap_or_default();
             let cells = [
@@ -108,20 +143,45 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
                 Cell::from(metric(r, "field_norm")),
                 Cell::from(Span::styled(spark, Style::new().fg(color))),
             ];
-            Row::new(cells.into_iter().zip(&keep).filter(|(_, k)| **k).map(|(c, _)| c))
+            Row::new(
+                cells
+                    .into_iter()
+                    .zip(&keep)
+                    .filter(|(_, k)| **k)
+                    .map(|(c, _)| c),
+            )
         })
         .collect();
-    let header = Row::new(cols.iter().zip(&keep).filter(|(_, k)| **k).map(|(c, _)| c.0))
-        .style(Style::new().add_modifier(Modifier::BOLD | Modifier::UNDERLINED));
-    let widths: Vec<Constraint> =
-        cols.iter().zip(&keep).filter(|(_, k)| **k).map(|(c, _)| Constraint::Length(c.1)).collect();
+    let header = Row::new(
+        cols.iter()
+            .zip(&keep)
+            .filter(|(_, k)| **k)
+            .map(|(c, _)| c.0),
+    )
+    .style(Style::new().add_modifier(Modifier::BOLD | Modifier::UNDERLINED));
+    let widths: Vec<Constraint> = cols
+        .iter()
+        .zip(&keep)
+        .filter(|(_, k)| **k)
+        .map(|(c, _)| Constraint::Length(c.1))
+        .collect();
     let refusal = app.current().and_then(|r| r.last_refusal.clone());
-    let mut block = Block::bordered().title(Line::styled(format!(" runs ({}) ", app.runs.len()), theme.title()));
+    let mut block = Block::bordered().title(Line::styled(
+        format!(" runs ({}) ", app.runs.len()),
+        theme.title(),
+    ));
     if let Some(r) = refusal {
         block = block.title_bottom(Line::styled(format!(" {r} "), theme.error()));
     }
-    let table = Table::new(rows, widths).header(header).block(block).row_highlight_style(theme.selected());
-    let mut st = TableState::default().with_selected(if app.runs.is_empty() { None } else { Some(app.selected) });
+    let table = Table::new(rows, widths)
+        .header(header)
+        .block(block)
+        .row_highlight_style(theme.selected());
+    let mut st = TableState::default().with_selected(if app.runs.is_empty() {
+        None
+    } else {
+        Some(app.selected)
+    });
     StatefulWidget::render(table, area, buf, &mut st);
 }
 
@@ -135,6 +195,9 @@ mod tests {
         assert_eq!(sparkline(&[1.0, 10.0, 100.0], 3, &t), "▁▅█");
         assert_eq!(sparkline(&[1.0, 2.0, 3.0, 4.0], 2, &t), "▅█");
         assert_eq!(sparkline(&[], 4, &t), "");
-        assert_eq!(sparkline(&[-1.0, 1.0], 2, &Theme { ascii: true, ..t }), "_#");
+        assert_eq!(
+            sparkline(&[-1.0, 1.0], 2, &Theme { ascii: true, ..t }),
+            "_#"
+        );
     }
 }

@@ -46,7 +46,8 @@ fn gray(v: f32, depth: ColorDepth) -> Color {
             Color::Rgb(c, c, c)
         }
         ColorDepth::Indexed256 => Color::Indexed(232 + (v * 23.0).round() as u8),
-        ColorDepth::Ansi16 => [Color::Black, Color::DarkGray, Color::Gray, Color::White][((v * 3.0).round() as usize).min(3)],
+        ColorDepth::Ansi16 => [Color::Black, Color::DarkGray, Color::Gray, Color::White]
+            [((v * 3.0).round() as usize).min(3)],
     }
 }
 
@@ -71,8 +72,13 @@ pub fn render_images(images: &[Image], area: Rect, buf: &mut Buffer, theme: &The
                     let v = px(cx as usize, cy as usize).clamp(0.0, 1.0);
                     cell.set_char(RAMP[(v * 9.0).round() as usize] as char);
                 } else {
-                    let (top, bottom) = (px(cx as usize, 2 * cy as usize), px(cx as usize, 2 * cy as usize + 1));
-                    cell.set_char('▀').set_fg(gray(top, theme.depth)).set_bg(gray(bottom, theme.depth));
+                    let (top, bottom) = (
+                        px(cx as usize, 2 * cy as usize),
+                        px(cx as usize, 2 * cy as usize + 1),
+                    );
+                    cell.set_char('▀')
+                        .set_fg(gray(top, theme.depth))
+                        .set_bg(gray(bottom, theme.depth));
                 }
             }
         }
@@ -80,7 +86,14 @@ pub fn render_images(images: &[Image], area: Rect, buf: &mut Buffer, theme: &The
 }
 
 /// Draws the pane: `view` for the selected run, or the "no samples" state naming `game`.
-pub fn render(view: Option<&SampleView>, game: &str, color: Color, area: Rect, buf: &mut Buffer, theme: &Theme) {
+pub fn render(
+    view: Option<&SampleView>,
+    game: &str,
+    color: Color,
+    area: Rect,
+    buf: &mut Buffer,
+    theme: &Theme,
+) {
     let block = Block::bordered().title(Line::styled(" samples ", theme.title()));
     let inner = block.inner(area);
     block.render(area, buf);
@@ -96,7 +109,12 @@ pub fn render(view: Option<&SampleView>, game: &str, color: Color, area: Rect, b
         Some(SampleView::Images(imgs)) => render_images(imgs, inner, buf, theme),
         Some(SampleView::Scatter { real, generated }) => {
             let all = real.iter().chain(generated);
-            let (mut xl, mut xh, mut yl, mut yh) = (f64::INFINITY, f64::NEG_INFINITY, f64::INFINITY, f64::NEG_INFINITY);
+            let (mut xl, mut xh, mut yl, mut yh) = (
+                f64::INFINITY,
+                f64::NEG_INFINITY,
+                f64::INFINITY,
+                f64::NEG_INFINITY,
+            );
             for &(x, y) in all {
                 xl = xl.min(x);
                 xh = xh.max(x);

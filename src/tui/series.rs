@@ -144,7 +144,7 @@ impl SeriesStore {
     /// non-finite values do not count towards min/max/last).
     pub fn push(&mut self, x: [f64; 3], values: &[Option<f64>]) {
         debug_assert_eq!(values.len(), self.columns());
-        if self.len() == 0 || self.in_last >= self.stride {
+        if self.is_empty() || self.in_last >= self.stride {
             if self.len() == self.capacity {
                 self.merge_pairs();
             }
@@ -175,7 +175,7 @@ impl SeriesStore {
 
     fn merge_pairs(&mut self) {
         let n = self.len();
-        debug_assert!(n % 2 == 0);
+        debug_assert!(n.is_multiple_of(2));
         let half = n / 2;
         for v in &mut self.xs {
             for i in 0..half {
@@ -189,7 +189,11 @@ impl SeriesStore {
                 self.mins[c][i] = fmin(self.mins[c][a], self.mins[c][b]);
                 self.maxs[c][i] = fmax(self.maxs[c][a], self.maxs[c][b]);
                 let last = self.lasts[c][b];
-                self.lasts[c][i] = if last.is_nan() { self.lasts[c][a] } else { last };
+                self.lasts[c][i] = if last.is_nan() {
+                    self.lasts[c][a]
+                } else {
+                    last
+                };
             }
             self.mins[c].truncate(half);
             self.maxs[c].truncate(half);
@@ -208,7 +212,12 @@ impl SeriesStore {
 
     /// The newest finite value of `column`.
     pub fn last_value(&self, column: usize) -> Option<f64> {
-        self.lasts.get(column)?.iter().rev().find(|v| !v.is_nan()).copied()
+        self.lasts
+            .get(column)?
+            .iter()
+            .rev()
+            .find(|v| !v.is_nan())
+            .copied()
     }
 
     /// The buckets of `column` against `axis`, merged in aligned groups so that at most
@@ -226,7 +235,12 @@ impl SeriesStore {
         let mut start = 0;
         while start < n {
             let end = (start + group).min(n);
-            let mut b = Bucket { x: xs[end - 1], min: f64::NAN, max: f64::NAN, last: f64::NAN };
+            let mut b = Bucket {
+                x: xs[end - 1],
+                min: f64::NAN,
+                max: f64::NAN,
+                last: f64::NAN,
+            };
             for i in start..end {
                 b.min = fmin(b.min, mins[i]);
                 b.max = fmax(b.max, maxs[i]);
@@ -245,7 +259,9 @@ impl SeriesStore {
     pub fn x_at_step(&self, step: f64, axis: XAxis) -> Option<f64> {
         let steps = &self.xs[0];
         let i = steps.partition_point(|&s| s < step);
-        self.xs[axis.index()].get(i.min(steps.len().checked_sub(1)?)).copied()
+        self.xs[axis.index()]
+            .get(i.min(steps.len().checked_sub(1)?))
+            .copied()
     }
 
     /// Bytes held by the buckets (capacity of the vectors), for the memory benchmark.
@@ -287,7 +303,10 @@ mod tests {
     fn push_n(s: &mut SeriesStore, n: u64) {
         for i in 0..n {
             let v = i as f64;
-            s.push([v, 2.0 * v, v / 10.0], &[Some(v), if i % 2 == 0 { Some(-v) } else { None }]);
+            s.push(
+                [v, 2.0 * v, v / 10.0],
+                &[Some(v), if i % 2 == 0 { Some(-v) } else { None }],
+            );
         }
     }
 
@@ -299,9 +318,15 @@ mod tests {
         assert_eq!(s.rows(), 1000);
         let all = s.view(0, XAxis::Step, 1);
         assert_eq!(all.len(), 1);
-        assert_eq!((all[0].min, all[0].max, all[0].last, all[0].x), (0.0, 999.0, 999.0, 999.0));
+        assert_eq!(
+            (all[0].min, all[0].max, all[0].last, all[0].x),
+            (0.0, 999.0, 999.0, 999.0)
+        );
         let odd = s.view(1, XAxis::OracleCalls, 1)[0];
-        assert_eq!((odd.min, odd.max, odd.last, odd.x), (-998.0, 0.0, -998.0, 1998.0));
+        assert_eq!(
+            (odd.min, odd.max, odd.last, odd.x),
+            (-998.0, 0.0, -998.0, 1998.0)
+        );
         // Every bucket covers `stride` consecutive rows, in order.
         let b = s.view(0, XAxis::Step, 100);
         for (i, w) in b.iter().enumerate().take(b.len() - 1) {
@@ -345,6 +370,8 @@ mod tests {
         let b = (0.5 * (0.5 * 2.5 + 3.5)) + 0.5;
         assert!((s[3] - b / 0.875).abs() < 1e-12);
         // A constant stays constant.
-        assert!(smooth(&[3.0; 50], 0.99).iter().all(|v| (v - 3.0).abs() < 1e-9));
+        assert!(smooth(&[3.0; 50], 0.99)
+            .iter()
+            .all(|v| (v - 3.0).abs() < 1e-9));
     }
 }

@@ -18,13 +18,17 @@ use ratatui::widgets::{Block, Paragraph, Widget, Wrap};
 /// Draws the pane.
 pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let theme = &app.theme;
-    let block = Block::bordered().title(Line::styled(" spectral radius ρ and eigenvalues ", theme.title()));
+    let block = Block::bordered().title(Line::styled(
+        " spectral radius ρ and eigenvalues ",
+        theme.title(),
+    ));
     let inner = block.inner(area);
     block.render(area, buf);
     if inner.height < 3 || inner.width < 20 {
         return;
     }
-    let [left, right] = Layout::horizontal([Constraint::Percentage(58), Constraint::Percentage(42)]).areas(inner);
+    let [left, right] =
+        Layout::horizontal([Constraint::Percentage(58), Constraint::Percentage(42)]).areas(inner);
     render_radius(app, left, buf);
     render_plane(app, right, buf);
 }
@@ -32,12 +36,17 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
 fn render_radius(app: &App, area: Rect, buf: &mut Buffer) {
     let theme = &app.theme;
     let axis = app.view.x_axis;
-    let mut plot = Plot { axes: true, ..Default::default() };
+    let mut plot = Plot {
+        axes: true,
+        ..Default::default()
+    };
     let (mut lo, mut hi, mut x_max) = (1.0f64, 1.0f64, 0.0f64);
     let mut any = false;
     for i in draw_order(app) {
         let run = &app.runs[i];
-        let Some(c) = run.column("spectral_radius") else { continue };
+        let Some(c) = run.column("spectral_radius") else {
+            continue;
+        };
         let pts: Vec<(f64, f64)> = run
             .series
             .view(c, axis, 2 * area.width as usize)
@@ -51,15 +60,24 @@ fn render_radius(app: &App, area: Rect, buf: &mut Buffer) {
         }
         any |= !pts.is_empty();
         x_max = x_max.max(x_end(run, axis));
-        plot.lines.push(Polyline { points: pts, color: theme.run_color(run.color) });
+        plot.lines.push(Polyline {
+            points: pts,
+            color: theme.run_color(run.color),
+        });
     }
     let h = area.height.saturating_sub(1);
     if !any {
         let why = app
             .current()
             .and_then(|r| r.spectrum.as_ref().and_then(|s| s.note.clone()))
-            .unwrap_or_else(|| "no spectral radius logged (spectral_every unset, or no closed-form Jacobian)".into());
-        Paragraph::new(why).wrap(Wrap { trim: true }).style(Style::new().fg(theme.dim())).render(area, buf);
+            .unwrap_or_else(|| {
+                "no spectral radius logged (spectral_every unset, or no closed-form Jacobian)"
+                    .into()
+            });
+        Paragraph::new(why)
+            .wrap(Wrap { trim: true })
+            .style(Style::new().fg(theme.dim()))
+            .render(area, buf);
         return;
     }
     plot.x = [0.0, if x_max > 0.0 { x_max } else { 1.0 }];
@@ -68,14 +86,22 @@ fn render_radius(app: &App, area: Rect, buf: &mut Buffer) {
     let plot_area = Rect { height: h, ..area };
     plot.render(plot_area, buf, theme);
     let label = format!("ρ over {} · ─ ρ = 1", axis.label());
-    buf.set_stringn(area.x, area.y + h, label, area.width as usize, Style::new().fg(theme.dim()));
+    buf.set_stringn(
+        area.x,
+        area.y + h,
+        label,
+        area.width as usize,
+        Style::new().fg(theme.dim()),
+    );
 }
 
 fn render_plane(app: &App, area: Rect, buf: &mut Buffer) {
     let theme = &app.theme;
     let Some(run) = app.current() else { return };
     let Some(sp) = run.spectrum.as_ref() else {
-        Paragraph::new("no eigenvalues yet").style(Style::new().fg(theme.dim())).render(area, buf);
+        Paragraph::new("no eigenvalues yet")
+            .style(Style::new().fg(theme.dim()))
+            .render(area, buf);
         return;
     };
     let h = area.height.saturating_sub(1);
@@ -92,24 +118,45 @@ fn render_plane(app: &App, area: Rect, buf: &mut Buffer) {
         vec![]
     };
     let ops: Vec<(f64, f64)> = sp.operator.iter().flatten().map(|c| (c.re, c.im)).collect();
-    let r = ops.iter().chain(&mu).map(|(x, y)| x.hypot(*y)).filter(|v| v.is_finite()).fold(1.0f64, f64::max);
+    let r = ops
+        .iter()
+        .chain(&mu)
+        .map(|(x, y)| x.hypot(*y))
+        .filter(|v| v.is_finite())
+        .fold(1.0f64, f64::max);
     let r = (r * 1.15).min(4.0);
     // Braille dots are about square: a cell is twice as tall as wide and holds 2×4 dots.
     let aspect = (area.width as f64 * 2.0) / (h.max(1) as f64 * 4.0);
-    let mut plot = Plot { x: [-r * aspect, r * aspect], y: [-r, r], ..Default::default() };
-    let circle: Vec<(f64, f64)> = (0..=96).map(|k| {
-        let t = k as f64 / 96.0 * std::f64::consts::TAU;
-        (t.cos(), t.sin())
-    }).collect();
-    plot.lines.push(Polyline { points: vec![(-r * aspect, 0.0), (r * aspect, 0.0)], color: theme.dim() });
-    plot.lines.push(Polyline { points: vec![(0.0, -r), (0.0, r)], color: theme.dim() });
-    plot.lines.push(Polyline { points: circle, color: theme.accent() });
+    let mut plot = Plot {
+        x: [-r * aspect, r * aspect],
+        y: [-r, r],
+        ..Default::default()
+    };
+    let circle: Vec<(f64, f64)> = (0..=96)
+        .map(|k| {
+            let t = k as f64 / 96.0 * std::f64::consts::TAU;
+            (t.cos(), t.sin())
+        })
+        .collect();
+    plot.lines.push(Polyline {
+        points: vec![(-r * aspect, 0.0), (r * aspect, 0.0)],
+        color: theme.dim(),
+    });
+    plot.lines.push(Polyline {
+        points: vec![(0.0, -r), (0.0, r)],
+        color: theme.dim(),
+    });
+    plot.lines.push(Polyline {
+        points: circle,
+        color: theme.accent(),
+    });
     let (x_sym, p_sym) = if theme.ascii { ("x", "+") } else { ("×", "+") };
     for &(x, y) in &mu {
         plot.labels.push((x, y, p_sym.into(), theme.accent()));
     }
     for &(x, y) in &ops {
-        plot.labels.push((x, y, x_sym.into(), theme.run_color(run.color)));
+        plot.labels
+            .push((x, y, x_sym.into(), theme.run_color(run.color)));
     }
     let plot_area = Rect { height: h, ..area };
     plot.render(plot_area, buf, theme);
@@ -118,5 +165,11 @@ fn render_plane(app: &App, area: Rect, buf: &mut Buffer) {
         (None, Some(n)) => format!("no operator: {n}"),
         (None, None) => format!("step {}  + μ± at β={beta} η={eta}", sp.step),
     };
-    buf.set_stringn(area.x, area.y + h, caption, area.width as usize, Style::new().fg(theme.dim()));
+    buf.set_stringn(
+        area.x,
+        area.y + h,
+        caption,
+        area.width as usize,
+        Style::new().fg(theme.dim()),
+    );
 }

@@ -22,7 +22,10 @@ pub struct CountingWriter<W> {
 impl<W> CountingWriter<W> {
     /// Wraps `inner`; the count starts at 0.
     pub fn new(inner: W) -> Self {
-        CountingWriter { inner, bytes: Arc::new(AtomicU64::new(0)) }
+        CountingWriter {
+            inner,
+            bytes: Arc::new(AtomicU64::new(0)),
+        }
     }
 
     /// A handle on the count.
@@ -70,7 +73,12 @@ pub fn restore() {
     if MOUSE.swap(false, Ordering::Relaxed) {
         let _ = out.write_all(MOUSE_OFF.as_bytes());
     }
-    let _ = execute!(out, EndSynchronizedUpdate, terminal::LeaveAlternateScreen, cursor::Show);
+    let _ = execute!(
+        out,
+        EndSynchronizedUpdate,
+        terminal::LeaveAlternateScreen,
+        cursor::Show
+    );
     let _ = terminal::disable_raw_mode();
 }
 
@@ -89,7 +97,11 @@ pub fn install_panic_hook(log: super::log::Log) {
 /// leaving the runs running (their worker is in its own session).
 pub fn signal_flag() -> Arc<AtomicBool> {
     let flag = Arc::new(AtomicBool::new(false));
-    for sig in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGHUP, signal_hook::consts::SIGINT] {
+    for sig in [
+        signal_hook::consts::SIGTERM,
+        signal_hook::consts::SIGHUP,
+        signal_hook::consts::SIGINT,
+    ] {
         let _ = signal_hook::flag::register(sig, flag.clone());
     }
     flag

@@ -9,8 +9,17 @@ use nalgebra::{Complex, DMatrix};
 /// The metrics columns of the default preset (after step, oracle_calls, wall_time).
 pub fn default_columns() -> Vec<String> {
     [
-        "loss_theta", "loss_phi", "field_norm", "distance_to_equilibrium", "eta_theta", "eta_phi", "beta_theta",
-        "beta_phi", "theta_0", "phi_0", "spectral_radius",
+        "loss_theta",
+        "loss_phi",
+        "field_norm",
+        "distance_to_equilibrium",
+        "eta_theta",
+        "eta_phi",
+        "beta_theta",
+        "beta_phi",
+        "theta_0",
+        "phi_0",
+        "spectral_radius",
     ]
     .map(String::from)
     .to_vec()
@@ -28,7 +37,21 @@ fn operator(kind: usize, eta: f64, beta: f64) -> DMatrix<f64> {
     match kind {
         0 => DMatrix::from_row_slice(2, 2, &[1.0, -eta, eta, 1.0]),
         1 => DMatrix::from_row_slice(2, 2, &[1.0, -eta, eta, 1.0 - eta * eta]),
-        2 => DMatrix::from_row_slice(3, 3, &[1.0, -eta, 0.0, eta, 1.0 - eta * eta + beta, -beta, 0.0, 1.0, 0.0]),
+        2 => DMatrix::from_row_slice(
+            3,
+            3,
+            &[
+                1.0,
+                -eta,
+                0.0,
+                eta,
+                1.0 - eta * eta + beta,
+                -beta,
+                0.0,
+                1.0,
+                0.0,
+            ],
+        ),
         _ => DMatrix::from_row_slice(2, 2, &[1.0 - eta * eta, -eta, eta, 1.0 - eta * eta]),
     }
 }
@@ -37,11 +60,22 @@ fn operator(kind: usize, eta: f64, beta: f64) -> DMatrix<f64> {
 /// momentum run's β changes from −0.3 to −0.5 at step `upto / 2`, recorded as a marker.
 pub fn default_runs(upto: u64) -> Vec<RunData> {
     let configs = default_configs();
-    let methods = ["simultaneous+gradient", "alternating+gradient", "alternating+heavy_ball", "extragradient+gradient"];
+    let methods = [
+        "simultaneous+gradient",
+        "alternating+gradient",
+        "alternating+heavy_ball",
+        "extragradient+gradient",
+    ];
     let eta = 0.2;
     let mut runs = vec![];
     for (k, cfg) in configs.iter().enumerate() {
-        let mut r = RunData::new(&format!("20260101-000000-default-{}", k), &cfg.name, methods[k], default_columns(), k);
+        let mut r = RunData::new(
+            &format!("20260101-000000-default-{}", k),
+            &cfg.name,
+            methods[k],
+            default_columns(),
+            k,
+        );
         r.config = Some(cfg.clone());
         r.steps = cfg.steps;
         r.status = RunStatus::Known(Status::Running);
@@ -52,7 +86,11 @@ pub fn default_runs(upto: u64) -> Vec<RunData> {
         for t in 0..=upto {
             if k == 2 && t == change_at {
                 beta = -0.5;
-                r.markers.push(HyperMarker { step: t, param: "beta.phi".into(), value: beta });
+                r.markers.push(HyperMarker {
+                    step: t,
+                    param: "beta.phi".into(),
+                    value: beta,
+                });
             }
             let d = (th * th + ph * ph).sqrt();
             if d > 1e6 {
@@ -61,7 +99,11 @@ pub fn default_runs(upto: u64) -> Vec<RunData> {
             }
             if t % 5 == 0 {
                 let rho = (t % 50 == 0).then(|| {
-                    operator(k, eta, beta).complex_eigenvalues().iter().map(|c| c.norm()).fold(0.0, f64::max)
+                    operator(k, eta, beta)
+                        .complex_eigenvalues()
+                        .iter()
+                        .map(|c| c.norm())
+                        .fold(0.0, f64::max)
                 });
                 let row = [
                     Some(t as f64),
@@ -108,7 +150,11 @@ pub fn default_runs(upto: u64) -> Vec<RunData> {
         r.wall_time = r.step as f64 / 300.0;
         r.eta = [eta, eta];
         r.beta = [0.0, beta];
-        let ops: Vec<Complex<f64>> = operator(k, eta, beta).complex_eigenvalues().iter().copied().collect();
+        let ops: Vec<Complex<f64>> = operator(k, eta, beta)
+            .complex_eigenvalues()
+            .iter()
+            .copied()
+            .collect();
         let rho = ops.iter().map(|c| c.norm()).fold(0.0, f64::max);
         r.spectrum = Some(SpectrumPoint {
             step: r.step - r.step % 50,
@@ -127,14 +173,23 @@ pub fn synthetic_runs(n: usize, rows: u64) -> Vec<RunData> {
     let cols = default_columns();
     (0..n)
         .map(|k| {
-            let mut r = RunData::new(&format!("bench-{k}"), &format!("run {k}"), "simultaneous+gradient", cols.clone(), k);
+            let mut r = RunData::new(
+                &format!("bench-{k}"),
+                &format!("run {k}"),
+                "simultaneous+gradient",
+                cols.clone(),
+                k,
+            );
             r.steps = rows;
             r.status = RunStatus::Known(Status::Running);
             let mut row = vec![None; cols.len() + 3];
             for t in 0..rows {
                 let x = t as f64;
                 let a = 1.0 + k as f64 * 0.1;
-                let (th, ph) = (a * (x * 0.01).cos() * (-x * 1e-6).exp(), a * (x * 0.01).sin() * (-x * 1e-6).exp());
+                let (th, ph) = (
+                    a * (x * 0.01).cos() * (-x * 1e-6).exp(),
+                    a * (x * 0.01).sin() * (-x * 1e-6).exp(),
+                );
                 row[0] = Some(x);
                 row[1] = Some(2.0 * x);
                 row[2] = Some(x * 1e-4);

@@ -57,7 +57,9 @@ pub fn rgb_to_256(r: u8, g: u8, b: u8) -> u8 {
     let (lr, lg, lb) = (level(r), level(g), level(b));
     let cube_val = |l: u8| if l == 0 { 0 } else { 55 + 40 * l as i32 };
     let cube = 16 + 36 * lr + 6 * lg + lb;
-    let cube_err = (cube_val(lr) - r as i32).pow(2) + (cube_val(lg) - g as i32).pow(2) + (cube_val(lb) - b as i32).pow(2);
+    let cube_err = (cube_val(lr) - r as i32).pow(2)
+        + (cube_val(lg) - g as i32).pow(2)
+        + (cube_val(lb) - b as i32).pow(2);
     let avg = (r as i32 + g as i32 + b as i32) / 3;
     let gray_idx = ((avg - 8).max(0) / 10).min(23);
     let gv = 8 + 10 * gray_idx;
@@ -80,7 +82,10 @@ pub struct Theme {
 
 impl Default for Theme {
     fn default() -> Self {
-        Theme { depth: ColorDepth::Indexed256, ascii: false }
+        Theme {
+            depth: ColorDepth::Indexed256,
+            ascii: false,
+        }
     }
 }
 
@@ -111,7 +116,9 @@ impl Theme {
 
     /// Errors and refusals.
     pub fn error(&self) -> Style {
-        Style::new().fg(Color::LightRed).add_modifier(Modifier::BOLD)
+        Style::new()
+            .fg(Color::LightRed)
+            .add_modifier(Modifier::BOLD)
     }
 
     /// Titles of panes.
@@ -155,7 +162,10 @@ mod tests {
         assert_eq!(rgb_to_256(128, 128, 128), 244);
         assert_eq!("16".parse::<ColorDepth>(), Ok(ColorDepth::Ansi16));
         assert!("8".parse::<ColorDepth>().is_err());
-        let t = Theme { depth: ColorDepth::TrueColor, ascii: true };
+        let t = Theme {
+            depth: ColorDepth::TrueColor,
+            ascii: true,
+        };
         assert_eq!(t.run_color(8), t.run_color(0));
         assert_eq!(t.marker(), Marker::Custom('*'));
     }
