@@ -114,7 +114,6 @@ pub fn plot(
     });
     plot.x = xb;
     plot.y = yb;
-    // Move the vlines to the back so curves are drawn over them.
     plot
 }
 

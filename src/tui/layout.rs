@@ -3,7 +3,7 @@
 //! and a "terminal too small" message below that.
 
 use super::app::{App, Pane, Popup};
-use super::{compare, curves, editor, help, phase, quit, runs_table, samples, scores, spectral};
+use super::{compare, curves, help, phase, quit, runs_table, samples, scores, spectral};
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Modifier, Style};
@@ -175,5 +175,4 @@ pub fn draw(app: &App, area: Rect, buf: &mut Buffer) {
             .render(r, buf);
         }
     }
-    let _ = editor::FIELDS;
 }

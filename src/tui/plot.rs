@@ -148,10 +148,10 @@ impl Plot {
             return;
         }
         let dim = Style::new().fg(theme.dim());
-        let (mut plot_area, mut gutter) = (area, 0u16);
+        let mut plot_area = area;
         if self.axes && area.height >= 4 && area.width >= 16 {
             let ys = [self.y[1], self.y[0]].map(fmt_num);
-            gutter = ys
+            let gutter = ys
                 .iter()
                 .map(|s| s.chars().count() as u16)
                 .max()
@@ -179,7 +179,6 @@ impl Plot {
                 buf.set_string(plot_area.x + plot_area.width - rw, bottom, &r, dim);
             }
         }
-        let _ = gutter;
         let ty = |y: f64| self.ty(y);
         let [x0, x1] = self.x;
         let [y0, y1] = self.y_bounds();
