@@ -65,9 +65,16 @@ impl RunFeed {
             data.steps = c.steps;
             data.eta = [c.eta.0.theta, c.eta.0.phi];
             data.beta = [c.beta.0.theta, c.beta.0.phi];
-            if let Ok(b) = c.build() {
-                data.method = b.optimizer.label();
-            }
+            // The label needs only the scheme and rules; building the game could cost
+            // gigabytes for a large one.
+            let opt = crate::optim::Optimizer {
+                scheme: c.scheme,
+                rules: c.rules,
+                schedule: c.schedule,
+                constraints: crate::players::Players::both(crate::game::Constraint::Free),
+                averaging: vec![],
+            };
+            data.method = opt.label();
             data.config = Some(c);
         }
         data.dir = Some(dir.clone());

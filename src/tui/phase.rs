@@ -58,12 +58,20 @@ fn trajectory(run: &RunData) -> Vec<(f64, f64)> {
         .collect()
 }
 
-/// Coordinates of the game, read from its config without building it.
+/// Coordinates of the game, read from its config without building it; games whose matrices
+/// would be too large to build in the dashboard count as [`usize::MAX`].
 fn approx_dim(cfg: &RunConfig) -> usize {
     use crate::game::GameConfig as G;
     match &cfg.game {
-        G::Bilinear { dim, .. } | G::StochasticBilinear { dim, .. } | G::Quadratic { dim, .. } => {
-            2 * dim
+        G::Bilinear { dim, .. } | G::Quadratic { dim, .. } => 2 * dim,
+        G::StochasticBilinear {
+            dim, components, ..
+        } => {
+            if dim.saturating_mul(*dim).saturating_mul(*components) > 4_000_000 {
+                usize::MAX
+            } else {
+                2 * dim
+            }
         }
         G::Logistic { x0, .. } => 2 * x0.len().max(1),
         G::DiracGan { .. } => 2,
@@ -89,7 +97,7 @@ impl PhaseField {
             note: String::new(),
         };
         if dim > MAX_DIM {
-            field.note = format!("{dim} coordinates: field not drawn (trajectories only)");
+            field.note = "game too large to sample here: trajectories only".to_string();
             if let Some(p) = runs.iter().find_map(|r| trajectory(r).first().copied()) {
                 field.start = p;
             }

@@ -459,3 +459,16 @@ fn every_frame_is_one_synchronized_update() {
     let second = out.0.lock().unwrap().len() - n;
     assert!(second <= 64, "{second} bytes for an unchanged frame");
 }
+
+#[test]
+fn a_huge_game_is_never_built_by_the_dashboard() {
+    let mut cfg = super::testdata::default_configs()[0].clone();
+    if let crate::game::GameConfig::Bilinear { dim, .. } = &mut cfg.game {
+        *dim = 100_000; // 10¹⁰ matrix entries: building it would take 80 GB
+    }
+    let t = std::time::Instant::now();
+    let f = super::phase::PhaseField::for_game(&cfg, &default_runs(100));
+    assert!(f.arrows.is_empty());
+    assert!(f.note.contains("too large"), "{}", f.note);
+    assert!(t.elapsed().as_secs_f64() < 1.0);
+}
