@@ -11,4 +11,5 @@ pub mod optim;
 pub mod players;
 pub mod rng;
 pub mod run;
+pub mod tui;
 pub mod vector;

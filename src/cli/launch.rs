@@ -33,12 +33,12 @@ pub struct RunArgs {
 }
 
 impl RunArgs {
-    /// `run PRESET` with no options.
-    pub fn for_preset(preset: String) -> Self {
+    /// `run PRESET --steps N --set …`.
+    pub fn with_overrides(preset: String, steps: Option<u64>, sets: Vec<String>) -> Self {
         RunArgs {
             preset,
-            steps: None,
-            sets: vec![],
+            steps,
+            sets,
             json: false,
             detach: false,
             headless: true,
@@ -113,15 +113,36 @@ pub fn run(args: RunArgs, runs_dir: &Path) -> Result<i32> {
     let (_, configs) = preset_arg::load(&args.preset, &args.sets, args.steps)?;
     let dirs = create_dirs(&configs, runs_dir)?;
     if args.detach {
-        return spawn_worker(&dirs, None, args.json);
+        return detach(&dirs, None, args.json);
     }
     Ok(report(drive(dirs, None), args.json))
 }
 
 /// Starts a worker process in its own session (so a closed terminal or SSH connection does
-/// not stop it) that drives `dirs` (to `steps` iterations when given); its output goes to
-/// `logs/`. Prints the run ids.
-pub fn spawn_worker(dirs: &[RunDir], steps: Option<u64>, json: bool) -> Result<i32> {
+/// not stop it) that drives `dirs` (to `steps` iterations when given); prints their ids.
+pub fn detach(dirs: &[RunDir], steps: Option<u64>, json: bool) -> Result<i32> {
+    let (pid, log_path) = spawn_worker(dirs, steps)?;
+    for d in dirs {
+        if json {
+            println!(
+                "{}",
+                serde_json::json!({ "id": d.id(), "dir": d.path, "worker_pid": pid, "log": log_path })
+            );
+        } else {
+            println!("{}", d.id());
+        }
+    }
+    eprintln!(
+        "saddle: {} run(s) detached in process {pid} (log: {})",
+        dirs.len(),
+        log_path.display()
+    );
+    Ok(0)
+}
+
+/// Starts the detached worker process for `dirs` (output to `logs/`); returns its process id
+/// and log file.
+pub fn spawn_worker(dirs: &[RunDir], steps: Option<u64>) -> Result<(u32, PathBuf)> {
     let logs = PathBuf::from("logs");
     std::fs::create_dir_all(&logs).map_err(|e| io_error(&logs, e))?;
     let stamp = crate::run::ident::timestamp(crate::run::ident::unix_now() as u64);
@@ -148,23 +169,7 @@ pub fn spawn_worker(dirs: &[RunDir], steps: Option<u64>, json: bool) -> Result<i
     let child = cmd
         .spawn()
         .map_err(|e| Error::failure(format!("cannot start the worker: {e}")))?;
-    for d in dirs {
-        if json {
-            println!(
-                "{}",
-                serde_json::json!({ "id": d.id(), "dir": d.path, "worker_pid": child.id(), "log": log_path })
-            );
-        } else {
-            println!("{}", d.id());
-        }
-    }
-    eprintln!(
-        "saddle: {} run(s) detached in process {} (log: {})",
-        dirs.len(),
-        child.id(),
-        log_path.display()
-    );
-    Ok(0)
+    Ok((child.id(), log_path))
 }
 
 /// `saddle worker [--steps N] DIR…`: the detached process.

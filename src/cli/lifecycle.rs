@@ -1,7 +1,7 @@
 //! `saddle resume`, `replay`, `fork` and `export`: continuing, re-running and branching runs,
 //! and getting their data out.
 
-use super::launch::{drive, report, spawn_worker};
+use super::launch::{detach, drive, report};
 use crate::error::{io_error, Error, Result};
 use crate::run::events::parse_events;
 use crate::run::lineage;
@@ -53,7 +53,7 @@ pub fn resume(args: ResumeArgs, runs_dir: &Path) -> Result<i32> {
         }
     }
     if args.detach {
-        return spawn_worker(&[dir], args.steps, args.json);
+        return detach(&[dir], args.steps, args.json);
     }
     Ok(report(drive(vec![dir], args.steps), args.json))
 }
@@ -78,7 +78,7 @@ pub fn replay(args: ReplayArgs, runs_dir: &Path) -> Result<i32> {
     let (dir, steps) = lineage::replay(&src, runs_dir)?;
     eprintln!("saddle: replaying {} as {}", src.id(), dir.id());
     if args.detach {
-        return spawn_worker(&[dir], Some(steps), args.json);
+        return detach(&[dir], Some(steps), args.json);
     }
     Ok(report(drive(vec![dir], Some(steps)), args.json))
 }
@@ -117,7 +117,7 @@ pub fn fork(args: ForkArgs, runs_dir: &Path) -> Result<i32> {
         dir.id()
     );
     if args.detach {
-        return spawn_worker(&[dir], Some(steps), args.json);
+        return detach(&[dir], Some(steps), args.json);
     }
     Ok(report(drive(vec![dir], Some(steps)), args.json))
 }

@@ -1,6 +1,7 @@
 //! The command line: parses arguments and calls the library. Exit codes: 0 success, 2 bad
 //! input, 1 anything else.
 
+mod dashboard;
 mod launch;
 mod lifecycle;
 mod manage;
@@ -27,6 +28,10 @@ pub struct Cli {
     /// Directory holding run directories.
     #[arg(long, global = true, env = "SADDLE_RUNS_DIR", default_value = "runs")]
     runs_dir: PathBuf,
+    #[command(flatten)]
+    preset_opts: dashboard::PresetOpts,
+    #[command(flatten)]
+    dash: dashboard::DashArgs,
 }
 
 #[derive(Subcommand, Debug)]
@@ -47,6 +52,13 @@ enum Command {
     Spectrum(spectral::SpectrumArgs),
     /// The map ρ(β, η) of each run's scheme over a grid of momenta and step sizes.
     Stability(spectral::StabilityArgs),
+    /// Open the dashboard on existing runs (all runs of the runs directory when none is named).
+    Attach {
+        /// Run ids or directories.
+        runs: Vec<String>,
+        #[command(flatten)]
+        dash: dashboard::DashArgs,
+    },
     /// (internal) Drive run directories created by `run --detach`.
     #[command(hide = true)]
     Worker {
@@ -105,9 +117,7 @@ fn dispatch(cli: Cli) -> Result<i32> {
         Some(Command::Control(args)) => manage::control(args, &runs_dir),
         Some(Command::Spectrum(args)) => spectral::spectrum(args, &runs_dir),
         Some(Command::Stability(args)) => spectral::stability_cmd(args),
-        None => {
-            let args = launch::RunArgs::for_preset(cli.preset.unwrap_or_else(|| "default".into()));
-            launch::run(args, &runs_dir)
-        }
+        Some(Command::Attach { runs, dash }) => dashboard::attach(&runs, &dash, &runs_dir),
+        None => dashboard::open_preset(cli.preset, cli.preset_opts, &cli.dash, &runs_dir),
     }
 }

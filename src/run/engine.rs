@@ -54,7 +54,8 @@ pub fn install_signal_handlers() {
 
 /// How long a poll of the control sources may lag behind a command.
 const POLL_EVERY: Duration = Duration::from_millis(10);
-/// How often buffered metrics rows are handed to the file while running.
+/// How often buffered metrics rows are pushed to `metrics.csv` (without fsync), so a
+/// dashboard watching the file sees them within this delay whatever the logging rate.
 const FLUSH_EVERY: Duration = Duration::from_millis(100);
 /// How often `summary.json` is refreshed while running.
 const SUMMARY_EVERY: Duration = Duration::from_secs(1);
@@ -498,6 +499,7 @@ impl<V: ParamVec + Serialize + DeserializeOwned> Engine<V> {
         match req.command.clone() {
             Command::Pause if !self.paused => {
                 self.paused = true;
+                self.metrics.flush(false)?;
                 self.record(EventKind::Pause, src, id)?;
                 self.write_summary()?;
             }

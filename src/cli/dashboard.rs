@@ -1,0 +1,159 @@
+//! `saddle [PRESET]` and `saddle attach [RUN…]`: the terminal dashboard. Training runs in a
+//! detached worker process (the one `saddle run --detach` starts), so quitting, losing the SSH
+//! connection or a crash of the dashboard never touches a run.
+
+use super::launch::{self, RunArgs};
+use super::preset_arg;
+use crate::error::{Error, Result};
+use crate::run::builtin::BUILTIN;
+use crate::run::listing::list;
+use crate::run::store::RunDir;
+use crate::tui::theme::{ColorDepth, Theme};
+use crate::tui::{self, Exit, Options};
+use clap::Args;
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+
+/// How the dashboard draws.
+#[derive(Args, Debug, Clone)]
+pub struct DashArgs {
+    /// Frames per second at most (frames are only drawn when something changed).
+    #[arg(long, default_value_t = 10.0)]
+    fps: f64,
+    /// Colors: 16, 256 or truecolor (ssh does not forward COLORTERM, so this is not guessed).
+    #[arg(long, default_value = "256", value_parser = |s: &str| s.parse::<ColorDepth>())]
+    color: ColorDepth,
+    /// Plain ASCII plot symbols instead of braille.
+    #[arg(long)]
+    ascii: bool,
+    /// Mouse reporting (the wheel selects runs); off by default to keep text selection.
+    #[arg(long)]
+    mouse: bool,
+}
+
+/// Options of `saddle [PRESET]`.
+#[derive(Args, Debug, Clone)]
+pub struct PresetOpts {
+    /// Iterations per run (overrides the preset).
+    #[arg(long)]
+    steps: Option<u64>,
+    /// Change one field of the preset before validation, e.g. `runs[1].beta=-0.3`.
+    #[arg(long = "set", value_name = "PATH=VALUE")]
+    sets: Vec<String>,
+}
+
+fn options(args: &DashArgs, runs_dir: &Path) -> Result<Options> {
+    if !(args.fps.is_finite() && args.fps > 0.0) {
+        return Err(Error::input(format!("--fps must be > 0, got {}", args.fps)));
+    }
+    let mut presets: Vec<(String, String)> = BUILTIN
+        .iter()
+        .filter_map(|(n, t)| {
+            crate::run::Preset::parse(t, n)
+                .ok()
+                .map(|p| (n.to_string(), p.description))
+        })
+        .collect();
+    if let Ok(entries) = std::fs::read_dir("presets") {
+        let mut files: Vec<PathBuf> = entries
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|x| x == "ron"))
+            .collect();
+        files.sort();
+        presets.extend(
+            files
+                .into_iter()
+                .map(|p| (p.display().to_string(), "preset file".to_string())),
+        );
+    }
+    let runs_dir = runs_dir.to_path_buf();
+    Ok(Options {
+        fps: args.fps,
+        theme: Theme {
+            depth: args.color,
+            ascii: args.ascii,
+        },
+        mouse: args.mouse,
+        presets,
+        start_preset: Some(Box::new(move |name: &str| {
+            start(name, None, &[], &runs_dir).map_err(|e| e.message)
+        })),
+        log_dir: PathBuf::from("logs"),
+    })
+}
+
+/// Creates the run directories of a preset and starts their detached worker.
+fn start(
+    preset: &str,
+    steps: Option<u64>,
+    sets: &[String],
+    runs_dir: &Path,
+) -> Result<Vec<RunDir>> {
+    let (_, configs) = preset_arg::load(preset, sets, steps)?;
+    let dirs = launch::create_dirs(&configs, runs_dir)?;
+    launch::spawn_worker(&dirs, None)?;
+    Ok(dirs)
+}
+
+fn finish(exit: std::io::Result<Exit>, dirs: &[RunDir]) -> Result<i32> {
+    let exit = exit.map_err(|e| Error::failure(format!("terminal: {e}")))?;
+    match exit {
+        Exit::Stopped => eprintln!("saddle: runs stopped"),
+        Exit::Detached | Exit::Signal => {
+            let ids: Vec<String> = dirs
+                .iter()
+                .filter(|d| d.is_live())
+                .map(|d| d.id())
+                .collect();
+            if !ids.is_empty() {
+                eprintln!(
+                    "saddle: runs left running; watch them again with: saddle attach {}",
+                    ids.join(" ")
+                );
+            }
+        }
+    }
+    Ok(0)
+}
+
+/// `saddle [PRESET]`: starts the preset's runs and opens the dashboard on them; headless
+/// (`saddle run PRESET`) when stdout is not a terminal.
+pub fn open_preset(
+    preset: Option<String>,
+    opts: PresetOpts,
+    args: &DashArgs,
+    runs_dir: &Path,
+) -> Result<i32> {
+    let preset = preset.unwrap_or_else(|| "default".into());
+    if !std::io::stdout().is_terminal() {
+        return launch::run(
+            RunArgs::with_overrides(preset, opts.steps, opts.sets),
+            runs_dir,
+        );
+    }
+    let o = options(args, runs_dir)?;
+    let dirs = start(&preset, opts.steps, &opts.sets, runs_dir)?;
+    let exit = tui::run(dirs.clone(), runs_dir, o);
+    finish(exit, &dirs)
+}
+
+/// `saddle attach [RUN…]`: the dashboard on existing runs (all runs of the runs directory
+/// when none is named), live or finished.
+pub fn attach(runs: &[String], args: &DashArgs, runs_dir: &Path) -> Result<i32> {
+    if !std::io::stdout().is_terminal() {
+        return Err(Error::input(
+            "attach needs a terminal (use `saddle ls` or `saddle control` from scripts)",
+        ));
+    }
+    let dirs: Vec<RunDir> = if runs.is_empty() {
+        list(runs_dir).into_iter().map(|l| l.dir).collect()
+    } else {
+        runs.iter()
+            .map(|r| RunDir::find(r, runs_dir))
+            .collect::<Result<_>>()?
+    };
+    let o = options(args, runs_dir)?;
+    let exit = tui::run(dirs.clone(), runs_dir, o);
+    finish(exit, &dirs)
+}

@@ -1,0 +1,451 @@
+//! The dashboard's state and what keys do to it. Pure: keys change the state and return
+//! [`Effect`]s (commands to runs, quitting, starting runs) that the runtime carries out, so
+//! every key can be tested without a terminal or a run.
+
+use super::editor::{Editor, EditorOutcome};
+use super::keymap::{self, Action};
+use super::model::{RunData, RunStatus};
+use super::phase::PhaseField;
+use super::picker::{Picker, PickerKind, PickerOutcome};
+use super::quit::{self, QuitChoice};
+use super::series::XAxis;
+use super::theme::Theme;
+use crate::run::control::Command;
+use crate::run::Status;
+use ratatui::crossterm::event::{KeyCode, KeyEvent};
+
+/// The popup on top of the panes, if any.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Popup {
+    /// Key help.
+    Help,
+    /// η/β editor.
+    Editor(Editor),
+    /// The quit dialog.
+    Quit,
+    /// "Stop run i?".
+    ConfirmStop(usize),
+    /// A preset or run list.
+    Picker(Picker),
+}
+
+/// The panes the compact layout shows one at a time.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Pane {
+    /// Metric curves.
+    Curves,
+    /// Spectral radius and eigenvalues.
+    Spectral,
+    /// Vector field and trajectories.
+    Phase,
+    /// Generated samples.
+    Samples,
+    /// IS / FID.
+    Scores,
+}
+
+impl Pane {
+    /// All panes, in tab order.
+    pub const ALL: [Pane; 5] = [
+        Pane::Curves,
+        Pane::Spectral,
+        Pane::Phase,
+        Pane::Samples,
+        Pane::Scores,
+    ];
+
+    /// Tab title.
+    pub fn title(self) -> &'static str {
+        match self {
+            Pane::Curves => "curves",
+            Pane::Spectral => "spectral",
+            Pane::Phase => "phase",
+            Pane::Samples => "samples",
+            Pane::Scores => "scores",
+        }
+    }
+
+    fn index(self) -> usize {
+        Pane::ALL.iter().position(|p| *p == self).unwrap_or(0)
+    }
+}
+
+/// How the curves are drawn.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ViewState {
+    /// Index into [`metrics`] of the selected run.
+    pub metric: usize,
+    /// EMA weight in [0, 0.99].
+    pub smoothing: f64,
+    /// log10 y axis.
+    pub log_y: bool,
+    /// x axis.
+    pub x_axis: XAxis,
+    /// All runs (true) or only the selected one.
+    pub overlay_all: bool,
+    /// Min–max band per bucket.
+    pub band: bool,
+    /// The pane the compact layout shows.
+    pub pane: Pane,
+    /// The compare view replaces the panes.
+    pub compare: bool,
+}
+
+impl Default for ViewState {
+    fn default() -> Self {
+        ViewState {
+            metric: 0,
+            smoothing: 0.0,
+            log_y: true,
+            x_axis: XAxis::Step,
+            overlay_all: true,
+            band: false,
+            pane: Pane::Curves,
+            compare: false,
+        }
+    }
+}
+
+/// Something the runtime must do after a key.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Effect {
+    /// Send a command to run `run` (answered asynchronously).
+    Send {
+        /// Index in [`App::runs`].
+        run: usize,
+        /// The command.
+        command: Command,
+    },
+    /// Leave the dashboard, first stopping every live run when `stop_runs`.
+    Quit {
+        /// Stop the live runs first.
+        stop_runs: bool,
+    },
+    /// Create the runs of this preset, start them detached and attach them.
+    StartPreset(String),
+    /// Attach these runs (ids under the runs directory).
+    Attach(Vec<String>),
+    /// Fill and open the attach picker.
+    OpenAttachPicker,
+    /// Repaint the whole screen.
+    Redraw,
+}
+
+/// A line for the status bar.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Message {
+    /// The text.
+    pub text: String,
+    /// Shown as an error.
+    pub error: bool,
+}
+
+/// One curve family of the curves pane: a title and the columns drawn (as a line, or dotted).
+#[derive(Clone, Debug, PartialEq)]
+pub struct MetricSpec {
+    /// Title.
+    pub title: String,
+    /// (column, dotted).
+    pub columns: Vec<(String, bool)>,
+}
+
+/// The curve families a run offers: distance to equilibrium (last iterate as a line, averages
+/// dotted), ‖F‖, the two players' losses (L_G line, L_D dotted), then the game's own metrics.
+pub fn metrics(run: Option<&RunData>) -> Vec<MetricSpec> {
+    let cols: Vec<String> = run.map(|r| r.columns.clone()).unwrap_or_default();
+    let mut dist = vec![("distance_to_equilibrium".to_string(), false)];
+    dist.extend(
+        cols.iter()
+            .filter(|c| c.starts_with("distance_to_equilibrium_"))
+            .map(|c| (c.clone(), true)),
+    );
+    let mut out = vec![
+        MetricSpec {
+            title: "distance to equilibrium ‖ω−ω*‖ (averages dotted)".into(),
+            columns: dist,
+        },
+        MetricSpec {
+            title: "field norm ‖F(ω)‖".into(),
+            columns: vec![("field_norm".into(), false)],
+        },
+        MetricSpec {
+            title: "losses L_G (θ, line) and L_D (φ, dotted)".into(),
+            columns: vec![("loss_theta".into(), false), ("loss_phi".into(), true)],
+        },
+    ];
+    const KNOWN: [&str; 10] = [
+        "loss_theta",
+        "loss_phi",
+        "field_norm",
+        "eta_theta",
+        "eta_phi",
+        "beta_theta",
+        "beta_phi",
+        "theta_0",
+        "phi_0",
+        "spectral_radius",
+    ];
+    for c in cols
+        .iter()
+        .filter(|c| !KNOWN.contains(&c.as_str()) && !c.starts_with("distance_to_equilibrium"))
+    {
+        out.push(MetricSpec {
+            title: c.clone(),
+            columns: vec![(c.clone(), false)],
+        });
+    }
+    out
+}
+
+/// The whole dashboard state.
+#[derive(Clone, Debug)]
+pub struct App {
+    /// The runs shown, in the order they were attached.
+    pub runs: Vec<RunData>,
+    /// Index of the selected run.
+    pub selected: usize,
+    /// Runs marked for the compare view.
+    pub marked: Vec<bool>,
+    /// How curves are drawn.
+    pub view: ViewState,
+    /// The popup, if any.
+    pub popup: Option<Popup>,
+    /// Status line.
+    pub message: Option<Message>,
+    /// Colors and symbols.
+    pub theme: Theme,
+    /// The vector field of the selected run's game (see [`App::refresh_phase`]).
+    pub phase: Option<PhaseField>,
+    /// Presets `n` offers: (name or path, description).
+    pub presets: Vec<(String, String)>,
+    /// Shown in the title bar: where the runs live.
+    pub runs_dir: String,
+}
+
+impl App {
+    /// A dashboard over `runs`.
+    pub fn new(runs: Vec<RunData>, theme: Theme) -> Self {
+        let n = runs.len();
+        let mut app = App {
+            runs,
+            selected: 0,
+            marked: vec![false; n],
+            view: ViewState::default(),
+            popup: None,
+            message: None,
+            theme,
+            phase: None,
+            presets: vec![],
+            runs_dir: String::new(),
+        };
+        app.refresh_phase();
+        app
+    }
+
+    /// Adds a run (its color is the next palette index).
+    pub fn add_run(&mut self, mut run: RunData) {
+        run.color = self.runs.iter().map(|r| r.color + 1).max().unwrap_or(0);
+        self.runs.push(run);
+        self.marked.push(false);
+        self.refresh_phase();
+    }
+
+    /// The selected run.
+    pub fn current(&self) -> Option<&RunData> {
+        self.runs.get(self.selected)
+    }
+
+    /// The curve family shown.
+    pub fn metric(&self) -> MetricSpec {
+        let all = metrics(self.current());
+        all[self.view.metric.min(all.len() - 1)].clone()
+    }
+
+    /// Recomputes the vector field when the selected run's game changed or the trajectories
+    /// left its window; true when it did.
+    pub fn refresh_phase(&mut self) -> bool {
+        let Some(cfg) = self.runs.get(self.selected).and_then(|r| r.config.clone()) else {
+            return false;
+        };
+        match self.phase.as_mut() {
+            Some(p) if p.is_game(&cfg) => {
+                let b = p.window(&self.runs);
+                if b == p.bounds {
+                    return false;
+                }
+                p.resample(&cfg, b);
+            }
+            _ => self.phase = Some(PhaseField::for_game(&cfg, &self.runs)),
+        }
+        true
+    }
+
+    /// Shows `text` in the status line.
+    pub fn say(&mut self, text: impl Into<String>, error: bool) {
+        self.message = Some(Message {
+            text: text.into(),
+            error,
+        });
+    }
+
+    /// Number of live runs shown.
+    pub fn live_runs(&self) -> usize {
+        self.runs.iter().filter(|r| r.status.is_live()).count()
+    }
+
+    /// Handles a key press.
+    pub fn on_key(&mut self, key: KeyEvent) -> Vec<Effect> {
+        if let Some(p) = self.popup.take() {
+            return self.on_popup_key(p, key);
+        }
+        let Some(action) = keymap::action(key) else {
+            return vec![];
+        };
+        self.on_action(action)
+    }
+
+    fn on_popup_key(&mut self, popup: Popup, key: KeyEvent) -> Vec<Effect> {
+        match popup {
+            Popup::Help => {}
+            Popup::Quit => match quit::on_key(key) {
+                QuitChoice::Undecided => self.popup = Some(Popup::Quit),
+                QuitChoice::Cancel => {}
+                QuitChoice::StopRuns => return vec![Effect::Quit { stop_runs: true }],
+                QuitChoice::Detach => return vec![Effect::Quit { stop_runs: false }],
+            },
+            Popup::ConfirmStop(i) => match key.code {
+                KeyCode::Char('y') | KeyCode::Enter => {
+                    return vec![Effect::Send {
+                        run: i,
+                        command: Command::Stop,
+                    }];
+                }
+                KeyCode::Char('n') | KeyCode::Esc => {}
+                _ => self.popup = Some(Popup::ConfirmStop(i)),
+            },
+            Popup::Editor(mut e) => match e.on_key(key) {
+                EditorOutcome::Editing => self.popup = Some(Popup::Editor(e)),
+                EditorOutcome::Cancelled => {}
+                EditorOutcome::Apply(cmds) => {
+                    if cmds.is_empty() {
+                        self.say("nothing changed", false);
+                    }
+                    return cmds
+                        .into_iter()
+                        .map(|command| Effect::Send {
+                            run: e.run,
+                            command,
+                        })
+                        .collect();
+                }
+            },
+            Popup::Picker(mut p) => match p.on_key(key) {
+                PickerOutcome::Choosing => self.popup = Some(Popup::Picker(p)),
+                PickerOutcome::Cancelled => {}
+                PickerOutcome::Chosen(items) => {
+                    return match p.kind {
+                        PickerKind::Preset => items.into_iter().map(Effect::StartPreset).collect(),
+                        PickerKind::Attach => vec![Effect::Attach(items)],
+                    }
+                }
+            },
+        }
+        vec![]
+    }
+
+    fn selected_live(&mut self, verb: &str) -> Option<usize> {
+        let run = self.current()?;
+        if run.status.is_live() {
+            Some(self.selected)
+        } else {
+            let text = format!(
+                "{}: cannot {verb}, the run is {}",
+                run.name,
+                run.status.word()
+            );
+            self.say(text, true);
+            None
+        }
+    }
+
+    /// Carries out a main-view action.
+    pub fn on_action(&mut self, action: Action) -> Vec<Effect> {
+        let n = self.runs.len();
+        let v = &mut self.view;
+        match action {
+            Action::Quit => {
+                if self.live_runs() == 0 {
+                    return vec![Effect::Quit { stop_runs: false }];
+                }
+                self.popup = Some(Popup::Quit);
+            }
+            Action::Help => self.popup = Some(Popup::Help),
+            Action::Up if n > 0 => {
+                self.selected = (self.selected + n - 1) % n;
+                self.refresh_phase();
+            }
+            Action::Down if n > 0 => {
+                self.selected = (self.selected + 1) % n;
+                self.refresh_phase();
+            }
+            Action::PauseResume => {
+                if let Some(i) = self.selected_live("pause or resume") {
+                    let command = if self.runs[i].status == RunStatus::Known(Status::Paused) {
+                        Command::Resume
+                    } else {
+                        Command::Pause
+                    };
+                    return vec![Effect::Send { run: i, command }];
+                }
+            }
+            Action::Edit => {
+                if let Some(i) = self.selected_live("change η or β") {
+                    let r = &self.runs[i];
+                    self.popup = Some(Popup::Editor(Editor::new(i, &r.name, r.eta, r.beta)));
+                }
+            }
+            Action::Stop => {
+                if let Some(i) = self.selected_live("stop") {
+                    self.popup = Some(Popup::ConfirmStop(i));
+                }
+            }
+            Action::NewRun => {
+                self.popup = Some(Popup::Picker(Picker::new(PickerKind::Preset, self.presets.clone())));
+            }
+            Action::Open => return vec![Effect::OpenAttachPicker],
+            Action::Fork => self.say(
+                "fork is not in the dashboard yet: fork from the command line (saddle fork), then attach with o",
+                true,
+            ),
+            Action::Compare => v.compare = !v.compare,
+            Action::Mark if n > 0 => self.marked[self.selected] = !self.marked[self.selected],
+            Action::NextMetric => v.metric = (v.metric + 1) % metrics(self.runs.get(self.selected)).len(),
+            Action::PrevMetric => {
+                let m = metrics(self.runs.get(self.selected)).len();
+                v.metric = (v.metric.min(m - 1) + m - 1) % m;
+            }
+            Action::LogY => v.log_y = !v.log_y,
+            Action::XAxis => v.x_axis = v.x_axis.next(),
+            Action::SmoothMore => v.smoothing = ((v.smoothing * 10.0).round() / 10.0 + 0.1).min(0.9),
+            Action::SmoothLess => v.smoothing = ((v.smoothing * 10.0).round() / 10.0 - 0.1).max(0.0),
+            Action::Overlay => v.overlay_all = !v.overlay_all,
+            Action::Band => v.band = !v.band,
+            Action::NextPane => v.pane = Pane::ALL[(v.pane.index() + 1) % 5],
+            Action::PrevPane => v.pane = Pane::ALL[(v.pane.index() + 4) % 5],
+            Action::Pane(k) => v.pane = Pane::ALL[(k as usize).clamp(1, 5) - 1],
+            Action::Redraw => return vec![Effect::Redraw],
+            Action::Up | Action::Down | Action::Mark => {}
+        }
+        vec![]
+    }
+
+    /// The runs the compare view shows: the marked ones if at least two are, else all.
+    pub fn compared(&self) -> Vec<usize> {
+        let m: Vec<usize> = (0..self.runs.len()).filter(|&i| self.marked[i]).collect();
+        if m.len() >= 2 {
+            m
+        } else {
+            (0..self.runs.len()).collect()
+        }
+    }
+}

@@ -1,0 +1,57 @@
+//! Compare view: the current metric of two or more runs side by side, one small chart per
+//! run, all on the same x and y ranges so shapes and levels compare at a glance.
+
+use super::app::App;
+use super::curves::{plot, title};
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::text::Line;
+use ratatui::widgets::{Block, Widget};
+
+/// Draws the view.
+pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
+    let spec = app.metric();
+    let runs = app.compared();
+    let outer = Block::bordered()
+        .title(title(app, &spec))
+        .title_bottom(Line::styled(
+            " compare · m marks runs (≥2 marked: only those) · c back ",
+            Style::new().fg(app.theme.dim()),
+        ));
+    let inner = outer.inner(area);
+    outer.render(area, buf);
+    if runs.is_empty() || inner.width < 20 || inner.height < 5 {
+        return;
+    }
+    let n = runs.len() as u16;
+    let cols = if inner.width >= 100 {
+        n.min(((n as f64).sqrt().ceil() as u16).max(2))
+    } else {
+        n.min(2)
+    };
+    let rows = n.div_ceil(cols);
+    let (cw, ch) = (inner.width / cols, inner.height / rows);
+    // Shared axes: fit all compared runs once, then draw each with those bounds.
+    let all = plot(app, &runs, &spec, 2 * cw as usize, None);
+    let bounds = Some((all.x, all.y));
+    for (k, &i) in runs.iter().enumerate() {
+        let (gx, gy) = (k as u16 % cols, k as u16 / cols);
+        let cell = Rect {
+            x: inner.x + gx * cw,
+            y: inner.y + gy * ch,
+            width: cw,
+            height: ch,
+        };
+        let run = &app.runs[i];
+        let b = Block::bordered()
+            .border_style(Style::new().fg(app.theme.run_color(run.color)))
+            .title(Line::styled(
+                format!(" {} · {} ", run.name, run.status.word()),
+                app.theme.title(),
+            ));
+        let pa = b.inner(cell);
+        b.render(cell, buf);
+        plot(app, &[i], &spec, 2 * pa.width as usize, bounds).render(pa, buf, &app.theme);
+    }
+}

@@ -1,0 +1,186 @@
+//! Curves pane: a metric family of the selected or all runs against step, oracle calls or wall
+//! time, with TensorBoard's debiased EMA smoothing, log-y, an optional min–max band per
+//! bucket, and a vertical marker wherever η or β changed.
+//!
+//! The x axis ends at the runs' projected end (planned steps, or the oracle calls and wall
+//! time that many steps will take at the current rate) and y bounds snap to a 1-2-5 grid or
+//! whole decades: as a run advances only the new end of its curve is drawn, not the whole
+//! chart — what keeps the bytes sent over SSH low.
+
+use super::app::{App, MetricSpec};
+use super::model::RunData;
+use super::phase::draw_order;
+use super::plot::{nice_bounds, Plot, Polyline};
+use super::series::{smooth, XAxis};
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Widget};
+
+/// Where a run's x axis is projected to end.
+pub fn x_end(run: &RunData, axis: XAxis) -> f64 {
+    let planned = run.steps.max(run.step) as f64;
+    match axis {
+        XAxis::Step => planned,
+        _ => {
+            let (Some(x), Some(s)) = (run.series.last_x(axis), run.series.last_x(XAxis::Step))
+            else {
+                return 0.0;
+            };
+            if s > 0.0 && run.status.is_live() {
+                x / s * planned
+            } else {
+                x
+            }
+        }
+    }
+}
+
+/// Curves of `runs` (indices, drawn in order) for `spec`, `px` braille columns wide, with
+/// the given bounds (None: fitted to these runs).
+pub fn plot(
+    app: &App,
+    runs: &[usize],
+    spec: &MetricSpec,
+    px: usize,
+    bounds: Option<([f64; 2], [f64; 2])>,
+) -> Plot {
+    let v = &app.view;
+    let theme = &app.theme;
+    let mut plot = Plot {
+        log_y: v.log_y,
+        axes: true,
+        ..Default::default()
+    };
+    let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
+    let mut x_max: f64 = 0.0;
+    let mut take = |y: f64| {
+        if y.is_finite() && (!v.log_y || y > 0.0) {
+            lo = lo.min(y);
+            hi = hi.max(y);
+        }
+    };
+    for &i in runs {
+        let run = &app.runs[i];
+        let color = theme.run_color(run.color);
+        x_max = x_max.max(x_end(run, v.x_axis));
+        for (col, dotted) in &spec.columns {
+            let Some(c) = run.column(col) else { continue };
+            let buckets = run.series.view(c, v.x_axis, px.max(8));
+            let raw: Vec<f64> = buckets.iter().map(|b| b.last).collect();
+            if v.band {
+                let mut zig = Vec::with_capacity(2 * buckets.len());
+                for b in &buckets {
+                    zig.push((b.x, b.min));
+                    zig.push((b.x, b.max));
+                    take(b.min);
+                    take(b.max);
+                }
+                plot.lines.push(Polyline {
+                    points: zig,
+                    color: theme.dim(),
+                });
+            }
+            let shown = smooth(&raw, v.smoothing);
+            if v.smoothing > 0.0 && !dotted {
+                let pts = buckets.iter().zip(&raw).map(|(b, y)| (b.x, *y)).collect();
+                plot.lines.push(Polyline {
+                    points: pts,
+                    color: theme.dim(),
+                });
+            }
+            let pts: Vec<(f64, f64)> = buckets.iter().zip(&shown).map(|(b, y)| (b.x, *y)).collect();
+            pts.iter().for_each(|p| take(p.1));
+            if *dotted {
+                plot.points.push((pts, color));
+            } else {
+                plot.lines.push(Polyline { points: pts, color });
+            }
+        }
+        for m in &run.markers {
+            if let Some(x) = run.series.x_at_step(m.step as f64, v.x_axis) {
+                plot.vlines.push((x, theme.accent()));
+            }
+        }
+    }
+    let (xb, yb) = bounds.unwrap_or_else(|| {
+        let yb = if lo.is_finite() {
+            nice_bounds(lo, hi, v.log_y)
+        } else {
+            [if v.log_y { 0.1 } else { 0.0 }, 1.0]
+        };
+        ([0.0, if x_max > 0.0 { x_max } else { 1.0 }], yb)
+    });
+    plot.x = xb;
+    plot.y = yb;
+    plot
+}
+
+/// The pane's title line.
+pub fn title(app: &App, spec: &MetricSpec) -> Line<'static> {
+    let v = &app.view;
+    let mut parts = vec![Span::styled(format!(" {} ", spec.title), app.theme.title())];
+    let mut flags = vec![format!("x: {}", v.x_axis.label())];
+    if v.log_y {
+        flags.push("log-y".into());
+    }
+    if v.smoothing > 0.0 {
+        flags.push(format!("smooth {:.1}", v.smoothing));
+    }
+    if v.band {
+        flags.push("band".into());
+    }
+    flags.push(if v.overlay_all {
+        "all runs".into()
+    } else {
+        "selected run".into()
+    });
+    parts.push(Span::styled(
+        format!("· {} ", flags.join(" · ")),
+        Style::new().fg(app.theme.dim()),
+    ));
+    Line::from(parts)
+}
+
+/// Draws the pane.
+pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
+    let spec = app.metric();
+    let block = Block::bordered().title(title(app, &spec));
+    let inner = block.inner(area);
+    block.render(area, buf);
+    if inner.height < 3 || inner.width < 10 {
+        return;
+    }
+    let order = draw_order(app);
+    let legend = inner.height >= 8;
+    let plot_area = Rect {
+        height: inner.height - legend as u16,
+        ..inner
+    };
+    plot(app, &order, &spec, 2 * plot_area.width as usize, None).render(plot_area, buf, &app.theme);
+    if legend {
+        let mut spans = vec![];
+        for &i in &order {
+            let r = &app.runs[i];
+            let mark = if app.theme.ascii { "#" } else { "■" };
+            spans.push(Span::styled(
+                format!("{mark} "),
+                Style::new().fg(app.theme.run_color(r.color)),
+            ));
+            spans.push(Span::raw(format!("{}  ", r.name)));
+        }
+        if app.runs.iter().any(|r| !r.markers.is_empty()) {
+            spans.push(Span::styled(
+                "│ η/β changed",
+                Style::new().fg(app.theme.accent()),
+            ));
+        }
+        buf.set_line(
+            inner.x,
+            inner.y + inner.height - 1,
+            &Line::from(spans),
+            inner.width,
+        );
+    }
+}

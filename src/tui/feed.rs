@@ -1,0 +1,201 @@
+//! Keeps a [`RunData`] up to date from its run directory, cheaply: the growing files are read
+//! incrementally with [`Tail`] (only the bytes appended since the last poll), the small
+//! `summary.json` and the liveness probe at most once a second.
+
+use super::model::{RunData, RunStatus, SpectrumPoint};
+use crate::run::events::EventRecord;
+use crate::run::store::{RunDir, Tail, CONFIG, EVENTS, METRICS, SPECTRUM, SUMMARY};
+use crate::run::{RunConfig, Summary};
+use std::time::{Duration, Instant};
+
+/// How often the summary and liveness are re-read.
+const SLOW_EVERY: Duration = Duration::from_millis(500);
+
+/// The reader of one run directory.
+#[derive(Debug)]
+pub struct RunFeed {
+    dir: RunDir,
+    metrics: Tail,
+    events: Tail,
+    spectrum: Tail,
+    header_read: bool,
+    last_slow: Option<Instant>,
+}
+
+fn parse_row(line: &str, n: usize) -> Option<Vec<Option<f64>>> {
+    let cells: Vec<&str> = line.split(',').collect();
+    if cells.len() != n {
+        return None;
+    }
+    Some(
+        cells
+            .iter()
+            .map(|c| if c.is_empty() { None } else { c.parse().ok() })
+            .collect(),
+    )
+}
+
+impl RunFeed {
+    /// Starts reading `dir` from the beginning of its files.
+    pub fn new(dir: RunDir) -> Self {
+        RunFeed {
+            metrics: Tail::new(dir.file(METRICS), 0),
+            events: Tail::new(dir.file(EVENTS), 0),
+            spectrum: Tail::new(dir.file(SPECTRUM), 0),
+            dir,
+            header_read: false,
+            last_slow: None,
+        }
+    }
+
+    /// The directory.
+    pub fn dir(&self) -> &RunDir {
+        &self.dir
+    }
+
+    /// A [`RunData`] for the directory with what its config says (name, steps, η, β), before
+    /// anything else is read.
+    pub fn open(dir: RunDir, color: usize) -> (RunFeed, RunData) {
+        let mut data = RunData::new(&dir.id(), &dir.id(), "", vec![], color);
+        if let Ok(c) = dir
+            .read(CONFIG)
+            .and_then(|t| RunConfig::from_ron(&t, CONFIG))
+        {
+            data.name = c.name.clone();
+            data.steps = c.steps;
+            data.eta = [c.eta.0.theta, c.eta.0.phi];
+            data.beta = [c.beta.0.theta, c.beta.0.phi];
+            // The label needs only the scheme and rules; building the game could cost
+            // gigabytes for a large one.
+            let opt = crate::optim::Optimizer {
+                scheme: c.scheme,
+                rules: c.rules,
+                schedule: c.schedule,
+                constraints: crate::players::Players::both(crate::game::Constraint::Free),
+                averaging: vec![],
+            };
+            data.method = opt.label();
+            data.config = Some(c);
+        }
+        data.dir = Some(dir.clone());
+        (RunFeed::new(dir), data)
+    }
+
+    /// Reads what was appended since the last call; true when anything changed. `now` lets
+    /// tests drive the once-a-second reads.
+    pub fn poll(&mut self, data: &mut RunData, now: Instant) -> bool {
+        let mut changed = false;
+        for line in self.metrics.poll() {
+            if !self.header_read {
+                let cols: Vec<String> = line.split(',').map(String::from).collect();
+                data.set_columns(cols.into_iter().skip(3).collect());
+                self.header_read = true;
+                changed = true;
+                continue;
+            }
+            if let Some(row) = parse_row(&line, data.columns.len() + 3) {
+                data.push_row(&row);
+                changed = true;
+            }
+        }
+        for line in self.events.poll() {
+            if let Ok(e) = serde_json::from_str::<EventRecord>(&line) {
+                data.push_event(&e);
+                changed = true;
+            }
+        }
+        for line in self.spectrum.poll() {
+            if let Some(p) = SpectrumPoint::parse(&line) {
+                data.push_spectrum(p);
+                changed = true;
+            }
+        }
+        if self
+            .last_slow
+            .is_none_or(|t| now.duration_since(t) >= SLOW_EVERY)
+        {
+            self.last_slow = Some(now);
+            changed |= self.poll_summary(data);
+        }
+        changed
+    }
+
+    fn poll_summary(&mut self, data: &mut RunData) -> bool {
+        let before = (data.status, data.step, data.steps, data.method.clone());
+        let live = self.dir.is_live();
+        let summary: Option<Summary> = std::fs::read_to_string(self.dir.file(SUMMARY))
+            .ok()
+            .and_then(|t| serde_json::from_str(&t).ok());
+        match summary {
+            Some(s) => {
+                data.status = if !s.status.is_final() && !live {
+                    RunStatus::Crashed
+                } else {
+                    match data.status {
+                        // The event log is fresher than a summary written up to a second ago.
+                        RunStatus::Known(e) if e.is_final() || live => RunStatus::Known(e),
+                        _ => RunStatus::Known(s.status),
+                    }
+                };
+                data.step = data.step.max(s.step);
+                data.steps = s.steps;
+                data.oracle_calls = data.oracle_calls.max(s.oracle_calls);
+                data.wall_time = data.wall_time.max(s.wall_time);
+                data.method = s.method;
+                data.name = s.name;
+            }
+            None => {
+                data.status = if live {
+                    RunStatus::Starting
+                } else {
+                    RunStatus::Created
+                };
+            }
+        }
+        before != (data.status, data.step, data.steps, data.method.clone())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rows_events_and_spectra_are_read_incrementally() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = RunDir {
+            path: tmp.path().to_path_buf(),
+        };
+        let m = dir.file(METRICS);
+        std::fs::write(
+            &m,
+            "step,oracle_calls,wall_time,loss_theta,eta_theta,beta_phi\n0,0,0,1,0.2,0\n5,5,0.1,",
+        )
+        .unwrap();
+        let (mut feed, mut data) = RunFeed::open(dir.clone(), 3);
+        let t0 = Instant::now();
+        assert!(feed.poll(&mut data, t0));
+        assert_eq!(data.columns, ["loss_theta", "eta_theta", "beta_phi"]);
+        assert_eq!(data.series.rows(), 1, "the torn row waits");
+        assert_eq!(data.status, RunStatus::Created);
+        use std::io::Write;
+        let mut f = std::fs::OpenOptions::new().append(true).open(&m).unwrap();
+        writeln!(f, "0.5,0.2,-0.5").unwrap();
+        dir.append_line(EVENTS, r#"{"step":5,"time":1.0,"event":"started"}"#)
+            .unwrap();
+        dir.append_line(
+            EVENTS,
+            r#"{"step":5,"time":1.0,"event":"set","param":"beta.phi","old":0.0,"new":-0.5}"#,
+        )
+        .unwrap();
+        dir.append_line(SPECTRUM, r#"{"step":0,"jacobian":[[0,1],[0,-1]],"operator":[[1,0.2]],"spectral_radius":1.02,"note":null}"#).unwrap();
+        assert!(feed.poll(&mut data, t0));
+        assert_eq!(data.series.rows(), 2);
+        assert_eq!(data.step, 5);
+        assert_eq!(data.beta[1], -0.5);
+        assert_eq!(data.markers.len(), 1);
+        assert_eq!(data.status, RunStatus::Known(crate::run::Status::Running));
+        assert_eq!(data.spectrum.as_ref().unwrap().jacobian.len(), 2);
+        assert!(!feed.poll(&mut data, t0), "nothing new");
+    }
+}

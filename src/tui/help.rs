@@ -1,0 +1,36 @@
+//! The help popup: the key table of [`super::keymap::BINDINGS`] and the popups' own keys.
+
+use super::keymap::BINDINGS;
+use super::popup::centered;
+use super::theme::Theme;
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Paragraph, Widget};
+
+/// Draws the help over `area`.
+pub fn render(area: Rect, buf: &mut Buffer, theme: &Theme) {
+    let mut lines: Vec<Line> = BINDINGS
+        .iter()
+        .map(|(k, what, _)| {
+            Line::from(vec![
+                Span::styled(format!(" {k:<9}"), theme.title()),
+                Span::raw(*what),
+            ])
+        })
+        .collect();
+    lines.push(Line::raw(""));
+    lines.push(Line::styled(
+        " editor: ↑↓ field, enter apply, esc cancel",
+        Style::new().fg(theme.dim()),
+    ));
+    lines.push(Line::styled(
+        " any key closes this help",
+        Style::new().fg(theme.dim()),
+    ));
+    let r = centered(area, 62, lines.len() as u16 + 2, buf);
+    Paragraph::new(lines)
+        .block(Block::bordered().title(Line::styled(" keys ", theme.title())))
+        .render(r, buf);
+}

@@ -1,0 +1,178 @@
+//! Screen layout by terminal size: the full layout (every pane at once) from 140×40, a
+//! compact one (runs table + one pane chosen with tab or 1–5) from 60×18 — so 80×24 works —
+//! and a "terminal too small" message below that.
+
+use super::app::{App, Pane, Popup};
+use super::{compare, curves, help, phase, quit, runs_table, samples, scores, spectral};
+use ratatui::buffer::Buffer;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Widget, Wrap};
+
+/// Below this size (columns, rows) only a message is drawn.
+pub const MIN_SIZE: (u16, u16) = (60, 18);
+/// From this size on every pane is shown at once.
+pub const FULL_SIZE: (u16, u16) = (140, 40);
+
+/// Which layout a size gets.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    /// All panes.
+    Full,
+    /// One pane at a time.
+    Compact,
+    /// Only "terminal too small".
+    TooSmall,
+}
+
+/// The layout for `area`.
+pub fn mode(area: Rect) -> Mode {
+    if area.width < MIN_SIZE.0 || area.height < MIN_SIZE.1 {
+        Mode::TooSmall
+    } else if area.width >= FULL_SIZE.0 && area.height >= FULL_SIZE.1 {
+        Mode::Full
+    } else {
+        Mode::Compact
+    }
+}
+
+fn title_bar(app: &App, area: Rect, buf: &mut Buffer) {
+    let live = app.live_runs();
+    let text = format!(
+        " saddle · {} run(s), {live} live · {} ",
+        app.runs.len(),
+        app.runs_dir
+    );
+    let hints = " space pause  e η/β  s stop  n new  c compare  ? keys  q quit ";
+    buf.set_stringn(
+        area.x,
+        area.y,
+        &text,
+        area.width as usize,
+        Style::new().add_modifier(Modifier::BOLD | Modifier::REVERSED),
+    );
+    let tw = text.chars().count() as u16;
+    let hw = hints.chars().count() as u16;
+    let rest = Style::new().add_modifier(Modifier::REVERSED);
+    for x in area.x + tw.min(area.width)..area.x + area.width {
+        buf[(x, area.y)].set_symbol(" ").set_style(rest);
+    }
+    if area.width >= tw + hw {
+        buf.set_string(area.x + area.width - hw, area.y, hints, rest);
+    }
+}
+
+fn status_bar(app: &App, area: Rect, buf: &mut Buffer) {
+    let line = match &app.message {
+        Some(m) if m.error => Line::styled(format!(" {}", m.text), app.theme.error()),
+        Some(m) => Line::raw(format!(" {}", m.text)),
+        None => Line::styled(
+            " ←→ metric  l log-y  x axis  [ ] smooth  a overlay  o attach",
+            Style::new().fg(app.theme.dim()),
+        ),
+    };
+    buf.set_line(area.x, area.y, &line, area.width);
+}
+
+fn pane(app: &App, p: Pane, area: Rect, buf: &mut Buffer) {
+    match p {
+        Pane::Curves => curves::render(app, area, buf),
+        Pane::Spectral => spectral::render(app, area, buf),
+        Pane::Phase => phase::render(app, area, buf),
+        Pane::Samples => {
+            let (game, color) = app
+                .current()
+                .map(|r| {
+                    (
+                        r.config.as_ref().map_or("unknown", |c| c.game.kind()),
+                        app.theme.run_color(r.color),
+                    )
+                })
+                .unwrap_or(("no run", app.theme.dim()));
+            samples::render(None, game, color, area, buf, &app.theme)
+        }
+        Pane::Scores => scores::render(app, area, buf),
+    }
+}
+
+/// Draws the whole screen into `buf` (of size `area`).
+pub fn draw(app: &App, area: Rect, buf: &mut Buffer) {
+    let m = mode(area);
+    if m == Mode::TooSmall {
+        let msg = format!(
+            "terminal too small: {}×{}, saddle needs at least {}×{} (q quits)",
+            area.width, area.height, MIN_SIZE.0, MIN_SIZE.1
+        );
+        Paragraph::new(msg)
+            .wrap(Wrap { trim: true })
+            .render(area, buf);
+        return;
+    }
+    let table_rows = app.runs.len().max(1) as u16;
+    let table_h = if m == Mode::Full {
+        table_rows.min(9) + 3
+    } else {
+        table_rows.min(4) + 3
+    };
+    let [top, table, body, bottom] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Length(table_h),
+        Constraint::Fill(1),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    title_bar(app, top, buf);
+    runs_table::render(app, table, buf);
+    status_bar(app, bottom, buf);
+    if app.view.compare {
+        compare::render(app, body, buf);
+    } else if m == Mode::Full {
+        let [mid, low] = Layout::vertical([Constraint::Fill(3), Constraint::Fill(2)]).areas(body);
+        let [c, p] =
+            Layout::horizontal([Constraint::Percentage(58), Constraint::Percentage(42)]).areas(mid);
+        let [s, sm, sc] = Layout::horizontal([
+            Constraint::Percentage(50),
+            Constraint::Percentage(25),
+            Constraint::Percentage(25),
+        ])
+        .areas(low);
+        pane(app, Pane::Curves, c, buf);
+        pane(app, Pane::Phase, p, buf);
+        pane(app, Pane::Spectral, s, buf);
+        pane(app, Pane::Samples, sm, buf);
+        pane(app, Pane::Scores, sc, buf);
+    } else {
+        let [tabs, rest] =
+            Layout::vertical([Constraint::Length(1), Constraint::Fill(1)]).areas(body);
+        let mut spans = vec![];
+        for (k, p) in Pane::ALL.iter().enumerate() {
+            let style = if *p == app.view.pane {
+                app.theme.selected()
+            } else {
+                Style::new().fg(app.theme.dim())
+            };
+            spans.push(Span::styled(format!(" {} {} ", k + 1, p.title()), style));
+        }
+        buf.set_line(tabs.x, tabs.y, &Line::from(spans), tabs.width);
+        pane(app, app.view.pane, rest, buf);
+    }
+    match &app.popup {
+        None => {}
+        Some(Popup::Help) => help::render(area, buf, &app.theme),
+        Some(Popup::Quit) => quit::render(app.live_runs(), area, buf, &app.theme),
+        Some(Popup::Editor(e)) => e.render(area, buf, &app.theme),
+        Some(Popup::Picker(p)) => p.render(area, buf, &app.theme),
+        Some(Popup::ConfirmStop(i)) => {
+            let name = app.runs.get(*i).map_or("?", |r| r.name.as_str());
+            let r = super::popup::centered(area, 44, 5, buf);
+            Paragraph::new(vec![
+                Line::raw(format!("stop run {name}?")),
+                Line::raw(""),
+                Line::raw("y stop   n keep it running"),
+            ])
+            .block(ratatui::widgets::Block::bordered().title(" stop "))
+            .render(r, buf);
+        }
+    }
+}

@@ -1,0 +1,265 @@
+//! What the dashboard knows of one run: plain data, filled by [`super::feed`] from the run
+//! directory (or directly by tests and benchmarks), read by the panes.
+
+use super::series::{SeriesStore, XAxis, DEFAULT_CAPACITY};
+use crate::run::events::{EventKind, EventRecord};
+use crate::run::store::RunDir;
+use crate::run::{RunConfig, Status};
+use nalgebra::Complex;
+
+/// A change of η or β seen in the run's event log: drawn as a marker on the curves.
+#[derive(Clone, Debug, PartialEq)]
+pub struct HyperMarker {
+    /// Iterations completed when the change took effect.
+    pub step: u64,
+    /// Canonical parameter name (`eta.theta`, `beta.phi`, …).
+    pub param: String,
+    /// Value after the change.
+    pub value: f64,
+}
+
+/// One line of `spectrum.jsonl`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SpectrumPoint {
+    /// Iterations completed.
+    pub step: u64,
+    /// Eigenvalues of the game's Jacobian J (largest modulus first).
+    pub jacobian: Vec<Complex<f64>>,
+    /// Eigenvalues of the method's update operator, where the method is linear.
+    pub operator: Option<Vec<Complex<f64>>>,
+    /// Its spectral radius.
+    pub spectral_radius: Option<f64>,
+    /// Why there is no operator (e.g. Adam is not linear).
+    pub note: Option<String>,
+}
+
+impl SpectrumPoint {
+    /// Parses one `spectrum.jsonl` line; None for a line that is not one.
+    pub fn parse(line: &str) -> Option<Self> {
+        let v: serde_json::Value = serde_json::from_str(line).ok()?;
+        let cs = |x: &serde_json::Value| -> Option<Vec<Complex<f64>>> {
+            x.as_array()?
+                .iter()
+                .map(|p| Some(Complex::new(p.get(0)?.as_f64()?, p.get(1)?.as_f64()?)))
+                .collect()
+        };
+        Some(SpectrumPoint {
+            step: v.get("step")?.as_u64()?,
+            jacobian: v.get("jacobian").and_then(cs).unwrap_or_default(),
+            operator: v.get("operator").and_then(cs),
+            spectral_radius: v.get("spectral_radius").and_then(|r| r.as_f64()),
+            note: v.get("note").and_then(|n| n.as_str()).map(String::from),
+        })
+    }
+}
+
+/// A run's status as the dashboard shows it: the summary's status, or what liveness says
+/// before there is one or after its process died.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RunStatus {
+    /// Created, no process has started it.
+    Created,
+    /// A process holds it but has not written a summary yet.
+    Starting,
+    /// A status from `summary.json` or `events.jsonl`.
+    Known(Status),
+    /// Running or paused according to its files, but no process drives it any more.
+    Crashed,
+}
+
+impl RunStatus {
+    /// The word shown in the runs table (the same words as `saddle ls`).
+    pub fn word(self) -> &'static str {
+        match self {
+            RunStatus::Created => "created",
+            RunStatus::Starting => "starting",
+            RunStatus::Known(s) => s.as_str(),
+            RunStatus::Crashed => "crashed",
+        }
+    }
+
+    /// True when a process is stepping it or holding it paused (commands can reach it).
+    pub fn is_live(self) -> bool {
+        matches!(
+            self,
+            RunStatus::Starting | RunStatus::Known(Status::Running | Status::Paused)
+        )
+    }
+}
+
+/// Everything the dashboard holds about one run.
+#[derive(Clone, Debug)]
+pub struct RunData {
+    /// Directory name.
+    pub id: String,
+    /// Name within its preset.
+    pub name: String,
+    /// Scheme × rule label.
+    pub method: String,
+    /// Its directory (None for runs made up by tests).
+    pub dir: Option<RunDir>,
+    /// Its resolved config, when `config.ron` could be read.
+    pub config: Option<RunConfig>,
+    /// Status.
+    pub status: RunStatus,
+    /// Iterations completed.
+    pub step: u64,
+    /// Iterations it runs to.
+    pub steps: u64,
+    /// Gradient evaluations so far.
+    pub oracle_calls: u64,
+    /// Seconds spent stepping.
+    pub wall_time: f64,
+    /// η in force, (θ, φ).
+    pub eta: [f64; 2],
+    /// β in force, (θ, φ).
+    pub beta: [f64; 2],
+    /// Value column names: the `metrics.csv` header without step, oracle_calls, wall_time.
+    pub columns: Vec<String>,
+    /// Downsampled history of those columns.
+    pub series: SeriesStore,
+    /// Changes of η and β, in order.
+    pub markers: Vec<HyperMarker>,
+    /// The newest eigenvalues.
+    pub spectrum: Option<SpectrumPoint>,
+    /// The newest refusal of a command, with its reason.
+    pub last_refusal: Option<String>,
+    /// Palette index, fixed when the run was attached.
+    pub color: usize,
+    /// Value-column indices of eta_theta, eta_phi, beta_theta, beta_phi.
+    hyper_cols: [Option<usize>; 4],
+}
+
+fn hyper_cols(columns: &[String]) -> [Option<usize>; 4] {
+    ["eta_theta", "eta_phi", "beta_theta", "beta_phi"].map(|n| columns.iter().position(|c| c == n))
+}
+
+/// The first value columns of every run (`metrics.csv` has them in this order after the x
+/// columns), for runs made up before any header was read.
+pub const BASE_COLUMNS: [&str; 4] = [
+    "loss_theta",
+    "loss_phi",
+    "field_norm",
+    "distance_to_equilibrium",
+];
+
+impl RunData {
+    /// An empty run with the given value columns.
+    pub fn new(id: &str, name: &str, method: &str, columns: Vec<String>, color: usize) -> Self {
+        let n = columns.len();
+        RunData {
+            hyper_cols: hyper_cols(&columns),
+            id: id.into(),
+            name: name.into(),
+            method: method.into(),
+            dir: None,
+            config: None,
+            status: RunStatus::Created,
+            step: 0,
+            steps: 0,
+            oracle_calls: 0,
+            wall_time: 0.0,
+            eta: [f64::NAN; 2],
+            beta: [f64::NAN; 2],
+            columns,
+            series: SeriesStore::new(n, DEFAULT_CAPACITY),
+            markers: vec![],
+            spectrum: None,
+            last_refusal: None,
+            color,
+        }
+    }
+
+    /// Index of a value column.
+    pub fn column(&self, name: &str) -> Option<usize> {
+        self.columns.iter().position(|c| c == name)
+    }
+
+    /// Replaces the value columns (a header was read): the history restarts.
+    pub fn set_columns(&mut self, columns: Vec<String>) {
+        if columns != self.columns || self.series.columns() != columns.len() {
+            self.series = SeriesStore::new(columns.len(), DEFAULT_CAPACITY);
+            self.hyper_cols = hyper_cols(&columns);
+            self.columns = columns;
+        }
+    }
+
+    /// Takes one metrics row (x columns first, then one value per value column).
+    pub fn push_row(&mut self, row: &[Option<f64>]) {
+        if row.len() != self.columns.len() + 3 {
+            return;
+        }
+        let step = row[0].unwrap_or(f64::NAN);
+        let x = [step, row[1].unwrap_or(f64::NAN), row[2].unwrap_or(f64::NAN)];
+        self.series.push(x, &row[3..]);
+        if step.is_finite() {
+            self.step = self.step.max(step as u64);
+        }
+        if let Some(o) = row[1] {
+            self.oracle_calls = self.oracle_calls.max(o as u64);
+        }
+        if let Some(w) = row[2] {
+            self.wall_time = self.wall_time.max(w);
+        }
+        for (k, c) in self.hyper_cols.iter().enumerate() {
+            if let Some(v) = c.and_then(|i| row[i + 3]) {
+                if k < 2 {
+                    self.eta[k] = v;
+                } else {
+                    self.beta[k - 2] = v;
+                }
+            }
+        }
+    }
+
+    /// Takes one event of the run's log.
+    pub fn push_event(&mut self, e: &EventRecord) {
+        // Events are written at once, metrics rows may still sit in the run's buffer.
+        self.step = self.step.max(e.step);
+        match &e.kind {
+            EventKind::Started | EventKind::Resumed { .. } | EventKind::Resume => {
+                self.status = RunStatus::Known(Status::Running)
+            }
+            EventKind::Pause => self.status = RunStatus::Known(Status::Paused),
+            EventKind::Ended { status } => self.status = RunStatus::Known(*status),
+            EventKind::Set(c) => {
+                let k = if c.param.ends_with("theta") { 0 } else { 1 };
+                if c.param.starts_with("eta.") {
+                    self.eta[k] = c.new;
+                } else if c.param.starts_with("beta.") {
+                    self.beta[k] = c.new;
+                }
+                if c.param.starts_with("eta.") || c.param.starts_with("beta.") {
+                    self.markers.push(HyperMarker {
+                        step: e.step,
+                        param: c.param.clone(),
+                        value: c.new,
+                    });
+                }
+            }
+            EventKind::Refused { command, reason } => {
+                self.last_refusal = Some(format!("{command} refused at step {}: {reason}", e.step));
+            }
+            EventKind::Checkpoint => {}
+        }
+    }
+
+    /// Takes one line of `spectrum.jsonl`.
+    pub fn push_spectrum(&mut self, p: SpectrumPoint) {
+        self.spectrum = Some(p);
+    }
+
+    /// The newest value of a column.
+    pub fn last(&self, name: &str) -> Option<f64> {
+        self.series.last_value(self.column(name)?)
+    }
+
+    /// Where the x axis ends for this run: its planned steps (so curves do not rescale as the
+    /// run advances), or the newest x on other axes.
+    pub fn x_extent(&self, axis: XAxis) -> f64 {
+        match axis {
+            XAxis::Step => self.steps.max(self.step) as f64,
+            _ => self.series.last_x(axis).unwrap_or(0.0),
+        }
+    }
+}

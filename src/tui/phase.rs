@@ -1,0 +1,338 @@
+//! Phase portrait pane: the flow −F of the game on the (θ₀, φ₀) plane as arrows, every run's
+//! trajectory (from the `theta_0`, `phi_0` metrics columns) and its current point.
+//!
+//! For games with more than two coordinates this is a slice: the other coordinates sit at the
+//! equilibrium ω* (or at the start ω₀ when ω* is unknown), and trajectories are projections.
+//! The field is computed once per game and window, not per frame.
+
+use super::app::App;
+use super::model::RunData;
+use super::plot::{nice_bounds, Plot, Polyline};
+use super::series::XAxis;
+use super::theme::Theme;
+use crate::game::{Sample, ToyGame};
+use crate::players::Players;
+use crate::run::RunConfig;
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::text::Line;
+use ratatui::widgets::{Block, Paragraph, Widget};
+
+/// Field samples per axis; the pane draws a subset sized to its area.
+const GRID: usize = 48;
+/// Games with more coordinates than this get no field (building them costs too much here).
+const MAX_DIM: usize = 512;
+
+/// The sampled vector field of one game on one window.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PhaseField {
+    key: String,
+    /// [θ₀ range, φ₀ range].
+    pub bounds: [[f64; 2]; 2],
+    /// (point, flow direction −F) on a `GRID`×`GRID` grid (index i·GRID + j for θ₀ cell i
+    /// and φ₀ cell j); direction zero at fixed points.
+    pub arrows: Vec<((f64, f64), (f64, f64))>,
+    /// (θ₀, φ₀) of the equilibrium, if known.
+    pub equilibrium: Option<(f64, f64)>,
+    /// (θ₀, φ₀) of the start.
+    pub start: (f64, f64),
+    /// What the slice is, or why there is no field.
+    pub note: String,
+}
+
+fn game_key(cfg: &RunConfig) -> String {
+    format!("{:?}/{}", cfg.game, cfg.seed)
+}
+
+fn trajectory(run: &RunData) -> Vec<(f64, f64)> {
+    let (Some(t), Some(p)) = (run.column("theta_0"), run.column("phi_0")) else {
+        return vec![];
+    };
+    let ts = run.series.view(t, XAxis::Step, 4096);
+    let ps = run.series.view(p, XAxis::Step, 4096);
+    ts.iter()
+        .zip(&ps)
+        .map(|(a, b)| (a.last, b.last))
+        .filter(|(x, y)| x.is_finite() && y.is_finite())
+        .collect()
+}
+
+/// Coordinates of the game, read from its config without building it; games whose matrices
+/// would be too large to build in the dashboard count as [`usize::MAX`].
+fn approx_dim(cfg: &RunConfig) -> usize {
+    use crate::game::GameConfig as G;
+    match &cfg.game {
+        G::Bilinear { dim, .. } | G::Quadratic { dim, .. } => 2 * dim,
+        G::StochasticBilinear {
+            dim, components, ..
+        } => {
+            if dim.saturating_mul(*dim).saturating_mul(*components) > 4_000_000 {
+                usize::MAX
+            } else {
+                2 * dim
+            }
+        }
+        G::Logistic { x0, .. } => 2 * x0.len().max(1),
+        G::DiracGan { .. } => 2,
+        G::MlpGan { hidden, .. } => {
+            let d = crate::game::mlp_dims(*hidden);
+            d.theta + d.phi
+        }
+    }
+}
+
+impl PhaseField {
+    /// True when this field belongs to `cfg`'s game.
+    pub fn is_game(&self, cfg: &RunConfig) -> bool {
+        self.key == game_key(cfg)
+    }
+
+    /// The field of `cfg`'s game: its start and equilibrium, sampled on the window around
+    /// them; games too large to build here get trajectories only.
+    pub fn for_game(cfg: &RunConfig, runs: &[RunData]) -> PhaseField {
+        let dim = approx_dim(cfg);
+        let mut field = PhaseField {
+            key: game_key(cfg),
+            bounds: [[-1.0, 1.0]; 2],
+            arrows: vec![],
+            equilibrium: None,
+            start: (0.0, 0.0),
+            note: String::new(),
+        };
+        if dim > MAX_DIM {
+            field.note = "game too large to sample here: trajectories only".to_string();
+            if let Some(p) = runs.iter().find_map(|r| trajectory(r).first().copied()) {
+                field.start = p;
+            }
+        } else {
+            match cfg.game.build(cfg.seed) {
+                Ok(g) => {
+                    (field.start, field.equilibrium) = reference_points(&g);
+                    let reference = if field.equilibrium.is_some() {
+                        "ω*"
+                    } else {
+                        "ω₀"
+                    };
+                    field.note = if dim > 2 {
+                        format!("slice of {dim} coordinates, others at {reference}; flow −F")
+                    } else {
+                        "flow −F".into()
+                    };
+                }
+                Err(e) => field.note = format!("game: {e}"),
+            }
+        }
+        let b = field.window(runs);
+        field.resample(cfg, b);
+        field
+    }
+
+    /// The window: the start, the equilibrium, and every trajectory point within twice
+    /// the start's distance from the reference point (so a diverging run does not shrink the
+    /// others to a dot), rounded out to a 1-2-5 grid so it changes rarely.
+    pub fn window(&self, runs: &[RunData]) -> [[f64; 2]; 2] {
+        let start = self.start;
+        let reference = self.equilibrium.unwrap_or(start);
+        let r0 = ((start.0 - reference.0).powi(2) + (start.1 - reference.1).powi(2))
+            .sqrt()
+            .max(1e-3);
+        let mut xs = vec![start.0, reference.0];
+        let mut ys = vec![start.1, reference.1];
+        for run in runs {
+            for (x, y) in trajectory(run) {
+                if ((x - reference.0).powi(2) + (y - reference.1).powi(2)).sqrt() <= 2.0 * r0 {
+                    xs.push(x);
+                    ys.push(y);
+                }
+            }
+        }
+        let span = |v: &[f64]| {
+            let lo = v.iter().copied().fold(f64::INFINITY, f64::min);
+            let hi = v.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+            let pad = 0.1 * (hi - lo).max(r0);
+            nice_bounds(lo - pad, hi + pad, false)
+        };
+        [span(&xs), span(&ys)]
+    }
+
+    /// Samples the field on `bounds` (nothing for games too large to build here).
+    pub fn resample(&mut self, cfg: &RunConfig, bounds: [[f64; 2]; 2]) {
+        self.bounds = bounds;
+        self.arrows.clear();
+        if approx_dim(cfg) > MAX_DIM {
+            return;
+        }
+        if let Ok(mut game) = cfg.game.build(cfg.seed) {
+            let w0 = game
+                .equilibrium()
+                .cloned()
+                .unwrap_or_else(|| game.initial_point());
+            self.arrows = sample(&mut game, &w0, bounds);
+        }
+    }
+}
+
+fn reference_points(game: &ToyGame) -> ((f64, f64), Option<(f64, f64)>) {
+    let w = game.initial_point();
+    let first = |p: &Players<Vec<f64>>| {
+        (
+            p.theta.first().copied().unwrap_or(0.0),
+            p.phi.first().copied().unwrap_or(0.0),
+        )
+    };
+    (first(&w), game.equilibrium().map(first))
+}
+
+fn sample(
+    game: &mut ToyGame,
+    w0: &Players<Vec<f64>>,
+    b: [[f64; 2]; 2],
+) -> Vec<((f64, f64), (f64, f64))> {
+    let mut w = w0.clone();
+    let mut out = Players::new(vec![0.0; w.theta.len()], vec![0.0; w.phi.len()]);
+    let mut arrows = Vec::with_capacity(GRID * GRID);
+    for i in 0..GRID {
+        for j in 0..GRID {
+            let x = b[0][0] + (b[0][1] - b[0][0]) * (i as f64 + 0.5) / GRID as f64;
+            let y = b[1][0] + (b[1][1] - b[1][0]) * (j as f64 + 0.5) / GRID as f64;
+            if let (Some(t), Some(p)) = (w.theta.first_mut(), w.phi.first_mut()) {
+                *t = x;
+                *p = y;
+            }
+            game.field(&w, Sample::Exact, &mut out);
+            let (fx, fy) = (
+                out.theta.first().copied().unwrap_or(0.0),
+                out.phi.first().copied().unwrap_or(0.0),
+            );
+            arrows.push(((x, y), (-fx, -fy)));
+        }
+    }
+    arrows
+}
+
+/// Draws the pane.
+pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
+    let theme = &app.theme;
+    let block = Block::bordered().title(Line::styled(" phase portrait (θ₀, φ₀) ", theme.title()));
+    let inner = block.inner(area);
+    block.render(area, buf);
+    let Some(field) = app.phase.as_ref() else {
+        Paragraph::new("no phase portrait: the selected run's config could not be read")
+            .style(Style::new().fg(theme.dim()))
+            .render(inner, buf);
+        return;
+    };
+    if inner.height < 3 {
+        return;
+    }
+    let plot_area = Rect {
+        height: inner.height - 1,
+        ..inner
+    };
+    build_plot(app, field, plot_area).render(plot_area, buf, theme);
+    let note = format!("{}  ●now ○start +ω*", field.note);
+    buf.set_stringn(
+        inner.x,
+        inner.y + inner.height - 1,
+        note,
+        inner.width as usize,
+        Style::new().fg(theme.dim()),
+    );
+}
+
+fn build_plot(app: &App, field: &PhaseField, area: Rect) -> Plot {
+    let theme: &Theme = &app.theme;
+    let [bx, by] = field.bounds;
+    let mut plot = Plot {
+        x: bx,
+        y: by,
+        axes: true,
+        ..Default::default()
+    };
+    // About one arrow per 7×3 cells, taken from the fine grid; each is 80% of its spacing,
+    // measured in screen proportions so arrows look alike whatever the window's aspect.
+    let nx = (area.width as usize / 7).clamp(3, GRID);
+    let ny = (area.height as usize / 3).clamp(3, GRID);
+    let (sx, sy) = ((bx[1] - bx[0]) / nx as f64, (by[1] - by[0]) / ny as f64);
+    let fine = |k: usize, n: usize| ((k as f64 + 0.5) / n as f64 * GRID as f64) as usize;
+    for i in 0..nx {
+        for j in 0..ny {
+            let Some(&(_, (dx, dy))) = field.arrows.get(fine(i, nx) * GRID + fine(j, ny)) else {
+                continue;
+            };
+            let (x, y) = (bx[0] + sx * (i as f64 + 0.5), by[0] + sy * (j as f64 + 0.5));
+            let (u, v) = (dx / sx, dy / sy);
+            let n = (u * u + v * v).sqrt();
+            if n == 0.0 || !n.is_finite() {
+                continue;
+            }
+            let (u, v) = (u / n * 0.8, v / n * 0.8);
+            let tip = (x + u * sx * 0.5, y + v * sy * 0.5);
+            let tail = (x - u * sx * 0.5, y - v * sy * 0.5);
+            // Two barbs at ±150° from the direction, 35% of the arrow.
+            let barb = |ang: f64| {
+                let (c, s) = (ang.cos(), ang.sin());
+                let (bu, bv) = (u * c - v * s, u * s + v * c);
+                (tip.0 + bu * sx * 0.35, tip.1 + bv * sy * 0.35)
+            };
+            let (b1, b2) = (barb(2.6), barb(-2.6));
+            plot.lines.push(Polyline {
+                points: vec![tail, tip, b1],
+                color: theme.dim(),
+            });
+            plot.lines.push(Polyline {
+                points: vec![tip, b2],
+                color: theme.dim(),
+            });
+        }
+    }
+    let order = draw_order(app);
+    for &i in &order {
+        let run = &app.runs[i];
+        let pts = trajectory(run);
+        let color = theme.run_color(run.color);
+        if let Some(&now) = pts.last() {
+            plot.labels.push((
+                now.0,
+                now.1,
+                if theme.ascii { "@" } else { "●" }.into(),
+                color,
+            ));
+        }
+        plot.lines.push(Polyline { points: pts, color });
+    }
+    let (sym_start, sym_eq) = if theme.ascii {
+        ("o", "+")
+    } else {
+        ("○", "+")
+    };
+    plot.labels.push((
+        field.start.0,
+        field.start.1,
+        sym_start.into(),
+        theme.accent(),
+    ));
+    if let Some(eq) = field.equilibrium {
+        plot.labels
+            .push((eq.0, eq.1, sym_eq.into(), theme.accent()));
+    }
+    plot
+}
+
+/// Runs in drawing order: the selected one last so it wins shared cells; only the selected
+/// one when the overlay is off.
+pub fn draw_order(app: &App) -> Vec<usize> {
+    if !app.view.overlay_all {
+        return if app.runs.is_empty() {
+            vec![]
+        } else {
+            vec![app.selected]
+        };
+    }
+    let mut v: Vec<usize> = (0..app.runs.len()).filter(|&i| i != app.selected).collect();
+    if app.selected < app.runs.len() {
+        v.push(app.selected);
+    }
+    v
+}

@@ -1,0 +1,203 @@
+//! Runs table: one row per run with its color, name, method, status, progress, oracle calls,
+//! η and β per player, the key metrics and a sparkline of log‖ω − ω*‖ over its history.
+//! Columns are dropped from the right, least useful first, when the pane is narrow.
+
+use super::app::App;
+use super::model::RunData;
+use super::plot::fmt_num;
+use super::series::XAxis;
+use super::theme::Theme;
+use ratatui::buffer::Buffer;
+use ratatui::layout::{Constraint, Rect};
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Cell, Row, StatefulWidget, Table, TableState};
+
+/// A sparkline of `values` in `width` characters (log scale when all are positive).
+pub fn sparkline(values: &[f64], width: usize, theme: &Theme) -> String {
+    let levels = theme.spark_levels();
+    let vals: Vec<f64> = values.iter().copied().filter(|v| v.is_finite()).collect();
+    if vals.is_empty() || width == 0 {
+        return String::new();
+    }
+    let log = vals.iter().all(|v| *v > 0.0);
+    let t: Vec<f64> = vals
+        .iter()
+        .map(|v| if log { v.log10() } else { *v })
+        .collect();
+    let (lo, hi) = t
+        .iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| {
+            (a.min(*v), b.max(*v))
+        });
+    let n = t.len();
+    (0..width.min(n))
+        .map(|k| {
+            // The last value of each of `width` equal slices.
+            let i = ((k + 1) * n).div_ceil(width.min(n)) - 1;
+            let f = if hi > lo {
+                (t[i.min(n - 1)] - lo) / (hi - lo)
+            } else {
+                0.5
+            };
+            levels[((f * (levels.len() - 1) as f64).round() as usize).min(levels.len() - 1)]
+        })
+        .collect()
+}
+
+fn pair(v: [f64; 2]) -> String {
+    if v[0].to_bits() == v[1].to_bits() {
+        fmt_num(v[0])
+    } else {
+        format!("{}/{}", fmt_num(v[0]), fmt_num(v[1]))
+    }
+}
+
+fn metric(run: &RunData, name: &str) -> String {
+    run.last(name).map(fmt_num).unwrap_or_else(|| "–".into())
+}
+
+/// Draws the pane.
+pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
+    let theme = &app.theme;
+    let w = area.width.saturating_sub(2);
+    // (header, width, priority: lower survives longer)
+    let cols: [(&str, u16, u8); 11] = [
+        (" ", 1, 0),
+        ("run", 18, 0),
+        ("method", 22, 5),
+        ("status", 11, 0),
+        ("step", 13, 0),
+        ("oracle", 8, 6),
+        ("η θ/φ", 9, 2),
+        ("β θ/φ", 10, 1),
+        ("‖ω−ω*‖", 8, 1),
+        ("‖F‖", 8, 4),
+        ("history", 12, 3),
+    ];
+    let mut keep: Vec<bool> = vec![true; cols.len()];
+    let total = |keep: &[bool]| {
+        cols.iter()
+            .zip(keep)
+            .filter(|(_, k)| **k)
+            .map(|(c, _)| c.1 + 1)
+            .sum::<u16>()
+    };
+    for prio in (1..=6).rev() {
+        if total(&keep) <= w {
+            break;
+        }
+        for (i, c) in cols.iter().enumerate() {
+            if c.2 == prio {
+                keep[i] = false;
+            }
+        }
+    }
+    let spark_w = cols[10].1 as usize;
+    let rows: Vec<Row> = app
+        .runs
+        .iter()
+        .enumerate()
+        .map(|(i, r)| {
+            let color = theme.run_color(r.color);
+            let mark = if app.marked.get(i).copied().unwrap_or(false) {
+                "▶"
+            } else {
+                "■"
+            };
+            let mark = if theme.ascii {
+                if mark == "■" {
+                    "#"
+                } else {
+                    ">"
+                }
+            } else {
+                mark
+            };
+            let status_style = match r.status.word() {
+                "diverged" | "failed" | "crashed" => theme.error(),
+                "paused" => Style::new().fg(theme.accent()),
+                _ => Style::new(),
+            };
+            let spark = r
+                .column("distance_to_equilibrium")
+                .map(|c| {
+                    r.series
+                        .view(c, XAxis::Step, 64)
+                        .iter()
+                        .map(|b| b.last)
+                        .collect::<Vec<_>>()
+                })
+                .map(|v| sparkline(&v, spark_w, theme))
+                .unwrap_or_default();
+            let cells = [
+                Cell::from(Span::styled(mark, Style::new().fg(color))),
+                Cell::from(r.name.clone()),
+                Cell::from(r.method.clone()),
+                Cell::from(Span::styled(r.status.word(), status_style)),
+                Cell::from(format!("{}/{}", r.step, r.steps)),
+                Cell::from(r.oracle_calls.to_string()),
+                Cell::from(pair(r.eta)),
+                Cell::from(pair(r.beta)),
+                Cell::from(metric(r, "distance_to_equilibrium")),
+                Cell::from(metric(r, "field_norm")),
+                Cell::from(Span::styled(spark, Style::new().fg(color))),
+            ];
+            Row::new(
+                cells
+                    .into_iter()
+                    .zip(&keep)
+                    .filter(|(_, k)| **k)
+                    .map(|(c, _)| c),
+            )
+        })
+        .collect();
+    let header = Row::new(
+        cols.iter()
+            .zip(&keep)
+            .filter(|(_, k)| **k)
+            .map(|(c, _)| c.0),
+    )
+    .style(Style::new().add_modifier(Modifier::BOLD | Modifier::UNDERLINED));
+    let widths: Vec<Constraint> = cols
+        .iter()
+        .zip(&keep)
+        .filter(|(_, k)| **k)
+        .map(|(c, _)| Constraint::Length(c.1))
+        .collect();
+    let refusal = app.current().and_then(|r| r.last_refusal.clone());
+    let mut block = Block::bordered().title(Line::styled(
+        format!(" runs ({}) ", app.runs.len()),
+        theme.title(),
+    ));
+    if let Some(r) = refusal {
+        block = block.title_bottom(Line::styled(format!(" {r} "), theme.error()));
+    }
+    let table = Table::new(rows, widths)
+        .header(header)
+        .block(block)
+        .row_highlight_style(theme.selected());
+    let mut st = TableState::default().with_selected(if app.runs.is_empty() {
+        None
+    } else {
+        Some(app.selected)
+    });
+    StatefulWidget::render(table, area, buf, &mut st);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sparkline_spans_the_levels() {
+        let t = Theme::default();
+        assert_eq!(sparkline(&[1.0, 10.0, 100.0], 3, &t), "▁▅█");
+        assert_eq!(sparkline(&[1.0, 2.0, 3.0, 4.0], 2, &t), "▅█");
+        assert_eq!(sparkline(&[], 4, &t), "");
+        assert_eq!(
+            sparkline(&[-1.0, 1.0], 2, &Theme { ascii: true, ..t }),
+            "_#"
+        );
+    }
+}

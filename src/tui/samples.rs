@@ -1,0 +1,134 @@
+//! Samples pane: what a generator produces. A 2-D scatter of real and generated points
+//! (mixture-of-Gaussians GANs) or a grid of images drawn with half-block characters (two
+//! pixels per cell: the upper one is the foreground of `▀`, the lower one its background).
+//!
+//! No game writes samples yet, so the dashboard has no reader for them: the pane renders from
+//! a [`SampleView`] value and shows an explicit "no samples" state otherwise.
+
+use super::plot::{nice_bounds, Plot};
+use super::theme::{ColorDepth, Theme};
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::style::{Color, Style};
+use ratatui::text::Line;
+use ratatui::widgets::{Block, Paragraph, Widget, Wrap};
+
+/// A grayscale image, row-major, values in [0, 1].
+#[derive(Clone, Debug, PartialEq)]
+pub struct Image {
+    /// Width in pixels.
+    pub width: usize,
+    /// Height in pixels.
+    pub height: usize,
+    /// `width × height` intensities.
+    pub pixels: Vec<f32>,
+}
+
+/// What the samples pane shows.
+#[derive(Clone, Debug, PartialEq)]
+pub enum SampleView {
+    /// Points in the plane.
+    Scatter {
+        /// Samples of the data distribution.
+        real: Vec<(f64, f64)>,
+        /// Samples of the generator.
+        generated: Vec<(f64, f64)>,
+    },
+    /// Generated images, laid out left to right, top to bottom.
+    Images(Vec<Image>),
+}
+
+fn gray(v: f32, depth: ColorDepth) -> Color {
+    let v = v.clamp(0.0, 1.0);
+    match depth {
+        ColorDepth::TrueColor => {
+            let c = (v * 255.0).round() as u8;
+            Color::Rgb(c, c, c)
+        }
+        ColorDepth::Indexed256 => Color::Indexed(232 + (v * 23.0).round() as u8),
+        ColorDepth::Ansi16 => [Color::Black, Color::DarkGray, Color::Gray, Color::White]
+            [((v * 3.0).round() as usize).min(3)],
+    }
+}
+
+/// Draws images into `area` with half blocks (or an ASCII ramp, one pixel per cell).
+pub fn render_images(images: &[Image], area: Rect, buf: &mut Buffer, theme: &Theme) {
+    let Some(first) = images.first() else { return };
+    let (iw, ih) = (first.width as u16, first.height as u16);
+    let cell_h = if theme.ascii { ih } else { ih.div_ceil(2) };
+    let per_row = (area.width / (iw + 1)).max(1);
+    for (k, img) in images.iter().enumerate() {
+        let (gx, gy) = (k as u16 % per_row, k as u16 / per_row);
+        let (x0, y0) = (area.x + gx * (iw + 1), area.y + gy * (cell_h + 1));
+        if y0 + cell_h > area.y + area.height || x0 + iw > area.x + area.width {
+            break;
+        }
+        let px = |x: usize, y: usize| img.pixels.get(y * img.width + x).copied().unwrap_or(0.0);
+        for cy in 0..cell_h {
+            for cx in 0..iw {
+                let cell = &mut buf[(x0 + cx, y0 + cy)];
+                if theme.ascii {
+                    const RAMP: &[u8] = b" .:-=+*#%@";
+                    let v = px(cx as usize, cy as usize).clamp(0.0, 1.0);
+                    cell.set_char(RAMP[(v * 9.0).round() as usize] as char);
+                } else {
+                    let (top, bottom) = (
+                        px(cx as usize, 2 * cy as usize),
+                        px(cx as usize, 2 * cy as usize + 1),
+                    );
+                    cell.set_char('▀')
+                        .set_fg(gray(top, theme.depth))
+                        .set_bg(gray(bottom, theme.depth));
+                }
+            }
+        }
+    }
+}
+
+/// Draws the pane: `view` for the selected run, or the "no samples" state naming `game`.
+pub fn render(
+    view: Option<&SampleView>,
+    game: &str,
+    color: Color,
+    area: Rect,
+    buf: &mut Buffer,
+    theme: &Theme,
+) {
+    let block = Block::bordered().title(Line::styled(" samples ", theme.title()));
+    let inner = block.inner(area);
+    block.render(area, buf);
+    match view {
+        None => {
+            Paragraph::new(format!(
+                "no samples for this game ({game}): only generators of data (mixture-of-Gaussians and image GANs) have samples to show"
+            ))
+            .wrap(Wrap { trim: true })
+            .style(Style::new().fg(theme.dim()))
+            .render(inner, buf);
+        }
+        Some(SampleView::Images(imgs)) => render_images(imgs, inner, buf, theme),
+        Some(SampleView::Scatter { real, generated }) => {
+            let all = real.iter().chain(generated);
+            let (mut xl, mut xh, mut yl, mut yh) = (
+                f64::INFINITY,
+                f64::NEG_INFINITY,
+                f64::INFINITY,
+                f64::NEG_INFINITY,
+            );
+            for &(x, y) in all {
+                xl = xl.min(x);
+                xh = xh.max(x);
+                yl = yl.min(y);
+                yh = yh.max(y);
+            }
+            let plot = Plot {
+                x: nice_bounds(xl, xh, false),
+                y: nice_bounds(yl, yh, false),
+                points: vec![(real.clone(), theme.dim()), (generated.clone(), color)],
+                axes: true,
+                ..Default::default()
+            };
+            plot.render(inner, buf, theme);
+        }
+    }
+}

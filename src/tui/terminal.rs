@@ -1,0 +1,119 @@
+//! The terminal: raw mode and the alternate screen on the way in, everything undone on the
+//! way out — also on panic (a hook) and on SIGTERM/SIGHUP/SIGINT (flags the loop checks).
+//! Frames are wrapped in DEC 2026 synchronized output, written through the backend's own
+//! writer so the brackets and the frame share one stream; terminals without 2026 ignore them.
+//! A counting writer measures the bytes sent (what an SSH link carries).
+
+use ratatui::backend::CrosstermBackend;
+use ratatui::crossterm::terminal::{BeginSynchronizedUpdate, EndSynchronizedUpdate};
+use ratatui::crossterm::{cursor, execute, queue, terminal};
+use ratatui::{Frame, Terminal};
+use std::io::{self, Write};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+
+/// Counts the bytes written through it.
+#[derive(Debug)]
+pub struct CountingWriter<W> {
+    inner: W,
+    bytes: Arc<AtomicU64>,
+}
+
+impl<W> CountingWriter<W> {
+    /// Wraps `inner`; the count starts at 0.
+    pub fn new(inner: W) -> Self {
+        CountingWriter {
+            inner,
+            bytes: Arc::new(AtomicU64::new(0)),
+        }
+    }
+
+    /// A handle on the count.
+    pub fn counter(&self) -> Arc<AtomicU64> {
+        self.bytes.clone()
+    }
+}
+
+impl<W: Write> Write for CountingWriter<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.bytes.fetch_add(n as u64, Ordering::Relaxed);
+        Ok(n)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+/// Mouse reporting without any-motion tracking (?1003): clicks, drags and the wheel only, so a
+/// moving pointer sends nothing upstream.
+const MOUSE_ON: &str = "\x1b[?1000h\x1b[?1002h\x1b[?1006h";
+const MOUSE_OFF: &str = "\x1b[?1006l\x1b[?1002l\x1b[?1000l";
+
+static MOUSE: AtomicBool = AtomicBool::new(false);
+
+/// Enters raw mode and the alternate screen, hides the cursor, and turns mouse reporting on
+/// when asked.
+pub fn enter(mouse: bool) -> io::Result<()> {
+    terminal::enable_raw_mode()?;
+    let mut out = io::stdout();
+    execute!(out, terminal::EnterAlternateScreen, cursor::Hide)?;
+    if mouse {
+        out.write_all(MOUSE_ON.as_bytes())?;
+        out.flush()?;
+        MOUSE.store(true, Ordering::Relaxed);
+    }
+    Ok(())
+}
+
+/// Undoes [`enter`]; safe to call more than once and when the terminal is gone (errors are
+/// ignored: there is nobody to show them to).
+pub fn restore() {
+    let mut out = io::stdout();
+    if MOUSE.swap(false, Ordering::Relaxed) {
+        let _ = out.write_all(MOUSE_OFF.as_bytes());
+    }
+    let _ = execute!(
+        out,
+        EndSynchronizedUpdate,
+        terminal::LeaveAlternateScreen,
+        cursor::Show
+    );
+    let _ = terminal::disable_raw_mode();
+}
+
+/// Installs a panic hook that restores the terminal, writes the panic to `log`, then runs
+/// the previous hook (so the message lands on a usable screen).
+pub fn install_panic_hook(log: super::log::Log) {
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        restore();
+        log.line(&format!("panic: {info}"));
+        previous(info);
+    }));
+}
+
+/// Set by SIGTERM, SIGHUP or SIGINT: the dashboard then restores the terminal and exits,
+/// leaving the runs running (their worker is in its own session).
+pub fn signal_flag() -> Arc<AtomicBool> {
+    let flag = Arc::new(AtomicBool::new(false));
+    for sig in [
+        signal_hook::consts::SIGTERM,
+        signal_hook::consts::SIGHUP,
+        signal_hook::consts::SIGINT,
+    ] {
+        let _ = signal_hook::flag::register(sig, flag.clone());
+    }
+    flag
+}
+
+/// Draws one frame inside a synchronized-output bracket.
+pub fn draw_synchronized<W: Write>(
+    term: &mut Terminal<CrosstermBackend<W>>,
+    render: impl FnOnce(&mut Frame),
+) -> io::Result<()> {
+    queue!(term.backend_mut(), BeginSynchronizedUpdate)?;
+    term.draw(render)?;
+    queue!(term.backend_mut(), EndSynchronizedUpdate)?;
+    term.backend_mut().flush()
+}

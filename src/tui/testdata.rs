@@ -1,0 +1,212 @@
+//! Deterministic runs for snapshot tests and the benchmark: the default preset's four
+//! methods on the bilinear game θφ, simulated in closed form (no clock, no randomness, no
+//! files), so every frame drawn from them is reproducible.
+
+use super::model::{HyperMarker, RunData, RunStatus, SpectrumPoint};
+use crate::run::{RunConfig, Status};
+use nalgebra::{Complex, DMatrix};
+
+/// The metrics columns of the default preset (after step, oracle_calls, wall_time).
+pub fn default_columns() -> Vec<String> {
+    [
+        "loss_theta",
+        "loss_phi",
+        "field_norm",
+        "distance_to_equilibrium",
+        "eta_theta",
+        "eta_phi",
+        "beta_theta",
+        "beta_phi",
+        "theta_0",
+        "phi_0",
+        "spectral_radius",
+    ]
+    .map(String::from)
+    .to_vec()
+}
+
+/// The resolved configs of the built-in default preset.
+pub fn default_configs() -> Vec<RunConfig> {
+    let text = crate::run::builtin::builtin("default").expect("built-in default preset");
+    let p = crate::run::Preset::parse(text, "default").expect("default preset parses");
+    p.resolve().expect("default preset resolves")
+}
+
+/// The update operator of each method on θφ (state θ, φ and, for momentum, φ_prev).
+fn operator(kind: usize, eta: f64, beta: f64) -> DMatrix<f64> {
+    match kind {
+        0 => DMatrix::from_row_slice(2, 2, &[1.0, -eta, eta, 1.0]),
+        1 => DMatrix::from_row_slice(2, 2, &[1.0, -eta, eta, 1.0 - eta * eta]),
+        2 => DMatrix::from_row_slice(
+            3,
+            3,
+            &[
+                1.0,
+                -eta,
+                0.0,
+                eta,
+                1.0 - eta * eta + beta,
+                -beta,
+                0.0,
+                1.0,
+                0.0,
+            ],
+        ),
+        _ => DMatrix::from_row_slice(2, 2, &[1.0 - eta * eta, -eta, eta, 1.0 - eta * eta]),
+    }
+}
+
+/// The default preset's runs after `upto` steps (simultaneous GD diverges on the way); the
+/// momentum run's β changes from −0.3 to −0.5 at step `upto / 2`, recorded as a marker.
+pub fn default_runs(upto: u64) -> Vec<RunData> {
+    let configs = default_configs();
+    let methods = [
+        "simultaneous+gradient",
+        "alternating+gradient",
+        "alternating+heavy_ball",
+        "extragradient+gradient",
+    ];
+    let eta = 0.2;
+    let mut runs = vec![];
+    for (k, cfg) in configs.iter().enumerate() {
+        let mut r = RunData::new(
+            &format!("20260101-000000-default-{}", k),
+            &cfg.name,
+            methods[k],
+            default_columns(),
+            k,
+        );
+        r.config = Some(cfg.clone());
+        r.steps = cfg.steps;
+        r.status = RunStatus::Known(Status::Running);
+        let (mut th, mut ph, mut ph_prev) = (2.0f64, 0.5f64, 0.5f64);
+        let change_at = upto / 2;
+        let mut beta = if k == 2 { -0.3 } else { 0.0 };
+        let calls = if k == 3 { 2 } else { 1 };
+        for t in 0..=upto {
+            if k == 2 && t == change_at {
+                beta = -0.5;
+                r.markers.push(HyperMarker {
+                    step: t,
+                    param: "beta.phi".into(),
+                    value: beta,
+                });
+            }
+            let d = (th * th + ph * ph).sqrt();
+            if d > 1e6 {
+                r.status = RunStatus::Known(Status::Diverged);
+                break;
+            }
+            if t % 5 == 0 {
+                let rho = (t % 50 == 0).then(|| {
+                    operator(k, eta, beta)
+                        .complex_eigenvalues()
+                        .iter()
+                        .map(|c| c.norm())
+                        .fold(0.0, f64::max)
+                });
+                let row = [
+                    Some(t as f64),
+                    Some((t * calls) as f64),
+                    Some(t as f64 / 300.0),
+                    Some(th * ph),
+                    Some(-th * ph),
+                    Some(d),
+                    Some(d),
+                    Some(eta),
+                    Some(eta),
+                    Some(0.0),
+                    Some(beta),
+                    Some(th),
+                    Some(ph),
+                    rho,
+                ];
+                r.push_row(&row);
+                r.step = t;
+            }
+            let (t0, p0) = (th, ph);
+            match k {
+                0 => {
+                    th = t0 - eta * p0;
+                    ph = p0 + eta * t0;
+                }
+                1 => {
+                    th = t0 - eta * p0;
+                    ph = p0 + eta * th;
+                }
+                2 => {
+                    th = t0 - eta * p0;
+                    ph = p0 + eta * th + beta * (p0 - ph_prev);
+                }
+                _ => {
+                    let (th_h, ph_h) = (t0 - eta * p0, p0 + eta * t0);
+                    th = t0 - eta * ph_h;
+                    ph = p0 + eta * th_h;
+                }
+            }
+            ph_prev = p0;
+        }
+        r.oracle_calls = r.step * calls;
+        r.wall_time = r.step as f64 / 300.0;
+        r.eta = [eta, eta];
+        r.beta = [0.0, beta];
+        let ops: Vec<Complex<f64>> = operator(k, eta, beta)
+            .complex_eigenvalues()
+            .iter()
+            .copied()
+            .collect();
+        let rho = ops.iter().map(|c| c.norm()).fold(0.0, f64::max);
+        r.spectrum = Some(SpectrumPoint {
+            step: r.step - r.step % 50,
+            jacobian: vec![Complex::new(0.0, 1.0), Complex::new(0.0, -1.0)],
+            operator: Some(ops),
+            spectral_radius: Some(rho),
+            note: None,
+        });
+        runs.push(r);
+    }
+    runs
+}
+
+/// `n` runs of `rows` logged rows each, with smoothly varying values (for the benchmark).
+pub fn synthetic_runs(n: usize, rows: u64) -> Vec<RunData> {
+    let cols = default_columns();
+    (0..n)
+        .map(|k| {
+            let mut r = RunData::new(
+                &format!("bench-{k}"),
+                &format!("run {k}"),
+                "simultaneous+gradient",
+                cols.clone(),
+                k,
+            );
+            r.steps = rows;
+            r.status = RunStatus::Known(Status::Running);
+            let mut row = vec![None; cols.len() + 3];
+            for t in 0..rows {
+                let x = t as f64;
+                let a = 1.0 + k as f64 * 0.1;
+                let (th, ph) = (
+                    a * (x * 0.01).cos() * (-x * 1e-6).exp(),
+                    a * (x * 0.01).sin() * (-x * 1e-6).exp(),
+                );
+                row[0] = Some(x);
+                row[1] = Some(2.0 * x);
+                row[2] = Some(x * 1e-4);
+                row[3] = Some(th * ph);
+                row[4] = Some(-th * ph);
+                row[5] = Some(th.hypot(ph));
+                row[6] = Some(th.hypot(ph));
+                row[7] = Some(0.1);
+                row[8] = Some(0.1);
+                row[9] = Some(0.0);
+                row[10] = Some(-0.5);
+                row[11] = Some(th);
+                row[12] = Some(ph);
+                row[13] = (t % 50 == 0).then_some(1.0 - 1e-3 * k as f64);
+                r.push_row(&row);
+            }
+            r
+        })
+        .collect()
+}

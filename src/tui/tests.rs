@@ -1,0 +1,474 @@
+//! Snapshot tests of every pane and of the whole screen (TestBackend, fixed data: the default
+//! preset simulated in closed form, no clock), and key-handling state tests.
+
+use super::app::{App, Effect, Pane, Popup};
+use super::editor::Editor;
+use super::layout;
+use super::picker::{Picker, PickerKind};
+use super::samples::{self, Image, SampleView};
+use super::testdata::default_runs;
+use super::theme::Theme;
+use super::{compare, curves, help, phase, quit, runs_table, scores, spectral};
+use crate::run::control::Command;
+use crate::run::Status;
+use ratatui::backend::TestBackend;
+use ratatui::buffer::Buffer;
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::layout::Rect;
+use ratatui::Terminal;
+
+fn app() -> App {
+    let mut a = App::new(default_runs(3000), Theme::default());
+    a.runs_dir = "runs".into();
+    a.refresh_phase();
+    a
+}
+
+fn screen(app: &App, w: u16, h: u16) -> Terminal<TestBackend> {
+    let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
+    t.draw(|f| layout::draw(app, f.area(), f.buffer_mut()))
+        .unwrap();
+    t
+}
+
+fn pane(w: u16, h: u16, f: impl FnOnce(Rect, &mut Buffer)) -> Terminal<TestBackend> {
+    let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
+    t.draw(|fr| f(fr.area(), fr.buffer_mut())).unwrap();
+    t
+}
+
+fn key(c: KeyCode) -> KeyEvent {
+    KeyEvent::new(c, KeyModifiers::NONE)
+}
+
+#[test]
+fn whole_screen_160x48() {
+    insta::assert_snapshot!(screen(&app(), 160, 48).backend());
+}
+
+#[test]
+fn whole_screen_80x24() {
+    insta::assert_snapshot!(screen(&app(), 80, 24).backend());
+}
+
+#[test]
+fn whole_screen_80x24_ascii_phase_tab() {
+    let mut a = app();
+    a.theme.ascii = true;
+    a.on_key(key(KeyCode::Char('3')));
+    assert_eq!(a.view.pane, Pane::Phase);
+    insta::assert_snapshot!(screen(&a, 80, 24).backend());
+}
+
+#[test]
+fn too_small() {
+    let t = screen(&app(), 50, 12);
+    insta::assert_snapshot!(t.backend());
+}
+
+#[test]
+fn pane_runs_table() {
+    let mut a = app();
+    a.selected = 2;
+    a.marked[1] = true;
+    insta::assert_snapshot!(pane(120, 7, |r, b| runs_table::render(&a, r, b)).backend());
+}
+
+#[test]
+fn pane_curves_smoothed_linear_oracle_calls() {
+    let mut a = app();
+    a.view.smoothing = 0.6;
+    a.view.log_y = false;
+    a.view.x_axis = super::series::XAxis::OracleCalls;
+    a.view.overlay_all = false;
+    a.selected = 2;
+    insta::assert_snapshot!(pane(90, 20, |r, b| curves::render(&a, r, b)).backend());
+}
+
+#[test]
+fn pane_curves_losses_band() {
+    let mut a = app();
+    a.view.metric = 2;
+    a.view.band = true;
+    insta::assert_snapshot!(pane(90, 20, |r, b| curves::render(&a, r, b)).backend());
+}
+
+#[test]
+fn pane_spectral() {
+    let mut a = app();
+    a.selected = 2;
+    insta::assert_snapshot!(pane(90, 16, |r, b| spectral::render(&a, r, b)).backend());
+}
+
+#[test]
+fn pane_phase() {
+    insta::assert_snapshot!(pane(70, 24, |r, b| phase::render(&app(), r, b)).backend());
+}
+
+#[test]
+fn pane_samples_states() {
+    let t = Theme::default();
+    let none = pane(40, 8, |r, b| {
+        samples::render(None, "bilinear", t.run_color(0), r, b, &t)
+    });
+    insta::assert_snapshot!("samples_none", none.backend());
+    let scatter = SampleView::Scatter {
+        real: (0..8)
+            .map(|k| {
+                (
+                    (k as f64 * 0.785).cos() * 2.0,
+                    (k as f64 * 0.785).sin() * 2.0,
+                )
+            })
+            .collect(),
+        generated: (0..8)
+            .map(|k| {
+                (
+                    (k as f64 * 0.785).cos() * 1.6,
+                    (k as f64 * 0.785).sin() * 1.6,
+                )
+            })
+            .collect(),
+    };
+    let s = pane(40, 12, |r, b| {
+        samples::render(Some(&scatter), "mog", t.run_color(1), r, b, &t)
+    });
+    insta::assert_snapshot!("samples_scatter", s.backend());
+    let img = Image {
+        width: 6,
+        height: 6,
+        pixels: (0..36).map(|i| ((i % 6) as f32) / 5.0).collect(),
+    };
+    let ascii = Theme { ascii: true, ..t };
+    let g = pane(30, 10, |r, b| {
+        samples::render(
+            Some(&SampleView::Images(vec![img.clone(); 3])),
+            "mnist",
+            t.run_color(0),
+            r,
+            b,
+            &ascii,
+        )
+    });
+    insta::assert_snapshot!("samples_images_ascii", g.backend());
+    // Half blocks: two pixel rows per cell, upper as foreground, lower as background.
+    let hb = pane(16, 6, |r, b| {
+        samples::render_images(std::slice::from_ref(&img), r, b, &t)
+    });
+    let cell = &hb.backend().buffer()[(0, 0)];
+    assert_eq!(cell.symbol(), "▀");
+    assert_eq!(cell.fg, ratatui::style::Color::Indexed(232));
+}
+
+#[test]
+fn pane_scores_unavailable_and_with_data() {
+    let a = app();
+    insta::assert_snapshot!(
+        "scores_unavailable",
+        pane(40, 10, |r, b| scores::render(&a, r, b)).backend()
+    );
+    let mut a = app();
+    let cols = vec![
+        "inception_score".to_string(),
+        "inception_score_ema".to_string(),
+        "fid".to_string(),
+    ];
+    let mut run = super::model::RunData::new("s", "gan", "simultaneous+adam", cols, 0);
+    for t in 0..20u64 {
+        let x = t as f64;
+        run.push_row(&[
+            Some(x * 100.0),
+            Some(x * 100.0),
+            Some(x),
+            Some(1.0 + x * 0.1),
+            Some(1.2 + x * 0.1),
+            Some(200.0 / (1.0 + x)),
+        ]);
+    }
+    run.steps = 2000;
+    a.runs = vec![run];
+    a.marked = vec![false];
+    a.selected = 0;
+    a.view.log_y = false;
+    insta::assert_snapshot!(
+        "scores_data",
+        pane(50, 16, |r, b| scores::render(&a, r, b)).backend()
+    );
+}
+
+#[test]
+fn pane_compare() {
+    let a = app();
+    insta::assert_snapshot!(pane(120, 24, |r, b| compare::render(&a, r, b)).backend());
+}
+
+#[test]
+fn popups() {
+    let a = app();
+    let t = Theme::default();
+    insta::assert_snapshot!(
+        "help",
+        pane(80, 26, |r, b| help::render(r, b, &t)).backend()
+    );
+    insta::assert_snapshot!(
+        "quit",
+        pane(60, 10, |r, b| quit::render(3, r, b, &t)).backend()
+    );
+    let e = Editor::new(2, &a.runs[2].name, a.runs[2].eta, a.runs[2].beta);
+    insta::assert_snapshot!("editor", pane(60, 12, |r, b| e.render(r, b, &t)).backend());
+    let p = Picker::new(
+        PickerKind::Preset,
+        vec![
+            ("default".into(), "bilinear".into()),
+            ("bilinear-momentum".into(), "β".into()),
+        ],
+    );
+    insta::assert_snapshot!("picker", pane(80, 8, |r, b| p.render(r, b, &t)).backend());
+}
+
+// ---- key handling ----------------------------------------------------------------------
+
+#[test]
+fn space_pauses_a_running_run_and_resumes_a_paused_one() {
+    let mut a = app();
+    a.selected = 1;
+    assert_eq!(
+        a.on_key(key(KeyCode::Char(' '))),
+        vec![Effect::Send {
+            run: 1,
+            command: Command::Pause
+        }]
+    );
+    a.runs[1].status = super::model::RunStatus::Known(Status::Paused);
+    assert_eq!(
+        a.on_key(key(KeyCode::Char(' '))),
+        vec![Effect::Send {
+            run: 1,
+            command: Command::Resume
+        }]
+    );
+    // The diverged run cannot be paused: a message, no command.
+    a.selected = 0;
+    assert_eq!(a.on_key(key(KeyCode::Char(' '))), vec![]);
+    assert!(a.message.as_ref().unwrap().error);
+}
+
+#[test]
+fn editor_sends_the_changed_beta_to_the_selected_run() {
+    let mut a = app();
+    a.selected = 2;
+    assert!(a.on_key(key(KeyCode::Char('e'))).is_empty());
+    assert!(matches!(a.popup, Some(Popup::Editor(_))));
+    a.on_key(key(KeyCode::Up)); // beta.phi
+    for _ in 0..8 {
+        a.on_key(key(KeyCode::Backspace));
+    }
+    for c in "-0.3".chars() {
+        a.on_key(key(KeyCode::Char(c)));
+    }
+    let eff = a.on_key(key(KeyCode::Enter));
+    assert_eq!(
+        eff,
+        vec![Effect::Send {
+            run: 2,
+            command: Command::Set {
+                param: "beta.phi".into(),
+                value: -0.3
+            }
+        }]
+    );
+    assert!(a.popup.is_none());
+}
+
+#[test]
+fn quit_asks_when_runs_are_live_and_can_detach_or_stop() {
+    let mut a = app();
+    assert!(a.on_key(key(KeyCode::Char('q'))).is_empty());
+    assert_eq!(a.popup, Some(Popup::Quit));
+    assert!(
+        a.on_key(key(KeyCode::Char('x'))).is_empty(),
+        "other keys keep the dialog"
+    );
+    assert_eq!(
+        a.on_key(key(KeyCode::Char('d'))),
+        vec![Effect::Quit { stop_runs: false }]
+    );
+    a.on_key(key(KeyCode::Char('q')));
+    assert_eq!(
+        a.on_key(key(KeyCode::Char('s'))),
+        vec![Effect::Quit { stop_runs: true }]
+    );
+    a.on_key(key(KeyCode::Char('q')));
+    assert!(a.on_key(key(KeyCode::Esc)).is_empty());
+    assert!(a.popup.is_none());
+    // Nothing live: q quits at once.
+    for r in &mut a.runs {
+        r.status = super::model::RunStatus::Known(Status::Finished);
+    }
+    assert_eq!(
+        a.on_key(key(KeyCode::Char('q'))),
+        vec![Effect::Quit { stop_runs: false }]
+    );
+}
+
+#[test]
+fn stop_asks_first() {
+    let mut a = app();
+    a.selected = 3;
+    a.on_key(key(KeyCode::Char('s')));
+    assert_eq!(a.popup, Some(Popup::ConfirmStop(3)));
+    assert!(a.on_key(key(KeyCode::Char('n'))).is_empty());
+    a.on_key(key(KeyCode::Char('s')));
+    assert_eq!(
+        a.on_key(key(KeyCode::Char('y'))),
+        vec![Effect::Send {
+            run: 3,
+            command: Command::Stop
+        }]
+    );
+}
+
+#[test]
+fn view_keys_change_the_view() {
+    let mut a = app();
+    let v0 = a.view.clone();
+    for c in ['l', 'x', ']', ']', 'a', 'b', 'c'] {
+        a.on_key(key(KeyCode::Char(c)));
+    }
+    assert_eq!(a.view.log_y, !v0.log_y);
+    assert_eq!(a.view.x_axis, super::series::XAxis::OracleCalls);
+    assert!((a.view.smoothing - 0.2).abs() < 1e-12);
+    assert!(!a.view.overlay_all && a.view.band && a.view.compare);
+    a.on_key(key(KeyCode::Char('[')));
+    assert!((a.view.smoothing - 0.1).abs() < 1e-12);
+    a.on_key(key(KeyCode::Right));
+    assert_eq!(a.view.metric, 1);
+    a.on_key(key(KeyCode::Left));
+    a.on_key(key(KeyCode::Left));
+    assert_eq!(a.view.metric, 2, "wraps");
+    a.on_key(key(KeyCode::Tab));
+    assert_eq!(a.view.pane, Pane::Spectral);
+    a.on_key(key(KeyCode::Down));
+    a.on_key(key(KeyCode::Char('m')));
+    a.on_key(key(KeyCode::Char('k')));
+    a.on_key(key(KeyCode::Char('k')));
+    a.on_key(key(KeyCode::Char('m')));
+    assert_eq!(a.selected, 3);
+    assert_eq!(a.compared(), vec![1, 3]);
+    a.on_key(key(KeyCode::Char('?')));
+    assert_eq!(a.popup, Some(Popup::Help));
+    a.on_key(key(KeyCode::Char('z')));
+    assert!(a.popup.is_none(), "any key closes the help");
+    assert_eq!(
+        a.on_key(key(KeyCode::Char('o'))),
+        vec![Effect::OpenAttachPicker]
+    );
+    a.on_key(key(KeyCode::Char('f')));
+    assert!(a
+        .message
+        .as_ref()
+        .unwrap()
+        .text
+        .contains("not in the dashboard yet"));
+}
+
+#[test]
+fn presets_picker_starts_runs() {
+    let mut a = app();
+    a.presets = vec![
+        ("default".into(), "d".into()),
+        ("bilinear-methods".into(), "m".into()),
+    ];
+    a.on_key(key(KeyCode::Char('n')));
+    a.on_key(key(KeyCode::Down));
+    assert_eq!(
+        a.on_key(key(KeyCode::Enter)),
+        vec![Effect::StartPreset("bilinear-methods".into())]
+    );
+}
+
+#[test]
+fn phase_window_ignores_a_diverging_run_and_holds_still() {
+    let a = app();
+    let p = a.phase.as_ref().expect("field");
+    // Start (2, 0.5), ω* = 0: the window covers about twice the start's radius, not the
+    // diverged simultaneous run's 10⁶.
+    assert!(
+        p.bounds[0][1] <= 10.0 && p.bounds[0][0] >= -10.0,
+        "{:?}",
+        p.bounds
+    );
+    assert_eq!(p.equilibrium, Some((0.0, 0.0)));
+    let mut b = a.clone();
+    assert!(!b.refresh_phase(), "same data, same window");
+}
+
+#[test]
+fn frames_only_when_dirty_within_budget_and_after_resizes_settle() {
+    use super::Pacer;
+    use std::time::{Duration, Instant};
+    let ms = Duration::from_millis;
+    let mut p = Pacer::new(10.0);
+    let t0 = Instant::now();
+    assert_eq!(p.draw_due(t0), Some(false), "the first frame");
+    assert_eq!(p.draw_due(t0 + ms(300)), None, "nothing changed");
+    p.dirty = true;
+    assert_eq!(p.draw_due(t0 + ms(50)), None, "within the 100 ms budget");
+    assert_eq!(p.draw_due(t0 + ms(100)), Some(false));
+    p.resized(t0 + ms(150));
+    assert_eq!(p.draw_due(t0 + ms(200)), None, "resize still settling");
+    assert_eq!(p.draw_due(t0 + ms(240)), Some(true));
+    assert!(p.poll_due(t0) && !p.poll_due(t0 + ms(50)) && p.poll_due(t0 + ms(100)));
+}
+
+#[derive(Clone, Default)]
+struct Shared(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Shared {
+    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(b);
+        Ok(b.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[test]
+fn every_frame_is_one_synchronized_update() {
+    use ratatui::backend::CrosstermBackend;
+    use ratatui::{TerminalOptions, Viewport};
+    let out = Shared::default();
+    let opts = TerminalOptions {
+        viewport: Viewport::Fixed(Rect::new(0, 0, 80, 24)),
+    };
+    let mut t = Terminal::with_options(CrosstermBackend::new(out.clone()), opts).unwrap();
+    let a = app();
+    super::terminal::draw_synchronized(&mut t, |f| layout::draw(&a, f.area(), f.buffer_mut()))
+        .unwrap();
+    let first = String::from_utf8_lossy(&out.0.lock().unwrap()).into_owned();
+    assert!(first.starts_with("\x1b[?2026h"), "{:?}", &first[..20]);
+    assert!(first.ends_with("\x1b[?2026l"));
+    assert_eq!(first.matches("\x1b[?2026h").count(), 1);
+    // No mouse reporting unless asked for.
+    assert!(!first.contains("\x1b[?1000h") && !first.contains("\x1b[?1003h"));
+    // Unchanged data: the next frame sends little more than the brackets.
+    let n = out.0.lock().unwrap().len();
+    super::terminal::draw_synchronized(&mut t, |f| layout::draw(&a, f.area(), f.buffer_mut()))
+        .unwrap();
+    let second = out.0.lock().unwrap().len() - n;
+    assert!(second <= 64, "{second} bytes for an unchanged frame");
+}
+
+#[test]
+fn a_huge_game_is_never_built_by_the_dashboard() {
+    let mut cfg = super::testdata::default_configs()[0].clone();
+    if let crate::game::GameConfig::Bilinear { dim, .. } = &mut cfg.game {
+        *dim = 100_000; // 10¹⁰ matrix entries: building it would take 80 GB
+    }
+    let t = std::time::Instant::now();
+    let f = super::phase::PhaseField::for_game(&cfg, &default_runs(100));
+    assert!(f.arrows.is_empty());
+    assert!(f.note.contains("too large"), "{}", f.note);
+    assert!(t.elapsed().as_secs_f64() < 1.0);
+}

@@ -1,0 +1,425 @@
+//! End-to-end tests of the dashboard: the real binary in a real terminal emulator (tmux),
+//! driven with send-keys and read back with capture-pane. Without tmux they print why they
+//! are skipped instead of passing silently.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_saddle");
+
+struct Tmux {
+    socket: String,
+    session: String,
+}
+
+fn tmux_available() -> bool {
+    Command::new("tmux")
+        .arg("-V")
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+impl Tmux {
+    /// A 160×48 shell in `cwd`, on a private tmux server.
+    fn start(name: &str, cwd: &Path) -> Tmux {
+        let t = Tmux {
+            socket: format!("saddle-test-{}-{name}", std::process::id()),
+            session: name.into(),
+        };
+        let ok = t
+            .cmd(&[
+                "new-session",
+                "-d",
+                "-s",
+                name,
+                "-x",
+                "160",
+                "-y",
+                "48",
+                "-c",
+                cwd.to_str().unwrap(),
+                "bash --norc --noprofile",
+            ])
+            .status
+            .success();
+        assert!(ok, "tmux new-session failed");
+        t
+    }
+
+    fn cmd(&self, args: &[&str]) -> Output {
+        Command::new("tmux")
+            .arg("-L")
+            .arg(&self.socket)
+            .args(args)
+            .output()
+            .expect("tmux runs")
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        let mut a = vec!["send-keys", "-t", &self.session];
+        a.extend_from_slice(keys);
+        assert!(self.cmd(&a).status.success());
+    }
+
+    fn line(&self, text: &str) {
+        self.cmd(&["send-keys", "-t", &self.session, "-l", "--", text]);
+        self.keys(&["Enter"]);
+    }
+
+    fn screen(&self) -> String {
+        String::from_utf8_lossy(
+            &self
+                .cmd(&["capture-pane", "-p", "-t", &self.session])
+                .stdout,
+        )
+        .into_owned()
+    }
+
+    /// Waits until the screen satisfies `pred`; panics with the screen after `secs`.
+    fn wait(&self, what: &str, secs: f64, pred: impl Fn(&str) -> bool) -> String {
+        let t0 = Instant::now();
+        loop {
+            let s = self.screen();
+            if pred(&s) {
+                return s;
+            }
+            if t0.elapsed().as_secs_f64() > secs {
+                panic!("timed out waiting for {what}; screen:\n{s}");
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = self.cmd(&["kill-server"]);
+    }
+}
+
+fn row<'a>(screen: &'a str, name: &str) -> &'a str {
+    screen
+        .lines()
+        .find(|l| l.contains(&format!("■ {name} ")) || l.contains(&format!("▶ {name} ")))
+        .unwrap_or("")
+}
+
+fn step_of(screen: &str, name: &str) -> u64 {
+    row(screen, name)
+        .split_whitespace()
+        .find_map(|w| w.split_once('/').and_then(|(a, _)| a.parse().ok()))
+        .unwrap_or(0)
+}
+
+fn run_dir(runs: &Path, name: &str) -> PathBuf {
+    std::fs::read_dir(runs)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| {
+            std::fs::read_to_string(p.join("config.ron"))
+                .is_ok_and(|c| c.contains(&format!("name: \"{name}\"")))
+        })
+        .unwrap_or_else(|| panic!("no run named {name} under {}", runs.display()))
+}
+
+fn summary_status(dir: &Path) -> String {
+    let s: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("summary.json")).unwrap()).unwrap();
+    s["status"].as_str().unwrap().to_string()
+}
+
+fn wait_final(dir: &Path, secs: f64) -> String {
+    let t0 = Instant::now();
+    loop {
+        let s = summary_status(dir);
+        if !matches!(s.as_str(), "running" | "paused") {
+            return s;
+        }
+        assert!(
+            t0.elapsed().as_secs_f64() < secs,
+            "{} still {s}",
+            dir.display()
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+#[test]
+fn pause_edit_beta_resume_detach_reattach() {
+    if !tmux_available() {
+        eprintln!(
+            "SKIPPED pause_edit_beta_resume_detach_reattach: tmux not found (apt-get install tmux)"
+        );
+        return;
+    }
+    let t0 = Instant::now();
+    let tmp = tempfile::tempdir().unwrap();
+    let runs = tmp.path().join("runs");
+    let tm = Tmux::start("e2e", tmp.path());
+    tm.line(&format!("{BIN} --runs-dir {} --steps 3000", runs.display()));
+    let name = "alternating β=-0.5";
+    let first = tm.wait("the four runs", 10.0, |s| {
+        s.contains("runs (4)")
+            && ["simultaneous", "alternating", name, "extragradient"]
+                .iter()
+                .all(|n| !row(s, n).is_empty())
+    });
+    // The curves move: the run advances and the curves pane changes.
+    let curves = |s: &str| {
+        s.lines()
+            .skip(9)
+            .take(20)
+            .map(|l| l.chars().take(92).collect::<String>())
+            .collect::<Vec<_>>()
+    };
+    let later = tm.wait("the run to advance", 10.0, |s| {
+        step_of(s, name) > step_of(&first, name) + 50
+    });
+    assert_ne!(curves(&first), curves(&later), "the curves did not change");
+    // Select the momentum run (third) and pause it.
+    tm.keys(&["j", "j", "Space"]);
+    let s = tm.wait("the pause", 10.0, |s| {
+        row(s, name).contains("paused") && s.contains("paused at step")
+    });
+    let paused_at = step_of(&s, name);
+    std::thread::sleep(Duration::from_millis(500));
+    assert_eq!(
+        step_of(&tm.screen(), name),
+        paused_at,
+        "a paused run does not advance"
+    );
+    // Change β of the discriminator through the editor.
+    tm.keys(&["e"]);
+    tm.wait("the editor", 5.0, |s| {
+        s.contains("η, β of alternating β=-0.5")
+    });
+    tm.keys(&[
+        "Up", "BSpace", "BSpace", "BSpace", "BSpace", "BSpace", "BSpace",
+    ]);
+    tm.cmd(&["send-keys", "-t", "e2e", "-l", "--", "-0.3"]);
+    tm.keys(&["Enter"]);
+    tm.wait("the run's answer to the β change", 10.0, |s| {
+        s.contains("beta.phi -0.5 → -0.3")
+    });
+    tm.wait("β in the runs table", 5.0, |s| {
+        row(s, name).contains("0/-0.3")
+    });
+    // A change the run refuses is shown with the run's reason (η must be > 0).
+    tm.keys(&["e"]);
+    tm.wait("the editor", 5.0, |s| s.contains("η, β of"));
+    tm.keys(&["BSpace", "BSpace", "BSpace", "BSpace"]);
+    tm.cmd(&["send-keys", "-t", "e2e", "-l", "--", "0"]);
+    tm.keys(&["Enter"]);
+    tm.wait("the refusal", 10.0, |s| {
+        s.contains("refused") && s.contains("eta.theta must be finite and > 0")
+    });
+    assert!(
+        row(&tm.screen(), name).contains("0/-0.3"),
+        "a refused change changes nothing"
+    );
+    // Resume, then quit leaving the runs running.
+    tm.keys(&["Space"]);
+    tm.wait("the resume", 10.0, |s| {
+        s.contains("resumed at step") && row(s, name).contains("running")
+    });
+    tm.keys(&["q"]);
+    tm.wait("the quit dialog", 5.0, |s| s.contains("leave them running"));
+    tm.keys(&["d"]);
+    tm.wait("the shell again", 10.0, |s| {
+        s.contains("runs left running; watch them again with: saddle attach")
+    });
+    let dir = run_dir(&runs, name);
+    // Re-attach to every run of the runs directory.
+    tm.line(&format!("{BIN} attach --runs-dir {}", runs.display()));
+    tm.wait("the re-attached runs", 10.0, |s| {
+        s.contains("runs (4)") && !row(s, name).is_empty()
+    });
+    let status = wait_final(&dir, 25.0);
+    assert!(
+        status == "finished" || status == "converged",
+        "status {status}"
+    );
+    tm.wait("the final status on screen", 5.0, |s| {
+        row(s, name).contains(&status)
+    });
+    tm.keys(&["q"]); // nothing live any more: quits at once
+    tm.wait("the shell again", 10.0, |s| !s.contains("runs (4)"));
+    // The run's own record: pause, the change and resume, in order, from the control file.
+    let events: Vec<serde_json::Value> = std::fs::read_to_string(dir.join("events.jsonl"))
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let kinds: Vec<&str> = events
+        .iter()
+        .map(|e| e["event"].as_str().unwrap())
+        .collect();
+    let pos = |k: &str| {
+        kinds
+            .iter()
+            .position(|x| *x == k)
+            .unwrap_or_else(|| panic!("no {k} event in {kinds:?}"))
+    };
+    let (p, s, r) = (pos("pause"), pos("set"), pos("resume"));
+    assert!(p < s && s < r, "{kinds:?}");
+    assert_eq!(events[s]["param"], "beta.phi");
+    assert_eq!(events[s]["old"], -0.5);
+    assert_eq!(events[s]["new"], -0.3);
+    assert_eq!(events[s]["source"], "control-file");
+    assert_eq!(
+        events[p]["step"], events[r]["step"],
+        "no step between pause and resume"
+    );
+    assert!(kinds.contains(&"refused"));
+    assert_eq!(kinds.last(), Some(&"ended"));
+    assert_eq!(events.last().unwrap()["status"], status.as_str());
+    // The metrics after the change carry the new β.
+    let m = std::fs::read_to_string(dir.join("metrics.csv")).unwrap();
+    let header: Vec<&str> = m.lines().next().unwrap().split(',').collect();
+    let bp = header.iter().position(|c| *c == "beta_phi").unwrap();
+    let last: Vec<&str> = m.lines().last().unwrap().split(',').collect();
+    assert_eq!(last[bp], "-0.3");
+    // The dashboard logged to logs/, not to the screen.
+    assert!(std::fs::read_dir(tmp.path().join("logs"))
+        .unwrap()
+        .flatten()
+        .any(|e| e.file_name().to_string_lossy().starts_with("dashboard-")));
+    eprintln!("e2e took {:.1} s", t0.elapsed().as_secs_f64());
+}
+
+fn metrics_by_name(runs: &Path) -> Vec<(String, Vec<Vec<String>>)> {
+    let mut out: Vec<(String, Vec<Vec<String>>)> = std::fs::read_dir(runs)
+        .unwrap()
+        .flatten()
+        .map(|e| {
+            let p = e.path();
+            let s: serde_json::Value =
+                serde_json::from_str(&std::fs::read_to_string(p.join("summary.json")).unwrap())
+                    .unwrap();
+            let text = std::fs::read_to_string(p.join("metrics.csv")).unwrap();
+            let header: Vec<&str> = text.lines().next().unwrap().split(',').collect();
+            let wall = header.iter().position(|c| *c == "wall_time").unwrap();
+            let rows = text
+                .lines()
+                .map(|l| {
+                    l.split(',')
+                        .enumerate()
+                        .filter(|(i, _)| *i != wall)
+                        .map(|(_, c)| c.to_string())
+                        .collect()
+                })
+                .collect();
+            (s["name"].as_str().unwrap().to_string(), rows)
+        })
+        .collect();
+    out.sort_by(|a, b| a.0.cmp(&b.0));
+    out
+}
+
+#[test]
+fn metrics_with_the_dashboard_attached_equal_headless_ones() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (with, headless) = (tmp.path().join("with"), tmp.path().join("headless"));
+    // Headless: stdout is not a terminal, so `saddle PRESET` runs without a dashboard.
+    let out = Command::new(BIN)
+        .current_dir(tmp.path())
+        .args([
+            "default",
+            "--steps",
+            "600",
+            "--set",
+            "pace=None",
+            "--runs-dir",
+            headless.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(metrics_by_name(&headless).len(), 4);
+    if !tmux_available() {
+        eprintln!("SKIPPED the attached half of metrics_with_the_dashboard_attached_equal_headless_ones: tmux not found");
+        return;
+    }
+    let tm = Tmux::start("same", tmp.path());
+    tm.line(&format!(
+        "{BIN} default --steps 600 --runs-dir {}",
+        with.display()
+    ));
+    let ended = |s: &str| {
+        [
+            "simultaneous",
+            "alternating",
+            "alternating β=-0.5",
+            "extragradient",
+        ]
+        .iter()
+        .all(|n| {
+            ["finished", "converged", "diverged"]
+                .iter()
+                .any(|w| row(s, n).contains(w))
+        })
+    };
+    tm.wait("all runs to end", 30.0, |s| {
+        s.contains("0 live") && ended(s)
+    });
+    tm.keys(&["q"]);
+    tm.wait("the shell again", 10.0, |s| !s.contains("runs (4)"));
+    let (a, b) = (metrics_by_name(&with), metrics_by_name(&headless));
+    assert_eq!(a.len(), 4);
+    for ((na, ra), (nb, rb)) in a.iter().zip(&b) {
+        assert_eq!(na, nb);
+        assert!(ra.len() > 10, "{na}: {} rows", ra.len());
+        assert_eq!(ra, rb, "{na}: metrics differ (wall_time excluded)");
+    }
+}
+
+#[test]
+fn sigterm_restores_the_terminal_and_leaves_runs_alone() {
+    if !tmux_available() {
+        eprintln!("SKIPPED sigterm_restores_the_terminal_and_leaves_runs_alone: tmux not found");
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let runs = tmp.path().join("runs");
+    std::fs::create_dir_all(&runs).unwrap();
+    let tm = Tmux::start("term", tmp.path());
+    tm.line(&format!("{BIN} attach --runs-dir {}", runs.display()));
+    tm.wait("the dashboard", 10.0, |s| s.contains("saddle · 0 run(s)"));
+    let shell = String::from_utf8_lossy(
+        &tm.cmd(&["list-panes", "-t", "term", "-F", "#{pane_pid}"])
+            .stdout,
+    )
+    .trim()
+    .to_string();
+    let children = Command::new("pgrep")
+        .args(["-P", &shell])
+        .output()
+        .expect("pgrep");
+    let pid = String::from_utf8_lossy(&children.stdout).trim().to_string();
+    assert!(
+        !pid.is_empty(),
+        "no dashboard process under the shell {shell}"
+    );
+    assert!(Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .unwrap()
+        .success());
+    tm.wait("the shell, alternate screen left", 5.0, |s| {
+        !s.contains("saddle · 0 run(s)")
+    });
+    tm.line("stty -a | grep -o -- '-\\?icanon' ; echo restored");
+    let s = tm.wait("the shell to answer", 5.0, |s| {
+        s.lines().any(|l| l.trim() == "restored")
+    });
+    assert!(
+        s.lines().any(|l| l.trim() == "icanon") && !s.lines().any(|l| l.trim() == "-icanon"),
+        "raw mode left on:\n{s}"
+    );
+}
