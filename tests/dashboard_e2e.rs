@@ -423,3 +423,39 @@ fn sigterm_restores_the_terminal_and_leaves_runs_alone() {
         "raw mode left on:\n{s}"
     );
 }
+
+#[test]
+fn the_dashboard_leaves_when_its_terminal_goes_away() {
+    if !tmux_available() {
+        eprintln!("SKIPPED the_dashboard_leaves_when_its_terminal_goes_away: tmux not found");
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let runs = tmp.path().join("runs");
+    std::fs::create_dir_all(&runs).unwrap();
+    let tm = Tmux::start("hangup", tmp.path());
+    // `exec`: the dashboard replaces the shell, as when ssh runs it directly.
+    tm.line(&format!("exec {BIN} attach --runs-dir {}", runs.display()));
+    tm.wait("the dashboard", 10.0, |s| s.contains("saddle · 0 run(s)"));
+    let pid = String::from_utf8_lossy(
+        &tm.cmd(&["list-panes", "-t", "hangup", "-F", "#{pane_pid}"])
+            .stdout,
+    )
+    .trim()
+    .to_string();
+    assert!(std::path::Path::new(&format!("/proc/{pid}")).exists());
+    // Like a dropped SSH connection: the terminal closes under the dashboard (SIGHUP, EOF).
+    tm.cmd(&["kill-session", "-t", "hangup"]);
+    let t0 = Instant::now();
+    while std::path::Path::new(&format!("/proc/{pid}")).exists() {
+        let state = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+        if state.split_whitespace().nth(2) == Some("Z") {
+            break; // exited, waiting to be reaped by tmux's server
+        }
+        assert!(
+            t0.elapsed() < Duration::from_secs(5),
+            "the dashboard (pid {pid}) outlived its terminal"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}

@@ -104,6 +104,19 @@ pub fn signal_flag() -> Arc<AtomicBool> {
     ] {
         let _ = signal_hook::flag::register(sig, flag.clone());
     }
+    // When the terminal is gone (SSH dropped, tmux session killed) crossterm's reader can spin
+    // on end-of-file inside `event::read` and never give the loop a chance to see the flag:
+    // a watchdog leaves on its behalf shortly after the signal. The runs live in their own
+    // worker process, so nothing is lost.
+    let watched = flag.clone();
+    std::thread::spawn(move || loop {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        if watched.load(std::sync::atomic::Ordering::Relaxed) {
+            std::thread::sleep(std::time::Duration::from_millis(700));
+            restore();
+            std::process::exit(0);
+        }
+    });
     flag
 }
 
