@@ -6,6 +6,7 @@ use super::launch::{self, RunArgs};
 use super::preset_arg;
 use crate::error::{Error, Result};
 use crate::run::builtin::BUILTIN;
+use crate::run::lineage;
 use crate::run::listing::list;
 use crate::run::store::RunDir;
 use crate::tui::theme::{ColorDepth, Theme};
@@ -68,6 +69,7 @@ fn options(args: &DashArgs, runs_dir: &Path) -> Result<Options> {
         );
     }
     let runs_dir = runs_dir.to_path_buf();
+    let fork_dir = runs_dir.clone();
     Ok(Options {
         fps: args.fps,
         theme: Theme {
@@ -78,6 +80,11 @@ fn options(args: &DashArgs, runs_dir: &Path) -> Result<Options> {
         presets,
         start_preset: Some(Box::new(move |name: &str| {
             start(name, None, &[], &runs_dir).map_err(|e| e.message)
+        })),
+        fork_run: Some(Box::new(move |src: &RunDir, at: u64, sets: &[String]| {
+            let (dir, steps) = lineage::fork(src, at, sets, &fork_dir).map_err(|e| e.message)?;
+            launch::spawn_worker(std::slice::from_ref(&dir), Some(steps)).map_err(|e| e.message)?;
+            Ok(dir)
         })),
         log_dir: PathBuf::from("logs"),
     })

@@ -127,6 +127,16 @@ pub enum Effect {
     Attach(Vec<String>),
     /// Fill and open the attach picker.
     OpenAttachPicker,
+    /// Branch run `run` at step `at` into a new run with the live changes `sets`
+    /// (`param=value`), start it detached and attach it.
+    Fork {
+        /// Index in [`App::runs`].
+        run: usize,
+        /// The step to branch at.
+        at: u64,
+        /// The changes, `param=value`.
+        sets: Vec<String>,
+    },
     /// Repaint the whole screen.
     Redraw,
 }
@@ -330,6 +340,23 @@ impl App {
                     if cmds.is_empty() {
                         self.say("nothing changed", false);
                     }
+                    if let Some(at) = e.fork_at {
+                        if cmds.is_empty() {
+                            return vec![];
+                        }
+                        let sets = cmds
+                            .into_iter()
+                            .filter_map(|c| match c {
+                                Command::Set { param, value } => Some(format!("{param}={value}")),
+                                _ => None,
+                            })
+                            .collect();
+                        return vec![Effect::Fork {
+                            run: e.run,
+                            at,
+                            sets,
+                        }];
+                    }
                     return cmds
                         .into_iter()
                         .map(|command| Effect::Send {
@@ -410,24 +437,35 @@ impl App {
                 }
             }
             Action::NewRun => {
-                self.popup = Some(Popup::Picker(Picker::new(PickerKind::Preset, self.presets.clone())));
+                self.popup = Some(Popup::Picker(Picker::new(
+                    PickerKind::Preset,
+                    self.presets.clone(),
+                )));
             }
             Action::Open => return vec![Effect::OpenAttachPicker],
-            Action::Fork => self.say(
-                "fork is not in the dashboard yet: fork from the command line (saddle fork), then attach with o",
-                true,
-            ),
+            Action::Fork => {
+                if let Some(r) = self.current() {
+                    let editor = Editor::for_fork(self.selected, &r.name, r.eta, r.beta, r.step);
+                    self.popup = Some(Popup::Editor(editor));
+                }
+            }
             Action::Compare => v.compare = !v.compare,
             Action::Mark if n > 0 => self.marked[self.selected] = !self.marked[self.selected],
-            Action::NextMetric => v.metric = (v.metric + 1) % metrics(self.runs.get(self.selected)).len(),
+            Action::NextMetric => {
+                v.metric = (v.metric + 1) % metrics(self.runs.get(self.selected)).len()
+            }
             Action::PrevMetric => {
                 let m = metrics(self.runs.get(self.selected)).len();
                 v.metric = (v.metric.min(m - 1) + m - 1) % m;
             }
             Action::LogY => v.log_y = !v.log_y,
             Action::XAxis => v.x_axis = v.x_axis.next(),
-            Action::SmoothMore => v.smoothing = ((v.smoothing * 10.0).round() / 10.0 + 0.1).min(0.9),
-            Action::SmoothLess => v.smoothing = ((v.smoothing * 10.0).round() / 10.0 - 0.1).max(0.0),
+            Action::SmoothMore => {
+                v.smoothing = ((v.smoothing * 10.0).round() / 10.0 + 0.1).min(0.9)
+            }
+            Action::SmoothLess => {
+                v.smoothing = ((v.smoothing * 10.0).round() / 10.0 - 0.1).max(0.0)
+            }
             Action::Overlay => v.overlay_all = !v.overlay_all,
             Action::Band => v.band = !v.band,
             Action::NextPane => v.pane = Pane::ALL[(v.pane.index() + 1) % 5],

@@ -34,6 +34,8 @@ pub struct Editor {
     pub focus: usize,
     /// Why the last Enter was not accepted.
     pub error: Option<String>,
+    /// Fork mode: the changes go to a new run branched at this step instead of to the run.
+    pub fork_at: Option<u64>,
 }
 
 /// What a key did to the editor.
@@ -66,6 +68,16 @@ impl Editor {
             text: initial.map(show),
             focus: 0,
             error: None,
+            fork_at: None,
+        }
+    }
+
+    /// Opens in fork mode: the values become those of a new run branched from run `run` at
+    /// step `at` (`saddle fork`).
+    pub fn for_fork(run: usize, run_name: &str, eta: [f64; 2], beta: [f64; 2], at: u64) -> Self {
+        Editor {
+            fork_at: Some(at),
+            ..Editor::new(run, run_name, eta, beta)
         }
     }
 
@@ -151,7 +163,10 @@ impl Editor {
             Style::new().add_modifier(Modifier::DIM),
         ));
         let block = Block::bordered().title(Line::styled(
-            format!(" η, β of {} ", self.run_name),
+            match self.fork_at {
+                Some(at) => format!(" fork {} at step {at}: η, β of the new run ", self.run_name),
+                None => format!(" η, β of {} ", self.run_name),
+            },
             theme.title(),
         ));
         Paragraph::new(lines).block(block).render(r, buf);

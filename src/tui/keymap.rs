@@ -75,7 +75,7 @@ pub const BINDINGS: &[(&str, &str, Action)] = &[
     ),
     (
         "f",
-        "fork the selected run (not in the dashboard yet)",
+        "fork the selected run here with new η, β",
         Action::Fork,
     ),
     (

@@ -61,6 +61,10 @@ use crate::run::store::RunDir;
 /// the command line, which knows how to resolve presets.
 pub type StartPreset = Box<dyn FnMut(&str) -> Result<Vec<RunDir>, String>>;
 
+/// Branches a run (its directory) at a step with live changes (`param=value`) into a new run,
+/// starts it detached and returns its directory.
+pub type ForkRun = Box<dyn FnMut(&RunDir, u64, &[String]) -> Result<RunDir, String>>;
+
 /// Dashboard options.
 pub struct Options {
     /// Frames per second at most (default 10).
@@ -74,6 +78,8 @@ pub struct Options {
     pub presets: Vec<(String, String)>,
     /// How `n` starts one.
     pub start_preset: Option<StartPreset>,
+    /// How to fork a run (None: the `f` key says it is unavailable).
+    pub fork_run: Option<ForkRun>,
     /// Where the log file goes.
     pub log_dir: PathBuf,
 }
@@ -86,6 +92,7 @@ impl Default for Options {
             mouse: false,
             presets: vec![],
             start_preset: None,
+            fork_run: None,
             log_dir: PathBuf::from("logs"),
         }
     }
@@ -112,6 +119,7 @@ pub struct Dashboard {
     runs_dir: PathBuf,
     log: Log,
     start_preset: Option<StartPreset>,
+    fork_run: Option<ForkRun>,
 }
 
 impl Dashboard {
@@ -124,6 +132,7 @@ impl Dashboard {
             runs_dir: runs_dir.to_path_buf(),
             log,
             start_preset: None,
+            fork_run: None,
         };
         d.app.runs_dir = runs_dir.display().to_string();
         for dir in dirs {
@@ -217,6 +226,23 @@ impl Dashboard {
                         .collect();
                     self.app.popup = Some(Popup::Picker(Picker::new(PickerKind::Attach, items)));
                 }
+                Effect::Fork { run, at, sets } => {
+                    let src = self.feeds.get(run).map(|f| f.dir().clone());
+                    let (Some(fork), Some(src)) = (self.fork_run.as_mut(), src) else {
+                        self.app.say("forking is not available here", true);
+                        continue;
+                    };
+                    match fork(&src, at, &sets) {
+                        Ok(dir) => {
+                            self.log
+                                .line(&format!("forked {} at {at} as {}", src.id(), dir.id()));
+                            self.app
+                                .say(format!("forked at step {at}: {}", dir.id()), false);
+                            self.attach(dir);
+                        }
+                        Err(e) => self.app.say(format!("fork: {e}"), true),
+                    }
+                }
                 Effect::StartPreset(name) => {
                     let Some(start) = self.start_preset.as_mut() else {
                         self.app.say("starting runs is not available here", true);
@@ -274,6 +300,7 @@ pub fn run(dirs: Vec<RunDir>, runs_dir: &Path, mut opts: Options) -> io::Result<
     let mut dash = Dashboard::new(dirs, runs_dir, opts.theme, log.clone());
     dash.app.presets = std::mem::take(&mut opts.presets);
     dash.start_preset = opts.start_preset.take();
+    dash.fork_run = opts.fork_run.take();
     let signals = terminal::signal_flag();
     terminal::install_panic_hook(log.clone());
     terminal::enter(opts.mouse)?;

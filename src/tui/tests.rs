@@ -281,6 +281,34 @@ fn editor_sends_the_changed_beta_to_the_selected_run() {
 }
 
 #[test]
+fn fork_branches_the_selected_run_at_its_step_with_the_edited_values() {
+    let mut a = app();
+    a.selected = 2;
+    let at = a.runs[2].step;
+    assert!(a.on_key(key(KeyCode::Char('f'))).is_empty());
+    assert!(matches!(&a.popup, Some(Popup::Editor(e)) if e.fork_at == Some(at)));
+    // Unchanged values fork nothing.
+    assert_eq!(a.on_key(key(KeyCode::Enter)), vec![]);
+    a.on_key(key(KeyCode::Char('f')));
+    a.on_key(key(KeyCode::Up)); // beta.phi
+    for _ in 0..8 {
+        a.on_key(key(KeyCode::Backspace));
+    }
+    for c in "-0.3".chars() {
+        a.on_key(key(KeyCode::Char(c)));
+    }
+    assert_eq!(
+        a.on_key(key(KeyCode::Enter)),
+        vec![Effect::Fork {
+            run: 2,
+            at,
+            sets: vec!["beta.phi=-0.3".into()]
+        }]
+    );
+    assert!(a.popup.is_none());
+}
+
+#[test]
 fn quit_asks_when_runs_are_live_and_can_detach_or_stop() {
     let mut a = app();
     assert!(a.on_key(key(KeyCode::Char('q'))).is_empty());
@@ -363,13 +391,6 @@ fn view_keys_change_the_view() {
         a.on_key(key(KeyCode::Char('o'))),
         vec![Effect::OpenAttachPicker]
     );
-    a.on_key(key(KeyCode::Char('f')));
-    assert!(a
-        .message
-        .as_ref()
-        .unwrap()
-        .text
-        .contains("not in the dashboard yet"));
 }
 
 #[test]
