@@ -9,6 +9,7 @@ use super::phase::PhaseField;
 use super::picker::{Picker, PickerKind, PickerOutcome};
 use super::quit::{self, QuitChoice};
 use super::series::XAxis;
+use super::stability::StabilityView;
 use super::theme::Theme;
 use crate::run::control::Command;
 use crate::run::Status;
@@ -27,6 +28,8 @@ pub enum Popup {
     ConfirmStop(usize),
     /// A preset or run list.
     Picker(Picker),
+    /// The stability heat map of a run's scheme.
+    Stability(Box<StabilityView>),
 }
 
 /// The panes the compact layout shows one at a time.
@@ -316,7 +319,7 @@ impl App {
 
     fn on_popup_key(&mut self, popup: Popup, key: KeyEvent) -> Vec<Effect> {
         match popup {
-            Popup::Help => {}
+            Popup::Help | Popup::Stability(_) => {}
             Popup::Quit => match quit::on_key(key) {
                 QuitChoice::Undecided => self.popup = Some(Popup::Quit),
                 QuitChoice::Cancel => {}
@@ -443,6 +446,21 @@ impl App {
                 )));
             }
             Action::Open => return vec![Effect::OpenAttachPicker],
+            Action::Stability => {
+                if let Some(r) = self.current() {
+                    let made = match &r.config {
+                        Some(c) => StabilityView::compute(&r.name, c, r.beta[1], r.eta[1]),
+                        None => Err("its config.ron could not be read".into()),
+                    };
+                    match made {
+                        Ok(v) => self.popup = Some(Popup::Stability(Box::new(v))),
+                        Err(e) => {
+                            let text = format!("{}: no stability map: {e}", r.name);
+                            self.say(text, true);
+                        }
+                    }
+                }
+            }
             Action::Fork => {
                 if let Some(r) = self.current() {
                     let editor = Editor::for_fork(self.selected, &r.name, r.eta, r.beta, r.step);

@@ -25,6 +25,8 @@ pub enum Action {
     NewRun,
     /// Fork the selected run with changed hyperparameters.
     Fork,
+    /// The stability heat map ρ(β, η) of the selected run's scheme.
+    Stability,
     /// Attach runs of the runs directory.
     Open,
     /// Toggle the compare view.
@@ -79,6 +81,11 @@ pub const BINDINGS: &[(&str, &str, Action)] = &[
         Action::Fork,
     ),
     (
+        "h",
+        "stability map ρ(β, η) of the selected run's scheme",
+        Action::Stability,
+    ),
+    (
         "c",
         "compare view: runs side by side, same axes",
         Action::Compare,
@@ -131,6 +138,7 @@ pub fn action(key: KeyEvent) -> Option<Action> {
         KeyCode::Char('s') => Action::Stop,
         KeyCode::Char('n') => Action::NewRun,
         KeyCode::Char('f') => Action::Fork,
+        KeyCode::Char('h') => Action::Stability,
         KeyCode::Char('o') => Action::Open,
         KeyCode::Char('c') => Action::Compare,
         KeyCode::Char('m') => Action::Mark,

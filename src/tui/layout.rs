@@ -160,6 +160,7 @@ pub fn draw(app: &App, area: Rect, buf: &mut Buffer) {
     match &app.popup {
         None => {}
         Some(Popup::Help) => help::render(area, buf, &app.theme),
+        Some(Popup::Stability(v)) => v.render(area, buf, &app.theme),
         Some(Popup::Quit) => quit::render(app.live_runs(), area, buf, &app.theme),
         Some(Popup::Editor(e)) => e.render(area, buf, &app.theme),
         Some(Popup::Picker(p)) => p.render(area, buf, &app.theme),

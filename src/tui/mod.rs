@@ -31,6 +31,7 @@ pub mod samples;
 pub mod scores;
 pub mod series;
 pub mod spectral;
+pub mod stability;
 pub mod terminal;
 pub mod testdata;
 pub mod theme;

@@ -109,6 +109,30 @@ impl Theme {
         }
     }
 
+    /// Heat-map color of a convergence margin 1 − ρ: darker green near ρ = 1, brighter for
+    /// faster convergence (margins of 0.2 and more share the brightest shade).
+    pub fn heat(&self, margin: f64) -> Color {
+        let m = (margin / 0.2).clamp(0.0, 1.0);
+        match self.depth {
+            ColorDepth::Ansi16 => {
+                if m > 0.5 {
+                    Color::LightGreen
+                } else {
+                    Color::Green
+                }
+            }
+            _ => {
+                let g = (90.0 + 165.0 * m) as u8;
+                let (r, b) = ((40.0 * m) as u8, (60.0 * m) as u8);
+                if self.depth == ColorDepth::TrueColor {
+                    Color::Rgb(r, g, b)
+                } else {
+                    Color::Indexed(rgb_to_256(r, g, b))
+                }
+            }
+        }
+    }
+
     /// Reference lines (ρ = 1, the unit circle) and η/β change markers.
     pub fn accent(&self) -> Color {
         Color::Yellow
