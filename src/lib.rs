@@ -3,6 +3,7 @@
 //! Dependencies point one way: `tui` → `run` → {`optim`, `analysis`} → `game`.
 
 pub mod game;
+pub mod neural;
 pub mod linalg;
 pub mod optim;
 pub mod players;

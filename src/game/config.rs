@@ -4,6 +4,7 @@ use super::{
     constraint::Constraint, DiracGan, LinearGame, LogisticToy, StochasticBilinear, ToyGame,
 };
 use crate::linalg::{linspace, with_singular_values, Mat};
+use crate::neural::config::{ImageGanSpec, MixtureGanSpec, NeuralSpec};
 use crate::rng::Rng;
 use serde::{Deserialize, Serialize};
 
@@ -160,6 +161,11 @@ pub enum GameConfig {
         #[serde(default)]
         start: Start,
     },
+    /// A GAN on a 2-D mixture of Gaussians with MLP players ([NM] §4.5(b) and the
+    /// VEEGAN/PacGAN ring and grid); metrics: modes covered and % high-quality samples.
+    MixtureGan(MixtureGanSpec),
+    /// An image GAN (DCGAN or ResNet players) on CIFAR-10, MNIST or Fashion-MNIST files.
+    ImageGan(ImageGanSpec),
 }
 
 /// Per-player constraint sets in a preset.
@@ -253,6 +259,8 @@ impl GameConfig {
             GameConfig::Logistic { .. } => "logistic",
             GameConfig::DiracGan { .. } => "dirac-gan",
             GameConfig::Quadratic { .. } => "quadratic",
+            GameConfig::MixtureGan(_) => "mixture-gan",
+            GameConfig::ImageGan(_) => "image-gan",
         }
     }
 
@@ -265,13 +273,40 @@ impl GameConfig {
             | GameConfig::Logistic { start: s, .. }
             | GameConfig::DiracGan { start: s, .. }
             | GameConfig::Quadratic { start: s, .. } => *s = start,
+            GameConfig::MixtureGan(_) | GameConfig::ImageGan(_) => {}
         }
         g
     }
 
+    /// The settings of a neural game (None for toy games).
+    pub fn neural(&self) -> Option<&dyn NeuralSpec> {
+        match self {
+            GameConfig::MixtureGan(m) => Some(m),
+            GameConfig::ImageGan(m) => Some(m),
+            _ => None,
+        }
+    }
+
+    /// True for games whose players are networks (they start from a seeded initialization).
+    pub fn is_neural(&self) -> bool {
+        self.neural().is_some()
+    }
+
+    /// Checks the game can be built, without building what is expensive: neural games check
+    /// their values, device and data files; toy games are built.
+    pub fn check(&self, seed: u64) -> Result<(), String> {
+        match self.neural() {
+            Some(n) => n.check(),
+            None => self.build(seed).map(|_| ()),
+        }
+    }
+
     /// Builds the game whatever its kind.
     pub fn build_any(&self, seed: u64) -> Result<super::BuiltGame, String> {
-        self.build(seed).map(super::BuiltGame::Toy)
+        match self.neural() {
+            Some(n) => n.build(seed),
+            None => self.build(seed).map(super::BuiltGame::Toy),
+        }
     }
 
     /// Builds a toy game; random parts are drawn from `seed`. Errors say what is wrong.
@@ -384,6 +419,9 @@ impl GameConfig {
                 Ok(Box::new(LinearGame::quadratic(
                     *dim, *mix, *mu, *ell, start, seed, &mut rng,
                 )?))
+            }
+            GameConfig::MixtureGan(_) | GameConfig::ImageGan(_) => {
+                Err(format!("{} is a neural game (see build_any)", self.kind()))
             }
         }
     }

@@ -109,6 +109,11 @@ pub type ToyGame = Box<dyn Game<V = Vec<f64>>>;
 pub enum BuiltGame {
     /// A toy game on `Vec<f64>` parameters.
     Toy(ToyGame),
+    /// A neural game on CPU tensors.
+    NeuralCpu(crate::neural::config::CpuGame),
+    /// A neural game on CUDA tensors.
+    #[cfg(feature = "cuda")]
+    NeuralCuda(crate::neural::config::CudaGame),
 }
 
 impl BuiltGame {
@@ -116,6 +121,9 @@ impl BuiltGame {
     pub fn constraints(&self) -> Players<Constraint> {
         match self {
             BuiltGame::Toy(g) => g.constraints(),
+            BuiltGame::NeuralCpu(g) => g.constraints(),
+            #[cfg(feature = "cuda")]
+            BuiltGame::NeuralCuda(g) => g.constraints(),
         }
     }
 }

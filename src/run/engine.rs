@@ -143,6 +143,9 @@ pub fn open(dir: RunDir, steps: Option<u64>) -> Result<Box<dyn Drive>> {
     let built = config.build().map_err(|e| Error::input(format!("{origin_name}: {e}")))?;
     match built.game {
         BuiltGame::Toy(game) => Ok(Box::new(Engine::open(dir, lock, config, game, built.optimizer, built.hyper, steps)?)),
+        BuiltGame::NeuralCpu(game) => Ok(Box::new(Engine::open(dir, lock, config, game, built.optimizer, built.hyper, steps)?)),
+        #[cfg(feature = "cuda")]
+        BuiltGame::NeuralCuda(game) => Ok(Box::new(Engine::open(dir, lock, config, game, built.optimizer, built.hyper, steps)?)),
     }
 }
 
@@ -530,6 +533,7 @@ impl<V: ParamVec + Serialize + DeserializeOwned> Engine<V> {
         }
         if self.state.optim.iteration == 0 && self.last_checkpoint.is_none() {
             self.log_row(0.0)?;
+            self.write_samples(0)?;
         }
         self.write_summary()?;
         let (mut stride, mut since, mut last_poll, mut last_summary) = (1u64, 0u64, Instant::now(), Instant::now());
@@ -586,6 +590,9 @@ impl<V: ParamVec + Serialize + DeserializeOwned> Engine<V> {
             if t % self.state.log_every == 0 {
                 self.log_row(wall(&started))?;
             }
+            if self.config.sample_every.is_some_and(|k| t % k == 0) {
+                self.write_samples(t)?;
+            }
             if let Some(pace) = self.config.pace {
                 paced += 1;
                 let ahead = paced as f64 / pace - pace_clock.elapsed().as_secs_f64();
@@ -613,6 +620,17 @@ impl<V: ParamVec + Serialize + DeserializeOwned> Engine<V> {
             o.ended(&s);
         }
         Ok(())
+    }
+
+    /// Lets the game draw its samples at step `t` into the run directory (when the run asks
+    /// for samples at all).
+    fn write_samples(&mut self, t: u64) -> Result<()> {
+        if self.config.sample_every.is_none() {
+            return Ok(());
+        }
+        self.game
+            .write_samples(&self.state.w, &self.dir.path, t)
+            .map_err(|e| Error::failure(format!("samples at step {t}: {e}")))
     }
 
     /// The player's current parameters.
