@@ -100,6 +100,13 @@ pub trait Game: Send {
     fn write_samples(&mut self, _w: &Players<Self::V>, _dir: &std::path::Path, _step: u64) -> Result<(), String> {
         Ok(())
     }
+
+    /// Writes `w` and the named `averages` in a portable format to `path` (neural games:
+    /// safetensors with PyTorch-mappable names), next to each checkpoint; the default does
+    /// nothing.
+    fn export_weights(&self, _w: &Players<Self::V>, _averages: &[(String, Players<Self::V>)], _path: &std::path::Path) -> Result<(), String> {
+        Ok(())
+    }
 }
 
 /// The toy games, all on `Vec<f64>` parameters, behind one type so runs can hold any of them.

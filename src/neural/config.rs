@@ -27,38 +27,39 @@ pub trait NeuralSpec {
     fn build(&self, seed: u64) -> Result<BuiltGame, String>;
 }
 
-fn d_latent_mog() -> usize {
+pub(crate) fn d_latent_mog() -> usize {
     8
 }
-fn d_hidden() -> usize {
+pub(crate) fn d_hidden() -> usize {
     256
 }
-fn d_layers() -> usize {
+pub(crate) fn d_layers() -> usize {
     3
 }
-fn d_batch_mog() -> usize {
+pub(crate) fn d_batch_mog() -> usize {
     128
 }
-fn d_eval_samples() -> usize {
+pub(crate) fn d_eval_samples() -> usize {
     2500
 }
-fn d_hq_sigmas() -> f64 {
+pub(crate) fn d_hq_sigmas() -> f64 {
     3.0
 }
-fn d_one() -> usize {
+pub(crate) fn d_one() -> usize {
     1
 }
-fn d_batch_img() -> usize {
+pub(crate) fn d_batch_img() -> usize {
     64
 }
-fn d_latent_img() -> usize {
+pub(crate) fn d_latent_img() -> usize {
     128
 }
-fn d_grid() -> usize {
+pub(crate) fn d_grid() -> usize {
     64
 }
 
-/// `MixtureGan(…)`: a GAN on a 2-D mixture of Gaussians with MLP players.
+/// `MixtureGan(…)`: a GAN on a 2-D mixture of Gaussians with MLP players (the preset writes
+/// these fields inside `GameConfig::MixtureGan`).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct MixtureGanSpec {
@@ -151,7 +152,8 @@ impl NeuralSpec for MixtureGanSpec {
     }
 }
 
-/// `ImageGan(…)`: an image GAN (DCGAN or ResNet players) on dataset files.
+/// `ImageGan(…)`: an image GAN (DCGAN or ResNet players) on dataset files (the preset writes
+/// these fields inside `GameConfig::ImageGan`).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ImageGanSpec {

@@ -279,6 +279,15 @@ impl<D: NeuralDevice, M: GanModel<D>> Game for Gan<D, M> {
         self.model.metrics(&fake)
     }
 
+    fn export_weights(
+        &self,
+        w: &Players<Params<D>>,
+        averages: &[(String, Players<Params<D>>)],
+        path: &Path,
+    ) -> Result<(), String> {
+        super::export::write_safetensors(path, w, averages)
+    }
+
     fn write_samples(
         &mut self,
         w: &Players<Params<D>>,

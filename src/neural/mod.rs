@@ -5,6 +5,7 @@ pub mod bind;
 pub mod config;
 pub mod data;
 pub mod device;
+pub mod export;
 pub mod gan;
 pub mod gradient_penalty;
 pub mod image_gan;

@@ -6,6 +6,8 @@ pub const BUILTIN: &[(&str, &str)] = &[
     ("default", include_str!("../../presets/default.ron")),
     ("bilinear-momentum", include_str!("../../presets/bilinear-momentum.ron")),
     ("bilinear-methods", include_str!("../../presets/bilinear-methods.ron")),
+    ("mog-negative-momentum", include_str!("../../presets/mog-negative-momentum.ron")),
+    ("mog-extragradient", include_str!("../../presets/mog-extragradient.ron")),
 ];
 
 /// The text of a built-in preset.

@@ -194,9 +194,7 @@ impl RunConfig {
 
     /// The config as pretty RON (what `config.ron` holds).
     pub fn to_ron(&self) -> String {
-        let pretty = ron::ser::PrettyConfig::new()
-            .struct_names(true)
-            .extensions(ron::extensions::Extensions::UNWRAP_VARIANT_NEWTYPES);
+        let pretty = ron::ser::PrettyConfig::new().struct_names(true);
         ron::ser::to_string_pretty(self, pretty).expect("configs serialize")
     }
 

@@ -421,6 +421,17 @@ impl<V: ParamVec + Serialize + DeserializeOwned> Engine<V> {
         // Rows up to t must be on disk before a checkpoint at t claims them.
         self.metrics.flush(true)?;
         checkpoint::save(&self.dir, &self.state)?;
+        let averages: Vec<(String, Players<V>)> = self
+            .opt
+            .averaging
+            .iter()
+            .zip(&self.state.optim.averages)
+            .filter_map(|(spec, a)| a.value.clone().map(|v| (spec.name(), v)))
+            .collect();
+        let path = self.dir.checkpoint_path(t).with_extension("safetensors");
+        self.game
+            .export_weights(&self.state.w, &averages, &path)
+            .map_err(|e| Error::failure(format!("weights export at step {t}: {e}")))?;
         self.dir.prune_checkpoints(KEEP_CHECKPOINTS);
         self.last_checkpoint = Some(t);
         Ok(())

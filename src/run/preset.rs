@@ -91,9 +91,7 @@ pub struct RunSpec {
 /// Parses RON into `T` with saddle's error format: `origin:line:col: path: message`.
 pub fn parse_ron<T: DeserializeOwned>(text: &str, origin: &str) -> Result<T> {
     let opts = ron::Options::default()
-        .with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME)
-        // `MixtureGan(mixture: …)` rather than `MixtureGan((mixture: …))`.
-        .with_default_extension(ron::extensions::Extensions::UNWRAP_VARIANT_NEWTYPES);
+        .with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME);
     let spanned = |e: ron::error::SpannedError, path: Option<String>| {
         let at = e.span.start;
         let path = path

@@ -41,6 +41,7 @@ pub fn conv2d<D: NeuralDevice>(
         "conv2d: weight has {} entries, expected {co}×{k}",
         w.shape().0
     );
+    let started = std::time::Instant::now();
     let dev = x.device().clone();
     let (x, tx, xh) = host(x);
     let (w, tw, wh) = host(w);
@@ -83,7 +84,9 @@ pub fn conv2d<D: NeuralDevice>(
     );
     let out = dev.tensor_from_vec(y, (n, co, g.ho, g.wo));
     let out_ref = out.clone();
+    super::timing::add(super::timing::Op::ConvForward, started);
     tape.add_backward_op(move |grads| {
+        let started = std::time::Instant::now();
         let gy = D::read_vec(grads.get_or_alloc_mut(&out_ref)?);
         let mut gx = vec![0.0f32; n * in_len];
         let parts: Vec<Vec<f32>> = {
@@ -140,6 +143,7 @@ pub fn conv2d<D: NeuralDevice>(
         if let Some(b) = &b {
             D::add_host(grads.get_or_alloc_mut(b)?, &bias_grad(&gy, n, co, p));
         }
+        super::timing::add(super::timing::Op::ConvBackward, started);
         Ok(())
     });
     out.put_tape(tape)

@@ -46,6 +46,7 @@ pub fn conv_transpose2d<D: NeuralDevice>(
         "conv_transpose2d: weight has {} entries, expected {c_in}×{k}",
         w.shape().0
     );
+    let started = std::time::Instant::now();
     let dev = x.device().clone();
     let (x, tx, xh) = host(x);
     let (w, tw, wh) = host(w);
@@ -93,7 +94,9 @@ pub fn conv_transpose2d<D: NeuralDevice>(
     );
     let out = dev.tensor_from_vec(y, (n, co, g.h, g.w));
     let out_ref = out.clone();
+    super::timing::add(super::timing::Op::ConvTForward, started);
     tape.add_backward_op(move |grads| {
+        let started = std::time::Instant::now();
         let gy = D::read_vec(grads.get_or_alloc_mut(&out_ref)?);
         let in_len = c_in * p;
         let mut gx = vec![0.0f32; n * in_len];
@@ -149,6 +152,7 @@ pub fn conv_transpose2d<D: NeuralDevice>(
         if let Some(b) = &b {
             D::add_host(grads.get_or_alloc_mut(b)?, &bias_grad(&gy, n, co, pixels));
         }
+        super::timing::add(super::timing::Op::ConvTBackward, started);
         Ok(())
     });
     out.put_tape(tape)

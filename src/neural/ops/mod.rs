@@ -10,6 +10,7 @@ pub mod conv2d;
 pub mod conv_transpose2d;
 pub mod gemm;
 pub mod geometry;
+pub mod timing;
 
 use super::device::NeuralDevice;
 use dfdx::prelude::*;
