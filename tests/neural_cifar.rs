@@ -95,6 +95,28 @@ fn cifar10_preset_trains_writes_grids_and_resumes_exactly() {
                 assert_eq!(grids.len(), 3, "{}: grids at 0, 150, 300", c.name);
                 let a = final_state(&d);
                 assert_eq!(a.optim.iteration, STEPS);
+                // PyTorch-mappable weights next to the checkpoint, averages included.
+                let st = d.checkpoint_path(STEPS).with_extension("safetensors");
+                let bytes = std::fs::read(&st).unwrap();
+                let names = safetensors::SafeTensors::deserialize(&bytes)
+                    .unwrap()
+                    .names()
+                    .into_iter()
+                    .cloned()
+                    .collect::<Vec<_>>();
+                for n in [
+                    "generator.fc.weight",
+                    "discriminator.conv1.weight",
+                    "generator_uniform.deconv3.weight",
+                    "generator_ema.bn0.bias",
+                ] {
+                    assert!(
+                        names.iter().any(|x| x == n),
+                        "{}: {n} missing from {}",
+                        c.name,
+                        st.display()
+                    );
+                }
                 assert!(a.w.theta.to_host().iter().flatten().all(|v| v.is_finite()));
                 // φ stays clipped to [−0.01, 0.01].
                 assert!(

@@ -2,7 +2,9 @@
 //!
 //! Tensors of one run must share one device handle (on CUDA a handle is a context and its
 //! streams), and checkpoints are read back without one at hand, so every device kind keeps one
-//! shared handle per ordinal and hands out clones of it.
+//! handle per ordinal and hands out clones of it: one per process for the CPU, one per thread
+//! for CUDA (dfdx's CUDA handle is neither `Send` nor `Sync`; a run builds its game, loads its
+//! checkpoints and steps on one thread, so each run thread owns its own CUDA handle).
 
 use dfdx::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -71,7 +73,7 @@ impl<'de> Deserialize<'de> for DeviceSpec {
 /// Besides dfdx's own kernels, saddle's convolutions need the raw gradient buffers on the host:
 /// `read_vec` copies one out and `add_host` adds a host buffer into one (the CPU device does both
 /// in place; CUDA goes through host copies).
-pub trait NeuralDevice: Device<f32> + Clone + Send + Sync + std::fmt::Debug + 'static {
+pub trait NeuralDevice: Device<f32> + Clone + std::fmt::Debug + 'static {
     /// The shared handle of device `ordinal` (0 for the CPU).
     fn shared(ordinal: usize) -> Self;
     /// The handle of the device a checkpoint is read back onto (set by [`set_load_ordinal`]).
@@ -118,18 +120,19 @@ impl NeuralDevice for Cpu {
 #[cfg(feature = "cuda")]
 impl NeuralDevice for Cuda {
     fn shared(ordinal: usize) -> Self {
+        use std::cell::RefCell;
         use std::collections::HashMap;
-        use std::sync::Mutex;
-        static DEVICES: OnceLock<Mutex<HashMap<usize, Cuda>>> = OnceLock::new();
-        let mut map = DEVICES
-            .get_or_init(Default::default)
-            .lock()
-            .expect("device table");
-        map.entry(ordinal)
-            .or_insert_with(|| {
-                Cuda::try_build(ordinal, 0).unwrap_or_else(|e| panic!("cuda:{ordinal}: {e:?}"))
-            })
-            .clone()
+        thread_local! {
+            static DEVICES: RefCell<HashMap<usize, Cuda>> = RefCell::new(HashMap::new());
+        }
+        DEVICES.with(|m| {
+            m.borrow_mut()
+                .entry(ordinal)
+                .or_insert_with(|| {
+                    Cuda::try_build(ordinal, 0).unwrap_or_else(|e| panic!("cuda:{ordinal}: {e:?}"))
+                })
+                .clone()
+        })
     }
     fn read_vec(v: &<Self as Storage<f32>>::Vec) -> Vec<f32> {
         v.device().dtoh_sync_copy(v).expect("device to host copy")

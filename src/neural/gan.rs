@@ -78,6 +78,10 @@ pub struct Gan<D: NeuralDevice, M: GanModel<D>> {
     start: Players<Params<D>>,
 }
 
+// SAFETY: as for `Params` — a game lives on its run's one thread; only the CUDA handle is not
+// `Send` by itself.
+unsafe impl<D: NeuralDevice, M: GanModel<D>> Send for Gan<D, M> {}
+
 /// The seed of the fixed minibatch `Sample::Exact` stands for (losses and ‖F‖ in the metrics).
 const EVAL_SEED: u64 = 0x5add1e;
 

@@ -25,6 +25,11 @@ pub struct Params<D: NeuralDevice> {
     pub tensors: Vec<Flat<D>>,
 }
 
+// SAFETY: CPU tensors are `Send` anyway. dfdx's CUDA tensors hold a stream handle that is not
+// `Send`; a run's parameters are created, stepped, checkpointed and dropped on the run's one
+// thread (see `device`), so the handle is never used from two threads.
+unsafe impl<D: NeuralDevice> Send for Params<D> {}
+
 impl<D: NeuralDevice> std::fmt::Debug for Params<D> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
