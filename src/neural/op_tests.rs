@@ -31,12 +31,15 @@ fn t4(f: &Fixture, name: &str) -> T4 {
     dev().tensor_from_vec(f.f32(name), (s[0], s[1], s[2], s[3]))
 }
 
+/// How a check reads one leaf's gradient.
+type GradOf<'a> = &'a dyn Fn(&Gradients<f32, Cpu>) -> Vec<f32>;
+
 /// Checks y and Σ y⊙gy's gradients of the named leaves.
 fn check<S: Shape>(
     f: &Fixture,
     what: &str,
     y: Traced<S, Cpu>,
-    leaves: &[(&str, &dyn Fn(&Gradients<f32, Cpu>) -> Vec<f32>)],
+    leaves: &[(&str, GradOf)],
     gy: Tensor<S, f32, Cpu>,
 ) {
     let e = rel_err(&y.as_vec(), &f.get("y").data);

@@ -103,6 +103,6 @@ mod tests {
         assert!(p.ends_with("samples/grid-000000007.png"));
         let s = scatter(&[0.0, 0.0, 1.0, 1.0], &[[0.0, 0.0]], 2.0, 64);
         assert_eq!(s.len(), 64 * 64 * 3);
-        assert!(s.iter().any(|v| *v == 220));
+        assert!(s.contains(&220));
     }
 }

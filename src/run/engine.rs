@@ -601,7 +601,7 @@ impl<V: ParamVec + Serialize + DeserializeOwned> Engine<V> {
             if t % self.state.log_every == 0 {
                 self.log_row(wall(&started))?;
             }
-            if self.config.sample_every.is_some_and(|k| t % k == 0) {
+            if self.config.sample_every.is_some_and(|k| t.is_multiple_of(k)) {
                 self.write_samples(t)?;
             }
             if let Some(pace) = self.config.pace {
