@@ -214,3 +214,91 @@ fn penalty_gradient_matches_finite_differences() {
     );
     assert!(e <= 1e-3, "‖∇P − FD‖/‖FD‖ = {e:e}");
 }
+
+fn tiny_images(channels: usize, side: usize) -> super::data::ImageData {
+    let mut rng = Rng::new(3);
+    let count = 6;
+    let dataset = if channels == 3 {
+        super::data::Dataset::Cifar10
+    } else {
+        super::data::Dataset::Mnist
+    };
+    super::data::ImageData {
+        dataset,
+        count,
+        channels,
+        side,
+        pixels: Arc::new(
+            (0..count * channels * side * side)
+                .map(|_| rng.below(256) as u8)
+                .collect(),
+        ),
+    }
+}
+
+/// One WGAN-GP oracle call of the ResNet-32 pair and one of DCGAN-28: shapes, finite and
+/// non-zero gradients for every tensor of both players, φ's gradient including the penalty.
+#[test]
+fn resnet_wgangp_and_dcgan28_oracle_calls_run() {
+    use super::gan::{Gan, GanSettings};
+    use super::image_gan::{Architecture, ImageModel};
+    use crate::game::{Game, Sample};
+    for (arch, channels, side, gp) in [
+        (Architecture::Resnet { filters: 4 }, 3, 32, Some(10.0)),
+        (
+            Architecture::Dcgan {
+                filters: 4,
+                d_batchnorm: true,
+            },
+            1,
+            28,
+            None,
+        ),
+    ] {
+        let model = ImageModel::new(tiny_images(channels, side), arch, 8, 4);
+        let settings = GanSettings {
+            loss: GanLoss::Wgan,
+            batch: 3,
+            clip: None,
+            gp_weight: gp,
+            seed: 2,
+        };
+        let mut game = Gan::new(model, Cpu::shared(0), settings);
+        let w = game.initial_point();
+        let mut f = w.clone();
+        game.field(&w, Sample::Seed(9), &mut f);
+        for (who, p) in [("θ", &f.theta), ("φ", &f.phi)] {
+            for (s, t) in p.layout.specs.iter().zip(p.to_host()) {
+                assert!(
+                    t.iter().all(|v| v.is_finite()),
+                    "{arch:?} {who} {}: not finite",
+                    s.name
+                );
+                assert!(
+                    t.iter().any(|v| *v != 0.0),
+                    "{arch:?} {who} {}: zero gradient",
+                    s.name
+                );
+            }
+        }
+        let fake = game.generated(&w.theta, 4);
+        assert_eq!(fake.len(), 4 * channels * side * side);
+        assert!(fake.iter().all(|v| v.abs() < 1.0));
+        if gp.is_some() {
+            // The penalty changes φ's gradient and only φ's.
+            let model = ImageModel::new(tiny_images(channels, side), arch, 8, 4);
+            let plain = GanSettings {
+                loss: GanLoss::Wgan,
+                batch: 3,
+                clip: None,
+                gp_weight: None,
+                seed: 2,
+            };
+            let mut g0 = Gan::new(model, Cpu::shared(0), plain);
+            let mut f0 = w.clone();
+            g0.field(&w, Sample::Seed(9), &mut f0);
+            assert_eq!(f0.theta.to_host(), f.theta.to_host());
+            assert!(f0.phi.dist_sq(&f.phi) > 0.0);
+        }
+    }
+}
