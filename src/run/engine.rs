@@ -621,6 +621,10 @@ impl<V: ParamVec + Serialize + DeserializeOwned> Engine<V> {
         if self.last_row.as_ref().and_then(|r| r[0]) != Some(t as f64) {
             self.log_row(self.state.wall_time)?;
         }
+        // The last picture shows the final iterate even off the sampling grid.
+        if self.config.sample_every.is_some_and(|k| !t.is_multiple_of(k)) && self.status != Status::Failed {
+            let _ = self.write_samples(t);
+        }
         self.checkpoint()?;
         self.metrics.flush(true)?;
         let status = self.status;
