@@ -4,6 +4,12 @@ use super::{
     constraint::Constraint, DiracGan, LinearGame, LogisticToy, StochasticBilinear, ToyGame,
 };
 use crate::linalg::{linspace, with_singular_values, Mat};
+use crate::neural::config::{self as nc, ImageGanSpec, MixtureGanSpec, NeuralSpec};
+use crate::neural::data::Dataset;
+use crate::neural::device::DeviceSpec;
+use crate::neural::image_gan::Architecture;
+use crate::neural::loss::GanLoss;
+use crate::neural::mixture::MixtureSpec;
 use crate::rng::Rng;
 use serde::{Deserialize, Serialize};
 
@@ -173,6 +179,70 @@ pub enum GameConfig {
         #[serde(default)]
         start: Start,
     },
+    /// A GAN on a 2-D mixture of Gaussians with MLP players ([NM] §4.5(b) and the
+    /// VEEGAN/PacGAN ring and grid); metrics: modes covered and % high-quality samples. The
+    /// fields are those of [`MixtureGanSpec`].
+    MixtureGan {
+        /// The data distribution.
+        mixture: MixtureSpec,
+        /// `Saturating` (zero-sum) or `NonSaturating`.
+        loss: GanLoss,
+        /// Dimension of z ~ N(0, I) ([NM]: 8).
+        #[serde(default = "nc::d_latent_mog")]
+        latent_dim: usize,
+        /// Width of the hidden layers ([NM]: 256).
+        #[serde(default = "nc::d_hidden")]
+        hidden: usize,
+        /// Hidden layers of each network ([NM]: 3).
+        #[serde(default = "nc::d_layers")]
+        hidden_layers: usize,
+        /// Minibatch size ([NM]: 128).
+        #[serde(default = "nc::d_batch_mog")]
+        batch: usize,
+        /// Generated points scored per metrics row (PacGAN: 2500).
+        #[serde(default = "nc::d_eval_samples")]
+        eval_samples: usize,
+        /// High quality = within this many σ of the nearest mode.
+        #[serde(default = "nc::d_hq_sigmas")]
+        hq_sigmas: f64,
+        /// A mode is covered with at least this many high-quality samples.
+        #[serde(default = "nc::d_one")]
+        min_count: usize,
+        /// `"cpu"` or `"cuda:N"`.
+        #[serde(default)]
+        device: DeviceSpec,
+    },
+    /// An image GAN (DCGAN or ResNet players) on CIFAR-10, MNIST or Fashion-MNIST files. The
+    /// fields are those of [`ImageGanSpec`].
+    ImageGan {
+        /// Which dataset.
+        dataset: Dataset,
+        /// Directory of its files (default: `$SADDLE_DATA/<dataset's folder>`).
+        #[serde(default)]
+        data_dir: Option<String>,
+        /// The networks.
+        arch: Architecture,
+        /// The loss.
+        loss: GanLoss,
+        /// WGAN weight clipping: φ ∈ [−clip, clip] (the reference: 0.01).
+        #[serde(default)]
+        clip: Option<f64>,
+        /// WGAN-GP penalty weight λ (the reference: 10).
+        #[serde(default)]
+        gp_weight: Option<f64>,
+        /// Minibatch size (the reference: 64).
+        #[serde(default = "nc::d_batch_img")]
+        batch: usize,
+        /// Dimension of z ~ N(0, I) (the reference: 128).
+        #[serde(default = "nc::d_latent_img")]
+        latent_dim: usize,
+        /// Images in each saved sample grid.
+        #[serde(default = "nc::d_grid")]
+        grid: usize,
+        /// `"cpu"` or `"cuda:N"`.
+        #[serde(default)]
+        device: DeviceSpec,
+    },
 }
 
 /// Per-player constraint sets in a preset.
@@ -273,6 +343,8 @@ impl GameConfig {
             GameConfig::DiracGan { .. } => "dirac-gan",
             GameConfig::Quadratic { .. } => "quadratic",
             GameConfig::MlpGan { .. } => "mlp-gan",
+            GameConfig::MixtureGan { .. } => "mixture-gan",
+            GameConfig::ImageGan { .. } => "image-gan",
         }
     }
 
@@ -286,13 +358,84 @@ impl GameConfig {
             | GameConfig::DiracGan { start: s, .. }
             | GameConfig::Quadratic { start: s, .. }
             | GameConfig::MlpGan { start: s, .. } => *s = start,
+            GameConfig::MixtureGan { .. } | GameConfig::ImageGan { .. } => {}
         }
         g
     }
 
+    /// The settings of a neural game (None for toy games).
+    pub fn neural(&self) -> Option<Box<dyn NeuralSpec>> {
+        match self.clone() {
+            GameConfig::MixtureGan {
+                mixture,
+                loss,
+                latent_dim,
+                hidden,
+                hidden_layers,
+                batch,
+                eval_samples,
+                hq_sigmas,
+                min_count,
+                device,
+            } => Some(Box::new(MixtureGanSpec {
+                mixture,
+                loss,
+                latent_dim,
+                hidden,
+                hidden_layers,
+                batch,
+                eval_samples,
+                hq_sigmas,
+                min_count,
+                device,
+            })),
+            GameConfig::ImageGan {
+                dataset,
+                data_dir,
+                arch,
+                loss,
+                clip,
+                gp_weight,
+                batch,
+                latent_dim,
+                grid,
+                device,
+            } => Some(Box::new(ImageGanSpec {
+                dataset,
+                data_dir,
+                arch,
+                loss,
+                clip,
+                gp_weight,
+                batch,
+                latent_dim,
+                grid,
+                device,
+            })),
+            _ => None,
+        }
+    }
+
+    /// True for games whose players are networks (they start from a seeded initialization).
+    pub fn is_neural(&self) -> bool {
+        self.neural().is_some()
+    }
+
+    /// Checks the game can be built, without building what is expensive: neural games check
+    /// their values, device and data files; toy games are built.
+    pub fn check(&self, seed: u64) -> Result<(), String> {
+        match self.neural() {
+            Some(n) => n.check(),
+            None => self.build(seed).map(|_| ()),
+        }
+    }
+
     /// Builds the game whatever its kind.
     pub fn build_any(&self, seed: u64) -> Result<super::BuiltGame, String> {
-        self.build(seed).map(super::BuiltGame::Toy)
+        match self.neural() {
+            Some(n) => n.build(seed),
+            None => self.build(seed).map(super::BuiltGame::Toy),
+        }
     }
 
     /// Builds a toy game; random parts are drawn from `seed`. Errors say what is wrong.
@@ -422,6 +565,9 @@ impl GameConfig {
                 Ok(Box::new(LinearGame::quadratic(
                     *dim, *mix, *mu, *ell, start, seed, &mut rng,
                 )?))
+            }
+            GameConfig::MixtureGan { .. } | GameConfig::ImageGan { .. } => {
+                Err(format!("{} is a neural game (see build_any)", self.kind()))
             }
         }
     }

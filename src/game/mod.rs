@@ -107,6 +107,18 @@ pub trait Game: Send {
     ) -> Result<(), String> {
         Ok(())
     }
+
+    /// Writes `w` and the named `averages` in a portable format to `path` (neural games:
+    /// safetensors with PyTorch-mappable names), next to each checkpoint; the default does
+    /// nothing.
+    fn export_weights(
+        &self,
+        _w: &Players<Self::V>,
+        _averages: &[(String, Players<Self::V>)],
+        _path: &std::path::Path,
+    ) -> Result<(), String> {
+        Ok(())
+    }
 }
 
 /// The toy games, all on `Vec<f64>` parameters, behind one type so runs can hold any of them.
@@ -116,6 +128,11 @@ pub type ToyGame = Box<dyn Game<V = Vec<f64>>>;
 pub enum BuiltGame {
     /// A toy game on `Vec<f64>` parameters.
     Toy(ToyGame),
+    /// A neural game on CPU tensors.
+    NeuralCpu(crate::neural::config::CpuGame),
+    /// A neural game on CUDA tensors.
+    #[cfg(feature = "cuda")]
+    NeuralCuda(crate::neural::config::CudaGame),
 }
 
 impl BuiltGame {
@@ -123,6 +140,9 @@ impl BuiltGame {
     pub fn constraints(&self) -> Players<Constraint> {
         match self {
             BuiltGame::Toy(g) => g.constraints(),
+            BuiltGame::NeuralCpu(g) => g.constraints(),
+            #[cfg(feature = "cuda")]
+            BuiltGame::NeuralCuda(g) => g.constraints(),
         }
     }
 }

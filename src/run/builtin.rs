@@ -23,6 +23,14 @@ pub const BUILTIN: &[(&str, &str)] = &[
     ("dirac-gan", include_str!("../../presets/dirac-gan.ron")),
     ("quadratic", include_str!("../../presets/quadratic.ron")),
     ("mlp-gan", include_str!("../../presets/mlp-gan.ron")),
+    (
+        "mog-negative-momentum",
+        include_str!("../../presets/mog-negative-momentum.ron"),
+    ),
+    (
+        "mog-extragradient",
+        include_str!("../../presets/mog-extragradient.ron"),
+    ),
 ];
 
 /// The text of a built-in preset.

@@ -70,6 +70,9 @@ pub struct RunConfig {
     pub checkpoint_every: u64,
     /// Spectral radius of the update operator every this many iterations (None: never).
     pub spectral_every: Option<u64>,
+    /// Sample pictures every this many iterations (None: never).
+    #[serde(default)]
+    pub sample_every: Option<u64>,
     /// Early stopping.
     pub stop: StopRule,
     /// At most this many iterations per second (None: as fast as possible).
@@ -105,6 +108,9 @@ impl RunConfig {
         positive_count("checkpoint_every", self.checkpoint_every)?;
         if let Some(k) = self.spectral_every {
             positive_count("spectral_every", k)?;
+        }
+        if let Some(k) = self.sample_every {
+            positive_count("sample_every", k)?;
         }
         for p in Player::BOTH {
             Hyper::validate_eta(*self.eta.0.get(p), p)?;

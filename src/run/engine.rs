@@ -150,6 +150,25 @@ pub fn open(dir: RunDir, steps: Option<u64>) -> Result<Box<dyn Drive>> {
             built.hyper,
             steps,
         )?)),
+        BuiltGame::NeuralCpu(game) => Ok(Box::new(Engine::open(
+            dir,
+            lock,
+            config,
+            game,
+            built.optimizer,
+            built.hyper,
+            steps,
+        )?)),
+        #[cfg(feature = "cuda")]
+        BuiltGame::NeuralCuda(game) => Ok(Box::new(Engine::open(
+            dir,
+            lock,
+            config,
+            game,
+            built.optimizer,
+            built.hyper,
+            steps,
+        )?)),
     }
 }
 
@@ -487,6 +506,17 @@ impl<V: ParamVec + Serialize + DeserializeOwned> Engine<V> {
         // Rows up to t must be on disk before a checkpoint at t claims them.
         self.metrics.flush(true)?;
         checkpoint::save(&self.dir, &self.state)?;
+        let averages: Vec<(String, Players<V>)> = self
+            .opt
+            .averaging
+            .iter()
+            .zip(&self.state.optim.averages)
+            .filter_map(|(spec, a)| a.value.clone().map(|v| (spec.name(), v)))
+            .collect();
+        let path = self.dir.checkpoint_path(t).with_extension("safetensors");
+        self.game
+            .export_weights(&self.state.w, &averages, &path)
+            .map_err(|e| Error::failure(format!("weights export at step {t}: {e}")))?;
         self.dir.prune_checkpoints(KEEP_CHECKPOINTS);
         self.last_checkpoint = Some(t);
         Ok(())
@@ -625,6 +655,7 @@ impl<V: ParamVec + Serialize + DeserializeOwned> Engine<V> {
         }
         if self.state.optim.iteration == 0 && self.last_checkpoint.is_none() {
             self.log_row(0.0)?;
+            self.write_samples(0)?;
         }
         self.write_summary()?;
         let (mut stride, mut since, mut last_poll, mut last_summary) =
@@ -702,6 +733,13 @@ impl<V: ParamVec + Serialize + DeserializeOwned> Engine<V> {
             if t.is_multiple_of(self.state.log_every) {
                 self.log_row(wall(&started))?;
             }
+            if self
+                .config
+                .sample_every
+                .is_some_and(|k| t.is_multiple_of(k))
+            {
+                self.write_samples(t)?;
+            }
             if let Some(pace) = self.config.pace {
                 paced += 1;
                 let ahead = paced as f64 / pace - pace_clock.elapsed().as_secs_f64();
@@ -719,6 +757,15 @@ impl<V: ParamVec + Serialize + DeserializeOwned> Engine<V> {
         if self.last_row.as_ref().and_then(|r| r[0]) != Some(t as f64) {
             self.log_row(self.state.wall_time)?;
         }
+        // The last picture shows the final iterate even off the sampling grid.
+        if self
+            .config
+            .sample_every
+            .is_some_and(|k| !t.is_multiple_of(k))
+            && self.status != Status::Failed
+        {
+            let _ = self.write_samples(t);
+        }
         self.checkpoint()?;
         self.metrics.flush(true)?;
         let status = self.status;
@@ -729,6 +776,17 @@ impl<V: ParamVec + Serialize + DeserializeOwned> Engine<V> {
             o.ended(&s);
         }
         Ok(())
+    }
+
+    /// Lets the game draw its samples at step `t` into the run directory (when the run asks
+    /// for samples at all).
+    fn write_samples(&mut self, t: u64) -> Result<()> {
+        if self.config.sample_every.is_none() {
+            return Ok(());
+        }
+        self.game
+            .write_samples(&self.state.w, &self.dir.path, t)
+            .map_err(|e| Error::failure(format!("samples at step {t}: {e}")))
     }
 
     /// The player's current parameters.

@@ -15,7 +15,11 @@ use super::ident::unix_now;
 use super::metrics::{format_value, MetricsTable};
 use super::store::{write_atomic, RunDir, CONFIG, EVENTS, METRICS};
 use crate::error::{Error, Result};
-use crate::game::BuiltGame;
+use crate::game::{BuiltGame, Game};
+use crate::optim::{Hyper, Optimizer};
+use crate::vector::ParamVec;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
 use std::path::Path;
 
 fn load_config(dir: &RunDir) -> Result<RunConfig> {
@@ -73,16 +77,37 @@ pub fn replay(src: &RunDir, runs_dir: &Path) -> Result<(RunDir, u64)> {
 /// `sets` (`param=value`). Validates everything before creating anything.
 pub fn fork(src: &RunDir, at: u64, sets: &[String], runs_dir: &Path) -> Result<(RunDir, u64)> {
     let config = load_config(src)?;
-    let events = events_of(src);
     let built = config.build().map_err(Error::input)?;
+    let (opt, hyper) = (&built.optimizer, built.hyper.clone());
+    match &built.game {
+        BuiltGame::Toy(g) => fork_with(src, at, sets, runs_dir, &config, g.as_ref(), opt, hyper),
+        BuiltGame::NeuralCpu(g) => {
+            fork_with(src, at, sets, runs_dir, &config, g.as_ref(), opt, hyper)
+        }
+        #[cfg(feature = "cuda")]
+        BuiltGame::NeuralCuda(g) => {
+            fork_with(src, at, sets, runs_dir, &config, g.as_ref(), opt, hyper)
+        }
+    }
+}
+
+/// [`fork`] for a game whose parameters are stored as `V`.
+#[allow(clippy::too_many_arguments)]
+fn fork_with<V: ParamVec + Serialize + DeserializeOwned>(
+    src: &RunDir,
+    at: u64,
+    sets: &[String],
+    runs_dir: &Path,
+    config: &RunConfig,
+    game: &dyn Game<V = V>,
+    optimizer: &Optimizer,
+    hyper: Hyper,
+) -> Result<(RunDir, u64)> {
+    let events = events_of(src);
     // Without a checkpoint at or before `at`, start from step 0: the run is deterministic.
-    let state: RunState<Vec<f64>> = match checkpoint::latest(src, Some(at)) {
+    let state: RunState<V> = match checkpoint::latest(src, Some(at)) {
         Some(s) => s,
-        None => match &built.game {
-            BuiltGame::Toy(g) => {
-                initial_state(&config, g.as_ref(), &built.optimizer, built.hyper.clone())
-            }
-        },
+        None => initial_state(config, game, optimizer, hyper),
     };
     let reached = events
         .iter()
@@ -90,7 +115,7 @@ pub fn fork(src: &RunDir, at: u64, sets: &[String], runs_dir: &Path) -> Result<(
         .max()
         .unwrap_or(0)
         .max(state.optim.iteration);
-    if at > reached.max(target_steps(&config, &events)) {
+    if at > reached.max(target_steps(config, &events)) {
         return Err(Error::input(format!(
             "--at {at}: run {} never reached that step",
             src.id()
@@ -115,7 +140,7 @@ pub fn fork(src: &RunDir, at: u64, sets: &[String], runs_dir: &Path) -> Result<(
     let mut planned = history.clone();
     {
         let mut live = Live {
-            opt: &built.optimizer,
+            opt: optimizer,
             st: &mut st,
             log_every: &mut log_every,
         };
@@ -164,5 +189,5 @@ pub fn fork(src: &RunDir, at: u64, sets: &[String], runs_dir: &Path) -> Result<(
     }
     write_atomic(&dir.file(METRICS), text.as_bytes())?;
     write_events(&dir, &planned)?;
-    Ok((dir, target_steps(&config, &events).max(at)))
+    Ok((dir, target_steps(config, &events).max(at)))
 }

@@ -37,6 +37,10 @@ pub struct Preset {
     /// Spectral radius of each run's update operator every this many iterations.
     #[serde(default)]
     pub spectral_every: Option<u64>,
+    /// Pictures of the generator's samples (under `samples/` in the run directory) every this
+    /// many iterations (games that draw samples; None: never).
+    #[serde(default)]
+    pub sample_every: Option<u64>,
     /// Early stopping.
     #[serde(default)]
     pub stop: StopRule,
@@ -233,6 +237,7 @@ impl Preset {
                     .checkpoint_every
                     .unwrap_or_else(|| default_every(20)(steps)),
                 spectral_every: self.spectral_every,
+                sample_every: self.sample_every,
                 stop: self.stop,
                 pace: self.pace,
             };
@@ -242,9 +247,15 @@ impl Preset {
         // Every run plays the same game: building it once checks its dimensions and values
         // (and each run's own starting point, where it has one).
         self.game
-            .build(self.seed)
+            .check(self.seed)
             .map_err(|e| Error::input(format!("game: {e}")))?;
         for (i, (r, c)) in self.runs.iter().zip(&out).enumerate() {
+            if r.start.is_some() && self.game.is_neural() {
+                return Err(Error::input(format!(
+                    "runs[{i}] ({:?}): start: a neural game starts from its seeded initialization; remove start",
+                    r.name
+                )));
+            }
             if r.start.is_some() {
                 c.game
                     .build(self.seed)

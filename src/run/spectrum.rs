@@ -11,6 +11,9 @@ use crate::vector::ParamVec;
 use nalgebra::Complex;
 use serde::Serialize;
 
+/// Why networks get no report: their Jacobian has no closed form here.
+const NEURAL: &str = "spectral analysis needs the Jacobian in closed form or from JVPs, which the dfdx networks do not provide yet (the f64 MlpGan game does)";
+
 /// What `saddle spectrum` reports for one run.
 #[derive(Clone, Debug, Serialize)]
 pub struct RunSpectrum {
@@ -122,7 +125,9 @@ fn trace(
 /// steps and the rate of ‖ω_t − ω*‖ fitted (skipping the first 30% as transient).
 pub fn run_spectrum(config: &RunConfig, measure: bool) -> Result<RunSpectrum, String> {
     let built = config.build()?;
-    let crate::game::BuiltGame::Toy(mut game) = built.game;
+    let crate::game::BuiltGame::Toy(mut game) = built.game else {
+        return Err(NEURAL.into());
+    };
     let opt = built.optimizer;
     let (w, point) = match game.equilibrium() {
         Some(eq) => (eq.clone(), "equilibrium"),
@@ -204,7 +209,9 @@ pub fn stability(
     let mut maps: Vec<StabilityMap> = vec![];
     for c in configs {
         let built = c.build()?;
-        let crate::game::BuiltGame::Toy(game) = built.game;
+        let crate::game::BuiltGame::Toy(game) = built.game else {
+            return Err(NEURAL.into());
+        };
         let mut opt = built.optimizer;
         if matches!(opt.rules.theta, Rule::Adam { .. })
             || matches!(opt.rules.phi, Rule::Adam { .. })

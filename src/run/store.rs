@@ -221,6 +221,7 @@ impl RunDir {
         let steps = self.checkpoint_steps();
         for s in steps.iter().take(steps.len().saturating_sub(keep)) {
             let _ = fs::remove_file(self.checkpoint_path(*s));
+            let _ = fs::remove_file(self.checkpoint_path(*s).with_extension("safetensors"));
         }
     }
 }

@@ -75,6 +75,7 @@ fn approx_dim(cfg: &RunConfig) -> usize {
         }
         G::Logistic { x0, .. } => 2 * x0.len().max(1),
         G::DiracGan { .. } => 2,
+        G::MixtureGan { .. } | G::ImageGan { .. } => usize::MAX,
         G::MlpGan { hidden, .. } => {
             let d = crate::game::mlp_dims(*hidden);
             d.theta + d.phi

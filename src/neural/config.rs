@@ -1,0 +1,283 @@
+//! The preset sections of neural games (`MixtureGan(…)`, `ImageGan(…)`) and building them,
+//! with validation that names what is wrong (and, for data, where the files come from).
+
+use super::data::{DataFiles, Dataset};
+use super::device::{DeviceSpec, NeuralDevice};
+use super::gan::{Gan, GanModel, GanSettings};
+use super::image_gan::{Architecture, ImageModel};
+use super::loss::GanLoss;
+use super::mixture::MixtureSpec;
+use super::mog::{MixtureModel, ModeEval};
+use super::params::Params;
+use crate::game::{BuiltGame, Game};
+use dfdx::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// A neural game on the CPU.
+pub type CpuGame = Box<dyn Game<V = Params<Cpu>>>;
+/// A neural game on a CUDA device.
+#[cfg(feature = "cuda")]
+pub type CudaGame = Box<dyn Game<V = Params<Cuda>>>;
+
+/// What every neural game section can do.
+pub trait NeuralSpec {
+    /// Checks values, device and data files without loading anything large.
+    fn check(&self) -> Result<(), String>;
+    /// Builds the game; initial weights are drawn from `seed`.
+    fn build(&self, seed: u64) -> Result<BuiltGame, String>;
+}
+
+pub(crate) fn d_latent_mog() -> usize {
+    8
+}
+pub(crate) fn d_hidden() -> usize {
+    256
+}
+pub(crate) fn d_layers() -> usize {
+    3
+}
+pub(crate) fn d_batch_mog() -> usize {
+    128
+}
+pub(crate) fn d_eval_samples() -> usize {
+    2500
+}
+pub(crate) fn d_hq_sigmas() -> f64 {
+    3.0
+}
+pub(crate) fn d_one() -> usize {
+    1
+}
+pub(crate) fn d_batch_img() -> usize {
+    64
+}
+pub(crate) fn d_latent_img() -> usize {
+    128
+}
+pub(crate) fn d_grid() -> usize {
+    64
+}
+
+/// `MixtureGan(…)`: a GAN on a 2-D mixture of Gaussians with MLP players (the preset writes
+/// these fields inside `GameConfig::MixtureGan`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MixtureGanSpec {
+    /// The data distribution.
+    pub mixture: MixtureSpec,
+    /// `Saturating` (zero-sum) or `NonSaturating`.
+    pub loss: GanLoss,
+    /// Dimension of z ~ N(0, I) ([NM]: 8).
+    #[serde(default = "d_latent_mog")]
+    pub latent_dim: usize,
+    /// Width of the hidden layers ([NM]: 256).
+    #[serde(default = "d_hidden")]
+    pub hidden: usize,
+    /// Hidden layers of each network ([NM]: 3).
+    #[serde(default = "d_layers")]
+    pub hidden_layers: usize,
+    /// Minibatch size ([NM]: 128).
+    #[serde(default = "d_batch_mog")]
+    pub batch: usize,
+    /// Generated points scored per metrics row (PacGAN: 2500).
+    #[serde(default = "d_eval_samples")]
+    pub eval_samples: usize,
+    /// High quality = within this many σ of the nearest mode.
+    #[serde(default = "d_hq_sigmas")]
+    pub hq_sigmas: f64,
+    /// A mode is covered with at least this many high-quality samples.
+    #[serde(default = "d_one")]
+    pub min_count: usize,
+    /// `"cpu"` or `"cuda:N"`.
+    #[serde(default)]
+    pub device: DeviceSpec,
+}
+
+pub(crate) fn check_count(name: &str, v: usize, max: usize) -> Result<(), String> {
+    if v == 0 || v > max {
+        Err(format!("{name} must be in 1..={max}, got {v}"))
+    } else {
+        Ok(())
+    }
+}
+
+impl NeuralSpec for MixtureGanSpec {
+    fn check(&self) -> Result<(), String> {
+        self.mixture.build()?;
+        check_count("latent_dim", self.latent_dim, 4096)?;
+        check_count("hidden", self.hidden, 16384)?;
+        check_count("hidden_layers", self.hidden_layers, 64)?;
+        check_count("batch", self.batch, 1 << 20)?;
+        check_count("eval_samples", self.eval_samples, 1 << 22)?;
+        if !(self.hq_sigmas.is_finite() && self.hq_sigmas > 0.0) {
+            return Err(format!(
+                "hq_sigmas must be finite and > 0, got {}",
+                self.hq_sigmas
+            ));
+        }
+        if matches!(self.loss, GanLoss::Wgan) {
+            return Err(
+                "loss: the mixture GAN has logistic losses only (Saturating or NonSaturating)"
+                    .into(),
+            );
+        }
+        self.device.validate()
+    }
+
+    fn build(&self, seed: u64) -> Result<BuiltGame, String> {
+        self.check()?;
+        let eval = ModeEval {
+            samples: self.eval_samples,
+            hq_sigmas: self.hq_sigmas,
+            min_count: self.min_count,
+        };
+        let mixture = self.mixture.build()?;
+        let model = || {
+            MixtureModel::new(
+                mixture.clone(),
+                self.latent_dim,
+                self.hidden,
+                self.hidden_layers,
+                eval,
+            )
+        };
+        let settings = GanSettings {
+            loss: self.loss,
+            batch: self.batch,
+            clip: None,
+            gp_weight: None,
+            seed,
+        };
+        on_device(self.device, model, settings)
+    }
+}
+
+/// `ImageGan(…)`: an image GAN (DCGAN or ResNet players) on dataset files (the preset writes
+/// these fields inside `GameConfig::ImageGan`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ImageGanSpec {
+    /// Which dataset.
+    pub dataset: Dataset,
+    /// Directory of its files (default: `$SADDLE_DATA/<dataset's folder>`).
+    #[serde(default)]
+    pub data_dir: Option<String>,
+    /// The networks.
+    pub arch: Architecture,
+    /// The loss.
+    pub loss: GanLoss,
+    /// WGAN weight clipping: φ ∈ [−clip, clip] (the reference: 0.01).
+    #[serde(default)]
+    pub clip: Option<f64>,
+    /// WGAN-GP penalty weight λ (the reference: 10).
+    #[serde(default)]
+    pub gp_weight: Option<f64>,
+    /// Minibatch size (the reference: 64).
+    #[serde(default = "d_batch_img")]
+    pub batch: usize,
+    /// Dimension of z ~ N(0, I) (the reference: 128).
+    #[serde(default = "d_latent_img")]
+    pub latent_dim: usize,
+    /// Images in each saved sample grid.
+    #[serde(default = "d_grid")]
+    pub grid: usize,
+    /// `"cpu"` or `"cuda:N"`.
+    #[serde(default)]
+    pub device: DeviceSpec,
+}
+
+impl ImageGanSpec {
+    /// Where the dataset's files are.
+    pub fn files(&self) -> Result<DataFiles, String> {
+        DataFiles::locate(self.dataset, self.data_dir.as_deref())
+    }
+}
+
+impl NeuralSpec for ImageGanSpec {
+    fn check(&self) -> Result<(), String> {
+        check_count("batch", self.batch, 1 << 16)?;
+        check_count("latent_dim", self.latent_dim, 4096)?;
+        check_count("grid", self.grid, 1024)?;
+        self.arch.check(self.dataset)?;
+        if let Some(c) = self.clip {
+            if !(c.is_finite() && c > 0.0) {
+                return Err(format!("clip must be finite and > 0, got {c}"));
+            }
+        }
+        if let Some(l) = self.gp_weight {
+            if !(l.is_finite() && l >= 0.0) {
+                return Err(format!("gp_weight must be finite and ≥ 0, got {l}"));
+            }
+            if self.arch.discriminator_batchnorm() {
+                return Err("gp_weight: the gradient penalty needs a discriminator without BatchNorm (arch: … d_batchnorm: false)".into());
+            }
+        }
+        if self.gp_weight.is_some() && self.loss != GanLoss::Wgan {
+            return Err("gp_weight: the gradient penalty goes with loss: Wgan".into());
+        }
+        self.device.validate()?;
+        self.files()?.check()
+    }
+
+    fn build(&self, seed: u64) -> Result<BuiltGame, String> {
+        self.check()?;
+        let data = self.files()?.load()?;
+        let model = || ImageModel::new(data.clone(), self.arch, self.latent_dim, self.grid);
+        let settings = GanSettings {
+            loss: self.loss,
+            batch: self.batch,
+            clip: self.clip,
+            gp_weight: self.gp_weight,
+            seed,
+        };
+        on_device(self.device, model, settings)
+    }
+}
+
+/// Builds a [`Gan`] of `model` on `device`.
+pub(crate) fn on_device<M, F>(
+    device: DeviceSpec,
+    model: F,
+    settings: GanSettings,
+) -> Result<BuiltGame, String>
+where
+    F: Fn() -> M,
+    M: GanModel<Cpu> + MaybeCuda + 'static,
+{
+    match device {
+        DeviceSpec::Cpu => Ok(BuiltGame::NeuralCpu(Box::new(Gan::new(
+            model(),
+            Cpu::shared(0),
+            settings,
+        )))),
+        DeviceSpec::Cuda(n) => cuda_game(n, model(), settings),
+    }
+}
+
+/// A model that can also run on CUDA (every model, in a build with the `cuda` feature).
+#[cfg(feature = "cuda")]
+pub trait MaybeCuda: GanModel<Cuda> + 'static {}
+#[cfg(feature = "cuda")]
+impl<M: GanModel<Cuda> + 'static> MaybeCuda for M {}
+/// A model that can also run on CUDA (every model, in a build with the `cuda` feature).
+#[cfg(not(feature = "cuda"))]
+pub trait MaybeCuda {}
+#[cfg(not(feature = "cuda"))]
+impl<M> MaybeCuda for M {}
+
+#[cfg(feature = "cuda")]
+fn cuda_game<M: MaybeCuda>(n: usize, model: M, settings: GanSettings) -> Result<BuiltGame, String> {
+    super::device::set_load_ordinal(n);
+    let dev = std::panic::catch_unwind(|| Cuda::shared(n))
+        .map_err(|_| format!("device cuda:{n} is not available"))?;
+    Ok(BuiltGame::NeuralCuda(Box::new(Gan::new(
+        model, dev, settings,
+    ))))
+}
+
+#[cfg(not(feature = "cuda"))]
+fn cuda_game<M>(n: usize, _model: M, _settings: GanSettings) -> Result<BuiltGame, String> {
+    Err(DeviceSpec::Cuda(n)
+        .validate()
+        .expect_err("CUDA is refused without the feature"))
+}

@@ -1,0 +1,82 @@
+//! CIFAR-10 binary batches: records of 1 label byte and 3072 pixel bytes (1024 red, then
+//! green, then blue, each row-major 32×32); 10 000 records per official file.
+
+use std::path::Path;
+
+/// Bytes per record.
+pub const RECORD: usize = 1 + 3 * 32 * 32;
+
+fn size_error(path: &Path, len: u64) -> String {
+    format!("{}: {len} bytes is not a whole number of CIFAR-10 records ({RECORD} bytes each): not a CIFAR-10 binary batch", path.display())
+}
+
+/// Checks the file's size is a positive whole number of records.
+pub fn check(path: &Path) -> Result<(), String> {
+    let len = std::fs::metadata(path)
+        .map_err(|e| format!("{}: {e}", path.display()))?
+        .len();
+    if len == 0 || len % RECORD as u64 != 0 {
+        return Err(size_error(path, len));
+    }
+    Ok(())
+}
+
+/// Reads (number of images, pixels (C, H, W) per image) from one batch file.
+pub fn read(path: &Path) -> Result<(usize, Vec<u8>), String> {
+    let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    if bytes.is_empty() || bytes.len() % RECORD != 0 {
+        return Err(size_error(path, bytes.len() as u64));
+    }
+    let n = bytes.len() / RECORD;
+    let mut px = Vec::with_capacity(n * (RECORD - 1));
+    for r in bytes.chunks_exact(RECORD) {
+        if r[0] > 9 {
+            return Err(format!(
+                "{}: label {} out of 0..=9: not a CIFAR-10 binary batch",
+                path.display(),
+                r[0]
+            ));
+        }
+        px.extend_from_slice(&r[1..]);
+    }
+    Ok((n, px))
+}
+
+/// Writes records (label, pixels) in the CIFAR-10 binary format (for tests and tools).
+pub fn write(path: &Path, images: &[(u8, Vec<u8>)]) -> std::io::Result<()> {
+    let mut bytes = Vec::with_capacity(images.len() * RECORD);
+    for (label, px) in images {
+        assert_eq!(px.len(), RECORD - 1);
+        bytes.push(*label);
+        bytes.extend_from_slice(px);
+    }
+    std::fs::write(path, bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_what_it_writes_and_refuses_truncated_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("data_batch_1.bin");
+        let imgs: Vec<(u8, Vec<u8>)> = (0..3)
+            .map(|i| {
+                (
+                    i as u8,
+                    (0..RECORD - 1).map(|j| ((i * 7 + j) % 256) as u8).collect(),
+                )
+            })
+            .collect();
+        write(&p, &imgs).unwrap();
+        check(&p).unwrap();
+        let (n, px) = read(&p).unwrap();
+        assert_eq!(n, 3);
+        assert_eq!(&px[3072..3072 * 2], &imgs[1].1[..]);
+        std::fs::write(&p, vec![0u8; RECORD + 5]).unwrap();
+        assert!(check(&p)
+            .unwrap_err()
+            .contains("not a CIFAR-10 binary batch"));
+    }
+}

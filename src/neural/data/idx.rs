@@ -1,0 +1,121 @@
+//! The idx format of MNIST and Fashion-MNIST (raw, or gzip-compressed when the name ends in
+//! `.gz`): magic 0x00000803 (unsigned bytes, 3 dimensions), then the big-endian sizes
+//! (count, rows, cols), then the pixels row-major.
+
+use flate2::read::GzDecoder;
+use std::io::Read;
+use std::path::Path;
+
+const MAGIC_IMAGES: u32 = 0x0000_0803;
+
+fn open(path: &Path) -> Result<Box<dyn Read>, String> {
+    let f = std::fs::File::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let r = std::io::BufReader::new(f);
+    Ok(if path.extension().is_some_and(|e| e == "gz") {
+        Box::new(GzDecoder::new(r))
+    } else {
+        Box::new(r)
+    })
+}
+
+fn header(path: &Path, r: &mut dyn Read, side: usize) -> Result<usize, String> {
+    let mut h = [0u8; 16];
+    r.read_exact(&mut h).map_err(|e| {
+        format!(
+            "{}: cannot read an idx header ({e}): not an idx image file",
+            path.display()
+        )
+    })?;
+    let word = |i: usize| u32::from_be_bytes([h[4 * i], h[4 * i + 1], h[4 * i + 2], h[4 * i + 3]]);
+    if word(0) != MAGIC_IMAGES {
+        return Err(format!(
+            "{}: magic {:#010x}, expected {MAGIC_IMAGES:#010x}: not an idx image file",
+            path.display(),
+            word(0)
+        ));
+    }
+    let (n, rows, cols) = (word(1) as usize, word(2) as usize, word(3) as usize);
+    if rows != side || cols != side {
+        return Err(format!(
+            "{}: images are {rows}×{cols}, expected {side}×{side}",
+            path.display()
+        ));
+    }
+    Ok(n)
+}
+
+/// Reads the header and returns the number of images (checking they are side×side).
+pub fn read_header(path: &Path, side: usize) -> Result<usize, String> {
+    let mut r = open(path)?;
+    header(path, r.as_mut(), side)
+}
+
+/// Reads (count, pixels) of an idx image file.
+pub fn read_images(path: &Path, side: usize) -> Result<(usize, Vec<u8>), String> {
+    let mut r = open(path)?;
+    let n = header(path, r.as_mut(), side)?;
+    let mut px = vec![0u8; n * side * side];
+    r.read_exact(&mut px).map_err(|e| {
+        format!(
+            "{}: the header announces {n} images but the file ends early ({e})",
+            path.display()
+        )
+    })?;
+    Ok((n, px))
+}
+
+/// Writes an idx image file, gzip-compressed when `path` ends in `.gz` (for tests and tools).
+pub fn write_images(path: &Path, side: usize, pixels: &[u8]) -> std::io::Result<()> {
+    let n = pixels.len() / (side * side);
+    let mut bytes = Vec::with_capacity(16 + pixels.len());
+    for w in [MAGIC_IMAGES, n as u32, side as u32, side as u32] {
+        bytes.extend_from_slice(&w.to_be_bytes());
+    }
+    bytes.extend_from_slice(pixels);
+    if path.extension().is_some_and(|e| e == "gz") {
+        let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        std::io::Write::write_all(&mut enc, &bytes)?;
+        bytes = enc.finish()?;
+    }
+    std::fs::write(path, bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn raw_and_gz_round_trip_and_errors_name_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let px: Vec<u8> = (0..3 * 28 * 28).map(|i| (i % 251) as u8).collect();
+        for name in ["train-images-idx3-ubyte", "train-images-idx3-ubyte.gz"] {
+            let p = dir.path().join(name);
+            write_images(&p, 28, &px).unwrap();
+            assert_eq!(read_header(&p, 28).unwrap(), 3);
+            assert_eq!(read_images(&p, 28).unwrap(), (3, px.clone()));
+            assert!(read_header(&p, 32).unwrap_err().contains("expected 32×32"));
+        }
+        let p = dir.path().join("bad");
+        std::fs::write(&p, [0u8; 20]).unwrap();
+        assert!(read_header(&p, 28)
+            .unwrap_err()
+            .contains("not an idx image file"));
+    }
+
+    /// The real MNIST test set shipped in `shared/data/mnist` (skipped where it is absent).
+    #[test]
+    fn reads_the_real_mnist_test_set() {
+        let p = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../shared/data/mnist/t10k-images-idx3-ubyte.gz");
+        if !p.exists() {
+            eprintln!("skipped: {} not present", p.display());
+            return;
+        }
+        let (n, px) = read_images(&p, 28).unwrap();
+        assert_eq!(n, 10_000);
+        // MNIST digits are white on black: most pixels 0, some 255, mean ≈ 33.
+        let mean = px.iter().map(|&v| v as f64).sum::<f64>() / px.len() as f64;
+        assert!((25.0..40.0).contains(&mean), "mean pixel {mean}");
+        assert!(px.iter().filter(|&&v| v == 0).count() > px.len() / 2);
+    }
+}

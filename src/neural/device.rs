@@ -1,0 +1,164 @@
+//! The devices neural players live on, chosen per run (`cpu`, `cuda:N`).
+//!
+//! Tensors of one run must share one device handle (on CUDA a handle is a context and its
+//! streams), and checkpoints are read back without one at hand, so every device kind keeps one
+//! handle per ordinal and hands out clones of it: one per process for the CPU, one per thread
+//! for CUDA (dfdx's CUDA handle is neither `Send` nor `Sync`; a run builds its game, loads its
+//! checkpoints and steps on one thread, so each run thread owns its own CUDA handle).
+
+use dfdx::prelude::*;
+use serde::{Deserialize, Serialize};
+use std::sync::OnceLock;
+
+/// Which device a run's tensors live on, as a preset writes it: `"cpu"` or `"cuda:N"`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum DeviceSpec {
+    /// The host, through dfdx's CPU kernels and saddle's own parallel convolution.
+    #[default]
+    Cpu,
+    /// CUDA device N (needs the `cuda` cargo feature).
+    Cuda(usize),
+}
+
+impl DeviceSpec {
+    /// Parses `cpu` or `cuda:N` (`cuda` alone is `cuda:0`).
+    pub fn parse(s: &str) -> Result<Self, String> {
+        match s.trim() {
+            "cpu" => Ok(DeviceSpec::Cpu),
+            "cuda" => Ok(DeviceSpec::Cuda(0)),
+            other => other
+                .strip_prefix("cuda:")
+                .and_then(|n| n.parse().ok())
+                .map(DeviceSpec::Cuda)
+                .ok_or_else(|| format!("device must be \"cpu\" or \"cuda:N\", got {other:?}")),
+        }
+    }
+
+    /// Refuses CUDA in a build without the `cuda` feature.
+    pub fn validate(&self) -> Result<(), String> {
+        match self {
+            DeviceSpec::Cpu => Ok(()),
+            DeviceSpec::Cuda(_) if cfg!(feature = "cuda") => Ok(()),
+            DeviceSpec::Cuda(n) => Err(format!(
+                "device \"cuda:{n}\" needs a build with the `cuda` feature (cargo build --release --features cuda)"
+            )),
+        }
+    }
+}
+
+impl std::fmt::Display for DeviceSpec {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            DeviceSpec::Cpu => f.write_str("cpu"),
+            DeviceSpec::Cuda(n) => write!(f, "cuda:{n}"),
+        }
+    }
+}
+
+impl Serialize for DeviceSpec {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.to_string())
+    }
+}
+
+impl<'de> Deserialize<'de> for DeviceSpec {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        DeviceSpec::parse(&s).map_err(serde::de::Error::custom)
+    }
+}
+
+/// A dfdx device saddle can put neural players on.
+///
+/// Besides dfdx's own kernels, saddle's convolutions need the raw gradient buffers on the host:
+/// `read_vec` copies one out and `add_host` adds a host buffer into one (the CPU device does both
+/// in place; CUDA goes through host copies).
+pub trait NeuralDevice: Device<f32> + Clone + std::fmt::Debug + 'static {
+    /// The shared handle of device `ordinal` (0 for the CPU).
+    fn shared(ordinal: usize) -> Self;
+    /// The handle of the device a checkpoint is read back onto (set by [`set_load_ordinal`]).
+    fn for_loading() -> Self {
+        Self::shared(load_ordinal())
+    }
+    /// A copy of a raw buffer on the host.
+    fn read_vec(v: &<Self as Storage<f32>>::Vec) -> Vec<f32>;
+    /// `v ← v + host`, element-wise.
+    fn add_host(v: &mut <Self as Storage<f32>>::Vec, host: &[f32]);
+}
+
+static LOAD_ORDINAL: OnceLock<std::sync::atomic::AtomicUsize> = OnceLock::new();
+
+fn load_slot() -> &'static std::sync::atomic::AtomicUsize {
+    LOAD_ORDINAL.get_or_init(|| std::sync::atomic::AtomicUsize::new(0))
+}
+
+/// Sets the CUDA ordinal checkpoints are read back onto (process-wide; runs on several CUDA
+/// devices in one process load one at a time).
+pub fn set_load_ordinal(n: usize) {
+    load_slot().store(n, std::sync::atomic::Ordering::SeqCst);
+}
+
+fn load_ordinal() -> usize {
+    load_slot().load(std::sync::atomic::Ordering::SeqCst)
+}
+
+impl NeuralDevice for Cpu {
+    fn shared(_ordinal: usize) -> Self {
+        static CPU: OnceLock<Cpu> = OnceLock::new();
+        CPU.get_or_init(Cpu::default).clone()
+    }
+    fn read_vec(v: &<Self as Storage<f32>>::Vec) -> Vec<f32> {
+        v.to_vec()
+    }
+    fn add_host(v: &mut <Self as Storage<f32>>::Vec, host: &[f32]) {
+        for (a, b) in v.iter_mut().zip(host) {
+            *a += *b;
+        }
+    }
+}
+
+#[cfg(feature = "cuda")]
+impl NeuralDevice for Cuda {
+    fn shared(ordinal: usize) -> Self {
+        use std::cell::RefCell;
+        use std::collections::HashMap;
+        thread_local! {
+            static DEVICES: RefCell<HashMap<usize, Cuda>> = RefCell::new(HashMap::new());
+        }
+        DEVICES.with(|m| {
+            m.borrow_mut()
+                .entry(ordinal)
+                .or_insert_with(|| {
+                    Cuda::try_build(ordinal, 0).unwrap_or_else(|e| panic!("cuda:{ordinal}: {e:?}"))
+                })
+                .clone()
+        })
+    }
+    fn read_vec(v: &<Self as Storage<f32>>::Vec) -> Vec<f32> {
+        v.device().dtoh_sync_copy(v).expect("device to host copy")
+    }
+    fn add_host(v: &mut <Self as Storage<f32>>::Vec, host: &[f32]) {
+        let dev = v.device();
+        let mut sum = dev.dtoh_sync_copy(v).expect("device to host copy");
+        for (a, b) in sum.iter_mut().zip(host) {
+            *a += *b;
+        }
+        dev.htod_sync_copy_into(&sum, v)
+            .expect("host to device copy");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn device_specs_parse() {
+        assert_eq!(DeviceSpec::parse("cpu").unwrap(), DeviceSpec::Cpu);
+        assert_eq!(DeviceSpec::parse("cuda:1").unwrap(), DeviceSpec::Cuda(1));
+        assert!(DeviceSpec::parse("gpu").unwrap_err().contains("cuda:N"));
+        let back: DeviceSpec =
+            ron::from_str(&ron::to_string(&DeviceSpec::Cuda(2)).unwrap()).unwrap();
+        assert_eq!(back, DeviceSpec::Cuda(2));
+    }
+}

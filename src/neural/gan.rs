@@ -1,0 +1,304 @@
+//! A GAN as a [`Game`]: the generator θ and the discriminator φ are networks whose parameters
+//! live in [`Params`] stores, and one oracle call F(ω, ξ) is one minibatch of real data and
+//! latent noise drawn from the seed ξ, with one forward and one backward pass.
+//!
+//! For zero-sum losses (saturating, WGAN) one backward pass of V gives ∇_θ L_G = ∇_θ V and
+//! ∇_φ L_D = −∇_φ V (+ the gradient penalty). The non-saturating loss needs the discriminator's
+//! backward twice (once for L_D on the detached fakes, once for L_G), as in any framework.
+
+use super::bind::Bound;
+use super::device::NeuralDevice;
+use super::gradient_penalty::{self, PENALTY_EPS};
+use super::layers::linear::Features;
+use super::layout::Layout;
+use super::loss::{game_value, non_saturating_generator, GanLoss};
+use super::ops::Traced;
+use super::params::Params;
+use crate::game::{Constraint, Game, Sample};
+use crate::players::{Player, Players};
+use crate::rng::Rng;
+use dfdx::prelude::*;
+use std::path::Path;
+use std::sync::Arc;
+
+/// The networks and data of one GAN: what differs between the mixture and the image games.
+pub trait GanModel<D: NeuralDevice>: Send {
+    /// Shape of a batch of data points, e.g. (N, 2) or (N, C, H, W).
+    type S: Shape;
+    /// One line for logs and the dashboard.
+    fn describe(&self) -> String;
+    /// The players' parameter layouts.
+    fn layouts(&self) -> Players<Arc<Layout>>;
+    /// Dimension of the latent z ~ N(0, I).
+    fn latent_dim(&self) -> usize;
+    /// x = G_θ(z).
+    fn generate(&self, theta: &Bound<D>, z: Features<D>) -> Traced<Self::S, D>;
+    /// D_φ(x): one raw output per point, shape (N, 1).
+    fn discriminate(&self, phi: &Bound<D>, x: Traced<Self::S, D>) -> Features<D>;
+    /// The shape of a batch of n points.
+    fn batch_shape(&self, n: usize) -> Self::S;
+    /// n real points (row-major, as `batch_shape(n)`), drawn from `rng`.
+    fn real_batch(&self, rng: &mut Rng, n: usize) -> Vec<f32>;
+    /// Names of the model's own metrics.
+    fn metric_names(&self) -> Vec<String> {
+        vec![]
+    }
+    /// The model's metrics of generated points `fake` (as many as `eval_count`).
+    fn metrics(&self, _fake: &[f32]) -> Vec<Option<f64>> {
+        vec![]
+    }
+    /// How many generated points metrics and pictures use.
+    fn eval_count(&self) -> usize;
+    /// Writes pictures of generated points `fake` into `dir` (after `step` iterations).
+    fn write_samples(&self, _fake: &[f32], _dir: &Path, _step: u64) -> Result<(), String> {
+        Ok(())
+    }
+}
+
+/// Fixed settings of a GAN game.
+#[derive(Clone, Debug)]
+pub struct GanSettings {
+    /// The loss.
+    pub loss: GanLoss,
+    /// Minibatch size.
+    pub batch: usize,
+    /// WGAN weight clipping: φ ∈ [−c, c] (the projection of the optimizer core).
+    pub clip: Option<f64>,
+    /// Weight λ of the gradient penalty λ·mean(‖∇ₓD(x̂)‖ − 1)² added to L_D (WGAN-GP).
+    pub gp_weight: Option<f64>,
+    /// Seed of the initial weights.
+    pub seed: u64,
+}
+
+/// A GAN game on device `D`.
+pub struct Gan<D: NeuralDevice, M: GanModel<D>> {
+    model: M,
+    dev: D,
+    settings: GanSettings,
+    start: Players<Params<D>>,
+}
+
+// SAFETY: as for `Params` — a game lives on its run's one thread; only the CUDA handle is not
+// `Send` by itself.
+unsafe impl<D: NeuralDevice, M: GanModel<D>> Send for Gan<D, M> {}
+
+/// The seed of the fixed minibatch `Sample::Exact` stands for (losses and ‖F‖ in the metrics).
+const EVAL_SEED: u64 = 0x5add1e;
+
+/// Cuts `t` from the tape it came with: gradients stop there.
+pub fn detach<S: Shape, D: NeuralDevice>(t: Traced<S, D>) -> Traced<S, D> {
+    t.split_tape().0.leaky_traced()
+}
+
+impl<D: NeuralDevice, M: GanModel<D>> Gan<D, M> {
+    /// The game with weights initialized from `settings.seed`.
+    pub fn new(model: M, dev: D, settings: GanSettings) -> Self {
+        let layouts = model.layouts();
+        let init = |p: Player, l: &Arc<Layout>| {
+            let mut rng = Rng::derive(settings.seed, &format!("init-{p}"));
+            Params::from_host(&dev, l.clone(), l.initial_values(&mut rng))
+        };
+        let start = Players::new(
+            init(Player::Theta, &layouts.theta),
+            init(Player::Phi, &layouts.phi),
+        );
+        Gan {
+            model,
+            dev,
+            settings,
+            start,
+        }
+    }
+
+    /// The model.
+    pub fn model(&self) -> &M {
+        &self.model
+    }
+
+    fn seed_of(sample: Sample) -> u64 {
+        match sample {
+            Sample::Exact => EVAL_SEED,
+            Sample::Component(i) => i as u64,
+            Sample::Seed(s) => s,
+        }
+    }
+
+    fn latent(&self, rng: &mut Rng, n: usize) -> Features<D> {
+        let k = self.model.latent_dim();
+        let z: Vec<f32> = (0..n * k).map(|_| rng.normal() as f32).collect();
+        self.dev.tensor_from_vec(z, (n, k)).leaky_traced()
+    }
+
+    /// One oracle call at `w` on the minibatch of `seed`: the gradients of the players in
+    /// `want` go to `out`; returns (L_G, L_D) on that minibatch (L_D without the penalty).
+    pub fn pass(
+        &self,
+        w: &Players<Params<D>>,
+        seed: u64,
+        want: Players<bool>,
+        out: &mut Players<Params<D>>,
+    ) -> Players<f64> {
+        let n = self.settings.batch;
+        let mut rng = Rng::new(seed);
+        let real_host = self.model.real_batch(&mut rng, n);
+        let shape = self.model.batch_shape(n);
+        let real = self
+            .dev
+            .tensor_from_vec(real_host.clone(), shape)
+            .leaky_traced();
+        let z = self.latent(&mut rng, n);
+        let (th, ph) = (Bound::new(&w.theta), Bound::new(&w.phi));
+        let fake = self.model.generate(&th, z);
+        let fake_host = fake.as_vec();
+        let losses = if self.settings.loss.zero_sum() {
+            let fake = if want.theta { fake } else { detach(fake) };
+            let pr = self.model.discriminate(&ph, real);
+            let pf = self.model.discriminate(&ph, fake);
+            let v = game_value(self.settings.loss, pr, pf);
+            let value = v.as_vec()[0] as f64;
+            if want.theta || want.phi {
+                let mut grads = v.backward();
+                if want.theta {
+                    th.gradients_into(&mut grads, &mut out.theta, 1.0);
+                }
+                if want.phi {
+                    ph.gradients_into(&mut grads, &mut out.phi, -1.0);
+                }
+            }
+            Players::new(value, -value)
+        } else {
+            let fake_d = fake.retaped::<OwnedTape<f32, D>>();
+            let pr = self.model.discriminate(&ph, real);
+            let pf = self.model.discriminate(&ph, fake_d);
+            let l_d = game_value(GanLoss::Saturating, pr, pf).negate();
+            let ld_value = l_d.as_vec()[0] as f64;
+            if want.phi {
+                ph.gradients_into(&mut l_d.backward(), &mut out.phi, 1.0);
+            }
+            let l_g = non_saturating_generator(self.model.discriminate(&ph, fake));
+            let lg_value = l_g.as_vec()[0] as f64;
+            if want.theta {
+                th.gradients_into(&mut l_g.backward(), &mut out.theta, 1.0);
+            }
+            Players::new(lg_value, ld_value)
+        };
+        if let (Some(lambda), true) = (self.settings.gp_weight, want.phi) {
+            let g = gradient_penalty::gradient(
+                &self.model,
+                &self.dev,
+                &w.phi,
+                &real_host,
+                &fake_host,
+                shape,
+                n,
+                &mut rng,
+                PENALTY_EPS,
+            );
+            out.phi
+                .tensors
+                .iter_mut()
+                .zip(g.tensors)
+                .for_each(|(o, g)| *o = o.clone() + g * lambda as f32);
+        }
+        losses
+    }
+
+    /// `count` generated points from a fixed latent seed (batches of the training size, since
+    /// BatchNorm uses batch statistics).
+    pub fn generated(&self, theta: &Params<D>, count: usize) -> Vec<f32> {
+        let mut rng = Rng::derive(EVAL_SEED, "eval-latent");
+        let th = Bound::new(theta);
+        let mut out = Vec::new();
+        let mut left = count;
+        while left > 0 {
+            let n = self.settings.batch.min(left).max(2.min(left));
+            out.extend(self.model.generate(&th, self.latent(&mut rng, n)).as_vec());
+            left -= n;
+        }
+        out
+    }
+}
+
+impl<D: NeuralDevice, M: GanModel<D>> Game for Gan<D, M> {
+    type V = Params<D>;
+
+    fn describe(&self) -> String {
+        format!(
+            "{}, {:?} loss, batch {}",
+            self.model.describe(),
+            self.settings.loss,
+            self.settings.batch
+        )
+    }
+
+    fn initial_point(&self) -> Players<Params<D>> {
+        self.start.clone()
+    }
+
+    fn draw_sample(&self, rng: &mut Rng) -> Sample {
+        Sample::Seed(rng.next_u64())
+    }
+
+    fn gradient(&mut self, p: Player, w: &Players<Params<D>>, sample: Sample, out: &mut Params<D>) {
+        let mut both = w.clone();
+        let want = Players::new(p == Player::Theta, p == Player::Phi);
+        self.pass(w, Self::seed_of(sample), want, &mut both);
+        *out = match p {
+            Player::Theta => both.theta,
+            Player::Phi => both.phi,
+        };
+    }
+
+    fn field(&mut self, w: &Players<Params<D>>, sample: Sample, out: &mut Players<Params<D>>) {
+        self.pass(w, Self::seed_of(sample), Players::both(true), out);
+    }
+
+    fn losses(&mut self, w: &Players<Params<D>>) -> Players<f64> {
+        let mut none = w.clone();
+        self.pass(w, EVAL_SEED, Players::both(false), &mut none)
+    }
+
+    fn equilibrium(&self) -> Option<&Players<Params<D>>> {
+        None
+    }
+
+    fn constraints(&self) -> Players<Constraint> {
+        Players::new(
+            Constraint::Free,
+            self.settings
+                .clip
+                .map_or(Constraint::Free, |c| Constraint::Box { lo: -c, hi: c }),
+        )
+    }
+
+    fn extra_metric_names(&self) -> Vec<String> {
+        self.model.metric_names()
+    }
+
+    fn extra_metrics(&mut self, w: &Players<Params<D>>) -> Vec<Option<f64>> {
+        if self.model.metric_names().is_empty() {
+            return vec![];
+        }
+        let fake = self.generated(&w.theta, self.model.eval_count());
+        self.model.metrics(&fake)
+    }
+
+    fn export_weights(
+        &self,
+        w: &Players<Params<D>>,
+        averages: &[(String, Players<Params<D>>)],
+        path: &Path,
+    ) -> Result<(), String> {
+        super::export::write_safetensors(path, w, averages)
+    }
+
+    fn write_samples(
+        &mut self,
+        w: &Players<Params<D>>,
+        dir: &Path,
+        step: u64,
+    ) -> Result<(), String> {
+        let fake = self.generated(&w.theta, self.model.eval_count());
+        self.model.write_samples(&fake, dir, step)
+    }
+}

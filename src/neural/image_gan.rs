@@ -1,0 +1,200 @@
+//! Image GANs: DCGAN (32×32 for CIFAR-10, 28×28 for MNIST/Fashion-MNIST) and ResNet-32 players
+//! on image data, with PNG sample grids.
+
+use super::bind::Bound;
+use super::data::{Dataset, ImageData};
+use super::device::NeuralDevice;
+use super::gan::GanModel;
+use super::layers::linear::Features;
+use super::layout::Layout;
+use super::nets::dcgan::{DcganDiscriminator, DcganGenerator, DcganShape};
+use super::nets::resnet::{ResnetDiscriminator, ResnetGenerator};
+use super::ops::Image;
+use super::picture::{grid, sample_path, write_png};
+use crate::players::Players;
+use crate::rng::Rng;
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+use std::sync::Arc;
+
+fn d_filters_dcgan() -> usize {
+    64
+}
+fn d_filters_resnet() -> usize {
+    128
+}
+fn yes() -> bool {
+    true
+}
+
+/// The players' networks (spec §4.4).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub enum Architecture {
+    /// DCGAN; the discriminator has BatchNorm when `d_batchnorm` (WGAN-clip: yes; GP: no).
+    Dcgan {
+        /// Base filters nf (64).
+        #[serde(default = "d_filters_dcgan")]
+        filters: usize,
+        /// BatchNorm in the discriminator.
+        #[serde(default = "yes")]
+        d_batchnorm: bool,
+    },
+    /// ResNet-32 (32×32 images only), no BatchNorm in the discriminator.
+    Resnet {
+        /// Filters nf (128).
+        #[serde(default = "d_filters_resnet")]
+        filters: usize,
+    },
+}
+
+impl Architecture {
+    /// True when the discriminator has BatchNorm.
+    pub fn discriminator_batchnorm(&self) -> bool {
+        matches!(
+            self,
+            Architecture::Dcgan {
+                d_batchnorm: true,
+                ..
+            }
+        )
+    }
+
+    /// Checks the architecture fits the dataset.
+    pub fn check(&self, dataset: Dataset) -> Result<(), String> {
+        let f = match *self {
+            Architecture::Dcgan { filters, .. } | Architecture::Resnet { filters } => filters,
+        };
+        super::config::check_count("arch.filters", f, 4096)?;
+        if matches!(self, Architecture::Resnet { .. }) && dataset.image_shape().1 != 32 {
+            return Err(format!(
+                "arch: ResNet-32 needs 32×32 images, {dataset:?} has {}×{}",
+                dataset.image_shape().1,
+                dataset.image_shape().1
+            ));
+        }
+        Ok(())
+    }
+}
+
+enum Nets {
+    Dcgan(DcganGenerator, DcganDiscriminator),
+    Resnet(ResnetGenerator, ResnetDiscriminator),
+}
+
+/// An image GAN's networks and data.
+pub struct ImageModel {
+    data: ImageData,
+    nets: Nets,
+    layouts: Players<Arc<Layout>>,
+    latent: usize,
+    grid: usize,
+    label: String,
+}
+
+impl ImageModel {
+    /// The networks of `arch` for `data`'s images.
+    pub fn new(data: ImageData, arch: Architecture, latent: usize, grid: usize) -> Self {
+        let (mut lg, mut ld) = (Layout::default(), Layout::default());
+        let (c, side) = (data.channels, data.side);
+        let (nets, label) = match arch {
+            Architecture::Dcgan {
+                filters,
+                d_batchnorm,
+            } => {
+                let shape = DcganShape {
+                    channels: c,
+                    start: if side == 32 { 4 } else { 7 },
+                    ups: if side == 32 { 3 } else { 2 },
+                    nf: filters,
+                    latent,
+                };
+                assert_eq!(shape.side(), side, "DCGAN supports 32×32 and 28×28 images");
+                (
+                    Nets::Dcgan(
+                        DcganGenerator::new(&mut lg, shape),
+                        DcganDiscriminator::new(&mut ld, shape, d_batchnorm),
+                    ),
+                    format!(
+                        "DCGAN-{side} (nf {filters}{})",
+                        if d_batchnorm {
+                            ", D with BatchNorm"
+                        } else {
+                            ""
+                        }
+                    ),
+                )
+            }
+            Architecture::Resnet { filters } => (
+                Nets::Resnet(
+                    ResnetGenerator::new(&mut lg, filters, latent, c),
+                    ResnetDiscriminator::new(&mut ld, filters, c),
+                ),
+                format!("ResNet-32 (nf {filters})"),
+            ),
+        };
+        ImageModel {
+            label: format!("{label} on {:?} ({} images)", data.dataset, data.count),
+            data,
+            nets,
+            layouts: Players::new(Arc::new(lg), Arc::new(ld)),
+            latent,
+            grid,
+        }
+    }
+}
+
+impl<D: NeuralDevice> GanModel<D> for ImageModel {
+    type S = (usize, usize, usize, usize);
+
+    fn describe(&self) -> String {
+        self.label.clone()
+    }
+    fn layouts(&self) -> Players<Arc<Layout>> {
+        self.layouts.clone()
+    }
+    fn latent_dim(&self) -> usize {
+        self.latent
+    }
+    fn generate(&self, theta: &Bound<D>, z: Features<D>) -> Image<D> {
+        match &self.nets {
+            Nets::Dcgan(g, _) => g.forward(theta, z),
+            Nets::Resnet(g, _) => g.forward(theta, z),
+        }
+    }
+    fn discriminate(&self, phi: &Bound<D>, x: Image<D>) -> Features<D> {
+        match &self.nets {
+            Nets::Dcgan(_, d) => d.forward(phi, x),
+            Nets::Resnet(_, d) => d.forward(phi, x),
+        }
+    }
+    fn batch_shape(&self, n: usize) -> Self::S {
+        (n, self.data.channels, self.data.side, self.data.side)
+    }
+    /// Images drawn uniformly with replacement (the reference shuffles epochs; a seeded draw
+    /// keeps every oracle call reproducible from its seed alone).
+    fn real_batch(&self, rng: &mut Rng, n: usize) -> Vec<f32> {
+        let mut out = Vec::with_capacity(n * self.data.image_len());
+        for _ in 0..n {
+            let i = rng.below(self.data.count as u64) as usize;
+            self.data.push_image(i, &mut out);
+        }
+        out
+    }
+    fn eval_count(&self) -> usize {
+        self.grid
+    }
+    fn write_samples(&self, fake: &[f32], dir: &Path, step: u64) -> Result<(), String> {
+        let n = fake.len() / self.data.image_len();
+        let cols = (n as f64).sqrt().ceil() as usize;
+        let (w, h, rgb) = grid(
+            fake,
+            n,
+            self.data.channels,
+            self.data.side,
+            self.data.side,
+            cols,
+        );
+        write_png(&sample_path(dir, "grid", step, "png")?, w, h, &rgb)
+    }
+}

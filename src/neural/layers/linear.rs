@@ -1,0 +1,32 @@
+//! Linear layer y = x·Wᵀ + b (PyTorch's `nn.Linear`: weight [out, in]).
+
+use crate::neural::device::NeuralDevice;
+use crate::neural::ops::{FlatT, Traced};
+use dfdx::prelude::*;
+
+/// A batch of feature vectors (N, features) on the tape.
+pub type Features<D> = Traced<(usize, usize), D>;
+
+/// y = x·Wᵀ + b for x: (N, in), `w` flat [out, in], `b` flat [out].
+pub fn linear<D: NeuralDevice>(
+    x: Features<D>,
+    w: FlatT<D>,
+    b: Option<FlatT<D>>,
+    out: usize,
+) -> Features<D> {
+    let (n, inp) = *x.shape();
+    assert_eq!(
+        w.shape().0,
+        out * inp,
+        "linear: weight has {} entries, expected {out}×{inp}",
+        w.shape().0
+    );
+    let w = w
+        .reshape_like(&(out, inp))
+        .permute::<(usize, usize), Axes2<1, 0>>();
+    let y = x.matmul(w);
+    match b {
+        Some(b) => y + b.broadcast_like::<(usize, usize), Axis<0>>(&(n, out)),
+        None => y,
+    }
+}

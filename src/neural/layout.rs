@@ -1,0 +1,79 @@
+//! The layout of a player's parameters: named tensors with runtime shapes, each with its
+//! initialization. Names follow PyTorch's `state_dict` (`net.0.weight`, `bn1.bias`), and each
+//! weight has PyTorch's memory layout, so a checkpoint maps one to one onto the reference models.
+
+use crate::rng::Rng;
+use serde::{Deserialize, Serialize};
+
+/// How a parameter tensor starts.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub enum Init {
+    /// Every entry drawn from N(0, std²) (the reference: std = 0.02 for Linear, Conv and
+    /// ConvTranspose weights).
+    Normal {
+        /// Standard deviation.
+        std: f64,
+    },
+    /// Every entry equal to `value` (biases 0; BatchNorm scales 1, shifts 0).
+    Constant {
+        /// The value.
+        value: f64,
+    },
+}
+
+/// One named parameter tensor.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ParamSpec {
+    /// PyTorch-style name, e.g. `main.0.weight`.
+    pub name: String,
+    /// Shape in PyTorch's order (Linear: [out, in]; Conv: [out, in, kh, kw]; ConvTranspose:
+    /// [in, out, kh, kw]).
+    pub shape: Vec<usize>,
+    /// Initialization.
+    pub init: Init,
+}
+
+impl ParamSpec {
+    /// Number of scalars.
+    pub fn numel(&self) -> usize {
+        self.shape.iter().product()
+    }
+}
+
+/// All parameter tensors of one player, in a fixed order.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Layout {
+    /// The tensors, in the order networks read them.
+    pub specs: Vec<ParamSpec>,
+}
+
+impl Layout {
+    /// Appends a tensor and returns its index (what a layer keeps to find it again).
+    pub fn push(&mut self, name: impl Into<String>, shape: &[usize], init: Init) -> usize {
+        self.specs.push(ParamSpec {
+            name: name.into(),
+            shape: shape.to_vec(),
+            init,
+        });
+        self.specs.len() - 1
+    }
+
+    /// Total number of scalars.
+    pub fn numel(&self) -> usize {
+        self.specs.iter().map(ParamSpec::numel).sum()
+    }
+
+    /// Draws initial values (as host vectors, one per tensor) from `rng`, in order, so a seed
+    /// fixes the whole network.
+    pub fn initial_values(&self, rng: &mut Rng) -> Vec<Vec<f32>> {
+        self.specs
+            .iter()
+            .map(|s| match s.init {
+                Init::Normal { std } => (0..s.numel())
+                    .map(|_| (std * rng.normal()) as f32)
+                    .collect(),
+                Init::Constant { value } => vec![value as f32; s.numel()],
+            })
+            .collect()
+    }
+}

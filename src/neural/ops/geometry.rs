@@ -1,0 +1,227 @@
+//! The index geometry shared by convolution and its transpose.
+//!
+//! A convolution with kernel (kh, kw), stride s and zero padding p maps an image of size
+//! (h, w) to (ho, wo) = (⌊(h + 2p − kh)/s⌋ + 1, ⌊(w + 2p − kw)/s⌋ + 1); output pixel (oh, ow)
+//! reads input pixel (oh·s − p + i, ow·s − p + j) for kernel offset (i, j). The transposed
+//! convolution is this map's adjoint, from the small image back to the large one, whose size
+//! (h − 1)·s − 2p + kh + output_padding is given, not computed.
+
+/// Sizes of one convolution between a "large" image (h, w) and a "small" one (ho, wo).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Geometry {
+    /// Channels of the large image.
+    pub channels: usize,
+    /// Height of the large image.
+    pub h: usize,
+    /// Width of the large image.
+    pub w: usize,
+    /// Kernel height.
+    pub kh: usize,
+    /// Kernel width.
+    pub kw: usize,
+    /// Stride (both axes).
+    pub stride: usize,
+    /// Zero padding (both axes).
+    pub pad: usize,
+    /// Height of the small image.
+    pub ho: usize,
+    /// Width of the small image.
+    pub wo: usize,
+}
+
+impl Geometry {
+    /// The geometry of a convolution from (channels, h, w) with the small size computed.
+    pub fn conv(
+        channels: usize,
+        h: usize,
+        w: usize,
+        k: (usize, usize),
+        stride: usize,
+        pad: usize,
+    ) -> Result<Self, String> {
+        if stride == 0 || k.0 == 0 || k.1 == 0 {
+            return Err("kernel and stride must be at least 1".into());
+        }
+        if h + 2 * pad < k.0 || w + 2 * pad < k.1 {
+            return Err(format!(
+                "kernel {}×{} larger than the padded input {}×{}",
+                k.0,
+                k.1,
+                h + 2 * pad,
+                w + 2 * pad
+            ));
+        }
+        Ok(Geometry {
+            channels,
+            h,
+            w,
+            kh: k.0,
+            kw: k.1,
+            stride,
+            pad,
+            ho: (h + 2 * pad - k.0) / stride + 1,
+            wo: (w + 2 * pad - k.1) / stride + 1,
+        })
+    }
+
+    /// The geometry whose adjoint is a transposed convolution from (small) (hi, wi) with
+    /// `output_padding` (< stride) extra rows and columns.
+    pub fn transposed(
+        channels: usize,
+        hi: usize,
+        wi: usize,
+        k: (usize, usize),
+        stride: usize,
+        pad: usize,
+        output_padding: usize,
+    ) -> Result<Self, String> {
+        if stride == 0 || k.0 == 0 || k.1 == 0 || hi == 0 || wi == 0 {
+            return Err("kernel, stride and input size must be at least 1".into());
+        }
+        if output_padding >= stride.max(1) && output_padding > 0 {
+            return Err(format!(
+                "output_padding {output_padding} must be smaller than the stride {stride}"
+            ));
+        }
+        let big = |n: usize, k: usize| ((n - 1) * stride + k + output_padding).checked_sub(2 * pad);
+        let (h, w) = match (big(hi, k.0), big(wi, k.1)) {
+            (Some(h), Some(w)) if h > 0 && w > 0 => (h, w),
+            _ => {
+                return Err(format!(
+                    "padding {pad} leaves no output for a {hi}×{wi} input"
+                ))
+            }
+        };
+        Ok(Geometry {
+            channels,
+            h,
+            w,
+            kh: k.0,
+            kw: k.1,
+            stride,
+            pad,
+            ho: hi,
+            wo: wi,
+        })
+    }
+
+    /// Rows of the column matrix: channels·kh·kw.
+    pub fn rows(&self) -> usize {
+        self.channels * self.kh * self.kw
+    }
+
+    /// Columns of the column matrix: ho·wo.
+    pub fn cols(&self) -> usize {
+        self.ho * self.wo
+    }
+
+    /// Input index range of kernel offset `i` along one axis: for each output position o,
+    /// o·s − p + i must lie in [0, n); returns the valid o range [lo, hi).
+    #[inline]
+    fn valid(&self, i: usize, n: usize, out: usize) -> (usize, usize) {
+        let s = self.stride as isize;
+        let off = i as isize - self.pad as isize;
+        // o·s + off ≥ 0  ⇔  o ≥ ceil(−off / s)
+        let lo = if off >= 0 { 0 } else { ((-off) + s - 1) / s } as usize;
+        // o·s + off ≤ n − 1  ⇔  o ≤ floor((n − 1 − off) / s)
+        let top = n as isize - 1 - off;
+        let hi = if top < 0 { 0 } else { (top / s + 1) as usize };
+        (lo.min(out), hi.min(out).max(lo.min(out)))
+    }
+
+    /// cols[(c, i, j), (oh, ow)] = img[c, oh·s − p + i, ow·s − p + j], zero outside.
+    pub fn im2col(&self, img: &[f32], cols: &mut [f32]) {
+        let (ho, wo) = (self.ho, self.wo);
+        debug_assert_eq!(img.len(), self.channels * self.h * self.w);
+        debug_assert_eq!(cols.len(), self.rows() * self.cols());
+        for c in 0..self.channels {
+            let plane = &img[c * self.h * self.w..(c + 1) * self.h * self.w];
+            for i in 0..self.kh {
+                let (oh_lo, oh_hi) = self.valid(i, self.h, ho);
+                for j in 0..self.kw {
+                    let (ow_lo, ow_hi) = self.valid(j, self.w, wo);
+                    let row = ((c * self.kh + i) * self.kw + j) * ho * wo;
+                    let dst = &mut cols[row..row + ho * wo];
+                    dst.fill(0.0);
+                    for oh in oh_lo..oh_hi {
+                        let y = oh * self.stride + i - self.pad;
+                        let src = &plane[y * self.w..(y + 1) * self.w];
+                        let d = &mut dst[oh * wo..(oh + 1) * wo];
+                        if self.stride == 1 {
+                            let x0 = ow_lo + j - self.pad;
+                            d[ow_lo..ow_hi].copy_from_slice(&src[x0..x0 + (ow_hi - ow_lo)]);
+                        } else {
+                            for ow in ow_lo..ow_hi {
+                                d[ow] = src[ow * self.stride + j - self.pad];
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// The adjoint of [`Geometry::im2col`]: img[c, y, x] += Σ cols entries that read it.
+    pub fn col2im_add(&self, cols: &[f32], img: &mut [f32]) {
+        let (ho, wo) = (self.ho, self.wo);
+        debug_assert_eq!(img.len(), self.channels * self.h * self.w);
+        for c in 0..self.channels {
+            let plane = &mut img[c * self.h * self.w..(c + 1) * self.h * self.w];
+            for i in 0..self.kh {
+                let (oh_lo, oh_hi) = self.valid(i, self.h, ho);
+                for j in 0..self.kw {
+                    let (ow_lo, ow_hi) = self.valid(j, self.w, wo);
+                    let row = ((c * self.kh + i) * self.kw + j) * ho * wo;
+                    let src = &cols[row..row + ho * wo];
+                    for oh in oh_lo..oh_hi {
+                        let y = oh * self.stride + i - self.pad;
+                        let d = &mut plane[y * self.w..(y + 1) * self.w];
+                        let s = &src[oh * wo..(oh + 1) * wo];
+                        for ow in ow_lo..ow_hi {
+                            d[ow * self.stride + j - self.pad] += s[ow];
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// ⟨im2col(x), c⟩ = ⟨x, col2im(c)⟩ for random x, c: col2im is exactly the adjoint.
+    #[test]
+    fn col2im_is_the_adjoint_of_im2col() {
+        let mut rng = crate::rng::Rng::new(3);
+        for (h, w, k, s, p) in [
+            (5, 6, (3, 3), 1, 1),
+            (8, 8, (4, 4), 2, 1),
+            (7, 5, (2, 3), 3, 0),
+            (4, 4, (1, 1), 2, 0),
+        ] {
+            let g = Geometry::conv(2, h, w, k, s, p).unwrap();
+            let x: Vec<f32> = (0..2 * h * w).map(|_| rng.normal() as f32).collect();
+            let c: Vec<f32> = (0..g.rows() * g.cols())
+                .map(|_| rng.normal() as f32)
+                .collect();
+            let mut cx = vec![0.0; c.len()];
+            g.im2col(&x, &mut cx);
+            let mut xc = vec![0.0; x.len()];
+            g.col2im_add(&c, &mut xc);
+            let lhs: f64 = cx.iter().zip(&c).map(|(a, b)| (*a * *b) as f64).sum();
+            let rhs: f64 = x.iter().zip(&xc).map(|(a, b)| (*a * *b) as f64).sum();
+            assert!(
+                (lhs - rhs).abs() < 1e-4 * (1.0 + lhs.abs()),
+                "{lhs} vs {rhs}"
+            );
+        }
+        let t = Geometry::transposed(3, 4, 4, (4, 4), 2, 1, 0).unwrap();
+        assert_eq!((t.h, t.w), (8, 8));
+        let t = Geometry::transposed(3, 4, 4, (1, 1), 2, 0, 1).unwrap();
+        assert_eq!((t.h, t.w), (8, 8));
+        let back = Geometry::conv(3, t.h, t.w, (1, 1), 2, 0).unwrap();
+        assert_eq!((back.ho, back.wo), (4, 4));
+    }
+}

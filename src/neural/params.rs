@@ -1,0 +1,319 @@
+//! The parameter store of a neural player: one dfdx tensor per named parameter, on the run's
+//! device, implementing the optimizer core's [`ParamVec`] with dfdx tensor ops — so the same
+//! schemes, rules, projections and averages that train the toy games train the networks.
+//!
+//! Every update replaces tensors by new ones (dfdx ops are functional) instead of writing into
+//! them: clones made by `assign` share storage safely, and nothing depends on the device.
+
+use super::device::NeuralDevice;
+use super::layout::Layout;
+use crate::game::Constraint;
+use crate::vector::ParamVec;
+use dfdx::prelude::*;
+use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+
+/// A flat 1-D parameter tensor (networks view it in its real shape with a free reshape).
+pub type Flat<D> = Tensor<(usize,), f32, D>;
+
+/// A player's parameters (or a gradient, a moment, an average of them), laid out by `layout`.
+#[derive(Clone)]
+pub struct Params<D: NeuralDevice> {
+    /// Names, shapes and inits of the tensors.
+    pub layout: Arc<Layout>,
+    /// One tensor per entry of the layout, in order.
+    pub tensors: Vec<Flat<D>>,
+}
+
+// SAFETY: CPU tensors are `Send` anyway. dfdx's CUDA tensors hold a stream handle that is not
+// `Send`; a run's parameters are created, stepped, checkpointed and dropped on the run's one
+// thread (see `device`), so the handle is never used from two threads.
+unsafe impl<D: NeuralDevice> Send for Params<D> {}
+
+impl<D: NeuralDevice> std::fmt::Debug for Params<D> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "Params({} tensors, {} scalars)",
+            self.tensors.len(),
+            self.layout.numel()
+        )
+    }
+}
+
+impl<D: NeuralDevice> Params<D> {
+    /// Builds from host values, one vector per tensor of `layout`.
+    pub fn from_host(dev: &D, layout: Arc<Layout>, values: Vec<Vec<f32>>) -> Self {
+        assert_eq!(
+            values.len(),
+            layout.specs.len(),
+            "one value vector per tensor"
+        );
+        let tensors = values
+            .into_iter()
+            .zip(&layout.specs)
+            .map(|(v, s)| {
+                assert_eq!(v.len(), s.numel(), "{}: wrong number of values", s.name);
+                let n = v.len();
+                dev.tensor_from_vec(v, (n,))
+            })
+            .collect();
+        Params { layout, tensors }
+    }
+
+    /// The values on the host, one vector per tensor.
+    pub fn to_host(&self) -> Vec<Vec<f32>> {
+        self.tensors.iter().map(|t| t.as_vec()).collect()
+    }
+
+    fn map_with(&mut self, other: &Self, f: impl Fn(Flat<D>, Flat<D>) -> Flat<D>) {
+        for (t, o) in self.tensors.iter_mut().zip(&other.tensors) {
+            *t = f(t.clone(), o.clone());
+        }
+    }
+
+    fn sum_over(&self, f: impl Fn(&Flat<D>) -> f32) -> f64 {
+        self.tensors.iter().map(|t| f(t) as f64).sum()
+    }
+}
+
+impl<D: NeuralDevice> ParamVec for Params<D> {
+    fn len(&self) -> usize {
+        self.layout.numel()
+    }
+
+    fn zeros_like(&self) -> Self {
+        let mut z = self.clone();
+        z.set_zero();
+        z
+    }
+
+    fn set_zero(&mut self) {
+        for t in &mut self.tensors {
+            *t = t.device().zeros_like(t);
+        }
+    }
+
+    fn assign(&mut self, src: &Self) {
+        self.tensors.clone_from(&src.tensors);
+    }
+
+    fn axpy(&mut self, a: f64, x: &Self) {
+        self.map_with(x, |t, x| t + x * a as f32);
+    }
+
+    fn scale_add(&mut self, b: f64, a: f64, x: &Self) {
+        self.map_with(x, |t, x| t * b as f32 + x * a as f32);
+    }
+
+    fn scale_add_square(&mut self, b: f64, a: f64, x: &Self) {
+        self.map_with(x, |t, x| t * b as f32 + x.square() * a as f32);
+    }
+
+    fn adam_ratio(&mut self, c: f64, m: &Self, v: &Self, eps: f64) {
+        for ((t, m), v) in self.tensors.iter_mut().zip(&m.tensors).zip(&v.tensors) {
+            *t = (m.clone() * c as f32) / (v.clone().sqrt() + eps as f32);
+        }
+    }
+
+    fn assign_axpy(&mut self, base: &Self, a: f64, x: &Self) {
+        for ((t, b), x) in self.tensors.iter_mut().zip(&base.tensors).zip(&x.tensors) {
+            *t = b.clone() + x.clone() * a as f32;
+        }
+    }
+
+    fn project(&mut self, c: &Constraint) {
+        match *c {
+            Constraint::Free => {}
+            Constraint::Box { lo, hi } => {
+                for t in &mut self.tensors {
+                    *t = t.clone().clamp(lo as f32, hi as f32);
+                }
+            }
+            Constraint::Ball { radius } => {
+                let n = self.norm_sq().sqrt();
+                if n > radius {
+                    let k = (radius / n) as f32;
+                    for t in &mut self.tensors {
+                        *t = t.clone() * k;
+                    }
+                }
+            }
+        }
+    }
+
+    fn norm_sq(&self) -> f64 {
+        self.sum_over(|t| t.clone().square().sum::<Rank0, _>().as_vec()[0])
+    }
+
+    fn dist_sq(&self, other: &Self) -> f64 {
+        self.tensors
+            .iter()
+            .zip(&other.tensors)
+            .map(|(a, b)| (a.clone() - b.clone()).square().sum::<Rank0, _>().as_vec()[0] as f64)
+            .sum()
+    }
+
+    fn all_finite(&self) -> bool {
+        // x·0 is 0 for finite x and NaN for NaN or ±∞, so the sum is finite iff every entry is.
+        self.tensors
+            .iter()
+            .all(|t| (t.clone() * 0.0f32).sum::<Rank0, _>().as_vec()[0].is_finite())
+    }
+
+    fn to_f64(&self) -> Vec<f64> {
+        self.tensors
+            .iter()
+            .flat_map(|t| t.as_vec())
+            .map(f64::from)
+            .collect()
+    }
+
+    fn coordinate(&self, mut i: usize) -> Option<f64> {
+        for t in &self.tensors {
+            let n = t.shape().0;
+            if i < n {
+                let one: Tensor<(usize,), f32, D> = t.clone().slice((i..i + 1,));
+                return one.as_vec().first().map(|v| f64::from(*v));
+            }
+            i -= n;
+        }
+        None
+    }
+}
+
+/// What a checkpoint stores of a [`Params`]: the layout and the values.
+#[derive(Serialize, Deserialize)]
+struct Stored {
+    layout: Layout,
+    values: Vec<Vec<f32>>,
+}
+
+impl<D: NeuralDevice> Serialize for Params<D> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        Stored {
+            layout: (*self.layout).clone(),
+            values: self.to_host(),
+        }
+        .serialize(s)
+    }
+}
+
+impl<'de, D: NeuralDevice> Deserialize<'de> for Params<D> {
+    fn deserialize<De: serde::Deserializer<'de>>(d: De) -> Result<Self, De::Error> {
+        let st = Stored::deserialize(d)?;
+        if st.values.len() != st.layout.specs.len()
+            || st
+                .values
+                .iter()
+                .zip(&st.layout.specs)
+                .any(|(v, s)| v.len() != s.numel())
+        {
+            return Err(serde::de::Error::custom(
+                "parameter values do not match their layout",
+            ));
+        }
+        Ok(Params::from_host(
+            &D::for_loading(),
+            Arc::new(st.layout),
+            st.values,
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::neural::layout::Init;
+
+    fn sample(vals: [&[f32]; 2]) -> Params<Cpu> {
+        let mut l = Layout::default();
+        l.push("a", &[vals[0].len()], Init::Constant { value: 0.0 });
+        l.push("b", &[vals[1].len()], Init::Constant { value: 0.0 });
+        Params::from_host(
+            &Cpu::shared(0),
+            Arc::new(l),
+            vals.iter().map(|v| v.to_vec()).collect(),
+        )
+    }
+
+    /// Every operation agrees with the `Vec<f64>` reference implementation.
+    #[test]
+    fn tensor_store_matches_the_reference_vector() {
+        let x = sample([&[1.0, -2.0, 3.0], &[0.5, 4.0]]);
+        let y = sample([&[0.25, 1.5, -1.0], &[2.0, -3.0]]);
+        let (rx, ry) = (x.to_f64(), y.to_f64());
+        let close = |a: &Params<Cpu>, b: &Vec<f64>| {
+            let a = a.to_f64();
+            assert_eq!(a.len(), b.len());
+            for (u, v) in a.iter().zip(b) {
+                assert!((u - v).abs() <= 1e-6 * (1.0 + v.abs()), "{a:?} vs {b:?}");
+            }
+        };
+        type Op<'a> = (
+            &'a str,
+            Box<dyn Fn(&mut Params<Cpu>)>,
+            Box<dyn Fn(&mut Vec<f64>)>,
+        );
+        let (y1, ry1, y2, ry2) = (y.clone(), ry.clone(), y.clone(), ry.clone());
+        let ops: Vec<Op> = vec![
+            (
+                "axpy",
+                Box::new(move |p| p.axpy(0.5, &y1)),
+                Box::new(move |r| r.axpy(0.5, &ry1)),
+            ),
+            (
+                "scale_add",
+                Box::new(move |p| p.scale_add(0.9, 0.1, &y2)),
+                Box::new(move |r| r.scale_add(0.9, 0.1, &ry2)),
+            ),
+            (
+                "project",
+                Box::new(|p| p.project(&Constraint::Box { lo: -1.0, hi: 1.0 })),
+                Box::new(|r| r.project(&Constraint::Box { lo: -1.0, hi: 1.0 })),
+            ),
+            (
+                "ball",
+                Box::new(|p| p.project(&Constraint::Ball { radius: 1.0 })),
+                Box::new(|r| r.project(&Constraint::Ball { radius: 1.0 })),
+            ),
+        ];
+        for (name, f, g) in ops {
+            let mut p = x.clone();
+            let mut r = rx.clone();
+            f(&mut p);
+            g(&mut r);
+            close(&p, &r);
+            let _ = name;
+        }
+        let mut s = x.clone();
+        let mut rs = rx.clone();
+        s.scale_add_square(0.9, 0.1, &y);
+        rs.scale_add_square(0.9, 0.1, &ry);
+        close(&s, &rs);
+        let (mut v, mut rv) = (x.zeros_like(), rx.zeros_like());
+        v.scale_add_square(0.0, 1.0, &y);
+        rv.scale_add_square(0.0, 1.0, &ry);
+        let mut a = x.zeros_like();
+        let mut ra = rx.zeros_like();
+        a.adam_ratio(0.3, &x, &v, 1e-8);
+        ra.adam_ratio(0.3, &rx, &rv, 1e-8);
+        close(&a, &ra);
+        a.assign_axpy(&x, -2.0, &y);
+        ra.assign_axpy(&rx, -2.0, &ry);
+        close(&a, &ra);
+        assert!((x.norm_sq() - rx.norm_sq()).abs() < 1e-5);
+        assert!((x.dist_sq(&y) - rx.dist_sq(&ry)).abs() < 1e-5);
+        assert_eq!(x.coordinate(4), Some(4.0));
+        assert_eq!(x.coordinate(5), None);
+        assert!(x.all_finite());
+        let bad = sample([&[1.0, f32::NAN, 0.0], &[0.0, 0.0]]);
+        assert!(!bad.all_finite());
+        let inf = sample([&[1.0, 0.0, 0.0], &[f32::INFINITY, 0.0]]);
+        assert!(!inf.all_finite());
+        let bytes = postcard::to_allocvec(&x).unwrap();
+        let back: Params<Cpu> = postcard::from_bytes(&bytes).unwrap();
+        assert_eq!(back.to_f64(), rx);
+        assert_eq!(back.layout, x.layout);
+    }
+}
