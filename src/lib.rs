@@ -12,5 +12,6 @@ pub mod optim;
 pub mod players;
 pub mod rng;
 pub mod run;
+pub mod score;
 pub mod tui;
 pub mod vector;

@@ -1,0 +1,143 @@
+//! The Fréchet distance between Gaussians fitted to Inception features (FID):
+//!
+//! ```text
+//! d² = ‖μ₁ − μ₂‖² + Tr Σ₁ + Tr Σ₂ − 2 Tr (Σ₁Σ₂)^{1/2},
+//! Tr (Σ₁Σ₂)^{1/2} = Σᵢ √λᵢ(Σ₁^{1/2} Σ₂ Σ₁^{1/2})
+//! ```
+//!
+//! Σ₁Σ₂ is similar to the symmetric positive semi-definite S Σ₂ S with S = Σ₁^{1/2}, so the trace
+//! of its square root is the sum of square roots of a symmetric matrix's eigenvalues: two
+//! symmetric eigendecompositions instead of the reference's `scipy.linalg.sqrtm` of a
+//! non-symmetric product (a Schur decomposition, with its εI retry and imaginary-part check).
+//! S of the reference statistics is computed once ([`SqrtGaussian`]) and reused for every score.
+//! Eigenvalues below zero (rounding on rank-deficient Σ) count as zero.
+
+use super::moments::Gaussian;
+use nalgebra::{DMatrix, SymmetricEigen};
+
+/// A Gaussian with the square root of its covariance, S = V diag(√max(λ, 0)) Vᵀ.
+#[derive(Clone, Debug)]
+pub struct SqrtGaussian {
+    /// The Gaussian.
+    pub gaussian: Gaussian,
+    /// Σ^{1/2}.
+    pub sqrt: DMatrix<f64>,
+}
+
+fn check(g: &Gaussian, what: &str) -> Result<(), String> {
+    let d = g.mu.len();
+    if g.sigma.nrows() != d || g.sigma.ncols() != d {
+        return Err(format!(
+            "{what}: covariance is {}×{} but the mean has {d} entries",
+            g.sigma.nrows(),
+            g.sigma.ncols()
+        ));
+    }
+    if g.mu.iter().chain(g.sigma.iter()).any(|v| !v.is_finite()) {
+        return Err(format!("{what}: statistics hold NaN or infinite values"));
+    }
+    Ok(())
+}
+
+impl SqrtGaussian {
+    /// Takes the square root of `g`'s covariance.
+    pub fn new(g: Gaussian) -> Result<Self, String> {
+        check(&g, "reference statistics")?;
+        let sym = (&g.sigma + g.sigma.transpose()) * 0.5;
+        let e = SymmetricEigen::new(sym);
+        let roots = e.eigenvalues.map(|l| l.max(0.0).sqrt());
+        let v = &e.eigenvectors;
+        let sqrt = v * DMatrix::from_diagonal(&roots) * v.transpose();
+        Ok(SqrtGaussian { gaussian: g, sqrt })
+    }
+
+    /// d²(self, other) as in the module documentation.
+    pub fn distance(&self, other: &Gaussian) -> Result<f64, String> {
+        check(other, "scored statistics")?;
+        let a = &self.gaussian;
+        if a.mu.len() != other.mu.len() {
+            return Err(format!(
+                "features have {} dimensions but the reference statistics {}",
+                other.mu.len(),
+                a.mu.len()
+            ));
+        }
+        let s = &self.sqrt;
+        let m = s * &other.sigma * s;
+        let m = (&m + m.transpose()) * 0.5;
+        let tr_sqrt: f64 = m
+            .symmetric_eigenvalues()
+            .iter()
+            .map(|l| l.max(0.0).sqrt())
+            .sum();
+        let diff = &a.mu - &other.mu;
+        Ok(diff.dot(&diff) + a.sigma.trace() + other.sigma.trace() - 2.0 * tr_sqrt)
+    }
+}
+
+/// d²(a, b) without a cached square root.
+pub fn frechet_distance(a: &Gaussian, b: &Gaussian) -> Result<f64, String> {
+    SqrtGaussian::new(a.clone())?.distance(b)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::score::moments::Moments;
+    use nalgebra::DVector;
+
+    fn features(seed: u64, n: usize, d: usize) -> Vec<f64> {
+        let mut rng = crate::rng::Rng::new(seed);
+        (0..n * d)
+            .map(|i| rng.normal() * (1.0 + (i % d) as f64 * 0.3) + (i % 3) as f64)
+            .collect()
+    }
+
+    #[test]
+    fn a_set_against_itself_is_zero_and_a_shift_costs_its_square() {
+        let (n, d) = (400, 24);
+        let x = features(1, n, d);
+        let mut m = Moments::new(d);
+        m.add(&x);
+        let g = m.finish().unwrap();
+        let self_fid = frechet_distance(&g, &g).unwrap();
+        assert!(self_fid.abs() < 1e-6, "FID(X, X) = {self_fid}");
+        // Shifted copy: same Σ, μ + δ → FID = ‖δ‖² exactly.
+        let delta: Vec<f64> = (0..d).map(|j| 0.1 * j as f64 - 0.7).collect();
+        let shifted: Vec<f64> = x
+            .iter()
+            .enumerate()
+            .map(|(i, v)| v + delta[i % d])
+            .collect();
+        let mut m2 = Moments::new(d);
+        m2.add(&shifted);
+        let g2 = m2.finish().unwrap();
+        let want: f64 = delta.iter().map(|v| v * v).sum();
+        let got = frechet_distance(&g, &g2).unwrap();
+        assert!((got - want).abs() < 1e-6 * want.max(1.0), "{got} vs {want}");
+    }
+
+    #[test]
+    fn diagonal_gaussians_have_the_closed_form() {
+        // Σ₁ = diag(a), Σ₂ = diag(b): Tr(Σ₁Σ₂)^{1/2} = Σ √(aᵢbᵢ), so d² = ‖Δμ‖² + Σ (√aᵢ − √bᵢ)².
+        let a = [1.0, 4.0, 0.25, 9.0];
+        let b = [2.0, 1.0, 0.25, 0.0];
+        let g = |v: &[f64], m: f64| Gaussian {
+            mu: DVector::from_element(4, m),
+            sigma: DMatrix::from_diagonal(&DVector::from_row_slice(v)),
+            count: 0,
+        };
+        let want = 4.0 * 0.25
+            + a.iter()
+                .zip(&b)
+                .map(|(x, y): (&f64, &f64)| (x.sqrt() - y.sqrt()).powi(2))
+                .sum::<f64>();
+        let got = frechet_distance(&g(&a, 0.0), &g(&b, 0.5)).unwrap();
+        assert!((got - want).abs() < 1e-12, "{got} vs {want}");
+        let bad = Gaussian {
+            mu: DVector::zeros(3),
+            ..g(&a, 0.0)
+        };
+        assert!(frechet_distance(&bad, &g(&b, 0.0)).is_err());
+    }
+}

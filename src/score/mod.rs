@@ -1,0 +1,15 @@
+//! Inception Score and FID as the reference computes them, and the machinery that computes
+//! them for saddle's runs.
+//!
+//! * [`inception`]: the FID variant of Inception-v3 (TF 2015-12-05 as ported by pytorch-fid),
+//!   its weights from a user-supplied safetensors file ([`inception::weights`]), and the TF1
+//!   preprocessing ([`resize`], [`inception::input`]).
+//! * [`synthetic`]: seeded weights that Rust and the Python parity script generate alike.
+//! * [`images`]: byte images (PNG directories, generator outputs as the seed converts them).
+pub mod frechet;
+pub mod images;
+pub mod inception;
+pub mod inception_score;
+pub mod moments;
+pub mod resize;
+pub mod synthetic;
