@@ -165,7 +165,7 @@ mod tests {
         assert!((s.mean - 4.0).abs() < 1e-9, "{s:?}");
         assert!(s.std < 1e-9);
         // Identical predictions: p(y|x) = p̄, IS = 1.
-        let same = vec![0.3f32, 1.0, -2.0].repeat(10);
+        let same = [0.3f32, 1.0, -2.0].repeat(10);
         let s = inception_score(&same, 3, 5).unwrap();
         assert!((s.mean - 1.0).abs() < 1e-12);
     }

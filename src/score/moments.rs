@@ -164,8 +164,8 @@ mod tests {
             }
             let g = m.finish().unwrap();
             assert_eq!(g.count, n);
-            for i in 0..d {
-                assert!((g.mu[i] - mu[i]).abs() < 1e-9);
+            for (a, b) in g.mu.iter().zip(&mu) {
+                assert!((a - b).abs() < 1e-9);
             }
             assert!((&g.sigma - &want).abs().max() < 1e-9, "cut {cut}");
         }

@@ -3,8 +3,8 @@
 //!
 //! The product runs on the channel-major batch ([`Act`]): a 1×1 stride-1 convolution is one
 //! GEMM on the input as it lies; other kernels build the column matrix (im2col) for a tile of
-//! images at a time — a tile bounds the column buffer whatever the batch — and write the GEMM
-//! straight into the tile's columns of the output.
+//! output rows at a time — small enough to be read back from cache, large enough for an
+//! efficient GEMM — and write the GEMM straight into the tile's columns of the output.
 
 use super::act::Act;
 
@@ -73,8 +73,11 @@ pub struct ConvBn {
     shift: Vec<f32>,
 }
 
-/// Column buffers are built for as many images as fit in this many floats (64 MiB).
-const TILE_FLOATS: usize = 1 << 24;
+/// Column buffers hold as many output rows as fit in this many floats (1 MiB: the tile is
+/// written and read back while it is still in cache)…
+const TILE_FLOATS: usize = 1 << 19;
+/// … but at least this many columns, so the GEMM stays efficient on small late maps.
+const MIN_TILE_COLS: usize = 1024;
 
 impl ConvBn {
     /// Folds BatchNorm (γ, β, running μ, running σ², ε) into the convolution weight `w`
@@ -138,18 +141,22 @@ impl ConvBn {
                 total,
             );
         } else {
-            let per_tile = (TILE_FLOATS / (k * p).max(1)).clamp(1, x.b);
-            let mut cols = vec![0.0f32; k * per_tile * p];
+            // Tiles of whole output rows (image, oh) sized so the column buffer stays in cache.
+            let rows = x.b * ho;
+            let per_tile = (TILE_FLOATS / (k * wo))
+                .max(MIN_TILE_COLS.div_ceil(wo))
+                .clamp(1, rows);
+            let mut cols = vec![0.0f32; k * per_tile * wo];
             let mut first = 0;
-            while first < x.b {
-                let last = (first + per_tile).min(x.b);
-                let t = (last - first) * p;
+            while first < rows {
+                let last = (first + per_tile).min(rows);
+                let t = (last - first) * wo;
                 im2col(x, s, ho, wo, first..last, &mut cols[..k * t]);
                 gemm_rows(
                     s.c_out,
                     t,
                     k,
-                    &mut out.data[first * p..],
+                    &mut out.data[first * wo..],
                     total,
                     &self.weight,
                     &cols[..k * t],
@@ -177,43 +184,42 @@ fn valid(i: usize, n: usize, out: usize, s: usize, p: usize) -> (usize, usize) {
     (lo.min(out), hi.min(out).max(lo.min(out)))
 }
 
-/// cols[(c, i, j)][(image − first, oh, ow)] = x[c][image][oh·s − ph + i][ow·s − pw + j], zero
-/// outside the image.
+/// cols[(c, i, j)][(g − first)·wo + ow] = x[c][image][oh·s − ph + i][ow·s − pw + j] for the
+/// output rows g = image·ho + oh in `rows`, zero outside the image.
 fn im2col(
     x: &Act,
     s: ConvShape,
     ho: usize,
     wo: usize,
-    images: std::ops::Range<usize>,
+    rows: std::ops::Range<usize>,
     cols: &mut [f32],
 ) {
     let (kh, kw) = s.kernel;
     let (ph, pw) = s.pad;
-    let p = ho * wo;
-    let t = images.len() * p;
+    let t = rows.len() * wo;
     for c in 0..s.c_in {
         for i in 0..kh {
-            let (oh_lo, oh_hi) = valid(i, x.h, ho, s.stride, ph);
             for j in 0..kw {
                 let (ow_lo, ow_hi) = valid(j, x.w, wo, s.stride, pw);
                 let row = ((c * kh + i) * kw + j) * t;
-                for (n, image) in images.clone().enumerate() {
-                    let src = x.map(c, image);
-                    let dst = &mut cols[row + n * p..row + (n + 1) * p];
-                    if oh_lo > 0 || oh_hi < ho || ow_lo > 0 || ow_hi < wo {
+                for (r, g) in rows.clone().enumerate() {
+                    let (image, oh) = (g / ho, g % ho);
+                    let dst = &mut cols[row + r * wo..row + (r + 1) * wo];
+                    let y = (oh * s.stride + i) as isize - ph as isize;
+                    if y < 0 || y >= x.h as isize {
                         dst.fill(0.0);
+                        continue;
                     }
-                    for oh in oh_lo..oh_hi {
-                        let y = oh * s.stride + i - ph;
-                        let line = &src[y * x.w..(y + 1) * x.w];
-                        let d = &mut dst[oh * wo..(oh + 1) * wo];
-                        if s.stride == 1 {
-                            let x0 = ow_lo + j - pw;
-                            d[ow_lo..ow_hi].copy_from_slice(&line[x0..x0 + (ow_hi - ow_lo)]);
-                        } else {
-                            for ow in ow_lo..ow_hi {
-                                d[ow] = line[ow * s.stride + j - pw];
-                            }
+                    dst[..ow_lo].fill(0.0);
+                    dst[ow_hi..].fill(0.0);
+                    let src = x.map(c, image);
+                    let line = &src[y as usize * x.w..(y as usize + 1) * x.w];
+                    if s.stride == 1 {
+                        let x0 = ow_lo + j - pw;
+                        dst[ow_lo..ow_hi].copy_from_slice(&line[x0..x0 + (ow_hi - ow_lo)]);
+                    } else {
+                        for ow in ow_lo..ow_hi {
+                            dst[ow] = line[ow * s.stride + j - pw];
                         }
                     }
                 }
