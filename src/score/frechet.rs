@@ -5,23 +5,27 @@
 //! Tr (Σ₁Σ₂)^{1/2} = Σᵢ √λᵢ(Σ₁^{1/2} Σ₂ Σ₁^{1/2})
 //! ```
 //!
-//! Σ₁Σ₂ is similar to the symmetric positive semi-definite S Σ₂ S with S = Σ₁^{1/2}, so the trace
-//! of its square root is the sum of square roots of a symmetric matrix's eigenvalues: two
-//! symmetric eigendecompositions instead of the reference's `scipy.linalg.sqrtm` of a
+//! For any factor F with F Fᵀ = Σ₁, Σ₁Σ₂ = F (Fᵀ Σ₂) has the eigenvalues of Fᵀ Σ₂ F, which is
+//! symmetric positive semi-definite, so Tr (Σ₁Σ₂)^{1/2} = Σᵢ √λᵢ(Fᵀ Σ₂ F): the eigenvalues (no
+//! eigenvectors) of one symmetric matrix, instead of the reference's `scipy.linalg.sqrtm` of a
 //! non-symmetric product (a Schur decomposition, with its εI retry and imaginary-part check).
-//! S of the reference statistics is computed once ([`SqrtGaussian`]) and reused for every score.
-//! Eigenvalues below zero (rounding on rank-deficient Σ) count as zero.
+//! F is the Cholesky factor of the reference Σ₁ (or Σ₁^{1/2} by eigendecomposition when Σ₁ is
+//! singular), computed once ([`SqrtGaussian`]) and reused for every score. Eigenvalues below
+//! zero (rounding on rank-deficient Σ) count as zero.
+//!
+//! Cost at d = 2048 on this project's 2-core machine: the factor ≈ 0.3 s (Cholesky; ≈ 10 s for
+//! the eigendecomposition fallback), each distance ≈ 3 s (two products and the eigenvalues).
 
 use super::moments::Gaussian;
 use nalgebra::{DMatrix, SymmetricEigen};
 
-/// A Gaussian with the square root of its covariance, S = V diag(√max(λ, 0)) Vᵀ.
+/// A Gaussian with a factor F of its covariance, F Fᵀ = Σ.
 #[derive(Clone, Debug)]
 pub struct SqrtGaussian {
     /// The Gaussian.
     pub gaussian: Gaussian,
-    /// Σ^{1/2}.
-    pub sqrt: DMatrix<f64>,
+    /// F: the Cholesky factor L, or V diag(√max(λ, 0)) Vᵀ when Σ is not positive definite.
+    pub factor: DMatrix<f64>,
 }
 
 fn check(g: &Gaussian, what: &str) -> Result<(), String> {
@@ -40,15 +44,26 @@ fn check(g: &Gaussian, what: &str) -> Result<(), String> {
 }
 
 impl SqrtGaussian {
-    /// Takes the square root of `g`'s covariance.
+    /// Factors `g`'s covariance.
     pub fn new(g: Gaussian) -> Result<Self, String> {
         check(&g, "reference statistics")?;
         let sym = (&g.sigma + g.sigma.transpose()) * 0.5;
+        if let Some(c) = nalgebra::Cholesky::new(sym.clone()) {
+            return Ok(SqrtGaussian {
+                gaussian: g,
+                factor: c.unpack(),
+            });
+        }
         let e = SymmetricEigen::new(sym);
-        let roots = e.eigenvalues.map(|l| l.max(0.0).sqrt());
-        let v = &e.eigenvectors;
-        let sqrt = v * DMatrix::from_diagonal(&roots) * v.transpose();
-        Ok(SqrtGaussian { gaussian: g, sqrt })
+        let mut scaled = e.eigenvectors.clone();
+        for (mut col, l) in scaled.column_iter_mut().zip(e.eigenvalues.iter()) {
+            col *= l.max(0.0).sqrt();
+        }
+        let factor = product(&scaled, &e.eigenvectors.transpose());
+        Ok(SqrtGaussian {
+            gaussian: g,
+            factor,
+        })
     }
 
     /// d²(self, other) as in the module documentation.
@@ -62,8 +77,8 @@ impl SqrtGaussian {
                 a.mu.len()
             ));
         }
-        let s = &self.sqrt;
-        let m = s * &other.sigma * s;
+        let f = &self.factor;
+        let m = product(&product(&f.transpose(), &other.sigma), f);
         let m = (&m + m.transpose()) * 0.5;
         let tr_sqrt: f64 = m
             .symmetric_eigenvalues()
@@ -73,6 +88,39 @@ impl SqrtGaussian {
         let diff = &a.mu - &other.mu;
         Ok(diff.dot(&diff) + a.sigma.trace() + other.sigma.trace() - 2.0 * tr_sqrt)
     }
+}
+
+/// a·b through the `gemm` crate on the current rayon pool (nalgebra's own product runs on one
+/// thread; at d = 2048 each product is 17 GFLOP).
+fn product(a: &DMatrix<f64>, b: &DMatrix<f64>) -> DMatrix<f64> {
+    let (m, k, n) = (a.nrows(), a.ncols(), b.ncols());
+    assert_eq!(b.nrows(), k, "product shapes");
+    let mut c = DMatrix::zeros(m, n);
+    // SAFETY: nalgebra stores column-major: (i, j) at j·rows + i; every stride stays inside.
+    unsafe {
+        gemm::gemm(
+            m,
+            n,
+            k,
+            c.as_mut_ptr(),
+            m as isize,
+            1,
+            false,
+            a.as_ptr(),
+            m as isize,
+            1,
+            b.as_ptr(),
+            k as isize,
+            1,
+            0.0,
+            1.0,
+            false,
+            false,
+            false,
+            gemm::Parallelism::Rayon(rayon::current_num_threads()),
+        );
+    }
+    c
 }
 
 /// d²(a, b) without a cached square root.
@@ -115,6 +163,30 @@ mod tests {
         let want: f64 = delta.iter().map(|v| v * v).sum();
         let got = frechet_distance(&g, &g2).unwrap();
         assert!((got - want).abs() < 1e-6 * want.max(1.0), "{got} vs {want}");
+    }
+
+    #[test]
+    fn singular_covariances_take_the_eigen_route() {
+        // Σ = diag(1, 0, 2) has no Cholesky factor; its symmetric square root is diag(1, 0, √2).
+        let g = Gaussian {
+            mu: DVector::zeros(3),
+            sigma: DMatrix::from_diagonal(&DVector::from_row_slice(&[1.0, 0.0, 2.0])),
+            count: 0,
+        };
+        let s = SqrtGaussian::new(g.clone()).unwrap();
+        assert!((s.factor[(2, 2)] - 2f64.sqrt()).abs() < 1e-12 && s.factor[(1, 1)].abs() < 1e-12);
+        assert!(s.distance(&g).unwrap().abs() < 1e-12);
+        // 3 samples in 8 dimensions (rank 2): zero eigenvalues of Σ² come out as ±ε‖Σ‖² and
+        // their square roots as ~√ε‖Σ‖, so rank deficiency costs accuracy whatever the method
+        // (scipy's sqrtm too).
+        let x: Vec<f64> = (0..24).map(|i| ((i * 7) % 11) as f64).collect();
+        let mut m = Moments::new(8);
+        m.add(&x);
+        let g = m.finish().unwrap();
+        let s = SqrtGaussian::new(g.clone()).unwrap();
+        assert!((&s.factor * s.factor.transpose() - &g.sigma).abs().max() < 1e-9);
+        let d = s.distance(&g).unwrap();
+        assert!(d.abs() < 1e-6 * g.sigma.trace(), "{d}");
     }
 
     #[test]
