@@ -297,7 +297,7 @@ def full(args):
     e_is = abs(got["inception_score"] - is_ref[0]) / is_ref[0]
     e_is_std = abs(got["inception_score_std"] - is_ref[1]) / max(is_ref[1], 1e-300)
     e_fid = abs(got["fid"] - fid_ref) / fid_ref
-    print(f"images: 2 × {args.n} PNGs 32×32 RGB; splits {args.splits}; weights sha256 {got.get('weights_sha256', '?')[:16]}…")
+    print(f"images: 2 × {args.n} PNGs 32×32 RGB; splits {args.splits}; weights sha256 {got['network']['sha256'][:16]}…")
     print(f"pool_3  rel error ‖Δ‖∞/‖ref‖∞ {e_pool[0]:.3e}  max entrywise {e_pool[1]:.3e}")
     print(f"logits  rel error ‖Δ‖∞/‖ref‖∞ {e_logit[0]:.3e}  max entrywise {e_logit[1]:.3e}")
     print(f"IS      saddle {got['inception_score']:.6f} ± {got['inception_score_std']:.6f}  reference {is_ref[0]:.6f} ± {is_ref[1]:.6f}  rel {e_is:.3e} (std rel {e_is_std:.3e})")

@@ -1,11 +1,13 @@
 //! The command line: parses arguments and calls the library. Exit codes: 0 success, 2 bad
 //! input, 1 anything else.
 
+mod classifier;
 mod dashboard;
 mod launch;
 mod lifecycle;
 mod manage;
 mod preset_arg;
+mod score;
 mod spectral;
 
 use crate::error::Result;
@@ -76,6 +78,10 @@ enum Command {
     Fork(lifecycle::ForkArgs),
     /// Write a run's metrics (csv) or everything about it (json).
     Export(lifecycle::ExportArgs),
+    /// Inception Score and FID of PNG images or of a run's generator, the reference way.
+    Score(score::ScoreArgs),
+    /// The MNIST-like classifier behind the classifier score.
+    Classifier(classifier::ClassifierArgs),
 }
 
 /// Parses `std::env::args`, runs the command, and returns the process exit code.
@@ -113,6 +119,8 @@ fn dispatch(cli: Cli) -> Result<i32> {
         Some(Command::Replay(args)) => lifecycle::replay(args, &runs_dir),
         Some(Command::Fork(args)) => lifecycle::fork(args, &runs_dir),
         Some(Command::Export(args)) => lifecycle::export(args, &runs_dir),
+        Some(Command::Score(args)) => score::score(args, &runs_dir),
+        Some(Command::Classifier(args)) => classifier::classifier(args),
         Some(Command::Ls { json }) => manage::ls(&runs_dir, json),
         Some(Command::Control(args)) => manage::control(args, &runs_dir),
         Some(Command::Spectrum(args)) => spectral::spectrum(args, &runs_dir),

@@ -108,6 +108,18 @@ pub trait Game: Send {
         Ok(())
     }
 
+    /// A sampler of the generator's images that runs on another thread from host copies of θ
+    /// (image GANs; what live scoring needs).
+    fn image_sampler(&self) -> Option<Box<dyn crate::score::sampler::ImageSampler>> {
+        None
+    }
+
+    /// θ copied to the host, one vector per tensor, in the order the image sampler reads
+    /// (games with an image sampler).
+    fn host_theta(&self, _theta: &Self::V) -> Option<Vec<Vec<f32>>> {
+        None
+    }
+
     /// Writes `w` and the named `averages` in a portable format to `path` (neural games:
     /// safetensors with PyTorch-mappable names), next to each checkpoint; the default does
     /// nothing.

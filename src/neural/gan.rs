@@ -17,6 +17,7 @@ use super::params::Params;
 use crate::game::{Constraint, Game, Sample};
 use crate::players::{Player, Players};
 use crate::rng::Rng;
+use crate::score::sampler::ImageSampler;
 use dfdx::prelude::*;
 use std::path::Path;
 use std::sync::Arc;
@@ -49,6 +50,10 @@ pub trait GanModel<D: NeuralDevice>: Send {
     }
     /// How many generated points metrics and pictures use.
     fn eval_count(&self) -> usize;
+    /// A sampler of the generator's images for scoring on another thread (image models).
+    fn image_sampler(&self) -> Option<Box<dyn ImageSampler>> {
+        None
+    }
     /// Writes pictures of generated points `fake` into `dir` (after `step` iterations).
     fn write_samples(&self, _fake: &[f32], _dir: &Path, _step: u64) -> Result<(), String> {
         Ok(())
@@ -281,6 +286,14 @@ impl<D: NeuralDevice, M: GanModel<D>> Game for Gan<D, M> {
         }
         let fake = self.generated(&w.theta, self.model.eval_count());
         self.model.metrics(&fake)
+    }
+
+    fn image_sampler(&self) -> Option<Box<dyn ImageSampler>> {
+        self.model.image_sampler()
+    }
+
+    fn host_theta(&self, theta: &Params<D>) -> Option<Vec<Vec<f32>>> {
+        Some(theta.to_host())
     }
 
     fn export_weights(

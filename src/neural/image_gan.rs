@@ -5,6 +5,7 @@ use super::bind::Bound;
 use super::data::{Dataset, ImageData};
 use super::device::NeuralDevice;
 use super::gan::GanModel;
+use super::image_sampler::CpuImageSampler;
 use super::layers::linear::Features;
 use super::layout::Layout;
 use super::nets::dcgan::{DcganDiscriminator, DcganGenerator, DcganShape};
@@ -13,6 +14,7 @@ use super::ops::Image;
 use super::picture::{grid, sample_path, write_png};
 use crate::players::Players;
 use crate::rng::Rng;
+use crate::score::sampler::ImageSampler;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 use std::sync::Arc;
@@ -85,6 +87,7 @@ enum Nets {
 /// An image GAN's networks and data.
 pub struct ImageModel {
     data: ImageData,
+    arch: Architecture,
     nets: Nets,
     layouts: Players<Arc<Layout>>,
     latent: usize,
@@ -93,6 +96,11 @@ pub struct ImageModel {
 }
 
 impl ImageModel {
+    /// The images it learns.
+    pub fn data(&self) -> &ImageData {
+        &self.data
+    }
+
     /// The networks of `arch` for `data`'s images.
     pub fn new(data: ImageData, arch: Architecture, latent: usize, grid: usize) -> Self {
         let (mut lg, mut ld) = (Layout::default(), Layout::default());
@@ -136,6 +144,7 @@ impl ImageModel {
         ImageModel {
             label: format!("{label} on {:?} ({} images)", data.dataset, data.count),
             data,
+            arch,
             nets,
             layouts: Players::new(Arc::new(lg), Arc::new(ld)),
             latent,
@@ -183,6 +192,10 @@ impl<D: NeuralDevice> GanModel<D> for ImageModel {
     }
     fn eval_count(&self) -> usize {
         self.grid
+    }
+    fn image_sampler(&self) -> Option<Box<dyn ImageSampler>> {
+        let copy = ImageModel::new(self.data.clone(), self.arch, self.latent, self.grid);
+        Some(Box::new(CpuImageSampler::new(copy)))
     }
     fn write_samples(&self, fake: &[f32], dir: &Path, step: u64) -> Result<(), String> {
         let n = fake.len() / self.data.image_len();

@@ -23,6 +23,7 @@ pub mod export;
 pub mod gan;
 pub mod gradient_penalty;
 pub mod image_gan;
+pub mod image_sampler;
 pub mod layers;
 pub mod layout;
 pub mod loss;

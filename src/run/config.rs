@@ -78,6 +78,9 @@ pub struct RunConfig {
     /// At most this many iterations per second (None: as fast as possible).
     #[serde(default)]
     pub pace: Option<f64>,
+    /// Live Inception Score / FID (None: no scoring).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub score: Option<crate::score::spec::ScoreSpec>,
 }
 
 /// What building a run config yields.
@@ -157,6 +160,15 @@ impl RunConfig {
                     "pace: must be finite and > 0 iterations per second, got {p}"
                 ));
             }
+        }
+        if let Some(s) = &self.score {
+            if !self.game.is_neural() {
+                return Err(format!(
+                    "score: the {} game makes no images to score (image GANs only)",
+                    self.game.kind()
+                ));
+            }
+            s.validate(&names)?;
         }
         if let Some(c) = self.stop.converge_below {
             if !(c.is_finite() && c > 0.0) {

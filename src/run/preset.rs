@@ -48,6 +48,9 @@ pub struct Preset {
     /// fast as possible.
     #[serde(default)]
     pub pace: Option<f64>,
+    /// Live Inception Score / FID of every run (see `saddle::score::spec`); None: none.
+    #[serde(default)]
+    pub score: Option<crate::score::spec::ScoreSpec>,
     /// The runs.
     pub runs: Vec<RunSpec>,
 }
@@ -240,6 +243,7 @@ impl Preset {
                 sample_every: self.sample_every,
                 stop: self.stop,
                 pace: self.pace,
+                score: self.score.clone(),
             };
             config.validate().map_err(at)?;
             out.push(config);

@@ -68,6 +68,10 @@ pub trait Scorer: Send + Sync {
     fn dims(&self) -> usize;
     /// Features and logits of every image, in order, on the current rayon pool.
     fn features(&self, images: &ImageSet) -> Result<Features, String>;
+    /// What images go through before the network, for records.
+    fn preprocessing(&self) -> &'static str {
+        super::record::PREPROCESSING
+    }
 }
 
 /// The Inception network with its identity.

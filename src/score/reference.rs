@@ -103,8 +103,9 @@ pub fn load(path: &Path) -> Result<Reference, String> {
 }
 
 /// The real images of a dataset directory: CIFAR-10 binary batches (the 50 000 training
-/// images), MNIST-format idx files (`train-images-idx3-ubyte[.gz]`), or PNGs. Returns the
-/// images and a description.
+/// images), MNIST-format idx files (`train-images-idx3-ubyte[.gz]`, else
+/// `t10k-images-idx3-ubyte[.gz]`), or PNGs (in name order). Returns the images and a
+/// description.
 pub fn dataset_images(dir: &Path) -> Result<(ImageSet, String), String> {
     use crate::neural::data::{DataFiles, Dataset};
     let has = |f: &str| dir.join(f).is_file();
@@ -127,6 +128,17 @@ pub fn dataset_images(dir: &Path) -> Result<(ImageSet, String), String> {
         from_data(Dataset::Cifar10, "CIFAR-10 training batches")
     } else if has("train-images-idx3-ubyte") || has("train-images-idx3-ubyte.gz") {
         from_data(Dataset::Mnist, "idx training images")
+    } else if let Some(f) = ["t10k-images-idx3-ubyte", "t10k-images-idx3-ubyte.gz"]
+        .into_iter()
+        .map(|f| dir.join(f))
+        .find(|p| p.is_file())
+    {
+        let (n, px) = crate::neural::data::idx::read_images(&f, 28)?;
+        let set = ImageSet {
+            pixels: px,
+            ..ImageSet::empty(1, 28, 28)
+        };
+        Ok((set, format!("idx test images {} ({n} images)", f.display())))
     } else if dir.is_dir() {
         let set = read_png_dir(dir, None).map_err(|e| {
             format!("{e} (a reference directory holds CIFAR-10 data_batch_*.bin, train-images-idx3-ubyte[.gz] or PNG files)")
