@@ -3,8 +3,10 @@
 //! and checkpoints, and a run stopped half-way and resumed ends bit-for-bit where the
 //! uninterrupted run ends.
 
+mod common;
+
+use common::write_cifar;
 use dfdx::prelude::Cpu;
-use saddle::neural::data::cifar;
 use saddle::neural::params::Params;
 use saddle::run::checkpoint::{self, RunState};
 use saddle::run::engine;
@@ -14,26 +16,6 @@ use saddle::run::{overrides, Preset, Status};
 use std::path::Path;
 
 const STEPS: u64 = 300;
-
-fn write_cifar(dir: &Path) {
-    let mut rng = saddle::rng::Rng::new(5);
-    for b in 1..=5 {
-        // Smooth colour gradients plus noise: real-format images with some structure.
-        let imgs: Vec<(u8, Vec<u8>)> = (0..10)
-            .map(|k| {
-                let px = (0..3072)
-                    .map(|j| {
-                        let (c, y, x) = (j / 1024, (j / 32) % 32, j % 32);
-                        let v = (x * 4 + y * 2 + c * 60 + k * 13) as f64 + 20.0 * rng.normal();
-                        v.clamp(0.0, 255.0) as u8
-                    })
-                    .collect();
-                ((k % 10) as u8, px)
-            })
-            .collect();
-        cifar::write(&dir.join(format!("data_batch_{b}.bin")), &imgs).unwrap();
-    }
-}
 
 fn configs(data: &Path, steps: u64) -> Vec<saddle::run::RunConfig> {
     let text = std::fs::read_to_string(concat!(

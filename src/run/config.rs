@@ -162,7 +162,7 @@ impl RunConfig {
             }
         }
         if let Some(s) = &self.score {
-            if !self.game.is_neural() {
+            if !matches!(self.game, crate::game::GameConfig::ImageGan { .. }) {
                 return Err(format!(
                     "score: the {} game makes no images to score (image GANs only)",
                     self.game.kind()

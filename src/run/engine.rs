@@ -19,6 +19,7 @@ use crate::game::{BuiltGame, Game, Sample};
 use crate::optim::{Optimizer, Scratch};
 use crate::players::{Player, Players};
 use crate::rng::Rng;
+use crate::score::live::{LiveScorer, Snapshot};
 use crate::vector::ParamVec;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -86,6 +87,7 @@ pub struct Engine<V: ParamVec> {
     message: Option<String>,
     last_checkpoint: Option<u64>,
     paused: bool,
+    scorer: Option<LiveScorer>,
     _lock: RunLock,
 }
 
@@ -355,6 +357,7 @@ impl<V: ParamVec + Serialize + DeserializeOwned> Engine<V> {
             message: None,
             last_checkpoint: None,
             paused: false,
+            scorer: None,
             _lock: lock,
         }
     }
@@ -653,6 +656,7 @@ impl<V: ParamVec + Serialize + DeserializeOwned> Engine<V> {
         for o in &mut self.observers {
             o.started(&id, &columns);
         }
+        self.start_scorer()?;
         if self.state.optim.iteration == 0 && self.last_checkpoint.is_none() {
             self.log_row(0.0)?;
             self.write_samples(0)?;
@@ -740,6 +744,14 @@ impl<V: ParamVec + Serialize + DeserializeOwned> Engine<V> {
             {
                 self.write_samples(t)?;
             }
+            if self
+                .config
+                .score
+                .as_ref()
+                .is_some_and(|s| t.is_multiple_of(s.every))
+            {
+                self.submit_score(t);
+            }
             if let Some(pace) = self.config.pace {
                 paced += 1;
                 let ahead = paced as f64 / pace - pace_clock.elapsed().as_secs_f64();
@@ -768,6 +780,10 @@ impl<V: ParamVec + Serialize + DeserializeOwned> Engine<V> {
         }
         self.checkpoint()?;
         self.metrics.flush(true)?;
+        if let Some(s) = self.scorer.take() {
+            // A finished run's last scores belong to it; any other ending leaves at once.
+            s.finish(self.status == Status::Finished, &interrupted);
+        }
         let status = self.status;
         self.record(EventKind::Ended { status }, None, None)?;
         self.write_summary()?;
@@ -776,6 +792,52 @@ impl<V: ParamVec + Serialize + DeserializeOwned> Engine<V> {
             o.ended(&s);
         }
         Ok(())
+    }
+
+    /// Starts the live scorer when the run asks for scores (an image GAN with a `score`
+    /// section); a network or reference that cannot be loaded fails the run here, before its
+    /// first step.
+    fn start_scorer(&mut self) -> Result<()> {
+        let Some(spec) = &self.config.score else {
+            return Ok(());
+        };
+        let sampler = self.game.image_sampler().ok_or_else(|| {
+            Error::input(format!(
+                "score: the {} game makes no images to score",
+                self.config.game.kind()
+            ))
+        })?;
+        let scorer = LiveScorer::start(spec, sampler, self.dir.clone()).map_err(Error::input)?;
+        self.scorer = Some(scorer);
+        Ok(())
+    }
+
+    /// Hands host copies of the scored generators after `t` iterations to the scorer; never
+    /// waits for it.
+    fn submit_score(&mut self, t: u64) {
+        let (Some(scorer), Some(spec)) = (&self.scorer, &self.config.score) else {
+            return;
+        };
+        let names: Vec<String> = self.opt.averaging.iter().map(|a| a.name()).collect();
+        let mut generators = vec![];
+        for g in spec.generator_names(&names) {
+            let theta = if g == "raw" {
+                Some(&self.state.w.theta)
+            } else {
+                names
+                    .iter()
+                    .position(|n| *n == g)
+                    .and_then(|i| self.state.optim.averages[i].value.as_ref())
+                    .map(|v| &v.theta)
+            };
+            if let Some(host) = theta.and_then(|v| self.game.host_theta(v)) {
+                generators.push((g, host));
+            }
+        }
+        scorer.submit(Snapshot {
+            step: t,
+            generators,
+        });
     }
 
     /// Lets the game draw its samples at step `t` into the run directory (when the run asks

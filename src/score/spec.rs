@@ -132,6 +132,34 @@ impl ScoreSpec {
         Ok(())
     }
 
+    /// Checks that the files it names exist, so that a run is refused before its directory is
+    /// made (their contents are checked when the scorer loads them).
+    pub fn check_files(&self) -> Result<(), String> {
+        let weights = match &self.network {
+            NetworkSpec::Inception { weights, .. } | NetworkSpec::Classifier { weights } => {
+                Some(weights)
+            }
+            NetworkSpec::SyntheticInception { .. } => None,
+        };
+        if let Some(w) = weights {
+            if !Path::new(w).is_file() {
+                return Err(format!(
+                    "score.network: {w}: no such file ({})",
+                    match self.network {
+                        NetworkSpec::Classifier { .. } => "make one with `saddle classifier train`",
+                        _ => "see `saddle score --help` for the one-line conversion of pytorch-fid's weights",
+                    }
+                ));
+            }
+        }
+        if let Some(ReferenceSpec::Stats(p)) = &self.reference {
+            if !Path::new(p).exists() {
+                return Err(format!("score.reference: {p}: no such file or directory"));
+            }
+        }
+        Ok(())
+    }
+
     /// The generators scored: `raw` first, then averages.
     pub fn generator_names(&self, averages: &[String]) -> Vec<String> {
         match &self.generators {

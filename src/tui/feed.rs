@@ -6,6 +6,7 @@ use super::model::{RunData, RunStatus, SpectrumPoint};
 use crate::run::events::EventRecord;
 use crate::run::store::{RunDir, Tail, CONFIG, EVENTS, METRICS, SPECTRUM, SUMMARY};
 use crate::run::{RunConfig, Summary};
+use crate::score::record::{ScoreRecord, SCORES};
 use std::time::{Duration, Instant};
 
 /// How often the summary and liveness are re-read.
@@ -18,6 +19,7 @@ pub struct RunFeed {
     metrics: Tail,
     events: Tail,
     spectrum: Tail,
+    scores: Tail,
     header_read: bool,
     last_slow: Option<Instant>,
 }
@@ -42,6 +44,7 @@ impl RunFeed {
             metrics: Tail::new(dir.file(METRICS), 0),
             events: Tail::new(dir.file(EVENTS), 0),
             spectrum: Tail::new(dir.file(SPECTRUM), 0),
+            scores: Tail::new(dir.file(SCORES), 0),
             dir,
             header_read: false,
             last_slow: None,
@@ -107,6 +110,12 @@ impl RunFeed {
         for line in self.spectrum.poll() {
             if let Some(p) = SpectrumPoint::parse(&line) {
                 data.push_spectrum(p);
+                changed = true;
+            }
+        }
+        for line in self.scores.poll() {
+            if let Ok(r) = serde_json::from_str::<ScoreRecord>(&line) {
+                data.push_score(r);
                 changed = true;
             }
         }

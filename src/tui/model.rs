@@ -5,6 +5,7 @@ use super::series::{SeriesStore, XAxis, DEFAULT_CAPACITY};
 use crate::run::events::{EventKind, EventRecord};
 use crate::run::store::RunDir;
 use crate::run::{RunConfig, Status};
+use crate::score::record::ScoreRecord;
 use nalgebra::Complex;
 
 /// A change of η or β seen in the run's event log: drawn as a marker on the curves.
@@ -124,6 +125,8 @@ pub struct RunData {
     pub spectrum: Option<SpectrumPoint>,
     /// The newest refusal of a command, with its reason.
     pub last_refusal: Option<String>,
+    /// Its live scores (`scores.jsonl`), in the order written.
+    pub scores: Vec<ScoreRecord>,
     /// Palette index, fixed when the run was attached.
     pub color: usize,
     /// Value-column indices of eta_theta, eta_phi, beta_theta, beta_phi.
@@ -166,6 +169,7 @@ impl RunData {
             markers: vec![],
             spectrum: None,
             last_refusal: None,
+            scores: vec![],
             color,
         }
     }
@@ -247,6 +251,11 @@ impl RunData {
     /// Takes one line of `spectrum.jsonl`.
     pub fn push_spectrum(&mut self, p: SpectrumPoint) {
         self.spectrum = Some(p);
+    }
+
+    /// Takes one line of `scores.jsonl`.
+    pub fn push_score(&mut self, r: ScoreRecord) {
+        self.scores.push(r);
     }
 
     /// The newest value of a column.

@@ -1,47 +1,143 @@
-//! Scores pane: Inception Score and FID over time for the raw, uniform-average and EMA
-//! generators, and modes covered, with the sample count and splits.
+//! Scores pane: the selected run's live Inception Score and FID (its `scores.jsonl`, see
+//! [`crate::score::live`]) against the step, one series per scored generator — the last
+//! iterate as a line, the averages as dots — with the sample count, splits and the network
+//! they were computed with; and, for mixture-of-Gaussians games, the modes covered.
 //!
-//! Contract with the runs: a run that computes scores logs metrics columns named
-//! `inception_score[_<generator>]`, `fid[_<generator>]`, `modes_covered`, and, once per run,
-//! `score_samples` and `score_splits`. No game computes them yet (saddle has no Inception
-//! network), so the pane shows an explicit "unavailable — how to enable" state.
+//! A run without scores says why and how to get them: scoring is configured but the first
+//! score has not come yet, the scorer reported an error, or scoring is off (then the way to
+//! enable it, [`crate::score::enable::PANE`]).
 
-use super::app::App;
-use super::app::MetricSpec;
+use super::app::{App, MetricSpec};
 use super::curves::plot as curve_plot;
+use super::model::RunData;
+use super::plot::{fmt_num, nice_bounds, Plot, Polyline};
+use crate::score::enable::PANE;
+use crate::score::record::ScoreRecord;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
-use ratatui::style::Style;
+use ratatui::style::{Color, Style};
 use ratatui::text::Line;
 use ratatui::widgets::{Block, Paragraph, Widget, Wrap};
 
-/// The score columns a run has, grouped: (title, columns).
-pub fn score_columns(columns: &[String]) -> Vec<MetricSpec> {
-    let pick = |p: &str| -> Vec<(String, bool)> {
-        columns
-            .iter()
-            .filter(|c| c.starts_with(p))
-            .map(|c| (c.clone(), c.ends_with("_ema") || c.ends_with("_uniform")))
-            .collect()
-    };
-    [
-        ("Inception Score", "inception_score"),
-        ("FID", "fid"),
-        ("modes covered", "modes_covered"),
-    ]
-    .into_iter()
-    .map(|(t, p)| MetricSpec {
-        title: t.into(),
-        columns: pick(p),
-    })
-    .filter(|m| !m.columns.is_empty())
-    .collect()
+/// One plotted quantity of the records.
+#[derive(Clone, Copy)]
+enum Quantity {
+    Score,
+    Distance,
 }
 
-/// What the pane says when the selected run has no scores.
-pub const UNAVAILABLE: &str = "IS / FID unavailable: saddle has no Inception network yet and no game logs scores. \
-To enable: a GAN game must log inception_score_*, fid_* (raw, uniform, ema) and score_samples / score_splits columns; \
-this pane then plots them.";
+impl Quantity {
+    fn of(self, r: &ScoreRecord) -> Option<f64> {
+        match self {
+            Quantity::Score => r.inception_score,
+            Quantity::Distance => r.fid,
+        }
+    }
+    fn title(self, r: &ScoreRecord) -> &'static str {
+        match self {
+            Quantity::Score => r.network.score_name(),
+            Quantity::Distance => r.network.distance_name(),
+        }
+    }
+}
+
+/// The generators of `scores` in first-seen order (`raw` first when present).
+fn generators(scores: &[ScoreRecord]) -> Vec<String> {
+    let mut out: Vec<String> = vec![];
+    for g in scores.iter().filter_map(|r| r.generator.clone()) {
+        if !out.contains(&g) {
+            out.push(g);
+        }
+    }
+    out.sort_by_key(|g| g != "raw");
+    out
+}
+
+/// Colour of generator number `k` of run `run`: the run's colour for the last iterate, then
+/// the accent and the dim colour for the averages.
+fn color(app: &App, run: &RunData, k: usize) -> Color {
+    match k {
+        0 => app.theme.run_color(run.color),
+        1 => app.theme.accent(),
+        _ => app.theme.dim(),
+    }
+}
+
+/// The plot of `q` over the run's scored records.
+fn plot(app: &App, run: &RunData, q: Quantity, gens: &[String]) -> Plot {
+    let mut p = Plot {
+        axes: true,
+        ..Default::default()
+    };
+    let (mut lo, mut hi, mut x_max) = (f64::INFINITY, f64::NEG_INFINITY, run.steps as f64);
+    for (k, g) in gens.iter().enumerate() {
+        let pts: Vec<(f64, f64)> = run
+            .scores
+            .iter()
+            .filter(|r| r.generator.as_deref() == Some(g.as_str()))
+            .filter_map(|r| Some((r.step? as f64, q.of(r)?)))
+            .filter(|(_, y)| y.is_finite())
+            .collect();
+        for &(x, y) in &pts {
+            (lo, hi, x_max) = (lo.min(y), hi.max(y), x_max.max(x));
+        }
+        let c = color(app, run, k);
+        if g == "raw" {
+            p.lines.push(Polyline {
+                points: pts,
+                color: c,
+            });
+        } else {
+            p.points.push((pts, c));
+        }
+    }
+    p.x = [0.0, x_max.max(1.0)];
+    p.y = if lo.is_finite() {
+        nice_bounds(lo, hi, false)
+    } else {
+        [0.0, 1.0]
+    };
+    p
+}
+
+/// The newest score of every generator, one line: `step 60: raw 5.12 / 31.4 · ema …`.
+fn latest(run: &RunData, gens: &[String]) -> String {
+    let mut parts = vec![];
+    let mut step = None;
+    for g in gens {
+        let Some(r) =
+            run.scores.iter().rev().find(|r| {
+                r.generator.as_deref() == Some(g.as_str()) && r.inception_score.is_some()
+            })
+        else {
+            continue;
+        };
+        step = step.max(r.step);
+        let mut s = format!("{g} {}", fmt_num(r.inception_score.unwrap_or(f64::NAN)));
+        if let Some(f) = r.fid {
+            s.push_str(&format!(" / {}", fmt_num(f)));
+        }
+        parts.push(s);
+    }
+    format!(
+        "step {}: {}",
+        step.map_or("?".into(), |s| s.to_string()),
+        parts.join(" · ")
+    )
+}
+
+/// What the pane says when the run has no score yet.
+fn waiting(run: &RunData) -> String {
+    let last_error = run.scores.iter().rev().find_map(|r| r.error.clone());
+    match (run.config.as_ref().and_then(|c| c.score.as_ref()), last_error) {
+        (_, Some(e)) => format!("no score yet: {e}"),
+        (Some(s), None) => format!(
+            "scoring every {} iterations ({} samples, {} splits) on a thread of its own; the first score comes after step {}.",
+            s.every, s.samples, s.splits, s.every
+        ),
+        (None, None) => PANE.into(),
+    }
+}
 
 /// Draws the pane.
 pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
@@ -50,40 +146,83 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let inner = block.inner(area);
     block.render(area, buf);
     let Some(run) = app.current() else { return };
-    let groups = score_columns(&run.columns);
-    if groups.is_empty() || inner.height < 4 {
-        Paragraph::new(UNAVAILABLE)
+    let scored: Vec<&ScoreRecord> = run
+        .scores
+        .iter()
+        .filter(|r| r.inception_score.is_some())
+        .collect();
+    let modes = run.column("modes_covered").map(|_| MetricSpec {
+        title: "modes covered".into(),
+        columns: vec![("modes_covered".into(), false)],
+    });
+    let gens = generators(&run.scores);
+    let newest = scored.last().copied();
+    let mut groups: Vec<(String, Plot)> = vec![];
+    if let Some(r) = newest {
+        groups.push((
+            Quantity::Score.title(r).into(),
+            plot(app, run, Quantity::Score, &gens),
+        ));
+        if scored.iter().any(|r| r.fid.is_some()) {
+            groups.push((
+                Quantity::Distance.title(r).into(),
+                plot(app, run, Quantity::Distance, &gens),
+            ));
+        }
+    }
+    if let Some(m) = &modes {
+        let p = curve_plot(app, &[app.selected], m, 2 * inner.width as usize, None);
+        groups.push((m.title.clone(), p));
+    }
+    let foot_lines = if newest.is_some() { 2 } else { 0 };
+    if groups.is_empty() || inner.height < 4 + foot_lines {
+        Paragraph::new(waiting(run))
             .wrap(Wrap { trim: true })
             .style(Style::new().fg(theme.dim()))
             .render(inner, buf);
         return;
     }
-    let rows = (inner.height - 1) / groups.len() as u16;
-    for (k, g) in groups.iter().enumerate() {
+    let rows = (inner.height - foot_lines) / groups.len() as u16;
+    for (k, (title, p)) in groups.iter().enumerate() {
         let r = Rect {
             y: inner.y + k as u16 * rows,
             height: rows,
             ..inner
         };
-        buf.set_stringn(r.x, r.y, &g.title, r.width as usize, theme.title());
-        let p = Rect {
+        buf.set_stringn(r.x, r.y, title, r.width as usize, theme.title());
+        let area = Rect {
             y: r.y + 1,
             height: r.height.saturating_sub(1),
             ..r
         };
-        let plot = curve_plot(app, &[app.selected], g, 2 * p.width as usize, None);
-        plot.render(p, buf, theme);
+        p.render(area, buf, theme);
     }
-    let (n, s) = (run.last("score_samples"), run.last("score_splits"));
-    let foot = match (n, s) {
-        (Some(n), Some(s)) => format!("{n} samples, {s} splits · raw line, averages dotted"),
-        _ => "sample count unknown · raw line, averages dotted".into(),
+    let Some(r) = newest else { return };
+    let comparable = if r.network.comparable {
+        ""
+    } else {
+        " (not comparable with published IS)"
     };
-    buf.set_stringn(
-        inner.x,
-        inner.y + inner.height - 1,
-        foot,
-        inner.width as usize,
-        Style::new().fg(theme.dim()),
-    );
+    let legend: String = gens
+        .iter()
+        .enumerate()
+        .map(|(k, g)| format!("{g} {}", if k == 0 { "─" } else { "•" }))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let lines = [
+        latest(run, &gens),
+        format!(
+            "N {}, {} splits · {}{comparable} · {legend}",
+            r.samples, r.splits, r.network.kind
+        ),
+    ];
+    for (i, l) in lines.iter().enumerate() {
+        buf.set_stringn(
+            inner.x,
+            inner.y + inner.height - foot_lines + i as u16,
+            l,
+            inner.width as usize,
+            Style::new().fg(theme.dim()),
+        );
+    }
 }

@@ -168,22 +168,33 @@ fn pane_scores_unavailable_and_with_data() {
         pane(40, 10, |r, b| scores::render(&a, r, b)).backend()
     );
     let mut a = app();
-    let cols = vec![
-        "inception_score".to_string(),
-        "inception_score_ema".to_string(),
-        "fid".to_string(),
-    ];
-    let mut run = super::model::RunData::new("s", "gan", "simultaneous+adam", cols, 0);
-    for t in 0..20u64 {
-        let x = t as f64;
-        run.push_row(&[
-            Some(x * 100.0),
-            Some(x * 100.0),
-            Some(x),
-            Some(1.0 + x * 0.1),
-            Some(1.2 + x * 0.1),
-            Some(200.0 / (1.0 + x)),
-        ]);
+    let mut run = super::model::RunData::new("s", "gan", "extragradient+adam", vec![], 0);
+    let network = crate::score::network::NetworkId {
+        kind: "synthetic-inception".into(),
+        sha256: "ab".repeat(32),
+        source: "synthetic weights (seed 3, widths ÷16)".into(),
+        comparable: false,
+    };
+    for t in 1..=10u64 {
+        for (k, g) in ["raw", "uniform", "ema"].into_iter().enumerate() {
+            let x = t as f64 + k as f64;
+            run.push_score(crate::score::record::ScoreRecord {
+                step: Some(t * 200),
+                generator: Some(g.into()),
+                samples: 5000,
+                splits: 10,
+                inception_score: Some(1.0 + 0.3 * x),
+                inception_score_std: Some(0.01),
+                fid: Some(200.0 / x),
+                network: network.clone(),
+                reference: None,
+                images: String::new(),
+                preprocessing: String::new(),
+                seconds: 1.0,
+                time: 0.0,
+                error: None,
+            });
+        }
     }
     run.steps = 2000;
     a.runs = vec![run];
