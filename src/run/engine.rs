@@ -445,9 +445,14 @@ impl<V: ParamVec + Serialize + DeserializeOwned> Engine<V> {
             z.iter().take(32).map(|c| [c.re, c.im]).collect()
         };
         let radius = op.as_ref().ok().map(|o| o.spectral_radius());
+        let eig: Vec<nalgebra::Complex<f64>> = j.complex_eigenvalues().iter().copied().collect();
+        // The slow, rotational directions: eigenvalues of J closest to the imaginary axis.
+        let mut axis = eig.clone();
+        axis.sort_by(|a, b| a.re.abs().total_cmp(&b.re.abs()));
         let line = serde_json::json!({
             "step": st.optim.iteration,
-            "jacobian": top(j.complex_eigenvalues().iter().copied().collect()),
+            "jacobian": top(eig),
+            "nearest_imaginary_axis": axis.iter().take(8).map(|c| [c.re, c.im]).collect::<Vec<_>>(),
             "operator": op.as_ref().ok().map(|o| top(o.eigenvalues.clone())),
             "spectral_radius": radius.filter(|r| r.is_finite()),
             "note": op.as_ref().err(),
