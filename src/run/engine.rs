@@ -140,35 +140,12 @@ pub fn open(dir: RunDir, steps: Option<u64>) -> Result<Box<dyn Drive>> {
     let built = config
         .build()
         .map_err(|e| Error::input(format!("{origin_name}: {e}")))?;
+    let (opt, hyper) = (built.optimizer, built.hyper);
     match built.game {
-        BuiltGame::Toy(game) => Ok(Box::new(Engine::open(
-            dir,
-            lock,
-            config,
-            game,
-            built.optimizer,
-            built.hyper,
-            steps,
-        )?)),
-        BuiltGame::NeuralCpu(game) => Ok(Box::new(Engine::open(
-            dir,
-            lock,
-            config,
-            game,
-            built.optimizer,
-            built.hyper,
-            steps,
-        )?)),
+        BuiltGame::Toy(game) => boxed(dir, lock, config, game, opt, hyper, steps),
+        BuiltGame::NeuralCpu(game) => boxed(dir, lock, config, game, opt, hyper, steps),
         #[cfg(feature = "cuda")]
-        BuiltGame::NeuralCuda(game) => Ok(Box::new(Engine::open(
-            dir,
-            lock,
-            config,
-            game,
-            built.optimizer,
-            built.hyper,
-            steps,
-        )?)),
+        BuiltGame::NeuralCuda(game) => boxed(dir, lock, config, game, opt, hyper, steps),
     }
 }
 
@@ -201,6 +178,21 @@ pub fn initial_state<V: ParamVec>(
         steps: config.steps,
         wall_time: 0.0,
     }
+}
+
+/// [`Engine::open`] behind the storage-independent [`Drive`] interface.
+fn boxed<V: ParamVec + Serialize + DeserializeOwned>(
+    dir: RunDir,
+    lock: RunLock,
+    config: RunConfig,
+    game: Box<dyn Game<V = V>>,
+    optimizer: Optimizer,
+    hyper: crate::optim::Hyper,
+    steps: Option<u64>,
+) -> Result<Box<dyn Drive>> {
+    Ok(Box::new(Engine::open(
+        dir, lock, config, game, optimizer, hyper, steps,
+    )?))
 }
 
 /// What opening a run directory found.
