@@ -122,6 +122,8 @@ pub struct RunData {
     pub markers: Vec<HyperMarker>,
     /// The newest eigenvalues.
     pub spectrum: Option<SpectrumPoint>,
+    /// The newest samples the run wrote (GAN games), and the step they were taken at.
+    pub samples: Option<(u64, super::samples::SampleView)>,
     /// The newest refusal of a command, with its reason.
     pub last_refusal: Option<String>,
     /// Palette index, fixed when the run was attached.
@@ -165,6 +167,7 @@ impl RunData {
             series: SeriesStore::new(n, DEFAULT_CAPACITY),
             markers: vec![],
             spectrum: None,
+            samples: None,
             last_refusal: None,
             color,
         }
