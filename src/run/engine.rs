@@ -142,35 +142,12 @@ pub fn open(dir: RunDir, steps: Option<u64>) -> Result<Box<dyn Drive>> {
     let built = config
         .build()
         .map_err(|e| Error::input(format!("{origin_name}: {e}")))?;
+    let (opt, hyper) = (built.optimizer, built.hyper);
     match built.game {
-        BuiltGame::Toy(game) => Ok(Box::new(Engine::open(
-            dir,
-            lock,
-            config,
-            game,
-            built.optimizer,
-            built.hyper,
-            steps,
-        )?)),
-        BuiltGame::NeuralCpu(game) => Ok(Box::new(Engine::open(
-            dir,
-            lock,
-            config,
-            game,
-            built.optimizer,
-            built.hyper,
-            steps,
-        )?)),
+        BuiltGame::Toy(game) => boxed(dir, lock, config, game, opt, hyper, steps),
+        BuiltGame::NeuralCpu(game) => boxed(dir, lock, config, game, opt, hyper, steps),
         #[cfg(feature = "cuda")]
-        BuiltGame::NeuralCuda(game) => Ok(Box::new(Engine::open(
-            dir,
-            lock,
-            config,
-            game,
-            built.optimizer,
-            built.hyper,
-            steps,
-        )?)),
+        BuiltGame::NeuralCuda(game) => boxed(dir, lock, config, game, opt, hyper, steps),
     }
 }
 
@@ -203,6 +180,21 @@ pub fn initial_state<V: ParamVec>(
         steps: config.steps,
         wall_time: 0.0,
     }
+}
+
+/// [`Engine::open`] behind the storage-independent [`Drive`] interface.
+fn boxed<V: ParamVec + Serialize + DeserializeOwned>(
+    dir: RunDir,
+    lock: RunLock,
+    config: RunConfig,
+    game: Box<dyn Game<V = V>>,
+    optimizer: Optimizer,
+    hyper: crate::optim::Hyper,
+    steps: Option<u64>,
+) -> Result<Box<dyn Drive>> {
+    Ok(Box::new(Engine::open(
+        dir, lock, config, game, optimizer, hyper, steps,
+    )?))
 }
 
 /// What opening a run directory found.
@@ -435,9 +427,12 @@ impl<V: ParamVec + Serialize + DeserializeOwned> Engine<V> {
     /// Appends the eigenvalues of J at the current iterate and of the update operator to
     /// `spectrum.jsonl`; returns the operator's spectral radius where it has one.
     fn record_spectrum(&mut self) -> Option<f64> {
+        let Some(j) = self.game.jacobian(&self.state.w) else {
+            self.record_no_spectrum();
+            return None;
+        };
         let st = &self.state;
         let h = &st.optim.hyper;
-        let j = self.game.jacobian(&st.w)?;
         let eta = self.opt.eta_at(h, st.optim.iteration);
         let op = analysis::operator(&self.opt, eta, h.beta, h.d_steps, &j, st.w.theta.len());
         let top = |mut z: Vec<nalgebra::Complex<f64>>| -> Vec<[f64; 2]> {
@@ -445,15 +440,36 @@ impl<V: ParamVec + Serialize + DeserializeOwned> Engine<V> {
             z.iter().take(32).map(|c| [c.re, c.im]).collect()
         };
         let radius = op.as_ref().ok().map(|o| o.spectral_radius());
+        let eig: Vec<nalgebra::Complex<f64>> = j.complex_eigenvalues().iter().copied().collect();
+        // The slow, rotational directions: eigenvalues of J closest to the imaginary axis.
+        let mut axis = eig.clone();
+        axis.sort_by(|a, b| a.re.abs().total_cmp(&b.re.abs()));
         let line = serde_json::json!({
             "step": st.optim.iteration,
-            "jacobian": top(j.complex_eigenvalues().iter().copied().collect()),
+            "jacobian": top(eig),
+            "nearest_imaginary_axis": axis.iter().take(8).map(|c| [c.re, c.im]).collect::<Vec<_>>(),
             "operator": op.as_ref().ok().map(|o| top(o.eigenvalues.clone())),
             "spectral_radius": radius.filter(|r| r.is_finite()),
             "note": op.as_ref().err(),
         });
         let _ = self.dir.append_line(SPECTRUM, &line.to_string());
         radius
+    }
+
+    /// For games without a Jacobian (the f32 dfdx networks), says why no eigenvalues are
+    /// recorded: central differences of a ReLU network's f32 field are dominated by activation
+    /// flips and rounding (measured on the MoG MLPs: the finite-difference "Jacobian" grows
+    /// like 1/ε from ε = 10⁻² down to 10⁻⁵), so Arnoldi on them would report noise. The f64
+    /// `MlpGan` game has an exact JVP-built Jacobian instead.
+    fn record_no_spectrum(&mut self) {
+        let line = serde_json::json!({
+            "step": self.state.optim.iteration,
+            "jacobian": [],
+            "operator": null,
+            "spectral_radius": null,
+            "note": "no Jacobian for this game: finite-difference JVPs of f32 ReLU networks are not reliable (see the MlpGan game for JVP-based spectra)",
+        });
+        let _ = self.dir.append_line(SPECTRUM, &line.to_string());
     }
 
     fn log_row(&mut self, wall: f64) -> Result<()> {

@@ -3,6 +3,7 @@
 //! `summary.json` and the liveness probe at most once a second.
 
 use super::model::{RunData, RunStatus, SpectrumPoint};
+use super::sample_files;
 use crate::run::events::EventRecord;
 use crate::run::store::{RunDir, Tail, CONFIG, EVENTS, METRICS, SPECTRUM, SUMMARY};
 use crate::run::{RunConfig, Summary};
@@ -125,8 +126,26 @@ impl RunFeed {
         {
             self.last_slow = Some(now);
             changed |= self.poll_summary(data);
+            changed |= self.poll_samples(data);
         }
         changed
+    }
+
+    /// Loads the newest sample file when a newer one appeared.
+    fn poll_samples(&mut self, data: &mut RunData) -> bool {
+        let Some((path, step)) = sample_files::newest(&self.dir) else {
+            return false;
+        };
+        if data.samples.as_ref().is_some_and(|(s, _)| *s >= step) {
+            return false;
+        }
+        match sample_files::load(&path, data.config.as_ref().map(|c| &c.game)) {
+            Some(view) => {
+                data.samples = Some((step, view));
+                true
+            }
+            None => false,
+        }
     }
 
     fn poll_summary(&mut self, data: &mut RunData) -> bool {

@@ -90,7 +90,11 @@ fn pane(app: &App, p: Pane, area: Rect, buf: &mut Buffer) {
                     )
                 })
                 .unwrap_or(("no run", app.theme.dim()));
-            samples::render(None, game, color, area, buf, &app.theme)
+            let view = app
+                .current()
+                .and_then(|r| r.samples.as_ref())
+                .map(|(_, v)| v);
+            samples::render(view, game, color, area, buf, &app.theme)
         }
         Pane::Scores => scores::render(app, area, buf),
     }

@@ -27,6 +27,7 @@ pub mod plot;
 pub mod popup;
 pub mod quit;
 pub mod runs_table;
+pub mod sample_files;
 pub mod samples;
 pub mod scores;
 pub mod series;

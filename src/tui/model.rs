@@ -123,6 +123,8 @@ pub struct RunData {
     pub markers: Vec<HyperMarker>,
     /// The newest eigenvalues.
     pub spectrum: Option<SpectrumPoint>,
+    /// The newest samples the run wrote (GAN games), and the step they were taken at.
+    pub samples: Option<(u64, super::samples::SampleView)>,
     /// The newest refusal of a command, with its reason.
     pub last_refusal: Option<String>,
     /// Its live scores (`scores.jsonl`), in the order written.
@@ -168,6 +170,7 @@ impl RunData {
             series: SeriesStore::new(n, DEFAULT_CAPACITY),
             markers: vec![],
             spectrum: None,
+            samples: None,
             last_refusal: None,
             scores: vec![],
             color,

@@ -2,8 +2,9 @@
 //! (mixture-of-Gaussians GANs) or a grid of images drawn with half-block characters (two
 //! pixels per cell: the upper one is the foreground of `▀`, the lower one its background).
 //!
-//! No game writes samples yet, so the dashboard has no reader for them: the pane renders from
-//! a [`SampleView`] value and shows an explicit "no samples" state otherwise.
+//! The GAN games write `samples/points-*.csv` and `samples/grid-*.png`
+//! (`super::sample_files` reads them); games without a generator of data show an explicit
+//! "no samples" state.
 
 use super::plot::{nice_bounds, Plot};
 use super::theme::{ColorDepth, Theme};
@@ -48,6 +49,37 @@ fn gray(v: f32, depth: ColorDepth) -> Color {
         ColorDepth::Indexed256 => Color::Indexed(232 + (v * 23.0).round() as u8),
         ColorDepth::Ansi16 => [Color::Black, Color::DarkGray, Color::Gray, Color::White]
             [((v * 3.0).round() as usize).min(3)],
+    }
+}
+
+/// `img` shrunk by the smallest integer factor that fits it in `w × h` pixels (box average),
+/// so a whole sample grid shows in the pane; images that fit are returned unchanged.
+pub fn fit(img: &Image, w: usize, h: usize) -> Image {
+    let f = img
+        .width
+        .div_ceil(w.max(1))
+        .max(img.height.div_ceil(h.max(1)))
+        .max(1);
+    if f == 1 {
+        return img.clone();
+    }
+    let (nw, nh) = (img.width / f, img.height / f);
+    let pixels = (0..nh)
+        .flat_map(|y| (0..nw).map(move |x| (x, y)))
+        .map(|(x, y)| {
+            let mut s = 0.0;
+            for dy in 0..f {
+                for dx in 0..f {
+                    s += img.pixels[(y * f + dy) * img.width + x * f + dx];
+                }
+            }
+            s / (f * f) as f32
+        })
+        .collect();
+    Image {
+        width: nw,
+        height: nh,
+        pixels,
     }
 }
 
@@ -106,7 +138,20 @@ pub fn render(
             .style(Style::new().fg(theme.dim()))
             .render(inner, buf);
         }
-        Some(SampleView::Images(imgs)) => render_images(imgs, inner, buf, theme),
+        Some(SampleView::Images(imgs)) => {
+            let rows_per_cell = if theme.ascii { 1 } else { 2 };
+            let fitted: Vec<Image> = imgs
+                .iter()
+                .map(|i| {
+                    fit(
+                        i,
+                        inner.width as usize,
+                        rows_per_cell * inner.height as usize,
+                    )
+                })
+                .collect();
+            render_images(&fitted, inner, buf, theme)
+        }
         Some(SampleView::Scatter { real, generated }) => {
             let all = real.iter().chain(generated);
             let (mut xl, mut xh, mut yl, mut yh) = (
@@ -130,5 +175,23 @@ pub fn render(
             };
             plot.render(inner, buf, theme);
         }
+    }
+}
+
+#[cfg(test)]
+mod fit_tests {
+    use super::*;
+
+    #[test]
+    fn fitting_box_averages_by_an_integer_factor() {
+        let img = Image {
+            width: 4,
+            height: 2,
+            pixels: vec![0.0, 1.0, 0.5, 0.5, 1.0, 0.0, 0.5, 0.5],
+        };
+        assert_eq!(fit(&img, 4, 2), img);
+        let small = fit(&img, 2, 2);
+        assert_eq!((small.width, small.height), (2, 1));
+        assert_eq!(small.pixels, vec![0.5, 0.5]);
     }
 }
