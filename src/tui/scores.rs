@@ -135,7 +135,13 @@ fn waiting(run: &RunData) -> String {
             "scoring every {} iterations ({} samples, {} splits) on a thread of its own; the first score comes after step {}.",
             s.every, s.samples, s.splits, s.every
         ),
-        (None, None) => PANE.into(),
+        (None, None) => match run.config.as_ref().map(|c| &c.game) {
+            Some(g) if !matches!(g, crate::game::GameConfig::ImageGan { .. }) => format!(
+                "no scores for this game ({}): Inception Score and FID are for image GANs",
+                g.kind()
+            ),
+            _ => PANE.into(),
+        },
     }
 }
 

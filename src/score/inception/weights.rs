@@ -163,3 +163,113 @@ pub fn check_hash(path: &Path, actual: &str, expected: &str) -> Result<(), Strin
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::score::synthetic::Synthetic;
+    use safetensors::tensor::TensorView;
+
+    /// Every tensor the network asks for, with synthetic values: what a converted file holds.
+    struct Recorder {
+        inner: Synthetic,
+        tensors: Vec<(String, Vec<usize>, Vec<f32>)>,
+    }
+
+    impl TensorSource for Recorder {
+        fn tensor(&mut self, name: &str, shape: &[usize]) -> Result<Vec<f32>, String> {
+            let v = self.inner.tensor(name, shape)?;
+            self.tensors.push((name.into(), shape.to_vec(), v.clone()));
+            Ok(v)
+        }
+    }
+
+    fn file(tensors: &[(String, Vec<usize>, Vec<f32>)]) -> Vec<u8> {
+        let bytes: Vec<(String, Vec<usize>, Vec<u8>)> = tensors
+            .iter()
+            .map(|(n, s, v)| {
+                (
+                    n.clone(),
+                    s.clone(),
+                    v.iter().flat_map(|x| x.to_le_bytes()).collect(),
+                )
+            })
+            .collect();
+        let views: Vec<(String, TensorView<'_>)> = bytes
+            .iter()
+            .map(|(n, s, b)| {
+                (
+                    n.clone(),
+                    TensorView::new(Dtype::F32, s.clone(), b).unwrap(),
+                )
+            })
+            .collect();
+        safetensors::serialize(views, &None).unwrap()
+    }
+
+    #[test]
+    fn a_converted_file_loads_and_wrong_files_are_refused_with_the_reason() {
+        let mut rec = Recorder {
+            inner: Synthetic { seed: 9 },
+            tensors: vec![],
+        };
+        Inception::load(&mut rec, 1).unwrap();
+        let good = rec.tensors;
+        assert_eq!(
+            good.len(),
+            94 * 5 + 2,
+            "94 conv+BN units, fc weight and bias"
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("w.safetensors");
+        let bytes = file(&good);
+        std::fs::write(&path, &bytes).unwrap();
+        let (_, id) = load_inception(&path, None).unwrap();
+        assert_eq!(id.sha256, sha256_hex(&bytes));
+        load_inception(&path, Some(&id.sha256[..8].to_uppercase())).unwrap();
+        let e = load_inception(&path, Some("deadbeef")).unwrap_err();
+        assert!(
+            e.contains("expected deadbeef") && e.contains("a different weights file"),
+            "{e}"
+        );
+
+        let refused = |tensors: Vec<(String, Vec<usize>, Vec<f32>)>| {
+            inception_from_bytes(&path, &file(&tensors)).unwrap_err()
+        };
+        // torchvision's ImageNet head: 1000 classes.
+        let mut tv = good.clone();
+        let fc = tv.iter_mut().find(|t| t.0 == "fc.weight").unwrap();
+        fc.1 = vec![1000, 2048];
+        fc.2.truncate(1000 * 2048);
+        let e = refused(tv);
+        assert!(
+            e.contains("fc.weight has shape [1000, 2048]") && e.contains("torchvision"),
+            "{e}"
+        );
+        // An auxiliary classifier is torchvision's too.
+        let mut aux = good.clone();
+        aux.push(("AuxLogits.fc.weight".into(), vec![2], vec![0.0; 2]));
+        let e = refused(aux);
+        assert!(
+            e.contains("AuxLogits.fc.weight") && e.contains("auxiliary"),
+            "{e}"
+        );
+        // A missing tensor names itself and the conversion.
+        let missing: Vec<_> = good
+            .iter()
+            .filter(|t| t.0 != "Mixed_7c.branch_pool.bn.running_var")
+            .cloned()
+            .collect();
+        let e = refused(missing);
+        assert!(
+            e.contains("no tensor Mixed_7c.branch_pool.bn.running_var") && e.contains("save_file"),
+            "{e}"
+        );
+        // Not safetensors at all.
+        let e = inception_from_bytes(&path, b"PK\x03\x04 a zip, as torch.save writes").unwrap_err();
+        assert!(
+            e.contains("not a safetensors file") && e.contains("save_file"),
+            "{e}"
+        );
+    }
+}
