@@ -342,21 +342,3 @@ fn the_classifier_score_counts_classes() {
         .unwrap();
     assert!(ok(&o).contains("not comparable with published Inception Scores"));
 }
-
-#[test]
-fn a_score_section_on_a_toy_game_is_refused_with_its_place() {
-    let t = tmp();
-    let p = common::preset(
-        t.path(),
-        "toy",
-        r#"Preset(name: "toy", steps: 10, game: Bilinear(dim: 2),
-    score: Some((every: 5, network: SyntheticInception(seed: 1, div: 16))),
-    runs: [Run(name: "a", scheme: Simultaneous, eta: 0.1)])"#,
-    );
-    let runs = t.path().join("runs");
-    let o = saddle(t.path(), &runs, &["run", p.to_str().unwrap()]);
-    assert_eq!(o.status.code(), Some(2));
-    let err = String::from_utf8_lossy(&o.stderr);
-    assert!(err.contains("makes no images to score"), "{err}");
-    assert!(!runs.exists() || std::fs::read_dir(&runs).unwrap().next().is_none());
-}

@@ -48,12 +48,6 @@ impl RunArgs {
 
 /// Creates one directory per run; nothing is created unless every run is valid.
 pub fn create_dirs(configs: &[RunConfig], runs_dir: &Path) -> Result<Vec<RunDir>> {
-    for c in configs {
-        if let Some(s) = &c.score {
-            s.check_files()
-                .map_err(|e| Error::input(format!("run {:?}: {e}", c.name)))?;
-        }
-    }
     configs
         .iter()
         .map(|c| engine::create_dir(runs_dir, c, ""))

@@ -246,6 +246,9 @@ impl Preset {
                 score: self.score.clone(),
             };
             config.validate().map_err(at)?;
+            if let Some(score) = &config.score {
+                score.check_files().map_err(at)?;
+            }
             out.push(config);
         }
         // Every run plays the same game: building it once checks its dimensions and values
