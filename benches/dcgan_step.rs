@@ -6,6 +6,9 @@
 //!
 //! PyTorch is looked for as `$SADDLE_PYTHON`, `.venv/bin/python`, then `python3`.
 
+#[path = "support/python.rs"]
+mod python;
+
 use saddle::game::{Constraint, Game};
 use saddle::neural::data::{Dataset, ImageData};
 use saddle::neural::device::NeuralDevice;
@@ -26,27 +29,7 @@ fn median(mut v: Vec<f64>) -> f64 {
 }
 
 fn pytorch(steps: usize) -> Option<f64> {
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/bench_dcgan.py");
-    let venv = concat!(env!("CARGO_MANIFEST_DIR"), "/.venv/bin/python");
-    let candidates: Vec<String> = std::env::var("SADDLE_PYTHON")
-        .into_iter()
-        .chain([venv.to_string(), "python3".to_string()])
-        .collect();
-    for py in candidates {
-        let out = std::process::Command::new(&py)
-            .arg(script)
-            .arg(steps.to_string())
-            .output();
-        if let Ok(o) = out {
-            if o.status.success() {
-                let line = String::from_utf8_lossy(&o.stdout);
-                let v: serde_json::Value = serde_json::from_str(line.trim()).ok()?;
-                eprintln!("pytorch ({py}): {}", line.trim());
-                return v["ms_per_step"].as_f64();
-            }
-        }
-    }
-    None
+    python::reference("bench_dcgan.py", &[steps.to_string()])?["ms_per_step"].as_f64()
 }
 
 fn main() {

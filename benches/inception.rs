@@ -7,35 +7,20 @@
 //!
 //! PyTorch is looked for as `$SADDLE_PYTHON`, `.venv/bin/python`, then `python3`.
 
+#[path = "support/python.rs"]
+mod python;
+
 use saddle::score::images::ImageSet;
 use saddle::score::inception::Inception;
 use saddle::score::synthetic::Synthetic;
 use std::time::Instant;
 
 fn pytorch(images: usize, threads: usize) -> Option<f64> {
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/bench_inception.py");
-    let venv = concat!(env!("CARGO_MANIFEST_DIR"), "/.venv/bin/python");
-    let candidates: Vec<String> = std::env::var("SADDLE_PYTHON")
-        .into_iter()
-        .chain([venv.to_string(), "python3".to_string()])
-        .collect();
-    for py in candidates {
-        let out = std::process::Command::new(&py)
-            .arg(script)
-            .arg(images.to_string())
-            .arg(threads.to_string())
-            .output();
-        if let Ok(o) = out {
-            if o.status.success() {
-                let text = String::from_utf8_lossy(&o.stdout);
-                let line = text.trim().lines().last()?;
-                let v: serde_json::Value = serde_json::from_str(line).ok()?;
-                eprintln!("pytorch ({py}): {line}");
-                return v["images_per_s"].as_f64();
-            }
-        }
-    }
-    None
+    python::reference(
+        "bench_inception.py",
+        &[images.to_string(), threads.to_string()],
+    )?["images_per_s"]
+        .as_f64()
 }
 
 fn main() {

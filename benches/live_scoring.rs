@@ -14,25 +14,6 @@ use saddle::run::Preset;
 use saddle::score::record::parse_records;
 use std::path::Path;
 
-fn write_cifar(dir: &Path) {
-    let mut rng = saddle::rng::Rng::new(5);
-    for b in 1..=5 {
-        let imgs: Vec<(u8, Vec<u8>)> = (0..40)
-            .map(|k| {
-                let px = (0..3072)
-                    .map(|j| {
-                        let (c, y, x) = (j / 1024, (j / 32) % 32, j % 32);
-                        let v = (x * 4 + y * 2 + c * 60 + k * 13) as f64 + 20.0 * rng.normal();
-                        v.clamp(0.0, 255.0) as u8
-                    })
-                    .collect();
-                ((k % 10) as u8, px)
-            })
-            .collect();
-        cifar::write(&dir.join(format!("data_batch_{b}.bin")), &imgs).expect("write data");
-    }
-}
-
 fn preset(data: &Path, steps: u64, score: bool) -> String {
     let score = if score {
         format!(
@@ -67,7 +48,7 @@ fn main() {
     let tmp = tempfile::tempdir().expect("temp dir");
     let data = tmp.path().join("cifar");
     std::fs::create_dir_all(&data).expect("data dir");
-    write_cifar(&data);
+    cifar::write_demo(&data, 40, 5).expect("write data");
     std::env::set_var("SADDLE_CACHE", tmp.path().join("cache"));
     println!(
         "DCGAN (filters 16, batch 32) ExtraAdam, {steps} iterations, training on 1 thread; scorer: full-size \

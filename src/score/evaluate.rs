@@ -24,6 +24,19 @@ pub struct Wants<'a> {
     pub features: bool,
 }
 
+impl Wants<'_> {
+    /// A pass over `n` images that keeps what these wants need.
+    fn session<'s>(&self, scorer: &'s dyn Scorer, n: usize) -> Result<Session<'s>, String> {
+        Session::new(
+            scorer,
+            n,
+            self.splits,
+            self.reference.is_some() || self.moments,
+            self.features,
+        )
+    }
+}
+
 /// A finished score.
 pub struct Scored {
     /// Everything the session computed.
@@ -49,13 +62,7 @@ pub fn images(
     progress: &mut dyn FnMut(usize, usize),
 ) -> Result<Scored, String> {
     let n = set.len();
-    let mut s = Session::new(
-        scorer,
-        n,
-        w.splits,
-        w.reference.is_some() || w.moments,
-        w.features,
-    )?;
+    let mut s = w.session(scorer, n)?;
     let mut done = 0;
     while done < n {
         let end = (done + BATCH).min(n);
@@ -76,13 +83,7 @@ pub fn generator(
     w: Wants,
     progress: &mut dyn FnMut(usize, usize),
 ) -> Result<Scored, String> {
-    let mut s = Session::new(
-        scorer,
-        n,
-        w.splits,
-        w.reference.is_some() || w.moments,
-        w.features,
-    )?;
+    let mut s = w.session(scorer, n)?;
     // One latent stream for all batches: draw them in one go per chunk of whole batches.
     let chunk = GENERATION_BATCH * 4;
     let mut rng = crate::rng::Rng::new(seed);

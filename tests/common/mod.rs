@@ -116,24 +116,7 @@ pub fn preset(dir: &Path, name: &str, text: &str) -> PathBuf {
     p
 }
 
-/// Five CIFAR-10 binary batches of ten images each in `dir`: smooth colour gradients plus
-/// noise, real-format images with some structure.
+/// Five CIFAR-10 binary batches of ten made-up images each in `dir`.
 pub fn write_cifar(dir: &Path) {
-    let mut rng = saddle::rng::Rng::new(5);
-    for b in 1..=5 {
-        let imgs: Vec<(u8, Vec<u8>)> = (0..10)
-            .map(|k| {
-                let px = (0..3072)
-                    .map(|j| {
-                        let (c, y, x) = (j / 1024, (j / 32) % 32, j % 32);
-                        let v = (x * 4 + y * 2 + c * 60 + k * 13) as f64 + 20.0 * rng.normal();
-                        v.clamp(0.0, 255.0) as u8
-                    })
-                    .collect();
-                ((k % 10) as u8, px)
-            })
-            .collect();
-        saddle::neural::data::cifar::write(&dir.join(format!("data_batch_{b}.bin")), &imgs)
-            .unwrap();
-    }
+    saddle::neural::data::cifar::write_demo(dir, 10, 5).unwrap();
 }

@@ -53,6 +53,29 @@ pub fn write(path: &Path, images: &[(u8, Vec<u8>)]) -> std::io::Result<()> {
     std::fs::write(path, bytes)
 }
 
+/// Writes `data_batch_1.bin` … `data_batch_5.bin` of `per_batch` made-up images each into
+/// `dir`: smooth colour gradients (x·4 + y·2 + 60·channel + 13·k) plus N(0, 20²) noise from
+/// `seed` — real-format files with some structure, for tests, benchmarks and demonstrations.
+pub fn write_demo(dir: &Path, per_batch: usize, seed: u64) -> std::io::Result<()> {
+    let mut rng = crate::rng::Rng::new(seed);
+    for b in 1..=5 {
+        let imgs: Vec<(u8, Vec<u8>)> = (0..per_batch)
+            .map(|k| {
+                let px = (0..RECORD - 1)
+                    .map(|j| {
+                        let (c, y, x) = (j / 1024, (j / 32) % 32, j % 32);
+                        let v = (x * 4 + y * 2 + c * 60 + k * 13) as f64 + 20.0 * rng.normal();
+                        v.clamp(0.0, 255.0) as u8
+                    })
+                    .collect();
+                ((k % 10) as u8, px)
+            })
+            .collect();
+        write(&dir.join(format!("data_batch_{b}.bin")), &imgs)?;
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
