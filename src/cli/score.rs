@@ -291,6 +291,8 @@ fn score_in_pool(args: &ScoreArgs, runs_dir: &Path) -> Result<i32> {
         o.splits
     );
     if let (Some(f), Some(r)) = (scored.fid, &reference) {
+        // FID ≥ 0; rounding leaves tiny negatives for a set against itself (the JSON keeps them).
+        let f = if f.abs() < 5e-5 { 0.0 } else { f };
         println!(
             "{} {f:.4} against {} (sha256 {}…{})",
             id.distance_name(),
