@@ -43,6 +43,19 @@ fn records(run: &Path) -> Vec<ScoreRecord> {
     parse_records(&std::fs::read_to_string(run.join("scores.jsonl")).unwrap_or_default())
 }
 
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let p = e.unwrap().path();
+        let dest = to.join(p.file_name().unwrap());
+        if p.is_dir() {
+            copy_dir(&p, &dest);
+        } else if p.file_name().unwrap() != "lock" {
+            std::fs::copy(&p, &dest).unwrap();
+        }
+    }
+}
+
 fn only_run(runs: &Path) -> std::path::PathBuf {
     let mut d: Vec<_> = std::fs::read_dir(runs)
         .unwrap()
@@ -177,6 +190,61 @@ fn live_scores_appear_during_the_run_and_leave_training_unchanged() {
         .map(|r| r.inception_score.unwrap())
         .collect();
     assert!(at60[0] != at60[1] && at60[0] != at60[2], "{at60:?}");
+
+    // A run that crashed after step 40 and resumed from its step-30 checkpoint drops the later scores and scores steps 40 and
+    // 60 again, to the same numbers (training resumes bit for bit; latents are fixed).
+    let resumed = t.path().join("resumed");
+    copy_dir(&scored, &resumed);
+    for e in std::fs::read_dir(resumed.join("checkpoints")).unwrap() {
+        let p = e.unwrap().path();
+        if p.file_name()
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .starts_with("step-000000000060")
+        {
+            std::fs::remove_file(p).unwrap();
+        }
+    }
+    // As a crash at step 45 would leave it.
+    let summary = resumed.join("summary.json");
+    let mut v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&summary).unwrap()).unwrap();
+    v["status"] = "running".into();
+    v["step"] = 45.into();
+    std::fs::write(&summary, v.to_string()).unwrap();
+    let o = Command::new(bin())
+        .args(["resume", resumed.to_str().unwrap()])
+        .env("SADDLE_CACHE", &cache)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    ok(&o);
+    let key = |r: &ScoreRecord| (r.step, r.generator.clone(), r.inception_score, r.fid);
+    let again: Vec<_> = records(&resumed)
+        .iter()
+        .filter(|r| r.error.is_none())
+        .map(key)
+        .collect();
+    for r in recs
+        .iter()
+        .filter(|r| r.error.is_none() && r.step > Some(30))
+    {
+        assert!(
+            again.contains(&key(r)),
+            "{:?} not scored again alike",
+            key(r)
+        );
+    }
+    let mut pairs: Vec<_> = again.iter().map(|k| (k.0, k.1.clone())).collect();
+    let n = pairs.len();
+    pairs.sort();
+    pairs.dedup();
+    assert_eq!(
+        pairs.len(),
+        n,
+        "a step scored twice after the resume: {again:?}"
+    );
 
     // `saddle score --run` on the step-60 checkpoint's export reproduces the live score: same
     // generator, same latents, same network, same reference statistics (cached).

@@ -20,6 +20,7 @@ use crate::optim::{Optimizer, Scratch};
 use crate::players::{Player, Players};
 use crate::rng::Rng;
 use crate::score::live::{LiveScorer, Snapshot};
+use crate::score::record::{ScoreRecord, SCORES};
 use crate::vector::ParamVec;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -260,6 +261,7 @@ impl<V: ParamVec + Serialize + DeserializeOwned> Engine<V> {
                 }
             }
             engine.last_checkpoint = Some(at);
+            engine.truncate_scores(at)?;
             engine.scheduled = scheduled_changes(&events)
                 .into_iter()
                 .filter(|(s, _, _)| *s > at)
@@ -796,16 +798,39 @@ impl<V: ParamVec + Serialize + DeserializeOwned> Engine<V> {
         }
         self.checkpoint()?;
         self.metrics.flush(true)?;
-        if let Some(s) = self.scorer.take() {
-            // A finished run's last scores belong to it; any other ending leaves at once.
-            s.finish(self.status == Status::Finished, &interrupted);
-        }
         let status = self.status;
         self.record(EventKind::Ended { status }, None, None)?;
         self.write_summary()?;
         let s = self.summary();
         for o in &mut self.observers {
             o.ended(&s);
+        }
+        if let Some(scorer) = self.scorer.take() {
+            // The run has ended (its status is final for every reader); a finished run's
+            // process still waits for its last scores, which a signal cuts short. Any other
+            // ending leaves at once.
+            scorer.finish(status == Status::Finished, &interrupted);
+        }
+        Ok(())
+    }
+
+    /// Drops live scores of steps after `at` (a resumed run scores them again, as it logs
+    /// their metrics rows again).
+    fn truncate_scores(&self, at: u64) -> Result<()> {
+        let path = self.dir.file(SCORES);
+        let Ok(text) = std::fs::read_to_string(&path) else {
+            return Ok(());
+        };
+        let kept: String = text
+            .lines()
+            .filter(|l| {
+                serde_json::from_str::<ScoreRecord>(l)
+                    .map_or(true, |r| r.step.is_none_or(|s| s <= at))
+            })
+            .map(|l| format!("{l}\n"))
+            .collect();
+        if kept.len() != text.len() {
+            write_atomic(&path, kept.as_bytes())?;
         }
         Ok(())
     }
