@@ -7,7 +7,9 @@ use super::config::RunConfig;
 use super::control::{Command, ControlFile, ControlSource, Live, Request, MALFORMED};
 use super::events::{parse_events, scheduled_changes, EventKind, EventRecord};
 use super::ident::{run_id, unix_now};
-use super::metrics::{MetricsTable, MetricsWriter, Row};
+use super::metrics::{
+    MetricsTable, MetricsWriter, Row, BASE_COLUMNS, SPECTRAL_RADIUS, TRACE_COLUMNS, X_COLUMNS,
+};
 use super::observer::Observer;
 use super::store::{
     write_atomic, RunDir, RunLock, CONFIG, CONTROL, EVENTS, METRICS, SPECTRUM, SUMMARY,
@@ -285,36 +287,19 @@ impl<V: ParamVec + Serialize + DeserializeOwned> Engine<V> {
     }
 
     fn columns_for(config: &RunConfig, opt: &Optimizer) -> Vec<String> {
-        let mut columns: Vec<String> = [
-            "step",
-            "oracle_calls",
-            "wall_time",
-            "loss_theta",
-            "loss_phi",
-            "field_norm",
-            "distance_to_equilibrium",
-        ]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
+        let mut columns: Vec<String> = X_COLUMNS
+            .iter()
+            .chain(&BASE_COLUMNS)
+            .map(|s| s.to_string())
+            .collect();
         columns.extend(
             opt.averaging
                 .iter()
                 .map(|a| format!("distance_to_equilibrium_{}", a.name())),
         );
-        columns.extend(
-            [
-                "eta_theta",
-                "eta_phi",
-                "beta_theta",
-                "beta_phi",
-                "theta_0",
-                "phi_0",
-            ]
-            .map(String::from),
-        );
+        columns.extend(TRACE_COLUMNS.map(String::from));
         if config.spectral_every.is_some() {
-            columns.push("spectral_radius".into());
+            columns.push(SPECTRAL_RADIUS.into());
         }
         columns
     }

@@ -7,6 +7,28 @@ use std::fs::{File, OpenOptions};
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
+/// The x columns every table starts with.
+pub const X_COLUMNS: [&str; 3] = ["step", "oracle_calls", "wall_time"];
+/// The value columns every run logs first (then one `distance_to_equilibrium_<average>` per
+/// average).
+pub const BASE_COLUMNS: [&str; 4] = [
+    "loss_theta",
+    "loss_phi",
+    "field_norm",
+    "distance_to_equilibrium",
+];
+/// The live hyperparameters and the first coordinate of each player, after the distances.
+pub const TRACE_COLUMNS: [&str; 6] = [
+    "eta_theta",
+    "eta_phi",
+    "beta_theta",
+    "beta_phi",
+    "theta_0",
+    "phi_0",
+];
+/// The column of runs with `spectral_every`.
+pub const SPECTRAL_RADIUS: &str = "spectral_radius";
+
 /// One row: a value (or nothing) per column; column 0 is the step.
 pub type Row = Vec<Option<f64>>;
 

@@ -12,6 +12,7 @@ use super::series::XAxis;
 use super::stability::StabilityView;
 use super::theme::Theme;
 use crate::run::control::Command;
+use crate::run::metrics::{BASE_COLUMNS, SPECTRAL_RADIUS, TRACE_COLUMNS};
 use crate::run::Status;
 use ratatui::crossterm::event::{KeyCode, KeyEvent};
 
@@ -186,22 +187,14 @@ pub fn metrics(run: Option<&RunData>) -> Vec<MetricSpec> {
             columns: vec![("loss_theta".into(), false), ("loss_phi".into(), true)],
         },
     ];
-    const KNOWN: [&str; 10] = [
-        "loss_theta",
-        "loss_phi",
-        "field_norm",
-        "eta_theta",
-        "eta_phi",
-        "beta_theta",
-        "beta_phi",
-        "theta_0",
-        "phi_0",
-        "spectral_radius",
-    ];
-    for c in cols
-        .iter()
-        .filter(|c| !KNOWN.contains(&c.as_str()) && !c.starts_with("distance_to_equilibrium"))
-    {
+    for c in cols.iter().filter(|c| {
+        // Columns the families above (or other panes) already show.
+        let c = c.as_str();
+        !(BASE_COLUMNS.contains(&c)
+            || TRACE_COLUMNS.contains(&c)
+            || c == SPECTRAL_RADIUS
+            || c.starts_with("distance_to_equilibrium"))
+    }) {
         out.push(MetricSpec {
             title: c.clone(),
             columns: vec![(c.clone(), false)],

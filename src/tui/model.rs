@@ -3,6 +3,7 @@
 
 use super::series::{SeriesStore, XAxis, DEFAULT_CAPACITY};
 use crate::run::events::{EventKind, EventRecord};
+use crate::run::metrics::TRACE_COLUMNS;
 use crate::run::store::RunDir;
 use crate::run::{RunConfig, Status};
 use crate::score::record::ScoreRecord;
@@ -135,18 +136,10 @@ pub struct RunData {
     hyper_cols: [Option<usize>; 4],
 }
 
+/// eta_theta, eta_phi, beta_theta, beta_phi: the first four trace columns.
 fn hyper_cols(columns: &[String]) -> [Option<usize>; 4] {
-    ["eta_theta", "eta_phi", "beta_theta", "beta_phi"].map(|n| columns.iter().position(|c| c == n))
+    std::array::from_fn(|k| columns.iter().position(|c| c == TRACE_COLUMNS[k]))
 }
-
-/// The first value columns of every run (`metrics.csv` has them in this order after the x
-/// columns), for runs made up before any header was read.
-pub const BASE_COLUMNS: [&str; 4] = [
-    "loss_theta",
-    "loss_phi",
-    "field_norm",
-    "distance_to_equilibrium",
-];
 
 impl RunData {
     /// An empty run with the given value columns.

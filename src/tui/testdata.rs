@@ -3,26 +3,18 @@
 //! files), so every frame drawn from them is reproducible.
 
 use super::model::{HyperMarker, RunData, RunStatus, SpectrumPoint};
+use crate::run::metrics::{BASE_COLUMNS, SPECTRAL_RADIUS, TRACE_COLUMNS};
 use crate::run::{RunConfig, Status};
 use nalgebra::{Complex, DMatrix};
 
 /// The metrics columns of the default preset (after step, oracle_calls, wall_time).
 pub fn default_columns() -> Vec<String> {
-    [
-        "loss_theta",
-        "loss_phi",
-        "field_norm",
-        "distance_to_equilibrium",
-        "eta_theta",
-        "eta_phi",
-        "beta_theta",
-        "beta_phi",
-        "theta_0",
-        "phi_0",
-        "spectral_radius",
-    ]
-    .map(String::from)
-    .to_vec()
+    BASE_COLUMNS
+        .iter()
+        .chain(&TRACE_COLUMNS)
+        .chain(&[SPECTRAL_RADIUS])
+        .map(|s| s.to_string())
+        .collect()
 }
 
 /// The resolved configs of the built-in default preset.
