@@ -12,26 +12,77 @@ pub struct Mat<'a> {
 /// dst[m×n] ← (dst if `accumulate`) + a[m×k]·b[k×n], all row-major; single-threaded (callers
 /// parallelize over the batch).
 pub fn matmul(m: usize, n: usize, k: usize, dst: &mut [f32], accumulate: bool, a: Mat, b: Mat) {
-    assert!(dst.len() >= m * n && a.data.len() >= m * k && b.data.len() >= k * n);
+    let (a, b) = (a.strided(m, k), b.strided(k, n));
+    gemm_strided(m, n, k, dst, n, accumulate, a, b);
+}
+
+impl<'a> Mat<'a> {
+    /// The rows × cols operand as strides over `data`.
+    fn strided(self, rows: usize, cols: usize) -> Strided<'a> {
+        let (rs, cs) = if self.transposed {
+            (1, rows)
+        } else {
+            (cols, 1)
+        };
+        Strided {
+            data: self.data,
+            rs,
+            cs,
+        }
+    }
+}
+
+/// An operand whose element (r, c) is `data[r·rs + c·cs]`.
+#[derive(Clone, Copy)]
+pub(crate) struct Strided<'a> {
+    /// The entries.
+    pub data: &'a [f32],
+    /// Row stride.
+    pub rs: usize,
+    /// Column stride.
+    pub cs: usize,
+}
+
+impl Strided<'_> {
+    /// Asserts that every element of a rows × cols operand lies inside `data`.
+    fn check(&self, rows: usize, cols: usize, what: &str) {
+        let reach = (rows - 1) * self.rs + (cols - 1) * self.cs;
+        assert!(
+            reach < self.data.len(),
+            "gemm: {what} reaches {reach} of {}",
+            self.data.len()
+        );
+    }
+}
+
+/// dst[m×n] (row stride `dst_rs`) ← (dst if `accumulate`) + a[m×k]·b[k×n]; single-threaded.
+/// The one place saddle calls the `gemm` crate: the asserts here bound every index it reads
+/// or writes.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn gemm_strided(
+    m: usize,
+    n: usize,
+    k: usize,
+    dst: &mut [f32],
+    dst_rs: usize,
+    accumulate: bool,
+    a: Strided,
+    b: Strided,
+) {
     if m == 0 || n == 0 {
         return;
     }
+    assert!((m - 1) * dst_rs + n <= dst.len() && (m == 1 || n <= dst_rs));
     if k == 0 {
         if !accumulate {
-            dst[..m * n].fill(0.0);
+            for r in 0..m {
+                dst[r * dst_rs..r * dst_rs + n].fill(0.0);
+            }
         }
         return;
     }
-    let (a_rs, a_cs) = if a.transposed {
-        (1, m as isize)
-    } else {
-        (k as isize, 1)
-    };
-    let (b_rs, b_cs) = if b.transposed {
-        (1, k as isize)
-    } else {
-        (n as isize, 1)
-    };
+    a.check(m, k, "a");
+    b.check(k, n, "b");
     // SAFETY: the asserts above bound every index the strides reach.
     unsafe {
         gemm::gemm(
@@ -40,14 +91,14 @@ pub fn matmul(m: usize, n: usize, k: usize, dst: &mut [f32], accumulate: bool, a
             k,
             dst.as_mut_ptr(),
             1,
-            n as isize,
+            dst_rs as isize,
             accumulate,
             a.data.as_ptr(),
-            a_cs,
-            a_rs,
+            a.cs as isize,
+            a.rs as isize,
             b.data.as_ptr(),
-            b_cs,
-            b_rs,
+            b.cs as isize,
+            b.rs as isize,
             1.0,
             1.0,
             false,

@@ -7,6 +7,7 @@
 //! efficient GEMM — and write the GEMM straight into the tile's columns of the output.
 
 use super::act::Act;
+use crate::neural::ops::gemm::{gemm_strided, Strided};
 
 /// The hyperparameters of one convolution.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -241,41 +242,17 @@ pub(crate) fn gemm_rows(
     b: &[f32],
     b_rs: usize,
 ) {
-    if m == 0 || n == 0 {
-        return;
-    }
-    assert!(a.len() >= m * k && b.len() >= (k.max(1) - 1) * b_rs + n);
-    assert!(dst.len() >= (m - 1) * dst_rs + n);
-    if k == 0 {
-        for r in 0..m {
-            dst[r * dst_rs..r * dst_rs + n].fill(0.0);
-        }
-        return;
-    }
-    // SAFETY: the asserts bound every index the strides reach.
-    unsafe {
-        gemm::gemm(
-            m,
-            n,
-            k,
-            dst.as_mut_ptr(),
-            1,
-            dst_rs as isize,
-            false,
-            a.as_ptr(),
-            1,
-            k as isize,
-            b.as_ptr(),
-            1,
-            b_rs as isize,
-            0.0,
-            1.0,
-            false,
-            false,
-            false,
-            gemm::Parallelism::None,
-        );
-    }
+    let a = Strided {
+        data: a,
+        rs: k,
+        cs: 1,
+    };
+    let b = Strided {
+        data: b,
+        rs: b_rs,
+        cs: 1,
+    };
+    gemm_strided(m, n, k, dst, dst_rs, false, a, b);
 }
 
 #[cfg(test)]
