@@ -8,7 +8,7 @@
 use super::conv2d::split_by;
 use super::gemm::{matmul, Mat};
 use super::geometry::Geometry;
-use super::{batch_ranges, bias_grad, host, sum_parts, FlatT, Image};
+use super::{batch_ranges, bias_grad, host_operands, sum_parts, FlatT, HostOperands, Image};
 use crate::neural::device::NeuralDevice;
 use dfdx::prelude::*;
 use rayon::prelude::*;
@@ -48,17 +48,15 @@ pub fn conv_transpose2d<D: NeuralDevice>(
     );
     let started = std::time::Instant::now();
     let dev = x.device().clone();
-    let (x, tx, xh) = host(x);
-    let (w, tw, wh) = host(w);
-    let mut tape = tx.merge(tw);
-    let (b, bh) = match b {
-        Some(b) => {
-            let (b, tb, bh) = host(b);
-            tape = tape.merge(tb);
-            (Some(b), Some(bh))
-        }
-        None => (None, None),
-    };
+    let HostOperands {
+        x,
+        w,
+        b,
+        mut tape,
+        xh,
+        wh,
+        bh,
+    } = host_operands(x, w, b);
     let out_len = co * g.h * g.w;
     let pixels = g.h * g.w;
     let mut y = vec![0.0f32; n * out_len];

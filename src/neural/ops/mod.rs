@@ -13,6 +13,7 @@ pub mod geometry;
 pub mod timing;
 
 use super::device::NeuralDevice;
+use super::params::Flat;
 use dfdx::prelude::*;
 
 /// A tensor on the tape of a forward pass.
@@ -54,6 +55,46 @@ pub(crate) fn bias_grad(g: &[f32], n: usize, c: usize, pixels: usize) -> Vec<f32
 }
 
 /// Reads a traced tensor's values to the host and splits off its tape.
+/// A layer's input, weight and optional bias on the host: the tensors (to address their
+/// gradients), one tape holding all three, and their values.
+pub(crate) struct HostOperands<S: Shape, D: NeuralDevice> {
+    pub x: Tensor<S, f32, D>,
+    pub w: Flat<D>,
+    pub b: Option<Flat<D>>,
+    pub tape: OwnedTape<f32, D>,
+    pub xh: Vec<f32>,
+    pub wh: Vec<f32>,
+    pub bh: Option<Vec<f32>>,
+}
+
+/// Moves x, w and b of a custom op to the host (see [`HostOperands`]).
+pub(crate) fn host_operands<S: Shape, D: NeuralDevice>(
+    x: Traced<S, D>,
+    w: FlatT<D>,
+    b: Option<FlatT<D>>,
+) -> HostOperands<S, D> {
+    let (x, tx, xh) = host(x);
+    let (w, tw, wh) = host(w);
+    let mut tape = tx.merge(tw);
+    let (b, bh) = match b {
+        Some(b) => {
+            let (b, tb, bh) = host(b);
+            tape = tape.merge(tb);
+            (Some(b), Some(bh))
+        }
+        None => (None, None),
+    };
+    HostOperands {
+        x,
+        w,
+        b,
+        tape,
+        xh,
+        wh,
+        bh,
+    }
+}
+
 pub(crate) fn host<S: Shape, D: NeuralDevice>(
     t: Traced<S, D>,
 ) -> (Tensor<S, f32, D>, OwnedTape<f32, D>, Vec<f32>) {
