@@ -65,14 +65,14 @@ pub fn penalty<D: NeuralDevice, M: GanModel<D> + ?Sized>(
     n: usize,
 ) -> f64 {
     let g = input_gradients(model, dev, phi, xhat.to_vec(), shape);
-    let per = g.len() / n;
-    g.chunks(per)
-        .map(|gi| {
-            let norm = gi.iter().map(|v| (*v as f64).powi(2)).sum::<f64>().sqrt();
-            (norm - 1.0).powi(2)
-        })
-        .sum::<f64>()
-        / n as f64
+    norms(&g, n).iter().map(|r| (r - 1.0).powi(2)).sum::<f64>() / n as f64
+}
+
+/// ‖g_i‖ of each of the `n` per-sample blocks of `g`.
+fn norms(g: &[f32], n: usize) -> Vec<f64> {
+    g.chunks(g.len() / n)
+        .map(|gi| gi.iter().map(|v| (*v as f64).powi(2)).sum::<f64>().sqrt())
+        .collect()
 }
 
 /// ∇_φ P at the interpolates `xhat` by the directional-derivative identity, and P itself.
@@ -90,9 +90,8 @@ pub fn gradient_at<D: NeuralDevice, M: GanModel<D> + ?Sized>(
     let (mut plus, mut minus) = (xhat.to_vec(), xhat.to_vec());
     let mut weights = Vec::with_capacity(n);
     let mut value = 0.0;
-    for i in 0..n {
+    for (i, norm) in norms(&g, n).into_iter().enumerate() {
         let gi = &g[i * per..(i + 1) * per];
-        let norm = gi.iter().map(|v| (*v as f64).powi(2)).sum::<f64>().sqrt();
         value += (norm - 1.0).powi(2) / n as f64;
         // c_i = 2(‖g_i‖ − 1)/n, divided by 2ε for the central difference.
         weights.push((2.0 * (norm - 1.0) / n as f64 / (2.0 * eps)) as f32);
