@@ -229,6 +229,11 @@ pub struct App {
 }
 
 impl App {
+    /// Run `i`'s name, `?` when there is no such run (an answer about a run since removed).
+    pub fn run_name(&self, i: usize) -> &str {
+        self.runs.get(i).map_or("?", |r| r.name.as_str())
+    }
+
     /// A dashboard over `runs`.
     pub fn new(runs: Vec<RunData>, theme: Theme) -> Self {
         let n = runs.len();

@@ -169,7 +169,7 @@ pub fn draw(app: &App, area: Rect, buf: &mut Buffer) {
         Some(Popup::Editor(e)) => e.render(area, buf, &app.theme),
         Some(Popup::Picker(p)) => p.render(area, buf, &app.theme),
         Some(Popup::ConfirmStop(i)) => {
-            let name = app.runs.get(*i).map_or("?", |r| r.name.as_str());
+            let name = app.run_name(*i);
             let r = super::popup::centered(area, 44, 5, buf);
             Paragraph::new(vec![
                 Line::raw(format!("stop run {name}?")),

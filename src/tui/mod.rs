@@ -165,13 +165,7 @@ impl Dashboard {
             self.app.refresh_phase();
         }
         for a in self.controller.answers() {
-            let name = self
-                .app
-                .runs
-                .get(a.run)
-                .map_or("?", |r| r.name.as_str())
-                .to_string();
-            let (text, error) = a.describe(&name);
+            let (text, error) = a.describe(self.app.run_name(a.run));
             self.log.line(&format!("answer: {text}"));
             self.app.say(text, error);
             changed = true;
@@ -283,13 +277,8 @@ impl Dashboard {
                 .controller
                 .wait(deadline.saturating_duration_since(Instant::now()))
             {
-                let name = self
-                    .app
-                    .runs
-                    .get(a.run)
-                    .map_or("?", |r| r.name.as_str())
-                    .to_string();
-                self.log.line(&format!("stop: {}", a.describe(&name).0));
+                let text = a.describe(self.app.run_name(a.run)).0;
+                self.log.line(&format!("stop: {text}"));
             }
         }
         self.controller.in_flight()
