@@ -1,21 +1,11 @@
 //! The spectral toolkit against known mathematics (spec §3.2–3.5).
 
 use super::*;
-use crate::game::{Constraint, GameConfig, MatrixSpec, Start};
-use crate::optim::{OptimisticFirst, Optimizer, Order, PastFirst, Rule, Schedule, Scheme};
+use crate::game::{GameConfig, MatrixSpec, Start};
+use crate::optim::{OptimisticFirst, Optimizer, Order, PastFirst, Rule, Scheme};
 use crate::players::Players;
 use crate::rng::Rng;
 use nalgebra::{Complex, DMatrix};
-
-fn opt(scheme: Scheme, rule: Rule) -> Optimizer {
-    Optimizer {
-        scheme,
-        rules: Players::both(rule),
-        schedule: Schedule::Constant,
-        constraints: Players::both(Constraint::Free),
-        averaging: vec![],
-    }
-}
 
 /// J of min_θ max_φ θφ, ordered (θ, φ): F = (φ, −θ).
 fn bilinear_1d() -> DMatrix<f64> {
@@ -31,7 +21,7 @@ fn rho(
     dt: usize,
 ) -> f64 {
     operator(
-        &opt(scheme, rule),
+        &Optimizer::plain(scheme, rule),
         Players::both(eta),
         beta,
         scheme.d_steps(),
@@ -158,7 +148,7 @@ fn heavy_ball_mu_equals_the_companion_matrix() {
         assert_same_spectrum(&companion, &mus, "μ± vs companion");
         // The buffer-form operator has the same nonzero spectrum.
         let op = operator(
-            &opt(SIM, Rule::HeavyBall),
+            &Optimizer::plain(SIM, Rule::HeavyBall),
             Players::both(eta),
             Players::both(beta),
             1,
@@ -240,7 +230,7 @@ fn spec_block_matrices_have_the_operators_spectra() {
     m.view_mut((n, 0), (n, n)).copy_from(&eye(n));
     let spec: Vec<_> = m.complex_eigenvalues().iter().copied().collect();
     let ours = operator(
-        &opt(ALT, Rule::HeavyBall),
+        &Optimizer::plain(ALT, Rule::HeavyBall),
         Players::new(et, ep),
         Players::new(bt, bp),
         1,
@@ -276,7 +266,7 @@ fn spec_block_matrices_have_the_operators_spectra() {
     pm.view_mut((n, n), (n, n)).copy_from(&(-&hj));
     let spec: Vec<_> = pm.complex_eigenvalues().iter().copied().collect();
     let ours = operator(
-        &opt(PAST, Rule::Gradient),
+        &Optimizer::plain(PAST, Rule::Gradient),
         Players::new(et, ep),
         Z,
         1,
@@ -295,7 +285,15 @@ fn spec_block_matrices_have_the_operators_spectra() {
         .iter()
         .copied()
         .collect();
-    let ours = operator(&opt(EG, Rule::Gradient), Players::new(et, ep), Z, 1, &j, dt).unwrap();
+    let ours = operator(
+        &Optimizer::plain(EG, Rule::Gradient),
+        Players::new(et, ep),
+        Z,
+        1,
+        &j,
+        dt,
+    )
+    .unwrap();
     assert_same_spectrum(
         &nonzero(&ours.eigenvalues),
         &nonzero(&spec),
@@ -366,7 +364,7 @@ fn adam_has_no_linear_operator() {
         moment: Default::default(),
     };
     let e = operator(
-        &opt(SIM, a),
+        &Optimizer::plain(SIM, a),
         Players::both(0.1),
         Players::both(0.5),
         1,
@@ -387,7 +385,7 @@ fn measured_vs_predicted(
     steps: usize,
 ) -> (f64, f64) {
     let mut g = game.build(7).unwrap();
-    let o = opt(scheme, rule);
+    let o = Optimizer::plain(scheme, rule);
     let eq = g.equilibrium().unwrap().clone();
     let mut w = g.initial_point();
     let hyper = crate::optim::Hyper {

@@ -80,6 +80,17 @@ impl<V: ParamVec> Scratch<V> {
 }
 
 impl Optimizer {
+    /// `scheme` with `rule` for both players: constant η, no projection, no averages.
+    pub fn plain(scheme: Scheme, rule: Rule) -> Self {
+        Optimizer {
+            scheme,
+            rules: Players::both(rule),
+            schedule: Schedule::Constant,
+            constraints: Players::both(Constraint::Free),
+            averaging: vec![],
+        }
+    }
+
     /// Fresh state at ω₀ with hyperparameters `hyper`.
     pub fn init_state<V: ParamVec>(&self, w0: &Players<V>, hyper: Hyper) -> OptimState<V> {
         OptimState {

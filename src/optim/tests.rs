@@ -23,16 +23,6 @@ fn game(phi_box: bool) -> ToyGame {
     .unwrap()
 }
 
-fn optimizer(scheme: Scheme, rule: Rule) -> Optimizer {
-    Optimizer {
-        scheme,
-        rules: Players::both(rule),
-        schedule: Schedule::Constant,
-        constraints: Players::both(Constraint::Free),
-        averaging: vec![],
-    }
-}
-
 fn adam() -> Rule {
     Rule::Adam {
         beta2: 0.9,
@@ -91,7 +81,7 @@ fn run(
     box_phi: bool,
     n: usize,
 ) -> Vec<(f64, f64)> {
-    let mut opt = optimizer(scheme, rule);
+    let mut opt = Optimizer::plain(scheme, rule);
     let mut g = game(box_phi);
     opt.constraints = g.constraints();
     trajectory(&opt, &mut g, eta, beta, n).0
@@ -210,7 +200,7 @@ fn sim_adam() {
 #[test]
 fn extra_adam_updates_moments_twice() {
     let (got, st, _) = trajectory(
-        &optimizer(EG, adam()),
+        &Optimizer::plain(EG, adam()),
         &mut game(false),
         0.01,
         Players::both(0.5),
@@ -232,7 +222,7 @@ fn past_extra_adam_reference_semantics() {
         first: PastFirst::Skip,
     };
     let (got, st, _) = trajectory(
-        &optimizer(s, adam()),
+        &Optimizer::plain(s, adam()),
         &mut game(false),
         0.01,
         Players::both(0.5),
@@ -310,7 +300,7 @@ fn optimistic_first_step_conventions() {
 
 #[test]
 fn uniform_and_ema_averages_of_sim_gd() {
-    let mut opt = optimizer(Scheme::Simultaneous, Rule::Gradient);
+    let mut opt = Optimizer::plain(Scheme::Simultaneous, Rule::Gradient);
     opt.averaging = vec![
         AverageSpec {
             kind: AverageKind::Uniform,
@@ -343,7 +333,7 @@ fn uniform_and_ema_averages_of_sim_gd() {
 #[test]
 fn eta_weighted_and_extrapolated_averages() {
     // Algorithm 1: Σ_{t<T} η_t ω_t / Σ η_t with η_t = η/√(t+1).
-    let mut opt = optimizer(Scheme::Simultaneous, Rule::Gradient);
+    let mut opt = Optimizer::plain(Scheme::Simultaneous, Rule::Gradient);
     opt.schedule = Schedule::InvSqrt;
     opt.averaging = vec![AverageSpec {
         kind: AverageKind::EtaWeighted,
@@ -366,7 +356,7 @@ fn eta_weighted_and_extrapolated_averages() {
     );
 
     // Algorithm 2: the average of the extrapolated points ω_{t+½}.
-    let mut opt = optimizer(EG, Rule::Gradient);
+    let mut opt = Optimizer::plain(EG, Rule::Gradient);
     opt.averaging = vec![AverageSpec {
         kind: AverageKind::Uniform,
         over: AveragePoints::Extrapolated,
@@ -412,7 +402,7 @@ fn oracle_calls_per_step() {
     ];
     for (s, per) in cases {
         let (_, st, _) = trajectory(
-            &optimizer(s, Rule::Gradient),
+            &Optimizer::plain(s, Rule::Gradient),
             &mut game(false),
             0.1,
             ZERO,
@@ -425,7 +415,7 @@ fn oracle_calls_per_step() {
         first: PastFirst::Extrapolate,
     };
     let (_, st, _) = trajectory(
-        &optimizer(s, Rule::Gradient),
+        &Optimizer::plain(s, Rule::Gradient),
         &mut game(false),
         0.1,
         ZERO,
@@ -435,7 +425,13 @@ fn oracle_calls_per_step() {
 }
 
 fn norm_after(scheme: Scheme, rule: Rule, eta: f64, beta: Players<f64>, n: usize) -> f64 {
-    let (_, _, w) = trajectory(&optimizer(scheme, rule), &mut game(false), eta, beta, n);
+    let (_, _, w) = trajectory(
+        &Optimizer::plain(scheme, rule),
+        &mut game(false),
+        eta,
+        beta,
+        n,
+    );
     (w.theta[0].powi(2) + w.phi[0].powi(2)).sqrt()
 }
 
