@@ -9,8 +9,8 @@ import sys
 import time
 
 import torch
-import torch.nn as nn
-import torch.nn.functional as F
+
+from dcgan_torch import Discriminator, Generator
 
 steps = int(sys.argv[1]) if len(sys.argv) > 1 else 10
 torch.set_num_threads(os.cpu_count())
@@ -18,42 +18,7 @@ torch.manual_seed(0)
 nf, latent, batch = 64, 128, 64
 
 
-class Generator(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.fc = nn.Linear(latent, 4 * 4 * 4 * nf)
-        self.bn0 = nn.BatchNorm1d(4 * 4 * 4 * nf)
-        self.deconv1 = nn.ConvTranspose2d(4 * nf, 2 * nf, 4, 2, 1)
-        self.bn1 = nn.BatchNorm2d(2 * nf)
-        self.deconv2 = nn.ConvTranspose2d(2 * nf, nf, 4, 2, 1)
-        self.bn2 = nn.BatchNorm2d(nf)
-        self.deconv3 = nn.ConvTranspose2d(nf, 3, 4, 2, 1)
-
-    def forward(self, z):
-        x = F.relu(self.bn0(self.fc(z))).view(-1, 4 * nf, 4, 4)
-        x = F.relu(self.bn1(self.deconv1(x)))
-        x = F.relu(self.bn2(self.deconv2(x)))
-        return torch.tanh(self.deconv3(x))
-
-
-class Discriminator(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.conv1 = nn.Conv2d(3, nf, 4, 2, 1)
-        self.conv2 = nn.Conv2d(nf, 2 * nf, 4, 2, 1)
-        self.bn2 = nn.BatchNorm2d(2 * nf)
-        self.conv3 = nn.Conv2d(2 * nf, 4 * nf, 4, 2, 1)
-        self.bn3 = nn.BatchNorm2d(4 * nf)
-        self.fc = nn.Linear(4 * nf * 16, 1)
-
-    def forward(self, x):
-        x = F.leaky_relu(self.conv1(x), 0.01)
-        x = F.leaky_relu(self.bn2(self.conv2(x)), 0.01)
-        x = F.leaky_relu(self.bn3(self.conv3(x)), 0.01)
-        return self.fc(x.reshape(x.shape[0], -1))
-
-
-g, d = Generator(), Discriminator()
+g, d = Generator(nf, latent), Discriminator(nf)
 opt_g = torch.optim.Adam(g.parameters(), 2e-5, betas=(0.5, 0.9))
 opt_d = torch.optim.Adam(d.parameters(), 2e-4, betas=(0.5, 0.9))
 real_pool = torch.rand(512, 3, 32, 32) * 2 - 1
