@@ -40,12 +40,6 @@ pub fn conv_transpose2d<D: NeuralDevice>(
     let g = Geometry::transposed(co, hi, wi, ct.kernel, ct.stride, ct.pad, ct.output_padding)
         .unwrap_or_else(|e| panic!("conv_transpose2d: {e}"));
     let (k, p) = (g.rows(), g.cols());
-    assert_eq!(
-        w.shape().0,
-        c_in * k,
-        "conv_transpose2d: weight has {} entries, expected {c_in}×{k}",
-        w.shape().0
-    );
     let started = std::time::Instant::now();
     let dev = x.device().clone();
     let HostOperands {
@@ -56,7 +50,7 @@ pub fn conv_transpose2d<D: NeuralDevice>(
         xh,
         wh,
         bh,
-    } = host_operands(x, w, b);
+    } = host_operands("conv_transpose2d", x, w, b, (c_in, k));
     let out_len = co * g.h * g.w;
     let pixels = g.h * g.w;
     let mut y = vec![0.0f32; n * out_len];

@@ -67,12 +67,22 @@ pub(crate) struct HostOperands<S: Shape, D: NeuralDevice> {
     pub bh: Option<Vec<f32>>,
 }
 
-/// Moves x, w and b of a custom op to the host (see [`HostOperands`]).
+/// Moves x, w and b of the custom op `op` to the host (see [`HostOperands`]), after checking
+/// that w holds a `w_shape.0 × w_shape.1` matrix.
 pub(crate) fn host_operands<S: Shape, D: NeuralDevice>(
+    op: &str,
     x: Traced<S, D>,
     w: FlatT<D>,
     b: Option<FlatT<D>>,
+    w_shape: (usize, usize),
 ) -> HostOperands<S, D> {
+    let (r, c) = w_shape;
+    assert_eq!(
+        w.shape().0,
+        r * c,
+        "{op}: weight has {} entries, expected {r}×{c}",
+        w.shape().0
+    );
     let (x, tx, xh) = host(x);
     let (w, tw, wh) = host(w);
     let mut tape = tx.merge(tw);
