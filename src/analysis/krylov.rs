@@ -63,16 +63,41 @@ pub fn jacobian_by_jvp(
     j
 }
 
+/// An approximate eigenvalue from Arnoldi's method and its residual ‖A·x − λ·x‖ for the unit
+/// Ritz vector x: |h_{m+1,m}|·|e_mᵀ·s| where s is the unit eigenvector of the Hessenberg matrix.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Ritz {
+    /// The Ritz value λ.
+    pub value: Complex<f64>,
+    /// ‖A·x − λ·x‖ (0 after a breakdown: then λ is exact).
+    pub residual: f64,
+}
+
 /// The `k` Ritz values of largest modulus after `m` Arnoldi steps on `matvec` (dimension n),
 /// from a random start; modified Gram–Schmidt with one reorthogonalization pass. An invariant
 /// subspace found early (breakdown) gives exact eigenvalues.
 pub fn arnoldi_top(
-    mut matvec: impl FnMut(&[f64]) -> Vec<f64>,
+    matvec: impl FnMut(&[f64]) -> Vec<f64>,
     n: usize,
     k: usize,
     m: usize,
     seed: u64,
 ) -> Vec<Complex<f64>> {
+    arnoldi_ritz(matvec, n, k, m, seed)
+        .into_iter()
+        .map(|r| r.value)
+        .collect()
+}
+
+/// As [`arnoldi_top`], with each Ritz value's residual: a value whose residual is small next to
+/// the spectrum's scale has converged; the others are approximations still moving.
+pub fn arnoldi_ritz(
+    mut matvec: impl FnMut(&[f64]) -> Vec<f64>,
+    n: usize,
+    k: usize,
+    m: usize,
+    seed: u64,
+) -> Vec<Ritz> {
     let m = m.min(n).max(1);
     let mut rng = Rng::new(seed);
     let mut q: Vec<Vec<f64>> = Vec::with_capacity(m + 1);
@@ -99,8 +124,41 @@ pub fn arnoldi_top(
         q.push(w.iter().map(|a| a / beta).collect());
     }
     let hm = h.view((0, 0), (size, size)).into_owned();
-    let mut ritz: Vec<Complex<f64>> = hm.complex_eigenvalues().iter().copied().collect();
-    ritz.sort_by(|a, b| b.norm().total_cmp(&a.norm()));
-    ritz.truncate(k);
-    ritz
+    // Past a breakdown the last subdiagonal entry is (numerically) zero: exact eigenvalues.
+    let last = if size < m { 0.0 } else { h[(size, size - 1)] };
+    let mut values: Vec<Complex<f64>> = hm.complex_eigenvalues().iter().copied().collect();
+    // Conjugates have one modulus: the positive imaginary part first, so the order is fixed.
+    values.sort_by(|a, b| b.norm().total_cmp(&a.norm()).then(b.im.total_cmp(&a.im)));
+    values.truncate(k);
+    let hc = hm.map(|x| Complex::new(x, 0.0));
+    values
+        .into_iter()
+        .map(|value| {
+            // s spans the null space of H − λI: the right singular vector of its smallest
+            // singular value.
+            let shifted = &hc - DMatrix::<Complex<f64>>::identity(size, size) * value;
+            let svd = shifted.svd(false, true);
+            let v_t = svd.v_t.expect("asked for V");
+            let (at, _) = svd
+                .singular_values
+                .iter()
+                .enumerate()
+                .min_by(|a, b| a.1.total_cmp(b.1))
+                .expect("a non-empty matrix");
+            Ritz {
+                value,
+                residual: last.abs() * v_t[(at, size - 1)].norm(),
+            }
+        })
+        .collect()
+}
+
+/// The Ritz values whose residual is at most `rel_tol` times the largest Ritz modulus: the
+/// eigenvalues Arnoldi has found, as opposed to those it is still approaching.
+pub fn converged(ritz: &[Ritz], rel_tol: f64) -> Vec<Complex<f64>> {
+    let scale = ritz.iter().map(|r| r.value.norm()).fold(0.0, f64::max);
+    ritz.iter()
+        .filter(|r| r.residual <= rel_tol * scale)
+        .map(|r| r.value)
+        .collect()
 }

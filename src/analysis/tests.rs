@@ -607,3 +607,54 @@ fn arnoldi_top_eigenvalues_of_an_mlp_game_match_the_dense_jacobian() {
     let j = g.jacobian(&w).unwrap();
     assert!((&j - &dense).abs().max() < 1e-12);
 }
+
+#[test]
+fn ritz_residuals_bound_the_distance_to_the_spectrum_of_a_normal_matrix() {
+    // A = Q·diag(λ)·Qᵀ: one isolated eigenvalue (5), a cluster near 1 that 25 steps cannot
+    // resolve. For a normal matrix every Ritz value lies within its residual of an eigenvalue.
+    let n = 300;
+    let mut rng = Rng::new(4);
+    let lambda: Vec<f64> = (0..n)
+        .map(|i| {
+            if i == 0 {
+                5.0
+            } else {
+                1.0 - 0.5 * rng.uniform()
+            }
+        })
+        .collect();
+    let q = nalgebra::DMatrix::<f64>::from_fn(n, n, |_, _| rng.normal())
+        .qr()
+        .q();
+    let a = &q
+        * nalgebra::DMatrix::from_diagonal(&nalgebra::DVector::from_vec(lambda.clone()))
+        * q.transpose();
+    let ritz = arnoldi_ritz(
+        |v| {
+            (&a * nalgebra::DVector::from_column_slice(v))
+                .as_slice()
+                .to_vec()
+        },
+        n,
+        8,
+        25,
+        3,
+    );
+    for r in &ritz {
+        let nearest = lambda
+            .iter()
+            .map(|l| (r.value - l).norm())
+            .fold(f64::INFINITY, f64::min);
+        assert!(
+            nearest <= r.residual * (1.0 + 1e-9) + 1e-12,
+            "{} is {nearest} from the spectrum but its residual is {}",
+            r.value,
+            r.residual
+        );
+    }
+    assert!((ritz[0].value.re - 5.0).abs() < 1e-10 && ritz[0].residual < 1e-8);
+    assert!(
+        ritz[1..].iter().any(|r| r.residual > 1e-3),
+        "the cluster cannot have converged in 25 steps: {ritz:?}"
+    );
+}

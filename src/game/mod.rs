@@ -87,6 +87,17 @@ pub trait Game: Send {
         None
     }
 
+    /// For games too large for a dense Jacobian (networks): the `k` Ritz values of J(ω) of
+    /// largest modulus with their residuals, from Arnoldi on exact Jacobian-vector products, or
+    /// why there are none. `None`: the game has neither (use [`Game::jacobian`]).
+    fn jacobian_top(
+        &mut self,
+        _w: &Players<Self::V>,
+        _k: usize,
+    ) -> Option<Result<Vec<crate::analysis::Ritz>, String>> {
+        None
+    }
+
     /// Names of the game's own metrics columns (e.g. modes covered), fixed for a run.
     fn extra_metric_names(&self) -> Vec<String> {
         vec![]

@@ -12,6 +12,7 @@ use super::gradient_penalty::{self, PENALTY_EPS};
 use super::layers::linear::Features;
 use super::layout::Layout;
 use super::loss::{game_value, non_saturating_generator, GanLoss};
+use super::mog_field::{MlpGanField, MlpShape};
 use super::ops::Traced;
 use super::params::Params;
 use crate::game::{Constraint, Game, Sample};
@@ -47,6 +48,11 @@ pub trait GanModel<D: NeuralDevice>: Send {
     /// The model's metrics of generated points `fake` (as many as `eval_count`).
     fn metrics(&self, _fake: &[f32]) -> Vec<Option<f64>> {
         vec![]
+    }
+    /// The widths (input first) of the generator and discriminator when both are plain ReLU
+    /// MLPs: then the field has exact Jacobian-vector products (`neural::mog_field`).
+    fn mlp_widths(&self) -> Option<Players<Vec<usize>>> {
+        None
     }
     /// How many generated points metrics and pictures use.
     fn eval_count(&self) -> usize;
@@ -90,6 +96,19 @@ unsafe impl<D: NeuralDevice, M: GanModel<D>> Send for Gan<D, M> {}
 /// The seed of the fixed minibatch `Sample::Exact` stands for (losses and ‖F‖ in the metrics).
 const EVAL_SEED: u64 = 0x5add1e;
 
+/// Arnoldi steps for the eigenvalues of a network's J, at one exact JVP each (≈ 3 field
+/// evaluations); the Ritz values that have not converged by then are reported as such.
+pub const ARNOLDI_STEPS: usize = 40;
+
+/// A Ritz value counts as an eigenvalue of a network's J when its residual is at most this
+/// fraction of the largest modulus.
+pub const RITZ_TOLERANCE: f64 = 1e-3;
+
+/// f32 values as f64.
+pub fn wide(v: Vec<f32>) -> Vec<f64> {
+    v.into_iter().map(f64::from).collect()
+}
+
 /// Cuts `t` from the tape it came with: gradients stop there.
 pub fn detach<S: Shape, D: NeuralDevice>(t: Traced<S, D>) -> Traced<S, D> {
     t.split_tape().0.leaky_traced()
@@ -130,8 +149,65 @@ impl<D: NeuralDevice, M: GanModel<D>> Gan<D, M> {
 
     fn latent(&self, rng: &mut Rng, n: usize) -> Features<D> {
         let k = self.model.latent_dim();
-        let z: Vec<f32> = (0..n * k).map(|_| rng.normal() as f32).collect();
+        let z = self.latent_host(rng, n);
         self.dev.tensor_from_vec(z, (n, k)).leaky_traced()
+    }
+
+    fn latent_host(&self, rng: &mut Rng, n: usize) -> Vec<f32> {
+        let k = self.model.latent_dim();
+        (0..n * k).map(|_| rng.normal() as f32).collect()
+    }
+
+    /// The minibatch of an oracle call: real points, then latent codes, both from `rng`.
+    fn draw_batch(&self, rng: &mut Rng) -> (Vec<f32>, Vec<f32>) {
+        let n = self.settings.batch;
+        let real = self.model.real_batch(rng, n);
+        (real, self.latent_host(rng, n))
+    }
+
+    /// The field of the MLP models in f64 with exact JVPs ([`MlpGanField`]), on the minibatch
+    /// `Sample::Exact` stands for (the one the metrics use); why not for other models.
+    pub fn mlp_field(&self) -> Result<MlpGanField, String> {
+        let widths = self.model.mlp_widths().ok_or(
+            "no eigenvalues for convolutional networks: exact JVPs exist for the MLP games only",
+        )?;
+        if self.settings.gp_weight.is_some() {
+            return Err("no eigenvalues with a gradient penalty: its field needs ∂²D/∂x² terms the exact JVPs do not carry".into());
+        }
+        let (real, z) = self.draw_batch(&mut Rng::new(EVAL_SEED));
+        Ok(MlpGanField {
+            g: MlpShape(widths.theta),
+            d: MlpShape(widths.phi),
+            loss: self.settings.loss,
+            real: wide(real),
+            z: wide(z),
+        })
+    }
+
+    /// The `k` Ritz values of J at `w` of largest modulus (first) and their residuals, after
+    /// `arnoldi_steps` Arnoldi steps on the exact JVPs of [`Gan::mlp_field`].
+    pub fn jacobian_top(
+        &self,
+        w: &Players<Params<D>>,
+        k: usize,
+        arnoldi_steps: usize,
+    ) -> Result<Vec<crate::analysis::Ritz>, String> {
+        let field = self.mlp_field()?;
+        let host = w.map(|p| wide(p.to_host().concat()));
+        let dt = host.theta.len();
+        let matvec = |v: &[f64]| {
+            let (vt, vp) = v.split_at(dt);
+            let (_, jv) =
+                field.field_and_jvp(&Players::new(&host.theta, &host.phi), &Players::new(vt, vp));
+            [jv.theta, jv.phi].concat()
+        };
+        Ok(crate::analysis::arnoldi_ritz(
+            matvec,
+            dt + host.phi.len(),
+            k,
+            arnoldi_steps,
+            EVAL_SEED,
+        ))
     }
 
     /// One oracle call at `w` on the minibatch of `seed`: the gradients of the players in
@@ -145,13 +221,16 @@ impl<D: NeuralDevice, M: GanModel<D>> Gan<D, M> {
     ) -> Players<f64> {
         let n = self.settings.batch;
         let mut rng = Rng::new(seed);
-        let real_host = self.model.real_batch(&mut rng, n);
+        let (real_host, z_host) = self.draw_batch(&mut rng);
         let shape = self.model.batch_shape(n);
         let real = self
             .dev
             .tensor_from_vec(real_host.clone(), shape)
             .leaky_traced();
-        let z = self.latent(&mut rng, n);
+        let z = self
+            .dev
+            .tensor_from_vec(z_host, (n, self.model.latent_dim()))
+            .leaky_traced();
         let (th, ph) = (Bound::new(&w.theta), Bound::new(&w.phi));
         let fake = self.model.generate(&th, z);
         let fake_host = fake.as_vec();
@@ -274,6 +353,14 @@ impl<D: NeuralDevice, M: GanModel<D>> Game for Gan<D, M> {
                 .clip
                 .map_or(Constraint::Free, |c| Constraint::Box { lo: -c, hi: c }),
         )
+    }
+
+    fn jacobian_top(
+        &mut self,
+        w: &Players<Params<D>>,
+        k: usize,
+    ) -> Option<Result<Vec<crate::analysis::Ritz>, String>> {
+        Some(Gan::jacobian_top(self, w, k, ARNOLDI_STEPS))
     }
 
     fn extra_metric_names(&self) -> Vec<String> {

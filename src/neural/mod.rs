@@ -29,6 +29,7 @@ pub mod layout;
 pub mod loss;
 pub mod mixture;
 pub mod mog;
+pub mod mog_field;
 pub mod nets;
 pub mod ops;
 pub mod params;

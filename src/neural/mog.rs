@@ -114,6 +114,12 @@ impl<D: NeuralDevice> GanModel<D> for MixtureModel {
     fn eval_count(&self) -> usize {
         self.eval.samples
     }
+    fn mlp_widths(&self) -> Option<Players<Vec<usize>>> {
+        Some(Players::new(
+            self.g.sizes().to_vec(),
+            self.d.sizes().to_vec(),
+        ))
+    }
     fn write_samples(&self, fake: &[f32], dir: &Path, step: u64) -> Result<(), String> {
         let extent = self
             .mixture

@@ -32,6 +32,18 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
+/// Ritz values of J computed for a network (largest modulus first).
+const TOP_EIGENVALUES: usize = 16;
+
+/// What a network's spectrum record holds.
+pub fn network_note(found: usize, of: usize) -> String {
+    format!(
+        "J: the {found} of the {of} eigenvalues of largest modulus that converged (residual ≤ {} of the largest) after {} Arnoldi steps on exact JVPs, on the metrics' minibatch; no ρ: the update operator needs the whole spectrum",
+        crate::neural::gan::RITZ_TOLERANCE,
+        crate::neural::gan::ARNOLDI_STEPS
+    )
+}
+
 fn interrupt_flag() -> &'static Arc<AtomicBool> {
     static FLAG: OnceLock<Arc<AtomicBool>> = OnceLock::new();
     FLAG.get_or_init(|| Arc::new(AtomicBool::new(false)))
@@ -415,7 +427,7 @@ impl<V: ParamVec + Serialize + DeserializeOwned> Engine<V> {
     /// `spectrum.jsonl`; returns the operator's spectral radius where it has one.
     fn record_spectrum(&mut self) -> Option<f64> {
         let Some(j) = self.game.jacobian(&self.state.w) else {
-            self.record_no_spectrum();
+            self.record_top_spectrum();
             return None;
         };
         let st = &self.state;
@@ -443,19 +455,31 @@ impl<V: ParamVec + Serialize + DeserializeOwned> Engine<V> {
         radius
     }
 
-    /// For games without a Jacobian (the f32 dfdx networks), says why no eigenvalues are
-    /// recorded: central differences of a ReLU network's f32 field are dominated by activation
-    /// flips and rounding (measured on the MoG MLPs: the finite-difference "Jacobian" grows
-    /// like 1/ε from ε = 10⁻² down to 10⁻⁵), so Arnoldi on them would report noise. The f64
-    /// `MlpGan` game has an exact JVP-built Jacobian instead.
-    fn record_no_spectrum(&mut self) {
-        let line = serde_json::json!({
-            "step": self.state.optim.iteration,
-            "jacobian": [],
-            "operator": null,
-            "spectral_radius": null,
-            "note": "no Jacobian for this game: finite-difference JVPs of f32 ReLU networks are not reliable (see the MlpGan game for JVP-based spectra)",
-        });
+    /// For games without a dense Jacobian (the networks): J's eigenvalues of largest modulus
+    /// from Arnoldi on exact JVPs where the game has them (MLP GANs), else why there are none.
+    /// No spectral radius either way: ρ of the update operator needs the whole spectrum.
+    fn record_top_spectrum(&mut self) {
+        let step = self.state.optim.iteration;
+        let line = match self.game.jacobian_top(&self.state.w, TOP_EIGENVALUES) {
+            Some(Ok(ritz)) => {
+                let found = analysis::converged(&ritz, crate::neural::gan::RITZ_TOLERANCE);
+                serde_json::json!({
+                    "step": step,
+                    "jacobian": found.iter().map(|c| [c.re, c.im]).collect::<Vec<_>>(),
+                    "unconverged": ritz.len() - found.len(),
+                    "operator": null,
+                    "spectral_radius": null,
+                    "note": network_note(found.len(), ritz.len()),
+                })
+            }
+            Some(Err(why)) => serde_json::json!({
+                "step": step, "jacobian": [], "operator": null, "spectral_radius": null, "note": why,
+            }),
+            None => serde_json::json!({
+                "step": step, "jacobian": [], "operator": null, "spectral_radius": null,
+                "note": "this game has no Jacobian",
+            }),
+        };
         let _ = self.dir.append_line(SPECTRUM, &line.to_string());
     }
 

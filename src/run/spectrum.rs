@@ -11,8 +11,8 @@ use crate::vector::ParamVec;
 use nalgebra::Complex;
 use serde::Serialize;
 
-/// Why networks get no report: their Jacobian has no closed form here.
-const NEURAL: &str = "spectral analysis needs the Jacobian in closed form or from JVPs, which the dfdx networks do not provide yet (the f64 MlpGan game does)";
+/// Why a network gets no report or stability map.
+const NEURAL: &str = "spectral analysis needs the Jacobian in closed form or from exact JVPs, which only the MLP networks have (not the convolutional ones)";
 
 /// What `saddle spectrum` reports for one run.
 #[derive(Clone, Debug, Serialize)]
@@ -96,6 +96,31 @@ pub fn radius(
     }
 }
 
+/// The report of a network game at its starting weights: J's eigenvalues of largest modulus
+/// by Arnoldi on exact JVPs (MLP GANs), no ρ (that needs the whole spectrum).
+fn network_spectrum<V: ParamVec>(
+    config: &RunConfig,
+    opt: &Optimizer,
+    game: &mut dyn Game<V = V>,
+) -> Result<RunSpectrum, String> {
+    let w = game.initial_point();
+    let ritz = game
+        .jacobian_top(&w, 16)
+        .unwrap_or_else(|| Err(NEURAL.into()))?;
+    let found = analysis::converged(&ritz, crate::neural::gan::RITZ_TOLERANCE);
+    Ok(RunSpectrum {
+        name: config.name.clone(),
+        method: opt.label(),
+        point: "start",
+        jacobian: sorted(found.clone()),
+        spectral_radius: None,
+        calls_per_iteration: 1.0,
+        rate_per_call: None,
+        measured_rate: None,
+        note: Some(super::engine::network_note(found.len(), ritz.len())),
+    })
+}
+
 /// Runs the config in memory (no run directory) and returns (step, ‖ω_t − ω*‖) every step.
 fn trace(
     config: &RunConfig,
@@ -125,10 +150,17 @@ fn trace(
 /// steps and the rate of ‖ω_t − ω*‖ fitted (skipping the first 30% as transient).
 pub fn run_spectrum(config: &RunConfig, measure: bool) -> Result<RunSpectrum, String> {
     let built = config.build()?;
-    let crate::game::BuiltGame::Toy(mut game) = built.game else {
-        return Err(NEURAL.into());
-    };
     let opt = built.optimizer;
+    let mut game = match built.game {
+        crate::game::BuiltGame::Toy(game) => game,
+        crate::game::BuiltGame::NeuralCpu(mut game) => {
+            return network_spectrum(config, &opt, game.as_mut())
+        }
+        #[cfg(feature = "cuda")]
+        crate::game::BuiltGame::NeuralCuda(mut game) => {
+            return network_spectrum(config, &opt, game.as_mut())
+        }
+    };
     let (w, point) = match game.equilibrium() {
         Some(eq) => (eq.clone(), "equilibrium"),
         None => (game.initial_point(), "start"),
@@ -210,7 +242,7 @@ pub fn stability(
     for c in configs {
         let built = c.build()?;
         let crate::game::BuiltGame::Toy(game) = built.game else {
-            return Err(NEURAL.into());
+            return Err("no stability map for networks: ρ over (β, η) needs the whole spectrum of J, and a network gives only its eigenvalues of largest modulus".into());
         };
         let mut opt = built.optimizer;
         if matches!(opt.rules.theta, Rule::Adam { .. })

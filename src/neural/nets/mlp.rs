@@ -47,6 +47,11 @@ impl Mlp {
         }
     }
 
+    /// The layer widths, input first.
+    pub fn sizes(&self) -> &[usize] {
+        &self.sizes
+    }
+
     /// The forward pass on x: (N, sizes[0]).
     pub fn forward<D: NeuralDevice>(&self, p: &Bound<D>, mut x: Features<D>) -> Features<D> {
         let last = self.tensors.len() - 1;

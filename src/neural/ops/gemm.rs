@@ -1,24 +1,51 @@
-//! Row-major matrix products through the `gemm` crate (the kernel dfdx itself uses on the CPU).
+//! Row-major matrix products through the `gemm` crate (the kernel dfdx itself uses on the CPU),
+//! in f32 (the networks) and f64 (the exact Jacobian-vector products of `neural::mog_field`).
+
+/// The element types saddle multiplies: f32 and f64.
+pub trait Scalar: Copy + 'static {
+    /// Zero (what an empty product accumulates to).
+    const ZERO: Self;
+    /// One (the scale of every product here).
+    const ONE: Self;
+}
+
+impl Scalar for f32 {
+    const ZERO: Self = 0.0;
+    const ONE: Self = 1.0;
+}
+
+impl Scalar for f64 {
+    const ZERO: Self = 0.0;
+    const ONE: Self = 1.0;
+}
 
 /// A row-major matrix operand: `data` holds it, or its transpose when `transposed`.
 #[derive(Clone, Copy)]
-pub struct Mat<'a> {
+pub struct Mat<'a, T = f32> {
     /// The entries.
-    pub data: &'a [f32],
+    pub data: &'a [T],
     /// True when `data` stores the transpose (so the operand is read column by column).
     pub transposed: bool,
 }
 
 /// dst[m×n] ← (dst if `accumulate`) + a[m×k]·b[k×n], all row-major; single-threaded (callers
 /// parallelize over the batch).
-pub fn matmul(m: usize, n: usize, k: usize, dst: &mut [f32], accumulate: bool, a: Mat, b: Mat) {
+pub fn matmul<T: Scalar>(
+    m: usize,
+    n: usize,
+    k: usize,
+    dst: &mut [T],
+    accumulate: bool,
+    a: Mat<T>,
+    b: Mat<T>,
+) {
     let (a, b) = (a.strided(m, k), b.strided(k, n));
     gemm_strided(m, n, k, dst, n, accumulate, a, b);
 }
 
-impl<'a> Mat<'a> {
+impl<'a, T> Mat<'a, T> {
     /// The rows × cols operand as strides over `data`.
-    fn strided(self, rows: usize, cols: usize) -> Strided<'a> {
+    fn strided(self, rows: usize, cols: usize) -> Strided<'a, T> {
         let (rs, cs) = if self.transposed {
             (1, rows)
         } else {
@@ -34,16 +61,16 @@ impl<'a> Mat<'a> {
 
 /// An operand whose element (r, c) is `data[r·rs + c·cs]`.
 #[derive(Clone, Copy)]
-pub(crate) struct Strided<'a> {
+pub(crate) struct Strided<'a, T = f32> {
     /// The entries.
-    pub data: &'a [f32],
+    pub data: &'a [T],
     /// Row stride.
     pub rs: usize,
     /// Column stride.
     pub cs: usize,
 }
 
-impl Strided<'_> {
+impl<T> Strided<'_, T> {
     /// Asserts that every element of a rows × cols operand lies inside `data`.
     fn check(&self, rows: usize, cols: usize, what: &str) {
         let reach = (rows - 1) * self.rs + (cols - 1) * self.cs;
@@ -59,15 +86,15 @@ impl Strided<'_> {
 /// The one place saddle calls the `gemm` crate: the asserts here bound every index it reads
 /// or writes.
 #[allow(clippy::too_many_arguments)]
-pub(crate) fn gemm_strided(
+pub(crate) fn gemm_strided<T: Scalar>(
     m: usize,
     n: usize,
     k: usize,
-    dst: &mut [f32],
+    dst: &mut [T],
     dst_rs: usize,
     accumulate: bool,
-    a: Strided,
-    b: Strided,
+    a: Strided<T>,
+    b: Strided<T>,
 ) {
     if m == 0 || n == 0 {
         return;
@@ -76,7 +103,7 @@ pub(crate) fn gemm_strided(
     if k == 0 {
         if !accumulate {
             for r in 0..m {
-                dst[r * dst_rs..r * dst_rs + n].fill(0.0);
+                dst[r * dst_rs..r * dst_rs + n].fill(T::ZERO);
             }
         }
         return;
@@ -99,8 +126,8 @@ pub(crate) fn gemm_strided(
             b.data.as_ptr(),
             b.cs as isize,
             b.rs as isize,
-            1.0,
-            1.0,
+            T::ONE,
+            T::ONE,
             false,
             false,
             false,
