@@ -2,6 +2,7 @@
 
 use super::preset_arg;
 use crate::error::{io_error, Error, Result};
+use crate::run::across_seeds;
 use crate::run::engine::{self, install_signal_handlers};
 use crate::run::observer::Progress;
 use crate::run::store::RunDir;
@@ -82,10 +83,12 @@ pub fn drive(dirs: Vec<RunDir>, steps: Option<u64>) -> Vec<Result<Summary>> {
     })
 }
 
-/// Prints summaries and turns the outcomes into an exit code (a diverged run is a result, not
-/// an error; a failed or interrupted one is not success).
+/// Prints summaries (and, for runs repeated over seeds, their means across seeds) and turns
+/// the outcomes into an exit code (a diverged run is a result, not an error; a failed or
+/// interrupted one is not success).
 pub fn report(results: Vec<Result<Summary>>, json: bool) -> i32 {
     let mut code = 0;
+    let mut done = vec![];
     for r in results {
         match r {
             Ok(s) => {
@@ -98,12 +101,16 @@ pub fn report(results: Vec<Result<Summary>>, json: bool) -> i32 {
                 if matches!(s.status, Status::Failed | Status::Interrupted) {
                     code = code.max(1);
                 }
+                done.push(s);
             }
             Err(e) => {
                 eprintln!("saddle: {e}");
                 code = code.max(e.exit_code());
             }
         }
+    }
+    if !json {
+        print!("{}", across_seeds::table(&across_seeds::groups(&done)));
     }
     code
 }

@@ -28,6 +28,10 @@ pub const BUILTIN: &[(&str, &str)] = &[
         include_str!("../../presets/mog-negative-momentum.ron"),
     ),
     (
+        "mog-negative-momentum-sgd",
+        include_str!("../../presets/mog-negative-momentum-sgd.ron"),
+    ),
+    (
         "mog-extragradient",
         include_str!("../../presets/mog-extragradient.ron"),
     ),

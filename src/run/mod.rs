@@ -1,6 +1,7 @@
 //! The run engine: presets, resolved configs, the step loop, control, events, checkpoints,
 //! resume, replay and fork, and the run-directory store. It never knows about any UI.
 
+pub mod across_seeds;
 pub mod builtin;
 pub mod checkpoint;
 pub mod client;

@@ -1,0 +1,99 @@
+//! The mixture-of-Gaussians GAN through the binary: runs repeated over seeds end with their
+//! means across seeds, and the networks' Jacobian eigenvalues are recorded live and printed by
+//! `saddle spectrum`.
+
+mod common;
+use common::*;
+
+const PRESET: &str = r#"Preset(
+    name: "mog-small",
+    seeds: Some([0, 1]),
+    steps: 40,
+    log_every: Some(20),
+    spectral_every: Some(20),
+    game: MixtureGan(mixture: NegativeMomentum8, loss: Saturating, hidden: 16, hidden_layers: 2, batch: 32, eval_samples: 200),
+    runs: [
+        Run(name: "adam D β=-0.5", scheme: Alternating(d_steps: 1), rules: (theta: Adam(beta2: 0.9), phi: Adam(beta2: 0.9, moment: Sum)), eta: 1e-2, beta: (theta: 0.5, phi: -0.5)),
+        Run(name: "sgd", scheme: Simultaneous, rule: Gradient, eta: 0.05),
+    ],
+)"#;
+
+#[test]
+fn seeds_repeat_runs_and_networks_record_their_jacobian_eigenvalues() {
+    let t = tmp();
+    let runs_dir = t.path().join("runs");
+    let preset = t.path().join("mog-small.ron");
+    std::fs::write(&preset, PRESET).unwrap();
+    let out = ok(&saddle(
+        t.path(),
+        &runs_dir,
+        &["run", preset.to_str().unwrap()],
+    ));
+    let all = runs(&runs_dir);
+    assert_eq!(all.len(), 4, "two runs × two seeds");
+    // The table across seeds: one line per run and metric, each seed's value after it.
+    let modes: Vec<&str> = out
+        .lines()
+        .filter(|l| l.contains("modes_covered"))
+        .collect();
+    assert_eq!(modes.len(), 2, "{out}");
+    assert!(
+        modes[0].starts_with("adam D β=-0.5 ")
+            && modes[0].contains(" 0:")
+            && modes[0].contains(" 1:")
+    );
+    assert!(out.contains("MEAN ± SD"), "{out}");
+
+    for d in &all {
+        let lines: Vec<serde_json::Value> = d
+            .read("spectrum.jsonl")
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        assert_eq!(
+            lines
+                .iter()
+                .map(|l| l["step"].as_u64().unwrap())
+                .collect::<Vec<_>>(),
+            [0, 20, 40]
+        );
+        for l in &lines {
+            let eig = l["jacobian"].as_array().unwrap();
+            let unconverged = l["unconverged"].as_u64().unwrap() as usize;
+            assert_eq!(eig.len() + unconverged, 16, "{l}");
+            assert!(eig.len() >= 4, "too few eigenvalues converged: {l}");
+            let modulus = |z: &serde_json::Value| {
+                let z = z.as_array().unwrap();
+                z[0].as_f64().unwrap().hypot(z[1].as_f64().unwrap())
+            };
+            assert!(
+                eig.windows(2)
+                    .all(|w| modulus(&w[0]) >= modulus(&w[1]) - 1e-12),
+                "largest modulus first: {l}"
+            );
+            assert!(
+                l["spectral_radius"].is_null() && l["note"].as_str().unwrap().contains("Arnoldi")
+            );
+        }
+    }
+
+    // The same eigenvalues at the start from `saddle spectrum` as the run recorded at step 0.
+    let out = ok(&saddle(
+        t.path(),
+        &runs_dir,
+        &["spectrum", preset.to_str().unwrap(), "--json"],
+    ));
+    let first: serde_json::Value = serde_json::from_str(out.lines().next().unwrap()).unwrap();
+    let recorded: serde_json::Value = serde_json::from_str(
+        run_named(&runs_dir, "adam-d-0.5-seed-0")
+            .read("spectrum.jsonl")
+            .unwrap()
+            .lines()
+            .next()
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(first["name"], "adam D β=-0.5 seed=0");
+    assert_eq!(first["jacobian"], recorded["jacobian"]);
+}
