@@ -1,6 +1,6 @@
 //! The mixture-of-Gaussians GAN through the binary: runs repeated over seeds end with their
 //! means across seeds, and the networks' Jacobian eigenvalues are recorded live and printed by
-//! `saddle spectrum`.
+//! `saddle spectrum` (for a preset at the start, for a run at its newest checkpoint).
 
 mod common;
 use common::*;
@@ -95,5 +95,20 @@ fn seeds_repeat_runs_and_networks_record_their_jacobian_eigenvalues() {
     )
     .unwrap();
     assert_eq!(first["name"], "adam D β=-0.5 seed=0");
+    assert_eq!(first["point"], "start");
     assert_eq!(first["jacobian"], recorded["jacobian"]);
+
+    // A run's id: J at its newest checkpoint, which is where the run recorded its last line.
+    let run = run_named(&runs_dir, "sgd-seed-1");
+    let out = ok(&saddle(
+        t.path(),
+        &runs_dir,
+        &["spectrum", &run.id(), "--json"],
+    ));
+    let at_end: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
+    let last: serde_json::Value =
+        serde_json::from_str(run.read("spectrum.jsonl").unwrap().lines().last().unwrap()).unwrap();
+    assert_eq!(at_end["point"], "step 40");
+    assert_eq!(at_end["jacobian"], last["jacobian"]);
+    assert_ne!(at_end["jacobian"], first["jacobian"]);
 }

@@ -153,12 +153,11 @@ pub fn arnoldi_ritz(
         .collect()
 }
 
-/// The Ritz values whose residual is at most `rel_tol` times the largest Ritz modulus: the
-/// eigenvalues Arnoldi has found, as opposed to those it is still approaching.
+/// The Ritz values λ whose residual is at most `rel_tol`·|λ| (ARPACK's test): the eigenvalues
+/// Arnoldi has found, as opposed to those it is still approaching.
 pub fn converged(ritz: &[Ritz], rel_tol: f64) -> Vec<Complex<f64>> {
-    let scale = ritz.iter().map(|r| r.value.norm()).fold(0.0, f64::max);
     ritz.iter()
-        .filter(|r| r.residual <= rel_tol * scale)
+        .filter(|r| r.residual <= rel_tol * r.value.norm())
         .map(|r| r.value)
         .collect()
 }

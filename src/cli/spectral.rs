@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 #[derive(Args, Debug)]
 pub struct SpectrumArgs {
     /// A preset (file or built-in name), or a run (id or directory) whose metrics give the
-    /// measured rate.
+    /// measured rate (a network run: J at its newest checkpoint).
     target: String,
     /// Simulate each run of the preset in memory and fit its measured rate.
     #[arg(long)]
@@ -61,18 +61,23 @@ fn eigs_text(e: &[[f64; 2]]) -> String {
 
 /// `saddle spectrum`.
 pub fn spectrum(args: SpectrumArgs, runs_dir: &Path) -> Result<i32> {
-    let (configs, metrics): (Vec<RunConfig>, Option<MetricsTable>) =
+    let (configs, metrics, run): (Vec<RunConfig>, Option<MetricsTable>, Option<RunDir>) =
         match RunDir::find(&args.target, runs_dir) {
             Ok(dir) if args.sets.is_empty() => {
                 let origin = dir.file(crate::run::store::CONFIG).display().to_string();
                 let c = RunConfig::from_ron(&dir.read(crate::run::store::CONFIG)?, &origin)?;
-                (vec![c], Some(MetricsTable::read(&dir.file(METRICS))?))
+                let table = MetricsTable::read(&dir.file(METRICS))?;
+                (vec![c], Some(table), Some(dir))
             }
-            _ => (preset_arg::load(&args.target, &args.sets, None)?.1, None),
+            _ => (
+                preset_arg::load(&args.target, &args.sets, None)?.1,
+                None,
+                None,
+            ),
         };
     let mut rows = vec![];
     for c in &configs {
-        let mut r = run_spectrum(c, args.measure)
+        let mut r = run_spectrum(c, args.measure, run.as_ref())
             .map_err(|e| Error::input(format!("run {:?}: {e}", c.name)))?;
         if let Some(t) = &metrics {
             let (ti, di) = (t.column("step"), t.column("distance_to_equilibrium"));

@@ -100,8 +100,8 @@ const EVAL_SEED: u64 = 0x5add1e;
 /// evaluations); the Ritz values that have not converged by then are reported as such.
 pub const ARNOLDI_STEPS: usize = 40;
 
-/// A Ritz value counts as an eigenvalue of a network's J when its residual is at most this
-/// fraction of the largest modulus.
+/// A Ritz value λ counts as an eigenvalue of a network's J when its residual is at most this
+/// fraction of |λ|.
 pub const RITZ_TOLERANCE: f64 = 1e-3;
 
 /// f32 values as f64.

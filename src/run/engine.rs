@@ -38,7 +38,7 @@ const TOP_EIGENVALUES: usize = 16;
 /// What a network's spectrum record holds.
 pub fn network_note(found: usize, of: usize) -> String {
     format!(
-        "J: the {found} of the {of} eigenvalues of largest modulus that converged (residual ≤ {} of the largest) after {} Arnoldi steps on exact JVPs, on the metrics' minibatch; no ρ: the update operator needs the whole spectrum",
+        "J: the {found} of the {of} eigenvalues of largest modulus that converged (residual ≤ {}·|λ|) after {} Arnoldi steps on exact JVPs, on the metrics' minibatch; no ρ: the update operator needs the whole spectrum",
         crate::neural::gan::RITZ_TOLERANCE,
         crate::neural::gan::ARNOLDI_STEPS
     )

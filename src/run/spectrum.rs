@@ -2,6 +2,7 @@
 //! (`saddle stability`).
 
 use super::config::RunConfig;
+use super::store::RunDir;
 use crate::analysis::{self, measured_rate, scalar_radius, Operator, ScalarMethod};
 use crate::game::Game;
 use crate::optim::{Optimizer, Rule, Scheme};
@@ -21,8 +22,9 @@ pub struct RunSpectrum {
     pub name: String,
     /// Scheme and rule.
     pub method: String,
-    /// Where J was taken: `equilibrium` or `start`.
-    pub point: &'static str,
+    /// Where J was taken: `equilibrium`, `start`, or `step N` (a network run's newest
+    /// checkpoint).
+    pub point: String,
     /// Eigenvalues of J there, [re, im], largest modulus first.
     pub jacobian: Vec<[f64; 2]>,
     /// ρ of the update operator (None when the method is not linear).
@@ -96,14 +98,19 @@ pub fn radius(
     }
 }
 
-/// The report of a network game at its starting weights: J's eigenvalues of largest modulus
-/// by Arnoldi on exact JVPs (MLP GANs), no ρ (that needs the whole spectrum).
-fn network_spectrum<V: ParamVec>(
+/// The report of a network game at the newest checkpoint of `run` (its starting weights
+/// when there is none): J's eigenvalues of largest modulus by Arnoldi on exact JVPs (MLP
+/// GANs), no ρ (that needs the whole spectrum).
+fn network_spectrum<V: ParamVec + serde::de::DeserializeOwned>(
     config: &RunConfig,
     opt: &Optimizer,
     game: &mut dyn Game<V = V>,
+    run: Option<&RunDir>,
 ) -> Result<RunSpectrum, String> {
-    let w = game.initial_point();
+    let (w, point) = match run.and_then(|d| super::checkpoint::latest::<V>(d, None)) {
+        Some(state) => (state.w, format!("step {}", state.optim.iteration)),
+        None => (game.initial_point(), "start".to_string()),
+    };
     let ritz = game
         .jacobian_top(&w, 16)
         .unwrap_or_else(|| Err(NEURAL.into()))?;
@@ -111,7 +118,7 @@ fn network_spectrum<V: ParamVec>(
     Ok(RunSpectrum {
         name: config.name.clone(),
         method: opt.label(),
-        point: "start",
+        point,
         jacobian: sorted(found.clone()),
         spectral_radius: None,
         calls_per_iteration: 1.0,
@@ -148,22 +155,27 @@ fn trace(
 
 /// The spectral report of one run; with `measure`, the run is simulated in memory for its
 /// steps and the rate of ‖ω_t − ω*‖ fitted (skipping the first 30% as transient).
-pub fn run_spectrum(config: &RunConfig, measure: bool) -> Result<RunSpectrum, String> {
+/// For a network game, J is taken at the newest checkpoint of `run` when given.
+pub fn run_spectrum(
+    config: &RunConfig,
+    measure: bool,
+    run: Option<&RunDir>,
+) -> Result<RunSpectrum, String> {
     let built = config.build()?;
     let opt = built.optimizer;
     let mut game = match built.game {
         crate::game::BuiltGame::Toy(game) => game,
         crate::game::BuiltGame::NeuralCpu(mut game) => {
-            return network_spectrum(config, &opt, game.as_mut())
+            return network_spectrum(config, &opt, game.as_mut(), run)
         }
         #[cfg(feature = "cuda")]
         crate::game::BuiltGame::NeuralCuda(mut game) => {
-            return network_spectrum(config, &opt, game.as_mut())
+            return network_spectrum(config, &opt, game.as_mut(), run)
         }
     };
     let (w, point) = match game.equilibrium() {
-        Some(eq) => (eq.clone(), "equilibrium"),
-        None => (game.initial_point(), "start"),
+        Some(eq) => (eq.clone(), "equilibrium".to_string()),
+        None => (game.initial_point(), "start".to_string()),
     };
     let mut note = None;
     let jacobian = match game.jacobian(&w) {
