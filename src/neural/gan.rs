@@ -169,7 +169,7 @@ impl<D: NeuralDevice, M: GanModel<D>> Gan<D, M> {
     /// `Sample::Exact` stands for (the one the metrics use); why not for other models.
     pub fn mlp_field(&self) -> Result<MlpGanField, String> {
         let widths = self.model.mlp_widths().ok_or(
-            "no eigenvalues for convolutional networks: exact JVPs exist for the MLP games only",
+            "no eigenvalues for these networks: exact JVPs exist for plain ReLU MLP players only (the mixture-of-Gaussians games), not for convolutional ones",
         )?;
         if self.settings.gp_weight.is_some() {
             return Err("no eigenvalues with a gradient penalty: its field needs ∂²D/∂x² terms the exact JVPs do not carry".into());

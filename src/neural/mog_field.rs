@@ -487,6 +487,36 @@ mod tests {
         }
     }
 
+    #[test]
+    fn networks_without_exact_jvps_say_why() {
+        let mut gan = mixture_gan(8, 1, 8);
+        assert!(gan.mlp_field().is_ok());
+        gan = Gan::new(
+            MixtureModel::new(
+                MixtureSpec::NegativeMomentum8.build().expect("a mixture"),
+                8,
+                8,
+                1,
+                ModeEval {
+                    samples: 10,
+                    hq_sigmas: 3.0,
+                    min_count: 1,
+                },
+            ),
+            Cpu::default(),
+            GanSettings {
+                loss: GanLoss::Wgan,
+                batch: 8,
+                clip: None,
+                gp_weight: Some(10.0),
+                seed: 1,
+            },
+        );
+        let w = gan.initial_point();
+        let why = gan.jacobian_top(&w, 4, 8).unwrap_err();
+        assert!(why.contains("gradient penalty"), "{why}");
+    }
+
     fn mixture_gan(hidden: usize, layers: usize, batch: usize) -> Gan<Cpu, MixtureModel> {
         let model = MixtureModel::new(
             MixtureSpec::NegativeMomentum8.build().expect("a mixture"),

@@ -302,3 +302,22 @@ fn resnet_wgangp_and_dcgan28_oracle_calls_run() {
         }
     }
 }
+
+/// Players that are not plain ReLU MLPs get no eigenvalues, and the reason.
+#[test]
+fn other_networks_have_no_exact_jvps_and_say_so() {
+    let gan = super::gan::Gan::new(
+        Small::new(&[6, 4, 1], 0.5),
+        Cpu::shared(0),
+        super::gan::GanSettings {
+            loss: GanLoss::Wgan,
+            batch: 4,
+            clip: None,
+            gp_weight: None,
+            seed: 0,
+        },
+    );
+    let w = crate::game::Game::initial_point(&gan);
+    let why = gan.jacobian_top(&w, 4, 8).unwrap_err();
+    assert!(why.contains("plain ReLU MLP players only"), "{why}");
+}
