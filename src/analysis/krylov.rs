@@ -63,25 +63,6 @@ pub fn jacobian_by_jvp(
     j
 }
 
-/// ⟨a, b⟩ with eight partial sums: a single running sum cannot be vectorized (floating-point
-/// addition is not associative), and Gram–Schmidt over long network vectors is mostly dots.
-fn dot(a: &[f64], b: &[f64]) -> f64 {
-    let mut acc = [0.0; 8];
-    let (ca, cb) = (a.chunks_exact(8), b.chunks_exact(8));
-    let tail: f64 = ca
-        .remainder()
-        .iter()
-        .zip(cb.remainder())
-        .map(|(x, y)| x * y)
-        .sum();
-    for (x, y) in ca.zip(cb) {
-        for k in 0..8 {
-            acc[k] += x[k] * y[k];
-        }
-    }
-    acc.iter().sum::<f64>() + tail
-}
-
 /// An approximate eigenvalue from Arnoldi's method and its residual ‖A·x − λ·x‖ for the unit
 /// Ritz vector x: |h_{m+1,m}|·|e_mᵀ·s| where s is the unit eigenvector of the Hessenberg matrix.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -129,7 +110,8 @@ pub fn arnoldi_ritz(
         let mut w = matvec(&q[j]);
         for _pass in 0..2 {
             for (i, qi) in q.iter().enumerate() {
-                let c = dot(qi, &w);
+                // Gram–Schmidt over long network vectors is mostly these dots.
+                let c = crate::linalg::dot(qi, &w);
                 h[(i, j)] += c;
                 w.iter_mut().zip(qi).for_each(|(a, b)| *a -= c * b);
             }
