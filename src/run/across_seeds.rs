@@ -15,7 +15,12 @@ pub struct SeedGroup {
     pub values: BTreeMap<String, Vec<Option<f64>>>,
 }
 
-/// `("adam D β=-0.5", 3)` from `"adam D β=-0.5 seed=3"`.
+/// The name of run `name` repeated with `seed`: `"adam D β=-0.5 seed=3"`.
+pub fn seeded_name(name: &str, seed: u64) -> String {
+    format!("{name} seed={seed}")
+}
+
+/// `("adam D β=-0.5", 3)` from `"adam D β=-0.5 seed=3"` (the inverse of [`seeded_name`]).
 pub fn split_seed(name: &str) -> Option<(&str, u64)> {
     let (base, seed) = name.rsplit_once(" seed=")?;
     Some((base, seed.parse().ok()?))

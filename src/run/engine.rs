@@ -459,27 +459,25 @@ impl<V: ParamVec + Serialize + DeserializeOwned> Engine<V> {
     /// from Arnoldi on exact JVPs where the game has them (MLP GANs), else why there are none.
     /// No spectral radius either way: ρ of the update operator needs the whole spectrum.
     fn record_top_spectrum(&mut self) {
-        let step = self.state.optim.iteration;
-        let line = match self.game.jacobian_top(&self.state.w, TOP_EIGENVALUES) {
-            Some(Ok(ritz)) => {
-                let found = analysis::converged(&ritz, crate::neural::gan::RITZ_TOLERANCE);
-                serde_json::json!({
-                    "step": step,
-                    "jacobian": found.iter().map(|c| [c.re, c.im]).collect::<Vec<_>>(),
-                    "unconverged": ritz.len() - found.len(),
-                    "operator": null,
-                    "spectral_radius": null,
-                    "note": network_note(found.len(), ritz.len()),
-                })
-            }
-            Some(Err(why)) => serde_json::json!({
-                "step": step, "jacobian": [], "operator": null, "spectral_radius": null, "note": why,
-            }),
-            None => serde_json::json!({
-                "step": step, "jacobian": [], "operator": null, "spectral_radius": null,
-                "note": "this game has no Jacobian",
-            }),
-        };
+        let (found, unconverged, note) =
+            match self.game.jacobian_top(&self.state.w, TOP_EIGENVALUES) {
+                Some(Ok(ritz)) => {
+                    let found = analysis::converged(&ritz, crate::neural::gan::RITZ_TOLERANCE);
+                    let note = network_note(found.len(), ritz.len());
+                    let unconverged = ritz.len() - found.len();
+                    (found, Some(unconverged), note)
+                }
+                Some(Err(why)) => (vec![], None, why),
+                None => (vec![], None, "this game has no Jacobian".to_string()),
+            };
+        let line = serde_json::json!({
+            "step": self.state.optim.iteration,
+            "jacobian": found.iter().map(|c| [c.re, c.im]).collect::<Vec<_>>(),
+            "unconverged": unconverged,
+            "operator": null,
+            "spectral_radius": null,
+            "note": note,
+        });
         let _ = self.dir.append_line(SPECTRUM, &line.to_string());
     }
 

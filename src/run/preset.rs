@@ -294,7 +294,7 @@ impl Preset {
                 out.iter()
                     .flat_map(|c| {
                         seeds.iter().map(move |&seed| RunConfig {
-                            name: format!("{} seed={seed}", c.name),
+                            name: super::across_seeds::seeded_name(&c.name, seed),
                             seed,
                             ..c.clone()
                         })
