@@ -9,7 +9,8 @@
 #[path = "support/python.rs"]
 mod python;
 
-use saddle::game::{Constraint, Game};
+use saddle::constraint::Constraint;
+use saddle::game::Game;
 use saddle::neural::data::{Dataset, ImageData};
 use saddle::neural::device::NeuralDevice;
 use saddle::neural::gan::{Gan, GanSettings};

@@ -4,6 +4,7 @@
 
 pub mod analysis;
 pub mod cli;
+pub mod constraint;
 pub mod error;
 pub mod game;
 pub mod linalg;

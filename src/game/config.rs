@@ -1,8 +1,7 @@
 //! The game section of a preset.
 
-use super::{
-    constraint::Constraint, DiracGan, LinearGame, LogisticToy, StochasticBilinear, ToyGame,
-};
+use super::{DiracGan, LinearGame, LogisticToy, StochasticBilinear, ToyGame};
+use crate::constraint::Constraint;
 use crate::linalg::{linspace, with_singular_values, Mat};
 use crate::neural::config::{self as nc, ImageGanSpec, MixtureGanSpec, NeuralSpec};
 use crate::neural::data::Dataset;

@@ -11,7 +11,6 @@
 //! L_G = f and L_D = −f. The Jacobian J = ∇F is ordered (θ, φ) too.
 
 mod config;
-mod constraint;
 mod dirac;
 mod linear;
 mod logistic;
@@ -19,13 +18,13 @@ mod mlp;
 mod stochastic_bilinear;
 
 pub use config::{DiracLoss, GameConfig, LinearTerms, MatrixSpec, PlayerConstraints, Start};
-pub use constraint::Constraint;
 pub use dirac::DiracGan;
 pub use linear::LinearGame;
 pub use logistic::LogisticToy;
 pub use mlp::{mlp_dims, MlpGan};
 pub use stochastic_bilinear::StochasticBilinear;
 
+use crate::constraint::Constraint;
 use crate::players::{Player, Players};
 use crate::rng::Rng;
 use crate::vector::ParamVec;
