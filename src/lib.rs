@@ -14,5 +14,6 @@ pub mod players;
 pub mod rng;
 pub mod run;
 pub mod score;
+pub mod special;
 pub mod tui;
 pub mod vector;

@@ -11,8 +11,9 @@
 //! (½ for the logistic losses, 1 for WGAN): simultaneous gradient descent spirals out and
 //! alternating gradient descent cycles. (Mescheder writes the field with ψ = −φ.)
 
-use super::{log_sigmoid, sigmoid, start_point, Constraint, DiracLoss, Game, Sample, Start};
+use super::{start_point, Constraint, DiracLoss, Game, Sample, Start};
 use crate::players::{Player, Players};
+use crate::special::{log_sigmoid, sigmoid};
 use nalgebra::DMatrix;
 
 /// See the module docs.

@@ -9,8 +9,9 @@
 //! (θ, φ) = (x₀, 0), where J = [[0, ½I], [−½I, ½x₀x₀ᵀ]] (order θ, φ): for x₀ = −2 its eigenvalues
 //! are 1 ± √3/2 = 1.866 and 0.134, and in d > 1 the directions orthogonal to x₀ rotate (±i/2).
 
-use super::{log_sigmoid, sigmoid, start_point, Game, Sample, Start};
+use super::{start_point, Game, Sample, Start};
 use crate::players::{Player, Players};
+use crate::special::{log_sigmoid, sigmoid};
 use nalgebra::DMatrix;
 
 /// See the module docs.

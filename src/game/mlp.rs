@@ -13,9 +13,10 @@
 //! The saturating zero-sum GAN of [VI] §1. Its Jacobian is taken column by column from
 //! Jacobian-vector products (central differences of F, see `analysis::jvp`).
 
-use super::{log_sigmoid, sigmoid, start_point, Game, Sample, Start};
+use super::{start_point, Game, Sample, Start};
 use crate::players::{Player, Players};
 use crate::rng::Rng;
+use crate::special::{log_sigmoid, sigmoid};
 use nalgebra::DMatrix;
 
 /// See the module docs.

@@ -208,27 +208,6 @@ pub(crate) fn start_point(
     Ok(w)
 }
 
-/// σ(u) = 1/(1 + e^{−u}), computed without overflow.
-#[inline]
-pub(crate) fn sigmoid(u: f64) -> f64 {
-    if u >= 0.0 {
-        1.0 / (1.0 + (-u).exp())
-    } else {
-        let e = u.exp();
-        e / (1.0 + e)
-    }
-}
-
-/// log σ(u) = −log(1 + e^{−u}), computed without overflow.
-#[inline]
-pub(crate) fn log_sigmoid(u: f64) -> f64 {
-    if u >= 0.0 {
-        -(-u).exp().ln_1p()
-    } else {
-        u - u.exp().ln_1p()
-    }
-}
-
 #[cfg(test)]
 pub(crate) mod testing {
     //! Checks shared by the games' tests.

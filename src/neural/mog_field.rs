@@ -21,8 +21,8 @@
 
 use super::loss::GanLoss;
 use super::ops::gemm::{matmul, Mat};
-use crate::game::sigmoid;
 use crate::players::Players;
+use crate::special::sigmoid;
 
 /// A ReLU MLP's widths (input first); parameters laid out as `neural::nets::mlp::Mlp` lays
 /// them: per layer the weight (out × in, row-major) then the bias.
@@ -470,7 +470,7 @@ mod tests {
         let pr = mlp(&f.d, &w.phi, &f.real);
         let pf = mlp(&f.d, &w.phi, &fake);
         let mean = |x: Vec<f64>| x.iter().sum::<f64>() / x.len() as f64;
-        let ls = crate::game::log_sigmoid;
+        let ls = crate::special::log_sigmoid;
         match f.loss {
             GanLoss::Wgan => {
                 let v = mean(pr) - mean(pf);
