@@ -4,8 +4,10 @@
 
 pub mod analysis;
 pub mod cli;
+pub mod clock;
 pub mod constraint;
 pub mod error;
+pub mod files;
 pub mod game;
 pub mod linalg;
 pub mod neural;

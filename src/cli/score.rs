@@ -147,7 +147,7 @@ fn score_in_pool(args: &ScoreArgs, runs_dir: &Path) -> Result<i32> {
     let run = match &args.run {
         Some(r) => {
             let dir = RunDir::find(r, runs_dir)?;
-            let g = crate::score::run_generator::load(&dir, &args.generator, args.step)
+            let g = crate::run::generator::load(&dir, &args.generator, args.step)
                 .map_err(Error::input)?;
             Some((dir, g))
         }

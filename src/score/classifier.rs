@@ -116,7 +116,7 @@ pub fn save(path: &Path, p: &Params<Cpu>, note: &[(&str, String)]) -> Result<(),
         .collect();
     meta.insert("saddle".into(), MARK.into());
     let out = ::safetensors::tensor::serialize(views, &Some(meta)).map_err(|e| format!("{e:?}"))?;
-    crate::run::store::write_atomic(path, &out).map_err(|e| e.message)
+    crate::files::write_atomic(path, &out).map_err(|e| e.message)
 }
 
 /// The classifier as a scorer.

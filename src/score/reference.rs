@@ -81,7 +81,7 @@ pub fn write_npz(path: &Path, g: &Gaussian) -> Result<(), String> {
         ("mu", npz::npy_f64(&[d], g.mu.as_slice())),
         ("sigma", npz::npy_f64(&[d, d], &rows)),
     ]);
-    crate::run::store::write_atomic(path, &bytes).map_err(|e| e.message)
+    crate::files::write_atomic(path, &bytes).map_err(|e| e.message)
 }
 
 /// Loads statistics from an .npz file.
@@ -217,7 +217,7 @@ pub fn of_images(
         samples: n,
         network: scorer.id().clone(),
     };
-    crate::run::store::write_atomic(
+    crate::files::write_atomic(
         &path.with_extension("json"),
         serde_json::to_string_pretty(&note)
             .expect("notes serialize")

@@ -3,12 +3,12 @@
 //! export next to a checkpoint (`generator.*` for the last iterate, `generator_<average>.*`
 //! for an average; see `neural::export`).
 
-use super::inception::weights::sha256_hex;
-use super::sampler::ImageSampler;
+use super::store::{RunDir, CONFIG};
+use super::RunConfig;
 use crate::game::{BuiltGame, GameConfig};
 use crate::neural::device::DeviceSpec;
-use crate::run::store::{RunDir, CONFIG};
-use crate::run::RunConfig;
+use crate::score::inception::weights::sha256_hex;
+use crate::score::sampler::ImageSampler;
 use safetensors::tensor::Dtype;
 use safetensors::SafeTensors;
 
