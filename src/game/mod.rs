@@ -120,7 +120,7 @@ pub trait Game: Send {
 
     /// A sampler of the generator's images that runs on another thread from host copies of θ
     /// (image GANs; what live scoring needs).
-    fn image_sampler(&self) -> Option<Box<dyn crate::score::sampler::ImageSampler>> {
+    fn image_sampler(&self) -> Option<Box<dyn crate::neural::sampler::ImageSampler>> {
         None
     }
 

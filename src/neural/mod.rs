@@ -24,6 +24,7 @@ pub mod gan;
 pub mod gradient_penalty;
 pub mod image_gan;
 pub mod image_sampler;
+pub mod image_set;
 pub mod layers;
 pub mod layout;
 pub mod loss;
@@ -34,6 +35,7 @@ pub mod nets;
 pub mod ops;
 pub mod params;
 pub mod picture;
+pub mod sampler;
 
 #[cfg(test)]
 mod fixture;

@@ -7,8 +7,8 @@ use super::store::{RunDir, CONFIG};
 use super::RunConfig;
 use crate::game::{BuiltGame, GameConfig};
 use crate::neural::device::DeviceSpec;
+use crate::neural::sampler::ImageSampler;
 use crate::score::inception::weights::sha256_hex;
-use crate::score::sampler::ImageSampler;
 use safetensors::tensor::Dtype;
 use safetensors::SafeTensors;
 

@@ -10,11 +10,11 @@
 //! Weights: a safetensors file written by `saddle classifier train` (PyTorch names and shapes,
 //! metadata `saddle` = `mnist-classifier`).
 
-use super::images::ImageSet;
 use super::inception::weights::sha256_hex;
 use super::inception::Features;
 use super::network::{NetworkId, Scorer};
 use crate::neural::bind::Bound;
+use crate::neural::image_set::ImageSet;
 use crate::neural::layers::linear::{linear, Features as Rows};
 use crate::neural::layout::{Init, Layout};
 use crate::neural::ops::conv2d::{conv2d, Conv};

@@ -8,12 +8,13 @@
 //! records the statistics it used by the SHA-256 of their file.
 
 use super::frechet::SqrtGaussian;
-use super::images::{read_png_dir, ImageSet};
+use super::images::read_png_dir;
 use super::inception::weights::sha256_hex;
 use super::moments::Gaussian;
 use super::network::Scorer;
 use super::npz;
 use super::session::Session;
+use crate::neural::image_set::ImageSet;
 use nalgebra::{DMatrix, DVector};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};

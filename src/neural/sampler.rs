@@ -7,8 +7,8 @@
 //! part of the protocol), converted to bytes as int32((x·0.5 + 0.5)·255). The latents come from
 //! a fixed seed, so every scored step sees the same z (curves differ by θ, not by noise).
 
-use super::images::ImageSet;
-use crate::neural::data::Dataset;
+use super::data::Dataset;
+use super::image_set::ImageSet;
 
 /// Images per generator call when sampling for a score (the seed: 100).
 pub const GENERATION_BATCH: usize = 100;
