@@ -11,9 +11,9 @@ mod python;
 
 use saddle::constraint::Constraint;
 use saddle::game::Game;
+use saddle::game::{Gan, GanSettings};
 use saddle::neural::data::{Dataset, ImageData};
 use saddle::neural::device::NeuralDevice;
-use saddle::neural::gan::{Gan, GanSettings};
 use saddle::neural::image_gan::{Architecture, ImageModel};
 use saddle::neural::loss::GanLoss;
 use saddle::neural::ops::timing;

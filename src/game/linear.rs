@@ -9,6 +9,7 @@
 //! The bilinear game θᵀAφ + aᵀθ + bᵀφ is P = Q = 0, B = A, c = (a, −b); its Jacobian has the
 //! eigenvalues ±iσ_k(A).
 
+use super::linearization::{zero_sum_transpose, Linearization};
 use super::{start_point, Constraint, Game, Sample, Start};
 use crate::linalg::{linspace, with_eigenvalues, with_singular_values, Mat};
 use crate::players::{Player, Players};
@@ -222,6 +223,43 @@ impl Game for LinearGame {
 
     fn jacobian(&self, _w: &Players<Vec<f64>>) -> Option<DMatrix<f64>> {
         Some(self.jacobian_matrix())
+    }
+
+    fn linearize(
+        &mut self,
+        _w: &Players<Vec<f64>>,
+    ) -> Option<Result<Box<dyn Linearization + '_>, String>> {
+        Some(Ok(Box::new(AffineJ(self))))
+    }
+}
+
+/// J of an affine field without forming it: J·v = (P v_θ + B v_φ, −Bᵀ v_θ + Q v_φ), O(d²)
+/// like one field evaluation; the game is zero-sum, so Jᵀ·v = D·J·D·v.
+struct AffineJ<'a>(&'a LinearGame);
+
+impl Linearization for AffineJ<'_> {
+    fn dims(&self) -> Players<usize> {
+        Players::new(self.0.b.rows, self.0.b.cols)
+    }
+
+    fn jvp(&self, v: &[f64]) -> Vec<f64> {
+        let g = self.0;
+        let (vt, vp) = v.split_at(g.b.rows);
+        let mut out = vec![0.0; v.len()];
+        let (ot, op) = out.split_at_mut(g.b.rows);
+        g.b.mul_add(1.0, vp, ot);
+        g.bt.mul_add(-1.0, vt, op);
+        if let Some(p) = &g.p {
+            p.mul_add(1.0, vt, ot);
+        }
+        if let Some(q) = &g.q {
+            q.mul_add(1.0, vp, op);
+        }
+        out
+    }
+
+    fn vjp(&self, v: &[f64]) -> Result<Vec<f64>, String> {
+        Ok(zero_sum_transpose(|x| self.jvp(x), self.0.b.rows, v))
     }
 }
 

@@ -11,8 +11,9 @@
 //! ```
 //!
 //! The saturating zero-sum GAN of [VI] §1. Its Jacobian is taken column by column from
-//! Jacobian-vector products (central differences of F, see `analysis::jvp`).
+//! Jacobian-vector products (central differences of F, [`CentralDifferences`]).
 
+use super::linearization::{dense_jacobian, CentralDifferences, Linearization};
 use super::{start_point, Game, Sample, Start};
 use crate::players::{Player, Players};
 use crate::rng::Rng;
@@ -157,6 +158,14 @@ impl MlpGan {
         v
     }
 
+    /// The field linearized at `w` by central differences; zero-sum, so Jᵀ·v = D·J·D·v.
+    pub fn central_differences(
+        &self,
+        w: &Players<Vec<f64>>,
+    ) -> CentralDifferences<impl Fn(&Players<Vec<f64>>, &mut Players<Vec<f64>>) + '_> {
+        CentralDifferences::new(|x, out| self.field_at(x, out), w, true)
+    }
+
     /// F(ω) = (∇θ V, −∇φ V).
     pub fn field_at(&self, w: &Players<Vec<f64>>, out: &mut Players<Vec<f64>>) {
         let (gt, gp) = (&mut out.theta, &mut out.phi);
@@ -200,10 +209,14 @@ impl Game for MlpGan {
     }
 
     fn jacobian(&self, w: &Players<Vec<f64>>) -> Option<DMatrix<f64>> {
-        Some(crate::analysis::jacobian_by_jvp(
-            |x, out| self.field_at(x, out),
-            w,
-        ))
+        Some(dense_jacobian(&self.central_differences(w)))
+    }
+
+    fn linearize(
+        &mut self,
+        w: &Players<Vec<f64>>,
+    ) -> Option<Result<Box<dyn Linearization + '_>, String>> {
+        Some(Ok(Box::new(self.central_differences(w))))
     }
 }
 

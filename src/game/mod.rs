@@ -12,14 +12,22 @@
 
 mod config;
 mod dirac;
+mod gan;
+#[cfg(test)]
+pub(crate) mod gan_tests;
 mod linear;
+mod linearization;
 mod logistic;
 mod mlp;
 mod stochastic_bilinear;
 
 pub use config::{DiracLoss, GameConfig, LinearTerms, MatrixSpec, PlayerConstraints, Start};
 pub use dirac::DiracGan;
+pub use gan::{wide, Gan, GanSettings};
 pub use linear::LinearGame;
+pub use linearization::{
+    dense_jacobian, zero_sum_transpose, CentralDifferences, Dense, Linearization,
+};
 pub use logistic::LogisticToy;
 pub use mlp::{mlp_dims, MlpGan};
 pub use stochastic_bilinear::StochasticBilinear;
@@ -86,15 +94,15 @@ pub trait Game: Send {
         None
     }
 
-    /// For games too large for a dense Jacobian (networks): the `k` Ritz values of J(ω) of
-    /// largest modulus with their residuals, from Arnoldi on exact Jacobian-vector products, or
-    /// why there are none. `None`: the game has neither (use [`Game::jacobian`]).
-    fn jacobian_top(
+    /// The field linearized at `w`: J(w)·v and Jᵀ(w)·v without a dense matrix (what Arnoldi
+    /// and Jacobian-based methods need), or why the game has none there. `None`: the game has
+    /// neither this nor [`Game::jacobian`]. The default wraps the closed-form dense Jacobian.
+    fn linearize(
         &mut self,
-        _w: &Players<Self::V>,
-        _k: usize,
-    ) -> Option<Result<Vec<crate::analysis::Ritz>, String>> {
-        None
+        w: &Players<Self::V>,
+    ) -> Option<Result<Box<dyn Linearization + '_>, String>> {
+        let j = self.jacobian(w)?;
+        Some(Ok(Box::new(Dense::new(j, w.theta.len()))))
     }
 
     /// Names of the game's own metrics columns (e.g. modes covered), fixed for a run.

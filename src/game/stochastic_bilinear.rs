@@ -11,6 +11,7 @@
 //! the mean over components is exactly the mean game, storage is O(nd) rather than O(nd²),
 //! and one call costs two d×d products like the deterministic game.
 
+use super::linearization::{zero_sum_transpose, Linearization};
 use super::{start_point, Constraint, Game, Sample, Start};
 use crate::linalg::{linspace, with_singular_values, Mat};
 use crate::players::{Player, Players};
@@ -188,6 +189,36 @@ impl Game for StochasticBilinear {
             }
         }
         Some(j)
+    }
+
+    fn linearize(
+        &mut self,
+        _w: &Players<Vec<f64>>,
+    ) -> Option<Result<Box<dyn Linearization + '_>, String>> {
+        Some(Ok(Box::new(MeanJ(&self.mbar))))
+    }
+}
+
+/// J of the mean game without forming it: J·v = (M̄ v_φ, −M̄ᵀ v_θ); zero-sum, so
+/// Jᵀ·v = D·J·D·v.
+struct MeanJ<'a>(&'a Mat);
+
+impl Linearization for MeanJ<'_> {
+    fn dims(&self) -> Players<usize> {
+        Players::new(self.0.rows, self.0.cols)
+    }
+
+    fn jvp(&self, v: &[f64]) -> Vec<f64> {
+        let (vt, vp) = v.split_at(self.0.rows);
+        let mut out = vec![0.0; v.len()];
+        let (ot, op) = out.split_at_mut(self.0.rows);
+        self.0.mul_add(1.0, vp, ot);
+        self.0.mul_t_add(-1.0, vt, op);
+        out
+    }
+
+    fn vjp(&self, v: &[f64]) -> Result<Vec<f64>, String> {
+        Ok(zero_sum_transpose(|x| self.jvp(x), self.0.rows, v))
     }
 }
 

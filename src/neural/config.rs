@@ -3,13 +3,14 @@
 
 use super::data::{DataFiles, Dataset};
 use super::device::{DeviceSpec, NeuralDevice};
-use super::gan::{Gan, GanModel, GanSettings};
+use super::gan_model::GanModel;
 use super::image_gan::{Architecture, ImageModel};
 use super::loss::GanLoss;
 use super::mixture::MixtureSpec;
 use super::mog::{MixtureModel, ModeEval};
 use super::params::Params;
 use crate::game::{BuiltGame, Game};
+use crate::game::{Gan, GanSettings};
 use dfdx::prelude::*;
 use serde::{Deserialize, Serialize};
 

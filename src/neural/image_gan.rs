@@ -4,7 +4,7 @@
 use super::bind::Bound;
 use super::data::{Dataset, ImageData};
 use super::device::NeuralDevice;
-use super::gan::GanModel;
+use super::gan_model::GanModel;
 use super::image_sampler::CpuImageSampler;
 use super::layers::linear::Features;
 use super::layout::Layout;

@@ -3,7 +3,7 @@
 
 use super::bind::Bound;
 use super::data::Dataset;
-use super::gan::GanModel;
+use super::gan_model::GanModel;
 use super::image_gan::ImageModel;
 use super::params::Params;
 use crate::neural::image_set::ImageSet;

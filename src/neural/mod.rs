@@ -20,7 +20,7 @@ pub mod config;
 pub mod data;
 pub mod device;
 pub mod export;
-pub mod gan;
+pub mod gan_model;
 pub mod gradient_penalty;
 pub mod image_gan;
 pub mod image_sampler;
@@ -40,6 +40,6 @@ pub mod sampler;
 #[cfg(test)]
 mod fixture;
 #[cfg(test)]
-mod net_tests;
+pub(crate) mod net_tests;
 #[cfg(test)]
 mod op_tests;

@@ -111,10 +111,8 @@ fn network_spectrum<V: ParamVec + serde::de::DeserializeOwned>(
         Some(state) => (state.w, format!("step {}", state.optim.iteration)),
         None => (game.initial_point(), "start".to_string()),
     };
-    let ritz = game
-        .jacobian_top(&w, 16)
-        .unwrap_or_else(|| Err(NEURAL.into()))?;
-    let found = analysis::converged(&ritz, crate::neural::gan::RITZ_TOLERANCE);
+    let ritz = analysis::jacobian_top(game, &w, 16).unwrap_or_else(|| Err(NEURAL.into()))?;
+    let found = analysis::converged(&ritz, analysis::RITZ_TOLERANCE);
     Ok(RunSpectrum {
         name: config.name.clone(),
         method: opt.label(),
