@@ -80,6 +80,10 @@ impl Linearization for Dense {
     }
 }
 
+/// An exact field ω ↦ F(ω) on `Vec<f64>` players, written into its second argument.
+pub trait Field: Fn(&Players<Vec<f64>>, &mut Players<Vec<f64>>) {}
+impl<F: Fn(&Players<Vec<f64>>, &mut Players<Vec<f64>>)> Field for F {}
+
 /// J·v by central differences of the exact field `f` at ω:
 ///
 /// J·v ≈ (F(ω + εv) − F(ω − εv)) / 2ε with ε = 10⁻⁵·(1 + ‖ω‖)/‖v‖: central differences are
@@ -92,7 +96,7 @@ pub struct CentralDifferences<F> {
     zero_sum: bool,
 }
 
-impl<F: Fn(&Players<Vec<f64>>, &mut Players<Vec<f64>>)> CentralDifferences<F> {
+impl<F: Field> CentralDifferences<F> {
     /// The field `field` linearized at `at`; `zero_sum` when L_D = −L_G.
     pub fn new(field: F, at: &Players<Vec<f64>>, zero_sum: bool) -> Self {
         CentralDifferences {
@@ -111,7 +115,7 @@ fn unflat(x: &[f64], dt: usize) -> Players<Vec<f64>> {
     Players::new(x[..dt].to_vec(), x[dt..].to_vec())
 }
 
-impl<F: Fn(&Players<Vec<f64>>, &mut Players<Vec<f64>>)> Linearization for CentralDifferences<F> {
+impl<F: Field> Linearization for CentralDifferences<F> {
     fn dims(&self) -> Players<usize> {
         self.at.map(|p| p.len())
     }
@@ -153,6 +157,7 @@ mod tests {
     use crate::constraint::Constraint;
     use crate::game::{
         DiracGan, DiracLoss, Game, LinearGame, LogisticToy, MlpGan, Start, StochasticBilinear,
+        ToyGame,
     };
     use crate::linalg::with_singular_values;
     use crate::rng::Rng;
@@ -200,7 +205,7 @@ mod tests {
         let start = Start::Random { scale: 0.7 };
         let a = with_singular_values(&[1.0, 0.6, 0.3], &mut rng);
         let (la, lb) = (random(3, &mut rng), random(3, &mut rng));
-        let mut games: Vec<(&str, Box<dyn Game<V = Vec<f64>>>, f64)> = vec![
+        let mut games: Vec<(&str, ToyGame, f64)> = vec![
             (
                 "bilinear",
                 Box::new(LinearGame::bilinear(a, la, lb, free, &start, 1).unwrap()),

@@ -13,7 +13,7 @@
 //! The saturating zero-sum GAN of [VI] §1. Its Jacobian is taken column by column from
 //! Jacobian-vector products (central differences of F, [`CentralDifferences`]).
 
-use super::linearization::{dense_jacobian, CentralDifferences, Linearization};
+use super::linearization::{dense_jacobian, CentralDifferences, Field, Linearization};
 use super::{start_point, Game, Sample, Start};
 use crate::players::{Player, Players};
 use crate::rng::Rng;
@@ -162,7 +162,7 @@ impl MlpGan {
     pub fn central_differences(
         &self,
         w: &Players<Vec<f64>>,
-    ) -> CentralDifferences<impl Fn(&Players<Vec<f64>>, &mut Players<Vec<f64>>) + '_> {
+    ) -> CentralDifferences<impl Field + '_> {
         CentralDifferences::new(|x, out| self.field_at(x, out), w, true)
     }
 

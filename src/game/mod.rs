@@ -26,7 +26,7 @@ pub use dirac::DiracGan;
 pub use gan::{wide, Gan, GanSettings};
 pub use linear::LinearGame;
 pub use linearization::{
-    dense_jacobian, zero_sum_transpose, CentralDifferences, Dense, Linearization,
+    dense_jacobian, zero_sum_transpose, CentralDifferences, Dense, Field, Linearization,
 };
 pub use logistic::LogisticToy;
 pub use mlp::{mlp_dims, MlpGan};
