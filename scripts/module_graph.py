@@ -13,7 +13,7 @@ import sys
 # Lowest layer first. A module may use modules of lower layers and of its own layer, except
 # that arrows within one layer must not form a cycle (checked separately).
 LAYERS = [
-    ["error", "players", "rng", "linalg", "special", "constraint", "vector", "files", "clock"],
+    ["error", "players", "rng", "linalg", "special", "check", "constraint", "vector", "files", "clock", "variant_name"],
     ["neural"],
     ["game"],
     ["optim", "analysis", "score"],

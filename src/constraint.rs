@@ -61,3 +61,15 @@ impl Constraint {
         }
     }
 }
+
+/// Per-player constraint sets in a preset.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct PlayerConstraints {
+    /// The generator's set.
+    #[serde(default)]
+    pub theta: Constraint,
+    /// The discriminator's set.
+    #[serde(default)]
+    pub phi: Constraint,
+}

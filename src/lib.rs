@@ -3,6 +3,7 @@
 //! Dependencies point one way: `tui` → `run` → {`optim`, `analysis`} → `game`.
 
 pub mod analysis;
+pub mod check;
 pub mod cli;
 pub mod clock;
 pub mod constraint;
@@ -16,6 +17,8 @@ pub mod players;
 pub mod rng;
 pub mod run;
 pub mod score;
+pub mod setup;
 pub mod special;
 pub mod tui;
+pub mod variant_name;
 pub mod vector;

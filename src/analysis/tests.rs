@@ -2,7 +2,9 @@
 
 use super::*;
 use crate::game::gan_tests::{mixture_gan, weights};
-use crate::game::{dense_jacobian, Game, GameConfig, Linearization, MatrixSpec, Start};
+use crate::game::{
+    dense_jacobian, BilinearSpec, Game, Linearization, MatrixSpec, QuadraticSpec, Start, ToySpec,
+};
 use crate::optim::{OptimisticFirst, Optimizer, Order, PastFirst, Rule, Scheme};
 use crate::players::Players;
 use crate::rng::Rng;
@@ -378,7 +380,7 @@ fn adam_has_no_linear_operator() {
 
 /// Runs `scheme`/`rule` on a game and compares the fitted rate with ρ of the operator.
 fn measured_vs_predicted(
-    game: GameConfig,
+    game: &dyn ToySpec,
     scheme: Scheme,
     rule: Rule,
     eta: Players<f64>,
@@ -417,24 +419,28 @@ fn measured_vs_predicted(
 
 #[test]
 fn measured_rates_match_the_spectral_radius_within_two_percent() {
-    let bil = |sv: Vec<f64>| GameConfig::Bilinear {
-        dim: sv.len(),
-        matrix: MatrixSpec::SingularValues(sv),
-        linear: crate::game::LinearTerms::Random { scale: 1.0 },
-        constraint: None,
-        start: Start::default(),
+    let bil = |sv: Vec<f64>| -> Box<dyn ToySpec> {
+        Box::new(BilinearSpec {
+            dim: sv.len(),
+            matrix: MatrixSpec::SingularValues(sv),
+            linear: crate::game::LinearTerms::Random { scale: 1.0 },
+            constraint: None,
+            start: Start::default(),
+        })
     };
-    let quad = |mix: f64| GameConfig::Quadratic {
-        dim: 5,
-        mix,
-        mu: 0.2,
-        ell: 1.0,
-        start: Start::default(),
+    let quad = |mix: f64| -> Box<dyn ToySpec> {
+        Box::new(QuadraticSpec {
+            dim: 5,
+            mix,
+            mu: 0.2,
+            ell: 1.0,
+            start: Start::default(),
+        })
     };
     let one = Players::both;
     type Case = (
         &'static str,
-        GameConfig,
+        Box<dyn ToySpec>,
         Scheme,
         Rule,
         Players<f64>,
@@ -560,7 +566,8 @@ fn measured_rates_match_the_spectral_radius_within_two_percent() {
         ),
     ];
     for (name, game, scheme, rule, eta, beta) in cases {
-        let (measured, predicted) = measured_vs_predicted(game, scheme, rule, eta, beta, 20_000);
+        let (measured, predicted) =
+            measured_vs_predicted(game.as_ref(), scheme, rule, eta, beta, 20_000);
         eprintln!("{name}: measured {measured:.6} predicted {predicted:.6}");
         assert!(predicted < 1.0, "{name}: ρ = {predicted} does not converge");
         let rel = (measured.ln() / predicted.ln() - 1.0).abs();

@@ -67,7 +67,7 @@ impl Architecture {
         let f = match *self {
             Architecture::Dcgan { filters, .. } | Architecture::Resnet { filters } => filters,
         };
-        super::config::check_count("arch.filters", f, 4096)?;
+        crate::check::count("arch.filters", f, 4096)?;
         if matches!(self, Architecture::Resnet { .. }) && dataset.image_shape().1 != 32 {
             return Err(format!(
                 "arch: ResNet-32 needs 32×32 images, {dataset:?} has {}×{}",

@@ -16,7 +16,6 @@
 //!   convolutions run their host kernels through copies.
 
 pub mod bind;
-pub mod config;
 pub mod data;
 pub mod device;
 pub mod export;

@@ -17,12 +17,13 @@ use super::store::{
 use super::summary::{Status, Summary};
 use crate::analysis;
 use crate::error::{Error, Result};
-use crate::game::{BuiltGame, Game, Sample};
+use crate::game::{Game, Sample};
 use crate::optim::{Optimizer, Scratch};
 use crate::players::{Player, Players};
 use crate::rng::Rng;
 use crate::score::live::{LiveScorer, Snapshot};
 use crate::score::record::{ScoreRecord, SCORES};
+use crate::setup::BuiltGame;
 use crate::vector::ParamVec;
 use serde::de::DeserializeOwned;
 use serde::Serialize;

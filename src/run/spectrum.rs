@@ -162,12 +162,12 @@ pub fn run_spectrum(
     let built = config.build()?;
     let opt = built.optimizer;
     let mut game = match built.game {
-        crate::game::BuiltGame::Toy(game) => game,
-        crate::game::BuiltGame::NeuralCpu(mut game) => {
+        crate::setup::BuiltGame::Toy(game) => game,
+        crate::setup::BuiltGame::NeuralCpu(mut game) => {
             return network_spectrum(config, &opt, game.as_mut(), run)
         }
         #[cfg(feature = "cuda")]
-        crate::game::BuiltGame::NeuralCuda(mut game) => {
+        crate::setup::BuiltGame::NeuralCuda(mut game) => {
             return network_spectrum(config, &opt, game.as_mut(), run)
         }
     };
@@ -251,7 +251,7 @@ pub fn stability(
     let mut maps: Vec<StabilityMap> = vec![];
     for c in configs {
         let built = c.build()?;
-        let crate::game::BuiltGame::Toy(game) = built.game else {
+        let crate::setup::BuiltGame::Toy(game) = built.game else {
             return Err("no stability map for networks: ρ over (β, η) needs the whole spectrum of J, and a network gives only its eigenvalues of largest modulus".into());
         };
         let mut opt = built.optimizer;
