@@ -9,7 +9,6 @@
 #[path = "support/python.rs"]
 mod python;
 
-use saddle::constraint::Constraint;
 use saddle::game::Game;
 use saddle::game::{Gan, GanSettings};
 use saddle::neural::data::{Dataset, ImageData};
@@ -21,6 +20,7 @@ use saddle::optim::{AdamMoment, Hyper, Optimizer, Rule, Schedule, Scheme, Scratc
 use saddle::players::Players;
 use saddle::rng::Rng;
 use saddle::vector::ParamVec;
+use saddle::Constraint;
 use std::sync::Arc;
 use std::time::Instant;
 
