@@ -1,4 +1,4 @@
-//! Sets of images as bytes 0–255, all the same size, pixels[i][c][y][x]: what generators are
+//! Sets of images as bytes 0–255, all the same size, `pixels[i][c][y][x]`: what generators are
 //! sampled into and what the scores read.
 //!
 //! Generator outputs in [−1, 1] become bytes as in the seed's Inception Score protocol,

@@ -1,4 +1,4 @@
-//! The mixture-of-Gaussians GAN ([NM] §4.5(b); VEEGAN/PacGAN ring and grid): MLP generator
+//! The mixture-of-Gaussians GAN (\[NM\] §4.5(b); VEEGAN/PacGAN ring and grid): MLP generator
 //! z ∈ ℝ^latent → ℝ², MLP discriminator ℝ² → ℝ, metrics "modes covered" and "% high quality"
 //! on a fixed set of generated points, and a scatter of them per sample interval.
 

@@ -6,7 +6,7 @@
 //! differentiation of that backpropagation: the tangent q̇ = d/ds q(ω + s·v) at s = 0 of every
 //! quantity q. The values depend on ω only, so [`MlpGanField::linearize`] runs them once and
 //! keeps them; each [`Linearized::jvp`] then propagates tangents alone (what Arnoldi repeats).
-//! ReLU's derivative [a > 0] is locally constant, so J·v is exact wherever no pre-activation is
+//! ReLU's derivative \[a > 0\] is locally constant, so J·v is exact wherever no pre-activation is
 //! exactly 0. Central differences of the f32 field are not: the
 //! gradient of a ReLU network jumps where an activation flips, and a difference quotient across
 //! a flip grows like 1/ε (measured on these networks from ε = 10⁻² down to 10⁻⁵).

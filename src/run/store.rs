@@ -12,7 +12,7 @@
 //!   lock              flock-ed by the process driving the run
 //! ```
 //!
-//! Whole files are replaced atomically and logs are appended line by line ([`crate::files`]).
+//! Whole files are replaced atomically and logs are appended line by line (`files.rs`).
 
 use super::ident::is_safe_id;
 use crate::error::{io_error, Error, Result};

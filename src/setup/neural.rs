@@ -55,16 +55,16 @@ pub struct MixtureGanSpec {
     pub mixture: MixtureSpec,
     /// `Saturating` (zero-sum) or `NonSaturating`.
     pub loss: GanLoss,
-    /// Dimension of z ~ N(0, I) ([NM]: 8).
+    /// Dimension of z ~ N(0, I) (\[NM\]: 8).
     #[serde(default = "d_latent_mog")]
     pub latent_dim: usize,
-    /// Width of the hidden layers ([NM]: 256).
+    /// Width of the hidden layers (\[NM\]: 256).
     #[serde(default = "d_hidden")]
     pub hidden: usize,
-    /// Hidden layers of each network ([NM]: 3).
+    /// Hidden layers of each network (\[NM\]: 3).
     #[serde(default = "d_layers")]
     pub hidden_layers: usize,
-    /// Minibatch size ([NM]: 128).
+    /// Minibatch size (\[NM\]: 128).
     #[serde(default = "d_batch_mog")]
     pub batch: usize,
     /// Generated points scored per metrics row (PacGAN: 2500).
