@@ -9,6 +9,11 @@
 //!
 //! so every method moves against F (`ω ← ω − η F`). For a zero-sum game min_θ max_φ f,
 //! L_G = f and L_D = −f. The Jacobian J = ∇F is ordered (θ, φ) too.
+//!
+//! A game gives its primitives — F, the losses, a closed-form J where it has one, and J·v / Jᵀ·v
+//! through [`Game::linearize`] — and never analysis or score types: Arnoldi's eigenvalues
+//! (`analysis`) and live scores (`score`) are computed from these by the layers above. Toy
+//! games come with their preset section ([`ToySpec`]); `setup` turns sections into games.
 
 mod dirac;
 mod gan;
