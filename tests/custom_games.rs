@@ -6,7 +6,7 @@ mod common;
 use common::*;
 use saddle::run::metrics::MetricsTable;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Output};
 
 /// Builds the example `name` (cargo builds examples along with the tests, but not when only
 /// some tests are asked for) and returns its executable.
@@ -29,17 +29,6 @@ fn example(name: &str) -> PathBuf {
     let exe = profile_dir.join("examples").join(name);
     assert!(exe.is_file(), "{} was not built", exe.display());
     exe
-}
-
-fn drive(exe: &Path, cwd: &Path, runs: &Path, args: &[&str]) -> Output {
-    Command::new(exe)
-        .current_dir(cwd)
-        .args(args)
-        .arg("--runs-dir")
-        .arg(runs)
-        .stdin(Stdio::null())
-        .output()
-        .expect("the example runs")
 }
 
 fn stderr(o: &Output) -> String {

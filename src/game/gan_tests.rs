@@ -7,6 +7,7 @@ use crate::neural::gan_model::GanModel;
 use crate::neural::loss::GanLoss;
 use crate::neural::mixture::MixtureSpec;
 use crate::neural::mog::{MixtureModel, ModeEval};
+use crate::neural::mog_field::tests::{distance, flat, norm, views};
 use crate::neural::net_tests::{tiny_images, Small};
 use crate::neural::params::Params;
 use crate::players::Players;
@@ -65,26 +66,6 @@ fn refusal<M: GanModel<Cpu>>(gan: &mut Gan<Cpu, M>, w: &Players<Params<Cpu>>) ->
         Some(Ok(_)) => panic!("a linearization where none was expected"),
         None => panic!("GANs always answer"),
     }
-}
-
-fn flat(w: &Players<Vec<f64>>) -> Vec<f64> {
-    [w.theta.as_slice(), &w.phi].concat()
-}
-
-fn norm(x: &[f64]) -> f64 {
-    x.iter().map(|a| a * a).sum::<f64>().sqrt()
-}
-
-fn distance(x: &[f64], y: &[f64]) -> f64 {
-    x.iter()
-        .zip(y)
-        .map(|(a, b)| (a - b).powi(2))
-        .sum::<f64>()
-        .sqrt()
-}
-
-fn views(w: &Players<Vec<f64>>) -> Players<&[f64]> {
-    Players::new(&w.theta, &w.phi)
 }
 
 #[test]

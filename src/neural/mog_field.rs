@@ -409,7 +409,7 @@ impl Linearized<'_> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::rng::Rng;
 
@@ -483,15 +483,15 @@ mod tests {
         }
     }
 
-    fn flat(w: &Players<Vec<f64>>) -> Vec<f64> {
+    pub(crate) fn flat(w: &Players<Vec<f64>>) -> Vec<f64> {
         [w.theta.as_slice(), &w.phi].concat()
     }
 
-    fn norm(x: &[f64]) -> f64 {
+    pub(crate) fn norm(x: &[f64]) -> f64 {
         x.iter().map(|a| a * a).sum::<f64>().sqrt()
     }
 
-    fn distance(x: &[f64], y: &[f64]) -> f64 {
+    pub(crate) fn distance(x: &[f64], y: &[f64]) -> f64 {
         x.iter()
             .zip(y)
             .map(|(a, b)| (a - b).powi(2))
@@ -499,7 +499,7 @@ mod tests {
             .sqrt()
     }
 
-    fn views(w: &Players<Vec<f64>>) -> Players<&[f64]> {
+    pub(crate) fn views(w: &Players<Vec<f64>>) -> Players<&[f64]> {
         Players::new(&w.theta, &w.phi)
     }
 
