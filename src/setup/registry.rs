@@ -73,19 +73,13 @@ impl Registry {
         }
     }
 
-    fn taken(&self, name: &str) -> bool {
-        BUILTIN.contains(&name)
-            || self.games.iter().any(|g| g.name == name)
-            || self.datasets.iter().any(|d| d.name() == name)
-    }
-
-    fn claim(&self, what: &str, name: &str) {
+    fn claim(what: &str, name: &str, taken: bool) {
         assert!(
             is_identifier(name),
             "saddle: cannot register the {what} {name:?}: a name is a RON identifier (letters, digits, _)"
         );
         assert!(
-            !self.taken(name),
+            !taken,
             "saddle: cannot register the {what} {name:?}: the name is taken"
         );
     }
@@ -95,15 +89,16 @@ impl Registry {
     /// random parts drawn from `seed`; its errors are shown as `game: …`.
     ///
     /// # Panics
-    /// When `name` is not an identifier or is already a game's or a dataset's name (a mistake
-    /// in the program, found when it starts).
+    /// When `name` is not an identifier or is already a game's name (a mistake in the
+    /// program, found when it starts).
     pub fn game<P, G, F>(mut self, name: &'static str, build: F) -> Self
     where
         P: DeserializeOwned + 'static,
         G: Game<V = Vec<f64>> + 'static,
         F: Fn(P, u64) -> Result<G, String> + Send + Sync + 'static,
     {
-        self.claim("game", name);
+        let taken = BUILTIN.contains(&name) || self.games.iter().any(|g| g.name == name);
+        Self::claim("game", name, taken);
         let read = |v: &Value| serde_json::from_value::<P>(v.clone()).map_err(|e| e.to_string());
         self.games.push(GameEntry {
             name,
@@ -117,9 +112,13 @@ impl Registry {
     /// Adds the dataset `name` read by `reader`: presets write `dataset: name`.
     ///
     /// # Panics
-    /// When `name` is not an identifier or is already taken.
+    /// When `name` is not an identifier or is already a dataset's name.
     pub fn dataset(mut self, name: &'static str, reader: impl DatasetReader + 'static) -> Self {
-        self.claim("dataset", name);
+        Self::claim(
+            "dataset",
+            name,
+            self.datasets.iter().any(|d| d.name() == name),
+        );
         let reader: &'static dyn DatasetReader = Box::leak(Box::new(reader));
         self.datasets.push(Dataset::new(name, reader));
         self
@@ -194,6 +193,33 @@ mod tests {
     #[test]
     #[should_panic(expected = "the name is taken")]
     fn a_builtin_name_cannot_be_registered_again() {
-        let _ = Registry::builtin().dataset("Bilinear", crate::neural::data::cifar::Cifar10);
+        let _ = Registry::builtin().dataset("Cifar10", crate::neural::data::cifar::Cifar10);
+    }
+
+    fn dirac(_: Value, seed: u64) -> Result<crate::game::DiracGan, String> {
+        use crate::game::{DiracGan, DiracLoss, Start};
+        DiracGan::new(DiracLoss::Wgan, None, &Start::default(), seed)
+    }
+
+    #[test]
+    #[should_panic(expected = "cannot register the game \"Bilinear\": the name is taken")]
+    fn a_builtin_game_name_is_taken() {
+        let _ = Registry::builtin().game("Bilinear", dirac);
+    }
+
+    #[test]
+    #[should_panic(expected = "a name is a RON identifier")]
+    fn a_game_name_is_an_identifier() {
+        let _ = Registry::builtin().game("my-game", dirac);
+    }
+
+    #[test]
+    fn registered_games_read_their_parameters_and_build() {
+        let r = Registry::builtin().game("Wgan", dirac);
+        let g = &r.games[0];
+        assert_eq!((g.name, g.kind), ("Wgan", "wgan"));
+        assert!((g.parse)(&serde_json::json!({"any": 1})).is_ok());
+        let game = (g.build)(&serde_json::json!({}), 3).unwrap();
+        assert_eq!(game.initial_point().theta.len(), 1);
     }
 }
