@@ -93,7 +93,7 @@ pub fn main() -> i32 {
 /// As [`main`], with the games and dataset readers of `registry` (the built-in ones and the
 /// program's own): a program that registers its games calls this from its `main`, and its
 /// presets, runs, dashboard and background workers (the same executable) all know them.
-pub fn main_with(registry: crate::Registry) -> i32 {
+pub fn main_with(registry: crate::setup::Registry) -> i32 {
     // Like other command-line tools, end quietly when the reader of our output goes away
     // (`saddle stability … | head`) instead of panicking on a broken pipe.
     // SAFETY: restoring the default disposition of SIGPIPE; called first thing in a program's
