@@ -216,3 +216,56 @@ impl<'de> Visitor<'de> for GameVisitor {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_section_reads_back_what_it_writes_in_ron_and_json() {
+        let sections = [
+            "Bilinear(dim: 2)",
+            "StochasticBilinear(dim: 3, components: 4)",
+            "Logistic(x0: [-2.0])",
+            "DiracGan(loss: Saturating, clip: Some(0.5))",
+            "MlpGan(hidden: 3, samples: 8, modes: 2)",
+            "Quadratic(dim: 2, mix: 0.5, mu: 0.2, ell: 1.0)",
+            "MixtureGan(mixture: NegativeMomentum8, loss: Saturating)",
+            "ImageGan(dataset: Mnist, arch: Dcgan(filters: 8, d_batchnorm: true), loss: Wgan)",
+        ];
+        for (text, name) in sections.iter().zip(BUILTIN) {
+            let g: GameConfig = ron::from_str(text).unwrap();
+            assert_eq!(g.name(), *name);
+            let back: GameConfig = ron::from_str(&ron::to_string(&g).unwrap()).unwrap();
+            assert_eq!(back, g, "{text}");
+            let json = serde_json::to_value(&g).unwrap();
+            assert!(json.get(name).is_some(), "{json}");
+            assert_eq!(serde_json::from_value::<GameConfig>(json).unwrap(), g);
+        }
+        // The shape the enum with inline fields wrote: config.ron files of earlier runs.
+        let g: GameConfig = ron::from_str("Bilinear(dim: 2)").unwrap();
+        assert_eq!(
+            ron::to_string(&g).unwrap(),
+            "Bilinear(dim:2,matrix:Identity,linear:Zero,constraint:None,start:Random(scale:1.0))"
+        );
+    }
+
+    #[test]
+    fn a_run_start_goes_to_toy_games_only() {
+        let start = Start::Point {
+            theta: vec![1.0],
+            phi: vec![2.0],
+        };
+        let g: GameConfig = ron::from_str("DiracGan(loss: Wgan)").unwrap();
+        assert!(g.takes_start());
+        match g.with_start(start.clone()) {
+            GameConfig::DiracGan(s) => assert_eq!(s.start, start),
+            other => panic!("{other:?}"),
+        }
+        let n: GameConfig =
+            ron::from_str("MixtureGan(mixture: NegativeMomentum8, loss: Saturating)").unwrap();
+        assert!(!n.takes_start() && n.is_neural());
+        assert_eq!(n.with_start(start), n);
+        assert_eq!(n.coordinates(), usize::MAX);
+    }
+}
