@@ -9,10 +9,10 @@
 #[path = "support/python.rs"]
 mod python;
 
-use saddle::game::{Constraint, Game};
+use saddle::game::Game;
+use saddle::game::{Gan, GanSettings};
 use saddle::neural::data::{Dataset, ImageData};
 use saddle::neural::device::NeuralDevice;
-use saddle::neural::gan::{Gan, GanSettings};
 use saddle::neural::image_gan::{Architecture, ImageModel};
 use saddle::neural::loss::GanLoss;
 use saddle::neural::ops::timing;
@@ -20,6 +20,7 @@ use saddle::optim::{AdamMoment, Hyper, Optimizer, Rule, Schedule, Scheme, Scratc
 use saddle::players::Players;
 use saddle::rng::Rng;
 use saddle::vector::ParamVec;
+use saddle::Constraint;
 use std::sync::Arc;
 use std::time::Instant;
 

@@ -7,7 +7,7 @@
 //! numpy / torch). Numbers are medians of repeated timings; this machine is
 //! shared, so read ratios, not absolute times.
 
-use saddle::game::{GameConfig, MatrixSpec, Start, ToyGame};
+use saddle::game::{BilinearSpec, MatrixSpec, Start, ToyGame, ToySpec};
 use saddle::linalg::Mat;
 use saddle::optim::{Hyper, Optimizer, Rule, Schedule, Scheme, Scratch};
 use saddle::players::Players;
@@ -16,7 +16,7 @@ use std::hint::black_box;
 use std::time::Instant;
 
 fn game(d: usize) -> ToyGame {
-    GameConfig::Bilinear {
+    BilinearSpec {
         dim: d,
         matrix: MatrixSpec::SingularRange { min: 0.1, max: 1.0 },
         linear: Default::default(),

@@ -10,7 +10,7 @@
 #[path = "support/python.rs"]
 mod python;
 
-use saddle::score::images::ImageSet;
+use saddle::neural::image_set::ImageSet;
 use saddle::score::inception::Inception;
 use saddle::score::synthetic::Synthetic;
 use std::time::Instant;

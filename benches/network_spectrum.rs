@@ -11,8 +11,8 @@
 mod python;
 
 use dfdx::prelude::Cpu;
-use saddle::game::{Game, Sample};
-use saddle::neural::gan::{wide, Gan, GanSettings, ARNOLDI_STEPS};
+use saddle::analysis::{jacobian_top, ARNOLDI_STEPS};
+use saddle::game::{wide, Game, Gan, GanSettings, Sample};
 use saddle::neural::loss::GanLoss;
 use saddle::neural::mixture::MixtureSpec;
 use saddle::neural::mog::{MixtureModel, ModeEval};
@@ -76,7 +76,8 @@ fn main() {
         at.jvp(&Players::new(&v.theta, &v.phi));
     });
     let record = median_ms(3, || {
-        gan.jacobian_top(&w, 16, ARNOLDI_STEPS)
+        jacobian_top(&mut gan, &w, 16)
+            .expect("a network game")
             .expect("eigenvalues");
     });
     println!(

@@ -4,7 +4,7 @@
 //! operations, so one implementation of every algorithm serves any parameter storage that
 //! provides them (plain `Vec<f64>` for the toy games; tensor-backed stores for networks).
 
-use crate::game::Constraint;
+use crate::constraint::Constraint;
 
 /// A player's parameters (or a gradient, a momentum buffer, a moment estimate…).
 ///
@@ -127,5 +127,24 @@ impl ParamVec for Vec<f64> {
     }
     fn coordinate(&self, i: usize) -> Option<f64> {
         self.get(i).copied()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn projections() {
+        let mut x = vec![-2.0, 0.5, 3.0];
+        x.project(&Constraint::Box { lo: -1.0, hi: 1.0 });
+        assert_eq!(x, vec![-1.0, 0.5, 1.0]);
+        let mut y = vec![3.0, 4.0];
+        y.project(&Constraint::Ball { radius: 1.0 });
+        assert!((y[0] - 0.6).abs() < 1e-15 && (y[1] - 0.8).abs() < 1e-15);
+        let mut z = vec![0.3, 0.4];
+        z.project(&Constraint::Ball { radius: 1.0 });
+        assert_eq!(z, vec![0.3, 0.4]);
+        assert!(Constraint::Box { lo: 1.0, hi: 0.0 }.validate().is_err());
     }
 }

@@ -1,7 +1,7 @@
 //! The seed's claims on bilinear games, for every scheme × rule: one table, asserted against
 //! known mathematics ([VI] Prop. 1–2, [NM]'s momentum table, spec §3.4–3.5).
 
-use saddle::game::{GameConfig, MatrixSpec, Start, ToyGame};
+use saddle::game::{BilinearSpec, MatrixSpec, QuadraticSpec, Start, ToyGame, ToySpec};
 use saddle::optim::{
     AdamMoment, AverageKind, AveragePoints, AverageSpec, Hyper, OptimisticFirst, Optimizer, Order,
     PastFirst, Rule, Schedule, Scheme, Scratch,
@@ -11,7 +11,7 @@ use saddle::rng::Rng;
 
 /// min_θ max_φ θᵀAφ with singular values 1, 0.6, 0.3 (σ_max = 1), from a fixed random start.
 fn bilinear() -> ToyGame {
-    GameConfig::Bilinear {
+    BilinearSpec {
         dim: 3,
         matrix: MatrixSpec::SingularValues(vec![1.0, 0.6, 0.3]),
         linear: Default::default(),
@@ -311,7 +311,7 @@ fn every_scheme_composes_with_every_rule() {
     ];
     for scheme in schemes {
         for (rule, beta, eta) in rules {
-            let mut g = GameConfig::Quadratic {
+            let mut g = QuadraticSpec {
                 dim: 4,
                 mix: 0.3,
                 mu: 0.2,

@@ -14,8 +14,8 @@
 //! The full-scale check (2 × 2500 PNGs, IS over 10 splits, FID against .npz statistics, through
 //! `saddle score`) is `scripts/inception_parity.py full`, run by hand.
 
+use saddle::neural::image_set::ImageSet;
 use saddle::score::frechet::frechet_distance;
-use saddle::score::images::ImageSet;
 use saddle::score::inception::{Inception, CLASSES};
 use saddle::score::inception_score::inception_score;
 use saddle::score::moments::Moments;

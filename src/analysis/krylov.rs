@@ -1,66 +1,39 @@
-//! Jacobians of games without a closed form, from Jacobian-vector products, and Arnoldi's
-//! method for the eigenvalues of largest modulus.
-//!
-//! J·v ≈ (F(ω + εv) − F(ω − εv)) / 2ε with ε = 10⁻⁵·(1 + ‖ω‖)/‖v‖: central differences are
-//! exact for quadratic F and O(ε²) otherwise; the relative step keeps rounding (≈ 10⁻¹¹) and
-//! truncation error (≈ 10⁻¹⁰ for smooth networks) both far below the 10⁻⁴ the spectra need.
+//! Arnoldi's method for the eigenvalues of largest modulus of a game's Jacobian, from the
+//! game's own Jacobian-vector products ([`Linearization`]): exact f64 forward mode for the MLP
+//! GANs, central differences or closed forms for the toy games.
 
+use crate::game::{Game, Linearization};
 use crate::players::Players;
 use crate::rng::Rng;
 use nalgebra::{Complex, DMatrix};
 
-fn flat(w: &Players<Vec<f64>>) -> Vec<f64> {
-    w.theta.iter().chain(&w.phi).copied().collect()
+/// Arnoldi steps for the eigenvalues of a network's J, at one exact JVP each (≈ 3 field
+/// evaluations); the Ritz values that have not converged by then are reported as such.
+pub const ARNOLDI_STEPS: usize = 40;
+
+/// A Ritz value λ counts as an eigenvalue of a network's J when its residual is at most this
+/// fraction of |λ|.
+pub const RITZ_TOLERANCE: f64 = 1e-3;
+
+/// Seed of Arnoldi's random start vector for a game's J (fixed, so records repeat exactly).
+const START_SEED: u64 = 0x5add1e;
+
+/// The `k` Ritz values of J(w) of largest modulus (first) with their residuals, after
+/// [`ARNOLDI_STEPS`] Arnoldi steps on the game's J·v at `w`; why not, where the game cannot
+/// linearize there; `None` for games with no Jacobian at all.
+pub fn jacobian_top<G: Game + ?Sized>(
+    game: &mut G,
+    w: &Players<G::V>,
+    k: usize,
+) -> Option<Result<Vec<Ritz>, String>> {
+    let lin = game.linearize(w)?;
+    Some(lin.map(|l| jacobian_ritz(l.as_ref(), k, ARNOLDI_STEPS)))
 }
 
-fn unflat(x: &[f64], dt: usize) -> Players<Vec<f64>> {
-    Players::new(x[..dt].to_vec(), x[dt..].to_vec())
-}
-
-/// J(ω)·v by central differences of the field `f`.
-pub fn jvp(
-    f: &impl Fn(&Players<Vec<f64>>, &mut Players<Vec<f64>>),
-    w: &Players<Vec<f64>>,
-    v: &[f64],
-) -> Vec<f64> {
-    let x = flat(w);
-    let dt = w.theta.len();
-    let vn = v.iter().map(|a| a * a).sum::<f64>().sqrt();
-    if vn == 0.0 {
-        return vec![0.0; v.len()];
-    }
-    let xn = x.iter().map(|a| a * a).sum::<f64>().sqrt();
-    let eps = 1e-5 * (1.0 + xn) / vn;
-    let plus: Vec<f64> = x.iter().zip(v).map(|(a, b)| a + eps * b).collect();
-    let minus: Vec<f64> = x.iter().zip(v).map(|(a, b)| a - eps * b).collect();
-    let mut fp = w.map(|p| vec![0.0; p.len()]);
-    let mut fm = fp.clone();
-    f(&unflat(&plus, dt), &mut fp);
-    f(&unflat(&minus, dt), &mut fm);
-    flat(&fp)
-        .iter()
-        .zip(flat(&fm))
-        .map(|(a, b)| (a - b) / (2.0 * eps))
-        .collect()
-}
-
-/// The dense Jacobian, column by column from JVPs (n field-evaluation pairs).
-pub fn jacobian_by_jvp(
-    f: impl Fn(&Players<Vec<f64>>, &mut Players<Vec<f64>>),
-    w: &Players<Vec<f64>>,
-) -> DMatrix<f64> {
-    let n = w.theta.len() + w.phi.len();
-    let mut j = DMatrix::zeros(n, n);
-    let mut e = vec![0.0; n];
-    for c in 0..n {
-        e[c] = 1.0;
-        let col = jvp(&f, w, &e);
-        for (r, v) in col.iter().enumerate() {
-            j[(r, c)] = *v;
-        }
-        e[c] = 0.0;
-    }
-    j
+/// The `k` Ritz values of the linearization's J of largest modulus after `steps` Arnoldi steps.
+pub fn jacobian_ritz(lin: &dyn Linearization, k: usize, steps: usize) -> Vec<Ritz> {
+    let d = lin.dims();
+    arnoldi_ritz(|v| lin.jvp(v), d.theta + d.phi, k, steps, START_SEED)
 }
 
 /// An approximate eigenvalue from Arnoldi's method and its residual ‖A·x − λ·x‖ for the unit

@@ -7,7 +7,10 @@ mod operator;
 mod rate;
 mod scalar;
 
-pub use krylov::{arnoldi_ritz, arnoldi_top, converged, jacobian_by_jvp, jvp, Ritz};
+pub use krylov::{
+    arnoldi_ritz, arnoldi_top, converged, jacobian_ritz, jacobian_top, Ritz, ARNOLDI_STEPS,
+    RITZ_TOLERANCE,
+};
 pub use operator::{operator, Operator, MAX_STATE};
 pub use rate::measured_rate;
 pub use scalar::{heavy_ball_mu, scalar_radius, ScalarMethod};

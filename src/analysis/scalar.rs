@@ -8,7 +8,7 @@ type C = Complex<f64>;
 
 /// The two eigenvalues of heavy ball (simultaneous, same β) for an eigenvalue λ of J:
 /// μ± = (1 − ηλ + β)(1 ± √Δ)/2 with Δ = 1 − 4β/(1 − ηλ + β)², the roots of
-/// μ² − (1 − ηλ + β)μ + β = 0 ([NM]; HUANG's `shift_eigs`).
+/// μ² − (1 − ηλ + β)μ + β = 0 (\[NM\]; HUANG's `shift_eigs`).
 pub fn heavy_ball_mu(beta: f64, eta: f64, lambda: C) -> (C, C) {
     let a = C::new(1.0 + beta, 0.0) - lambda * eta;
     if a.norm() == 0.0 {

@@ -1,7 +1,10 @@
 //! The spectral toolkit against known mathematics (spec §3.2–3.5).
 
 use super::*;
-use crate::game::{GameConfig, MatrixSpec, Start};
+use crate::game::gan_tests::{mixture_gan, weights};
+use crate::game::{
+    dense_jacobian, BilinearSpec, Game, Linearization, MatrixSpec, QuadraticSpec, Start, ToySpec,
+};
 use crate::optim::{OptimisticFirst, Optimizer, Order, PastFirst, Rule, Scheme};
 use crate::players::Players;
 use crate::rng::Rng;
@@ -377,7 +380,7 @@ fn adam_has_no_linear_operator() {
 
 /// Runs `scheme`/`rule` on a game and compares the fitted rate with ρ of the operator.
 fn measured_vs_predicted(
-    game: GameConfig,
+    game: &dyn ToySpec,
     scheme: Scheme,
     rule: Rule,
     eta: Players<f64>,
@@ -416,24 +419,28 @@ fn measured_vs_predicted(
 
 #[test]
 fn measured_rates_match_the_spectral_radius_within_two_percent() {
-    let bil = |sv: Vec<f64>| GameConfig::Bilinear {
-        dim: sv.len(),
-        matrix: MatrixSpec::SingularValues(sv),
-        linear: crate::game::LinearTerms::Random { scale: 1.0 },
-        constraint: None,
-        start: Start::default(),
+    let bil = |sv: Vec<f64>| -> Box<dyn ToySpec> {
+        Box::new(BilinearSpec {
+            dim: sv.len(),
+            matrix: MatrixSpec::SingularValues(sv),
+            linear: crate::game::LinearTerms::Random { scale: 1.0 },
+            constraint: None,
+            start: Start::default(),
+        })
     };
-    let quad = |mix: f64| GameConfig::Quadratic {
-        dim: 5,
-        mix,
-        mu: 0.2,
-        ell: 1.0,
-        start: Start::default(),
+    let quad = |mix: f64| -> Box<dyn ToySpec> {
+        Box::new(QuadraticSpec {
+            dim: 5,
+            mix,
+            mu: 0.2,
+            ell: 1.0,
+            start: Start::default(),
+        })
     };
     let one = Players::both;
     type Case = (
         &'static str,
-        GameConfig,
+        Box<dyn ToySpec>,
         Scheme,
         Rule,
         Players<f64>,
@@ -559,7 +566,8 @@ fn measured_rates_match_the_spectral_radius_within_two_percent() {
         ),
     ];
     for (name, game, scheme, rule, eta, beta) in cases {
-        let (measured, predicted) = measured_vs_predicted(game, scheme, rule, eta, beta, 20_000);
+        let (measured, predicted) =
+            measured_vs_predicted(game.as_ref(), scheme, rule, eta, beta, 20_000);
         eprintln!("{name}: measured {measured:.6} predicted {predicted:.6}");
         assert!(predicted < 1.0, "{name}: ρ = {predicted} does not converge");
         let rel = (measured.ln() / predicted.ln() - 1.0).abs();
@@ -573,17 +581,17 @@ fn measured_rates_match_the_spectral_radius_within_two_percent() {
 
 #[test]
 fn arnoldi_top_eigenvalues_of_an_mlp_game_match_the_dense_jacobian() {
-    use crate::game::{Game, MlpGan};
+    use crate::game::MlpGan;
     let g = MlpGan::new(12, 64, 4, &Start::Random { scale: 0.8 }, 5).unwrap();
     let w = g.initial_point();
     let n = w.theta.len() + w.phi.len();
     assert_eq!(n, 111);
-    let f = |x: &Players<Vec<f64>>, out: &mut Players<Vec<f64>>| g.field_at(x, out);
-    let dense = jacobian_by_jvp(f, &w);
+    let lin = g.central_differences(&w);
+    let dense = dense_jacobian(&lin);
     let mut want: Vec<Complex<f64>> = dense.complex_eigenvalues().iter().copied().collect();
     want.sort_by(|a, b| b.norm().total_cmp(&a.norm()));
     let k = 6;
-    let got = arnoldi_top(|v| jvp(&f, &w, v), n, k, 60, 17);
+    let got = arnoldi_top(|v| lin.jvp(v), n, k, 60, 17);
     assert_eq!(got.len(), k);
     for (i, z) in got.iter().enumerate() {
         let closest = want
@@ -657,4 +665,61 @@ fn ritz_residuals_bound_the_distance_to_the_spectrum_of_a_normal_matrix() {
         ritz[1..].iter().any(|r| r.residual > 1e-3),
         "the cluster cannot have converged in 25 steps: {ritz:?}"
     );
+}
+
+#[test]
+fn arnoldi_on_exact_jvps_finds_the_eigenvalues_of_largest_modulus() {
+    let mut gan = mixture_gan(6, 2, 16);
+    let w = weights(&gan, 0.5);
+    let at = gan.exact_linearization(&w).expect("an MLP game");
+    let j = dense_jacobian(&at);
+    let mut dense: Vec<_> = j.complex_eigenvalues().iter().copied().collect();
+    dense.sort_by(|a, b| b.norm().total_cmp(&a.norm()));
+    let top = jacobian_ritz(&at, 6, 40);
+    for r in &top[..4] {
+        let nearest = dense
+            .iter()
+            .map(|d| (d - r.value).norm())
+            .fold(f64::INFINITY, f64::min);
+        assert!(
+            nearest <= 1e-6 * dense[0].norm(),
+            "{} is no eigenvalue of J",
+            r.value
+        );
+        assert!(
+            r.residual <= 1e-6 * dense[0].norm(),
+            "{r:?} has not converged"
+        );
+    }
+    assert!((top[0].value.norm() - dense[0].norm()).abs() <= 1e-6 * dense[0].norm());
+}
+
+#[test]
+fn the_mog_networks_converged_eigenvalues_stay_put_with_more_arnoldi_steps() {
+    let mut gan = mixture_gan(256, 3, 128);
+    // The preset's networks at their start.
+    let start = gan.initial_point();
+    let at = gan.exact_linearization(&start).expect("eigenvalues");
+    let short = jacobian_ritz(&at, 8, ARNOLDI_STEPS);
+    let long = jacobian_ritz(&at, 8, 2 * ARNOLDI_STEPS);
+    let found = converged(&short, RITZ_TOLERANCE);
+    assert_eq!(
+        found.first(),
+        Some(&short[0].value),
+        "the largest has converged"
+    );
+    assert!(
+        found.len() < short.len(),
+        "the cluster under it has not: {short:?}"
+    );
+    for z in found {
+        let nearest = long
+            .iter()
+            .map(|r| (r.value - z).norm())
+            .fold(f64::INFINITY, f64::min);
+        assert!(
+            nearest <= RITZ_TOLERANCE * z.norm(),
+            "{z} moved by {nearest}"
+        );
+    }
 }

@@ -1,8 +1,8 @@
 //! `saddle classifier train`: the MNIST-like classifier behind the classifier score.
 
 use crate::error::{Error, Result};
+use crate::neural::image_set::ImageSet;
 use crate::score::classifier_train::{idx_files, read_labels, train, Training};
-use crate::score::images::ImageSet;
 use clap::{Args, Subcommand};
 use std::path::PathBuf;
 

@@ -22,7 +22,7 @@ use std::path::PathBuf;
     about,
     args_conflicts_with_subcommands = true
 )]
-pub struct Cli {
+struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
     /// A preset (a .ron file or a built-in name); without one, the built-in `default`.
@@ -84,8 +84,27 @@ enum Command {
     Classifier(classifier::ClassifierArgs),
 }
 
-/// Parses `std::env::args`, runs the command, and returns the process exit code.
+/// Parses `std::env::args`, runs the command, and returns the process exit code: saddle's own
+/// entry point, with the built-in games and datasets.
 pub fn main() -> i32 {
+    main_with(crate::setup::Registry::builtin())
+}
+
+/// As [`main`], with the games and dataset readers of `registry` (the built-in ones and the
+/// program's own): a program that registers its games calls this from its `main`, and its
+/// presets, runs, dashboard and background workers (the same executable) all know them.
+pub fn main_with(registry: crate::setup::Registry) -> i32 {
+    // Like other command-line tools, end quietly when the reader of our output goes away
+    // (`saddle stability … | head`) instead of panicking on a broken pipe.
+    // SAFETY: restoring the default disposition of SIGPIPE; called first thing in a program's
+    // `main`, before saddle starts any thread.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
+    if let Err(e) = crate::setup::install(registry) {
+        eprintln!("saddle: {e}");
+        return 1;
+    }
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {

@@ -2,6 +2,7 @@
 //! computed the reference way (see `saddle::score`).
 
 use crate::error::{Error, Result};
+use crate::neural::sampler::SCORE_SEED;
 use crate::run::ident::unix_now;
 use crate::run::store::RunDir;
 use crate::score::enable::how_to_enable;
@@ -10,7 +11,6 @@ use crate::score::network::{InceptionScorer, Scorer};
 use crate::score::npz;
 use crate::score::record::ScoreRecord;
 use crate::score::reference::{self, Reference};
-use crate::score::sampler::SCORE_SEED;
 use clap::Args;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -147,7 +147,7 @@ fn score_in_pool(args: &ScoreArgs, runs_dir: &Path) -> Result<i32> {
     let run = match &args.run {
         Some(r) => {
             let dir = RunDir::find(r, runs_dir)?;
-            let g = crate::score::run_generator::load(&dir, &args.generator, args.step)
+            let g = crate::run::generator::load(&dir, &args.generator, args.step)
                 .map_err(Error::input)?;
             Some((dir, g))
         }
@@ -236,7 +236,7 @@ fn score_in_pool(args: &ScoreArgs, runs_dir: &Path) -> Result<i32> {
                     g.step,
                     g.sampler.describe(),
                     &g.sha256[..16],
-                    crate::score::sampler::GENERATION_BATCH
+                    crate::neural::sampler::GENERATION_BATCH
                 );
             (s, what, Some(g.step), Some(g.name))
         }

@@ -11,9 +11,60 @@
 //! (½ for the logistic losses, 1 for WGAN): simultaneous gradient descent spirals out and
 //! alternating gradient descent cycles. (Mescheder writes the field with ψ = −φ.)
 
-use super::{log_sigmoid, sigmoid, start_point, Constraint, DiracLoss, Game, Sample, Start};
+use super::{start_point, Constraint, Game, Sample, Start, ToyGame, ToySpec};
+use crate::check::positive;
 use crate::players::{Player, Players};
+use crate::special::{log_sigmoid, sigmoid};
 use nalgebra::DMatrix;
+use serde::{Deserialize, Serialize};
+
+/// Loss of the Dirac-GAN (Mescheder et al. 2018): real data δ₀, generator δ_θ, linear
+/// discriminator logit ψx (ψ is the player φ).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum DiracLoss {
+    /// Zero-sum: L_G = log σ(0) + log σ(−φθ) = −L_D.
+    Saturating,
+    /// L_D as above, L_G = −log σ(φθ).
+    NonSaturating,
+    /// L_G = −φθ = −L_D (Wasserstein critic; clip φ to make it a WGAN).
+    Wgan,
+}
+
+/// `DiracGan(…)`: θ, φ ∈ ℝ.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DiracGanSpec {
+    /// Which loss.
+    pub loss: DiracLoss,
+    /// Clip φ to [−clip, clip] after every change (WGAN weight clipping).
+    #[serde(default)]
+    pub clip: Option<f64>,
+    /// Starting point.
+    #[serde(default)]
+    pub start: Start,
+}
+
+impl ToySpec for DiracGanSpec {
+    fn build(&self, seed: u64) -> Result<ToyGame, String> {
+        if let Some(c) = self.clip {
+            positive("clip", c)?;
+        }
+        Ok(Box::new(DiracGan::new(
+            self.loss,
+            self.clip,
+            &self.start,
+            seed,
+        )?))
+    }
+
+    fn start_mut(&mut self) -> &mut Start {
+        &mut self.start
+    }
+
+    fn coordinates(&self) -> usize {
+        2
+    }
+}
 
 /// See the module docs.
 pub struct DiracGan {

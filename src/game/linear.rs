@@ -9,11 +9,228 @@
 //! The bilinear game θᵀAφ + aᵀθ + bᵀφ is P = Q = 0, B = A, c = (a, −b); its Jacobian has the
 //! eigenvalues ±iσ_k(A).
 
-use super::{start_point, Constraint, Game, Sample, Start};
+use super::linearization::{zero_sum_transpose, Linearization};
+use super::{start_point, Constraint, Game, Sample, Start, ToyGame, ToySpec, MAX_DIM};
+use crate::check::{dimension, positive};
+use crate::constraint::PlayerConstraints;
 use crate::linalg::{linspace, with_eigenvalues, with_singular_values, Mat};
 use crate::players::{Player, Players};
 use crate::rng::Rng;
 use nalgebra::{DMatrix, DVector};
+use serde::{Deserialize, Serialize};
+
+/// `Bilinear(…)`: min_θ max_φ θᵀAφ + aᵀθ + bᵀφ, θ, φ ∈ ℝ^dim.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BilinearSpec {
+    /// Dimension of each player.
+    pub dim: usize,
+    /// The coupling matrix A.
+    #[serde(default)]
+    pub matrix: MatrixSpec,
+    /// The linear terms.
+    #[serde(default)]
+    pub linear: LinearTerms,
+    /// Constraint sets (unconstrained by default).
+    #[serde(default)]
+    pub constraint: Option<PlayerConstraints>,
+    /// Starting point.
+    #[serde(default)]
+    pub start: Start,
+}
+
+impl ToySpec for BilinearSpec {
+    fn build(&self, seed: u64) -> Result<ToyGame, String> {
+        let mut rng = Rng::derive(seed, "game");
+        let dim = self.dim;
+        dimension("dim", dim, MAX_DIM)?;
+        let a = self.matrix.build(dim, &mut rng)?;
+        let (lin_a, lin_b) = match &self.linear {
+            LinearTerms::Zero => (vec![0.0; dim], vec![0.0; dim]),
+            LinearTerms::Random { scale } => {
+                positive("linear.scale", *scale)?;
+                (
+                    (0..dim).map(|_| scale * rng.normal()).collect(),
+                    (0..dim).map(|_| scale * rng.normal()).collect(),
+                )
+            }
+            LinearTerms::Explicit { a, b } => {
+                if a.len() != dim || b.len() != dim {
+                    return Err(format!(
+                        "linear: a has {} and b has {} entries but dim = {dim}",
+                        a.len(),
+                        b.len()
+                    ));
+                }
+                (a.clone(), b.clone())
+            }
+        };
+        let c = self.constraint.unwrap_or_default();
+        c.theta
+            .validate()
+            .map_err(|e| format!("constraint.theta: {e}"))?;
+        c.phi
+            .validate()
+            .map_err(|e| format!("constraint.phi: {e}"))?;
+        Ok(Box::new(LinearGame::bilinear(
+            a,
+            lin_a,
+            lin_b,
+            Players::new(c.theta, c.phi),
+            &self.start,
+            seed,
+        )?))
+    }
+
+    fn start_mut(&mut self) -> &mut Start {
+        &mut self.start
+    }
+
+    fn coordinates(&self) -> usize {
+        2 * self.dim
+    }
+}
+
+/// `Quadratic(…)`: f = ½θᵀPθ + θᵀBφ − ½φᵀQφ with P = Q = (1 − mix)·S (S symmetric,
+/// eigenvalues evenly spread in [mu, ell]) and B = mix·R (singular values in [mu, ell]): mix = 0
+/// is a potential game, mix = 1 a purely rotational (bilinear) one. Equilibrium at the origin.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct QuadraticSpec {
+    /// Dimension of each player.
+    pub dim: usize,
+    /// Weight of the rotational part, in [0, 1].
+    pub mix: f64,
+    /// Smallest eigenvalue / singular value μ.
+    pub mu: f64,
+    /// Largest eigenvalue / singular value ℓ.
+    pub ell: f64,
+    /// Starting point.
+    #[serde(default)]
+    pub start: Start,
+}
+
+impl ToySpec for QuadraticSpec {
+    fn build(&self, seed: u64) -> Result<ToyGame, String> {
+        let mut rng = Rng::derive(seed, "game");
+        let (dim, mix, mu, ell) = (self.dim, self.mix, self.mu, self.ell);
+        dimension("dim", dim, MAX_DIM)?;
+        if !(0.0..=1.0).contains(&mix) {
+            return Err(format!("mix must be in [0, 1], got {mix}"));
+        }
+        positive("mu", mu)?;
+        positive("ell", ell)?;
+        if mu > ell {
+            return Err(format!("mu = {mu} > ell = {ell}"));
+        }
+        Ok(Box::new(LinearGame::quadratic(
+            dim,
+            mix,
+            mu,
+            ell,
+            &self.start,
+            seed,
+            &mut rng,
+        )?))
+    }
+
+    fn start_mut(&mut self) -> &mut Start {
+        &mut self.start
+    }
+
+    fn coordinates(&self) -> usize {
+        2 * self.dim
+    }
+}
+
+/// The coupling matrix A of a bilinear game θᵀAφ.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub enum MatrixSpec {
+    /// A = I.
+    #[default]
+    Identity,
+    /// A = diag(values): singular values |values|, no rotation of the axes.
+    Diagonal(Vec<f64>),
+    /// A given row by row.
+    Explicit(Vec<Vec<f64>>),
+    /// A = U diag(σ) Vᵀ with random orthogonal U, V: exactly these singular values.
+    SingularValues(Vec<f64>),
+    /// Singular values evenly spaced from `min` to `max`, randomly rotated as above.
+    SingularRange {
+        /// Smallest singular value σ_min.
+        min: f64,
+        /// Largest singular value σ_max.
+        max: f64,
+    },
+}
+
+/// The linear terms aᵀθ + bᵀφ of a bilinear game.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub enum LinearTerms {
+    /// a = b = 0: the equilibrium is the origin.
+    #[default]
+    Zero,
+    /// a, b ~ N(0, scale²) entry-wise.
+    Random {
+        /// Standard deviation of each entry.
+        scale: f64,
+    },
+    /// a and b given.
+    Explicit {
+        /// Coefficients of θ.
+        a: Vec<f64>,
+        /// Coefficients of φ.
+        b: Vec<f64>,
+    },
+}
+
+impl MatrixSpec {
+    fn build(&self, dim: usize, rng: &mut Rng) -> Result<Mat, String> {
+        let check_len = |what: &str, n: usize| {
+            if n == dim {
+                Ok(())
+            } else {
+                Err(format!("matrix: {what} has {n} entries but dim = {dim}"))
+            }
+        };
+        match self {
+            MatrixSpec::Identity => Ok(Mat::identity(dim)),
+            MatrixSpec::Diagonal(d) => {
+                check_len("Diagonal", d.len())?;
+                Ok(Mat::diagonal(d))
+            }
+            MatrixSpec::Explicit(rows) => {
+                let m = Mat::from_rows(rows).map_err(|e| format!("matrix: {e}"))?;
+                if m.rows != dim || m.cols != dim {
+                    return Err(format!(
+                        "matrix: Explicit is {}×{} but dim = {dim} needs {dim}×{dim}",
+                        m.rows, m.cols
+                    ));
+                }
+                Ok(m)
+            }
+            MatrixSpec::SingularValues(s) => {
+                check_len("SingularValues", s.len())?;
+                if let Some(bad) = s.iter().find(|v| !(v.is_finite() && **v >= 0.0)) {
+                    return Err(format!(
+                        "matrix: singular values must be finite and ≥ 0, got {bad}"
+                    ));
+                }
+                Ok(with_singular_values(s, rng))
+            }
+            MatrixSpec::SingularRange { min, max } => {
+                positive("matrix.min", *min)?;
+                positive("matrix.max", *max)?;
+                if min > max {
+                    return Err(format!("matrix: min = {min} > max = {max}"));
+                }
+                Ok(with_singular_values(&linspace(*max, *min, dim), rng))
+            }
+        }
+    }
+}
 
 /// A game whose field is affine in ω (see the module docs).
 pub struct LinearGame {
@@ -45,7 +262,7 @@ impl LinearGame {
         Self::assemble(label, None, a, None, c, constraints, start, seed)
     }
 
-    /// The quadratic game mixing potential and rotational parts (see `GameConfig::Quadratic`).
+    /// The quadratic game mixing potential and rotational parts (see [`QuadraticSpec`]).
     pub fn quadratic(
         dim: usize,
         mix: f64,
@@ -223,17 +440,54 @@ impl Game for LinearGame {
     fn jacobian(&self, _w: &Players<Vec<f64>>) -> Option<DMatrix<f64>> {
         Some(self.jacobian_matrix())
     }
+
+    fn linearize(
+        &mut self,
+        _w: &Players<Vec<f64>>,
+    ) -> Option<Result<Box<dyn Linearization + '_>, String>> {
+        Some(Ok(Box::new(AffineJ(self))))
+    }
+}
+
+/// J of an affine field without forming it: J·v = (P v_θ + B v_φ, −Bᵀ v_θ + Q v_φ), O(d²)
+/// like one field evaluation; the game is zero-sum, so Jᵀ·v = D·J·D·v.
+struct AffineJ<'a>(&'a LinearGame);
+
+impl Linearization for AffineJ<'_> {
+    fn dims(&self) -> Players<usize> {
+        Players::new(self.0.b.rows, self.0.b.cols)
+    }
+
+    fn jvp(&self, v: &[f64]) -> Vec<f64> {
+        let g = self.0;
+        let (vt, vp) = v.split_at(g.b.rows);
+        let mut out = vec![0.0; v.len()];
+        let (ot, op) = out.split_at_mut(g.b.rows);
+        g.b.mul_add(1.0, vp, ot);
+        g.bt.mul_add(-1.0, vt, op);
+        if let Some(p) = &g.p {
+            p.mul_add(1.0, vt, ot);
+        }
+        if let Some(q) = &g.q {
+            q.mul_add(1.0, vp, op);
+        }
+        out
+    }
+
+    fn vjp(&self, v: &[f64]) -> Result<Vec<f64>, String> {
+        Ok(zero_sum_transpose(|x| self.jvp(x), self.0.b.rows, v))
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::game::testing::*;
-    use crate::game::{GameConfig, LinearTerms, MatrixSpec};
+    use crate::game::{LinearTerms, MatrixSpec};
 
     #[test]
     fn bilinear_field_equilibrium_and_spectrum() {
-        let cfg = GameConfig::Bilinear {
+        let cfg = BilinearSpec {
             dim: 3,
             matrix: MatrixSpec::SingularValues(vec![2.0, 1.0, 0.5]),
             linear: LinearTerms::Random { scale: 1.0 },
@@ -265,7 +519,7 @@ mod tests {
     #[test]
     fn quadratic_mixes_potential_and_rotation() {
         for mix in [0.0, 0.5, 1.0] {
-            let cfg = GameConfig::Quadratic {
+            let cfg = QuadraticSpec {
                 dim: 4,
                 mix,
                 mu: 0.2,
@@ -300,14 +554,14 @@ mod tests {
 
     #[test]
     fn equilibrium_outside_the_box_is_not_claimed() {
-        let cfg = GameConfig::Bilinear {
+        let cfg = BilinearSpec {
             dim: 1,
             matrix: MatrixSpec::Identity,
             linear: LinearTerms::Explicit {
                 a: vec![3.0],
                 b: vec![0.0],
             },
-            constraint: Some(crate::game::PlayerConstraints {
+            constraint: Some(PlayerConstraints {
                 theta: Constraint::Free,
                 phi: Constraint::Box { lo: -1.0, hi: 1.0 },
             }),

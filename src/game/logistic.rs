@@ -9,9 +9,42 @@
 //! (θ, φ) = (x₀, 0), where J = [[0, ½I], [−½I, ½x₀x₀ᵀ]] (order θ, φ): for x₀ = −2 its eigenvalues
 //! are 1 ± √3/2 = 1.866 and 0.134, and in d > 1 the directions orthogonal to x₀ rotate (±i/2).
 
-use super::{log_sigmoid, sigmoid, start_point, Game, Sample, Start};
+use super::{start_point, Game, Sample, Start, ToyGame, ToySpec, MAX_DIM};
+use crate::check::dimension;
 use crate::players::{Player, Players};
+use crate::special::{log_sigmoid, sigmoid};
 use nalgebra::DMatrix;
+use serde::{Deserialize, Serialize};
+
+/// `Logistic(…)`: the talk's non-convex toy min_θ max_φ −log(1 + e^{−φᵀθ}) − log(1 + e^{φᵀx₀}).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LogisticSpec {
+    /// The data point x₀ (its length is the dimension). \[VI\] App. G.1 uses x₀ = −2.
+    pub x0: Vec<f64>,
+    /// Starting point.
+    #[serde(default)]
+    pub start: Start,
+}
+
+impl ToySpec for LogisticSpec {
+    fn build(&self, seed: u64) -> Result<ToyGame, String> {
+        let x0 = &self.x0;
+        dimension("x0 length", x0.len(), MAX_DIM)?;
+        if let Some(bad) = x0.iter().find(|v| !v.is_finite()) {
+            return Err(format!("x0 entries must be finite, got {bad}"));
+        }
+        Ok(Box::new(LogisticToy::new(x0.clone(), &self.start, seed)?))
+    }
+
+    fn start_mut(&mut self) -> &mut Start {
+        &mut self.start
+    }
+
+    fn coordinates(&self) -> usize {
+        2 * self.x0.len().max(1)
+    }
+}
 
 /// See the module docs.
 pub struct LogisticToy {

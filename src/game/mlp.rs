@@ -11,12 +11,60 @@
 //! ```
 //!
 //! The saturating zero-sum GAN of [VI] §1. Its Jacobian is taken column by column from
-//! Jacobian-vector products (central differences of F, see `analysis::jvp`).
+//! Jacobian-vector products (central differences of F, [`CentralDifferences`]).
 
-use super::{log_sigmoid, sigmoid, start_point, Game, Sample, Start};
+use super::linearization::{dense_jacobian, CentralDifferences, Field, Linearization};
+use super::{start_point, Game, Sample, Start, ToyGame, ToySpec};
+use crate::check::dimension;
 use crate::players::{Player, Players};
 use crate::rng::Rng;
+use crate::special::{log_sigmoid, sigmoid};
 use nalgebra::DMatrix;
+use serde::{Deserialize, Serialize};
+
+/// `MlpGan(…)`: a small MLP GAN in f64 ([`MlpGan`]): generator and discriminator with one
+/// tanh layer of `hidden` units, full batch of `samples` points from `modes` Gaussians on a ring.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MlpGanSpec {
+    /// Hidden units of each network.
+    pub hidden: usize,
+    /// Real samples and latent codes (drawn once).
+    pub samples: usize,
+    /// Number of Gaussians on the unit circle.
+    pub modes: usize,
+    /// Starting weights (default N(0, 0.5²)).
+    #[serde(default = "mlp_start")]
+    pub start: Start,
+}
+
+fn mlp_start() -> Start {
+    Start::Random { scale: 0.5 }
+}
+
+impl ToySpec for MlpGanSpec {
+    fn build(&self, seed: u64) -> Result<ToyGame, String> {
+        dimension("hidden", self.hidden, 256)?;
+        dimension("samples", self.samples, 100_000)?;
+        dimension("modes", self.modes, 1000)?;
+        Ok(Box::new(MlpGan::new(
+            self.hidden,
+            self.samples,
+            self.modes,
+            &self.start,
+            seed,
+        )?))
+    }
+
+    fn start_mut(&mut self) -> &mut Start {
+        &mut self.start
+    }
+
+    fn coordinates(&self) -> usize {
+        let d = mlp_dims(self.hidden);
+        d.theta + d.phi
+    }
+}
 
 /// See the module docs.
 pub struct MlpGan {
@@ -156,6 +204,14 @@ impl MlpGan {
         v
     }
 
+    /// The field linearized at `w` by central differences; zero-sum, so Jᵀ·v = D·J·D·v.
+    pub fn central_differences(
+        &self,
+        w: &Players<Vec<f64>>,
+    ) -> CentralDifferences<impl Field + '_> {
+        CentralDifferences::new(|x, out| self.field_at(x, out), w, true)
+    }
+
     /// F(ω) = (∇θ V, −∇φ V).
     pub fn field_at(&self, w: &Players<Vec<f64>>, out: &mut Players<Vec<f64>>) {
         let (gt, gp) = (&mut out.theta, &mut out.phi);
@@ -199,10 +255,14 @@ impl Game for MlpGan {
     }
 
     fn jacobian(&self, w: &Players<Vec<f64>>) -> Option<DMatrix<f64>> {
-        Some(crate::analysis::jacobian_by_jvp(
-            |x, out| self.field_at(x, out),
-            w,
-        ))
+        Some(dense_jacobian(&self.central_differences(w)))
+    }
+
+    fn linearize(
+        &mut self,
+        w: &Players<Vec<f64>>,
+    ) -> Option<Result<Box<dyn Linearization + '_>, String>> {
+        Some(Ok(Box::new(self.central_differences(w))))
     }
 }
 

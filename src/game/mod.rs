@@ -9,23 +9,35 @@
 //!
 //! so every method moves against F (`ω ← ω − η F`). For a zero-sum game min_θ max_φ f,
 //! L_G = f and L_D = −f. The Jacobian J = ∇F is ordered (θ, φ) too.
+//!
+//! A game gives its primitives — F, the losses, a closed-form J where it has one, and J·v / Jᵀ·v
+//! through [`Game::linearize`] — and never analysis or score types: Arnoldi's eigenvalues
+//! (`analysis`) and live scores (`score`) are computed from these by the layers above. Toy
+//! games come with their preset section ([`ToySpec`]); `setup` turns sections into games.
 
-mod config;
-mod constraint;
 mod dirac;
+mod gan;
+#[cfg(test)]
+pub(crate) mod gan_tests;
 mod linear;
+mod linearization;
 mod logistic;
 mod mlp;
+mod start;
 mod stochastic_bilinear;
 
-pub use config::{DiracLoss, GameConfig, LinearTerms, MatrixSpec, PlayerConstraints, Start};
-pub use constraint::Constraint;
-pub use dirac::DiracGan;
-pub use linear::LinearGame;
-pub use logistic::LogisticToy;
-pub use mlp::{mlp_dims, MlpGan};
-pub use stochastic_bilinear::StochasticBilinear;
+pub use dirac::{DiracGan, DiracGanSpec, DiracLoss};
+pub use gan::{wide, Gan, GanSettings};
+pub use linear::{BilinearSpec, LinearGame, LinearTerms, MatrixSpec, QuadraticSpec};
+pub use linearization::{
+    dense_jacobian, zero_sum_transpose, CentralDifferences, Dense, Field, Linearization,
+};
+pub use logistic::{LogisticSpec, LogisticToy};
+pub use mlp::{mlp_dims, MlpGan, MlpGanSpec};
+pub use start::{start_point, Start};
+pub use stochastic_bilinear::{StochasticBilinear, StochasticBilinearSpec};
 
+use crate::constraint::Constraint;
 use crate::players::{Player, Players};
 use crate::rng::Rng;
 use crate::vector::ParamVec;
@@ -87,15 +99,15 @@ pub trait Game: Send {
         None
     }
 
-    /// For games too large for a dense Jacobian (networks): the `k` Ritz values of J(ω) of
-    /// largest modulus with their residuals, from Arnoldi on exact Jacobian-vector products, or
-    /// why there are none. `None`: the game has neither (use [`Game::jacobian`]).
-    fn jacobian_top(
+    /// The field linearized at `w`: J(w)·v and Jᵀ(w)·v without a dense matrix (what Arnoldi
+    /// and Jacobian-based methods need), or why the game has none there. `None`: the game has
+    /// neither this nor [`Game::jacobian`]. The default wraps the closed-form dense Jacobian.
+    fn linearize(
         &mut self,
-        _w: &Players<Self::V>,
-        _k: usize,
-    ) -> Option<Result<Vec<crate::analysis::Ritz>, String>> {
-        None
+        w: &Players<Self::V>,
+    ) -> Option<Result<Box<dyn Linearization + '_>, String>> {
+        let j = self.jacobian(w)?;
+        Some(Ok(Box::new(Dense::new(j, w.theta.len()))))
     }
 
     /// Names of the game's own metrics columns (e.g. modes covered), fixed for a run.
@@ -121,7 +133,7 @@ pub trait Game: Send {
 
     /// A sampler of the generator's images that runs on another thread from host copies of θ
     /// (image GANs; what live scoring needs).
-    fn image_sampler(&self) -> Option<Box<dyn crate::score::sampler::ImageSampler>> {
+    fn image_sampler(&self) -> Option<Box<dyn crate::neural::sampler::ImageSampler>> {
         None
     }
 
@@ -147,88 +159,22 @@ pub trait Game: Send {
 /// The toy games, all on `Vec<f64>` parameters, behind one type so runs can hold any of them.
 pub type ToyGame = Box<dyn Game<V = Vec<f64>>>;
 
-/// A built game of any kind; each kind has its own parameter storage.
-pub enum BuiltGame {
-    /// A toy game on `Vec<f64>` parameters.
-    Toy(ToyGame),
-    /// A neural game on CPU tensors.
-    NeuralCpu(crate::neural::config::CpuGame),
-    /// A neural game on CUDA tensors.
-    #[cfg(feature = "cuda")]
-    NeuralCuda(crate::neural::config::CudaGame),
+/// The preset section of a toy game: its parameters, checked and turned into the game.
+///
+/// A new toy game is one file holding the game (its [`Game`] implementation) and its section
+/// (this trait), plus one line in `setup`'s list of games.
+pub trait ToySpec {
+    /// Builds the game; random parts are drawn from `seed`. Errors say what is wrong.
+    fn build(&self, seed: u64) -> Result<ToyGame, String>;
+    /// Where the players start (a run of the preset may start elsewhere).
+    fn start_mut(&mut self) -> &mut Start;
+    /// Coordinates of θ and φ together, from the parameters alone (without building);
+    /// `usize::MAX` for games too large to build for a picture.
+    fn coordinates(&self) -> usize;
 }
 
-impl BuiltGame {
-    /// The game's own constraint sets.
-    pub fn constraints(&self) -> Players<Constraint> {
-        match self {
-            BuiltGame::Toy(g) => g.constraints(),
-            BuiltGame::NeuralCpu(g) => g.constraints(),
-            #[cfg(feature = "cuda")]
-            BuiltGame::NeuralCuda(g) => g.constraints(),
-        }
-    }
-}
-
-/// Draws the starting point described by `start` for players of dimensions `dims`, then
-/// projects it onto `constraints`.
-pub(crate) fn start_point(
-    start: &Start,
-    dims: Players<usize>,
-    constraints: &Players<Constraint>,
-    seed: u64,
-) -> Result<Players<Vec<f64>>, String> {
-    let mut w = match start {
-        Start::Random { scale } => {
-            let mut rng = Rng::derive(seed, "start");
-            Players {
-                theta: (0..dims.theta).map(|_| scale * rng.normal()).collect(),
-                phi: (0..dims.phi).map(|_| scale * rng.normal()).collect(),
-            }
-        }
-        Start::Point { theta, phi } => {
-            for (p, v, d) in [
-                (Player::Theta, theta, dims.theta),
-                (Player::Phi, phi, dims.phi),
-            ] {
-                if v.len() != d {
-                    return Err(format!(
-                        "start.{p} has {} entries but the game's {p} has dimension {d}",
-                        v.len()
-                    ));
-                }
-            }
-            Players {
-                theta: theta.clone(),
-                phi: phi.clone(),
-            }
-        }
-    };
-    w.theta.project(&constraints.theta);
-    w.phi.project(&constraints.phi);
-    Ok(w)
-}
-
-/// σ(u) = 1/(1 + e^{−u}), computed without overflow.
-#[inline]
-pub(crate) fn sigmoid(u: f64) -> f64 {
-    if u >= 0.0 {
-        1.0 / (1.0 + (-u).exp())
-    } else {
-        let e = u.exp();
-        e / (1.0 + e)
-    }
-}
-
-/// log σ(u) = −log(1 + e^{−u}), computed without overflow.
-#[inline]
-pub(crate) fn log_sigmoid(u: f64) -> f64 {
-    if u >= 0.0 {
-        -(-u).exp().ln_1p()
-    } else {
-        u - u.exp().ln_1p()
-    }
-}
+/// The largest dimension the dense toy games accept.
+pub(crate) const MAX_DIM: usize = 20_000;
 
 #[cfg(test)]
 pub(crate) mod testing {

@@ -11,11 +11,88 @@
 //! the mean over components is exactly the mean game, storage is O(nd) rather than O(nd²),
 //! and one call costs two d×d products like the deterministic game.
 
-use super::{start_point, Constraint, Game, Sample, Start};
+use super::linearization::{zero_sum_transpose, Linearization};
+use super::{start_point, Constraint, Game, Sample, Start, ToyGame, ToySpec};
+use crate::check::{dimension, positive};
 use crate::linalg::{linspace, with_singular_values, Mat};
 use crate::players::{Player, Players};
 use crate::rng::Rng;
 use nalgebra::DMatrix;
+use serde::{Deserialize, Serialize};
+
+/// `StochasticBilinear(…)`: the finite-sum bilinear game of \[VI\] §7.1 on [−1, 1]^dim, one
+/// component per oracle call.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StochasticBilinearSpec {
+    /// Dimension of each player (the paper: 1000).
+    pub dim: usize,
+    /// Number of components n (the paper: 1000); must be even (components come in
+    /// antithetic pairs so the mean is exact).
+    pub components: usize,
+    /// Scale of each component's deviation from the mean game.
+    #[serde(default = "default_noise")]
+    pub noise: f64,
+    /// Range of the mean matrix's singular values (min, max).
+    #[serde(default = "default_sv_range")]
+    pub singular_values: (f64, f64),
+    /// Starting point.
+    #[serde(default)]
+    pub start: Start,
+}
+
+fn default_noise() -> f64 {
+    1.0
+}
+
+fn default_sv_range() -> (f64, f64) {
+    (0.5, 1.0)
+}
+
+impl ToySpec for StochasticBilinearSpec {
+    fn build(&self, seed: u64) -> Result<ToyGame, String> {
+        let (dim, components, noise) = (self.dim, self.components, self.noise);
+        dimension("dim", dim, 5_000)?;
+        dimension("components", components, 100_000)?;
+        if components % 2 != 0 {
+            return Err(format!(
+                "components must be even (they come in antithetic pairs), got {components}"
+            ));
+        }
+        if !(noise.is_finite() && noise >= 0.0) {
+            return Err(format!("noise must be finite and ≥ 0, got {noise}"));
+        }
+        let (lo, hi) = self.singular_values;
+        positive("singular_values.0", lo)?;
+        positive("singular_values.1", hi)?;
+        if lo > hi {
+            return Err(format!("singular_values: min {lo} > max {hi}"));
+        }
+        Ok(Box::new(StochasticBilinear::generate(
+            dim,
+            components,
+            noise,
+            (lo, hi),
+            &self.start,
+            seed,
+        )?))
+    }
+
+    fn start_mut(&mut self) -> &mut Start {
+        &mut self.start
+    }
+
+    /// Games whose components would take more than 4·10⁶ numbers count as too large to build
+    /// for a picture (`usize::MAX`).
+    fn coordinates(&self) -> usize {
+        let (dim, components) = (self.dim, self.components);
+        if dim.saturating_mul(dim).saturating_mul(components) > 4_000_000 {
+            usize::MAX
+        } else {
+            2 * dim
+        }
+    }
+}
 
 /// See the module docs.
 pub struct StochasticBilinear {
@@ -188,6 +265,36 @@ impl Game for StochasticBilinear {
             }
         }
         Some(j)
+    }
+
+    fn linearize(
+        &mut self,
+        _w: &Players<Vec<f64>>,
+    ) -> Option<Result<Box<dyn Linearization + '_>, String>> {
+        Some(Ok(Box::new(MeanJ(&self.mbar))))
+    }
+}
+
+/// J of the mean game without forming it: J·v = (M̄ v_φ, −M̄ᵀ v_θ); zero-sum, so
+/// Jᵀ·v = D·J·D·v.
+struct MeanJ<'a>(&'a Mat);
+
+impl Linearization for MeanJ<'_> {
+    fn dims(&self) -> Players<usize> {
+        Players::new(self.0.rows, self.0.cols)
+    }
+
+    fn jvp(&self, v: &[f64]) -> Vec<f64> {
+        let (vt, vp) = v.split_at(self.0.rows);
+        let mut out = vec![0.0; v.len()];
+        let (ot, op) = out.split_at_mut(self.0.rows);
+        self.0.mul_add(1.0, vp, ot);
+        self.0.mul_t_add(-1.0, vt, op);
+        out
+    }
+
+    fn vjp(&self, v: &[f64]) -> Result<Vec<f64>, String> {
+        Ok(zero_sum_transpose(|x| self.jvp(x), self.0.rows, v))
     }
 }
 

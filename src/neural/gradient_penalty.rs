@@ -18,7 +18,7 @@
 
 use super::bind::Bound;
 use super::device::NeuralDevice;
-use super::gan::GanModel;
+use super::gan_model::GanModel;
 use super::params::Params;
 use crate::rng::Rng;
 use dfdx::prelude::*;

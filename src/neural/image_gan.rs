@@ -4,7 +4,7 @@
 use super::bind::Bound;
 use super::data::{Dataset, ImageData};
 use super::device::NeuralDevice;
-use super::gan::GanModel;
+use super::gan_model::GanModel;
 use super::image_sampler::CpuImageSampler;
 use super::layers::linear::Features;
 use super::layout::Layout;
@@ -12,9 +12,9 @@ use super::nets::dcgan::{DcganDiscriminator, DcganGenerator, DcganShape};
 use super::nets::resnet::{ResnetDiscriminator, ResnetGenerator};
 use super::ops::Image;
 use super::picture::{grid, sample_path, write_png};
+use crate::neural::sampler::ImageSampler;
 use crate::players::Players;
 use crate::rng::Rng;
-use crate::score::sampler::ImageSampler;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 use std::sync::Arc;
@@ -67,7 +67,7 @@ impl Architecture {
         let f = match *self {
             Architecture::Dcgan { filters, .. } | Architecture::Resnet { filters } => filters,
         };
-        super::config::check_count("arch.filters", f, 4096)?;
+        crate::check::count("arch.filters", f, 4096)?;
         if matches!(self, Architecture::Resnet { .. }) && dataset.image_shape().1 != 32 {
             return Err(format!(
                 "arch: ResNet-32 needs 32×32 images, {dataset:?} has {}×{}",

@@ -3,12 +3,12 @@
 
 use super::bind::Bound;
 use super::data::Dataset;
-use super::gan::GanModel;
+use super::gan_model::GanModel;
 use super::image_gan::ImageModel;
 use super::params::Params;
+use crate::neural::image_set::ImageSet;
+use crate::neural::sampler::{ImageSampler, GENERATION_BATCH};
 use crate::rng::Rng;
-use crate::score::images::ImageSet;
-use crate::score::sampler::{ImageSampler, GENERATION_BATCH};
 use dfdx::prelude::*;
 
 /// An image GAN's generator on the CPU.

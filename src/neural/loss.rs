@@ -73,7 +73,7 @@ mod tests {
         let t: Tensor<(usize,), f32, Cpu> = dev.tensor_from_vec(u.to_vec(), (5,));
         let got = log_sigmoid(t.leaky_traced()).as_vec();
         for (g, u) in got.iter().zip(u) {
-            let want = crate::game::log_sigmoid(u as f64);
+            let want = crate::special::log_sigmoid(u as f64);
             assert!(
                 (*g as f64 - want).abs() <= 1e-6 * (1.0 + want.abs()),
                 "log σ({u}) = {g}, want {want}"

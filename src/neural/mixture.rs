@@ -30,7 +30,7 @@ pub enum MixtureSpec {
         /// Standard deviation of each mode.
         std: f64,
     },
-    /// [NM]'s 8 Gaussians (spec §4.5(b)): centres at radius 2 every 45°, σ 0.05, everything
+    /// \[NM\]'s 8 Gaussians (spec §4.5(b)): centres at radius 2 every 45°, σ 0.05, everything
     /// then divided by 1.414.
     NegativeMomentum8,
 }

@@ -1,10 +1,10 @@
-//! The mixture-of-Gaussians GAN ([NM] §4.5(b); VEEGAN/PacGAN ring and grid): MLP generator
+//! The mixture-of-Gaussians GAN (\[NM\] §4.5(b); VEEGAN/PacGAN ring and grid): MLP generator
 //! z ∈ ℝ^latent → ℝ², MLP discriminator ℝ² → ℝ, metrics "modes covered" and "% high quality"
 //! on a fixed set of generated points, and a scatter of them per sample interval.
 
 use super::bind::Bound;
 use super::device::NeuralDevice;
-use super::gan::GanModel;
+use super::gan_model::GanModel;
 use super::layers::linear::Features;
 use super::layout::Layout;
 use super::mixture::Mixture;

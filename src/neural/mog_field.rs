@@ -6,7 +6,7 @@
 //! differentiation of that backpropagation: the tangent q̇ = d/ds q(ω + s·v) at s = 0 of every
 //! quantity q. The values depend on ω only, so [`MlpGanField::linearize`] runs them once and
 //! keeps them; each [`Linearized::jvp`] then propagates tangents alone (what Arnoldi repeats).
-//! ReLU's derivative [a > 0] is locally constant, so J·v is exact wherever no pre-activation is
+//! ReLU's derivative \[a > 0\] is locally constant, so J·v is exact wherever no pre-activation is
 //! exactly 0. Central differences of the f32 field are not: the
 //! gradient of a ReLU network jumps where an activation flips, and a difference quotient across
 //! a flip grows like 1/ε (measured on these networks from ε = 10⁻² down to 10⁻⁵).
@@ -21,8 +21,8 @@
 
 use super::loss::GanLoss;
 use super::ops::gemm::{matmul, Mat};
-use crate::game::sigmoid;
 use crate::players::Players;
+use crate::special::sigmoid;
 
 /// A ReLU MLP's widths (input first); parameters laid out as `neural::nets::mlp::Mlp` lays
 /// them: per layer the weight (out × in, row-major) then the bias.
@@ -409,15 +409,9 @@ impl Linearized<'_> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
-    use crate::game::{Game, Sample};
-    use crate::neural::gan::{wide, Gan, GanModel, GanSettings, ARNOLDI_STEPS, RITZ_TOLERANCE};
-    use crate::neural::mixture::MixtureSpec;
-    use crate::neural::mog::{MixtureModel, ModeEval};
-    use crate::neural::params::Params;
     use crate::rng::Rng;
-    use dfdx::prelude::Cpu;
 
     fn small(loss: GanLoss) -> (MlpGanField, Players<Vec<f64>>) {
         let mut rng = Rng::new(7);
@@ -470,7 +464,7 @@ mod tests {
         let pr = mlp(&f.d, &w.phi, &f.real);
         let pf = mlp(&f.d, &w.phi, &fake);
         let mean = |x: Vec<f64>| x.iter().sum::<f64>() / x.len() as f64;
-        let ls = crate::game::log_sigmoid;
+        let ls = crate::special::log_sigmoid;
         match f.loss {
             GanLoss::Wgan => {
                 let v = mean(pr) - mean(pf);
@@ -489,15 +483,15 @@ mod tests {
         }
     }
 
-    fn flat(w: &Players<Vec<f64>>) -> Vec<f64> {
+    pub(crate) fn flat(w: &Players<Vec<f64>>) -> Vec<f64> {
         [w.theta.as_slice(), &w.phi].concat()
     }
 
-    fn norm(x: &[f64]) -> f64 {
+    pub(crate) fn norm(x: &[f64]) -> f64 {
         x.iter().map(|a| a * a).sum::<f64>().sqrt()
     }
 
-    fn distance(x: &[f64], y: &[f64]) -> f64 {
+    pub(crate) fn distance(x: &[f64], y: &[f64]) -> f64 {
         x.iter()
             .zip(y)
             .map(|(a, b)| (a - b).powi(2))
@@ -505,7 +499,7 @@ mod tests {
             .sqrt()
     }
 
-    fn views(w: &Players<Vec<f64>>) -> Players<&[f64]> {
+    pub(crate) fn views(w: &Players<Vec<f64>>) -> Players<&[f64]> {
         Players::new(&w.theta, &w.phi)
     }
 
@@ -572,169 +566,6 @@ mod tests {
             assert!(
                 err <= 1e-6 * norm,
                 "{loss:?}: ‖J·v − FD‖ = {err}, ‖J·v‖ = {norm}"
-            );
-        }
-    }
-
-    #[test]
-    fn networks_without_exact_jvps_say_why() {
-        let mut gan = mixture_gan(8, 1, 8);
-        assert!(gan.mlp_field().is_ok());
-        gan = Gan::new(
-            MixtureModel::new(
-                MixtureSpec::NegativeMomentum8.build().expect("a mixture"),
-                8,
-                8,
-                1,
-                ModeEval {
-                    samples: 10,
-                    hq_sigmas: 3.0,
-                    min_count: 1,
-                },
-            ),
-            Cpu::default(),
-            GanSettings {
-                loss: GanLoss::Wgan,
-                batch: 8,
-                clip: None,
-                gp_weight: Some(10.0),
-                seed: 1,
-            },
-        );
-        let w = gan.initial_point();
-        let why = gan.jacobian_top(&w, 4, 8).unwrap_err();
-        assert!(why.contains("gradient penalty"), "{why}");
-    }
-
-    fn mixture_gan(hidden: usize, layers: usize, batch: usize) -> Gan<Cpu, MixtureModel> {
-        let model = MixtureModel::new(
-            MixtureSpec::NegativeMomentum8.build().expect("a mixture"),
-            8,
-            hidden,
-            layers,
-            ModeEval {
-                samples: 100,
-                hq_sigmas: 3.0,
-                min_count: 1,
-            },
-        );
-        let settings = GanSettings {
-            loss: GanLoss::Saturating,
-            batch,
-            clip: None,
-            gp_weight: None,
-            seed: 1,
-        };
-        Gan::new(model, Cpu::default(), settings)
-    }
-
-    /// Weights N(0, std²) in the game's layouts.
-    fn weights(gan: &Gan<Cpu, MixtureModel>, std: f64) -> Players<Params<Cpu>> {
-        let mut rng = Rng::new(11);
-        let layouts = GanModel::<Cpu>::layouts(gan.model());
-        layouts.map(|l| {
-            let values = l
-                .specs
-                .iter()
-                .map(|s| {
-                    (0..s.numel())
-                        .map(|_| (std * rng.normal()) as f32)
-                        .collect()
-                })
-                .collect();
-            Params::from_host(&Cpu::default(), l.clone(), values)
-        })
-    }
-
-    fn host(w: &Players<Params<Cpu>>) -> Players<Vec<f64>> {
-        w.map(|p| wide(p.to_host().concat()))
-    }
-
-    #[test]
-    fn the_f64_field_is_the_networks_field_on_the_metrics_minibatch() {
-        let mut gan = mixture_gan(32, 3, 64);
-        let w = weights(&gan, 0.3);
-        let mut f32_field = w.clone();
-        gan.field(&w, Sample::Exact, &mut f32_field);
-        let h = host(&w);
-        let f64_field = gan.mlp_field().expect("an MLP game").field(&views(&h));
-        let got = host(&f32_field);
-        let (diff, norm) = (
-            distance(&flat(&got), &flat(&f64_field)),
-            norm(&flat(&f64_field)),
-        );
-        assert!(norm > 1e-2, "‖F‖ = {norm}");
-        assert!(diff <= 1e-5 * norm, "‖F₃₂ − F₆₄‖ = {diff}, ‖F‖ = {norm}");
-    }
-
-    #[test]
-    fn arnoldi_on_exact_jvps_finds_the_eigenvalues_of_largest_modulus() {
-        let gan = mixture_gan(6, 2, 16);
-        let w = weights(&gan, 0.5);
-        let field = gan.mlp_field().expect("an MLP game");
-        let h = host(&w);
-        let at = field.linearize(&views(&h));
-        let (dt, n) = (h.theta.len(), h.theta.len() + h.phi.len());
-        let mut j = nalgebra::DMatrix::<f64>::zeros(n, n);
-        for c in 0..n {
-            let mut e = vec![0.0; n];
-            e[c] = 1.0;
-            let (vt, vp) = e.split_at(dt);
-            let col = at.jvp(&Players::new(vt, vp));
-            for (r, x) in col.theta.iter().chain(&col.phi).enumerate() {
-                j[(r, c)] = *x;
-            }
-        }
-        let mut dense: Vec<_> = j.complex_eigenvalues().iter().copied().collect();
-        dense.sort_by(|a, b| b.norm().total_cmp(&a.norm()));
-        let top = gan.jacobian_top(&w, 6, 40).expect("eigenvalues");
-        for r in &top[..4] {
-            let nearest = dense
-                .iter()
-                .map(|d| (d - r.value).norm())
-                .fold(f64::INFINITY, f64::min);
-            assert!(
-                nearest <= 1e-6 * dense[0].norm(),
-                "{} is no eigenvalue of J",
-                r.value
-            );
-            assert!(
-                r.residual <= 1e-6 * dense[0].norm(),
-                "{r:?} has not converged"
-            );
-        }
-        assert!((top[0].value.norm() - dense[0].norm()).abs() <= 1e-6 * dense[0].norm());
-    }
-
-    #[test]
-    fn the_mog_networks_converged_eigenvalues_stay_put_with_more_arnoldi_steps() {
-        let gan = mixture_gan(256, 3, 128);
-        // The preset's networks at their start.
-        let start = gan.initial_point();
-        let short = gan
-            .jacobian_top(&start, 8, ARNOLDI_STEPS)
-            .expect("eigenvalues");
-        let long = gan
-            .jacobian_top(&start, 8, 2 * ARNOLDI_STEPS)
-            .expect("eigenvalues");
-        let found = crate::analysis::converged(&short, RITZ_TOLERANCE);
-        assert_eq!(
-            found.first(),
-            Some(&short[0].value),
-            "the largest has converged"
-        );
-        assert!(
-            found.len() < short.len(),
-            "the cluster under it has not: {short:?}"
-        );
-        for z in found {
-            let nearest = long
-                .iter()
-                .map(|r| (r.value - z).norm())
-                .fold(f64::INFINITY, f64::min);
-            assert!(
-                nearest <= RITZ_TOLERANCE * z.norm(),
-                "{z} moved by {nearest}"
             );
         }
     }

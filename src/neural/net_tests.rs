@@ -4,7 +4,7 @@
 use super::bind::Bound;
 use super::device::NeuralDevice;
 use super::fixture::{rel_err, Fixture};
-use super::gan::GanModel;
+use super::gan_model::GanModel;
 use super::gradient_penalty::{gradient_at, interpolates, penalty, PENALTY_EPS};
 use super::layers::linear::linear;
 use super::layers::linear::Features;
@@ -104,13 +104,13 @@ fn dcgan32_forward_and_backward_match_pytorch() {
 /// A small smooth critic for the penalty check: Linear → tanh → Linear → tanh → Linear on 6-D
 /// points. (With ReLU the penalty is piecewise smooth in φ, and finite differences in φ that
 /// cross a kink measure a jump, not a derivative.)
-struct Small {
+pub(crate) struct Small {
     layers: Vec<(usize, usize, usize)>,
     layout: Arc<Layout>,
 }
 
 impl Small {
-    fn new(widths: &[usize], std: f64) -> Self {
+    pub(crate) fn new(widths: &[usize], std: f64) -> Self {
         let mut l = Layout::default();
         let layers = widths
             .windows(2)
@@ -215,7 +215,7 @@ fn penalty_gradient_matches_finite_differences() {
     assert!(e <= 1e-3, "‖∇P − FD‖/‖FD‖ = {e:e}");
 }
 
-fn tiny_images(channels: usize, side: usize) -> super::data::ImageData {
+pub(crate) fn tiny_images(channels: usize, side: usize) -> super::data::ImageData {
     let mut rng = Rng::new(3);
     let count = 6;
     let dataset = if channels == 3 {
@@ -234,90 +234,4 @@ fn tiny_images(channels: usize, side: usize) -> super::data::ImageData {
                 .collect(),
         ),
     }
-}
-
-/// One WGAN-GP oracle call of the ResNet-32 pair and one of DCGAN-28: shapes, finite and
-/// non-zero gradients for every tensor of both players, φ's gradient including the penalty.
-#[test]
-fn resnet_wgangp_and_dcgan28_oracle_calls_run() {
-    use super::gan::{Gan, GanSettings};
-    use super::image_gan::{Architecture, ImageModel};
-    use crate::game::{Game, Sample};
-    for (arch, channels, side, gp) in [
-        (Architecture::Resnet { filters: 4 }, 3, 32, Some(10.0)),
-        (
-            Architecture::Dcgan {
-                filters: 4,
-                d_batchnorm: true,
-            },
-            1,
-            28,
-            None,
-        ),
-    ] {
-        let model = ImageModel::new(tiny_images(channels, side), arch, 8, 4);
-        let settings = GanSettings {
-            loss: GanLoss::Wgan,
-            batch: 3,
-            clip: None,
-            gp_weight: gp,
-            seed: 2,
-        };
-        let mut game = Gan::new(model, Cpu::shared(0), settings);
-        let w = game.initial_point();
-        let mut f = w.clone();
-        game.field(&w, Sample::Seed(9), &mut f);
-        for (who, p) in [("θ", &f.theta), ("φ", &f.phi)] {
-            for (s, t) in p.layout.specs.iter().zip(p.to_host()) {
-                assert!(
-                    t.iter().all(|v| v.is_finite()),
-                    "{arch:?} {who} {}: not finite",
-                    s.name
-                );
-                assert!(
-                    t.iter().any(|v| *v != 0.0),
-                    "{arch:?} {who} {}: zero gradient",
-                    s.name
-                );
-            }
-        }
-        let fake = game.generated(&w.theta, 4);
-        assert_eq!(fake.len(), 4 * channels * side * side);
-        assert!(fake.iter().all(|v| v.abs() < 1.0));
-        if gp.is_some() {
-            // The penalty changes φ's gradient and only φ's.
-            let model = ImageModel::new(tiny_images(channels, side), arch, 8, 4);
-            let plain = GanSettings {
-                loss: GanLoss::Wgan,
-                batch: 3,
-                clip: None,
-                gp_weight: None,
-                seed: 2,
-            };
-            let mut g0 = Gan::new(model, Cpu::shared(0), plain);
-            let mut f0 = w.clone();
-            g0.field(&w, Sample::Seed(9), &mut f0);
-            assert_eq!(f0.theta.to_host(), f.theta.to_host());
-            assert!(f0.phi.dist_sq(&f.phi) > 0.0);
-        }
-    }
-}
-
-/// Players that are not plain ReLU MLPs get no eigenvalues, and the reason.
-#[test]
-fn other_networks_have_no_exact_jvps_and_say_so() {
-    let gan = super::gan::Gan::new(
-        Small::new(&[6, 4, 1], 0.5),
-        Cpu::shared(0),
-        super::gan::GanSettings {
-            loss: GanLoss::Wgan,
-            batch: 4,
-            clip: None,
-            gp_weight: None,
-            seed: 0,
-        },
-    );
-    let w = crate::game::Game::initial_point(&gan);
-    let why = gan.jacobian_top(&w, 4, 8).unwrap_err();
-    assert!(why.contains("plain ReLU MLP players only"), "{why}");
 }

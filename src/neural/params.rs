@@ -7,7 +7,7 @@
 
 use super::device::NeuralDevice;
 use super::layout::Layout;
-use crate::game::Constraint;
+use crate::constraint::Constraint;
 use crate::vector::ParamVec;
 use dfdx::prelude::*;
 use serde::{Deserialize, Serialize};

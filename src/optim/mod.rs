@@ -19,7 +19,8 @@ pub use rule::{AdamMoment, Rule, RuleState};
 pub use schedule::Schedule;
 pub use scheme::{OptimisticFirst, Order, PastFirst, Scheme, SchemeMemory};
 
-use crate::game::{Constraint, Game};
+use crate::constraint::Constraint;
+use crate::game::Game;
 use crate::players::{Player, Players};
 use crate::rng::Rng;
 use crate::vector::ParamVec;

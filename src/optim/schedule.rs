@@ -8,7 +8,7 @@ pub enum Schedule {
     /// η_t = η.
     #[default]
     Constant,
-    /// η_t = η/√(t + 1) ([VI] App. F; the 2-D toy's AvgSGD uses η = 2).
+    /// η_t = η/√(t + 1) (\[VI\] App. F; the 2-D toy's AvgSGD uses η = 2).
     InvSqrt,
 }
 

@@ -1,15 +1,16 @@
 //! Hand-computed steps: the test vectors of seed-spec §7 on f = θφ from (θ, φ) = (2, 0.5).
 
 use super::*;
-use crate::game::{GameConfig, MatrixSpec, Start, ToyGame};
+use crate::constraint::PlayerConstraints;
+use crate::game::{BilinearSpec, MatrixSpec, Start, ToyGame, ToySpec};
 use crate::players::Players;
 
 fn game(phi_box: bool) -> ToyGame {
-    let constraint = phi_box.then_some(crate::game::PlayerConstraints {
+    let constraint = phi_box.then_some(PlayerConstraints {
         theta: Constraint::Free,
         phi: Constraint::Box { lo: -1.0, hi: 1.0 },
     });
-    GameConfig::Bilinear {
+    BilinearSpec {
         dim: 1,
         matrix: MatrixSpec::Identity,
         linear: Default::default(),

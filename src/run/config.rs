@@ -1,10 +1,11 @@
 //! The fully resolved configuration of one run (`config.ron` in its directory): everything
 //! needed to rebuild the run from scratch, seed included.
 
+use crate::constraint::PlayerConstraints;
 use crate::error::{Error, Result};
-use crate::game::{BuiltGame, GameConfig, PlayerConstraints};
 use crate::optim::{AverageSpec, Hyper, Optimizer, Rule, Schedule, Scheme};
 use crate::players::{PerPlayer, Player, Players};
+use crate::setup::{BuiltGame, GameConfig};
 use serde::{Deserialize, Serialize};
 
 /// When a run stops early.
@@ -162,7 +163,7 @@ impl RunConfig {
             }
         }
         if let Some(s) = &self.score {
-            if !matches!(self.game, crate::game::GameConfig::ImageGan { .. }) {
+            if !matches!(self.game, GameConfig::ImageGan(_)) {
                 return Err(format!(
                     "score: the {} game makes no images to score (image GANs only)",
                     self.game.kind()

@@ -17,12 +17,13 @@ use super::store::{
 use super::summary::{Status, Summary};
 use crate::analysis;
 use crate::error::{Error, Result};
-use crate::game::{BuiltGame, Game, Sample};
+use crate::game::{Game, Sample};
 use crate::optim::{Optimizer, Scratch};
 use crate::players::{Player, Players};
 use crate::rng::Rng;
 use crate::score::live::{LiveScorer, Snapshot};
 use crate::score::record::{ScoreRecord, SCORES};
+use crate::setup::BuiltGame;
 use crate::vector::ParamVec;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -39,8 +40,8 @@ const TOP_EIGENVALUES: usize = 16;
 pub fn network_note(found: usize, of: usize) -> String {
     format!(
         "J: the {found} of the {of} eigenvalues of largest modulus that converged (residual ≤ {}·|λ|) after {} Arnoldi steps on exact JVPs, on the metrics' minibatch; no ρ: the update operator needs the whole spectrum",
-        crate::neural::gan::RITZ_TOLERANCE,
-        crate::neural::gan::ARNOLDI_STEPS
+        analysis::RITZ_TOLERANCE,
+        analysis::ARNOLDI_STEPS
     )
 }
 
@@ -460,9 +461,9 @@ impl<V: ParamVec + Serialize + DeserializeOwned> Engine<V> {
     /// No spectral radius either way: ρ of the update operator needs the whole spectrum.
     fn record_top_spectrum(&mut self) {
         let (found, unconverged, note) =
-            match self.game.jacobian_top(&self.state.w, TOP_EIGENVALUES) {
+            match analysis::jacobian_top(&mut *self.game, &self.state.w, TOP_EIGENVALUES) {
                 Some(Ok(ritz)) => {
-                    let found = analysis::converged(&ritz, crate::neural::gan::RITZ_TOLERANCE);
+                    let found = analysis::converged(&ritz, analysis::RITZ_TOLERANCE);
                     let note = network_note(found.len(), ritz.len());
                     let unconverged = ritz.len() - found.len();
                     (found, Some(unconverged), note)

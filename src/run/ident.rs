@@ -1,7 +1,7 @@
 //! Run ids and names made safe: nothing a preset or a user types can point outside the runs
 //! directory.
 
-use std::time::{SystemTime, UNIX_EPOCH};
+pub use crate::clock::unix_now;
 
 /// Keeps ASCII letters, digits, `.`, `_` and `+` (lowercased), turns every other run of
 /// characters into one `-`, trims `-` and `.` from the ends and caps the length at 64. The
@@ -50,13 +50,6 @@ pub fn timestamp(unix: u64) -> String {
         secs / 60 % 60,
         secs % 60
     )
-}
-
-/// Seconds since the Unix epoch.
-pub fn unix_now() -> f64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0.0, |d| d.as_secs_f64())
 }
 
 /// The id of a new run: `<timestamp>-<preset>-<run>`, sanitized.

@@ -207,7 +207,7 @@ mod tests {
         assert_eq!(q.runs[0].eta.0.theta, 0.5);
         assert!(matches!(
             q.game,
-            crate::game::GameConfig::Bilinear { dim: 3, .. }
+            crate::setup::GameConfig::Bilinear(crate::game::BilinearSpec { dim: 3, .. })
         ));
         let q = apply(
             &p,

@@ -5,10 +5,11 @@
 
 use super::config::{RunConfig, StopRule};
 use super::ident::sanitize;
+use crate::constraint::PlayerConstraints;
 use crate::error::{Error, Result};
-use crate::game::{GameConfig, PlayerConstraints};
 use crate::optim::{AverageSpec, Rule, Schedule, Scheme};
 use crate::players::{PerPlayer, Players};
+use crate::setup::GameConfig;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
@@ -266,6 +267,13 @@ impl Preset {
                 return Err(Error::input(format!(
                     "runs[{i}] ({:?}): start: a neural game starts from its seeded initialization; remove start",
                     r.name
+                )));
+            }
+            if r.start.is_some() && !self.game.takes_start() {
+                return Err(Error::input(format!(
+                    "runs[{i}] ({:?}): start: the {} game has no start a run can change; remove start",
+                    r.name,
+                    self.game.kind()
                 )));
             }
             if r.start.is_some() {

@@ -111,10 +111,8 @@ fn network_spectrum<V: ParamVec + serde::de::DeserializeOwned>(
         Some(state) => (state.w, format!("step {}", state.optim.iteration)),
         None => (game.initial_point(), "start".to_string()),
     };
-    let ritz = game
-        .jacobian_top(&w, 16)
-        .unwrap_or_else(|| Err(NEURAL.into()))?;
-    let found = analysis::converged(&ritz, crate::neural::gan::RITZ_TOLERANCE);
+    let ritz = analysis::jacobian_top(game, &w, 16).unwrap_or_else(|| Err(NEURAL.into()))?;
+    let found = analysis::converged(&ritz, analysis::RITZ_TOLERANCE);
     Ok(RunSpectrum {
         name: config.name.clone(),
         method: opt.label(),
@@ -164,12 +162,12 @@ pub fn run_spectrum(
     let built = config.build()?;
     let opt = built.optimizer;
     let mut game = match built.game {
-        crate::game::BuiltGame::Toy(game) => game,
-        crate::game::BuiltGame::NeuralCpu(mut game) => {
+        crate::setup::BuiltGame::Toy(game) => game,
+        crate::setup::BuiltGame::NeuralCpu(mut game) => {
             return network_spectrum(config, &opt, game.as_mut(), run)
         }
         #[cfg(feature = "cuda")]
-        crate::game::BuiltGame::NeuralCuda(mut game) => {
+        crate::setup::BuiltGame::NeuralCuda(mut game) => {
             return network_spectrum(config, &opt, game.as_mut(), run)
         }
     };
@@ -240,7 +238,7 @@ pub struct StabilityMap {
     pub betas: Vec<f64>,
     /// η values (rows).
     pub etas: Vec<f64>,
-    /// ρ[i][j] at η = etas[i], β = betas[j] (None where not defined).
+    /// `ρ[i][j]` at η = `etas[i]`, β = `betas[j]` (None where not defined).
     pub rho: Vec<Vec<Option<f64>>>,
 }
 
@@ -253,7 +251,7 @@ pub fn stability(
     let mut maps: Vec<StabilityMap> = vec![];
     for c in configs {
         let built = c.build()?;
-        let crate::game::BuiltGame::Toy(game) = built.game else {
+        let crate::setup::BuiltGame::Toy(game) = built.game else {
             return Err("no stability map for networks: ρ over (β, η) needs the whole spectrum of J, and a network gives only its eigenvalues of largest modulus".into());
         };
         let mut opt = built.optimizer;

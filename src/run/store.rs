@@ -12,8 +12,7 @@
 //!   lock              flock-ed by the process driving the run
 //! ```
 //!
-//! Atomic writes go to a temporary file in the same directory, are synced, renamed over the
-//! target, and the directory is synced, so a crash leaves either the old or the new file.
+//! Whole files are replaced atomically and logs are appended line by line (`files.rs`).
 
 use super::ident::is_safe_id;
 use crate::error::{io_error, Error, Result};
@@ -37,30 +36,19 @@ pub const SPECTRUM: &str = "spectrum.jsonl";
 pub const CHECKPOINTS: &str = "checkpoints";
 const LOCK: &str = "lock";
 
-/// Writes `bytes` to `path` atomically (temp file, fsync, rename, fsync the directory).
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("file");
-    let tmp = dir.join(format!(".{name}.tmp{}", std::process::id()));
-    let mut f = File::create(&tmp).map_err(|e| io_error(&tmp, e))?;
-    f.write_all(bytes).map_err(|e| io_error(&tmp, e))?;
-    f.sync_all().map_err(|e| io_error(&tmp, e))?;
-    drop(f);
-    fs::rename(&tmp, path).map_err(|e| io_error(path, e))?;
-    sync_dir(dir)
-}
-
-fn sync_dir(dir: &Path) -> Result<()> {
-    File::open(dir)
-        .and_then(|d| d.sync_all())
-        .map_err(|e| io_error(dir, e))
-}
+pub use crate::files::write_atomic;
 
 /// A run directory.
 #[derive(Clone, Debug)]
 pub struct RunDir {
     /// Its path.
     pub path: PathBuf,
+}
+
+impl AsRef<Path> for RunDir {
+    fn as_ref(&self) -> &Path {
+        &self.path
+    }
 }
 
 /// An exclusive claim on a run: only one process drives a run at a time. Released on drop
@@ -184,14 +172,7 @@ impl RunDir {
 
     /// Appends one line (a JSON event or command) and flushes it.
     pub fn append_line(&self, name: &str, line: &str) -> Result<()> {
-        let p = self.file(name);
-        let mut f = OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&p)
-            .map_err(|e| io_error(&p, e))?;
-        f.write_all(format!("{line}\n").as_bytes())
-            .map_err(|e| io_error(&p, e))
+        crate::files::append_line(&self.file(name), line)
     }
 
     /// Path of the checkpoint taken after `step` iterations.

@@ -10,11 +10,11 @@
 //! Weights: a safetensors file written by `saddle classifier train` (PyTorch names and shapes,
 //! metadata `saddle` = `mnist-classifier`).
 
-use super::images::ImageSet;
 use super::inception::weights::sha256_hex;
 use super::inception::Features;
 use super::network::{NetworkId, Scorer};
 use crate::neural::bind::Bound;
+use crate::neural::image_set::ImageSet;
 use crate::neural::layers::linear::{linear, Features as Rows};
 use crate::neural::layout::{Init, Layout};
 use crate::neural::ops::conv2d::{conv2d, Conv};
@@ -116,7 +116,7 @@ pub fn save(path: &Path, p: &Params<Cpu>, note: &[(&str, String)]) -> Result<(),
         .collect();
     meta.insert("saddle".into(), MARK.into());
     let out = ::safetensors::tensor::serialize(views, &Some(meta)).map_err(|e| format!("{e:?}"))?;
-    crate::run::store::write_atomic(path, &out).map_err(|e| e.message)
+    crate::files::write_atomic(path, &out).map_err(|e| e.message)
 }
 
 /// The classifier as a scorer.

@@ -3,8 +3,8 @@
 //! shuffle each epoch, the last `holdout` images kept out for the reported accuracy.
 
 use super::classifier::{forward, input, layout, save, ClassifierScorer, CLASSES};
-use super::images::ImageSet;
 use crate::neural::bind::Bound;
+use crate::neural::image_set::ImageSet;
 use crate::neural::params::Params;
 use crate::rng::Rng;
 use crate::vector::ParamVec;

@@ -2,11 +2,11 @@
 //! batches into a [`Session`], then the class-based score and, with reference statistics, the
 //! Fréchet distance. Shared by `saddle score` and the live scorer.
 
-use super::images::ImageSet;
 use super::network::Scorer;
 use super::reference::Reference;
-use super::sampler::{ImageSampler, GENERATION_BATCH};
 use super::session::{Outcome, Session};
+use crate::neural::image_set::ImageSet;
+use crate::neural::sampler::{ImageSampler, GENERATION_BATCH};
 
 /// Images pushed through the network per batch when scoring a stored set.
 const BATCH: usize = 256;

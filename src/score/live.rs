@@ -16,11 +16,11 @@ use super::evaluate::{self, Wants};
 use super::network::Scorer;
 use super::record::{ScoreRecord, SCORES};
 use super::reference::{self, Reference};
-use super::sampler::{ImageSampler, GENERATION_BATCH, SCORE_SEED};
 use super::spec::{ReferenceSpec, ScoreSpec};
-use crate::run::ident::unix_now;
-use crate::run::store::RunDir;
-use std::path::Path;
+use crate::clock::unix_now;
+use crate::files::append_line;
+use crate::neural::sampler::{ImageSampler, GENERATION_BATCH, SCORE_SEED};
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Condvar, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -49,7 +49,7 @@ struct Shared {
 pub struct LiveScorer {
     shared: Arc<Shared>,
     handle: Option<JoinHandle<()>>,
-    dir: RunDir,
+    scores: PathBuf,
     template: ScoreRecord,
 }
 
@@ -58,12 +58,15 @@ fn record_line(r: &ScoreRecord) -> String {
 }
 
 impl LiveScorer {
-    /// Loads the network (errors here stop the run before it starts) and starts the thread.
+    /// Loads the network (errors here stop the run before it starts) and starts the thread,
+    /// which appends to `scores.jsonl` in the run directory `dir`.
     pub fn start(
         spec: &ScoreSpec,
         sampler: Box<dyn ImageSampler>,
-        dir: RunDir,
+        dir: impl AsRef<Path>,
     ) -> Result<Self, String> {
+        let dir = dir.as_ref();
+        let scores = dir.join(SCORES);
         let scorer = spec
             .network
             .load()
@@ -106,19 +109,22 @@ impl LiveScorer {
             spec: spec.clone(),
             scorer,
             sampler,
-            dir: dir.clone(),
+            scores: scores.clone(),
             template: template.clone(),
             reference: None,
         };
         let sh = shared.clone();
         let handle = std::thread::Builder::new()
-            .name(format!("scorer {}", dir.id()))
+            .name(format!(
+                "scorer {}",
+                dir.file_name().unwrap_or_default().to_string_lossy()
+            ))
             .spawn(move || pool.install(|| worker.run(&sh)))
             .map_err(|e| e.to_string())?;
         Ok(LiveScorer {
             shared,
             handle: Some(handle),
-            dir,
+            scores,
             template,
         })
     }
@@ -141,7 +147,7 @@ impl LiveScorer {
                     )),
                     ..self.template.clone()
                 };
-                let _ = self.dir.append_line(SCORES, &record_line(&r));
+                let _ = append_line(&self.scores, &record_line(&r));
             }
         } else {
             drop(st);
@@ -178,7 +184,7 @@ struct Worker {
     spec: ScoreSpec,
     scorer: Box<dyn Scorer>,
     sampler: Box<dyn ImageSampler>,
-    dir: RunDir,
+    scores: PathBuf,
     template: ScoreRecord,
     reference: Option<Result<Reference, String>>,
 }
@@ -275,7 +281,7 @@ impl Worker {
                 }
                 Err(e) => rec.error = Some(e),
             }
-            let _ = self.dir.append_line(SCORES, &record_line(&rec));
+            let _ = append_line(&self.scores, &record_line(&rec));
         }
     }
 }

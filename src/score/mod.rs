@@ -21,8 +21,6 @@ pub mod npz;
 pub mod record;
 pub mod reference;
 pub mod resize;
-pub mod run_generator;
-pub mod sampler;
 pub mod session;
 pub mod spec;
 pub mod synthetic;

@@ -3,10 +3,10 @@
 //! mean nothing, for demonstrations and tests), and saddle's MNIST/Fashion-MNIST classifier.
 //! Each is identified by a [`NetworkId`] stored with every score.
 
-use super::images::ImageSet;
 use super::inception::weights::{load_inception, sha256_hex};
 use super::inception::{Features, Inception, CLASSES};
 use super::synthetic::Synthetic;
+use crate::neural::image_set::ImageSet;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 

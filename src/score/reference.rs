@@ -8,12 +8,13 @@
 //! records the statistics it used by the SHA-256 of their file.
 
 use super::frechet::SqrtGaussian;
-use super::images::{read_png_dir, ImageSet};
+use super::images::read_png_dir;
 use super::inception::weights::sha256_hex;
 use super::moments::Gaussian;
 use super::network::Scorer;
 use super::npz;
 use super::session::Session;
+use crate::neural::image_set::ImageSet;
 use nalgebra::{DMatrix, DVector};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -81,7 +82,7 @@ pub fn write_npz(path: &Path, g: &Gaussian) -> Result<(), String> {
         ("mu", npz::npy_f64(&[d], g.mu.as_slice())),
         ("sigma", npz::npy_f64(&[d, d], &rows)),
     ]);
-    crate::run::store::write_atomic(path, &bytes).map_err(|e| e.message)
+    crate::files::write_atomic(path, &bytes).map_err(|e| e.message)
 }
 
 /// Loads statistics from an .npz file.
@@ -217,7 +218,7 @@ pub fn of_images(
         samples: n,
         network: scorer.id().clone(),
     };
-    crate::run::store::write_atomic(
+    crate::files::write_atomic(
         &path.with_extension("json"),
         serde_json::to_string_pretty(&note)
             .expect("notes serialize")

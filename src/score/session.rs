@@ -2,11 +2,11 @@
 //! class-based score ([`IsAccumulator`]) and, when a Fréchet distance is wanted, the feature
 //! moments ([`Moments`]); nothing of size N is kept unless the features are asked for.
 
-use super::images::ImageSet;
 use super::inception::Features;
 use super::inception_score::{InceptionScore, IsAccumulator};
 use super::moments::{Gaussian, Moments};
 use super::network::Scorer;
+use crate::neural::image_set::ImageSet;
 
 /// What a pass yields.
 #[derive(Clone, Debug)]

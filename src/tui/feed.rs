@@ -75,7 +75,7 @@ impl RunFeed {
                 scheme: c.scheme,
                 rules: c.rules,
                 schedule: c.schedule,
-                constraints: crate::players::Players::both(crate::game::Constraint::Free),
+                constraints: crate::players::Players::both(crate::constraint::Constraint::Free),
                 averaging: vec![],
             };
             data.method = opt.label();

@@ -318,7 +318,7 @@ const RESIZE_SETTLE: Duration = Duration::from_millis(80);
 /// How often the run directories are read.
 const POLL_EVERY: Duration = Duration::from_millis(100);
 
-/// When to read the runs and when to draw: reads every [`POLL_EVERY`], draws only when
+/// When to read the runs and when to draw: reads every `POLL_EVERY`, draws only when
 /// something changed, at most once per frame budget, and not while a resize is settling.
 #[derive(Debug)]
 pub struct Pacer {

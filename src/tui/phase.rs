@@ -61,26 +61,7 @@ fn trajectory(run: &RunData) -> Vec<(f64, f64)> {
 /// Coordinates of the game, read from its config without building it; games whose matrices
 /// would be too large to build in the dashboard count as [`usize::MAX`].
 fn approx_dim(cfg: &RunConfig) -> usize {
-    use crate::game::GameConfig as G;
-    match &cfg.game {
-        G::Bilinear { dim, .. } | G::Quadratic { dim, .. } => 2 * dim,
-        G::StochasticBilinear {
-            dim, components, ..
-        } => {
-            if dim.saturating_mul(*dim).saturating_mul(*components) > 4_000_000 {
-                usize::MAX
-            } else {
-                2 * dim
-            }
-        }
-        G::Logistic { x0, .. } => 2 * x0.len().max(1),
-        G::DiracGan { .. } => 2,
-        G::MixtureGan { .. } | G::ImageGan { .. } => usize::MAX,
-        G::MlpGan { hidden, .. } => {
-            let d = crate::game::mlp_dims(*hidden);
-            d.theta + d.phi
-        }
-    }
+    cfg.game.coordinates()
 }
 
 impl PhaseField {

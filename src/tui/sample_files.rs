@@ -3,8 +3,8 @@
 //! or the newest `grid-<step>.png` (a grid of generated images, shown in gray).
 
 use super::samples::{Image, SampleView};
-use crate::game::GameConfig;
 use crate::run::store::RunDir;
+use crate::setup::GameConfig;
 use std::path::{Path, PathBuf};
 
 /// The newest sample file of a run and the step in its name, if any.
@@ -35,7 +35,8 @@ fn scatter(path: &Path, game: Option<&GameConfig>) -> Option<SampleView> {
         })
         .collect();
     let real = match game {
-        Some(GameConfig::MixtureGan { mixture, .. }) => mixture
+        Some(GameConfig::MixtureGan(spec)) => spec
+            .mixture
             .build()
             .map(|m| m.centers.iter().map(|c| (c[0], c[1])).collect())
             .unwrap_or_default(),

@@ -136,7 +136,7 @@ fn waiting(run: &RunData) -> String {
             s.every, s.samples, s.splits, s.every
         ),
         (None, None) => match run.config.as_ref().map(|c| &c.game) {
-            Some(g) if !matches!(g, crate::game::GameConfig::ImageGan { .. }) => format!(
+            Some(g) if !matches!(g, crate::setup::GameConfig::ImageGan(_)) => format!(
                 "no scores for this game ({}): Inception Score and FID are for image GANs",
                 g.kind()
             ),

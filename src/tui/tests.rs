@@ -495,8 +495,8 @@ fn every_frame_is_one_synchronized_update() {
 #[test]
 fn a_huge_game_is_never_built_by_the_dashboard() {
     let mut cfg = super::testdata::default_configs()[0].clone();
-    if let crate::game::GameConfig::Bilinear { dim, .. } = &mut cfg.game {
-        *dim = 100_000; // 10¹⁰ matrix entries: building it would take 80 GB
+    if let crate::setup::GameConfig::Bilinear(spec) = &mut cfg.game {
+        spec.dim = 100_000; // 10¹⁰ matrix entries: building it would take 80 GB
     }
     let t = std::time::Instant::now();
     let f = super::phase::PhaseField::for_game(&cfg, &default_runs(100));

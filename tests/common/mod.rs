@@ -24,7 +24,12 @@ pub fn tmp() -> tempfile::TempDir {
 
 /// `saddle ARGS --runs-dir RUNS`, run to completion in `cwd`.
 pub fn saddle(cwd: &Path, runs: &Path, args: &[&str]) -> Output {
-    Command::new(bin())
+    drive(Path::new(bin()), cwd, runs, args)
+}
+
+/// `EXE ARGS --runs-dir RUNS` for an executable built on saddle, run to completion in `cwd`.
+pub fn drive(exe: &Path, cwd: &Path, runs: &Path, args: &[&str]) -> Output {
+    Command::new(exe)
         .current_dir(cwd)
         .args(args)
         .arg("--runs-dir")

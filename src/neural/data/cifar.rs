@@ -1,7 +1,57 @@
 //! CIFAR-10 binary batches: records of 1 label byte and 3072 pixel bytes (1024 red, then
 //! green, then blue, each row-major 32×32); 10 000 records per official file.
 
-use std::path::Path;
+use super::{missing, DatasetReader};
+use std::path::{Path, PathBuf};
+
+/// The reader of CIFAR-10's binary version: `data_batch_1.bin` … `data_batch_5.bin`.
+pub struct Cifar10;
+
+const ORIGIN: &str = "the CIFAR-10 binary version (cifar-10-binary.tar.gz from https://www.cs.toronto.edu/~kriz/cifar.html), extracted: data_batch_1.bin … data_batch_5.bin";
+
+impl Cifar10 {
+    fn paths(&self, dir: &Path) -> Result<Vec<PathBuf>, String> {
+        (1..=5)
+            .map(|i| {
+                let p = dir.join(format!("data_batch_{i}.bin"));
+                if p.is_file() {
+                    Ok(p)
+                } else {
+                    Err(missing(&p, ORIGIN))
+                }
+            })
+            .collect()
+    }
+}
+
+impl DatasetReader for Cifar10 {
+    fn folder(&self) -> &str {
+        "cifar-10-batches-bin"
+    }
+
+    fn image_shape(&self) -> (usize, usize) {
+        (3, 32)
+    }
+
+    fn origin(&self) -> &str {
+        ORIGIN
+    }
+
+    fn check(&self, dir: &Path) -> Result<(), String> {
+        self.paths(dir)?.iter().try_for_each(|p| check(p))
+    }
+
+    fn read(&self, dir: &Path) -> Result<(usize, Vec<u8>), String> {
+        let mut pixels = vec![];
+        let mut count = 0;
+        for p in self.paths(dir)? {
+            let (n, px) = read(&p)?;
+            count += n;
+            pixels.extend(px);
+        }
+        Ok((count, pixels))
+    }
+}
 
 /// Bytes per record.
 pub const RECORD: usize = 1 + 3 * 32 * 32;

@@ -2,9 +2,66 @@
 //! `.gz`): magic 0x00000803 (unsigned bytes, 3 dimensions), then the big-endian sizes
 //! (count, rows, cols), then the pixels row-major.
 
+use super::{missing, DatasetReader};
 use flate2::read::GzDecoder;
 use std::io::Read;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+
+/// The reader of a dataset of 28×28 grey images in one idx file, `train-images-idx3-ubyte`
+/// (raw or `.gz`): MNIST and Fashion-MNIST.
+pub struct Idx28 {
+    folder: &'static str,
+    origin: &'static str,
+}
+
+/// MNIST's reader.
+pub const MNIST: Idx28 = Idx28 {
+    folder: "mnist",
+    origin:
+        "MNIST's train-images-idx3-ubyte(.gz) (http://yann.lecun.com/exdb/mnist/ or any mirror)",
+};
+
+/// Fashion-MNIST's reader.
+pub const FASHION_MNIST: Idx28 = Idx28 {
+    folder: "fashion-mnist",
+    origin: "Fashion-MNIST's train-images-idx3-ubyte(.gz) (https://github.com/zalandoresearch/fashion-mnist, folder data/fashion)",
+};
+
+impl Idx28 {
+    fn path(&self, dir: &Path) -> Result<PathBuf, String> {
+        let raw = dir.join("train-images-idx3-ubyte");
+        let gz = dir.join("train-images-idx3-ubyte.gz");
+        if raw.is_file() {
+            Ok(raw)
+        } else if gz.is_file() {
+            Ok(gz)
+        } else {
+            Err(missing(&raw, self.origin))
+        }
+    }
+}
+
+impl DatasetReader for Idx28 {
+    fn folder(&self) -> &str {
+        self.folder
+    }
+
+    fn image_shape(&self) -> (usize, usize) {
+        (1, 28)
+    }
+
+    fn origin(&self) -> &str {
+        self.origin
+    }
+
+    fn check(&self, dir: &Path) -> Result<(), String> {
+        read_header(&self.path(dir)?, 28).map(|_| ())
+    }
+
+    fn read(&self, dir: &Path) -> Result<(usize, Vec<u8>), String> {
+        read_images(&self.path(dir)?, 28)
+    }
+}
 
 const MAGIC_IMAGES: u32 = 0x0000_0803;
 

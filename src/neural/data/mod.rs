@@ -6,46 +6,184 @@
 pub mod cifar;
 pub mod idx;
 
-use serde::{Deserialize, Serialize};
+use crate::variant_name::VariantName;
+use serde::de::{self, EnumAccess, VariantAccess, Visitor};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use std::fmt;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
-/// A dataset saddle can read.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub enum Dataset {
-    /// CIFAR-10, the five training batches (50 000 RGB images 32×32).
-    Cifar10,
-    /// MNIST training images (60 000 grey images 28×28).
-    Mnist,
-    /// Fashion-MNIST training images (60 000 grey images 28×28).
-    FashionMnist,
+/// Reads one image dataset from the files in a directory: the built-in CIFAR-10 and idx
+/// readers implement it, and so does a program's own reader, registered under a name that
+/// presets then write as `dataset: Name` (`setup::Registry::dataset`).
+pub trait DatasetReader: Send + Sync {
+    /// The folder under `$SADDLE_DATA` that holds the files when the preset gives no
+    /// `data_dir`.
+    fn folder(&self) -> &str;
+    /// (channels, side) of its square images.
+    fn image_shape(&self) -> (usize, usize);
+    /// Where the files come from, for error messages (what to download, how to unpack it).
+    fn origin(&self) -> &str;
+    /// Checks the files in `dir` (an existing directory) exist and their sizes or headers are
+    /// right, without reading them all; errors name the file and what is wrong.
+    fn check(&self, dir: &Path) -> Result<(), String>;
+    /// Reads every image in `dir`: their number and their pixels 0–255, image after image,
+    /// each (C, H, W) row-major as `image_shape` says.
+    fn read(&self, dir: &Path) -> Result<(usize, Vec<u8>), String>;
 }
 
+/// A dataset a preset can name: its name and its reader.
+#[derive(Clone, Copy)]
+pub struct Dataset {
+    name: &'static str,
+    reader: &'static dyn DatasetReader,
+}
+
+#[allow(non_upper_case_globals)]
 impl Dataset {
+    /// CIFAR-10, the five training batches (50 000 RGB images 32×32).
+    pub const Cifar10: Dataset = Dataset {
+        name: "Cifar10",
+        reader: &cifar::Cifar10,
+    };
+    /// MNIST training images (60 000 grey images 28×28).
+    pub const Mnist: Dataset = Dataset {
+        name: "Mnist",
+        reader: &idx::MNIST,
+    };
+    /// Fashion-MNIST training images (60 000 grey images 28×28).
+    pub const FashionMnist: Dataset = Dataset {
+        name: "FashionMnist",
+        reader: &idx::FASHION_MNIST,
+    };
+    /// The built-in datasets, in the order error messages list them: a new built-in reader is
+    /// one file in this folder and one line here.
+    pub const BUILTIN: &'static [Dataset] =
+        &[Dataset::Cifar10, Dataset::Mnist, Dataset::FashionMnist];
+
+    /// The dataset `name` read by `reader`.
+    pub const fn new(name: &'static str, reader: &'static dyn DatasetReader) -> Self {
+        Dataset { name, reader }
+    }
+
+    /// Its name in presets.
+    pub fn name(&self) -> &'static str {
+        self.name
+    }
+
+    /// Its reader.
+    pub fn reader(&self) -> &'static dyn DatasetReader {
+        self.reader
+    }
+
     /// The folder under `$SADDLE_DATA` holding the files.
     pub fn folder(&self) -> &'static str {
-        match self {
-            Dataset::Cifar10 => "cifar-10-batches-bin",
-            Dataset::Mnist => "mnist",
-            Dataset::FashionMnist => "fashion-mnist",
-        }
+        self.reader.folder()
     }
 
     /// (channels, side) of its images.
     pub fn image_shape(&self) -> (usize, usize) {
-        match self {
-            Dataset::Cifar10 => (3, 32),
-            Dataset::Mnist | Dataset::FashionMnist => (1, 28),
-        }
+        self.reader.image_shape()
     }
 
     /// Where the files come from, for error messages.
     pub fn origin(&self) -> &'static str {
-        match self {
-            Dataset::Cifar10 => "the CIFAR-10 binary version (cifar-10-binary.tar.gz from https://www.cs.toronto.edu/~kriz/cifar.html), extracted: data_batch_1.bin … data_batch_5.bin",
-            Dataset::Mnist => "MNIST's train-images-idx3-ubyte(.gz) (http://yann.lecun.com/exdb/mnist/ or any mirror)",
-            Dataset::FashionMnist => "Fashion-MNIST's train-images-idx3-ubyte(.gz) (https://github.com/zalandoresearch/fashion-mnist, folder data/fashion)",
+        self.reader.origin()
+    }
+}
+
+impl fmt::Debug for Dataset {
+    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str(self.name)
+    }
+}
+
+impl PartialEq for Dataset {
+    fn eq(&self, other: &Self) -> bool {
+        self.name == other.name
+    }
+}
+
+impl Eq for Dataset {}
+
+/// The datasets presets can name in this process, with their names for error messages.
+struct Installed {
+    all: Vec<Dataset>,
+    names: &'static [&'static str],
+}
+
+static INSTALLED: OnceLock<Installed> = OnceLock::new();
+
+fn installed() -> &'static Installed {
+    INSTALLED.get_or_init(|| Installed::new(Dataset::BUILTIN.to_vec()))
+}
+
+impl Installed {
+    fn new(all: Vec<Dataset>) -> Self {
+        let names = all.iter().map(|d| d.name).collect::<Vec<_>>();
+        Installed {
+            all,
+            // Once per process: serde's error messages need the names for the whole run.
+            names: Box::leak(names.into_boxed_slice()),
         }
+    }
+}
+
+/// Makes `all` the datasets presets can name, once per process and before any preset is read
+/// (the program's entry point does it); an error when a different list is already in force.
+pub fn install(all: Vec<Dataset>) -> Result<(), String> {
+    let names: Vec<&str> = all.iter().map(|d| d.name).collect();
+    let mut fresh = Some(all);
+    let now = INSTALLED.get_or_init(|| Installed::new(fresh.take().expect("set once")));
+    if fresh.is_some() && now.names != names.as_slice() {
+        return Err(format!(
+            "the datasets are already fixed for this process ({})",
+            now.names.join(", ")
+        ));
+    }
+    Ok(())
+}
+
+impl Dataset {
+    /// The dataset presets call `name`, among those installed.
+    pub fn named(name: &str) -> Option<Dataset> {
+        installed().all.iter().find(|d| d.name == name).copied()
+    }
+}
+
+impl Serialize for Dataset {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let index = installed()
+            .names
+            .iter()
+            .position(|n| *n == self.name)
+            .unwrap_or(0);
+        s.serialize_unit_variant("Dataset", index as u32, self.name)
+    }
+}
+
+impl<'de> Deserialize<'de> for Dataset {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_enum("Dataset", installed().names, DatasetVisitor)
+    }
+}
+
+struct DatasetVisitor;
+
+impl<'de> Visitor<'de> for DatasetVisitor {
+    type Value = Dataset;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a dataset name, e.g. Cifar10")
+    }
+
+    fn visit_enum<A: EnumAccess<'de>>(self, data: A) -> Result<Dataset, A::Error> {
+        let (name, variant) = data.variant_seed(VariantName(installed().names))?;
+        let Some(d) = Dataset::named(&name) else {
+            return Err(de::Error::unknown_variant(&name, installed().names));
+        };
+        variant.unit_variant()?;
+        Ok(d)
     }
 }
 
@@ -110,72 +248,25 @@ impl DataFiles {
         Ok(DataFiles { dataset, dir })
     }
 
-    /// The image files to read, each checked to exist.
-    pub fn paths(&self) -> Result<Vec<PathBuf>, String> {
-        let missing = |p: &Path| {
-            format!(
-                "{}: missing; the files are {}",
-                p.display(),
-                self.dataset.origin()
-            )
-        };
-        if !self.dir.is_dir() {
-            return Err(format!(
-                "{}: no such directory; it should hold {}",
-                self.dir.display(),
-                self.dataset.origin()
-            ));
-        }
-        match self.dataset {
-            Dataset::Cifar10 => (1..=5)
-                .map(|i| {
-                    let p = self.dir.join(format!("data_batch_{i}.bin"));
-                    if p.is_file() {
-                        Ok(p)
-                    } else {
-                        Err(missing(&p))
-                    }
-                })
-                .collect(),
-            Dataset::Mnist | Dataset::FashionMnist => {
-                let raw = self.dir.join("train-images-idx3-ubyte");
-                let gz = self.dir.join("train-images-idx3-ubyte.gz");
-                if raw.is_file() {
-                    Ok(vec![raw])
-                } else if gz.is_file() {
-                    Ok(vec![gz])
-                } else {
-                    Err(missing(&raw))
-                }
-            }
-        }
-    }
-
-    /// Checks the files exist and their sizes or headers are right, without reading them all.
+    /// Checks the directory exists, then the files (sizes or headers), without reading them
+    /// all.
     pub fn check(&self) -> Result<(), String> {
-        for p in self.paths()? {
-            match self.dataset {
-                Dataset::Cifar10 => cifar::check(&p)?,
-                Dataset::Mnist | Dataset::FashionMnist => {
-                    idx::read_header(&p, self.dataset.image_shape().1)?;
-                }
-            }
-        }
-        Ok(())
+        self.exists()?;
+        self.dataset.reader.check(&self.dir)
     }
 
     /// Reads every image.
     pub fn load(&self) -> Result<ImageData, String> {
+        self.exists()?;
         let (channels, side) = self.dataset.image_shape();
-        let mut pixels = vec![];
-        let mut count = 0;
-        for p in self.paths()? {
-            let (n, px) = match self.dataset {
-                Dataset::Cifar10 => cifar::read(&p)?,
-                Dataset::Mnist | Dataset::FashionMnist => idx::read_images(&p, side)?,
-            };
-            count += n;
-            pixels.extend(px);
+        let (count, pixels) = self.dataset.reader.read(&self.dir)?;
+        if pixels.len() != count * channels * side * side {
+            return Err(format!(
+                "{}: the {:?} reader gave {} bytes for {count} images of {channels}×{side}×{side}",
+                self.dir.display(),
+                self.dataset,
+                pixels.len()
+            ));
         }
         Ok(ImageData {
             dataset: self.dataset,
@@ -185,4 +276,21 @@ impl DataFiles {
             pixels: Arc::new(pixels),
         })
     }
+
+    fn exists(&self) -> Result<(), String> {
+        if self.dir.is_dir() {
+            Ok(())
+        } else {
+            Err(format!(
+                "{}: no such directory; it should hold {}",
+                self.dir.display(),
+                self.dataset.origin()
+            ))
+        }
+    }
+}
+
+/// The message for a missing file of `dataset`.
+pub fn missing(path: &Path, origin: &str) -> String {
+    format!("{}: missing; the files are {origin}", path.display())
 }

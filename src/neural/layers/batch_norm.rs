@@ -15,7 +15,7 @@ pub const BN_EPS: f32 = 1e-5;
 
 type Shape4 = (usize, usize, usize, usize);
 
-/// BatchNorm2d in train mode on x: (N, C, H, W), γ and β flat [C].
+/// BatchNorm2d in train mode on x: (N, C, H, W), γ and β flat `[C]`.
 pub fn batch_norm2d<D: NeuralDevice>(x: Image<D>, gamma: FlatT<D>, beta: FlatT<D>) -> Image<D> {
     let shape = *x.shape();
     let mean = x
@@ -32,7 +32,7 @@ pub fn batch_norm2d<D: NeuralDevice>(x: Image<D>, gamma: FlatT<D>, beta: FlatT<D
         + beta.broadcast_like::<Shape4, Axes3<0, 2, 3>>(&shape)
 }
 
-/// BatchNorm1d in train mode on x: (N, C), γ and β flat [C].
+/// BatchNorm1d in train mode on x: (N, C), γ and β flat `[C]`.
 pub fn batch_norm1d<D: NeuralDevice>(
     x: Traced<(usize, usize), D>,
     gamma: FlatT<D>,

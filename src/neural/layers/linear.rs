@@ -7,7 +7,7 @@ use dfdx::prelude::*;
 /// A batch of feature vectors (N, features) on the tape.
 pub type Features<D> = Traced<(usize, usize), D>;
 
-/// y = x·Wᵀ + b for x: (N, in), `w` flat [out, in], `b` flat [out].
+/// y = x·Wᵀ + b for x: (N, in), `w` flat `[out, in]`, `b` flat `[out]`.
 pub fn linear<D: NeuralDevice>(
     x: Features<D>,
     w: FlatT<D>,

@@ -1,4 +1,4 @@
-//! Multi-layer perceptrons with ReLU between layers ([NM]'s mixture-of-Gaussians networks):
+//! Multi-layer perceptrons with ReLU between layers (\[NM\]'s mixture-of-Gaussians networks):
 //! Linear(n₀→n₁) ReLU … Linear(n_{L−1}→n_L), named like PyTorch's `nn.Sequential`
 //! (`0.weight`, `0.bias`, `2.weight`, …), weights N(0, 0.02), biases 0.
 

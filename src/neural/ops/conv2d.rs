@@ -24,7 +24,7 @@ pub struct Conv {
     pub pad: usize,
 }
 
-/// y = conv(x; w, b), x: (N, c_in, H, W), `w` flat [c_out, c_in, kh, kw], `b` flat [c_out].
+/// y = conv(x; w, b), x: (N, c_in, H, W), `w` flat `[c_out, c_in, kh, kw]`, `b` flat `[c_out]`.
 pub fn conv2d<D: NeuralDevice>(
     x: Image<D>,
     w: FlatT<D>,

@@ -14,10 +14,10 @@ use serde::{Deserialize, Serialize};
 /// Which player moves first in an alternating scheme.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Order {
-    /// k discriminator steps, then the generator step sees the new φ ([VI] §7, [NM]).
+    /// k discriminator steps, then the generator step sees the new φ (\[VI\] §7, \[NM\]).
     #[default]
     DiscriminatorFirst,
-    /// The generator step, then k discriminator steps seeing the new θ ([VI] eq. 11).
+    /// The generator step, then k discriminator steps seeing the new θ (\[VI\] eq. 11).
     GeneratorFirst,
 }
 
@@ -25,7 +25,7 @@ pub enum Order {
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub enum PastFirst {
     /// ω_{−½} = ω₀: the first extrapolation is a gradient step from ω₀ (one extra oracle call;
-    /// the convention of [VI]'s proofs and notebook).
+    /// the convention of \[VI\]'s proofs and notebook).
     #[default]
     Extrapolate,
     /// The first extrapolation is a no-op (REF-VI's PastExtraAdam).
@@ -63,7 +63,7 @@ pub enum Scheme {
     /// half-steps).
     Extragradient {
         /// A fresh sample ξ′ for the update (Algorithm 2) or the extrapolation's ξ re-used
-        /// (ReExtraSGD, [VI] App. D).
+        /// (ReExtraSGD, \[VI\] App. D).
         #[serde(default = "yes")]
         resample: bool,
     },

@@ -1,4 +1,4 @@
-//! Activations of a batch of images in channel-major layout, data[c][b][y][x].
+//! Activations of a batch of images in channel-major layout, `data[c][b][y][x]`.
 //!
 //! Channel-major (rather than PyTorch's image-major N, C, H, W) because a 1×1 convolution of
 //! the whole batch is then a single product W[c_out × c_in] · X[c_in × B·H·W] over the buffer

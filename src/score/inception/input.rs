@@ -3,7 +3,7 @@
 //! repeated over the three channels (what image libraries do when converting to RGB).
 
 use super::act::Act;
-use crate::score::images::ImageSet;
+use crate::neural::image_set::ImageSet;
 use crate::score::resize::resize_plane;
 
 /// Side of the network's input.

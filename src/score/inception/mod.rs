@@ -24,7 +24,7 @@ use self::act::Act;
 use self::blocks::{load_conv, Block, PoolBranch, TensorSource};
 use self::conv::{ConvBn, ConvShape};
 use self::pool::{global_mean, max_pool};
-use super::images::ImageSet;
+use crate::neural::image_set::ImageSet;
 use rayon::prelude::*;
 
 /// Classes of the 2015-12-05 network's softmax (1000 ImageNet classes and 8 unused).

@@ -71,7 +71,7 @@ pub fn avg_pool_valid(x: &Act, k: usize, s: usize, p: usize) -> Act {
     })
 }
 
-/// The global average of every map, image-major: out[image][channel] = mean_{y,x} x[c][image].
+/// The global average of every map, image-major: `out[image][channel] = mean_{y,x} x[c][image]`.
 /// Sums run in f64 (the reference's f32 sum differs by rounding only).
 pub fn global_mean(x: &Act) -> Vec<f32> {
     let mut out = vec![0.0f32; x.b * x.c];

@@ -2,13 +2,13 @@
 //! copies, made on the scorer's own thread so training never waits, and the game's real
 //! images for reference statistics.
 //!
-//! Samples follow the seed's protocol ([VI] §4.4, `train_extraadam.py`): generated in batches
+//! Samples follow the seed's protocol (\[VI\] §4.4, `train_extraadam.py`): generated in batches
 //! of [`GENERATION_BATCH`] (the generator's BatchNorm uses batch statistics, so the batch is
 //! part of the protocol), converted to bytes as int32((x·0.5 + 0.5)·255). The latents come from
 //! a fixed seed, so every scored step sees the same z (curves differ by θ, not by noise).
 
-use super::images::ImageSet;
-use crate::neural::data::Dataset;
+use super::data::Dataset;
+use super::image_set::ImageSet;
 
 /// Images per generator call when sampling for a score (the seed: 100).
 pub const GENERATION_BATCH: usize = 100;

@@ -3,12 +3,12 @@
 //! export next to a checkpoint (`generator.*` for the last iterate, `generator_<average>.*`
 //! for an average; see `neural::export`).
 
-use super::inception::weights::sha256_hex;
-use super::sampler::ImageSampler;
-use crate::game::{BuiltGame, GameConfig};
+use super::store::{RunDir, CONFIG};
+use super::RunConfig;
 use crate::neural::device::DeviceSpec;
-use crate::run::store::{RunDir, CONFIG};
-use crate::run::RunConfig;
+use crate::neural::sampler::ImageSampler;
+use crate::score::inception::weights::sha256_hex;
+use crate::setup::{BuiltGame, GameConfig};
 use safetensors::tensor::Dtype;
 use safetensors::SafeTensors;
 
@@ -70,8 +70,8 @@ pub fn load(dir: &RunDir, which: &str, step: Option<u64>) -> Result<RunGenerator
     let config = RunConfig::from_ron(&dir.read(CONFIG).map_err(|e| e.message)?, &origin)
         .map_err(|e| e.message)?;
     let mut game = config.game.clone();
-    if let GameConfig::ImageGan { device, .. } = &mut game {
-        *device = DeviceSpec::Cpu;
+    if let GameConfig::ImageGan(spec) = &mut game {
+        spec.device = DeviceSpec::Cpu;
     }
     let sampler = match game.build_any(config.seed)? {
         BuiltGame::NeuralCpu(g) => g.image_sampler(),

@@ -6,65 +6,25 @@
 //! ∇_φ L_D = −∇_φ V (+ the gradient penalty). The non-saturating loss needs the discriminator's
 //! backward twice (once for L_D on the detached fakes, once for L_G), as in any framework.
 
-use super::bind::Bound;
-use super::device::NeuralDevice;
-use super::gradient_penalty::{self, PENALTY_EPS};
-use super::layers::linear::Features;
-use super::layout::Layout;
-use super::loss::{game_value, non_saturating_generator, GanLoss};
-use super::mog_field::{MlpGanField, MlpShape};
-use super::ops::Traced;
-use super::params::Params;
-use crate::game::{Constraint, Game, Sample};
+use super::linearization::{zero_sum_transpose, Linearization};
+use super::{Game, Sample};
+use crate::constraint::Constraint;
+use crate::neural::bind::Bound;
+use crate::neural::device::NeuralDevice;
+use crate::neural::gan_model::GanModel;
+use crate::neural::gradient_penalty::{self, PENALTY_EPS};
+use crate::neural::layers::linear::Features;
+use crate::neural::layout::Layout;
+use crate::neural::loss::{game_value, non_saturating_generator, GanLoss};
+use crate::neural::mog_field::{Linearized, MlpGanField, MlpShape};
+use crate::neural::ops::Traced;
+use crate::neural::params::Params;
+use crate::neural::sampler::ImageSampler;
 use crate::players::{Player, Players};
 use crate::rng::Rng;
-use crate::score::sampler::ImageSampler;
 use dfdx::prelude::*;
 use std::path::Path;
 use std::sync::Arc;
-
-/// The networks and data of one GAN: what differs between the mixture and the image games.
-pub trait GanModel<D: NeuralDevice>: Send {
-    /// Shape of a batch of data points, e.g. (N, 2) or (N, C, H, W).
-    type S: Shape;
-    /// One line for logs and the dashboard.
-    fn describe(&self) -> String;
-    /// The players' parameter layouts.
-    fn layouts(&self) -> Players<Arc<Layout>>;
-    /// Dimension of the latent z ~ N(0, I).
-    fn latent_dim(&self) -> usize;
-    /// x = G_θ(z).
-    fn generate(&self, theta: &Bound<D>, z: Features<D>) -> Traced<Self::S, D>;
-    /// D_φ(x): one raw output per point, shape (N, 1).
-    fn discriminate(&self, phi: &Bound<D>, x: Traced<Self::S, D>) -> Features<D>;
-    /// The shape of a batch of n points.
-    fn batch_shape(&self, n: usize) -> Self::S;
-    /// n real points (row-major, as `batch_shape(n)`), drawn from `rng`.
-    fn real_batch(&self, rng: &mut Rng, n: usize) -> Vec<f32>;
-    /// Names of the model's own metrics.
-    fn metric_names(&self) -> Vec<String> {
-        vec![]
-    }
-    /// The model's metrics of generated points `fake` (as many as `eval_count`).
-    fn metrics(&self, _fake: &[f32]) -> Vec<Option<f64>> {
-        vec![]
-    }
-    /// The widths (input first) of the generator and discriminator when both are plain ReLU
-    /// MLPs: then the field has exact Jacobian-vector products (`neural::mog_field`).
-    fn mlp_widths(&self) -> Option<Players<Vec<usize>>> {
-        None
-    }
-    /// How many generated points metrics and pictures use.
-    fn eval_count(&self) -> usize;
-    /// A sampler of the generator's images for scoring on another thread (image models).
-    fn image_sampler(&self) -> Option<Box<dyn ImageSampler>> {
-        None
-    }
-    /// Writes pictures of generated points `fake` into `dir` (after `step` iterations).
-    fn write_samples(&self, _fake: &[f32], _dir: &Path, _step: u64) -> Result<(), String> {
-        Ok(())
-    }
-}
 
 /// Fixed settings of a GAN game.
 #[derive(Clone, Debug)]
@@ -87,6 +47,8 @@ pub struct Gan<D: NeuralDevice, M: GanModel<D>> {
     dev: D,
     settings: GanSettings,
     start: Players<Params<D>>,
+    /// The f64 field of [`Gan::mlp_field`], kept for the linearization that borrows it.
+    exact: Option<MlpGanField>,
 }
 
 // SAFETY: as for `Params` — a game lives on its run's one thread; only the CUDA handle is not
@@ -95,14 +57,6 @@ unsafe impl<D: NeuralDevice, M: GanModel<D>> Send for Gan<D, M> {}
 
 /// The seed of the fixed minibatch `Sample::Exact` stands for (losses and ‖F‖ in the metrics).
 const EVAL_SEED: u64 = 0x5add1e;
-
-/// Arnoldi steps for the eigenvalues of a network's J, at one exact JVP each (≈ 3 field
-/// evaluations); the Ritz values that have not converged by then are reported as such.
-pub const ARNOLDI_STEPS: usize = 40;
-
-/// A Ritz value λ counts as an eigenvalue of a network's J when its residual is at most this
-/// fraction of |λ|.
-pub const RITZ_TOLERANCE: f64 = 1e-3;
 
 /// f32 values as f64.
 pub fn wide(v: Vec<f32>) -> Vec<f64> {
@@ -131,6 +85,7 @@ impl<D: NeuralDevice, M: GanModel<D>> Gan<D, M> {
             dev,
             settings,
             start,
+            exact: None,
         }
     }
 
@@ -184,30 +139,17 @@ impl<D: NeuralDevice, M: GanModel<D>> Gan<D, M> {
         })
     }
 
-    /// The `k` Ritz values of J at `w` of largest modulus (first) and their residuals, after
-    /// `arnoldi_steps` Arnoldi steps on the exact JVPs of [`Gan::mlp_field`].
-    pub fn jacobian_top(
-        &self,
-        w: &Players<Params<D>>,
-        k: usize,
-        arnoldi_steps: usize,
-    ) -> Result<Vec<crate::analysis::Ritz>, String> {
+    /// The field of the MLP models linearized at `w` with exact f64 JVPs ([`MlpGanField`]);
+    /// Jᵀ·v = D·J·D·v for zero-sum losses. Why not for other models.
+    pub fn exact_linearization(&mut self, w: &Players<Params<D>>) -> Result<ExactMlp<'_>, String> {
         let field = self.mlp_field()?;
         let host = w.map(|p| wide(p.to_host().concat()));
-        let dt = host.theta.len();
-        let at = field.linearize(&Players::new(&host.theta, &host.phi));
-        let matvec = |v: &[f64]| {
-            let (vt, vp) = v.split_at(dt);
-            let jv = at.jvp(&Players::new(vt, vp));
-            [jv.theta, jv.phi].concat()
-        };
-        Ok(crate::analysis::arnoldi_ritz(
-            matvec,
-            dt + host.phi.len(),
-            k,
-            arnoldi_steps,
-            EVAL_SEED,
-        ))
+        let zero_sum = self.settings.loss.zero_sum();
+        let field = self.exact.insert(field);
+        Ok(ExactMlp {
+            at: field.linearize(&Players::new(&host.theta, &host.phi)),
+            zero_sum,
+        })
     }
 
     /// One oracle call at `w` on the minibatch of `seed`: the gradients of the players in
@@ -355,12 +297,14 @@ impl<D: NeuralDevice, M: GanModel<D>> Game for Gan<D, M> {
         )
     }
 
-    fn jacobian_top(
+    fn linearize(
         &mut self,
         w: &Players<Params<D>>,
-        k: usize,
-    ) -> Option<Result<Vec<crate::analysis::Ritz>, String>> {
-        Some(Gan::jacobian_top(self, w, k, ARNOLDI_STEPS))
+    ) -> Option<Result<Box<dyn Linearization + '_>, String>> {
+        Some(
+            self.exact_linearization(w)
+                .map(|l| Box::new(l) as Box<dyn Linearization>),
+        )
     }
 
     fn extra_metric_names(&self) -> Vec<String> {
@@ -389,7 +333,7 @@ impl<D: NeuralDevice, M: GanModel<D>> Game for Gan<D, M> {
         averages: &[(String, Players<Params<D>>)],
         path: &Path,
     ) -> Result<(), String> {
-        super::export::write_safetensors(path, w, averages)
+        crate::neural::export::write_safetensors(path, w, averages)
     }
 
     fn write_samples(
@@ -400,5 +344,42 @@ impl<D: NeuralDevice, M: GanModel<D>> Game for Gan<D, M> {
     ) -> Result<(), String> {
         let fake = self.generated(&w.theta, self.model.eval_count());
         self.model.write_samples(&fake, dir, step)
+    }
+}
+
+/// The MLP GANs' field linearized at ω in f64 ([`Linearized`]): J·v exact by forward-mode
+/// differentiation of the backpropagation; Jᵀ·v = D·J·D·v for zero-sum losses.
+pub struct ExactMlp<'a> {
+    at: Linearized<'a>,
+    zero_sum: bool,
+}
+
+impl ExactMlp<'_> {
+    /// F(ω) in f64.
+    pub fn value(&self) -> &Players<Vec<f64>> {
+        &self.at.value
+    }
+}
+
+impl Linearization for ExactMlp<'_> {
+    fn dims(&self) -> Players<usize> {
+        self.at.value.map(|p| p.len())
+    }
+
+    fn jvp(&self, v: &[f64]) -> Vec<f64> {
+        let (vt, vp) = v.split_at(self.at.value.theta.len());
+        let jv = self.at.jvp(&Players::new(vt, vp));
+        [jv.theta, jv.phi].concat()
+    }
+
+    fn vjp(&self, v: &[f64]) -> Result<Vec<f64>, String> {
+        if !self.zero_sum {
+            return Err("Jᵀ·v of the non-saturating loss is not available yet (the exact JVPs give Jᵀ·v = D·J·D·v for zero-sum losses only)".into());
+        }
+        Ok(zero_sum_transpose(
+            |x| self.jvp(x),
+            self.at.value.theta.len(),
+            v,
+        ))
     }
 }

@@ -1,65 +1,53 @@
-//! The preset sections of neural games (`MixtureGan(…)`, `ImageGan(…)`) and building them,
-//! with validation that names what is wrong (and, for data, where the files come from).
+//! The preset sections of neural games (`MixtureGan(…)`, `ImageGan(…)`) and building them on
+//! their device, with validation that names what is wrong (and, for data, where the files
+//! come from).
 
-use super::data::{DataFiles, Dataset};
-use super::device::{DeviceSpec, NeuralDevice};
-use super::gan::{Gan, GanModel, GanSettings};
-use super::image_gan::{Architecture, ImageModel};
-use super::loss::GanLoss;
-use super::mixture::MixtureSpec;
-use super::mog::{MixtureModel, ModeEval};
-use super::params::Params;
-use crate::game::{BuiltGame, Game};
+use super::{BuiltGame, GameSpec};
+use crate::check::count as check_count;
+use crate::game::{Gan, GanSettings};
+use crate::neural::data::{DataFiles, Dataset};
+use crate::neural::device::{DeviceSpec, NeuralDevice};
+use crate::neural::gan_model::GanModel;
+use crate::neural::image_gan::{Architecture, ImageModel};
+use crate::neural::loss::GanLoss;
+use crate::neural::mixture::MixtureSpec;
+use crate::neural::mog::{MixtureModel, ModeEval};
 use dfdx::prelude::*;
 use serde::{Deserialize, Serialize};
 
-/// A neural game on the CPU.
-pub type CpuGame = Box<dyn Game<V = Params<Cpu>>>;
-/// A neural game on a CUDA device.
-#[cfg(feature = "cuda")]
-pub type CudaGame = Box<dyn Game<V = Params<Cuda>>>;
-
-/// What every neural game section can do.
-pub trait NeuralSpec {
-    /// Checks values, device and data files without loading anything large.
-    fn check(&self) -> Result<(), String>;
-    /// Builds the game; initial weights are drawn from `seed`.
-    fn build(&self, seed: u64) -> Result<BuiltGame, String>;
-}
-
-pub(crate) fn d_latent_mog() -> usize {
+fn d_latent_mog() -> usize {
     8
 }
-pub(crate) fn d_hidden() -> usize {
+fn d_hidden() -> usize {
     256
 }
-pub(crate) fn d_layers() -> usize {
+fn d_layers() -> usize {
     3
 }
-pub(crate) fn d_batch_mog() -> usize {
+fn d_batch_mog() -> usize {
     128
 }
-pub(crate) fn d_eval_samples() -> usize {
+fn d_eval_samples() -> usize {
     2500
 }
-pub(crate) fn d_hq_sigmas() -> f64 {
+fn d_hq_sigmas() -> f64 {
     3.0
 }
-pub(crate) fn d_one() -> usize {
+fn d_one() -> usize {
     1
 }
-pub(crate) fn d_batch_img() -> usize {
+fn d_batch_img() -> usize {
     64
 }
-pub(crate) fn d_latent_img() -> usize {
+fn d_latent_img() -> usize {
     128
 }
-pub(crate) fn d_grid() -> usize {
+fn d_grid() -> usize {
     64
 }
 
-/// `MixtureGan(…)`: a GAN on a 2-D mixture of Gaussians with MLP players (the preset writes
-/// these fields inside `GameConfig::MixtureGan`).
+/// `MixtureGan(…)`: a GAN on a 2-D mixture of Gaussians with MLP players (\[NM\] §4.5(b) and
+/// the VEEGAN/PacGAN ring and grid); metrics: modes covered and % high-quality samples.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct MixtureGanSpec {
@@ -67,16 +55,16 @@ pub struct MixtureGanSpec {
     pub mixture: MixtureSpec,
     /// `Saturating` (zero-sum) or `NonSaturating`.
     pub loss: GanLoss,
-    /// Dimension of z ~ N(0, I) ([NM]: 8).
+    /// Dimension of z ~ N(0, I) (\[NM\]: 8).
     #[serde(default = "d_latent_mog")]
     pub latent_dim: usize,
-    /// Width of the hidden layers ([NM]: 256).
+    /// Width of the hidden layers (\[NM\]: 256).
     #[serde(default = "d_hidden")]
     pub hidden: usize,
-    /// Hidden layers of each network ([NM]: 3).
+    /// Hidden layers of each network (\[NM\]: 3).
     #[serde(default = "d_layers")]
     pub hidden_layers: usize,
-    /// Minibatch size ([NM]: 128).
+    /// Minibatch size (\[NM\]: 128).
     #[serde(default = "d_batch_mog")]
     pub batch: usize,
     /// Generated points scored per metrics row (PacGAN: 2500).
@@ -93,16 +81,8 @@ pub struct MixtureGanSpec {
     pub device: DeviceSpec,
 }
 
-pub(crate) fn check_count(name: &str, v: usize, max: usize) -> Result<(), String> {
-    if v == 0 || v > max {
-        Err(format!("{name} must be in 1..={max}, got {v}"))
-    } else {
-        Ok(())
-    }
-}
-
-impl NeuralSpec for MixtureGanSpec {
-    fn check(&self) -> Result<(), String> {
+impl GameSpec for MixtureGanSpec {
+    fn check(&self, _seed: u64) -> Result<(), String> {
         self.mixture.build()?;
         check_count("latent_dim", self.latent_dim, 4096)?;
         check_count("hidden", self.hidden, 16384)?;
@@ -125,7 +105,7 @@ impl NeuralSpec for MixtureGanSpec {
     }
 
     fn build(&self, seed: u64) -> Result<BuiltGame, String> {
-        self.check()?;
+        self.check(seed)?;
         let eval = ModeEval {
             samples: self.eval_samples,
             hq_sigmas: self.hq_sigmas,
@@ -152,8 +132,8 @@ impl NeuralSpec for MixtureGanSpec {
     }
 }
 
-/// `ImageGan(…)`: an image GAN (DCGAN or ResNet players) on dataset files (the preset writes
-/// these fields inside `GameConfig::ImageGan`).
+/// `ImageGan(…)`: an image GAN (DCGAN or ResNet players) on CIFAR-10, MNIST, Fashion-MNIST or
+/// a registered dataset's files.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ImageGanSpec {
@@ -193,8 +173,8 @@ impl ImageGanSpec {
     }
 }
 
-impl NeuralSpec for ImageGanSpec {
-    fn check(&self) -> Result<(), String> {
+impl GameSpec for ImageGanSpec {
+    fn check(&self, _seed: u64) -> Result<(), String> {
         check_count("batch", self.batch, 1 << 16)?;
         check_count("latent_dim", self.latent_dim, 4096)?;
         check_count("grid", self.grid, 1024)?;
@@ -220,7 +200,7 @@ impl NeuralSpec for ImageGanSpec {
     }
 
     fn build(&self, seed: u64) -> Result<BuiltGame, String> {
-        self.check()?;
+        self.check(seed)?;
         let data = self.files()?.load()?;
         let model = || ImageModel::new(data.clone(), self.arch, self.latent_dim, self.grid);
         let settings = GanSettings {
@@ -267,7 +247,7 @@ impl<M> MaybeCuda for M {}
 
 #[cfg(feature = "cuda")]
 fn cuda_game<M: MaybeCuda>(n: usize, model: M, settings: GanSettings) -> Result<BuiltGame, String> {
-    super::device::set_load_ordinal(n);
+    crate::neural::device::set_load_ordinal(n);
     let dev = std::panic::catch_unwind(|| Cuda::shared(n))
         .map_err(|_| format!("device cuda:{n} is not available"))?;
     Ok(BuiltGame::NeuralCuda(Box::new(Gan::new(

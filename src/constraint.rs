@@ -62,22 +62,14 @@ impl Constraint {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::vector::ParamVec;
-
-    #[test]
-    fn projections() {
-        let mut x = vec![-2.0, 0.5, 3.0];
-        x.project(&Constraint::Box { lo: -1.0, hi: 1.0 });
-        assert_eq!(x, vec![-1.0, 0.5, 1.0]);
-        let mut y = vec![3.0, 4.0];
-        y.project(&Constraint::Ball { radius: 1.0 });
-        assert!((y[0] - 0.6).abs() < 1e-15 && (y[1] - 0.8).abs() < 1e-15);
-        let mut z = vec![0.3, 0.4];
-        z.project(&Constraint::Ball { radius: 1.0 });
-        assert_eq!(z, vec![0.3, 0.4]);
-        assert!(Constraint::Box { lo: 1.0, hi: 0.0 }.validate().is_err());
-    }
+/// Per-player constraint sets in a preset.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct PlayerConstraints {
+    /// The generator's set.
+    #[serde(default)]
+    pub theta: Constraint,
+    /// The discriminator's set.
+    #[serde(default)]
+    pub phi: Constraint,
 }

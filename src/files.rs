@@ -1,0 +1,41 @@
+//! Writing files so that readers never see half of them: atomic replacement and whole-line
+//! appends. Run directories, reference statistics and classifier weights all go through here.
+//!
+//! Atomic writes go to a temporary file in the same directory, are synced, renamed over the
+//! target, and the directory is synced, so a crash leaves either the old or the new file.
+
+use crate::error::{io_error, Result};
+use std::fs::{self, File, OpenOptions};
+use std::io::Write;
+use std::path::Path;
+
+/// Writes `bytes` to `path` atomically (temp file, fsync, rename, fsync the directory).
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("file");
+    let tmp = dir.join(format!(".{name}.tmp{}", std::process::id()));
+    let mut f = File::create(&tmp).map_err(|e| io_error(&tmp, e))?;
+    f.write_all(bytes).map_err(|e| io_error(&tmp, e))?;
+    f.sync_all().map_err(|e| io_error(&tmp, e))?;
+    drop(f);
+    fs::rename(&tmp, path).map_err(|e| io_error(path, e))?;
+    sync_dir(dir)
+}
+
+fn sync_dir(dir: &Path) -> Result<()> {
+    File::open(dir)
+        .and_then(|d| d.sync_all())
+        .map_err(|e| io_error(dir, e))
+}
+
+/// Appends `line` and a newline to `path` (created if missing) in one write, so concurrent
+/// readers see whole lines or a torn last line they know to skip.
+pub fn append_line(path: &Path, line: &str) -> Result<()> {
+    let mut f = OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .map_err(|e| io_error(path, e))?;
+    f.write_all(format!("{line}\n").as_bytes())
+        .map_err(|e| io_error(path, e))
+}

@@ -1,0 +1,244 @@
+//! The GAN games on real networks: oracle calls of every architecture, the f64 field of the MLP
+//! games against the networks' own, and the reasons games without exact JVPs give.
+
+use super::{wide, Game, Gan, GanSettings, Sample};
+use crate::neural::device::NeuralDevice;
+use crate::neural::gan_model::GanModel;
+use crate::neural::loss::GanLoss;
+use crate::neural::mixture::MixtureSpec;
+use crate::neural::mog::{MixtureModel, ModeEval};
+use crate::neural::mog_field::tests::{distance, flat, norm, views};
+use crate::neural::net_tests::{tiny_images, Small};
+use crate::neural::params::Params;
+use crate::players::Players;
+use crate::rng::Rng;
+use crate::vector::ParamVec;
+use dfdx::prelude::*;
+
+pub(crate) fn mixture_gan(hidden: usize, layers: usize, batch: usize) -> Gan<Cpu, MixtureModel> {
+    let model = MixtureModel::new(
+        MixtureSpec::NegativeMomentum8.build().expect("a mixture"),
+        8,
+        hidden,
+        layers,
+        ModeEval {
+            samples: 100,
+            hq_sigmas: 3.0,
+            min_count: 1,
+        },
+    );
+    let settings = GanSettings {
+        loss: GanLoss::Saturating,
+        batch,
+        clip: None,
+        gp_weight: None,
+        seed: 1,
+    };
+    Gan::new(model, Cpu::default(), settings)
+}
+
+/// Weights N(0, std²) in the game's layouts.
+pub(crate) fn weights(gan: &Gan<Cpu, MixtureModel>, std: f64) -> Players<Params<Cpu>> {
+    let mut rng = Rng::new(11);
+    let layouts = GanModel::<Cpu>::layouts(gan.model());
+    layouts.map(|l| {
+        let values = l
+            .specs
+            .iter()
+            .map(|s| {
+                (0..s.numel())
+                    .map(|_| (std * rng.normal()) as f32)
+                    .collect()
+            })
+            .collect();
+        Params::from_host(&Cpu::default(), l.clone(), values)
+    })
+}
+
+pub(crate) fn host(w: &Players<Params<Cpu>>) -> Players<Vec<f64>> {
+    w.map(|p| wide(p.to_host().concat()))
+}
+
+/// Why `gan` has no linearization at `w` (it must have none).
+fn refusal<M: GanModel<Cpu>>(gan: &mut Gan<Cpu, M>, w: &Players<Params<Cpu>>) -> String {
+    match gan.linearize(w) {
+        Some(Err(why)) => why,
+        Some(Ok(_)) => panic!("a linearization where none was expected"),
+        None => panic!("GANs always answer"),
+    }
+}
+
+#[test]
+fn networks_without_exact_jvps_say_why() {
+    let mut gan = mixture_gan(8, 1, 8);
+    assert!(gan.mlp_field().is_ok());
+    gan = Gan::new(
+        MixtureModel::new(
+            MixtureSpec::NegativeMomentum8.build().expect("a mixture"),
+            8,
+            8,
+            1,
+            ModeEval {
+                samples: 10,
+                hq_sigmas: 3.0,
+                min_count: 1,
+            },
+        ),
+        Cpu::default(),
+        GanSettings {
+            loss: GanLoss::Wgan,
+            batch: 8,
+            clip: None,
+            gp_weight: Some(10.0),
+            seed: 1,
+        },
+    );
+    let w = gan.initial_point();
+    let why = refusal(&mut gan, &w);
+    assert!(why.contains("gradient penalty"), "{why}");
+}
+
+#[test]
+fn the_f64_field_is_the_networks_field_on_the_metrics_minibatch() {
+    let mut gan = mixture_gan(32, 3, 64);
+    let w = weights(&gan, 0.3);
+    let mut f32_field = w.clone();
+    gan.field(&w, Sample::Exact, &mut f32_field);
+    let h = host(&w);
+    let f64_field = gan.mlp_field().expect("an MLP game").field(&views(&h));
+    let got = host(&f32_field);
+    let (diff, norm) = (
+        distance(&flat(&got), &flat(&f64_field)),
+        norm(&flat(&f64_field)),
+    );
+    assert!(norm > 1e-2, "‖F‖ = {norm}");
+    assert!(diff <= 1e-5 * norm, "‖F₃₂ − F₆₄‖ = {diff}, ‖F‖ = {norm}");
+}
+
+/// One WGAN-GP oracle call of the ResNet-32 pair and one of DCGAN-28: shapes, finite and
+/// non-zero gradients for every tensor of both players, φ's gradient including the penalty.
+#[test]
+fn resnet_wgangp_and_dcgan28_oracle_calls_run() {
+    use crate::neural::image_gan::{Architecture, ImageModel};
+    for (arch, channels, side, gp) in [
+        (Architecture::Resnet { filters: 4 }, 3, 32, Some(10.0)),
+        (
+            Architecture::Dcgan {
+                filters: 4,
+                d_batchnorm: true,
+            },
+            1,
+            28,
+            None,
+        ),
+    ] {
+        let model = ImageModel::new(tiny_images(channels, side), arch, 8, 4);
+        let settings = GanSettings {
+            loss: GanLoss::Wgan,
+            batch: 3,
+            clip: None,
+            gp_weight: gp,
+            seed: 2,
+        };
+        let mut game = Gan::new(model, Cpu::shared(0), settings);
+        let w = game.initial_point();
+        let mut f = w.clone();
+        game.field(&w, Sample::Seed(9), &mut f);
+        for (who, p) in [("θ", &f.theta), ("φ", &f.phi)] {
+            for (s, t) in p.layout.specs.iter().zip(p.to_host()) {
+                assert!(
+                    t.iter().all(|v| v.is_finite()),
+                    "{arch:?} {who} {}: not finite",
+                    s.name
+                );
+                assert!(
+                    t.iter().any(|v| *v != 0.0),
+                    "{arch:?} {who} {}: zero gradient",
+                    s.name
+                );
+            }
+        }
+        let fake = game.generated(&w.theta, 4);
+        assert_eq!(fake.len(), 4 * channels * side * side);
+        assert!(fake.iter().all(|v| v.abs() < 1.0));
+        if gp.is_some() {
+            // The penalty changes φ's gradient and only φ's.
+            let model = ImageModel::new(tiny_images(channels, side), arch, 8, 4);
+            let plain = GanSettings {
+                loss: GanLoss::Wgan,
+                batch: 3,
+                clip: None,
+                gp_weight: None,
+                seed: 2,
+            };
+            let mut g0 = Gan::new(model, Cpu::shared(0), plain);
+            let mut f0 = w.clone();
+            g0.field(&w, Sample::Seed(9), &mut f0);
+            assert_eq!(f0.theta.to_host(), f.theta.to_host());
+            assert!(f0.phi.dist_sq(&f.phi) > 0.0);
+        }
+    }
+}
+
+/// Players that are not plain ReLU MLPs get no eigenvalues, and the reason.
+#[test]
+fn other_networks_have_no_exact_jvps_and_say_so() {
+    let mut gan = Gan::new(
+        Small::new(&[6, 4, 1], 0.5),
+        Cpu::shared(0),
+        GanSettings {
+            loss: GanLoss::Wgan,
+            batch: 4,
+            clip: None,
+            gp_weight: None,
+            seed: 0,
+        },
+    );
+    let w = gan.initial_point();
+    let why = refusal(&mut gan, &w);
+    assert!(why.contains("plain ReLU MLP players only"), "{why}");
+}
+
+/// The MLP games' exact linearization: Jᵀ·v = D·J·D·v for the zero-sum losses matches the
+/// transpose of the dense J built from J·v; the non-saturating loss says it has none yet.
+#[test]
+fn exact_mlp_transposed_products_for_zero_sum_losses() {
+    use crate::game::{dense_jacobian, Linearization};
+    let mut gan = mixture_gan(6, 2, 16);
+    let w = weights(&gan, 0.5);
+    let at = gan.exact_linearization(&w).expect("an MLP game");
+    let j = dense_jacobian(&at);
+    let mut rng = Rng::new(4);
+    let v: Vec<f64> = (0..j.ncols()).map(|_| rng.normal()).collect();
+    let got = nalgebra::DVector::from_vec(at.vjp(&v).expect("saturating is zero-sum"));
+    let want = j.tr_mul(&nalgebra::DVector::from_column_slice(&v));
+    assert!(
+        (&got - &want).norm() <= 1e-10 * want.norm(),
+        "‖Jᵀv − D·J·D·v‖ = {}",
+        (&got - &want).norm()
+    );
+    let model = MixtureModel::new(
+        MixtureSpec::NegativeMomentum8.build().expect("a mixture"),
+        8,
+        6,
+        2,
+        ModeEval {
+            samples: 10,
+            hq_sigmas: 3.0,
+            min_count: 1,
+        },
+    );
+    let settings = GanSettings {
+        loss: GanLoss::NonSaturating,
+        batch: 16,
+        clip: None,
+        gp_weight: None,
+        seed: 1,
+    };
+    let mut ns = Gan::new(model, Cpu::default(), settings);
+    let w = ns.initial_point();
+    let at = ns.exact_linearization(&w).expect("J·v exists");
+    assert_eq!(at.jvp(&v).len(), v.len());
+    let why = at.vjp(&v).unwrap_err();
+    assert!(why.contains("non-saturating"), "{why}");
+}
