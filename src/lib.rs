@@ -13,5 +13,7 @@ pub mod players;
 pub mod rng;
 pub mod run;
 pub mod score;
+pub mod stats;
+pub mod sweep;
 pub mod tui;
 pub mod vector;
