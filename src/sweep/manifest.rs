@@ -21,7 +21,7 @@ use crate::error::{io_error, Error, Result};
 use crate::run::ident::{is_safe_id, sanitize, timestamp, unix_now};
 use crate::run::store::{write_atomic, RunDir, RunLock, CONFIG, SUMMARY};
 use serde::{Deserialize, Serialize};
-use std::fs::{self, OpenOptions};
+use std::fs;
 use std::path::{Path, PathBuf};
 
 /// The manifest's file name.
@@ -163,13 +163,12 @@ impl SweepDir {
         if let Some(m) = e.as_object_mut() {
             m.insert("time".into(), serde_json::json!(unix_now()));
         }
-        let p = self.file(EVENTS);
-        let mut f = OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&p)
-            .map_err(|e| io_error(&p, e))?;
-        std::io::Write::write_all(&mut f, format!("{e}\n").as_bytes()).map_err(|x| io_error(&p, x))
+        self.lockable().append_line(EVENTS, &e.to_string())
+    }
+
+    /// Appends one line to a file of the sweep.
+    pub fn append(&self, name: &str, line: &str) -> Result<()> {
+        self.lockable().append_line(name, line)
     }
 
     /// The sweep directory seen as a lockable directory: the supervisor holds its `lock`

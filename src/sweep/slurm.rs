@@ -197,10 +197,7 @@ pub async fn submit(
         time: unix_now(),
     };
     let line = serde_json::to_string(&sub).map_err(|e| Error::failure(e.to_string()))?;
-    crate::run::store::RunDir {
-        path: sweep.path.clone(),
-    }
-    .append_line(SUBMISSIONS, &line)?;
+    sweep.append(SUBMISSIONS, &line)?;
     sweep.event(serde_json::json!({"event": "submitted", "job": job, "array": sub.array}))?;
     Ok(sub)
 }
