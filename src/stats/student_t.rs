@@ -10,7 +10,7 @@ const MAX_BISECTIONS: usize = 200;
 /// P(T ≤ t) for T ~ t(ν), ν > 0: for t ≥ 0 it is 1 − ½·I_{ν/(ν+t²)}(ν/2, ½), and by symmetry
 /// P(T ≤ −t) = 1 − P(T ≤ t).
 pub fn t_cdf(t: f64, nu: f64) -> f64 {
-    if t.is_nan() || !(nu > 0.0) {
+    if t.is_nan() || nu.is_nan() || nu <= 0.0 {
         return f64::NAN;
     }
     if t.is_infinite() {
