@@ -215,14 +215,8 @@ fn pid_in(path: std::path::PathBuf) -> i32 {
 fn a_killed_supervisor_and_member_resume_to_the_end_of_an_uninterrupted_sweep() {
     let t = tmp();
     let runs = t.path().join("runs");
-    let p = preset(t.path(), "paced", PACED);
-    let p = p.to_str().unwrap();
-    let reference = launch(
-        t.path(),
-        &runs,
-        &[p, "--set", "pace=None", "--wait", "--name", "reference"],
-    );
-    let sweep = launch(t.path(), &runs, &[p, "--jobs", "2"]);
+    let (p, reference) = paced_reference(t.path(), &runs);
+    let sweep = launch(t.path(), &runs, &[&p, "--jobs", "2"]);
     let m = sweep.manifest().unwrap();
     let first = sweep.member(&m.members[0]);
     wait_for(20.0, "member 0 past its second checkpoint", || {

@@ -90,14 +90,8 @@ fn a_member_preempted_by_usr1_is_requeued_resumes_and_ends_equal_to_an_uninterru
     }
     let t = tmp();
     let runs = t.path().join("runs");
-    let p = preset(t.path(), "paced", PACED);
-    let p = p.to_str().unwrap();
-    let reference = launch(
-        t.path(),
-        &runs,
-        &[p, "--set", "pace=None", "--wait", "--name", "reference"],
-    );
-    let sweep = launch(t.path(), &runs, &[p, "--executor", "slurm", "--jobs", "2"]);
+    let (p, reference) = paced_reference(t.path(), &runs);
+    let sweep = launch(t.path(), &runs, &[&p, "--executor", "slurm", "--jobs", "2"]);
     let m = sweep.manifest().unwrap();
     let first = sweep.member(&m.members[0]);
     wait_for(60.0, "member 0 running past its second checkpoint", || {

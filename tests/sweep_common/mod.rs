@@ -44,6 +44,18 @@ pub fn launch(cwd: &Path, runs: &Path, args: &[&str]) -> SweepDir {
     }
 }
 
+/// The [`PACED`] preset written in `dir`, and its sweep run at full speed to the end (the
+/// reference an interrupted sweep must end equal to).
+pub fn paced_reference(dir: &Path, runs: &Path) -> (String, SweepDir) {
+    let p = preset(dir, "paced", PACED).to_str().unwrap().to_string();
+    let reference = launch(
+        dir,
+        runs,
+        &[&p, "--set", "pace=None", "--wait", "--name", "reference"],
+    );
+    (p, reference)
+}
+
 /// `saddle sweep status SWEEP --json`.
 pub fn status(cwd: &Path, runs: &Path, sweep: &SweepDir) -> serde_json::Value {
     let out = ok(&saddle(
