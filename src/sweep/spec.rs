@@ -8,7 +8,6 @@ use serde::{Deserialize, Serialize};
 
 /// Where members run.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
 pub enum Executor {
     /// A bounded pool of member processes on this machine.
     #[default]
@@ -310,10 +309,11 @@ mod tests {
 
     #[test]
     fn the_section_is_read_from_the_preset_with_positions() {
-        let text = "Preset(name: \"p\", steps: 5, game: Bilinear(dim: 2, matrix: SingularValues([1.0, 0.5])),\n  runs: [Run(name: \"a\", scheme: Simultaneous, eta: 0.1)],\n  sweep: (grid: [\"runs[*].eta=0.1,0.2\"], seeds: \"0..3\", slurm: (args: [\"--time=1:00:00\"])),\n)";
+        let text = "Preset(name: \"p\", steps: 5, game: Bilinear(dim: 2, matrix: SingularValues([1.0, 0.5])),\n  runs: [Run(name: \"a\", scheme: Simultaneous, eta: 0.1)],\n  sweep: (grid: [\"runs[*].eta=0.1,0.2\"], seeds: \"0..3\", executor: Slurm, slurm: (args: [\"--time=1:00:00\"])),\n)";
         let s = SweepSection::from_preset(text, "p.ron").unwrap().unwrap();
         assert_eq!(s.grid, ["runs[*].eta=0.1,0.2"]);
         assert_eq!(s.seeds.as_deref(), Some("0..3"));
+        assert_eq!(s.executor, Some(Executor::Slurm));
         assert_eq!(s.slurm.unwrap().args, ["--time=1:00:00"]);
         let bad = text.replace("seeds:", "sedes:");
         let e = SweepSection::from_preset(&bad, "p.ron").unwrap_err();
