@@ -38,12 +38,15 @@ if ! command -v slurmctld >/dev/null 2>&1 || ! command -v slurmd >/dev/null 2>&1
     echo "slurm-test-setup: installing slurm-wlm and munge (apt)"
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -qq >/dev/null || die "apt-get update failed"
-    # Debian's maintainer scripts try to start the services; without systemd they cannot, and
-    # policy-rc.d tells them not to try.
-    printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d
+    # Debian's maintainer scripts try to start the services; without systemd they cannot:
+    # policy-rc.d tells them not to try (one the machine already has is left as it is).
+    own_policy=0
+    if [ ! -e /usr/sbin/policy-rc.d ]; then
+        printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d && own_policy=1
+    fi
     apt-get install -y -qq --no-install-recommends slurm-wlm munge >/dev/null
     rc=$?
-    rm -f /usr/sbin/policy-rc.d
+    [ $own_policy -eq 1 ] && rm -f /usr/sbin/policy-rc.d
     [ $rc -eq 0 ] || die "apt-get install slurm-wlm munge failed (exit $rc)"
 fi
 
