@@ -60,15 +60,15 @@
 //! Dependencies point one way; nothing below knows what is above it:
 //!
 //! ```text
-//! cli → tui → run → {setup, optim, analysis, score} → game → neural
-//!     → {players, rng, linalg, vector, constraint, special, check, files, clock, error, variant_name}
+//! cli → tui → sweep → run → {setup, optim, analysis, score} → game → neural
+//!     → {players, rng, linalg, stats, vector, constraint, special, check, files, clock, error, variant_name}
 //! ```
 //!
 //! `setup` builds games from presets (it knows every game and network); `game` defines the
 //! games and their primitives (the field F, and J·v, Jᵀ·v through [`Game::linearize`]), which
 //! `analysis` works from; `neural` holds the networks, their data and the image sampler that
-//! `game` and `score` share; atomic writes (`files`) sit at the bottom. `scripts/module_graph.py`
-//! checks the direction on every `crate::` path (run by `tests/module_graph.rs`).
+//! `game` and `score` share; atomic writes (`files`) sit at the bottom. `tests/module_graph.rs`
+//! checks the direction on every `crate::` path.
 //!
 //! The modules marked hidden in these docs are saddle's own internals, public for its
 //! integration tests and benchmarks only; what a program builds on is re-exported here.
@@ -97,6 +97,10 @@ pub mod run;
 pub mod score;
 #[doc(hidden)]
 pub mod setup;
+#[doc(hidden)]
+pub mod stats;
+#[doc(hidden)]
+pub mod sweep;
 #[doc(hidden)]
 pub mod tui;
 #[doc(hidden)]

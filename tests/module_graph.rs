@@ -13,6 +13,7 @@ const LAYERS: &[&[&str]] = &[
         "players",
         "rng",
         "linalg",
+        "stats",
         "special",
         "check",
         "constraint",

@@ -154,17 +154,29 @@ pub fn spawn_worker(dirs: &[RunDir], steps: Option<u64>) -> Result<(u32, PathBuf
     std::fs::create_dir_all(&logs).map_err(|e| io_error(&logs, e))?;
     let stamp = crate::run::ident::timestamp(crate::run::ident::unix_now() as u64);
     let log_path = logs.join(format!("worker-{stamp}-{}.log", std::process::id()));
-    let log = std::fs::File::create(&log_path).map_err(|e| io_error(&log_path, e))?;
+    let mut args: Vec<std::ffi::OsString> = vec!["worker".into()];
+    if let Some(n) = steps {
+        args.extend(["--steps".into(), n.to_string().into()]);
+    }
+    args.extend(dirs.iter().map(|d| d.path.clone().into_os_string()));
+    let child = spawn_detached(&args, &log_path)?;
+    Ok((child.id(), log_path))
+}
+
+/// Starts `saddle ARGS…` in a session of its own (so a closed terminal or SSH connection does
+/// not stop it), stdin closed, stdout and stderr appended to `log_path`.
+pub fn spawn_detached(args: &[std::ffi::OsString], log_path: &Path) -> Result<std::process::Child> {
+    let log = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(log_path)
+        .map_err(|e| io_error(log_path, e))?;
     let exe = std::env::current_exe()
         .map_err(|e| Error::failure(format!("cannot find saddle's own executable: {e}")))?;
     let mut cmd = std::process::Command::new(exe);
-    cmd.arg("worker");
-    if let Some(n) = steps {
-        cmd.arg("--steps").arg(n.to_string());
-    }
-    cmd.args(dirs.iter().map(|d| &d.path));
+    cmd.args(args);
     cmd.stdin(std::process::Stdio::null())
-        .stdout(log.try_clone().map_err(|e| io_error(&log_path, e))?)
+        .stdout(log.try_clone().map_err(|e| io_error(log_path, e))?)
         .stderr(log);
     // SAFETY: setsid is async-signal-safe and runs in the child before exec.
     unsafe {
@@ -173,10 +185,8 @@ pub fn spawn_worker(dirs: &[RunDir], steps: Option<u64>) -> Result<(u32, PathBuf
             Ok(())
         });
     }
-    let child = cmd
-        .spawn()
-        .map_err(|e| Error::failure(format!("cannot start the worker: {e}")))?;
-    Ok((child.id(), log_path))
+    cmd.spawn()
+        .map_err(|e| Error::failure(format!("cannot start a background saddle process: {e}")))
 }
 
 /// `saddle worker [--steps N] DIR…`: the detached process.

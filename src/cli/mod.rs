@@ -9,6 +9,7 @@ mod manage;
 mod preset_arg;
 mod score;
 mod spectral;
+mod sweep;
 
 use crate::error::Result;
 use clap::{Parser, Subcommand};
@@ -82,6 +83,8 @@ enum Command {
     Score(score::ScoreArgs),
     /// The MNIST-like classifier behind the classifier score.
     Classifier(classifier::ClassifierArgs),
+    /// Runs × a grid × seeds as ordinary runs, locally or on Slurm; status, report, resume.
+    Sweep(sweep::SweepArgs),
 }
 
 /// Parses `std::env::args`, runs the command, and returns the process exit code: saddle's own
@@ -140,6 +143,7 @@ fn dispatch(cli: Cli) -> Result<i32> {
         Some(Command::Export(args)) => lifecycle::export(args, &runs_dir),
         Some(Command::Score(args)) => score::score(args, &runs_dir),
         Some(Command::Classifier(args)) => classifier::classifier(args),
+        Some(Command::Sweep(args)) => sweep::sweep(args, &runs_dir),
         Some(Command::Ls { json }) => manage::ls(&runs_dir, json),
         Some(Command::Control(args)) => manage::control(args, &runs_dir),
         Some(Command::Spectrum(args)) => spectral::spectrum(args, &runs_dir),

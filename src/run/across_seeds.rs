@@ -27,7 +27,7 @@ pub fn split_seed(name: &str) -> Option<(&str, u64)> {
 }
 
 /// Metrics that describe the outcome (the rest are settings and coordinates).
-fn is_outcome(metric: &str) -> bool {
+pub fn is_outcome(metric: &str) -> bool {
     !(metric.starts_with("eta_")
         || metric.starts_with("beta_")
         || metric.starts_with("loss_")

@@ -82,6 +82,10 @@ pub struct RunConfig {
     /// Live Inception Score / FID (None: no scoring).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub score: Option<crate::score::spec::ScoreSpec>,
+    /// How many of the newest checkpoints the run keeps (None: the engine's default, 3); a
+    /// sweep's members keep 1 so that a large sweep does not fill the disk.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub keep_checkpoints: Option<u64>,
 }
 
 /// What building a run config yields.
@@ -110,6 +114,9 @@ impl RunConfig {
         }
         positive_count("log_every", self.log_every)?;
         positive_count("checkpoint_every", self.checkpoint_every)?;
+        if let Some(k) = self.keep_checkpoints {
+            positive_count("keep_checkpoints", k)?;
+        }
         if let Some(k) = self.spectral_every {
             positive_count("spectral_every", k)?;
         }

@@ -77,7 +77,7 @@ const FLUSH_EVERY: Duration = Duration::from_millis(100);
 /// How often `summary.json` is refreshed while running.
 const SUMMARY_EVERY: Duration = Duration::from_secs(1);
 /// Checkpoints kept per run.
-const KEEP_CHECKPOINTS: usize = 3;
+const KEEP_CHECKPOINTS: u64 = 3;
 
 /// One run being driven by this process, on parameters stored as `V`.
 pub struct Engine<V: ParamVec> {
@@ -546,7 +546,8 @@ impl<V: ParamVec + Serialize + DeserializeOwned> Engine<V> {
         self.game
             .export_weights(&self.state.w, &averages, &path)
             .map_err(|e| Error::failure(format!("weights export at step {t}: {e}")))?;
-        self.dir.prune_checkpoints(KEEP_CHECKPOINTS);
+        let keep = self.config.keep_checkpoints.unwrap_or(KEEP_CHECKPOINTS);
+        self.dir.prune_checkpoints(keep as usize);
         self.last_checkpoint = Some(t);
         Ok(())
     }

@@ -59,6 +59,21 @@ pub struct Preset {
     pub score: Option<crate::score::spec::ScoreSpec>,
     /// The runs.
     pub runs: Vec<RunSpec>,
+    /// A `sweep: (…)` section, read by `saddle sweep` (a layer above this one); the run engine
+    /// accepts it and reads nothing from it.
+    #[serde(default, skip_serializing)]
+    pub sweep: Option<Unread>,
+}
+
+/// A section of a preset that a layer above the run engine reads from the same file; here any
+/// value is accepted and skipped.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Unread;
+
+impl<'de> Deserialize<'de> for Unread {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        serde::de::IgnoredAny::deserialize(d).map(|_| Unread)
+    }
 }
 
 /// One run of a preset, written `Run(...)`.
@@ -250,6 +265,7 @@ impl Preset {
                 stop: self.stop,
                 pace: self.pace,
                 score: self.score.clone(),
+                keep_checkpoints: None,
             };
             config.validate().map_err(at)?;
             if let Some(score) = &config.score {

@@ -97,6 +97,13 @@ impl RunDir {
                 return Ok(RunDir { path: p });
             }
         }
+        // `<group>/<id>`: a run one level down (the members of a sweep live in its directory).
+        if let Some((group, id)) = arg.split_once('/') {
+            let p = runs_dir.join(group).join(id);
+            if is_safe_id(group) && is_safe_id(id) && p.join(CONFIG).is_file() {
+                return Ok(RunDir { path: p });
+            }
+        }
         Err(Error::input(format!(
             "no run {arg:?}: neither a run directory (holding {CONFIG}) nor a run id under {}",
             runs_dir.display()

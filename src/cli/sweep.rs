@@ -1,0 +1,641 @@
+//! `saddle sweep`: a preset's runs × a grid × seeds as ordinary runs, on this machine or on
+//! Slurm; `status`, `cancel`, `resume`, `report`, `rm` and `archive` of a sweep.
+
+use super::launch::spawn_detached;
+use super::preset_arg;
+use crate::error::{Error, Result};
+use crate::sweep::expand::{self, Request};
+use crate::sweep::housekeeping;
+use crate::sweep::local;
+use crate::sweep::manifest::{self, has_ended, Manifest, NewSweep, SweepDir, CANCELLED, LOGS};
+use crate::sweep::report::{self, RankBy};
+use crate::sweep::slurm;
+use crate::sweep::spec::{parse_seeds, Axis, Executor, SweepSection};
+use crate::sweep::state::{collect, ExecutorView, MemberState, States};
+use clap::{Args, Subcommand, ValueEnum};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// Arguments of `saddle sweep`.
+#[derive(Args, Debug)]
+#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
+pub struct SweepArgs {
+    #[command(subcommand)]
+    action: Option<Action>,
+    #[command(flatten)]
+    new: NewArgs,
+}
+
+/// Where members run (flag form).
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum ExecutorArg {
+    /// A pool of member processes on this machine.
+    Local,
+    /// One Slurm job array.
+    Slurm,
+}
+
+/// Arguments of a new sweep.
+#[derive(Args, Debug)]
+struct NewArgs {
+    /// A preset: a .ron file or a built-in name; its `sweep:` section gives defaults.
+    #[arg(required = true)]
+    preset: Option<String>,
+    /// A grid axis, PATH=V1,V2,… with PATH as `--set` takes it (repeatable: a product).
+    #[arg(long = "grid", value_name = "PATH=V1,V2,…")]
+    grid: Vec<String>,
+    /// Seeds: A..B (A to B−1), A..=B, or a list 0,3,7 (default: the preset's).
+    #[arg(long, value_name = "A..B|LIST")]
+    seeds: Option<String>,
+    /// Iterations per member (default: the preset's).
+    #[arg(long)]
+    steps: Option<u64>,
+    /// Change one field of the preset first, PATH=VALUE (repeatable).
+    #[arg(long = "set", value_name = "PATH=VALUE")]
+    sets: Vec<String>,
+    /// Where members run (default local).
+    #[arg(long, value_enum)]
+    executor: Option<ExecutorArg>,
+    /// Members at once (local default: one per core; Slurm: the array's %K).
+    #[arg(long)]
+    jobs: Option<usize>,
+    /// Name in the sweep's id (default: the preset's name).
+    #[arg(long)]
+    name: Option<String>,
+    /// Only these runs of the preset, by name (comma-separated).
+    #[arg(long, value_delimiter = ',', value_name = "NAME,…")]
+    runs: Option<Vec<String>>,
+    /// An #SBATCH option for the job array, e.g. --slurm-arg=--partition=gpu (repeatable).
+    #[arg(long = "slurm-arg", value_name = "OPTION", allow_hyphen_values = true)]
+    slurm_args: Vec<String>,
+    /// Seconds of warning before a Slurm time limit (--signal=B:USR1@GRACE; default 90).
+    #[arg(long)]
+    grace: Option<u64>,
+    /// Checkpoints each member keeps (default 1: the newest).
+    #[arg(long)]
+    keep_checkpoints: Option<u64>,
+    /// Return when every member has ended (exit 0, or 1 if any did not end with a result).
+    #[arg(long)]
+    wait: bool,
+    /// Print the sweep id and member ids as JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Subcommand, Debug)]
+enum Action {
+    /// Continue a sweep's unfinished members from their checkpoints (after a crash, a
+    /// reboot, a cancel, or members that failed).
+    Resume {
+        /// The sweep: its id or its directory.
+        sweep: String,
+        /// Return when every member has ended.
+        #[arg(long)]
+        wait: bool,
+        /// Print the sweep id and member ids as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Each member's state (and the Slurm task's).
+    Status {
+        /// The sweep: its id or its directory.
+        sweep: String,
+        /// As JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Stop a sweep: running members checkpoint and end `interrupted`; queued ones never start.
+    Cancel {
+        /// The sweep: its id or its directory.
+        sweep: String,
+    },
+    /// Delete a sweep that nothing drives any more, with every member.
+    Rm {
+        /// The sweep: its id or its directory.
+        sweep: String,
+    },
+    /// Pack a sweep into <id>.tar.gz next to it (without checkpoints unless asked) and delete it.
+    Archive {
+        /// The sweep: its id or its directory.
+        sweep: String,
+        /// Keep the members' checkpoints in the archive.
+        #[arg(long)]
+        with_checkpoints: bool,
+    },
+    /// Per configuration: n, mean, std and 95% CI of each metric over the seeds, ranked.
+    Report {
+        /// The sweep: its id or its directory.
+        sweep: String,
+        /// Also after these steps (comma-separated).
+        #[arg(long, value_delimiter = ',', value_name = "STEP,…")]
+        at: Vec<u64>,
+        /// The metric that ranks configurations: NAME, NAME:min (default) or NAME:max.
+        #[arg(long)]
+        metric: Option<String>,
+        /// Paired comparison A − B over shared seeds (configuration numbers or labels).
+        #[arg(long, num_args = 2, value_names = ["A", "B"])]
+        compare: Option<Vec<String>>,
+        /// As JSON.
+        #[arg(long)]
+        json: bool,
+        /// Also write the table as CSV to this file.
+        #[arg(long, value_name = "FILE")]
+        csv: Option<PathBuf>,
+    },
+    /// (internal) The local supervisor of a sweep directory.
+    #[command(hide = true)]
+    Supervise {
+        /// The sweep directory.
+        dir: PathBuf,
+    },
+    /// (internal) Drive one member of a sweep directory.
+    #[command(hide = true)]
+    Member {
+        /// The sweep directory.
+        dir: PathBuf,
+        /// The member's index.
+        index: usize,
+    },
+}
+
+/// `saddle sweep …`.
+pub fn sweep(args: SweepArgs, runs_dir: &Path) -> Result<i32> {
+    let find = |s: &str| SweepDir::find(s, runs_dir);
+    match args.action {
+        None => launch(args.new, runs_dir),
+        Some(Action::Resume { sweep, wait, json }) => resume(&find(&sweep)?, wait, json),
+        Some(Action::Status { sweep, json }) => status(&find(&sweep)?, json),
+        Some(Action::Cancel { sweep }) => cancel(&find(&sweep)?),
+        Some(Action::Rm { sweep }) => {
+            let s = find(&sweep)?;
+            check_idle(&s)?;
+            housekeeping::remove(&s)?;
+            eprintln!("saddle: removed sweep {} ({})", s.id(), s.path.display());
+            Ok(0)
+        }
+        Some(Action::Archive {
+            sweep,
+            with_checkpoints,
+        }) => {
+            let s = find(&sweep)?;
+            check_idle(&s)?;
+            let (path, n) = housekeeping::archive(&s, with_checkpoints)?;
+            println!("{}", path.display());
+            eprintln!(
+                "saddle: archived sweep {} ({n} files{}) and removed its directory",
+                s.id(),
+                if with_checkpoints {
+                    ", checkpoints included"
+                } else {
+                    ", without checkpoints"
+                }
+            );
+            Ok(0)
+        }
+        Some(Action::Report {
+            sweep,
+            at,
+            metric,
+            compare,
+            json,
+            csv,
+        }) => report_cmd(&find(&sweep)?, &at, metric, compare, json, csv),
+        Some(Action::Supervise { dir }) => local::supervise(&SweepDir { path: dir }, &exe()?),
+        Some(Action::Member { dir, index }) => {
+            crate::sweep::member::drive(&SweepDir { path: dir }, index)
+        }
+    }
+}
+
+fn exe() -> Result<PathBuf> {
+    std::env::current_exe()
+        .map_err(|e| Error::failure(format!("cannot find saddle's own executable: {e}")))
+}
+
+/// Grid axes from flags, else from the preset's section (errors then name the section).
+fn axes(flags: &[String], section: &SweepSection, origin: &str) -> Result<Vec<Axis>> {
+    if !flags.is_empty() {
+        return flags.iter().map(|g| Axis::parse(g)).collect();
+    }
+    section
+        .grid
+        .iter()
+        .enumerate()
+        .map(|(i, g)| Axis::parse(g).map_err(|e| e.context(format!("{origin}: sweep.grid[{i}]"))))
+        .collect()
+}
+
+fn launch(a: NewArgs, runs_dir: &Path) -> Result<i32> {
+    let arg = a.preset.as_deref().unwrap_or_default();
+    let (text, origin) = preset_arg::read(arg)?;
+    let section = SweepSection::from_preset(&text, &origin)?.unwrap_or_default();
+    let (preset, _) = preset_arg::from_text(&text, &origin, &a.sets, None)?;
+    let axes = axes(&a.grid, &section, &origin)?;
+    let seeds = match a.seeds.as_deref() {
+        Some(s) => Some(parse_seeds(s)?),
+        None => match section.seeds.as_deref() {
+            Some(s) => {
+                Some(parse_seeds(s).map_err(|e| e.context(format!("{origin}: sweep.seeds")))?)
+            }
+            None => None,
+        },
+    };
+    let runs = a.runs.or(section.runs);
+    let executor = match a.executor {
+        Some(ExecutorArg::Local) => Executor::Local,
+        Some(ExecutorArg::Slurm) => Executor::Slurm,
+        None => section.executor.unwrap_or_default(),
+    };
+    let jobs = a.jobs.or(section.jobs);
+    if jobs == Some(0) {
+        return Err(Error::input("--jobs: must be at least 1"));
+    }
+    let keep = a.keep_checkpoints.or(section.keep_checkpoints).unwrap_or(1);
+    let mut slurm_section = section.slurm.unwrap_or_default();
+    slurm_section.args.extend(a.slurm_args);
+    if a.grace.is_some() {
+        slurm_section.grace = a.grace;
+    }
+    slurm_section.validate().map_err(Error::input)?;
+    let plan = expand::plan(
+        &preset,
+        &origin,
+        &Request {
+            axes: &axes,
+            seeds: seeds.as_deref(),
+            runs: runs.as_deref(),
+            steps: a.steps.or(section.steps),
+            keep_checkpoints: keep,
+        },
+    )?;
+    let name = a
+        .name
+        .or(section.name)
+        .unwrap_or_else(|| preset.name.clone());
+    if crate::run::ident::sanitize(&name).is_empty() {
+        return Err(Error::input(format!(
+            "--name {name:?}: must contain a letter or digit"
+        )));
+    }
+    if executor == Executor::Slurm {
+        // Before anything is created: a machine without sbatch cannot run this sweep.
+        which("sbatch")?;
+    }
+    let seeds_used: Vec<u64> = {
+        let mut s: Vec<u64> = vec![];
+        for m in &plan.members {
+            if !s.contains(&m.seed) {
+                s.push(m.seed);
+            }
+        }
+        s
+    };
+    let (sweep, manifest) = manifest::create(
+        runs_dir,
+        &NewSweep {
+            name: &name,
+            preset: (&preset.name, &origin),
+            grid: &axes,
+            seeds: seeds_used,
+            executor,
+            jobs: match executor {
+                Executor::Local => Some(jobs.unwrap_or_else(local::default_jobs)),
+                Executor::Slurm => jobs,
+            },
+            keep_checkpoints: keep,
+            slurm: (executor == Executor::Slurm).then_some(slurm_section),
+        },
+        &plan,
+    )?;
+    let all: Vec<usize> = (0..manifest.members.len()).collect();
+    let started = start(&sweep, &manifest, &all);
+    if let Err(e) = started {
+        // Nothing runs: leave nothing half made.
+        let _ = housekeeping::remove(&sweep);
+        return Err(e);
+    }
+    announce(&sweep, &manifest, a.json);
+    if a.wait {
+        return wait(&sweep, &manifest, started.ok().flatten());
+    }
+    Ok(0)
+}
+
+fn which(program: &str) -> Result<()> {
+    let found = std::env::var_os("PATH")
+        .map(|p| std::env::split_paths(&p).any(|d| d.join(program).is_file()))
+        .unwrap_or(false);
+    if found {
+        Ok(())
+    } else {
+        Err(Error::input(format!(
+            "--executor slurm: {program} is not on this machine's PATH (run saddle sweep on a Slurm login node)"
+        )))
+    }
+}
+
+/// Starts the members `indices`: a detached supervisor (local; returned, to wait for) or a
+/// job array (Slurm).
+fn start(
+    sweep: &SweepDir,
+    manifest: &Manifest,
+    indices: &[usize],
+) -> Result<Option<std::process::Child>> {
+    match manifest.executor {
+        Executor::Local => {
+            let log = sweep.file(LOGS).join("supervisor.log");
+            let child = spawn_detached(
+                &[
+                    "sweep".into(),
+                    "supervise".into(),
+                    sweep.path.clone().into_os_string(),
+                ],
+                &log,
+            )?;
+            eprintln!(
+                "saddle: sweep {}: {} member(s), at most {} at once, supervised by process {} (log: {})",
+                manifest.id,
+                indices.len(),
+                manifest.jobs.unwrap_or(1),
+                child.id(),
+                log.display()
+            );
+            Ok(Some(child))
+        }
+        Executor::Slurm => {
+            let exe = exe()?;
+            let sub = slurm::runtime()?.block_on(slurm::submit(sweep, manifest, indices, &exe))?;
+            eprintln!(
+                "saddle: sweep {}: submitted job {} (--array={}); batch script {}",
+                manifest.id,
+                sub.job,
+                sub.array,
+                sweep.file(manifest::BATCH_SCRIPT).display()
+            );
+            Ok(None)
+        }
+    }
+}
+
+fn announce(sweep: &SweepDir, manifest: &Manifest, json: bool) {
+    if json {
+        let members: Vec<serde_json::Value> = manifest
+            .members
+            .iter()
+            .map(|m| serde_json::json!({"id": m.id, "index": m.index, "name": m.name, "seed": m.seed}))
+            .collect();
+        println!(
+            "{}",
+            serde_json::json!({
+                "sweep": manifest.id, "dir": sweep.path, "executor": manifest.executor,
+                "submissions": slurm::submissions(sweep), "members": members,
+            })
+        );
+    } else {
+        println!("{}", manifest.id);
+    }
+}
+
+/// The states now: the local supervisor's view, or Slurm's queue.
+fn current(sweep: &SweepDir, manifest: &Manifest) -> Result<States> {
+    match manifest.executor {
+        Executor::Local => Ok(local::states(sweep, manifest)),
+        Executor::Slurm => {
+            let tasks = slurm::runtime()?.block_on(slurm::tasks(sweep))?;
+            let view = |i: usize| match tasks.get(&i) {
+                Some(s) => ExecutorView::SlurmTask(s.clone()),
+                None => ExecutorView::Orphaned,
+            };
+            let jobs = slurm::submissions(sweep).iter().map(|s| s.job).collect();
+            Ok(collect(sweep, manifest, &view, jobs))
+        }
+    }
+}
+
+/// Waits until nothing drives any member any more; exit 0 when all are done.
+fn wait(sweep: &SweepDir, manifest: &Manifest, child: Option<std::process::Child>) -> Result<i32> {
+    match child {
+        Some(mut c) => {
+            c.wait()
+                .map_err(|e| Error::failure(format!("waiting for the supervisor: {e}")))?;
+        }
+        None => {
+            let rt = slurm::runtime()?;
+            rt.block_on(async {
+                let mut pause = Duration::from_secs(1);
+                loop {
+                    if slurm::tasks(sweep).await?.is_empty() {
+                        return Ok::<(), Error>(());
+                    }
+                    tokio::time::sleep(pause).await;
+                    pause = (pause * 3 / 2).min(Duration::from_secs(10));
+                }
+            })?;
+        }
+    }
+    let st = current(sweep, manifest)?;
+    st.write(sweep)?;
+    eprintln!("saddle: sweep {}: {}", manifest.id, st.line());
+    Ok(if st.members.iter().all(|m| m.state == MemberState::Done) {
+        0
+    } else {
+        1
+    })
+}
+
+fn resume(sweep: &SweepDir, wait_end: bool, json: bool) -> Result<i32> {
+    let manifest = sweep.manifest()?;
+    if let Some(pid) = sweep.supervisor() {
+        return Err(Error::input(format!(
+            "sweep {} is live: its supervisor (process {pid}) is running",
+            manifest.id
+        )));
+    }
+    let queued = match manifest.executor {
+        Executor::Local => Default::default(),
+        Executor::Slurm => slurm::runtime()?.block_on(slurm::tasks(sweep))?,
+    };
+    let todo: Vec<usize> = manifest
+        .members
+        .iter()
+        .filter(|m| !has_ended(&sweep.member(m)) && !queued.contains_key(&m.index))
+        .map(|m| m.index)
+        .collect();
+    let _ = std::fs::remove_file(sweep.file(CANCELLED));
+    if todo.is_empty() {
+        eprintln!(
+            "saddle: sweep {}: nothing to resume ({} member(s) queued or running on Slurm, the rest ended)",
+            manifest.id,
+            queued.len()
+        );
+        announce(sweep, &manifest, json);
+        return Ok(0);
+    }
+    sweep.event(serde_json::json!({"event": "resumed", "members": todo.len()}))?;
+    let child = start(sweep, &manifest, &todo)?;
+    announce(sweep, &manifest, json);
+    if wait_end {
+        return wait(sweep, &manifest, child);
+    }
+    Ok(0)
+}
+
+fn status(sweep: &SweepDir, json: bool) -> Result<i32> {
+    let manifest = sweep.manifest()?;
+    let st = current(sweep, &manifest)?;
+    st.write(sweep)?;
+    if json {
+        let members: Vec<serde_json::Value> = manifest
+            .members
+            .iter()
+            .zip(&st.members)
+            .map(|(m, s)| {
+                let mut v = serde_json::to_value(s).unwrap_or_default();
+                if let Some(o) = v.as_object_mut() {
+                    o.insert("id".into(), m.id.clone().into());
+                    o.insert("name".into(), m.name.clone().into());
+                }
+                v
+            })
+            .collect();
+        println!(
+            "{}",
+            serde_json::json!({
+                "sweep": manifest.id, "executor": manifest.executor, "summary": st.line(),
+                "counts": st.counts().iter().map(|(k, v)| (k.as_str(), *v)).collect::<std::collections::BTreeMap<_, _>>(),
+                "supervisor": st.supervisor, "slurm_jobs": st.slurm_jobs, "cancelled": st.cancelled,
+                "members": members,
+            })
+        );
+        return Ok(0);
+    }
+    println!(
+        "sweep {} ({}, preset {}): {}",
+        manifest.id,
+        manifest.executor.as_str(),
+        manifest.preset,
+        st.line()
+    );
+    let width = manifest
+        .members
+        .iter()
+        .map(|m| m.name.chars().count())
+        .max()
+        .unwrap_or(4);
+    println!(
+        "{:<w1$}  {:<width$}  {:<9}  {:<11}  {:>15}  {:>7}  SLURM",
+        "MEMBER",
+        "NAME",
+        "STATE",
+        "STATUS",
+        "STEP",
+        "RESUMES",
+        w1 = manifest.id.len() + 5,
+    );
+    for (m, s) in manifest.members.iter().zip(&st.members) {
+        println!(
+            "{:<w1$}  {:<width$}  {:<9}  {:<11}  {:>15}  {:>7}  {}",
+            m.id,
+            m.name,
+            s.state.as_str(),
+            s.status.map_or("—", |x| x.as_str()),
+            format!("{}/{}", s.step, s.steps),
+            s.resumes,
+            s.slurm.as_deref().unwrap_or(""),
+            w1 = manifest.id.len() + 5,
+        );
+    }
+    Ok(0)
+}
+
+fn cancel(sweep: &SweepDir) -> Result<i32> {
+    let manifest = sweep.manifest()?;
+    std::fs::write(
+        sweep.file(CANCELLED),
+        format!("{}\n", crate::run::ident::unix_now()),
+    )
+    .map_err(|e| crate::error::io_error(&sweep.file(CANCELLED), e))?;
+    sweep.event(serde_json::json!({"event": "cancelled"}))?;
+    match manifest.executor {
+        Executor::Slurm => {
+            slurm::runtime()?.block_on(slurm::cancel(sweep))?;
+            eprintln!(
+                "saddle: sweep {}: its Slurm jobs are cancelled",
+                manifest.id
+            );
+        }
+        Executor::Local => {
+            // The supervisor forwards one SIGTERM to its members; members an earlier
+            // supervisor left behind get theirs directly.
+            match sweep.supervisor() {
+                Some(pid) => {
+                    local::terminate(pid);
+                    let t0 = std::time::Instant::now();
+                    while sweep.supervisor().is_some() && t0.elapsed() < Duration::from_secs(120) {
+                        std::thread::sleep(Duration::from_millis(100));
+                    }
+                }
+                None => {
+                    for m in &manifest.members {
+                        let run = sweep.member(m);
+                        if run.is_live() {
+                            if let Some(pid) = std::fs::read_to_string(run.file("lock"))
+                                .ok()
+                                .and_then(|t| t.trim().parse().ok())
+                            {
+                                local::terminate(pid);
+                            }
+                        }
+                    }
+                }
+            }
+            let st = local::states(sweep, &manifest);
+            st.write(sweep)?;
+            eprintln!("saddle: sweep {} cancelled: {}", manifest.id, st.line());
+        }
+    }
+    Ok(0)
+}
+
+/// Refuses rm / archive while anything drives the sweep.
+fn check_idle(sweep: &SweepDir) -> Result<()> {
+    let manifest = sweep.manifest()?;
+    let queued = match manifest.executor {
+        Executor::Local => 0,
+        Executor::Slurm => slurm::runtime()?.block_on(slurm::tasks(sweep))?.len(),
+    };
+    housekeeping::check_idle(sweep, queued)
+}
+
+fn report_cmd(
+    sweep: &SweepDir,
+    at: &[u64],
+    metric: Option<String>,
+    compare: Option<Vec<String>>,
+    json: bool,
+    csv: Option<PathBuf>,
+) -> Result<i32> {
+    let manifest = sweep.manifest()?;
+    let rank_by = metric.as_deref().map(RankBy::parse).transpose()?;
+    let compare = match compare.as_deref() {
+        Some([a, b]) => Some((
+            report::configuration(&manifest, a)?,
+            report::configuration(&manifest, b)?,
+        )),
+        _ => None,
+    };
+    let r = report::report(sweep, at, rank_by, compare)?;
+    if let Some(path) = &csv {
+        let grid: Vec<String> = manifest.grid.iter().map(|a| a.path.clone()).collect();
+        crate::run::store::write_atomic(path, r.csv(&grid).as_bytes())?;
+    }
+    if json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&r).map_err(|e| Error::failure(e.to_string()))?
+        );
+    } else {
+        print!("{}", r.text(metric.as_deref()));
+    }
+    Ok(0)
+}

@@ -1,0 +1,330 @@
+//! A sweep's directory and its manifest (`sweep.json`, the resolved sweep: written once).
+//!
+//! ```text
+//! <runs-dir>/<sweep-id>/
+//!   sweep.json        the resolved sweep: preset, grid, seeds, configurations, members
+//!   states.json       each member's state (queued, running, preempted, done, failed, …),
+//!                     rewritten atomically by whoever last looked (supervisor, status)
+//!   events.jsonl      the sweep's own events: submitted, member started / ended, cancelled
+//!   slurm.jsonl       Slurm submissions (job id, array), one line each
+//!   sweep.sbatch      the generated Slurm batch script (Slurm executor)
+//!   lock              flock-ed by the local supervisor process (holding its pid)
+//!   cancelled         present after `saddle sweep cancel`
+//!   logs/             <sweep-id>_<index>.log (local), <sweep-id>_<job>_<task>.log (Slurm)
+//!   0000/ 0001/ …     the members: ordinary run directories (config.ron holds grid values
+//!                     and seed); member id `<sweep-id>/<index>`
+//! ```
+
+use super::expand::{Configuration, Plan};
+use super::spec::{Axis, Executor, SlurmSection};
+use crate::error::{io_error, Error, Result};
+use crate::run::ident::{is_safe_id, sanitize, timestamp, unix_now};
+use crate::run::store::{write_atomic, RunDir, RunLock, CONFIG, SUMMARY};
+use serde::{Deserialize, Serialize};
+use std::fs;
+use std::path::{Path, PathBuf};
+
+/// The manifest's file name.
+pub const MANIFEST: &str = "sweep.json";
+/// Member states.
+pub const STATES: &str = "states.json";
+/// The sweep's event log.
+pub const EVENTS: &str = "events.jsonl";
+/// Slurm submissions.
+pub const SUBMISSIONS: &str = "slurm.jsonl";
+/// The generated batch script.
+pub const BATCH_SCRIPT: &str = "sweep.sbatch";
+/// Marker of a cancelled sweep.
+pub const CANCELLED: &str = "cancelled";
+/// Log folder.
+pub const LOGS: &str = "logs";
+/// The supervisor's lock file.
+const LOCK: &str = "lock";
+
+/// One member in the manifest.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Member {
+    /// Its index (the Slurm array task id).
+    pub index: usize,
+    /// `<sweep-id>/<index, zero-padded>`.
+    pub id: String,
+    /// Its run directory's name inside the sweep directory.
+    pub dir: String,
+    /// Its run name (`<configuration label> seed=<N>`).
+    pub name: String,
+    /// Its configuration's index.
+    pub configuration: usize,
+    /// Its seed.
+    pub seed: u64,
+}
+
+/// The resolved sweep (`sweep.json`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Manifest {
+    /// Format version (1).
+    pub version: u32,
+    /// The sweep's id (its directory name).
+    pub id: String,
+    /// Its name.
+    pub name: String,
+    /// The preset's name.
+    pub preset: String,
+    /// Where the preset came from (a file, or `<built-in NAME>`).
+    pub origin: String,
+    /// Unix time of creation.
+    pub created: f64,
+    /// Grid axes.
+    pub grid: Vec<Axis>,
+    /// Seeds.
+    pub seeds: Vec<u64>,
+    /// Where members run.
+    pub executor: Executor,
+    /// Members at once (None: no limit of saddle's own).
+    pub jobs: Option<usize>,
+    /// Checkpoints each member keeps.
+    pub keep_checkpoints: u64,
+    /// Slurm settings (Slurm executor).
+    pub slurm: Option<SlurmSection>,
+    /// Runs × grid points.
+    pub configurations: Vec<Configuration>,
+    /// Configurations × seeds.
+    pub members: Vec<Member>,
+}
+
+/// Zero-padded width of member indices: at least 3 digits.
+fn index_width(n: usize) -> usize {
+    n.saturating_sub(1).to_string().len().max(3)
+}
+
+/// A sweep directory.
+#[derive(Clone, Debug)]
+pub struct SweepDir {
+    /// Its path.
+    pub path: PathBuf,
+}
+
+impl SweepDir {
+    /// Finds a sweep given as its directory or as an id under `runs_dir`.
+    pub fn find(arg: &str, runs_dir: &Path) -> Result<Self> {
+        let p = Path::new(arg);
+        if p.join(MANIFEST).is_file() {
+            return Ok(SweepDir {
+                path: p.to_path_buf(),
+            });
+        }
+        if is_safe_id(arg) && runs_dir.join(arg).join(MANIFEST).is_file() {
+            return Ok(SweepDir {
+                path: runs_dir.join(arg),
+            });
+        }
+        Err(Error::input(format!(
+            "no sweep {arg:?}: neither a sweep directory (holding {MANIFEST}) nor a sweep id under {}",
+            runs_dir.display()
+        )))
+    }
+
+    /// A file of the sweep.
+    pub fn file(&self, name: &str) -> PathBuf {
+        self.path.join(name)
+    }
+
+    /// The sweep's id.
+    pub fn id(&self) -> String {
+        self.path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default()
+    }
+
+    /// Reads the manifest.
+    pub fn manifest(&self) -> Result<Manifest> {
+        let p = self.file(MANIFEST);
+        let text = fs::read_to_string(&p).map_err(|e| io_error(&p, e))?;
+        serde_json::from_str(&text)
+            .map_err(|e| Error::input(format!("{}: not a sweep manifest: {e}", p.display())))
+    }
+
+    /// A member's run directory.
+    pub fn member(&self, m: &Member) -> RunDir {
+        RunDir {
+            path: self.path.join(&m.dir),
+        }
+    }
+
+    /// The log file of a member run by the local executor.
+    pub fn local_log(&self, m: &Member) -> PathBuf {
+        self.file(LOGS).join(format!("{}_{}.log", self.id(), m.dir))
+    }
+
+    /// Appends one event (`{"time": …, "event": …, …}`) to the sweep's event log.
+    pub fn event(&self, mut e: serde_json::Value) -> Result<()> {
+        if let Some(m) = e.as_object_mut() {
+            m.insert("time".into(), serde_json::json!(unix_now()));
+        }
+        self.lockable().append_line(EVENTS, &e.to_string())
+    }
+
+    /// Appends one line to a file of the sweep.
+    pub fn append(&self, name: &str, line: &str) -> Result<()> {
+        self.lockable().append_line(name, line)
+    }
+
+    /// The sweep directory seen as a lockable directory: the supervisor holds its `lock`
+    /// as a run's driver holds a run's.
+    fn lockable(&self) -> RunDir {
+        RunDir {
+            path: self.path.clone(),
+        }
+    }
+
+    /// Takes the supervisor lock, or says which process holds it.
+    pub fn lock_supervisor(&self) -> Result<RunLock> {
+        self.lockable().lock().map_err(|_| {
+            Error::input(format!(
+                "sweep {} already has a supervisor (process {})",
+                self.id(),
+                self.supervisor().map_or("?".into(), |p| p.to_string())
+            ))
+        })
+    }
+
+    /// The process id of the live supervisor, if one holds the lock.
+    pub fn supervisor(&self) -> Option<u32> {
+        let d = self.lockable();
+        if !d.is_live() {
+            return None;
+        }
+        fs::read_to_string(d.file(LOCK)).ok()?.trim().parse().ok()
+    }
+
+    /// True after `saddle sweep cancel` (until `saddle sweep resume`).
+    pub fn is_cancelled(&self) -> bool {
+        self.file(CANCELLED).exists()
+    }
+}
+
+/// Everything about a new sweep besides its plan.
+pub struct NewSweep<'a> {
+    /// Its name.
+    pub name: &'a str,
+    /// The preset's name and origin.
+    pub preset: (&'a str, &'a str),
+    /// Grid axes.
+    pub grid: &'a [Axis],
+    /// Seeds.
+    pub seeds: Vec<u64>,
+    /// Executor.
+    pub executor: Executor,
+    /// Members at once.
+    pub jobs: Option<usize>,
+    /// Checkpoints each member keeps.
+    pub keep_checkpoints: u64,
+    /// Slurm settings.
+    pub slurm: Option<SlurmSection>,
+}
+
+/// Creates `<runs_dir>/<timestamp>-<name>` with one run directory per member and the
+/// manifest (written last: a directory without `sweep.json` is not a sweep). On an error the
+/// half-made directory is removed.
+pub fn create(runs_dir: &Path, new: &NewSweep, plan: &Plan) -> Result<(SweepDir, Manifest)> {
+    let created = unix_now();
+    let base = sanitize(&format!("{}-{}", timestamp(created as u64), new.name));
+    fs::create_dir_all(runs_dir).map_err(|e| io_error(runs_dir, e))?;
+    let mut path = None;
+    for n in 1..1000 {
+        let id = if n == 1 {
+            base.clone()
+        } else {
+            format!("{base}-{n}")
+        };
+        let p = runs_dir.join(&id);
+        match fs::create_dir(&p) {
+            Ok(()) => {
+                path = Some(p);
+                break;
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(io_error(&p, e)),
+        }
+    }
+    let sweep = SweepDir {
+        path: path.ok_or_else(|| Error::failure(format!("too many sweeps named {base}")))?,
+    };
+    let made = fill(&sweep, created, new, plan);
+    if made.is_err() {
+        let _ = fs::remove_dir_all(&sweep.path);
+    }
+    made.map(|m| (sweep, m))
+}
+
+fn fill(sweep: &SweepDir, created: f64, new: &NewSweep, plan: &Plan) -> Result<Manifest> {
+    let id = sweep.id();
+    let logs = sweep.file(LOGS);
+    fs::create_dir(&logs).map_err(|e| io_error(&logs, e))?;
+    let width = index_width(plan.members.len());
+    let mut members = vec![];
+    for (i, p) in plan.members.iter().enumerate() {
+        let dir = format!("{i:0width$}");
+        let run = RunDir::create(&sweep.path, &dir)?;
+        write_atomic(&run.file(CONFIG), p.config.to_ron().as_bytes())?;
+        members.push(Member {
+            index: i,
+            id: format!("{id}/{dir}"),
+            dir,
+            name: p.config.name.clone(),
+            configuration: p.configuration,
+            seed: p.seed,
+        });
+    }
+    let manifest = Manifest {
+        version: 1,
+        id,
+        name: new.name.to_string(),
+        preset: new.preset.0.to_string(),
+        origin: new.preset.1.to_string(),
+        created,
+        grid: new.grid.to_vec(),
+        seeds: new.seeds.clone(),
+        executor: new.executor,
+        jobs: new.jobs,
+        keep_checkpoints: new.keep_checkpoints,
+        slurm: new.slurm.clone(),
+        configurations: plan.configurations.clone(),
+        members,
+    };
+    let text =
+        serde_json::to_string_pretty(&manifest).map_err(|e| Error::failure(e.to_string()))?;
+    write_atomic(&sweep.file(MANIFEST), text.as_bytes())?;
+    Ok(manifest)
+}
+
+/// True when the member's run has ended with a result (finished, converged, diverged or
+/// stopped): nothing left to run.
+pub fn has_ended(run: &RunDir) -> bool {
+    engine_summary(run).is_some_and(|s| {
+        use crate::run::Status::*;
+        matches!(s.status, Finished | Converged | Diverged | Stopped)
+    })
+}
+
+/// The member's `summary.json`, if readable.
+pub fn engine_summary(run: &RunDir) -> Option<crate::run::Summary> {
+    fs::read_to_string(run.file(SUMMARY))
+        .ok()
+        .and_then(|t| serde_json::from_str(&t).ok())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn indices_are_zero_padded_to_the_largest() {
+        assert_eq!(index_width(1), 3);
+        assert_eq!(index_width(1000), 3);
+        assert_eq!(index_width(1001), 4);
+        assert_eq!(format!("{:0w$}", 7, w = index_width(24)), "007");
+    }
+}

@@ -1,0 +1,547 @@
+//! `saddle sweep report`: per configuration (run name + grid values), each metric's n, mean,
+//! standard deviation and Student-t 95% confidence interval over the seeds, at the end and at
+//! chosen steps, with every seed's value; configurations ranked by one metric; a paired
+//! comparison of two configurations over their shared seeds.
+//!
+//! A member's *final* value is its `summary.json` metric once it has ended with a result
+//! (finished, converged, diverged, stopped); its value *at step s* is the last logged row at or
+//! before s, provided it ran to s. Non-finite values (a diverged run's) are left out of n.
+
+use super::expand::Configuration;
+use super::manifest::{engine_summary, has_ended, Manifest, SweepDir};
+use crate::error::{Error, Result};
+use crate::run::across_seeds::is_outcome;
+use crate::run::metrics::MetricsTable;
+use crate::run::store::METRICS;
+use crate::stats::{describe, paired, Description, Paired};
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// Confidence level of every interval.
+pub const LEVEL: f64 = 0.95;
+
+/// Where a value is read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum At {
+    /// At the member's end.
+    Final,
+    /// After this many iterations.
+    Step(u64),
+}
+
+impl std::fmt::Display for At {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            At::Final => f.write_str("final"),
+            At::Step(s) => write!(f, "{s}"),
+        }
+    }
+}
+
+/// Which way a metric is better.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Better {
+    /// Smaller is better (distances, ‖F‖).
+    Lower,
+    /// Larger is better (modes covered).
+    Higher,
+}
+
+/// The metric that ranks configurations: `NAME`, `NAME:min` (smaller first, the default) or
+/// `NAME:max`.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct RankBy {
+    /// The metric.
+    pub metric: String,
+    /// Its direction.
+    pub better: Better,
+}
+
+impl RankBy {
+    /// Parses `NAME[:min|:max]`.
+    pub fn parse(arg: &str) -> Result<Self> {
+        let (metric, better) = match arg.rsplit_once(':') {
+            Some((m, "min")) => (m, Better::Lower),
+            Some((m, "max")) => (m, Better::Higher),
+            Some(_) => {
+                return Err(Error::input(format!(
+                    "--metric {arg:?}: expected NAME, NAME:min or NAME:max"
+                )))
+            }
+            None => (arg, Better::Lower),
+        };
+        Ok(RankBy {
+            metric: metric.to_string(),
+            better,
+        })
+    }
+}
+
+/// One metric of one configuration at one point.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Cell {
+    /// The metric.
+    pub metric: String,
+    /// Where.
+    pub at: At,
+    /// Each seed's value (None: not reached, not ended, or not finite).
+    pub values: Vec<(u64, Option<f64>)>,
+    /// n, mean, std and CI of the values present.
+    pub stats: Option<Description>,
+}
+
+/// One configuration's line.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Row {
+    /// The configuration.
+    pub configuration: Configuration,
+    /// Its rank by the chosen metric at the end (1 = best; None without a value).
+    pub rank: Option<usize>,
+    /// Its cells, metric-major in [`Report::metrics`] order, then [`Report::at`] order.
+    pub cells: Vec<Cell>,
+}
+
+impl Row {
+    /// The cell of `metric` at `at`.
+    pub fn cell(&self, metric: &str, at: At) -> Option<&Cell> {
+        self.cells.iter().find(|c| c.metric == metric && c.at == at)
+    }
+}
+
+/// A paired comparison of two configurations.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Comparison {
+    /// Configuration a's index.
+    pub a: usize,
+    /// Configuration b's index.
+    pub b: usize,
+    /// The metric compared.
+    pub metric: String,
+    /// a − b at each point.
+    pub points: Vec<(At, Paired)>,
+}
+
+/// The report of a sweep.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Report {
+    /// The sweep's id.
+    pub sweep: String,
+    /// Members in the sweep.
+    pub members: usize,
+    /// Members that have ended with a result.
+    pub ended: usize,
+    /// The seeds.
+    pub seeds: Vec<u64>,
+    /// Confidence level of the intervals.
+    pub level: f64,
+    /// Metrics reported.
+    pub metrics: Vec<String>,
+    /// Points reported.
+    pub at: Vec<At>,
+    /// What ranks the configurations.
+    pub rank_by: RankBy,
+    /// One per configuration, best first.
+    pub rows: Vec<Row>,
+    /// The paired comparison, when asked for.
+    pub comparison: Option<Comparison>,
+}
+
+/// What one member contributes: its final metrics (when ended) and its metrics table.
+struct MemberData {
+    finals: Option<BTreeMap<String, Option<f64>>>,
+    table: Option<MetricsTable>,
+}
+
+impl MemberData {
+    fn value(&self, metric: &str, at: At) -> Option<f64> {
+        let v = match at {
+            At::Final => self.finals.as_ref()?.get(metric).copied().flatten(),
+            At::Step(s) => {
+                let t = self.table.as_ref()?;
+                let (step, col) = (t.column("step")?, t.column(metric)?);
+                let reached = t.rows.iter().filter_map(|r| r[step]).fold(0.0, f64::max);
+                if reached < s as f64 {
+                    return None;
+                }
+                t.rows
+                    .iter()
+                    .filter(|r| r[step].is_some_and(|x| x <= s as f64))
+                    .filter_map(|r| r[col])
+                    .next_back()
+            }
+        };
+        v.filter(|x| x.is_finite())
+    }
+}
+
+/// Resolves a configuration given as its index or its label.
+pub fn configuration(manifest: &Manifest, arg: &str) -> Result<usize> {
+    if let Ok(i) = arg.parse::<usize>() {
+        if i < manifest.configurations.len() {
+            return Ok(i);
+        }
+    }
+    manifest
+        .configurations
+        .iter()
+        .position(|c| c.label == arg)
+        .ok_or_else(|| {
+            Error::input(format!(
+                "--compare {arg:?}: no such configuration (give its number, 0 to {}, or its label as `saddle sweep report` prints it)",
+                manifest.configurations.len().saturating_sub(1)
+            ))
+        })
+}
+
+/// Builds the report of `sweep`, at the end and after each of `steps`, ranked by `rank_by`
+/// (default: `distance_to_equilibrium` where it exists, else the first metric), with the
+/// paired comparison of configurations `compare` when given.
+pub fn report(
+    sweep: &SweepDir,
+    steps: &[u64],
+    rank_by: Option<RankBy>,
+    compare: Option<(usize, usize)>,
+) -> Result<Report> {
+    let manifest = sweep.manifest()?;
+    let data: Vec<MemberData> = manifest
+        .members
+        .iter()
+        .map(|m| {
+            let run = sweep.member(m);
+            let finals = if has_ended(&run) {
+                engine_summary(&run).map(|s| s.metrics)
+            } else {
+                None
+            };
+            let table = MetricsTable::read(&run.file(METRICS)).ok();
+            MemberData { finals, table }
+        })
+        .collect();
+    let mut metrics: Vec<String> = vec![];
+    for d in &data {
+        let names = d.finals.iter().flat_map(|f| f.keys().cloned()).chain(
+            d.table
+                .iter()
+                .flat_map(|t| t.columns.iter().skip(3).cloned()),
+        );
+        for n in names {
+            if is_outcome(&n) && !metrics.contains(&n) {
+                metrics.push(n);
+            }
+        }
+    }
+    let rank_by = match rank_by {
+        Some(r) => {
+            if !metrics.contains(&r.metric) {
+                return Err(Error::input(format!(
+                    "--metric {}: the sweep has no such metric (it has: {})",
+                    r.metric,
+                    metrics.join(", ")
+                )));
+            }
+            r
+        }
+        None => RankBy {
+            metric: metrics
+                .iter()
+                .find(|m| *m == "distance_to_equilibrium")
+                .or(metrics.first())
+                .cloned()
+                .unwrap_or_else(|| "distance_to_equilibrium".into()),
+            better: Better::Lower,
+        },
+    };
+    let mut at = vec![At::Final];
+    at.extend(steps.iter().map(|s| At::Step(*s)));
+    let series = |c: usize, metric: &str, point: At| -> Vec<(u64, Option<f64>)> {
+        manifest
+            .members
+            .iter()
+            .zip(&data)
+            .filter(|(m, _)| m.configuration == c)
+            .map(|(m, d)| (m.seed, d.value(metric, point)))
+            .collect()
+    };
+    let mut rows: Vec<Row> = manifest
+        .configurations
+        .iter()
+        .map(|c| {
+            let cells = metrics
+                .iter()
+                .flat_map(|metric| at.iter().map(move |p| (metric, *p)))
+                .map(|(metric, p)| {
+                    let values = series(c.index, metric, p);
+                    let xs: Vec<f64> = values.iter().filter_map(|v| v.1).collect();
+                    Cell {
+                        metric: metric.clone(),
+                        at: p,
+                        stats: describe(&xs, LEVEL),
+                        values,
+                    }
+                })
+                .collect();
+            Row {
+                configuration: c.clone(),
+                rank: None,
+                cells,
+            }
+        })
+        .collect();
+    let key = |r: &Row| {
+        r.cell(&rank_by.metric, At::Final)
+            .and_then(|c| c.stats.as_ref())
+            .map(|s| match rank_by.better {
+                Better::Lower => s.mean,
+                Better::Higher => -s.mean,
+            })
+    };
+    rows.sort_by(|a, b| match (key(a), key(b)) {
+        (Some(x), Some(y)) => x.total_cmp(&y),
+        (Some(_), None) => std::cmp::Ordering::Less,
+        (None, Some(_)) => std::cmp::Ordering::Greater,
+        (None, None) => a.configuration.index.cmp(&b.configuration.index),
+    });
+    let mut next = 1;
+    for r in &mut rows {
+        if key(r).is_some() {
+            r.rank = Some(next);
+            next += 1;
+        }
+    }
+    let comparison = compare.map(|(a, b)| Comparison {
+        a,
+        b,
+        metric: rank_by.metric.clone(),
+        points: at
+            .iter()
+            .map(|p| {
+                let pairs = |c: usize| -> Vec<(u64, f64)> {
+                    series(c, &rank_by.metric, *p)
+                        .into_iter()
+                        .filter_map(|(s, v)| v.map(|v| (s, v)))
+                        .collect()
+                };
+                (*p, paired(&pairs(a), &pairs(b), LEVEL))
+            })
+            .collect(),
+    });
+    Ok(Report {
+        sweep: manifest.id.clone(),
+        members: manifest.members.len(),
+        ended: data.iter().filter(|d| d.finals.is_some()).count(),
+        seeds: manifest.seeds.clone(),
+        level: LEVEL,
+        metrics,
+        at,
+        rank_by,
+        rows,
+        comparison,
+    })
+}
+
+/// A number in about four significant digits.
+fn short(x: f64) -> String {
+    if x == 0.0 {
+        "0".into()
+    } else if (1e-3..1e5).contains(&x.abs()) {
+        let digits = (3 - x.abs().log10().floor() as i32).max(0) as usize;
+        format!("{x:.digits$}")
+    } else {
+        format!("{x:.3e}")
+    }
+}
+
+fn dash(x: Option<f64>) -> String {
+    x.map_or("—".into(), short)
+}
+
+impl Report {
+    /// The report as text tables: the ranking metric first (or only `only` when given), one
+    /// table per metric and point, configurations in rank order.
+    pub fn text(&self, only: Option<&str>) -> String {
+        let mut s = format!(
+            "sweep {}: {} members, {} ended; {} configurations × {} seeds; {:.0}% confidence intervals (Student t)\n",
+            self.sweep,
+            self.members,
+            self.ended,
+            self.rows.len(),
+            self.seeds.len(),
+            self.level * 100.0
+        );
+        let mut order: Vec<&String> = vec![&self.rank_by.metric];
+        if only.is_none() {
+            order.extend(self.metrics.iter().filter(|m| **m != self.rank_by.metric));
+        }
+        let width = self
+            .rows
+            .iter()
+            .map(|r| r.configuration.label.chars().count())
+            .max()
+            .unwrap_or(0)
+            .max(13);
+        for metric in order {
+            for p in &self.at {
+                let ranked = *metric == self.rank_by.metric && *p == At::Final;
+                let how = match (ranked, self.rank_by.better) {
+                    (false, _) => String::new(),
+                    (true, Better::Lower) => " (ranking: lower first)".into(),
+                    (true, Better::Higher) => " (ranking: higher first)".into(),
+                };
+                let when = match p {
+                    At::Final => "at the end".to_string(),
+                    At::Step(k) => format!("at step {k}"),
+                };
+                s.push_str(&format!("\n{metric} {when}{how}\n"));
+                s.push_str(&format!(
+                    "{:>4} {:>4}  {:<width$}  {:>3}  {:>10}  {:>10}  {:>23}  PER SEED\n",
+                    "RANK", "#", "CONFIGURATION", "N", "MEAN", "STD", "95% CI"
+                ));
+                for r in &self.rows {
+                    let Some(c) = r.cell(metric, *p) else {
+                        continue;
+                    };
+                    let st = c.stats.as_ref();
+                    let ci = st.and_then(|d| d.ci).map_or("—".into(), |(lo, hi)| {
+                        format!("[{}, {}]", short(lo), short(hi))
+                    });
+                    let each: Vec<String> = c
+                        .values
+                        .iter()
+                        .map(|(seed, v)| format!("{seed}:{}", dash(*v)))
+                        .collect();
+                    s.push_str(&format!(
+                        "{:>4} {:>4}  {:<width$}  {:>3}  {:>10}  {:>10}  {:>23}  {}\n",
+                        r.rank.map_or("—".into(), |k| k.to_string()),
+                        r.configuration.index,
+                        r.configuration.label,
+                        st.map_or(0, |d| d.n),
+                        dash(st.map(|d| d.mean)),
+                        dash(st.and_then(|d| d.std)),
+                        ci,
+                        each.join(" ")
+                    ));
+                }
+            }
+        }
+        if let Some(c) = &self.comparison {
+            let label = |i: usize| {
+                self.rows
+                    .iter()
+                    .find(|r| r.configuration.index == i)
+                    .map_or(String::new(), |r| r.configuration.label.clone())
+            };
+            s.push_str(&format!(
+                "\npaired: {} − {} on {} over shared seeds\n",
+                label(c.a),
+                label(c.b),
+                c.metric
+            ));
+            s.push_str(&format!(
+                "{:>8}  {:>3}  {:>10}  {:>23}  {:>9}  SIGN TEST p\n",
+                "AT", "N", "MEAN DIFF", "95% CI", "A>B/A<B/="
+            ));
+            for (p, d) in &c.points {
+                let st = d.difference.as_ref();
+                s.push_str(&format!(
+                    "{:>8}  {:>3}  {:>10}  {:>23}  {:>9}  {}\n",
+                    p.to_string(),
+                    st.map_or(0, |x| x.n),
+                    dash(st.map(|x| x.mean)),
+                    st.and_then(|x| x.ci).map_or("—".into(), |(lo, hi)| format!(
+                        "[{}, {}]",
+                        short(lo),
+                        short(hi)
+                    )),
+                    format!("{}/{}/{}", d.a_greater, d.b_greater, d.ties),
+                    short(d.sign_test_p)
+                ));
+            }
+        }
+        s
+    }
+
+    /// The report as CSV, one line per configuration × metric × point, full precision:
+    /// `rank,configuration,run,<grid paths…>,metric,at,n,mean,std,ci_low,ci_high,seed=<N>…`.
+    pub fn csv(&self, grid: &[String]) -> String {
+        let field = |s: &str| {
+            if s.contains([',', '"', '\n']) {
+                format!("\"{}\"", s.replace('"', "\"\""))
+            } else {
+                s.to_string()
+            }
+        };
+        let num = |x: Option<f64>| x.map_or(String::new(), |v| v.to_string());
+        let mut head: Vec<String> = vec!["rank".into(), "configuration".into(), "run".into()];
+        head.extend(grid.iter().map(|g| field(g)));
+        head.extend(
+            ["metric", "at", "n", "mean", "std", "ci_low", "ci_high"]
+                .iter()
+                .map(|s| s.to_string()),
+        );
+        head.extend(self.seeds.iter().map(|s| format!("seed={s}")));
+        let mut out = head.join(",") + "\n";
+        for r in &self.rows {
+            for c in &r.cells {
+                let st = c.stats.as_ref();
+                let mut line = vec![
+                    r.rank.map_or(String::new(), |k| k.to_string()),
+                    r.configuration.index.to_string(),
+                    field(&r.configuration.run),
+                ];
+                line.extend(grid.iter().map(|g| {
+                    r.configuration
+                        .grid
+                        .iter()
+                        .find(|(p, _)| p == g)
+                        .map_or(String::new(), |(_, v)| field(v))
+                }));
+                line.extend([
+                    field(&c.metric),
+                    c.at.to_string(),
+                    st.map_or(0, |d| d.n).to_string(),
+                    num(st.map(|d| d.mean)),
+                    num(st.and_then(|d| d.std)),
+                    num(st.and_then(|d| d.ci).map(|c| c.0)),
+                    num(st.and_then(|d| d.ci).map(|c| c.1)),
+                ]);
+                line.extend(self.seeds.iter().map(|seed| {
+                    num(c
+                        .values
+                        .iter()
+                        .find(|(s, _)| s == seed)
+                        .and_then(|(_, v)| *v))
+                }));
+                out.push_str(&line.join(","));
+                out.push('\n');
+            }
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rank_metrics_parse_with_a_direction() {
+        assert_eq!(
+            RankBy::parse("modes_covered:max").unwrap().better,
+            Better::Higher
+        );
+        let r = RankBy::parse("field_norm").unwrap();
+        assert_eq!((r.metric.as_str(), r.better), ("field_norm", Better::Lower));
+        assert!(RankBy::parse("x:best").is_err());
+    }
+
+    #[test]
+    fn short_numbers() {
+        assert_eq!(short(3.182446), "3.182");
+        assert_eq!(short(1234.5678), "1235");
+        assert_eq!(short(0.0123456), "0.01235");
+        assert_eq!(short(1e-9), "1.000e-9");
+        assert_eq!(short(0.0), "0");
+    }
+}

@@ -1,0 +1,307 @@
+//! Sweeps on this machine, through the real binary: bad grids refused with nothing created,
+//! a 2 × 3 grid × 4 seeds to the end, members as ordinary runs, the report's statistics
+//! against a hand computation, a killed supervisor and member resumed to the same end, and
+//! removing / archiving.
+
+mod common;
+mod sweep_common;
+use common::*;
+use saddle::sweep::SweepDir;
+use std::time::Duration;
+use sweep_common::*;
+
+#[test]
+fn bad_grids_exit_2_naming_the_path_with_nothing_created() {
+    let t = tmp();
+    let runs = t.path().join("runs");
+    let p = preset(t.path(), "grid", GRID);
+    let p = p.to_str().unwrap();
+    let cases: [(&[&str], &str); 7] = [
+        (
+            &["--grid", "runs[*].etaa=0.1,0.2"],
+            "--grid runs[*].etaa=0.1: ",
+        ),
+        (
+            &["--grid", "runs[*].eta=0.1,fast"],
+            "--grid runs[*].eta=fast: ",
+        ),
+        (
+            &["--grid", "runs[*].eta="],
+            "runs[*].eta: the list of values is empty",
+        ),
+        (
+            &["--grid", "steps=10,20", "--grid", "steps=30"],
+            "--grid steps: the same path is given twice (duplicate grid key)",
+        ),
+        (&["--seeds", "3..3"], "--seeds \"3..3\": the range is empty"),
+        (&["--runs", "nope"], "--runs: no run named \"nope\""),
+        (&["--slurm-arg=--array=0-3"], "saddle sets --array itself"),
+    ];
+    for (args, want) in cases {
+        let mut a = vec!["sweep", p];
+        a.extend_from_slice(args);
+        let err = bad_input(&saddle(t.path(), &runs, &a));
+        assert!(err.contains(want), "{args:?}: {err}");
+        assert!(
+            !runs.exists() || std::fs::read_dir(&runs).unwrap().next().is_none(),
+            "{args:?} created something"
+        );
+    }
+    // A grid that makes two runs of a preset identical names both members.
+    let two = preset(
+        t.path(),
+        "two",
+        &GRID.replace(
+            "runs: [Run(",
+            "runs: [Run(name: \"alt hb2\", scheme: Alternating(d_steps: 1), rule: HeavyBall, eta: 0.05, beta: (theta: -0.3, phi: 0.2)), Run(",
+        ),
+    );
+    let err = bad_input(&saddle(t.path(), &runs, &["sweep", two.to_str().unwrap()]));
+    assert!(
+        err.contains("members 0 (\"alt hb2 eta=0.05 beta.phi=-0.5 seed=0\") and 24 (\"alt hb eta=0.05 beta.phi=-0.5 seed=0\") would be the same run"),
+        "{err}"
+    );
+    assert!(!runs.exists() || std::fs::read_dir(&runs).unwrap().next().is_none());
+    // An error in the preset's own sweep section points at it.
+    let typo = preset(t.path(), "typo", &GRID.replace("jobs: 2", "jbos: 2"));
+    let err = bad_input(&saddle(t.path(), &runs, &["sweep", typo.to_str().unwrap()]));
+    assert!(err.contains("typo.ron:6:") && err.contains("jbos"), "{err}");
+}
+
+#[test]
+fn a_local_grid_sweep_runs_to_the_end_and_reports_by_hand() {
+    let t = tmp();
+    let runs = t.path().join("runs");
+    let p = preset(t.path(), "grid", GRID);
+    let out = ok(&saddle(
+        t.path(),
+        &runs,
+        &["sweep", p.to_str().unwrap(), "--wait", "--json"],
+    ));
+    let v: serde_json::Value = serde_json::from_str(out.lines().next().unwrap()).unwrap();
+    let sweep = SweepDir {
+        path: v["dir"].as_str().unwrap().into(),
+    };
+    let m = sweep.manifest().unwrap();
+    assert_eq!(m.members.len(), 24);
+    assert_eq!(v["members"][7]["id"], format!("{}/007", m.id));
+    assert_eq!(m.configurations.len(), 6);
+    // Members are ordinary runs: the config holds the grid values and the seed.
+    let cfg = std::fs::read_to_string(sweep.member(&m.members[23]).file("config.ron")).unwrap();
+    assert_eq!(m.members[23].name, "alt hb eta=0.1 beta.phi=0 seed=3");
+    assert!(
+        cfg.contains("seed: 3,") && cfg.contains("eta: 0.1,") && cfg.contains("phi: 0.0,"),
+        "{cfg}"
+    );
+    assert!(cfg.contains("keep_checkpoints: Some(1)"), "{cfg}");
+    assert_eq!(sweep.member(&m.members[7]).checkpoint_steps(), [120]);
+    let st = status(t.path(), &runs, &sweep);
+    assert_eq!(st["counts"]["done"], 24, "{st}");
+    // resume / export take a member id.
+    let member_id = &m.members[5].id;
+    let err = bad_input(&saddle(t.path(), &runs, &["resume", member_id]));
+    assert!(err.contains("nothing to resume"), "{err}");
+    let csv = ok(&saddle(t.path(), &runs, &["export", member_id]));
+    assert!(csv.starts_with("step,oracle_calls,wall_time"), "{csv}");
+
+    // The report against a hand computation from the members' own summaries.
+    let csv_path = t.path().join("report.csv");
+    let out = ok(&saddle(
+        t.path(),
+        &runs,
+        &[
+            "sweep",
+            "report",
+            &m.id,
+            "--json",
+            "--at",
+            "60",
+            "--compare",
+            "0",
+            "3",
+            "--csv",
+            csv_path.to_str().unwrap(),
+        ],
+    ));
+    let r: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let metric = "distance_to_equilibrium";
+    assert_eq!(r["rank_by"]["metric"], metric);
+    let finals = |c: usize| -> Vec<f64> {
+        m.members
+            .iter()
+            .filter(|x| x.configuration == c)
+            .map(|x| summary(&sweep, x).metrics[metric].unwrap())
+            .collect()
+    };
+    let t3 = 3.182446; // t_{0.975,3}
+    let rows = r["rows"].as_array().unwrap();
+    let mut means = vec![];
+    for row in rows {
+        let c = row["configuration"]["index"].as_u64().unwrap() as usize;
+        let xs = finals(c);
+        let mean = xs.iter().sum::<f64>() / 4.0;
+        let sd = (xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / 3.0).sqrt();
+        let half = t3 * sd / 2.0;
+        let cell = row["cells"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["metric"] == metric && c["at"] == "final")
+            .unwrap();
+        let s = &cell["stats"];
+        assert_eq!(s["n"], 4);
+        assert!((s["mean"].as_f64().unwrap() - mean).abs() < 1e-12);
+        assert!((s["std"].as_f64().unwrap() - sd).abs() < 1e-12);
+        assert!((s["ci"][0].as_f64().unwrap() - (mean - half)).abs() < 1e-6 * (1.0 + half));
+        assert!((s["ci"][1].as_f64().unwrap() - (mean + half)).abs() < 1e-6 * (1.0 + half));
+        means.push(mean);
+    }
+    assert!(
+        means.windows(2).all(|w| w[0] <= w[1]),
+        "ranked lower first: {means:?}"
+    );
+    assert_eq!(rows[0]["rank"], 1);
+    // Paired: configuration 0 − configuration 3 over seeds 0..3.
+    let (a, b) = (finals(0), finals(3));
+    let d: Vec<f64> = a.iter().zip(&b).map(|(x, y)| x - y).collect();
+    let mean = d.iter().sum::<f64>() / 4.0;
+    let sd = (d.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / 3.0).sqrt();
+    let wins = d.iter().filter(|x| **x > 0.0).count();
+    let k = wins.min(4 - wins);
+    let binom = [1.0, 4.0, 6.0, 4.0, 1.0];
+    let p = (2.0 * binom[..=k].iter().sum::<f64>() / 16.0).min(1.0);
+    let fin = &r["comparison"]["points"][0];
+    assert_eq!(fin[0], "final");
+    let pd = &fin[1];
+    assert_eq!(pd["seeds"], serde_json::json!([0, 1, 2, 3]));
+    assert!((pd["difference"]["mean"].as_f64().unwrap() - mean).abs() < 1e-12);
+    let lo = pd["difference"]["ci"][0].as_f64().unwrap();
+    assert!((lo - (mean - t3 * sd / 2.0)).abs() < 1e-6 * (1.0 + sd));
+    assert_eq!(pd["a_greater"], wins);
+    assert!((pd["sign_test_p"].as_f64().unwrap() - p).abs() < 1e-12);
+    // Values at step 60 come from the metrics rows.
+    let at60 = &r["rows"][0]["cells"][1];
+    assert_eq!(at60["at"]["step"], 60, "{at60}");
+    let csv = std::fs::read_to_string(&csv_path).unwrap();
+    let head = csv.lines().next().unwrap();
+    assert_eq!(
+        head,
+        "rank,configuration,run,runs[*].eta,runs[*].beta.phi,metric,at,n,mean,std,ci_low,ci_high,seed=0,seed=1,seed=2,seed=3"
+    );
+    assert_eq!(
+        csv.lines().count(),
+        1 + 6 * r["metrics"].as_array().unwrap().len() * 2
+    );
+    let text = ok(&saddle(
+        t.path(),
+        &runs,
+        &["sweep", "report", &m.id, "--metric", metric],
+    ));
+    assert!(
+        text.contains("distance_to_equilibrium at the end (ranking: lower first)"),
+        "{text}"
+    );
+}
+
+fn pid_in(path: std::path::PathBuf) -> i32 {
+    std::fs::read_to_string(path)
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap()
+}
+
+#[test]
+fn a_killed_supervisor_and_member_resume_to_the_end_of_an_uninterrupted_sweep() {
+    let t = tmp();
+    let runs = t.path().join("runs");
+    let (p, reference) = paced_reference(t.path(), &runs);
+    let sweep = launch(t.path(), &runs, &[&p, "--jobs", "2"]);
+    let m = sweep.manifest().unwrap();
+    let first = sweep.member(&m.members[0]);
+    wait_for(20.0, "member 0 past its second checkpoint", || {
+        first.is_live() && first.checkpoint_steps().last().is_some_and(|s| *s >= 50)
+    });
+    // SIGKILL: no checkpoint, no final summary; the other running member carries on alone.
+    let supervisor = pid_in(sweep.path.join("lock"));
+    let member = pid_in(first.file("lock"));
+    unsafe {
+        libc::kill(supervisor, libc::SIGKILL);
+        libc::kill(member, libc::SIGKILL);
+    }
+    wait_for(10.0, "the killed member's lock released", || {
+        !first.is_live()
+    });
+    let st = status(t.path(), &runs, &sweep);
+    assert_eq!(st["members"][0]["state"], "stalled", "{st}");
+    assert!(st["supervisor"].is_null(), "{st}");
+    std::thread::sleep(Duration::from_millis(300));
+    ok(&saddle(
+        t.path(),
+        &runs,
+        &["sweep", "resume", sweep.path.to_str().unwrap(), "--wait"],
+    ));
+    let st = status(t.path(), &runs, &sweep);
+    assert_eq!(st["counts"]["done"], 4, "{st}");
+    assert_eq!(
+        interruptions(&sweep, &m.members[0]).0,
+        1,
+        "member 0 resumed once"
+    );
+    assert_same_members(&reference, &sweep);
+}
+
+#[test]
+fn cancel_then_resume_then_rm_and_archive() {
+    let t = tmp();
+    let runs = t.path().join("runs");
+    let p = preset(t.path(), "paced", PACED);
+    let p = p.to_str().unwrap();
+    let sweep = launch(t.path(), &runs, &[p, "--jobs", "1", "--set", "pace=200"]);
+    let m = sweep.manifest().unwrap();
+    let first = sweep.member(&m.members[0]);
+    wait_for(20.0, "member 0 running", || first.is_live());
+    let id = sweep.id();
+    // Nothing is removed while the sweep is live.
+    let err = bad_input(&saddle(t.path(), &runs, &["sweep", "rm", &id]));
+    assert!(err.contains("is live"), "{err}");
+    ok(&saddle(t.path(), &runs, &["sweep", "cancel", &id]));
+    let st = status(t.path(), &runs, &sweep);
+    assert_eq!(st["cancelled"], true);
+    assert_eq!(st["members"][0]["status"], "interrupted", "{st}");
+    assert_eq!(st["members"][3]["state"], "cancelled", "{st}");
+    ok(&saddle(
+        t.path(),
+        &runs,
+        &["sweep", "resume", &id, "--wait"],
+    ));
+    let st = status(t.path(), &runs, &sweep);
+    assert_eq!(st["counts"]["done"], 4, "{st}");
+    assert_eq!(interruptions(&sweep, &m.members[0]), (1, 1));
+    // Archive without checkpoints, then the archive holds every other file.
+    let out = ok(&saddle(t.path(), &runs, &["sweep", "archive", &id]));
+    let archive = std::path::PathBuf::from(out.trim());
+    assert!(archive.is_file() && !sweep.path.exists());
+    let listing = std::process::Command::new("tar")
+        .arg("tzf")
+        .arg(&archive)
+        .output()
+        .unwrap();
+    let listing = String::from_utf8_lossy(&listing.stdout);
+    assert!(listing.contains(&format!("{id}/sweep.json")), "{listing}");
+    assert!(
+        listing.contains(&format!("{id}/003/metrics.csv")),
+        "{listing}"
+    );
+    assert!(!listing.contains("checkpoints/"), "{listing}");
+    // rm of another, finished sweep.
+    let other = launch(
+        t.path(),
+        &runs,
+        &[p, "--set", "pace=None", "--wait", "--seeds", "5"],
+    );
+    ok(&saddle(t.path(), &runs, &["sweep", "rm", &other.id()]));
+    assert!(!other.path.exists());
+    let err = bad_input(&saddle(t.path(), &runs, &["sweep", "status", &other.id()]));
+    assert!(err.contains("no sweep"), "{err}");
+}
