@@ -182,6 +182,12 @@ impl RunDir {
         }
     }
 
+    /// Replaces a file of the run atomically ([`write_atomic`]): readers see the old or the
+    /// new content, never a part.
+    pub fn replace(&self, name: &str, bytes: &[u8]) -> Result<()> {
+        write_atomic(&self.file(name), bytes)
+    }
+
     /// Appends one line (a JSON event or command) and flushes it.
     pub fn append_line(&self, name: &str, line: &str) -> Result<()> {
         let p = self.file(name);

@@ -12,7 +12,10 @@ use super::series::XAxis;
 use super::stability::StabilityView;
 use super::theme::Theme;
 use crate::run::control::Command;
-use crate::run::metrics::{BASE_COLUMNS, SPECTRAL_RADIUS, TRACE_COLUMNS};
+use crate::run::metrics::{
+    average_of, BASE_COLUMNS, DISTANCE_TO_EQUILIBRIUM, FIELD_NORM, LOSS_PHI, LOSS_THETA,
+    SPECTRAL_RADIUS, TRACE_COLUMNS,
+};
 use crate::run::Status;
 use ratatui::crossterm::event::{KeyCode, KeyEvent};
 
@@ -167,10 +170,10 @@ pub struct MetricSpec {
 /// dotted), ‖F‖, the two players' losses (L_G line, L_D dotted), then the game's own metrics.
 pub fn metrics(run: Option<&RunData>) -> Vec<MetricSpec> {
     let cols: Vec<String> = run.map(|r| r.columns.clone()).unwrap_or_default();
-    let mut dist = vec![("distance_to_equilibrium".to_string(), false)];
+    let mut dist = vec![(DISTANCE_TO_EQUILIBRIUM.to_string(), false)];
     dist.extend(
         cols.iter()
-            .filter(|c| c.starts_with("distance_to_equilibrium_"))
+            .filter(|c| average_of(c).is_some())
             .map(|c| (c.clone(), true)),
     );
     let mut out = vec![
@@ -180,11 +183,11 @@ pub fn metrics(run: Option<&RunData>) -> Vec<MetricSpec> {
         },
         MetricSpec {
             title: "field norm ‖F(ω)‖".into(),
-            columns: vec![("field_norm".into(), false)],
+            columns: vec![(FIELD_NORM.into(), false)],
         },
         MetricSpec {
             title: "losses L_G (θ, line) and L_D (φ, dotted)".into(),
-            columns: vec![("loss_theta".into(), false), ("loss_phi".into(), true)],
+            columns: vec![(LOSS_THETA.into(), false), (LOSS_PHI.into(), true)],
         },
     ];
     for c in cols.iter().filter(|c| {
@@ -193,7 +196,7 @@ pub fn metrics(run: Option<&RunData>) -> Vec<MetricSpec> {
         !(BASE_COLUMNS.contains(&c)
             || TRACE_COLUMNS.contains(&c)
             || c == SPECTRAL_RADIUS
-            || c.starts_with("distance_to_equilibrium"))
+            || average_of(c).is_some())
     }) {
         out.push(MetricSpec {
             title: c.clone(),

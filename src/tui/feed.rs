@@ -2,12 +2,15 @@
 //! incrementally with [`Tail`] (only the bytes appended since the last poll), the small
 //! `summary.json` and the liveness probe at most once a second.
 
-use super::model::{RunData, RunStatus, SpectrumPoint};
+use super::model::{RunData, RunStatus};
 use super::sample_files;
 use crate::run::events::EventRecord;
-use crate::run::store::{RunDir, Tail, CONFIG, EVENTS, METRICS, SPECTRUM, SUMMARY};
+use crate::run::metrics::{parse_header, parse_row, X_COLUMNS};
+use crate::run::records::RecordTail;
+use crate::run::spectrum_record::SpectrumRecord;
+use crate::run::store::{RunDir, Tail, CONFIG, METRICS};
 use crate::run::{RunConfig, Summary};
-use crate::score::record::{ScoreRecord, SCORES};
+use crate::score::record::ScoreRecord;
 use std::time::{Duration, Instant};
 
 /// How often the summary and liveness are re-read.
@@ -18,24 +21,11 @@ const SLOW_EVERY: Duration = Duration::from_millis(500);
 pub struct RunFeed {
     dir: RunDir,
     metrics: Tail,
-    events: Tail,
-    spectrum: Tail,
-    scores: Tail,
+    events: RecordTail<EventRecord>,
+    spectrum: RecordTail<SpectrumRecord>,
+    scores: RecordTail<ScoreRecord>,
     header_read: bool,
     last_slow: Option<Instant>,
-}
-
-fn parse_row(line: &str, n: usize) -> Option<Vec<Option<f64>>> {
-    let cells: Vec<&str> = line.split(',').collect();
-    if cells.len() != n {
-        return None;
-    }
-    Some(
-        cells
-            .iter()
-            .map(|c| if c.is_empty() { None } else { c.parse().ok() })
-            .collect(),
-    )
 }
 
 impl RunFeed {
@@ -43,9 +33,9 @@ impl RunFeed {
     pub fn new(dir: RunDir) -> Self {
         RunFeed {
             metrics: Tail::new(dir.file(METRICS), 0),
-            events: Tail::new(dir.file(EVENTS), 0),
-            spectrum: Tail::new(dir.file(SPECTRUM), 0),
-            scores: Tail::new(dir.file(SCORES), 0),
+            events: RecordTail::new(&dir),
+            spectrum: RecordTail::new(&dir),
+            scores: RecordTail::new(&dir),
             dir,
             header_read: false,
             last_slow: None,
@@ -69,16 +59,7 @@ impl RunFeed {
             data.steps = c.steps;
             data.eta = [c.eta.0.theta, c.eta.0.phi];
             data.beta = [c.beta.0.theta, c.beta.0.phi];
-            // The label needs only the scheme and rules; building the game could cost
-            // gigabytes for a large one.
-            let opt = crate::optim::Optimizer {
-                scheme: c.scheme,
-                rules: c.rules,
-                schedule: c.schedule,
-                constraints: crate::players::Players::both(crate::game::Constraint::Free),
-                averaging: vec![],
-            };
-            data.method = opt.label();
+            data.method = c.method();
             data.config = Some(c);
         }
         data.dir = Some(dir.clone());
@@ -91,34 +72,28 @@ impl RunFeed {
         let mut changed = false;
         for line in self.metrics.poll() {
             if !self.header_read {
-                let cols: Vec<String> = line.split(',').map(String::from).collect();
-                data.set_columns(cols.into_iter().skip(3).collect());
+                let columns = parse_header(&line);
+                data.set_columns(columns.into_iter().skip(X_COLUMNS.len()).collect());
                 self.header_read = true;
                 changed = true;
                 continue;
             }
-            if let Some(row) = parse_row(&line, data.columns.len() + 3) {
+            if let Some(row) = parse_row(&line, X_COLUMNS.len() + data.columns.len()) {
                 data.push_row(&row);
                 changed = true;
             }
         }
-        for line in self.events.poll() {
-            if let Ok(e) = serde_json::from_str::<EventRecord>(&line) {
-                data.push_event(&e);
-                changed = true;
-            }
+        for e in self.events.poll() {
+            data.push_event(&e);
+            changed = true;
         }
-        for line in self.spectrum.poll() {
-            if let Some(p) = SpectrumPoint::parse(&line) {
-                data.push_spectrum(p);
-                changed = true;
-            }
+        for p in self.spectrum.poll() {
+            data.push_spectrum(p);
+            changed = true;
         }
-        for line in self.scores.poll() {
-            if let Ok(r) = serde_json::from_str::<ScoreRecord>(&line) {
-                data.push_score(r);
-                changed = true;
-            }
+        for r in self.scores.poll() {
+            data.push_score(r);
+            changed = true;
         }
         if self
             .last_slow
@@ -151,10 +126,7 @@ impl RunFeed {
     fn poll_summary(&mut self, data: &mut RunData) -> bool {
         let before = (data.status, data.step, data.steps, data.method.clone());
         let live = self.dir.is_live();
-        let summary: Option<Summary> = std::fs::read_to_string(self.dir.file(SUMMARY))
-            .ok()
-            .and_then(|t| serde_json::from_str(&t).ok());
-        match summary {
+        match Summary::read(&self.dir) {
             Some(s) => {
                 data.status = if !s.status.is_final() && !live {
                     RunStatus::Crashed
@@ -187,6 +159,7 @@ impl RunFeed {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::run::store::{EVENTS, SPECTRUM};
 
     #[test]
     fn rows_events_and_spectra_are_read_incrementally() {

@@ -12,6 +12,7 @@ use super::series::XAxis;
 use super::theme::Theme;
 use crate::game::{Sample, ToyGame};
 use crate::players::Players;
+use crate::run::metrics::{PHI_0, THETA_0};
 use crate::run::RunConfig;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
@@ -46,7 +47,7 @@ fn game_key(cfg: &RunConfig) -> String {
 }
 
 fn trajectory(run: &RunData) -> Vec<(f64, f64)> {
-    let (Some(t), Some(p)) = (run.column("theta_0"), run.column("phi_0")) else {
+    let (Some(t), Some(p)) = (run.column(THETA_0), run.column(PHI_0)) else {
         return vec![];
     };
     let ts = run.series.view(t, XAxis::Step, 4096);

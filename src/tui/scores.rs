@@ -11,6 +11,7 @@ use super::app::{App, MetricSpec};
 use super::curves::plot as curve_plot;
 use super::model::RunData;
 use super::plot::{fmt_num, nice_bounds, Plot, Polyline};
+use crate::run::metrics::MODES_COVERED;
 use crate::score::enable::PANE;
 use crate::score::record::ScoreRecord;
 use ratatui::buffer::Buffer;
@@ -157,9 +158,9 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         .iter()
         .filter(|r| r.inception_score.is_some())
         .collect();
-    let modes = run.column("modes_covered").map(|_| MetricSpec {
+    let modes = run.column(MODES_COVERED).map(|_| MetricSpec {
         title: "modes covered".into(),
-        columns: vec![("modes_covered".into(), false)],
+        columns: vec![(MODES_COVERED.into(), false)],
     });
     let gens = generators(&run.scores);
     let newest = scored.last().copied();

@@ -9,6 +9,7 @@ use super::curves::x_end;
 use super::phase::draw_order;
 use super::plot::{nice_bounds, Plot, Polyline};
 use crate::analysis::heavy_ball_mu;
+use crate::run::metrics::SPECTRAL_RADIUS;
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
@@ -44,7 +45,7 @@ fn render_radius(app: &App, area: Rect, buf: &mut Buffer) {
     let mut any = false;
     for i in draw_order(app) {
         let run = &app.runs[i];
-        let Some(c) = run.column("spectral_radius") else {
+        let Some(c) = run.column(SPECTRAL_RADIUS) else {
             continue;
         };
         let pts: Vec<(f64, f64)> = run

@@ -2,8 +2,9 @@
 //! methods on the bilinear game θφ, simulated in closed form (no clock, no randomness, no
 //! files), so every frame drawn from them is reproducible.
 
-use super::model::{HyperMarker, RunData, RunStatus, SpectrumPoint};
+use super::model::{HyperMarker, RunData, RunStatus};
 use crate::run::metrics::{BASE_COLUMNS, SPECTRAL_RADIUS, TRACE_COLUMNS};
+use crate::run::spectrum_record::SpectrumRecord;
 use crate::run::{RunConfig, Status};
 use nalgebra::{Complex, DMatrix};
 
@@ -148,12 +149,14 @@ pub fn default_runs(upto: u64) -> Vec<RunData> {
             .copied()
             .collect();
         let rho = ops.iter().map(|c| c.norm()).fold(0.0, f64::max);
-        r.spectrum = Some(SpectrumPoint {
+        r.spectrum = Some(SpectrumRecord {
             step: r.step - r.step % 50,
             jacobian: vec![Complex::new(0.0, 1.0), Complex::new(0.0, -1.0)],
+            nearest_imaginary_axis: None,
             operator: Some(ops),
             spectral_radius: Some(rho),
             note: None,
+            unconverged: None,
         });
         runs.push(r);
     }
