@@ -5,7 +5,7 @@
 use super::editor::{Editor, EditorOutcome};
 use super::keymap::{self, Action};
 use super::model::{RunData, RunStatus};
-use super::phase::PhaseField;
+use super::panes::{self, phase::PhaseField};
 use super::picker::{Picker, PickerKind, PickerOutcome};
 use super::quit::{self, QuitChoice};
 use super::series::XAxis;
@@ -36,47 +36,6 @@ pub enum Popup {
     Stability(Box<StabilityView>),
 }
 
-/// The panes the compact layout shows one at a time.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Pane {
-    /// Metric curves.
-    Curves,
-    /// Spectral radius and eigenvalues.
-    Spectral,
-    /// Vector field and trajectories.
-    Phase,
-    /// Generated samples.
-    Samples,
-    /// IS / FID.
-    Scores,
-}
-
-impl Pane {
-    /// All panes, in tab order.
-    pub const ALL: [Pane; 5] = [
-        Pane::Curves,
-        Pane::Spectral,
-        Pane::Phase,
-        Pane::Samples,
-        Pane::Scores,
-    ];
-
-    /// Tab title.
-    pub fn title(self) -> &'static str {
-        match self {
-            Pane::Curves => "curves",
-            Pane::Spectral => "spectral",
-            Pane::Phase => "phase",
-            Pane::Samples => "samples",
-            Pane::Scores => "scores",
-        }
-    }
-
-    fn index(self) -> usize {
-        Pane::ALL.iter().position(|p| *p == self).unwrap_or(0)
-    }
-}
-
 /// How the curves are drawn.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ViewState {
@@ -92,8 +51,8 @@ pub struct ViewState {
     pub overlay_all: bool,
     /// Min–max band per bucket.
     pub band: bool,
-    /// The pane the compact layout shows.
-    pub pane: Pane,
+    /// The pane the compact layout shows: an index into [`panes::ALL`].
+    pub pane: usize,
     /// The compare view replaces the panes.
     pub compare: bool,
 }
@@ -107,7 +66,7 @@ impl Default for ViewState {
             x_axis: XAxis::Step,
             overlay_all: true,
             band: false,
-            pane: Pane::Curves,
+            pane: 0,
             compare: false,
         }
     }
@@ -312,10 +271,15 @@ impl App {
         if let Some(p) = self.popup.take() {
             return self.on_popup_key(p, key);
         }
-        let Some(action) = keymap::action(key) else {
-            return vec![];
-        };
-        self.on_action(action)
+        if let Some(action) = keymap::action(key) {
+            return self.on_action(action);
+        }
+        for p in panes::ALL {
+            if p.on_key(self, key) {
+                break;
+            }
+        }
+        vec![]
     }
 
     fn on_popup_key(&mut self, popup: Popup, key: KeyEvent) -> Vec<Effect> {
@@ -470,26 +434,9 @@ impl App {
             }
             Action::Compare => v.compare = !v.compare,
             Action::Mark if n > 0 => self.marked[self.selected] = !self.marked[self.selected],
-            Action::NextMetric => {
-                v.metric = (v.metric + 1) % metrics(self.runs.get(self.selected)).len()
-            }
-            Action::PrevMetric => {
-                let m = metrics(self.runs.get(self.selected)).len();
-                v.metric = (v.metric.min(m - 1) + m - 1) % m;
-            }
-            Action::LogY => v.log_y = !v.log_y,
-            Action::XAxis => v.x_axis = v.x_axis.next(),
-            Action::SmoothMore => {
-                v.smoothing = ((v.smoothing * 10.0).round() / 10.0 + 0.1).min(0.9)
-            }
-            Action::SmoothLess => {
-                v.smoothing = ((v.smoothing * 10.0).round() / 10.0 - 0.1).max(0.0)
-            }
-            Action::Overlay => v.overlay_all = !v.overlay_all,
-            Action::Band => v.band = !v.band,
-            Action::NextPane => v.pane = Pane::ALL[(v.pane.index() + 1) % 5],
-            Action::PrevPane => v.pane = Pane::ALL[(v.pane.index() + 4) % 5],
-            Action::Pane(k) => v.pane = Pane::ALL[(k as usize).clamp(1, 5) - 1],
+            Action::NextPane => v.pane = (v.pane + 1) % panes::ALL.len(),
+            Action::PrevPane => v.pane = (v.pane + panes::ALL.len() - 1) % panes::ALL.len(),
+            Action::Pane(k) => v.pane = (k as usize).clamp(1, panes::ALL.len()) - 1,
             Action::Redraw => return vec![Effect::Redraw],
             Action::Up | Action::Down | Action::Mark => {}
         }

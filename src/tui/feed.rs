@@ -3,6 +3,7 @@
 //! `summary.json` and the liveness probe at most once a second.
 
 use super::model::{RunData, RunStatus};
+use super::panes::Reads;
 use super::sample_files;
 use crate::run::events::EventRecord;
 use crate::run::metrics::{parse_header, parse_row, X_COLUMNS};
@@ -22,20 +23,27 @@ pub struct RunFeed {
     dir: RunDir,
     metrics: Tail,
     events: RecordTail<EventRecord>,
-    spectrum: RecordTail<SpectrumRecord>,
-    scores: RecordTail<ScoreRecord>,
+    spectrum: Option<RecordTail<SpectrumRecord>>,
+    scores: Option<RecordTail<ScoreRecord>>,
+    samples: bool,
     header_read: bool,
     last_slow: Option<Instant>,
 }
 
 impl RunFeed {
-    /// Starts reading `dir` from the beginning of its files.
-    pub fn new(dir: RunDir) -> Self {
+    /// Starts reading `dir` from the beginning of its files: its config, metrics, events and
+    /// summary, and what `reads` names (what the panes shown need).
+    pub fn new(dir: RunDir, reads: &[Reads]) -> Self {
         RunFeed {
             metrics: Tail::new(dir.file(METRICS), 0),
             events: RecordTail::new(&dir),
-            spectrum: RecordTail::new(&dir),
-            scores: RecordTail::new(&dir),
+            spectrum: reads
+                .contains(&Reads::Spectrum)
+                .then(|| RecordTail::new(&dir)),
+            scores: reads
+                .contains(&Reads::Scores)
+                .then(|| RecordTail::new(&dir)),
+            samples: reads.contains(&Reads::Samples),
             dir,
             header_read: false,
             last_slow: None,
@@ -48,8 +56,8 @@ impl RunFeed {
     }
 
     /// A [`RunData`] for the directory with what its config says (name, steps, η, β), before
-    /// anything else is read.
-    pub fn open(dir: RunDir, color: usize) -> (RunFeed, RunData) {
+    /// anything else is read; the feed reads what `reads` names besides (see [`RunFeed::new`]).
+    pub fn open(dir: RunDir, color: usize, reads: &[Reads]) -> (RunFeed, RunData) {
         let mut data = RunData::new(&dir.id(), &dir.id(), "", vec![], color);
         if let Ok(c) = dir
             .read(CONFIG)
@@ -63,7 +71,7 @@ impl RunFeed {
             data.config = Some(c);
         }
         data.dir = Some(dir.clone());
-        (RunFeed::new(dir), data)
+        (RunFeed::new(dir, reads), data)
     }
 
     /// Reads what was appended since the last call; true when anything changed. `now` lets
@@ -87,11 +95,11 @@ impl RunFeed {
             data.push_event(&e);
             changed = true;
         }
-        for p in self.spectrum.poll() {
+        for p in self.spectrum.iter_mut().flat_map(|t| t.poll()) {
             data.push_spectrum(p);
             changed = true;
         }
-        for r in self.scores.poll() {
+        for r in self.scores.iter_mut().flat_map(|t| t.poll()) {
             data.push_score(r);
             changed = true;
         }
@@ -101,7 +109,9 @@ impl RunFeed {
         {
             self.last_slow = Some(now);
             changed |= self.poll_summary(data);
-            changed |= self.poll_samples(data);
+            if self.samples {
+                changed |= self.poll_samples(data);
+            }
         }
         changed
     }
@@ -173,7 +183,7 @@ mod tests {
             "step,oracle_calls,wall_time,loss_theta,eta_theta,beta_phi\n0,0,0,1,0.2,0\n5,5,0.1,",
         )
         .unwrap();
-        let (mut feed, mut data) = RunFeed::open(dir.clone(), 3);
+        let (mut feed, mut data) = RunFeed::open(dir.clone(), 3, &crate::tui::panes::reads());
         let t0 = Instant::now();
         assert!(feed.poll(&mut data, t0));
         assert_eq!(data.columns, ["loss_theta", "eta_theta", "beta_phi"]);

@@ -1,9 +1,10 @@
 //! Screen layout by terminal size: the full layout (every pane at once) from 140×40, a
-//! compact one (runs table + one pane chosen with tab or 1–5) from 60×18 — so 80×24 works —
+//! compact one (runs table + one pane chosen with tab or its number) from 60×18 — so 80×24 works —
 //! and a "terminal too small" message below that.
 
-use super::app::{App, Pane, Popup};
-use super::{compare, curves, help, phase, quit, runs_table, samples, scores, spectral};
+use super::app::{App, Popup};
+use super::panes::{self, Row};
+use super::{compare, help, quit, runs_table};
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Modifier, Style};
@@ -75,31 +76,6 @@ fn status_bar(app: &App, area: Rect, buf: &mut Buffer) {
     buf.set_line(area.x, area.y, &line, area.width);
 }
 
-fn pane(app: &App, p: Pane, area: Rect, buf: &mut Buffer) {
-    match p {
-        Pane::Curves => curves::render(app, area, buf),
-        Pane::Spectral => spectral::render(app, area, buf),
-        Pane::Phase => phase::render(app, area, buf),
-        Pane::Samples => {
-            let (game, color) = app
-                .current()
-                .map(|r| {
-                    (
-                        r.config.as_ref().map_or("unknown", |c| c.game.kind()),
-                        app.theme.run_color(r.color),
-                    )
-                })
-                .unwrap_or(("no run", app.theme.dim()));
-            let view = app
-                .current()
-                .and_then(|r| r.samples.as_ref())
-                .map(|(_, v)| v);
-            samples::render(view, game, color, area, buf, &app.theme)
-        }
-        Pane::Scores => scores::render(app, area, buf),
-    }
-}
-
 /// Draws the whole screen into `buf` (of size `area`).
 pub fn draw(app: &App, area: Rect, buf: &mut Buffer) {
     let m = mode(area);
@@ -133,25 +109,14 @@ pub fn draw(app: &App, area: Rect, buf: &mut Buffer) {
         compare::render(app, body, buf);
     } else if m == Mode::Full {
         let [mid, low] = Layout::vertical([Constraint::Fill(3), Constraint::Fill(2)]).areas(body);
-        let [c, p] =
-            Layout::horizontal([Constraint::Percentage(58), Constraint::Percentage(42)]).areas(mid);
-        let [s, sm, sc] = Layout::horizontal([
-            Constraint::Percentage(50),
-            Constraint::Percentage(25),
-            Constraint::Percentage(25),
-        ])
-        .areas(low);
-        pane(app, Pane::Curves, c, buf);
-        pane(app, Pane::Phase, p, buf);
-        pane(app, Pane::Spectral, s, buf);
-        pane(app, Pane::Samples, sm, buf);
-        pane(app, Pane::Scores, sc, buf);
+        panes::draw_row(app, Row::Top, mid, buf);
+        panes::draw_row(app, Row::Bottom, low, buf);
     } else {
         let [tabs, rest] =
             Layout::vertical([Constraint::Length(1), Constraint::Fill(1)]).areas(body);
         let mut spans = vec![];
-        for (k, p) in Pane::ALL.iter().enumerate() {
-            let style = if *p == app.view.pane {
+        for (k, p) in panes::ALL.iter().enumerate() {
+            let style = if k == app.view.pane {
                 app.theme.selected()
             } else {
                 Style::new().fg(app.theme.dim())
@@ -159,7 +124,7 @@ pub fn draw(app: &App, area: Rect, buf: &mut Buffer) {
             spans.push(Span::styled(format!(" {} {} ", k + 1, p.title()), style));
         }
         buf.set_line(tabs.x, tabs.y, &Line::from(spans), tabs.width);
-        pane(app, app.view.pane, rest, buf);
+        panes::ALL[app.view.pane.min(panes::ALL.len() - 1)].draw(app, rest, buf);
     }
     match &app.popup {
         None => {}

@@ -90,7 +90,7 @@ pub struct RunData {
     /// The newest eigenvalues.
     pub spectrum: Option<SpectrumRecord>,
     /// The newest samples the run wrote (GAN games), and the step they were taken at.
-    pub samples: Option<(u64, super::samples::SampleView)>,
+    pub samples: Option<(u64, super::panes::samples::SampleView)>,
     /// The newest refusal of a command, with its reason.
     pub last_refusal: Option<String>,
     /// Its live scores (`scores.jsonl`), in the order written.

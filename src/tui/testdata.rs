@@ -1,5 +1,5 @@
-//! Deterministic runs for snapshot tests and the benchmark: the default preset's four
-//! methods on the bilinear game θφ, simulated in closed form (no clock, no randomness, no
+//! Deterministic runs for the snapshot tests (compiled for tests only): the default preset's
+//! four methods on the bilinear game θφ, simulated in closed form (no clock, no randomness, no
 //! files), so every frame drawn from them is reproducible.
 
 use super::model::{HyperMarker, RunData, RunStatus};
@@ -161,47 +161,4 @@ pub fn default_runs(upto: u64) -> Vec<RunData> {
         runs.push(r);
     }
     runs
-}
-
-/// `n` runs of `rows` logged rows each, with smoothly varying values (for the benchmark).
-pub fn synthetic_runs(n: usize, rows: u64) -> Vec<RunData> {
-    let cols = default_columns();
-    (0..n)
-        .map(|k| {
-            let mut r = RunData::new(
-                &format!("bench-{k}"),
-                &format!("run {k}"),
-                "simultaneous+gradient",
-                cols.clone(),
-                k,
-            );
-            r.steps = rows;
-            r.status = RunStatus::Known(Status::Running);
-            let mut row = vec![None; cols.len() + 3];
-            for t in 0..rows {
-                let x = t as f64;
-                let a = 1.0 + k as f64 * 0.1;
-                let (th, ph) = (
-                    a * (x * 0.01).cos() * (-x * 1e-6).exp(),
-                    a * (x * 0.01).sin() * (-x * 1e-6).exp(),
-                );
-                row[0] = Some(x);
-                row[1] = Some(2.0 * x);
-                row[2] = Some(x * 1e-4);
-                row[3] = Some(th * ph);
-                row[4] = Some(-th * ph);
-                row[5] = Some(th.hypot(ph));
-                row[6] = Some(th.hypot(ph));
-                row[7] = Some(0.1);
-                row[8] = Some(0.1);
-                row[9] = Some(0.0);
-                row[10] = Some(-0.5);
-                row[11] = Some(th);
-                row[12] = Some(ph);
-                row[13] = (t % 50 == 0).then_some(1.0 - 1e-3 * k as f64);
-                r.push_row(&row);
-            }
-            r
-        })
-        .collect()
 }

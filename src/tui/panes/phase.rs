@@ -5,15 +5,16 @@
 //! equilibrium ω* (or at the start ω₀ when ω* is unknown), and trajectories are projections.
 //! The field is computed once per game and window, not per frame.
 
-use super::app::App;
-use super::model::RunData;
-use super::plot::{nice_bounds, Plot, Polyline};
-use super::series::XAxis;
-use super::theme::Theme;
+use super::{Pane, Place, Row};
 use crate::game::{Sample, ToyGame};
 use crate::players::Players;
 use crate::run::metrics::{PHI_0, THETA_0};
 use crate::run::RunConfig;
+use crate::tui::app::App;
+use crate::tui::model::RunData;
+use crate::tui::plot::{nice_bounds, Plot, Polyline};
+use crate::tui::series::XAxis;
+use crate::tui::theme::Theme;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
@@ -337,4 +338,22 @@ pub fn draw_order(app: &App) -> Vec<usize> {
         v.push(app.selected);
     }
     v
+}
+
+/// The phase-portrait pane.
+pub struct Phase;
+
+impl Pane for Phase {
+    fn title(&self) -> &'static str {
+        "phase"
+    }
+    fn place(&self) -> Place {
+        Place {
+            row: Row::Top,
+            share: 42,
+        }
+    }
+    fn draw(&self, app: &App, area: Rect, buf: &mut Buffer) {
+        render(app, area, buf)
+    }
 }

@@ -7,13 +7,14 @@
 //! score has not come yet, the scorer reported an error, or scoring is off (then the way to
 //! enable it, [`crate::score::enable::PANE`]).
 
-use super::app::{App, MetricSpec};
 use super::curves::plot as curve_plot;
-use super::model::RunData;
-use super::plot::{fmt_num, nice_bounds, Plot, Polyline};
+use super::{Pane, Place, Reads, Row};
 use crate::run::metrics::MODES_COVERED;
 use crate::score::enable::PANE;
 use crate::score::record::ScoreRecord;
+use crate::tui::app::{App, MetricSpec};
+use crate::tui::model::RunData;
+use crate::tui::plot::{fmt_num, nice_bounds, Plot, Polyline};
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::{Color, Style};
@@ -231,5 +232,26 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
             inner.width as usize,
             Style::new().fg(theme.dim()),
         );
+    }
+}
+
+/// The scores pane.
+pub struct Scores;
+
+impl Pane for Scores {
+    fn title(&self) -> &'static str {
+        "scores"
+    }
+    fn place(&self) -> Place {
+        Place {
+            row: Row::Bottom,
+            share: 25,
+        }
+    }
+    fn reads(&self) -> &'static [Reads] {
+        &[Reads::Scores]
+    }
+    fn draw(&self, app: &App, area: Rect, buf: &mut Buffer) {
+        render(app, area, buf)
     }
 }
