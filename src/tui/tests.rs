@@ -504,8 +504,10 @@ fn number_keys_and_tab_reach_every_registered_pane() {
         a.on_key(key(KeyCode::Tab));
         assert_eq!(a.view.pane, k, "tab wraps around");
     }
+    a.on_key(key(KeyCode::Tab));
+    assert_eq!(a.view.pane, 0, "after the last, the first");
     a.on_key(key(KeyCode::BackTab));
-    assert_eq!(a.view.pane, n - 1);
+    assert_eq!(a.view.pane, n - 1, "before the first, the last");
     let help = super::keymap::help_lines();
     assert!(help.iter().any(|(k, _)| *k == format!("tab 1-{n}")));
     for p in panes::ALL {
