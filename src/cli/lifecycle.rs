@@ -37,9 +37,7 @@ pub fn resume(args: ResumeArgs, runs_dir: &Path) -> Result<i32> {
             dir.id()
         )));
     }
-    let summary: Option<Summary> = std::fs::read_to_string(dir.file(SUMMARY))
-        .ok()
-        .and_then(|t| serde_json::from_str(&t).ok());
+    let summary = Summary::read(&dir);
     if let Some(s) = &summary {
         let more = args.steps.is_some_and(|n| n > s.step);
         if s.status.is_final() && s.step >= s.steps && !more {

@@ -266,7 +266,7 @@ impl<V: ParamVec + Serialize + DeserializeOwned> Engine<V> {
         );
         let metrics = if resumed {
             // An end-of-run row off the logging grid would not exist in an uninterrupted run.
-            let off_grid = (at % state.log_every != 0).then_some(at);
+            let off_grid = (!at.is_multiple_of(state.log_every)).then_some(at);
             MetricsLog::reopen(&dir.file(METRICS), columns, at, off_grid)?
         } else {
             MetricsLog::create(&dir.file(METRICS), columns)?

@@ -78,6 +78,14 @@ impl<R: JsonLine> RecordTail<R> {
         }
     }
 
+    /// From the current end of the file in `dir`: only records appended later are read.
+    pub fn at_end(dir: &RunDir) -> Self {
+        RecordTail {
+            tail: Tail::at_end(dir.file(R::FILE)),
+            record: PhantomData,
+        }
+    }
+
     /// The complete records appended since the last call (lines that are not records are
     /// skipped).
     pub fn poll(&mut self) -> Vec<R> {

@@ -97,8 +97,10 @@ mod tests {
         for t in [0, 100, 200, 300] {
             st.optim.iteration = t;
             st.wall_time = t as f64;
-            let mut m = metrics_log::Measurement::default();
-            m.step = t;
+            let m = metrics_log::Measurement {
+                step: t,
+                ..Default::default()
+            };
             metrics.log(&m).unwrap();
             ck.save(&dir, &st, game.as_ref(), &[], &mut metrics, false)
                 .unwrap();
