@@ -205,6 +205,7 @@ mod tests {
         assert_eq!(data.step, 5);
         assert_eq!(data.beta[1], -0.5);
         assert_eq!(data.markers.len(), 1);
+        assert_eq!(data.events.len(), 2, "the log, as written");
         assert_eq!(data.status, RunStatus::Known(crate::run::Status::Running));
         assert_eq!(data.spectrum.as_ref().unwrap().jacobian.len(), 2);
         assert!(!feed.poll(&mut data, t0), "nothing new");

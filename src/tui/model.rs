@@ -93,6 +93,8 @@ pub struct RunData {
     pub samples: Option<(u64, super::panes::samples::SampleView)>,
     /// The newest refusal of a command, with its reason.
     pub last_refusal: Option<String>,
+    /// The newest [`EVENTS_KEPT`] events of its log, in order.
+    pub events: Vec<EventRecord>,
     /// Its live scores (`scores.jsonl`), in the order written.
     pub scores: Vec<ScoreRecord>,
     /// Palette index, fixed when the run was attached.
@@ -100,6 +102,10 @@ pub struct RunData {
     /// Value-column indices of eta_theta, eta_phi, beta_theta, beta_phi.
     hyper_cols: [Option<usize>; 4],
 }
+
+/// Events kept per run: more than a screen shows, and a bound on what a run that logs a
+/// change every few steps (a long replay) costs the dashboard.
+pub const EVENTS_KEPT: usize = 256;
 
 /// Cells of a metrics row before its value columns: step, oracle calls, wall time.
 const X: usize = X_COLUMNS.len();
@@ -133,6 +139,7 @@ impl RunData {
             spectrum: None,
             samples: None,
             last_refusal: None,
+            events: vec![],
             scores: vec![],
             color,
         }
@@ -210,6 +217,10 @@ impl RunData {
             }
             EventKind::Checkpoint => {}
         }
+        if self.events.len() == EVENTS_KEPT {
+            self.events.remove(0);
+        }
+        self.events.push(e.clone());
     }
 
     /// Takes one line of `spectrum.jsonl`.
@@ -234,5 +245,27 @@ impl RunData {
             XAxis::Step => self.steps.max(self.step) as f64,
             _ => self.series.last_x(axis).unwrap_or(0.0),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_newest_events_are_kept_in_order() {
+        let mut r = RunData::new("id", "run", "m", vec![], 0);
+        for step in 0..(EVENTS_KEPT as u64 + 10) {
+            r.push_event(&EventRecord {
+                step,
+                time: 0.0,
+                source: None,
+                request: None,
+                kind: EventKind::Checkpoint,
+            });
+        }
+        assert_eq!(r.events.len(), EVENTS_KEPT);
+        assert_eq!(r.events[0].step, 10);
+        assert_eq!(r.events.last().unwrap().step, EVENTS_KEPT as u64 + 9);
     }
 }

@@ -2,11 +2,24 @@
 //! four methods on the bilinear game θφ, simulated in closed form (no clock, no randomness, no
 //! files), so every frame drawn from them is reproducible.
 
-use super::model::{HyperMarker, RunData, RunStatus};
+use super::model::RunData;
+use crate::run::control::Change;
+use crate::run::events::{EventKind, EventRecord};
 use crate::run::metrics::{BASE_COLUMNS, SPECTRAL_RADIUS, TRACE_COLUMNS};
 use crate::run::spectrum_record::SpectrumRecord;
 use crate::run::{RunConfig, Status};
 use nalgebra::{Complex, DMatrix};
+
+/// An event of the log at `step`, as the dashboard asked for it.
+fn event(step: u64, kind: EventKind) -> EventRecord {
+    EventRecord {
+        step,
+        time: 0.0,
+        source: Some("control-file".into()),
+        request: None,
+        kind,
+    }
+}
 
 /// The metrics columns of the default preset (after step, oracle_calls, wall_time).
 pub fn default_columns() -> Vec<String> {
@@ -71,23 +84,32 @@ pub fn default_runs(upto: u64) -> Vec<RunData> {
         );
         r.config = Some(cfg.clone());
         r.steps = cfg.steps;
-        r.status = RunStatus::Known(Status::Running);
+        r.push_event(&event(0, EventKind::Started));
         let (mut th, mut ph, mut ph_prev) = (2.0f64, 0.5f64, 0.5f64);
         let change_at = upto / 2;
         let mut beta = if k == 2 { -0.3 } else { 0.0 };
         let calls = if k == 3 { 2 } else { 1 };
         for t in 0..=upto {
             if k == 2 && t == change_at {
+                r.push_event(&event(
+                    t,
+                    EventKind::Set(Change {
+                        param: "beta.phi".into(),
+                        old: beta,
+                        new: -0.5,
+                    }),
+                ));
                 beta = -0.5;
-                r.markers.push(HyperMarker {
-                    step: t,
-                    param: "beta.phi".into(),
-                    value: beta,
-                });
             }
             let d = (th * th + ph * ph).sqrt();
             if d > 1e6 {
-                r.status = RunStatus::Known(Status::Diverged);
+                // At the last logged step, as the runs table shows it.
+                r.push_event(&event(
+                    r.step,
+                    EventKind::Ended {
+                        status: Status::Diverged,
+                    },
+                ));
                 break;
             }
             if t % 5 == 0 {
