@@ -76,6 +76,30 @@ fn status_bar(app: &App, area: Rect, buf: &mut Buffer) {
     buf.set_line(area.x, area.y, &line, area.width);
 }
 
+/// The compact layout's tabs, `1 curves  2 spectral …`, the shown one highlighted; without
+/// the padding around each tab when they would not fit in `width` columns otherwise.
+fn tab_bar(app: &App, width: u16) -> Line<'static> {
+    let padded: usize = panes::ALL
+        .iter()
+        .map(|p| p.title().chars().count() + 4)
+        .sum();
+    let pad = if padded <= width as usize { " " } else { "" };
+    let spans: Vec<Span> = panes::ALL
+        .iter()
+        .enumerate()
+        .map(|(k, p)| {
+            let style = if k == app.view.pane {
+                app.theme.selected()
+            } else {
+                Style::new().fg(app.theme.dim())
+            };
+            let gap = if pad.is_empty() && k > 0 { " " } else { "" };
+            Span::styled(format!("{gap}{pad}{} {}{pad}", k + 1, p.title()), style)
+        })
+        .collect();
+    Line::from(spans)
+}
+
 /// Draws the whole screen into `buf` (of size `area`).
 pub fn draw(app: &App, area: Rect, buf: &mut Buffer) {
     let m = mode(area);
@@ -114,16 +138,7 @@ pub fn draw(app: &App, area: Rect, buf: &mut Buffer) {
     } else {
         let [tabs, rest] =
             Layout::vertical([Constraint::Length(1), Constraint::Fill(1)]).areas(body);
-        let mut spans = vec![];
-        for (k, p) in panes::ALL.iter().enumerate() {
-            let style = if k == app.view.pane {
-                app.theme.selected()
-            } else {
-                Style::new().fg(app.theme.dim())
-            };
-            spans.push(Span::styled(format!(" {} {} ", k + 1, p.title()), style));
-        }
-        buf.set_line(tabs.x, tabs.y, &Line::from(spans), tabs.width);
+        buf.set_line(tabs.x, tabs.y, &tab_bar(app, tabs.width), tabs.width);
         panes::ALL[app.view.pane.min(panes::ALL.len() - 1)].draw(app, rest, buf);
     }
     match &app.popup {
