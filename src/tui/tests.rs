@@ -5,7 +5,7 @@ use super::app::{App, Effect, Popup};
 use super::editor::Editor;
 use super::layout;
 use super::panes::samples::{self, Image, SampleView};
-use super::panes::{self, curves, phase, scores, spectral};
+use super::panes::{self, curves, events, phase, scores, spectral};
 use super::picker::{Picker, PickerKind};
 use super::testdata::default_runs;
 use super::theme::Theme;
@@ -205,6 +205,45 @@ fn pane_scores_unavailable_and_with_data() {
     insta::assert_snapshot!(
         "scores_data",
         pane(50, 16, |r, b| scores::render(&a, r, b)).backend()
+    );
+}
+
+#[test]
+fn pane_events() {
+    use crate::run::events::{EventKind, EventRecord};
+    let mut a = app();
+    a.selected = 2;
+    let at = |step, kind| EventRecord {
+        step,
+        time: 0.0,
+        source: Some("control-file".into()),
+        request: None,
+        kind,
+    };
+    for e in [
+        at(1800, EventKind::Pause),
+        at(
+            1800,
+            EventKind::Refused {
+                command: "set eta=-1".into(),
+                reason: "eta.theta must be finite and > 0, got -1".into(),
+            },
+        ),
+        at(1800, EventKind::Checkpoint),
+        at(1800, EventKind::Resume),
+    ] {
+        a.runs[2].push_event(&e);
+    }
+    insta::assert_snapshot!(pane(50, 8, |r, b| events::render(&a, r, b)).backend());
+    a.selected = 0;
+    insta::assert_snapshot!(
+        "pane_events_diverged",
+        pane(50, 3, |r, b| events::render(&a, r, b)).backend()
+    );
+    let empty = App::new(vec![], Theme::default());
+    insta::assert_snapshot!(
+        "pane_events_none",
+        pane(30, 4, |r, b| events::render(&empty, r, b)).backend()
     );
 }
 
@@ -518,5 +557,19 @@ fn number_keys_and_tab_reach_every_registered_pane() {
                 p.title()
             );
         }
+    }
+}
+
+#[test]
+fn every_tab_is_named_at_the_smallest_size() {
+    let (w, h) = layout::MIN_SIZE;
+    let t = screen(&app(), w, h);
+    let buf = t.backend().buffer();
+    let tabs: String = (0..w).map(|x| buf[(x, 8)].symbol().to_string()).collect();
+    for (k, p) in panes::ALL.iter().enumerate() {
+        assert!(
+            tabs.contains(&format!("{} {}", k + 1, p.title())),
+            "{tabs:?}"
+        );
     }
 }

@@ -4,6 +4,7 @@
 //! previous pane, the full layout, the help and what the feeds read all derive from [`ALL`].
 
 pub mod curves;
+pub mod events;
 pub mod phase;
 pub mod samples;
 pub mod scores;
@@ -21,6 +22,7 @@ pub const ALL: &[&dyn Pane] = &[
     &phase::Phase,
     &samples::Samples,
     &scores::Scores,
+    &events::Events,
 ];
 
 /// What a pane reads of a run directory besides `config.ron`, `metrics.csv`, `events.jsonl`
