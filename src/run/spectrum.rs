@@ -240,7 +240,7 @@ pub struct StabilityMap {
     pub betas: Vec<f64>,
     /// η values (rows).
     pub etas: Vec<f64>,
-    /// ρ[i][j] at η = etas[i], β = betas[j] (None where not defined).
+    /// ρ\[i\]\[j\] at η = etas\[i\], β = betas\[j\] (None where not defined).
     pub rho: Vec<Vec<Option<f64>>>,
 }
 

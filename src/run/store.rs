@@ -8,9 +8,14 @@
 //!   summary.json      status, step and last metrics; rewritten atomically
 //!   control.jsonl     commands from other processes (`saddle control`), appended by them
 //!   spectrum.jsonl    eigenvalues of J and of the update operator every `spectral_every` steps
+//!   scores.jsonl      live IS / FID of the scored generators (image GANs with `score`)
 //!   checkpoints/      step-<N>.ck, each written atomically; the newest few are kept
 //!   lock              flock-ed by the process driving the run
 //! ```
+//!
+//! Each file has one record type that its writers and readers share: `metrics.csv`
+//! ([`super::metrics`]), `summary.json` ([`super::summary::Summary`]), the JSON-lines files
+//! ([`super::records`]).
 //!
 //! Atomic writes go to a temporary file in the same directory, are synced, renamed over the
 //! target, and the directory is synced, so a crash leaves either the old or the new file.

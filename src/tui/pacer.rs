@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 /// Resizes arrive in bursts while a window is dragged: draw once it settles.
 const RESIZE_SETTLE: Duration = Duration::from_millis(80);
 /// How often the run directories are read.
-const POLL_EVERY: Duration = Duration::from_millis(100);
+pub const POLL_EVERY: Duration = Duration::from_millis(100);
 
 /// When to read the runs and when to draw: reads every [`POLL_EVERY`], draws only when
 /// something changed, at most once per frame budget, and not while a resize is settling.
