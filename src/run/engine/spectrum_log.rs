@@ -40,11 +40,6 @@ impl SpectrumLog {
         SpectrumLog { every, dir }
     }
 
-    /// True when the run has a spectrum at all (and so a `spectral_radius` column).
-    pub fn enabled(&self) -> bool {
-        self.every.is_some()
-    }
-
     /// True when a record is due after `t` iterations.
     pub fn due(&self, t: u64) -> bool {
         self.every.is_some_and(|k| t.is_multiple_of(k))
