@@ -8,7 +8,7 @@
 //! chart — what keeps the bytes sent over SSH low.
 
 use super::phase::draw_order;
-use super::{Key, Pane, Place, Row};
+use super::{Key, Pane, Place};
 use crate::tui::app::metrics;
 use crate::tui::app::{App, MetricSpec};
 use crate::tui::model::RunData;
@@ -197,10 +197,7 @@ impl Pane for Curves {
         "curves"
     }
     fn place(&self) -> Place {
-        Place {
-            row: Row::Top,
-            share: 58,
-        }
+        Place::top(58)
     }
     fn draw(&self, app: &App, area: Rect, buf: &mut Buffer) {
         render(app, area, buf)

@@ -3,7 +3,7 @@
 //! checkpoints asked for, refusals with their reason, and how the run ended — newest at the
 //! bottom, each at the step it took effect.
 
-use super::{Pane, Place, Row};
+use super::{Pane, Place};
 use crate::run::events::{EventKind, EventRecord};
 use crate::tui::app::App;
 use crate::tui::theme::Theme;
@@ -21,10 +21,7 @@ impl Pane for Events {
         "events"
     }
     fn place(&self) -> Place {
-        Place {
-            row: Row::Bottom,
-            share: 25,
-        }
+        Place::bottom(25)
     }
     fn draw(&self, app: &App, area: Rect, buf: &mut Buffer) {
         render(app, area, buf)

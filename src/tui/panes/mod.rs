@@ -56,6 +56,24 @@ pub struct Place {
     pub share: u16,
 }
 
+impl Place {
+    /// In the top row, with weight `share`.
+    pub const fn top(share: u16) -> Place {
+        Place {
+            row: Row::Top,
+            share,
+        }
+    }
+
+    /// In the bottom row, with weight `share`.
+    pub const fn bottom(share: u16) -> Place {
+        Place {
+            row: Row::Bottom,
+            share,
+        }
+    }
+}
+
 /// A key a pane adds to the main view, as the help shows it: (keys, what they do).
 pub type Key = (&'static str, &'static str);
 

@@ -5,7 +5,7 @@
 //! equilibrium ω* (or at the start ω₀ when ω* is unknown), and trajectories are projections.
 //! The field is computed once per game and window, not per frame.
 
-use super::{Pane, Place, Row};
+use super::{Pane, Place};
 use crate::game::{Sample, ToyGame};
 use crate::players::Players;
 use crate::run::metrics::{PHI_0, THETA_0};
@@ -348,10 +348,7 @@ impl Pane for Phase {
         "phase"
     }
     fn place(&self) -> Place {
-        Place {
-            row: Row::Top,
-            share: 42,
-        }
+        Place::top(42)
     }
     fn draw(&self, app: &App, area: Rect, buf: &mut Buffer) {
         render(app, area, buf)

@@ -6,7 +6,7 @@
 //! (`crate::tui::sample_files` reads them); games without a generator of data show an explicit
 //! "no samples" state.
 
-use super::{Pane, Place, Reads, Row};
+use super::{Pane, Place, Reads};
 use crate::tui::app::App;
 use crate::tui::plot::{nice_bounds, Plot};
 use crate::tui::theme::{ColorDepth, Theme};
@@ -188,10 +188,7 @@ impl Pane for Samples {
         "samples"
     }
     fn place(&self) -> Place {
-        Place {
-            row: Row::Bottom,
-            share: 25,
-        }
+        Place::bottom(25)
     }
     fn reads(&self) -> &'static [Reads] {
         &[Reads::Samples]

@@ -8,7 +8,7 @@
 //! enable it, [`crate::score::enable::PANE`]).
 
 use super::curves::plot as curve_plot;
-use super::{Pane, Place, Reads, Row};
+use super::{Pane, Place, Reads};
 use crate::run::metrics::MODES_COVERED;
 use crate::score::enable::PANE;
 use crate::score::record::ScoreRecord;
@@ -243,10 +243,7 @@ impl Pane for Scores {
         "scores"
     }
     fn place(&self) -> Place {
-        Place {
-            row: Row::Bottom,
-            share: 25,
-        }
+        Place::bottom(25)
     }
     fn reads(&self) -> &'static [Reads] {
         &[Reads::Scores]

@@ -6,7 +6,7 @@
 
 use super::curves::x_end;
 use super::phase::draw_order;
-use super::{Pane, Place, Reads, Row};
+use super::{Pane, Place, Reads};
 use crate::analysis::heavy_ball_mu;
 use crate::run::metrics::SPECTRAL_RADIUS;
 use crate::tui::app::App;
@@ -184,10 +184,7 @@ impl Pane for Spectral {
         "spectral"
     }
     fn place(&self) -> Place {
-        Place {
-            row: Row::Bottom,
-            share: 50,
-        }
+        Place::bottom(50)
     }
     fn reads(&self) -> &'static [Reads] {
         &[Reads::Spectrum]
