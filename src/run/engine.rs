@@ -1,7 +1,8 @@
 //! The step loop of one run. It knows nothing of any user interface: it writes the run
 //! directory and tells its observers.
 //!
-//! [`Engine::run`] is a short loop over parts that each own their state: [`metrics_log`]
+//! Opening a run (new or resumed) is [`open`]'s. [`Engine::run`] is a short loop over parts
+//! that each own their state: [`metrics_log`]
 //! (the columns and values of `metrics.csv`, from one list), [`spectrum_log`]
 //! (`spectrum.jsonl`), [`scoring`] (the hand-off to live scoring), [`signals`], [`steering`]
 //! (commands, scheduled changes, pause), [`cadence`] (adaptive polling, flushing, pacing),
@@ -12,29 +13,29 @@ pub mod cadence;
 pub mod checkpointer;
 pub mod journal;
 pub mod metrics_log;
+mod opening;
 pub mod samples;
 pub mod scoring;
 pub mod signals;
 pub mod spectrum_log;
 pub mod steering;
 
+pub use opening::{create_dir, initial_state, open};
 pub use signals::{install_signal_handlers, interrupted, Interrupt};
 pub use spectrum_log::network_note;
 
-use super::checkpoint::{self, RunState};
+use super::checkpoint::RunState;
 use super::config::RunConfig;
-use super::control::{ControlFile, ControlSource, Live, Request};
-use super::events::{scheduled_changes, EventKind, EventRecord};
-use super::ident::{run_id, unix_now};
+use super::control::{ControlSource, Live, Request};
+use super::events::EventKind;
 use super::metrics::MetricsTable;
 use super::observer::Observer;
-use super::store::{RunDir, RunLock, CONFIG, CONTROL, METRICS};
+use super::store::{RunDir, RunLock, METRICS};
 use super::summary::{Status, Summary};
-use crate::error::{Error, Result};
-use crate::game::{BuiltGame, Game};
+use crate::error::Result;
+use crate::game::Game;
 use crate::optim::{Optimizer, Scratch};
 use crate::players::{Player, Players};
-use crate::rng::Rng;
 use crate::vector::ParamVec;
 use cadence::{Cadence, Chores};
 use checkpointer::Checkpointer;
@@ -45,7 +46,6 @@ use scoring::Scoring;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use spectrum_log::SpectrumLog;
-use std::path::Path;
 use std::time::Instant;
 use steering::{request_id, Act, Steering};
 
@@ -144,69 +144,6 @@ impl<V: ParamVec + Serialize + DeserializeOwned> Drive for Engine<V> {
     }
 }
 
-/// Opens a run directory to drive it (see [`Engine::open`]), whatever kind of game it plays.
-pub fn open(dir: RunDir, steps: Option<u64>) -> Result<Box<dyn Drive>> {
-    let lock = dir.lock()?;
-    let origin_name = dir.file(CONFIG).display().to_string();
-    let config = RunConfig::from_ron(&dir.read(CONFIG)?, &origin_name)?;
-    let built = config
-        .build()
-        .map_err(|e| Error::input(format!("{origin_name}: {e}")))?;
-    let (opt, hyper) = (built.optimizer, built.hyper);
-    match built.game {
-        BuiltGame::Toy(game) => boxed(dir, lock, config, game, opt, hyper, steps),
-        BuiltGame::NeuralCpu(game) => boxed(dir, lock, config, game, opt, hyper, steps),
-        #[cfg(feature = "cuda")]
-        BuiltGame::NeuralCuda(game) => boxed(dir, lock, config, game, opt, hyper, steps),
-    }
-}
-
-/// Creates the directory of a new run under `runs_dir` and writes its config. Nothing
-/// runs yet (see [`Engine::open`]).
-pub fn create_dir(runs_dir: &Path, config: &RunConfig, suffix: &str) -> Result<RunDir> {
-    let name = if suffix.is_empty() {
-        config.name.clone()
-    } else {
-        format!("{}-{suffix}", config.name)
-    };
-    let dir = RunDir::create(runs_dir, &run_id(&config.preset, &name, unix_now() as u64))?;
-    dir.replace(CONFIG, config.to_ron().as_bytes())?;
-    Ok(dir)
-}
-
-/// The state of a run before its first iteration.
-pub fn initial_state<V: ParamVec>(
-    config: &RunConfig,
-    game: &dyn Game<V = V>,
-    optimizer: &Optimizer,
-    hyper: crate::optim::Hyper,
-) -> RunState<V> {
-    let w0 = game.initial_point();
-    RunState {
-        optim: optimizer.init_state(&w0, hyper),
-        w: w0,
-        rng: Rng::derive(config.seed, "sampling"),
-        log_every: config.log_every,
-        steps: config.steps,
-        wall_time: 0.0,
-    }
-}
-
-/// [`Engine::open`] behind the storage-independent [`Drive`] interface.
-fn boxed<V: ParamVec + Serialize + DeserializeOwned>(
-    dir: RunDir,
-    lock: RunLock,
-    config: RunConfig,
-    game: Box<dyn Game<V = V>>,
-    optimizer: Optimizer,
-    hyper: crate::optim::Hyper,
-    steps: Option<u64>,
-) -> Result<Box<dyn Drive>> {
-    Ok(Box::new(Engine::open(
-        dir, lock, config, game, optimizer, hyper, steps,
-    )?))
-}
-
 /// The live parameters of a run: its optimizer's state and its logging interval.
 fn live<'a, V>(opt: &'a Optimizer, st: &'a mut RunState<V>) -> Live<'a, V> {
     Live {
@@ -216,110 +153,7 @@ fn live<'a, V>(opt: &'a Optimizer, st: &'a mut RunState<V>) -> Live<'a, V> {
     }
 }
 
-/// Why an event log forbids resuming: the run diverged (its state is not worth continuing).
-fn refuse_resume(dir: &RunDir, events: &[EventRecord]) -> Result<()> {
-    let last = events.iter().rev().find_map(|e| match e.kind {
-        EventKind::Ended {
-            status: st @ (Status::Diverged | Status::Converged),
-        } => Some(st),
-        _ => None,
-    });
-    if last == Some(Status::Diverged) {
-        let id = dir.id();
-        return Err(Error::input(format!(
-            "run {id} diverged; nothing to resume (fork it with other hyperparameters: saddle fork {id} --at STEP --set …)"
-        )));
-    }
-    Ok(())
-}
-
 impl<V: ParamVec + Serialize + DeserializeOwned> Engine<V> {
-    /// Opens a run directory to drive it: from its newest checkpoint if it has one (re-applying
-    /// the parameter changes its event log holds after that checkpoint), else from its config.
-    /// `steps` extends or shortens the run. Bad input is refused before anything is written.
-    pub fn open(
-        dir: RunDir,
-        lock: RunLock,
-        config: RunConfig,
-        game: Box<dyn Game<V = V>>,
-        optimizer: Optimizer,
-        hyper: crate::optim::Hyper,
-        steps: Option<u64>,
-    ) -> Result<Self> {
-        if steps == Some(0) {
-            return Err(Error::input("--steps must be at least 1"));
-        }
-        let events: Vec<EventRecord> = dir.records();
-        let checkpointed = checkpoint::latest::<V>(&dir, None);
-        let resumed = checkpointed.is_some();
-        if resumed {
-            refuse_resume(&dir, &events)?;
-        }
-        let mut state = checkpointed
-            .unwrap_or_else(|| initial_state(&config, game.as_ref(), &optimizer, hyper));
-        let at = state.optim.iteration;
-        let averages: Vec<String> = optimizer.averaging.iter().map(|a| a.name()).collect();
-        let columns = metrics_log::columns(
-            &averages,
-            config.spectral_every.is_some(),
-            &game.extra_metric_names(),
-        );
-        let metrics = if resumed {
-            // An end-of-run row off the logging grid would not exist in an uninterrupted run.
-            let off_grid = (!at.is_multiple_of(state.log_every)).then_some(at);
-            MetricsLog::reopen(&dir.file(METRICS), columns, at, off_grid)?
-        } else {
-            MetricsLog::create(&dir.file(METRICS), columns)?
-        };
-        if let Some(s) = steps {
-            state.steps = s;
-        }
-        let mut steering = Steering::new(ControlFile::new(dir.file(CONTROL)));
-        let changes = scheduled_changes(&events);
-        steering.schedule(
-            changes
-                .into_iter()
-                .filter(|c| !resumed || c.0 > at)
-                .collect(),
-        );
-        if resumed {
-            scoring::truncate_scores(&dir, at)?;
-        }
-        let mut engine = Engine {
-            scratch: Scratch::new(&state.w),
-            probe: state.w.map(|v| v.zeros_like()),
-            spectrum: SpectrumLog::new(config.spectral_every, dir.clone()),
-            journal: Journal::new(dir.clone()),
-            steering,
-            checkpoints: Checkpointer::new(config.checkpoint_every, resumed.then_some(at)),
-            scoring: Scoring::default(),
-            samples: Samples::new(config.sample_every),
-            interrupt: Interrupt::process(),
-            outcome: Outcome {
-                status: Status::Running,
-                status_step: None,
-                message: None,
-            },
-            metrics,
-            dir,
-            config,
-            game,
-            opt: optimizer,
-            state,
-            _lock: lock,
-        };
-        let event = if resumed {
-            EventKind::Resumed {
-                checkpoint: at,
-                steps: engine.state.steps,
-            }
-        } else {
-            EventKind::Started
-        };
-        engine.journal.record(at, event, None, None)?;
-        Ok(engine)
-    }
-
     /// The metrics columns.
     pub fn columns(&self) -> &[String] {
         self.metrics.names()
@@ -582,11 +416,13 @@ pub fn read_metrics(dir: &RunDir) -> Result<MetricsTable> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::game::BuiltGame;
     use crate::run::control::Command;
     use crate::run::events::parse_events;
     use crate::run::spectrum_record::SpectrumRecord;
-    use crate::run::store::EVENTS;
+    use crate::run::store::{CONFIG, EVENTS};
     use crate::run::Preset;
+    use std::path::Path;
 
     /// The default preset's run `i` (0 simultaneous, 1 alternating, 2 heavy ball, 3
     /// extragradient), unpaced, `steps` long, in a new directory under `runs`.
