@@ -16,9 +16,14 @@ use ratatui::backend::CrosstermBackend;
 use ratatui::layout::Rect;
 use ratatui::{Terminal, TerminalOptions, Viewport};
 use saddle::run::listing::list;
+use saddle::run::metrics::{
+    BASE_COLUMNS, BETA_PHI, BETA_THETA, DISTANCE_TO_EQUILIBRIUM, ETA_PHI, ETA_THETA, FIELD_NORM,
+    LOSS_PHI, LOSS_THETA, PHI_0, SPECTRAL_RADIUS, THETA_0, TRACE_COLUMNS, X_COLUMNS,
+};
 use saddle::run::store::RunDir;
+use saddle::run::RunConfig;
+use saddle::tui::model::{RunData, RunStatus};
 use saddle::tui::terminal::{draw_synchronized, CountingWriter};
-use saddle::tui::testdata::{default_configs, synthetic_runs};
 use saddle::tui::theme::Theme;
 use saddle::tui::{layout, log::Log, watch, Dashboard};
 use std::path::Path;
@@ -95,6 +100,82 @@ fn summary(dir: &Path) -> serde_json::Value {
 fn steps_per_s(dir: &Path) -> f64 {
     let s = summary(dir);
     s["step"].as_f64().unwrap() / s["wall_time"].as_f64().unwrap()
+}
+
+/// The resolved configs of the built-in default preset.
+fn default_configs() -> Vec<RunConfig> {
+    let text = saddle::run::builtin::builtin("default").expect("built-in default preset");
+    let p = saddle::run::Preset::parse(text, "default").expect("default preset parses");
+    p.resolve().expect("default preset resolves")
+}
+
+/// `n` runs of `rows` logged rows each, with smoothly varying values, in the default preset's
+/// value columns (the engine's: no averages, with ρ).
+fn synthetic_runs(n: usize, rows: u64) -> Vec<RunData> {
+    let cols: Vec<String> = BASE_COLUMNS
+        .iter()
+        .chain(&TRACE_COLUMNS)
+        .chain(&[SPECTRAL_RADIUS])
+        .map(|s| s.to_string())
+        .collect();
+    let at = |name: &str| X_COLUMNS.len() + cols.iter().position(|c| c == name).expect(name);
+    let cells = [
+        LOSS_THETA,
+        LOSS_PHI,
+        FIELD_NORM,
+        DISTANCE_TO_EQUILIBRIUM,
+        ETA_THETA,
+        ETA_PHI,
+        BETA_THETA,
+        BETA_PHI,
+        THETA_0,
+        PHI_0,
+    ]
+    .map(at);
+    let rho = at(SPECTRAL_RADIUS);
+    (0..n)
+        .map(|k| {
+            let mut r = RunData::new(
+                &format!("bench-{k}"),
+                &format!("run {k}"),
+                "simultaneous+gradient",
+                cols.clone(),
+                k,
+            );
+            r.steps = rows;
+            r.status = RunStatus::Known(saddle::run::Status::Running);
+            let mut row = vec![None; X_COLUMNS.len() + cols.len()];
+            for t in 0..rows {
+                let x = t as f64;
+                let a = 1.0 + k as f64 * 0.1;
+                let (th, ph) = (
+                    a * (x * 0.01).cos() * (-x * 1e-6).exp(),
+                    a * (x * 0.01).sin() * (-x * 1e-6).exp(),
+                );
+                row[0] = Some(x);
+                row[1] = Some(2.0 * x);
+                row[2] = Some(x * 1e-4);
+                let values = [
+                    th * ph,
+                    -th * ph,
+                    th.hypot(ph),
+                    th.hypot(ph),
+                    0.1,
+                    0.1,
+                    0.0,
+                    -0.5,
+                    th,
+                    ph,
+                ];
+                for (i, v) in cells.iter().zip(values) {
+                    row[*i] = Some(v);
+                }
+                row[rho] = (t % 50 == 0).then_some(1.0 - 1e-3 * k as f64);
+                r.push_row(&row);
+            }
+            r
+        })
+        .collect()
 }
 
 fn main() {

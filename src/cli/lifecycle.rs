@@ -37,9 +37,7 @@ pub fn resume(args: ResumeArgs, runs_dir: &Path) -> Result<i32> {
             dir.id()
         )));
     }
-    let summary: Option<Summary> = std::fs::read_to_string(dir.file(SUMMARY))
-        .ok()
-        .and_then(|t| serde_json::from_str(&t).ok());
+    let summary = Summary::read(&dir);
     if let Some(s) = &summary {
         let more = args.steps.is_some_and(|n| n > s.step);
         if s.status.is_final() && s.step >= s.steps && !more {
@@ -149,18 +147,7 @@ pub fn export(args: ExportArgs, runs_dir: &Path) -> Result<i32> {
     let dir = RunDir::find(&args.run, runs_dir)?;
     let table = MetricsTable::read(&dir.file(METRICS))?;
     let text = match args.format {
-        Format::Csv => {
-            let mut t = format!("{}\n", table.columns.join(","));
-            for row in &table.rows {
-                let cells: Vec<String> = row
-                    .iter()
-                    .map(|v| crate::run::metrics::format_value(*v))
-                    .collect();
-                t.push_str(&cells.join(","));
-                t.push('\n');
-            }
-            t
-        }
+        Format::Csv => table.to_csv(|_| true),
         Format::Json => {
             let rows: Vec<serde_json::Value> = table
                 .rows

@@ -5,7 +5,7 @@ use crate::run::client;
 use crate::run::control::{Command, PARAMS};
 use crate::run::events::EventKind;
 use crate::run::listing::list;
-use crate::run::metrics::format_value;
+use crate::run::metrics::{format_value, DISTANCE_TO_EQUILIBRIUM};
 use crate::run::store::RunDir;
 use clap::{Args, ValueEnum};
 use std::path::Path;
@@ -36,7 +36,7 @@ pub fn ls(runs_dir: &Path, json: bool) -> Result<i32> {
             Some(s) => (
                 format!("{}/{}", s.step, s.steps),
                 s.method.clone(),
-                format_value(s.metrics.get("distance_to_equilibrium").copied().flatten()),
+                format_value(s.metrics.get(DISTANCE_TO_EQUILIBRIUM).copied().flatten()),
             ),
             None => (String::new(), String::new(), String::new()),
         };

@@ -3,7 +3,7 @@
 use super::preset_arg;
 use crate::error::{io_error, Error, Result};
 use crate::linalg::linspace;
-use crate::run::metrics::{format_value, MetricsTable};
+use crate::run::metrics::{format_value, MetricsTable, DISTANCE_TO_EQUILIBRIUM, STEP};
 use crate::run::spectrum::{run_spectrum, stability};
 use crate::run::store::{RunDir, METRICS};
 use crate::run::RunConfig;
@@ -80,7 +80,7 @@ pub fn spectrum(args: SpectrumArgs, runs_dir: &Path) -> Result<i32> {
         let mut r = run_spectrum(c, args.measure, run.as_ref())
             .map_err(|e| Error::input(format!("run {:?}: {e}", c.name)))?;
         if let Some(t) = &metrics {
-            let (ti, di) = (t.column("step"), t.column("distance_to_equilibrium"));
+            let (ti, di) = (t.column(STEP), t.column(DISTANCE_TO_EQUILIBRIUM));
             if let (Some(ti), Some(di)) = (ti, di) {
                 let (ts, ds): (Vec<f64>, Vec<f64>) = t
                     .rows

@@ -5,7 +5,8 @@
 use super::control::{Command, Request};
 use super::events::{EventKind, EventRecord};
 use super::ident::unix_now;
-use super::store::{RunDir, Tail, CONTROL, EVENTS};
+use super::records::RecordTail;
+use super::store::{RunDir, CONTROL};
 use crate::error::{Error, Result};
 use std::time::{Duration, Instant};
 
@@ -19,7 +20,7 @@ pub fn send(dir: &RunDir, command: Command, timeout: Duration) -> Result<Vec<Eve
         )));
     }
     let id = format!("{}-{}", std::process::id(), (unix_now() * 1e6) as u64);
-    let mut events = Tail::at_end(dir.file(EVENTS));
+    let mut events = RecordTail::<EventRecord>::at_end(dir);
     let req = Request {
         request: Some(id.clone()),
         command: command.clone(),
@@ -29,10 +30,7 @@ pub fn send(dir: &RunDir, command: Command, timeout: Duration) -> Result<Vec<Eve
     let start = Instant::now();
     let mut answers = vec![];
     while start.elapsed() < timeout {
-        for l in events.poll() {
-            let Ok(e) = serde_json::from_str::<EventRecord>(&l) else {
-                continue;
-            };
+        for e in events.poll() {
             let ours = e.request.as_deref() == Some(id.as_str());
             let ended = matches!(e.kind, EventKind::Ended { .. });
             if ours || (ended && command == Command::Stop) {

@@ -225,6 +225,19 @@ impl RunConfig {
         })
     }
 
+    /// The method's label, scheme + rule (`extragradient+adam`; `alternating+gradient/heavy_ball`
+    /// when the players' rules differ): what `Optimizer::label` says of the optimizer this
+    /// config builds, known from the config alone — building the game could cost gigabytes.
+    pub fn method(&self) -> String {
+        let (theta, phi) = (self.rules.theta.name(), self.rules.phi.name());
+        let rule = if self.rules.theta == self.rules.phi {
+            theta.to_string()
+        } else {
+            format!("{theta}/{phi}")
+        };
+        format!("{}+{rule}", self.scheme.name())
+    }
+
     /// The config as pretty RON (what `config.ron` holds).
     pub fn to_ron(&self) -> String {
         let pretty = ron::ser::PrettyConfig::new().struct_names(true);
@@ -237,5 +250,41 @@ impl RunConfig {
         c.validate()
             .map_err(|e| Error::input(format!("{origin}: {e}")))?;
         Ok(c)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_method_label_of_a_config_is_its_optimizers() {
+        let mut seen = 0;
+        for name in [
+            "default",
+            "bilinear-momentum",
+            "bilinear-methods",
+            "dirac-gan",
+            "quadratic",
+        ] {
+            let text = super::super::builtin::builtin(name).expect("built-in preset");
+            let preset = super::super::Preset::parse(text, name).expect("parses");
+            for c in preset.resolve().expect("resolves") {
+                assert_eq!(c.method(), c.build().unwrap().optimizer.label(), "{name}");
+                seen += 1;
+            }
+        }
+        let mut c = super::super::Preset::parse(
+            super::super::builtin::builtin("default").unwrap(),
+            "default",
+        )
+        .unwrap()
+        .resolve()
+        .unwrap()
+        .remove(2);
+        c.rules.theta = Rule::Gradient;
+        assert_eq!(c.method(), c.build().unwrap().optimizer.label());
+        assert_eq!(c.method(), "alternating+gradient/heavy-ball");
+        assert!(seen > 10);
     }
 }

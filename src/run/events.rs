@@ -59,9 +59,7 @@ pub struct EventRecord {
 
 /// Reads an `events.jsonl` text, skipping a torn last line.
 pub fn parse_events(text: &str) -> Vec<EventRecord> {
-    text.lines()
-        .filter_map(|l| serde_json::from_str(l).ok())
-        .collect()
+    <EventRecord as super::records::JsonLine>::parse_all(text)
 }
 
 /// The parameter changes of an event log, in order: (step, param, value).

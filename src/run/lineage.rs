@@ -10,10 +10,11 @@ use super::checkpoint::{self, RunState};
 use super::config::RunConfig;
 use super::control::Live;
 use super::engine::{create_dir, initial_state};
-use super::events::{parse_events, EventKind, EventRecord};
+use super::events::{EventKind, EventRecord};
 use super::ident::unix_now;
-use super::metrics::{format_value, MetricsTable};
-use super::store::{write_atomic, RunDir, CONFIG, EVENTS, METRICS};
+use super::metrics::MetricsTable;
+use super::records::JsonLine;
+use super::store::{RunDir, CONFIG, EVENTS, METRICS};
 use crate::error::{Error, Result};
 use crate::game::Game;
 use crate::optim::{Hyper, Optimizer};
@@ -28,17 +29,13 @@ fn load_config(dir: &RunDir) -> Result<RunConfig> {
     RunConfig::from_ron(&dir.read(CONFIG)?, &origin)
 }
 
-fn events_of(dir: &RunDir) -> Vec<EventRecord> {
-    parse_events(&std::fs::read_to_string(dir.file(EVENTS)).unwrap_or_default())
-}
-
 fn write_events(dir: &RunDir, events: &[EventRecord]) -> Result<()> {
     let mut text = String::new();
     for e in events {
-        text.push_str(&serde_json::to_string(e).map_err(|x| Error::failure(x.to_string()))?);
+        text.push_str(&e.to_line()?);
         text.push('\n');
     }
-    write_atomic(&dir.file(EVENTS), text.as_bytes())
+    dir.replace(EVENTS, text.as_bytes())
 }
 
 /// The steps a run was last asked to run to (its config's, or a later `resume --steps`).
@@ -57,7 +54,7 @@ pub fn target_steps(config: &RunConfig, events: &[EventRecord]) -> u64 {
 /// log planned at its step. Returns the new directory and the steps to run to.
 pub fn replay(src: &RunDir, runs_dir: &Path) -> Result<(RunDir, u64)> {
     let config = load_config(src)?;
-    let events = events_of(src);
+    let events = src.records::<EventRecord>();
     let planned: Vec<EventRecord> = events
         .iter()
         .filter(|e| matches!(e.kind, EventKind::Set(_)))
@@ -104,7 +101,7 @@ fn fork_with<V: ParamVec + Serialize + DeserializeOwned>(
     optimizer: &Optimizer,
     hyper: Hyper,
 ) -> Result<(RunDir, u64)> {
-    let events = events_of(src);
+    let events = src.records::<EventRecord>();
     // Without a checkpoint at or before `at`, start from step 0: the run is deterministic.
     let state: RunState<V> = match checkpoint::latest(src, Some(at)) {
         Some(s) => s,
@@ -178,17 +175,8 @@ fn fork_with<V: ParamVec + Serialize + DeserializeOwned>(
     let dir = create_dir(runs_dir, &forked, "")?;
     checkpoint::save(&dir, &state)?;
     let table = MetricsTable::read(&src.file(METRICS))?;
-    let mut text = format!("{}\n", table.columns.join(","));
-    for row in table
-        .rows
-        .iter()
-        .filter(|r| r[0].is_some_and(|s| s as u64 <= c))
-    {
-        let cells: Vec<String> = row.iter().map(|v| format_value(*v)).collect();
-        text.push_str(&cells.join(","));
-        text.push('\n');
-    }
-    write_atomic(&dir.file(METRICS), text.as_bytes())?;
+    let text = table.to_csv(|r| r[0].is_some_and(|s| s as u64 <= c));
+    dir.replace(METRICS, text.as_bytes())?;
     write_events(&dir, &planned)?;
     Ok((dir, target_steps(config, &events).max(at)))
 }

@@ -1,6 +1,6 @@
 //! What `saddle ls` and the dashboard know of the runs in a runs directory.
 
-use super::store::{RunDir, CONFIG, SUMMARY};
+use super::store::{RunDir, CONFIG};
 use super::summary::{Status, Summary};
 use serde::Serialize;
 use std::path::Path;
@@ -46,9 +46,7 @@ pub fn list(runs_dir: &Path) -> Vec<Listed> {
         .filter(|e| e.path().join(CONFIG).is_file())
         .map(|e| {
             let dir = RunDir { path: e.path() };
-            let summary = std::fs::read_to_string(dir.file(SUMMARY))
-                .ok()
-                .and_then(|t| serde_json::from_str(&t).ok());
+            let summary = Summary::read(&dir);
             Listed {
                 id: dir.id(),
                 live: dir.is_live(),

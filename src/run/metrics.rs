@@ -7,27 +7,58 @@ use std::fs::{File, OpenOptions};
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
+/// Column: iterations completed (column 0 of every row).
+pub const STEP: &str = "step";
+/// Column: gradient evaluations so far.
+pub const ORACLE_CALLS: &str = "oracle_calls";
+/// Column: seconds spent stepping (across resumes).
+pub const WALL_TIME: &str = "wall_time";
+/// Column: the generator's loss L_G(ω).
+pub const LOSS_THETA: &str = "loss_theta";
+/// Column: the discriminator's loss L_D(ω).
+pub const LOSS_PHI: &str = "loss_phi";
+/// Column: ‖F(ω)‖, the norm of the exact vector field.
+pub const FIELD_NORM: &str = "field_norm";
+/// Column: ‖ω − ω*‖ for games with a known equilibrium (empty otherwise); the same name
+/// followed by `_<average>` is the distance of that average ([`average_distance`]).
+pub const DISTANCE_TO_EQUILIBRIUM: &str = "distance_to_equilibrium";
+/// Column: η of θ in force.
+pub const ETA_THETA: &str = "eta_theta";
+/// Column: η of φ in force.
+pub const ETA_PHI: &str = "eta_phi";
+/// Column: β of θ in force.
+pub const BETA_THETA: &str = "beta_theta";
+/// Column: β of φ in force.
+pub const BETA_PHI: &str = "beta_phi";
+/// Column: θ's first coordinate (the phase portrait's x).
+pub const THETA_0: &str = "theta_0";
+/// Column: φ's first coordinate (the phase portrait's y).
+pub const PHI_0: &str = "phi_0";
+/// Column of runs with `spectral_every`: ρ of the update operator where it was computed.
+pub const SPECTRAL_RADIUS: &str = "spectral_radius";
+/// Column the mixture-of-Gaussians games add: modes with enough generated samples near them
+/// (the game writes it; `modes_covered_is_the_mixture_games_column` keeps the two equal).
+pub const MODES_COVERED: &str = "modes_covered";
+
 /// The x columns every table starts with.
-pub const X_COLUMNS: [&str; 3] = ["step", "oracle_calls", "wall_time"];
+pub const X_COLUMNS: [&str; 3] = [STEP, ORACLE_CALLS, WALL_TIME];
 /// The value columns every run logs first (then one `distance_to_equilibrium_<average>` per
 /// average).
-pub const BASE_COLUMNS: [&str; 4] = [
-    "loss_theta",
-    "loss_phi",
-    "field_norm",
-    "distance_to_equilibrium",
-];
+pub const BASE_COLUMNS: [&str; 4] = [LOSS_THETA, LOSS_PHI, FIELD_NORM, DISTANCE_TO_EQUILIBRIUM];
 /// The live hyperparameters and the first coordinate of each player, after the distances.
-pub const TRACE_COLUMNS: [&str; 6] = [
-    "eta_theta",
-    "eta_phi",
-    "beta_theta",
-    "beta_phi",
-    "theta_0",
-    "phi_0",
-];
-/// The column of runs with `spectral_every`.
-pub const SPECTRAL_RADIUS: &str = "spectral_radius";
+pub const TRACE_COLUMNS: [&str; 6] = [ETA_THETA, ETA_PHI, BETA_THETA, BETA_PHI, THETA_0, PHI_0];
+
+/// The column of the distance of the average named `average` to the equilibrium.
+pub fn average_distance(average: &str) -> String {
+    format!("{DISTANCE_TO_EQUILIBRIUM}_{average}")
+}
+
+/// The average a column is the distance of, if it is one ([`average_distance`] read back).
+pub fn average_of(column: &str) -> Option<&str> {
+    column
+        .strip_prefix(DISTANCE_TO_EQUILIBRIUM)
+        .and_then(|rest| rest.strip_prefix('_'))
+}
 
 /// One row: a value (or nothing) per column; column 0 is the step.
 pub type Row = Vec<Option<f64>>;
@@ -41,12 +72,36 @@ pub fn format_value(v: Option<f64>) -> String {
     }
 }
 
-fn parse_cell(s: &str) -> Option<f64> {
-    if s.is_empty() {
-        None
-    } else {
-        s.parse().ok()
+/// A row as one line of the table (without its newline): [`format_value`] of each cell.
+pub fn format_row(row: &[Option<f64>]) -> String {
+    let mut line = String::with_capacity(16 * row.len());
+    for (i, v) in row.iter().enumerate() {
+        if i > 0 {
+            line.push(',');
+        }
+        line.push_str(&format_value(*v));
     }
+    line
+}
+
+/// The column names of a header line.
+pub fn parse_header(line: &str) -> Vec<String> {
+    line.trim_end().split(',').map(str::to_string).collect()
+}
+
+/// One data line of a table with `n` columns; None when it has another number of cells (a
+/// row being written). An empty or unreadable cell is a missing value.
+pub fn parse_row(line: &str, n: usize) -> Option<Row> {
+    let cells: Vec<&str> = line.trim_end().split(',').collect();
+    if cells.len() != n {
+        return None;
+    }
+    Some(
+        cells
+            .into_iter()
+            .map(|c| if c.is_empty() { None } else { c.parse().ok() })
+            .collect(),
+    )
 }
 
 /// Appends rows to a run's `metrics.csv`.
@@ -86,16 +141,10 @@ impl MetricsWriter {
                 columns
             )));
         }
-        let mut text = format!("{}\n", columns.join(","));
-        for row in table.rows.iter() {
+        let text = table.to_csv(|row| {
             let step = row[0].unwrap_or(f64::NAN) as u64;
-            if step > through || Some(step) == drop_row {
-                continue;
-            }
-            let cells: Vec<String> = row.iter().map(|v| format_value(*v)).collect();
-            text.push_str(&cells.join(","));
-            text.push('\n');
-        }
+            step <= through && Some(step) != drop_row
+        });
         super::store::write_atomic(path, text.as_bytes())?;
         let f = OpenOptions::new()
             .append(true)
@@ -109,13 +158,7 @@ impl MetricsWriter {
 
     /// Appends a row (buffered).
     pub fn write_row(&mut self, row: &[Option<f64>]) -> Result<()> {
-        let mut line = String::with_capacity(16 * row.len());
-        for (i, v) in row.iter().enumerate() {
-            if i > 0 {
-                line.push(',');
-            }
-            line.push_str(&format_value(*v));
-        }
+        let mut line = format_row(row);
         line.push('\n');
         self.out
             .write_all(line.as_bytes())
@@ -153,17 +196,16 @@ impl MetricsTable {
             .next()
             .filter(|h| h.ends_with('\n'))
             .ok_or_else(|| Error::failure("metrics table has no header row"))?;
-        let columns: Vec<String> = header.trim_end().split(',').map(str::to_string).collect();
+        let columns = parse_header(header);
         let mut rows = vec![];
         for line in lines {
             if !line.ends_with('\n') {
                 break;
             }
-            let cells: Vec<&str> = line.trim_end().split(',').collect();
-            if cells.len() != columns.len() {
-                break;
+            match parse_row(line, columns.len()) {
+                Some(row) => rows.push(row),
+                None => break,
             }
-            rows.push(cells.into_iter().map(parse_cell).collect());
         }
         Ok(MetricsTable { columns, rows })
     }
@@ -172,6 +214,17 @@ impl MetricsTable {
     pub fn read(path: &Path) -> Result<Self> {
         let text = std::fs::read_to_string(path).map_err(|e| io_error(path, e))?;
         Self::parse(&text).map_err(|e| e.context(path.display()))
+    }
+
+    /// The table as CSV text, keeping the rows `keep` accepts: what [`MetricsWriter`] would
+    /// have written for them.
+    pub fn to_csv(&self, keep: impl Fn(&Row) -> bool) -> String {
+        let mut text = format!("{}\n", self.columns.join(","));
+        for row in self.rows.iter().filter(|r| keep(r)) {
+            text.push_str(&format_row(row));
+            text.push('\n');
+        }
+        text
     }
 
     /// Index of a column.
@@ -224,5 +277,42 @@ mod tests {
             MetricsTable::parse("step,a\n0,\n").unwrap().rows[0],
             vec![Some(0.0), None]
         );
+    }
+
+    #[test]
+    fn one_format_round_trips_through_one_parser() {
+        let row = vec![Some(3.0), None, Some(-0.25), Some(1e-7)];
+        let line = format_row(&row);
+        assert_eq!(line, "3,,-0.25,1e-7");
+        assert_eq!(parse_row(&line, 4), Some(row.clone()));
+        assert_eq!(parse_row(&line, 5), None, "a row being written");
+        let table = MetricsTable {
+            columns: parse_header("step,a,b,c\n"),
+            rows: vec![row, vec![Some(4.0), Some(1.0), None, None]],
+        };
+        let text = table.to_csv(|r| r[0] == Some(4.0));
+        assert_eq!(text, "step,a,b,c\n4,1,,\n");
+        assert_eq!(MetricsTable::parse(&table.to_csv(|_| true)).unwrap(), table);
+    }
+
+    #[test]
+    fn average_distance_columns_name_their_average() {
+        assert_eq!(average_distance("ema"), "distance_to_equilibrium_ema");
+        assert_eq!(average_of(&average_distance("uniform")), Some("uniform"));
+        assert_eq!(average_of(DISTANCE_TO_EQUILIBRIUM), None);
+        assert_eq!(average_of(FIELD_NORM), None);
+    }
+
+    #[test]
+    fn modes_covered_is_the_mixture_games_column() {
+        let text = crate::run::builtin::builtin("mog-extragradient").expect("built-in preset");
+        let preset = crate::run::Preset::parse(text, "mog-extragradient").expect("parses");
+        let config = &preset.resolve().expect("resolves")[0];
+        let built = config.build().expect("builds");
+        let names = match &built.game {
+            crate::setup::BuiltGame::NeuralCpu(g) => g.extra_metric_names(),
+            _ => panic!("a mixture game is a network"),
+        };
+        assert!(names.iter().any(|n| n == MODES_COVERED), "{names:?}");
     }
 }

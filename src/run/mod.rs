@@ -17,7 +17,9 @@ pub mod metrics;
 pub mod observer;
 pub mod overrides;
 pub mod preset;
+pub mod records;
 pub mod spectrum;
+pub mod spectrum_record;
 pub mod store;
 pub mod summary;
 

@@ -3,7 +3,7 @@
 //! copies; they can never change the run.
 
 use super::events::EventRecord;
-use super::metrics::{format_value, Row};
+use super::metrics::{format_value, Row, DISTANCE_TO_EQUILIBRIUM, FIELD_NORM};
 use super::summary::Summary;
 use std::io::Write;
 use std::sync::{Arc, Mutex};
@@ -74,8 +74,8 @@ impl Observer for Progress {
             self.label,
             row[0].unwrap_or(0.0),
             self.steps,
-            show("distance_to_equilibrium"),
-            show("field_norm")
+            show(DISTANCE_TO_EQUILIBRIUM),
+            show(FIELD_NORM)
         ));
     }
 

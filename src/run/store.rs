@@ -8,11 +8,17 @@
 //!   summary.json      status, step and last metrics; rewritten atomically
 //!   control.jsonl     commands from other processes (`saddle control`), appended by them
 //!   spectrum.jsonl    eigenvalues of J and of the update operator every `spectral_every` steps
+//!   scores.jsonl      live IS / FID of the scored generators (image GANs with `score`)
 //!   checkpoints/      step-<N>.ck, each written atomically; the newest few are kept
 //!   lock              flock-ed by the process driving the run
 //! ```
 //!
-//! Whole files are replaced atomically and logs are appended line by line (`files.rs`).
+//! Each file has one record type that its writers and readers share: `metrics.csv`
+//! ([`super::metrics`]), `summary.json` ([`super::summary::Summary`]), the JSON-lines files
+//! ([`super::records`]).
+//!
+//! Atomic writes (`crate::files`) go to a temporary file in the same directory, are synced, renamed over the
+//! target, and the directory is synced, so a crash leaves either the old or the new file.
 
 use super::ident::is_safe_id;
 use crate::error::{io_error, Error, Result};
@@ -175,6 +181,12 @@ impl RunDir {
                 true
             }
         }
+    }
+
+    /// Replaces a file of the run atomically ([`write_atomic`]): readers see the old or the
+    /// new content, never a part.
+    pub fn replace(&self, name: &str, bytes: &[u8]) -> Result<()> {
+        write_atomic(&self.file(name), bytes)
     }
 
     /// Appends one line (a JSON event or command) and flushes it.

@@ -1,5 +1,7 @@
 //! `summary.json`: a run's status and last metrics, rewritten atomically as it goes.
 
+use super::store::{RunDir, SUMMARY};
+use crate::error::{Error, Result};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fmt;
@@ -82,4 +84,19 @@ pub struct Summary {
     /// What went wrong, for `failed`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
+}
+
+impl Summary {
+    /// The run's `summary.json`; None before its first start, or when unreadable (being
+    /// replaced never makes it unreadable: it is written atomically).
+    pub fn read(dir: &RunDir) -> Option<Summary> {
+        let text = std::fs::read_to_string(dir.file(SUMMARY)).ok()?;
+        serde_json::from_str(&text).ok()
+    }
+
+    /// Replaces the run's `summary.json` (pretty-printed) atomically.
+    pub fn write(&self, dir: &RunDir) -> Result<()> {
+        let text = serde_json::to_string_pretty(self).map_err(|e| Error::failure(e.to_string()))?;
+        dir.replace(SUMMARY, text.as_bytes())
+    }
 }

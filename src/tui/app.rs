@@ -5,14 +5,17 @@
 use super::editor::{Editor, EditorOutcome};
 use super::keymap::{self, Action};
 use super::model::{RunData, RunStatus};
-use super::phase::PhaseField;
+use super::panes::{self, phase::PhaseField};
 use super::picker::{Picker, PickerKind, PickerOutcome};
 use super::quit::{self, QuitChoice};
 use super::series::XAxis;
 use super::stability::StabilityView;
 use super::theme::Theme;
 use crate::run::control::Command;
-use crate::run::metrics::{BASE_COLUMNS, SPECTRAL_RADIUS, TRACE_COLUMNS};
+use crate::run::metrics::{
+    average_of, BASE_COLUMNS, DISTANCE_TO_EQUILIBRIUM, FIELD_NORM, LOSS_PHI, LOSS_THETA,
+    SPECTRAL_RADIUS, TRACE_COLUMNS,
+};
 use crate::run::Status;
 use ratatui::crossterm::event::{KeyCode, KeyEvent};
 
@@ -33,47 +36,6 @@ pub enum Popup {
     Stability(Box<StabilityView>),
 }
 
-/// The panes the compact layout shows one at a time.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Pane {
-    /// Metric curves.
-    Curves,
-    /// Spectral radius and eigenvalues.
-    Spectral,
-    /// Vector field and trajectories.
-    Phase,
-    /// Generated samples.
-    Samples,
-    /// IS / FID.
-    Scores,
-}
-
-impl Pane {
-    /// All panes, in tab order.
-    pub const ALL: [Pane; 5] = [
-        Pane::Curves,
-        Pane::Spectral,
-        Pane::Phase,
-        Pane::Samples,
-        Pane::Scores,
-    ];
-
-    /// Tab title.
-    pub fn title(self) -> &'static str {
-        match self {
-            Pane::Curves => "curves",
-            Pane::Spectral => "spectral",
-            Pane::Phase => "phase",
-            Pane::Samples => "samples",
-            Pane::Scores => "scores",
-        }
-    }
-
-    fn index(self) -> usize {
-        Pane::ALL.iter().position(|p| *p == self).unwrap_or(0)
-    }
-}
-
 /// How the curves are drawn.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ViewState {
@@ -89,8 +51,8 @@ pub struct ViewState {
     pub overlay_all: bool,
     /// Min–max band per bucket.
     pub band: bool,
-    /// The pane the compact layout shows.
-    pub pane: Pane,
+    /// The pane the compact layout shows: an index into [`panes::ALL`].
+    pub pane: usize,
     /// The compare view replaces the panes.
     pub compare: bool,
 }
@@ -104,7 +66,7 @@ impl Default for ViewState {
             x_axis: XAxis::Step,
             overlay_all: true,
             band: false,
-            pane: Pane::Curves,
+            pane: 0,
             compare: false,
         }
     }
@@ -167,10 +129,10 @@ pub struct MetricSpec {
 /// dotted), ‖F‖, the two players' losses (L_G line, L_D dotted), then the game's own metrics.
 pub fn metrics(run: Option<&RunData>) -> Vec<MetricSpec> {
     let cols: Vec<String> = run.map(|r| r.columns.clone()).unwrap_or_default();
-    let mut dist = vec![("distance_to_equilibrium".to_string(), false)];
+    let mut dist = vec![(DISTANCE_TO_EQUILIBRIUM.to_string(), false)];
     dist.extend(
         cols.iter()
-            .filter(|c| c.starts_with("distance_to_equilibrium_"))
+            .filter(|c| average_of(c).is_some())
             .map(|c| (c.clone(), true)),
     );
     let mut out = vec![
@@ -180,11 +142,11 @@ pub fn metrics(run: Option<&RunData>) -> Vec<MetricSpec> {
         },
         MetricSpec {
             title: "field norm ‖F(ω)‖".into(),
-            columns: vec![("field_norm".into(), false)],
+            columns: vec![(FIELD_NORM.into(), false)],
         },
         MetricSpec {
             title: "losses L_G (θ, line) and L_D (φ, dotted)".into(),
-            columns: vec![("loss_theta".into(), false), ("loss_phi".into(), true)],
+            columns: vec![(LOSS_THETA.into(), false), (LOSS_PHI.into(), true)],
         },
     ];
     for c in cols.iter().filter(|c| {
@@ -193,7 +155,7 @@ pub fn metrics(run: Option<&RunData>) -> Vec<MetricSpec> {
         !(BASE_COLUMNS.contains(&c)
             || TRACE_COLUMNS.contains(&c)
             || c == SPECTRAL_RADIUS
-            || c.starts_with("distance_to_equilibrium"))
+            || average_of(c).is_some())
     }) {
         out.push(MetricSpec {
             title: c.clone(),
@@ -309,10 +271,15 @@ impl App {
         if let Some(p) = self.popup.take() {
             return self.on_popup_key(p, key);
         }
-        let Some(action) = keymap::action(key) else {
-            return vec![];
-        };
-        self.on_action(action)
+        if let Some(action) = keymap::action(key) {
+            return self.on_action(action);
+        }
+        for p in panes::ALL {
+            if p.on_key(self, key) {
+                break;
+            }
+        }
+        vec![]
     }
 
     fn on_popup_key(&mut self, popup: Popup, key: KeyEvent) -> Vec<Effect> {
@@ -467,26 +434,9 @@ impl App {
             }
             Action::Compare => v.compare = !v.compare,
             Action::Mark if n > 0 => self.marked[self.selected] = !self.marked[self.selected],
-            Action::NextMetric => {
-                v.metric = (v.metric + 1) % metrics(self.runs.get(self.selected)).len()
-            }
-            Action::PrevMetric => {
-                let m = metrics(self.runs.get(self.selected)).len();
-                v.metric = (v.metric.min(m - 1) + m - 1) % m;
-            }
-            Action::LogY => v.log_y = !v.log_y,
-            Action::XAxis => v.x_axis = v.x_axis.next(),
-            Action::SmoothMore => {
-                v.smoothing = ((v.smoothing * 10.0).round() / 10.0 + 0.1).min(0.9)
-            }
-            Action::SmoothLess => {
-                v.smoothing = ((v.smoothing * 10.0).round() / 10.0 - 0.1).max(0.0)
-            }
-            Action::Overlay => v.overlay_all = !v.overlay_all,
-            Action::Band => v.band = !v.band,
-            Action::NextPane => v.pane = Pane::ALL[(v.pane.index() + 1) % 5],
-            Action::PrevPane => v.pane = Pane::ALL[(v.pane.index() + 4) % 5],
-            Action::Pane(k) => v.pane = Pane::ALL[(k as usize).clamp(1, 5) - 1],
+            Action::NextPane => v.pane = (v.pane + 1) % panes::ALL.len(),
+            Action::PrevPane => v.pane = (v.pane + panes::ALL.len() - 1) % panes::ALL.len(),
+            Action::Pane(k) => v.pane = (k as usize).clamp(1, panes::ALL.len()) - 1,
             Action::Redraw => return vec![Effect::Redraw],
             Action::Up | Action::Down | Action::Mark => {}
         }

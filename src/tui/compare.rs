@@ -2,7 +2,7 @@
 //! run, all on the same x and y ranges so shapes and levels compare at a glance.
 
 use super::app::App;
-use super::curves::{plot, title};
+use super::panes::curves::{plot, title};
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::Style;

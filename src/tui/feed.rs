@@ -2,12 +2,16 @@
 //! incrementally with [`Tail`] (only the bytes appended since the last poll), the small
 //! `summary.json` and the liveness probe at most once a second.
 
-use super::model::{RunData, RunStatus, SpectrumPoint};
+use super::model::{RunData, RunStatus};
+use super::panes::Reads;
 use super::sample_files;
 use crate::run::events::EventRecord;
-use crate::run::store::{RunDir, Tail, CONFIG, EVENTS, METRICS, SPECTRUM, SUMMARY};
+use crate::run::metrics::{parse_header, parse_row, X_COLUMNS};
+use crate::run::records::RecordTail;
+use crate::run::spectrum_record::SpectrumRecord;
+use crate::run::store::{RunDir, Tail, CONFIG, METRICS};
 use crate::run::{RunConfig, Summary};
-use crate::score::record::{ScoreRecord, SCORES};
+use crate::score::record::ScoreRecord;
 use std::time::{Duration, Instant};
 
 /// How often the summary and liveness are re-read.
@@ -18,34 +22,28 @@ const SLOW_EVERY: Duration = Duration::from_millis(500);
 pub struct RunFeed {
     dir: RunDir,
     metrics: Tail,
-    events: Tail,
-    spectrum: Tail,
-    scores: Tail,
+    events: RecordTail<EventRecord>,
+    spectrum: Option<RecordTail<SpectrumRecord>>,
+    scores: Option<RecordTail<ScoreRecord>>,
+    samples: bool,
     header_read: bool,
     last_slow: Option<Instant>,
 }
 
-fn parse_row(line: &str, n: usize) -> Option<Vec<Option<f64>>> {
-    let cells: Vec<&str> = line.split(',').collect();
-    if cells.len() != n {
-        return None;
-    }
-    Some(
-        cells
-            .iter()
-            .map(|c| if c.is_empty() { None } else { c.parse().ok() })
-            .collect(),
-    )
-}
-
 impl RunFeed {
-    /// Starts reading `dir` from the beginning of its files.
-    pub fn new(dir: RunDir) -> Self {
+    /// Starts reading `dir` from the beginning of its files: its config, metrics, events and
+    /// summary, and what `reads` names (what the panes shown need).
+    pub fn new(dir: RunDir, reads: &[Reads]) -> Self {
         RunFeed {
             metrics: Tail::new(dir.file(METRICS), 0),
-            events: Tail::new(dir.file(EVENTS), 0),
-            spectrum: Tail::new(dir.file(SPECTRUM), 0),
-            scores: Tail::new(dir.file(SCORES), 0),
+            events: RecordTail::new(&dir),
+            spectrum: reads
+                .contains(&Reads::Spectrum)
+                .then(|| RecordTail::new(&dir)),
+            scores: reads
+                .contains(&Reads::Scores)
+                .then(|| RecordTail::new(&dir)),
+            samples: reads.contains(&Reads::Samples),
             dir,
             header_read: false,
             last_slow: None,
@@ -58,8 +56,8 @@ impl RunFeed {
     }
 
     /// A [`RunData`] for the directory with what its config says (name, steps, η, β), before
-    /// anything else is read.
-    pub fn open(dir: RunDir, color: usize) -> (RunFeed, RunData) {
+    /// anything else is read; the feed reads what `reads` names besides (see [`RunFeed::new`]).
+    pub fn open(dir: RunDir, color: usize, reads: &[Reads]) -> (RunFeed, RunData) {
         let mut data = RunData::new(&dir.id(), &dir.id(), "", vec![], color);
         if let Ok(c) = dir
             .read(CONFIG)
@@ -69,20 +67,11 @@ impl RunFeed {
             data.steps = c.steps;
             data.eta = [c.eta.0.theta, c.eta.0.phi];
             data.beta = [c.beta.0.theta, c.beta.0.phi];
-            // The label needs only the scheme and rules; building the game could cost
-            // gigabytes for a large one.
-            let opt = crate::optim::Optimizer {
-                scheme: c.scheme,
-                rules: c.rules,
-                schedule: c.schedule,
-                constraints: crate::players::Players::both(crate::constraint::Constraint::Free),
-                averaging: vec![],
-            };
-            data.method = opt.label();
+            data.method = c.method();
             data.config = Some(c);
         }
         data.dir = Some(dir.clone());
-        (RunFeed::new(dir), data)
+        (RunFeed::new(dir, reads), data)
     }
 
     /// Reads what was appended since the last call; true when anything changed. `now` lets
@@ -91,34 +80,28 @@ impl RunFeed {
         let mut changed = false;
         for line in self.metrics.poll() {
             if !self.header_read {
-                let cols: Vec<String> = line.split(',').map(String::from).collect();
-                data.set_columns(cols.into_iter().skip(3).collect());
+                let columns = parse_header(&line);
+                data.set_columns(columns.into_iter().skip(X_COLUMNS.len()).collect());
                 self.header_read = true;
                 changed = true;
                 continue;
             }
-            if let Some(row) = parse_row(&line, data.columns.len() + 3) {
+            if let Some(row) = parse_row(&line, X_COLUMNS.len() + data.columns.len()) {
                 data.push_row(&row);
                 changed = true;
             }
         }
-        for line in self.events.poll() {
-            if let Ok(e) = serde_json::from_str::<EventRecord>(&line) {
-                data.push_event(&e);
-                changed = true;
-            }
+        for e in self.events.poll() {
+            data.push_event(&e);
+            changed = true;
         }
-        for line in self.spectrum.poll() {
-            if let Some(p) = SpectrumPoint::parse(&line) {
-                data.push_spectrum(p);
-                changed = true;
-            }
+        for p in self.spectrum.iter_mut().flat_map(|t| t.poll()) {
+            data.push_spectrum(p);
+            changed = true;
         }
-        for line in self.scores.poll() {
-            if let Ok(r) = serde_json::from_str::<ScoreRecord>(&line) {
-                data.push_score(r);
-                changed = true;
-            }
+        for r in self.scores.iter_mut().flat_map(|t| t.poll()) {
+            data.push_score(r);
+            changed = true;
         }
         if self
             .last_slow
@@ -126,7 +109,9 @@ impl RunFeed {
         {
             self.last_slow = Some(now);
             changed |= self.poll_summary(data);
-            changed |= self.poll_samples(data);
+            if self.samples {
+                changed |= self.poll_samples(data);
+            }
         }
         changed
     }
@@ -151,10 +136,7 @@ impl RunFeed {
     fn poll_summary(&mut self, data: &mut RunData) -> bool {
         let before = (data.status, data.step, data.steps, data.method.clone());
         let live = self.dir.is_live();
-        let summary: Option<Summary> = std::fs::read_to_string(self.dir.file(SUMMARY))
-            .ok()
-            .and_then(|t| serde_json::from_str(&t).ok());
-        match summary {
+        match Summary::read(&self.dir) {
             Some(s) => {
                 data.status = if !s.status.is_final() && !live {
                     RunStatus::Crashed
@@ -187,6 +169,7 @@ impl RunFeed {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::run::store::{EVENTS, SPECTRUM};
 
     #[test]
     fn rows_events_and_spectra_are_read_incrementally() {
@@ -200,7 +183,7 @@ mod tests {
             "step,oracle_calls,wall_time,loss_theta,eta_theta,beta_phi\n0,0,0,1,0.2,0\n5,5,0.1,",
         )
         .unwrap();
-        let (mut feed, mut data) = RunFeed::open(dir.clone(), 3);
+        let (mut feed, mut data) = RunFeed::open(dir.clone(), 3, &crate::tui::panes::reads());
         let t0 = Instant::now();
         assert!(feed.poll(&mut data, t0));
         assert_eq!(data.columns, ["loss_theta", "eta_theta", "beta_phi"]);
@@ -222,6 +205,7 @@ mod tests {
         assert_eq!(data.step, 5);
         assert_eq!(data.beta[1], -0.5);
         assert_eq!(data.markers.len(), 1);
+        assert_eq!(data.events.len(), 2, "the log, as written");
         assert_eq!(data.status, RunStatus::Known(crate::run::Status::Running));
         assert_eq!(data.spectrum.as_ref().unwrap().jacobian.len(), 2);
         assert!(!feed.poll(&mut data, t0), "nothing new");

@@ -1,6 +1,6 @@
-//! The help popup: the key table of [`super::keymap::BINDINGS`] and the popups' own keys.
+//! The help popup: the main view's keys ([`super::keymap::help_lines`]) and the popups' own.
 
-use super::keymap::BINDINGS;
+use super::keymap::help_lines;
 use super::popup::centered;
 use super::theme::Theme;
 use ratatui::buffer::Buffer;
@@ -11,12 +11,12 @@ use ratatui::widgets::{Block, Paragraph, Widget};
 
 /// Draws the help over `area`.
 pub fn render(area: Rect, buf: &mut Buffer, theme: &Theme) {
-    let mut lines: Vec<Line> = BINDINGS
-        .iter()
-        .map(|(k, what, _)| {
+    let mut lines: Vec<Line> = help_lines()
+        .into_iter()
+        .map(|(k, what)| {
             Line::from(vec![
                 Span::styled(format!(" {k:<9}"), theme.title()),
-                Span::raw(*what),
+                Span::raw(what),
             ])
         })
         .collect();

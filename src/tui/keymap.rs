@@ -1,7 +1,8 @@
-//! The keys of the main view: one table that both the key handler and the help pane read, so
-//! the help can never disagree with what the keys do. Popups (editor, pickers, dialogs) read
-//! their own keys.
+//! The keys of the main view: the global ones here (each binding names its action), the
+//! panes' own in their files ([`super::panes::Pane::keys`]); the help is assembled from both
+//! ([`help_lines`]). Popups (editor, pickers, dialogs) read their own keys.
 
+use super::panes;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 /// What a key asks of the main view.
@@ -33,22 +34,6 @@ pub enum Action {
     Compare,
     /// Mark or unmark the selected run for the compare view.
     Mark,
-    /// Next metric on the curves.
-    NextMetric,
-    /// Previous metric on the curves.
-    PrevMetric,
-    /// Toggle log-y.
-    LogY,
-    /// Cycle the x axis: step, oracle calls, wall time.
-    XAxis,
-    /// More smoothing.
-    SmoothMore,
-    /// Less smoothing.
-    SmoothLess,
-    /// Curves of all runs or of the selected one.
-    Overlay,
-    /// Toggle the min–max band under the curves.
-    Band,
     /// Next pane (compact layout).
     NextPane,
     /// Previous pane (compact layout).
@@ -59,8 +44,9 @@ pub enum Action {
     Redraw,
 }
 
-/// (keys as shown in the help, what they do, the action).
-pub const BINDINGS: &[(&str, &str, Action)] = &[
+/// The keys that act on runs and views, shown first in the help: (keys, what they do, the
+/// action).
+pub const RUN_KEYS: &[(&str, &str, Action)] = &[
     ("↑/k ↓/j", "select run", Action::Down),
     (
         "space",
@@ -95,25 +81,10 @@ pub const BINDINGS: &[(&str, &str, Action)] = &[
         "mark / unmark the run for the compare view",
         Action::Mark,
     ),
-    ("←/→", "previous / next metric", Action::NextMetric),
-    ("l", "log-y on / off", Action::LogY),
-    (
-        "x",
-        "x axis: step → oracle calls → wall time",
-        Action::XAxis,
-    ),
-    (
-        "[ ]",
-        "less / more smoothing (debiased EMA)",
-        Action::SmoothMore,
-    ),
-    (
-        "a",
-        "curves of all runs / the selected run",
-        Action::Overlay,
-    ),
-    ("b", "min–max band of each bucket on / off", Action::Band),
-    ("tab 1-5", "pane (compact layout)", Action::NextPane),
+];
+
+/// The keys of the screen itself, shown last in the help (after the pane keys).
+pub const SCREEN_KEYS: &[(&str, &str, Action)] = &[
     ("ctrl-l", "repaint the screen", Action::Redraw),
     ("?", "this help", Action::Help),
     (
@@ -122,6 +93,26 @@ pub const BINDINGS: &[(&str, &str, Action)] = &[
         Action::Quit,
     ),
 ];
+
+/// The help's lines, (keys, what they do): the run keys, each pane's keys, switching panes,
+/// the screen keys.
+pub fn help_lines() -> Vec<(String, &'static str)> {
+    let global = |t: &[(&'static str, &'static str, Action)]| -> Vec<(String, &'static str)> {
+        t.iter()
+            .map(|(k, what, _)| (k.to_string(), *what))
+            .collect()
+    };
+    let mut lines = global(RUN_KEYS);
+    for p in panes::ALL {
+        lines.extend(p.keys().iter().map(|(k, what)| (k.to_string(), *what)));
+    }
+    lines.push((
+        format!("tab 1-{}", panes::ALL.len()),
+        "pane (compact layout)",
+    ));
+    lines.extend(global(SCREEN_KEYS));
+    lines
+}
 
 /// The action of a key in the main view.
 pub fn action(key: KeyEvent) -> Option<Action> {
@@ -142,17 +133,11 @@ pub fn action(key: KeyEvent) -> Option<Action> {
         KeyCode::Char('o') => Action::Open,
         KeyCode::Char('c') => Action::Compare,
         KeyCode::Char('m') => Action::Mark,
-        KeyCode::Right => Action::NextMetric,
-        KeyCode::Left => Action::PrevMetric,
-        KeyCode::Char('l') => Action::LogY,
-        KeyCode::Char('x') => Action::XAxis,
-        KeyCode::Char(']') => Action::SmoothMore,
-        KeyCode::Char('[') => Action::SmoothLess,
-        KeyCode::Char('a') => Action::Overlay,
-        KeyCode::Char('b') => Action::Band,
         KeyCode::Tab => Action::NextPane,
         KeyCode::BackTab => Action::PrevPane,
-        KeyCode::Char(c @ '1'..='5') => Action::Pane(c as u8 - b'0'),
+        KeyCode::Char(c @ '1'..='9') if (c as u8 - b'0') as usize <= panes::ALL.len() => {
+            Action::Pane(c as u8 - b'0')
+        }
         _ => return None,
     })
 }

@@ -1,9 +1,10 @@
 //! Screen layout by terminal size: the full layout (every pane at once) from 140×40, a
-//! compact one (runs table + one pane chosen with tab or 1–5) from 60×18 — so 80×24 works —
+//! compact one (runs table + one pane chosen with tab or its number) from 60×18 — so 80×24 works —
 //! and a "terminal too small" message below that.
 
-use super::app::{App, Pane, Popup};
-use super::{compare, curves, help, phase, quit, runs_table, samples, scores, spectral};
+use super::app::{App, Popup};
+use super::panes::{self, Row};
+use super::{compare, help, quit, runs_table};
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Modifier, Style};
@@ -75,29 +76,28 @@ fn status_bar(app: &App, area: Rect, buf: &mut Buffer) {
     buf.set_line(area.x, area.y, &line, area.width);
 }
 
-fn pane(app: &App, p: Pane, area: Rect, buf: &mut Buffer) {
-    match p {
-        Pane::Curves => curves::render(app, area, buf),
-        Pane::Spectral => spectral::render(app, area, buf),
-        Pane::Phase => phase::render(app, area, buf),
-        Pane::Samples => {
-            let (game, color) = app
-                .current()
-                .map(|r| {
-                    (
-                        r.config.as_ref().map_or("unknown", |c| c.game.kind()),
-                        app.theme.run_color(r.color),
-                    )
-                })
-                .unwrap_or(("no run", app.theme.dim()));
-            let view = app
-                .current()
-                .and_then(|r| r.samples.as_ref())
-                .map(|(_, v)| v);
-            samples::render(view, game, color, area, buf, &app.theme)
-        }
-        Pane::Scores => scores::render(app, area, buf),
-    }
+/// The compact layout's tabs, `1 curves  2 spectral …`, the shown one highlighted; without
+/// the padding around each tab when they would not fit in `width` columns otherwise.
+fn tab_bar(app: &App, width: u16) -> Line<'static> {
+    let padded: usize = panes::ALL
+        .iter()
+        .map(|p| p.title().chars().count() + 4)
+        .sum();
+    let pad = if padded <= width as usize { " " } else { "" };
+    let spans: Vec<Span> = panes::ALL
+        .iter()
+        .enumerate()
+        .map(|(k, p)| {
+            let style = if k == app.view.pane {
+                app.theme.selected()
+            } else {
+                Style::new().fg(app.theme.dim())
+            };
+            let gap = if pad.is_empty() && k > 0 { " " } else { "" };
+            Span::styled(format!("{gap}{pad}{} {}{pad}", k + 1, p.title()), style)
+        })
+        .collect();
+    Line::from(spans)
 }
 
 /// Draws the whole screen into `buf` (of size `area`).
@@ -133,33 +133,13 @@ pub fn draw(app: &App, area: Rect, buf: &mut Buffer) {
         compare::render(app, body, buf);
     } else if m == Mode::Full {
         let [mid, low] = Layout::vertical([Constraint::Fill(3), Constraint::Fill(2)]).areas(body);
-        let [c, p] =
-            Layout::horizontal([Constraint::Percentage(58), Constraint::Percentage(42)]).areas(mid);
-        let [s, sm, sc] = Layout::horizontal([
-            Constraint::Percentage(50),
-            Constraint::Percentage(25),
-            Constraint::Percentage(25),
-        ])
-        .areas(low);
-        pane(app, Pane::Curves, c, buf);
-        pane(app, Pane::Phase, p, buf);
-        pane(app, Pane::Spectral, s, buf);
-        pane(app, Pane::Samples, sm, buf);
-        pane(app, Pane::Scores, sc, buf);
+        panes::draw_row(app, Row::Top, mid, buf);
+        panes::draw_row(app, Row::Bottom, low, buf);
     } else {
         let [tabs, rest] =
             Layout::vertical([Constraint::Length(1), Constraint::Fill(1)]).areas(body);
-        let mut spans = vec![];
-        for (k, p) in Pane::ALL.iter().enumerate() {
-            let style = if *p == app.view.pane {
-                app.theme.selected()
-            } else {
-                Style::new().fg(app.theme.dim())
-            };
-            spans.push(Span::styled(format!(" {} {} ", k + 1, p.title()), style));
-        }
-        buf.set_line(tabs.x, tabs.y, &Line::from(spans), tabs.width);
-        pane(app, app.view.pane, rest, buf);
+        buf.set_line(tabs.x, tabs.y, &tab_bar(app, tabs.width), tabs.width);
+        panes::ALL[app.view.pane.min(panes::ALL.len() - 1)].draw(app, rest, buf);
     }
     match &app.popup {
         None => {}

@@ -3,11 +3,11 @@
 
 use super::series::{SeriesStore, XAxis, DEFAULT_CAPACITY};
 use crate::run::events::{EventKind, EventRecord};
-use crate::run::metrics::TRACE_COLUMNS;
+use crate::run::metrics::{BETA_PHI, BETA_THETA, ETA_PHI, ETA_THETA, X_COLUMNS};
+use crate::run::spectrum_record::SpectrumRecord;
 use crate::run::store::RunDir;
 use crate::run::{RunConfig, Status};
 use crate::score::record::ScoreRecord;
-use nalgebra::Complex;
 
 /// A change of η or β seen in the run's event log: drawn as a marker on the curves.
 #[derive(Clone, Debug, PartialEq)]
@@ -18,41 +18,6 @@ pub struct HyperMarker {
     pub param: String,
     /// Value after the change.
     pub value: f64,
-}
-
-/// One line of `spectrum.jsonl`.
-#[derive(Clone, Debug, PartialEq)]
-pub struct SpectrumPoint {
-    /// Iterations completed.
-    pub step: u64,
-    /// Eigenvalues of the game's Jacobian J (largest modulus first).
-    pub jacobian: Vec<Complex<f64>>,
-    /// Eigenvalues of the method's update operator, where the method is linear.
-    pub operator: Option<Vec<Complex<f64>>>,
-    /// Its spectral radius.
-    pub spectral_radius: Option<f64>,
-    /// Why there is no operator (e.g. Adam is not linear).
-    pub note: Option<String>,
-}
-
-impl SpectrumPoint {
-    /// Parses one `spectrum.jsonl` line; None for a line that is not one.
-    pub fn parse(line: &str) -> Option<Self> {
-        let v: serde_json::Value = serde_json::from_str(line).ok()?;
-        let cs = |x: &serde_json::Value| -> Option<Vec<Complex<f64>>> {
-            x.as_array()?
-                .iter()
-                .map(|p| Some(Complex::new(p.get(0)?.as_f64()?, p.get(1)?.as_f64()?)))
-                .collect()
-        };
-        Some(SpectrumPoint {
-            step: v.get("step")?.as_u64()?,
-            jacobian: v.get("jacobian").and_then(cs).unwrap_or_default(),
-            operator: v.get("operator").and_then(cs),
-            spectral_radius: v.get("spectral_radius").and_then(|r| r.as_f64()),
-            note: v.get("note").and_then(|n| n.as_str()).map(String::from),
-        })
-    }
 }
 
 /// A run's status as the dashboard shows it: the summary's status, or what liveness says
@@ -123,11 +88,13 @@ pub struct RunData {
     /// Changes of η and β, in order.
     pub markers: Vec<HyperMarker>,
     /// The newest eigenvalues.
-    pub spectrum: Option<SpectrumPoint>,
+    pub spectrum: Option<SpectrumRecord>,
     /// The newest samples the run wrote (GAN games), and the step they were taken at.
-    pub samples: Option<(u64, super::samples::SampleView)>,
+    pub samples: Option<(u64, super::panes::samples::SampleView)>,
     /// The newest refusal of a command, with its reason.
     pub last_refusal: Option<String>,
+    /// The newest [`EVENTS_KEPT`] events of its log, in order.
+    pub events: Vec<EventRecord>,
     /// Its live scores (`scores.jsonl`), in the order written.
     pub scores: Vec<ScoreRecord>,
     /// Palette index, fixed when the run was attached.
@@ -136,9 +103,16 @@ pub struct RunData {
     hyper_cols: [Option<usize>; 4],
 }
 
-/// eta_theta, eta_phi, beta_theta, beta_phi: the first four trace columns.
+/// Events kept per run: more than a screen shows, and a bound on what a run that logs a
+/// change every few steps (a long replay) costs the dashboard.
+pub const EVENTS_KEPT: usize = 256;
+
+/// Cells of a metrics row before its value columns: step, oracle calls, wall time.
+const X: usize = X_COLUMNS.len();
+
+/// The value-column indices of η and β, in the order of [`RunData::eta`] then [`RunData::beta`].
 fn hyper_cols(columns: &[String]) -> [Option<usize>; 4] {
-    std::array::from_fn(|k| columns.iter().position(|c| c == TRACE_COLUMNS[k]))
+    [ETA_THETA, ETA_PHI, BETA_THETA, BETA_PHI].map(|name| columns.iter().position(|c| c == name))
 }
 
 impl RunData {
@@ -165,6 +139,7 @@ impl RunData {
             spectrum: None,
             samples: None,
             last_refusal: None,
+            events: vec![],
             scores: vec![],
             color,
         }
@@ -186,12 +161,12 @@ impl RunData {
 
     /// Takes one metrics row (x columns first, then one value per value column).
     pub fn push_row(&mut self, row: &[Option<f64>]) {
-        if row.len() != self.columns.len() + 3 {
+        if row.len() != X + self.columns.len() {
             return;
         }
         let step = row[0].unwrap_or(f64::NAN);
         let x = [step, row[1].unwrap_or(f64::NAN), row[2].unwrap_or(f64::NAN)];
-        self.series.push(x, &row[3..]);
+        self.series.push(x, &row[X..]);
         if step.is_finite() {
             self.step = self.step.max(step as u64);
         }
@@ -202,7 +177,7 @@ impl RunData {
             self.wall_time = self.wall_time.max(w);
         }
         for (k, c) in self.hyper_cols.iter().enumerate() {
-            if let Some(v) = c.and_then(|i| row[i + 3]) {
+            if let Some(v) = c.and_then(|i| row[X + i]) {
                 if k < 2 {
                     self.eta[k] = v;
                 } else {
@@ -242,10 +217,14 @@ impl RunData {
             }
             EventKind::Checkpoint => {}
         }
+        if self.events.len() == EVENTS_KEPT {
+            self.events.remove(0);
+        }
+        self.events.push(e.clone());
     }
 
     /// Takes one line of `spectrum.jsonl`.
-    pub fn push_spectrum(&mut self, p: SpectrumPoint) {
+    pub fn push_spectrum(&mut self, p: SpectrumRecord) {
         self.spectrum = Some(p);
     }
 
@@ -266,5 +245,27 @@ impl RunData {
             XAxis::Step => self.steps.max(self.step) as f64,
             _ => self.series.last_x(axis).unwrap_or(0.0),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_newest_events_are_kept_in_order() {
+        let mut r = RunData::new("id", "run", "m", vec![], 0);
+        for step in 0..(EVENTS_KEPT as u64 + 10) {
+            r.push_event(&EventRecord {
+                step,
+                time: 0.0,
+                source: None,
+                request: None,
+                kind: EventKind::Checkpoint,
+            });
+        }
+        assert_eq!(r.events.len(), EVENTS_KEPT);
+        assert_eq!(r.events[0].step, 10);
+        assert_eq!(r.events.last().unwrap().step, EVENTS_KEPT as u64 + 9);
     }
 }

@@ -7,6 +7,7 @@ use super::model::RunData;
 use super::plot::fmt_num;
 use super::series::XAxis;
 use super::theme::Theme;
+use crate::run::metrics::{DISTANCE_TO_EQUILIBRIUM, FIELD_NORM};
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::style::{Modifier, Style};
@@ -120,7 +121,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
                 _ => Style::new(),
             };
             let spark = r
-                .column("distance_to_equilibrium")
+                .column(DISTANCE_TO_EQUILIBRIUM)
                 .map(|c| {
                     r.series
                         .view(c, XAxis::Step, 64)
@@ -139,8 +140,8 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
                 Cell::from(r.oracle_calls.to_string()),
                 Cell::from(pair(r.eta)),
                 Cell::from(pair(r.beta)),
-                Cell::from(metric(r, "distance_to_equilibrium")),
-                Cell::from(metric(r, "field_norm")),
+                Cell::from(metric(r, DISTANCE_TO_EQUILIBRIUM)),
+                Cell::from(metric(r, FIELD_NORM)),
                 Cell::from(Span::styled(spark, Style::new().fg(color))),
             ];
             Row::new(

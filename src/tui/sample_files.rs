@@ -2,7 +2,7 @@
 //! `points-<step>.csv` (generated 2-D points; the mixture's centres come from the run's config)
 //! or the newest `grid-<step>.png` (a grid of generated images, shown in gray).
 
-use super::samples::{Image, SampleView};
+use super::panes::samples::{Image, SampleView};
 use crate::run::store::RunDir;
 use crate::setup::GameConfig;
 use std::path::{Path, PathBuf};

@@ -1,11 +1,25 @@
-//! Deterministic runs for snapshot tests and the benchmark: the default preset's four
-//! methods on the bilinear game θφ, simulated in closed form (no clock, no randomness, no
+//! Deterministic runs for the snapshot tests (compiled for tests only): the default preset's
+//! four methods on the bilinear game θφ, simulated in closed form (no clock, no randomness, no
 //! files), so every frame drawn from them is reproducible.
 
-use super::model::{HyperMarker, RunData, RunStatus, SpectrumPoint};
+use super::model::RunData;
+use crate::run::control::Change;
+use crate::run::events::{EventKind, EventRecord};
 use crate::run::metrics::{BASE_COLUMNS, SPECTRAL_RADIUS, TRACE_COLUMNS};
+use crate::run::spectrum_record::SpectrumRecord;
 use crate::run::{RunConfig, Status};
 use nalgebra::{Complex, DMatrix};
+
+/// An event of the log at `step`, as the dashboard asked for it.
+fn event(step: u64, kind: EventKind) -> EventRecord {
+    EventRecord {
+        step,
+        time: 0.0,
+        source: Some("control-file".into()),
+        request: None,
+        kind,
+    }
+}
 
 /// The metrics columns of the default preset (after step, oracle_calls, wall_time).
 pub fn default_columns() -> Vec<String> {
@@ -70,23 +84,32 @@ pub fn default_runs(upto: u64) -> Vec<RunData> {
         );
         r.config = Some(cfg.clone());
         r.steps = cfg.steps;
-        r.status = RunStatus::Known(Status::Running);
+        r.push_event(&event(0, EventKind::Started));
         let (mut th, mut ph, mut ph_prev) = (2.0f64, 0.5f64, 0.5f64);
         let change_at = upto / 2;
         let mut beta = if k == 2 { -0.3 } else { 0.0 };
         let calls = if k == 3 { 2 } else { 1 };
         for t in 0..=upto {
             if k == 2 && t == change_at {
+                r.push_event(&event(
+                    t,
+                    EventKind::Set(Change {
+                        param: "beta.phi".into(),
+                        old: beta,
+                        new: -0.5,
+                    }),
+                ));
                 beta = -0.5;
-                r.markers.push(HyperMarker {
-                    step: t,
-                    param: "beta.phi".into(),
-                    value: beta,
-                });
             }
             let d = (th * th + ph * ph).sqrt();
             if d > 1e6 {
-                r.status = RunStatus::Known(Status::Diverged);
+                // At the last logged step, as the runs table shows it.
+                r.push_event(&event(
+                    r.step,
+                    EventKind::Ended {
+                        status: Status::Diverged,
+                    },
+                ));
                 break;
             }
             if t % 5 == 0 {
@@ -148,57 +171,16 @@ pub fn default_runs(upto: u64) -> Vec<RunData> {
             .copied()
             .collect();
         let rho = ops.iter().map(|c| c.norm()).fold(0.0, f64::max);
-        r.spectrum = Some(SpectrumPoint {
+        r.spectrum = Some(SpectrumRecord {
             step: r.step - r.step % 50,
             jacobian: vec![Complex::new(0.0, 1.0), Complex::new(0.0, -1.0)],
+            nearest_imaginary_axis: None,
             operator: Some(ops),
             spectral_radius: Some(rho),
             note: None,
+            unconverged: None,
         });
         runs.push(r);
     }
     runs
-}
-
-/// `n` runs of `rows` logged rows each, with smoothly varying values (for the benchmark).
-pub fn synthetic_runs(n: usize, rows: u64) -> Vec<RunData> {
-    let cols = default_columns();
-    (0..n)
-        .map(|k| {
-            let mut r = RunData::new(
-                &format!("bench-{k}"),
-                &format!("run {k}"),
-                "simultaneous+gradient",
-                cols.clone(),
-                k,
-            );
-            r.steps = rows;
-            r.status = RunStatus::Known(Status::Running);
-            let mut row = vec![None; cols.len() + 3];
-            for t in 0..rows {
-                let x = t as f64;
-                let a = 1.0 + k as f64 * 0.1;
-                let (th, ph) = (
-                    a * (x * 0.01).cos() * (-x * 1e-6).exp(),
-                    a * (x * 0.01).sin() * (-x * 1e-6).exp(),
-                );
-                row[0] = Some(x);
-                row[1] = Some(2.0 * x);
-                row[2] = Some(x * 1e-4);
-                row[3] = Some(th * ph);
-                row[4] = Some(-th * ph);
-                row[5] = Some(th.hypot(ph));
-                row[6] = Some(th.hypot(ph));
-                row[7] = Some(0.1);
-                row[8] = Some(0.1);
-                row[9] = Some(0.0);
-                row[10] = Some(-0.5);
-                row[11] = Some(th);
-                row[12] = Some(ph);
-                row[13] = (t % 50 == 0).then_some(1.0 - 1e-3 * k as f64);
-                r.push_row(&row);
-            }
-            r
-        })
-        .collect()
 }

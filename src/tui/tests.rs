@@ -1,14 +1,15 @@
 //! Snapshot tests of every pane and of the whole screen (TestBackend, fixed data: the default
 //! preset simulated in closed form, no clock), and key-handling state tests.
 
-use super::app::{App, Effect, Pane, Popup};
+use super::app::{App, Effect, Popup};
 use super::editor::Editor;
 use super::layout;
+use super::panes::samples::{self, Image, SampleView};
+use super::panes::{self, curves, events, phase, scores, spectral};
 use super::picker::{Picker, PickerKind};
-use super::samples::{self, Image, SampleView};
 use super::testdata::default_runs;
 use super::theme::Theme;
-use super::{compare, curves, help, phase, quit, runs_table, scores, spectral};
+use super::{compare, help, quit, runs_table};
 use crate::run::control::Command;
 use crate::run::Status;
 use ratatui::backend::TestBackend;
@@ -56,7 +57,7 @@ fn whole_screen_80x24_ascii_phase_tab() {
     let mut a = app();
     a.theme.ascii = true;
     a.on_key(key(KeyCode::Char('3')));
-    assert_eq!(a.view.pane, Pane::Phase);
+    assert_eq!(panes::ALL[a.view.pane].title(), "phase");
     insta::assert_snapshot!(screen(&a, 80, 24).backend());
 }
 
@@ -204,6 +205,45 @@ fn pane_scores_unavailable_and_with_data() {
     insta::assert_snapshot!(
         "scores_data",
         pane(50, 16, |r, b| scores::render(&a, r, b)).backend()
+    );
+}
+
+#[test]
+fn pane_events() {
+    use crate::run::events::{EventKind, EventRecord};
+    let mut a = app();
+    a.selected = 2;
+    let at = |step, kind| EventRecord {
+        step,
+        time: 0.0,
+        source: Some("control-file".into()),
+        request: None,
+        kind,
+    };
+    for e in [
+        at(1800, EventKind::Pause),
+        at(
+            1800,
+            EventKind::Refused {
+                command: "set eta=-1".into(),
+                reason: "eta.theta must be finite and > 0, got -1".into(),
+            },
+        ),
+        at(1800, EventKind::Checkpoint),
+        at(1800, EventKind::Resume),
+    ] {
+        a.runs[2].push_event(&e);
+    }
+    insta::assert_snapshot!(pane(50, 8, |r, b| events::render(&a, r, b)).backend());
+    a.selected = 0;
+    insta::assert_snapshot!(
+        "pane_events_diverged",
+        pane(50, 3, |r, b| events::render(&a, r, b)).backend()
+    );
+    let empty = App::new(vec![], Theme::default());
+    insta::assert_snapshot!(
+        "pane_events_none",
+        pane(30, 4, |r, b| events::render(&empty, r, b)).backend()
     );
 }
 
@@ -386,7 +426,7 @@ fn view_keys_change_the_view() {
     a.on_key(key(KeyCode::Left));
     assert_eq!(a.view.metric, 2, "wraps");
     a.on_key(key(KeyCode::Tab));
-    assert_eq!(a.view.pane, Pane::Spectral);
+    assert_eq!(panes::ALL[a.view.pane].title(), "spectral");
     a.on_key(key(KeyCode::Down));
     a.on_key(key(KeyCode::Char('m')));
     a.on_key(key(KeyCode::Char('k')));
@@ -435,24 +475,6 @@ fn phase_window_ignores_a_diverging_run_and_holds_still() {
     assert!(!b.refresh_phase(), "same data, same window");
 }
 
-#[test]
-fn frames_only_when_dirty_within_budget_and_after_resizes_settle() {
-    use super::Pacer;
-    use std::time::{Duration, Instant};
-    let ms = Duration::from_millis;
-    let mut p = Pacer::new(10.0);
-    let t0 = Instant::now();
-    assert_eq!(p.draw_due(t0), Some(false), "the first frame");
-    assert_eq!(p.draw_due(t0 + ms(300)), None, "nothing changed");
-    p.dirty = true;
-    assert_eq!(p.draw_due(t0 + ms(50)), None, "within the 100 ms budget");
-    assert_eq!(p.draw_due(t0 + ms(100)), Some(false));
-    p.resized(t0 + ms(150));
-    assert_eq!(p.draw_due(t0 + ms(200)), None, "resize still settling");
-    assert_eq!(p.draw_due(t0 + ms(240)), Some(true));
-    assert!(p.poll_due(t0) && !p.poll_due(t0 + ms(50)) && p.poll_due(t0 + ms(100)));
-}
-
 #[derive(Clone, Default)]
 struct Shared(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
 
@@ -499,8 +521,55 @@ fn a_huge_game_is_never_built_by_the_dashboard() {
         spec.dim = 100_000; // 10¹⁰ matrix entries: building it would take 80 GB
     }
     let t = std::time::Instant::now();
-    let f = super::phase::PhaseField::for_game(&cfg, &default_runs(100));
+    let f = phase::PhaseField::for_game(&cfg, &default_runs(100));
     assert!(f.arrows.is_empty());
     assert!(f.note.contains("too large"), "{}", f.note);
     assert!(t.elapsed().as_secs_f64() < 1.0);
+}
+
+#[test]
+fn number_keys_and_tab_reach_every_registered_pane() {
+    let mut a = app();
+    let n = panes::ALL.len();
+    for k in 1..=n {
+        a.on_key(key(KeyCode::Char(char::from(b'0' + k as u8))));
+        assert_eq!(a.view.pane, k - 1);
+    }
+    if n < 9 {
+        a.on_key(key(KeyCode::Char(char::from(b'1' + n as u8))));
+        assert_eq!(a.view.pane, n - 1, "no pane behind that number");
+    }
+    for k in 0..n {
+        a.on_key(key(KeyCode::Tab));
+        assert_eq!(a.view.pane, k, "tab wraps around");
+    }
+    a.on_key(key(KeyCode::Tab));
+    assert_eq!(a.view.pane, 0, "after the last, the first");
+    a.on_key(key(KeyCode::BackTab));
+    assert_eq!(a.view.pane, n - 1, "before the first, the last");
+    let help = super::keymap::help_lines();
+    assert!(help.iter().any(|(k, _)| *k == format!("tab 1-{n}")));
+    for p in panes::ALL {
+        for (k, what) in p.keys() {
+            assert!(
+                help.contains(&(k.to_string(), *what)),
+                "{k} of {}",
+                p.title()
+            );
+        }
+    }
+}
+
+#[test]
+fn every_tab_is_named_at_the_smallest_size() {
+    let (w, h) = layout::MIN_SIZE;
+    let t = screen(&app(), w, h);
+    let buf = t.backend().buffer();
+    let tabs: String = (0..w).map(|x| buf[(x, 8)].symbol().to_string()).collect();
+    for (k, p) in panes::ALL.iter().enumerate() {
+        assert!(
+            tabs.contains(&format!("{} {}", k + 1, p.title())),
+            "{tabs:?}"
+        );
+    }
 }

@@ -3,11 +3,13 @@
 //! pixels per cell: the upper one is the foreground of `▀`, the lower one its background).
 //!
 //! The GAN games write `samples/points-*.csv` and `samples/grid-*.png`
-//! (`super::sample_files` reads them); games without a generator of data show an explicit
+//! (`crate::tui::sample_files` reads them); games without a generator of data show an explicit
 //! "no samples" state.
 
-use super::plot::{nice_bounds, Plot};
-use super::theme::{ColorDepth, Theme};
+use super::{Pane, Place, Reads};
+use crate::tui::app::App;
+use crate::tui::plot::{nice_bounds, Plot};
+use crate::tui::theme::{ColorDepth, Theme};
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::{Color, Style};
@@ -178,6 +180,36 @@ pub fn render(
     }
 }
 
+/// The samples pane: the selected run's newest samples.
+pub struct Samples;
+
+impl Pane for Samples {
+    fn title(&self) -> &'static str {
+        "samples"
+    }
+    fn place(&self) -> Place {
+        Place::bottom(25)
+    }
+    fn reads(&self) -> &'static [Reads] {
+        &[Reads::Samples]
+    }
+    fn draw(&self, app: &App, area: Rect, buf: &mut Buffer) {
+        let (game, color) = app
+            .current()
+            .map(|r| {
+                (
+                    r.config.as_ref().map_or("unknown", |c| c.game.kind()),
+                    app.theme.run_color(r.color),
+                )
+            })
+            .unwrap_or(("no run", app.theme.dim()));
+        let view = app
+            .current()
+            .and_then(|r| r.samples.as_ref())
+            .map(|(_, v)| v);
+        render(view, game, color, area, buf, &app.theme)
+    }
+}
 #[cfg(test)]
 mod fit_tests {
     use super::*;

@@ -5,14 +5,16 @@
 //! equilibrium ω* (or at the start ω₀ when ω* is unknown), and trajectories are projections.
 //! The field is computed once per game and window, not per frame.
 
-use super::app::App;
-use super::model::RunData;
-use super::plot::{nice_bounds, Plot, Polyline};
-use super::series::XAxis;
-use super::theme::Theme;
+use super::{Pane, Place};
 use crate::game::{Sample, ToyGame};
 use crate::players::Players;
+use crate::run::metrics::{PHI_0, THETA_0};
 use crate::run::RunConfig;
+use crate::tui::app::App;
+use crate::tui::model::RunData;
+use crate::tui::plot::{nice_bounds, Plot, Polyline};
+use crate::tui::series::XAxis;
+use crate::tui::theme::Theme;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
@@ -46,7 +48,7 @@ fn game_key(cfg: &RunConfig) -> String {
 }
 
 fn trajectory(run: &RunData) -> Vec<(f64, f64)> {
-    let (Some(t), Some(p)) = (run.column("theta_0"), run.column("phi_0")) else {
+    let (Some(t), Some(p)) = (run.column(THETA_0), run.column(PHI_0)) else {
         return vec![];
     };
     let ts = run.series.view(t, XAxis::Step, 4096);
@@ -317,4 +319,19 @@ pub fn draw_order(app: &App) -> Vec<usize> {
         v.push(app.selected);
     }
     v
+}
+
+/// The phase-portrait pane.
+pub struct Phase;
+
+impl Pane for Phase {
+    fn title(&self) -> &'static str {
+        "phase"
+    }
+    fn place(&self) -> Place {
+        Place::top(42)
+    }
+    fn draw(&self, app: &App, area: Rect, buf: &mut Buffer) {
+        render(app, area, buf)
+    }
 }

@@ -4,11 +4,13 @@
 //! and the heavy-ball map μ± of the Jacobian's eigenvalues under the run's current β and η (+),
 //! which shows where a change of β moves them.
 
-use super::app::App;
 use super::curves::x_end;
 use super::phase::draw_order;
-use super::plot::{nice_bounds, Plot, Polyline};
+use super::{Pane, Place, Reads};
 use crate::analysis::heavy_ball_mu;
+use crate::run::metrics::SPECTRAL_RADIUS;
+use crate::tui::app::App;
+use crate::tui::plot::{nice_bounds, Plot, Polyline};
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
@@ -44,7 +46,7 @@ fn render_radius(app: &App, area: Rect, buf: &mut Buffer) {
     let mut any = false;
     for i in draw_order(app) {
         let run = &app.runs[i];
-        let Some(c) = run.column("spectral_radius") else {
+        let Some(c) = run.column(SPECTRAL_RADIUS) else {
             continue;
         };
         let pts: Vec<(f64, f64)> = run
@@ -172,4 +174,22 @@ fn render_plane(app: &App, area: Rect, buf: &mut Buffer) {
         area.width as usize,
         Style::new().fg(theme.dim()),
     );
+}
+
+/// The spectral pane.
+pub struct Spectral;
+
+impl Pane for Spectral {
+    fn title(&self) -> &'static str {
+        "spectral"
+    }
+    fn place(&self) -> Place {
+        Place::bottom(50)
+    }
+    fn reads(&self) -> &'static [Reads] {
+        &[Reads::Spectrum]
+    }
+    fn draw(&self, app: &App, area: Rect, buf: &mut Buffer) {
+        render(app, area, buf)
+    }
 }

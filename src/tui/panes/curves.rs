@@ -7,12 +7,15 @@
 //! whole decades: as a run advances only the new end of its curve is drawn, not the whole
 //! chart — what keeps the bytes sent over SSH low.
 
-use super::app::{App, MetricSpec};
-use super::model::RunData;
 use super::phase::draw_order;
-use super::plot::{nice_bounds, Plot, Polyline};
-use super::series::{smooth, XAxis};
+use super::{Key, Pane, Place};
+use crate::tui::app::metrics;
+use crate::tui::app::{App, MetricSpec};
+use crate::tui::model::RunData;
+use crate::tui::plot::{nice_bounds, Plot, Polyline};
+use crate::tui::series::{smooth, XAxis};
 use ratatui::buffer::Buffer;
+use ratatui::crossterm::event::{KeyCode, KeyEvent};
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
@@ -182,5 +185,51 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
             &Line::from(spans),
             inner.width,
         );
+    }
+}
+
+/// The curves pane, and the keys that change how curves are drawn (here and in the compare
+/// view).
+pub struct Curves;
+
+impl Pane for Curves {
+    fn title(&self) -> &'static str {
+        "curves"
+    }
+    fn place(&self) -> Place {
+        Place::top(58)
+    }
+    fn draw(&self, app: &App, area: Rect, buf: &mut Buffer) {
+        render(app, area, buf)
+    }
+    fn keys(&self) -> &'static [Key] {
+        &[
+            ("←/→", "previous / next metric"),
+            ("l", "log-y on / off"),
+            ("x", "x axis: step → oracle calls → wall time"),
+            ("[ ]", "less / more smoothing (debiased EMA)"),
+            ("a", "curves of all runs / the selected run"),
+            ("b", "min–max band of each bucket on / off"),
+        ]
+    }
+    fn on_key(&self, app: &mut App, key: KeyEvent) -> bool {
+        let families = metrics(app.current()).len();
+        let v = &mut app.view;
+        match key.code {
+            KeyCode::Right => v.metric = (v.metric + 1) % families,
+            KeyCode::Left => v.metric = (v.metric.min(families - 1) + families - 1) % families,
+            KeyCode::Char('l') => v.log_y = !v.log_y,
+            KeyCode::Char('x') => v.x_axis = v.x_axis.next(),
+            KeyCode::Char(']') => {
+                v.smoothing = ((v.smoothing * 10.0).round() / 10.0 + 0.1).min(0.9)
+            }
+            KeyCode::Char('[') => {
+                v.smoothing = ((v.smoothing * 10.0).round() / 10.0 - 0.1).max(0.0)
+            }
+            KeyCode::Char('a') => v.overlay_all = !v.overlay_all,
+            KeyCode::Char('b') => v.band = !v.band,
+            _ => return false,
+        }
+        true
     }
 }

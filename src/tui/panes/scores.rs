@@ -7,12 +7,14 @@
 //! score has not come yet, the scorer reported an error, or scoring is off (then the way to
 //! enable it, [`crate::score::enable::PANE`]).
 
-use super::app::{App, MetricSpec};
 use super::curves::plot as curve_plot;
-use super::model::RunData;
-use super::plot::{fmt_num, nice_bounds, Plot, Polyline};
+use super::{Pane, Place, Reads};
+use crate::run::metrics::MODES_COVERED;
 use crate::score::enable::PANE;
 use crate::score::record::ScoreRecord;
+use crate::tui::app::{App, MetricSpec};
+use crate::tui::model::RunData;
+use crate::tui::plot::{fmt_num, nice_bounds, Plot, Polyline};
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::{Color, Style};
@@ -157,9 +159,9 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         .iter()
         .filter(|r| r.inception_score.is_some())
         .collect();
-    let modes = run.column("modes_covered").map(|_| MetricSpec {
+    let modes = run.column(MODES_COVERED).map(|_| MetricSpec {
         title: "modes covered".into(),
-        columns: vec![("modes_covered".into(), false)],
+        columns: vec![(MODES_COVERED.into(), false)],
     });
     let gens = generators(&run.scores);
     let newest = scored.last().copied();
@@ -230,5 +232,23 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
             inner.width as usize,
             Style::new().fg(theme.dim()),
         );
+    }
+}
+
+/// The scores pane.
+pub struct Scores;
+
+impl Pane for Scores {
+    fn title(&self) -> &'static str {
+        "scores"
+    }
+    fn place(&self) -> Place {
+        Place::bottom(25)
+    }
+    fn reads(&self) -> &'static [Reads] {
+        &[Reads::Scores]
+    }
+    fn draw(&self, app: &App, area: Rect, buf: &mut Buffer) {
+        render(app, area, buf)
     }
 }

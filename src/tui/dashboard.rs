@@ -1,0 +1,202 @@
+//! The dashboard without its terminal: the state ([`App`]), the readers of the run directories
+//! ([`RunFeed`]) and the command sender ([`Controller`]). The terminal loop drives it; tests
+//! and the benchmark drive it too.
+
+use super::app::{App, Effect, Popup};
+use super::control::{self, Controller};
+use super::feed::RunFeed;
+use super::log::Log;
+use super::panes::{self, Reads};
+use super::picker::{Picker, PickerKind};
+use super::theme::Theme;
+use crate::run::listing::list;
+use crate::run::store::RunDir;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+/// Starts the runs of a preset (creates their directories and a detached worker); given by
+/// the command line, which knows how to resolve presets.
+pub type StartPreset = Box<dyn FnMut(&str) -> Result<Vec<RunDir>, String>>;
+
+/// Branches a run (its directory) at a step with live changes (`param=value`) into a new run,
+/// starts it detached and returns its directory.
+pub type ForkRun = Box<dyn FnMut(&RunDir, u64, &[String]) -> Result<RunDir, String>>;
+
+/// The dashboard without its terminal: the state, the readers of the run directories and
+/// the command sender. The terminal loop drives it; tests and the benchmark drive it too.
+pub struct Dashboard {
+    /// State shown.
+    pub app: App,
+    feeds: Vec<RunFeed>,
+    reads: Vec<Reads>,
+    controller: Controller,
+    runs_dir: PathBuf,
+    /// The dashboard's log file.
+    pub(super) log: Log,
+    /// How `n` starts runs (None: unavailable).
+    pub(super) start_preset: Option<StartPreset>,
+    /// How `f` forks a run (None: unavailable).
+    pub(super) fork_run: Option<ForkRun>,
+}
+
+impl Dashboard {
+    /// A dashboard on `dirs`.
+    pub fn new(dirs: Vec<RunDir>, runs_dir: &Path, theme: Theme, log: Log) -> Self {
+        let mut d = Dashboard {
+            app: App::new(vec![], theme),
+            feeds: vec![],
+            reads: panes::reads(),
+            controller: Controller::default(),
+            runs_dir: runs_dir.to_path_buf(),
+            log,
+            start_preset: None,
+            fork_run: None,
+        };
+        d.app.runs_dir = runs_dir.display().to_string();
+        for dir in dirs {
+            d.attach(dir);
+        }
+        d
+    }
+
+    /// Starts showing the run in `dir` (no-op if shown already).
+    pub fn attach(&mut self, dir: RunDir) {
+        if self.feeds.iter().any(|f| f.dir().path == dir.path) {
+            return;
+        }
+        self.log.line(&format!("attach {}", dir.path.display()));
+        let (feed, data) = RunFeed::open(dir, 0, &self.reads);
+        self.feeds.push(feed);
+        self.app.add_run(data);
+    }
+
+    /// Reads what the runs appended and the answers to commands; true when the screen must
+    /// be redrawn.
+    pub fn poll(&mut self, now: Instant) -> bool {
+        let mut changed = false;
+        for (feed, run) in self.feeds.iter_mut().zip(self.app.runs.iter_mut()) {
+            changed |= feed.poll(run, now);
+        }
+        if changed {
+            self.app.refresh_phase();
+        }
+        for a in self.controller.answers() {
+            let (text, error) = a.describe(self.app.run_name(a.run));
+            self.log.line(&format!("answer: {text}"));
+            self.app.say(text, error);
+            changed = true;
+        }
+        changed
+    }
+
+    /// Sends a command to run `i`.
+    pub fn send(&mut self, i: usize, command: crate::run::control::Command) {
+        let Some(dir) = self.app.runs.get(i).and_then(|r| r.dir.clone()) else {
+            return;
+        };
+        self.log
+            .line(&format!("send {:?} to {}", command, dir.id()));
+        let name = self.app.runs[i].name.clone();
+        self.app.say(
+            format!("{name}: sent {command:?}, waiting for the run…"),
+            false,
+        );
+        self.controller.send(i, dir, command);
+    }
+
+    /// Carries out the effects of a key; returns an exit request and whether a full repaint
+    /// is needed.
+    pub fn apply(&mut self, effects: Vec<Effect>) -> (Option<bool>, bool) {
+        let mut repaint = false;
+        for e in effects {
+            match e {
+                Effect::Send { run, command } => self.send(run, command),
+                Effect::Quit { stop_runs } => return (Some(stop_runs), repaint),
+                Effect::Redraw => repaint = true,
+                Effect::Attach(ids) => {
+                    for id in ids {
+                        match RunDir::find(&id, &self.runs_dir) {
+                            Ok(d) => self.attach(d),
+                            Err(e) => self.app.say(e.message, true),
+                        }
+                    }
+                }
+                Effect::OpenAttachPicker => {
+                    let shown: Vec<PathBuf> =
+                        self.feeds.iter().map(|f| f.dir().path.clone()).collect();
+                    let items = list(&self.runs_dir)
+                        .into_iter()
+                        .filter(|l| !shown.contains(&l.dir.path))
+                        .map(|l| {
+                            let method = l
+                                .summary
+                                .as_ref()
+                                .map(|s| s.method.clone())
+                                .unwrap_or_default();
+                            (l.id.clone(), format!("{} {method}", l.status_word()))
+                        })
+                        .collect();
+                    self.app.popup = Some(Popup::Picker(Picker::new(PickerKind::Attach, items)));
+                }
+                Effect::Fork { run, at, sets } => {
+                    let src = self.feeds.get(run).map(|f| f.dir().clone());
+                    let (Some(fork), Some(src)) = (self.fork_run.as_mut(), src) else {
+                        self.app.say("forking is not available here", true);
+                        continue;
+                    };
+                    match fork(&src, at, &sets) {
+                        Ok(dir) => {
+                            self.log
+                                .line(&format!("forked {} at {at} as {}", src.id(), dir.id()));
+                            self.app
+                                .say(format!("forked at step {at}: {}", dir.id()), false);
+                            self.attach(dir);
+                        }
+                        Err(e) => self.app.say(format!("fork: {e}"), true),
+                    }
+                }
+                Effect::StartPreset(name) => {
+                    let Some(start) = self.start_preset.as_mut() else {
+                        self.app.say("starting runs is not available here", true);
+                        continue;
+                    };
+                    match start(&name) {
+                        Ok(dirs) => {
+                            self.log
+                                .line(&format!("started preset {name}: {} run(s)", dirs.len()));
+                            self.app
+                                .say(format!("started {} run(s) of {name}", dirs.len()), false);
+                            for d in dirs {
+                                self.attach(d);
+                            }
+                        }
+                        Err(e) => self.app.say(format!("{name}: {e}"), true),
+                    }
+                }
+            }
+        }
+        (None, repaint)
+    }
+
+    /// Sends Stop to every live run and waits (at most [`control::TIMEOUT`]) for them to
+    /// end; returns how many did not answer.
+    pub fn stop_all(&mut self) -> usize {
+        let live: Vec<usize> = (0..self.app.runs.len())
+            .filter(|&i| self.app.runs[i].status.is_live())
+            .collect();
+        for &i in &live {
+            self.send(i, crate::run::control::Command::Stop);
+        }
+        let deadline = Instant::now() + control::TIMEOUT;
+        while self.controller.in_flight() > 0 && Instant::now() < deadline {
+            if let Some(a) = self
+                .controller
+                .wait(deadline.saturating_duration_since(Instant::now()))
+            {
+                let text = a.describe(self.app.run_name(a.run)).0;
+                self.log.line(&format!("stop: {text}"));
+            }
+        }
+        self.controller.in_flight()
+    }
+}
