@@ -7,6 +7,7 @@ pub mod cli;
 pub mod error;
 pub mod game;
 pub mod linalg;
+pub mod machine;
 pub mod neural;
 pub mod optim;
 pub mod players;

@@ -70,10 +70,15 @@ impl<'de> Deserialize<'de> for DeviceSpec {
 
 /// A dfdx device saddle can put neural players on.
 ///
-/// Besides dfdx's own kernels, saddle's convolutions need the raw gradient buffers on the host:
+/// Besides dfdx's own kernels, saddle's host ops (convolutions everywhere; on the CPU also linear
+/// layers, batch normalization and activations) need the raw gradient buffers on the host:
 /// `read_vec` copies one out and `add_host` adds a host buffer into one (the CPU device does both
 /// in place; CUDA goes through host copies).
 pub trait NeuralDevice: Device<f32> + Clone + std::fmt::Debug + 'static {
+    /// True when tensors live in host memory: the layers then run saddle's fused host kernels
+    /// (`neural::ops`); otherwise they compose dfdx's device kernels, which keep the data on
+    /// the device.
+    const HOST: bool;
     /// The shared handle of device `ordinal` (0 for the CPU).
     fn shared(ordinal: usize) -> Self;
     /// The handle of the device a checkpoint is read back onto (set by [`set_load_ordinal`]).
@@ -103,6 +108,7 @@ fn load_ordinal() -> usize {
 }
 
 impl NeuralDevice for Cpu {
+    const HOST: bool = true;
     fn shared(_ordinal: usize) -> Self {
         static CPU: OnceLock<Cpu> = OnceLock::new();
         CPU.get_or_init(Cpu::default).clone()
@@ -111,14 +117,17 @@ impl NeuralDevice for Cpu {
         v.to_vec()
     }
     fn add_host(v: &mut <Self as Storage<f32>>::Vec, host: &[f32]) {
-        for (a, b) in v.iter_mut().zip(host) {
-            *a += *b;
-        }
+        use rayon::prelude::*;
+        assert_eq!(v.len(), host.len(), "add_host: buffer sizes differ");
+        v.par_chunks_mut(1 << 14)
+            .zip(host.par_chunks(1 << 14))
+            .for_each(|(a, b)| a.iter_mut().zip(b).for_each(|(a, b)| *a += *b));
     }
 }
 
 #[cfg(feature = "cuda")]
 impl NeuralDevice for Cuda {
+    const HOST: bool = false;
     fn shared(ordinal: usize) -> Self {
         use std::cell::RefCell;
         use std::collections::HashMap;

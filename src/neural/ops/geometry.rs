@@ -131,18 +131,27 @@ impl Geometry {
 
     /// cols[(c, i, j), (oh, ow)] = img[c, oh·s − p + i, ow·s − p + j], zero outside.
     pub fn im2col(&self, img: &[f32], cols: &mut [f32]) {
+        debug_assert_eq!(cols.len(), self.rows() * self.cols());
+        self.im2col_into(img, cols, self.cols(), 0);
+    }
+
+    /// [`Geometry::im2col`] into columns `off .. off + ho·wo` of a column matrix whose rows are
+    /// `ld` long (so the images of several samples sit side by side, one block of columns each).
+    pub fn im2col_into(&self, img: &[f32], cols: &mut [f32], ld: usize, off: usize) {
         let (ho, wo) = (self.ho, self.wo);
         debug_assert_eq!(img.len(), self.channels * self.h * self.w);
-        debug_assert_eq!(cols.len(), self.rows() * self.cols());
+        debug_assert!(off + ho * wo <= ld && cols.len() >= (self.rows() - 1) * ld + off + ho * wo);
         for c in 0..self.channels {
             let plane = &img[c * self.h * self.w..(c + 1) * self.h * self.w];
             for i in 0..self.kh {
                 let (oh_lo, oh_hi) = self.valid(i, self.h, ho);
                 for j in 0..self.kw {
                     let (ow_lo, ow_hi) = self.valid(j, self.w, wo);
-                    let row = ((c * self.kh + i) * self.kw + j) * ho * wo;
+                    let row = ((c * self.kh + i) * self.kw + j) * ld + off;
                     let dst = &mut cols[row..row + ho * wo];
-                    dst.fill(0.0);
+                    if oh_lo > 0 || oh_hi < ho || ow_lo > 0 || ow_hi < wo {
+                        dst.fill(0.0);
+                    }
                     for oh in oh_lo..oh_hi {
                         let y = oh * self.stride + i - self.pad;
                         let src = &plane[y * self.w..(y + 1) * self.w];
@@ -151,8 +160,10 @@ impl Geometry {
                             let x0 = ow_lo + j - self.pad;
                             d[ow_lo..ow_hi].copy_from_slice(&src[x0..x0 + (ow_hi - ow_lo)]);
                         } else {
-                            for ow in ow_lo..ow_hi {
-                                d[ow] = src[ow * self.stride + j - self.pad];
+                            let x0 = ow_lo * self.stride + j - self.pad;
+                            let src = &src[x0..];
+                            for (k, ow) in (ow_lo..ow_hi).enumerate() {
+                                d[ow] = src[k * self.stride];
                             }
                         }
                     }
@@ -163,6 +174,11 @@ impl Geometry {
 
     /// The adjoint of [`Geometry::im2col`]: img[c, y, x] += Σ cols entries that read it.
     pub fn col2im_add(&self, cols: &[f32], img: &mut [f32]) {
+        self.col2im_add_from(cols, self.cols(), 0, img);
+    }
+
+    /// [`Geometry::col2im_add`] from columns `off .. off + ho·wo` of rows `ld` long.
+    pub fn col2im_add_from(&self, cols: &[f32], ld: usize, off: usize, img: &mut [f32]) {
         let (ho, wo) = (self.ho, self.wo);
         debug_assert_eq!(img.len(), self.channels * self.h * self.w);
         for c in 0..self.channels {
@@ -171,14 +187,23 @@ impl Geometry {
                 let (oh_lo, oh_hi) = self.valid(i, self.h, ho);
                 for j in 0..self.kw {
                     let (ow_lo, ow_hi) = self.valid(j, self.w, wo);
-                    let row = ((c * self.kh + i) * self.kw + j) * ho * wo;
+                    let row = ((c * self.kh + i) * self.kw + j) * ld + off;
                     let src = &cols[row..row + ho * wo];
                     for oh in oh_lo..oh_hi {
                         let y = oh * self.stride + i - self.pad;
                         let d = &mut plane[y * self.w..(y + 1) * self.w];
                         let s = &src[oh * wo..(oh + 1) * wo];
-                        for ow in ow_lo..ow_hi {
-                            d[ow * self.stride + j - self.pad] += s[ow];
+                        if self.stride == 1 {
+                            let x0 = ow_lo + j - self.pad;
+                            for (dv, sv) in d[x0..x0 + (ow_hi - ow_lo)].iter_mut().zip(&s[ow_lo..ow_hi]) {
+                                *dv += *sv;
+                            }
+                        } else {
+                            let x0 = ow_lo * self.stride + j - self.pad;
+                            let d = &mut d[x0..];
+                            for (k, ow) in (ow_lo..ow_hi).enumerate() {
+                                d[k * self.stride] += s[ow];
+                            }
                         }
                     }
                 }
