@@ -174,7 +174,9 @@ mod tests {
         assert_eq!(m.threads, 3);
         assert!(m.cores >= 1);
         let line = m.to_string();
-        assert!(line.contains(&m.cpu) && line.contains(m.simd.name()) && line.contains("3 threads"));
+        assert!(
+            line.contains(&m.cpu) && line.contains(m.simd.name()) && line.contains("3 threads")
+        );
         assert_eq!(Simd::detect(), Simd::detect());
     }
 

@@ -89,6 +89,15 @@ pub trait NeuralDevice: Device<f32> + Clone + std::fmt::Debug + 'static {
     fn read_vec(v: &<Self as Storage<f32>>::Vec) -> Vec<f32>;
     /// `v ← v + host`, element-wise.
     fn add_host(v: &mut <Self as Storage<f32>>::Vec, host: &[f32]);
+    /// Runs `f(∂out, ∂x)` in a backward op: the gradient of `out` to read and the gradient of
+    /// `x` to add into (each allocated as zeros if absent). On the CPU they are the gradient
+    /// buffers themselves, so nothing is copied; elsewhere host copies, ∂x written back.
+    fn with_grads<S1: Shape, S2: Shape, R>(
+        grads: &mut Gradients<f32, Self>,
+        out: &Tensor<S1, f32, Self>,
+        x: &Tensor<S2, f32, Self>,
+        f: impl FnOnce(&[f32], &mut [f32]) -> R,
+    ) -> Result<R, Self::Err>;
 }
 
 static LOAD_ORDINAL: OnceLock<std::sync::atomic::AtomicUsize> = OnceLock::new();
@@ -123,6 +132,27 @@ impl NeuralDevice for Cpu {
             .zip(host.par_chunks(1 << 14))
             .for_each(|(a, b)| a.iter_mut().zip(b).for_each(|(a, b)| *a += *b));
     }
+    fn with_grads<S1: Shape, S2: Shape, R>(
+        grads: &mut Gradients<f32, Self>,
+        out: &Tensor<S1, f32, Self>,
+        x: &Tensor<S2, f32, Self>,
+        f: impl FnOnce(&[f32], &mut [f32]) -> R,
+    ) -> Result<R, Self::Err> {
+        // Both entries exist before either is borrowed, so the second lookup inserts nothing.
+        grads.try_alloc_for(x)?;
+        let gy = grads.get_or_alloc_mut(out)?;
+        let (ptr, len) = (gy.as_ptr(), gy.len());
+        let gx = grads.get_or_alloc_mut(x)?;
+        assert!(
+            len == 0 || !std::ptr::eq(ptr, gx.as_ptr()),
+            "with_grads: out and x share a gradient"
+        );
+        // SAFETY: ∂out and ∂x are two distinct gradient buffers (distinct tensors, asserted
+        // above) whose heap storage does not move while `grads` is not modified again; the
+        // slice is read-only and dropped before this function returns.
+        let gy = unsafe { std::slice::from_raw_parts(ptr, len) };
+        Ok(f(gy, gx))
+    }
 }
 
 #[cfg(feature = "cuda")]
@@ -154,6 +184,21 @@ impl NeuralDevice for Cuda {
         }
         dev.htod_sync_copy_into(&sum, v)
             .expect("host to device copy");
+    }
+    fn with_grads<S1: Shape, S2: Shape, R>(
+        grads: &mut Gradients<f32, Self>,
+        out: &Tensor<S1, f32, Self>,
+        x: &Tensor<S2, f32, Self>,
+        f: impl FnOnce(&[f32], &mut [f32]) -> R,
+    ) -> Result<R, Self::Err> {
+        let gy = Self::read_vec(grads.get_or_alloc_mut(out)?);
+        let v = grads.get_or_alloc_mut(x)?;
+        let dev = v.device();
+        let mut gx = dev.dtoh_sync_copy(v).expect("device to host copy");
+        let r = f(&gy, &mut gx);
+        dev.htod_sync_copy_into(&gx, v)
+            .expect("host to device copy");
+        Ok(r)
     }
 }
 

@@ -5,8 +5,8 @@
 use crate::neural::bind::Bound;
 use crate::neural::device::NeuralDevice;
 use crate::neural::layers::linear::{linear_then, Features};
-use crate::neural::ops::activation::Act;
 use crate::neural::layout::{Init, Layout};
+use crate::neural::ops::activation::Act;
 
 /// An MLP's shape and where its tensors sit in the layout.
 #[derive(Clone, Debug)]

@@ -3,6 +3,7 @@
 //!
 //! Derivatives at the kink follow PyTorch: ReLU′(0) = 0, LeakyReLU′(0) = slope.
 
+use super::timing::{self, Op};
 use super::{host, Traced, PAR_CHUNK};
 use crate::neural::device::NeuralDevice;
 use dfdx::prelude::*;
@@ -83,6 +84,23 @@ pub(crate) fn par_zip_map(
         });
 }
 
+/// dst[i] += f(a[i], b[i]) over fixed chunks in parallel.
+pub(crate) fn par_zip_add(
+    dst: &mut [f32],
+    a: &[f32],
+    b: &[f32],
+    f: impl Fn(f32, f32) -> f32 + Sync,
+) {
+    assert!(a.len() == dst.len() && b.len() == dst.len());
+    dst.par_chunks_mut(PAR_CHUNK)
+        .zip(a.par_chunks(PAR_CHUNK).zip(b.par_chunks(PAR_CHUNK)))
+        .for_each(|(d, (a, b))| {
+            for ((d, a), b) in d.iter_mut().zip(a).zip(b) {
+                *d += f(*a, *b);
+            }
+        });
+}
+
 /// dst[i] = f(src[i]) over fixed chunks in parallel.
 pub(crate) fn par_map(dst: &mut [f32], src: &[f32], f: impl Fn(f32) -> f32 + Sync) {
     assert_eq!(src.len(), dst.len());
@@ -97,24 +115,23 @@ pub(crate) fn par_map(dst: &mut [f32], src: &[f32], f: impl Fn(f32) -> f32 + Syn
 
 /// y = act(x) as a host op (any shape).
 pub fn activation<S: Shape, D: NeuralDevice>(x: Traced<S, D>, act: Act) -> Traced<S, D> {
+    let started = std::time::Instant::now();
     let shape = *x.shape();
     let dev = x.device().clone();
     let (x, mut tape, xh) = host(x);
     let mut y = vec![0.0f32; xh.len()];
     par_map(&mut y, &xh, |v| act.apply(v));
     drop(xh);
-    let kept = if act == Act::Identity { vec![] } else { y.clone() };
+    let kept = y.clone();
     let out = dev.tensor_from_vec(y, shape);
     let out_ref = out.clone();
+    timing::add(Op::Activation, started);
     tape.add_backward_op(move |grads| {
-        let gy = D::read_vec(grads.get_or_alloc_mut(&out_ref)?);
-        let mut gx = vec![0.0f32; gy.len()];
-        if act == Act::Identity {
-            gx.copy_from_slice(&gy);
-        } else {
-            par_zip_map(&mut gx, &gy, &kept, |g, y| g * act.slope_from_output(y));
-        }
-        D::add_host(grads.get_or_alloc_mut(&x)?, &gx);
+        let started = std::time::Instant::now();
+        D::with_grads(grads, &out_ref, &x, |gy, gx| {
+            par_zip_add(gx, gy, &kept, |g, y| g * act.slope_from_output(y))
+        })?;
+        timing::add(Op::Activation, started);
         Ok(())
     });
     out.put_tape(tape)
@@ -122,6 +139,7 @@ pub fn activation<S: Shape, D: NeuralDevice>(x: Traced<S, D>, act: Act) -> Trace
 
 /// y = tanh(x) as a host op; ∂x = ∂y ⊙ (1 − y²).
 pub fn tanh<S: Shape, D: NeuralDevice>(x: Traced<S, D>) -> Traced<S, D> {
+    let started = std::time::Instant::now();
     let shape = *x.shape();
     let dev = x.device().clone();
     let (x, mut tape, xh) = host(x);
@@ -131,11 +149,13 @@ pub fn tanh<S: Shape, D: NeuralDevice>(x: Traced<S, D>) -> Traced<S, D> {
     let kept = y.clone();
     let out = dev.tensor_from_vec(y, shape);
     let out_ref = out.clone();
+    timing::add(Op::Activation, started);
     tape.add_backward_op(move |grads| {
-        let gy = D::read_vec(grads.get_or_alloc_mut(&out_ref)?);
-        let mut gx = vec![0.0f32; gy.len()];
-        par_zip_map(&mut gx, &gy, &kept, |g, y| g * (1.0 - y * y));
-        D::add_host(grads.get_or_alloc_mut(&x)?, &gx);
+        let started = std::time::Instant::now();
+        D::with_grads(grads, &out_ref, &x, |gy, gx| {
+            par_zip_add(gx, gy, &kept, |g, y| g * (1.0 - y * y))
+        })?;
+        timing::add(Op::Activation, started);
         Ok(())
     });
     out.put_tape(tape)

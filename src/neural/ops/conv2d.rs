@@ -3,12 +3,13 @@
 //!
 //! For a group of samples (see [`sample_groups`]), with C = [im2col(x_s) …] side by side, of
 //! shape [c_in·kh·kw, group·ho·wo], and W as [c_out, c_in·kh·kw]: [y_s …] = W·C + b;
-//! ∂x_s = col2im((Wᵀ·[∂y_s …])_s); ∂W = Σ_groups [∂y_s …]·Cᵀ; ∂b = Σ ∂y.
+//! ∂x_s = col2im((Wᵀ·[∂y_s …])_s); ∂W = Σ_groups [∂y_s …]·Cᵀ (summed per lane, see
+//! [`lanes`]); ∂b = Σ ∂y.
 
 use super::gemm::{matmul, Mat};
 use super::geometry::Geometry;
 use super::{
-    bias_grad, host_operands, sample_groups, split_by, sum_parts, with_scratch, FlatT,
+    bias_grad, host_operands, lanes, sample_groups, split_by, sum_parts, with_scratch, FlatT,
     HostOperands, Image,
 };
 use crate::neural::device::NeuralDevice;
@@ -46,6 +47,22 @@ pub(crate) fn to_samples(blocks: &[f32], samples: &mut [f32], count: usize, c: u
         for ch in 0..c {
             samples[(j * c + ch) * p..(j * c + ch + 1) * p]
                 .copy_from_slice(&blocks[ch * ld + j * p..ch * ld + (j + 1) * p]);
+        }
+    }
+}
+
+/// Adds channel-major blocks [c, count·p] into sample-major [s, c, p].
+pub(crate) fn add_samples(blocks: &[f32], samples: &mut [f32], count: usize, c: usize, p: usize) {
+    let ld = count * p;
+    for j in 0..count {
+        for ch in 0..c {
+            let dst = &mut samples[(j * c + ch) * p..(j * c + ch + 1) * p];
+            for (d, s) in dst
+                .iter_mut()
+                .zip(&blocks[ch * ld + j * p..ch * ld + (j + 1) * p])
+            {
+                *d += *s;
+            }
         }
     }
 }
@@ -101,43 +118,43 @@ pub fn conv2d<D: NeuralDevice>(
     super::timing::add(super::timing::Op::ConvForward, started);
     tape.add_backward_op(move |grads| {
         let started = std::time::Instant::now();
-        let gy = D::read_vec(grads.get_or_alloc_mut(&out_ref)?);
-        let mut gx = vec![0.0f32; n * in_len];
-        let parts: Vec<Vec<f32>> = {
-            let gx_chunks = split_by(&mut gx, &groups, in_len);
-            groups
-                .par_iter()
-                .zip(gx_chunks)
-                .map(|(r, gxs)| {
-                    let (count, gp) = (r.len(), r.len() * p);
+        let (parts, gb) = D::with_grads(grads, &out_ref, &x, |gy, gx| {
+            let parts: Vec<Vec<f32>> = lanes(&groups, gx, in_len)
+                .into_par_iter()
+                .map(|lane| {
                     let mut gw = vec![0.0f32; co * k];
-                    with_scratch(2 * k * gp + co * gp, |buf| {
-                        let (cols, rest) = buf.split_at_mut(k * gp);
-                        let (gcols, gyb) = rest.split_at_mut(k * gp);
-                        for (j, s) in r.clone().enumerate() {
-                            g.im2col_into(&xh[s * in_len..(s + 1) * in_len], cols, gp, j * p);
-                        }
-                        let gys = &gy[r.start * co * p..r.end * co * p];
-                        let gyb: &[f32] = if count == 1 {
-                            gys
-                        } else {
-                            to_blocks(gys, gyb, count, co, p);
-                            gyb
-                        };
-                        matmul(co, k, gp, &mut gw, false, rows(gyb), cols_of(cols));
-                        matmul(k, gp, co, gcols, false, cols_of(&wh), rows(gyb));
-                        for j in 0..count {
-                            g.col2im_add_from(gcols, gp, j * p, &mut gxs[j * in_len..(j + 1) * in_len]);
-                        }
-                    });
+                    for (i, (r, gxs)) in lane.into_iter().enumerate() {
+                        let (count, gp) = (r.len(), r.len() * p);
+                        with_scratch(2 * k * gp + co * gp, |buf| {
+                            let (cols, rest) = buf.split_at_mut(k * gp);
+                            let (gcols, gyb) = rest.split_at_mut(k * gp);
+                            for (j, s) in r.clone().enumerate() {
+                                g.im2col_into(&xh[s * in_len..(s + 1) * in_len], cols, gp, j * p);
+                            }
+                            let gys = &gy[r.start * co * p..r.end * co * p];
+                            let gyb: &[f32] = if count == 1 {
+                                gys
+                            } else {
+                                to_blocks(gys, gyb, count, co, p);
+                                gyb
+                            };
+                            matmul(co, k, gp, &mut gw, i > 0, rows(gyb), cols_of(cols));
+                            matmul(k, gp, co, gcols, false, cols_of(&wh), rows(gyb));
+                            for j in 0..count {
+                                let gxj = &mut gxs[j * in_len..(j + 1) * in_len];
+                                g.col2im_add_from(gcols, gp, j * p, gxj);
+                            }
+                        });
+                    }
                     gw
                 })
-                .collect()
-        };
-        D::add_host(grads.get_or_alloc_mut(&x)?, &gx);
+                .collect();
+            let gb = b.as_ref().map(|_| bias_grad(gy, n, co, p));
+            (parts, gb)
+        })?;
         D::add_host(grads.get_or_alloc_mut(&w)?, &sum_parts(parts, co * k));
-        if let Some(b) = &b {
-            D::add_host(grads.get_or_alloc_mut(b)?, &bias_grad(&gy, n, co, p));
+        if let (Some(b), Some(gb)) = (&b, gb) {
+            D::add_host(grads.get_or_alloc_mut(b)?, &gb);
         }
         super::timing::add(super::timing::Op::ConvBackward, started);
         Ok(())

@@ -4,13 +4,13 @@
 //! For a group of samples (see [`sample_groups`]), with X = [x_s …] side by side as
 //! [c_in, group·hi·wi] and W as [c_in, c_out·kh·kw]: y_s = col2im((Wᵀ·X)_s) + b, the output of
 //! size ((hi − 1)s − 2p + kh + output_padding) per axis; with G = [im2col(∂y_s) …]:
-//! [∂x_s …] = W·G; ∂W = Σ_groups X·Gᵀ; ∂b = Σ ∂y.
+//! [∂x_s …] = W·G; ∂W = Σ_groups X·Gᵀ (summed per lane, see [`lanes`]); ∂b = Σ ∂y.
 
-use super::conv2d::{cols_of, rows, to_blocks, to_samples};
+use super::conv2d::{add_samples, cols_of, rows, to_blocks};
 use super::gemm::matmul;
 use super::geometry::Geometry;
 use super::{
-    bias_grad, host_operands, sample_groups, split_by, sum_parts, with_scratch, FlatT,
+    bias_grad, host_operands, lanes, sample_groups, split_by, sum_parts, with_scratch, FlatT,
     HostOperands, Image,
 };
 use crate::neural::device::NeuralDevice;
@@ -91,45 +91,45 @@ pub fn conv_transpose2d<D: NeuralDevice>(
     super::timing::add(super::timing::Op::ConvTForward, started);
     tape.add_backward_op(move |grads| {
         let started = std::time::Instant::now();
-        let gy = D::read_vec(grads.get_or_alloc_mut(&out_ref)?);
-        let mut gx = vec![0.0f32; n * in_len];
-        let parts: Vec<Vec<f32>> = {
-            let gx_chunks = split_by(&mut gx, &groups, in_len);
-            groups
-                .par_iter()
-                .zip(gx_chunks)
-                .map(|(r, gxs)| {
-                    let (count, gp) = (r.len(), r.len() * p);
+        let (parts, gb) = D::with_grads(grads, &out_ref, &x, |gy, gx| {
+            let parts: Vec<Vec<f32>> = lanes(&groups, gx, in_len)
+                .into_par_iter()
+                .map(|lane| {
                     let mut gw = vec![0.0f32; c_in * k];
-                    with_scratch(k * gp + 2 * c_in * gp, |buf| {
-                        let (gcols, rest) = buf.split_at_mut(k * gp);
-                        let (xb, gxb) = rest.split_at_mut(c_in * gp);
-                        for (j, s) in r.clone().enumerate() {
-                            g.im2col_into(&gy[s * out_len..(s + 1) * out_len], gcols, gp, j * p);
-                        }
-                        let xs = &xh[r.start * in_len..r.end * in_len];
-                        let xb: &[f32] = if count == 1 {
-                            xs
-                        } else {
-                            to_blocks(xs, xb, count, c_in, p);
-                            xb
-                        };
-                        matmul(c_in, k, gp, &mut gw, false, rows(xb), cols_of(gcols));
-                        if count == 1 {
-                            matmul(c_in, gp, k, gxs, false, rows(&wh), rows(gcols));
-                        } else {
-                            matmul(c_in, gp, k, gxb, false, rows(&wh), rows(gcols));
-                            to_samples(gxb, gxs, count, c_in, p);
-                        }
-                    });
+                    for (i, (r, gxs)) in lane.into_iter().enumerate() {
+                        let (count, gp) = (r.len(), r.len() * p);
+                        with_scratch(k * gp + 2 * c_in * gp, |buf| {
+                            let (gcols, rest) = buf.split_at_mut(k * gp);
+                            let (xb, gxb) = rest.split_at_mut(c_in * gp);
+                            for (j, s) in r.clone().enumerate() {
+                                let gys = &gy[s * out_len..(s + 1) * out_len];
+                                g.im2col_into(gys, gcols, gp, j * p);
+                            }
+                            let xs = &xh[r.start * in_len..r.end * in_len];
+                            let xb: &[f32] = if count == 1 {
+                                xs
+                            } else {
+                                to_blocks(xs, xb, count, c_in, p);
+                                xb
+                            };
+                            matmul(c_in, k, gp, &mut gw, i > 0, rows(xb), cols_of(gcols));
+                            if count == 1 {
+                                matmul(c_in, gp, k, gxs, true, rows(&wh), rows(gcols));
+                            } else {
+                                matmul(c_in, gp, k, gxb, false, rows(&wh), rows(gcols));
+                                add_samples(gxb, gxs, count, c_in, p);
+                            }
+                        });
+                    }
                     gw
                 })
-                .collect()
-        };
-        D::add_host(grads.get_or_alloc_mut(&x)?, &gx);
+                .collect();
+            let gb = b.as_ref().map(|_| bias_grad(gy, n, co, pixels));
+            (parts, gb)
+        })?;
         D::add_host(grads.get_or_alloc_mut(&w)?, &sum_parts(parts, c_in * k));
-        if let Some(b) = &b {
-            D::add_host(grads.get_or_alloc_mut(b)?, &bias_grad(&gy, n, co, pixels));
+        if let (Some(b), Some(gb)) = (&b, gb) {
+            D::add_host(grads.get_or_alloc_mut(b)?, &gb);
         }
         super::timing::add(super::timing::Op::ConvTBackward, started);
         Ok(())

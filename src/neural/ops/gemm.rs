@@ -85,7 +85,11 @@ pub fn par_matmul<T: Scalar>(
     if m.max(n) <= TILE || k == 0 {
         return gemm_strided(m, n, k, dst, n, accumulate, sa, sb);
     }
-    assert!(dst.len() >= m * n, "par_matmul: dst holds {} < {m}×{n}", dst.len());
+    assert!(
+        dst.len() >= m * n,
+        "par_matmul: dst holds {} < {m}×{n}",
+        dst.len()
+    );
     sa.check(m, k, "a");
     sb.check(k, n, "b");
     let split_rows = m >= n;
@@ -208,6 +212,7 @@ unsafe fn gemm_unchecked<T: Scalar>(
     a: Strided<T>,
     b: Strided<T>,
 ) {
+    let started = std::time::Instant::now();
     gemm::gemm(
         m,
         n,
@@ -229,6 +234,7 @@ unsafe fn gemm_unchecked<T: Scalar>(
         false,
         gemm::Parallelism::None,
     );
+    super::timing::add_gemm(2 * (m * n * k) as u64, started);
 }
 #[cfg(test)]
 mod tests {

@@ -195,7 +195,9 @@ impl Geometry {
                         let s = &src[oh * wo..(oh + 1) * wo];
                         if self.stride == 1 {
                             let x0 = ow_lo + j - self.pad;
-                            for (dv, sv) in d[x0..x0 + (ow_hi - ow_lo)].iter_mut().zip(&s[ow_lo..ow_hi]) {
+                            for (dv, sv) in
+                                d[x0..x0 + (ow_hi - ow_lo)].iter_mut().zip(&s[ow_lo..ow_hi])
+                            {
                                 *dv += *sv;
                             }
                         } else {

@@ -6,6 +6,7 @@
 use super::activation::{par_zip_map, Act};
 use super::conv2d::{cols_of, rows};
 use super::gemm::par_matmul;
+use super::timing::{self, Op};
 use super::{host_operands, FlatT, HostOperands, Traced};
 use crate::neural::device::NeuralDevice;
 use dfdx::prelude::*;
@@ -18,6 +19,7 @@ pub fn linear_act<D: NeuralDevice>(
     out: usize,
     act: Act,
 ) -> Traced<(usize, usize), D> {
+    let started = std::time::Instant::now();
     let (n, inp) = *x.shape();
     let dev = x.device().clone();
     let HostOperands {
@@ -42,30 +44,43 @@ pub fn linear_act<D: NeuralDevice>(
             }
         }
     }
-    let kept = if act == Act::Identity { vec![] } else { y.clone() };
+    let kept = if act == Act::Identity {
+        vec![]
+    } else {
+        y.clone()
+    };
     let t = dev.tensor_from_vec(y, (n, out));
     let out_ref = t.clone();
+    timing::add(Op::LinearForward, started);
     tape.add_backward_op(move |grads| {
-        let mut g = D::read_vec(grads.get_or_alloc_mut(&out_ref)?);
-        if act != Act::Identity {
-            let gy = std::mem::take(&mut g);
-            g = vec![0.0; gy.len()];
-            par_zip_map(&mut g, &gy, &kept, |g, y| g * act.slope_from_output(y));
-        }
-        let mut gx = vec![0.0f32; n * inp];
-        par_matmul(n, inp, out, &mut gx, false, rows(&g), rows(&wh));
-        let mut gw = vec![0.0f32; out * inp];
-        par_matmul(out, inp, n, &mut gw, false, cols_of(&g), rows(&xh));
-        D::add_host(grads.get_or_alloc_mut(&x)?, &gx);
+        let started = std::time::Instant::now();
+        let (gw, gb) = D::with_grads(grads, &out_ref, &x, |gy, gx| {
+            let scaled;
+            let g: &[f32] = if act == Act::Identity {
+                gy
+            } else {
+                let mut v = vec![0.0f32; gy.len()];
+                par_zip_map(&mut v, gy, &kept, |g, y| g * act.slope_from_output(y));
+                scaled = v;
+                &scaled
+            };
+            par_matmul(n, inp, out, gx, true, rows(g), rows(&wh));
+            let mut gw = vec![0.0f32; out * inp];
+            par_matmul(out, inp, n, &mut gw, false, cols_of(g), rows(&xh));
+            let gb = b.as_ref().map(|_| {
+                let mut gb = vec![0.0f64; out];
+                for row in g.chunks(out.max(1)) {
+                    gb.iter_mut().zip(row).for_each(|(a, v)| *a += *v as f64);
+                }
+                gb.into_iter().map(|v| v as f32).collect::<Vec<f32>>()
+            });
+            (gw, gb)
+        })?;
         D::add_host(grads.get_or_alloc_mut(&w)?, &gw);
-        if let Some(b) = &b {
-            let mut gb = vec![0.0f64; out];
-            for row in g.chunks(out.max(1)) {
-                gb.iter_mut().zip(row).for_each(|(a, v)| *a += *v as f64);
-            }
-            let gb: Vec<f32> = gb.into_iter().map(|v| v as f32).collect();
+        if let (Some(b), Some(gb)) = (&b, gb) {
             D::add_host(grads.get_or_alloc_mut(b)?, &gb);
         }
+        timing::add(Op::LinearBackward, started);
         Ok(())
     });
     t.put_tape(tape)

@@ -52,6 +52,26 @@ pub(crate) fn sample_groups(n: usize, pixels: usize) -> Vec<Range<usize>> {
         .collect()
 }
 
+/// At most this many lanes in a backward pass (see [`lanes`]).
+const MAX_LANES: usize = 8;
+
+/// The groups of a backward pass dealt to lanes: lane l takes a fixed contiguous run of groups
+/// (fewer than [`MAX_LANES`] groups: one lane each), runs them in order on one thread and
+/// accumulates its own partial weight gradient; the partials are then added in lane order.
+/// Each group comes with its block of `buf` (each sample `per` entries long).
+pub(crate) fn lanes<'a>(
+    groups: &'a [Range<usize>],
+    buf: &'a mut [f32],
+    per: usize,
+) -> Vec<Vec<(&'a Range<usize>, &'a mut [f32])>> {
+    let count = groups.len().clamp(1, MAX_LANES);
+    let mut out: Vec<Vec<_>> = (0..count).map(|_| Vec::new()).collect();
+    for (g, pair) in groups.iter().zip(split_by(buf, groups, per)).enumerate() {
+        out[g * count / groups.len()].push(pair);
+    }
+    out
+}
+
 /// Splits `buf` into the disjoint sample blocks of `ranges` (each sample `per` entries long).
 pub(crate) fn split_by<'a>(
     mut buf: &'a mut [f32],
