@@ -58,14 +58,97 @@ impl Act {
             }
         }
     }
+}
 
-    /// act′ read from the output y = act(z) instead of z: the same value, since for every
-    /// activation here y > 0 exactly when z > 0.
+/// An activation as a type, so element-wise loops are compiled once per activation (no
+/// per-element dispatch) and vectorize.
+pub(crate) trait Pointwise: Copy + Send + Sync {
+    /// act(z).
+    fn apply(self, z: f32) -> f32;
+    /// act′(z).
+    fn slope(self, z: f32) -> f32;
+}
+
+/// [`Act::Identity`] as a type.
+#[derive(Clone, Copy)]
+pub(crate) struct IdentityFn;
+/// [`Act::Relu`] as a type.
+#[derive(Clone, Copy)]
+pub(crate) struct ReluFn;
+/// [`Act::Leaky`] as a type.
+#[derive(Clone, Copy)]
+pub(crate) struct LeakyFn(pub f32);
+
+impl Pointwise for IdentityFn {
     #[inline(always)]
-    pub fn slope_from_output(self, y: f32) -> f32 {
-        self.slope(y)
+    fn apply(self, z: f32) -> f32 {
+        z
+    }
+    #[inline(always)]
+    fn slope(self, _: f32) -> f32 {
+        1.0
     }
 }
+
+impl Pointwise for ReluFn {
+    #[inline(always)]
+    fn apply(self, z: f32) -> f32 {
+        if z > 0.0 {
+            z
+        } else {
+            0.0
+        }
+    }
+    #[inline(always)]
+    fn slope(self, z: f32) -> f32 {
+        if z > 0.0 {
+            1.0
+        } else {
+            0.0
+        }
+    }
+}
+
+impl Pointwise for LeakyFn {
+    #[inline(always)]
+    fn apply(self, z: f32) -> f32 {
+        if z > 0.0 {
+            z
+        } else {
+            z * self.0
+        }
+    }
+    #[inline(always)]
+    fn slope(self, z: f32) -> f32 {
+        if z > 0.0 {
+            1.0
+        } else {
+            self.0
+        }
+    }
+}
+
+/// Evaluates `$body` with `$f` bound to the [`Pointwise`] type of the [`Act`] `$act` (the body
+/// is compiled once per activation).
+macro_rules! with_act {
+    ($act:expr, $f:ident => $body:expr) => {
+        match $act {
+            $crate::neural::ops::activation::Act::Identity => {
+                let $f = $crate::neural::ops::activation::IdentityFn;
+                $body
+            }
+            $crate::neural::ops::activation::Act::Relu => {
+                let $f = $crate::neural::ops::activation::ReluFn;
+                $body
+            }
+            $crate::neural::ops::activation::Act::Leaky(s) => {
+                let $f = $crate::neural::ops::activation::LeakyFn(s);
+                $body
+            }
+        }
+    };
+}
+pub(crate) use with_act;
 
 /// dst[i] = f(a[i], b[i]) over fixed chunks in parallel.
 pub(crate) fn par_zip_map(
@@ -120,17 +203,18 @@ pub fn activation<S: Shape, D: NeuralDevice>(x: Traced<S, D>, act: Act) -> Trace
     let dev = x.device().clone();
     let (x, mut tape, xh) = host(x);
     let mut y = vec![0.0f32; xh.len()];
-    par_map(&mut y, &xh, |v| act.apply(v));
-    drop(xh);
-    let kept = y.clone();
+    with_act!(act, f => par_map(&mut y, &xh, move |v| f.apply(v)));
     let out = dev.tensor_from_vec(y, shape);
     let out_ref = out.clone();
     timing::add(Op::Activation, started);
     tape.add_backward_op(move |grads| {
         let started = std::time::Instant::now();
-        D::with_grads(grads, &out_ref, &x, |gy, gx| {
-            par_zip_add(gx, gy, &kept, |g, y| g * act.slope_from_output(y))
-        })?;
+        D::with_grads(
+            grads,
+            &out_ref,
+            &x,
+            |gy, gx| with_act!(act, f => par_zip_add(gx, gy, &xh, move |g, x| g * f.slope(x))),
+        )?;
         timing::add(Op::Activation, started);
         Ok(())
     });

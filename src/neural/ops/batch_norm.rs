@@ -13,7 +13,7 @@
 //! over fixed blocks of channels; the element-wise passes run over fixed chunks of rows.
 //! Nothing depends on the number of threads.
 
-use super::activation::Act;
+use super::activation::{with_act, Act, Pointwise};
 use super::timing::{self, Op};
 use super::{host, FlatT, Traced, PAR_CHUNK};
 use crate::neural::device::NeuralDevice;
@@ -31,26 +31,24 @@ pub struct Channels {
     pub p: usize,
 }
 
-/// Lanes of the f64 accumulators (independent partial sums, so the loops vectorize; their
-/// order is fixed).
-const LANES: usize = 8;
-
-/// Σ f(i) for i in 0..len in f64 over [`LANES`] partial sums, added in a fixed order.
+/// (Σ u(i), Σ v(i)) for i in 0..len, in f64 over four partial sums each (fixed order).
 #[inline(always)]
-fn lane_sum(len: usize, f: impl Fn(usize) -> f64) -> f64 {
-    let mut acc = [0.0f64; LANES];
-    let full = len / LANES * LANES;
-    let mut i = 0;
-    while i < full {
-        for (l, a) in acc.iter_mut().enumerate() {
-            *a += f(i + l);
+fn row_sums(len: usize, uv: impl Fn(usize) -> (f64, f64)) -> (f64, f64) {
+    let (mut u, mut v) = ([0.0f64; 4], [0.0f64; 4]);
+    let full = len / 4 * 4;
+    for i in (0..full).step_by(4) {
+        for l in 0..4 {
+            let (a, b) = uv(i + l);
+            u[l] += a;
+            v[l] += b;
         }
-        i += LANES;
     }
-    for (l, a) in acc.iter_mut().enumerate().take(len - full) {
-        *a += f(full + l);
+    for i in full..len {
+        let (a, b) = uv(i);
+        u[0] += a;
+        v[0] += b;
     }
-    acc.iter().sum()
+    ((u[0] + u[1]) + (u[2] + u[3]), (v[0] + v[1]) + (v[2] + v[3]))
 }
 
 impl Channels {
@@ -61,21 +59,30 @@ impl Channels {
             .clamp(1, self.c.max(1))
     }
 
-    /// Per channel: (Σ u, Σ v) over its N·P entries, where `row(c, s)` gives the (u, v) sums
-    /// of sample s's P entries of channel c (for P = 1, `row` is called per entry as well).
-    /// Blocks of channels in parallel, samples in order.
-    fn reduce(&self, row: impl Fn(usize, usize) -> (f64, f64) + Sync) -> Vec<(f64, f64)> {
-        let b = self.block();
-        let blocks: Vec<Vec<(f64, f64)>> = (0..self.c.div_ceil(b))
+    /// Per channel c: (Σ u, Σ v) of `uv(c, i)` over the indices i of its N·P entries, in f64.
+    /// Blocks of channels in parallel; within a channel, samples in order.
+    fn reduce(&self, uv: impl Fn(usize, usize) -> (f64, f64) + Sync) -> Vec<(f64, f64)> {
+        let (b, c, p) = (self.block(), self.c, self.p);
+        let blocks: Vec<Vec<(f64, f64)>> = (0..c.div_ceil(b))
             .into_par_iter()
             .map(|i| {
-                let (c0, c1) = (i * b, ((i + 1) * b).min(self.c));
+                let (c0, c1) = (i * b, ((i + 1) * b).min(c));
                 let mut acc = vec![(0.0f64, 0.0f64); c1 - c0];
                 for s in 0..self.n {
-                    for (a, c) in acc.iter_mut().zip(c0..c1) {
-                        let (u, v) = row(c, s);
-                        a.0 += u;
-                        a.1 += v;
+                    if p == 1 {
+                        // One entry per channel: accumulate across the block's channels.
+                        for (a, ch) in acc.iter_mut().zip(c0..c1) {
+                            let (u, v) = uv(ch, s * c + ch);
+                            a.0 += u;
+                            a.1 += v;
+                        }
+                    } else {
+                        for (a, ch) in acc.iter_mut().zip(c0..c1) {
+                            let base = (s * c + ch) * p;
+                            let (u, v) = row_sums(p, |j| uv(ch, base + j));
+                            a.0 += u;
+                            a.1 += v;
+                        }
                     }
                 }
                 acc
@@ -84,26 +91,41 @@ impl Channels {
         blocks.concat()
     }
 
-    /// out[s, c, ·] = f(c, s, rows of `srcs` at (s, c)) for every (sample, channel) row, rows in
-    /// parallel over fixed chunks.
-    fn par_rows(&self, out: &mut [f32], f: impl Fn(usize, usize, &mut [f32]) + Sync) {
+    /// out[i] += f(c, i) for every entry i.
+    fn par_map_add(&self, out: &mut [f32], f: impl Fn(usize, usize) -> f32 + Sync) {
+        self.par_walk(out, |v, c, i| *v += f(c, i));
+    }
+
+    /// out[i] = f(c, i) for every entry i.
+    fn par_map(&self, out: &mut [f32], f: impl Fn(usize, usize) -> f32 + Sync) {
+        self.par_walk(out, |v, c, i| *v = f(c, i));
+    }
+
+    /// Calls `f(&mut out[i], c, i)` for every entry i (c its channel), in parallel over fixed
+    /// chunks.
+    #[inline(always)]
+    fn par_walk(&self, out: &mut [f32], f: impl Fn(&mut f32, usize, usize) + Sync) {
         let (c, p) = (self.c, self.p);
         let rows_per = PAR_CHUNK.div_ceil(p.max(1)).max(1);
         out.par_chunks_mut(rows_per * p)
             .enumerate()
             .for_each(|(t, o)| {
-                for (r, orow) in o.chunks_mut(p).enumerate() {
-                    let row = t * rows_per + r;
-                    f(row % c, row / c, orow);
+                let first = t * rows_per * p;
+                if p == 1 {
+                    for (j, v) in o.iter_mut().enumerate() {
+                        let i = first + j;
+                        f(v, i % c, i);
+                    }
+                } else {
+                    for (r, orow) in o.chunks_mut(p).enumerate() {
+                        let base = first + r * p;
+                        let ch = (base / p) % c;
+                        for (j, v) in orow.iter_mut().enumerate() {
+                            f(v, ch, base + j);
+                        }
+                    }
                 }
             });
-    }
-
-    /// The P entries of sample s, channel c.
-    #[inline(always)]
-    fn at<'a>(&self, data: &'a [f32], c: usize, s: usize) -> &'a [f32] {
-        let o = (s * self.c + c) * self.p;
-        &data[o..o + self.p]
     }
 }
 
@@ -134,37 +156,23 @@ pub fn batch_norm_act<S: Shape, D: NeuralDevice>(
     let (beta, tb, bh) = host(beta);
     let mut tape = tx.merge(tg).merge(tb);
     let m = (dims.n * dims.p) as f64;
-    let means: Vec<f64> = dims
-        .reduce(|c, s| {
-            let r = dims.at(&xh, c, s);
-            (lane_sum(r.len(), |i| r[i] as f64), 0.0)
-        })
-        .into_iter()
-        .map(|(u, _)| u / m)
-        .collect();
-    let inv_std: Vec<f32> = dims
-        .reduce(|c, s| {
-            let (r, mu) = (dims.at(&xh, c, s), means[c]);
-            let sq = lane_sum(r.len(), |i| {
-                let d = r[i] as f64 - mu;
-                d * d
-            });
-            (sq, 0.0)
-        })
-        .into_iter()
-        .map(|(u, _)| (1.0 / (u / m + eps as f64).sqrt()) as f32)
+    // One pass: Σx and Σx² in f64 (σ² = E[x²] − μ² loses nothing at f32 data precision).
+    let sums = dims.reduce(|_, i| {
+        let v = xh[i] as f64;
+        (v, v * v)
+    });
+    let means: Vec<f64> = sums.iter().map(|(s, _)| s / m).collect();
+    let inv_std: Vec<f32> = sums
+        .iter()
+        .zip(&means)
+        .map(|((_, sq), mu)| (1.0 / ((sq / m - mu * mu).max(0.0) + eps as f64).sqrt()) as f32)
         .collect();
     let mean32: Vec<f32> = means.iter().map(|v| *v as f32).collect();
     // z = γ·(x − μ)·inv_std + β = x·scale + shift.
     let scale: Vec<f32> = gh.iter().zip(&inv_std).map(|(g, s)| g * s).collect();
     let shift: Vec<f32> = (0..dims.c).map(|c| bh[c] - mean32[c] * scale[c]).collect();
     let mut y = vec![0.0f32; xh.len()];
-    dims.par_rows(&mut y, |c, s, out| {
-        let (a, b) = (scale[c], shift[c]);
-        for (o, x) in out.iter_mut().zip(dims.at(&xh, c, s)) {
-            *o = act.apply(x * a + b);
-        }
-    });
+    with_act!(act, f => dims.par_map(&mut y, |c, i| f.apply(xh[i] * scale[c] + shift[c])));
     let out = dev.tensor_from_vec(y, shape);
     let out_ref = out.clone();
     timing::add(Op::NormForward, started);
@@ -172,15 +180,10 @@ pub fn batch_norm_act<S: Shape, D: NeuralDevice>(
         let started = std::time::Instant::now();
         let (dgamma, dbeta) = D::with_grads(grads, &out_ref, &x, |gy, gx| {
             // (Σ g, Σ g·(x − μ)) per channel, g = ∂y·act′(x·scale + shift).
-            let sums = dims.reduce(|c, s| {
-                let (xr, gr) = (dims.at(&xh, c, s), dims.at(gy, c, s));
-                let (a, b, mu) = (scale[c], shift[c], mean32[c]);
-                let g = |i: usize| gr[i] * act.slope(xr[i] * a + b);
-                (
-                    lane_sum(xr.len(), |i| g(i) as f64),
-                    lane_sum(xr.len(), |i| (g(i) * (xr[i] - mu)) as f64),
-                )
-            });
+            let sums = with_act!(act, f => dims.reduce(|c, i| {
+                let g = gy[i] * f.slope(xh[i] * scale[c] + shift[c]);
+                (g as f64, (g * (xh[i] - mean32[c])) as f64)
+            }));
             let (mut dgamma, mut dbeta) = (vec![0.0f32; dims.c], vec![0.0f32; dims.c]);
             let (mut mean_g, mut mean_gx) = (vec![0.0f32; dims.c], vec![0.0f32; dims.c]);
             for (c, (sg, sgx)) in sums.iter().enumerate() {
@@ -190,15 +193,12 @@ pub fn batch_norm_act<S: Shape, D: NeuralDevice>(
                 mean_g[c] = (sg / m) as f32;
                 mean_gx[c] = (sgxhat / m) as f32;
             }
-            dims.par_rows(gx, |c, s, out| {
-                let (xr, gr) = (dims.at(&xh, c, s), dims.at(gy, c, s));
-                let (a, b, mu, inv) = (scale[c], shift[c], mean32[c], inv_std[c]);
-                let (mg, mgx) = (mean_g[c], mean_gx[c]);
-                for ((o, x), g) in out.iter_mut().zip(xr).zip(gr) {
-                    let g = g * act.slope(x * a + b);
-                    *o += a * (g - mg - (x - mu) * inv * mgx);
-                }
-            });
+            // ∂x is added into the existing gradient: read it, add, write it back.
+            with_act!(act, f => dims.par_map_add(gx, |c, i| {
+                let (x, a) = (xh[i], scale[c]);
+                let g = gy[i] * f.slope(x * a + shift[c]);
+                a * (g - mean_g[c] - (x - mean32[c]) * inv_std[c] * mean_gx[c])
+            }));
             (dgamma, dbeta)
         })?;
         D::add_host(grads.get_or_alloc_mut(&gamma)?, &dgamma);

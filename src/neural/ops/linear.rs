@@ -3,7 +3,7 @@
 //!
 //! With g = ∂y ⊙ act′: ∂x = g·W, ∂W = gᵀ·x, ∂b = Σ_rows g (in f64).
 
-use super::activation::{par_zip_map, Act};
+use super::activation::{par_zip_map, with_act, Act, Pointwise};
 use super::conv2d::{cols_of, rows};
 use super::gemm::par_matmul;
 use super::timing::{self, Op};
@@ -33,17 +33,13 @@ pub fn linear_act<D: NeuralDevice>(
     } = host_operands("linear", x, w, b, (out, inp));
     let mut y = vec![0.0f32; n * out];
     par_matmul(n, out, inp, &mut y, false, rows(&xh), cols_of(&wh));
-    if bh.is_some() || act != Act::Identity {
+    let zero = vec![0.0f32; out];
+    let bias = bh.as_deref().unwrap_or(&zero);
+    with_act!(act, f => {
         for row in y.chunks_mut(out.max(1)) {
-            match &bh {
-                Some(bh) => row
-                    .iter_mut()
-                    .zip(bh)
-                    .for_each(|(v, b)| *v = act.apply(*v + b)),
-                None => row.iter_mut().for_each(|v| *v = act.apply(*v)),
-            }
+            row.iter_mut().zip(bias).for_each(|(v, b)| *v = f.apply(*v + b));
         }
-    }
+    });
     let kept = if act == Act::Identity {
         vec![]
     } else {
@@ -60,7 +56,8 @@ pub fn linear_act<D: NeuralDevice>(
                 gy
             } else {
                 let mut v = vec![0.0f32; gy.len()];
-                par_zip_map(&mut v, gy, &kept, |g, y| g * act.slope_from_output(y));
+                // act′(z) from y = act(z): y > 0 exactly when z > 0 for every activation here.
+                with_act!(act, f => par_zip_map(&mut v, gy, &kept, move |g, y| g * f.slope(y)));
                 scaled = v;
                 &scaled
             };
