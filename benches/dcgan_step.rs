@@ -25,7 +25,7 @@ use saddle::vector::ParamVec;
 use std::sync::Arc;
 use std::time::Instant;
 
-use python::{median, range};
+use python::{cpu_seconds, median, range};
 use saddle::machine::Machine;
 
 fn main() {
@@ -105,13 +105,16 @@ fn main() {
     timing::reset();
     let (mut step_t, mut pass_t) = (vec![], vec![]);
     let (mut round_saddle, mut round_torch, mut ratios) = (vec![], vec![], vec![]);
+    let (mut cpu_saddle, mut cpu_torch) = (vec![], vec![]);
     let mut grads = w.clone();
     for r in 0..rounds {
         let mut mine = vec![];
         for i in 0..per_round {
             let t = Instant::now();
+            let c = cpu_seconds();
             opt.step(&mut game, &mut w, &mut st, &mut sc, &mut srng);
             mine.push(1000.0 * t.elapsed().as_secs_f64());
+            cpu_saddle.push(1000.0 * (cpu_seconds() - c));
             let t = Instant::now();
             game.pass(
                 &w,
@@ -132,6 +135,7 @@ fn main() {
                     .iter()
                     .filter_map(|x| x.as_f64())
                     .collect();
+                cpu_torch.extend(v["cpu_ms_per_step"].as_f64());
                 (!ms.is_empty()).then(|| median(&ms))
             });
         round_saddle.push(ours);
@@ -186,6 +190,19 @@ fn main() {
             median(&ratios),
             ratios.len(),
             range(&ratios, 2)
+        );
+    }
+    print!(
+        "CPU time per step (all threads): saddle {:.1} ms",
+        median(&cpu_saddle)
+    );
+    if cpu_torch.is_empty() {
+        println!();
+    } else {
+        println!(
+            ", PyTorch {:.1} ms (ratio {:.2}×; PyTorch's OpenMP threads also burn CPU while they wait)",
+            median(&cpu_torch),
+            median(&cpu_saddle) / median(&cpu_torch)
         );
     }
     println!("where saddle's time goes (per step, from the oracle calls and steps above):");

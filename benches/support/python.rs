@@ -136,3 +136,12 @@ pub fn range(v: &[f64], digits: usize) -> String {
     let hi = v.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
     format!("{lo:.digits$}–{hi:.digits$}")
 }
+
+/// CPU seconds (user + system, every thread) this process has used so far.
+pub fn cpu_seconds() -> f64 {
+    // SAFETY: getrusage fills the struct it is given.
+    let mut u: libc::rusage = unsafe { std::mem::zeroed() };
+    unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut u) };
+    let t = |v: libc::timeval| v.tv_sec as f64 + v.tv_usec as f64 * 1e-6;
+    t(u.ru_utime) + t(u.ru_stime)
+}
