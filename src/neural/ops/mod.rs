@@ -197,11 +197,33 @@ pub(crate) fn host_operands<S: Shape, D: NeuralDevice>(
     }
 }
 
+/// Keeps freed memory in the process for reuse (glibc's allocator; once per process).
+///
+/// One oracle call of a DCGAN allocates and frees the same ~100 MB of activations, gradients
+/// and temporaries; by default glibc maps each large block fresh and returns it on free, so the
+/// next call faults the pages in again (the kernel zeroes each one). Raising the mmap threshold
+/// to its maximum (32 MiB) and the trim threshold to 512 MiB keeps those blocks on the heap:
+/// measured on the DCGAN step (2 threads), 330 000 → 67 000 page faults over 22 oracle calls
+/// and a third less CPU time. The price: up to 512 MiB of freed memory may stay mapped.
+pub(crate) fn keep_freed_memory() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        #[cfg(all(target_os = "linux", target_env = "gnu"))]
+        // SAFETY: mallopt only changes allocator parameters; both values are within glibc's
+        // documented limits (mmap threshold ≤ 32 MiB on 64-bit).
+        unsafe {
+            libc::mallopt(libc::M_MMAP_THRESHOLD, 32 << 20);
+            libc::mallopt(libc::M_TRIM_THRESHOLD, 512 << 20);
+        }
+    });
+}
+
 /// Reads a traced tensor's values to the host (row-major; a non-contiguous tensor is made
 /// contiguous first, on the tape) and splits off its tape.
 pub(crate) fn host<S: Shape, D: NeuralDevice>(
     t: Traced<S, D>,
 ) -> (Tensor<S, f32, D>, OwnedTape<f32, D>, Vec<f32>) {
+    keep_freed_memory();
     let (t, tape) = t.contiguous().split_tape();
     let mut v = vec![0.0; t.shape().num_elements()];
     t.copy_into(&mut v);
