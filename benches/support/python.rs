@@ -120,14 +120,19 @@ impl Drop for Server {
     }
 }
 
-/// The median of `v` (NaN when empty).
+/// The median of `v` (the mean of the middle two for an even count; NaN when empty).
 pub fn median(v: &[f64]) -> f64 {
     let mut v = v.to_vec();
     if v.is_empty() {
         return f64::NAN;
     }
     v.sort_by(f64::total_cmp);
-    v[v.len() / 2]
+    let h = v.len() / 2;
+    if v.len() % 2 == 0 {
+        0.5 * (v[h - 1] + v[h])
+    } else {
+        v[h]
+    }
 }
 
 /// "min–max" of `v`.
