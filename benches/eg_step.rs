@@ -29,15 +29,18 @@ fn game(d: usize) -> ToyGame {
     .unwrap()
 }
 
-/// Median seconds per call of `f` over 7 timings of `n` calls.
-fn time(n: usize, mut f: impl FnMut()) -> f64 {
+/// Median seconds per call of `f` over 7 timings of `n` calls, each timing from the state
+/// `reset` restores (the iterates contract towards the equilibrium: left running for millions
+/// of steps they would reach subnormal floats, which time the CPU's slow path instead).
+fn time<S>(n: usize, s: &mut S, reset: impl Fn(&mut S), mut f: impl FnMut(&mut S)) -> f64 {
     let mut t: Vec<f64> = (0..7)
         .map(|_| {
-            let s = Instant::now();
+            reset(s);
+            let start = Instant::now();
             for _ in 0..n {
-                f();
+                f(s);
             }
-            s.elapsed().as_secs_f64() / n as f64
+            start.elapsed().as_secs_f64() / n as f64
         })
         .collect();
     t.sort_by(|a, b| a.total_cmp(b));
@@ -118,7 +121,7 @@ fn main() {
         dims = vec![2, 100, 1000];
     }
     for d in dims {
-        let n = (4_000_000 / (d * d)).clamp(200, 2_000_000);
+        let n = (4_000_000 / (d * d)).clamp(200, 20_000);
         let mut g = game(d);
         let opt = Optimizer {
             scheme: Scheme::Extragradient { resample: true },
@@ -143,18 +146,32 @@ fn main() {
             &saddle::linalg::linspace(1.0, 0.1, d),
             &mut Rng::derive(0, "game"),
         );
-        let (mut theta, mut phi) = (w.theta.clone(), w.phi.clone());
-        let (mut th, mut ph) = (vec![0.0; d], vec![0.0; d]);
+        let start = w.clone();
+        let mut hs = (
+            w.theta.clone(),
+            w.phi.clone(),
+            vec![0.0; d],
+            vec![0.0; d],
+        );
         let ref_steps = (2_000_000 / (d * d)).clamp(200, 20_000);
         let (mut ours, mut hand, mut np, mut torch) = (vec![], vec![], vec![], vec![]);
         let (mut r_hand, mut r_np) = (vec![], vec![]);
         for _ in 0..3 {
-            let o = time(n, || {
-                opt.step(g.as_mut(), black_box(&mut w), &mut st, &mut sc, &mut rng);
-            });
-            let h = time(n, || {
-                hand_loop(black_box(&a), &mut theta, &mut phi, &mut th, &mut ph, 0.1)
-            });
+            let o = time(
+                n,
+                &mut w,
+                |w| w.clone_from(&start),
+                |w| opt.step(g.as_mut(), black_box(w), &mut st, &mut sc, &mut rng),
+            );
+            let h = time(
+                n,
+                &mut hs,
+                |s| {
+                    s.0.clone_from(&start.theta);
+                    s.1.clone_from(&start.phi);
+                },
+                |s| hand_loop(black_box(&a), &mut s.0, &mut s.1, &mut s.2, &mut s.3, 0.1),
+            );
             ours.push(o);
             hand.push(h);
             r_hand.push(o / h);
@@ -189,7 +206,7 @@ fn main() {
                 format!(", saddle/numpy {}", python::range(&r_np, 2))
             }
         );
-        black_box((&w, &theta, &phi));
+        black_box((&w, &hs));
     }
     if reference("numpy", 2, 10).is_none() {
         println!("numpy reference skipped: `python3 -c 'import numpy'` fails (pip install numpy to compare)");

@@ -21,6 +21,9 @@ const PAR_ROWS: usize = 32;
 /// Rows per block of a transposed product (see [`Mat::mul_t_affine`]).
 const T_BLOCK: usize = 32;
 
+/// Columns up to which a serial transposed product keeps its block sums on the stack.
+const SMALL: usize = 256;
+
 /// One affine product `(c, s, x, out)`: out ← c + s·(product with x).
 pub type Affine<'a> = (&'a [f64], f64, &'a [f64], &'a mut [f64]);
 
@@ -232,6 +235,9 @@ impl Mat {
                 "Mᵀ x shapes"
             );
         }
+        if self.cols < LANES && r <= T_BLOCK {
+            return self.pass_tiny(rows, cols);
+        }
         let blocks = r.div_ceil(T_BLOCK).max(1);
         let want_t = cols.is_some();
         let x_r = cols.as_ref().map(|a| a.2);
@@ -259,6 +265,40 @@ impl Mat {
         };
         let tlen = if want_t { self.cols } else { 0 };
         let parallel = r * self.cols >= PAR_ENTRIES && blocks > 1;
+        if !parallel && tlen <= SMALL {
+            // Small: the same blocks in order, block sums in a stack buffer, the running total
+            // in `out_c` itself (no thread-local buffer, no closures over rayon).
+            let mut row_out = row_out;
+            let mut cols = cols;
+            if blocks == 1 {
+                // One block: its sums accumulate in `out_c` directly.
+                let part = cols.as_mut().map_or(&mut [][..], |a| &mut *a.3);
+                block(0, row_out.as_deref_mut(), part);
+                if let Some((c, s, _, out)) = cols {
+                    out.iter_mut().zip(c).for_each(|(o, c)| *o = c + s * *o);
+                }
+                return;
+            }
+            let mut part = [0.0f64; SMALL];
+            for b in 0..blocks {
+                let o = row_out.as_deref_mut().map(|o| {
+                    let end = ((b + 1) * T_BLOCK).min(r);
+                    &mut o[b * T_BLOCK..end]
+                });
+                block(b, o, &mut part[..tlen]);
+                if let Some((_, _, _, out)) = cols.as_mut() {
+                    if b == 0 {
+                        out.copy_from_slice(&part[..tlen]);
+                    } else {
+                        out.iter_mut().zip(&part[..tlen]).for_each(|(o, p)| *o += p);
+                    }
+                }
+            }
+            if let Some((c, s, _, out)) = cols {
+                out.iter_mut().zip(c).for_each(|(o, c)| *o = c + s * *o);
+            }
+            return;
+        }
         with_partials(blocks * tlen, |parts| {
             let mut row_out = row_out;
             match (&mut row_out, parallel) {
@@ -301,6 +341,28 @@ impl Mat {
                 }
             }
         });
+    }
+
+    /// [`Mat::pass`] for a matrix of one block with rows shorter than [`LANES`]: the same
+    /// additions in the same order (in-order dots, row-by-row sums), written out plainly
+    /// because at this size the general path's bookkeeping would cost more than the products.
+    fn pass_tiny(&self, rows: Option<Affine<'_>>, cols: Option<Affine<'_>>) {
+        let cn = self.cols.max(1);
+        if let Some((c, s, x, out)) = rows {
+            for ((row, o), ci) in self.data.chunks_exact(cn).zip(out.iter_mut()).zip(c) {
+                let d = row.iter().zip(x).fold(0.0, |acc, (a, b)| acc + a * b);
+                *o = ci + s * d;
+            }
+        }
+        if let Some((c, s, x, out)) = cols {
+            out.fill(0.0);
+            for (row, xi) in self.data.chunks_exact(cn).zip(x) {
+                for (o, a) in out.iter_mut().zip(row) {
+                    *o += xi * a;
+                }
+            }
+            out.iter_mut().zip(c).for_each(|(o, c)| *o = c + s * *o);
+        }
     }
 
     /// The matrix as an nalgebra matrix.
