@@ -147,12 +147,7 @@ fn main() {
             &mut Rng::derive(0, "game"),
         );
         let start = w.clone();
-        let mut hs = (
-            w.theta.clone(),
-            w.phi.clone(),
-            vec![0.0; d],
-            vec![0.0; d],
-        );
+        let mut hs = (w.theta.clone(), w.phi.clone(), vec![0.0; d], vec![0.0; d]);
         let ref_steps = (2_000_000 / (d * d)).clamp(200, 20_000);
         let (mut ours, mut hand, mut np, mut torch) = (vec![], vec![], vec![], vec![]);
         let (mut r_hand, mut r_np) = (vec![], vec![]);

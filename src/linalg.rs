@@ -208,6 +208,7 @@ impl Mat {
     /// `out ← c + s·Mᵀ x`. Each entry Σ_i x_i·M_ij is accumulated row by row within fixed
     /// blocks of [`T_BLOCK`] rows and the blocks' sums are added in order, so one pass reads M
     /// row by row (no stored transpose) and the bits depend on the shape only.
+    #[inline]
     pub fn mul_t_affine(&self, c: &[f64], s: f64, x: &[f64], out: &mut [f64]) {
         self.pass(None, Some((c, s, x, out)));
     }
@@ -215,13 +216,23 @@ impl Mat {
     /// Both products of a bilinear field in one pass over M: `out_r ← c_r + s_r·M x_c` (bit for
     /// bit [`Mat::affine_into`]) and `out_c ← c_c + s_c·Mᵀ x_r` (bit for bit
     /// [`Mat::mul_t_affine`]). Each is `(c, s, x, out)`.
+    #[inline]
     pub fn affine_pair(&self, rows: Affine<'_>, cols: Affine<'_>) {
         self.pass(Some(rows), Some(cols));
     }
 
     /// One pass over M in blocks of [`T_BLOCK`] rows, in parallel when large: the row products
     /// of `rows` and the block sums of the transposed product `cols`.
+    #[inline]
     fn pass(&self, rows: Option<Affine<'_>>, cols: Option<Affine<'_>>) {
+        if self.cols < LANES && self.rows <= T_BLOCK {
+            return self.pass_tiny(rows, cols);
+        }
+        self.pass_blocks(rows, cols)
+    }
+
+    /// [`Mat::pass`] past the tiny case.
+    fn pass_blocks(&self, rows: Option<Affine<'_>>, cols: Option<Affine<'_>>) {
         let (r, cn) = (self.rows, self.cols.max(1));
         if let Some((c, _, x, out)) = &rows {
             assert!(
@@ -234,9 +245,6 @@ impl Mat {
                 x.len() == r && out.len() == self.cols && c.len() == self.cols,
                 "Mᵀ x shapes"
             );
-        }
-        if self.cols < LANES && r <= T_BLOCK {
-            return self.pass_tiny(rows, cols);
         }
         let blocks = r.div_ceil(T_BLOCK).max(1);
         let want_t = cols.is_some();
@@ -346,22 +354,27 @@ impl Mat {
     /// [`Mat::pass`] for a matrix of one block with rows shorter than [`LANES`]: the same
     /// additions in the same order (in-order dots, row-by-row sums), written out plainly
     /// because at this size the general path's bookkeeping would cost more than the products.
+    #[inline]
     fn pass_tiny(&self, rows: Option<Affine<'_>>, cols: Option<Affine<'_>>) {
         let cn = self.cols.max(1);
         if let Some((c, s, x, out)) = rows {
+            assert!(x.len() == self.cols && out.len() == self.rows && c.len() == self.rows);
             for ((row, o), ci) in self.data.chunks_exact(cn).zip(out.iter_mut()).zip(c) {
                 let d = row.iter().zip(x).fold(0.0, |acc, (a, b)| acc + a * b);
                 *o = ci + s * d;
             }
         }
         if let Some((c, s, x, out)) = cols {
-            out.fill(0.0);
+            assert!(x.len() == self.rows && out.len() == self.cols && c.len() == self.cols);
+            let mut acc = [0.0f64; LANES];
             for (row, xi) in self.data.chunks_exact(cn).zip(x) {
-                for (o, a) in out.iter_mut().zip(row) {
+                for (o, a) in acc.iter_mut().zip(row) {
                     *o += xi * a;
                 }
             }
-            out.iter_mut().zip(c).for_each(|(o, c)| *o = c + s * *o);
+            for ((o, a), c) in out.iter_mut().zip(&acc).zip(c) {
+                *o = c + s * a;
+            }
         }
     }
 
