@@ -196,10 +196,20 @@ impl Geometry {
                                 (&img[c * plane_len..(c + 1) * plane_len], self.w)
                             };
                             let x0 = (ow_lo as isize + qj) as usize;
-                            for oh in oh_lo..oh_hi {
-                                let y = (oh as isize + qi) as usize;
-                                dst[oh * wo + ow_lo..oh * wo + ow_hi]
-                                    .copy_from_slice(&src[y * width + x0..y * width + x0 + n]);
+                            if n == wo && width == wo {
+                                // Whole rows of a plane as wide as the output: one run.
+                                let y0 = (oh_lo as isize + qi) as usize;
+                                let len = (oh_hi - oh_lo) * wo;
+                                dst[oh_lo * wo..oh_lo * wo + len]
+                                    .copy_from_slice(&src[y0 * width..y0 * width + len]);
+                            } else {
+                                for oh in oh_lo..oh_hi {
+                                    let y = (oh as isize + qi) as usize;
+                                    copy_run(
+                                        &mut dst[oh * wo + ow_lo..oh * wo + ow_hi],
+                                        &src[y * width + x0..y * width + x0 + n],
+                                    );
+                                }
                             }
                         }
                     }
@@ -297,6 +307,16 @@ impl Geometry {
                                 (&mut img[c * plane_len..(c + 1) * plane_len], self.w)
                             };
                             let x0 = (ow_lo as isize + qj) as usize;
+                            if n == wo && width == wo {
+                                // Whole rows of a plane as wide as the output: one run.
+                                let y0 = (oh_lo as isize + qi) as usize;
+                                let len = (oh_hi - oh_lo) * wo;
+                                let d = &mut dst[y0 * width..y0 * width + len];
+                                for (d, v) in d.iter_mut().zip(&src[oh_lo * wo..oh_lo * wo + len]) {
+                                    *d += *v;
+                                }
+                                continue;
+                            }
                             for oh in oh_lo..oh_hi {
                                 let y = (oh as isize + qi) as usize;
                                 let d = &mut dst[y * width + x0..y * width + x0 + n];
@@ -314,6 +334,40 @@ impl Geometry {
                 }
             },
         );
+    }
+}
+
+/// d ← s for the short runs of im2col (3–16 floats in a DCGAN): fixed-size moves instead of
+/// a call into memcpy per run.
+#[inline(always)]
+fn copy_run(d: &mut [f32], s: &[f32]) {
+    let n = d.len();
+    let s = &s[..n];
+    let mut i = 0;
+    while i + 8 <= n {
+        let (a, b): (&mut [f32; 8], &[f32; 8]) = (
+            (&mut d[i..i + 8]).try_into().expect("8"),
+            (&s[i..i + 8]).try_into().expect("8"),
+        );
+        *a = *b;
+        i += 8;
+    }
+    if i + 4 <= n {
+        let (a, b): (&mut [f32; 4], &[f32; 4]) = (
+            (&mut d[i..i + 4]).try_into().expect("4"),
+            (&s[i..i + 4]).try_into().expect("4"),
+        );
+        *a = *b;
+        i += 4;
+    }
+    if i < n {
+        d[i] = s[i];
+        if i + 1 < n {
+            d[i + 1] = s[i + 1];
+            if i + 2 < n {
+                d[i + 2] = s[i + 2];
+            }
+        }
     }
 }
 
