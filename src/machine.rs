@@ -170,6 +170,7 @@ mod tests {
     #[test]
     fn the_machine_names_itself() {
         let m = Machine::with_threads(3);
+        eprintln!("this machine: {m}");
         assert!(!m.cpu.is_empty());
         assert_eq!(m.threads, 3);
         assert!(m.cores >= 1);
