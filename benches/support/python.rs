@@ -128,7 +128,7 @@ pub fn median(v: &[f64]) -> f64 {
     }
     v.sort_by(f64::total_cmp);
     let h = v.len() / 2;
-    if v.len() % 2 == 0 {
+    if v.len().is_multiple_of(2) {
         0.5 * (v[h - 1] + v[h])
     } else {
         v[h]

@@ -344,7 +344,8 @@ fn oracle_calls_do_not_depend_on_the_thread_count() {
     use crate::game::Game;
 
     fn run<M: GanModel<Cpu>>(label: &str, make: impl Fn() -> M + Sync, settings: GanSettings) {
-        let mut seen: Option<(Vec<Vec<f32>>, Vec<Vec<f32>>, Players<f64>)> = None;
+        type Outcome = (Vec<Vec<f32>>, Vec<Vec<f32>>, Players<f64>);
+        let mut seen: Option<Outcome> = None;
         for threads in [1, 2, 3] {
             let pool = rayon::ThreadPoolBuilder::new()
                 .num_threads(threads)
@@ -410,7 +411,7 @@ fn oracle_calls_do_not_depend_on_the_thread_count() {
         "MoG MLPs",
         || {
             let mixture = MixtureSpec::NegativeMomentum8.build().expect("mixture");
-            MixtureModel::new(mixture, 8, 300, 2, eval.clone())
+            MixtureModel::new(mixture, 8, 300, 2, eval)
         },
         GanSettings {
             loss: GanLoss::Saturating,
