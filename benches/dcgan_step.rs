@@ -6,6 +6,9 @@
 //!
 //!     cargo bench --bench dcgan_step [-- ROUNDS [STEPS]]     (default 5 rounds of 4 steps)
 //!
+//! Both sides use `RAYON_NUM_THREADS` threads (default: every core); on a loaded machine one
+//! thread each is the steadier comparison (OpenMP's waiting threads suffer most from sharing).
+//!
 //! PyTorch is looked for as `$SADDLE_PYTHON`, `.venv/bin/python`, then `python3`.
 
 #[path = "support/python.rs"]
@@ -92,7 +95,9 @@ fn main() {
     for _ in 0..2 {
         opt.step(&mut game, &mut w, &mut st, &mut sc, &mut srng);
     }
-    let mut torch = python::Server::start("bench_dcgan.py", &[]);
+    // PyTorch gets saddle's thread count (RAYON_NUM_THREADS, else every core).
+    let threads = rayon::current_num_threads();
+    let mut torch = python::Server::start("bench_dcgan.py", &["0".into(), threads.to_string()]);
     println!("DCGAN-32 WGAN SimAdam step, batch 64, on the CPU");
     println!("  saddle:    {}", Machine::current());
     match &torch {

@@ -17,7 +17,8 @@ from dcgan_torch import Discriminator, Generator  # noqa: E402
 
 args = [a for a in sys.argv[1:] if a != "--serve"]
 steps = int(args[0]) if args else 10
-torch.set_num_threads(os.cpu_count())
+# Threads: the second argument (the Rust benchmark passes its own count), else every core.
+torch.set_num_threads(int(args[1]) if len(args) > 1 else os.cpu_count())
 torch.manual_seed(0)
 nf, latent, batch = 64, 128, 64
 
