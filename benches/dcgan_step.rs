@@ -1,8 +1,13 @@
 //! The DCGAN-32 WGAN step at batch 64 on the CPU (SimAdam: one oracle call, one Adam update
 //! per player, weight clipping), and — when PyTorch is importable — the identical PyTorch
-//! model in the same run, with the ratio and where saddle's time goes.
+//! model in the same run, alternating with saddle round by round (each round: STEPS saddle
+//! steps, then STEPS PyTorch steps in a PyTorch process kept running), with the ratio per
+//! round, the machine it ran on and where saddle's time goes.
 //!
-//!     cargo bench --bench dcgan_step [-- STEPS]
+//!     cargo bench --bench dcgan_step [-- ROUNDS [STEPS]]     (default 5 rounds of 4 steps)
+//!
+//! Both sides use `RAYON_NUM_THREADS` threads (default: every core); on a loaded machine one
+//! thread each is the steadier comparison (OpenMP's waiting threads suffer most from sharing).
 //!
 //! PyTorch is looked for as `$SADDLE_PYTHON`, `.venv/bin/python`, then `python3`.
 
@@ -24,20 +29,17 @@ use saddle::Constraint;
 use std::sync::Arc;
 use std::time::Instant;
 
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(f64::total_cmp);
-    v[v.len() / 2]
-}
-
-fn pytorch(steps: usize) -> Option<f64> {
-    python::reference("bench_dcgan.py", &[steps.to_string()])?["ms_per_step"].as_f64()
-}
+use python::{cpu_seconds, median, range};
+use saddle::machine::Machine;
 
 fn main() {
-    let steps: usize = std::env::args()
+    let nums: Vec<usize> = std::env::args()
         .skip(1)
-        .find_map(|a| a.parse().ok())
-        .unwrap_or(10);
+        .filter_map(|a| a.parse().ok())
+        .collect();
+    let rounds = nums.first().copied().unwrap_or(5).max(1);
+    let per_round = nums.get(1).copied().unwrap_or(4).max(1);
+    let steps = rounds * per_round;
     let mut rng = Rng::new(0);
     let count = 512;
     let pixels: Vec<u8> = (0..count * 3072).map(|_| rng.below(256) as u8).collect();
@@ -94,17 +96,68 @@ fn main() {
     for _ in 0..2 {
         opt.step(&mut game, &mut w, &mut st, &mut sc, &mut srng);
     }
+    // PyTorch gets saddle's thread count (RAYON_NUM_THREADS, else every core).
+    let threads = rayon::current_num_threads();
+    let mut torch = python::Server::start("bench_dcgan.py", &["0".into(), threads.to_string()]);
+    println!("DCGAN-32 WGAN SimAdam step, batch 64, on the CPU");
+    println!("  saddle:    {}", Machine::current());
+    match &torch {
+        Some(t) => println!("  reference: {}", t.describe()),
+        None => println!("  reference: PyTorch not importable (set SADDLE_PYTHON); no ratio"),
+    }
+    println!(
+        "  {rounds} rounds of {per_round} steps, saddle then PyTorch in each (the machine may be shared: read the ratios)"
+    );
     timing::reset();
     let (mut step_t, mut pass_t) = (vec![], vec![]);
+    let (mut round_saddle, mut round_torch, mut ratios) = (vec![], vec![], vec![]);
+    let (mut cpu_saddle, mut cpu_torch) = (vec![], vec![]);
     let mut grads = w.clone();
-    for i in 0..steps {
-        let t = Instant::now();
-        opt.step(&mut game, &mut w, &mut st, &mut sc, &mut srng);
-        step_t.push(t.elapsed().as_secs_f64());
-        let t = Instant::now();
-        game.pass(&w, 1000 + i as u64, Players::both(true), &mut grads);
-        pass_t.push(t.elapsed().as_secs_f64());
+    for r in 0..rounds {
+        let mut mine = vec![];
+        for i in 0..per_round {
+            let t = Instant::now();
+            let c = cpu_seconds();
+            opt.step(&mut game, &mut w, &mut st, &mut sc, &mut srng);
+            mine.push(1000.0 * t.elapsed().as_secs_f64());
+            cpu_saddle.push(1000.0 * (cpu_seconds() - c));
+            let t = Instant::now();
+            game.pass(
+                &w,
+                1000 + (r * per_round + i) as u64,
+                Players::both(true),
+                &mut grads,
+            );
+            pass_t.push(t.elapsed().as_secs_f64());
+        }
+        let ours = median(&mine);
+        step_t.extend(mine);
+        let theirs = torch
+            .as_mut()
+            .and_then(|t| t.ask(serde_json::json!({"what": "steps", "steps": per_round})))
+            .and_then(|v| {
+                let ms: Vec<f64> = v["ms"]
+                    .as_array()?
+                    .iter()
+                    .filter_map(|x| x.as_f64())
+                    .collect();
+                cpu_torch.extend(v["cpu_ms_per_step"].as_f64());
+                (!ms.is_empty()).then(|| median(&ms))
+            });
+        round_saddle.push(ours);
+        match theirs {
+            Some(p) => {
+                round_torch.push(p);
+                ratios.push(ours / p);
+                println!(
+                    "  round {r}: saddle {ours:7.1} ms/step, PyTorch {p:7.1} ms/step, ratio {:.2}×",
+                    ours / p
+                );
+            }
+            None => println!("  round {r}: saddle {ours:7.1} ms/step"),
+        }
     }
+    drop(torch);
     // The update alone: both players' Adam directions, the moves and φ's clipping, on copies.
     let mut upd_t = vec![];
     let (mut wu, mut du) = (w.clone(), w.clone());
@@ -124,22 +177,55 @@ fn main() {
         }
         upd_t.push(t.elapsed().as_secs_f64());
     }
-    let upd_ms = 1000.0 * median(upd_t);
-    let ms = 1000.0 * median(step_t.clone());
-    let pass_ms = 1000.0 * median(pass_t.clone());
+    let upd_ms = 1000.0 * median(&upd_t);
+    let ms = median(&step_t);
+    let pass_ms = 1000.0 * median(&pass_t);
     let per = |op| 1000.0 * timing::seconds(op) / (2 * steps) as f64;
-    println!("saddle DCGAN-32 WGAN SimAdam step, batch 64, CPU ({} threads): {ms:.1} ms/step (median of {steps})", rayon::current_num_threads());
+    println!(
+        "saddle: {ms:.1} ms/step (median of {steps}; round medians {} ms)",
+        range(&round_saddle, 1)
+    );
+    if !ratios.is_empty() {
+        println!(
+            "PyTorch: {:.1} ms/step (round medians {} ms)",
+            median(&round_torch),
+            range(&round_torch, 1)
+        );
+        println!(
+            "ratio saddle/PyTorch: {:.2}× (median of {} rounds; range {})",
+            median(&ratios),
+            ratios.len(),
+            range(&ratios, 2)
+        );
+    }
+    print!(
+        "CPU time per step (all threads): saddle {:.1} ms",
+        median(&cpu_saddle)
+    );
+    if cpu_torch.is_empty() {
+        println!();
+    } else {
+        println!(
+            ", PyTorch {:.1} ms (ratio {:.2}×; PyTorch's OpenMP threads also burn CPU while they wait)",
+            median(&cpu_torch),
+            median(&cpu_saddle) / median(&cpu_torch)
+        );
+    }
+    println!("where saddle's time goes (per step, from the oracle calls and steps above):");
     println!("  oracle call (G fwd, D fwd ×2, backward): {pass_ms:.1} ms; Adam update of both players + clipping: {upd_ms:.1} ms");
     for op in timing::ALL {
-        println!("  {op:?}: {:.1} ms/step", per(op));
+        println!("  {op:?}: {:.1} ms", per(op));
     }
-    let conv: f64 = timing::ALL.iter().map(|&op| per(op)).sum();
-    println!("  other dfdx ops in the oracle call (linear, BatchNorm, activations, loss, copies): {:.1} ms", pass_ms - conv);
-    match pytorch(steps) {
-        Some(py) => println!(
-            "pytorch: {py:.1} ms/step; ratio saddle/pytorch = {:.2}×",
-            ms / py
-        ),
-        None => println!("pytorch: not importable (set SADDLE_PYTHON); no ratio"),
-    }
+    let own: f64 = timing::ALL.iter().map(|&op| per(op)).sum();
+    println!(
+        "  other dfdx ops in the oracle call (loss, reshapes, gradient copies): {:.1} ms",
+        pass_ms - own
+    );
+    let (flops, secs) = timing::gemm_totals();
+    println!(
+        "  GEMM ({}): {:.1} GFLOP per step at {:.0} GFLOP/s per thread",
+        saddle::neural::ops::gemm::simd(),
+        flops / (2 * steps) as f64 * 1e-9,
+        flops / secs.max(1e-12) * 1e-9
+    );
 }

@@ -3,9 +3,11 @@
 //! a hand-written loop of the same arithmetic and, when installed, numpy and PyTorch eager
 //! (single thread) in the same run. Prints time per step and the ratios.
 //!
-//! `cargo bench --bench eg_step` (`SADDLE_PYTHON=.venv/bin/python` picks the Python that has
-//! numpy / torch). Numbers are medians of repeated timings; this machine is
-//! shared, so read ratios, not absolute times.
+//! `cargo bench --bench eg_step [-- D…]` (`SADDLE_PYTHON=.venv/bin/python` picks the Python
+//! that has numpy / torch). Each dimension runs three rounds of saddle, the hand loop, numpy and
+//! PyTorch in turn; the table shows the medians over rounds (each a median of 7 timings) and the
+//! ratios' ranges. On a shared machine read the ratios, not absolute times. d = 1000 uses every
+//! thread of the rayon pool for the products (numpy uses its BLAS's threads).
 
 use saddle::game::{BilinearSpec, MatrixSpec, Start, ToyGame, ToySpec};
 use saddle::linalg::Mat;
@@ -27,15 +29,18 @@ fn game(d: usize) -> ToyGame {
     .unwrap()
 }
 
-/// Median seconds per call of `f` over 7 timings of `n` calls.
-fn time(n: usize, mut f: impl FnMut()) -> f64 {
+/// Median seconds per call of `f` over 7 timings of `n` calls, each timing from the state
+/// `reset` restores (the iterates contract towards the equilibrium: left running for millions
+/// of steps they would reach subnormal floats, which time the CPU's slow path instead).
+fn time<S>(n: usize, s: &mut S, reset: impl Fn(&mut S), mut f: impl FnMut(&mut S)) -> f64 {
     let mut t: Vec<f64> = (0..7)
         .map(|_| {
-            let s = Instant::now();
+            reset(s);
+            let start = Instant::now();
             for _ in 0..n {
-                f();
+                f(s);
             }
-            s.elapsed().as_secs_f64() / n as f64
+            start.elapsed().as_secs_f64() / n as f64
         })
         .collect();
     t.sort_by(|a, b| a.total_cmp(b));
@@ -93,11 +98,19 @@ fn reference(lib: &str, d: usize, steps: usize) -> Option<f64> {
     String::from_utf8_lossy(&out.stdout).trim().parse().ok()
 }
 
+#[path = "support/python.rs"]
+mod python;
+
+fn median(v: &[f64]) -> f64 {
+    python::median(v)
+}
+
 fn main() {
-    println!("one extragradient step, bilinear game, d per player (median of 7 timings)");
+    println!("one extragradient step, bilinear game, d per player (3 rounds, each a median of 7 timings)");
+    println!("  saddle: {}", saddle::machine::Machine::current());
     println!(
         "{:>6} {:>12} {:>12} {:>12} {:>12} {:>10} {:>12} {:>12}",
-        "d", "saddle", "hand loop", "numpy", "torch", "saddle/hand", "numpy/saddle", "torch/saddle"
+        "d", "saddle", "hand loop", "numpy", "torch", "saddle/hand", "saddle/numpy", "saddle/torch"
     );
     // `cargo bench --bench eg_step -- 2 100` times only those dimensions.
     let mut dims: Vec<usize> = std::env::args()
@@ -108,7 +121,7 @@ fn main() {
         dims = vec![2, 100, 1000];
     }
     for d in dims {
-        let n = (4_000_000 / (d * d)).clamp(200, 2_000_000);
+        let n = (4_000_000 / (d * d)).clamp(200, 20_000);
         let mut g = game(d);
         let opt = Optimizer {
             scheme: Scheme::Extragradient { resample: true },
@@ -128,37 +141,67 @@ fn main() {
         );
         let mut sc = Scratch::new(&w);
         let mut rng = Rng::new(0);
-        let ours = time(n, || {
-            opt.step(g.as_mut(), black_box(&mut w), &mut st, &mut sc, &mut rng);
-        });
         // The hand loop on the game's own matrix: rebuild it with the same seed.
         let a = saddle::linalg::with_singular_values(
             &saddle::linalg::linspace(1.0, 0.1, d),
             &mut Rng::derive(0, "game"),
         );
-        let (mut theta, mut phi) = (w.theta.clone(), w.phi.clone());
-        let (mut th, mut ph) = (vec![0.0; d], vec![0.0; d]);
-        let hand = time(n, || {
-            hand_loop(black_box(&a), &mut theta, &mut phi, &mut th, &mut ph, 0.1)
-        });
+        let start = w.clone();
+        let mut hs = (w.theta.clone(), w.phi.clone(), vec![0.0; d], vec![0.0; d]);
         let ref_steps = (2_000_000 / (d * d)).clamp(200, 20_000);
-        let (np, torch) = (
-            reference("numpy", d, ref_steps),
-            reference("torch", d, ref_steps),
-        );
+        let (mut ours, mut hand, mut np, mut torch) = (vec![], vec![], vec![], vec![]);
+        let (mut r_hand, mut r_np) = (vec![], vec![]);
+        for _ in 0..3 {
+            let o = time(
+                n,
+                &mut w,
+                |w| w.clone_from(&start),
+                |w| opt.step(g.as_mut(), black_box(w), &mut st, &mut sc, &mut rng),
+            );
+            let h = time(
+                n,
+                &mut hs,
+                |s| {
+                    s.0.clone_from(&start.theta);
+                    s.1.clone_from(&start.phi);
+                },
+                |s| hand_loop(black_box(&a), &mut s.0, &mut s.1, &mut s.2, &mut s.3, 0.1),
+            );
+            ours.push(o);
+            hand.push(h);
+            r_hand.push(o / h);
+            if let Some(v) = reference("numpy", d, ref_steps) {
+                np.push(v);
+                r_np.push(o / v);
+            }
+            torch.extend(reference("torch", d, ref_steps));
+        }
+        let ours = median(&ours);
+        let opt_med = |v: &Vec<f64>| (!v.is_empty()).then(|| median(v));
+        let (np_m, torch_m) = (opt_med(&np), opt_med(&torch));
         let f = |x: Option<f64>| x.map_or("—".to_string(), |v| format!("{:.3} µs", v * 1e6));
-        let r = |x: Option<f64>| x.map_or("—".to_string(), |v| format!("{:.1}×", v / ours));
+        let r = |x: Option<f64>| x.map_or("—".to_string(), |v| format!("{:.2}×", ours / v));
         println!(
             "{d:>6} {:>12} {:>12} {:>12} {:>12} {:>10.2}× {:>12} {:>12}",
             format!("{:.3} µs", ours * 1e6),
-            format!("{:.3} µs", hand * 1e6),
-            f(np),
-            f(torch),
-            ours / hand,
-            r(np),
-            r(torch)
+            format!("{:.3} µs", median(&hand) * 1e6),
+            f(np_m),
+            f(torch_m),
+            median(&r_hand),
+            r(np_m),
+            r(torch_m)
         );
-        black_box((&w, &theta, &phi));
+        println!(
+            "{:>6} rounds: saddle/hand {}{}",
+            "",
+            python::range(&r_hand, 2),
+            if r_np.is_empty() {
+                String::new()
+            } else {
+                format!(", saddle/numpy {}", python::range(&r_np, 2))
+            }
+        );
+        black_box((&w, &hs));
     }
     if reference("numpy", 2, 10).is_none() {
         println!("numpy reference skipped: `python3 -c 'import numpy'` fails (pip install numpy to compare)");

@@ -55,6 +55,10 @@ fn main() {
          Inception on 1 thread, 200 samples every {} iterations, FID against the data",
         steps / 4
     );
+    println!(
+        "  machine: {} (training and scorer 1 thread each)",
+        saddle::machine::Machine::with_threads(1)
+    );
     let (mut plain, mut scored, mut landed) = (vec![], vec![], vec![]);
     for round in 0..3 {
         for with in [false, true] {

@@ -1,7 +1,8 @@
 """PyTorch reference of saddle's DCGAN benchmark (benches/dcgan_step.rs): the identical
 DCGAN-32 pair (nf 64, D with BatchNorm, LeakyReLU 0.01), WGAN loss with weight clipping 0.01,
 one simultaneous Adam step (β = (0.5, 0.9)) per iteration at batch 64, z ∈ R^128, f32, on the
-CPU with every core. Prints one JSON line: {"ms_per_step": median, "steps": n}.
+CPU with every core. Prints one JSON line: {"ms_per_step": median, "steps": n}; with `--serve`,
+answers {"what": "steps", "steps": n} with {"ms": [per step]} (see bench_serve.py).
 """
 import json
 import os
@@ -10,10 +11,14 @@ import time
 
 import torch
 
-from dcgan_torch import Discriminator, Generator
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from bench_serve import serve  # noqa: E402
+from dcgan_torch import Discriminator, Generator  # noqa: E402
 
-steps = int(sys.argv[1]) if len(sys.argv) > 1 else 10
-torch.set_num_threads(os.cpu_count())
+args = [a for a in sys.argv[1:] if a != "--serve"]
+steps = int(args[0]) if args else 10
+# Threads: the second argument (the Rust benchmark passes its own count), else every core.
+torch.set_num_threads(int(args[1]) if len(args) > 1 else os.cpu_count())
 torch.manual_seed(0)
 nf, latent, batch = 64, 128, 64
 
@@ -42,6 +47,20 @@ def step(i):
 
 for i in range(3):
     step(i)
+
+
+def timed(request):
+    ms, cpu = [], time.process_time()
+    for i in range(request["steps"]):
+        t = time.perf_counter()
+        step(i)
+        ms.append(1000 * (time.perf_counter() - t))
+    return {"ms": ms, "cpu_ms_per_step": 1000 * (time.process_time() - cpu) / request["steps"]}
+
+
+if "--serve" in sys.argv:
+    serve({"steps": timed})
+    sys.exit(0)
 times = []
 for i in range(steps):
     t = time.perf_counter()

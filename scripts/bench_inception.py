@@ -2,9 +2,10 @@
 pytorch-fid's FID Inception (the same seeded synthetic weights as saddle, see
 scripts/inception_parity.py) in eval mode under torch.no_grad, batches of 50 uint8 32×32 RGB
 images resized by F.interpolate (pytorch-fid's own path) to 299×299, on the CPU with `threads`
-intra-op threads. Prints one JSON line: {"images_per_s": …, "images": n, "threads": t}.
+intra-op threads. Prints one JSON line: {"images_per_s": …, "images": n, "threads": t}; with
+`--serve`, answers {"what": "images", "images": n, "threads": t} with {"images_per_s": …}.
 
-    python scripts/bench_inception.py IMAGES THREADS
+    python scripts/bench_inception.py [--serve] IMAGES THREADS
 """
 import json
 import os
@@ -17,8 +18,9 @@ import torch
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from inception_parity import SEED, reference_network  # noqa: E402
 
-n = int(sys.argv[1]) if len(sys.argv) > 1 else 64
-threads = int(sys.argv[2]) if len(sys.argv) > 2 else (os.cpu_count() or 1)
+args = [a for a in sys.argv[1:] if a != "--serve"]
+n = int(args[0]) if args else 64
+threads = int(args[1]) if len(args) > 1 else (os.cpu_count() or 1)
 torch.set_num_threads(threads)
 net, _ = reference_network(SEED)
 rng = np.random.default_rng(0)
@@ -34,6 +36,22 @@ def run(batch_images):
 
 
 run(images[:8])  # warm-up: allocator, oneDNN primitives
+
+
+def rate(request):
+    torch.set_num_threads(request["threads"])
+    batch = images[: request["images"]]
+    run(batch[:8])
+    t = time.perf_counter()
+    run(batch)
+    return {"images_per_s": len(batch) / (time.perf_counter() - t)}
+
+
+if "--serve" in sys.argv:
+    from bench_serve import serve
+
+    serve({"images": rate})
+    sys.exit(0)
 t0 = time.perf_counter()
 run(images)
 dt = time.perf_counter() - t0

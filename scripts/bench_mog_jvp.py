@@ -2,11 +2,14 @@
 of [NM] (ReLU MLPs 8→256→256→256→2 and 2→256→256→256→1, batch 128, saturating loss) in
 PyTorch on the CPU: one f32 oracle call (forward + backward of both players' losses) and one
 Jacobian-vector product of the game field F = (∇_θ V, −∇_φ V) in f64 by forward mode over the
-backward pass (`torch.func.jvp` of `torch.func.grad`), as saddle computes it. Prints one JSON line: {"ms_oracle_f32": …, "ms_jvp_f64": …, "threads": …}.
+backward pass (`torch.func.jvp` of `torch.func.grad`), as saddle computes it. Prints one JSON line: {"ms_oracle_f32": …, "ms_jvp_f64": …, "threads": …};
+with `--serve`, answers {"what": "oracle" | "jvp", "repeats": n} with {"ms": median}.
 
-    python scripts/bench_mog_jvp.py [REPEATS [THREADS]]
+    python scripts/bench_mog_jvp.py [--serve] [REPEATS [THREADS]]
 """
+import copy
 import json
+import os
 import sys
 import time
 
@@ -47,9 +50,10 @@ def median_ms(fn, repeats):
 
 
 def main():
-    repeats = int(sys.argv[1]) if len(sys.argv) > 1 else 20
-    if len(sys.argv) > 2:
-        torch.set_num_threads(int(sys.argv[2]))
+    args = [a for a in sys.argv[1:] if a != "--serve"]
+    repeats = int(args[0]) if args else 20
+    if len(args) > 1:
+        torch.set_num_threads(int(args[1]))
     torch.manual_seed(0)
     g, d = mlp([8, 256, 256, 256, 2]), mlp([2, 256, 256, 256, 1])
     real, z = torch.randn(128, 2), torch.randn(128, 8)
@@ -59,9 +63,7 @@ def main():
             p.grad = None
         value(g, d, real, z).backward()
 
-    ms_oracle = median_ms(oracle, repeats)
-
-    g64, d64 = g.double(), d.double()
+    g64, d64 = copy.deepcopy(g).double(), copy.deepcopy(d).double()
     real64, z64 = real.double(), z.double()
     pg = {k: v.detach() for k, v in g64.named_parameters()}
     pd = {k: v.detach() for k, v in d64.named_parameters()}
@@ -81,6 +83,16 @@ def main():
         # J·v by forward mode over the backward pass, as saddle does.
         jvp(field, (pg, pd), (vg, vd))
 
+    if "--serve" in sys.argv:
+        sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+        from bench_serve import serve
+
+        serve({
+            "oracle": lambda r: {"ms": median_ms(oracle, r["repeats"])},
+            "jvp": lambda r: {"ms": median_ms(jvp_once, r["repeats"])},
+        })
+        return
+    ms_oracle = median_ms(oracle, repeats)
     ms_jvp = median_ms(jvp_once, repeats)
     print(json.dumps({"ms_oracle_f32": ms_oracle, "ms_jvp_f64": ms_jvp, "threads": torch.get_num_threads()}))
 

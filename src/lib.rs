@@ -84,6 +84,8 @@ pub mod game;
 #[doc(hidden)]
 pub mod linalg;
 #[doc(hidden)]
+pub mod machine;
+#[doc(hidden)]
 pub mod neural;
 #[doc(hidden)]
 pub mod optim;

@@ -1,11 +1,105 @@
 //! Dense row-major matrices for the toy games' hot loops, and the few decompositions saddle
 //! needs from nalgebra (random orthogonal factors, linear solves).
+//!
+//! The matrix–vector products are rows of [`dot`]s: SIMD at the machine's width
+//! ([`Simd::detect`]), and for large matrices blocks of rows on the rayon pool. Each output
+//! entry is one dot product computed the same way whatever the threads or the SIMD level, so
+//! the bits never depend on either.
 
+use crate::machine::Simd;
 use crate::rng::Rng;
 use nalgebra::DMatrix;
+use rayon::prelude::*;
 
-/// A dense row-major matrix. The games' matrix–vector products run through its loops, which
-/// the compiler vectorizes; nalgebra is used only off the hot path.
+/// Entries (rows × cols) from which a product runs on the rayon pool: below it, the fork and
+/// join would cost more than the product.
+const PAR_ENTRIES: usize = 1 << 16;
+
+/// Rows per parallel task of a matrix–vector product (fixed, so tasks depend on the shape only).
+const PAR_ROWS: usize = 32;
+
+/// Rows per block of a transposed product (see [`Mat::mul_t_affine`]).
+const T_BLOCK: usize = 32;
+
+/// Columns up to which a serial transposed product keeps its block sums on the stack.
+const SMALL: usize = 256;
+
+/// One affine product `(c, s, x, out)`: out ← c + s·(product with x).
+pub type Affine<'a> = (&'a [f64], f64, &'a [f64], &'a mut [f64]);
+
+/// `parts` cut into `blocks` chunks of `len` (or `blocks` empty chunks when len = 0), in
+/// parallel.
+fn par_chunks_or_empty(
+    parts: &mut [f64],
+    len: usize,
+    blocks: usize,
+) -> rayon::vec::IntoIter<&mut [f64]> {
+    let v: Vec<&mut [f64]> = if len == 0 {
+        (0..blocks).map(|_| <&mut [f64]>::default()).collect()
+    } else {
+        parts.chunks_mut(len).collect()
+    };
+    v.into_par_iter()
+}
+
+thread_local! {
+    static PARTIALS: std::cell::RefCell<Vec<f64>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Runs `f` on this thread's buffer of block sums, `len` entries (contents unspecified).
+fn with_partials<R>(len: usize, f: impl FnOnce(&mut [f64]) -> R) -> R {
+    PARTIALS.with(|p| {
+        // A nested call (from a rayon task that stole this thread's work) gets its own buffer.
+        match p.try_borrow_mut() {
+            Ok(mut buf) => {
+                if buf.len() < len {
+                    buf.resize(len, 0.0);
+                }
+                f(&mut buf[..len])
+            }
+            Err(_) => f(&mut vec![0.0; len]),
+        }
+    })
+}
+
+/// y ← y + a·x (multiply, then add: the same bits at every SIMD level).
+#[inline]
+pub fn axpy(a: f64, x: &[f64], y: &mut [f64]) {
+    let n = x.len().min(y.len());
+    if n >= 64 {
+        #[cfg(target_arch = "x86_64")]
+        if Simd::detect() == Simd::Avx512 {
+            // SAFETY: the CPU has AVX-512F (detected).
+            return unsafe { axpy_avx512(a, &x[..n], &mut y[..n]) };
+        }
+    }
+    for (y, x) in y[..n].iter_mut().zip(&x[..n]) {
+        *y += a * x;
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+unsafe fn axpy_avx512(a: f64, x: &[f64], y: &mut [f64]) {
+    use std::arch::x86_64::*;
+    let av = _mm512_set1_pd(a);
+    let (px, py) = (x.as_ptr(), y.as_mut_ptr());
+    let mut i = 0;
+    while i + 8 <= x.len() {
+        let v = _mm512_add_pd(
+            _mm512_loadu_pd(py.add(i)),
+            _mm512_mul_pd(av, _mm512_loadu_pd(px.add(i))),
+        );
+        _mm512_storeu_pd(py.add(i), v);
+        i += 8;
+    }
+    for j in i..x.len() {
+        y[j] += a * x[j];
+    }
+}
+
+/// A dense row-major matrix. The games' matrix–vector products run through its loops;
+/// nalgebra is used only off the hot path.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Mat {
     /// Number of rows.
@@ -47,40 +141,239 @@ impl Mat {
         self.data[i * self.cols + j]
     }
 
+    /// out_i ← f(i, out_i, row_i · x) for every row, blocks of rows in parallel when large.
+    #[inline]
+    fn rows_dot(&self, x: &[f64], out: &mut [f64], f: impl Fn(usize, f64, f64) -> f64 + Sync) {
+        assert!(
+            x.len() == self.cols && out.len() == self.rows,
+            "matrix–vector shapes"
+        );
+        let cols = self.cols.max(1);
+        if self.rows * self.cols < PAR_ENTRIES {
+            for (i, (row, o)) in self.data.chunks_exact(cols).zip(out.iter_mut()).enumerate() {
+                *o = f(i, *o, dot(row, x));
+            }
+            return;
+        }
+        out.par_chunks_mut(PAR_ROWS)
+            .zip(self.data.par_chunks(PAR_ROWS * cols))
+            .enumerate()
+            .for_each(|(t, (o, rows))| {
+                for (r, (row, o)) in rows.chunks_exact(cols).zip(o.iter_mut()).enumerate() {
+                    *o = f(t * PAR_ROWS + r, *o, dot(row, x));
+                }
+            });
+    }
+
     /// `out ← out + s·M x`.
     #[inline]
     pub fn mul_add(&self, s: f64, x: &[f64], out: &mut [f64]) {
-        debug_assert_eq!(x.len(), self.cols);
-        debug_assert_eq!(out.len(), self.rows);
-        for (row, o) in self.data.chunks_exact(self.cols.max(1)).zip(out.iter_mut()) {
-            *o += s * dot(row, x);
-        }
+        self.rows_dot(x, out, |_, o, d| o + s * d);
     }
 
     /// `out ← c + s·M x`, in one pass.
     #[inline]
     pub fn affine_into(&self, c: &[f64], s: f64, x: &[f64], out: &mut [f64]) {
-        debug_assert_eq!(x.len(), self.cols);
-        debug_assert_eq!(out.len(), self.rows);
-        for ((row, o), ci) in self
-            .data
-            .chunks_exact(self.cols.max(1))
-            .zip(out.iter_mut())
-            .zip(c)
-        {
-            *o = ci + s * dot(row, x);
+        assert_eq!(c.len(), self.rows, "affine_into: shift length");
+        self.rows_dot(x, out, |i, _, d| c[i] + s * d);
+    }
+
+    /// `out ← out + s·Mᵀ x` (row by row, so each entry of out sums its terms in row order;
+    /// large matrices split the columns across threads, which keeps that order).
+    #[inline]
+    pub fn mul_t_add(&self, s: f64, x: &[f64], out: &mut [f64]) {
+        assert!(
+            x.len() == self.rows && out.len() == self.cols,
+            "matrix–vector shapes"
+        );
+        let cols = self.cols.max(1);
+        let block = |c0: usize, out: &mut [f64]| {
+            for (row, &xi) in self.data.chunks_exact(cols).zip(x) {
+                let k = s * xi;
+                for (o, a) in out.iter_mut().zip(&row[c0..]) {
+                    *o += k * a;
+                }
+            }
+        };
+        if self.rows * self.cols < PAR_ENTRIES {
+            block(0, out);
+        } else {
+            const COLS: usize = 128;
+            out.par_chunks_mut(COLS)
+                .enumerate()
+                .for_each(|(t, o)| block(t * COLS, o));
         }
     }
 
-    /// `out ← out + s·Mᵀ x`.
+    /// `out ← c + s·Mᵀ x`. Each entry Σ_i x_i·M_ij is accumulated row by row within fixed
+    /// blocks of [`T_BLOCK`] rows and the blocks' sums are added in order, so one pass reads M
+    /// row by row (no stored transpose) and the bits depend on the shape only.
     #[inline]
-    pub fn mul_t_add(&self, s: f64, x: &[f64], out: &mut [f64]) {
-        debug_assert_eq!(x.len(), self.rows);
-        debug_assert_eq!(out.len(), self.cols);
-        for (row, &xi) in self.data.chunks_exact(self.cols.max(1)).zip(x) {
-            let k = s * xi;
-            for (o, a) in out.iter_mut().zip(row) {
-                *o += k * a;
+    pub fn mul_t_affine(&self, c: &[f64], s: f64, x: &[f64], out: &mut [f64]) {
+        self.pass(None, Some((c, s, x, out)));
+    }
+
+    /// Both products of a bilinear field in one pass over M: `out_r ← c_r + s_r·M x_c` (bit for
+    /// bit [`Mat::affine_into`]) and `out_c ← c_c + s_c·Mᵀ x_r` (bit for bit
+    /// [`Mat::mul_t_affine`]). Each is `(c, s, x, out)`.
+    #[inline]
+    pub fn affine_pair(&self, rows: Affine<'_>, cols: Affine<'_>) {
+        self.pass(Some(rows), Some(cols));
+    }
+
+    /// One pass over M in blocks of [`T_BLOCK`] rows, in parallel when large: the row products
+    /// of `rows` and the block sums of the transposed product `cols`.
+    #[inline]
+    fn pass(&self, rows: Option<Affine<'_>>, cols: Option<Affine<'_>>) {
+        if self.cols < LANES && self.rows <= T_BLOCK {
+            return self.pass_tiny(rows, cols);
+        }
+        self.pass_blocks(rows, cols)
+    }
+
+    /// [`Mat::pass`] past the tiny case.
+    fn pass_blocks(&self, rows: Option<Affine<'_>>, cols: Option<Affine<'_>>) {
+        let (r, cn) = (self.rows, self.cols.max(1));
+        if let Some((c, _, x, out)) = &rows {
+            assert!(
+                x.len() == self.cols && out.len() == r && c.len() == r,
+                "M x shapes"
+            );
+        }
+        if let Some((c, _, x, out)) = &cols {
+            assert!(
+                x.len() == r && out.len() == self.cols && c.len() == self.cols,
+                "Mᵀ x shapes"
+            );
+        }
+        let blocks = r.div_ceil(T_BLOCK).max(1);
+        let want_t = cols.is_some();
+        let x_r = cols.as_ref().map(|a| a.2);
+        let (row_out, row_args) = match rows {
+            Some((c, s, x, out)) => (Some(out), Some((c, s, x))),
+            None => (None, None),
+        };
+        // One block: rows i0..i1, its row products into `ro` (offset i0), its transposed
+        // partial sums into `part` (cols entries).
+        let block = |b: usize, ro: Option<&mut [f64]>, part: &mut [f64]| {
+            let (i0, i1) = (b * T_BLOCK, ((b + 1) * T_BLOCK).min(r));
+            let mat = &self.data[i0 * cn..i1 * cn];
+            if let (Some(ro), Some((c, s, x))) = (ro, row_args) {
+                for (k, (row, o)) in mat.chunks_exact(cn).zip(ro.iter_mut()).enumerate() {
+                    *o = c[i0 + k] + s * dot(row, x);
+                }
+            }
+            if want_t {
+                part.fill(0.0);
+                let x = x_r.expect("transposed operand");
+                for (row, xi) in mat.chunks_exact(cn).zip(&x[i0..i1]) {
+                    axpy(*xi, row, part);
+                }
+            }
+        };
+        let tlen = if want_t { self.cols } else { 0 };
+        let parallel = r * self.cols >= PAR_ENTRIES && blocks > 1;
+        if !parallel && tlen <= SMALL {
+            // Small: the same blocks in order, block sums in a stack buffer, the running total
+            // in `out_c` itself (no thread-local buffer, no closures over rayon).
+            let mut row_out = row_out;
+            let mut cols = cols;
+            if blocks == 1 {
+                // One block: its sums accumulate in `out_c` directly.
+                let part = cols.as_mut().map_or(&mut [][..], |a| &mut *a.3);
+                block(0, row_out.as_deref_mut(), part);
+                if let Some((c, s, _, out)) = cols {
+                    out.iter_mut().zip(c).for_each(|(o, c)| *o = c + s * *o);
+                }
+                return;
+            }
+            let mut part = [0.0f64; SMALL];
+            for b in 0..blocks {
+                let o = row_out.as_deref_mut().map(|o| {
+                    let end = ((b + 1) * T_BLOCK).min(r);
+                    &mut o[b * T_BLOCK..end]
+                });
+                block(b, o, &mut part[..tlen]);
+                if let Some((_, _, _, out)) = cols.as_mut() {
+                    if b == 0 {
+                        out.copy_from_slice(&part[..tlen]);
+                    } else {
+                        out.iter_mut().zip(&part[..tlen]).for_each(|(o, p)| *o += p);
+                    }
+                }
+            }
+            if let Some((c, s, _, out)) = cols {
+                out.iter_mut().zip(c).for_each(|(o, c)| *o = c + s * *o);
+            }
+            return;
+        }
+        with_partials(blocks * tlen, |parts| {
+            let mut row_out = row_out;
+            match (&mut row_out, parallel) {
+                (Some(ro), true) => ro
+                    .par_chunks_mut(T_BLOCK)
+                    .zip(par_chunks_or_empty(parts, tlen, blocks))
+                    .enumerate()
+                    .for_each(|(b, (ro, part))| block(b, Some(ro), part)),
+                (None, true) => par_chunks_or_empty(parts, tlen, blocks)
+                    .enumerate()
+                    .for_each(|(b, part)| block(b, None, part)),
+                (ro, false) => {
+                    for b in 0..blocks {
+                        let part = &mut parts[b * tlen..(b + 1) * tlen];
+                        let o = ro.as_deref_mut().map(|o| {
+                            let end = ((b + 1) * T_BLOCK).min(r);
+                            &mut o[b * T_BLOCK..end]
+                        });
+                        block(b, o, part);
+                    }
+                }
+            }
+            if let Some((c, s, _, out)) = cols {
+                let combine = |j0: usize, o: &mut [f64]| {
+                    for (k, o) in o.iter_mut().enumerate() {
+                        let j = j0 + k;
+                        let mut t = parts[j];
+                        for b in 1..blocks {
+                            t += parts[b * tlen + j];
+                        }
+                        *o = c[j] + s * t;
+                    }
+                };
+                if parallel {
+                    out.par_chunks_mut(PAR_ROWS * 4)
+                        .enumerate()
+                        .for_each(|(t, o)| combine(t * PAR_ROWS * 4, o));
+                } else {
+                    combine(0, out);
+                }
+            }
+        });
+    }
+
+    /// [`Mat::pass`] for a matrix of one block with rows shorter than [`LANES`]: the same
+    /// additions in the same order (in-order dots, row-by-row sums), written out plainly
+    /// because at this size the general path's bookkeeping would cost more than the products.
+    #[inline]
+    fn pass_tiny(&self, rows: Option<Affine<'_>>, cols: Option<Affine<'_>>) {
+        let cn = self.cols.max(1);
+        if let Some((c, s, x, out)) = rows {
+            assert!(x.len() == self.cols && out.len() == self.rows && c.len() == self.rows);
+            for ((row, o), ci) in self.data.chunks_exact(cn).zip(out.iter_mut()).zip(c) {
+                let d = row.iter().zip(x).fold(0.0, |acc, (a, b)| acc + a * b);
+                *o = ci + s * d;
+            }
+        }
+        if let Some((c, s, x, out)) = cols {
+            assert!(x.len() == self.rows && out.len() == self.cols && c.len() == self.cols);
+            let mut acc = [0.0f64; LANES];
+            for (row, xi) in self.data.chunks_exact(cn).zip(x) {
+                for (o, a) in acc.iter_mut().zip(row) {
+                    *o += xi * a;
+                }
+            }
+            for ((o, a), c) in out.iter_mut().zip(&acc).zip(c) {
+                *o = c + s * a;
             }
         }
     }
@@ -118,24 +411,117 @@ impl Mat {
     }
 }
 
-/// xᵀy with four independent accumulators, so the additions pipeline (a single running sum
-/// serializes on the adder's latency).
+/// Partial sums of [`dot`].
+const LANES: usize = 16;
+
+/// xᵀy over the common length. Sixteen partial sums s_k = Σ x_i·y_i over i ≡ k (mod 16) in
+/// the longest multiple-of-16 prefix, added pairwise (s_k + s_{k+8}, then +4, +2, +1), then
+/// the remaining terms in order: the additions pipeline instead of waiting on one running sum,
+/// and the SIMD kernels (AVX-512, AVX2) hold the same sixteen sums in vector lanes and add
+/// them in the same order (multiply, then add: no fused multiply-add), so every CPU gets the
+/// same bits.
 #[inline]
 pub fn dot(x: &[f64], y: &[f64]) -> f64 {
-    let (xc, yc) = (x.chunks_exact(4), y.chunks_exact(4));
-    let tail: f64 = xc
-        .remainder()
+    let n = x.len().min(y.len());
+    let (x, y) = (&x[..n], &y[..n]);
+    if n < LANES {
+        // The sixteen partial sums are all zero: only the in-order tail remains.
+        return dot_tail(0.0, x, y);
+    }
+    if n < 4 * LANES {
+        return dot_portable(x, y);
+    }
+    match Simd::detect() {
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: the CPU has AVX-512F (detected).
+        Simd::Avx512 => unsafe { dot_avx512(x, y) },
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: the CPU has AVX2 (detected).
+        Simd::Avx2Fma => unsafe { dot_avx2(x, y) },
+        _ => dot_portable(x, y),
+    }
+}
+
+/// Adds the remaining terms of a [`dot`] after the sixteen partial sums.
+#[inline(always)]
+fn dot_tail(total: f64, x: &[f64], y: &[f64]) -> f64 {
+    let start = x.len() / LANES * LANES;
+    x[start..]
         .iter()
-        .zip(yc.remainder())
-        .map(|(a, b)| a * b)
-        .sum();
-    let mut acc = [0.0; 4];
-    for (a, b) in xc.zip(yc) {
-        for k in 0..4 {
+        .zip(&y[start..])
+        .fold(total, |acc, (a, b)| acc + a * b)
+}
+
+/// [`dot`] in portable code.
+fn dot_portable(x: &[f64], y: &[f64]) -> f64 {
+    let mut acc = [0.0f64; LANES];
+    for (a, b) in x.chunks_exact(LANES).zip(y.chunks_exact(LANES)) {
+        for k in 0..LANES {
             acc[k] += a[k] * b[k];
         }
     }
-    (acc[0] + acc[1]) + (acc[2] + acc[3]) + tail
+    for step in [8, 4, 2, 1] {
+        for k in 0..step {
+            acc[k] += acc[k + step];
+        }
+    }
+    dot_tail(acc[0], x, y)
+}
+
+/// [`dot`] with AVX-512F: lanes 0–7 and 8–15 in two registers.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+unsafe fn dot_avx512(x: &[f64], y: &[f64]) -> f64 {
+    use std::arch::x86_64::*;
+    let (mut a0, mut a1) = (_mm512_setzero_pd(), _mm512_setzero_pd());
+    let (px, py) = (x.as_ptr(), y.as_ptr());
+    let mut i = 0;
+    while i + LANES <= x.len() {
+        a0 = _mm512_add_pd(
+            a0,
+            _mm512_mul_pd(_mm512_loadu_pd(px.add(i)), _mm512_loadu_pd(py.add(i))),
+        );
+        a1 = _mm512_add_pd(
+            a1,
+            _mm512_mul_pd(
+                _mm512_loadu_pd(px.add(i + 8)),
+                _mm512_loadu_pd(py.add(i + 8)),
+            ),
+        );
+        i += LANES;
+    }
+    // Step 8: lanes k + k+8; step 4: the two 256-bit halves; then 2 and 1.
+    let s8 = _mm512_add_pd(a0, a1);
+    let s4 = _mm256_add_pd(_mm512_castpd512_pd256(s8), _mm512_extractf64x4_pd::<1>(s8));
+    let s2 = _mm_add_pd(_mm256_castpd256_pd128(s4), _mm256_extractf128_pd::<1>(s4));
+    let s1 = _mm_add_sd(s2, _mm_unpackhi_pd(s2, s2));
+    dot_tail(_mm_cvtsd_f64(s1), x, y)
+}
+
+/// [`dot`] with AVX2: lanes 0–3, 4–7, 8–11, 12–15 in four registers.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn dot_avx2(x: &[f64], y: &[f64]) -> f64 {
+    use std::arch::x86_64::*;
+    let mut a = [_mm256_setzero_pd(); 4];
+    let (px, py) = (x.as_ptr(), y.as_ptr());
+    let mut i = 0;
+    while i + LANES <= x.len() {
+        for (r, acc) in a.iter_mut().enumerate() {
+            let o = i + 4 * r;
+            *acc = _mm256_add_pd(
+                *acc,
+                _mm256_mul_pd(_mm256_loadu_pd(px.add(o)), _mm256_loadu_pd(py.add(o))),
+            );
+        }
+        i += LANES;
+    }
+    // Step 8: lanes 0–7 += 8–15; step 4: 0–3 += 4–7; then 2 and 1.
+    let (b0, b1) = (_mm256_add_pd(a[0], a[2]), _mm256_add_pd(a[1], a[3]));
+    let s4 = _mm256_add_pd(b0, b1);
+    let s2 = _mm_add_pd(_mm256_castpd256_pd128(s4), _mm256_extractf128_pd::<1>(s4));
+    let s1 = _mm_add_sd(s2, _mm_unpackhi_pd(s2, s2));
+    dot_tail(_mm_cvtsd_f64(s1), x, y)
 }
 
 /// A Haar-distributed random orthogonal matrix (QR of a Gaussian matrix, signs fixed by R's
@@ -195,6 +581,117 @@ mod tests {
         got.sort_by(|a, b| b.partial_cmp(a).unwrap());
         for (g, e) in got.iter().zip(s) {
             assert!((g - e).abs() < 1e-12, "{got:?}");
+        }
+    }
+
+    /// The SIMD kernels give exactly the portable dot's bits, at every length around the
+    /// sixteen-lane blocks.
+    #[test]
+    fn dot_has_the_same_bits_at_every_simd_level() {
+        let mut rng = Rng::new(3);
+        for n in [0, 1, 15, 16, 17, 63, 64, 65, 100, 1000, 1037] {
+            let x: Vec<f64> = (0..n).map(|_| rng.normal()).collect();
+            let y: Vec<f64> = (0..n).map(|_| rng.normal() * 1e3).collect();
+            let want = dot_portable(&x, &y);
+            assert_eq!(dot(&x, &y).to_bits(), want.to_bits(), "n = {n}");
+            #[cfg(target_arch = "x86_64")]
+            {
+                if std::is_x86_feature_detected!("avx2") {
+                    assert_eq!(unsafe { dot_avx2(&x, &y) }.to_bits(), want.to_bits());
+                }
+                if std::is_x86_feature_detected!("avx512f") {
+                    assert_eq!(unsafe { dot_avx512(&x, &y) }.to_bits(), want.to_bits());
+                }
+            }
+            let exact: f64 = x.iter().zip(&y).map(|(a, b)| a * b).sum();
+            assert!((want - exact).abs() <= 1e-12 * (1.0 + exact.abs()) * n as f64);
+        }
+    }
+
+    /// Large products (parallel blocks of rows or columns) equal the serial loops bit for bit.
+    #[test]
+    fn large_products_do_not_depend_on_threads() {
+        let mut rng = Rng::new(4);
+        let (r, c) = (300, 400);
+        let m = Mat {
+            rows: r,
+            cols: c,
+            data: (0..r * c).map(|_| rng.normal()).collect(),
+        };
+        let x: Vec<f64> = (0..c).map(|_| rng.normal()).collect();
+        let xt: Vec<f64> = (0..r).map(|_| rng.normal()).collect();
+        let serial: Vec<f64> = m
+            .data
+            .chunks(c)
+            .map(|row| 0.5 + 2.0 * dot(row, &x))
+            .collect();
+        let mut serial_t = vec![1.0; c];
+        for (row, xi) in m.data.chunks(c).zip(&xt) {
+            for (o, a) in serial_t.iter_mut().zip(row) {
+                *o += (-1.5 * xi) * a;
+            }
+        }
+        for threads in [1, 2, 3] {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap();
+            let (mut out, mut out_t) = (vec![0.0; r], vec![1.0; c]);
+            pool.install(|| {
+                m.affine_into(&vec![0.5; r], 2.0, &x, &mut out);
+                m.mul_t_add(-1.5, &xt, &mut out_t);
+            });
+            assert_eq!(out, serial, "{threads} threads");
+            assert_eq!(out_t, serial_t, "{threads} threads");
+        }
+    }
+
+    /// Mᵀx by row blocks, and both products of one pass, equal the separate products bit for
+    /// bit at any thread count, and Mᵀx matches the stored transpose's dots to rounding.
+    #[test]
+    fn one_pass_products_keep_their_bits() {
+        let mut rng = Rng::new(6);
+        for (r, c) in [(2, 2), (3, 5), (100, 100), (300, 257)] {
+            let m = Mat {
+                rows: r,
+                cols: c,
+                data: (0..r * c).map(|_| rng.normal()).collect(),
+            };
+            let mt = Mat::from_dmatrix(&m.to_dmatrix().transpose());
+            let (xc, xr): (Vec<f64>, Vec<f64>) = (
+                (0..c).map(|_| rng.normal()).collect(),
+                (0..r).map(|_| rng.normal()).collect(),
+            );
+            let (cr, cc): (Vec<f64>, Vec<f64>) = (
+                (0..r).map(|_| rng.normal()).collect(),
+                (0..c).map(|_| rng.normal()).collect(),
+            );
+            let mut want_r = vec![0.0; r];
+            m.affine_into(&cr, 1.0, &xc, &mut want_r);
+            let mut want_c = vec![0.0; c];
+            m.mul_t_affine(&cc, -1.0, &xr, &mut want_c);
+            let mut via_t = vec![0.0; c];
+            mt.affine_into(&cc, -1.0, &xr, &mut via_t);
+            for (a, b) in want_c.iter().zip(&via_t) {
+                assert!(
+                    (a - b).abs() <= 1e-12 * (1.0 + b.abs()) * r as f64,
+                    "{a} vs {b}"
+                );
+            }
+            for threads in [1, 2, 3] {
+                let pool = rayon::ThreadPoolBuilder::new()
+                    .num_threads(threads)
+                    .build()
+                    .unwrap();
+                let (mut or, mut oc, mut oc2) = (vec![0.0; r], vec![0.0; c], vec![0.0; c]);
+                pool.install(|| {
+                    m.affine_pair((&cr, 1.0, &xc, &mut or), (&cc, -1.0, &xr, &mut oc));
+                    m.mul_t_affine(&cc, -1.0, &xr, &mut oc2);
+                });
+                assert_eq!(or, want_r, "{r}×{c}, {threads} threads");
+                assert_eq!(oc, want_c, "{r}×{c}, {threads} threads");
+                assert_eq!(oc2, want_c, "{r}×{c}, {threads} threads");
+            }
         }
     }
 

@@ -21,6 +21,7 @@ const LAYERS: &[&[&str]] = &[
         "files",
         "clock",
         "variant_name",
+        "machine",
     ],
     &["neural"],
     &["game"],

@@ -237,8 +237,6 @@ pub struct LinearGame {
     label: String,
     p: Option<Mat>,
     b: Mat,
-    /// Bᵀ stored too, so both players' gradients are row-wise dot products.
-    bt: Mat,
     q: Option<Mat>,
     c: Players<Vec<f64>>,
     equilibrium: Option<Players<Vec<f64>>>,
@@ -307,7 +305,6 @@ impl LinearGame {
         let mut g = LinearGame {
             label,
             p,
-            bt: Mat::from_dmatrix(&b.to_dmatrix().transpose()),
             b,
             q,
             c,
@@ -406,7 +403,7 @@ impl Game for LinearGame {
                 }
             }
             Player::Phi => {
-                self.bt.affine_into(&self.c.phi, -1.0, &w.theta, out);
+                self.b.mul_t_affine(&self.c.phi, -1.0, &w.theta, out);
                 if let Some(q) = &self.q {
                     q.mul_add(1.0, &w.phi, out);
                 }
@@ -414,10 +411,19 @@ impl Game for LinearGame {
         }
     }
 
+    /// Both gradients in one pass over B (the bits of `gradient` for each player).
     #[inline]
-    fn field(&mut self, w: &Players<Vec<f64>>, s: Sample, out: &mut Players<Vec<f64>>) {
-        self.gradient(Player::Theta, w, s, &mut out.theta);
-        self.gradient(Player::Phi, w, s, &mut out.phi);
+    fn field(&mut self, w: &Players<Vec<f64>>, _s: Sample, out: &mut Players<Vec<f64>>) {
+        self.b.affine_pair(
+            (&self.c.theta, 1.0, &w.phi, &mut out.theta),
+            (&self.c.phi, -1.0, &w.theta, &mut out.phi),
+        );
+        if let Some(pm) = &self.p {
+            pm.mul_add(1.0, &w.theta, &mut out.theta);
+        }
+        if let Some(q) = &self.q {
+            q.mul_add(1.0, &w.phi, &mut out.phi);
+        }
     }
 
     fn losses(&mut self, w: &Players<Vec<f64>>) -> Players<f64> {
@@ -464,7 +470,7 @@ impl Linearization for AffineJ<'_> {
         let mut out = vec![0.0; v.len()];
         let (ot, op) = out.split_at_mut(g.b.rows);
         g.b.mul_add(1.0, vp, ot);
-        g.bt.mul_add(-1.0, vt, op);
+        g.b.mul_t_add(-1.0, vt, op);
         if let Some(p) = &g.p {
             p.mul_add(1.0, vt, ot);
         }

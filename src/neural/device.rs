@@ -70,10 +70,15 @@ impl<'de> Deserialize<'de> for DeviceSpec {
 
 /// A dfdx device saddle can put neural players on.
 ///
-/// Besides dfdx's own kernels, saddle's convolutions need the raw gradient buffers on the host:
+/// Besides dfdx's own kernels, saddle's host ops (convolutions everywhere; on the CPU also linear
+/// layers, batch normalization and activations) need the raw gradient buffers on the host:
 /// `read_vec` copies one out and `add_host` adds a host buffer into one (the CPU device does both
 /// in place; CUDA goes through host copies).
 pub trait NeuralDevice: Device<f32> + Clone + std::fmt::Debug + 'static {
+    /// True when tensors live in host memory: the layers then run saddle's fused host kernels
+    /// (`neural::ops`); otherwise they compose dfdx's device kernels, which keep the data on
+    /// the device.
+    const HOST: bool;
     /// The shared handle of device `ordinal` (0 for the CPU).
     fn shared(ordinal: usize) -> Self;
     /// The handle of the device a checkpoint is read back onto (set by [`set_load_ordinal`]).
@@ -84,6 +89,15 @@ pub trait NeuralDevice: Device<f32> + Clone + std::fmt::Debug + 'static {
     fn read_vec(v: &<Self as Storage<f32>>::Vec) -> Vec<f32>;
     /// `v ← v + host`, element-wise.
     fn add_host(v: &mut <Self as Storage<f32>>::Vec, host: &[f32]);
+    /// Runs `f(∂out, ∂x)` in a backward op: the gradient of `out` to read and the gradient of
+    /// `x` to add into (each allocated as zeros if absent). On the CPU they are the gradient
+    /// buffers themselves, so nothing is copied; elsewhere host copies, ∂x written back.
+    fn with_grads<S1: Shape, S2: Shape, R>(
+        grads: &mut Gradients<f32, Self>,
+        out: &Tensor<S1, f32, Self>,
+        x: &Tensor<S2, f32, Self>,
+        f: impl FnOnce(&[f32], &mut [f32]) -> R,
+    ) -> Result<R, Self::Err>;
 }
 
 static LOAD_ORDINAL: OnceLock<std::sync::atomic::AtomicUsize> = OnceLock::new();
@@ -103,6 +117,7 @@ fn load_ordinal() -> usize {
 }
 
 impl NeuralDevice for Cpu {
+    const HOST: bool = true;
     fn shared(_ordinal: usize) -> Self {
         static CPU: OnceLock<Cpu> = OnceLock::new();
         CPU.get_or_init(Cpu::default).clone()
@@ -111,14 +126,38 @@ impl NeuralDevice for Cpu {
         v.to_vec()
     }
     fn add_host(v: &mut <Self as Storage<f32>>::Vec, host: &[f32]) {
-        for (a, b) in v.iter_mut().zip(host) {
-            *a += *b;
-        }
+        use rayon::prelude::*;
+        assert_eq!(v.len(), host.len(), "add_host: buffer sizes differ");
+        v.par_chunks_mut(1 << 14)
+            .zip(host.par_chunks(1 << 14))
+            .for_each(|(a, b)| a.iter_mut().zip(b).for_each(|(a, b)| *a += *b));
+    }
+    fn with_grads<S1: Shape, S2: Shape, R>(
+        grads: &mut Gradients<f32, Self>,
+        out: &Tensor<S1, f32, Self>,
+        x: &Tensor<S2, f32, Self>,
+        f: impl FnOnce(&[f32], &mut [f32]) -> R,
+    ) -> Result<R, Self::Err> {
+        // Both entries exist before either is borrowed, so the second lookup inserts nothing.
+        grads.try_alloc_for(x)?;
+        let gy = grads.get_or_alloc_mut(out)?;
+        let (ptr, len) = (gy.as_ptr(), gy.len());
+        let gx = grads.get_or_alloc_mut(x)?;
+        assert!(
+            len == 0 || !std::ptr::eq(ptr, gx.as_ptr()),
+            "with_grads: out and x share a gradient"
+        );
+        // SAFETY: ∂out and ∂x are two distinct gradient buffers (distinct tensors, asserted
+        // above) whose heap storage does not move while `grads` is not modified again; the
+        // slice is read-only and dropped before this function returns.
+        let gy = unsafe { std::slice::from_raw_parts(ptr, len) };
+        Ok(f(gy, gx))
     }
 }
 
 #[cfg(feature = "cuda")]
 impl NeuralDevice for Cuda {
+    const HOST: bool = false;
     fn shared(ordinal: usize) -> Self {
         use std::cell::RefCell;
         use std::collections::HashMap;
@@ -145,6 +184,21 @@ impl NeuralDevice for Cuda {
         }
         dev.htod_sync_copy_into(&sum, v)
             .expect("host to device copy");
+    }
+    fn with_grads<S1: Shape, S2: Shape, R>(
+        grads: &mut Gradients<f32, Self>,
+        out: &Tensor<S1, f32, Self>,
+        x: &Tensor<S2, f32, Self>,
+        f: impl FnOnce(&[f32], &mut [f32]) -> R,
+    ) -> Result<R, Self::Err> {
+        let gy = Self::read_vec(grads.get_or_alloc_mut(out)?);
+        let v = grads.get_or_alloc_mut(x)?;
+        let dev = v.device();
+        let mut gx = dev.dtoh_sync_copy(v).expect("device to host copy");
+        let r = f(&gy, &mut gx);
+        dev.htod_sync_copy_into(&gx, v)
+            .expect("host to device copy");
+        Ok(r)
     }
 }
 

@@ -9,10 +9,11 @@
 
 use crate::neural::bind::Bound;
 use crate::neural::device::NeuralDevice;
-use crate::neural::layers::activation::{leaky_relu, LEAKY_SLOPE};
-use crate::neural::layers::batch_norm::{batch_norm1d, batch_norm2d};
+use crate::neural::layers::activation::{activate, tanh, LEAKY_SLOPE};
+use crate::neural::layers::batch_norm::{batch_norm1d_then, batch_norm2d_then};
 use crate::neural::layers::linear::{linear, Features};
 use crate::neural::layout::{Init, Layout};
+use crate::neural::ops::activation::Act;
 use crate::neural::ops::conv2d::{conv2d, Conv};
 use crate::neural::ops::conv_transpose2d::{conv_transpose2d, ConvTranspose};
 use crate::neural::ops::Image;
@@ -118,7 +119,7 @@ impl DcganGenerator {
             Some(p.get(self.fc.1)),
             sh.start * sh.start * c0,
         );
-        let h = batch_norm1d(h, p.get(self.bn0.0), p.get(self.bn0.1)).relu();
+        let h = batch_norm1d_then(h, p.get(self.bn0.0), p.get(self.bn0.1), Act::Relu);
         let mut x: Image<D> = h.reshape_like(&(n, c0, sh.start, sh.start));
         for (i, &(w, b)) in self.deconv.iter().enumerate() {
             let last = i + 1 == sh.ups;
@@ -136,10 +137,10 @@ impl DcganGenerator {
             };
             x = conv_transpose2d(x, p.get(w), Some(p.get(b)), ct);
             x = if last {
-                x.tanh()
+                tanh(x)
             } else {
                 let (g, bt) = self.bn[i];
-                batch_norm2d(x, p.get(g), p.get(bt)).relu()
+                batch_norm2d_then(x, p.get(g), p.get(bt), Act::Relu)
             };
         }
         x
@@ -191,10 +192,11 @@ impl DcganDiscriminator {
                 pad: 1,
             };
             x = conv2d(x, p.get(w), Some(p.get(b)), c);
-            if let Some((g, bt)) = self.bn[i] {
-                x = batch_norm2d(x, p.get(g), p.get(bt));
-            }
-            x = leaky_relu(x, LEAKY_SLOPE);
+            let act = Act::Leaky(LEAKY_SLOPE);
+            x = match self.bn[i] {
+                Some((g, bt)) => batch_norm2d_then(x, p.get(g), p.get(bt), act),
+                None => activate(x, act),
+            };
         }
         let (n, c, h, w) = *x.shape();
         let flat: Features<D> = x.reshape_like(&(n, c * h * w));

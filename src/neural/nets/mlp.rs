@@ -4,8 +4,9 @@
 
 use crate::neural::bind::Bound;
 use crate::neural::device::NeuralDevice;
-use crate::neural::layers::linear::{linear, Features};
+use crate::neural::layers::linear::{linear_then, Features};
 use crate::neural::layout::{Init, Layout};
+use crate::neural::ops::activation::Act;
 
 /// An MLP's shape and where its tensors sit in the layout.
 #[derive(Clone, Debug)]
@@ -56,10 +57,8 @@ impl Mlp {
     pub fn forward<D: NeuralDevice>(&self, p: &Bound<D>, mut x: Features<D>) -> Features<D> {
         let last = self.tensors.len() - 1;
         for (i, &(w, b)) in self.tensors.iter().enumerate() {
-            x = linear(x, p.get(w), Some(p.get(b)), self.sizes[i + 1]);
-            if i < last {
-                x = x.relu();
-            }
+            let act = if i < last { Act::Relu } else { Act::Identity };
+            x = linear_then(x, p.get(w), Some(p.get(b)), self.sizes[i + 1], act);
         }
         x
     }

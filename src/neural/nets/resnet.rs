@@ -9,9 +9,11 @@
 
 use crate::neural::bind::Bound;
 use crate::neural::device::NeuralDevice;
-use crate::neural::layers::batch_norm::batch_norm2d;
+use crate::neural::layers::activation::{relu, tanh};
+use crate::neural::layers::batch_norm::batch_norm2d_then;
 use crate::neural::layers::linear::{linear, Features};
 use crate::neural::layout::{Init, Layout};
+use crate::neural::ops::activation::Act;
 use crate::neural::ops::conv2d::{conv2d, Conv};
 use crate::neural::ops::conv_transpose2d::{conv_transpose2d, ConvTranspose};
 use crate::neural::ops::Image;
@@ -126,13 +128,13 @@ impl ResnetGenerator {
                 Some(p.get(b.shortcut.1)),
                 up(1, 0, 1),
             );
-            let r = batch_norm2d(x, p.get(b.bn1.0), p.get(b.bn1.1)).relu();
+            let r = batch_norm2d_then(x, p.get(b.bn1.0), p.get(b.bn1.1), Act::Relu);
             let r = conv_transpose2d(r, p.get(b.deconv.0), Some(p.get(b.deconv.1)), up(4, 1, 0));
-            let r = batch_norm2d(r, p.get(b.bn2.0), p.get(b.bn2.1)).relu();
+            let r = batch_norm2d_then(r, p.get(b.bn2.0), p.get(b.bn2.1), Act::Relu);
             x = conv(p, r, b.conv, nf, 3, 1, 1) + skip;
         }
-        let x = batch_norm2d(x, p.get(self.bn.0), p.get(self.bn.1)).relu();
-        conv(p, x, self.out, self.channels, 3, 1, 1).tanh()
+        let x = batch_norm2d_then(x, p.get(self.bn.0), p.get(self.bn.1), Act::Relu);
+        tanh(conv(p, x, self.out, self.channels, 3, 1, 1))
     }
 }
 
@@ -180,12 +182,12 @@ impl ResnetDiscriminator {
                 Some(s) => conv(p, x.retaped::<OwnedTape<f32, D>>(), s, nf, 1, 2, 0),
                 None => x.retaped::<OwnedTape<f32, D>>(),
             };
-            let r = if b.first { x } else { x.relu() };
-            let r = conv(p, r, b.conv1, nf, 3, 1, 1).relu();
+            let r = if b.first { x } else { relu(x) };
+            let r = relu(conv(p, r, b.conv1, nf, 3, 1, 1));
             let r = conv(p, r, b.conv2, nf, 3, if b.down { 2 } else { 1 }, 1);
             x = r + skip;
         }
-        let pooled = x.relu().mean::<(usize, usize), Axes2<2, 3>>();
+        let pooled = relu(x).mean::<(usize, usize), Axes2<2, 3>>();
         linear(pooled, p.get(self.fc.0), Some(p.get(self.fc.1)), 1)
     }
 }

@@ -1,12 +1,17 @@
 //! 2-D convolution y = W ⋆ x + b as a differentiable dfdx op (PyTorch's `Conv2d`: weight
 //! [c_out, c_in, kh, kw], cross-correlation, zero padding).
 //!
-//! Per sample, with C = im2col(x) of shape [c_in·kh·kw, ho·wo] and W as [c_out, c_in·kh·kw]:
-//! y = W·C + b; ∂x = col2im(Wᵀ·∂y); ∂W = Σ_n ∂y·Cᵀ; ∂b = Σ ∂y.
+//! For a group of samples (see [`sample_groups`]), with C = [im2col(x_s) …] side by side, of
+//! shape [c_in·kh·kw, group·ho·wo], and W as [c_out, c_in·kh·kw]: [y_s …] = W·C + b;
+//! ∂x_s = col2im((Wᵀ·[∂y_s …])_s); ∂W = Σ_groups [∂y_s …]·Cᵀ (summed per lane, see
+//! [`lanes`]); ∂b = Σ ∂y.
 
 use super::gemm::{matmul, Mat};
 use super::geometry::Geometry;
-use super::{batch_ranges, bias_grad, host_operands, sum_parts, FlatT, HostOperands, Image};
+use super::{
+    bias_grad, host_operands, lanes, sample_groups, split_by, sum_parts, with_scratch, FlatT,
+    HostOperands, Image,
+};
 use crate::neural::device::NeuralDevice;
 use dfdx::prelude::*;
 use rayon::prelude::*;
@@ -22,6 +27,44 @@ pub struct Conv {
     pub stride: usize,
     /// Zero padding.
     pub pad: usize,
+}
+
+/// Sample-major [s, c, p] (the `count` samples of a group) → channel-major blocks [c, count·p].
+pub(crate) fn to_blocks(samples: &[f32], blocks: &mut [f32], count: usize, c: usize, p: usize) {
+    let ld = count * p;
+    for j in 0..count {
+        for ch in 0..c {
+            blocks[ch * ld + j * p..ch * ld + (j + 1) * p]
+                .copy_from_slice(&samples[(j * c + ch) * p..(j * c + ch + 1) * p]);
+        }
+    }
+}
+
+/// The inverse of [`to_blocks`]: channel-major blocks [c, count·p] → sample-major [s, c, p].
+pub(crate) fn to_samples(blocks: &[f32], samples: &mut [f32], count: usize, c: usize, p: usize) {
+    let ld = count * p;
+    for j in 0..count {
+        for ch in 0..c {
+            samples[(j * c + ch) * p..(j * c + ch + 1) * p]
+                .copy_from_slice(&blocks[ch * ld + j * p..ch * ld + (j + 1) * p]);
+        }
+    }
+}
+
+/// Adds channel-major blocks [c, count·p] into sample-major [s, c, p].
+pub(crate) fn add_samples(blocks: &[f32], samples: &mut [f32], count: usize, c: usize, p: usize) {
+    let ld = count * p;
+    for j in 0..count {
+        for ch in 0..c {
+            let dst = &mut samples[(j * c + ch) * p..(j * c + ch + 1) * p];
+            for (d, s) in dst
+                .iter_mut()
+                .zip(&blocks[ch * ld + j * p..ch * ld + (j + 1) * p])
+            {
+                *d += *s;
+            }
+        }
+    }
 }
 
 /// y = conv(x; w, b), x: (N, c_in, H, W), `w` flat `[c_out, c_in, kh, kw]`, `b` flat `[c_out]`.
@@ -47,93 +90,71 @@ pub fn conv2d<D: NeuralDevice>(
         bh,
     } = host_operands("conv2d", x, w, b, (co, k));
     let in_len = c_in * h * wd;
+    let groups = sample_groups(n, p);
     let mut y = vec![0.0f32; n * co * p];
-    y.par_chunks_mut(co * p).enumerate().for_each_init(
-        || vec![0.0f32; k * p],
-        |cols, (s, ys)| {
-            g.im2col(&xh[s * in_len..(s + 1) * in_len], cols);
-            matmul(
-                co,
-                p,
-                k,
-                ys,
-                false,
-                Mat {
-                    data: &wh,
-                    transposed: false,
-                },
-                Mat {
-                    data: cols,
-                    transposed: false,
-                },
-            );
-            if let Some(bh) = &bh {
-                for (c, row) in ys.chunks_mut(p).enumerate() {
-                    row.iter_mut().for_each(|v| *v += bh[c]);
-                }
+    let chunks = split_by(&mut y, &groups, co * p);
+    groups.par_iter().zip(chunks).for_each(|(r, ys)| {
+        let (count, gp) = (r.len(), r.len() * p);
+        with_scratch(k * gp + co * gp, |buf| {
+            let (cols, tmp) = buf.split_at_mut(k * gp);
+            for (j, s) in r.clone().enumerate() {
+                g.im2col_into(&xh[s * in_len..(s + 1) * in_len], cols, gp, j * p);
             }
-        },
-    );
+            let out: &mut [f32] = if count == 1 { ys } else { tmp };
+            matmul(co, gp, k, out, false, rows(&wh), rows(cols));
+            if count > 1 {
+                to_samples(tmp, ys, count, co, p);
+            }
+        });
+        if let Some(bh) = &bh {
+            for (i, row) in ys.chunks_mut(p).enumerate() {
+                let v = bh[i % co];
+                row.iter_mut().for_each(|y| *y += v);
+            }
+        }
+    });
     let out = dev.tensor_from_vec(y, (n, co, g.ho, g.wo));
     let out_ref = out.clone();
     super::timing::add(super::timing::Op::ConvForward, started);
     tape.add_backward_op(move |grads| {
         let started = std::time::Instant::now();
-        let gy = D::read_vec(grads.get_or_alloc_mut(&out_ref)?);
-        let mut gx = vec![0.0f32; n * in_len];
-        let parts: Vec<Vec<f32>> = {
-            let ranges = batch_ranges(n);
-            let gx_chunks = split_by(&mut gx, &ranges, in_len);
-            ranges
+        let (parts, gb) = D::with_grads(grads, &out_ref, &x, |gy, gx| {
+            let parts: Vec<Vec<f32>> = lanes(&groups, gx, in_len)
                 .into_par_iter()
-                .zip(gx_chunks)
-                .map(|(r, gxs)| {
+                .map(|lane| {
                     let mut gw = vec![0.0f32; co * k];
-                    let mut cols = vec![0.0f32; k * p];
-                    let mut gcols = vec![0.0f32; k * p];
-                    for (i, s) in r.enumerate() {
-                        let gys = &gy[s * co * p..(s + 1) * co * p];
-                        g.im2col(&xh[s * in_len..(s + 1) * in_len], &mut cols);
-                        matmul(
-                            co,
-                            k,
-                            p,
-                            &mut gw,
-                            true,
-                            Mat {
-                                data: gys,
-                                transposed: false,
-                            },
-                            Mat {
-                                data: &cols,
-                                transposed: true,
-                            },
-                        );
-                        matmul(
-                            k,
-                            p,
-                            co,
-                            &mut gcols,
-                            false,
-                            Mat {
-                                data: &wh,
-                                transposed: true,
-                            },
-                            Mat {
-                                data: gys,
-                                transposed: false,
-                            },
-                        );
-                        g.col2im_add(&gcols, &mut gxs[i * in_len..(i + 1) * in_len]);
+                    for (i, (r, gxs)) in lane.into_iter().enumerate() {
+                        let (count, gp) = (r.len(), r.len() * p);
+                        with_scratch(2 * k * gp + co * gp, |buf| {
+                            let (cols, rest) = buf.split_at_mut(k * gp);
+                            let (gcols, gyb) = rest.split_at_mut(k * gp);
+                            for (j, s) in r.clone().enumerate() {
+                                g.im2col_into(&xh[s * in_len..(s + 1) * in_len], cols, gp, j * p);
+                            }
+                            let gys = &gy[r.start * co * p..r.end * co * p];
+                            let gyb: &[f32] = if count == 1 {
+                                gys
+                            } else {
+                                to_blocks(gys, gyb, count, co, p);
+                                gyb
+                            };
+                            matmul(co, k, gp, &mut gw, i > 0, rows(gyb), cols_of(cols));
+                            matmul(k, gp, co, gcols, false, cols_of(&wh), rows(gyb));
+                            for j in 0..count {
+                                let gxj = &mut gxs[j * in_len..(j + 1) * in_len];
+                                g.col2im_add_from(gcols, gp, j * p, gxj);
+                            }
+                        });
                     }
                     gw
                 })
-                .collect()
-        };
-        D::add_host(grads.get_or_alloc_mut(&x)?, &gx);
+                .collect();
+            let gb = b.as_ref().map(|_| bias_grad(gy, n, co, p));
+            (parts, gb)
+        })?;
         D::add_host(grads.get_or_alloc_mut(&w)?, &sum_parts(parts, co * k));
-        if let Some(b) = &b {
-            D::add_host(grads.get_or_alloc_mut(b)?, &bias_grad(&gy, n, co, p));
+        if let (Some(b), Some(gb)) = (&b, gb) {
+            D::add_host(grads.get_or_alloc_mut(b)?, &gb);
         }
         super::timing::add(super::timing::Op::ConvBackward, started);
         Ok(())
@@ -141,17 +162,18 @@ pub fn conv2d<D: NeuralDevice>(
     out.put_tape(tape)
 }
 
-/// Splits `buf` into the disjoint sample blocks of `ranges` (each sample `per` entries long).
-pub(crate) fn split_by<'a>(
-    mut buf: &'a mut [f32],
-    ranges: &[std::ops::Range<usize>],
-    per: usize,
-) -> Vec<&'a mut [f32]> {
-    let mut out = Vec::with_capacity(ranges.len());
-    for r in ranges {
-        let (head, tail) = buf.split_at_mut(r.len() * per);
-        out.push(head);
-        buf = tail;
+/// A row-major operand as it lies.
+pub(crate) fn rows(data: &[f32]) -> Mat<'_> {
+    Mat {
+        data,
+        transposed: false,
     }
-    out
+}
+
+/// The transpose of a row-major matrix, as an operand.
+pub(crate) fn cols_of(data: &[f32]) -> Mat<'_> {
+    Mat {
+        data,
+        transposed: true,
+    }
 }

@@ -1,14 +1,18 @@
 //! Transposed 2-D convolution (PyTorch's `ConvTranspose2d`: weight [c_in, c_out, kh, kw]) as the
 //! adjoint of a convolution, so no product ever touches a zero inserted between pixels.
 //!
-//! Per sample, with x as [c_in, hi·wi] and W as [c_in, c_out·kh·kw]: y = col2im(Wᵀ·x) + b, the
-//! output of size ((hi − 1)s − 2p + kh + output_padding) per axis; ∂x = W·im2col(∂y);
-//! ∂W = Σ_n x·im2col(∂y)ᵀ; ∂b = Σ ∂y.
+//! For a group of samples (see [`sample_groups`]), with X = [x_s …] side by side as
+//! [c_in, group·hi·wi] and W as [c_in, c_out·kh·kw]: y_s = col2im((Wᵀ·X)_s) + b, the output of
+//! size ((hi − 1)s − 2p + kh + output_padding) per axis; with G = [im2col(∂y_s) …]:
+//! [∂x_s …] = W·G; ∂W = Σ_groups X·Gᵀ (summed per lane, see [`lanes`]); ∂b = Σ ∂y.
 
-use super::conv2d::split_by;
-use super::gemm::{matmul, Mat};
+use super::conv2d::{add_samples, cols_of, rows, to_blocks};
+use super::gemm::matmul;
 use super::geometry::Geometry;
-use super::{batch_ranges, bias_grad, host_operands, sum_parts, FlatT, HostOperands, Image};
+use super::{
+    bias_grad, host_operands, lanes, sample_groups, split_by, sum_parts, with_scratch, FlatT,
+    HostOperands, Image,
+};
 use crate::neural::device::NeuralDevice;
 use dfdx::prelude::*;
 use rayon::prelude::*;
@@ -53,96 +57,79 @@ pub fn conv_transpose2d<D: NeuralDevice>(
     } = host_operands("conv_transpose2d", x, w, b, (c_in, k));
     let out_len = co * g.h * g.w;
     let pixels = g.h * g.w;
+    let in_len = c_in * p;
+    let groups = sample_groups(n, p);
     let mut y = vec![0.0f32; n * out_len];
-    y.par_chunks_mut(out_len).enumerate().for_each_init(
-        || vec![0.0f32; k * p],
-        |cols, (s, ys)| {
-            let xs = &xh[s * c_in * p..(s + 1) * c_in * p];
-            matmul(
-                k,
-                p,
-                c_in,
-                cols,
-                false,
-                Mat {
-                    data: &wh,
-                    transposed: true,
-                },
-                Mat {
-                    data: xs,
-                    transposed: false,
-                },
-            );
-            match &bh {
-                Some(bh) => {
-                    for (c, plane) in ys.chunks_mut(pixels).enumerate() {
-                        plane.fill(bh[c]);
+    let chunks = split_by(&mut y, &groups, out_len);
+    groups.par_iter().zip(chunks).for_each(|(r, ys)| {
+        let (count, gp) = (r.len(), r.len() * p);
+        with_scratch(k * gp + c_in * gp, |buf| {
+            let (cols, xb) = buf.split_at_mut(k * gp);
+            let xs = &xh[r.start * in_len..r.end * in_len];
+            let xb: &[f32] = if count == 1 {
+                xs
+            } else {
+                to_blocks(xs, xb, count, c_in, p);
+                xb
+            };
+            matmul(k, gp, c_in, cols, false, cols_of(&wh), rows(xb));
+            for (j, yj) in ys.chunks_mut(out_len).enumerate() {
+                match &bh {
+                    Some(bh) => {
+                        for (c, plane) in yj.chunks_mut(pixels).enumerate() {
+                            plane.fill(bh[c]);
+                        }
                     }
+                    None => yj.fill(0.0),
                 }
-                None => ys.fill(0.0),
+                g.col2im_add_from(cols, gp, j * p, yj);
             }
-            g.col2im_add(cols, ys);
-        },
-    );
+        });
+    });
     let out = dev.tensor_from_vec(y, (n, co, g.h, g.w));
     let out_ref = out.clone();
     super::timing::add(super::timing::Op::ConvTForward, started);
     tape.add_backward_op(move |grads| {
         let started = std::time::Instant::now();
-        let gy = D::read_vec(grads.get_or_alloc_mut(&out_ref)?);
-        let in_len = c_in * p;
-        let mut gx = vec![0.0f32; n * in_len];
-        let parts: Vec<Vec<f32>> = {
-            let ranges = batch_ranges(n);
-            let gx_chunks = split_by(&mut gx, &ranges, in_len);
-            ranges
+        let (parts, gb) = D::with_grads(grads, &out_ref, &x, |gy, gx| {
+            let parts: Vec<Vec<f32>> = lanes(&groups, gx, in_len)
                 .into_par_iter()
-                .zip(gx_chunks)
-                .map(|(r, gxs)| {
+                .map(|lane| {
                     let mut gw = vec![0.0f32; c_in * k];
-                    let mut gcols = vec![0.0f32; k * p];
-                    for (i, s) in r.enumerate() {
-                        g.im2col(&gy[s * out_len..(s + 1) * out_len], &mut gcols);
-                        let xs = &xh[s * in_len..(s + 1) * in_len];
-                        matmul(
-                            c_in,
-                            k,
-                            p,
-                            &mut gw,
-                            true,
-                            Mat {
-                                data: xs,
-                                transposed: false,
-                            },
-                            Mat {
-                                data: &gcols,
-                                transposed: true,
-                            },
-                        );
-                        matmul(
-                            c_in,
-                            p,
-                            k,
-                            &mut gxs[i * in_len..(i + 1) * in_len],
-                            false,
-                            Mat {
-                                data: &wh,
-                                transposed: false,
-                            },
-                            Mat {
-                                data: &gcols,
-                                transposed: false,
-                            },
-                        );
+                    for (i, (r, gxs)) in lane.into_iter().enumerate() {
+                        let (count, gp) = (r.len(), r.len() * p);
+                        with_scratch(k * gp + 2 * c_in * gp, |buf| {
+                            let (gcols, rest) = buf.split_at_mut(k * gp);
+                            let (xb, gxb) = rest.split_at_mut(c_in * gp);
+                            for (j, s) in r.clone().enumerate() {
+                                let gys = &gy[s * out_len..(s + 1) * out_len];
+                                g.im2col_into(gys, gcols, gp, j * p);
+                            }
+                            let xs = &xh[r.start * in_len..r.end * in_len];
+                            let xb: &[f32] = if count == 1 {
+                                xs
+                            } else {
+                                to_blocks(xs, xb, count, c_in, p);
+                                xb
+                            };
+                            matmul(c_in, k, gp, &mut gw, i > 0, rows(xb), cols_of(gcols));
+                            if count == 1 {
+                                matmul(c_in, gp, k, gxs, true, rows(&wh), rows(gcols));
+                            } else {
+                                matmul(c_in, gp, k, gxb, false, rows(&wh), rows(gcols));
+                                add_samples(gxb, gxs, count, c_in, p);
+                            }
+                        });
                     }
                     gw
                 })
-                .collect()
-        };
-        D::add_host(grads.get_or_alloc_mut(&x)?, &gx);
+                .collect();
+            let gb = b.as_ref().map(|_| bias_grad(gy, n, co, pixels));
+            (parts, gb)
+        })?;
         D::add_host(grads.get_or_alloc_mut(&w)?, &sum_parts(parts, c_in * k));
-        if let Some(b) = &b {
-            D::add_host(grads.get_or_alloc_mut(b)?, &bias_grad(&gy, n, co, pixels));
+        if let (Some(b), Some(gb)) = (&b, gb) {
+            D::add_host(grads.get_or_alloc_mut(b)?, &gb);
         }
         super::timing::add(super::timing::Op::ConvTBackward, started);
         Ok(())

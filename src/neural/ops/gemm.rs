@@ -1,8 +1,29 @@
-//! Row-major matrix products through the `gemm` crate (the kernel dfdx itself uses on the CPU),
-//! in f32 (the networks) and f64 (the exact Jacobian-vector products of `neural::mog_field`).
+//! Row-major matrix products through the `gemm` crate, in f32 (the networks) and f64 (the exact
+//! Jacobian-vector products of `neural::mog_field`).
+//!
+//! Every product saddle computes on the host goes through [`gemm_strided`], the one call site of
+//! the crate (its 0.19 release with the `x86-v4` feature). The crate picks its kernels at run
+//! time by the rule [`Simd::detect`] states: AVX-512F where the CPU has it, AVX2/FMA otherwise,
+//! portable code on older CPUs — so one binary built for plain x86-64 runs at the width of the
+//! machine it lands on and never executes an instruction the CPU lacks. dfdx links its own copy
+//! of gemm 0.15 (AVX2 at most on stable) for `Tensor::matmul`; saddle's CPU networks do not call
+//! it (their linear layers are [`super::linear`]).
+//!
+//! Threads: [`par_matmul`] cuts a product into tiles whose boundaries depend on the shape alone
+//! and runs them on the current rayon pool, each tile single-threaded, so the result does not
+//! depend on the number of threads.
+
+use crate::machine::Simd;
+use rayon::prelude::*;
+
+/// The SIMD level the products run at on this CPU (the crate's dispatch rule; see the module
+/// docs).
+pub fn simd() -> Simd {
+    Simd::detect()
+}
 
 /// The element types saddle multiplies: f32 and f64.
-pub trait Scalar: Copy + 'static {
+pub trait Scalar: Copy + Send + Sync + 'static {
     /// Zero (what an empty product accumulates to).
     const ZERO: Self;
     /// One (the scale of every product here).
@@ -29,7 +50,7 @@ pub struct Mat<'a, T = f32> {
 }
 
 /// dst[m×n] ← (dst if `accumulate`) + a[m×k]·b[k×n], all row-major; single-threaded (callers
-/// parallelize over the batch).
+/// parallelize over the batch, or call [`par_matmul`]).
 pub fn matmul<T: Scalar>(
     m: usize,
     n: usize,
@@ -41,6 +62,70 @@ pub fn matmul<T: Scalar>(
 ) {
     let (a, b) = (a.strided(m, k), b.strided(k, n));
     gemm_strided(m, n, k, dst, n, accumulate, a, b);
+}
+
+/// Rows or columns of one tile of [`par_matmul`]: large enough that packing an operand once per
+/// tile costs little next to the tile's multiply-adds.
+const TILE: usize = 128;
+
+/// [`matmul`] on the current rayon pool: the longer of m and n is cut into tiles of [`TILE`]
+/// (the last one shorter), one single-threaded product per tile. Tiles depend on the shape
+/// only, so the result is the same bits for any number of threads.
+#[allow(clippy::too_many_arguments)]
+pub fn par_matmul<T: Scalar>(
+    m: usize,
+    n: usize,
+    k: usize,
+    dst: &mut [T],
+    accumulate: bool,
+    a: Mat<T>,
+    b: Mat<T>,
+) {
+    let (sa, sb) = (a.strided(m, k), b.strided(k, n));
+    if m.max(n) <= TILE || k == 0 {
+        return gemm_strided(m, n, k, dst, n, accumulate, sa, sb);
+    }
+    assert!(
+        dst.len() >= m * n,
+        "par_matmul: dst holds {} < {m}×{n}",
+        dst.len()
+    );
+    sa.check(m, k, "a");
+    sb.check(k, n, "b");
+    let split_rows = m >= n;
+    let tiles = if split_rows { m } else { n }.div_ceil(TILE);
+    let out = SendPtr(dst.as_mut_ptr());
+    (0..tiles).into_par_iter().for_each(|t| {
+        let start = t * TILE;
+        let (rows, cols, a, b, offset) = if split_rows {
+            let a = Strided {
+                data: &sa.data[start * sa.rs..],
+                ..sa
+            };
+            (TILE.min(m - start), n, a, sb, start * n)
+        } else {
+            let b = Strided {
+                data: &sb.data[start * sb.cs..],
+                ..sb
+            };
+            (m, TILE.min(n - start), sa, b, start)
+        };
+        // SAFETY: the tile writes rows × cols entries of dst from `offset` with row stride n,
+        // inside dst (asserted above) and disjoint from every other tile's; its operands are
+        // sub-blocks of a and b, checked above.
+        unsafe { gemm_unchecked(rows, cols, k, out.get().add(offset), n, accumulate, a, b) }
+    });
+}
+
+/// A raw pointer that may cross threads (the tiles it addresses are disjoint).
+#[derive(Clone, Copy)]
+struct SendPtr<T>(*mut T);
+unsafe impl<T: Send> Send for SendPtr<T> {}
+unsafe impl<T: Send> Sync for SendPtr<T> {}
+impl<T> SendPtr<T> {
+    fn get(self) -> *mut T {
+        self.0
+    }
 }
 
 impl<'a, T> Mat<'a, T> {
@@ -111,31 +196,46 @@ pub(crate) fn gemm_strided<T: Scalar>(
     a.check(m, k, "a");
     b.check(k, n, "b");
     // SAFETY: the asserts above bound every index the strides reach.
-    unsafe {
-        gemm::gemm(
-            m,
-            n,
-            k,
-            dst.as_mut_ptr(),
-            1,
-            dst_rs as isize,
-            accumulate,
-            a.data.as_ptr(),
-            a.cs as isize,
-            a.rs as isize,
-            b.data.as_ptr(),
-            b.cs as isize,
-            b.rs as isize,
-            T::ONE,
-            T::ONE,
-            false,
-            false,
-            false,
-            gemm::Parallelism::None,
-        );
-    }
+    unsafe { gemm_unchecked(m, n, k, dst.as_mut_ptr(), dst_rs, accumulate, a, b) }
 }
 
+/// The crate's product without bounds checks: k ≥ 1, and the caller guarantees that dst
+/// (m rows of n, row stride `dst_rs`) and both operands lie inside their allocations.
+#[allow(clippy::too_many_arguments)]
+unsafe fn gemm_unchecked<T: Scalar>(
+    m: usize,
+    n: usize,
+    k: usize,
+    dst: *mut T,
+    dst_rs: usize,
+    accumulate: bool,
+    a: Strided<T>,
+    b: Strided<T>,
+) {
+    let started = std::time::Instant::now();
+    gemm::gemm(
+        m,
+        n,
+        k,
+        dst,
+        1,
+        dst_rs as isize,
+        accumulate,
+        a.data.as_ptr(),
+        a.cs as isize,
+        a.rs as isize,
+        b.data.as_ptr(),
+        b.cs as isize,
+        b.rs as isize,
+        T::ONE,
+        T::ONE,
+        false,
+        false,
+        false,
+        gemm::Parallelism::None,
+    );
+    super::timing::add_gemm(2 * (m * n * k) as u64, started);
+}
 #[cfg(test)]
 mod tests {
     use super::*;

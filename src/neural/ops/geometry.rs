@@ -131,29 +131,135 @@ impl Geometry {
 
     /// cols[(c, i, j), (oh, ow)] = img[c, oh·s − p + i, ow·s − p + j], zero outside.
     pub fn im2col(&self, img: &[f32], cols: &mut [f32]) {
-        let (ho, wo) = (self.ho, self.wo);
-        debug_assert_eq!(img.len(), self.channels * self.h * self.w);
         debug_assert_eq!(cols.len(), self.rows() * self.cols());
-        for c in 0..self.channels {
-            let plane = &img[c * self.h * self.w..(c + 1) * self.h * self.w];
-            for i in 0..self.kh {
-                let (oh_lo, oh_hi) = self.valid(i, self.h, ho);
-                for j in 0..self.kw {
-                    let (ow_lo, ow_hi) = self.valid(j, self.w, wo);
-                    let row = ((c * self.kh + i) * self.kw + j) * ho * wo;
-                    let dst = &mut cols[row..row + ho * wo];
-                    dst.fill(0.0);
-                    for oh in oh_lo..oh_hi {
-                        let y = oh * self.stride + i - self.pad;
-                        let src = &plane[y * self.w..(y + 1) * self.w];
-                        let d = &mut dst[oh * wo..(oh + 1) * wo];
-                        if self.stride == 1 {
-                            let x0 = ow_lo + j - self.pad;
-                            d[ow_lo..ow_hi].copy_from_slice(&src[x0..x0 + (ow_hi - ow_lo)]);
-                        } else {
-                            for ow in ow_lo..ow_hi {
-                                d[ow] = src[ow * self.stride + j - self.pad];
+        self.im2col_into(img, cols, self.cols(), 0);
+    }
+
+    /// Offset (q, a) of kernel tap `i` on the stride grid: i − p = s·q + a with 0 ≤ a < s, so
+    /// that tap i of output o reads input s·(o + q) + a (floor division).
+    #[inline]
+    fn phase(&self, i: usize) -> (isize, usize) {
+        let (t, s) = (i as isize - self.pad as isize, self.stride as isize);
+        let q = t.div_euclid(s);
+        (q, (t - q * s) as usize)
+    }
+
+    /// Rows and columns of one phase plane: ⌈h/s⌉ × ⌈w/s⌉.
+    fn phase_dims(&self) -> (usize, usize) {
+        (self.h.div_ceil(self.stride), self.w.div_ceil(self.stride))
+    }
+
+    /// [`Geometry::im2col`] into columns `off .. off + ho·wo` of a column matrix whose rows are
+    /// `ld` long (so the images of several samples sit side by side, one block of columns each).
+    ///
+    /// With stride s > 1 the image is first split into its s² phase planes
+    /// plane[a][b][c][y][x] = img[c][s·y + a][s·x + b]; every row of the column matrix then
+    /// reads each output row from one plane as one contiguous run.
+    pub fn im2col_into(&self, img: &[f32], cols: &mut [f32], ld: usize, off: usize) {
+        let (ho, wo, s) = (self.ho, self.wo, self.stride);
+        let plane_len = self.h * self.w;
+        debug_assert_eq!(img.len(), self.channels * plane_len);
+        debug_assert!(off + ho * wo <= ld && cols.len() >= (self.rows() - 1) * ld + off + ho * wo);
+        let (hp, wp) = self.phase_dims();
+        with_phases(
+            if s > 1 {
+                s * s * self.channels * hp * wp
+            } else {
+                0
+            },
+            |ph| {
+                if s > 1 {
+                    self.split_phases(img, ph);
+                }
+                for c in 0..self.channels {
+                    for i in 0..self.kh {
+                        let (oh_lo, oh_hi) = self.valid(i, self.h, ho);
+                        let (qi, ai) = self.phase(i);
+                        for j in 0..self.kw {
+                            let (ow_lo, ow_hi) = self.valid(j, self.w, wo);
+                            let (qj, bj) = self.phase(j);
+                            let row = ((c * self.kh + i) * self.kw + j) * ld + off;
+                            let dst = &mut cols[row..row + ho * wo];
+                            if oh_lo > 0 || oh_hi < ho || ow_lo > 0 || ow_hi < wo {
+                                dst.fill(0.0);
                             }
+                            let n = ow_hi.saturating_sub(ow_lo);
+                            if n == 0 {
+                                continue;
+                            }
+                            // Source: plane (ai, bj) of channel c (the image itself when s = 1), row
+                            // oh + qi, columns from ow_lo + qj.
+                            let (src, width) = if s > 1 {
+                                let p0 = ((ai * s + bj) * self.channels + c) * hp * wp;
+                                (&ph[p0..p0 + hp * wp], wp)
+                            } else {
+                                (&img[c * plane_len..(c + 1) * plane_len], self.w)
+                            };
+                            let x0 = (ow_lo as isize + qj) as usize;
+                            if n == wo && width == wo {
+                                // Whole rows of a plane as wide as the output: one run.
+                                let y0 = (oh_lo as isize + qi) as usize;
+                                let len = (oh_hi - oh_lo) * wo;
+                                dst[oh_lo * wo..oh_lo * wo + len]
+                                    .copy_from_slice(&src[y0 * width..y0 * width + len]);
+                            } else {
+                                for oh in oh_lo..oh_hi {
+                                    let y = (oh as isize + qi) as usize;
+                                    copy_run(
+                                        &mut dst[oh * wo + ow_lo..oh * wo + ow_hi],
+                                        &src[y * width + x0..y * width + x0 + n],
+                                    );
+                                }
+                            }
+                        }
+                    }
+                }
+            },
+        );
+    }
+
+    /// plane[a][b][c][y][x] = img[c][s·y + a][s·x + b] (entries past the image unspecified).
+    fn split_phases(&self, img: &[f32], ph: &mut [f32]) {
+        let (s, (hp, wp)) = (self.stride, self.phase_dims());
+        for a in 0..s {
+            for b in 0..s {
+                for c in 0..self.channels {
+                    let p0 = ((a * s + b) * self.channels + c) * hp * wp;
+                    let plane = &mut ph[p0..p0 + hp * wp];
+                    let src = &img[c * self.h * self.w..(c + 1) * self.h * self.w];
+                    for y in 0..hp {
+                        let iy = s * y + a;
+                        if iy >= self.h {
+                            break;
+                        }
+                        let row = &src[iy * self.w..(iy + 1) * self.w];
+                        let out = &mut plane[y * wp..(y + 1) * wp];
+                        for (o, v) in out.iter_mut().zip(row.iter().skip(b).step_by(s)) {
+                            *o = *v;
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// img[c][s·y + a][s·x + b] += plane[a][b][c][y][x]: the adjoint of `split_phases`.
+    fn merge_phases_add(&self, ph: &[f32], img: &mut [f32]) {
+        let (s, (hp, wp)) = (self.stride, self.phase_dims());
+        for a in 0..s {
+            for b in 0..s {
+                for c in 0..self.channels {
+                    let p0 = ((a * s + b) * self.channels + c) * hp * wp;
+                    let plane = &ph[p0..p0 + hp * wp];
+                    let dst = &mut img[c * self.h * self.w..(c + 1) * self.h * self.w];
+                    for y in 0..hp {
+                        let iy = s * y + a;
+                        if iy >= self.h {
+                            break;
+                        }
+                        let row = &mut dst[iy * self.w..(iy + 1) * self.w];
+                        for (o, v) in row.iter_mut().skip(b).step_by(s).zip(&plane[y * wp..]) {
+                            *o += *v;
                         }
                     }
                 }
@@ -163,33 +269,168 @@ impl Geometry {
 
     /// The adjoint of [`Geometry::im2col`]: img[c, y, x] += Σ cols entries that read it.
     pub fn col2im_add(&self, cols: &[f32], img: &mut [f32]) {
-        let (ho, wo) = (self.ho, self.wo);
-        debug_assert_eq!(img.len(), self.channels * self.h * self.w);
-        for c in 0..self.channels {
-            let plane = &mut img[c * self.h * self.w..(c + 1) * self.h * self.w];
-            for i in 0..self.kh {
-                let (oh_lo, oh_hi) = self.valid(i, self.h, ho);
-                for j in 0..self.kw {
-                    let (ow_lo, ow_hi) = self.valid(j, self.w, wo);
-                    let row = ((c * self.kh + i) * self.kw + j) * ho * wo;
-                    let src = &cols[row..row + ho * wo];
-                    for oh in oh_lo..oh_hi {
-                        let y = oh * self.stride + i - self.pad;
-                        let d = &mut plane[y * self.w..(y + 1) * self.w];
-                        let s = &src[oh * wo..(oh + 1) * wo];
-                        for ow in ow_lo..ow_hi {
-                            d[ow * self.stride + j - self.pad] += s[ow];
+        self.col2im_add_from(cols, self.cols(), 0, img);
+    }
+
+    /// [`Geometry::col2im_add`] from columns `off .. off + ho·wo` of rows `ld` long (with
+    /// stride s > 1 through the phase planes, so every run of adds is contiguous).
+    pub fn col2im_add_from(&self, cols: &[f32], ld: usize, off: usize, img: &mut [f32]) {
+        let (ho, wo, s) = (self.ho, self.wo, self.stride);
+        let plane_len = self.h * self.w;
+        debug_assert_eq!(img.len(), self.channels * plane_len);
+        let (hp, wp) = self.phase_dims();
+        with_phases(
+            if s > 1 {
+                s * s * self.channels * hp * wp
+            } else {
+                0
+            },
+            |ph| {
+                ph.fill(0.0);
+                for c in 0..self.channels {
+                    for i in 0..self.kh {
+                        let (oh_lo, oh_hi) = self.valid(i, self.h, ho);
+                        let (qi, ai) = self.phase(i);
+                        for j in 0..self.kw {
+                            let (ow_lo, ow_hi) = self.valid(j, self.w, wo);
+                            let (qj, bj) = self.phase(j);
+                            let n = ow_hi.saturating_sub(ow_lo);
+                            if n == 0 {
+                                continue;
+                            }
+                            let row = ((c * self.kh + i) * self.kw + j) * ld + off;
+                            let src = &cols[row..row + ho * wo];
+                            let (dst, width): (&mut [f32], usize) = if s > 1 {
+                                let p0 = ((ai * s + bj) * self.channels + c) * hp * wp;
+                                (&mut ph[p0..p0 + hp * wp], wp)
+                            } else {
+                                (&mut img[c * plane_len..(c + 1) * plane_len], self.w)
+                            };
+                            let x0 = (ow_lo as isize + qj) as usize;
+                            if n == wo && width == wo {
+                                // Whole rows of a plane as wide as the output: one run.
+                                let y0 = (oh_lo as isize + qi) as usize;
+                                let len = (oh_hi - oh_lo) * wo;
+                                let d = &mut dst[y0 * width..y0 * width + len];
+                                for (d, v) in d.iter_mut().zip(&src[oh_lo * wo..oh_lo * wo + len]) {
+                                    *d += *v;
+                                }
+                                continue;
+                            }
+                            for oh in oh_lo..oh_hi {
+                                let y = (oh as isize + qi) as usize;
+                                let d = &mut dst[y * width + x0..y * width + x0 + n];
+                                for (d, v) in
+                                    d.iter_mut().zip(&src[oh * wo + ow_lo..oh * wo + ow_hi])
+                                {
+                                    *d += *v;
+                                }
+                            }
+                        }
+                    }
+                }
+                if s > 1 {
+                    self.merge_phases_add(ph, img);
+                }
+            },
+        );
+    }
+}
+
+/// d ← s for the short runs of im2col (3–16 floats in a DCGAN): fixed-size moves instead of
+/// a call into memcpy per run.
+#[inline(always)]
+fn copy_run(d: &mut [f32], s: &[f32]) {
+    let n = d.len();
+    let s = &s[..n];
+    let mut i = 0;
+    while i + 8 <= n {
+        let (a, b): (&mut [f32; 8], &[f32; 8]) = (
+            (&mut d[i..i + 8]).try_into().expect("8"),
+            (&s[i..i + 8]).try_into().expect("8"),
+        );
+        *a = *b;
+        i += 8;
+    }
+    if i + 4 <= n {
+        let (a, b): (&mut [f32; 4], &[f32; 4]) = (
+            (&mut d[i..i + 4]).try_into().expect("4"),
+            (&s[i..i + 4]).try_into().expect("4"),
+        );
+        *a = *b;
+        i += 4;
+    }
+    if i < n {
+        d[i] = s[i];
+        if i + 1 < n {
+            d[i + 1] = s[i + 1];
+            if i + 2 < n {
+                d[i + 2] = s[i + 2];
+            }
+        }
+    }
+}
+
+thread_local! {
+    static PHASES: std::cell::RefCell<Vec<f32>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Runs `f` on this thread's phase-plane buffer of `len` floats (contents unspecified).
+fn with_phases<R>(len: usize, f: impl FnOnce(&mut [f32]) -> R) -> R {
+    PHASES.with(|p| {
+        let mut buf = p.borrow_mut();
+        if buf.len() < len {
+            buf.resize(len, 0.0);
+        }
+        f(&mut buf[..len])
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// im2col against its definition, entry by entry, including columns placed at an offset
+    /// in wider rows, strides 1 to 3, odd sizes and padding wider than the stride.
+    #[test]
+    fn im2col_follows_its_definition() {
+        let mut rng = crate::rng::Rng::new(5);
+        for (h, w, k, s, p) in [
+            (5, 6, (3, 3), 1, 1),
+            (8, 8, (4, 4), 2, 1),
+            (7, 5, (2, 3), 3, 0),
+            (9, 7, (5, 3), 2, 2),
+            (4, 4, (1, 1), 2, 0),
+        ] {
+            let g = Geometry::conv(2, h, w, k, s, p).unwrap();
+            let x: Vec<f32> = (0..2 * h * w).map(|_| rng.normal() as f32).collect();
+            let (ld, off) = (g.cols() + 5, 3);
+            let mut cols = vec![f32::NAN; g.rows() * ld];
+            g.im2col_into(&x, &mut cols, ld, off);
+            for c in 0..2 {
+                for i in 0..g.kh {
+                    for j in 0..g.kw {
+                        for oh in 0..g.ho {
+                            for ow in 0..g.wo {
+                                let (y, xx) = (
+                                    (oh * s + i) as isize - p as isize,
+                                    (ow * s + j) as isize - p as isize,
+                                );
+                                let want =
+                                    if y >= 0 && xx >= 0 && (y as usize) < h && (xx as usize) < w {
+                                        x[(c * h + y as usize) * w + xx as usize]
+                                    } else {
+                                        0.0
+                                    };
+                                let row = (c * g.kh + i) * g.kw + j;
+                                assert_eq!(cols[row * ld + off + oh * g.wo + ow], want);
+                            }
                         }
                     }
                 }
             }
         }
     }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
 
     /// ⟨im2col(x), c⟩ = ⟨x, col2im(c)⟩ for random x, c: col2im is exactly the adjoint.
     #[test]
@@ -199,6 +440,7 @@ mod tests {
             (5, 6, (3, 3), 1, 1),
             (8, 8, (4, 4), 2, 1),
             (7, 5, (2, 3), 3, 0),
+            (9, 7, (5, 3), 2, 2),
             (4, 4, (1, 1), 2, 0),
         ] {
             let g = Geometry::conv(2, h, w, k, s, p).unwrap();
