@@ -8,6 +8,7 @@ mod lifecycle;
 mod manage;
 mod preset_arg;
 mod score;
+mod show;
 mod spectral;
 mod sweep;
 
@@ -46,6 +47,15 @@ enum Command {
     /// List the runs under the runs directory with their status, step and key metrics.
     Ls {
         /// One JSON object per run.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Where a run's numbers came from (saddle, commit, compiler, CPU, SIMD, threads, device,
+    /// host, command, Slurm ids, at its start and every resume) and where it stands.
+    Show {
+        /// Run id or directory.
+        run: String,
+        /// The provenance records, one JSON object per line.
         #[arg(long)]
         json: bool,
     },
@@ -145,6 +155,7 @@ fn dispatch(cli: Cli) -> Result<i32> {
         Some(Command::Classifier(args)) => classifier::classifier(args),
         Some(Command::Sweep(args)) => sweep::sweep(args, &runs_dir),
         Some(Command::Ls { json }) => manage::ls(&runs_dir, json),
+        Some(Command::Show { run, json }) => show::show(&run, json, &runs_dir),
         Some(Command::Control(args)) => manage::control(args, &runs_dir),
         Some(Command::Spectrum(args)) => spectral::spectrum(args, &runs_dir),
         Some(Command::Stability(args)) => spectral::stability_cmd(args),

@@ -112,7 +112,7 @@ pub fn set_load_ordinal(n: usize) {
     load_slot().store(n, std::sync::atomic::Ordering::SeqCst);
 }
 
-fn load_ordinal() -> usize {
+pub(crate) fn load_ordinal() -> usize {
     load_slot().load(std::sync::atomic::Ordering::SeqCst)
 }
 

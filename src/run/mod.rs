@@ -17,6 +17,7 @@ pub mod metrics;
 pub mod observer;
 pub mod overrides;
 pub mod preset;
+pub mod provenance;
 pub mod records;
 pub mod spectrum;
 pub mod spectrum_record;

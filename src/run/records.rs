@@ -7,6 +7,7 @@
 //! | `events.jsonl`   | [`super::events::EventRecord`]           |
 //! | `spectrum.jsonl` | [`super::spectrum_record::SpectrumRecord`] |
 //! | `scores.jsonl`   | [`crate::score::record::ScoreRecord`]    |
+//! | `provenance.jsonl` | [`super::provenance::Provenance`]      |
 //!
 //! `metrics.csv` has its own reader and writer ([`super::metrics`]), `summary.json` its type
 //! ([`super::summary::Summary`]).
@@ -44,6 +45,10 @@ impl JsonLine for super::events::EventRecord {
 
 impl JsonLine for super::spectrum_record::SpectrumRecord {
     const FILE: &'static str = super::store::SPECTRUM;
+}
+
+impl JsonLine for super::provenance::Provenance {
+    const FILE: &'static str = super::provenance::PROVENANCE;
 }
 
 impl JsonLine for crate::score::record::ScoreRecord {

@@ -12,6 +12,7 @@ pub mod housekeeping;
 pub mod local;
 pub mod manifest;
 pub mod member;
+pub mod mixed_provenance;
 pub mod report;
 pub mod slurm;
 pub mod spec;

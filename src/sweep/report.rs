@@ -9,6 +9,7 @@
 
 use super::expand::Configuration;
 use super::manifest::{engine_summary, has_ended, Manifest, SweepDir};
+use super::mixed_provenance::differences;
 use crate::error::{Error, Result};
 use crate::run::across_seeds::is_outcome;
 use crate::run::metrics::MetricsTable;
@@ -146,6 +147,9 @@ pub struct Report {
     pub rows: Vec<Row>,
     /// The paired comparison, when asked for.
     pub comparison: Option<Comparison>,
+    /// Fields of the members' provenance that differ and can change results (see
+    /// [`super::mixed_provenance`]); empty when every member ran on the same build and machine.
+    pub provenance: Vec<String>,
 }
 
 /// What one member contributes: its final metrics (when ended) and its metrics table.
@@ -338,6 +342,16 @@ pub fn report(
         rank_by,
         rows,
         comparison,
+        provenance: differences(
+            &manifest
+                .members
+                .iter()
+                .map(|m| {
+                    let run = sweep.member(m);
+                    (run.id(), run.records())
+                })
+                .collect::<Vec<_>>(),
+        ),
     })
 }
 
@@ -370,6 +384,9 @@ impl Report {
             self.seeds.len(),
             self.level * 100.0
         );
+        for line in &self.provenance {
+            s.push_str(&format!("warning: {line} (`saddle show RUN` for each)\n"));
+        }
         let mut order: Vec<&String> = vec![&self.rank_by.metric];
         if only.is_none() {
             order.extend(self.metrics.iter().filter(|m| **m != self.rank_by.metric));

@@ -16,6 +16,7 @@ use crate::run::config::RunConfig;
 use crate::run::control::ControlFile;
 use crate::run::events::{scheduled_changes, EventKind, EventRecord};
 use crate::run::ident::{run_id, unix_now};
+use crate::run::provenance::{Opening, Provenance};
 use crate::run::store::{RunDir, RunLock, CONFIG, CONTROL, METRICS};
 use crate::run::summary::Status;
 use crate::setup::BuiltGame;
@@ -33,11 +34,30 @@ pub fn open(dir: RunDir, steps: Option<u64>) -> Result<Box<dyn Drive>> {
         .build()
         .map_err(|e| Error::input(format!("{origin_name}: {e}")))?;
     let (opt, hyper) = (built.optimizer, built.hyper);
-    match built.game {
-        BuiltGame::Toy(game) => boxed(dir, lock, config, game, opt, hyper, steps),
-        BuiltGame::NeuralCpu(game) => boxed(dir, lock, config, game, opt, hyper, steps),
+    let device = device_name(&built.game);
+    let engine = match built.game {
+        BuiltGame::Toy(game) => boxed(dir.clone(), lock, config, game, opt, hyper, steps),
+        BuiltGame::NeuralCpu(game) => boxed(dir.clone(), lock, config, game, opt, hyper, steps),
         #[cfg(feature = "cuda")]
-        BuiltGame::NeuralCuda(game) => boxed(dir, lock, config, game, opt, hyper, steps),
+        BuiltGame::NeuralCuda(game) => boxed(dir.clone(), lock, config, game, opt, hyper, steps),
+    }?;
+    // The engine has just journaled how it opened: the last event says start or resume.
+    let events: Vec<EventRecord> = dir.records();
+    let opening = match events.last().map(|e| &e.kind) {
+        Some(EventKind::Resumed { .. }) => Opening::Resume,
+        _ => Opening::Start,
+    };
+    let step = engine.summary().step;
+    dir.append(&Provenance::here(opening, step, &device))?;
+    Ok(engine)
+}
+
+/// The device a built game computes on, as provenance names it.
+fn device_name(game: &BuiltGame) -> String {
+    match game {
+        BuiltGame::Toy(_) | BuiltGame::NeuralCpu(_) => "cpu".into(),
+        #[cfg(feature = "cuda")]
+        BuiltGame::NeuralCuda(_) => format!("cuda:{}", crate::neural::device::load_ordinal()),
     }
 }
 
