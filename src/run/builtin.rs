@@ -20,6 +20,10 @@ pub const BUILTIN: &[(&str, &str)] = &[
         "logistic-toy",
         include_str!("../../presets/logistic-toy.ron"),
     ),
+    (
+        "logistic-toy-starts",
+        include_str!("../../presets/logistic-toy-starts.ron"),
+    ),
     ("dirac-gan", include_str!("../../presets/dirac-gan.ron")),
     ("quadratic", include_str!("../../presets/quadratic.ron")),
     ("mlp-gan", include_str!("../../presets/mlp-gan.ron")),

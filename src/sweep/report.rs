@@ -93,11 +93,59 @@ pub struct Cell {
     pub stats: Option<Description>,
 }
 
+/// How one configuration's members ended: how many with each status, and for those that
+/// converged (‖ω − ω*‖ below the preset's `stop.converge_below`) the oracle calls it took.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Outcomes {
+    /// Members by status (`converged`, `diverged`, `finished`, …; `not started` without a summary).
+    pub statuses: BTreeMap<String, usize>,
+    /// Oracle calls of the members that converged: n, mean, std, CI.
+    pub calls_to_converge: Option<Description>,
+    /// Their median.
+    pub median_calls_to_converge: Option<f64>,
+}
+
+impl Outcomes {
+    /// From each member's status and oracle calls (None: no summary yet).
+    pub fn of(members: &[Option<(String, u64)>]) -> Outcomes {
+        let mut statuses = BTreeMap::new();
+        let mut calls = vec![];
+        for m in members {
+            let status = m.as_ref().map_or("not started", |(s, _)| s.as_str());
+            *statuses.entry(status.to_string()).or_insert(0) += 1;
+            if let Some(("converged", c)) = m.as_ref().map(|(s, c)| (s.as_str(), *c)) {
+                calls.push(c as f64);
+            }
+        }
+        calls.sort_by(f64::total_cmp);
+        let median = (!calls.is_empty()).then(|| {
+            let k = calls.len();
+            if k % 2 == 1 {
+                calls[k / 2]
+            } else {
+                0.5 * (calls[k / 2 - 1] + calls[k / 2])
+            }
+        });
+        Outcomes {
+            statuses,
+            calls_to_converge: describe(&calls, LEVEL),
+            median_calls_to_converge: median,
+        }
+    }
+
+    /// Members with `status`.
+    pub fn count(&self, status: &str) -> usize {
+        self.statuses.get(status).copied().unwrap_or(0)
+    }
+}
+
 /// One configuration's line.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Row {
     /// The configuration.
     pub configuration: Configuration,
+    /// How its members ended.
+    pub outcomes: Outcomes,
     /// Its rank by the chosen metric at the end (1 = best; None without a value).
     pub rank: Option<usize>,
     /// Its cells, metric-major in [`Report::metrics`] order, then [`Report::at`] order.
@@ -155,6 +203,7 @@ pub struct Report {
 /// What one member contributes: its final metrics (when ended) and its metrics table.
 struct MemberData {
     finals: Option<BTreeMap<String, Option<f64>>>,
+    ended: Option<(String, u64)>,
     table: Option<MetricsTable>,
 }
 
@@ -214,13 +263,21 @@ pub fn report(
         .iter()
         .map(|m| {
             let run = sweep.member(m);
+            let summary = engine_summary(&run);
+            let ended = summary
+                .as_ref()
+                .map(|s| (s.status.as_str().to_string(), s.oracle_calls));
             let finals = if has_ended(&run) {
-                engine_summary(&run).map(|s| s.metrics)
+                summary.map(|s| s.metrics)
             } else {
                 None
             };
             let table = MetricsTable::read(&run.file(METRICS)).ok();
-            MemberData { finals, table }
+            MemberData {
+                finals,
+                ended,
+                table,
+            }
         })
         .collect();
     let mut metrics: Vec<String> = vec![];
@@ -286,8 +343,16 @@ pub fn report(
                     }
                 })
                 .collect();
+            let ended: Vec<Option<(String, u64)>> = manifest
+                .members
+                .iter()
+                .zip(&data)
+                .filter(|(m, _)| m.configuration == c.index)
+                .map(|(_, d)| d.ended.clone())
+                .collect();
             Row {
                 configuration: c.clone(),
+                outcomes: Outcomes::of(&ended),
                 rank: None,
                 cells,
             }
@@ -372,6 +437,47 @@ fn dash(x: Option<f64>) -> String {
 }
 
 impl Report {
+    /// How each configuration's members ended: converged / diverged / other, and the oracle
+    /// calls the converged ones took (median, mean and its confidence interval).
+    pub fn outcomes_text(&self) -> String {
+        let width = self
+            .rows
+            .iter()
+            .map(|r| r.configuration.label.chars().count())
+            .max()
+            .unwrap_or(0)
+            .max(13);
+        let mut s = format!(
+            "\noutcomes (converged: ‖ω − ω*‖ below stop.converge_below)\n{:>4}  {:<width$}  {:>3}  {:>9}  {:>8}  {:>5}  {:>12}  {:>10}  {:>23}\n",
+            "#", "CONFIGURATION", "N", "CONVERGED", "DIVERGED", "OTHER", "MEDIAN CALLS", "MEAN CALLS", "95% CI"
+        );
+        for r in &self.rows {
+            let o = &r.outcomes;
+            let n: usize = o.statuses.values().sum();
+            let (conv, div) = (o.count("converged"), o.count("diverged"));
+            let calls = o.calls_to_converge.as_ref();
+            s.push_str(&format!(
+                "{:>4}  {:<width$}  {:>3}  {:>9}  {:>8}  {:>5}  {:>12}  {:>10}  {:>23}\n",
+                r.configuration.index,
+                r.configuration.label,
+                n,
+                conv,
+                div,
+                n - conv - div,
+                dash(o.median_calls_to_converge),
+                dash(calls.map(|d| d.mean)),
+                calls
+                    .and_then(|d| d.ci)
+                    .map_or("—".into(), |(lo, hi)| format!(
+                        "[{}, {}]",
+                        short(lo),
+                        short(hi)
+                    )),
+            ));
+        }
+        s
+    }
+
     /// The report as text tables: the ranking metric first (or only `only` when given), one
     /// table per metric and point, configurations in rank order.
     pub fn text(&self, only: Option<&str>) -> String {
@@ -387,6 +493,7 @@ impl Report {
         for line in &self.provenance {
             s.push_str(&format!("warning: {line} (`saddle show RUN` for each)\n"));
         }
+        s.push_str(&self.outcomes_text());
         let mut order: Vec<&String> = vec![&self.rank_by.metric];
         if only.is_none() {
             order.extend(self.metrics.iter().filter(|m| **m != self.rank_by.metric));
@@ -541,6 +648,29 @@ impl Report {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn outcomes_count_statuses_and_the_calls_of_converged_members() {
+        let m = |s: &str, c: u64| Some((s.to_string(), c));
+        let o = Outcomes::of(&[
+            m("converged", 40),
+            m("diverged", 7),
+            m("converged", 10),
+            None,
+            m("finished", 100),
+            m("converged", 30),
+        ]);
+        assert_eq!(o.count("converged"), 3);
+        assert_eq!(o.count("diverged"), 1);
+        assert_eq!(o.count("not started"), 1);
+        assert_eq!(o.count("finished"), 1);
+        assert_eq!(o.median_calls_to_converge, Some(30.0));
+        let d = o.calls_to_converge.unwrap();
+        assert_eq!((d.n, d.mean), (3, 80.0 / 3.0));
+        let even = Outcomes::of(&[m("converged", 10), m("converged", 20)]);
+        assert_eq!(even.median_calls_to_converge, Some(15.0));
+        assert_eq!(Outcomes::of(&[m("finished", 5)]).calls_to_converge, None);
+    }
 
     #[test]
     fn rank_metrics_parse_with_a_direction() {
