@@ -177,6 +177,8 @@ fn fork_with<V: ParamVec + Serialize + DeserializeOwned>(
     let table = MetricsTable::read(&src.file(METRICS))?;
     let text = table.to_csv(|r| r[0].is_some_and(|s| s as u64 <= c));
     dir.replace(METRICS, text.as_bytes())?;
+    // Its samples up to the checkpoint are its parent's; those after, it draws again.
+    super::sample_files::inherit(src, &dir, c)?;
     write_events(&dir, &planned)?;
     Ok((dir, target_steps(config, &events).max(at)))
 }
