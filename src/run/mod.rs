@@ -9,6 +9,7 @@ pub mod config;
 pub mod control;
 pub mod engine;
 pub mod events;
+pub mod export;
 pub mod generator;
 pub mod ident;
 pub mod lineage;
