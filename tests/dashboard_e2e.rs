@@ -459,3 +459,68 @@ fn the_dashboard_leaves_when_its_terminal_goes_away() {
         std::thread::sleep(Duration::from_millis(50));
     }
 }
+
+/// A small GAN on 8 Gaussians that draws its data plane every 100 iterations.
+const MOG_PLANE_PRESET: &str = r#"Preset(
+    name: "mog-plane",
+    steps: 300,
+    log_every: Some(50),
+    sample_every: Some(100),
+    game: MixtureGan(mixture: NegativeMomentum8, loss: Saturating, hidden: 16, hidden_layers: 2, batch: 32, eval_samples: 200),
+    runs: [
+        Run(name: "adam", scheme: Alternating(d_steps: 1), rules: (theta: Adam(beta2: 0.9), phi: Adam(beta2: 0.9)), eta: 1e-3, beta: (theta: 0.5, phi: 0.5)),
+    ],
+)"#;
+
+#[test]
+fn the_mixture_game_shows_its_data_plane_and_steps_back_through_it() {
+    if !tmux_available() {
+        eprintln!("SKIPPED the_mixture_game_shows_its_data_plane_and_steps_back_through_it: tmux not found");
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let runs = tmp.path().join("runs");
+    let preset = tmp.path().join("mog-plane.ron");
+    std::fs::write(&preset, MOG_PLANE_PRESET).unwrap();
+    let tm = Tmux::start("plane", tmp.path());
+    tm.line(&format!(
+        "{BIN} --runs-dir {} {}",
+        runs.display(),
+        preset.display()
+    ));
+    // The run ends at step 300 with planes at 0, 100, 200 and 300; the pane shows the newest,
+    // with the legend of the decision map, the modes and the generated points, and the curves
+    // open on the losses (a network has no distance to equilibrium).
+    let s = tm.wait("the newest data plane", 60.0, |s| {
+        s.contains("data plane · step 300") && s.contains("4/4 newest")
+    });
+    assert!(s.contains("P(real) 0"), "no decision-map legend:\n{s}");
+    assert!(s.contains("+ modes"), "no modes legend:\n{s}");
+    assert!(s.contains("G(z)"), "no generated points legend:\n{s}");
+    assert!(s.contains("high quality"), "no mode statistics:\n{s}");
+    assert!(
+        s.contains("losses L_G"),
+        "curves do not open on the losses:\n{s}"
+    );
+    assert!(
+        !s.contains("phase portrait"),
+        "a phase portrait of a network:\n{s}"
+    );
+    // Step back twice in time: the plane of step 100.
+    tm.keys(&["<", "<"]);
+    let s = tm.wait("the plane of step 100", 10.0, |s| {
+        s.contains("data plane · step 100") && s.contains("2/4")
+    });
+    // Home: the first plane, drawn before any step.
+    tm.keys(&["Home"]);
+    tm.wait("the plane of step 0", 10.0, |s| {
+        s.contains("data plane · step 0 ")
+    });
+    // End: back to following the newest.
+    tm.keys(&["End"]);
+    tm.wait("the newest plane again", 10.0, |s| {
+        s.contains("data plane · step 300") && s.contains("newest")
+    });
+    drop(s);
+    tm.keys(&["q"]);
+}

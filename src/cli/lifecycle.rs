@@ -127,6 +127,9 @@ pub enum Format {
     Csv,
     /// Config, summary, events and metrics rows as one JSON document.
     Json,
+    /// A TensorBoard event file: every metrics column and score as scalars, the events as
+    /// text, the sample pictures as images (into `--out DIR`).
+    Tensorboard,
 }
 
 /// Arguments of `saddle export`.
@@ -137,16 +140,48 @@ pub struct ExportArgs {
     /// Output format.
     #[arg(long, value_enum, default_value = "csv")]
     format: Format,
-    /// Write to this file instead of stdout.
+    /// Write to this file instead of stdout (csv, json).
     #[arg(long, short)]
     output: Option<PathBuf>,
+    /// The directory of the event file (tensorboard; default: the run directory's
+    /// `tensorboard/`).
+    #[arg(long)]
+    out: Option<PathBuf>,
 }
 
 /// `saddle export`.
 pub fn export(args: ExportArgs, runs_dir: &Path) -> Result<i32> {
     let dir = RunDir::find(&args.run, runs_dir)?;
+    match (args.format, &args.out, &args.output) {
+        (Format::Tensorboard, _, Some(_)) => {
+            return Err(Error::input(
+                "--output: a TensorBoard export is a directory: use --out DIR",
+            ))
+        }
+        (Format::Csv | Format::Json, Some(_), _) => {
+            return Err(Error::input(
+                "--out is for --format tensorboard; csv and json take --output FILE",
+            ))
+        }
+        (Format::Tensorboard, out, None) => {
+            let out = out.clone().unwrap_or_else(|| dir.file("tensorboard"));
+            let w = crate::run::export::tensorboard::export(&dir, &out)?;
+            eprintln!(
+                "saddle: {} scalars, {} texts, {} images → {} (tensorboard --logdir {})",
+                w.scalars,
+                w.texts,
+                w.images,
+                w.path.display(),
+                out.display()
+            );
+            println!("{}", w.path.display());
+            return Ok(0);
+        }
+        _ => {}
+    }
     let table = MetricsTable::read(&dir.file(METRICS))?;
     let text = match args.format {
+        Format::Tensorboard => unreachable!("exported above"),
         Format::Csv => table.to_csv(|_| true),
         Format::Json => {
             let rows: Vec<serde_json::Value> = table

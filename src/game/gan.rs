@@ -16,6 +16,7 @@ use crate::neural::gradient_penalty::{self, PENALTY_EPS};
 use crate::neural::layers::linear::Features;
 use crate::neural::layout::Layout;
 use crate::neural::loss::{game_value, non_saturating_generator, GanLoss};
+use crate::neural::mixture::{DataPlane, PLANE_SIDE};
 use crate::neural::mog_field::{Linearized, MlpGanField, MlpShape};
 use crate::neural::ops::Traced;
 use crate::neural::params::Params;
@@ -344,6 +345,35 @@ impl<D: NeuralDevice, M: GanModel<D>> Game for Gan<D, M> {
     ) -> Result<(), String> {
         let fake = self.generated(&w.theta, self.model.eval_count());
         self.model.write_samples(&fake, dir, step)
+    }
+
+    fn data_plane(
+        &mut self,
+        w: &Players<Params<D>>,
+        step: u64,
+    ) -> Option<Result<DataPlane, String>> {
+        let mixture = self.model.mixture()?;
+        let (window, side) = (mixture.window(), PLANE_SIDE);
+        let (modes, std) = (mixture.centers.clone(), mixture.std);
+        let grid = DataPlane::grid_points(window.x, window.y, side);
+        let n = side * side;
+        let x = self
+            .dev
+            .tensor_from_vec(grid, self.model.batch_shape(n))
+            .leaky_traced();
+        let logits = self.model.discriminate(&Bound::new(&w.phi), x).as_vec();
+        let generated = self.generated(&w.theta, self.model.eval_count());
+        let plane = DataPlane {
+            step,
+            x: window.x,
+            y: window.y,
+            side,
+            logits,
+            generated,
+            modes,
+            std,
+        };
+        Some(plane.check().map(|_| plane))
     }
 }
 

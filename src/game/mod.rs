@@ -131,6 +131,18 @@ pub trait Game: Send {
         Ok(())
     }
 
+    /// The data plane of a GAN on 2-D data at `w` after `step` iterations (the real modes,
+    /// the generator's points, the discriminator's values on a grid), drawn next to the
+    /// samples every `sample_every` iterations; None for games without one. It reads `w`
+    /// only, so drawing it never changes a run's trajectory.
+    fn data_plane(
+        &mut self,
+        _w: &Players<Self::V>,
+        _step: u64,
+    ) -> Option<Result<crate::neural::mixture::DataPlane, String>> {
+        None
+    }
+
     /// A sampler of the generator's images that runs on another thread from host copies of θ
     /// (image GANs; what live scoring needs).
     fn image_sampler(&self) -> Option<Box<dyn crate::neural::sampler::ImageSampler>> {

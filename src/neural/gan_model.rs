@@ -50,6 +50,12 @@ pub trait GanModel<D: NeuralDevice>: Send {
     fn image_sampler(&self) -> Option<Box<dyn ImageSampler>> {
         None
     }
+    /// The mixture of Gaussians a model on 2-D data learns: its data plane (modes, generated
+    /// points, the discriminator's decision map) is drawn in `mixture.window()`. None for
+    /// other data.
+    fn mixture(&self) -> Option<&super::mixture::Mixture> {
+        None
+    }
     /// Writes pictures of generated points `fake` into `dir` (after `step` iterations).
     fn write_samples(&self, _fake: &[f32], _dir: &Path, _step: u64) -> Result<(), String> {
         Ok(())

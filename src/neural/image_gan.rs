@@ -7,7 +7,7 @@ use super::device::NeuralDevice;
 use super::gan_model::GanModel;
 use super::image_sampler::CpuImageSampler;
 use super::layers::linear::Features;
-use super::layout::Layout;
+use super::layout::{Init, Layout};
 use super::nets::dcgan::{DcganDiscriminator, DcganGenerator, DcganShape};
 use super::nets::resnet::{ResnetDiscriminator, ResnetGenerator};
 use super::ops::Image;
@@ -76,6 +76,27 @@ impl Architecture {
             ));
         }
         Ok(())
+    }
+}
+
+/// How BatchNorm's scales γ start (its shifts start at 0).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum BatchNormGamma {
+    /// γ = 1: PyTorch's default since 1.2.
+    #[default]
+    One,
+    /// γ ~ U(0, 1): PyTorch's default up to 1.1. REF-VI pins PyTorch 0.4.0 and its
+    /// `weight_init` leaves BatchNorm alone, so its networks started this way.
+    Uniform,
+}
+
+impl BatchNormGamma {
+    /// The initialization of a γ tensor.
+    pub fn init(self) -> Init {
+        match self {
+            BatchNormGamma::One => Init::Constant { value: 1.0 },
+            BatchNormGamma::Uniform => Init::Uniform { lo: 0.0, hi: 1.0 },
+        }
     }
 }
 
@@ -153,6 +174,16 @@ impl ImageModel {
     }
 }
 
+impl ImageModel {
+    /// The same networks with BatchNorm scales γ starting as `gamma` says (in both players).
+    pub fn with_batchnorm_gamma(mut self, gamma: BatchNormGamma) -> Self {
+        for l in [&mut self.layouts.theta, &mut self.layouts.phi] {
+            Arc::make_mut(l).set_batchnorm_scale(gamma.init());
+        }
+        self
+    }
+}
+
 impl<D: NeuralDevice> GanModel<D> for ImageModel {
     type S = (usize, usize, usize, usize);
 
@@ -209,5 +240,63 @@ impl<D: NeuralDevice> GanModel<D> for ImageModel {
             cols,
         );
         write_png(&sample_path(dir, "grid", step, "png")?, w, h, &rgb)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::neural::net_tests::tiny_images;
+    use dfdx::prelude::Cpu;
+
+    /// The γ tensors of a layout: (name, initial values).
+    fn gammas(l: &Layout, seed: u64) -> Vec<(String, Vec<f32>)> {
+        let values = l.initial_values(&mut Rng::new(seed));
+        l.specs
+            .iter()
+            .zip(values)
+            .filter(|(s, _)| s.shape.len() == 1 && s.name.ends_with(".weight"))
+            .map(|(s, v)| (s.name.clone(), v))
+            .collect()
+    }
+
+    #[test]
+    fn batchnorm_gamma_starts_at_one_or_uniform_in_0_1_as_pytorch_0_4_drew_it() {
+        let arch = Architecture::Dcgan {
+            filters: 4,
+            d_batchnorm: true,
+        };
+        let one = ImageModel::new(tiny_images(3, 32), arch, 8, 4);
+        let uni = ImageModel::new(tiny_images(3, 32), arch, 8, 4)
+            .with_batchnorm_gamma(BatchNormGamma::Uniform);
+        let (lo, lu) = (
+            GanModel::<Cpu>::layouts(&one),
+            GanModel::<Cpu>::layouts(&uni),
+        );
+        // G: the BatchNorm1d after the projection and two BatchNorm2d; D: two BatchNorm2d.
+        let (g1, d1) = (gammas(&lo.theta, 1), gammas(&lo.phi, 1));
+        assert_eq!((g1.len(), d1.len()), (3, 2), "{g1:?}");
+        assert!(g1
+            .iter()
+            .chain(&d1)
+            .all(|(_, v)| v.iter().all(|x| *x == 1.0)));
+        let (gu, du) = (gammas(&lu.theta, 1), gammas(&lu.phi, 1));
+        let all: Vec<f32> = gu.iter().chain(&du).flat_map(|(_, v)| v.clone()).collect();
+        assert!(all.iter().all(|x| (0.0..1.0).contains(x)), "{all:?}");
+        let mean = all.iter().sum::<f32>() / all.len() as f32;
+        assert!(
+            (mean - 0.5).abs() < 0.1,
+            "mean {mean} of {} draws",
+            all.len()
+        );
+        // Nothing else changes: same names, shapes and the other tensors' inits.
+        for (a, b) in lo.theta.specs.iter().zip(&lu.theta.specs) {
+            assert_eq!((&a.name, &a.shape), (&b.name, &b.shape));
+            if !(a.shape.len() == 1 && a.name.ends_with(".weight")) {
+                assert_eq!(a.init, b.init, "{}", a.name);
+            }
+        }
+        // Seeded: the same draw again.
+        assert_eq!(gammas(&lu.theta, 1), gu);
     }
 }

@@ -19,6 +19,14 @@ pub enum Init {
         /// The value.
         value: f64,
     },
+    /// Every entry drawn from U(lo, hi) (BatchNorm scales γ ~ U(0, 1): PyTorch's default up
+    /// to 1.1, which REF-VI's pinned 0.4 used).
+    Uniform {
+        /// Lower end.
+        lo: f64,
+        /// Upper end.
+        hi: f64,
+    },
 }
 
 /// One named parameter tensor.
@@ -73,7 +81,25 @@ impl Layout {
                     .map(|_| (std * rng.normal()) as f32)
                     .collect(),
                 Init::Constant { value } => vec![value as f32; s.numel()],
+                Init::Uniform { lo, hi } => (0..s.numel())
+                    .map(|_| (lo + (hi - lo) * rng.uniform()) as f32)
+                    .collect(),
             })
             .collect()
+    }
+
+    /// Sets how the BatchNorm scales γ start: the layout's one-dimensional `.weight` tensors
+    /// (Linear weights have two dimensions, convolutions four); returns how many it changed.
+    pub fn set_batchnorm_scale(&mut self, init: Init) -> usize {
+        let mut n = 0;
+        for s in self
+            .specs
+            .iter_mut()
+            .filter(|s| s.shape.len() == 1 && s.name.ends_with(".weight"))
+        {
+            s.init = init;
+            n += 1;
+        }
+        n
     }
 }

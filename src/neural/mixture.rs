@@ -112,7 +112,126 @@ impl MixtureSpec {
     }
 }
 
+/// Cells per side of the discriminator's grid in a [`DataPlane`]: 64² evaluations of D, a
+/// few milliseconds next to the `sample_every` iterations between two planes.
+pub const PLANE_SIDE: usize = 64;
+
+/// The square a picture of a mixture covers: the modes with half their radius to spare and
+/// six σ around the outermost ones.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PlaneWindow {
+    /// [lo, hi] of x.
+    pub x: [f64; 2],
+    /// [lo, hi] of y.
+    pub y: [f64; 2],
+}
+
+/// The data plane of a GAN on 2-D data after `step` iterations — the picture GAN papers draw:
+/// the real modes, the generator's points and the discriminator's decision map D(x) on a grid.
+/// Written by the game as `samples/plane-<step>.json` (see `run::plane`, which reads it back).
+///
+/// Grid cell (i, j), i along x and j along y (bottom row first), has its centre at
+/// x_i = x₀ + (i + ½)·(x₁ − x₀)/side, y_j likewise, and D's raw output (a logit for the
+/// logistic losses: P(real) = σ(logit)) at index j·side + i. Non-finite numbers (a diverged
+/// run) are written as `null` and read back as NaN.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DataPlane {
+    /// Iterations completed.
+    pub step: u64,
+    /// [lo, hi] of x.
+    pub x: [f64; 2],
+    /// [lo, hi] of y.
+    pub y: [f64; 2],
+    /// Cells per side.
+    pub side: usize,
+    /// D at the cell centres, `side²` values, row j·side + i.
+    #[serde(with = "nullable_f32")]
+    pub logits: Vec<f32>,
+    /// The generator's points (the fixed latents metrics use), as (x, y) pairs.
+    #[serde(with = "nullable_f32")]
+    pub generated: Vec<f32>,
+    /// The centres μ_j of the data's modes.
+    pub modes: Vec<[f64; 2]>,
+    /// The modes' common standard deviation σ.
+    pub std: f64,
+}
+
+impl DataPlane {
+    /// Centre of grid cell `k` (0..side) along an axis spanning `range`.
+    pub fn cell_center(range: [f64; 2], side: usize, k: usize) -> f64 {
+        range[0] + (range[1] - range[0]) * (k as f64 + 0.5) / side as f64
+    }
+
+    /// The grid's points, row j·side + i, as (x, y) pairs in f32 (what D is fed).
+    pub fn grid_points(x: [f64; 2], y: [f64; 2], side: usize) -> Vec<f32> {
+        let mut out = Vec::with_capacity(2 * side * side);
+        for j in 0..side {
+            for i in 0..side {
+                out.push(Self::cell_center(x, side, i) as f32);
+                out.push(Self::cell_center(y, side, j) as f32);
+            }
+        }
+        out
+    }
+
+    /// Checks the shapes agree (a file written by another program, or damaged).
+    pub fn check(&self) -> Result<(), String> {
+        if self.side == 0 || self.logits.len() != self.side * self.side {
+            return Err(format!(
+                "{} logits for a {}×{} grid",
+                self.logits.len(),
+                self.side,
+                self.side
+            ));
+        }
+        if !self.generated.len().is_multiple_of(2) {
+            return Err("an odd number of coordinates in generated".into());
+        }
+        let ok = |r: [f64; 2]| r[0].is_finite() && r[1].is_finite() && r[0] < r[1];
+        if !(ok(self.x) && ok(self.y)) {
+            return Err(format!("bad window x {:?}, y {:?}", self.x, self.y));
+        }
+        Ok(())
+    }
+
+    /// P(real) = σ(D) at cell (i, j), for the logistic losses.
+    pub fn probability(&self, i: usize, j: usize) -> f64 {
+        let l = self.logits[j * self.side + i] as f64;
+        1.0 / (1.0 + (-l).exp())
+    }
+}
+
+/// f32 lists with non-finite entries as `null` (JSON has no NaN).
+mod nullable_f32 {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(v: &[f32], s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(v.iter().map(|x| x.is_finite().then_some(*x)))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<f32>, D::Error> {
+        let v: Vec<Option<f32>> = Vec::deserialize(d)?;
+        Ok(v.into_iter().map(|x| x.unwrap_or(f32::NAN)).collect())
+    }
+}
+
 impl Mixture {
+    /// The square its pictures cover (the sample scatter's and the data plane's).
+    pub fn window(&self) -> PlaneWindow {
+        let e = self
+            .centers
+            .iter()
+            .flat_map(|c| [c[0].abs(), c[1].abs()])
+            .fold(0.0f64, f64::max)
+            * 1.5
+            + 6.0 * self.std;
+        PlaneWindow {
+            x: [-e, e],
+            y: [-e, e],
+        }
+    }
+
     /// n points, row-major (x, y) pairs.
     pub fn sample(&self, rng: &mut Rng, n: usize) -> Vec<f32> {
         let mut out = Vec::with_capacity(2 * n);

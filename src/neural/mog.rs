@@ -120,15 +120,11 @@ impl<D: NeuralDevice> GanModel<D> for MixtureModel {
             self.d.sizes().to_vec(),
         ))
     }
+    fn mixture(&self) -> Option<&Mixture> {
+        Some(&self.mixture)
+    }
     fn write_samples(&self, fake: &[f32], dir: &Path, step: u64) -> Result<(), String> {
-        let extent = self
-            .mixture
-            .centers
-            .iter()
-            .flat_map(|c| [c[0].abs(), c[1].abs()])
-            .fold(0.0f64, f64::max)
-            * 1.5
-            + 6.0 * self.mixture.std;
+        let extent = self.mixture.window().x[1];
         let size = 384;
         write_png(
             &sample_path(dir, "scatter", step, "png")?,

@@ -173,10 +173,19 @@ fn fork_with<V: ParamVec + Serialize + DeserializeOwned>(
     let mut forked = config.clone();
     forked.name = format!("{} fork@{at}", config.name);
     let dir = create_dir(runs_dir, &forked, "")?;
+    // A resume applies only the changes after its checkpoint's step: forked at that very step,
+    // the fork's own changes go into the checkpoint it starts from (else they were dropped).
+    let mut state = state;
+    if at == c {
+        state.optim = st;
+        state.log_every = log_every;
+    }
     checkpoint::save(&dir, &state)?;
     let table = MetricsTable::read(&src.file(METRICS))?;
     let text = table.to_csv(|r| r[0].is_some_and(|s| s as u64 <= c));
     dir.replace(METRICS, text.as_bytes())?;
+    // Its samples up to the checkpoint are its parent's; those after, it draws again.
+    super::sample_files::inherit(src, &dir, c)?;
     write_events(&dir, &planned)?;
     Ok((dir, target_steps(config, &events).max(at)))
 }

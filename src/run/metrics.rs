@@ -39,6 +39,9 @@ pub const SPECTRAL_RADIUS: &str = "spectral_radius";
 /// Column the mixture-of-Gaussians games add: modes with enough generated samples near them
 /// (the game writes it; `modes_covered_is_the_mixture_games_column` keeps the two equal).
 pub const MODES_COVERED: &str = "modes_covered";
+/// Column the mixture-of-Gaussians games add: the percentage of generated points within
+/// `hq_sigmas`·σ of their nearest mode (kept equal to the game's name by the same test).
+pub const HIGH_QUALITY_PCT: &str = "high_quality_pct";
 
 /// The x columns every table starts with.
 pub const X_COLUMNS: [&str; 3] = [STEP, ORACLE_CALLS, WALL_TIME];
@@ -314,5 +317,6 @@ mod tests {
             _ => panic!("a mixture game is a network"),
         };
         assert!(names.iter().any(|n| n == MODES_COVERED), "{names:?}");
+        assert!(names.iter().any(|n| n == HIGH_QUALITY_PCT), "{names:?}");
     }
 }

@@ -8,7 +8,7 @@ use crate::game::{Gan, GanSettings};
 use crate::neural::data::{DataFiles, Dataset};
 use crate::neural::device::{DeviceSpec, NeuralDevice};
 use crate::neural::gan_model::GanModel;
-use crate::neural::image_gan::{Architecture, ImageModel};
+use crate::neural::image_gan::{Architecture, BatchNormGamma, ImageModel};
 use crate::neural::loss::GanLoss;
 use crate::neural::mixture::MixtureSpec;
 use crate::neural::mog::{MixtureModel, ModeEval};
@@ -161,6 +161,10 @@ pub struct ImageGanSpec {
     /// Images in each saved sample grid.
     #[serde(default = "d_grid")]
     pub grid: usize,
+    /// How BatchNorm's scales γ start: `One` (PyTorch ≥ 1.2) or `Uniform`, γ ~ U(0, 1) (PyTorch
+    /// ≤ 1.1; what REF-VI's PyTorch 0.4.0 drew).
+    #[serde(default)]
+    pub batchnorm_gamma: BatchNormGamma,
     /// `"cpu"` or `"cuda:N"`.
     #[serde(default)]
     pub device: DeviceSpec,
@@ -202,7 +206,10 @@ impl GameSpec for ImageGanSpec {
     fn build(&self, seed: u64) -> Result<BuiltGame, String> {
         self.check(seed)?;
         let data = self.files()?.load()?;
-        let model = || ImageModel::new(data.clone(), self.arch, self.latent_dim, self.grid);
+        let model = || {
+            ImageModel::new(data.clone(), self.arch, self.latent_dim, self.grid)
+                .with_batchnorm_gamma(self.batchnorm_gamma)
+        };
         let settings = GanSettings {
             loss: self.loss,
             batch: self.batch,

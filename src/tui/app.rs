@@ -12,10 +12,6 @@ use super::series::XAxis;
 use super::stability::StabilityView;
 use super::theme::Theme;
 use crate::run::control::Command;
-use crate::run::metrics::{
-    average_of, BASE_COLUMNS, DISTANCE_TO_EQUILIBRIUM, FIELD_NORM, LOSS_PHI, LOSS_THETA,
-    SPECTRAL_RADIUS, TRACE_COLUMNS,
-};
 use crate::run::Status;
 use ratatui::crossterm::event::{KeyCode, KeyEvent};
 
@@ -55,6 +51,9 @@ pub struct ViewState {
     pub pane: usize,
     /// The compare view replaces the panes.
     pub compare: bool,
+    /// The step whose samples and data plane are shown (the newest saved at or before it);
+    /// None follows each run's newest.
+    pub samples_at: Option<u64>,
 }
 
 impl Default for ViewState {
@@ -68,6 +67,7 @@ impl Default for ViewState {
             band: false,
             pane: 0,
             compare: false,
+            samples_at: None,
         }
     }
 }
@@ -125,44 +125,10 @@ pub struct MetricSpec {
     pub columns: Vec<(String, bool)>,
 }
 
-/// The curve families a run offers: distance to equilibrium (last iterate as a line, averages
-/// dotted), ‖F‖, the two players' losses (L_G line, L_D dotted), then the game's own metrics.
+/// The curve families a run offers, the default first: per kind of game
+/// ([`super::kinds::curve_families`]).
 pub fn metrics(run: Option<&RunData>) -> Vec<MetricSpec> {
-    let cols: Vec<String> = run.map(|r| r.columns.clone()).unwrap_or_default();
-    let mut dist = vec![(DISTANCE_TO_EQUILIBRIUM.to_string(), false)];
-    dist.extend(
-        cols.iter()
-            .filter(|c| average_of(c).is_some())
-            .map(|c| (c.clone(), true)),
-    );
-    let mut out = vec![
-        MetricSpec {
-            title: "distance to equilibrium ‖ω−ω*‖ (averages dotted)".into(),
-            columns: dist,
-        },
-        MetricSpec {
-            title: "field norm ‖F(ω)‖".into(),
-            columns: vec![(FIELD_NORM.into(), false)],
-        },
-        MetricSpec {
-            title: "losses L_G (θ, line) and L_D (φ, dotted)".into(),
-            columns: vec![(LOSS_THETA.into(), false), (LOSS_PHI.into(), true)],
-        },
-    ];
-    for c in cols.iter().filter(|c| {
-        // Columns the families above (or other panes) already show.
-        let c = c.as_str();
-        !(BASE_COLUMNS.contains(&c)
-            || TRACE_COLUMNS.contains(&c)
-            || c == SPECTRAL_RADIUS
-            || average_of(c).is_some())
-    }) {
-        out.push(MetricSpec {
-            title: c.clone(),
-            columns: vec![(c.clone(), false)],
-        });
-    }
-    out
+    super::kinds::curve_families(run)
 }
 
 /// The whole dashboard state.
@@ -211,12 +177,24 @@ impl App {
             presets: vec![],
             runs_dir: String::new(),
         };
+        if app
+            .runs
+            .first()
+            .is_some_and(|r| super::kinds::GameKind::of_run(r).is_network())
+        {
+            app.view.log_y = false;
+        }
         app.refresh_phase();
         app
     }
 
-    /// Adds a run (its color is the next palette index).
+    /// Adds a run (its color is the next palette index). A dashboard that opens on a GAN on
+    /// networks starts with linear y (its losses change sign; toy games' distances span
+    /// decades).
     pub fn add_run(&mut self, mut run: RunData) {
+        if self.runs.is_empty() && super::kinds::GameKind::of_run(&run).is_network() {
+            self.view.log_y = false;
+        }
         run.color = self.runs.iter().map(|r| r.color + 1).max().unwrap_or(0);
         self.runs.push(run);
         self.marked.push(false);

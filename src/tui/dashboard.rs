@@ -74,7 +74,9 @@ impl Dashboard {
     /// be redrawn.
     pub fn poll(&mut self, now: Instant) -> bool {
         let mut changed = false;
+        let at = self.app.view.samples_at;
         for (feed, run) in self.feeds.iter_mut().zip(self.app.runs.iter_mut()) {
+            run.samples_at = at;
             changed |= feed.poll(run, now);
         }
         if changed {

@@ -8,6 +8,7 @@ use super::sample_files;
 use crate::run::events::EventRecord;
 use crate::run::metrics::{parse_header, parse_row, X_COLUMNS};
 use crate::run::records::RecordTail;
+use crate::run::sample_files::pick;
 use crate::run::spectrum_record::SpectrumRecord;
 use crate::run::store::{RunDir, Tail, CONFIG, METRICS};
 use crate::run::{RunConfig, Summary};
@@ -26,6 +27,10 @@ pub struct RunFeed {
     spectrum: Option<RecordTail<SpectrumRecord>>,
     scores: Option<RecordTail<ScoreRecord>>,
     samples: bool,
+    plane: bool,
+    /// Steps whose file could not be read (samples, plane): not retried before the next
+    /// listing of `samples/` (a file may still be being written).
+    failed: [Option<u64>; 2],
     header_read: bool,
     last_slow: Option<Instant>,
 }
@@ -44,6 +49,8 @@ impl RunFeed {
                 .contains(&Reads::Scores)
                 .then(|| RecordTail::new(&dir)),
             samples: reads.contains(&Reads::Samples),
+            plane: reads.contains(&Reads::Plane),
+            failed: [None; 2],
             dir,
             header_read: false,
             last_slow: None,
@@ -109,28 +116,65 @@ impl RunFeed {
         {
             self.last_slow = Some(now);
             changed |= self.poll_summary(data);
-            if self.samples {
-                changed |= self.poll_samples(data);
+            if self.samples || self.plane {
+                changed |= self.list_samples(data);
             }
         }
+        changed |= self.load_samples(data);
         changed
     }
 
-    /// Loads the newest sample file when a newer one appeared.
-    fn poll_samples(&mut self, data: &mut RunData) -> bool {
-        let Some((path, step)) = sample_files::newest(&self.dir) else {
-            return false;
-        };
-        if data.samples.as_ref().is_some_and(|(s, _)| *s >= step) {
-            return false;
-        }
-        match sample_files::load(&path, data.config.as_ref().map(|c| &c.game)) {
-            Some(view) => {
-                data.samples = Some((step, view));
-                true
+    /// Lists the steps of `samples/`; true when they changed.
+    fn list_samples(&mut self, data: &mut RunData) -> bool {
+        let (views, planes) = sample_files::steps(&self.dir);
+        self.failed = [None; 2];
+        let changed = views != data.sample_steps || planes != data.plane_steps;
+        data.sample_steps = views;
+        data.plane_steps = planes;
+        changed
+    }
+
+    /// Loads the samples and the plane at the step [`RunData::samples_at`] asks for (the
+    /// newest saved at or before it), when it is not the one loaded; true when anything
+    /// changed. A file that cannot be read is named in [`RunData::sample_error`].
+    fn load_samples(&mut self, data: &mut RunData) -> bool {
+        let mut changed = false;
+        let game = data.config.as_ref().map(|c| c.game.clone());
+        if self.samples {
+            let want = pick(&data.sample_steps, data.samples_at);
+            let have = data.samples.as_ref().map(|(s, _)| *s);
+            if let Some(step) = want.filter(|w| Some(*w) != have && Some(*w) != self.failed[0]) {
+                match sample_files::load_step(&self.dir, step, game.as_ref()) {
+                    Ok(view) => {
+                        data.samples = Some((step, view));
+                        data.sample_error = None;
+                    }
+                    Err(e) => {
+                        self.failed[0] = Some(step);
+                        data.sample_error = Some(e);
+                    }
+                }
+                changed = true;
             }
-            None => false,
         }
+        if self.plane {
+            let want = pick(&data.plane_steps, data.samples_at);
+            let have = data.plane.as_ref().map(|p| p.step);
+            if let Some(step) = want.filter(|w| Some(*w) != have && Some(*w) != self.failed[1]) {
+                match crate::run::plane::read(&self.dir, step) {
+                    Ok(p) => {
+                        data.plane = Some(p);
+                        data.sample_error = None;
+                    }
+                    Err(e) => {
+                        self.failed[1] = Some(step);
+                        data.sample_error = Some(e);
+                    }
+                }
+                changed = true;
+            }
+        }
+        changed
     }
 
     fn poll_summary(&mut self, data: &mut RunData) -> bool {

@@ -20,15 +20,20 @@ pub fn render(area: Rect, buf: &mut Buffer, theme: &Theme) {
             ])
         })
         .collect();
-    lines.push(Line::raw(""));
     lines.push(Line::styled(
-        " editor: ↑↓ field, enter apply, esc cancel",
+        " editor: ↑↓ field, enter apply, esc cancel · any key closes",
         Style::new().fg(theme.dim()),
     ));
-    lines.push(Line::styled(
-        " any key closes this help",
-        Style::new().fg(theme.dim()),
-    ));
+    // A terminal too short for every line says how many it leaves out, last.
+    let room = area.height.saturating_sub(2) as usize;
+    if lines.len() > room && room > 0 {
+        let left = lines.len() - (room - 1);
+        lines.truncate(room - 1);
+        lines.push(Line::styled(
+            format!(" … {left} more lines: a taller terminal shows them"),
+            Style::new().fg(theme.dim()),
+        ));
+    }
     let r = centered(area, 62, lines.len() as u16 + 2, buf);
     Paragraph::new(lines)
         .block(Block::bordered().title(Line::styled(" keys ", theme.title())))

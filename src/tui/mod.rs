@@ -19,12 +19,14 @@ pub mod editor;
 pub mod feed;
 pub mod help;
 pub mod keymap;
+pub mod kinds;
 pub mod layout;
 pub mod log;
 pub mod model;
 pub mod pacer;
 pub mod panes;
 pub mod picker;
+pub mod plane_view;
 pub mod plot;
 pub mod popup;
 pub mod quit;
@@ -35,6 +37,8 @@ pub mod stability;
 pub mod terminal;
 pub mod theme;
 
+#[cfg(test)]
+mod network_tests;
 #[cfg(test)]
 mod testdata;
 #[cfg(test)]

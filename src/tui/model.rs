@@ -89,8 +89,20 @@ pub struct RunData {
     pub markers: Vec<HyperMarker>,
     /// The newest eigenvalues.
     pub spectrum: Option<SpectrumRecord>,
-    /// The newest samples the run wrote (GAN games), and the step they were taken at.
+    /// The samples shown (GAN games): the newest the run wrote, or those at or before
+    /// [`RunData::samples_at`], and the step they were taken at.
     pub samples: Option<(u64, super::panes::samples::SampleView)>,
+    /// Steps with a sample file (`points-*.csv` or `grid-*.png`), ascending.
+    pub sample_steps: Vec<u64>,
+    /// The data plane shown (2-D GANs), chosen as [`RunData::samples`] is.
+    pub plane: Option<crate::run::plane::DataPlane>,
+    /// Steps with a data plane (`plane-*.json`), ascending.
+    pub plane_steps: Vec<u64>,
+    /// Which saved step to show (the newest at or before it); None: the newest. The
+    /// dashboard copies its time cursor here before each read.
+    pub samples_at: Option<u64>,
+    /// Why the sample file or plane wanted could not be read (it names the file).
+    pub sample_error: Option<String>,
     /// The newest refusal of a command, with its reason.
     pub last_refusal: Option<String>,
     /// The newest [`EVENTS_KEPT`] events of its log, in order.
@@ -138,6 +150,11 @@ impl RunData {
             markers: vec![],
             spectrum: None,
             samples: None,
+            sample_steps: vec![],
+            plane: None,
+            plane_steps: vec![],
+            samples_at: None,
+            sample_error: None,
             last_refusal: None,
             events: vec![],
             scores: vec![],

@@ -1,13 +1,14 @@
 //! Runs table: one row per run with its color, name, method, status, progress, oracle calls,
-//! η and β per player, the key metrics and a sparkline of log‖ω − ω*‖ over its history.
+//! η and β per player, the key metrics of its kind of game (‖ω − ω*‖ and ‖F‖ for toy games,
+//! modes covered and the high-quality share for mixtures, IS / FID for scored image GANs; see
+//! [`super::kinds`]) and a sparkline of its main one over its history.
 //! Columns are dropped from the right, least useful first, when the pane is narrow.
 
 use super::app::App;
-use super::model::RunData;
+use super::kinds::{history_column, table_columns, table_metrics, GameKind};
 use super::plot::fmt_num;
 use super::series::XAxis;
 use super::theme::Theme;
-use crate::run::metrics::{DISTANCE_TO_EQUILIBRIUM, FIELD_NORM};
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::style::{Modifier, Style};
@@ -54,16 +55,15 @@ fn pair(v: [f64; 2]) -> String {
     }
 }
 
-fn metric(run: &RunData, name: &str) -> String {
-    run.last(name).map(fmt_num).unwrap_or_else(|| "–".into())
-}
-
 /// Draws the pane.
 pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let theme = &app.theme;
     let w = area.width.saturating_sub(2);
+    // The value columns of the games shown (distance and ‖F‖ for toy games, modes covered
+    // for mixtures, IS / FID for image GANs…), the first kept longest.
+    let metrics = table_columns(&app.runs);
     // (header, width, priority: lower survives longer)
-    let cols: [(&str, u16, u8); 11] = [
+    let mut cols: Vec<(&str, u16, u8)> = vec![
         (" ", 1, 0),
         ("run", 18, 0),
         ("method", 22, 5),
@@ -72,10 +72,12 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         ("oracle", 8, 6),
         ("η θ/φ", 9, 2),
         ("β θ/φ", 10, 1),
-        ("‖ω−ω*‖", 8, 1),
-        ("‖F‖", 8, 4),
-        ("history", 12, 3),
     ];
+    let first_metric = cols.len();
+    for (k, m) in metrics.iter().enumerate() {
+        cols.push((m.header(), 8, [1, 4, 5][k.min(2)]));
+    }
+    cols.push(("history", 12, 3));
     let mut keep: Vec<bool> = vec![true; cols.len()];
     let total = |keep: &[bool]| {
         cols.iter()
@@ -94,7 +96,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
             }
         }
     }
-    let spark_w = cols[10].1 as usize;
+    let spark_w = cols[cols.len() - 1].1 as usize;
     let rows: Vec<Row> = app
         .runs
         .iter()
@@ -121,7 +123,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
                 _ => Style::new(),
             };
             let spark = r
-                .column(DISTANCE_TO_EQUILIBRIUM)
+                .column(history_column(GameKind::of_run(r)))
                 .map(|c| {
                     r.series
                         .view(c, XAxis::Step, 64)
@@ -131,7 +133,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
                 })
                 .map(|v| sparkline(&v, spark_w, theme))
                 .unwrap_or_default();
-            let cells = [
+            let mut cells = vec![
                 Cell::from(Span::styled(mark, Style::new().fg(color))),
                 Cell::from(r.name.clone()),
                 Cell::from(r.method.clone()),
@@ -140,10 +142,17 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
                 Cell::from(r.oracle_calls.to_string()),
                 Cell::from(pair(r.eta)),
                 Cell::from(pair(r.beta)),
-                Cell::from(metric(r, DISTANCE_TO_EQUILIBRIUM)),
-                Cell::from(metric(r, FIELD_NORM)),
-                Cell::from(Span::styled(spark, Style::new().fg(color))),
             ];
+            debug_assert_eq!(cells.len(), first_metric);
+            let own = table_metrics(GameKind::of_run(r));
+            cells.extend(metrics.iter().map(|m| {
+                Cell::from(if own.contains(m) {
+                    m.cell(r)
+                } else {
+                    String::new()
+                })
+            }));
+            cells.push(Cell::from(Span::styled(spark, Style::new().fg(color))));
             Row::new(
                 cells
                     .into_iter()

@@ -1,25 +1,52 @@
-//! Reading what a GAN run writes under `samples/` for the samples pane: the newest
-//! `points-<step>.csv` (generated 2-D points; the mixture's centres come from the run's config)
-//! or the newest `grid-<step>.png` (a grid of generated images, shown in gray).
+//! Reading what a GAN run writes under `samples/` ([`crate::run::sample_files`]) for the
+//! samples and data-plane panes: `points-<step>.csv` (generated 2-D points; the mixture's
+//! centres come from the run's config), `grid-<step>.png` (a grid of generated images, shown
+//! in gray) and `plane-<step>.json` (the data plane, [`crate::run::plane`]).
 
 use super::panes::samples::{Image, SampleView};
+use crate::run::sample_files::{self, SampleFile};
 use crate::run::store::RunDir;
 use crate::setup::GameConfig;
-use std::path::{Path, PathBuf};
+use std::path::Path;
+
+/// True for the files the samples pane shows.
+fn is_view(f: &SampleFile) -> bool {
+    matches!(
+        (f.kind.as_str(), f.ext.as_str()),
+        ("points", "csv") | ("grid", "png")
+    )
+}
+
+/// The steps with something for the samples pane and with a data plane, ascending.
+pub fn steps(dir: &RunDir) -> (Vec<u64>, Vec<u64>) {
+    let files = sample_files::list(dir);
+    let of = |keep: &dyn Fn(&SampleFile) -> bool| {
+        let mut v: Vec<u64> = files.iter().filter(|f| keep(f)).map(|f| f.step).collect();
+        v.dedup();
+        v
+    };
+    (
+        of(&is_view),
+        of(&|f| f.kind == crate::run::plane::KIND && f.ext == crate::run::plane::EXT),
+    )
+}
 
 /// The newest sample file of a run and the step in its name, if any.
-pub fn newest(dir: &RunDir) -> Option<(PathBuf, u64)> {
-    std::fs::read_dir(dir.file("samples"))
-        .ok()?
-        .flatten()
-        .filter_map(|e| {
-            let name = e.file_name().into_string().ok()?;
-            let (stem, rest) = name.split_once('-')?;
-            let (step, ext) = rest.split_once('.')?;
-            let ok = matches!((stem, ext), ("points", "csv") | ("grid", "png"));
-            ok.then(|| step.parse::<u64>().ok().map(|s| (e.path(), s)))?
-        })
-        .max_by_key(|(_, s)| *s)
+pub fn newest(dir: &RunDir) -> Option<(std::path::PathBuf, u64)> {
+    sample_files::list(dir)
+        .into_iter()
+        .filter(is_view)
+        .max_by_key(|f| f.step)
+        .map(|f| (f.path, f.step))
+}
+
+/// The samples view of `step`: its points or its grid; the error names the file.
+pub fn load_step(dir: &RunDir, step: u64, game: Option<&GameConfig>) -> Result<SampleView, String> {
+    let f = sample_files::list(dir)
+        .into_iter()
+        .find(|f| f.step == step && is_view(f))
+        .ok_or_else(|| format!("no sample file for step {step} in {}", dir.path.display()))?;
+    load(&f.path, game).ok_or_else(|| format!("{}: unreadable", f.path.display()))
 }
 
 /// The scatter of a `points-*.csv` (header `x,y`), with the data's mode centres as the real
@@ -117,5 +144,12 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
+        // Every step, and an unreadable one named.
+        assert_eq!(steps(&dir).0, vec![2, 10, 20]);
+        assert!(load_step(&dir, 2, Some(&game)).is_ok());
+        std::fs::write(s.join("grid-000000030.png"), b"torn").unwrap();
+        let e = load_step(&dir, 30, None).unwrap_err();
+        assert!(e.contains("grid-000000030.png: unreadable"), "{e}");
+        assert!(load_step(&dir, 31, None).unwrap_err().contains("step 31"));
     }
 }

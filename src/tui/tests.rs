@@ -57,7 +57,7 @@ fn whole_screen_80x24_ascii_phase_tab() {
     let mut a = app();
     a.theme.ascii = true;
     a.on_key(key(KeyCode::Char('3')));
-    assert_eq!(panes::ALL[a.view.pane].title(), "phase");
+    assert_eq!(panes::ALL[a.view.pane].title(), "plane");
     insta::assert_snapshot!(screen(&a, 80, 24).backend());
 }
 
@@ -109,9 +109,15 @@ fn pane_phase() {
 #[test]
 fn pane_samples_states() {
     let t = Theme::default();
-    let none = pane(40, 8, |r, b| {
-        samples::render(None, "bilinear", t.run_color(0), r, b, &t)
-    });
+    // Drawn in a bordered block titled as the pane is.
+    let framed = |view: &SampleView, color, r: Rect, b: &mut Buffer, theme: &Theme| {
+        use ratatui::widgets::{Block, Widget};
+        let block = Block::bordered().title(" samples ");
+        let inner = block.inner(r);
+        block.render(r, b);
+        samples::render_view(view, color, inner, b, theme)
+    };
+    let none = pane(40, 8, |r, b| samples::render(&app(), r, b));
     insta::assert_snapshot!("samples_none", none.backend());
     let scatter = SampleView::Scatter {
         real: (0..8)
@@ -131,9 +137,7 @@ fn pane_samples_states() {
             })
             .collect(),
     };
-    let s = pane(40, 12, |r, b| {
-        samples::render(Some(&scatter), "mog", t.run_color(1), r, b, &t)
-    });
+    let s = pane(40, 12, |r, b| framed(&scatter, t.run_color(1), r, b, &t));
     insta::assert_snapshot!("samples_scatter", s.backend());
     let img = Image {
         width: 6,
@@ -142,9 +146,8 @@ fn pane_samples_states() {
     };
     let ascii = Theme { ascii: true, ..t };
     let g = pane(30, 10, |r, b| {
-        samples::render(
-            Some(&SampleView::Images(vec![img.clone(); 3])),
-            "mnist",
+        framed(
+            &SampleView::Images(vec![img.clone(); 3]),
             t.run_color(0),
             r,
             b,

@@ -1,5 +1,6 @@
 //! Samples: every `sample_every` iterations the game draws what it shows of the iterate
-//! (scatter plots, image grids) into the run directory; a fresh run also at step 0, and every
+//! (scatter plots, image grids, and for 2-D GANs the data plane, `super::super::plane`) into
+//! the run directory's `samples/` ([`crate::run::sample_files`]); a fresh run also at step 0, and every
 //! run that ends off the sampling grid once more at its last step (unless it failed).
 
 use crate::error::{Error, Result};
@@ -43,8 +44,12 @@ impl Samples {
         if self.every.is_none() {
             return Ok(());
         }
-        game.write_samples(w, &dir.path, t)
-            .map_err(|e| Error::failure(format!("samples at step {t}: {e}")))
+        let failed = |e: String| Error::failure(format!("samples at step {t}: {e}"));
+        game.write_samples(w, &dir.path, t).map_err(failed)?;
+        match game.data_plane(w, t) {
+            Some(plane) => super::super::plane::write(dir, &plane.map_err(failed)?),
+            None => Ok(()),
+        }
     }
 }
 
@@ -94,5 +99,21 @@ mod tests {
             std::fs::read_dir(&dir.path).unwrap().count() > 0,
             "nothing drawn"
         );
+        // The data plane: D on the grid over the 25 modes, the generated points.
+        assert_eq!(crate::run::plane::steps(&dir), vec![0]);
+        let p = crate::run::plane::read(&dir, 0).unwrap();
+        assert_eq!((p.side, p.modes.len()), (64, 25));
+        assert_eq!(p.generated.len(), 2 * 2500);
+        assert!(p.logits.iter().all(|l| l.is_finite()));
+        let (lo, hi) = p
+            .logits
+            .iter()
+            .fold((f32::INFINITY, f32::NEG_INFINITY), |(a, b), l| {
+                (a.min(*l), b.max(*l))
+            });
+        assert!(hi > lo, "D is not constant over the plane");
+        // The same plane again: drawing reads ω only.
+        let again = game.data_plane(&w, 0).unwrap().unwrap();
+        assert_eq!(again, p);
     }
 }

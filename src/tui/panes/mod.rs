@@ -33,8 +33,10 @@ pub enum Reads {
     Spectrum,
     /// `scores.jsonl`.
     Scores,
-    /// The newest sample file.
+    /// The sample files (`samples/points-*.csv`, `grid-*.png`).
     Samples,
+    /// The data planes (`samples/plane-*.json`).
+    Plane,
 }
 
 /// A row of the full layout.

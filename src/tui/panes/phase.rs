@@ -1,17 +1,25 @@
-//! Phase portrait pane: the flow −F of the game on the (θ₀, φ₀) plane as arrows, every run's
-//! trajectory (from the `theta_0`, `phi_0` metrics columns) and its current point.
+//! The plane pane. For a toy game, the phase portrait: the flow −F of the game on the
+//! (θ₀, φ₀) plane as arrows, every run's trajectory (from the `theta_0`, `phi_0` metrics
+//! columns) and its current point. For a GAN on a 2-D mixture of Gaussians, the data plane
+//! ([`crate::run::plane`], drawn by [`crate::tui::plane_view`]): the discriminator's decision
+//! map, the real modes and the generated points at the time cursor's step (`<` `>`).
 //!
 //! For games with more than two coordinates this is a slice: the other coordinates sit at the
 //! equilibrium ω* (or at the start ω₀ when ω* is unknown), and trajectories are projections.
 //! The field is computed once per game and window, not per frame.
 
-use super::{Pane, Place};
+use super::samples::{missing, time_line};
+use super::{Pane, Place, Reads};
 use crate::game::{Sample, ToyGame};
+use crate::neural::mixture::Mixture;
 use crate::players::Players;
 use crate::run::metrics::{PHI_0, THETA_0};
 use crate::run::RunConfig;
+use crate::setup::GameConfig;
 use crate::tui::app::App;
+use crate::tui::kinds::GameKind;
 use crate::tui::model::RunData;
+use crate::tui::plane_view;
 use crate::tui::plot::{nice_bounds, Plot, Polyline};
 use crate::tui::series::XAxis;
 use crate::tui::theme::Theme;
@@ -19,7 +27,7 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::Line;
-use ratatui::widgets::{Block, Paragraph, Widget};
+use ratatui::widgets::{Block, Paragraph, Widget, Wrap};
 
 /// Field samples per axis; the pane draws a subset sized to its area.
 const GRID: usize = 48;
@@ -195,8 +203,101 @@ fn sample(
     arrows
 }
 
-/// Draws the pane.
+/// Draws the pane: the phase portrait of a toy game, the data plane of a 2-D GAN, or why an
+/// image GAN has neither.
 pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
+    match GameKind::of(app.current().and_then(|r| r.config.as_ref())) {
+        GameKind::Toy => render_portrait(app, area, buf),
+        GameKind::Mixture => render_data_plane(app, area, buf),
+        GameKind::Image => {
+            let block = Block::bordered().title(Line::styled(" plane ", app.theme.title()));
+            let inner = block.inner(area);
+            block.render(area, buf);
+            Paragraph::new(
+                "no plane for an image GAN: a slice through two of its millions of weights shows nothing. Its generated images are in the samples pane (4, < > to step through time), its losses and ‖F‖ in the curves (1).",
+            )
+            .wrap(Wrap { trim: true })
+            .style(Style::new().fg(app.theme.dim()))
+            .render(inner, buf);
+        }
+    }
+}
+
+/// The data plane of the selected run (a GAN on a 2-D mixture): the discriminator's
+/// decision map, the generated points and the modes at the time cursor's step, with the
+/// modes covered and the high-quality share of those points.
+fn render_data_plane(app: &App, area: Rect, buf: &mut Buffer) {
+    let theme = &app.theme;
+    let run = app.current();
+    let plane = run.and_then(|r| r.plane.as_ref());
+    let title = match plane {
+        Some(p) => format!(" data plane · step {} · D, modes, G(z) ", p.step),
+        None => " data plane ".to_string(),
+    };
+    let block = Block::bordered().title(Line::styled(title, theme.title()));
+    let inner = block.inner(area);
+    block.render(area, buf);
+    let (Some(run), Some(plane)) = (run, plane) else {
+        let steps = run.map(|r| r.plane_steps.clone()).unwrap_or_default();
+        let mut text = missing(run, &steps, "data planes");
+        if let Some(e) = run.and_then(|r| r.sample_error.as_ref()) {
+            text = format!("{e}\n{text}");
+        }
+        Paragraph::new(text)
+            .wrap(Wrap { trim: true })
+            .style(Style::new().fg(theme.dim()))
+            .render(inner, buf);
+        return;
+    };
+    if inner.height < 3 || inner.width < 8 {
+        return;
+    }
+    let foot = if inner.height >= 8 { 2 } else { 1 };
+    let plot = Rect {
+        height: inner.height - foot,
+        ..inner
+    };
+    let drawn = plane_view::render(plane, plot, buf, theme);
+    let mut lines = vec![plane_view::legend(drawn, theme)];
+    if foot == 2 {
+        let mut time = time_line(
+            plane.step,
+            &run.plane_steps,
+            app.view.samples_at.is_none(),
+            inner.width as usize,
+        );
+        if let Some(GameConfig::MixtureGan(spec)) = run.config.as_ref().map(|c| &c.game) {
+            let m = Mixture {
+                centers: plane.modes.clone(),
+                std: plane.std,
+            };
+            let st = m.stats(&plane.generated, spec.hq_sigmas, spec.min_count);
+            let modes = format!(
+                "{}/{} modes, {}% high quality",
+                st.modes_covered,
+                plane.modes.len(),
+                st.high_quality_pct.round()
+            );
+            let rest = (inner.width as usize).saturating_sub(modes.chars().count() + 3);
+            time = format!(
+                "{modes} · {}",
+                time_line(
+                    plane.step,
+                    &run.plane_steps,
+                    app.view.samples_at.is_none(),
+                    rest
+                )
+            );
+        }
+        lines.insert(0, Line::styled(time, Style::new().fg(theme.dim())));
+    }
+    for (k, l) in lines.iter().enumerate() {
+        buf.set_line(inner.x, plot.y + plot.height + k as u16, l, inner.width);
+    }
+}
+
+/// The phase portrait of a toy game.
+fn render_portrait(app: &App, area: Rect, buf: &mut Buffer) {
     let theme = &app.theme;
     let block = Block::bordered().title(Line::styled(" phase portrait (θ₀, φ₀) ", theme.title()));
     let inner = block.inner(area);
@@ -321,15 +422,18 @@ pub fn draw_order(app: &App) -> Vec<usize> {
     v
 }
 
-/// The phase-portrait pane.
+/// The plane pane: phase portrait or data plane.
 pub struct Phase;
 
 impl Pane for Phase {
     fn title(&self) -> &'static str {
-        "phase"
+        "plane"
     }
     fn place(&self) -> Place {
         Place::top(42)
+    }
+    fn reads(&self) -> &'static [Reads] {
+        &[Reads::Plane]
     }
     fn draw(&self, app: &App, area: Rect, buf: &mut Buffer) {
         render(app, area, buf)

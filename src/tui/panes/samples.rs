@@ -2,15 +2,21 @@
 //! (mixture-of-Gaussians GANs) or a grid of images drawn with half-block characters (two
 //! pixels per cell: the upper one is the foreground of `▀`, the lower one its background).
 //!
-//! The GAN games write `samples/points-*.csv` and `samples/grid-*.png`
-//! (`crate::tui::sample_files` reads them); games without a generator of data show an explicit
-//! "no samples" state.
+//! The GAN games write `samples/points-*.csv` and `samples/grid-*.png` every `sample_every`
+//! iterations (`crate::tui::sample_files` reads them). `<` and `>` step back and forth through
+//! the saved steps (the data plane follows), `end` returns to the newest. A run without
+//! samples says why: its game has none, `sample_every` is unset (and how to set it), or the
+//! first are still to come.
 
-use super::{Pane, Place, Reads};
+use super::{Key, Pane, Place, Reads};
+use crate::run::sample_files::pick;
 use crate::tui::app::App;
+use crate::tui::kinds::{first_at, how_to_set, GameKind};
+use crate::tui::model::RunData;
 use crate::tui::plot::{nice_bounds, Plot};
 use crate::tui::theme::{ColorDepth, Theme};
 use ratatui::buffer::Buffer;
+use ratatui::crossterm::event::{KeyCode, KeyEvent};
 use ratatui::layout::Rect;
 use ratatui::style::{Color, Style};
 use ratatui::text::Line;
@@ -119,42 +125,19 @@ pub fn render_images(images: &[Image], area: Rect, buf: &mut Buffer, theme: &The
     }
 }
 
-/// Draws the pane: `view` for the selected run, or the "no samples" state naming `game`.
-pub fn render(
-    view: Option<&SampleView>,
-    game: &str,
-    color: Color,
-    area: Rect,
-    buf: &mut Buffer,
-    theme: &Theme,
-) {
-    let block = Block::bordered().title(Line::styled(" samples ", theme.title()));
-    let inner = block.inner(area);
-    block.render(area, buf);
+/// Draws a samples view into `area`: images fitted to it, or the scatter of real (dim) and
+/// generated (`color`) points.
+pub fn render_view(view: &SampleView, color: Color, area: Rect, buf: &mut Buffer, theme: &Theme) {
     match view {
-        None => {
-            Paragraph::new(format!(
-                "no samples for this game ({game}): only generators of data (mixture-of-Gaussians and image GANs) have samples to show"
-            ))
-            .wrap(Wrap { trim: true })
-            .style(Style::new().fg(theme.dim()))
-            .render(inner, buf);
-        }
-        Some(SampleView::Images(imgs)) => {
+        SampleView::Images(imgs) => {
             let rows_per_cell = if theme.ascii { 1 } else { 2 };
             let fitted: Vec<Image> = imgs
                 .iter()
-                .map(|i| {
-                    fit(
-                        i,
-                        inner.width as usize,
-                        rows_per_cell * inner.height as usize,
-                    )
-                })
+                .map(|i| fit(i, area.width as usize, rows_per_cell * area.height as usize))
                 .collect();
-            render_images(&fitted, inner, buf, theme)
+            render_images(&fitted, area, buf, theme)
         }
-        Some(SampleView::Scatter { real, generated }) => {
+        SampleView::Scatter { real, generated } => {
             let all = real.iter().chain(generated);
             let (mut xl, mut xh, mut yl, mut yh) = (
                 f64::INFINITY,
@@ -175,12 +158,139 @@ pub fn render(
                 axes: true,
                 ..Default::default()
             };
-            plot.render(inner, buf, theme);
+            plot.render(area, buf, theme);
         }
     }
 }
 
-/// The samples pane: the selected run's newest samples.
+/// Why `run` has nothing to show at the saved steps `steps`: its game draws no samples, it
+/// was started without `sample_every` (and how to set it), or the first are still to come.
+pub fn missing(run: Option<&RunData>, steps: &[u64], what: &str) -> String {
+    let Some(run) = run else {
+        return "no run".into();
+    };
+    let Some(c) = run.config.as_ref() else {
+        return "no samples: the run's config.ron could not be read".into();
+    };
+    if !GameKind::of(Some(c)).is_network() {
+        return format!(
+            "no samples for this game ({}): only generators of data (mixture-of-Gaussians and image GANs) have samples to show",
+            c.game.kind()
+        );
+    }
+    match c.sample_every {
+        None => how_to_set("sample_every", 2500.min(c.steps.max(1))),
+        Some(_) if !steps.is_empty() => format!("no {what} at the saved steps"),
+        Some(every) => first_at(what, every, run.step),
+    }
+}
+
+/// The saved steps of `run` the time keys move over: its samples' and its data planes'.
+pub fn saved_steps(run: &RunData) -> Vec<u64> {
+    let mut all: Vec<u64> = run
+        .sample_steps
+        .iter()
+        .chain(&run.plane_steps)
+        .copied()
+        .collect();
+    all.sort_unstable();
+    all.dedup();
+    all
+}
+
+/// The line under a view of saved steps, at most `width` characters where it can: which
+/// step is shown, where it sits among them, and the keys that move.
+pub fn time_line(shown: u64, steps: &[u64], following: bool, width: usize) -> String {
+    let k = steps.iter().position(|s| *s == shown).map_or(0, |k| k + 1);
+    let n = steps.len();
+    let follow = if following { " newest" } else { "" };
+    [
+        format!("step {shown} · {k}/{n}{follow} · < > home end"),
+        format!("step {shown} · {k}/{n}{follow} · < >"),
+        format!("step {shown} · {k}/{n} · < >"),
+    ]
+    .into_iter()
+    .find(|l| l.chars().count() <= width)
+    .unwrap_or_else(|| format!("{shown} {k}/{n} < >"))
+}
+
+/// What the time keys do to the cursor `at` over the saved `steps` (ascending): the step
+/// before or after the one shown, the first, or None (follow the newest).
+pub fn move_cursor(steps: &[u64], at: Option<u64>, key: KeyCode) -> Option<Option<u64>> {
+    let shown = pick(steps, at)?;
+    let k = steps.iter().position(|s| *s == shown)?;
+    let newest = steps.len() - 1;
+    Some(match key {
+        KeyCode::Char('<') | KeyCode::Char(',') => Some(steps[k.saturating_sub(1)]),
+        KeyCode::Char('>') | KeyCode::Char('.') if k + 1 >= newest => None,
+        KeyCode::Char('>') | KeyCode::Char('.') => Some(steps[k + 1]),
+        KeyCode::Home => Some(steps[0]),
+        KeyCode::End => None,
+        _ => return None,
+    })
+}
+
+/// Draws the pane for the selected run.
+pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
+    let theme = &app.theme;
+    let run = app.current();
+    let kind = GameKind::of(run.and_then(|r| r.config.as_ref()));
+    let what = match kind {
+        GameKind::Mixture => "generated points",
+        GameKind::Image => "generated images",
+        GameKind::Toy => "samples",
+    };
+    let shown = run.and_then(|r| r.samples.as_ref());
+    let title = match shown {
+        Some((step, _)) => format!(" {what} · step {step} "),
+        None => format!(" {what} "),
+    };
+    let block = Block::bordered().title(Line::styled(title, theme.title()));
+    let inner = block.inner(area);
+    block.render(area, buf);
+    let (Some(run), Some((step, view))) = (run, shown) else {
+        let steps = run.map(|r| r.sample_steps.clone()).unwrap_or_default();
+        let mut text = missing(run, &steps, what);
+        if let Some(e) = run.and_then(|r| r.sample_error.as_ref()) {
+            text = format!("{e}\n{text}");
+        }
+        Paragraph::new(text)
+            .wrap(Wrap { trim: true })
+            .style(Style::new().fg(theme.dim()))
+            .render(inner, buf);
+        return;
+    };
+    let foot = inner.height >= 5;
+    let view_area = Rect {
+        height: inner.height - foot as u16,
+        ..inner
+    };
+    render_view(view, theme.run_color(run.color), view_area, buf, theme);
+    if foot {
+        let (line, style) = match &run.sample_error {
+            Some(e) => (e.clone(), theme.error()),
+            None => (
+                time_line(
+                    *step,
+                    &run.sample_steps,
+                    app.view.samples_at.is_none(),
+                    inner.width as usize,
+                ),
+                Style::new().fg(theme.dim()),
+            ),
+        };
+        buf.set_stringn(
+            inner.x,
+            inner.y + inner.height - 1,
+            line,
+            inner.width as usize,
+            style,
+        );
+    }
+}
+
+/// The samples pane: the selected run's samples at the time cursor, and the keys that move
+/// the cursor (for the data plane too).
 pub struct Samples;
 
 impl Pane for Samples {
@@ -194,20 +304,27 @@ impl Pane for Samples {
         &[Reads::Samples]
     }
     fn draw(&self, app: &App, area: Rect, buf: &mut Buffer) {
-        let (game, color) = app
-            .current()
-            .map(|r| {
-                (
-                    r.config.as_ref().map_or("unknown", |c| c.game.kind()),
-                    app.theme.run_color(r.color),
-                )
-            })
-            .unwrap_or(("no run", app.theme.dim()));
-        let view = app
-            .current()
-            .and_then(|r| r.samples.as_ref())
-            .map(|(_, v)| v);
-        render(view, game, color, area, buf, &app.theme)
+        render(app, area, buf)
+    }
+    fn keys(&self) -> &'static [Key] {
+        &[
+            ("< >", "samples and data plane: earlier / later saved step"),
+            ("home end", "samples and data plane: first saved / newest"),
+        ]
+    }
+    fn on_key(&self, app: &mut App, key: KeyEvent) -> bool {
+        if !matches!(
+            key.code,
+            KeyCode::Char('<' | ',' | '>' | '.') | KeyCode::Home | KeyCode::End
+        ) {
+            return false;
+        }
+        let steps = app.current().map(saved_steps).unwrap_or_default();
+        match move_cursor(&steps, app.view.samples_at, key.code) {
+            Some(at) => app.view.samples_at = at,
+            None => app.say("no saved samples yet for the selected run", false),
+        }
+        true
     }
 }
 #[cfg(test)]

@@ -1,7 +1,8 @@
 //! Scores pane: the selected run's live Inception Score and FID (its `scores.jsonl`, see
 //! [`crate::score::live`]) against the step, one series per scored generator — the last
 //! iterate as a line, the averages as dots — with the sample count, splits and the network
-//! they were computed with; and, for mixture-of-Gaussians games, the modes covered.
+//! they were computed with; and, for mixture-of-Gaussians games, the modes covered and the
+//! share of high-quality samples. Its title names what it shows.
 //!
 //! A run without scores says why and how to get them: scoring is configured but the first
 //! score has not come yet, the scorer reported an error, or scoring is off (then the way to
@@ -9,7 +10,7 @@
 
 use super::curves::plot as curve_plot;
 use super::{Pane, Place, Reads};
-use crate::run::metrics::MODES_COVERED;
+use crate::run::metrics::{HIGH_QUALITY_PCT, MODES_COVERED};
 use crate::score::enable::PANE;
 use crate::score::record::ScoreRecord;
 use crate::tui::app::{App, MetricSpec};
@@ -102,6 +103,27 @@ fn plot(app: &App, run: &RunData, q: Quantity, gens: &[String]) -> Plot {
     p
 }
 
+/// `p` on a linear y axis fitted to its points: counts and percentages that may be 0.
+fn linear(mut p: Plot) -> Plot {
+    let ys = p
+        .lines
+        .iter()
+        .flat_map(|l| l.points.iter())
+        .chain(p.points.iter().flat_map(|(v, _)| v.iter()))
+        .map(|pt| pt.1)
+        .filter(|y| y.is_finite());
+    let (lo, hi) = ys.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), y| {
+        (a.min(y), b.max(y))
+    });
+    p.log_y = false;
+    p.y = if lo.is_finite() {
+        nice_bounds(lo, hi, false)
+    } else {
+        [0.0, 1.0]
+    };
+    p
+}
+
 /// The newest score of every generator, one line: `step 60: raw 5.12 / 31.4 · ema …`.
 fn latest(run: &RunData, gens: &[String]) -> String {
     let mut parts = vec![];
@@ -150,19 +172,30 @@ fn waiting(run: &RunData) -> String {
 /// Draws the pane.
 pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let theme = &app.theme;
-    let block = Block::bordered().title(Line::styled(" scores (IS / FID) ", theme.title()));
-    let inner = block.inner(area);
-    block.render(area, buf);
-    let Some(run) = app.current() else { return };
+    let Some(run) = app.current() else {
+        Block::bordered()
+            .title(Line::styled(" scores ", theme.title()))
+            .render(area, buf);
+        return;
+    };
+    let inner = Block::bordered().inner(area);
     let scored: Vec<&ScoreRecord> = run
         .scores
         .iter()
         .filter(|r| r.inception_score.is_some())
         .collect();
-    let modes = run.column(MODES_COVERED).map(|_| MetricSpec {
-        title: "modes covered".into(),
-        columns: vec![(MODES_COVERED.into(), false)],
-    });
+    // Mixture games: the mode measures of their metrics rows.
+    let mixture: Vec<MetricSpec> = [
+        (MODES_COVERED, "modes covered"),
+        (HIGH_QUALITY_PCT, "high quality %"),
+    ]
+    .into_iter()
+    .filter(|(c, _)| run.column(c).is_some())
+    .map(|(c, t)| MetricSpec {
+        title: t.into(),
+        columns: vec![(c.into(), false)],
+    })
+    .collect();
     let gens = generators(&run.scores);
     let newest = scored.last().copied();
     let mut groups: Vec<(String, Plot)> = vec![];
@@ -178,10 +211,26 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
             ));
         }
     }
-    if let Some(m) = &modes {
+    for m in &mixture {
         let p = curve_plot(app, &[app.selected], m, 2 * inner.width as usize, None);
-        groups.push((m.title.clone(), p));
+        groups.push((m.title.clone(), linear(p)));
     }
+    // The title says what is shown: the scores' names, the mode measures, or "scores".
+    let title = if groups.is_empty() {
+        " scores ".to_string()
+    } else {
+        format!(
+            " {} ",
+            groups
+                .iter()
+                .map(|g| g.0.as_str())
+                .collect::<Vec<_>>()
+                .join(" · ")
+        )
+    };
+    Block::bordered()
+        .title(Line::styled(title, theme.title()))
+        .render(area, buf);
     let foot_lines = if newest.is_some() { 2 } else { 0 };
     if groups.is_empty() || inner.height < 4 + foot_lines {
         Paragraph::new(waiting(run))

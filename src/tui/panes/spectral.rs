@@ -2,7 +2,9 @@
 //! the ρ = 1 line (below it the linearized method contracts). Right: the selected run's newest
 //! eigenvalues in the complex plane with the unit circle — the operator's eigenvalues (×),
 //! and the heavy-ball map μ± of the Jacobian's eigenvalues under the run's current β and η (+),
-//! which shows where a change of β moves them.
+//! which shows where a change of β moves them. For a network: the largest eigenvalues of J
+//! (Arnoldi on exact J·v products) in the complex plane; its operator has no ρ here. A run
+//! without `spectral_every` says how to set it.
 
 use super::curves::x_end;
 use super::phase::draw_order;
@@ -10,29 +12,122 @@ use super::{Pane, Place, Reads};
 use crate::analysis::heavy_ball_mu;
 use crate::run::metrics::SPECTRAL_RADIUS;
 use crate::tui::app::App;
-use crate::tui::plot::{nice_bounds, Plot, Polyline};
+use crate::tui::kinds::{first_at, how_to_set, GameKind};
+use crate::tui::plot::{fmt_num, nice_bounds, Plot, Polyline};
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::Line;
 use ratatui::widgets::{Block, Paragraph, Widget, Wrap};
 
-/// Draws the pane.
+/// Draws the pane: for a toy game ρ over time and the newest eigenvalues; for a network, whose
+/// update operator has no ρ here, the largest eigenvalues of J.
 pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let theme = &app.theme;
-    let block = Block::bordered().title(Line::styled(
-        " spectral radius ρ and eigenvalues ",
-        theme.title(),
-    ));
+    let network = GameKind::of(app.current().and_then(|r| r.config.as_ref())).is_network();
+    let title = if network {
+        " eigenvalues of J (largest modulus) "
+    } else {
+        " spectral radius ρ and eigenvalues "
+    };
+    let block = Block::bordered().title(Line::styled(title, theme.title()));
     let inner = block.inner(area);
     block.render(area, buf);
     if inner.height < 3 || inner.width < 20 {
+        return;
+    }
+    if network {
+        render_jacobian(app, inner, buf);
         return;
     }
     let [left, right] =
         Layout::horizontal([Constraint::Percentage(58), Constraint::Percentage(42)]).areas(inner);
     render_radius(app, left, buf);
     render_plane(app, right, buf);
+}
+
+/// Why the selected run has no eigenvalues (yet): `spectral_every` unset, and how to set it,
+/// or when the first come.
+fn no_spectrum(app: &App) -> String {
+    let Some(run) = app.current() else {
+        return "no run".into();
+    };
+    if GameKind::of_run(run) == GameKind::Image {
+        return "no eigenvalues for image GANs: exact J·v products exist for the plain ReLU MLPs of the mixture games only, not for convolutional networks".into();
+    }
+    match run.config.as_ref().map(|c| (c.spectral_every, c.steps)) {
+        None => "no eigenvalues: the run's config.ron could not be read".into(),
+        Some((None, steps)) => how_to_set("spectral_every", (steps / 4).max(1)),
+        Some((Some(every), _)) => first_at("eigenvalues", every, run.step),
+    }
+}
+
+/// The newest eigenvalues of a network's J in the complex plane (no update operator: its
+/// ρ needs the whole spectrum).
+fn render_jacobian(app: &App, area: Rect, buf: &mut Buffer) {
+    let theme = &app.theme;
+    let Some(run) = app.current() else { return };
+    let Some(sp) = run.spectrum.as_ref() else {
+        Paragraph::new(no_spectrum(app))
+            .wrap(Wrap { trim: true })
+            .style(Style::new().fg(theme.dim()))
+            .render(area, buf);
+        return;
+    };
+    let h = area.height.saturating_sub(1);
+    let pts: Vec<(f64, f64)> = sp
+        .jacobian
+        .iter()
+        .map(|c| (c.re, c.im))
+        .filter(|(x, y)| x.is_finite() && y.is_finite())
+        .collect();
+    let r = pts
+        .iter()
+        .map(|(x, y)| x.hypot(*y))
+        .fold(0.0f64, f64::max)
+        .max(1e-12)
+        * 1.15;
+    let aspect = (area.width as f64 * 2.0) / (h.max(1) as f64 * 4.0);
+    let mut plot = Plot {
+        x: [-r * aspect, r * aspect],
+        y: [-r, r],
+        ..Default::default()
+    };
+    plot.lines.push(Polyline {
+        points: vec![(-r * aspect, 0.0), (r * aspect, 0.0)],
+        color: theme.dim(),
+    });
+    plot.lines.push(Polyline {
+        points: vec![(0.0, -r), (0.0, r)],
+        color: theme.dim(),
+    });
+    let sym = if theme.ascii { "x" } else { "×" };
+    for &(x, y) in &pts {
+        plot.labels
+            .push((x, y, sym.into(), theme.run_color(run.color)));
+    }
+    plot.render(Rect { height: h, ..area }, buf, theme);
+    let mut caption = format!(
+        "step {} × λ(J), {} largest |λ| ≤ {}",
+        sp.step,
+        pts.len(),
+        fmt_num(r / 1.15)
+    );
+    if let Some(Some(k)) = sp.unconverged {
+        caption.push_str(&format!(" · {k} not converged"));
+    }
+    if pts.is_empty() {
+        if let Some(n) = &sp.note {
+            caption = format!("step {}: {n}", sp.step);
+        }
+    }
+    buf.set_stringn(
+        area.x,
+        area.y + h,
+        caption,
+        area.width as usize,
+        Style::new().fg(theme.dim()),
+    );
 }
 
 fn render_radius(app: &App, area: Rect, buf: &mut Buffer) {
@@ -69,13 +164,12 @@ fn render_radius(app: &App, area: Rect, buf: &mut Buffer) {
     }
     let h = area.height.saturating_sub(1);
     if !any {
-        let why = app
-            .current()
-            .and_then(|r| r.spectrum.as_ref().and_then(|s| s.note.clone()))
-            .unwrap_or_else(|| {
-                "no spectral radius logged (spectral_every unset, or no closed-form Jacobian)"
-                    .into()
-            });
+        let why = match app.current().and_then(|r| r.spectrum.as_ref()) {
+            Some(s) => s.note.clone().unwrap_or_else(|| {
+                "no spectral radius: the method is not linear on this game".into()
+            }),
+            None => no_spectrum(app),
+        };
         Paragraph::new(why)
             .wrap(Wrap { trim: true })
             .style(Style::new().fg(theme.dim()))
@@ -101,9 +195,7 @@ fn render_plane(app: &App, area: Rect, buf: &mut Buffer) {
     let theme = &app.theme;
     let Some(run) = app.current() else { return };
     let Some(sp) = run.spectrum.as_ref() else {
-        Paragraph::new("no eigenvalues yet")
-            .style(Style::new().fg(theme.dim()))
-            .render(area, buf);
+        // The radius beside says why there are none, and how to have them.
         return;
     };
     let h = area.height.saturating_sub(1);
