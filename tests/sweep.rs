@@ -155,7 +155,33 @@ fn a_local_grid_sweep_runs_to_the_end_and_reports_by_hand() {
         assert!((s["ci"][0].as_f64().unwrap() - (mean - half)).abs() < 1e-6 * (1.0 + half));
         assert!((s["ci"][1].as_f64().unwrap() - (mean + half)).abs() < 1e-6 * (1.0 + half));
         means.push(mean);
+        // Outcomes: every member's status, counted from the members' own summaries.
+        let statuses: Vec<String> = m
+            .members
+            .iter()
+            .filter(|x| x.configuration == c)
+            .map(|x| summary(&sweep, x).status.to_string())
+            .collect();
+        let counted = &row["outcomes"]["statuses"];
+        for st in &statuses {
+            let n = statuses.iter().filter(|x| *x == st).count();
+            assert_eq!(counted[st.as_str()], n, "{st} in configuration {c}");
+        }
+        assert_eq!(
+            counted
+                .as_object()
+                .unwrap()
+                .values()
+                .map(|v| v.as_u64().unwrap())
+                .sum::<u64>(),
+            4
+        );
     }
+    assert_eq!(
+        r["provenance"],
+        serde_json::json!([]),
+        "one build, one machine"
+    );
     assert!(
         means.windows(2).all(|w| w[0] <= w[1]),
         "ranked lower first: {means:?}"
