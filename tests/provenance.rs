@@ -86,3 +86,40 @@ fn provenance_is_recorded_at_start_appended_at_resume_and_shown() {
     let missing = saddle(t.path(), &runs_dir, &["show", "no-such-run"]);
     assert_eq!(missing.status.code(), Some(2));
 }
+
+/// The system sampler writes `system.csv` beside the metrics of a headless run, with its
+/// header and whole rows; `SADDLE_SYSTEM_EVERY=0` turns it off and a bad value is refused.
+#[test]
+fn a_headless_run_records_the_machine_it_uses() {
+    use saddle::run::system::{SystemSample, COLUMNS, SYSTEM};
+    let t = tmp();
+    let p = preset(t.path(), "prov", TINY);
+    let runs_dir = t.path().join("runs");
+    let run = |every: &str, runs: &Path| {
+        Command::new(bin())
+            .current_dir(t.path())
+            .args(["run", p.to_str().unwrap(), "--runs-dir"])
+            .arg(runs)
+            .env("SADDLE_SYSTEM_EVERY", every)
+            .stdin(Stdio::null())
+            .output()
+            .expect("saddle runs")
+    };
+    ok(&run("0.05", &runs_dir));
+    let dir = run_named(&runs_dir, "-prov-eg");
+    let text = std::fs::read_to_string(dir.file(SYSTEM)).expect("system.csv");
+    assert_eq!(text.lines().next(), Some(COLUMNS.join(",").as_str()));
+    let rows = SystemSample::read_all(&dir.file(SYSTEM));
+    assert!(!rows.is_empty(), "{text}");
+    assert!(rows[0].get("rss_bytes").unwrap() > 0.0);
+
+    let off = t.path().join("off");
+    ok(&run("0", &off));
+    assert!(!run_named(&off, "-prov-eg").file(SYSTEM).exists());
+
+    let bad = t.path().join("bad");
+    let o = run("often", &bad);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("SADDLE_SYSTEM_EVERY"));
+    assert!(!bad.exists(), "nothing created for a refused run");
+}

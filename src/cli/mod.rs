@@ -137,6 +137,20 @@ pub fn main_with(registry: crate::setup::Registry) -> i32 {
 
 fn dispatch(cli: Cli) -> Result<i32> {
     let runs_dir = cli.runs_dir;
+    // Commands that start runs refuse a bad sampler interval before creating anything.
+    if matches!(
+        cli.command,
+        None | Some(
+            Command::Run(_)
+                | Command::Resume(_)
+                | Command::Replay(_)
+                | Command::Fork(_)
+                | Command::Sweep(_)
+                | Command::Worker { .. }
+        )
+    ) {
+        crate::run::system::interval_from_env()?;
+    }
     match cli.command {
         Some(Command::Run(args)) => launch::run(args, &runs_dir),
         Some(Command::Presets) => {

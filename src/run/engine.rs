@@ -36,6 +36,7 @@ use crate::error::Result;
 use crate::game::Game;
 use crate::optim::{Optimizer, Scratch};
 use crate::players::{Player, Players};
+use crate::run::system::{self, SystemSampler};
 use crate::vector::ParamVec;
 use cadence::{Cadence, Chores};
 use checkpointer::Checkpointer;
@@ -213,6 +214,15 @@ impl<V: ParamVec + Serialize + DeserializeOwned> Engine<V> {
 
     fn run_inner(&mut self) -> Result<()> {
         let clock = Clock::start(self.state.wall_time);
+        // Sampled on its own thread until this function returns (dropped), off the step path.
+        let _system = match system::interval_from_env()? {
+            Some(every) => Some(SystemSampler::start(
+                self.dir.file(system::SYSTEM),
+                every,
+                system::this_thread_id(),
+            )?),
+            None => None,
+        };
         self.journal.started(&self.dir.id(), self.metrics.names());
         let averages = self.opt.averaging.iter().map(|a| a.name()).collect();
         self.scoring = Scoring::start(&self.config, self.game.as_ref(), &self.dir, averages)?;

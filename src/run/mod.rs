@@ -15,6 +15,7 @@ pub mod ident;
 pub mod lineage;
 pub mod listing;
 pub mod metrics;
+pub mod nvml;
 pub mod observer;
 pub mod overrides;
 pub mod plane;
@@ -26,6 +27,7 @@ pub mod spectrum;
 pub mod spectrum_record;
 pub mod store;
 pub mod summary;
+pub mod system;
 
 pub use config::{RunConfig, StopRule};
 pub use engine::Engine;
