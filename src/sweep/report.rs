@@ -437,16 +437,20 @@ fn dash(x: Option<f64>) -> String {
 }
 
 impl Report {
-    /// How each configuration's members ended: converged / diverged / other, and the oracle
-    /// calls the converged ones took (median, mean and its confidence interval).
-    pub fn outcomes_text(&self) -> String {
-        let width = self
-            .rows
+    /// The width of the configuration column: the longest label, at least its heading's.
+    fn label_width(&self) -> usize {
+        self.rows
             .iter()
             .map(|r| r.configuration.label.chars().count())
             .max()
             .unwrap_or(0)
-            .max(13);
+            .max(13)
+    }
+
+    /// How each configuration's members ended: converged / diverged / other, and the oracle
+    /// calls the converged ones took (median, mean and its confidence interval).
+    pub fn outcomes_text(&self) -> String {
+        let width = self.label_width();
         let mut s = format!(
             "\noutcomes (converged: ‖ω − ω*‖ below stop.converge_below)\n{:>4}  {:<width$}  {:>3}  {:>9}  {:>8}  {:>5}  {:>12}  {:>10}  {:>23}\n",
             "#", "CONFIGURATION", "N", "CONVERGED", "DIVERGED", "OTHER", "MEDIAN CALLS", "MEAN CALLS", "95% CI"
@@ -498,13 +502,7 @@ impl Report {
         if only.is_none() {
             order.extend(self.metrics.iter().filter(|m| **m != self.rank_by.metric));
         }
-        let width = self
-            .rows
-            .iter()
-            .map(|r| r.configuration.label.chars().count())
-            .max()
-            .unwrap_or(0)
-            .max(13);
+        let width = self.label_width();
         for metric in order {
             for p in &self.at {
                 let ranked = *metric == self.rank_by.metric && *p == At::Final;
