@@ -69,7 +69,8 @@ impl SystemSample {
         fields.join(",")
     }
 
-    fn parse(line: &str) -> Option<SystemSample> {
+    /// One data row of `system.csv`; None for the header, a torn or a foreign line.
+    pub fn parse(line: &str) -> Option<SystemSample> {
         let fields: Vec<&str> = line.split(',').collect();
         if fields.len() != COLUMNS.len() {
             return None;

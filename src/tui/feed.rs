@@ -26,6 +26,7 @@ pub struct RunFeed {
     events: RecordTail<EventRecord>,
     spectrum: Option<RecordTail<SpectrumRecord>>,
     scores: Option<RecordTail<ScoreRecord>>,
+    system: Option<Tail>,
     samples: bool,
     plane: bool,
     /// Steps whose file could not be read (samples, plane): not retried before the next
@@ -48,6 +49,9 @@ impl RunFeed {
             scores: reads
                 .contains(&Reads::Scores)
                 .then(|| RecordTail::new(&dir)),
+            system: reads
+                .contains(&Reads::System)
+                .then(|| Tail::new(dir.file(crate::run::system::SYSTEM), 0)),
             samples: reads.contains(&Reads::Samples),
             plane: reads.contains(&Reads::Plane),
             failed: [None; 2],
@@ -109,6 +113,12 @@ impl RunFeed {
         for r in self.scores.iter_mut().flat_map(|t| t.poll()) {
             data.push_score(r);
             changed = true;
+        }
+        for line in self.system.iter_mut().flat_map(|t| t.poll()) {
+            if let Some(s) = crate::run::system::SystemSample::parse(&line) {
+                data.push_system(s);
+                changed = true;
+            }
         }
         if self
             .last_slow

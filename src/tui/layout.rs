@@ -84,17 +84,29 @@ fn tab_bar(app: &App, width: u16) -> Line<'static> {
         .map(|p| p.title().chars().count() + 4)
         .sum();
     let pad = if padded <= width as usize { " " } else { "" };
+    // Narrower still, the key touches its title (`1curves 2spectral …`), in bold.
+    let tight = padded - panes::ALL.len() - 1 > width as usize;
     let spans: Vec<Span> = panes::ALL
         .iter()
         .enumerate()
-        .map(|(k, p)| {
+        .flat_map(|(k, p)| {
             let style = if k == app.view.pane {
                 app.theme.selected()
             } else {
                 Style::new().fg(app.theme.dim())
             };
             let gap = if pad.is_empty() && k > 0 { " " } else { "" };
-            Span::styled(format!("{gap}{pad}{} {}{pad}", k + 1, p.title()), style)
+            if tight {
+                vec![
+                    Span::styled(format!("{gap}{}", k + 1), style.bold()),
+                    Span::styled(p.title(), style),
+                ]
+            } else {
+                vec![Span::styled(
+                    format!("{gap}{pad}{} {}{pad}", k + 1, p.title()),
+                    style,
+                )]
+            }
         })
         .collect();
     Line::from(spans)

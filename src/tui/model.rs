@@ -109,6 +109,8 @@ pub struct RunData {
     pub events: Vec<EventRecord>,
     /// Its live scores (`scores.jsonl`), in the order written.
     pub scores: Vec<ScoreRecord>,
+    /// The newest [`SYSTEM_KEPT`] rows of its `system.csv`, in order.
+    pub system: std::collections::VecDeque<crate::run::system::SystemSample>,
     /// Palette index, fixed when the run was attached.
     pub color: usize,
     /// Value-column indices of eta_theta, eta_phi, beta_theta, beta_phi.
@@ -118,6 +120,9 @@ pub struct RunData {
 /// Events kept per run: more than a screen shows, and a bound on what a run that logs a
 /// change every few steps (a long replay) costs the dashboard.
 pub const EVENTS_KEPT: usize = 256;
+
+/// System samples kept per run: at the default 10 s, almost three hours.
+pub const SYSTEM_KEPT: usize = 1024;
 
 /// Cells of a metrics row before its value columns: step, oracle calls, wall time.
 const X: usize = X_COLUMNS.len();
@@ -158,6 +163,7 @@ impl RunData {
             last_refusal: None,
             events: vec![],
             scores: vec![],
+            system: Default::default(),
             color,
         }
     }
@@ -248,6 +254,14 @@ impl RunData {
     /// Takes one line of `scores.jsonl`.
     pub fn push_score(&mut self, r: ScoreRecord) {
         self.scores.push(r);
+    }
+
+    /// Adds a row of `system.csv`, dropping the oldest beyond [`SYSTEM_KEPT`].
+    pub fn push_system(&mut self, s: crate::run::system::SystemSample) {
+        if self.system.len() == SYSTEM_KEPT {
+            self.system.pop_front();
+        }
+        self.system.push_back(s);
     }
 
     /// The newest value of a column.

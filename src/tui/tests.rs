@@ -570,8 +570,10 @@ fn every_tab_is_named_at_the_smallest_size() {
     let buf = t.backend().buffer();
     let tabs: String = (0..w).map(|x| buf[(x, 8)].symbol().to_string()).collect();
     for (k, p) in panes::ALL.iter().enumerate() {
+        // With seven panes in 60 columns the key touches its title (`7system`).
         assert!(
-            tabs.contains(&format!("{} {}", k + 1, p.title())),
+            tabs.contains(&format!("{} {}", k + 1, p.title()))
+                || tabs.contains(&format!("{}{}", k + 1, p.title())),
             "{tabs:?}"
         );
     }

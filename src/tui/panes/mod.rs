@@ -9,6 +9,7 @@ pub mod phase;
 pub mod samples;
 pub mod scores;
 pub mod spectral;
+pub mod system;
 
 use super::app::App;
 use ratatui::buffer::Buffer;
@@ -23,6 +24,7 @@ pub const ALL: &[&dyn Pane] = &[
     &samples::Samples,
     &scores::Scores,
     &events::Events,
+    &system::System,
 ];
 
 /// What a pane reads of a run directory besides `config.ron`, `metrics.csv`, `events.jsonl`
@@ -37,6 +39,8 @@ pub enum Reads {
     Samples,
     /// The data planes (`samples/plane-*.json`).
     Plane,
+    /// `system.csv`.
+    System,
 }
 
 /// A row of the full layout.
@@ -137,7 +141,7 @@ pub fn draw_row(app: &App, row: Row, area: Rect, buf: &mut Buffer) {
     let total: u16 = here.iter().map(|p| p.place().share).sum::<u16>().max(1);
     let widths = here
         .iter()
-        .map(|p| Constraint::Percentage(p.place().share * 100 / total));
+        .map(|p| Constraint::Ratio(u32::from(p.place().share), u32::from(total)));
     let areas = Layout::horizontal(widths).split(area);
     for (p, a) in here.iter().zip(areas.iter()) {
         p.draw(app, *a, buf);
