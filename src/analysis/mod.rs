@@ -16,4 +16,6 @@ pub use rate::measured_rate;
 pub use scalar::{heavy_ball_mu, scalar_radius, ScalarMethod};
 
 #[cfg(test)]
+mod bounded_tests;
+#[cfg(test)]
 mod tests;

@@ -270,7 +270,8 @@ pub fn operator(
             1.0
         }
     };
-    let eigenvalues = m.complex_eigenvalues().iter().copied().collect();
+    let eigenvalues =
+        crate::linalg::eigenvalues(&m).map_err(|e| format!("no spectral radius: {e}"))?;
     Ok(Operator {
         matrix: m,
         eigenvalues,

@@ -93,7 +93,11 @@ pub fn control(args: ControlArgs, runs_dir: &Path) -> Result<i32> {
             let value: f64 = value
                 .trim()
                 .parse()
-                .map_err(|_| Error::input(format!("set {a:?}: {value:?} is not a number")))?;
+                .ok()
+                .filter(|v: &f64| v.is_finite())
+                .ok_or_else(|| {
+                    Error::input(format!("set {a:?}: {value:?} is not a finite number"))
+                })?;
             Command::Set {
                 param: param.trim().to_string(),
                 value,

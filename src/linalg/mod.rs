@@ -1,5 +1,12 @@
-//! Dense row-major matrices for the toy games' hot loops, and the few decompositions saddle
-//! needs from nalgebra (random orthogonal factors, linear solves).
+//! Dense row-major matrices for the toy games' hot loops, the few decompositions saddle
+//! needs from nalgebra (random orthogonal factors, linear solves), and the eigenvalues of
+//! nonsymmetric matrices with an iteration cap and a time budget ([`eigen`], [`budget`]).
+
+pub mod budget;
+pub mod eigen;
+
+pub use budget::{Budget, Exhausted};
+pub use eigen::{eigenvalues, eigenvalues_within, EigenError};
 
 use crate::rng::Rng;
 use nalgebra::DMatrix;
