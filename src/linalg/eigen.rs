@@ -20,6 +20,9 @@ pub const SWEEPS_PER_EIGENVALUE: usize = 30;
 /// Balancing passes at most (each pass rescales every row/column pair by a power of 2).
 const BALANCE_PASSES: usize = 64;
 
+/// Why a solve stopped, with the eigenvalues it had found by then.
+type Partial = (Reason, Vec<Complex<f64>>);
+
 /// Why the eigenvalues are not (all) there.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Reason {
@@ -90,7 +93,7 @@ pub fn eigenvalues_within(
     let (mut found, rest) = isolate(a);
     let mut balanced = rest.clone();
     balance(&mut balanced);
-    let attempt = |m: DMatrix<f64>| -> Result<Vec<Complex<f64>>, (Reason, Vec<Complex<f64>>)> {
+    let attempt = |m: DMatrix<f64>| -> Result<Vec<Complex<f64>>, Partial> {
         if m.nrows() == 0 {
             return Ok(vec![]);
         }
@@ -224,10 +227,7 @@ fn with_sign(a: f64, b: f64) -> f64 {
 /// precision times its diagonal neighbours — or times the matrix's norm where both are zero;
 /// takes an exceptional shift after every ten sweeps without a deflation; stops at
 /// [`SWEEPS_PER_EIGENVALUE`]·max(n, 10) sweeps, and between sweeps when the budget says so.
-fn hessenberg_qr(
-    h: &mut DMatrix<f64>,
-    budget: &Budget,
-) -> Result<Vec<Complex<f64>>, (Reason, Vec<Complex<f64>>)> {
+fn hessenberg_qr(h: &mut DMatrix<f64>, budget: &Budget) -> Result<Vec<Complex<f64>>, Partial> {
     let n = h.nrows();
     let cap = SWEEPS_PER_EIGENVALUE * n.max(10);
     let eps = f64::EPSILON;
