@@ -31,6 +31,9 @@ struct Cli {
     /// Directory holding run directories.
     #[arg(long, global = true, env = "SADDLE_RUNS_DIR", default_value = "runs")]
     runs_dir: PathBuf,
+    /// Directory for the logs of background workers and of the dashboard.
+    #[arg(long, global = true, env = "SADDLE_LOGS_DIR", default_value = "logs")]
+    logs_dir: PathBuf,
     #[command(flatten)]
     preset_opts: dashboard::PresetOpts,
     #[command(flatten)]
@@ -68,6 +71,9 @@ enum Command {
         /// Total iterations.
         #[arg(long)]
         steps: Option<u64>,
+        /// Start the runs again from step 0 (see `resume --from-scratch`).
+        #[arg(long)]
+        from_scratch: bool,
         /// Run directories.
         dirs: Vec<PathBuf>,
     },
@@ -126,9 +132,9 @@ pub fn main_with(registry: crate::setup::Registry) -> i32 {
 }
 
 fn dispatch(cli: Cli) -> Result<i32> {
-    let runs_dir = cli.runs_dir;
+    let (runs_dir, logs_dir) = (cli.runs_dir, cli.logs_dir);
     match cli.command {
-        Some(Command::Run(args)) => launch::run(args, &runs_dir),
+        Some(Command::Run(args)) => launch::run(args, &runs_dir, &logs_dir),
         Some(Command::Presets) => {
             for (name, text) in crate::run::builtin::BUILTIN {
                 let p = crate::run::Preset::parse(text, name)?;
@@ -136,10 +142,20 @@ fn dispatch(cli: Cli) -> Result<i32> {
             }
             Ok(0)
         }
-        Some(Command::Worker { steps, dirs }) => launch::worker(&dirs, steps),
-        Some(Command::Resume(args)) => lifecycle::resume(args, &runs_dir),
-        Some(Command::Replay(args)) => lifecycle::replay(args, &runs_dir),
-        Some(Command::Fork(args)) => lifecycle::fork(args, &runs_dir),
+        Some(Command::Worker {
+            steps,
+            from_scratch,
+            dirs,
+        }) => launch::worker(
+            &dirs,
+            crate::run::engine::Opening {
+                steps,
+                from_scratch,
+            },
+        ),
+        Some(Command::Resume(args)) => lifecycle::resume(args, &runs_dir, &logs_dir),
+        Some(Command::Replay(args)) => lifecycle::replay(args, &runs_dir, &logs_dir),
+        Some(Command::Fork(args)) => lifecycle::fork(args, &runs_dir, &logs_dir),
         Some(Command::Export(args)) => lifecycle::export(args, &runs_dir),
         Some(Command::Score(args)) => score::score(args, &runs_dir),
         Some(Command::Classifier(args)) => classifier::classifier(args),
@@ -148,7 +164,11 @@ fn dispatch(cli: Cli) -> Result<i32> {
         Some(Command::Control(args)) => manage::control(args, &runs_dir),
         Some(Command::Spectrum(args)) => spectral::spectrum(args, &runs_dir),
         Some(Command::Stability(args)) => spectral::stability_cmd(args),
-        Some(Command::Attach { runs, dash }) => dashboard::attach(&runs, &dash, &runs_dir),
-        None => dashboard::open_preset(cli.preset, cli.preset_opts, &cli.dash, &runs_dir),
+        Some(Command::Attach { runs, dash }) => {
+            dashboard::attach(&runs, &dash, &runs_dir, &logs_dir)
+        }
+        None => {
+            dashboard::open_preset(cli.preset, cli.preset_opts, &cli.dash, &runs_dir, &logs_dir)
+        }
     }
 }

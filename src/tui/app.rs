@@ -414,7 +414,13 @@ impl App {
             Action::Stability => {
                 if let Some(r) = self.current() {
                     let made = match &r.config {
-                        Some(c) => StabilityView::compute(&r.name, c, r.beta[1], r.eta[1]),
+                        Some(c) => StabilityView::compute(
+                            &r.name,
+                            c,
+                            r.beta[1],
+                            r.eta[1],
+                            crate::linalg::Budget::unlimited(),
+                        ),
                         None => Err("its config.ron could not be read".into()),
                     };
                     match made {

@@ -99,6 +99,9 @@ pub struct RunData {
     pub scores: Vec<ScoreRecord>,
     /// Palette index, fixed when the run was attached.
     pub color: usize,
+    /// A fork re-simulating its source up to its branching step: that step (η and β then
+    /// hold the values the fork takes there, not the source's it replays with).
+    pub replaying_to: Option<u64>,
     /// Value-column indices of eta_theta, eta_phi, beta_theta, beta_phi.
     hyper_cols: [Option<usize>; 4],
 }
@@ -142,6 +145,7 @@ impl RunData {
             events: vec![],
             scores: vec![],
             color,
+            replaying_to: None,
         }
     }
 
@@ -170,6 +174,10 @@ impl RunData {
         if step.is_finite() {
             self.step = self.step.max(step as u64);
         }
+        let replaying = self.replaying_to.is_some_and(|u| self.step < u);
+        if !replaying {
+            self.replaying_to = None;
+        }
         if let Some(o) = row[1] {
             self.oracle_calls = self.oracle_calls.max(o as u64);
         }
@@ -177,6 +185,9 @@ impl RunData {
             self.wall_time = self.wall_time.max(w);
         }
         for (k, c) in self.hyper_cols.iter().enumerate() {
+            if replaying {
+                break;
+            }
             if let Some(v) = c.and_then(|i| row[X + i]) {
                 if k < 2 {
                     self.eta[k] = v;
@@ -189,8 +200,11 @@ impl RunData {
 
     /// Takes one event of the run's log.
     pub fn push_event(&mut self, e: &EventRecord) {
-        // Events are written at once, metrics rows may still sit in the run's buffer.
-        self.step = self.step.max(e.step);
+        // Events are written at once, metrics rows may still sit in the run's buffer; a
+        // fork's planned events lie ahead of a replay and say nothing of its progress.
+        if self.replaying_to.is_none_or(|u| e.step < u) {
+            self.step = self.step.max(e.step);
+        }
         match &e.kind {
             EventKind::Started | EventKind::Resumed { .. } | EventKind::Resume => {
                 self.status = RunStatus::Known(Status::Running)
@@ -215,7 +229,12 @@ impl RunData {
             EventKind::Refused { command, reason } => {
                 self.last_refusal = Some(format!("{command} refused at step {}: {reason}", e.step));
             }
-            EventKind::Checkpoint => {}
+            EventKind::Replaying { until } => {
+                if self.step < *until {
+                    self.replaying_to = Some(*until);
+                }
+            }
+            EventKind::Checkpoint | EventKind::Warning { .. } => {}
         }
         if self.events.len() == EVENTS_KEPT {
             self.events.remove(0);
