@@ -287,4 +287,39 @@ mod tests {
         assert_eq!(r.events[0].step, 10);
         assert_eq!(r.events.last().unwrap().step, EVENTS_KEPT as u64 + 9);
     }
+
+    /// Issue 13 item 13: a fork re-simulating its source up to step 100 says so, and keeps the
+    /// η it takes at 100 instead of the source's values its replayed rows carry.
+    #[test]
+    fn a_fork_replaying_its_source_shows_the_step_it_replays_to() {
+        use crate::run::metrics::{ETA_PHI, ETA_THETA, X_COLUMNS};
+        let columns = vec![ETA_THETA.to_string(), ETA_PHI.to_string()];
+        let mut r = RunData::new("id", "fork", "m", columns, 0);
+        r.eta = [0.05, 0.05];
+        let event = |step, kind| EventRecord {
+            step,
+            time: 0.0,
+            source: Some("fork".into()),
+            request: None,
+            kind,
+        };
+        r.push_event(&event(0, EventKind::Replaying { until: 100 }));
+        // The fork's planned change at 100 lies ahead: it says nothing of the progress.
+        r.push_event(&event(100, EventKind::Checkpoint));
+        assert_eq!((r.replaying_to, r.step), (Some(100), 0));
+        let row = |step: f64, eta: f64| {
+            let mut v = vec![Some(step); X_COLUMNS.len()];
+            v.extend([Some(eta), Some(eta)]);
+            v
+        };
+        r.push_row(&row(50.0, 0.2));
+        assert_eq!(
+            (r.replaying_to, r.step, r.eta),
+            (Some(100), 50, [0.05, 0.05])
+        );
+        r.push_row(&row(100.0, 0.05));
+        assert_eq!((r.replaying_to, r.step, r.eta), (None, 100, [0.05, 0.05]));
+        r.push_row(&row(105.0, 0.07));
+        assert_eq!(r.eta, [0.07, 0.07]);
+    }
 }
