@@ -3,14 +3,13 @@
 use super::preset_arg;
 use crate::error::{io_error, Error, Result};
 use crate::run::across_seeds;
+use crate::run::console::Console;
 use crate::run::engine::{self, install_signal_handlers, Opening};
 use crate::run::observer::Progress;
 use crate::run::store::RunDir;
 use crate::run::{RunConfig, Status, Summary};
 use clap::Args;
-use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
 
 /// Arguments of `saddle run`.
 #[derive(Args, Debug)]
@@ -92,18 +91,18 @@ pub fn remove_dirs(dirs: &[RunDir]) {
 /// says; what opening went on despite is printed first); returns their summaries.
 pub fn drive(dirs: Vec<RunDir>, how: Opening) -> Vec<Result<Summary>> {
     install_signal_handlers();
-    let err_out = Arc::new(Mutex::new(std::io::stderr()));
+    let console = Console::stderr();
     std::thread::scope(|s| {
         let handles: Vec<_> = dirs
             .into_iter()
             .map(|dir| {
-                let out = err_out.clone();
+                let out = console.clone();
                 s.spawn(move || {
                     let mut e = engine::open(dir, how)?;
                     let label = e.config().name.clone();
                     for w in e.warnings() {
                         let mut o = out.lock().unwrap_or_else(|e| e.into_inner());
-                        let _ = writeln!(o, "saddle: warning: run {}: {w}", e.dir().id());
+                        o.line(&format!("saddle: warning: run {}: {w}", e.dir().id()));
                     }
                     let total = e.target_steps();
                     e.observe(Box::new(Progress::new(&label, total, out)));

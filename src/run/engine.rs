@@ -238,6 +238,7 @@ impl<V: ParamVec + Serialize + DeserializeOwned> Engine<V> {
             }
             if poll_sources {
                 self.chores(cadence.polled(Instant::now()), &clock)?;
+                self.journal.progress(t);
             }
             if self.steering.paused() {
                 cadence.idle();
