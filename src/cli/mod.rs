@@ -47,6 +47,15 @@ enum Command {
     /// List the built-in presets.
     Presets,
     /// List the runs under the runs directory with their status, step and key metrics.
+    ///
+    /// STATUS is one of: created (made, never started), starting (its process is opening it),
+    /// running, paused, stopped (by `control … stop`; resumable), interrupted (by a signal;
+    /// resumable), crashed (its process died without saying how it ended; resumable),
+    /// failed (ended by an error; resumable), finished (ran all its steps; `resume --steps N`
+    /// extends it), converged or diverged (ended by its stop rule: its result, not resumable).
+    /// Every id listed, also of a run directory copied in by hand, is accepted by `resume`,
+    /// `attach`, `control`, `fork` and the others.
+    #[command(verbatim_doc_comment)]
     Ls {
         /// One JSON object per run.
         #[arg(long)]
