@@ -56,7 +56,10 @@ mod memory_tests {
     #[test]
     fn a_size_beyond_the_machine_is_refused_with_the_estimate() {
         let e = super::fits_in_memory("a matrix", 1e18).unwrap_err();
-        assert!(e.starts_with("a matrix needs at least 931322574.6 GiB, more than the"), "{e}");
+        assert!(
+            e.starts_with("a matrix needs at least 931322574.6 GiB, more than the"),
+            "{e}"
+        );
         assert!(super::fits_in_memory("a matrix", 1024.0).is_ok());
     }
 }

@@ -264,15 +264,20 @@ fn stability_skips_adam_runs_with_a_note_and_prints_the_other_maps() {
     let out = ok(&o);
     assert!(out.contains("alternating+heavy-ball"), "{out}");
     assert!(stderr(&o).contains("\"adam\" uses Adam"), "{}", stderr(&o));
-    // Only runs without a map: exit 2, each named, at once.
+    // The MLP GAN of the issue: the maps of its linear methods print, its Adam run is named.
     let o = within(
-        60,
+        120,
         t.path(),
         &t.path().join("runs"),
         &["stability", "mlp-gan"],
     );
-    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
-    assert!(stderr(&o).contains("no stability map for networks"));
+    let out = ok(&o);
+    assert!(out.contains("extragradient+heavy-ball — β on"), "{out}");
+    assert!(
+        stderr(&o).contains("\"extra-adam\" uses Adam"),
+        "{}",
+        stderr(&o)
+    );
 }
 
 /// Item 9: converged, diverged and finished runs are refused alike, and nothing moves.
@@ -414,7 +419,10 @@ fn ls_aligns_its_columns_and_a_copied_run_resumes_by_its_listed_id() {
     let out = ok(&saddle(t.path(), &runs, &["ls"]));
     let lines: Vec<&str> = out.lines().collect();
     assert_eq!(lines.len(), 3, "{out}");
-    assert!(lines[1].starts_with("Copy of alt  "), "{out}");
+    assert!(
+        lines.iter().any(|l| l.starts_with("Copy of alt  ")),
+        "{out}"
+    );
     let col = |l: &str| l.find("finished").or_else(|| l.find("STATUS"));
     assert!(
         lines.iter().all(|l| col(l) == col(lines[0])),

@@ -280,7 +280,7 @@ mod tests {
             Some(crate::optim::Rule::Adam { .. })
         ));
         let e = apply(&p, &["runs[0].scheme=Alternating(d_steps 3)".into()]).unwrap_err();
-        assert!(e.message.contains("`:` expected at column"), "{e}");
+        assert!(e.message.contains("expected at column 21"), "{e}");
     }
 
     #[test]
