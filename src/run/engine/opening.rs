@@ -117,15 +117,22 @@ impl From<Option<u64>> for Opening {
 
 /// Whether a run that ended can be continued: refused, with what to do instead, for a run that
 /// diverged or converged (its end is its result; resuming would end it again at once) and for
-/// one that finished unless `steps` goes past the step it finished at. Read from the event
-/// log, the run's own record of how it ended.
+/// one that finished unless `steps` goes past the step it finished at. Read from the run's
+/// summary (what `saddle ls` shows; a crash leaves it unfinished), or from its event log where
+/// it has no summary.
 pub fn check_resumable(dir: &RunDir, steps: Option<u64>) -> Result<()> {
-    let events: Vec<EventRecord> = dir.records();
-    let Some((step, status)) = events.iter().rev().find_map(|e| match &e.kind {
-        EventKind::Ended { status } => Some((e.step, *status)),
-        EventKind::Started | EventKind::Resumed { .. } => Some((e.step, Status::Running)),
-        _ => None,
-    }) else {
+    let ended = match crate::run::summary::Summary::read(dir) {
+        Some(s) => Some((s.status_step.unwrap_or(s.step), s.status)),
+        None => {
+            let events: Vec<EventRecord> = dir.records();
+            events.iter().rev().find_map(|e| match &e.kind {
+                EventKind::Ended { status } => Some((e.step, *status)),
+                EventKind::Started | EventKind::Resumed { .. } => Some((e.step, Status::Running)),
+                _ => None,
+            })
+        }
+    };
+    let Some((step, status)) = ended else {
         return Ok(());
     };
     let id = dir.id();

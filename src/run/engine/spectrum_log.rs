@@ -6,10 +6,10 @@
 //! `saddle spectrum`).
 //!
 //! A record never holds a run up for long: its dense parts are attempted only where their
-//! estimated cost is within [`RECORD_DENSE`], its iterations stop at [`RECORD_DEADLINE`] or at
-//! a signal, and when records cost more than [`SHARE`] of the run's time the due ones are
-//! skipped until the run has trained long enough to pay for the next (the record that follows
-//! says how many). None of this touches the trajectory: a record only reads the iterate.
+//! estimated cost is within [`RECORD_DENSE`] (a deterministic rule), and its iterations stop at
+//! [`RECORD_DEADLINE`] or at a signal. Every due record is written (`spectral_every` is the
+//! user's choice of how much of the run's time records take). None of this touches the
+//! trajectory: a record only reads the iterate.
 
 use crate::analysis::{ARNOLDI_STEPS, RITZ_TOLERANCE};
 use crate::game::Game;
@@ -21,7 +21,7 @@ use crate::run::spectrum_record::SpectrumRecord;
 use crate::run::store::RunDir;
 use crate::vector::ParamVec;
 use nalgebra::Complex;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// Eigenvalues kept per list of a closed-form record.
 const KEPT: usize = 32;
@@ -31,12 +31,6 @@ const NEAR_AXIS: usize = 8;
 pub const RECORD_DENSE: Duration = Duration::from_secs(1);
 /// A record's iterations stop here whatever the estimate said (a slow machine's safety net).
 pub const RECORD_DEADLINE: Duration = Duration::from_secs(3);
-/// Records may cost this share of the run's time between them.
-pub const SHARE: f64 = 0.05;
-/// Records cheaper than this are never skipped (a toy game's training between two records can
-/// cost less than its record, and the spectrum is what such runs are for).
-pub const FLOOR: Duration = Duration::from_millis(20);
-
 /// What a network's spectrum record holds.
 pub fn network_note(found: usize, of: usize) -> String {
     format!(
@@ -48,21 +42,12 @@ pub fn network_note(found: usize, of: usize) -> String {
 pub struct SpectrumLog {
     every: Option<u64>,
     dir: RunDir,
-    /// When the last record was written and what it cost.
-    last: Option<(Instant, Duration)>,
-    /// Due records skipped since the last one written.
-    skipped: u64,
 }
 
 impl SpectrumLog {
     /// A record every `every` iterations (never when None) into `dir`.
     pub fn new(every: Option<u64>, dir: RunDir) -> Self {
-        SpectrumLog {
-            every,
-            dir,
-            last: None,
-            skipped: 0,
-        }
+        SpectrumLog { every, dir }
     }
 
     /// True when a record is due after `t` iterations.
@@ -70,10 +55,9 @@ impl SpectrumLog {
         self.every.is_some_and(|k| t.is_multiple_of(k))
     }
 
-    /// Appends the record of the run's current iterate, unless records cost more than their
-    /// share of the run's time (see the module documentation); returns ρ where the method has
-    /// an operator. `cancelled` (a signal's flag) cuts the record short. A record that cannot
-    /// be written is skipped: the spectrum is an observation, never a reason to stop training.
+    /// Appends the record of the run's current iterate; returns ρ where the method has an
+    /// operator. `cancelled` (a signal's flag) cuts the record short. A record that cannot be
+    /// written is skipped: the spectrum is an observation, never a reason to stop training.
     pub fn record<V: ParamVec>(
         &mut self,
         game: &mut dyn Game<V = V>,
@@ -81,33 +65,15 @@ impl SpectrumLog {
         st: &RunState<V>,
         cancelled: impl Fn() -> bool + Send + Sync + 'static,
     ) -> Option<f64> {
-        let start = Instant::now();
-        if let Some((end, cost)) = self.last {
-            if cost > FLOOR && (start - end).as_secs_f64() * SHARE < cost.as_secs_f64() {
-                self.skipped += 1;
-                return None;
-            }
-        }
         let limits = Limits {
             dense: RECORD_DENSE,
             budget: Budget::within(RECORD_DEADLINE).or_cancelled(cancelled),
         };
         let h = &st.optim.hyper;
         let eta = opt.eta_at(h, st.optim.iteration);
-        let mut a = analyse(game, &st.w, opt, (eta, h.beta, h.d_steps), &limits);
-        let cost = start.elapsed();
-        if self.skipped > 0 {
-            a.notes.push(format!(
-                "{} due record(s) skipped before this one: one takes {:.2} s, more than {:.0}% of the run's time between records",
-                self.skipped,
-                self.last.map_or(cost, |l| l.1).as_secs_f64(),
-                SHARE * 100.0
-            ));
-        }
+        let a = analyse(game, &st.w, opt, (eta, h.beta, h.d_steps), &limits);
         let record = to_record(&a, st.optim.iteration);
         let _ = self.dir.append(&record);
-        self.last = Some((Instant::now(), cost));
-        self.skipped = 0;
         a.radius
     }
 }
