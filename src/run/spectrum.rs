@@ -291,7 +291,7 @@ pub struct RunSpectrum {
     pub name: String,
     /// Scheme and rule.
     pub method: String,
-    /// Where J was taken: `equilibrium`, `start`, or `step N (newest checkpoint)`.
+    /// Where J was taken: `equilibrium`, `start`, or `step N` (a run's newest checkpoint).
     pub point: String,
     /// Eigenvalues of J there, [re, im], largest modulus first (all of them, or those of
     /// largest modulus that Arnoldi found: see `note`).
@@ -399,7 +399,7 @@ fn report<V: ParamVec + serde::de::DeserializeOwned + 'static>(
         (Some(eq), _) => (eq.clone(), "equilibrium".to_string(), None),
         (None, Some(s)) => {
             let t = s.optim.iteration;
-            (s.w, format!("step {t} (newest checkpoint)"), Some(t))
+            (s.w, format!("step {t}"), Some(t))
         }
         (None, None) => (game.initial_point(), "start".to_string(), None),
     };
