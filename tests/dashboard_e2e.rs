@@ -524,3 +524,64 @@ fn the_mixture_game_shows_its_data_plane_and_steps_back_through_it() {
     drop(s);
     tm.keys(&["q"]);
 }
+
+/// Issue 13 item 2: `h` on a game whose stability map takes seconds used to freeze the screen
+/// (q, Esc and Ctrl-C did nothing until it was done). The map now computes off the UI thread:
+/// the status line says so, Esc cancels it, and q quits within 100 ms while it runs.
+#[test]
+fn q_quits_within_100_ms_while_a_stability_map_computes() {
+    if !tmux_available() {
+        eprintln!("SKIPPED q_quits_within_100_ms_while_a_stability_map_computes: tmux not found");
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let runs = tmp.path().join("runs");
+    // 300-row update operators: each of the map's 228 cells is a dense eigen-solve.
+    let preset = tmp.path().join("slow.ron");
+    std::fs::write(
+        &preset,
+        r#"Preset(name: "slow", seed: 0, steps: 10, log_every: Some(5), game: Bilinear(dim: 75),
+        runs: [Run(name: "alt-hb", scheme: Alternating(), rule: HeavyBall, eta: 0.2, beta: (theta: 0.0, phi: -0.5))])"#,
+    )
+    .unwrap();
+    let out = Command::new(BIN)
+        .args(["run", preset.to_str().unwrap(), "--runs-dir"])
+        .arg(&runs)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let tm = Tmux::start("slow", tmp.path());
+    tm.line(&format!(
+        "{BIN} attach --runs-dir {}; echo EXITED-$(date +%s%N)",
+        runs.display()
+    ));
+    tm.wait("the dashboard", 10.0, |s| s.contains("saddle · 1 run(s)"));
+    tm.keys(&["h"]);
+    tm.wait("computing…", 5.0, |s| {
+        s.contains("computing the stability map of alt-hb")
+    });
+    tm.keys(&["Escape"]);
+    tm.wait("the cancel", 5.0, |s| {
+        s.contains("cancelled the stability map of alt-hb")
+    });
+    tm.keys(&["h"]);
+    tm.wait("computing again", 5.0, |s| {
+        s.contains("computing the stability map of alt-hb")
+    });
+    let sent = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    tm.keys(&["q"]);
+    let exited = |s: &str| -> Option<u128> {
+        s.lines().find_map(|l| {
+            l.trim()
+                .strip_prefix("EXITED-")
+                .and_then(|n| n.parse::<u128>().ok())
+        })
+    };
+    let s = tm.wait("the dashboard to quit", 5.0, |s| exited(s).is_some());
+    let ms = (exited(&s).unwrap() as f64 - sent as f64) / 1e6;
+    eprintln!("q answered in {ms:.1} ms while the map computed");
+    assert!(ms < 100.0, "q took {ms:.1} ms");
+}

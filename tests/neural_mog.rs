@@ -86,7 +86,7 @@ fn seeds_repeat_runs_and_networks_record_their_jacobian_eigenvalues() {
     ));
     let first: serde_json::Value = serde_json::from_str(out.lines().next().unwrap()).unwrap();
     let recorded: serde_json::Value = serde_json::from_str(
-        run_named(&runs_dir, "adam-d-0.5-seed-0")
+        run_named(&runs_dir, "adam-d-beta=-0.5-seed=0")
             .read("spectrum.jsonl")
             .unwrap()
             .lines()
@@ -99,7 +99,7 @@ fn seeds_repeat_runs_and_networks_record_their_jacobian_eigenvalues() {
     assert_eq!(first["jacobian"], recorded["jacobian"]);
 
     // A run's id: J at its newest checkpoint, which is where the run recorded its last line.
-    let run = run_named(&runs_dir, "sgd-seed-1");
+    let run = run_named(&runs_dir, "sgd-seed=1");
     let out = ok(&saddle(
         t.path(),
         &runs_dir,

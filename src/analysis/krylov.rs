@@ -15,6 +15,9 @@ pub const ARNOLDI_STEPS: usize = 40;
 /// fraction of |λ|.
 pub const RITZ_TOLERANCE: f64 = 1e-3;
 
+/// Sweeps of the SVD that finds a Ritz vector (nalgebra's own default is unbounded).
+const SVD_SWEEPS: usize = 1000;
+
 /// Seed of Arnoldi's random start vector for a game's J (fixed, so records repeat exactly).
 const START_SEED: u64 = 0x5add1e;
 
@@ -79,7 +82,15 @@ pub fn arnoldi_ritz(
     q.push(v0.iter().map(|a| a / norm).collect());
     let mut h = DMatrix::<f64>::zeros(m + 1, m);
     let mut size = m;
+    let budget = crate::linalg::Budget::ambient();
+    let mut broke_down = false;
     for j in 0..m {
+        // Out of time (or cancelled): the Ritz values of the steps made so far, whose
+        // residuals say they are unconverged.
+        if j > 0 && budget.check().is_err() {
+            size = j;
+            break;
+        }
         let mut w = matvec(&q[j]);
         for _pass in 0..2 {
             for (i, qi) in q.iter().enumerate() {
@@ -93,14 +104,15 @@ pub fn arnoldi_ritz(
         h[(j + 1, j)] = beta;
         if beta < 1e-12 * h.view((0, 0), (j + 1, j + 1)).norm().max(1e-300) {
             size = j + 1;
+            broke_down = true;
             break;
         }
         q.push(w.iter().map(|a| a / beta).collect());
     }
     let hm = h.view((0, 0), (size, size)).into_owned();
     // Past a breakdown the last subdiagonal entry is (numerically) zero: exact eigenvalues.
-    let last = if size < m { 0.0 } else { h[(size, size - 1)] };
-    let mut values: Vec<Complex<f64>> = hm.complex_eigenvalues().iter().copied().collect();
+    let last = if broke_down { 0.0 } else { h[(size, size - 1)] };
+    let mut values = crate::linalg::eigenvalues(&hm).unwrap_or_else(|e| e.found);
     // Conjugates have one modulus: the positive imaginary part first, so the order is fixed.
     values.sort_by(|a, b| b.norm().total_cmp(&a.norm()).then(b.im.total_cmp(&a.im)));
     values.truncate(k);
@@ -111,18 +123,22 @@ pub fn arnoldi_ritz(
             // s spans the null space of H − λI: the right singular vector of its smallest
             // singular value.
             let shifted = &hc - DMatrix::<Complex<f64>>::identity(size, size) * value;
-            let svd = shifted.svd(false, true);
-            let v_t = svd.v_t.expect("asked for V");
-            let (at, _) = svd
-                .singular_values
-                .iter()
-                .enumerate()
-                .min_by(|a, b| a.1.total_cmp(b.1))
-                .expect("a non-empty matrix");
-            Ritz {
-                value,
-                residual: last.abs() * v_t[(at, size - 1)].norm(),
-            }
+            let residual =
+                match nalgebra::SVD::try_new(shifted, false, true, f64::EPSILON, SVD_SWEEPS) {
+                    Some(svd) => {
+                        let v_t = svd.v_t.expect("asked for V");
+                        let (at, _) = svd
+                            .singular_values
+                            .iter()
+                            .enumerate()
+                            .min_by(|a, b| a.1.total_cmp(b.1))
+                            .expect("a non-empty matrix");
+                        last.abs() * v_t[(at, size - 1)].norm()
+                    }
+                    // No null vector within the cap: the value cannot be vouched for.
+                    None => f64::INFINITY,
+                };
+            Ritz { value, residual }
         })
         .collect()
 }

@@ -11,9 +11,11 @@ pub use krylov::{
     arnoldi_ritz, arnoldi_top, converged, jacobian_ritz, jacobian_top, Ritz, ARNOLDI_STEPS,
     RITZ_TOLERANCE,
 };
-pub use operator::{operator, Operator, MAX_STATE};
+pub use operator::{operator, state_rows, Operator, MAX_STATE};
 pub use rate::measured_rate;
 pub use scalar::{heavy_ball_mu, scalar_radius, ScalarMethod};
 
+#[cfg(test)]
+mod bounded_tests;
 #[cfg(test)]
 mod tests;

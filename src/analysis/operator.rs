@@ -50,6 +50,12 @@ impl Operator {
 /// The largest state (rows of M) built densely.
 pub const MAX_STATE: usize = 2400;
 
+/// The rows M would have for `scheme` on a game of `n` coordinates, without building it (what
+/// a caller weighs before paying the O(rows³) of [`operator`]).
+pub fn state_rows(scheme: &Scheme, n: usize) -> usize {
+    Layout::new(n, 0, scheme).size
+}
+
 /// Block indices into the state.
 struct Layout {
     n: usize,
@@ -270,7 +276,8 @@ pub fn operator(
             1.0
         }
     };
-    let eigenvalues = m.complex_eigenvalues().iter().copied().collect();
+    let eigenvalues =
+        crate::linalg::eigenvalues(&m).map_err(|e| format!("no spectral radius: {e}"))?;
     Ok(Operator {
         matrix: m,
         eigenvalues,

@@ -6,6 +6,7 @@ use super::launch::{self, RunArgs};
 use super::preset_arg;
 use crate::error::{Error, Result};
 use crate::run::builtin::BUILTIN;
+use crate::run::engine::Opening;
 use crate::run::lineage;
 use crate::run::listing::list;
 use crate::run::store::RunDir;
@@ -43,7 +44,7 @@ pub struct PresetOpts {
     sets: Vec<String>,
 }
 
-fn options(args: &DashArgs, runs_dir: &Path) -> Result<Options> {
+fn options(args: &DashArgs, runs_dir: &Path, logs_dir: &Path) -> Result<Options> {
     if !(args.fps.is_finite() && args.fps > 0.0) {
         return Err(Error::input(format!("--fps must be > 0, got {}", args.fps)));
     }
@@ -70,6 +71,7 @@ fn options(args: &DashArgs, runs_dir: &Path) -> Result<Options> {
     }
     let runs_dir = runs_dir.to_path_buf();
     let fork_dir = runs_dir.clone();
+    let (logs, fork_logs) = (logs_dir.to_path_buf(), logs_dir.to_path_buf());
     Ok(Options {
         fps: args.fps,
         theme: Theme {
@@ -79,14 +81,18 @@ fn options(args: &DashArgs, runs_dir: &Path) -> Result<Options> {
         mouse: args.mouse,
         presets,
         start_preset: Some(Box::new(move |name: &str| {
-            start(name, None, &[], &runs_dir).map_err(|e| e.message)
+            start(name, None, &[], &runs_dir, &logs).map_err(|e| e.message)
         })),
         fork_run: Some(Box::new(move |src: &RunDir, at: u64, sets: &[String]| {
-            let (dir, steps) = lineage::fork(src, at, sets, &fork_dir).map_err(|e| e.message)?;
-            launch::spawn_worker(std::slice::from_ref(&dir), Some(steps)).map_err(|e| e.message)?;
-            Ok(dir)
+            let f = lineage::fork(src, at, sets, &fork_dir).map_err(|e| e.message)?;
+            let how = Opening::from(Some(f.steps));
+            launch::spawn_worker(std::slice::from_ref(&f.dir), how, &fork_logs).map_err(|e| {
+                launch::remove_dirs(std::slice::from_ref(&f.dir));
+                e.message
+            })?;
+            Ok(f.dir)
         })),
-        log_dir: PathBuf::from("logs"),
+        log_dir: logs_dir.to_path_buf(),
     })
 }
 
@@ -96,10 +102,14 @@ fn start(
     steps: Option<u64>,
     sets: &[String],
     runs_dir: &Path,
+    logs_dir: &Path,
 ) -> Result<Vec<RunDir>> {
     let (_, configs) = preset_arg::load(preset, sets, steps)?;
+    launch::check_writable(runs_dir, "--runs-dir")?;
+    launch::check_writable(logs_dir, "--logs-dir")?;
     let dirs = launch::create_dirs(&configs, runs_dir)?;
-    launch::spawn_worker(&dirs, None)?;
+    launch::spawn_worker(&dirs, Opening::default(), logs_dir)
+        .inspect_err(|_| launch::remove_dirs(&dirs))?;
     Ok(dirs)
 }
 
@@ -131,23 +141,25 @@ pub fn open_preset(
     opts: PresetOpts,
     args: &DashArgs,
     runs_dir: &Path,
+    logs_dir: &Path,
 ) -> Result<i32> {
     let preset = preset.unwrap_or_else(|| "default".into());
     if !std::io::stdout().is_terminal() {
         return launch::run(
             RunArgs::with_overrides(preset, opts.steps, opts.sets),
             runs_dir,
+            logs_dir,
         );
     }
-    let o = options(args, runs_dir)?;
-    let dirs = start(&preset, opts.steps, &opts.sets, runs_dir)?;
+    let o = options(args, runs_dir, logs_dir)?;
+    let dirs = start(&preset, opts.steps, &opts.sets, runs_dir, logs_dir)?;
     let exit = tui::run(dirs.clone(), runs_dir, o);
     finish(exit, &dirs)
 }
 
 /// `saddle attach [RUN…]`: the dashboard on existing runs (all runs of the runs directory
 /// when none is named), live or finished.
-pub fn attach(runs: &[String], args: &DashArgs, runs_dir: &Path) -> Result<i32> {
+pub fn attach(runs: &[String], args: &DashArgs, runs_dir: &Path, logs_dir: &Path) -> Result<i32> {
     if !std::io::stdout().is_terminal() {
         return Err(Error::input(
             "attach needs a terminal (use `saddle ls` or `saddle control` from scripts)",
@@ -160,7 +172,7 @@ pub fn attach(runs: &[String], args: &DashArgs, runs_dir: &Path) -> Result<i32> 
             .map(|r| RunDir::find(r, runs_dir))
             .collect::<Result<_>>()?
     };
-    let o = options(args, runs_dir)?;
+    let o = options(args, runs_dir, logs_dir)?;
     let exit = tui::run(dirs.clone(), runs_dir, o);
     finish(exit, &dirs)
 }

@@ -3,13 +3,13 @@
 use super::preset_arg;
 use crate::error::{io_error, Error, Result};
 use crate::run::across_seeds;
-use crate::run::engine::{self, install_signal_handlers};
+use crate::run::console::Console;
+use crate::run::engine::{self, install_signal_handlers, Opening};
 use crate::run::observer::Progress;
 use crate::run::store::RunDir;
 use crate::run::{RunConfig, Status, Summary};
 use clap::Args;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
 
 /// Arguments of `saddle run`.
 #[derive(Args, Debug)]
@@ -47,26 +47,63 @@ impl RunArgs {
     }
 }
 
-/// Creates one directory per run; nothing is created unless every run is valid.
-pub fn create_dirs(configs: &[RunConfig], runs_dir: &Path) -> Result<Vec<RunDir>> {
-    configs
-        .iter()
-        .map(|c| engine::create_dir(runs_dir, c, ""))
-        .collect()
+/// Checks that saddle can write into `dir` (creating it if missing) before anything else is
+/// created, so a read-only place is refused up front instead of after half the work; `flag`
+/// names where it came from.
+pub fn check_writable(dir: &Path, flag: &str) -> Result<()> {
+    let refuse = |e: std::io::Error| {
+        Error::input(format!(
+            "{flag} {}: cannot write there ({e}); choose another place with {flag} DIR",
+            dir.display()
+        ))
+    };
+    std::fs::create_dir_all(dir).map_err(refuse)?;
+    let probe = dir.join(format!(".saddle-write-test-{}", std::process::id()));
+    std::fs::File::create(&probe).map_err(refuse)?;
+    let _ = std::fs::remove_file(&probe);
+    Ok(())
 }
 
-/// Drives the given run directories to their end, one thread each; returns their summaries.
-pub fn drive(dirs: Vec<RunDir>, steps: Option<u64>) -> Vec<Result<Summary>> {
+/// Creates one directory per run; nothing is created unless every run is valid, and the
+/// directories made are removed again if a later one cannot be made.
+pub fn create_dirs(configs: &[RunConfig], runs_dir: &Path) -> Result<Vec<RunDir>> {
+    let mut dirs = vec![];
+    for c in configs {
+        match engine::create_dir(runs_dir, c, "") {
+            Ok(d) => dirs.push(d),
+            Err(e) => {
+                remove_dirs(&dirs);
+                return Err(e);
+            }
+        }
+    }
+    Ok(dirs)
+}
+
+/// Deletes run directories this process created and never started.
+pub fn remove_dirs(dirs: &[RunDir]) {
+    for d in dirs {
+        let _ = std::fs::remove_dir_all(&d.path);
+    }
+}
+
+/// Drives the given run directories to their end, one thread each (each opened as `how`
+/// says; what opening went on despite is printed first); returns their summaries.
+pub fn drive(dirs: Vec<RunDir>, how: Opening) -> Vec<Result<Summary>> {
     install_signal_handlers();
-    let err_out = Arc::new(Mutex::new(std::io::stderr()));
+    let console = Console::stderr();
     std::thread::scope(|s| {
         let handles: Vec<_> = dirs
             .into_iter()
             .map(|dir| {
-                let out = err_out.clone();
+                let out = console.clone();
                 s.spawn(move || {
-                    let mut e = engine::open(dir, steps)?;
+                    let mut e = engine::open(dir, how)?;
                     let label = e.config().name.clone();
+                    for w in e.warnings() {
+                        let mut o = out.lock().unwrap_or_else(|e| e.into_inner());
+                        o.line(&format!("saddle: warning: run {}: {w}", e.dir().id()));
+                    }
                     let total = e.target_steps();
                     e.observe(Box::new(Progress::new(&label, total, out)));
                     e.run()
@@ -115,20 +152,28 @@ pub fn report(results: Vec<Result<Summary>>, json: bool) -> i32 {
     code
 }
 
-/// `saddle run`.
-pub fn run(args: RunArgs, runs_dir: &Path) -> Result<i32> {
+/// `saddle run`. Every place it writes (the runs directory, and the logs directory for a
+/// detached worker) is checked before the first run directory is made; runs that could not be
+/// handed to their worker are removed again.
+pub fn run(args: RunArgs, runs_dir: &Path, logs_dir: &Path) -> Result<i32> {
     let (_, configs) = preset_arg::load(&args.preset, &args.sets, args.steps)?;
+    check_writable(runs_dir, "--runs-dir")?;
+    if args.detach {
+        check_writable(logs_dir, "--logs-dir")?;
+    }
     let dirs = create_dirs(&configs, runs_dir)?;
     if args.detach {
-        return detach(&dirs, None, args.json);
+        return detach(&dirs, Opening::default(), args.json, logs_dir)
+            .inspect_err(|_| remove_dirs(&dirs));
     }
-    Ok(report(drive(dirs, None), args.json))
+    Ok(report(drive(dirs, Opening::default()), args.json))
 }
 
 /// Starts a worker process in its own session (so a closed terminal or SSH connection does
-/// not stop it) that drives `dirs` (to `steps` iterations when given); prints their ids.
-pub fn detach(dirs: &[RunDir], steps: Option<u64>, json: bool) -> Result<i32> {
-    let (pid, log_path) = spawn_worker(dirs, steps)?;
+/// not stop it) that drives `dirs` (opened as `how` says), its output in `logs_dir`; prints
+/// their ids.
+pub fn detach(dirs: &[RunDir], how: Opening, json: bool, logs_dir: &Path) -> Result<i32> {
+    let (pid, log_path) = spawn_worker(dirs, how, logs_dir)?;
     for d in dirs {
         if json {
             println!(
@@ -147,16 +192,18 @@ pub fn detach(dirs: &[RunDir], steps: Option<u64>, json: bool) -> Result<i32> {
     Ok(0)
 }
 
-/// Starts the detached worker process for `dirs` (output to `logs/`); returns its process id
-/// and log file.
-pub fn spawn_worker(dirs: &[RunDir], steps: Option<u64>) -> Result<(u32, PathBuf)> {
-    let logs = PathBuf::from("logs");
-    std::fs::create_dir_all(&logs).map_err(|e| io_error(&logs, e))?;
+/// Starts the detached worker process for `dirs` (output to `logs_dir`); returns its process
+/// id and log file.
+pub fn spawn_worker(dirs: &[RunDir], how: Opening, logs_dir: &Path) -> Result<(u32, PathBuf)> {
+    check_writable(logs_dir, "--logs-dir")?;
     let stamp = crate::run::ident::timestamp(crate::run::ident::unix_now() as u64);
-    let log_path = logs.join(format!("worker-{stamp}-{}.log", std::process::id()));
+    let log_path = logs_dir.join(format!("worker-{stamp}-{}.log", std::process::id()));
     let mut args: Vec<std::ffi::OsString> = vec!["worker".into()];
-    if let Some(n) = steps {
+    if let Some(n) = how.steps {
         args.extend(["--steps".into(), n.to_string().into()]);
+    }
+    if how.from_scratch {
+        args.push("--from-scratch".into());
     }
     args.extend(dirs.iter().map(|d| d.path.clone().into_os_string()));
     let child = spawn_detached(&args, &log_path)?;
@@ -189,8 +236,8 @@ pub fn spawn_detached(args: &[std::ffi::OsString], log_path: &Path) -> Result<st
         .map_err(|e| Error::failure(format!("cannot start a background saddle process: {e}")))
 }
 
-/// `saddle worker [--steps N] DIR…`: the detached process.
-pub fn worker(dirs: &[PathBuf], steps: Option<u64>) -> Result<i32> {
+/// `saddle worker [--steps N] [--from-scratch] DIR…`: the detached process.
+pub fn worker(dirs: &[PathBuf], how: Opening) -> Result<i32> {
     let dirs = dirs.iter().map(|p| RunDir { path: p.clone() }).collect();
-    Ok(report(drive(dirs, steps), false))
+    Ok(report(drive(dirs, how), false))
 }

@@ -1,13 +1,13 @@
 //! `saddle resume`, `replay`, `fork` and `export`: continuing, re-running and branching runs,
 //! and getting their data out.
 
-use super::launch::{detach, drive, report};
+use super::launch::{check_writable, detach, drive, remove_dirs, report};
 use crate::error::{io_error, Error, Result};
+use crate::run::engine::{check_resumable, Opening};
 use crate::run::events::parse_events;
 use crate::run::lineage;
 use crate::run::metrics::MetricsTable;
 use crate::run::store::{RunDir, CONFIG, EVENTS, METRICS, SUMMARY};
-use crate::run::summary::Summary;
 use clap::{Args, ValueEnum};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -20,6 +20,10 @@ pub struct ResumeArgs {
     /// Run to this many iterations in total (extends a finished run).
     #[arg(long)]
     steps: Option<u64>,
+    /// Start again from step 0, setting the run's checkpoints aside (for a run none of whose
+    /// checkpoints can be read; its metrics are rewritten).
+    #[arg(long)]
+    from_scratch: bool,
     /// Continue in a background process.
     #[arg(long)]
     detach: bool,
@@ -28,8 +32,10 @@ pub struct ResumeArgs {
     json: bool,
 }
 
-/// `saddle resume`.
-pub fn resume(args: ResumeArgs, runs_dir: &Path) -> Result<i32> {
+/// `saddle resume`: continues a stopped, interrupted, crashed or failed run from its newest
+/// readable checkpoint (or a finished one further with `--steps`); a diverged or converged
+/// run, or one without a readable checkpoint (unless `--from-scratch`), is refused.
+pub fn resume(args: ResumeArgs, runs_dir: &Path, logs_dir: &Path) -> Result<i32> {
     let dir = RunDir::find(&args.run, runs_dir)?;
     if dir.is_live() {
         return Err(Error::input(format!(
@@ -37,23 +43,17 @@ pub fn resume(args: ResumeArgs, runs_dir: &Path) -> Result<i32> {
             dir.id()
         )));
     }
-    let summary = Summary::read(&dir);
-    if let Some(s) = &summary {
-        let more = args.steps.is_some_and(|n| n > s.step);
-        if s.status.is_final() && s.step >= s.steps && !more {
-            return Err(Error::input(format!(
-                "run {} is {} at step {} of {}: nothing to resume (--steps N extends it)",
-                dir.id(),
-                s.status,
-                s.step,
-                s.steps
-            )));
-        }
+    let how = Opening {
+        steps: args.steps,
+        from_scratch: args.from_scratch,
+    };
+    if !args.from_scratch {
+        check_resumable(&dir, args.steps)?;
     }
     if args.detach {
-        return detach(&[dir], args.steps, args.json);
+        return detach(&[dir], how, args.json, logs_dir);
     }
-    Ok(report(drive(vec![dir], args.steps), args.json))
+    Ok(report(drive(vec![dir], how), args.json))
 }
 
 /// Arguments of `saddle replay`.
@@ -71,14 +71,19 @@ pub struct ReplayArgs {
 
 /// `saddle replay`: re-runs a run from its config and its recorded parameter changes into a
 /// new run directory.
-pub fn replay(args: ReplayArgs, runs_dir: &Path) -> Result<i32> {
+pub fn replay(args: ReplayArgs, runs_dir: &Path, logs_dir: &Path) -> Result<i32> {
     let src = RunDir::find(&args.run, runs_dir)?;
+    if args.detach {
+        check_writable(logs_dir, "--logs-dir")?;
+    }
     let (dir, steps) = lineage::replay(&src, runs_dir)?;
     eprintln!("saddle: replaying {} as {}", src.id(), dir.id());
+    let how = Opening::from(Some(steps));
     if args.detach {
-        return detach(&[dir], Some(steps), args.json);
+        return detach(std::slice::from_ref(&dir), how, args.json, logs_dir)
+            .inspect_err(|_| remove_dirs(&[dir]));
     }
-    Ok(report(drive(vec![dir], Some(steps)), args.json))
+    Ok(report(drive(vec![dir], how), args.json))
 }
 
 /// Arguments of `saddle fork`.
@@ -104,9 +109,19 @@ pub struct ForkArgs {
 }
 
 /// `saddle fork`.
-pub fn fork(args: ForkArgs, runs_dir: &Path) -> Result<i32> {
+pub fn fork(args: ForkArgs, runs_dir: &Path, logs_dir: &Path) -> Result<i32> {
     let src = RunDir::find(&args.run, runs_dir)?;
-    let (dir, steps) = lineage::fork(&src, args.at, &args.sets, runs_dir)?;
+    if args.detach {
+        check_writable(logs_dir, "--logs-dir")?;
+    }
+    let lineage::Fork {
+        dir,
+        steps,
+        warnings,
+    } = lineage::fork(&src, args.at, &args.sets, runs_dir)?;
+    for w in warnings {
+        eprintln!("saddle: warning: run {}: {w}", src.id());
+    }
     let steps = args.steps.unwrap_or(steps);
     eprintln!(
         "saddle: forked {} at step {} as {}",
@@ -114,10 +129,12 @@ pub fn fork(args: ForkArgs, runs_dir: &Path) -> Result<i32> {
         args.at,
         dir.id()
     );
+    let how = Opening::from(Some(steps));
     if args.detach {
-        return detach(&[dir], Some(steps), args.json);
+        return detach(std::slice::from_ref(&dir), how, args.json, logs_dir)
+            .inspect_err(|_| remove_dirs(&[dir]));
     }
-    Ok(report(drive(vec![dir], Some(steps)), args.json))
+    Ok(report(drive(vec![dir], how), args.json))
 }
 
 /// Export formats.

@@ -2,10 +2,11 @@
 
 use crate::error::{Error, Result};
 use crate::run::client;
+use crate::run::console::sig3;
 use crate::run::control::{Command, PARAMS};
 use crate::run::events::EventKind;
 use crate::run::listing::list;
-use crate::run::metrics::{format_value, DISTANCE_TO_EQUILIBRIUM};
+use crate::run::metrics::DISTANCE_TO_EQUILIBRIUM;
 use crate::run::store::RunDir;
 use clap::{Args, ValueEnum};
 use std::path::Path;
@@ -27,29 +28,53 @@ pub fn ls(runs_dir: &Path, json: bool) -> Result<i32> {
         eprintln!("no runs under {}", runs_dir.display());
         return Ok(0);
     }
-    println!(
-        "{:<52} {:<11} {:>17} {:<28} {:>12}",
-        "ID", "STATUS", "STEP", "METHOD", "DISTANCE"
-    );
+    let mut table: Vec<[String; 5]> = vec![[
+        "ID".into(),
+        "STATUS".into(),
+        "STEP".into(),
+        "METHOD".into(),
+        "DISTANCE".into(),
+    ]];
     for r in runs {
         let (step, method, dist) = match &r.summary {
             Some(s) => (
                 format!("{}/{}", s.step, s.steps),
                 s.method.clone(),
-                format_value(s.metrics.get(DISTANCE_TO_EQUILIBRIUM).copied().flatten()),
+                s.metrics
+                    .get(DISTANCE_TO_EQUILIBRIUM)
+                    .copied()
+                    .flatten()
+                    .map_or_else(|| "—".into(), sig3),
             ),
-            None => (String::new(), String::new(), String::new()),
+            None => ("—".into(), "—".into(), "—".into()),
         };
-        println!(
-            "{:<52} {:<11} {:>17} {:<28} {:>12}",
-            r.id,
-            r.status_word(),
-            step,
-            method,
-            dist
-        );
+        table.push([r.id.clone(), r.status_word().into(), step, method, dist]);
     }
+    print!("{}", aligned(&table));
     Ok(0)
+}
+
+/// The rows as text columns two spaces apart, each as wide as its widest cell; the step and
+/// the distance (columns 2 and 4) right-aligned.
+fn aligned(rows: &[[String; 5]]) -> String {
+    let width = |c: usize| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0);
+    let widths: Vec<usize> = (0..5).map(width).collect();
+    let mut out = String::new();
+    for r in rows {
+        let cells: Vec<String> = (0..5)
+            .map(|c| {
+                let pad = widths[c] - r[c].chars().count();
+                if c == 2 || c == 4 {
+                    format!("{}{}", " ".repeat(pad), r[c])
+                } else {
+                    format!("{}{}", r[c], " ".repeat(pad))
+                }
+            })
+            .collect();
+        out.push_str(cells.join("  ").trim_end());
+        out.push('\n');
+    }
+    out
 }
 
 /// What `saddle control` asks of a run.
@@ -93,7 +118,11 @@ pub fn control(args: ControlArgs, runs_dir: &Path) -> Result<i32> {
             let value: f64 = value
                 .trim()
                 .parse()
-                .map_err(|_| Error::input(format!("set {a:?}: {value:?} is not a number")))?;
+                .ok()
+                .filter(|v: &f64| v.is_finite())
+                .ok_or_else(|| {
+                    Error::input(format!("set {a:?}: {value:?} is not a finite number"))
+                })?;
             Command::Set {
                 param: param.trim().to_string(),
                 value,

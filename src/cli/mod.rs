@@ -32,6 +32,9 @@ struct Cli {
     /// Directory holding run directories.
     #[arg(long, global = true, env = "SADDLE_RUNS_DIR", default_value = "runs")]
     runs_dir: PathBuf,
+    /// Directory for the logs of background workers and of the dashboard.
+    #[arg(long, global = true, env = "SADDLE_LOGS_DIR", default_value = "logs")]
+    logs_dir: PathBuf,
     #[command(flatten)]
     preset_opts: dashboard::PresetOpts,
     #[command(flatten)]
@@ -45,6 +48,15 @@ enum Command {
     /// List the built-in presets.
     Presets,
     /// List the runs under the runs directory with their status, step and key metrics.
+    ///
+    /// STATUS is one of: created (made, never started), starting (its process is opening it),
+    /// running, paused, stopped (by `control … stop`; resumable), interrupted (by a signal;
+    /// resumable), crashed (its process died without saying how it ended; resumable),
+    /// failed (ended by an error; resumable), finished (ran all its steps; `resume --steps N`
+    /// extends it), converged or diverged (ended by its stop rule: its result, not resumable).
+    /// Every id listed, also of a run directory copied in by hand, is accepted by `resume`,
+    /// `attach`, `control`, `fork` and the others.
+    #[command(verbatim_doc_comment)]
     Ls {
         /// One JSON object per run.
         #[arg(long)]
@@ -78,6 +90,9 @@ enum Command {
         /// Total iterations.
         #[arg(long)]
         steps: Option<u64>,
+        /// Start the runs again from step 0 (see `resume --from-scratch`).
+        #[arg(long)]
+        from_scratch: bool,
         /// Run directories.
         dirs: Vec<PathBuf>,
     },
@@ -136,7 +151,7 @@ pub fn main_with(registry: crate::setup::Registry) -> i32 {
 }
 
 fn dispatch(cli: Cli) -> Result<i32> {
-    let runs_dir = cli.runs_dir;
+    let (runs_dir, logs_dir) = (cli.runs_dir, cli.logs_dir);
     // Commands that start runs refuse a bad sampler interval before creating anything.
     if matches!(
         cli.command,
@@ -152,7 +167,7 @@ fn dispatch(cli: Cli) -> Result<i32> {
         crate::run::system::interval_from_env()?;
     }
     match cli.command {
-        Some(Command::Run(args)) => launch::run(args, &runs_dir),
+        Some(Command::Run(args)) => launch::run(args, &runs_dir, &logs_dir),
         Some(Command::Presets) => {
             for (name, text) in crate::run::builtin::BUILTIN {
                 let p = crate::run::Preset::parse(text, name)?;
@@ -160,10 +175,20 @@ fn dispatch(cli: Cli) -> Result<i32> {
             }
             Ok(0)
         }
-        Some(Command::Worker { steps, dirs }) => launch::worker(&dirs, steps),
-        Some(Command::Resume(args)) => lifecycle::resume(args, &runs_dir),
-        Some(Command::Replay(args)) => lifecycle::replay(args, &runs_dir),
-        Some(Command::Fork(args)) => lifecycle::fork(args, &runs_dir),
+        Some(Command::Worker {
+            steps,
+            from_scratch,
+            dirs,
+        }) => launch::worker(
+            &dirs,
+            crate::run::engine::Opening {
+                steps,
+                from_scratch,
+            },
+        ),
+        Some(Command::Resume(args)) => lifecycle::resume(args, &runs_dir, &logs_dir),
+        Some(Command::Replay(args)) => lifecycle::replay(args, &runs_dir, &logs_dir),
+        Some(Command::Fork(args)) => lifecycle::fork(args, &runs_dir, &logs_dir),
         Some(Command::Export(args)) => lifecycle::export(args, &runs_dir),
         Some(Command::Score(args)) => score::score(args, &runs_dir),
         Some(Command::Classifier(args)) => classifier::classifier(args),
@@ -173,7 +198,11 @@ fn dispatch(cli: Cli) -> Result<i32> {
         Some(Command::Control(args)) => manage::control(args, &runs_dir),
         Some(Command::Spectrum(args)) => spectral::spectrum(args, &runs_dir),
         Some(Command::Stability(args)) => spectral::stability_cmd(args),
-        Some(Command::Attach { runs, dash }) => dashboard::attach(&runs, &dash, &runs_dir),
-        None => dashboard::open_preset(cli.preset, cli.preset_opts, &cli.dash, &runs_dir),
+        Some(Command::Attach { runs, dash }) => {
+            dashboard::attach(&runs, &dash, &runs_dir, &logs_dir)
+        }
+        None => {
+            dashboard::open_preset(cli.preset, cli.preset_opts, &cli.dash, &runs_dir, &logs_dir)
+        }
     }
 }

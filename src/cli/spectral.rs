@@ -4,12 +4,13 @@ use super::preset_arg;
 use crate::error::{io_error, Error, Result};
 use crate::linalg::linspace;
 use crate::run::metrics::{format_value, MetricsTable, DISTANCE_TO_EQUILIBRIUM, STEP};
-use crate::run::spectrum::{run_spectrum, stability};
+use crate::run::spectrum::{run_spectrum, stability, Limits, Stability, REPORT_SECONDS};
 use crate::run::store::{RunDir, METRICS};
 use crate::run::RunConfig;
 use clap::Args;
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 /// Arguments of `saddle spectrum`.
 #[derive(Args, Debug)]
@@ -77,8 +78,12 @@ pub fn spectrum(args: SpectrumArgs, runs_dir: &Path) -> Result<i32> {
         };
     let mut rows = vec![];
     for c in &configs {
-        let mut r = run_spectrum(c, args.measure, run.as_ref())
+        let mut warnings = vec![];
+        let mut r = run_spectrum(c, args.measure, run.as_ref(), &mut warnings)
             .map_err(|e| Error::input(format!("run {:?}: {e}", c.name)))?;
+        for w in warnings {
+            eprintln!("saddle: warning: {w}");
+        }
         if let Some(t) = &metrics {
             let (ti, di) = (t.column(STEP), t.column(DISTANCE_TO_EQUILIBRIUM));
             if let (Some(ti), Some(di)) = (ti, di) {
@@ -138,6 +143,9 @@ pub struct StabilityArgs {
     /// Change one field of the preset first (repeatable).
     #[arg(long = "set", value_name = "PATH=VALUE")]
     sets: Vec<String>,
+    /// Seconds the maps may take in all; cells left when it runs out print as `?`.
+    #[arg(long, default_value_t = 300)]
+    budget: u64,
 }
 
 fn grid(flag: &str, s: &str) -> Result<Vec<f64>> {
@@ -179,7 +187,24 @@ pub fn stability_cmd(args: StabilityArgs) -> Result<i32> {
         return Err(Error::input(format!("--eta: every η must be > 0, got {e}")));
     }
     let (_, configs) = preset_arg::load(&args.preset, &args.sets, None)?;
-    let maps = stability(&configs, &betas, &etas).map_err(Error::input)?;
+    // A map is attempted when its cells' estimated cost fits the budget.
+    let cells = (betas.len() * etas.len()) as f64;
+    let per_cell = (args.budget.max(1) as f64 / cells).min(REPORT_SECONDS as f64);
+    let limits = Limits::new(
+        Duration::from_secs_f64(per_cell),
+        Duration::from_secs(args.budget.max(1)),
+    );
+    let Stability { maps, skipped } =
+        stability(&configs, &betas, &etas, &limits).map_err(Error::input)?;
+    for s in &skipped {
+        eprintln!("saddle: skipped {s}");
+    }
+    if maps.is_empty() {
+        return Err(Error::input(format!(
+            "no run of {} has a stability map (see above)",
+            args.preset
+        )));
+    }
     for m in &maps {
         println!(
             "\n{} — β on {} (runs: {})",
@@ -226,6 +251,9 @@ pub fn stability_cmd(args: StabilityArgs) -> Result<i32> {
                 conv.len(),
                 m.etas.len() * m.betas.len()
             );
+        }
+        if let Some(n) = &m.note {
+            println!("note: {n}");
         }
     }
     if let Some(path) = &args.csv {

@@ -44,6 +44,8 @@ impl ToySpec for BilinearSpec {
         let mut rng = Rng::derive(seed, "game");
         let dim = self.dim;
         dimension("dim", dim, MAX_DIM)?;
+        let bytes = 8.0 * (dim as f64).powi(2);
+        crate::check::fits_in_memory(&format!("dim = {dim} (its dense matrix A)"), bytes)?;
         let a = self.matrix.build(dim, &mut rng)?;
         let (lin_a, lin_b) = match &self.linear {
             LinearTerms::Zero => (vec![0.0; dim], vec![0.0; dim]),

@@ -1,6 +1,11 @@
 //! Checkpoints: everything needed to continue a run exactly — parameters, every optimizer
 //! memory (momentum buffers, Adam moments and counters, stored gradients and directions), the
 //! averages, the RNG state, the counters and the hyperparameters in force.
+//!
+//! A checkpoint file is the header `SADDLE-CK<version>\n` (the format version as two or more
+//! decimal digits) and the state in postcard. This saddle writes [`FORMAT_VERSION`] and reads
+//! only it: a file of another version is refused with that version named, never taken for a
+//! state (whoever changes [`RunState`] or what it holds bumps the version).
 
 use super::store::{write_atomic, RunDir};
 use crate::error::{io_error, Error, Result};
@@ -9,8 +14,14 @@ use crate::players::Players;
 use crate::rng::Rng;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::path::PathBuf;
 
-const MAGIC: &[u8; 12] = b"SADDLE-CK01\n";
+/// The format version this saddle writes and reads.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// What every checkpoint file starts with, before its version.
+const MAGIC: &[u8] = b"SADDLE-CK";
 
 /// The state of a run between two iterations.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -29,9 +40,13 @@ pub struct RunState<V> {
     pub wall_time: f64,
 }
 
+fn header(version: u32) -> Vec<u8> {
+    format!("SADDLE-CK{version:02}\n").into_bytes()
+}
+
 /// Writes the checkpoint of `state` (taken after `state.optim.iteration` iterations).
 pub fn save<V: Serialize>(dir: &RunDir, state: &RunState<V>) -> Result<()> {
-    let mut bytes = MAGIC.to_vec();
+    let mut bytes = header(FORMAT_VERSION);
     bytes.extend(
         postcard::to_allocvec(state)
             .map_err(|e| Error::failure(format!("checkpoint encoding: {e}")))?,
@@ -39,22 +54,153 @@ pub fn save<V: Serialize>(dir: &RunDir, state: &RunState<V>) -> Result<()> {
     write_atomic(&dir.checkpoint_path(state.optim.iteration), &bytes)
 }
 
+/// The state in a checkpoint file's bytes, or why it is not one this saddle can read.
+fn decode<V: DeserializeOwned>(bytes: &[u8]) -> std::result::Result<RunState<V>, String> {
+    let Some(rest) = bytes.strip_prefix(MAGIC) else {
+        return Err("not a saddle checkpoint (no SADDLE-CK header)".into());
+    };
+    let digits = rest.iter().take_while(|b| b.is_ascii_digit()).count();
+    let version: Option<u32> = std::str::from_utf8(&rest[..digits])
+        .ok()
+        .and_then(|d| d.parse().ok());
+    let (Some(version), Some(b'\n')) = (version, rest.get(digits)) else {
+        return Err("not a saddle checkpoint (its header has no format version)".into());
+    };
+    if version != FORMAT_VERSION {
+        return Err(format!(
+            "checkpoint format version {version}, but this saddle reads version {FORMAT_VERSION} only"
+        ));
+    }
+    postcard::from_bytes(&rest[digits + 1..])
+        .map_err(|e| format!("unreadable checkpoint (format version {version}): {e}"))
+}
+
 /// Reads the checkpoint taken after `step` iterations.
 pub fn load<V: DeserializeOwned>(dir: &RunDir, step: u64) -> Result<RunState<V>> {
     let path = dir.checkpoint_path(step);
     let bytes = std::fs::read(&path).map_err(|e| io_error(&path, e))?;
-    let body = bytes
-        .strip_prefix(MAGIC.as_slice())
-        .ok_or_else(|| Error::failure(format!("{}: not a saddle checkpoint", path.display())))?;
-    postcard::from_bytes(body)
-        .map_err(|e| Error::failure(format!("{}: unreadable checkpoint: {e}", path.display())))
+    decode(&bytes).map_err(|why| Error::failure(format!("{}: {why}", path.display())))
 }
 
-/// The newest readable checkpoint at or before `at` (any step when None).
-pub fn latest<V: DeserializeOwned>(dir: &RunDir, at: Option<u64>) -> Option<RunState<V>> {
-    dir.checkpoint_steps()
+/// A checkpoint file that could not be read.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Unreadable {
+    /// The step its name claims.
+    pub step: u64,
+    /// The file.
+    pub path: PathBuf,
+    /// Why it could not be read.
+    pub reason: String,
+}
+
+impl fmt::Display for Unreadable {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.path.display(), self.reason)
+    }
+}
+
+/// The newest readable checkpoint of a run, and the newer ones that could not be read.
+#[derive(Debug)]
+pub struct Newest<V> {
+    /// The state it holds (None: no readable checkpoint).
+    pub state: Option<RunState<V>>,
+    /// Each checkpoint newer than it (all of them when none is readable) that could not be
+    /// read, newest first.
+    pub unreadable: Vec<Unreadable>,
+}
+
+/// The newest readable checkpoint at or before `at` (any step when None), naming each newer
+/// one that could not be read.
+pub fn newest<V: DeserializeOwned>(dir: &RunDir, at: Option<u64>) -> Newest<V> {
+    let mut unreadable = vec![];
+    for step in dir
+        .checkpoint_steps()
         .into_iter()
         .rev()
         .filter(|s| at.is_none_or(|a| *s <= a))
-        .find_map(|s| load(dir, s).ok())
+    {
+        let path = dir.checkpoint_path(step);
+        let read = std::fs::read(&path).map_err(|e| e.to_string());
+        match read.and_then(|b| decode(&b)) {
+            Ok(state) => {
+                return Newest {
+                    state: Some(state),
+                    unreadable,
+                }
+            }
+            Err(reason) => unreadable.push(Unreadable { step, path, reason }),
+        }
+    }
+    Newest {
+        state: None,
+        unreadable,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn state(step: u64) -> RunState<Vec<f64>> {
+        let text = crate::run::builtin::builtin("default").unwrap();
+        let c = crate::run::Preset::parse(text, "default")
+            .unwrap()
+            .resolve()
+            .unwrap()[2]
+            .clone();
+        let built = c.build().unwrap();
+        let crate::setup::BuiltGame::Toy(game) = built.game else {
+            panic!("a toy game")
+        };
+        let mut st =
+            crate::run::engine::initial_state(&c, game.as_ref(), &built.optimizer, built.hyper);
+        st.optim.iteration = step;
+        st
+    }
+
+    #[test]
+    fn versions_corrupt_files_and_the_newest_readable_one() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = RunDir::create(tmp.path(), "r").unwrap();
+        for t in [10, 20, 30, 40] {
+            save(&dir, &state(t)).unwrap();
+        }
+        let bytes = std::fs::read(dir.checkpoint_path(40)).unwrap();
+        assert!(bytes.starts_with(b"SADDLE-CK01\n"));
+        // 40: cut short; 30: a future format version.
+        std::fs::write(dir.checkpoint_path(40), &bytes[..bytes.len() / 2]).unwrap();
+        let mut future = b"SADDLE-CK07\n".to_vec();
+        future.extend(&bytes[12..]);
+        std::fs::write(dir.checkpoint_path(30), &future).unwrap();
+        let found = newest::<Vec<f64>>(&dir, None);
+        assert_eq!(found.state.unwrap().optim.iteration, 20);
+        let steps: Vec<u64> = found.unreadable.iter().map(|u| u.step).collect();
+        assert_eq!(steps, [40, 30]);
+        assert!(found.unreadable[0]
+            .reason
+            .starts_with("unreadable checkpoint (format version 1)"));
+        assert_eq!(
+            found.unreadable[1].reason,
+            "checkpoint format version 7, but this saddle reads version 1 only"
+        );
+        let e = load::<Vec<f64>>(&dir, 30).unwrap_err();
+        assert!(e.message.ends_with("step-000000000030.ck: checkpoint format version 7, but this saddle reads version 1 only"), "{e}");
+        // At or before 25: the one at 20, nothing newer considered.
+        let found = newest::<Vec<f64>>(&dir, Some(25));
+        assert_eq!(found.state.unwrap().optim.iteration, 20);
+        assert!(found.unreadable.is_empty());
+        // No header at all, or a header without a version.
+        std::fs::write(dir.checkpoint_path(20), b"garbage").unwrap();
+        std::fs::write(dir.checkpoint_path(10), b"SADDLE-CK\n....").unwrap();
+        let found = newest::<Vec<f64>>(&dir, None);
+        assert!(found.state.is_none());
+        let why: Vec<&str> = found.unreadable.iter().map(|u| u.reason.as_str()).collect();
+        assert_eq!(
+            why[2..],
+            [
+                "not a saddle checkpoint (no SADDLE-CK header)",
+                "not a saddle checkpoint (its header has no format version)"
+            ]
+        );
+    }
 }

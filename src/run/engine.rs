@@ -20,7 +20,7 @@ pub mod signals;
 pub mod spectrum_log;
 pub mod steering;
 
-pub use opening::{create_dir, initial_state, open};
+pub use opening::{check_resumable, create_dir, initial_state, open, Opening};
 pub use signals::{install_signal_handlers, interrupted, Interrupt};
 pub use spectrum_log::network_note;
 
@@ -70,6 +70,8 @@ pub struct Engine<V: ParamVec> {
     scoring: Scoring,
     samples: Samples,
     interrupt: Interrupt,
+    /// What opening the run went on despite (unreadable checkpoints, a repaired table).
+    warnings: Vec<String>,
     outcome: Outcome,
     _lock: RunLock,
 }
@@ -119,6 +121,8 @@ pub trait Drive: Send {
     fn target_steps(&self) -> u64;
     /// Its summary as it stands.
     fn summary(&self) -> Summary;
+    /// What opening it went on despite (each also an event of its log), for stderr.
+    fn warnings(&self) -> &[String];
 }
 
 impl<V: ParamVec + Serialize + DeserializeOwned> Drive for Engine<V> {
@@ -142,6 +146,9 @@ impl<V: ParamVec + Serialize + DeserializeOwned> Drive for Engine<V> {
     }
     fn summary(&self) -> Summary {
         Engine::summary(self)
+    }
+    fn warnings(&self) -> &[String] {
+        &self.warnings
     }
 }
 
@@ -241,6 +248,7 @@ impl<V: ParamVec + Serialize + DeserializeOwned> Engine<V> {
             }
             if poll_sources {
                 self.chores(cadence.polled(Instant::now()), &clock)?;
+                self.journal.progress(t);
             }
             if self.steering.paused() {
                 cadence.idle();
@@ -361,9 +369,12 @@ impl<V: ParamVec + Serialize + DeserializeOwned> Engine<V> {
     fn log_row(&mut self, wall: f64) -> Result<()> {
         let mut m = metrics_log::measure(self.game.as_mut(), &self.state, &mut self.probe, wall);
         if self.spectrum.due(m.step) {
-            m.spectral_radius = self
-                .spectrum
-                .record(self.game.as_mut(), &self.opt, &self.state);
+            let interrupt = self.interrupt.clone();
+            m.spectral_radius =
+                self.spectrum
+                    .record(self.game.as_mut(), &self.opt, &self.state, move || {
+                        interrupt.is_set()
+                    });
         }
         m.game = self.game.extra_metrics(&self.state.w);
         let row = self.metrics.log(&m)?;

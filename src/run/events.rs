@@ -32,6 +32,18 @@ pub enum EventKind {
     Resume,
     /// A checkpoint was written.
     Checkpoint,
+    /// Something the run went on despite, said once here and on stderr (a checkpoint that
+    /// could not be read and was set aside, a restart from step 0).
+    Warning {
+        /// What happened, with the files concerned.
+        message: String,
+    },
+    /// A fork re-simulates its source from the checkpoint before its branching step, with the
+    /// source's parameters, up to `until`; its own parameters apply from there.
+    Replaying {
+        /// The fork's branching step.
+        until: u64,
+    },
     /// The run ended.
     Ended {
         /// Final status.

@@ -3,15 +3,53 @@
 
 pub use crate::clock::unix_now;
 
-/// Keeps ASCII letters, digits, `.`, `_` and `+` (lowercased), turns every other run of
-/// characters into one `-`, trims `-` and `.` from the ends and caps the length at 64. The
-/// result never contains `/`, never starts with `.`, and is never `..`.
+/// Greek letters that name parameters, spelled out in ids (`β=-0.5` → `beta=-0.5`).
+const GREEK: &[(char, &str)] = &[
+    ('α', "alpha"),
+    ('β', "beta"),
+    ('γ', "gamma"),
+    ('δ', "delta"),
+    ('ε', "eps"),
+    ('η', "eta"),
+    ('θ', "theta"),
+    ('λ', "lambda"),
+    ('μ', "mu"),
+    ('ρ', "rho"),
+    ('σ', "sigma"),
+    ('τ', "tau"),
+    ('φ', "phi"),
+    ('ω', "omega"),
+];
+
+/// Keeps ASCII letters, digits, `.`, `_`, `+` and `=` (lowercased), spells out the Greek
+/// letters of parameters (β → `beta`), keeps a minus sign (a `-` or `−` before a digit or `.`
+/// that does not follow a letter or digit) as `-`, turns every other run of characters into
+/// one `-`, trims `-` and `.` from the ends (a leading minus sign stays) and caps the length at
+/// 64. So `sim β=-0.5` is `sim-beta=-0.5`, apart from `sim β=0.5` (`sim-beta=0.5`), and
+/// `alt -0.5` is `alt--0.5`. The result never contains `/`, never starts with `.`, and is never
+/// `..`; ids made by earlier versions (which dropped minus signs) are left unchanged by it.
 pub fn sanitize(name: &str) -> String {
+    // A minus sign is built as MINUS, so that trimming the ends cannot remove it.
+    const MINUS: char = '\u{1}';
+    let chars: Vec<char> = name.chars().collect();
     let mut out = String::new();
     let mut dash = false;
-    for c in name.chars() {
-        if c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '+') {
+    for (i, &c) in chars.iter().enumerate() {
+        let after_word = i > 0 && chars[i - 1].is_alphanumeric();
+        let before_number = chars
+            .get(i + 1)
+            .is_some_and(|n| n.is_ascii_digit() || *n == '.');
+        if c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '+' | '=') {
             out.push(c.to_ascii_lowercase());
+            dash = false;
+        } else if let Some((_, word)) = GREEK
+            .iter()
+            .find(|(g, _)| *g == c.to_lowercase().next().unwrap_or(c))
+        {
+            out.push_str(word);
+            dash = false;
+        } else if matches!(c, '-' | '−') && !after_word && before_number {
+            out.push(MINUS);
             dash = false;
         } else if !dash {
             out.push('-');
@@ -23,7 +61,9 @@ pub fn sanitize(name: &str) -> String {
         .chars()
         .take(64)
         .collect();
-    trimmed.trim_end_matches(['-', '.']).to_string()
+    trimmed
+        .trim_end_matches(['-', '.', MINUS])
+        .replace(MINUS, "-")
 }
 
 /// True when `id` could have been made by [`run_id`] (no path separators, no dot files).
@@ -69,13 +109,41 @@ mod tests {
     #[test]
     fn sanitizing_blocks_escapes() {
         assert_eq!(sanitize("../../etc/passwd"), "etc-passwd");
-        assert_eq!(sanitize("alt β=-0.5"), "alt-0.5");
+        assert_eq!(sanitize("alt β=-0.5"), "alt-beta=-0.5");
         assert_eq!(sanitize("..."), "");
         assert_eq!(sanitize("/"), "");
         assert_eq!(sanitize("Sim GD"), "sim-gd");
         assert!(!is_safe_id(".."));
         assert!(!is_safe_id("a/b"));
         assert!(is_safe_id("20261128-120000-x-y"));
+    }
+
+    #[test]
+    fn minus_signs_survive_and_old_ids_are_unchanged() {
+        let (neg, pos) = (sanitize("sim β=-0.5"), sanitize("sim β=0.5"));
+        assert_eq!(
+            (neg.as_str(), pos.as_str()),
+            ("sim-beta=-0.5", "sim-beta=0.5")
+        );
+        assert_eq!(sanitize("alternating −0.5"), "alternating--0.5");
+        assert_eq!(sanitize("alternating 0.5"), "alternating-0.5");
+        assert_eq!(sanitize("-0.5"), "-0.5");
+        assert_eq!(sanitize("(-.5)"), "-.5");
+        assert_eq!(sanitize("x-1"), "x-1", "a hyphen after a word is a hyphen");
+        assert_eq!(sanitize("β=+0.5 Θ"), "beta=+0.5-theta");
+        for id in ["sim-beta=-0.5", "alt--0.5", "-0.5", "beta=+0.5-theta"] {
+            assert_eq!(sanitize(id), id, "new ids are fixed points");
+            assert!(is_safe_id(id));
+        }
+        // Ids of runs made before minus signs were kept: still found, still safe.
+        for old in [
+            "20261128-120000-default-alternating-0.5",
+            "20261128-120000-x-a_-0.5",
+            "20261128-120000-p-run.-1-2",
+        ] {
+            assert_eq!(sanitize(old), old);
+            assert!(is_safe_id(old));
+        }
     }
 
     #[test]

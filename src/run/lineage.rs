@@ -70,10 +70,22 @@ pub fn replay(src: &RunDir, runs_dir: &Path) -> Result<(RunDir, u64)> {
     Ok((dir, target_steps(&config, &events)))
 }
 
+/// A fork, created and not yet run.
+#[derive(Debug)]
+pub struct Fork {
+    /// Its directory.
+    pub dir: RunDir,
+    /// The steps it runs to.
+    pub steps: u64,
+    /// Checkpoints of the source that could not be read (the fork starts from an older one).
+    pub warnings: Vec<String>,
+}
+
 /// Creates a fork of `src` at `at`: the state `src` had after `at` iterations (its checkpoint
-/// at or before `at`, re-simulated forward by the engine), then the live parameter changes
-/// `sets` (`param=value`). Validates everything before creating anything.
-pub fn fork(src: &RunDir, at: u64, sets: &[String], runs_dir: &Path) -> Result<(RunDir, u64)> {
+/// at or before `at`, re-simulated forward by the engine — the fork's log says so with a
+/// `replaying` event up to `at`), then the live parameter changes `sets` (`param=value`).
+/// Validates everything before creating anything.
+pub fn fork(src: &RunDir, at: u64, sets: &[String], runs_dir: &Path) -> Result<Fork> {
     let config = load_config(src)?;
     let built = config.build().map_err(Error::input)?;
     let (opt, hyper) = (&built.optimizer, built.hyper.clone());
@@ -100,10 +112,16 @@ fn fork_with<V: ParamVec + Serialize + DeserializeOwned>(
     game: &dyn Game<V = V>,
     optimizer: &Optimizer,
     hyper: Hyper,
-) -> Result<(RunDir, u64)> {
+) -> Result<Fork> {
     let events = src.records::<EventRecord>();
     // Without a checkpoint at or before `at`, start from step 0: the run is deterministic.
-    let state: RunState<V> = match checkpoint::latest(src, Some(at)) {
+    let found = checkpoint::newest::<V>(src, Some(at));
+    let warnings: Vec<String> = found
+        .unreadable
+        .iter()
+        .map(|u| format!("checkpoint {u}: the fork starts from an older state"))
+        .collect();
+    let state: RunState<V> = match found.state {
         Some(s) => s,
         None => initial_state(config, game, optimizer, hyper),
     };
@@ -170,6 +188,24 @@ fn fork_with<V: ParamVec + Serialize + DeserializeOwned>(
             }));
         }
     }
+    if c < at {
+        planned.push(EventRecord {
+            step: c,
+            time: unix_now(),
+            source: Some("fork".into()),
+            request: None,
+            kind: EventKind::Replaying { until: at },
+        });
+    }
+    planned.extend(warnings.iter().map(|w| EventRecord {
+        step: c,
+        time: unix_now(),
+        source: Some("fork".into()),
+        request: None,
+        kind: EventKind::Warning { message: w.clone() },
+    }));
+    // In step order (a stable sort keeps the history's order within a step).
+    planned.sort_by_key(|e| e.step);
     let mut forked = config.clone();
     forked.name = format!("{} fork@{at}", config.name);
     let dir = create_dir(runs_dir, &forked, "")?;
@@ -187,5 +223,9 @@ fn fork_with<V: ParamVec + Serialize + DeserializeOwned>(
     // Its samples up to the checkpoint are its parent's; those after, it draws again.
     super::sample_files::inherit(src, &dir, c)?;
     write_events(&dir, &planned)?;
-    Ok((dir, target_steps(config, &events).max(at)))
+    Ok(Fork {
+        dir,
+        steps: target_steps(config, &events).max(at),
+        warnings,
+    })
 }

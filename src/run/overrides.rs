@@ -4,8 +4,11 @@
 //!
 //! Paths walk the config's fields; `[i]`, `[name]` or `[*]` select runs; a segment that names
 //! a field inside an enum variant (`game.dim` for `game: Bilinear(dim: …)`) reaches through the
-//! variant. VALUE is a number, `true`/`false`, `None`, a JSON list (`[2.0, 0.5]`), or a bare
-//! word for a unit variant (`Simultaneous`).
+//! variant. VALUE is written as in a preset: a number, `true`/`false`, `None`, a list
+//! (`[2.0, 0.5]`), a bare word for a unit variant (`Simultaneous`), a variant with fields
+//! (`Alternating(d_steps: 2)`) or a per-player pair (`(theta: 0.0, phi: -0.2)`). Setting one
+//! player of a per-player option that is unset (`runs[1].beta.phi=-0.2` on a run without β)
+//! starts the other player at the option's default (β 0, the run's `rule`, `Free`).
 
 use crate::error::{Error, Result};
 use serde::de::DeserializeOwned;
@@ -24,12 +27,15 @@ pub fn split(arg: &str) -> Result<(&str, &str)> {
         })
 }
 
-fn parse_value(v: &str) -> Value {
-    if v.starts_with('[') {
-        if let Ok(list) = serde_json::from_str::<Value>(v) {
-            return list;
-        }
+fn parse_value(path: &str, v: &str) -> Result<Value> {
+    if v.starts_with(['[', '(']) || v.contains('(') {
+        return super::ron_value::parse(v)
+            .map_err(|e| Error::input(format!("--set {path}={v}: {e}")));
     }
+    Ok(plain_value(v))
+}
+
+fn plain_value(v: &str) -> Value {
     if let Ok(i) = v.parse::<i64>() {
         return Value::from(i);
     }
@@ -113,9 +119,28 @@ fn set_at(node: &mut Value, segs: &[Seg], value: &Value, path: &str) -> Result<(
                     "--set {path}: `{f}` is not inside a struct"
                 )));
             };
+            // One player of an unset per-player option: the other keeps the default.
+            let other_default = match (f.as_str(), tail.first()) {
+                ("beta", Some(Seg::Field(p))) if p == "theta" || p == "phi" => {
+                    Some(Value::from(0.0))
+                }
+                ("projection", Some(Seg::Field(p))) if p == "theta" || p == "phi" => {
+                    Some(Value::String("Free".into()))
+                }
+                ("rules", Some(Seg::Field(p))) if p == "theta" || p == "phi" => Some(
+                    m.get("rule")
+                        .filter(|r| !r.is_null())
+                        .cloned()
+                        .unwrap_or_else(|| Value::String("Gradient".into())),
+                ),
+                _ => None,
+            };
             let child = m.entry(f.clone()).or_insert(Value::Null);
             if child.is_null() && !tail.is_empty() {
-                *child = Value::Object(Default::default());
+                *child = match other_default {
+                    Some(d) => serde_json::json!({ "theta": d.clone(), "phi": d }),
+                    None => Value::Object(Default::default()),
+                };
             }
             set_at(child, tail, value, path)
         }
@@ -167,7 +192,7 @@ pub fn apply<T: Serialize + DeserializeOwned + Clone>(config: &T, sets: &[String
     let mut v = serde_json::to_value(config).map_err(|e| Error::input(format!("--set: {e}")))?;
     for s in sets {
         let (path, raw) = split(s)?;
-        set_at(&mut v, &segments(path)?, &parse_value(raw), path)?;
+        set_at(&mut v, &segments(path)?, &parse_value(path, raw)?, path)?;
     }
     serde_path_to_error::deserialize(v).map_err(|e| {
         let at = e.path().to_string();
@@ -222,6 +247,40 @@ mod tests {
             .iter()
             .all(|r| r.scheme == crate::optim::Scheme::Simultaneous));
         assert_eq!(q.runs[1].steps, Some(7));
+    }
+
+    #[test]
+    fn values_take_the_preset_syntax_and_one_player_of_an_unset_option() {
+        let p = Preset::parse(P, "p.ron").unwrap();
+        let q = apply(&p, &["runs[0].beta.phi=-0.2".into()]).unwrap();
+        let b = q.runs[0].beta.unwrap().0;
+        assert_eq!((b.theta, b.phi), (0.0, -0.2));
+        let q = apply(
+            &p,
+            &[
+                "runs[0].beta=(theta: 0.1, phi: -0.3)".into(),
+                "runs[0].scheme=Alternating(d_steps: 3)".into(),
+                "runs[1].scheme=Extragradient()".into(),
+                "runs[a].rule=Adam()".into(),
+            ],
+        )
+        .unwrap();
+        let b = q.runs[0].beta.unwrap().0;
+        assert_eq!((b.theta, b.phi), (0.1, -0.3));
+        assert!(matches!(
+            q.runs[0].scheme,
+            crate::optim::Scheme::Alternating { d_steps: 3, .. }
+        ));
+        assert!(matches!(
+            q.runs[1].scheme,
+            crate::optim::Scheme::Extragradient { .. }
+        ));
+        assert!(matches!(
+            q.runs[0].rule,
+            Some(crate::optim::Rule::Adam { .. })
+        ));
+        let e = apply(&p, &["runs[0].scheme=Alternating(d_steps 3)".into()]).unwrap_err();
+        assert!(e.message.contains("expected at column 21"), "{e}");
     }
 
     #[test]

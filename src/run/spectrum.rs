@@ -1,46 +1,95 @@
-//! Spectral reports of a preset's runs (`saddle spectrum`) and stability maps over (β, η)
-//! (`saddle stability`).
+//! Spectral reports of a preset's runs (`saddle spectrum`), the analysis of one iterate that
+//! the spectrum log shares, and stability maps over (β, η) (`saddle stability`).
+//!
+//! Every analysis is bounded twice: by size (a dense eigen-solve is attempted only where the
+//! cost model below estimates it within the caller's allowance — a deterministic rule, the same
+//! on every machine) and by a [`Budget`] (a deadline and a cancel test that the iterations
+//! read; it only decides what is shown, never a run's trajectory).
 
+use super::checkpoint;
 use super::config::RunConfig;
 use super::store::RunDir;
-use crate::analysis::{self, measured_rate, scalar_radius, Operator, ScalarMethod};
+use crate::analysis::{self, measured_rate, scalar_radius, ScalarMethod};
+use crate::constraint::Constraint;
 use crate::game::Game;
+use crate::linalg::Budget;
 use crate::optim::{Optimizer, Rule, Scheme};
-use crate::players::Players;
+use crate::players::{Player, Players};
 use crate::rng::Rng;
 use crate::vector::ParamVec;
-use nalgebra::Complex;
+use nalgebra::{Complex, DMatrix};
 use serde::Serialize;
+use std::time::Duration;
 
 /// Why a network gets no report or stability map.
 const NEURAL: &str = "spectral analysis needs the Jacobian in closed form or from exact JVPs, which only the MLP networks have (not the convolutional ones)";
 
-/// What `saddle spectrum` reports for one run.
-#[derive(Clone, Debug, Serialize)]
-pub struct RunSpectrum {
-    /// Run name.
-    pub name: String,
-    /// Scheme and rule.
-    pub method: String,
-    /// Where J was taken: `equilibrium`, `start`, or `step N` (a network run's newest
-    /// checkpoint).
-    pub point: String,
-    /// Eigenvalues of J there, [re, im], largest modulus first.
-    pub jacobian: Vec<[f64; 2]>,
-    /// ρ of the update operator (None when the method is not linear).
-    pub spectral_radius: Option<f64>,
-    /// Oracle calls per iteration.
-    pub calls_per_iteration: f64,
-    /// ρ^{1/calls}: the predicted rate per gradient evaluation.
-    pub rate_per_call: Option<f64>,
-    /// The fitted rate of ‖ω_t − ω*‖ per iteration (when measured and the run converges).
-    pub measured_rate: Option<f64>,
-    /// Why something is missing.
-    pub note: Option<String>,
+/// Estimated seconds per row³ of a dense eigen-solve (with the operator's construction): the
+/// slowest case measured, a random dense 600×600 J in 1.9 s (the alternating heavy-ball operator
+/// costs about a third of this per row³: 4.3 s built and solved at 1 200 rows), in the dev
+/// profile on the 2-core Xeon (AVX-512) this was written on, other builds running.
+pub const SECONDS_PER_ROW_CUBED: f64 = 9e-9;
+
+/// Ritz values of J computed where J is too large (or has no closed form).
+pub const TOP_EIGENVALUES: usize = 16;
+
+/// The estimated seconds of the dense eigenvalues of a `rows`×`rows` matrix.
+pub fn dense_seconds(rows: usize) -> f64 {
+    SECONDS_PER_ROW_CUBED * (rows as f64).powi(3)
 }
 
-fn sorted(mut z: Vec<Complex<f64>>) -> Vec<[f64; 2]> {
+/// What one analysis may spend.
+#[derive(Clone, Debug)]
+pub struct Limits {
+    /// Dense parts whose [`dense_seconds`] exceed this are skipped (with a note).
+    pub dense: Duration,
+    /// The deadline and cancel test its iterations read.
+    pub budget: Budget,
+}
+
+impl Limits {
+    /// Dense parts estimated within `dense`; a deadline at `deadline` from now.
+    pub fn new(dense: Duration, deadline: Duration) -> Self {
+        Limits {
+            dense,
+            budget: Budget::within(deadline),
+        }
+    }
+}
+
+/// What the analysis of one iterate found.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Analysis {
+    /// Eigenvalues of J: all of them (dense J), else the converged Ritz values of largest
+    /// modulus; largest modulus first.
+    pub jacobian: Vec<Complex<f64>>,
+    /// True when `jacobian` is J's whole spectrum.
+    pub complete: bool,
+    /// Ritz values that did not converge, where Arnoldi ran.
+    pub unconverged: Option<usize>,
+    /// Eigenvalues of the update operator, largest modulus first (dense operator only).
+    pub operator: Option<Vec<Complex<f64>>>,
+    /// ρ of the update operator (dense, or from the per-eigenvalue map).
+    pub radius: Option<f64>,
+    /// Oracle calls per iteration.
+    pub calls: f64,
+    /// What is missing and why, in order.
+    pub notes: Vec<String>,
+}
+
+impl Analysis {
+    /// The notes as one line (None without any).
+    pub fn note(&self) -> Option<String> {
+        (!self.notes.is_empty()).then(|| self.notes.join("; "))
+    }
+}
+
+fn largest_first(mut z: Vec<Complex<f64>>) -> Vec<Complex<f64>> {
     z.sort_by(|a, b| b.norm().total_cmp(&a.norm()).then(b.im.total_cmp(&a.im)));
+    z
+}
+
+fn pairs(z: &[Complex<f64>]) -> Vec<[f64; 2]> {
     z.iter().map(|c| [c.re, c.im]).collect()
 }
 
@@ -61,70 +110,207 @@ fn scalar_method(opt: &Optimizer, eta: Players<f64>, beta: Players<f64>) -> Opti
     }
 }
 
-/// ρ of `opt` at Jacobian `j`: the dense operator, or the per-eigenvalue map when the state is
-/// too large to build densely.
-pub fn radius(
-    opt: &Optimizer,
-    eta: Players<f64>,
-    beta: Players<f64>,
-    d_steps: u32,
-    j: &nalgebra::DMatrix<f64>,
-    dt: usize,
-) -> Result<(f64, f64), String> {
-    match analysis::operator(opt, eta, beta, d_steps, j, dt) {
-        Ok(Operator {
-            eigenvalues,
-            calls_per_iteration,
-            ..
-        }) => Ok((
-            eigenvalues.iter().map(|z| z.norm()).fold(0.0, f64::max),
-            calls_per_iteration,
-        )),
-        Err(e) if e.contains("rows") => {
-            let m = scalar_method(opt, eta, beta).ok_or(e)?;
-            let calls = if matches!(opt.scheme, Scheme::Extragradient { .. }) {
-                2.0
-            } else {
-                1.0
-            };
-            let r = j
-                .complex_eigenvalues()
-                .iter()
-                .map(|l| scalar_radius(m, eta.theta, beta.theta, *l))
-                .fold(0.0, f64::max);
-            Ok((r, calls))
-        }
-        Err(e) => Err(e),
+/// ρ, the oracle calls per iteration, and the operator's eigenvalues where it was built densely.
+pub type Radius = (f64, f64, Option<Vec<Complex<f64>>>);
+
+fn scalar_calls(opt: &Optimizer) -> f64 {
+    if matches!(opt.scheme, Scheme::Extragradient { .. }) {
+        2.0
+    } else {
+        1.0
     }
 }
 
-/// The report of a network game at the newest checkpoint of `run` (its starting weights
-/// when there is none): J's eigenvalues of largest modulus by Arnoldi on exact JVPs (MLP
-/// GANs), no ρ (that needs the whole spectrum).
-fn network_spectrum<V: ParamVec + serde::de::DeserializeOwned>(
-    config: &RunConfig,
+/// ρ of `opt` at the Jacobian `j` whose eigenvalues are `eig` (all of them), with the calls per
+/// iteration: the dense operator where its estimated cost is within `dense`, else the
+/// per-eigenvalue map where the method has one. Err: why there is none.
+pub fn radius(
     opt: &Optimizer,
-    game: &mut dyn Game<V = V>,
-    run: Option<&RunDir>,
-) -> Result<RunSpectrum, String> {
-    let (w, point) = match run.and_then(|d| super::checkpoint::latest::<V>(d, None)) {
-        Some(state) => (state.w, format!("step {}", state.optim.iteration)),
-        None => (game.initial_point(), "start".to_string()),
+    (eta, beta, d_steps): (Players<f64>, Players<f64>, u32),
+    j: &DMatrix<f64>,
+    eig: &[Complex<f64>],
+    dt: usize,
+    dense: Duration,
+) -> Result<Radius, String> {
+    let rows = analysis::state_rows(&opt.scheme, j.nrows());
+    let scalar = || {
+        scalar_method(opt, eta, beta).map(|m| {
+            let r = eig
+                .iter()
+                .map(|l| scalar_radius(m, eta.theta, beta.theta, *l))
+                .fold(0.0, f64::max);
+            (r, scalar_calls(opt), None)
+        })
     };
-    let ritz = analysis::jacobian_top(game, &w, 16).unwrap_or_else(|| Err(NEURAL.into()))?;
-    let found = analysis::converged(&ritz, analysis::RITZ_TOLERANCE);
-    Ok(RunSpectrum {
-        name: config.name.clone(),
-        method: opt.label(),
-        point,
-        jacobian: sorted(found.clone()),
-        spectral_radius: None,
-        calls_per_iteration: 1.0,
-        rate_per_call: None,
-        measured_rate: None,
-        note: Some(super::engine::network_note(found.len(), ritz.len())),
-    })
+    if dense_seconds(rows) > dense.as_secs_f64() || rows > analysis::MAX_STATE {
+        return scalar().ok_or_else(|| {
+            format!(
+                "no ρ: the update operator would have {rows} rows (an estimated {:.0} s to build and solve, more than this analysis's {:.1} s) and this method has no per-eigenvalue map",
+                dense_seconds(rows),
+                dense.as_secs_f64()
+            )
+        });
+    }
+    let op = analysis::operator(opt, eta, beta, d_steps, j, dt)?;
+    let r = op.spectral_radius();
+    Ok((
+        r,
+        op.calls_per_iteration,
+        Some(largest_first(op.eigenvalues)),
+    ))
 }
+
+/// Analyses the game at `w` for `opt` with step sizes `eta`, momenta `beta` and `d_steps`
+/// discriminator steps, within `limits`: J's whole spectrum and ρ where the dense parts fit,
+/// else J's eigenvalues of largest modulus by Arnoldi on J·v, each omission noted.
+pub fn analyse<V: ParamVec>(
+    game: &mut dyn Game<V = V>,
+    w: &Players<V>,
+    opt: &Optimizer,
+    hyper: (Players<f64>, Players<f64>, u32),
+    limits: &Limits,
+) -> Analysis {
+    limits
+        .budget
+        .scope(|| analyse_within(game, w, opt, hyper, limits.dense))
+}
+
+fn analyse_within<V: ParamVec>(
+    game: &mut dyn Game<V = V>,
+    w: &Players<V>,
+    opt: &Optimizer,
+    hyper: (Players<f64>, Players<f64>, u32),
+    dense: Duration,
+) -> Analysis {
+    let (dt, n) = (w.theta.len(), w.theta.len() + w.phi.len());
+    let mut a = Analysis {
+        calls: 1.0,
+        ..Analysis::default()
+    };
+    let fits = dense_seconds(n) <= dense.as_secs_f64();
+    let j = if fits { game.jacobian(w) } else { None };
+    match j {
+        Some(j) => {
+            let eig = match crate::linalg::eigenvalues(&j) {
+                Ok(e) => {
+                    a.complete = true;
+                    e
+                }
+                Err(e) => {
+                    a.notes.push(format!("J: {e}"));
+                    e.found
+                }
+            };
+            a.jacobian = largest_first(eig);
+            if let Some(why) = nonlinear(opt) {
+                a.notes.push(why);
+            } else if a.complete {
+                match radius(opt, hyper, &j, &a.jacobian, dt, dense) {
+                    Ok((r, calls, op)) => {
+                        a.radius = Some(r).filter(|r| r.is_finite());
+                        a.calls = calls;
+                        a.operator = op;
+                    }
+                    Err(e) => a.notes.push(e),
+                }
+            }
+        }
+        None => {
+            if !fits {
+                a.notes.push(format!(
+                    "dense analysis skipped: J has {n} rows (an estimated {:.0} s for its eigenvalues, more than this analysis's {:.1} s)",
+                    dense_seconds(n),
+                    dense.as_secs_f64()
+                ));
+            }
+            match analysis::jacobian_top(game, w, TOP_EIGENVALUES) {
+                Some(Ok(ritz)) => {
+                    let found = analysis::converged(&ritz, analysis::RITZ_TOLERANCE);
+                    a.notes
+                        .push(super::engine::network_note(found.len(), ritz.len()));
+                    a.unconverged = Some(ritz.len() - found.len());
+                    a.jacobian = found;
+                }
+                Some(Err(why)) => a.notes.push(why),
+                None => a.notes.push("this game has no Jacobian".into()),
+            }
+        }
+    }
+    a
+}
+
+/// Why `opt` has no linear update operator, if it has none.
+fn nonlinear(opt: &Optimizer) -> Option<String> {
+    [&opt.rules.theta, &opt.rules.phi]
+        .iter()
+        .any(|r| matches!(r, Rule::Adam { .. }))
+        .then(|| "Adam-type rules are not linear at the equilibrium, so their update has no spectral radius".to_string())
+}
+
+/// Which players' constraints are active at `w` (the point on the boundary of its set), as
+/// words for a note; empty when none is.
+pub fn active_constraints<V: ParamVec>(
+    constraints: Players<Constraint>,
+    w: &Players<V>,
+) -> Vec<String> {
+    let mut out = vec![];
+    for p in [Player::Theta, Player::Phi] {
+        let c = *constraints.get(p);
+        let x: Vec<f64> = (0..w.get(p).len())
+            .map_while(|i| w.get(p).coordinate(i))
+            .collect();
+        let tol = 1e-9;
+        let on_boundary = match c {
+            Constraint::Free => false,
+            Constraint::Box { lo, hi } => x.iter().any(|v| {
+                (v - lo).abs() <= tol * (1.0 + lo.abs()) || (v - hi).abs() <= tol * (1.0 + hi.abs())
+            }),
+            Constraint::Ball { radius } => {
+                (x.iter().map(|v| v * v).sum::<f64>().sqrt() - radius).abs() <= tol * (1.0 + radius)
+            }
+        };
+        if on_boundary {
+            out.push(format!("{p} on the boundary of {}", describe(c)));
+        }
+    }
+    out
+}
+
+fn describe(c: Constraint) -> String {
+    match c {
+        Constraint::Free => "ℝⁿ".into(),
+        Constraint::Box { lo, hi } => format!("the box [{lo}, {hi}]"),
+        Constraint::Ball { radius } => format!("the ball of radius {radius}"),
+    }
+}
+
+/// What `saddle spectrum` reports for one run.
+#[derive(Clone, Debug, Serialize)]
+pub struct RunSpectrum {
+    /// Run name.
+    pub name: String,
+    /// Scheme and rule.
+    pub method: String,
+    /// Where J was taken: `equilibrium`, `start`, or `step N` (a run's newest checkpoint).
+    pub point: String,
+    /// Eigenvalues of J there, [re, im], largest modulus first (all of them, or those of
+    /// largest modulus that Arnoldi found: see `note`).
+    pub jacobian: Vec<[f64; 2]>,
+    /// ρ of the update operator (None when the method is not linear or it was not computed).
+    pub spectral_radius: Option<f64>,
+    /// Oracle calls per iteration.
+    pub calls_per_iteration: f64,
+    /// ρ^{1/calls}: the predicted rate per gradient evaluation.
+    pub rate_per_call: Option<f64>,
+    /// The fitted rate of ‖ω_t − ω*‖ per iteration (when measured and the run converges).
+    pub measured_rate: Option<f64>,
+    /// Why something is missing, or what to keep in mind reading it.
+    pub note: Option<String>,
+}
+
+/// Time one `saddle spectrum` report may take: the dense parts are attempted up to this
+/// estimate, and the iterations stop at twice it.
+pub const REPORT_SECONDS: u64 = 30;
 
 /// Runs the config in memory (no run directory) and returns (step, ‖ω_t − ω*‖) every step.
 fn trace(
@@ -152,76 +338,120 @@ fn trace(
 }
 
 /// The spectral report of one run; with `measure`, the run is simulated in memory for its
-/// steps and the rate of ‖ω_t − ω*‖ fitted (skipping the first 30% as transient).
-/// For a network game, J is taken at the newest checkpoint of `run` when given.
+/// steps and the rate of ‖ω_t − ω*‖ fitted (skipping the first 30% as transient). J is taken at
+/// the game's equilibrium where it is known; else, for a run given by `run`, at its newest
+/// readable checkpoint (unreadable ones are named in `warnings`); else at the start.
 pub fn run_spectrum(
     config: &RunConfig,
     measure: bool,
     run: Option<&RunDir>,
+    warnings: &mut Vec<String>,
 ) -> Result<RunSpectrum, String> {
     let built = config.build()?;
-    let opt = built.optimizer;
-    let mut game = match built.game {
-        crate::setup::BuiltGame::Toy(game) => game,
-        crate::setup::BuiltGame::NeuralCpu(mut game) => {
-            return network_spectrum(config, &opt, game.as_mut(), run)
-        }
+    match built.game {
+        crate::setup::BuiltGame::Toy(mut game) => report(
+            config,
+            &built.optimizer,
+            built.hyper,
+            game.as_mut(),
+            run,
+            measure,
+            warnings,
+        ),
+        crate::setup::BuiltGame::NeuralCpu(mut game) => report(
+            config,
+            &built.optimizer,
+            built.hyper,
+            game.as_mut(),
+            run,
+            false,
+            warnings,
+        ),
         #[cfg(feature = "cuda")]
-        crate::setup::BuiltGame::NeuralCuda(mut game) => {
-            return network_spectrum(config, &opt, game.as_mut(), run)
-        }
-    };
-    let (w, point) = match game.equilibrium() {
-        Some(eq) => (eq.clone(), "equilibrium".to_string()),
-        None => (game.initial_point(), "start".to_string()),
-    };
-    let mut note = None;
-    let jacobian = match game.jacobian(&w) {
-        Some(j) => j,
-        None => {
-            return Ok(RunSpectrum {
-                name: config.name.clone(),
-                method: opt.label(),
-                point,
-                jacobian: vec![],
-                spectral_radius: None,
-                calls_per_iteration: 1.0,
-                rate_per_call: None,
-                measured_rate: None,
-                note: Some("this game has no Jacobian".into()),
-            })
-        }
-    };
-    let h = &built.hyper;
-    let eta = opt.eta_at(h, 0);
-    let (spectral_radius, calls) =
-        match radius(&opt, eta, h.beta, h.d_steps, &jacobian, w.theta.len()) {
-            Ok((r, c)) => (Some(r), c),
-            Err(e) => {
-                note = Some(e);
-                (None, 1.0)
-            }
-        };
-    if opt.schedule != crate::optim::Schedule::Constant {
-        note = Some("η changes every step (schedule), so ρ is that of the first step".into());
+        crate::setup::BuiltGame::NeuralCuda(mut game) => report(
+            config,
+            &built.optimizer,
+            built.hyper,
+            game.as_mut(),
+            run,
+            false,
+            warnings,
+        ),
     }
-    let measured_rate = if measure {
-        trace(config, game.as_mut(), &opt, built.hyper.clone())
-            .and_then(|(t, d)| measured_rate(&t, &d, 0.3))
-    } else {
-        None
+}
+
+/// [`run_spectrum`] for a game whose parameters are stored as `V`.
+fn report<V: ParamVec + serde::de::DeserializeOwned + 'static>(
+    config: &RunConfig,
+    opt: &Optimizer,
+    hyper: crate::optim::Hyper,
+    game: &mut dyn Game<V = V>,
+    run: Option<&RunDir>,
+    measure: bool,
+    warnings: &mut Vec<String>,
+) -> Result<RunSpectrum, String> {
+    let newest = run.map(|d| {
+        let found = checkpoint::newest::<V>(d, None);
+        warnings.extend(found.unreadable.iter().map(|u| u.to_string()));
+        found.state
+    });
+    let (w, point, at_step) = match (game.equilibrium(), newest.flatten()) {
+        (Some(eq), _) => (eq.clone(), "equilibrium".to_string(), None),
+        (None, Some(s)) => {
+            let t = s.optim.iteration;
+            (s.w, format!("step {t}"), Some(t))
+        }
+        (None, None) => (game.initial_point(), "start".to_string(), None),
+    };
+    let eta = opt.eta_at(&hyper, at_step.unwrap_or(0));
+    let limits = Limits::new(
+        Duration::from_secs(REPORT_SECONDS),
+        Duration::from_secs(2 * REPORT_SECONDS),
+    );
+    let mut a = analyse(game, &w, opt, (eta, hyper.beta, hyper.d_steps), &limits);
+    if a.jacobian.is_empty() && a.notes.iter().any(|n| n == "this game has no Jacobian") {
+        a.notes = vec![NEURAL.to_string()];
+    }
+    if opt.schedule != crate::optim::Schedule::Constant {
+        a.notes
+            .push("η changes every step (schedule), so ρ is that of one step".into());
+    }
+    let constraints = game.constraints();
+    let active = active_constraints(constraints, &w);
+    if !active.is_empty() {
+        a.notes.push(format!(
+            "the constraint is active at this point ({}): the run's projected steps are not the linear map whose ρ is shown, so ρ may not describe the run",
+            active.join(", ")
+        ));
+    } else if constraints.theta != Constraint::Free || constraints.phi != Constraint::Free {
+        a.notes.push(
+            "the players are constrained (inactive at this point): ρ describes the run only while its iterates stay inside".into(),
+        );
+    }
+    let measured_rate = match (measure, game.equilibrium().is_some()) {
+        (true, true) => measured(config, opt, hyper),
+        _ => None,
     };
     Ok(RunSpectrum {
         name: config.name.clone(),
         method: opt.label(),
         point,
-        jacobian: sorted(jacobian.complex_eigenvalues().iter().copied().collect()),
-        spectral_radius,
-        calls_per_iteration: calls,
-        rate_per_call: spectral_radius.map(|r| r.powf(1.0 / calls)),
+        jacobian: pairs(&a.jacobian),
+        spectral_radius: a.radius,
+        calls_per_iteration: a.calls,
+        rate_per_call: a.radius.map(|r| r.powf(1.0 / a.calls)),
         measured_rate,
-        note,
+        note: a.note(),
     })
+}
+
+/// The measured rate of a toy run simulated in memory.
+fn measured(config: &RunConfig, opt: &Optimizer, hyper: crate::optim::Hyper) -> Option<f64> {
+    let built = config.build().ok()?;
+    let crate::setup::BuiltGame::Toy(mut game) = built.game else {
+        return None;
+    };
+    trace(config, game.as_mut(), opt, hyper).and_then(|(t, d)| measured_rate(&t, &d, 0.3))
 }
 
 /// One stability map: ρ over a (β, η) grid for one scheme and rule, with β applied to the
@@ -238,30 +468,56 @@ pub struct StabilityMap {
     pub betas: Vec<f64>,
     /// η values (rows).
     pub etas: Vec<f64>,
-    /// `ρ[i][j]` at η = `etas[i]`, β = `betas[j]` (None where not defined).
+    /// `ρ[i][j]` at η = `etas[i]`, β = `betas[j]` (None where not defined or not computed).
     pub rho: Vec<Vec<Option<f64>>>,
+    /// Why cells are missing (the budget ran out, the computation was cancelled).
+    pub note: Option<String>,
 }
 
-/// Stability maps for the runs of a preset (one per distinct scheme, rule and momentum pattern).
+/// The stability maps of a preset's runs, and why the runs without one have none.
+#[derive(Clone, Debug, Default)]
+pub struct Stability {
+    /// One map per distinct scheme, rule and momentum pattern.
+    pub maps: Vec<StabilityMap>,
+    /// One line per run skipped (a network, an Adam rule, an operator too large).
+    pub skipped: Vec<String>,
+}
+
+/// A map to compute: its header and what each cell needs.
+struct Plan {
+    map: StabilityMap,
+    opt: Optimizer,
+    j: DMatrix<f64>,
+    eig: Vec<Complex<f64>>,
+    dt: usize,
+    d_steps: u32,
+}
+
+/// Stability maps for the runs of a preset (one per distinct scheme, rule and momentum
+/// pattern). Every run is checked first; those that cannot have a map are skipped with the
+/// reason, the others computed cell by cell within `limits` (cells the budget leaves are None,
+/// and the map's note says so). Err: a run that cannot be built.
 pub fn stability(
     configs: &[RunConfig],
     betas: &[f64],
     etas: &[f64],
-) -> Result<Vec<StabilityMap>, String> {
-    let mut maps: Vec<StabilityMap> = vec![];
+    limits: &Limits,
+) -> Result<Stability, String> {
+    let mut plans: Vec<Plan> = vec![];
+    let mut skipped = vec![];
     for c in configs {
         let built = c.build()?;
         let crate::setup::BuiltGame::Toy(game) = built.game else {
-            return Err("no stability map for networks: ρ over (β, η) needs the whole spectrum of J, and a network gives only its eigenvalues of largest modulus".into());
+            skipped.push(format!("run {:?}: no stability map for networks: ρ over (β, η) needs the whole spectrum of J, and a network gives only its eigenvalues of largest modulus", c.name));
+            continue;
         };
         let mut opt = built.optimizer;
-        if matches!(opt.rules.theta, Rule::Adam { .. })
-            || matches!(opt.rules.phi, Rule::Adam { .. })
-        {
-            return Err(format!(
+        if nonlinear(&opt).is_some() {
+            skipped.push(format!(
                 "run {:?} uses Adam, which is not linear: no stability map",
                 c.name
             ));
+            continue;
         }
         // β is a heavy-ball momentum here; plain gradient is heavy ball at β = 0.
         opt.rules = Players::both(Rule::HeavyBall);
@@ -272,45 +528,97 @@ pub fn stability(
             _ => "both",
         };
         let method = format!("{}+heavy-ball", opt.scheme.name());
-        if let Some(m) = maps
+        if let Some(p) = plans
             .iter_mut()
-            .find(|m| m.method == method && m.beta_on == beta_on)
+            .find(|p| p.map.method == method && p.map.beta_on == beta_on)
         {
-            m.runs.push(c.name.clone());
+            p.map.runs.push(c.name.clone());
             continue;
         }
         let w = match game.equilibrium() {
             Some(eq) => eq.clone(),
             None => game.initial_point(),
         };
-        let j = game.jacobian(&w).ok_or("this game has no Jacobian")?;
-        let d_steps = built.hyper.d_steps;
-        let rho = etas
-            .iter()
-            .map(|&eta| {
+        let n = w.theta.len() + w.phi.len();
+        let rows = analysis::state_rows(&opt.scheme, n);
+        if dense_seconds(rows) > limits.dense.as_secs_f64() || rows > analysis::MAX_STATE {
+            skipped.push(format!(
+                "run {:?}: the update operator would have {rows} rows (an estimated {:.1} s per cell): no stability map",
+                c.name,
+                dense_seconds(rows)
+            ));
+            continue;
+        }
+        let Some(j) = game.jacobian(&w) else {
+            skipped.push(format!("run {:?}: this game has no Jacobian", c.name));
+            continue;
+        };
+        let eig = match limits.budget.scope(|| crate::linalg::eigenvalues(&j)) {
+            Ok(e) => e,
+            Err(e) => {
+                skipped.push(format!("run {:?}: J: {e}", c.name));
+                continue;
+            }
+        };
+        plans.push(Plan {
+            map: StabilityMap {
+                method,
+                beta_on,
+                runs: vec![c.name.clone()],
+                betas: betas.to_vec(),
+                etas: etas.to_vec(),
+                rho: vec![],
+                note: None,
+            },
+            opt,
+            j,
+            eig,
+            dt: w.theta.len(),
+            d_steps: built.hyper.d_steps,
+        });
+    }
+    let maps = plans.into_iter().map(|p| fill(p, limits)).collect();
+    Ok(Stability { maps, skipped })
+}
+
+/// Computes a map's cells, row by row on the rayon pool, until the budget says stop.
+fn fill(mut p: Plan, limits: &Limits) -> StabilityMap {
+    use rayon::prelude::*;
+    let (betas, etas) = (p.map.betas.clone(), p.map.etas.clone());
+    let beta_on = p.map.beta_on;
+    let stopped = std::sync::Mutex::new(None);
+    let rho: Vec<Vec<Option<f64>>> = etas
+        .par_iter()
+        .map(|&eta| {
+            limits.budget.scope(|| {
                 betas
                     .iter()
                     .map(|&beta| {
+                        if let Err(e) = limits.budget.check() {
+                            *stopped.lock().unwrap_or_else(|e| e.into_inner()) = Some(e);
+                            return None;
+                        }
                         let bp = match beta_on {
                             "theta" => Players::new(beta, 0.0),
                             "phi" => Players::new(0.0, beta),
                             _ => Players::both(beta),
                         };
-                        radius(&opt, Players::both(eta), bp, d_steps, &j, w.theta.len())
+                        let hyper = (Players::both(eta), bp, p.d_steps);
+                        radius(&p.opt, hyper, &p.j, &p.eig, p.dt, limits.dense)
                             .ok()
                             .map(|r| r.0)
                     })
                     .collect()
             })
-            .collect();
-        maps.push(StabilityMap {
-            method,
-            beta_on,
-            runs: vec![c.name.clone()],
-            betas: betas.to_vec(),
-            etas: etas.to_vec(),
-            rho,
-        });
+        })
+        .collect();
+    let missing = rho.iter().flatten().filter(|r| r.is_none()).count();
+    if let Some(why) = stopped.into_inner().unwrap_or_else(|e| e.into_inner()) {
+        p.map.note = Some(format!(
+            "{missing} of {} cells not computed: {why}",
+            etas.len() * betas.len()
+        ));
     }
-    Ok(maps)
+    p.map.rho = rho;
+    p.map
 }

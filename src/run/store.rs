@@ -97,7 +97,17 @@ impl RunDir {
                 path: as_path.to_path_buf(),
             });
         }
-        if is_safe_id(arg) {
+        // An id saddle made, or the name of a directory copied in by hand (`cp -r A "A copy"`):
+        // one plain path component, never `.`, `..` or a dot file.
+        let plain = {
+            let mut c = Path::new(arg).components();
+            matches!(
+                (c.next(), c.next()),
+                (Some(std::path::Component::Normal(_)), None)
+            ) && !arg.starts_with('.')
+                && !arg.contains(['/', '\\'])
+        };
+        if is_safe_id(arg) || plain {
             let p = runs_dir.join(arg);
             if p.join(CONFIG).is_file() {
                 return Ok(RunDir { path: p });

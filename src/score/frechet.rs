@@ -54,7 +54,7 @@ impl SqrtGaussian {
                 factor: c.unpack(),
             });
         }
-        let e = SymmetricEigen::new(sym);
+        let e = symmetric_eigen(sym, "the reference covariance")?;
         let mut scaled = e.eigenvectors.clone();
         for (mut col, l) in scaled.column_iter_mut().zip(e.eigenvalues.iter()) {
             col *= l.max(0.0).sqrt();
@@ -80,14 +80,30 @@ impl SqrtGaussian {
         let f = &self.factor;
         let m = product(&product(&f.transpose(), &other.sigma), f);
         let m = (&m + m.transpose()) * 0.5;
-        let tr_sqrt: f64 = m
-            .symmetric_eigenvalues()
+        let tr_sqrt: f64 = symmetric_eigen(m, "Σ₂^½·Σ₁·Σ₂^½")?
+            .eigenvalues
             .iter()
             .map(|l| l.max(0.0).sqrt())
             .sum();
         let diff = &a.mu - &other.mu;
         Ok(diff.dot(&diff) + a.sigma.trace() + other.sigma.trace() - 2.0 * tr_sqrt)
     }
+}
+
+/// Implicit symmetric QR sweeps allowed per row (nalgebra's own default is unbounded; the
+/// Wilkinson-shifted iteration needs two or three per eigenvalue).
+const SYMMETRIC_SWEEPS_PER_ROW: usize = 30;
+
+/// The eigen-decomposition of the symmetric `m`, or why not (`what` names the matrix).
+fn symmetric_eigen(
+    m: DMatrix<f64>,
+    what: &str,
+) -> Result<SymmetricEigen<f64, nalgebra::Dyn>, String> {
+    let n = m.nrows();
+    let cap = SYMMETRIC_SWEEPS_PER_ROW * n.max(10);
+    SymmetricEigen::try_new(m, f64::EPSILON, cap).ok_or_else(|| {
+        format!("the eigenvalues of {what} ({n}×{n}) did not converge within {cap} QR sweeps")
+    })
 }
 
 /// a·b through the `gemm` crate on the current rayon pool (nalgebra's own product runs on one

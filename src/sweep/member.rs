@@ -7,7 +7,6 @@ use crate::error::{Error, Result};
 use crate::run::engine::{self, install_signal_handlers};
 use crate::run::observer::Progress;
 use crate::run::Status;
-use std::sync::{Arc, Mutex};
 
 /// Drives member `index` of `sweep` to its end; returns the process exit code: 0 when it
 /// ended with a result (or had already), 1 when it failed or was interrupted (SIGTERM,
@@ -38,7 +37,7 @@ pub fn drive(sweep: &SweepDir, index: usize) -> Result<i32> {
     e.observe(Box::new(Progress::new(
         &format!("{} {}", m.id, m.name),
         total,
-        Arc::new(Mutex::new(std::io::stderr())),
+        crate::run::console::Console::stderr(),
     )));
     let s = e.run()?;
     Ok(match s.status {

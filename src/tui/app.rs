@@ -103,6 +103,10 @@ pub enum Effect {
         /// The changes, `param=value`.
         sets: Vec<String>,
     },
+    /// Compute the stability map of run `i` off the UI thread (see [`App::computing`]).
+    ComputeStability(usize),
+    /// Cancel the computation in progress.
+    CancelComputation,
     /// Repaint the whole screen.
     Redraw,
 }
@@ -154,6 +158,8 @@ pub struct App {
     pub presets: Vec<(String, String)>,
     /// Shown in the title bar: where the runs live.
     pub runs_dir: String,
+    /// What is being computed off the UI thread, if anything (Esc cancels it).
+    pub computing: Option<String>,
 }
 
 impl App {
@@ -176,6 +182,7 @@ impl App {
             phase: None,
             presets: vec![],
             runs_dir: String::new(),
+            computing: None,
         };
         if app
             .runs
@@ -248,6 +255,9 @@ impl App {
     pub fn on_key(&mut self, key: KeyEvent) -> Vec<Effect> {
         if let Some(p) = self.popup.take() {
             return self.on_popup_key(p, key);
+        }
+        if key.code == KeyCode::Esc && self.computing.is_some() {
+            return vec![Effect::CancelComputation];
         }
         if let Some(action) = keymap::action(key) {
             return self.on_action(action);
@@ -390,17 +400,20 @@ impl App {
             }
             Action::Open => return vec![Effect::OpenAttachPicker],
             Action::Stability => {
-                if let Some(r) = self.current() {
-                    let made = match &r.config {
-                        Some(c) => StabilityView::compute(&r.name, c, r.beta[1], r.eta[1]),
-                        None => Err("its config.ron could not be read".into()),
-                    };
-                    match made {
-                        Ok(v) => self.popup = Some(Popup::Stability(Box::new(v))),
-                        Err(e) => {
-                            let text = format!("{}: no stability map: {e}", r.name);
-                            self.say(text, true);
-                        }
+                if self.computing.is_some() {
+                    self.say("a computation is running already (Esc cancels it)", true);
+                } else if let Some(r) = self.current() {
+                    if r.config.is_none() {
+                        let text = format!(
+                            "{}: no stability map: its config.ron could not be read",
+                            r.name
+                        );
+                        self.say(text, true);
+                    } else {
+                        let what = format!("the stability map of {}", r.name);
+                        self.say(format!("computing {what}… (Esc cancels)"), false);
+                        self.computing = Some(what);
+                        return vec![Effect::ComputeStability(self.selected)];
                     }
                 }
             }

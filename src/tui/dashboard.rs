@@ -5,9 +5,11 @@
 use super::app::{App, Effect, Popup};
 use super::control::{self, Controller};
 use super::feed::RunFeed;
+use super::job::Job;
 use super::log::Log;
 use super::panes::{self, Reads};
 use super::picker::{Picker, PickerKind};
+use super::stability::StabilityView;
 use super::theme::Theme;
 use crate::run::listing::list;
 use crate::run::store::RunDir;
@@ -37,6 +39,8 @@ pub struct Dashboard {
     pub(super) start_preset: Option<StartPreset>,
     /// How `f` forks a run (None: unavailable).
     pub(super) fork_run: Option<ForkRun>,
+    /// The computation running off the UI thread (`h`'s stability map), if any.
+    job: Option<Job<Result<StabilityView, String>>>,
 }
 
 impl Dashboard {
@@ -51,6 +55,7 @@ impl Dashboard {
             log,
             start_preset: None,
             fork_run: None,
+            job: None,
         };
         d.app.runs_dir = runs_dir.display().to_string();
         for dir in dirs {
@@ -88,7 +93,51 @@ impl Dashboard {
             self.app.say(text, error);
             changed = true;
         }
-        changed
+        changed | self.poll_job()
+    }
+
+    /// Takes the result of the computation in progress when it is there; true when it was.
+    fn poll_job(&mut self) -> bool {
+        let Some(result) = self.job.as_ref().and_then(Job::poll) else {
+            return false;
+        };
+        let job = self.job.take().expect("polled");
+        self.app.computing = None;
+        let secs = job.started.elapsed().as_secs_f64();
+        self.log
+            .line(&format!("computed {} in {secs:.2} s", job.what));
+        match result {
+            Some(Ok(view)) => {
+                self.app.message = None;
+                // A key the user pressed meanwhile (a popup opened) wins over the map.
+                if self.app.popup.is_none() {
+                    self.app.popup = Some(Popup::Stability(Box::new(view)));
+                }
+            }
+            Some(Err(e)) => self.app.say(format!("{}: {e}", job.what), true),
+            None => self
+                .app
+                .say(format!("{}: the computation failed", job.what), true),
+        }
+        true
+    }
+
+    /// Starts the stability map of run `i` on its own thread.
+    fn compute_stability(&mut self, i: usize) {
+        let Some(r) = self.app.runs.get(i) else {
+            self.app.computing = None;
+            return;
+        };
+        let Some(config) = r.config.clone() else {
+            self.app.computing = None;
+            return;
+        };
+        let (name, beta, eta) = (r.name.clone(), r.beta[1], r.eta[1]);
+        let what = format!("the stability map of {name}");
+        self.log.line(&format!("computing {what}"));
+        self.job = Some(Job::spawn(what, move |budget| {
+            StabilityView::compute(&name, &config, beta, eta, budget)
+        }));
     }
 
     /// Sends a command to run `i`.
@@ -115,6 +164,15 @@ impl Dashboard {
                 Effect::Send { run, command } => self.send(run, command),
                 Effect::Quit { stop_runs } => return (Some(stop_runs), repaint),
                 Effect::Redraw => repaint = true,
+                Effect::ComputeStability(i) => self.compute_stability(i),
+                Effect::CancelComputation => {
+                    if let Some(job) = self.job.take() {
+                        job.cancel();
+                        self.log.line(&format!("cancelled {}", job.what));
+                        self.app.say(format!("cancelled {}", job.what), false);
+                    }
+                    self.app.computing = None;
+                }
                 Effect::Attach(ids) => {
                     for id in ids {
                         match RunDir::find(&id, &self.runs_dir) {

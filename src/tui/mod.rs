@@ -18,6 +18,7 @@ pub mod dashboard;
 pub mod editor;
 pub mod feed;
 pub mod help;
+pub mod job;
 pub mod keymap;
 pub mod kinds;
 pub mod layout;

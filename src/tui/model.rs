@@ -113,6 +113,9 @@ pub struct RunData {
     pub system: std::collections::VecDeque<crate::run::system::SystemSample>,
     /// Palette index, fixed when the run was attached.
     pub color: usize,
+    /// A fork re-simulating its source up to its branching step: that step (η and β then
+    /// hold the values the fork takes there, not the source's it replays with).
+    pub replaying_to: Option<u64>,
     /// Value-column indices of eta_theta, eta_phi, beta_theta, beta_phi.
     hyper_cols: [Option<usize>; 4],
 }
@@ -165,6 +168,7 @@ impl RunData {
             scores: vec![],
             system: Default::default(),
             color,
+            replaying_to: None,
         }
     }
 
@@ -193,6 +197,10 @@ impl RunData {
         if step.is_finite() {
             self.step = self.step.max(step as u64);
         }
+        let replaying = self.replaying_to.is_some_and(|u| self.step < u);
+        if !replaying {
+            self.replaying_to = None;
+        }
         if let Some(o) = row[1] {
             self.oracle_calls = self.oracle_calls.max(o as u64);
         }
@@ -200,6 +208,9 @@ impl RunData {
             self.wall_time = self.wall_time.max(w);
         }
         for (k, c) in self.hyper_cols.iter().enumerate() {
+            if replaying {
+                break;
+            }
             if let Some(v) = c.and_then(|i| row[X + i]) {
                 if k < 2 {
                     self.eta[k] = v;
@@ -212,8 +223,11 @@ impl RunData {
 
     /// Takes one event of the run's log.
     pub fn push_event(&mut self, e: &EventRecord) {
-        // Events are written at once, metrics rows may still sit in the run's buffer.
-        self.step = self.step.max(e.step);
+        // Events are written at once, metrics rows may still sit in the run's buffer; a
+        // fork's planned events lie ahead of a replay and say nothing of its progress.
+        if self.replaying_to.is_none_or(|u| e.step < u) {
+            self.step = self.step.max(e.step);
+        }
         match &e.kind {
             EventKind::Started | EventKind::Resumed { .. } | EventKind::Resume => {
                 self.status = RunStatus::Known(Status::Running)
@@ -238,7 +252,12 @@ impl RunData {
             EventKind::Refused { command, reason } => {
                 self.last_refusal = Some(format!("{command} refused at step {}: {reason}", e.step));
             }
-            EventKind::Checkpoint => {}
+            EventKind::Replaying { until } => {
+                if self.step < *until {
+                    self.replaying_to = Some(*until);
+                }
+            }
+            EventKind::Checkpoint | EventKind::Warning { .. } => {}
         }
         if self.events.len() == EVENTS_KEPT {
             self.events.remove(0);
@@ -298,5 +317,40 @@ mod tests {
         assert_eq!(r.events.len(), EVENTS_KEPT);
         assert_eq!(r.events[0].step, 10);
         assert_eq!(r.events.last().unwrap().step, EVENTS_KEPT as u64 + 9);
+    }
+
+    /// Issue 13 item 13: a fork re-simulating its source up to step 100 says so, and keeps the
+    /// η it takes at 100 instead of the source's values its replayed rows carry.
+    #[test]
+    fn a_fork_replaying_its_source_shows_the_step_it_replays_to() {
+        use crate::run::metrics::{ETA_PHI, ETA_THETA, X_COLUMNS};
+        let columns = vec![ETA_THETA.to_string(), ETA_PHI.to_string()];
+        let mut r = RunData::new("id", "fork", "m", columns, 0);
+        r.eta = [0.05, 0.05];
+        let event = |step, kind| EventRecord {
+            step,
+            time: 0.0,
+            source: Some("fork".into()),
+            request: None,
+            kind,
+        };
+        r.push_event(&event(0, EventKind::Replaying { until: 100 }));
+        // The fork's planned change at 100 lies ahead: it says nothing of the progress.
+        r.push_event(&event(100, EventKind::Checkpoint));
+        assert_eq!((r.replaying_to, r.step), (Some(100), 0));
+        let row = |step: f64, eta: f64| {
+            let mut v = vec![Some(step); X_COLUMNS.len()];
+            v.extend([Some(eta), Some(eta)]);
+            v
+        };
+        r.push_row(&row(50.0, 0.2));
+        assert_eq!(
+            (r.replaying_to, r.step, r.eta),
+            (Some(100), 50, [0.05, 0.05])
+        );
+        r.push_row(&row(100.0, 0.05));
+        assert_eq!((r.replaying_to, r.step, r.eta), (None, 100, [0.05, 0.05]));
+        r.push_row(&row(105.0, 0.07));
+        assert_eq!(r.eta, [0.07, 0.07]);
     }
 }

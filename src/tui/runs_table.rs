@@ -117,9 +117,16 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
             } else {
                 mark
             };
-            let status_style = match r.status.word() {
+            // A fork replaying its source shows where its own parameters start.
+            let replay = r.replaying_to.filter(|_| r.status.is_live());
+            let status_word = if replay.is_some() {
+                "replaying"
+            } else {
+                r.status.word()
+            };
+            let status_style = match status_word {
                 "diverged" | "failed" | "crashed" => theme.error(),
-                "paused" => Style::new().fg(theme.accent()),
+                "paused" | "replaying" => Style::new().fg(theme.accent()),
                 _ => Style::new(),
             };
             let spark = r
@@ -137,11 +144,14 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
                 Cell::from(Span::styled(mark, Style::new().fg(color))),
                 Cell::from(r.name.clone()),
                 Cell::from(r.method.clone()),
-                Cell::from(Span::styled(r.status.word(), status_style)),
-                Cell::from(format!("{}/{}", r.step, r.steps)),
+                Cell::from(Span::styled(status_word, status_style)),
+                Cell::from(match replay {
+                    Some(u) => format!("{}→{u}", r.step),
+                    None => format!("{}/{}", r.step, r.steps),
+                }),
                 Cell::from(r.oracle_calls.to_string()),
-                Cell::from(pair(r.eta)),
-                Cell::from(pair(r.beta)),
+                Cell::from(replay.map_or_else(|| pair(r.eta), |_| format!("→{}", pair(r.eta)))),
+                Cell::from(replay.map_or_else(|| pair(r.beta), |_| format!("→{}", pair(r.beta)))),
             ];
             debug_assert_eq!(cells.len(), first_metric);
             let own = table_metrics(GameKind::of_run(r));

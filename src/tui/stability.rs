@@ -5,7 +5,8 @@
 use super::popup::centered;
 use super::theme::Theme;
 use crate::linalg::linspace;
-use crate::run::spectrum::stability;
+use crate::linalg::Budget;
+use crate::run::spectrum::{stability, Limits};
 use crate::run::RunConfig;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
@@ -17,6 +18,8 @@ use ratatui::widgets::{Block, Clear, Paragraph, Widget};
 const BETAS: usize = 19;
 /// The step sizes of its rows.
 const ETAS: usize = 12;
+/// The estimated cost of one cell's dense operator above which the map is not attempted.
+const CELL: std::time::Duration = std::time::Duration::from_millis(250);
 
 /// A computed map.
 #[derive(Clone, Debug, PartialEq)]
@@ -44,14 +47,30 @@ fn nearest(grid: &[f64], v: f64) -> usize {
 impl StabilityView {
     /// The map of `config`'s scheme around the run's step size: η from η_run/10 to 3·η_run
     /// (rows), β from −0.9 to 0.9 (columns); `beta`, `eta` are the run's values in force.
-    pub fn compute(name: &str, config: &RunConfig, beta: f64, eta: f64) -> Result<Self, String> {
+    /// `budget` bounds the computation (cells it leaves are `?`; a cancel ends it at once).
+    pub fn compute(
+        name: &str,
+        config: &RunConfig,
+        beta: f64,
+        eta: f64,
+        budget: Budget,
+    ) -> Result<Self, String> {
         let betas: Vec<f64> = linspace(-0.9, 0.9, BETAS)
             .into_iter()
             .map(|b| (b * 1e9).round() / 1e9 + 0.0)
             .collect();
         let etas = linspace(eta / 10.0, 3.0 * eta, ETAS);
-        let maps = stability(std::slice::from_ref(config), &betas, &etas)?;
-        let m = maps.into_iter().next().ok_or("no map")?;
+        let limits = Limits {
+            dense: CELL,
+            budget,
+        };
+        let mut s = stability(std::slice::from_ref(config), &betas, &etas, &limits)?;
+        if let Err(e) = limits.budget.check() {
+            return Err(e.to_string());
+        }
+        let Some(m) = s.maps.pop() else {
+            return Err(s.skipped.pop().unwrap_or_else(|| "no map".into()));
+        };
         Ok(StabilityView {
             run: name.to_string(),
             title: format!("{}, β on {}", m.method, m.beta_on),
@@ -127,7 +146,7 @@ mod tests {
             .iter()
             .find(|c| c.name == "alternating β=-0.5")
             .unwrap();
-        let v = StabilityView::compute(&c.name, c, -0.5, 0.2).unwrap();
+        let v = StabilityView::compute(&c.name, c, -0.5, 0.2, Budget::unlimited()).unwrap();
         assert_eq!(v.betas[v.current.1], -0.5);
         assert!(v.title.contains("β on phi"), "{}", v.title);
         for (j, b) in v.betas.iter().enumerate() {

@@ -67,6 +67,13 @@ impl Journal {
         }
     }
 
+    /// The run is at step `step`.
+    pub fn progress(&mut self, step: u64) {
+        for o in &mut self.observers {
+            o.progress(step);
+        }
+    }
+
     /// The run ended.
     pub fn ended(&mut self, s: &Summary) {
         for o in &mut self.observers {

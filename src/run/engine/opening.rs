@@ -1,6 +1,14 @@
 //! Opening a run directory to drive it: a new run from its config, or a resumed one from its
 //! newest checkpoint — its metrics table cut back to the checkpoint, the parameter changes its
 //! event log holds after it scheduled again, its later live scores dropped.
+//!
+//! Nothing is silent: a checkpoint that cannot be read is named (on stderr through
+//! [`Drive::warnings`] and in an event) and set aside (`step-N.ck.unreadable`); with none
+//! readable a resume is refused unless it is asked to start over ([`Opening::from_scratch`]).
+//! A metrics table whose tail was lost (a torn last row) is repaired by resuming from the
+//! newest checkpoint the table reaches, so every logged step is present exactly once.
+//! Runs that ended with a result are not resumed: a diverged or converged one is refused with
+//! what to do instead, a finished one unless `steps` takes it further.
 
 use super::checkpointer::KEEP_CHECKPOINTS;
 use super::{
@@ -16,7 +24,7 @@ use crate::run::config::RunConfig;
 use crate::run::control::ControlFile;
 use crate::run::events::{scheduled_changes, EventKind, EventRecord};
 use crate::run::ident::{run_id, unix_now};
-use crate::run::provenance::{Opening, Provenance};
+use crate::run::provenance::{self, Provenance};
 use crate::run::store::{RunDir, RunLock, CONFIG, CONTROL, METRICS};
 use crate::run::summary::Status;
 use crate::setup::BuiltGame;
@@ -26,7 +34,8 @@ use serde::Serialize;
 use std::path::Path;
 
 /// Opens a run directory to drive it (see [`Engine::open`]), whatever kind of game it plays.
-pub fn open(dir: RunDir, steps: Option<u64>) -> Result<Box<dyn Drive>> {
+pub fn open(dir: RunDir, how: impl Into<Opening>) -> Result<Box<dyn Drive>> {
+    let steps: Opening = how.into();
     let lock = dir.lock()?;
     let origin_name = dir.file(CONFIG).display().to_string();
     let config = RunConfig::from_ron(&dir.read(CONFIG)?, &origin_name)?;
@@ -41,12 +50,18 @@ pub fn open(dir: RunDir, steps: Option<u64>) -> Result<Box<dyn Drive>> {
         #[cfg(feature = "cuda")]
         BuiltGame::NeuralCuda(game) => boxed(dir.clone(), lock, config, game, opt, hyper, steps),
     }?;
-    // The engine has just journaled how it opened: the last event says start or resume.
+    // The engine has just journaled how it opened (warnings may follow): the newest start or
+    // resume event says which.
     let events: Vec<EventRecord> = dir.records();
-    let opening = match events.last().map(|e| &e.kind) {
-        Some(EventKind::Resumed { .. }) => Opening::Resume,
-        _ => Opening::Start,
-    };
+    let opening = events
+        .iter()
+        .rev()
+        .find_map(|e| match e.kind {
+            EventKind::Resumed { .. } => Some(provenance::Opening::Resume),
+            EventKind::Started => Some(provenance::Opening::Start),
+            _ => None,
+        })
+        .unwrap_or(provenance::Opening::Start);
     let step = engine.summary().step;
     dir.append(&Provenance::here(opening, step, &device))?;
     Ok(engine)
@@ -100,34 +115,93 @@ fn boxed<V: ParamVec + Serialize + DeserializeOwned>(
     game: Box<dyn Game<V = V>>,
     optimizer: Optimizer,
     hyper: crate::optim::Hyper,
-    steps: Option<u64>,
+    steps: Opening,
 ) -> Result<Box<dyn Drive>> {
     Ok(Box::new(Engine::open(
         dir, lock, config, game, optimizer, hyper, steps,
     )?))
 }
 
-/// Why an event log forbids resuming: the run diverged (its state is not worth continuing).
-fn refuse_resume(dir: &RunDir, events: &[EventRecord]) -> Result<()> {
-    let last = events.iter().rev().find_map(|e| match e.kind {
-        EventKind::Ended {
-            status: st @ (Status::Diverged | Status::Converged),
-        } => Some(st),
-        _ => None,
-    });
-    if last == Some(Status::Diverged) {
-        let id = dir.id();
-        return Err(Error::input(format!(
-            "run {id} diverged; nothing to resume (fork it with other hyperparameters: saddle fork {id} --at STEP --set …)"
-        )));
+/// How a run directory is opened.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Opening {
+    /// Run to this many iterations in total (extends or shortens the run).
+    pub steps: Option<u64>,
+    /// Start again from step 0 even though the run has checkpoints (which are set aside):
+    /// what a run whose checkpoints are all unreadable needs.
+    pub from_scratch: bool,
+}
+
+impl From<Option<u64>> for Opening {
+    fn from(steps: Option<u64>) -> Self {
+        Opening {
+            steps,
+            from_scratch: false,
+        }
     }
-    Ok(())
+}
+
+/// Whether a run that ended can be continued: refused, with what to do instead, for a run that
+/// diverged or converged (its end is its result; resuming would end it again at once) and for
+/// one that finished unless `steps` goes past the step it finished at. Read from the run's
+/// summary (what `saddle ls` shows; a crash leaves it unfinished), or from its event log where
+/// it has no summary.
+pub fn check_resumable(dir: &RunDir, steps: Option<u64>) -> Result<()> {
+    let ended = match crate::run::summary::Summary::read(dir) {
+        Some(s) => Some((s.status_step.unwrap_or(s.step), s.status)),
+        None => {
+            let events: Vec<EventRecord> = dir.records();
+            events.iter().rev().find_map(|e| match &e.kind {
+                EventKind::Ended { status } => Some((e.step, *status)),
+                EventKind::Started | EventKind::Resumed { .. } => Some((e.step, Status::Running)),
+                _ => None,
+            })
+        }
+    };
+    let Some((step, status)) = ended else {
+        return Ok(());
+    };
+    let id = dir.id();
+    match status {
+        Status::Diverged => Err(Error::input(format!(
+            "run {id} diverged; nothing to resume (it diverged at step {step}; fork it with other hyperparameters: saddle fork {id} --at STEP --set …)"
+        ))),
+        Status::Converged => Err(Error::input(format!(
+            "run {id} converged; nothing to resume (it met its stop rule's converge_below at step {step}; fork it with other hyperparameters: saddle fork {id} --at STEP --set …, or start a new run with a smaller stop.converge_below)"
+        ))),
+        Status::Finished if steps.is_none_or(|n| n <= step) => Err(Error::input(format!(
+            "run {id} finished; nothing to resume (it ran all its {step} steps; --steps N with N > {step} extends it)"
+        ))),
+        _ => Ok(()),
+    }
+}
+
+/// Renames a checkpoint (and its weights export) out of the way of later resumes and pruning:
+/// `step-N.ck` → `step-N.ck.<suffix>`.
+fn set_aside(dir: &RunDir, step: u64, suffix: &str) -> Result<()> {
+    let ck = dir.checkpoint_path(step);
+    let mut to = ck.clone().into_os_string();
+    to.push(format!(".{suffix}"));
+    std::fs::rename(&ck, &to).map_err(|e| crate::error::io_error(&ck, e))
+}
+
+/// The step of the last complete row of a run's metrics table (None: no row, or no table).
+fn last_logged(dir: &RunDir) -> Option<u64> {
+    let table = crate::run::metrics::MetricsTable::read(&dir.file(METRICS)).ok()?;
+    table
+        .rows
+        .last()?
+        .first()
+        .copied()
+        .flatten()
+        .map(|s| s as u64)
 }
 
 impl<V: ParamVec + Serialize + DeserializeOwned> Engine<V> {
     /// Opens a run directory to drive it: from its newest checkpoint if it has one (re-applying
-    /// the parameter changes its event log holds after that checkpoint), else from its config.
-    /// `steps` extends or shortens the run. Bad input is refused before anything is written.
+    /// the parameter changes its event log holds after that checkpoint), else from its config;
+    /// see the module documentation for unreadable checkpoints, torn metrics and runs that
+    /// ended. Bad input is refused before anything is written.
     pub fn open(
         dir: RunDir,
         lock: RunLock,
@@ -135,17 +209,76 @@ impl<V: ParamVec + Serialize + DeserializeOwned> Engine<V> {
         game: Box<dyn Game<V = V>>,
         optimizer: Optimizer,
         hyper: crate::optim::Hyper,
-        steps: Option<u64>,
+        how: impl Into<Opening>,
     ) -> Result<Self> {
+        let how: Opening = how.into();
+        let steps = how.steps;
         if steps == Some(0) {
             return Err(Error::input("--steps must be at least 1"));
         }
         let events: Vec<EventRecord> = dir.records();
-        let checkpointed = checkpoint::latest::<V>(&dir, None);
-        let resumed = checkpointed.is_some();
-        if resumed {
-            refuse_resume(&dir, &events)?;
+        let mut warnings = vec![];
+        let mut found = checkpoint::newest::<V>(&dir, None);
+        let has_checkpoints = !dir.checkpoint_steps().is_empty();
+        if found.state.is_some() && !how.from_scratch {
+            check_resumable(&dir, steps)?;
         }
+        if found.state.is_none() && !found.unreadable.is_empty() && !how.from_scratch {
+            let files: Vec<String> = found.unreadable.iter().map(|u| format!("  {u}")).collect();
+            return Err(Error::input(format!(
+                "run {id} has no readable checkpoint, so it cannot be resumed:\n{}\n`saddle resume {id} --from-scratch` runs it again from step 0 (its metrics are rewritten; the unreadable checkpoints are kept as step-N.ck.unreadable)",
+                files.join("\n"),
+                id = dir.id()
+            )));
+        }
+        // The rows must reach the checkpoint: a table whose tail was lost resumes from the
+        // newest checkpoint at or before its last complete row (the steps after it are
+        // simulated again, exactly as they first were).
+        let logged = last_logged(&dir);
+        if let Some(s) = &found.state {
+            let at = s.optim.iteration;
+            if !how.from_scratch && logged.is_none_or(|l| l < at) {
+                let earlier = logged.map(|l| checkpoint::newest::<V>(&dir, Some(l)));
+                let reached = logged.map_or("no row".to_string(), |l| format!("step {l}"));
+                let message = match earlier.as_ref().and_then(|e| e.state.as_ref()) {
+                    Some(e) => format!(
+                        "{}: its rows end at {reached}, before the checkpoint at step {at}: resuming from the checkpoint at step {} instead",
+                        dir.file(METRICS).display(),
+                        e.optim.iteration
+                    ),
+                    None => format!(
+                        "{}: its rows end at {reached}, before every readable checkpoint: running again from step 0",
+                        dir.file(METRICS).display()
+                    ),
+                };
+                warnings.push(message);
+                found.state = earlier.and_then(|e| e.state);
+            }
+        }
+        // Checkpoints that must not be read again (nor pruned in place of good ones): moved
+        // once everything else has been checked.
+        let mut aside: Vec<(u64, &str)> = vec![];
+        for u in &found.unreadable {
+            aside.push((u.step, "unreadable"));
+            warnings.push(format!(
+                "checkpoint {u} — set aside as {}.unreadable",
+                u.path.file_name().unwrap_or_default().to_string_lossy()
+            ));
+        }
+        if how.from_scratch && has_checkpoints {
+            let readable = dir
+                .checkpoint_steps()
+                .into_iter()
+                .filter(|s| !found.unreadable.iter().any(|u| u.step == *s));
+            aside.extend(readable.map(|s| (s, "replaced")));
+            found.state = None;
+            warnings.push(format!(
+                "started again from step 0 (--from-scratch); the earlier checkpoints are kept as {}/step-N.ck.replaced",
+                dir.file(crate::run::store::CHECKPOINTS).display()
+            ));
+        }
+        let checkpointed = found.state;
+        let resumed = checkpointed.is_some();
         let mut state = checkpointed
             .unwrap_or_else(|| initial_state(&config, game.as_ref(), &optimizer, hyper));
         let at = state.optim.iteration;
@@ -162,6 +295,9 @@ impl<V: ParamVec + Serialize + DeserializeOwned> Engine<V> {
         } else {
             MetricsLog::create(&dir.file(METRICS), columns)?
         };
+        for (step, suffix) in aside {
+            set_aside(&dir, step, suffix)?;
+        }
         if let Some(s) = steps {
             state.steps = s;
         }
@@ -190,6 +326,7 @@ impl<V: ParamVec + Serialize + DeserializeOwned> Engine<V> {
             scoring: Scoring::default(),
             samples: Samples::new(config.sample_every),
             interrupt: Interrupt::process(),
+            warnings: vec![],
             outcome: Outcome {
                 status: Status::Running,
                 status_step: None,
@@ -212,6 +349,17 @@ impl<V: ParamVec + Serialize + DeserializeOwned> Engine<V> {
             EventKind::Started
         };
         engine.journal.record(at, event, None, None)?;
+        for message in &warnings {
+            engine.journal.record(
+                at,
+                EventKind::Warning {
+                    message: message.clone(),
+                },
+                None,
+                None,
+            )?;
+        }
+        engine.warnings = warnings;
         Ok(engine)
     }
 }

@@ -1,30 +1,40 @@
 //! The spectrum log: every `spectral_every` iterations, one [`SpectrumRecord`] in
 //! `spectrum.jsonl` — the eigenvalues of J at the iterate and, for a linear method, of its
 //! update operator, whose spectral radius ρ also goes into the metrics row. Games without a
-//! closed-form J (the networks) get J's eigenvalues of largest modulus from Arnoldi on exact
-//! J·v where they have it ([`network_record`], the one place that asks a game for them).
+//! closed-form J (the networks), or whose J is too large to solve densely, get J's eigenvalues
+//! of largest modulus from Arnoldi on J·v ([`crate::run::spectrum::analyse`], shared with
+//! `saddle spectrum`).
+//!
+//! A record never holds a run up for long: its dense parts are attempted only where their
+//! estimated cost is within [`RECORD_DENSE`] (a deterministic rule), and its iterations stop at
+//! [`RECORD_DEADLINE`] or at a signal. Every due record is written (`spectral_every` is the
+//! user's choice of how much of the run's time records take). None of this touches the
+//! trajectory: a record only reads the iterate.
 
-use crate::analysis;
 use crate::analysis::{ARNOLDI_STEPS, RITZ_TOLERANCE};
 use crate::game::Game;
+use crate::linalg::Budget;
 use crate::optim::Optimizer;
 use crate::run::checkpoint::RunState;
+use crate::run::spectrum::{analyse, Analysis, Limits};
 use crate::run::spectrum_record::SpectrumRecord;
 use crate::run::store::RunDir;
 use crate::vector::ParamVec;
-use nalgebra::{Complex, DMatrix};
+use nalgebra::Complex;
+use std::time::Duration;
 
-/// Ritz values of J computed for a network (largest modulus first).
-const TOP_EIGENVALUES: usize = 16;
 /// Eigenvalues kept per list of a closed-form record.
 const KEPT: usize = 32;
 /// Eigenvalues of J nearest the imaginary axis kept.
 const NEAR_AXIS: usize = 8;
-
+/// The dense parts of a record are attempted where their estimated cost is within this.
+pub const RECORD_DENSE: Duration = Duration::from_secs(1);
+/// A record's iterations stop here whatever the estimate said (a slow machine's safety net).
+pub const RECORD_DEADLINE: Duration = Duration::from_secs(3);
 /// What a network's spectrum record holds.
 pub fn network_note(found: usize, of: usize) -> String {
     format!(
-        "J: the {found} of the {of} eigenvalues of largest modulus that converged (residual ≤ {RITZ_TOLERANCE}·|λ|) after {ARNOLDI_STEPS} Arnoldi steps on exact JVPs, on the metrics' minibatch; no ρ: the update operator needs the whole spectrum",
+        "J: the {found} of the {of} eigenvalues of largest modulus that converged (residual ≤ {RITZ_TOLERANCE}·|λ|) after {ARNOLDI_STEPS} Arnoldi steps on exact J·v (networks: on the metrics' minibatch); no ρ: the update operator needs the whole spectrum",
     )
 }
 
@@ -46,83 +56,62 @@ impl SpectrumLog {
     }
 
     /// Appends the record of the run's current iterate; returns ρ where the method has an
-    /// operator. A record that cannot be written is skipped: the spectrum is an observation,
-    /// never a reason to stop training.
+    /// operator. `cancelled` (a signal's flag) cuts the record short. A record that cannot be
+    /// written is skipped: the spectrum is an observation, never a reason to stop training.
     pub fn record<V: ParamVec>(
-        &self,
+        &mut self,
         game: &mut dyn Game<V = V>,
         opt: &Optimizer,
         st: &RunState<V>,
+        cancelled: impl Fn() -> bool + Send + Sync + 'static,
     ) -> Option<f64> {
-        let (record, radius) = match game.jacobian(&st.w) {
-            Some(j) => dense_record(&j, opt, st),
-            None => (network_record(game, st), None),
+        let limits = Limits {
+            dense: RECORD_DENSE,
+            budget: Budget::within(RECORD_DEADLINE).or_cancelled(cancelled),
         };
+        let h = &st.optim.hyper;
+        let eta = opt.eta_at(h, st.optim.iteration);
+        let a = analyse(game, &st.w, opt, (eta, h.beta, h.d_steps), &limits);
+        let record = to_record(&a, st.optim.iteration);
         let _ = self.dir.append(&record);
-        radius
+        a.radius
     }
 }
 
-fn largest_first(mut z: Vec<Complex<f64>>) -> Vec<Complex<f64>> {
-    z.sort_by(|a, b| b.norm().total_cmp(&a.norm()));
+fn kept(mut z: Vec<Complex<f64>>) -> Vec<Complex<f64>> {
     z.truncate(KEPT);
     z
 }
 
-/// The record of a closed-form J and, with it, ρ of the update operator (where linear).
-pub fn dense_record<V: ParamVec>(
-    j: &DMatrix<f64>,
-    opt: &Optimizer,
-    st: &RunState<V>,
-) -> (SpectrumRecord, Option<f64>) {
-    let h = &st.optim.hyper;
-    let eta = opt.eta_at(h, st.optim.iteration);
-    let op = analysis::operator(opt, eta, h.beta, h.d_steps, j, st.w.theta.len());
-    let radius = op.as_ref().ok().map(|o| o.spectral_radius());
-    let eig: Vec<Complex<f64>> = j.complex_eigenvalues().iter().copied().collect();
-    // The slow, rotational directions: eigenvalues of J closest to the imaginary axis.
-    let mut axis = eig.clone();
-    axis.sort_by(|a, b| a.re.abs().total_cmp(&b.re.abs()));
-    axis.truncate(NEAR_AXIS);
-    let record = SpectrumRecord {
-        step: st.optim.iteration,
-        jacobian: largest_first(eig),
-        nearest_imaginary_axis: Some(axis),
-        operator: op
-            .as_ref()
-            .ok()
-            .map(|o| largest_first(o.eigenvalues.clone())),
-        spectral_radius: radius.filter(|r| r.is_finite()),
-        note: op.err(),
-        unconverged: None,
-    };
-    (record, radius)
-}
-
-/// The record of a game without a dense Jacobian: J's eigenvalues of largest modulus from
-/// Arnoldi on exact JVPs where the game has them (MLP GANs), else why there are none.
-pub fn network_record<V: ParamVec>(game: &mut dyn Game<V = V>, st: &RunState<V>) -> SpectrumRecord {
-    let (jacobian, unconverged, note) = match analysis::jacobian_top(game, &st.w, TOP_EIGENVALUES) {
-        Some(Ok(ritz)) => {
-            let found = analysis::converged(&ritz, RITZ_TOLERANCE);
-            let note = network_note(found.len(), ritz.len());
-            let unconverged = ritz.len() - found.len();
-            (found, Some(unconverged), note)
+/// The record of an analysis at step `step`: the closed-form shape where J's whole spectrum is
+/// known, else the Ritz values of largest modulus with how many did not converge.
+pub fn to_record(a: &Analysis, step: u64) -> SpectrumRecord {
+    if a.complete {
+        // The slow, rotational directions: eigenvalues of J closest to the imaginary axis.
+        let mut axis = a.jacobian.clone();
+        axis.sort_by(|x, y| x.re.abs().total_cmp(&y.re.abs()));
+        axis.truncate(NEAR_AXIS);
+        SpectrumRecord {
+            step,
+            jacobian: kept(a.jacobian.clone()),
+            nearest_imaginary_axis: Some(axis),
+            operator: a.operator.clone().map(kept),
+            spectral_radius: a.radius.filter(|r| r.is_finite()),
+            note: a.note(),
+            unconverged: None,
         }
-        Some(Err(why)) => (vec![], None, why),
-        None => (vec![], None, "this game has no Jacobian".to_string()),
-    };
-    SpectrumRecord {
-        step: st.optim.iteration,
-        jacobian,
-        nearest_imaginary_axis: None,
-        operator: None,
-        spectral_radius: None,
-        note: Some(note),
-        unconverged: Some(unconverged),
+    } else {
+        SpectrumRecord {
+            step,
+            jacobian: a.jacobian.clone(),
+            nearest_imaginary_axis: None,
+            operator: None,
+            spectral_radius: None,
+            note: a.note(),
+            unconverged: Some(a.unconverged),
+        }
     }
 }
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -147,9 +136,11 @@ mod tests {
         let dir = RunDir {
             path: tmp.path().to_path_buf(),
         };
-        let log = SpectrumLog::new(Some(50), dir.clone());
+        let mut log = SpectrumLog::new(Some(50), dir.clone());
         assert!(log.due(0) && log.due(100) && !log.due(30));
-        let rho = log.record(game.as_mut(), &built.optimizer, &st).unwrap();
+        let rho = log
+            .record(game.as_mut(), &built.optimizer, &st, || false)
+            .unwrap();
         assert!((rho - (1.0f64 + 0.2 * 0.2).sqrt()).abs() < 1e-12, "{rho}");
         let records = dir.records::<SpectrumRecord>();
         assert_eq!(records.len(), 1);
@@ -181,10 +172,19 @@ mod tests {
         let crate::setup::BuiltGame::Toy(game) = built.game else {
             panic!("a toy game")
         };
+        let mut game = game;
         let st = initial_state(&c, game.as_ref(), &built.optimizer, built.hyper);
-        let j = game.jacobian(&st.w).unwrap();
-        let (r, rho) = dense_record(&j, &built.optimizer, &st);
-        assert_eq!(rho, None);
+        let h = &st.optim.hyper;
+        let limits = Limits::new(RECORD_DENSE, RECORD_DEADLINE);
+        let a = analyse(
+            game.as_mut(),
+            &st.w,
+            &built.optimizer,
+            (h.eta, h.beta, h.d_steps),
+            &limits,
+        );
+        let r = to_record(&a, 0);
+        assert_eq!(a.radius, None);
         assert!(r.operator.is_none() && r.spectral_radius.is_none());
         assert!(r.note.unwrap().contains("Adam"));
         assert_eq!(r.jacobian.len(), 2);

@@ -121,6 +121,8 @@ pub fn describe(e: &EventRecord) -> String {
         EventKind::Resume => "resumed".into(),
         EventKind::Checkpoint => "checkpoint".into(),
         EventKind::Ended { status } => format!("ended: {}", status.as_str()),
+        EventKind::Warning { message } => format!("warning: {message}"),
+        EventKind::Replaying { until } => format!("replaying its source to step {until}"),
     };
     match &e.source {
         Some(s) => format!("step {}: {what} ({s})", e.step),

@@ -41,6 +41,8 @@ fn describe(kind: &EventKind) -> String {
         EventKind::Resume => "resumed".into(),
         EventKind::Checkpoint => "checkpoint".into(),
         EventKind::Ended { status } => format!("ended: {status}"),
+        EventKind::Warning { message } => format!("warning: {message}"),
+        EventKind::Replaying { until } => format!("replaying to step {until}"),
     }
 }
 
@@ -50,7 +52,7 @@ fn line(e: &EventRecord, width: usize, theme: &Theme) -> Line<'static> {
     let text = Span::raw(describe(&e.kind));
     let text = match e.kind {
         EventKind::Set(_) => text.fg(theme.accent()),
-        EventKind::Refused { .. } => text.style(theme.error()),
+        EventKind::Refused { .. } | EventKind::Warning { .. } => text.style(theme.error()),
         _ => text,
     };
     Line::from(vec![

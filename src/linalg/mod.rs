@@ -5,6 +5,15 @@
 //! ([`Simd::detect`]), and for large matrices blocks of rows on the rayon pool. Each output
 //! entry is one dot product computed the same way whatever the threads or the SIMD level, so
 //! the bits never depend on either.
+//!
+//! The eigenvalues of nonsymmetric matrices come with an iteration cap and a time budget
+//! ([`eigen`], [`budget`]).
+
+pub mod budget;
+pub mod eigen;
+
+pub use budget::{Budget, Exhausted};
+pub use eigen::{eigenvalues, eigenvalues_within, EigenError};
 
 use crate::machine::Simd;
 use crate::rng::Rng;

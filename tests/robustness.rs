@@ -1,0 +1,448 @@
+//! Issue 13's reproduced failures, through the real binary: each test failed before its fix.
+//! Commands that once hung run under a watchdog that kills them and fails the test.
+
+mod common;
+use common::*;
+use saddle::run::events::{parse_events, EventKind};
+use saddle::run::metrics::MetricsTable;
+use saddle::run::store::{RunDir, EVENTS, METRICS};
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+/// `saddle ARGS --runs-dir RUNS` in `cwd`, killed (and the test failed) after `secs`.
+fn within(secs: u64, cwd: &Path, runs: &Path, args: &[&str]) -> Output {
+    let mut child = Command::new(bin())
+        .current_dir(cwd)
+        .args(args)
+        .arg("--runs-dir")
+        .arg(runs)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("saddle starts");
+    let start = Instant::now();
+    while child.try_wait().expect("wait").is_none() {
+        if start.elapsed() > Duration::from_secs(secs) {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("saddle {args:?} did not finish within {secs} s (a hang)");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.wait_with_output().expect("output")
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// The default preset's four runs on `game`, unpaced.
+fn default_on(game: &str, steps: u64) -> String {
+    format!(
+        r#"Preset(name: "d", seed: 0, steps: {steps}, log_every: Some(5), checkpoint_every: Some(50),
+    spectral_every: Some(50), game: {game},
+    runs: [
+        Run(name: "simultaneous", scheme: Simultaneous, eta: 0.2),
+        Run(name: "alternating", scheme: Alternating(d_steps: 1), eta: 0.2),
+        Run(name: "alternating β=-0.5", scheme: Alternating(d_steps: 1), rule: HeavyBall, eta: 0.2,
+            beta: (theta: 0.0, phi: -0.5)),
+        Run(name: "extragradient", scheme: Extragradient(), eta: 0.2),
+    ])"#
+    )
+}
+
+/// The steps of a run's metrics rows, in order.
+fn logged_steps(dir: &RunDir) -> Vec<u64> {
+    let t = MetricsTable::read(&dir.file(METRICS)).unwrap();
+    t.rows.iter().map(|r| r[0].unwrap() as u64).collect()
+}
+
+fn events(dir: &RunDir) -> Vec<EventKind> {
+    parse_events(&std::fs::read_to_string(dir.file(EVENTS)).unwrap())
+        .into_iter()
+        .map(|e| e.kind)
+        .collect()
+}
+
+/// Item 1: the alternating heavy-ball run on Bilinear(dim: 5) (and the other dimensions that
+/// hung) — `spectrum`, `stability`, `run` and `resume` all finish.
+#[test]
+fn bilinear_games_that_hung_the_eigenvalue_code_finish_every_command() {
+    let t = tmp();
+    let runs = t.path().join("runs");
+    for dim in [4, 5, 8, 9, 16, 30] {
+        let p = preset(
+            t.path(),
+            &format!("b{dim}"),
+            &default_on(&format!("Bilinear(dim: {dim})"), 300),
+        );
+        let p = p.to_str().unwrap();
+        let out = ok(&within(60, t.path(), &runs, &["spectrum", p]));
+        assert!(out.contains("alternating β=-0.5"), "{out}");
+        let out = ok(&within(60, t.path(), &runs, &["stability", p]));
+        assert!(out.contains("ρ < 1 on"), "{out}");
+    }
+    let p = t.path().join("b5.ron");
+    let p = p.to_str().unwrap();
+    ok(&within(60, t.path(), &runs, &["run", p, "--steps", "200"]));
+    let hb = run_named(&runs, "-d-alternating-beta=-0.5");
+    ok(&within(
+        60,
+        t.path(),
+        &runs,
+        &["resume", &hb.id(), "--steps", "300"],
+    ));
+    assert_eq!(logged_steps(&hb).last(), Some(&300));
+    let spectra = std::fs::read_to_string(hb.file("spectrum.jsonl")).unwrap();
+    assert_eq!(spectra.lines().count(), 7, "a record every 50 steps, 0…300");
+}
+
+/// Item 3: a large game runs (its dense analysis skipped with a note) instead of sitting at
+/// step 0.
+#[test]
+fn a_large_game_skips_its_dense_analysis_with_a_note_and_runs() {
+    let t = tmp();
+    let runs = t.path().join("runs");
+    let text = r#"Preset(name: "big", seed: 0, steps: 100, log_every: Some(10), spectral_every: Some(50),
+        game: Bilinear(dim: 1000),
+        runs: [Run(name: "alt-hb", scheme: Alternating(), rule: HeavyBall, eta: 0.2, beta: (theta: 0.0, phi: -0.5))])"#;
+    let p = preset(t.path(), "big", text);
+    ok(&within(120, t.path(), &runs, &["run", p.to_str().unwrap()]));
+    let d = run_named(&runs, "-big-alt-hb");
+    let spectra = std::fs::read_to_string(d.file("spectrum.jsonl")).unwrap();
+    assert!(
+        spectra.contains("dense analysis skipped: J has 2000 rows"),
+        "{spectra}"
+    );
+    assert_eq!(logged_steps(&d).last(), Some(&100));
+}
+
+const SMALL: &str = r#"Preset(name: "s", seed: 1, steps: 200, log_every: Some(5), checkpoint_every: Some(50),
+    game: Bilinear(dim: 2), stop: (converge_below: None, diverge_above: None),
+    runs: [Run(name: "alt", scheme: Alternating(), rule: HeavyBall, eta: 0.1, beta: (theta: 0.0, phi: -0.5))])"#;
+
+/// Item 4: a corrupt newest checkpoint is named and set aside; with none readable, resume
+/// refuses (exit 2, the files named) unless --from-scratch; an unknown format version is named.
+#[test]
+fn unreadable_checkpoints_are_named_and_never_silently_replaced() {
+    let t = tmp();
+    let runs = t.path().join("runs");
+    let p = preset(t.path(), "s", SMALL);
+    ok(&saddle(t.path(), &runs, &["run", p.to_str().unwrap()]));
+    let d = run_named(&runs, "-s-alt");
+    assert_eq!(d.checkpoint_steps(), [100, 150, 200]);
+    std::fs::write(d.checkpoint_path(200), b"SADDLE-CK01\ngarbage").unwrap();
+    let o = saddle(t.path(), &runs, &["resume", &d.id(), "--steps", "250"]);
+    ok(&o);
+    let err = stderr(&o);
+    assert!(
+        err.contains("warning") && err.contains("step-000000000200.ck"),
+        "{err}"
+    );
+    assert!(events(&d).iter().any(
+        |e| matches!(e, EventKind::Warning { message } if message.contains("step-000000000200.ck"))
+    ));
+    let steps = logged_steps(&d);
+    assert_eq!(steps, (0..=250).step_by(5).collect::<Vec<u64>>());
+
+    // Every checkpoint unreadable (one of them from a future format): refused, nothing changed.
+    let before = std::fs::read(d.file(METRICS)).unwrap();
+    let cks = d.checkpoint_steps();
+    for s in &cks {
+        std::fs::write(d.checkpoint_path(*s), b"SADDLE-CK01\n\x01\x02").unwrap();
+    }
+    std::fs::write(d.checkpoint_path(*cks.last().unwrap()), b"SADDLE-CK09\nxx").unwrap();
+    let o = saddle(t.path(), &runs, &["resume", &d.id(), "--steps", "300"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(err.contains("no readable checkpoint"), "{err}");
+    assert!(err.contains("--from-scratch"), "{err}");
+    assert!(err.contains("format version 9"), "{err}");
+    assert_eq!(std::fs::read(d.file(METRICS)).unwrap(), before);
+
+    // --from-scratch runs it again from step 0, saying so.
+    let o = saddle(
+        t.path(),
+        &runs,
+        &["resume", &d.id(), "--steps", "300", "--from-scratch"],
+    );
+    ok(&o);
+    assert!(stderr(&o).contains("from step 0"), "{}", stderr(&o));
+    assert_eq!(logged_steps(&d), (0..=300).step_by(5).collect::<Vec<u64>>());
+}
+
+/// Item 5: a metrics row cut mid-line before resume: every step is present exactly once after.
+#[test]
+fn a_torn_last_metrics_row_is_repaired_on_resume() {
+    let t = tmp();
+    let runs = t.path().join("runs");
+    let p = preset(t.path(), "s", SMALL);
+    ok(&saddle(t.path(), &runs, &["run", p.to_str().unwrap()]));
+    let d = run_named(&runs, "-s-alt");
+    let text = std::fs::read_to_string(d.file(METRICS)).unwrap();
+    let cut = text.trim_end().rfind('\n').unwrap() + 8;
+    std::fs::write(d.file(METRICS), &text[..cut]).unwrap();
+    ok(&saddle(
+        t.path(),
+        &runs,
+        &["resume", &d.id(), "--steps", "300"],
+    ));
+    assert_eq!(logged_steps(&d), (0..=300).step_by(5).collect::<Vec<u64>>());
+}
+
+/// Item 6: a non-finite value is refused at once, as a word is.
+#[test]
+fn control_set_refuses_nan_and_infinity_at_once() {
+    let t = tmp();
+    let runs = t.path().join("runs");
+    let p = preset(t.path(), "s", SMALL);
+    ok(&saddle(t.path(), &runs, &["run", p.to_str().unwrap()]));
+    let d = run_named(&runs, "-s-alt");
+    for v in ["NaN", "inf", "-inf", "abc"] {
+        let start = Instant::now();
+        let o = saddle(
+            t.path(),
+            &runs,
+            &["control", &d.id(), "set", &format!("eta={v}")],
+        );
+        assert_eq!(o.status.code(), Some(2), "{v}: {}", stderr(&o));
+        assert!(stderr(&o).contains("not a finite number"), "{}", stderr(&o));
+        assert!(start.elapsed() < Duration::from_secs(5), "{v}: waited");
+    }
+}
+
+/// Item 7: an unwritable logs directory is refused before any run directory is made.
+#[test]
+fn an_unwritable_logs_dir_is_refused_before_anything_is_created() {
+    let t = tmp();
+    let runs = t.path().join("runs");
+    let blocker = t.path().join("a-file");
+    std::fs::write(&blocker, b"").unwrap();
+    let logs = blocker.join("logs");
+    let o = saddle(
+        t.path(),
+        &runs,
+        &[
+            "run",
+            "default",
+            "--detach",
+            "--logs-dir",
+            logs.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("--logs-dir"), "{}", stderr(&o));
+    assert!(runs.read_dir().map_or(true, |mut d| d.next().is_none()));
+    // The environment variable names the same place.
+    let o = Command::new(bin())
+        .current_dir(t.path())
+        .args(["run", "default", "--detach", "--runs-dir"])
+        .arg(&runs)
+        .env("SADDLE_LOGS_DIR", &logs)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(runs.read_dir().map_or(true, |mut d| d.next().is_none()));
+}
+
+/// Item 8: runs without an operator are skipped with a note; the maps of the others print.
+#[test]
+fn stability_skips_adam_runs_with_a_note_and_prints_the_other_maps() {
+    let t = tmp();
+    let text = r#"Preset(name: "m", seed: 0, steps: 10, game: Bilinear(dim: 1),
+        runs: [Run(name: "adam", scheme: Simultaneous, rule: Adam(), eta: 0.01, beta: 0.5),
+               Run(name: "alt", scheme: Alternating(), eta: 0.1)])"#;
+    let p = preset(t.path(), "m", text);
+    let o = within(
+        60,
+        t.path(),
+        &t.path().join("runs"),
+        &["stability", p.to_str().unwrap()],
+    );
+    let out = ok(&o);
+    assert!(out.contains("alternating+heavy-ball"), "{out}");
+    assert!(stderr(&o).contains("\"adam\" uses Adam"), "{}", stderr(&o));
+    // The MLP GAN of the issue: the maps of its linear methods print, its Adam run is named.
+    let o = within(
+        120,
+        t.path(),
+        &t.path().join("runs"),
+        &["stability", "mlp-gan"],
+    );
+    let out = ok(&o);
+    assert!(out.contains("extragradient+heavy-ball — β on"), "{out}");
+    assert!(
+        stderr(&o).contains("\"extra-adam\" uses Adam"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+/// Item 9: converged, diverged and finished runs are refused alike, and nothing moves.
+#[test]
+fn resume_refuses_runs_that_ended_with_a_result() {
+    let t = tmp();
+    let runs = t.path().join("runs");
+    let text = r#"Preset(name: "e", seed: 0, steps: 5000, log_every: Some(10),
+        game: Bilinear(dim: 1, start: Point(theta: [1.0], phi: [1.0])),
+        stop: (converge_below: Some(1e-3), diverge_above: Some(1e3)),
+        runs: [Run(name: "eg", scheme: Extragradient(), eta: 0.3),
+               Run(name: "sim", scheme: Simultaneous, eta: 0.5),
+               Run(name: "alt", scheme: Alternating(), eta: 0.1, steps: Some(50))])"#;
+    let p = preset(t.path(), "e", text);
+    ok(&saddle(t.path(), &runs, &["run", p.to_str().unwrap()]));
+    for (name, word) in [
+        ("eg", "converged"),
+        ("sim", "diverged"),
+        ("alt", "finished"),
+    ] {
+        let d = run_named(&runs, &format!("-e-{name}"));
+        let before = std::fs::read(d.file(METRICS)).unwrap();
+        for _ in 0..2 {
+            let o = saddle(t.path(), &runs, &["resume", &d.id()]);
+            assert_eq!(o.status.code(), Some(2), "{name}: {}", stderr(&o));
+            assert!(stderr(&o).contains(&format!("{word}; nothing to resume")));
+        }
+        assert_eq!(std::fs::read(d.file(METRICS)).unwrap(), before, "{name}");
+    }
+}
+
+/// Item 10: run ids keep the minus sign, so β = −0.5 and β = 0.5 do not collide.
+#[test]
+fn run_ids_keep_the_sign() {
+    let t = tmp();
+    let dir = t.path().join("runs");
+    let text = r#"Preset(name: "sign", seed: 0, steps: 10, game: Bilinear(dim: 1),
+        runs: [Run(name: "sim β=-0.5", scheme: Simultaneous, rule: HeavyBall, eta: 0.1, beta: -0.5),
+               Run(name: "sim β=0.5", scheme: Simultaneous, rule: HeavyBall, eta: 0.1, beta: 0.5)])"#;
+    let p = preset(t.path(), "sign", text);
+    ok(&saddle(t.path(), &dir, &["run", p.to_str().unwrap()]));
+    let ids: Vec<String> = runs(&dir).iter().map(|d| d.id()).collect();
+    assert!(
+        ids.iter().any(|i| i.ends_with("-sign-sim-beta=-0.5")),
+        "{ids:?}"
+    );
+    assert!(
+        ids.iter().any(|i| i.ends_with("-sign-sim-beta=0.5")),
+        "{ids:?}"
+    );
+}
+
+/// Item 12: `spectrum RUN` of a network run takes J at its newest checkpoint; a clipped game's
+/// report says the constraint is active.
+#[test]
+fn spectrum_of_a_run_uses_its_checkpoint_and_notes_an_active_constraint() {
+    let t = tmp();
+    let runs = t.path().join("runs");
+    let text = r#"Preset(name: "n", seed: 0, steps: 20, log_every: Some(10), checkpoint_every: Some(10),
+        game: MlpGan(hidden: 8, samples: 64, modes: 4),
+        runs: [Run(name: "sim", scheme: Simultaneous, eta: 0.05)])"#;
+    let p = preset(t.path(), "n", text);
+    ok(&saddle(t.path(), &runs, &["run", p.to_str().unwrap()]));
+    let d = run_named(&runs, "-n-sim");
+    let out = ok(&within(120, t.path(), &runs, &["spectrum", &d.id()]));
+    assert!(out.contains("step 20"), "{out}");
+    assert!(!out.contains(" start "), "{out}");
+
+    let clipped = r#"Preset(name: "c", seed: 0, steps: 10, game: Bilinear(dim: 1,
+            constraint: Some((theta: Free, phi: Box(lo: -1.0, hi: 1.0))), start: Point(theta: [2.0], phi: [1.0])),
+        runs: [Run(name: "sim", scheme: Simultaneous, eta: 0.1)])"#;
+    let p = preset(t.path(), "c", clipped);
+    let out = ok(&within(
+        60,
+        t.path(),
+        &runs,
+        &["spectrum", p.to_str().unwrap(), "--json"],
+    ));
+    assert!(out.contains("constrained"), "{out}");
+}
+
+/// Headless progress, piped: a line at once, then lines with the pace and the time left at
+/// three significant digits; no terminal escapes.
+#[test]
+fn piped_progress_says_the_pace_and_the_time_left() {
+    let t = tmp();
+    let runs = t.path().join("runs");
+    let text = r#"Preset(name: "pace", seed: 0, steps: 1300, pace: Some(200), log_every: Some(10),
+        game: Bilinear(dim: 1), stop: (converge_below: None, diverge_above: None),
+        runs: [Run(name: "alt", scheme: Alternating(), eta: 0.1)])"#;
+    let p = preset(t.path(), "pace", text);
+    let o = within(60, t.path(), &runs, &["run", p.to_str().unwrap()]);
+    ok(&o);
+    let err = stderr(&o);
+    assert!(!err.contains('\x1b'), "{err}");
+    let lines: Vec<&str> = err
+        .lines()
+        .filter(|l| l.starts_with("[alt] step "))
+        .collect();
+    assert!(lines[0].starts_with("[alt] step 0/1300 0%"), "{err}");
+    let later = lines
+        .iter()
+        .find(|l| l.contains("steps/s"))
+        .unwrap_or_else(|| panic!("no pace in {err}"));
+    assert!(later.contains(" · ETA "), "{later}");
+    // About 200 steps/s (the pace): three significant digits, no more.
+    let rate: &str = later
+        .split(" · ")
+        .find(|c| c.ends_with("steps/s"))
+        .unwrap()
+        .trim_end_matches(" steps/s");
+    assert!(rate.len() <= 4 && !rate.contains('.'), "{later}");
+    let r: f64 = rate.parse().unwrap();
+    assert!((100.0..=210.0).contains(&r), "{later}");
+    assert!(err.contains("[alt] finished (1300 steps"), "{err}");
+}
+
+/// `saddle ls`: aligned columns, rounded distances; a run directory copied in by hand under
+/// any name is listed, and resumes by that name.
+#[test]
+fn ls_aligns_its_columns_and_a_copied_run_resumes_by_its_listed_id() {
+    let t = tmp();
+    let runs = t.path().join("runs");
+    let p = preset(t.path(), "s", SMALL);
+    ok(&saddle(
+        t.path(),
+        &runs,
+        &["run", p.to_str().unwrap(), "--steps", "100"],
+    ));
+    let d = run_named(&runs, "-s-alt");
+    let copy = runs.join("Copy of alt");
+    let o = Command::new("cp")
+        .arg("-r")
+        .arg(&d.path)
+        .arg(&copy)
+        .output()
+        .unwrap();
+    assert!(o.status.success());
+    let out = ok(&saddle(t.path(), &runs, &["ls"]));
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 3, "{out}");
+    assert!(
+        lines.iter().any(|l| l.starts_with("Copy of alt  ")),
+        "{out}"
+    );
+    let col = |l: &str| l.find("finished").or_else(|| l.find("STATUS"));
+    assert!(
+        lines.iter().all(|l| col(l) == col(lines[0])),
+        "STATUS not aligned:\n{out}"
+    );
+    for l in &lines[1..] {
+        let dist = l.split_whitespace().last().unwrap();
+        let v: f64 = dist.parse().unwrap_or_else(|_| panic!("{l}"));
+        assert!(v > 0.0 && dist.len() <= 8, "not rounded: {l}");
+    }
+    ok(&saddle(
+        t.path(),
+        &runs,
+        &["resume", "Copy of alt", "--steps", "150"],
+    ));
+    let copied = RunDir { path: copy };
+    assert_eq!(logged_steps(&copied).last(), Some(&150));
+    assert_eq!(
+        logged_steps(&d).last(),
+        Some(&100),
+        "the original is untouched"
+    );
+}
