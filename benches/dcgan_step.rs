@@ -19,7 +19,7 @@ use saddle::neural::ops::timing;
 use saddle::optim::{AdamMoment, Hyper, Optimizer, Rule, Schedule, Scheme, Scratch};
 use saddle::players::Players;
 use saddle::rng::Rng;
-use saddle::vector::ParamVec;
+use saddle::vector::Moves;
 use saddle::Constraint;
 use std::sync::Arc;
 use std::time::Instant;
@@ -66,12 +66,10 @@ fn main() {
     };
     let mut game = Gan::new(model, dfdx::prelude::Cpu::shared(0), settings);
     let opt = Optimizer {
-        scheme: Scheme::Simultaneous,
-        rules: Players::both(Rule::Adam {
-            beta2: 0.9,
-            eps: 1e-8,
-            moment: AdamMoment::Ema,
-        }),
+        scheme: Scheme::simultaneous(),
+        rules: Players::both(Rule::adam(0.9, 1e-8, AdamMoment::Ema)),
+        field: None,
+        wrappers: vec![],
         schedule: Schedule::Constant,
         constraints: Players::new(
             Constraint::Free,
@@ -83,23 +81,21 @@ fn main() {
         averaging: vec![],
     };
     let mut w = game.initial_point();
-    let hyper = Hyper {
-        eta: Players::new(2e-5, 2e-4),
-        beta: Players::both(0.5),
-        d_steps: 1,
-    };
+    let hyper = Hyper::new(Players::new(2e-5, 2e-4), Players::both(0.5), 1);
     let mut st = opt.init_state(&w, hyper);
     let mut sc = Scratch::new(&w);
     let mut srng = Rng::new(1);
     for _ in 0..2 {
-        opt.step(&mut game, &mut w, &mut st, &mut sc, &mut srng);
+        opt.step(&mut game, &mut w, &mut st, &mut sc, &mut srng)
+            .expect("a SimAdam step");
     }
     timing::reset();
     let (mut step_t, mut pass_t) = (vec![], vec![]);
     let mut grads = w.clone();
     for i in 0..steps {
         let t = Instant::now();
-        opt.step(&mut game, &mut w, &mut st, &mut sc, &mut srng);
+        opt.step(&mut game, &mut w, &mut st, &mut sc, &mut srng)
+            .expect("a SimAdam step");
         step_t.push(t.elapsed().as_secs_f64());
         let t = Instant::now();
         game.pass(&w, 1000 + i as u64, Players::both(true), &mut grads);

@@ -111,25 +111,21 @@ fn main() {
         let n = (4_000_000 / (d * d)).clamp(200, 2_000_000);
         let mut g = game(d);
         let opt = Optimizer {
-            scheme: Scheme::Extragradient { resample: true },
-            rules: Players::both(Rule::Gradient),
+            scheme: Scheme::extragradient(true),
+            rules: Players::both(Rule::gradient()),
+            field: None,
+            wrappers: vec![],
             schedule: Schedule::Constant,
             constraints: g.constraints(),
             averaging: vec![],
         };
         let mut w = g.initial_point();
-        let mut st = opt.init_state(
-            &w,
-            Hyper {
-                eta: Players::both(0.1),
-                beta: Players::both(0.0),
-                d_steps: 1,
-            },
-        );
+        let mut st = opt.init_state(&w, Hyper::new(Players::both(0.1), Players::both(0.0), 1));
         let mut sc = Scratch::new(&w);
         let mut rng = Rng::new(0);
         let ours = time(n, || {
-            opt.step(g.as_mut(), black_box(&mut w), &mut st, &mut sc, &mut rng);
+            opt.step(g.as_mut(), black_box(&mut w), &mut st, &mut sc, &mut rng)
+                .expect("an extragradient step");
         });
         // The hand loop on the game's own matrix: rebuild it with the same seed.
         let a = saddle::linalg::with_singular_values(

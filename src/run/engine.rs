@@ -254,16 +254,22 @@ impl<V: ParamVec + Serialize + DeserializeOwned> Engine<V> {
         self.finish(&clock)
     }
 
-    /// One iteration; the status it ends the run with (diverged, converged), if any.
+    /// One iteration; the status it ends the run with (diverged, converged, failed), if any.
     fn step(&mut self) -> Option<Status> {
         let st = &mut self.state;
-        self.opt.step(
+        let stepped = self.opt.step(
             self.game.as_mut(),
             &mut st.w,
             &mut st.optim,
             &mut self.scratch,
             &mut st.rng,
         );
+        // The step is complete either way (its state is checkpointed at the end): what went
+        // wrong ends the run, named.
+        if let Err(why) = stepped {
+            self.outcome.message = Some(why);
+            return Some(Status::Failed);
+        }
         let (w, stop) = (&self.state.w, &self.config.stop);
         let norm_sq = w.theta.norm_sq() + w.phi.norm_sq();
         if !norm_sq.is_finite() || stop.diverge_above.is_some_and(|b| norm_sq > b * b) {

@@ -220,7 +220,7 @@ mod tests {
         assert!(q
             .runs
             .iter()
-            .all(|r| r.scheme == crate::optim::Scheme::Simultaneous));
+            .all(|r| r.scheme == crate::optim::Scheme::simultaneous()));
         assert_eq!(q.runs[1].steps, Some(7));
     }
 

@@ -3,9 +3,9 @@
 
 use super::config::RunConfig;
 use super::store::RunDir;
-use crate::analysis::{self, measured_rate, scalar_radius, Operator, ScalarMethod};
+use crate::analysis::{self, measured_rate, scalar_radius, ScalarMethod};
 use crate::game::Game;
-use crate::optim::{Optimizer, Rule, Scheme};
+use crate::optim::{Hyper, Optimizer, Rule, Scheme};
 use crate::players::Players;
 use crate::rng::Rng;
 use crate::vector::ParamVec;
@@ -44,53 +44,51 @@ fn sorted(mut z: Vec<Complex<f64>>) -> Vec<[f64; 2]> {
     z.iter().map(|c| [c.re, c.im]).collect()
 }
 
-/// The per-eigenvalue map a method has when both players share η and β.
+/// The per-eigenvalue map a method has when both players share η and β (the seed's schemes
+/// with the gradient or heavy-ball rule, no transform, no wrapper).
 fn scalar_method(opt: &Optimizer, eta: Players<f64>, beta: Players<f64>) -> Option<ScalarMethod> {
-    if eta.theta != eta.phi || beta.theta != beta.phi || opt.rules.theta != opt.rules.phi {
+    if eta.theta != eta.phi
+        || beta.theta != beta.phi
+        || opt.rules.theta != opt.rules.phi
+        || opt.field.is_some()
+        || !opt.wrappers.is_empty()
+    {
         return None;
     }
-    match (opt.scheme, opt.rules.theta, beta.theta == 0.0) {
-        (Scheme::Simultaneous, Rule::Gradient, _)
-        | (Scheme::Simultaneous, Rule::HeavyBall, true) => Some(ScalarMethod::Simultaneous),
-        (Scheme::Simultaneous, Rule::HeavyBall, false) => Some(ScalarMethod::SimultaneousHeavyBall),
-        (Scheme::Extragradient { .. }, Rule::Gradient, _) => Some(ScalarMethod::Extragradient),
-        (Scheme::PastExtragradient { .. } | Scheme::Optimistic { .. }, Rule::Gradient, _) => {
+    let (gradient, heavy) = match opt.rules.theta {
+        Rule::Gradient(_) => (true, false),
+        Rule::HeavyBall(_) => (beta.theta == 0.0, beta.theta != 0.0),
+        _ => (false, false),
+    };
+    match &opt.scheme {
+        Scheme::Simultaneous(_) if gradient => Some(ScalarMethod::Simultaneous),
+        Scheme::Simultaneous(_) if heavy => Some(ScalarMethod::SimultaneousHeavyBall),
+        Scheme::Extragradient(_) if gradient => Some(ScalarMethod::Extragradient),
+        Scheme::PastExtragradient(_) | Scheme::Optimistic(_) if gradient => {
             Some(ScalarMethod::PastExtragradient)
         }
         _ => None,
     }
 }
 
-/// ρ of `opt` at Jacobian `j`: the dense operator, or the per-eigenvalue map when the state is
-/// too large to build densely.
+/// ρ of `opt` at Jacobian `j` under `h`, and its gradient evaluations per iteration: the
+/// operator derived from the method's step, or the per-eigenvalue map when the state is too
+/// large to build densely.
 pub fn radius(
     opt: &Optimizer,
-    eta: Players<f64>,
-    beta: Players<f64>,
-    d_steps: u32,
+    h: &Hyper,
     j: &nalgebra::DMatrix<f64>,
     dt: usize,
 ) -> Result<(f64, f64), String> {
-    match analysis::operator(opt, eta, beta, d_steps, j, dt) {
-        Ok(Operator {
-            eigenvalues,
-            calls_per_iteration,
-            ..
-        }) => Ok((
-            eigenvalues.iter().map(|z| z.norm()).fold(0.0, f64::max),
-            calls_per_iteration,
-        )),
+    match analysis::derived_operator(opt, h, j, dt) {
+        Ok(op) => Ok((op.spectral_radius(), op.calls_per_iteration)),
         Err(e) if e.contains("rows") => {
-            let m = scalar_method(opt, eta, beta).ok_or(e)?;
-            let calls = if matches!(opt.scheme, Scheme::Extragradient { .. }) {
-                2.0
-            } else {
-                1.0
-            };
+            let m = scalar_method(opt, h.eta, h.beta).ok_or(e)?;
+            let calls = opt.cost(h).gradients;
             let r = j
                 .complex_eigenvalues()
                 .iter()
-                .map(|l| scalar_radius(m, eta.theta, beta.theta, *l))
+                .map(|l| scalar_radius(m, h.eta.theta, h.beta.theta, *l))
                 .fold(0.0, f64::max);
             Ok((r, calls))
         }
@@ -140,7 +138,9 @@ fn trace(
     let mut rng = Rng::derive(config.seed, "sampling");
     let (mut ts, mut ds) = (vec![], vec![]);
     for t in 1..=config.steps {
-        opt.step(game, &mut w, &mut st, &mut sc, &mut rng);
+        if opt.step(game, &mut w, &mut st, &mut sc, &mut rng).is_err() {
+            break;
+        }
         let d = (w.theta.dist_sq(&eq.theta) + w.phi.dist_sq(&eq.phi)).sqrt();
         if !(1e-200..=1e100).contains(&d) {
             break;
@@ -192,16 +192,15 @@ pub fn run_spectrum(
             })
         }
     };
-    let h = &built.hyper;
-    let eta = opt.eta_at(h, 0);
-    let (spectral_radius, calls) =
-        match radius(&opt, eta, h.beta, h.d_steps, &jacobian, w.theta.len()) {
-            Ok((r, c)) => (Some(r), c),
-            Err(e) => {
-                note = Some(e);
-                (None, 1.0)
-            }
-        };
+    let mut h = built.hyper.clone();
+    h.eta = opt.eta_at(&h, 0);
+    let (spectral_radius, calls) = match radius(&opt, &h, &jacobian, w.theta.len()) {
+        Ok((r, c)) => (Some(r), c),
+        Err(e) => {
+            note = Some(e);
+            (None, 1.0)
+        }
+    };
     if opt.schedule != crate::optim::Schedule::Constant {
         note = Some("η changes every step (schedule), so ρ is that of the first step".into());
     }
@@ -255,23 +254,18 @@ pub fn stability(
             return Err("no stability map for networks: ρ over (β, η) needs the whole spectrum of J, and a network gives only its eigenvalues of largest modulus".into());
         };
         let mut opt = built.optimizer;
-        if matches!(opt.rules.theta, Rule::Adam { .. })
-            || matches!(opt.rules.phi, Rule::Adam { .. })
-        {
-            return Err(format!(
-                "run {:?} uses Adam, which is not linear: no stability map",
-                c.name
-            ));
+        if let Err(why) = opt.linear() {
+            return Err(format!("run {:?}: {why}: no stability map", c.name));
         }
         // β is a heavy-ball momentum here; plain gradient is heavy ball at β = 0.
-        opt.rules = Players::both(Rule::HeavyBall);
+        opt.rules = Players::both(Rule::heavy_ball());
         let b = c.beta.0;
         let beta_on = match (b.theta != 0.0, b.phi != 0.0) {
             (true, false) => "theta",
             (false, true) => "phi",
             _ => "both",
         };
-        let method = format!("{}+heavy-ball", opt.scheme.name());
+        let method = opt.label();
         if let Some(m) = maps
             .iter_mut()
             .find(|m| m.method == method && m.beta_on == beta_on)
@@ -284,7 +278,7 @@ pub fn stability(
             None => game.initial_point(),
         };
         let j = game.jacobian(&w).ok_or("this game has no Jacobian")?;
-        let d_steps = built.hyper.d_steps;
+        let base = built.hyper;
         let rho = etas
             .iter()
             .map(|&eta| {
@@ -296,9 +290,12 @@ pub fn stability(
                             "phi" => Players::new(0.0, beta),
                             _ => Players::both(beta),
                         };
-                        radius(&opt, Players::both(eta), bp, d_steps, &j, w.theta.len())
-                            .ok()
-                            .map(|r| r.0)
+                        let h = Hyper {
+                            eta: Players::both(eta),
+                            beta: bp,
+                            ..base.clone()
+                        };
+                        radius(&opt, &h, &j, w.theta.len()).ok().map(|r| r.0)
                     })
                     .collect()
             })

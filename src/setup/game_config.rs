@@ -6,12 +6,12 @@
 
 use super::custom::CustomGame;
 use super::registry;
-use super::variant::{AsVariant, FieldsOf};
 use super::{BuiltGame, ImageGanSpec, MixtureGanSpec};
 use crate::game::{
     BilinearSpec, DiracGanSpec, LogisticSpec, MlpGanSpec, QuadraticSpec, Start,
     StochasticBilinearSpec, ToyGame, ToySpec,
 };
+use crate::variant::{AsVariant, FieldsOf};
 use crate::variant_name::VariantName;
 use serde::de::{self, EnumAccess, VariantAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
