@@ -62,6 +62,8 @@ pub struct Engine<V: ParamVec> {
     scratch: Scratch<V>,
     probe: Players<V>,
     metrics: MetricsLog,
+    /// The methods' live parameters traced in the metrics, in column order.
+    params: Vec<String>,
     spectrum: SpectrumLog,
     journal: Journal,
     steering: Steering,
@@ -355,7 +357,13 @@ impl<V: ParamVec + Serialize + DeserializeOwned> Engine<V> {
 
     /// Measures the iterate and logs its row (and, when due, its spectrum record).
     fn log_row(&mut self, wall: f64) -> Result<()> {
-        let mut m = metrics_log::measure(self.game.as_mut(), &self.state, &mut self.probe, wall);
+        let mut m = metrics_log::measure(
+            self.game.as_mut(),
+            &self.state,
+            &self.params,
+            &mut self.probe,
+            wall,
+        );
         if self.spectrum.due(m.step) {
             m.spectral_radius = self
                 .spectrum
