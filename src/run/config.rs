@@ -5,8 +5,7 @@ use crate::constraint::PlayerConstraints;
 use crate::error::{Error, Result};
 use crate::game::{Game, Sample};
 use crate::optim::{
-    self, AverageSpec, FieldTransform, Hyper, LiveParam, Optimizer, Range, Rule, Schedule, Scheme,
-    Slot, Wrapper,
+    self, AverageSpec, FieldTransform, Hyper, LiveParam, Optimizer, Rule, Schedule, Scheme, Wrapper,
 };
 use crate::players::{PerPlayer, Player, Players};
 use crate::setup::{BuiltGame, GameConfig};
@@ -285,17 +284,7 @@ impl RunConfig {
             &self.wrap,
             &self.averaging,
         );
-        t.push(LiveParam {
-            name: "log_every".into(),
-            symbol: "log".into(),
-            about: "iterations between metrics rows".into(),
-            range: Range::Integer {
-                lo: 1,
-                hi: 1_000_000_000_000,
-            },
-            slot: Slot::LogEvery,
-            column: None,
-        });
+        t.push(super::control::log_every_param());
         t
     }
 
