@@ -10,7 +10,15 @@ use crate::rng::Rng;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
-const MAGIC: &[u8; 12] = b"SADDLE-CK01\n";
+/// Format 2: the optimizer state of the open method design (per-method memories, J·v
+/// counters, the methods' live parameters).
+const MAGIC: &[u8; 12] = b"SADDLE-CK02\n";
+
+/// Formats this saddle no longer reads, and what changed since.
+const OLDER: [(&[u8; 12], &str); 1] = [(
+    b"SADDLE-CK01\n",
+    "format 1, written before the optimizer state took its per-method shape",
+)];
 
 /// The state of a run between two iterations.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -43,11 +51,33 @@ pub fn save<V: Serialize>(dir: &RunDir, state: &RunState<V>) -> Result<()> {
 pub fn load<V: DeserializeOwned>(dir: &RunDir, step: u64) -> Result<RunState<V>> {
     let path = dir.checkpoint_path(step);
     let bytes = std::fs::read(&path).map_err(|e| io_error(&path, e))?;
+    if let Some((_, what)) = OLDER.iter().find(|(m, _)| bytes.starts_with(m.as_slice())) {
+        return Err(Error::input(format!(
+            "{}: checkpoint {what}; this saddle reads format 2 only, so the run cannot continue from it (`saddle replay` re-runs it from its config and events)",
+            path.display()
+        )));
+    }
     let body = bytes
         .strip_prefix(MAGIC.as_slice())
         .ok_or_else(|| Error::failure(format!("{}: not a saddle checkpoint", path.display())))?;
     postcard::from_bytes(body)
         .map_err(|e| Error::failure(format!("{}: unreadable checkpoint: {e}", path.display())))
+}
+
+/// The newest readable checkpoint of a run being resumed: None when it has none; an error
+/// naming why when it has checkpoints but none can be read (an older format) — never a silent
+/// fresh start.
+pub fn resumable<V: DeserializeOwned>(dir: &RunDir) -> Result<Option<RunState<V>>> {
+    let mut first_error = None;
+    for s in dir.checkpoint_steps().into_iter().rev() {
+        match load(dir, s) {
+            Ok(st) => return Ok(Some(st)),
+            Err(e) => {
+                first_error.get_or_insert(e);
+            }
+        }
+    }
+    first_error.map_or(Ok(None), Err)
 }
 
 /// The newest readable checkpoint at or before `at` (any step when None).
