@@ -23,8 +23,11 @@ mod linear;
 mod linearization;
 mod logistic;
 mod mlp;
+#[cfg(test)]
+mod product_tests;
 mod start;
 mod stochastic_bilinear;
+mod ttur_saddle;
 
 pub use dirac::{DiracGan, DiracGanSpec, DiracLoss};
 pub use gan::{wide, Gan, GanSettings};
@@ -36,6 +39,7 @@ pub use logistic::{LogisticSpec, LogisticToy};
 pub use mlp::{mlp_dims, MlpGan, MlpGanSpec};
 pub use start::{start_point, Start};
 pub use stochastic_bilinear::{StochasticBilinear, StochasticBilinearSpec};
+pub use ttur_saddle::{TturSaddle, TturSaddleSpec};
 
 use crate::constraint::Constraint;
 use crate::players::{Player, Players};
