@@ -17,4 +17,6 @@ pub use rate::measured_rate;
 pub use scalar::{heavy_ball_mu, scalar_radius, ScalarMethod};
 
 #[cfg(test)]
+mod method_tests;
+#[cfg(test)]
 mod tests;
