@@ -122,7 +122,7 @@ pub fn label(
 
 /// Every live parameter the pieces declare, scheme first, then the field transform and the
 /// wrappers.
-fn method_params(
+pub fn method_params(
     scheme: &Scheme,
     field: Option<&FieldTransform>,
     wrappers: &[Wrapper],

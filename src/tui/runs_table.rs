@@ -1,8 +1,9 @@
 //! Runs table: one row per run with its color, name, method, status, progress, oracle calls,
-//! η and β per player, the key metrics and a sparkline of log‖ω − ω*‖ over its history.
+//! η and β per player, the methods' own parameters (γ, k, α, …), the key metrics and a sparkline of log‖ω − ω*‖ over its history.
 //! Columns are dropped from the right, least useful first, when the pane is narrow.
 
 use super::app::App;
+use super::editor::method_summary;
 use super::model::RunData;
 use super::plot::fmt_num;
 use super::series::XAxis;
@@ -63,7 +64,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let theme = &app.theme;
     let w = area.width.saturating_sub(2);
     // (header, width, priority: lower survives longer)
-    let cols: [(&str, u16, u8); 11] = [
+    let cols: [(&str, u16, u8); 12] = [
         (" ", 1, 0),
         ("run", 18, 0),
         ("method", 22, 5),
@@ -72,11 +73,15 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         ("oracle", 8, 6),
         ("η θ/φ", 9, 2),
         ("β θ/φ", 10, 1),
+        ("params", 14, 5),
         ("‖ω−ω*‖", 8, 1),
         ("‖F‖", 8, 4),
         ("history", 12, 3),
     ];
+    let summaries: Vec<String> = app.runs.iter().map(method_summary).collect();
     let mut keep: Vec<bool> = vec![true; cols.len()];
+    // The params column only when some run's method has parameters of its own.
+    keep[8] = summaries.iter().any(|s| !s.is_empty());
     let total = |keep: &[bool]| {
         cols.iter()
             .zip(keep)
@@ -94,7 +99,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
             }
         }
     }
-    let spark_w = cols[10].1 as usize;
+    let spark_w = cols[11].1 as usize;
     let rows: Vec<Row> = app
         .runs
         .iter()
@@ -140,6 +145,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
                 Cell::from(r.oracle_calls.to_string()),
                 Cell::from(pair(r.eta)),
                 Cell::from(pair(r.beta)),
+                Cell::from(summaries[i].clone()),
                 Cell::from(metric(r, DISTANCE_TO_EQUILIBRIUM)),
                 Cell::from(metric(r, FIELD_NORM)),
                 Cell::from(Span::styled(spark, Style::new().fg(color))),
