@@ -205,6 +205,14 @@ impl Editor {
         };
         Clear.render(r, buf);
         let mut lines = vec![];
+        // Names such as `lookahead.alpha` are longer than η's and β's.
+        let nw = self
+            .fields
+            .iter()
+            .map(|(n, _)| n.chars().count() + 1)
+            .max()
+            .unwrap_or(0)
+            .max(11);
         for (i, (param, label)) in self.fields.iter().enumerate() {
             let focused = i == self.focus;
             let value = if focused {
@@ -218,7 +226,7 @@ impl Editor {
                 Style::new()
             };
             lines.push(Line::from(vec![
-                Span::raw(format!("{param:<11}")),
+                Span::raw(format!("{param:<nw$}")),
                 Span::styled(format!("{value:<14}"), style),
                 Span::styled(format!(" {label}"), Style::new().fg(theme.dim())),
             ]));
