@@ -52,6 +52,11 @@ pub const BUILTIN: &[(&str, &str)] = &[
         "eag-bilinear",
         include_str!("../../presets/eag-bilinear.ron"),
     ),
+    ("zoo-mog", include_str!("../../presets/zoo-mog.ron")),
+    (
+        "sga-mog-grid",
+        include_str!("../../presets/sga-mog-grid.ron"),
+    ),
 ];
 
 /// The text of a built-in preset.
