@@ -24,7 +24,7 @@ use saddle::neural::ops::timing;
 use saddle::optim::{AdamMoment, Hyper, Optimizer, Rule, Schedule, Scheme, Scratch};
 use saddle::players::Players;
 use saddle::rng::Rng;
-use saddle::vector::ParamVec;
+use saddle::vector::Moves;
 use saddle::Constraint;
 use std::sync::Arc;
 use std::time::Instant;
@@ -68,12 +68,10 @@ fn main() {
     };
     let mut game = Gan::new(model, dfdx::prelude::Cpu::shared(0), settings);
     let opt = Optimizer {
-        scheme: Scheme::Simultaneous,
-        rules: Players::both(Rule::Adam {
-            beta2: 0.9,
-            eps: 1e-8,
-            moment: AdamMoment::Ema,
-        }),
+        scheme: Scheme::simultaneous(),
+        rules: Players::both(Rule::adam(0.9, 1e-8, AdamMoment::Ema)),
+        field: None,
+        wrappers: vec![],
         schedule: Schedule::Constant,
         constraints: Players::new(
             Constraint::Free,
@@ -85,16 +83,13 @@ fn main() {
         averaging: vec![],
     };
     let mut w = game.initial_point();
-    let hyper = Hyper {
-        eta: Players::new(2e-5, 2e-4),
-        beta: Players::both(0.5),
-        d_steps: 1,
-    };
+    let hyper = Hyper::new(Players::new(2e-5, 2e-4), Players::both(0.5), 1);
     let mut st = opt.init_state(&w, hyper);
     let mut sc = Scratch::new(&w);
     let mut srng = Rng::new(1);
     for _ in 0..2 {
-        opt.step(&mut game, &mut w, &mut st, &mut sc, &mut srng);
+        opt.step(&mut game, &mut w, &mut st, &mut sc, &mut srng)
+            .expect("a SimAdam step");
     }
     // PyTorch gets saddle's thread count (RAYON_NUM_THREADS, else every core).
     let threads = rayon::current_num_threads();
@@ -118,7 +113,8 @@ fn main() {
         for i in 0..per_round {
             let t = Instant::now();
             let c = cpu_seconds();
-            opt.step(&mut game, &mut w, &mut st, &mut sc, &mut srng);
+            opt.step(&mut game, &mut w, &mut st, &mut sc, &mut srng)
+                .expect("a SimAdam step");
             mine.push(1000.0 * t.elapsed().as_secs_f64());
             cpu_saddle.push(1000.0 * (cpu_seconds() - c));
             let t = Instant::now();

@@ -124,21 +124,16 @@ fn main() {
         let n = (4_000_000 / (d * d)).clamp(200, 20_000);
         let mut g = game(d);
         let opt = Optimizer {
-            scheme: Scheme::Extragradient { resample: true },
-            rules: Players::both(Rule::Gradient),
+            scheme: Scheme::extragradient(true),
+            rules: Players::both(Rule::gradient()),
+            field: None,
+            wrappers: vec![],
             schedule: Schedule::Constant,
             constraints: g.constraints(),
             averaging: vec![],
         };
         let mut w = g.initial_point();
-        let mut st = opt.init_state(
-            &w,
-            Hyper {
-                eta: Players::both(0.1),
-                beta: Players::both(0.0),
-                d_steps: 1,
-            },
-        );
+        let mut st = opt.init_state(&w, Hyper::new(Players::both(0.1), Players::both(0.0), 1));
         let mut sc = Scratch::new(&w);
         let mut rng = Rng::new(0);
         // The hand loop on the game's own matrix: rebuild it with the same seed.
@@ -156,7 +151,10 @@ fn main() {
                 n,
                 &mut w,
                 |w| w.clone_from(&start),
-                |w| opt.step(g.as_mut(), black_box(w), &mut st, &mut sc, &mut rng),
+                |w| {
+                    opt.step(g.as_mut(), black_box(w), &mut st, &mut sc, &mut rng)
+                        .expect("an extragradient step");
+                },
             );
             let h = time(
                 n,

@@ -61,7 +61,7 @@
 //!
 //! ```text
 //! cli → tui → sweep → run → {setup, optim, analysis, score} → game → neural
-//!     → {players, rng, linalg, stats, vector, constraint, special, check, files, clock, error, variant_name}
+//!     → {players, rng, linalg, stats, vector, constraint, special, check, files, clock, error, variant, variant_name}
 //! ```
 //!
 //! `setup` builds games from presets (it knows every game and network); `game` defines the
@@ -114,6 +114,7 @@ mod constraint;
 mod error;
 mod files;
 mod special;
+mod variant;
 mod variant_name;
 
 pub use constraint::{Constraint, PlayerConstraints};

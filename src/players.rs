@@ -23,6 +23,14 @@ impl Player {
     /// Both players, generator first (the order of ω = (θ, φ)).
     pub const BOTH: [Player; 2] = [Player::Theta, Player::Phi];
 
+    /// The other player.
+    pub fn other(self) -> Player {
+        match self {
+            Player::Theta => Player::Phi,
+            Player::Phi => Player::Theta,
+        }
+    }
+
     /// The name used in presets, CLI flags, metrics columns and the dashboard.
     pub fn name(self) -> &'static str {
         match self {

@@ -1,39 +1,68 @@
-//! The small vector interface the optimizer core is written against.
+//! The small vector interfaces the optimizer core is written against.
 //!
-//! Schemes, step rules, projections and averages only ever need these few element-wise
-//! operations, so one implementation of every algorithm serves any parameter storage that
-//! provides them (plain `Vec<f64>` for the toy games; tensor-backed stores for networks).
+//! [`Moves`] holds what a step of any method does to vectors — linear combinations, the step
+//! rules' element-wise normalizations, projections and inner products — so one implementation
+//! of every method serves any storage that provides them: plain `Vec<f64>` for the toy games,
+//! tensor stores for networks, and the symbolic matrices with which `analysis` derives a
+//! method's iteration operator from the very code that steps (there, the non-linear moves mark
+//! the result as not linear instead of computing it). [`ParamVec`] adds what runs need of real
+//! parameters: norms, finiteness, host copies.
 
 use crate::constraint::Constraint;
 
-/// A player's parameters (or a gradient, a momentum buffer, a moment estimate…).
-///
-/// Every operation is element-wise or a reduction, and none allocates except `zeros_like`.
-pub trait ParamVec: Clone + Send + 'static {
+/// A player's vector as a method moves it (parameters, a gradient, a momentum buffer, a moment
+/// estimate…). Every operation is element-wise or a reduction; none allocates except
+/// `zeros_like` and `clone`.
+pub trait Moves: Clone + Send + 'static {
+    /// A vector of the same shape filled with zeros.
+    fn zeros_like(&self) -> Self;
+    /// `self ← src`.
+    fn assign(&mut self, src: &Self);
+    /// Every entry ← `value` (RMSProp's v₀ = 1; not linear unless 0).
+    fn fill(&mut self, value: f64);
+    /// `self ← self + a·x`.
+    fn axpy(&mut self, a: f64, x: &Self);
+    /// `self ← b·self + a·x` (momentum buffers, EMAs, first moments).
+    fn scale_add(&mut self, b: f64, a: f64, x: &Self);
+    /// `self ← base + a·x`.
+    fn assign_axpy(&mut self, base: &Self, a: f64, x: &Self);
+    /// `self ← b·self + a·x⊙x` (second moments; not linear).
+    fn scale_add_square(&mut self, b: f64, a: f64, x: &Self);
+    /// `self ← c·m ⊘ (√v + ε)` (Adam's normalized direction, PyTorch-0.4 ε placement; not
+    /// linear).
+    fn adam_ratio(&mut self, c: f64, m: &Self, v: &Self, eps: f64);
+    /// `self ← c·m ⊘ √(v + ε)` (TensorFlow 1's RMSProp, ε inside the root; not linear).
+    fn rms_ratio(&mut self, c: f64, m: &Self, v: &Self, eps: f64);
+    /// Euclidean projection onto `c` (box clamping or ball rescaling). Symbolic vectors
+    /// linearize at an interior equilibrium, where every projection is locally the identity.
+    fn project(&mut self, c: &Constraint);
+    /// ⟨self, other⟩, or None where the value depends on the point in a way a linear analysis
+    /// does not see (symbolic vectors): a method branching on an inner product says what it
+    /// does near the equilibrium instead.
+    fn dot(&self, other: &Self) -> Option<f64>;
+    /// How many tensors the vector is made of (SGA's n; 1 for a flat vector).
+    fn parts(&self) -> usize {
+        1
+    }
+    /// The exact solution x of A·x = b where the vector type can build A from `apply` (the
+    /// symbolic vectors of `analysis`); None where it cannot, and the caller iterates (CGD's
+    /// conjugate gradients).
+    fn solve_exactly(_apply: &mut dyn FnMut(&Self) -> Self, _b: &Self) -> Option<Self> {
+        None
+    }
+}
+
+/// A player's parameters as a run stores them: [`Moves`] plus what metrics, checkpoints and
+/// Jacobian products need of real values.
+pub trait ParamVec: Moves {
     /// Number of scalar parameters.
     fn len(&self) -> usize;
     /// True when there are no parameters.
     fn is_empty(&self) -> bool {
         self.len() == 0
     }
-    /// A vector of the same shape filled with zeros.
-    fn zeros_like(&self) -> Self;
     /// `self ← 0`.
     fn set_zero(&mut self);
-    /// `self ← src`.
-    fn assign(&mut self, src: &Self);
-    /// `self ← self + a·x`.
-    fn axpy(&mut self, a: f64, x: &Self);
-    /// `self ← b·self + a·x` (momentum buffers, EMAs, first moments).
-    fn scale_add(&mut self, b: f64, a: f64, x: &Self);
-    /// `self ← b·self + a·x⊙x` (Adam's second moment).
-    fn scale_add_square(&mut self, b: f64, a: f64, x: &Self);
-    /// `self ← c·m ⊘ (√v + ε)` (Adam's normalized direction, PyTorch-0.4 ε placement).
-    fn adam_ratio(&mut self, c: f64, m: &Self, v: &Self, eps: f64);
-    /// `self ← base + a·x`.
-    fn assign_axpy(&mut self, base: &Self, a: f64, x: &Self);
-    /// Euclidean projection onto `c` (box clamping or ball rescaling).
-    fn project(&mut self, c: &Constraint);
     /// ‖self‖².
     fn norm_sq(&self) -> f64;
     /// ‖self − other‖².
@@ -42,25 +71,23 @@ pub trait ParamVec: Clone + Send + 'static {
     fn all_finite(&self) -> bool;
     /// The entries as f64, for metrics, the Jacobian and checkpoints of toy games.
     fn to_f64(&self) -> Vec<f64>;
+    /// `self ← x` from the flat f64 entries [`ParamVec::to_f64`] gives (Jacobian products
+    /// computed on the host).
+    fn assign_f64(&mut self, x: &[f64]);
     /// Entry i (None when out of range): the coordinates of phase portraits.
     fn coordinate(&self, i: usize) -> Option<f64>;
 }
 
-impl ParamVec for Vec<f64> {
-    #[inline]
-    fn len(&self) -> usize {
-        <[f64]>::len(self)
-    }
+impl Moves for Vec<f64> {
     fn zeros_like(&self) -> Self {
         vec![0.0; self.len()]
     }
     #[inline]
-    fn set_zero(&mut self) {
-        self.iter_mut().for_each(|x| *x = 0.0);
-    }
-    #[inline]
     fn assign(&mut self, src: &Self) {
         self.copy_from_slice(src);
+    }
+    fn fill(&mut self, value: f64) {
+        self.iter_mut().for_each(|x| *x = value);
     }
     #[inline]
     fn axpy(&mut self, a: f64, x: &Self) {
@@ -72,6 +99,12 @@ impl ParamVec for Vec<f64> {
     fn scale_add(&mut self, b: f64, a: f64, x: &Self) {
         for (s, x) in self.iter_mut().zip(x) {
             *s = b * *s + a * x;
+        }
+    }
+    #[inline]
+    fn assign_axpy(&mut self, base: &Self, a: f64, x: &Self) {
+        for ((s, b), x) in self.iter_mut().zip(base).zip(x) {
+            *s = b + a * x;
         }
     }
     #[inline]
@@ -87,9 +120,9 @@ impl ParamVec for Vec<f64> {
         }
     }
     #[inline]
-    fn assign_axpy(&mut self, base: &Self, a: f64, x: &Self) {
-        for ((s, b), x) in self.iter_mut().zip(base).zip(x) {
-            *s = b + a * x;
+    fn rms_ratio(&mut self, c: f64, m: &Self, v: &Self, eps: f64) {
+        for ((s, m), v) in self.iter_mut().zip(m).zip(v) {
+            *s = c * m / (v + eps).sqrt();
         }
     }
     #[inline]
@@ -111,6 +144,21 @@ impl ParamVec for Vec<f64> {
         }
     }
     #[inline]
+    fn dot(&self, other: &Self) -> Option<f64> {
+        Some(self.iter().zip(other).map(|(a, b)| a * b).sum())
+    }
+}
+
+impl ParamVec for Vec<f64> {
+    #[inline]
+    fn len(&self) -> usize {
+        <[f64]>::len(self)
+    }
+    #[inline]
+    fn set_zero(&mut self) {
+        self.iter_mut().for_each(|x| *x = 0.0);
+    }
+    #[inline]
     fn norm_sq(&self) -> f64 {
         self.iter().map(|x| x * x).sum()
     }
@@ -124,6 +172,9 @@ impl ParamVec for Vec<f64> {
     }
     fn to_f64(&self) -> Vec<f64> {
         self.clone()
+    }
+    fn assign_f64(&mut self, x: &[f64]) {
+        self.copy_from_slice(x);
     }
     fn coordinate(&self, i: usize) -> Option<f64> {
         self.get(i).copied()

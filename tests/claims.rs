@@ -2,6 +2,10 @@
 //! known mathematics ([VI] Prop. 1–2, [NM]'s momentum table, spec §3.4–3.5).
 
 use saddle::game::{BilinearSpec, MatrixSpec, QuadraticSpec, Start, ToyGame, ToySpec};
+use saddle::optim::rule::{Adam, Gradient, HeavyBall};
+use saddle::optim::scheme::{
+    Alternating, Extragradient, Optimistic, PastExtragradient, Simultaneous,
+};
 use saddle::optim::{
     AdamMoment, AverageKind, AveragePoints, AverageSpec, Hyper, OptimisticFirst, Optimizer, Order,
     PastFirst, Rule, Schedule, Scheme, Scratch,
@@ -53,6 +57,8 @@ fn run(
     let opt = Optimizer {
         scheme,
         rules: Players::both(rule),
+        field: None,
+        wrappers: vec![],
         schedule: Schedule::Constant,
         constraints: g.constraints(),
         averaging,
@@ -61,7 +67,8 @@ fn run(
     let hyper = Hyper {
         eta: Players::both(eta),
         beta,
-        d_steps: scheme.d_steps(),
+        d_steps: opt.scheme.d_steps(),
+        values: Default::default(),
     };
     let mut st = opt.init_state(&w, hyper);
     let mut sc = Scratch::new(&w);
@@ -69,7 +76,8 @@ fn run(
     let start = dist(g, &w);
     let mut max = start;
     for _ in 0..steps {
-        opt.step(g.as_mut(), &mut w, &mut st, &mut sc, &mut rng);
+        opt.step(g.as_mut(), &mut w, &mut st, &mut sc, &mut rng)
+            .unwrap();
         let d = dist(g, &w);
         max = max.max(d);
         if !d.is_finite() || d > 1e12 {
@@ -89,15 +97,15 @@ fn run(
     }
 }
 
-const SIM: Scheme = Scheme::Simultaneous;
-const ALT: Scheme = Scheme::Alternating {
+const SIM: Scheme = Scheme::Simultaneous(Simultaneous);
+const ALT: Scheme = Scheme::Alternating(Alternating {
     d_steps: 1,
     order: Order::DiscriminatorFirst,
-};
-const EG: Scheme = Scheme::Extragradient { resample: true };
-const PAST: Scheme = Scheme::PastExtragradient {
+});
+const EG: Scheme = Scheme::Extragradient(Extragradient { resample: true });
+const PAST: Scheme = Scheme::PastExtragradient(PastExtragradient {
     first: PastFirst::Extrapolate,
-};
+});
 
 #[derive(Debug, Clone, Copy)]
 enum Expect {
@@ -139,7 +147,7 @@ fn check(name: &str, o: &Outcome, e: Expect) {
 
 #[test]
 fn momentum_table_on_bilinear_games() {
-    let hb = Rule::HeavyBall;
+    let hb = Rule::HeavyBall(HeavyBall);
     let on_phi = |b: f64| Players::new(0.0, b);
     // (name, scheme, eta, beta, expected): [NM]'s table with β on the discriminator and on
     // both players, per ZY Thm 3.4: Jacobi momentum never converges; Gauss–Seidel momentum
@@ -180,7 +188,15 @@ fn momentum_table_on_bilinear_games() {
         ),
     ];
     for (name, scheme, eta, beta, expect) in table {
-        let o = run(&mut bilinear(), scheme, hb, eta, beta, vec![], 60_000);
+        let o = run(
+            &mut bilinear(),
+            scheme,
+            hb.clone(),
+            eta,
+            beta,
+            vec![],
+            60_000,
+        );
         check(name, &o, expect);
     }
 }
@@ -190,12 +206,28 @@ fn extragradient_converges_iff_eta_below_one_over_sigma_max() {
     let z = Players::both(0.0);
     check(
         "EG η=0.9/σ",
-        &run(&mut bilinear(), EG, Rule::Gradient, 0.9, z, vec![], 40_000),
+        &run(
+            &mut bilinear(),
+            EG,
+            Rule::Gradient(Gradient),
+            0.9,
+            z,
+            vec![],
+            40_000,
+        ),
         Expect::Converges,
     );
     check(
         "EG η=1.1/σ",
-        &run(&mut bilinear(), EG, Rule::Gradient, 1.1, z, vec![], 40_000),
+        &run(
+            &mut bilinear(),
+            EG,
+            Rule::Gradient(Gradient),
+            1.1,
+            z,
+            vec![],
+            40_000,
+        ),
         Expect::Diverges,
     );
 }
@@ -209,7 +241,7 @@ fn past_extragradient_converges_iff_eta_sigma_below_one_over_sqrt3() {
         &run(
             &mut bilinear(),
             PAST,
-            Rule::Gradient,
+            Rule::Gradient(Gradient),
             0.95 * lim,
             z,
             vec![],
@@ -222,7 +254,7 @@ fn past_extragradient_converges_iff_eta_sigma_below_one_over_sqrt3() {
         &run(
             &mut bilinear(),
             PAST,
-            Rule::Gradient,
+            Rule::Gradient(Gradient),
             1.05 * lim,
             z,
             vec![],
@@ -230,15 +262,15 @@ fn past_extragradient_converges_iff_eta_sigma_below_one_over_sqrt3() {
         ),
         Expect::Diverges,
     );
-    let opt = Scheme::Optimistic {
+    let opt = Scheme::Optimistic(Optimistic {
         first: OptimisticFirst::ZeroPrevious,
-    };
+    });
     check(
         "OGD η=0.95/√3",
         &run(
             &mut bilinear(),
             opt,
-            Rule::Gradient,
+            Rule::Gradient(Gradient),
             0.95 * lim,
             z,
             vec![],
@@ -256,7 +288,17 @@ fn uniform_averaging_turns_the_alternating_cycle_into_order_one_over_t() {
         beta: None,
     }];
     let z = Players::both(0.0);
-    let at = |t: usize| run(&mut bilinear(), ALT, Rule::Gradient, 0.5, z, avg.clone(), t);
+    let at = |t: usize| {
+        run(
+            &mut bilinear(),
+            ALT,
+            Rule::Gradient(Gradient),
+            0.5,
+            z,
+            avg.clone(),
+            t,
+        )
+    };
     let (a, b, c) = (at(2_000), at(8_000), at(32_000));
     // The last iterate cycles…
     check("alt last iterate", &c, Expect::BoundedNotConverging);
@@ -280,37 +322,39 @@ fn every_scheme_composes_with_every_rule() {
     let schemes = [
         SIM,
         ALT,
-        Scheme::Alternating {
+        Scheme::Alternating(Alternating {
             d_steps: 4,
             order: Order::GeneratorFirst,
-        },
+        }),
         EG,
-        Scheme::Extragradient { resample: false },
+        Scheme::Extragradient(Extragradient { resample: false }),
         PAST,
-        Scheme::PastExtragradient {
+        Scheme::PastExtragradient(PastExtragradient {
             first: PastFirst::Skip,
-        },
-        Scheme::Optimistic {
+        }),
+        Scheme::Optimistic(Optimistic {
             first: OptimisticFirst::ZeroPrevious,
-        },
-        Scheme::Optimistic {
+        }),
+        Scheme::Optimistic(Optimistic {
             first: OptimisticFirst::RepeatCurrent,
-        },
+        }),
     ];
-    let adam = |moment| Rule::Adam {
-        beta2: 0.9,
-        eps: 1e-8,
-        moment,
+    let adam = |moment| {
+        Rule::Adam(Adam {
+            beta2: 0.9,
+            eps: 1e-8,
+            moment,
+        })
     };
     let rules = [
-        (Rule::Gradient, 0.0, 0.05),
-        (Rule::HeavyBall, 0.5, 0.05),
-        (Rule::HeavyBall, -0.5, 0.05),
+        (Rule::Gradient(Gradient), 0.0, 0.05),
+        (Rule::HeavyBall(HeavyBall), 0.5, 0.05),
+        (Rule::HeavyBall(HeavyBall), -0.5, 0.05),
         (adam(AdamMoment::Ema), 0.5, 0.002),
         (adam(AdamMoment::Sum), -0.5, 0.002),
     ];
     for scheme in schemes {
-        for (rule, beta, eta) in rules {
+        for (rule, beta, eta) in rules.clone() {
             let mut g = QuadraticSpec {
                 dim: 4,
                 mix: 0.3,
@@ -322,8 +366,8 @@ fn every_scheme_composes_with_every_rule() {
             .unwrap();
             let o = run(
                 &mut g,
-                scheme,
-                rule,
+                scheme.clone(),
+                rule.clone(),
                 eta,
                 Players::both(beta),
                 vec![],

@@ -117,7 +117,7 @@ fn a_registered_game_runs_resumes_and_is_named_in_errors() {
     };
     let e = bad(&game("RockPaperScisors(scale: 1.0)"));
     assert!(
-        e.contains(":1:35: game: Unexpected variant named `RockPaperScisors` in enum `GameConfig`, expected one of `Bilinear`, `StochasticBilinear`, `Logistic`, `DiracGan`, `MlpGan`, `Quadratic`, `MixtureGan`, `ImageGan`, or `RockPaperScissors` instead"),
+        e.contains(":1:35: game: Unexpected variant named `RockPaperScisors` in enum `GameConfig`, expected one of `Bilinear`, `StochasticBilinear`, `Logistic`, `DiracGan`, `MlpGan`, `Quadratic`, `MixtureGan`, `ImageGan`, `TturSaddle`, or `RockPaperScissors` instead"),
         "{e}"
     );
     let e = bad(&game("RockPaperScissors(sacle: 1.0)"));

@@ -585,3 +585,68 @@ fn q_quits_within_100_ms_while_a_stability_map_computes() {
     eprintln!("q answered in {ms:.1} ms while the map computed");
     assert!(ms < 100.0, "q took {ms:.1} ms");
 }
+
+/// A method's own live parameter through the dashboard: γ of a ConOpt run shows in the runs
+/// table, is a field of the editor, and a change reaches the run (its event and its metrics).
+#[test]
+fn a_methods_own_parameter_is_edited_live() {
+    if !tmux_available() {
+        eprintln!("SKIPPED a_methods_own_parameter_is_edited_live: tmux not found");
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let runs = tmp.path().join("runs");
+    let preset = tmp.path().join("conopt.ron");
+    std::fs::write(
+        &preset,
+        r#"Preset(name: "conopt", seed: 0, steps: 2500, pace: 250.0,
+            game: Bilinear(dim: 2, matrix: SingularValues([1.0, 0.5])),
+            stop: (converge_below: None),
+            runs: [Run(name: "conopt", scheme: Simultaneous, field: Consensus(gamma: 1.0), eta: 0.05)])"#,
+    )
+    .unwrap();
+    let tm = Tmux::start("e2e-gamma", tmp.path());
+    tm.line(&format!(
+        "{BIN} {} --runs-dir {}",
+        preset.display(),
+        runs.display()
+    ));
+    tm.wait("the run with its γ, running", 10.0, |s| {
+        s.contains("runs (1)") && row(s, "conopt").contains("γ=1") && step_of(s, "conopt") > 100
+    });
+    tm.keys(&["e"]);
+    tm.wait("the editor with γ", 5.0, |s| {
+        s.contains("live parameters of conopt") && s.contains("gamma")
+    });
+    // Fields: η θ, η φ, β θ, β φ, γ: up from the first wraps to γ.
+    tm.keys(&["Up", "BSpace", "BSpace", "BSpace"]);
+    tm.cmd(&["send-keys", "-t", "e2e-gamma", "-l", "--", "5"]);
+    tm.keys(&["Enter"]);
+    tm.wait("the run's answer", 10.0, |s| s.contains("gamma 1 → 5"));
+    tm.wait("γ in the runs table", 5.0, |s| {
+        row(s, "conopt").contains("γ=5")
+    });
+    tm.keys(&["q"]);
+    tm.wait("the quit dialog", 5.0, |s| s.contains("leave them running"));
+    tm.keys(&["d"]);
+    tm.wait("the shell again", 10.0, |s| s.contains("runs left running"));
+    let dir = run_dir(&runs, "conopt");
+    let status = wait_final(&dir, 30.0);
+    assert_eq!(status, "finished");
+    let events = std::fs::read_to_string(dir.join("events.jsonl")).unwrap();
+    let set: serde_json::Value = events
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .find(|e| e["event"] == "set")
+        .expect("a set event");
+    assert_eq!(set["param"], "gamma");
+    assert_eq!(
+        (set["old"].as_f64(), set["new"].as_f64()),
+        (Some(1.0), Some(5.0))
+    );
+    let m = std::fs::read_to_string(dir.join("metrics.csv")).unwrap();
+    let header: Vec<&str> = m.lines().next().unwrap().split(',').collect();
+    let g = header.iter().position(|c| *c == "gamma").unwrap();
+    let last: Vec<&str> = m.lines().last().unwrap().split(',').collect();
+    assert_eq!(last[g], "5");
+}

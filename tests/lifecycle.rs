@@ -66,6 +66,67 @@ fn resume_is_exact_for_every_optimizer_family() {
     }
 }
 
+/// Every method beyond the seed (field transforms, wrappers, EAG, CGD, LEAD, the optimistic
+/// rules), on the stochastic game so the RNG state and each method's memory matter: stopped
+/// at 120 and resumed, each ends where an uninterrupted run does, bit for bit.
+const NEW_METHODS: &str = r#"Preset(
+    name: "zoo", seed: 9, steps: 240, log_every: Some(7), checkpoint_every: Some(40),
+    game: StochasticBilinear(dim: 4, components: 8, noise: 1.0),
+    stop: (converge_below: None),
+    runs: [
+        Run(name: "conopt-rmsprop", scheme: Simultaneous, rule: RmsProp(), field: Consensus(gamma: 1.0), eta: 0.01),
+        Run(name: "sga", scheme: Simultaneous, field: Sga(lambda: 1.0), eta: 0.05, averaging: [(kind: Ema, beta: 0.9)]),
+        Run(name: "hamiltonian", scheme: Simultaneous, field: Hamiltonian(independent_samples: true), eta: 0.05),
+        Run(name: "lookahead-extra-adam", scheme: Extragradient(), rule: Adam(), wrap: [Lookahead(k: 5, alpha: 0.5)], eta: 0.01, beta: 0.5),
+        Run(name: "lookahead-gda", scheme: Simultaneous, wrap: [Lookahead(k: 3, alpha: 0.4)], eta: 0.05),
+        Run(name: "eag-c", scheme: Eag(step: Constant), eta: 0.1),
+        Run(name: "eag-v", scheme: Eag(step: Varying(lipschitz: 1.0)), eta: 0.3),
+        Run(name: "cgd", scheme: Cgd(), eta: 0.2),
+        Run(name: "lead", scheme: Lead(alpha: 0.2, order: GeneratorFirst), rule: HeavyBall, eta: 0.05, beta: 0.3),
+        Run(name: "lead-adam", scheme: Lead(alpha: 0.3, coupling: Gradient), rule: Adam(), eta: 0.01, beta: 0.5),
+        Run(name: "omd-ema", scheme: Simultaneous, rule: Omd(predictor: Ema(rho: 0.1)), eta: 0.05),
+        Run(name: "optim-adam", scheme: Simultaneous, rule: OptimAdam(), eta: 0.01, beta: 0.5),
+    ],
+)"#;
+
+#[test]
+fn resume_is_exact_for_every_new_method() {
+    let t = tmp();
+    let p = preset(t.path(), "zoo", NEW_METHODS);
+    let (a, b) = (t.path().join("a"), t.path().join("b"));
+    ok(&saddle(t.path(), &a, &["run", p.to_str().unwrap()]));
+    ok(&saddle(
+        t.path(),
+        &b,
+        &["run", p.to_str().unwrap(), "--steps", "120"],
+    ));
+    for d in runs(&b) {
+        ok(&saddle(
+            t.path(),
+            &b,
+            &["resume", &d.id(), "--steps", "240"],
+        ));
+    }
+    let ra = runs(&a);
+    assert_eq!(ra.len(), 12);
+    for x in &ra {
+        let name = x.id().split("-zoo-").last().unwrap().to_string();
+        let y = &run_named(&b, &format!("-zoo-{name}"));
+        assert_same_metrics(
+            &metrics_without_wall_time(x),
+            &metrics_without_wall_time(y),
+            &name,
+        );
+        let (sx, sy) = (final_state(x), final_state(y));
+        assert_eq!(sx.optim.iteration, 240, "{name}");
+        assert!(sx.optim.oracle_calls > 0, "{name}");
+        assert_eq!(
+            sx, sy,
+            "{name}: final state (parameters, optimizer memory, averages, RNG) differs"
+        );
+    }
+}
+
 /// A small LCG so the kill times are random but reproducible.
 struct Lcg(u64);
 impl Lcg {

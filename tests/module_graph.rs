@@ -20,6 +20,7 @@ const LAYERS: &[&[&str]] = &[
         "vector",
         "files",
         "clock",
+        "variant",
         "variant_name",
         "machine",
     ],

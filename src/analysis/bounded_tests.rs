@@ -4,7 +4,10 @@
 //! instead of stalling the suite.
 
 use super::*;
-use crate::optim::{Optimizer, Order, Rule, Scheme};
+use crate::optim::scheme::{
+    Alternating, Extragradient, Optimistic, PastExtragradient, Simultaneous,
+};
+use crate::optim::{OptimisticFirst, Optimizer, Order, PastFirst, Rule, Scheme};
 use crate::players::Players;
 use crate::rng::Rng;
 use nalgebra::{Complex, DMatrix};
@@ -37,10 +40,10 @@ fn bilinear(d: usize) -> DMatrix<f64> {
     })
 }
 
-const ALT: Scheme = Scheme::Alternating {
+const ALT: Scheme = Scheme::Alternating(Alternating {
     d_steps: 1,
     order: Order::DiscriminatorFirst,
-};
+});
 
 #[test]
 fn the_alternating_heavy_ball_operator_of_every_bilinear_dimension_has_its_spectrum() {
@@ -48,7 +51,7 @@ fn the_alternating_heavy_ball_operator_of_every_bilinear_dimension_has_its_spect
         Duration::from_secs(120),
         "alternating heavy ball, d = 1…40",
         || {
-            let opt = Optimizer::plain(ALT, Rule::HeavyBall);
+            let opt = Optimizer::plain(ALT, Rule::heavy_ball());
             let (eta, beta) = (Players::both(0.2), Players::new(0.0, -0.5));
             let one = operator(&opt, eta, beta, 1, &bilinear(1), 1).unwrap();
             for d in 1..=40 {
@@ -80,23 +83,23 @@ fn every_scheme_on_random_and_rotated_games_of_sizes_1_to_40_answers() {
     within(Duration::from_secs(240), "schemes × sizes", || {
         let mut rng = Rng::new(17);
         let schemes = [
-            Scheme::Simultaneous,
+            Scheme::Simultaneous(Simultaneous),
             ALT,
-            Scheme::Extragradient { resample: true },
-            Scheme::PastExtragradient {
-                first: crate::optim::PastFirst::Extrapolate,
-            },
-            Scheme::Optimistic {
-                first: crate::optim::OptimisticFirst::ZeroPrevious,
-            },
+            Scheme::Extragradient(Extragradient { resample: true }),
+            Scheme::PastExtragradient(PastExtragradient {
+                first: PastFirst::Extrapolate,
+            }),
+            Scheme::Optimistic(Optimistic {
+                first: OptimisticFirst::ZeroPrevious,
+            }),
         ];
         for n in (1..=40usize).step_by(3) {
             let dt = n.div_ceil(2);
             let random = DMatrix::from_fn(n, n, |_, _| 0.5 * rng.normal());
             for j in [random, bilinear(dt).view((0, 0), (n, n)).into_owned()] {
-                for scheme in schemes {
-                    for rule in [Rule::Gradient, Rule::HeavyBall] {
-                        let opt = Optimizer::plain(scheme, rule);
+                for scheme in &schemes {
+                    for rule in [Rule::gradient(), Rule::heavy_ball()] {
+                        let opt = Optimizer::plain(scheme.clone(), rule);
                         let r =
                             operator(&opt, Players::both(0.2), Players::new(0.3, -0.5), 1, &j, dt);
                         let op = r.unwrap_or_else(|e| panic!("{} n = {n}: {e}", opt.label()));

@@ -1,23 +1,22 @@
 //! The update operator of each method, linearized at an equilibrium: with F(ω) ≈ J(ω − ω*),
-//! one iteration of every scheme with the gradient or heavy-ball rule is a linear map M of the
-//! method's state, and the method converges locally iff ρ(M) < 1 (Bertsekas Prop. 4.4.1).
+//! one iteration of a linear method is a linear map M of the method's state
+//! z = (ω, the rules' memories, the scheme's memory), and the method converges locally iff
+//! ρ(M) < 1 (Bertsekas Prop. 4.4.1).
 //!
-//! M is built by composing the elementary linear maps the scheme performs, on the state
-//!
-//! ```text
-//! z = (ω, buf, [saved ω_t], [g_{t−½}], [d_{t−1}])     each block of size n = dim θ + dim φ
-//! ```
-//!
-//! where `buf` is the rule's memory (heavy ball: buf ← B·buf + g; plain gradient: B = 0, so
-//! buf is just g) and the optional blocks are those of extragradient, extrapolation from the
-//! past and optimistic schemes. H = diag(η_θ I, η_φ I) and B = diag(β_θ I, β_φ I) are per
-//! player. Every block is overwritten each iteration, so unused directions only add zero
-//! eigenvalues. Heavy ball in buffer form is similar to the (ω_t, ω_{t−1}) companion form of
-//! spec §3.5 (same eigenvalues); the tests check both forms and the scalar formulas.
-//! Adam-type rules are not linear at ω*: no operator exists for them.
+//! M is not written down per method: it is *derived* by running the optimizer's own step
+//! ([`Optimizer::step_with`], the code runs use) on symbolic vectors against the linear model
+//! F = J·ω ([`super::symbolic`]). A couple of warm-up steps give the memory its steady shape
+//! (extrapolation from the past stores its first gradient, optimistic methods their first
+//! direction); then every vector of the state is replaced by its own block of the identity,
+//! one more step is taken, and the vectors' matrices are the rows of M. A new method therefore
+//! gets its operator — and `saddle spectrum`, the stability map and the spectral pane their
+//! predictions — without a line here. Methods that are not linear (Adam-type rules) or have no
+//! fixed operator (EAG's anchor weight changes every step) say why. Averages do not act on the
+//! dynamics and are left out; projections are the identity at an interior equilibrium; a
+//! schedule is taken at its first step.
 
-use crate::optim::Order;
-use crate::optim::{Optimizer, Rule, Scheme};
+use super::symbolic::{LinearModel, Sym};
+use crate::optim::{Cost, Hyper, Memory, OptimState, Optimizer, Schedule, Scratch};
 use crate::players::Players;
 use nalgebra::{Complex, DMatrix};
 
@@ -28,8 +27,10 @@ pub struct Operator {
     pub matrix: DMatrix<f64>,
     /// Its eigenvalues.
     pub eigenvalues: Vec<Complex<f64>>,
-    /// Oracle calls per iteration (to express the rate per gradient evaluation).
+    /// Gradient evaluations per iteration (to express the rate per gradient evaluation).
     pub calls_per_iteration: f64,
+    /// Every oracle call of one iteration, counted while deriving M.
+    pub cost: Cost,
 }
 
 impl Operator {
@@ -41,165 +42,68 @@ impl Operator {
             .fold(0.0, f64::max)
     }
 
-    /// The predicted linear rate per oracle call, ρ^{1/calls}.
+    /// The predicted linear rate per gradient evaluation, ρ^{1/calls}.
     pub fn rate_per_call(&self) -> f64 {
         self.spectral_radius().powf(1.0 / self.calls_per_iteration)
+    }
+
+    /// The predicted rate per J·v-equivalent (gradients and products each count one).
+    pub fn rate_per_jv_equivalent(&self) -> f64 {
+        self.spectral_radius()
+            .powf(1.0 / self.cost.jv_equivalents().max(1.0))
     }
 }
 
 /// The largest state (rows of M) built densely.
 pub const MAX_STATE: usize = 2400;
 
-/// The rows M would have for `scheme` on a game of `n` coordinates, without building it (what
-/// a caller weighs before paying the O(rows³) of [`operator`]).
-pub fn state_rows(scheme: &Scheme, n: usize) -> usize {
-    Layout::new(n, 0, scheme).size
+/// Warm-up steps before seeding: enough for every memory to reach its steady shape.
+const WARM_UP: usize = 2;
+
+/// Every vector of the state, in a fixed order: ω, the rules' memories, the scheme's.
+fn visit(w: &mut Players<Sym>, st: &mut OptimState<Sym>, f: &mut dyn FnMut(&mut Sym)) {
+    w.visit(f);
+    st.rules.theta.visit(f);
+    st.rules.phi.visit(f);
+    st.scheme.visit(f);
 }
 
-/// Block indices into the state.
-struct Layout {
-    n: usize,
-    dt: usize,
-    buf: usize,
-    saved: Option<usize>,
-    past: Option<usize>,
-    prev: Option<usize>,
-    size: usize,
+/// The rows M would have for `opt` on a game of `n` coordinates whose θ has `dt`, without
+/// building it (what a caller weighs before paying the O(rows³) of [`operator`]): the state's
+/// vectors are counted on a game with one θ and two φ coordinates, each then as long as its
+/// player's part (or the whole ω). 0 for a method that is not linear (it has no M).
+pub fn state_rows(opt: &Optimizer, dt: usize, n: usize) -> usize {
+    if opt.linear().is_err() {
+        return 0;
+    }
+    let mut opt = opt.clone();
+    opt.averaging.clear();
+    opt.schedule = Schedule::Constant;
+    let h = opt.initial_hyper(Players::both(0.1), Players::both(0.0));
+    let j = DMatrix::zeros(3, 3);
+    let mut w = Players::new(Sym::seeded(1, 0, 3), Sym::seeded(2, 1, 3));
+    let mut st = opt.init_state(&w, h);
+    let mut sc = Scratch::new(&w);
+    let mut model = LinearModel::new(&j, 1);
+    for _ in 0..WARM_UP {
+        if opt.step_with(&mut model, &mut w, &mut st, &mut sc).is_err() {
+            return 0;
+        }
+    }
+    let mut rows = 0;
+    visit(&mut w, &mut st, &mut |v| {
+        rows += match v.rows() {
+            1 => dt,
+            2 => n - dt,
+            _ => n,
+        }
+    });
+    rows
 }
 
-impl Layout {
-    fn new(n: usize, dt: usize, scheme: &Scheme) -> Self {
-        let mut size = 2 * n;
-        let mut next = || {
-            size += n;
-            Some(size - n)
-        };
-        let (saved, past, prev) = match scheme {
-            Scheme::Extragradient { .. } => (next(), None, None),
-            Scheme::PastExtragradient { .. } => {
-                let s = next();
-                (s, next(), None)
-            }
-            Scheme::Optimistic { .. } => (None, None, next()),
-            _ => (None, None, None),
-        };
-        Layout {
-            n,
-            dt,
-            buf: n,
-            saved,
-            past,
-            prev,
-            size,
-        }
-    }
-
-    /// Rows (and columns) of player `p`'s part of the block starting at `b`: (start, len).
-    fn player(&self, b: usize, theta: bool) -> (usize, usize) {
-        if theta {
-            (b, self.dt)
-        } else {
-            (b + self.dt, self.n - self.dt)
-        }
-    }
-}
-
-/// Builds elementary maps as matrices on the state.
-struct Builder<'a> {
-    l: Layout,
-    j: &'a DMatrix<f64>,
-    eta: Players<f64>,
-    beta: Players<f64>,
-}
-
-impl Builder<'_> {
-    fn identity(&self) -> DMatrix<f64> {
-        DMatrix::identity(self.l.size, self.l.size)
-    }
-
-    /// Copies block `from` into block `to` (to ← from).
-    fn copy(&self, to: usize, from: usize) -> DMatrix<f64> {
-        let mut m = self.identity();
-        for i in 0..self.l.n {
-            m[(to + i, to + i)] = 0.0;
-            m[(to + i, from + i)] = 1.0;
-        }
-        m
-    }
-
-    /// For the players in `who`: g ← J·(block `at`) (rows of those players), buf ← B·buf + g.
-    /// `g_from`: the gradient is instead read from block `g_from` (a stored gradient).
-    fn advance_rule(&self, who: [bool; 2], at: usize, g_from: Option<usize>) -> DMatrix<f64> {
-        let mut m = self.identity();
-        for (theta, on) in [(true, who[0]), (false, who[1])] {
-            if !on {
-                continue;
-            }
-            let (r0, len) = self.l.player(self.l.buf, theta);
-            let beta = if theta {
-                self.beta.theta
-            } else {
-                self.beta.phi
-            };
-            let jrow = if theta { 0 } else { self.l.dt };
-            for i in 0..len {
-                m[(r0 + i, r0 + i)] = beta;
-                match g_from {
-                    Some(g) => m[(r0 + i, g + jrow + i)] += 1.0,
-                    None => {
-                        for c in 0..self.l.n {
-                            m[(r0 + i, at + c)] += self.j[(jrow + i, c)];
-                        }
-                    }
-                }
-            }
-        }
-        m
-    }
-
-    /// For the players in `who`: ω ← (block `base`) − η·buf·scale + η·(block `extra`)·extra_scale.
-    fn move_players(
-        &self,
-        who: [bool; 2],
-        base: usize,
-        scale: f64,
-        extra: Option<(usize, f64)>,
-    ) -> DMatrix<f64> {
-        let mut m = self.identity();
-        for (theta, on) in [(true, who[0]), (false, who[1])] {
-            if !on {
-                continue;
-            }
-            let eta = if theta { self.eta.theta } else { self.eta.phi };
-            let (r0, len) = self.l.player(0, theta);
-            for i in 0..len {
-                let r = r0 + i;
-                m[(r, r)] = 0.0;
-                m[(r, base + r)] += 1.0;
-                m[(r, self.l.buf + r)] -= eta * scale;
-                if let Some((b, s)) = extra {
-                    m[(r, b + r)] += eta * s;
-                }
-            }
-        }
-        m
-    }
-
-    /// block `to` ← J·(block `at`) (the gradient of both players).
-    fn gradient_into(&self, to: usize, at: usize) -> DMatrix<f64> {
-        let mut m = self.identity();
-        for i in 0..self.l.n {
-            m[(to + i, to + i)] = 0.0;
-            for c in 0..self.l.n {
-                m[(to + i, at + c)] = self.j[(i, c)];
-            }
-        }
-        m
-    }
-}
-
-/// The iteration matrix of `opt` with step sizes `eta`, momenta `beta` and `d_steps`
-/// discriminator steps, for the Jacobian `j` (ordered θ then φ, θ of dimension `dt`).
+/// The iteration matrix of `opt` with step sizes `eta`, momenta `beta`, `d_steps`
+/// discriminator steps and the methods' parameters at their initial values, for the Jacobian
+/// `j` (ordered θ then φ, θ of dimension `dt`).
 pub fn operator(
     opt: &Optimizer,
     eta: Players<f64>,
@@ -208,79 +112,75 @@ pub fn operator(
     j: &DMatrix<f64>,
     dt: usize,
 ) -> Result<Operator, String> {
-    for r in [&opt.rules.theta, &opt.rules.phi] {
-        if let Rule::Adam { .. } = r {
-            return Err("Adam-type rules are not linear at the equilibrium, so their update has no spectral radius".into());
-        }
-    }
+    let mut h = opt.initial_hyper(eta, beta);
+    h.d_steps = d_steps;
+    derived_operator(opt, &h, j, dt)
+}
+
+/// The iteration matrix of `opt` under the hyperparameters `h` for the Jacobian `j`, derived
+/// from its step (see the module docs).
+pub fn derived_operator(
+    opt: &Optimizer,
+    h: &Hyper,
+    j: &DMatrix<f64>,
+    dt: usize,
+) -> Result<Operator, String> {
+    opt.linear()?;
     let n = j.nrows();
-    let l = Layout::new(n, dt, &opt.scheme);
-    if l.size > MAX_STATE {
+    let mut opt = opt.clone();
+    opt.averaging.clear();
+    opt.schedule = Schedule::Constant;
+    let mut w = Players::new(Sym::seeded(dt, 0, n), Sym::seeded(n - dt, dt, n));
+    let mut st = opt.init_state(&w, h.clone());
+    let mut sc = Scratch::new(&w);
+    let mut model = LinearModel::new(j, dt);
+    for _ in 0..WARM_UP {
+        opt.step_with(&mut model, &mut w, &mut st, &mut sc)?;
+    }
+    let mut rows = 0;
+    visit(&mut w, &mut st, &mut |v| rows += v.rows());
+    if rows > MAX_STATE {
         return Err(format!(
-            "the iteration matrix would have {} rows (more than {MAX_STATE}); use the per-eigenvalue maps",
-            l.size
+            "the iteration matrix would have {rows} rows (more than {MAX_STATE}); use the per-eigenvalue maps"
         ));
     }
-    let b = Builder { l, j, eta, beta };
-    let both = [true, true];
-    let (buf, size) = (b.l.buf, b.l.size);
-    let mut m = DMatrix::identity(size, size);
-    let mut then = |step: DMatrix<f64>| m = &step * &m;
-    let calls = match opt.scheme {
-        Scheme::Simultaneous => {
-            then(b.advance_rule(both, 0, None));
-            then(b.move_players(both, 0, 1.0, None));
-            1.0
+    let mut offset = 0;
+    visit(&mut w, &mut st, &mut |v| {
+        *v = Sym::seeded(v.rows(), offset, rows);
+        offset += v.rows();
+    });
+    model.calls = Default::default();
+    opt.step_with(&mut model, &mut w, &mut st, &mut sc)?;
+    let mut m = DMatrix::zeros(rows, rows);
+    let (mut at, mut why) = (0, None);
+    visit(&mut w, &mut st, &mut |v| {
+        if at + v.rows() <= rows {
+            m.view_mut((at, 0), (v.rows(), rows))
+                .copy_from(&v.matrix(rows));
         }
-        Scheme::Alternating { order, .. } => {
-            let d = [false, true];
-            let g = [true, false];
-            if order == Order::GeneratorFirst {
-                then(b.advance_rule(g, 0, None));
-                then(b.move_players(g, 0, 1.0, None));
-            }
-            for _ in 0..d_steps {
-                then(b.advance_rule(d, 0, None));
-                then(b.move_players(d, 0, 1.0, None));
-            }
-            if order == Order::DiscriminatorFirst {
-                then(b.advance_rule(g, 0, None));
-                then(b.move_players(g, 0, 1.0, None));
-            }
-            d_steps as f64 + 1.0
+        at += v.rows();
+        if why.is_none() {
+            why = v.nonlinear().map(str::to_string);
         }
-        Scheme::Extragradient { .. } => {
-            let saved = b.l.saved.expect("extragradient layout");
-            then(b.copy(saved, 0));
-            then(b.advance_rule(both, 0, None));
-            then(b.move_players(both, saved, 1.0, None));
-            then(b.advance_rule(both, 0, None));
-            then(b.move_players(both, saved, 1.0, None));
-            2.0
-        }
-        Scheme::PastExtragradient { .. } => {
-            let (saved, past) = (b.l.saved.expect("layout"), b.l.past.expect("layout"));
-            then(b.copy(saved, 0));
-            then(b.advance_rule(both, 0, Some(past)));
-            then(b.move_players(both, saved, 1.0, None));
-            then(b.gradient_into(past, 0));
-            then(b.advance_rule(both, 0, Some(past)));
-            then(b.move_players(both, saved, 1.0, None));
-            1.0
-        }
-        Scheme::Optimistic { .. } => {
-            let prev = b.l.prev.expect("layout");
-            then(b.advance_rule(both, 0, None));
-            then(b.move_players(both, 0, 2.0, Some((prev, 1.0))));
-            then(b.copy(prev, buf));
-            1.0
-        }
-    };
-    let eigenvalues =
-        crate::linalg::eigenvalues(&m).map_err(|e| format!("no spectral radius: {e}"))?;
+    });
+    if let Some(why) = why {
+        return Err(format!(
+            "{} is declared linear but its step used {why}, which is not linear",
+            opt.label()
+        ));
+    }
+    if at != rows {
+        return Err(format!(
+            "{}'s memory changes shape from step to step ({rows} then {at} numbers), so it has no fixed iteration operator",
+            opt.label()
+        ));
+    }
+    let eigenvalues = m.complex_eigenvalues().iter().copied().collect();
+    let c = model.calls;
     Ok(Operator {
         matrix: m,
         eigenvalues,
-        calls_per_iteration: calls,
+        calls_per_iteration: c.gradients as f64,
+        cost: Cost::new(c.gradients as f64, c.jvp as f64, c.vjp as f64),
     })
 }

@@ -5,6 +5,10 @@ use crate::game::gan_tests::{mixture_gan, weights};
 use crate::game::{
     dense_jacobian, BilinearSpec, Game, Linearization, MatrixSpec, QuadraticSpec, Start, ToySpec,
 };
+use crate::optim::rule::{Adam, Gradient, HeavyBall};
+use crate::optim::scheme::{
+    Alternating, Extragradient, Optimistic, PastExtragradient, Simultaneous,
+};
 use crate::optim::{OptimisticFirst, Optimizer, Order, PastFirst, Rule, Scheme};
 use crate::players::Players;
 use crate::rng::Rng;
@@ -24,7 +28,7 @@ fn rho(
     dt: usize,
 ) -> f64 {
     operator(
-        &Optimizer::plain(scheme, rule),
+        &Optimizer::plain(scheme.clone(), rule),
         Players::both(eta),
         beta,
         scheme.d_steps(),
@@ -35,15 +39,15 @@ fn rho(
     .spectral_radius()
 }
 
-const SIM: Scheme = Scheme::Simultaneous;
-const ALT: Scheme = Scheme::Alternating {
+const SIM: Scheme = Scheme::Simultaneous(Simultaneous);
+const ALT: Scheme = Scheme::Alternating(Alternating {
     d_steps: 1,
     order: Order::DiscriminatorFirst,
-};
-const EG: Scheme = Scheme::Extragradient { resample: true };
-const PAST: Scheme = Scheme::PastExtragradient {
+});
+const EG: Scheme = Scheme::Extragradient(Extragradient { resample: true });
+const PAST: Scheme = Scheme::PastExtragradient(PastExtragradient {
     first: PastFirst::Extrapolate,
-};
+});
 const Z: Players<f64> = Players {
     theta: 0.0,
     phi: 0.0,
@@ -53,34 +57,34 @@ const Z: Players<f64> = Players {
 fn sanity_values_on_the_1d_bilinear_game() {
     let j = bilinear_1d();
     for a in [0.1, 0.5, 1.0, 1.9] {
-        let sim = rho(SIM, Rule::Gradient, a, Z, &j, 1);
+        let sim = rho(SIM, Rule::Gradient(Gradient), a, Z, &j, 1);
         assert!(
             (sim - (1.0 + a * a).sqrt()).abs() < 1e-12,
             "SimGD a={a}: {sim}"
         );
-        let alt = rho(ALT, Rule::Gradient, a, Z, &j, 1);
+        let alt = rho(ALT, Rule::Gradient(Gradient), a, Z, &j, 1);
         assert!((alt - 1.0).abs() < 1e-7, "AltGD a={a}: {alt}");
-        let eg = rho(EG, Rule::Gradient, a, Z, &j, 1);
+        let eg = rho(EG, Rule::Gradient(Gradient), a, Z, &j, 1);
         assert!(
             (eg * eg - (1.0 - a * a + a.powi(4))).abs() < 1e-12,
             "EG a={a}: {eg}"
         );
     }
-    assert!(rho(ALT, Rule::Gradient, 2.1, Z, &j, 1) > 1.0);
-    assert!((rho(EG, Rule::Gradient, 0.5, Z, &j, 1) - 0.9014).abs() < 1e-4);
+    assert!(rho(ALT, Rule::Gradient(Gradient), 2.1, Z, &j, 1) > 1.0);
+    assert!((rho(EG, Rule::Gradient(Gradient), 0.5, Z, &j, 1) - 0.9014).abs() < 1e-4);
     for (a, want) in [
         (0.1, 0.99494),
         (0.3, 0.94868),
         (0.5, std::f64::consts::FRAC_1_SQRT_2),
         (0.6, 1.0574),
     ] {
-        let past = rho(PAST, Rule::Gradient, a, Z, &j, 1);
+        let past = rho(PAST, Rule::Gradient(Gradient), a, Z, &j, 1);
         assert!((past - want).abs() < 5e-5, "PastEG a={a}: {past}");
         let ogd = rho(
-            Scheme::Optimistic {
+            Scheme::Optimistic(Optimistic {
                 first: OptimisticFirst::ZeroPrevious,
-            },
-            Rule::Gradient,
+            }),
+            Rule::Gradient(Gradient),
             a,
             Z,
             &j,
@@ -89,8 +93,8 @@ fn sanity_values_on_the_1d_bilinear_game() {
         assert!((ogd - want).abs() < 5e-5, "OGD a={a}: {ogd}");
     }
     let lim = 1.0 / 3f64.sqrt();
-    assert!(rho(PAST, Rule::Gradient, lim * 0.999, Z, &j, 1) < 1.0);
-    assert!(rho(PAST, Rule::Gradient, lim * 1.001, Z, &j, 1) > 1.0);
+    assert!(rho(PAST, Rule::Gradient(Gradient), lim * 0.999, Z, &j, 1) < 1.0);
+    assert!(rho(PAST, Rule::Gradient(Gradient), lim * 1.001, Z, &j, 1) > 1.0);
 }
 
 fn random_j(n: usize, seed: u64) -> DMatrix<f64> {
@@ -151,7 +155,7 @@ fn heavy_ball_mu_equals_the_companion_matrix() {
         assert_same_spectrum(&companion, &mus, "μ± vs companion");
         // The buffer-form operator has the same nonzero spectrum.
         let op = operator(
-            &Optimizer::plain(SIM, Rule::HeavyBall),
+            &Optimizer::plain(SIM, Rule::HeavyBall(HeavyBall)),
             Players::both(eta),
             Players::both(beta),
             1,
@@ -170,15 +174,30 @@ fn scalar_maps_agree_with_the_operators() {
     let j = random_j(6, 9);
     let lambdas: Vec<_> = j.complex_eigenvalues().iter().copied().collect();
     let cases = [
-        (SIM, Rule::Gradient, ScalarMethod::Simultaneous, 0.0),
         (
             SIM,
-            Rule::HeavyBall,
+            Rule::Gradient(Gradient),
+            ScalarMethod::Simultaneous,
+            0.0,
+        ),
+        (
+            SIM,
+            Rule::HeavyBall(HeavyBall),
             ScalarMethod::SimultaneousHeavyBall,
             -0.4,
         ),
-        (EG, Rule::Gradient, ScalarMethod::Extragradient, 0.0),
-        (PAST, Rule::Gradient, ScalarMethod::PastExtragradient, 0.0),
+        (
+            EG,
+            Rule::Gradient(Gradient),
+            ScalarMethod::Extragradient,
+            0.0,
+        ),
+        (
+            PAST,
+            Rule::Gradient(Gradient),
+            ScalarMethod::PastExtragradient,
+            0.0,
+        ),
     ];
     for (s, r, m, beta) in cases {
         let eta = 0.25;
@@ -233,7 +252,7 @@ fn spec_block_matrices_have_the_operators_spectra() {
     m.view_mut((n, 0), (n, n)).copy_from(&eye(n));
     let spec: Vec<_> = m.complex_eigenvalues().iter().copied().collect();
     let ours = operator(
-        &Optimizer::plain(ALT, Rule::HeavyBall),
+        &Optimizer::plain(ALT, Rule::HeavyBall(HeavyBall)),
         Players::new(et, ep),
         Players::new(bt, bp),
         1,
@@ -269,7 +288,7 @@ fn spec_block_matrices_have_the_operators_spectra() {
     pm.view_mut((n, n), (n, n)).copy_from(&(-&hj));
     let spec: Vec<_> = pm.complex_eigenvalues().iter().copied().collect();
     let ours = operator(
-        &Optimizer::plain(PAST, Rule::Gradient),
+        &Optimizer::plain(PAST, Rule::Gradient(Gradient)),
         Players::new(et, ep),
         Z,
         1,
@@ -289,7 +308,7 @@ fn spec_block_matrices_have_the_operators_spectra() {
         .copied()
         .collect();
     let ours = operator(
-        &Optimizer::plain(EG, Rule::Gradient),
+        &Optimizer::plain(EG, Rule::Gradient(Gradient)),
         Players::new(et, ep),
         Z,
         1,
@@ -313,7 +332,7 @@ fn alternating_heavy_ball_convergence_regions() {
         let one = 2.0 * (1.0f64 + beta).sqrt();
         let r_in = rho(
             ALT,
-            Rule::HeavyBall,
+            Rule::HeavyBall(HeavyBall),
             one * 0.98,
             Players::new(0.0, beta),
             &j,
@@ -321,7 +340,7 @@ fn alternating_heavy_ball_convergence_regions() {
         );
         let r_out = rho(
             ALT,
-            Rule::HeavyBall,
+            Rule::HeavyBall(HeavyBall),
             one * 1.02,
             Players::new(0.0, beta),
             &j,
@@ -334,7 +353,7 @@ fn alternating_heavy_ball_convergence_regions() {
         let both = 2.0 * (1.0 + beta);
         let r_in = rho(
             ALT,
-            Rule::HeavyBall,
+            Rule::HeavyBall(HeavyBall),
             both * 0.98,
             Players::both(beta),
             &j,
@@ -342,7 +361,7 @@ fn alternating_heavy_ball_convergence_regions() {
         );
         let r_out = rho(
             ALT,
-            Rule::HeavyBall,
+            Rule::HeavyBall(HeavyBall),
             both * 1.02,
             Players::both(beta),
             &j,
@@ -354,18 +373,25 @@ fn alternating_heavy_ball_convergence_regions() {
         );
     }
     // Small-step rate with β on one player: ρ² ≈ 1 − η²σ²|β|/(1+|β|)² (spec §3.4).
-    let r = rho(ALT, Rule::HeavyBall, 0.05, Players::new(0.0, -0.5), &j, 1);
+    let r = rho(
+        ALT,
+        Rule::HeavyBall(HeavyBall),
+        0.05,
+        Players::new(0.0, -0.5),
+        &j,
+        1,
+    );
     let want = (1.0 - 0.05f64.powi(2) * 0.5 / 2.25).sqrt();
     assert!((r - want).abs() < 1e-5, "{r} vs {want}");
 }
 
 #[test]
 fn adam_has_no_linear_operator() {
-    let a = Rule::Adam {
+    let a = Rule::Adam(Adam {
         beta2: 0.9,
         eps: 1e-8,
         moment: Default::default(),
-    };
+    });
     let e = operator(
         &Optimizer::plain(SIM, a),
         Players::both(0.1),
@@ -388,13 +414,14 @@ fn measured_vs_predicted(
     steps: usize,
 ) -> (f64, f64) {
     let mut g = game.build(7).unwrap();
-    let o = Optimizer::plain(scheme, rule);
+    let o = Optimizer::plain(scheme.clone(), rule);
     let eq = g.equilibrium().unwrap().clone();
     let mut w = g.initial_point();
     let hyper = crate::optim::Hyper {
         eta,
         beta,
         d_steps: scheme.d_steps(),
+        values: Default::default(),
     };
     let j = g.jacobian(&w).unwrap();
     let predicted = operator(&o, eta, beta, hyper.d_steps, &j, w.theta.len())
@@ -405,7 +432,8 @@ fn measured_vs_predicted(
     let mut rng = Rng::new(1);
     let (mut ts, mut ds) = (vec![], vec![]);
     for t in 0..steps {
-        o.step(g.as_mut(), &mut w, &mut st, &mut sc, &mut rng);
+        o.step(g.as_mut(), &mut w, &mut st, &mut sc, &mut rng)
+            .unwrap();
         use crate::vector::ParamVec;
         let d = (w.theta.dist_sq(&eq.theta) + w.phi.dist_sq(&eq.phi)).sqrt();
         ts.push((t + 1) as f64);
@@ -451,7 +479,7 @@ fn measured_rates_match_the_spectral_radius_within_two_percent() {
             "EG σ∈[0.3,1] η=0.5",
             bil(vec![1.0, 0.6, 0.3]),
             EG,
-            Rule::Gradient,
+            Rule::Gradient(Gradient),
             one(0.5),
             Z,
         ),
@@ -459,7 +487,7 @@ fn measured_rates_match_the_spectral_radius_within_two_percent() {
             "EG σ∈[0.1,1] η=0.8",
             bil(vec![1.0, 0.5, 0.1]),
             EG,
-            Rule::Gradient,
+            Rule::Gradient(Gradient),
             one(0.8),
             Z,
         ),
@@ -467,17 +495,17 @@ fn measured_rates_match_the_spectral_radius_within_two_percent() {
             "PastEG σ∈[0.3,1] η=0.4",
             bil(vec![1.0, 0.6, 0.3]),
             PAST,
-            Rule::Gradient,
+            Rule::Gradient(Gradient),
             one(0.4),
             Z,
         ),
         (
             "OGD σ∈[0.5,1] η=0.3",
             bil(vec![1.0, 0.5]),
-            Scheme::Optimistic {
+            Scheme::Optimistic(Optimistic {
                 first: OptimisticFirst::RepeatCurrent,
-            },
-            Rule::Gradient,
+            }),
+            Rule::Gradient(Gradient),
             one(0.3),
             Z,
         ),
@@ -485,7 +513,7 @@ fn measured_rates_match_the_spectral_radius_within_two_percent() {
             "alt HB β_φ=-0.5 η=0.8",
             bil(vec![1.0, 0.7, 0.4]),
             ALT,
-            Rule::HeavyBall,
+            Rule::HeavyBall(HeavyBall),
             one(0.8),
             Players::new(0.0, -0.5),
         ),
@@ -493,7 +521,7 @@ fn measured_rates_match_the_spectral_radius_within_two_percent() {
             "alt HB β=-0.3 both η=0.6",
             bil(vec![1.0, 0.5]),
             ALT,
-            Rule::HeavyBall,
+            Rule::HeavyBall(HeavyBall),
             one(0.6),
             Players::both(-0.3),
         ),
@@ -501,7 +529,7 @@ fn measured_rates_match_the_spectral_radius_within_two_percent() {
             "alt HB per-player η",
             bil(vec![1.0, 0.5]),
             ALT,
-            Rule::HeavyBall,
+            Rule::HeavyBall(HeavyBall),
             Players::new(0.5, 0.9),
             Players::new(0.0, -0.4),
         ),
@@ -509,7 +537,7 @@ fn measured_rates_match_the_spectral_radius_within_two_percent() {
             "sim quad mix 0.3 η=0.5",
             quad(0.3),
             SIM,
-            Rule::Gradient,
+            Rule::Gradient(Gradient),
             one(0.5),
             Z,
         ),
@@ -517,7 +545,7 @@ fn measured_rates_match_the_spectral_radius_within_two_percent() {
             "sim HB quad mix 0.3 β=0.3",
             quad(0.3),
             SIM,
-            Rule::HeavyBall,
+            Rule::HeavyBall(HeavyBall),
             one(0.4),
             Players::both(0.3),
         ),
@@ -525,7 +553,7 @@ fn measured_rates_match_the_spectral_radius_within_two_percent() {
             "sim HB quad mix 0.7 β=-0.2",
             quad(0.7),
             SIM,
-            Rule::HeavyBall,
+            Rule::HeavyBall(HeavyBall),
             one(0.3),
             Players::both(-0.2),
         ),
@@ -533,18 +561,18 @@ fn measured_rates_match_the_spectral_radius_within_two_percent() {
             "alt quad mix 0.9 η=0.5",
             quad(0.9),
             ALT,
-            Rule::Gradient,
+            Rule::Gradient(Gradient),
             one(0.5),
             Z,
         ),
         (
             "alt k=3 quad mix 0.5",
             quad(0.5),
-            Scheme::Alternating {
+            Scheme::Alternating(Alternating {
                 d_steps: 3,
                 order: Order::DiscriminatorFirst,
-            },
-            Rule::Gradient,
+            }),
+            Rule::Gradient(Gradient),
             one(0.3),
             Z,
         ),
@@ -552,7 +580,7 @@ fn measured_rates_match_the_spectral_radius_within_two_percent() {
             "EG quad mix 0.9 η=0.7",
             quad(0.9),
             EG,
-            Rule::Gradient,
+            Rule::Gradient(Gradient),
             one(0.7),
             Z,
         ),
@@ -560,7 +588,7 @@ fn measured_rates_match_the_spectral_radius_within_two_percent() {
             "PastEG quad mix 0.5 η=0.4",
             quad(0.5),
             PAST,
-            Rule::Gradient,
+            Rule::Gradient(Gradient),
             one(0.4),
             Z,
         ),

@@ -139,6 +139,10 @@ impl Game for DiracGan {
         Some(&self.equilibrium)
     }
 
+    fn zero_sum(&self) -> bool {
+        self.loss != DiracLoss::NonSaturating
+    }
+
     fn constraints(&self) -> Players<Constraint> {
         Players::new(
             Constraint::Free,

@@ -23,6 +23,7 @@ use crate::neural::params::Params;
 use crate::neural::sampler::ImageSampler;
 use crate::players::{Player, Players};
 use crate::rng::Rng;
+use crate::vector::{Moves, ParamVec};
 use dfdx::prelude::*;
 use std::path::Path;
 use std::sync::Arc;
@@ -57,7 +58,12 @@ pub struct Gan<D: NeuralDevice, M: GanModel<D>> {
 unsafe impl<D: NeuralDevice, M: GanModel<D>> Send for Gan<D, M> {}
 
 /// The seed of the fixed minibatch `Sample::Exact` stands for (losses and ‖F‖ in the metrics).
-const EVAL_SEED: u64 = 0x5add1e;
+pub(crate) const EVAL_SEED: u64 = 0x5add1e;
+
+/// Relative size of the central-difference step of the networks' J·v: ‖hv‖ = FD_STEP·‖ω‖
+/// (zoo-notes: about 1e-5 relative error at 5e-3 of the parameter scale in f32 with the
+/// minibatch frozen).
+pub const FD_STEP: f64 = 5e-3;
 
 /// f32 values as f64.
 pub fn wide(v: Vec<f32>) -> Vec<f64> {
@@ -124,13 +130,19 @@ impl<D: NeuralDevice, M: GanModel<D>> Gan<D, M> {
     /// The field of the MLP models in f64 with exact JVPs ([`MlpGanField`]), on the minibatch
     /// `Sample::Exact` stands for (the one the metrics use); why not for other models.
     pub fn mlp_field(&self) -> Result<MlpGanField, String> {
+        self.mlp_field_on(EVAL_SEED)
+    }
+
+    /// The f64 field of the MLP models on the minibatch and latents of `seed` (what
+    /// [`Gan::pass`] draws for that seed).
+    pub fn mlp_field_on(&self, seed: u64) -> Result<MlpGanField, String> {
         let widths = self.model.mlp_widths().ok_or(
             "no eigenvalues for these networks: exact JVPs exist for plain ReLU MLP players only (the mixture-of-Gaussians games), not for convolutional ones",
         )?;
         if self.settings.gp_weight.is_some() {
             return Err("no eigenvalues with a gradient penalty: its field needs ∂²D/∂x² terms the exact JVPs do not carry".into());
         }
-        let (real, z) = self.draw_batch(&mut Rng::new(EVAL_SEED));
+        let (real, z) = self.draw_batch(&mut Rng::new(seed));
         Ok(MlpGanField {
             g: MlpShape(widths.theta),
             d: MlpShape(widths.phi),
@@ -143,7 +155,16 @@ impl<D: NeuralDevice, M: GanModel<D>> Gan<D, M> {
     /// The field of the MLP models linearized at `w` with exact f64 JVPs ([`MlpGanField`]);
     /// Jᵀ·v = D·J·D·v for zero-sum losses. Why not for other models.
     pub fn exact_linearization(&mut self, w: &Players<Params<D>>) -> Result<ExactMlp<'_>, String> {
-        let field = self.mlp_field()?;
+        self.exact_linearization_on(w, EVAL_SEED)
+    }
+
+    /// [`Gan::exact_linearization`] on the minibatch of `seed`.
+    pub fn exact_linearization_on(
+        &mut self,
+        w: &Players<Params<D>>,
+        seed: u64,
+    ) -> Result<ExactMlp<'_>, String> {
+        let field = self.mlp_field_on(seed)?;
         let host = w.map(|p| wide(p.to_host().concat()));
         let zero_sum = self.settings.loss.zero_sum();
         let field = self.exact.insert(field);
@@ -296,6 +317,82 @@ impl<D: NeuralDevice, M: GanModel<D>> Game for Gan<D, M> {
                 .clip
                 .map_or(Constraint::Free, |c| Constraint::Box { lo: -c, hi: c }),
         )
+    }
+
+    /// L_D = −L_G: the loss is zero-sum and no gradient penalty is added to L_D.
+    fn zero_sum(&self) -> bool {
+        self.settings.loss.zero_sum() && self.settings.gp_weight.is_none()
+    }
+
+    /// J·v on `sample`'s minibatch and latents. MLP games: exact, by the f64 forward mode of
+    /// [`Gan::exact_linearization_on`] on that minibatch. Convolutional nets: central
+    /// differences of the f32 field with the sample's minibatch, latents and BatchNorm mode
+    /// held fixed (all drawn from the sample's seed), [F(ω + hv) − F(ω − hv)]/2h with
+    /// ‖hv‖ = [`FD_STEP`]·‖ω‖. Measured on the MoG MLP, where the exact product exists
+    /// (`network_products_on_a_steps_minibatch` in the GAN tests): that difference is off by
+    /// O(1) relative — the ReLU field jumps where an activation flips, so its differences
+    /// are not J·v — so products on convolutional nets are rough estimates.
+    fn jvp(
+        &mut self,
+        w: &Players<Params<D>>,
+        sample: Sample,
+        v: &Players<Params<D>>,
+        out: &mut Players<Params<D>>,
+    ) -> Result<(), String> {
+        if self.mlp_field().is_ok() {
+            let lin = self.exact_linearization_on(w, Self::seed_of(sample))?;
+            let r = lin.jvp(&super::flat(v));
+            super::write_flat(&r, out);
+            return Ok(());
+        }
+        let nv = (v.theta.norm_sq() + v.phi.norm_sq()).sqrt();
+        let nw = (w.theta.norm_sq() + w.phi.norm_sq()).sqrt();
+        if nv == 0.0 {
+            out.theta = v.theta.zeros_like();
+            out.phi = v.phi.zeros_like();
+            return Ok(());
+        }
+        let h = FD_STEP * nw.max(1e-3) / nv;
+        let (mut plus, mut minus) = (w.clone(), w.clone());
+        for p in Player::BOTH {
+            plus.get_mut(p).axpy(h, v.get(p));
+            minus.get_mut(p).axpy(-h, v.get(p));
+        }
+        let mut f_minus = w.clone();
+        self.field(&plus, sample, out);
+        self.field(&minus, sample, &mut f_minus);
+        for p in Player::BOTH {
+            out.get_mut(p).scale_add(0.5 / h, -0.5 / h, f_minus.get(p));
+        }
+        Ok(())
+    }
+
+    /// Jᵀ·v = D·J·D·v for zero-sum losses (one J·v); the general-sum losses (non-saturating,
+    /// gradient penalty) say why not.
+    fn vjp(
+        &mut self,
+        w: &Players<Params<D>>,
+        sample: Sample,
+        v: &Players<Params<D>>,
+        out: &mut Players<Params<D>>,
+    ) -> Result<(), String> {
+        if !self.zero_sum() {
+            return Err(format!(
+                "Jᵀ·v of the {:?} loss{} is not available (only zero-sum losses, via Jᵀ = D·J·D)",
+                self.settings.loss,
+                if self.settings.gp_weight.is_some() {
+                    " with a gradient penalty"
+                } else {
+                    ""
+                }
+            ));
+        }
+        let mut dv = v.clone();
+        dv.phi.scale_add(-1.0, 0.0, &v.phi);
+        self.jvp(w, sample, &dv, out)?;
+        let jd = out.phi.clone();
+        out.phi.scale_add(0.0, -1.0, &jd);
+        Ok(())
     }
 
     fn linearize(

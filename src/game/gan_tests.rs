@@ -12,7 +12,7 @@ use crate::neural::net_tests::{tiny_images, Small};
 use crate::neural::params::Params;
 use crate::players::Players;
 use crate::rng::Rng;
-use crate::vector::ParamVec;
+use crate::vector::{Moves, ParamVec};
 use dfdx::prelude::*;
 
 pub(crate) fn mixture_gan(hidden: usize, layers: usize, batch: usize) -> Gan<Cpu, MixtureModel> {
@@ -337,5 +337,88 @@ fn oracle_calls_do_not_depend_on_the_thread_count() {
             gp_weight: None,
             seed: 4,
         },
+    );
+}
+
+/// J·v of the MLP games on a step's minibatch is exact: it matches central differences of the
+/// f64 field on that minibatch at a step small enough that no ReLU flips (1e-7), differs from
+/// the product on the metrics' minibatch, and Jᵀ·v = D·J·D·v there too. The f32 central
+/// difference at [`super::gan::FD_STEP`] (what convolutional nets use) is measured against it.
+#[test]
+fn network_products_on_a_steps_minibatch() {
+    let mut gan = mixture_gan(32, 3, 64);
+    let w = weights(&gan, 0.3);
+    let mut rng = Rng::new(5);
+    let x: Vec<f64> = (0..super::flat(&w).len()).map(|_| rng.normal()).collect();
+    let mut v = w.clone();
+    super::write_flat(&x, &mut v);
+    let seed = 7;
+    let mut exact = w.clone();
+    gan.jvp(&w, Sample::Seed(seed), &v, &mut exact).unwrap();
+    let mut on_metrics = w.clone();
+    gan.jvp(&w, Sample::Exact, &v, &mut on_metrics).unwrap();
+    let e = flat(&host(&exact));
+    assert!(
+        distance(&e, &flat(&host(&on_metrics))) > 1e-3 * norm(&e),
+        "another minibatch"
+    );
+    let (hw, hv) = (host(&w), host(&v));
+    let f64_field = gan.mlp_field_on(seed).unwrap();
+    let at = |s: f64| {
+        let p = Players::new(
+            hw.theta
+                .iter()
+                .zip(&hv.theta)
+                .map(|(a, b)| a + s * b)
+                .collect::<Vec<f64>>(),
+            hw.phi
+                .iter()
+                .zip(&hv.phi)
+                .map(|(a, b)| a + s * b)
+                .collect::<Vec<f64>>(),
+        );
+        flat(&f64_field.field(&views(&p)))
+    };
+    let step = 1e-7;
+    let (fp, fm) = (at(step), at(-step));
+    let cd64: Vec<f64> = fp
+        .iter()
+        .zip(&fm)
+        .map(|(a, b)| (a - b) / (2.0 * step))
+        .collect();
+    let rel64 = distance(&e, &cd64) / norm(&e);
+    assert!(rel64 < 1e-6, "exact J·v vs f64 differences: {rel64}");
+    // The f32 central difference of the convolutional path, on the same minibatch.
+    let (mut plus, mut minus) = (w.clone(), w.clone());
+    let h = super::gan::FD_STEP * norm(&flat(&hw)) / norm(&x);
+    plus.theta.axpy(h, &v.theta);
+    plus.phi.axpy(h, &v.phi);
+    minus.theta.axpy(-h, &v.theta);
+    minus.phi.axpy(-h, &v.phi);
+    let (mut fp32, mut fm32) = (w.clone(), w.clone());
+    gan.field(&plus, Sample::Seed(seed), &mut fp32);
+    gan.field(&minus, Sample::Seed(seed), &mut fm32);
+    let cd32: Vec<f64> = flat(&host(&fp32))
+        .iter()
+        .zip(flat(&host(&fm32)))
+        .map(|(a, b)| (a - b) / (2.0 * h))
+        .collect();
+    let rel32 = distance(&e, &cd32) / norm(&e);
+    eprintln!(
+        "MoG MLP (width 32, 3 layers, batch 64), random v: exact J·v vs f64 differences (step 1e-7) {rel64:.1e}; vs f32 differences at ‖hv‖ = 5e-3‖ω‖ {rel32:.2}"
+    );
+    let mut t = w.clone();
+    gan.vjp(&w, Sample::Seed(seed), &v, &mut t).unwrap();
+    // Jᵀ·v = D·J·D·v: ⟨u, Jᵀv⟩ = ⟨Ju, v⟩ for another u.
+    let y: Vec<f64> = (0..x.len()).map(|_| rng.normal()).collect();
+    let mut u = w.clone();
+    super::write_flat(&y, &mut u);
+    let mut ju = w.clone();
+    gan.jvp(&w, Sample::Seed(seed), &u, &mut ju).unwrap();
+    let dot = |a: &[f64], b: &[f64]| a.iter().zip(b).map(|(p, q)| p * q).sum::<f64>();
+    let (lhs, rhs) = (dot(&y, &flat(&host(&t))), dot(&flat(&host(&ju)), &x));
+    assert!(
+        (lhs - rhs).abs() < 1e-4 * lhs.abs().max(rhs.abs()),
+        "{lhs} vs {rhs}"
     );
 }

@@ -445,6 +445,10 @@ impl Game for LinearGame {
         self.constraints
     }
 
+    fn zero_sum(&self) -> bool {
+        true
+    }
+
     fn jacobian(&self, _w: &Players<Vec<f64>>) -> Option<DMatrix<f64>> {
         Some(self.jacobian_matrix())
     }

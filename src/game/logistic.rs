@@ -110,6 +110,10 @@ impl Game for LogisticToy {
         Some(&self.equilibrium)
     }
 
+    fn zero_sum(&self) -> bool {
+        true
+    }
+
     fn jacobian(&self, w: &Players<Vec<f64>>) -> Option<DMatrix<f64>> {
         let d = self.x0.len();
         let u = dot(&w.phi, &w.theta);

@@ -254,6 +254,10 @@ impl Game for MlpGan {
         None
     }
 
+    fn zero_sum(&self) -> bool {
+        true
+    }
+
     fn jacobian(&self, w: &Players<Vec<f64>>) -> Option<DMatrix<f64>> {
         Some(dense_jacobian(&self.central_differences(w)))
     }

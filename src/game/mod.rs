@@ -23,8 +23,11 @@ mod linear;
 mod linearization;
 mod logistic;
 mod mlp;
+#[cfg(test)]
+mod product_tests;
 mod start;
 mod stochastic_bilinear;
+mod ttur_saddle;
 
 pub use dirac::{DiracGan, DiracGanSpec, DiracLoss};
 pub use gan::{wide, Gan, GanSettings};
@@ -36,6 +39,7 @@ pub use logistic::{LogisticSpec, LogisticToy};
 pub use mlp::{mlp_dims, MlpGan, MlpGanSpec};
 pub use start::{start_point, Start};
 pub use stochastic_bilinear::{StochasticBilinear, StochasticBilinearSpec};
+pub use ttur_saddle::{TturSaddle, TturSaddleSpec};
 
 use crate::constraint::Constraint;
 use crate::players::{Player, Players};
@@ -110,6 +114,43 @@ pub trait Game: Send {
         Some(Ok(Box::new(Dense::new(j, w.theta.len()))))
     }
 
+    /// J(w)·v of the field on `sample`'s randomness — the minibatch, latents and BatchNorm
+    /// mode that `field(w, sample)` uses — into `out`: what Jacobian-based methods (ConOpt,
+    /// SGA, CGD, LEAD) step with. The default uses [`Game::linearize`], right for games whose
+    /// field does not depend on the sample (the deterministic toy games); why not, for games
+    /// without Jacobian products.
+    fn jvp(
+        &mut self,
+        w: &Players<Self::V>,
+        _sample: Sample,
+        v: &Players<Self::V>,
+        out: &mut Players<Self::V>,
+    ) -> Result<(), String> {
+        let lin = self.linearize(w).ok_or(NO_JACOBIAN)??;
+        let r = lin.jvp(&flat(v));
+        write_flat(&r, out);
+        Ok(())
+    }
+
+    /// J(w)ᵀ·v on `sample`'s randomness, as [`Game::jvp`].
+    fn vjp(
+        &mut self,
+        w: &Players<Self::V>,
+        _sample: Sample,
+        v: &Players<Self::V>,
+        out: &mut Players<Self::V>,
+    ) -> Result<(), String> {
+        let lin = self.linearize(w).ok_or(NO_JACOBIAN)??;
+        let r = lin.vjp(&flat(v))?;
+        write_flat(&r, out);
+        Ok(())
+    }
+
+    /// True when L_D = −L_G: then Jᵀ = D·J·D, and J_φθ = −J_θφᵀ.
+    fn zero_sum(&self) -> bool {
+        false
+    }
+
     /// Names of the game's own metrics columns (e.g. modes covered), fixed for a run.
     fn extra_metric_names(&self) -> Vec<String> {
         vec![]
@@ -166,6 +207,24 @@ pub trait Game: Send {
     ) -> Result<(), String> {
         Ok(())
     }
+}
+
+/// Why a game answers no Jacobian product.
+pub const NO_JACOBIAN: &str =
+    "this game has no Jacobian products (neither a closed-form J nor J·v)";
+
+/// (θ, φ) as one flat f64 vector, the order of [`Linearization`]'s vectors.
+pub fn flat<V: ParamVec>(w: &Players<V>) -> Vec<f64> {
+    let mut x = w.theta.to_f64();
+    x.extend(w.phi.to_f64());
+    x
+}
+
+/// Writes a flat f64 vector ordered (θ, φ) into `out`.
+pub fn write_flat<V: ParamVec>(x: &[f64], out: &mut Players<V>) {
+    let dt = out.theta.len();
+    out.theta.assign_f64(&x[..dt]);
+    out.phi.assign_f64(&x[dt..]);
 }
 
 /// The toy games, all on `Vec<f64>` parameters, behind one type so runs can hold any of them.

@@ -3,7 +3,7 @@
 use crate::constraint::Constraint;
 use crate::players::{Player, Players};
 use crate::rng::Rng;
-use crate::vector::ParamVec;
+use crate::vector::Moves;
 use serde::{Deserialize, Serialize};
 
 /// Where the players start.

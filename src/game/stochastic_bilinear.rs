@@ -255,6 +255,45 @@ impl Game for StochasticBilinear {
         Players::both(Constraint::Box { lo: -1.0, hi: 1.0 })
     }
 
+    fn zero_sum(&self) -> bool {
+        true
+    }
+
+    /// J_i·v of the sample's component i: its field is affine, so J_i·v = F_i(v) − F_i(0).
+    fn jvp(
+        &mut self,
+        _w: &Players<Vec<f64>>,
+        s: Sample,
+        v: &Players<Vec<f64>>,
+        out: &mut Players<Vec<f64>>,
+    ) -> Result<(), String> {
+        let zero = Players::both(vec![0.0; self.dim]);
+        let mut f0 = zero.clone();
+        self.field(v, s, out);
+        self.field(&zero, s, &mut f0);
+        for p in Player::BOTH {
+            out.get_mut(p)
+                .iter_mut()
+                .zip(f0.get(p))
+                .for_each(|(o, z)| *o -= z);
+        }
+        Ok(())
+    }
+
+    /// J_iᵀ·v = D·J_i·D·v (each component is zero-sum).
+    fn vjp(
+        &mut self,
+        w: &Players<Vec<f64>>,
+        s: Sample,
+        v: &Players<Vec<f64>>,
+        out: &mut Players<Vec<f64>>,
+    ) -> Result<(), String> {
+        let dv = Players::new(v.theta.clone(), v.phi.iter().map(|x| -x).collect());
+        self.jvp(w, s, &dv, out)?;
+        out.phi.iter_mut().for_each(|x| *x = -*x);
+        Ok(())
+    }
+
     fn jacobian(&self, _w: &Players<Vec<f64>>) -> Option<DMatrix<f64>> {
         let d = self.dim;
         let mut j = DMatrix::zeros(2 * d, 2 * d);

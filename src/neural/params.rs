@@ -8,7 +8,7 @@
 use super::device::NeuralDevice;
 use super::layout::Layout;
 use crate::constraint::Constraint;
-use crate::vector::ParamVec;
+use crate::vector::{Moves, ParamVec};
 use dfdx::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
@@ -77,25 +77,21 @@ impl<D: NeuralDevice> Params<D> {
     }
 }
 
-impl<D: NeuralDevice> ParamVec for Params<D> {
-    fn len(&self) -> usize {
-        self.layout.numel()
-    }
-
+impl<D: NeuralDevice> Moves for Params<D> {
     fn zeros_like(&self) -> Self {
         let mut z = self.clone();
         z.set_zero();
         z
     }
 
-    fn set_zero(&mut self) {
-        for t in &mut self.tensors {
-            *t = t.device().zeros_like(t);
-        }
-    }
-
     fn assign(&mut self, src: &Self) {
         self.tensors.clone_from(&src.tensors);
+    }
+
+    fn fill(&mut self, value: f64) {
+        for t in &mut self.tensors {
+            *t = t.device().ones_like(t) * value as f32;
+        }
     }
 
     fn axpy(&mut self, a: f64, x: &Self) {
@@ -113,6 +109,12 @@ impl<D: NeuralDevice> ParamVec for Params<D> {
     fn adam_ratio(&mut self, c: f64, m: &Self, v: &Self, eps: f64) {
         for ((t, m), v) in self.tensors.iter_mut().zip(&m.tensors).zip(&v.tensors) {
             *t = (m.clone() * c as f32) / (v.clone().sqrt() + eps as f32);
+        }
+    }
+
+    fn rms_ratio(&mut self, c: f64, m: &Self, v: &Self, eps: f64) {
+        for ((t, m), v) in self.tensors.iter_mut().zip(&m.tensors).zip(&v.tensors) {
+            *t = (m.clone() * c as f32) / (v.clone() + eps as f32).sqrt();
         }
     }
 
@@ -142,6 +144,32 @@ impl<D: NeuralDevice> ParamVec for Params<D> {
         }
     }
 
+    fn dot(&self, other: &Self) -> Option<f64> {
+        Some(
+            self.tensors
+                .iter()
+                .zip(&other.tensors)
+                .map(|(a, b)| (a.clone() * b.clone()).sum::<Rank0, _>().as_vec()[0] as f64)
+                .sum(),
+        )
+    }
+
+    fn parts(&self) -> usize {
+        self.tensors.len()
+    }
+}
+
+impl<D: NeuralDevice> ParamVec for Params<D> {
+    fn len(&self) -> usize {
+        self.layout.numel()
+    }
+
+    fn set_zero(&mut self) {
+        for t in &mut self.tensors {
+            *t = t.device().zeros_like(t);
+        }
+    }
+
     fn norm_sq(&self) -> f64 {
         self.sum_over(|t| t.clone().square().sum::<Rank0, _>().as_vec()[0])
     }
@@ -167,6 +195,17 @@ impl<D: NeuralDevice> ParamVec for Params<D> {
             .flat_map(|t| t.as_vec())
             .map(f64::from)
             .collect()
+    }
+
+    fn assign_f64(&mut self, x: &[f64]) {
+        assert_eq!(x.len(), self.len(), "one value per parameter");
+        let mut at = 0;
+        for t in &mut self.tensors {
+            let n = t.shape().0;
+            let v: Vec<f32> = x[at..at + n].iter().map(|v| *v as f32).collect();
+            *t = t.device().tensor_from_vec(v, (n,));
+            at += n;
+        }
     }
 
     fn coordinate(&self, mut i: usize) -> Option<f64> {

@@ -11,7 +11,7 @@
 //! dynamics or their spectral radius; it can turn a bounded cycle into O(1/t) convergence.
 
 use crate::players::{Player, Players};
-use crate::vector::ParamVec;
+use crate::vector::Moves;
 use serde::{Deserialize, Serialize};
 
 /// Which weights the average uses.
@@ -94,7 +94,7 @@ pub struct AverageState<V> {
 
 impl AverageSpec {
     /// Initial state; averages over updates start at ω₀.
-    pub fn init<V: ParamVec>(&self, w0: &Players<V>) -> AverageState<V> {
+    pub fn init<V: Moves>(&self, w0: &Players<V>) -> AverageState<V> {
         let mut st = AverageState {
             value: None,
             weight: Players::both(0.0),
@@ -107,7 +107,7 @@ impl AverageSpec {
         st
     }
 
-    fn add<V: ParamVec>(&self, st: &mut AverageState<V>, w: &Players<V>, eta: Players<f64>) {
+    fn add<V: Moves>(&self, st: &mut AverageState<V>, w: &Players<V>, eta: Players<f64>) {
         let Some(avg) = st.value.as_mut() else {
             st.value = Some(w.clone());
             st.weight = match self.kind {
@@ -136,7 +136,7 @@ impl AverageSpec {
     }
 
     /// Called with ω_t and η_t before the step that leaves ω_t.
-    pub fn before_step<V: ParamVec>(
+    pub fn before_step<V: Moves>(
         &self,
         st: &mut AverageState<V>,
         w: &Players<V>,
@@ -148,7 +148,7 @@ impl AverageSpec {
     }
 
     /// Called with an extrapolated point ω_{t+½} and its η_t.
-    pub fn extrapolated<V: ParamVec>(
+    pub fn extrapolated<V: Moves>(
         &self,
         st: &mut AverageState<V>,
         w: &Players<V>,
@@ -160,7 +160,7 @@ impl AverageSpec {
     }
 
     /// Called with ω_{t+1} after an update.
-    pub fn after_step<V: ParamVec>(
+    pub fn after_step<V: Moves>(
         &self,
         st: &mut AverageState<V>,
         w: &Players<V>,

@@ -1,5 +1,7 @@
 //! Hand-computed steps: the test vectors of seed-spec §7 on f = θφ from (θ, φ) = (2, 0.5).
 
+use super::rule::{Adam, Gradient, HeavyBall};
+use super::scheme::{Alternating, Extragradient, Optimistic, PastExtragradient, Simultaneous};
 use super::*;
 use crate::constraint::PlayerConstraints;
 use crate::game::{BilinearSpec, MatrixSpec, Start, ToyGame, ToySpec};
@@ -25,11 +27,11 @@ fn game(phi_box: bool) -> ToyGame {
 }
 
 fn adam() -> Rule {
-    Rule::Adam {
+    Rule::Adam(Adam {
         beta2: 0.9,
         eps: 1e-8,
         moment: AdamMoment::Ema,
-    }
+    })
 }
 
 /// (θ, φ) after each step, the final optimizer state and the final point.
@@ -48,13 +50,15 @@ fn trajectory(
         eta: Players::both(eta),
         beta,
         d_steps: opt.scheme.d_steps(),
+        values: Default::default(),
     };
     let mut st = opt.init_state(&w, hyper);
     let mut sc = Scratch::new(&w);
     let mut rng = crate::rng::Rng::new(0);
     let mut out = vec![];
     for _ in 0..n {
-        opt.step(g.as_mut(), &mut w, &mut st, &mut sc, &mut rng);
+        opt.step(g.as_mut(), &mut w, &mut st, &mut sc, &mut rng)
+            .unwrap();
         out.push((w.theta[0], w.phi[0]));
     }
     (out, st, w)
@@ -92,15 +96,22 @@ const ZERO: Players<f64> = Players {
     theta: 0.0,
     phi: 0.0,
 };
-const ALT: Scheme = Scheme::Alternating {
+const ALT: Scheme = Scheme::Alternating(Alternating {
     d_steps: 1,
     order: Order::DiscriminatorFirst,
-};
-const EG: Scheme = Scheme::Extragradient { resample: true };
+});
+const EG: Scheme = Scheme::Extragradient(Extragradient { resample: true });
 
 #[test]
 fn simultaneous_gradient() {
-    let got = run(Scheme::Simultaneous, Rule::Gradient, 0.1, ZERO, false, 3);
+    let got = run(
+        Scheme::Simultaneous(Simultaneous),
+        Rule::Gradient(Gradient),
+        0.1,
+        ZERO,
+        false,
+        3,
+    );
     check(
         "SimGD",
         &got,
@@ -111,7 +122,7 @@ fn simultaneous_gradient() {
 
 #[test]
 fn alternating_gradient_discriminator_first() {
-    let got = run(ALT, Rule::Gradient, 0.1, ZERO, false, 3);
+    let got = run(ALT, Rule::Gradient(Gradient), 0.1, ZERO, false, 3);
     check(
         "AltGD",
         &got,
@@ -122,7 +133,7 @@ fn alternating_gradient_discriminator_first() {
 
 #[test]
 fn extragradient() {
-    let got = run(EG, Rule::Gradient, 0.6, ZERO, false, 3);
+    let got = run(EG, Rule::Gradient(Gradient), 0.6, ZERO, false, 3);
     check(
         "EG",
         &got,
@@ -133,16 +144,16 @@ fn extragradient() {
 
 #[test]
 fn extragradient_projected_after_both_half_steps() {
-    let got = run(EG, Rule::Gradient, 0.6, ZERO, true, 3);
+    let got = run(EG, Rule::Gradient(Gradient), 0.6, ZERO, true, 3);
     check("EG box", &got, &[(1.4, 1.0), (0.8, 1.0), (0.2, 1.0)], 1e-12);
 }
 
 #[test]
 fn past_extragradient_with_omega_minus_half_at_start() {
-    let s = Scheme::PastExtragradient {
+    let s = Scheme::PastExtragradient(PastExtragradient {
         first: PastFirst::Extrapolate,
-    };
-    let got = run(s, Rule::Gradient, 0.5, ZERO, false, 3);
+    });
+    let got = run(s, Rule::Gradient(Gradient), 0.5, ZERO, false, 3);
     check(
         "PastEG",
         &got,
@@ -154,8 +165,8 @@ fn past_extragradient_with_omega_minus_half_at_start() {
 #[test]
 fn simultaneous_heavy_ball_negative() {
     let got = run(
-        Scheme::Simultaneous,
-        Rule::HeavyBall,
+        Scheme::Simultaneous(Simultaneous),
+        Rule::HeavyBall(HeavyBall),
         0.1,
         Players::both(-0.5),
         false,
@@ -171,7 +182,14 @@ fn simultaneous_heavy_ball_negative() {
 
 #[test]
 fn alternating_heavy_ball_on_the_discriminator() {
-    let got = run(ALT, Rule::HeavyBall, 0.1, Players::new(0.0, -0.5), false, 3);
+    let got = run(
+        ALT,
+        Rule::HeavyBall(HeavyBall),
+        0.1,
+        Players::new(0.0, -0.5),
+        false,
+        3,
+    );
     check(
         "AltHB",
         &got,
@@ -183,7 +201,7 @@ fn alternating_heavy_ball_on_the_discriminator() {
 #[test]
 fn sim_adam() {
     let got = run(
-        Scheme::Simultaneous,
+        Scheme::Simultaneous(Simultaneous),
         adam(),
         0.01,
         Players::both(0.5),
@@ -213,15 +231,18 @@ fn extra_adam_updates_moments_twice() {
         (1.9697613664, 0.5299368404),
     ];
     check("ExtraAdam", &got, &want, 1e-9);
-    assert!(matches!(st.rules.theta, RuleState::Adam { k: 6, .. }));
+    assert!(matches!(
+        st.rules.theta,
+        RuleState::Adam(crate::optim::rule::adam::State { k: 6, .. })
+    ));
     assert_eq!(st.oracle_calls, 6);
 }
 
 #[test]
 fn past_extra_adam_reference_semantics() {
-    let s = Scheme::PastExtragradient {
+    let s = Scheme::PastExtragradient(PastExtragradient {
         first: PastFirst::Skip,
-    };
+    });
     let (got, st, _) = trajectory(
         &Optimizer::plain(s, adam()),
         &mut game(false),
@@ -236,15 +257,18 @@ fn past_extra_adam_reference_semantics() {
     ];
     check("PastExtraAdam", &got, &want, 1e-9);
     // The stale gradient is fed to the moments again: k = 1 + 2 + 2.
-    assert!(matches!(st.rules.phi, RuleState::Adam { k: 5, .. }));
+    assert!(matches!(
+        st.rules.phi,
+        RuleState::Adam(crate::optim::rule::adam::State { k: 5, .. })
+    ));
     assert_eq!(st.oracle_calls, 3);
 }
 
 #[test]
 fn optimistic_adam_reference_semantics() {
-    let s = Scheme::Optimistic {
+    let s = Scheme::Optimistic(Optimistic {
         first: OptimisticFirst::ZeroPrevious,
-    };
+    });
     let got = run(s, adam(), 0.01, Players::both(0.5), false, 3);
     let want = [
         (1.9800000013, 0.5199999997),
@@ -258,20 +282,20 @@ fn optimistic_adam_reference_semantics() {
 fn optimistic_first_step_conventions() {
     // OMD with d₋₁ = 0 jumps −2ηg₀; optax's convention steps −ηg₀.
     let zero = run(
-        Scheme::Optimistic {
+        Scheme::Optimistic(Optimistic {
             first: OptimisticFirst::ZeroPrevious,
-        },
-        Rule::Gradient,
+        }),
+        Rule::Gradient(Gradient),
         0.1,
         ZERO,
         false,
         2,
     );
     let rep = run(
-        Scheme::Optimistic {
+        Scheme::Optimistic(Optimistic {
             first: OptimisticFirst::RepeatCurrent,
-        },
-        Rule::Gradient,
+        }),
+        Rule::Gradient(Gradient),
         0.1,
         ZERO,
         false,
@@ -301,7 +325,7 @@ fn optimistic_first_step_conventions() {
 
 #[test]
 fn uniform_and_ema_averages_of_sim_gd() {
-    let mut opt = Optimizer::plain(Scheme::Simultaneous, Rule::Gradient);
+    let mut opt = Optimizer::plain(Scheme::Simultaneous(Simultaneous), Rule::Gradient(Gradient));
     opt.averaging = vec![
         AverageSpec {
             kind: AverageKind::Uniform,
@@ -334,7 +358,7 @@ fn uniform_and_ema_averages_of_sim_gd() {
 #[test]
 fn eta_weighted_and_extrapolated_averages() {
     // Algorithm 1: Σ_{t<T} η_t ω_t / Σ η_t with η_t = η/√(t+1).
-    let mut opt = Optimizer::plain(Scheme::Simultaneous, Rule::Gradient);
+    let mut opt = Optimizer::plain(Scheme::Simultaneous(Simultaneous), Rule::Gradient(Gradient));
     opt.schedule = Schedule::InvSqrt;
     opt.averaging = vec![AverageSpec {
         kind: AverageKind::EtaWeighted,
@@ -357,7 +381,7 @@ fn eta_weighted_and_extrapolated_averages() {
     );
 
     // Algorithm 2: the average of the extrapolated points ω_{t+½}.
-    let mut opt = Optimizer::plain(EG, Rule::Gradient);
+    let mut opt = Optimizer::plain(EG, Rule::Gradient(Gradient));
     opt.averaging = vec![AverageSpec {
         kind: AverageKind::Uniform,
         over: AveragePoints::Extrapolated,
@@ -378,32 +402,32 @@ fn eta_weighted_and_extrapolated_averages() {
 #[test]
 fn oracle_calls_per_step() {
     let cases = [
-        (Scheme::Simultaneous, 1),
+        (Scheme::Simultaneous(Simultaneous), 1),
         (ALT, 2),
         (
-            Scheme::Alternating {
+            Scheme::Alternating(Alternating {
                 d_steps: 4,
                 order: Order::DiscriminatorFirst,
-            },
+            }),
             5,
         ),
         (EG, 2),
         (
-            Scheme::Optimistic {
+            Scheme::Optimistic(Optimistic {
                 first: OptimisticFirst::ZeroPrevious,
-            },
+            }),
             1,
         ),
         (
-            Scheme::PastExtragradient {
+            Scheme::PastExtragradient(PastExtragradient {
                 first: PastFirst::Skip,
-            },
+            }),
             1,
         ),
     ];
     for (s, per) in cases {
         let (_, st, _) = trajectory(
-            &Optimizer::plain(s, Rule::Gradient),
+            &Optimizer::plain(s.clone(), Rule::Gradient(Gradient)),
             &mut game(false),
             0.1,
             ZERO,
@@ -412,11 +436,11 @@ fn oracle_calls_per_step() {
         assert_eq!(st.oracle_calls, 10 * per, "{s:?}");
     }
     // The proof convention pays one extra call for ω_{−½}.
-    let s = Scheme::PastExtragradient {
+    let s = Scheme::PastExtragradient(PastExtragradient {
         first: PastFirst::Extrapolate,
-    };
+    });
     let (_, st, _) = trajectory(
-        &Optimizer::plain(s, Rule::Gradient),
+        &Optimizer::plain(s, Rule::Gradient(Gradient)),
         &mut game(false),
         0.1,
         ZERO,
@@ -438,9 +462,9 @@ fn norm_after(scheme: Scheme, rule: Rule, eta: f64, beta: Players<f64>, n: usize
 
 #[test]
 fn norms_after_1000_steps_match_the_spec() {
-    let past = Scheme::PastExtragradient {
+    let past = Scheme::PastExtragradient(PastExtragradient {
         first: PastFirst::Extrapolate,
-    };
+    });
     let rel = |got: f64, want: f64, digits: f64| {
         assert!(
             ((got - want) / want).abs() < 0.5 * 10f64.powf(-digits),
@@ -448,25 +472,35 @@ fn norms_after_1000_steps_match_the_spec() {
         );
     };
     rel(
-        norm_after(Scheme::Simultaneous, Rule::Gradient, 0.1, ZERO, 1000),
+        norm_after(
+            Scheme::Simultaneous(Simultaneous),
+            Rule::Gradient(Gradient),
+            0.1,
+            ZERO,
+            1000,
+        ),
         298.46,
         4.0,
     );
-    rel(norm_after(ALT, Rule::Gradient, 0.1, ZERO, 1000), 2.11, 2.0);
     rel(
-        norm_after(EG, Rule::Gradient, 0.6, ZERO, 1000),
+        norm_after(ALT, Rule::Gradient(Gradient), 0.1, ZERO, 1000),
+        2.11,
+        2.0,
+    );
+    rel(
+        norm_after(EG, Rule::Gradient(Gradient), 0.6, ZERO, 1000),
         2.8e-57,
         1.0,
     );
     rel(
-        norm_after(past, Rule::Gradient, 0.5, ZERO, 1000),
+        norm_after(past, Rule::Gradient(Gradient), 0.5, ZERO, 1000),
         2.2e-148,
         1.0,
     );
     rel(
         norm_after(
-            Scheme::Simultaneous,
-            Rule::HeavyBall,
+            Scheme::Simultaneous(Simultaneous),
+            Rule::HeavyBall(HeavyBall),
             0.1,
             Players::both(-0.5),
             1000,
@@ -475,12 +509,24 @@ fn norms_after_1000_steps_match_the_spec() {
         2.0,
     );
     rel(
-        norm_after(ALT, Rule::HeavyBall, 0.1, Players::new(0.0, -0.5), 1000),
+        norm_after(
+            ALT,
+            Rule::HeavyBall(HeavyBall),
+            0.1,
+            Players::new(0.0, -0.5),
+            1000,
+        ),
         0.681,
         2.0,
     );
     rel(
-        norm_after(ALT, Rule::HeavyBall, 0.1, Players::both(0.5), 1000),
+        norm_after(
+            ALT,
+            Rule::HeavyBall(HeavyBall),
+            0.1,
+            Players::both(0.5),
+            1000,
+        ),
         1.2e14,
         1.0,
     );

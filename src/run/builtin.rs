@@ -39,6 +39,28 @@ pub const BUILTIN: &[(&str, &str)] = &[
         "mog-extragradient",
         include_str!("../../presets/mog-extragradient.ron"),
     ),
+    (
+        "zoo-bilinear",
+        include_str!("../../presets/zoo-bilinear.ron"),
+    ),
+    (
+        "lookahead-bilinear",
+        include_str!("../../presets/lookahead-bilinear.ron"),
+    ),
+    (
+        "lead-theta-phi",
+        include_str!("../../presets/lead-theta-phi.ron"),
+    ),
+    ("ttur-saddle", include_str!("../../presets/ttur-saddle.ron")),
+    (
+        "eag-bilinear",
+        include_str!("../../presets/eag-bilinear.ron"),
+    ),
+    ("zoo-mog", include_str!("../../presets/zoo-mog.ron")),
+    (
+        "sga-mog-grid",
+        include_str!("../../presets/sga-mog-grid.ron"),
+    ),
 ];
 
 /// The text of a built-in preset.

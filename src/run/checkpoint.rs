@@ -18,7 +18,13 @@ use std::fmt;
 use std::path::PathBuf;
 
 /// The format version this saddle writes and reads.
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
+
+/// Versions this saddle no longer reads, and what changed since.
+const OLDER: [(u32, &str); 1] = [(
+    1,
+    "written before the optimizer state took its per-method shape (the open method design); `saddle replay` re-runs such a run from its config and events",
+)];
 
 /// What every checkpoint file starts with, before its version.
 const MAGIC: &[u8] = b"SADDLE-CK";
@@ -66,6 +72,11 @@ fn decode<V: DeserializeOwned>(bytes: &[u8]) -> std::result::Result<RunState<V>,
     let (Some(version), Some(b'\n')) = (version, rest.get(digits)) else {
         return Err("not a saddle checkpoint (its header has no format version)".into());
     };
+    if let Some((_, what)) = OLDER.iter().find(|(v, _)| *v == version) {
+        return Err(format!(
+            "checkpoint format version {version}, {what}; this saddle reads version {FORMAT_VERSION} only"
+        ));
+    }
     if version != FORMAT_VERSION {
         return Err(format!(
             "checkpoint format version {version}, but this saddle reads version {FORMAT_VERSION} only"
@@ -158,6 +169,26 @@ mod tests {
         st
     }
 
+    /// A checkpoint of the seed's optimizer state (format 1) is refused with what changed,
+    /// never read as a state of the open method design.
+    #[test]
+    fn a_format_1_checkpoint_is_refused_naming_its_format() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = RunDir::create(tmp.path(), "r").unwrap();
+        save(&dir, &state(10)).unwrap();
+        let bytes = std::fs::read(dir.checkpoint_path(10)).unwrap();
+        let mut old = b"SADDLE-CK01\n".to_vec();
+        old.extend(&bytes[12..]);
+        std::fs::write(dir.checkpoint_path(10), &old).unwrap();
+        let found = newest::<Vec<f64>>(&dir, None);
+        assert!(found.state.is_none());
+        let why = &found.unreadable[0].reason;
+        assert!(
+            why.contains("format version 1") && why.contains("per-method"),
+            "{why}"
+        );
+    }
+
     #[test]
     fn versions_corrupt_files_and_the_newest_readable_one() {
         let tmp = tempfile::tempdir().unwrap();
@@ -166,7 +197,7 @@ mod tests {
             save(&dir, &state(t)).unwrap();
         }
         let bytes = std::fs::read(dir.checkpoint_path(40)).unwrap();
-        assert!(bytes.starts_with(b"SADDLE-CK01\n"));
+        assert!(bytes.starts_with(b"SADDLE-CK02\n"));
         // 40: cut short; 30: a future format version.
         std::fs::write(dir.checkpoint_path(40), &bytes[..bytes.len() / 2]).unwrap();
         let mut future = b"SADDLE-CK07\n".to_vec();

@@ -3,9 +3,13 @@
 
 use crate::constraint::PlayerConstraints;
 use crate::error::{Error, Result};
-use crate::optim::{AverageSpec, Hyper, Optimizer, Rule, Schedule, Scheme};
+use crate::game::{Game, Sample};
+use crate::optim::{
+    self, AverageSpec, FieldTransform, Hyper, LiveParam, Optimizer, Rule, Schedule, Scheme, Wrapper,
+};
 use crate::players::{PerPlayer, Player, Players};
 use crate::setup::{BuiltGame, GameConfig};
+use crate::vector::ParamVec;
 use serde::{Deserialize, Serialize};
 
 /// When a run stops early.
@@ -55,6 +59,12 @@ pub struct RunConfig {
     pub scheme: Scheme,
     /// Each player's step rule.
     pub rules: Players<Rule>,
+    /// A field transform the scheme sees instead of F (ConOpt, SGA, Hamiltonian).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field: Option<FieldTransform>,
+    /// Wrappers around the optimizer (Lookahead), innermost first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub wrap: Vec<Wrapper>,
     /// Initial base step sizes η.
     pub eta: PerPlayer,
     /// Initial momenta β (heavy ball's β, Adam's β₁; 0 for plain gradient).
@@ -98,6 +108,33 @@ pub struct Built {
     pub hyper: Hyper,
 }
 
+/// Refuses an optimizer that takes Jacobian products on a game that cannot answer them
+/// (tried once at the game's starting point, on its evaluation sample).
+fn check_products<V: ParamVec>(
+    game: &mut dyn Game<V = V>,
+    opt: &Optimizer,
+) -> std::result::Result<(), String> {
+    let c = opt.cost(&opt.initial_hyper(Players::both(1.0), Players::both(0.0)));
+    let w = game.initial_point();
+    let v = w.map(|x| x.zeros_like());
+    let mut out = v.clone();
+    let mut tried = Ok(());
+    if c.jvp > 0.0 {
+        tried = game.jvp(&w, Sample::Exact, &v, &mut out);
+    }
+    if c.vjp > 0.0 && tried.is_ok() {
+        tried = game.vjp(&w, Sample::Exact, &v, &mut out);
+    }
+    tried.map_err(|e| {
+        format!(
+            "{} takes Jacobian products ({} J·v and {} Jᵀ·v per step), which this game cannot give: {e}",
+            opt.label(),
+            c.jvp,
+            c.vjp
+        )
+    })
+}
+
 fn positive_count(name: &str, v: u64) -> std::result::Result<(), String> {
     if v == 0 {
         Err(format!("{name} must be at least 1, got 0"))
@@ -132,19 +169,18 @@ impl RunConfig {
                 Hyper::validate_beta(beta, p)?;
             } else if beta != 0.0 {
                 return Err(format!(
-                    "beta.{p}: the Gradient rule has no momentum, so beta must be 0 (got {beta}); use HeavyBall for momentum"
+                    "beta.{p}: the {} rule has no momentum, so beta must be 0 (got {beta}); use HeavyBall for momentum",
+                    rule.variant()
                 ));
             }
         }
-        if let Scheme::Alternating { d_steps, .. } = self.scheme {
-            Hyper::validate_d_steps(d_steps).map_err(|e| format!("scheme: {e}"))?;
-        }
+        optim::validate_parts(&self.scheme, &self.rules, self.field.as_ref(), &self.wrap)?;
         let mut names = vec![];
         for (i, a) in self.averaging.iter().enumerate() {
             a.validate().map_err(|e| format!("averaging[{i}]: {e}"))?;
             if a.over == crate::optim::AveragePoints::Extrapolated && !self.scheme.extrapolates() {
                 return Err(format!(
-                    "averaging[{i}]: averaging over Extrapolated points needs an extrapolating scheme (Extragradient or PastExtragradient), not {}",
+                    "averaging[{i}]: averaging over Extrapolated points needs an extrapolating scheme (Extragradient, PastExtragradient or Eag), not {}",
                     self.scheme.name()
                 ));
             }
@@ -207,17 +243,22 @@ impl RunConfig {
             None => game.constraints(),
         };
         let optimizer = Optimizer {
-            scheme: self.scheme,
-            rules: self.rules,
+            scheme: self.scheme.clone(),
+            rules: self.rules.clone(),
+            field: self.field.clone(),
+            wrappers: self.wrap.clone(),
             schedule: self.schedule,
             constraints,
             averaging: self.averaging.clone(),
         };
-        let hyper = Hyper {
-            eta: self.eta.0,
-            beta: self.beta.0,
-            d_steps: self.scheme.d_steps(),
-        };
+        let hyper = optimizer.initial_hyper(self.eta.0, self.beta.0);
+        let mut game = game;
+        match &mut game {
+            BuiltGame::Toy(g) => check_products(g.as_mut(), &optimizer),
+            BuiltGame::NeuralCpu(g) => check_products(g.as_mut(), &optimizer),
+            #[cfg(feature = "cuda")]
+            BuiltGame::NeuralCuda(g) => check_products(g.as_mut(), &optimizer),
+        }?;
         Ok(Built {
             game,
             optimizer,
@@ -225,17 +266,26 @@ impl RunConfig {
         })
     }
 
-    /// The method's label, scheme + rule (`extragradient+adam`; `alternating+gradient/heavy_ball`
-    /// when the players' rules differ): what `Optimizer::label` says of the optimizer this
-    /// config builds, known from the config alone — building the game could cost gigabytes.
+    /// The method's label (`extragradient+adam`, `simultaneous+rmsprop+conopt`,
+    /// `lookahead(extragradient+gradient)`; `rule_θ/rule_φ` when the players' rules differ):
+    /// what `Optimizer::label` says of the optimizer this config builds, known from the config
+    /// alone — building the game could cost gigabytes.
     pub fn method(&self) -> String {
-        let (theta, phi) = (self.rules.theta.name(), self.rules.phi.name());
-        let rule = if self.rules.theta == self.rules.phi {
-            theta.to_string()
-        } else {
-            format!("{theta}/{phi}")
-        };
-        format!("{}+{rule}", self.scheme.name())
+        optim::label(&self.scheme, &self.rules, self.field.as_ref(), &self.wrap)
+    }
+
+    /// The run's live parameters: the optimizer's table ([`optim::live_table`]) and the
+    /// logging interval.
+    pub fn live(&self) -> Vec<LiveParam> {
+        let mut t = optim::live_table(
+            &self.scheme,
+            &self.rules,
+            self.field.as_ref(),
+            &self.wrap,
+            &self.averaging,
+        );
+        t.push(super::control::log_every_param());
+        t
     }
 
     /// The config as pretty RON (what `config.ron` holds).
@@ -282,7 +332,7 @@ mod tests {
         .resolve()
         .unwrap()
         .remove(2);
-        c.rules.theta = Rule::Gradient;
+        c.rules.theta = Rule::gradient();
         assert_eq!(c.method(), c.build().unwrap().optimizer.label());
         assert_eq!(c.method(), "alternating+gradient/heavy-ball");
         assert!(seen > 10);

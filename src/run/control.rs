@@ -4,7 +4,7 @@
 //! directory's `control.jsonl`, which other processes (`saddle control`, the dashboard) append
 //! to. A refused command leaves the run untouched and is recorded with its reason.
 
-use crate::optim::{AverageKind, Hyper, OptimState, Optimizer, Scheme};
+use crate::optim::{LiveParam, OptimState, Optimizer, Range, Slot};
 use crate::players::Player;
 use serde::{Deserialize, Serialize};
 use std::sync::mpsc::Receiver;
@@ -21,7 +21,7 @@ pub enum Command {
     Stop,
     /// Write a checkpoint now.
     Checkpoint,
-    /// Change a live parameter (see [`Param`]).
+    /// Change a live parameter (see [`table`]).
     Set {
         /// Parameter name, e.g. `eta.phi`, `beta`, `d_steps`, `averaging.ema.beta`.
         param: String,
@@ -41,25 +41,11 @@ pub struct Request {
     pub command: Command,
 }
 
-/// A live-tunable parameter.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Param {
-    /// Base step size of a player.
-    Eta(Player),
-    /// Momentum of a player.
-    Beta(Player),
-    /// Discriminator steps per generator step.
-    DSteps,
-    /// Iterations between metrics rows.
-    LogEvery,
-    /// β of the EMA average at this index.
-    AverageBeta(usize),
-}
-
 /// One accepted change: the parameter's name, old and new values.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Change {
-    /// Canonical name (`eta.theta`, `beta.phi`, `d_steps`, `log_every`, `averaging.ema.beta`).
+    /// Canonical name (`eta.theta`, `beta.phi`, `d_steps`, `log_every`, `averaging.ema.beta`,
+    /// a method's own such as `gamma` or `lookahead.k`).
     pub param: String,
     /// Value before.
     pub old: f64,
@@ -68,61 +54,29 @@ pub struct Change {
 }
 
 /// The names `Set` understands, for help texts and errors.
-pub const PARAMS: &str = "eta, eta.theta, eta.phi, beta, beta.theta, beta.phi, d_steps, log_every, averaging.<name>.beta";
+pub const PARAMS: &str = "eta, eta.theta, eta.phi, beta, beta.theta, beta.phi, d_steps, log_every, averaging.<name>.beta, and the methods' own (gamma, lambda, alpha, lookahead.k, lookahead.alpha)";
 
-impl Param {
-    /// Parses a name; `eta` and `beta` alone mean both players.
-    pub fn parse_all(name: &str, opt: &Optimizer) -> Result<Vec<Param>, String> {
-        let both = |f: fn(Player) -> Param| Ok(vec![f(Player::Theta), f(Player::Phi)]);
-        match name {
-            "eta" => both(Param::Eta),
-            "eta.theta" => Ok(vec![Param::Eta(Player::Theta)]),
-            "eta.phi" => Ok(vec![Param::Eta(Player::Phi)]),
-            "beta" => both(Param::Beta),
-            "beta.theta" => Ok(vec![Param::Beta(Player::Theta)]),
-            "beta.phi" => Ok(vec![Param::Beta(Player::Phi)]),
-            "d_steps" => Ok(vec![Param::DSteps]),
-            "log_every" => Ok(vec![Param::LogEvery]),
-            other => {
-                if let Some(avg) = other
-                    .strip_prefix("averaging.")
-                    .and_then(|s| s.strip_suffix(".beta"))
-                {
-                    return opt
-                        .averaging
-                        .iter()
-                        .position(|a| a.name() == avg)
-                        .map(|i| vec![Param::AverageBeta(i)])
-                        .ok_or_else(|| {
-                            let names: Vec<String> =
-                                opt.averaging.iter().map(|a| a.name()).collect();
-                            format!(
-                                "this run has no `{avg}` average (it has: {})",
-                                if names.is_empty() {
-                                    "none".into()
-                                } else {
-                                    names.join(", ")
-                                }
-                            )
-                        });
-                }
-                Err(format!(
-                    "unknown parameter `{other}`; live parameters are {PARAMS}"
-                ))
-            }
-        }
+/// The row of the table of live parameters for the run's logging interval.
+pub fn log_every_param() -> LiveParam {
+    LiveParam {
+        name: "log_every".into(),
+        symbol: "log".into(),
+        about: "iterations between metrics rows".into(),
+        range: Range::Integer {
+            lo: 1,
+            hi: 1_000_000_000_000,
+        },
+        slot: Slot::LogEvery,
+        column: None,
     }
+}
 
-    /// Canonical name.
-    pub fn name(&self, opt: &Optimizer) -> String {
-        match self {
-            Param::Eta(p) => format!("eta.{p}"),
-            Param::Beta(p) => format!("beta.{p}"),
-            Param::DSteps => "d_steps".into(),
-            Param::LogEvery => "log_every".into(),
-            Param::AverageBeta(i) => format!("averaging.{}.beta", opt.averaging[*i].name()),
-        }
-    }
+/// The table of a run's live parameters: its optimizer's ([`Optimizer::live`]) and the
+/// logging interval.
+pub fn table(opt: &Optimizer) -> Vec<LiveParam> {
+    let mut t = opt.live();
+    t.push(log_every_param());
+    t
 }
 
 /// The live parameters of a run: the optimizer's state and the logging interval.
@@ -135,84 +89,105 @@ pub struct Live<'a, V> {
     pub log_every: &'a mut u64,
 }
 
-fn integer(name: &str, v: f64, lo: f64, hi: f64) -> Result<u64, String> {
-    if v.fract() == 0.0 && v >= lo && v <= hi {
-        Ok(v as u64)
-    } else {
-        Err(format!("{name} must be an integer in {lo}..={hi}, got {v}"))
-    }
-}
-
 impl<V> Live<'_, V> {
-    fn get(&self, p: &Param) -> f64 {
-        let h: &Hyper = &self.st.hyper;
-        match p {
-            Param::Eta(pl) => *h.eta.get(*pl),
-            Param::Beta(pl) => *h.beta.get(*pl),
-            Param::DSteps => h.d_steps as f64,
-            Param::LogEvery => *self.log_every as f64,
-            Param::AverageBeta(i) => self.st.averages[*i].beta,
+    /// The rows `name` stands for (`eta` and `beta` alone mean both players), or why none.
+    fn rows(&self, name: &str) -> Result<Vec<LiveParam>, String> {
+        let t = table(self.opt);
+        let pick = |n: &str| t.iter().find(|p| p.name == n).cloned();
+        let names: Vec<String> = match name {
+            "eta" | "beta" => Player::BOTH.iter().map(|p| format!("{name}.{p}")).collect(),
+            other => vec![other.to_string()],
+        };
+        names
+            .iter()
+            .map(|n| pick(n).ok_or_else(|| self.missing(n, &t)))
+            .collect()
+    }
+
+    /// Why `name` is not a live parameter of this run.
+    fn missing(&self, name: &str, t: &[LiveParam]) -> String {
+        if let Some(p) = ["theta", "phi"]
+            .iter()
+            .find(|p| name == format!("beta.{p}"))
+        {
+            let pl = if *p == "theta" {
+                Player::Theta
+            } else {
+                Player::Phi
+            };
+            return format!(
+                "beta.{pl}: the {pl} player's {} rule has no momentum (a run with HeavyBall or Adam has)",
+                self.opt.rules.get(pl).variant()
+            );
+        }
+        if name == "d_steps" {
+            return format!(
+                "d_steps applies to Alternating schemes, not {}",
+                self.opt.scheme.name()
+            );
+        }
+        if let Some(avg) = name
+            .strip_prefix("averaging.")
+            .and_then(|s| s.strip_suffix(".beta"))
+        {
+            return match self.opt.averaging.iter().find(|a| a.name() == avg) {
+                Some(_) => "only Ema averages have a beta".into(),
+                None => {
+                    let names: Vec<String> = self.opt.averaging.iter().map(|a| a.name()).collect();
+                    format!(
+                        "this run has no `{avg}` average (it has: {})",
+                        if names.is_empty() {
+                            "none".into()
+                        } else {
+                            names.join(", ")
+                        }
+                    )
+                }
+            };
+        }
+        let names: Vec<&str> = t.iter().map(|p| p.name.as_str()).collect();
+        format!(
+            "unknown parameter `{name}`; this run's live parameters are {}",
+            names.join(", ")
+        )
+    }
+
+    fn get(&self, p: &LiveParam) -> f64 {
+        match &p.slot {
+            Slot::AverageBeta(i) => self.st.averages[*i].beta,
+            Slot::LogEvery => *self.log_every as f64,
+            _ => p.get(&self.st.hyper).unwrap_or(f64::NAN),
         }
     }
 
-    fn check(&self, p: &Param, v: f64) -> Result<(), String> {
-        match p {
-            Param::Eta(pl) => Hyper::validate_eta(v, *pl),
-            Param::Beta(pl) => {
-                if !self.opt.has_beta(*pl) {
-                    return Err(format!(
-                        "beta.{pl}: the {pl} player's Gradient rule has no momentum (a run with HeavyBall or Adam has)"
-                    ));
-                }
-                Hyper::validate_beta(v, *pl)
-            }
-            Param::DSteps => {
-                if !matches!(self.opt.scheme, Scheme::Alternating { .. }) {
-                    return Err(format!(
-                        "d_steps applies to Alternating schemes, not {}",
-                        self.opt.scheme.name()
-                    ));
-                }
-                integer("d_steps", v, 1.0, 10_000.0).map(|_| ())
-            }
-            Param::LogEvery => integer("log_every", v, 1.0, 1e12).map(|_| ()),
-            Param::AverageBeta(i) => {
-                if self.opt.averaging[*i].kind != AverageKind::Ema {
-                    return Err("only Ema averages have a beta".into());
-                }
-                if v.is_finite() && (0.0..1.0).contains(&v) {
-                    Ok(())
-                } else {
-                    Err(format!("averaging beta must be in [0, 1), got {v}"))
-                }
-            }
-        }
-    }
-
-    fn put(&mut self, p: &Param, v: f64) {
+    fn put(&mut self, p: &LiveParam, v: f64) {
         let h = &mut self.st.hyper;
-        match p {
-            Param::Eta(pl) => *h.eta.get_mut(*pl) = v,
-            Param::Beta(pl) => *h.beta.get_mut(*pl) = v,
-            Param::DSteps => h.d_steps = v as u32,
-            Param::LogEvery => *self.log_every = v as u64,
-            Param::AverageBeta(i) => self.st.averages[*i].beta = v,
+        match &p.slot {
+            Slot::Eta(pl) => *h.eta.get_mut(*pl) = v,
+            Slot::Beta(pl) => *h.beta.get_mut(*pl) = v,
+            Slot::DSteps => h.d_steps = v as u32,
+            Slot::Value(n) => {
+                h.values.insert(n.to_string(), v);
+            }
+            Slot::AverageBeta(i) => self.st.averages[*i].beta = v,
+            Slot::LogEvery => *self.log_every = v as u64,
         }
     }
 
-    /// Validates `name = value` (every parameter it names), then applies it. All or nothing.
+    /// Validates `name = value` (every parameter it names, against the table's ranges), then
+    /// applies it. All or nothing.
     pub fn set(&mut self, name: &str, value: f64) -> Result<Vec<Change>, String> {
-        let params = Param::parse_all(name, self.opt)?;
-        for p in &params {
-            self.check(p, value)?;
+        let rows = self.rows(name)?;
+        for p in &rows {
+            p.range.check(&p.name, value)?;
         }
-        Ok(params
+        Ok(rows
             .iter()
             .map(|p| {
                 let old = self.get(p);
                 self.put(p, value);
                 Change {
-                    param: p.name(self.opt),
+                    param: p.name.clone(),
                     old,
                     new: value,
                 }

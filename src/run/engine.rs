@@ -63,6 +63,8 @@ pub struct Engine<V: ParamVec> {
     scratch: Scratch<V>,
     probe: Players<V>,
     metrics: MetricsLog,
+    /// The methods' live parameters traced in the metrics, in column order.
+    params: Vec<String>,
     spectrum: SpectrumLog,
     journal: Journal,
     steering: Steering,
@@ -272,16 +274,22 @@ impl<V: ParamVec + Serialize + DeserializeOwned> Engine<V> {
         self.finish(&clock)
     }
 
-    /// One iteration; the status it ends the run with (diverged, converged), if any.
+    /// One iteration; the status it ends the run with (diverged, converged, failed), if any.
     fn step(&mut self) -> Option<Status> {
         let st = &mut self.state;
-        self.opt.step(
+        let stepped = self.opt.step(
             self.game.as_mut(),
             &mut st.w,
             &mut st.optim,
             &mut self.scratch,
             &mut st.rng,
         );
+        // The step is complete either way (its state is checkpointed at the end): what went
+        // wrong ends the run, named.
+        if let Err(why) = stepped {
+            self.outcome.message = Some(why);
+            return Some(Status::Failed);
+        }
         let (w, stop) = (&self.state.w, &self.config.stop);
         let norm_sq = w.theta.norm_sq() + w.phi.norm_sq();
         if !norm_sq.is_finite() || stop.diverge_above.is_some_and(|b| norm_sq > b * b) {
@@ -367,7 +375,13 @@ impl<V: ParamVec + Serialize + DeserializeOwned> Engine<V> {
 
     /// Measures the iterate and logs its row (and, when due, its spectrum record).
     fn log_row(&mut self, wall: f64) -> Result<()> {
-        let mut m = metrics_log::measure(self.game.as_mut(), &self.state, &mut self.probe, wall);
+        let mut m = metrics_log::measure(
+            self.game.as_mut(),
+            &self.state,
+            &self.params,
+            &mut self.probe,
+            wall,
+        );
         if self.spectrum.due(m.step) {
             let interrupt = self.interrupt.clone();
             m.spectral_radius =

@@ -13,6 +13,10 @@ pub const STEP: &str = "step";
 pub const ORACLE_CALLS: &str = "oracle_calls";
 /// Column: seconds spent stepping (across resumes).
 pub const WALL_TIME: &str = "wall_time";
+/// Column: J·v-equivalents so far — gradient evaluations plus Jacobian products J·v and
+/// Jᵀ·v, each counted one (the cost axis of methods that use products: ConOpt, SGA, CGD,
+/// LEAD).
+pub const JV_EQUIVALENTS: &str = "jv_equivalents";
 /// Column: the generator's loss L_G(ω).
 pub const LOSS_THETA: &str = "loss_theta";
 /// Column: the discriminator's loss L_D(ω).
@@ -44,11 +48,13 @@ pub const MODES_COVERED: &str = "modes_covered";
 pub const HIGH_QUALITY_PCT: &str = "high_quality_pct";
 
 /// The x columns every table starts with.
-pub const X_COLUMNS: [&str; 3] = [STEP, ORACLE_CALLS, WALL_TIME];
+pub const X_COLUMNS: [&str; 4] = [STEP, ORACLE_CALLS, WALL_TIME, JV_EQUIVALENTS];
 /// The value columns every run logs first (then one `distance_to_equilibrium_<average>` per
 /// average).
 pub const BASE_COLUMNS: [&str; 4] = [LOSS_THETA, LOSS_PHI, FIELD_NORM, DISTANCE_TO_EQUILIBRIUM];
-/// The live hyperparameters and the first coordinate of each player, after the distances.
+/// The live hyperparameters and the first coordinate of each player, after the distances
+/// (then one column per live parameter the run's methods declare, named like it: `gamma`,
+/// `lookahead_k`).
 pub const TRACE_COLUMNS: [&str; 6] = [ETA_THETA, ETA_PHI, BETA_THETA, BETA_PHI, THETA_0, PHI_0];
 
 /// The column of the distance of the average named `average` to the equilibrium.

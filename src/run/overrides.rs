@@ -245,7 +245,7 @@ mod tests {
         assert!(q
             .runs
             .iter()
-            .all(|r| r.scheme == crate::optim::Scheme::Simultaneous));
+            .all(|r| r.scheme == crate::optim::Scheme::simultaneous()));
         assert_eq!(q.runs[1].steps, Some(7));
     }
 
@@ -269,7 +269,7 @@ mod tests {
         assert_eq!((b.theta, b.phi), (0.1, -0.3));
         assert!(matches!(
             q.runs[0].scheme,
-            crate::optim::Scheme::Alternating { d_steps: 3, .. }
+            crate::optim::Scheme::Alternating(crate::optim::scheme::Alternating { d_steps: 3, .. })
         ));
         assert!(matches!(
             q.runs[1].scheme,

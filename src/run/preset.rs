@@ -7,7 +7,7 @@ use super::config::{RunConfig, StopRule};
 use super::ident::sanitize;
 use crate::constraint::PlayerConstraints;
 use crate::error::{Error, Result};
-use crate::optim::{AverageSpec, Rule, Schedule, Scheme};
+use crate::optim::{AverageSpec, FieldTransform, Rule, Schedule, Scheme, Wrapper};
 use crate::players::{PerPlayer, Players};
 use crate::setup::GameConfig;
 use serde::de::DeserializeOwned;
@@ -90,6 +90,12 @@ pub struct RunSpec {
     /// …or one per player: `rules: (theta: Gradient, phi: HeavyBall)`.
     #[serde(default)]
     pub rules: Option<Players<Rule>>,
+    /// A field transform the scheme sees instead of F: `field: Consensus(gamma: 10.0)`.
+    #[serde(default)]
+    pub field: Option<FieldTransform>,
+    /// Wrappers around the optimizer, innermost first: `wrap: [Lookahead(k: 5, alpha: 0.5)]`.
+    #[serde(default)]
+    pub wrap: Vec<Wrapper>,
     /// Step size η: a number or `(theta: …, phi: …)`.
     pub eta: PerPlayer,
     /// Momentum β (required for HeavyBall and Adam, where it is β₁).
@@ -215,26 +221,25 @@ impl Preset {
                 )));
             }
             seen.push(id);
-            let rules = match (r.rule, r.rules) {
+            let rules = match (&r.rule, &r.rules) {
                 (Some(_), Some(_)) => {
                     return Err(at(
                         "give either rule (both players) or rules (one per player), not both"
                             .into(),
                     ))
                 }
-                (Some(rule), None) => Players::both(rule),
-                (None, Some(rules)) => rules,
-                (None, None) => Players::both(Rule::Gradient),
+                (Some(rule), None) => Players::both(rule.clone()),
+                (None, Some(rules)) => rules.clone(),
+                (None, None) => Players::both(Rule::gradient()),
             };
             let beta = match r.beta {
                 Some(b) => b,
                 None => {
-                    let needs = [rules.theta, rules.phi].into_iter().find(|r| r.has_beta());
-                    if let Some(rule) = needs {
-                        return Err(at(match rule {
-                            Rule::Adam { .. } => "beta: the Adam rule needs beta (its β₁; the seed uses 0.5), e.g. beta: 0.5".into(),
-                            _ => "beta: the HeavyBall rule needs beta (its momentum), e.g. beta: -0.5".into(),
-                        }));
+                    let needs = [&rules.theta, &rules.phi]
+                        .into_iter()
+                        .find_map(|r| r.kind().needs_beta());
+                    if let Some(why) = needs {
+                        return Err(at(why.into()));
                     }
                     PerPlayer(Players::both(0.0))
                 }
@@ -249,8 +254,10 @@ impl Preset {
                     Some(start) => self.game.with_start(start.clone()),
                     None => self.game.clone(),
                 },
-                scheme: r.scheme,
+                scheme: r.scheme.clone(),
                 rules,
+                field: r.field.clone(),
+                wrap: r.wrap.clone(),
                 eta: r.eta,
                 beta,
                 schedule: r.schedule,

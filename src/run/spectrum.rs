@@ -93,17 +93,27 @@ fn pairs(z: &[Complex<f64>]) -> Vec<[f64; 2]> {
     z.iter().map(|c| [c.re, c.im]).collect()
 }
 
-/// The per-eigenvalue map a method has when both players share η and β.
+/// The per-eigenvalue map a method has when both players share η and β (the seed's schemes
+/// with the gradient or heavy-ball rule, no transform, no wrapper).
 fn scalar_method(opt: &Optimizer, eta: Players<f64>, beta: Players<f64>) -> Option<ScalarMethod> {
-    if eta.theta != eta.phi || beta.theta != beta.phi || opt.rules.theta != opt.rules.phi {
+    if eta.theta != eta.phi
+        || beta.theta != beta.phi
+        || opt.rules.theta != opt.rules.phi
+        || opt.field.is_some()
+        || !opt.wrappers.is_empty()
+    {
         return None;
     }
-    match (opt.scheme, opt.rules.theta, beta.theta == 0.0) {
-        (Scheme::Simultaneous, Rule::Gradient, _)
-        | (Scheme::Simultaneous, Rule::HeavyBall, true) => Some(ScalarMethod::Simultaneous),
-        (Scheme::Simultaneous, Rule::HeavyBall, false) => Some(ScalarMethod::SimultaneousHeavyBall),
-        (Scheme::Extragradient { .. }, Rule::Gradient, _) => Some(ScalarMethod::Extragradient),
-        (Scheme::PastExtragradient { .. } | Scheme::Optimistic { .. }, Rule::Gradient, _) => {
+    let (gradient, heavy) = match opt.rules.theta {
+        Rule::Gradient(_) => (true, false),
+        Rule::HeavyBall(_) => (beta.theta == 0.0, beta.theta != 0.0),
+        _ => (false, false),
+    };
+    match &opt.scheme {
+        Scheme::Simultaneous(_) if gradient => Some(ScalarMethod::Simultaneous),
+        Scheme::Simultaneous(_) if heavy => Some(ScalarMethod::SimultaneousHeavyBall),
+        Scheme::Extragradient(_) if gradient => Some(ScalarMethod::Extragradient),
+        Scheme::PastExtragradient(_) | Scheme::Optimistic(_) if gradient => {
             Some(ScalarMethod::PastExtragradient)
         }
         _ => None,
@@ -113,12 +123,11 @@ fn scalar_method(opt: &Optimizer, eta: Players<f64>, beta: Players<f64>) -> Opti
 /// ρ, the oracle calls per iteration, and the operator's eigenvalues where it was built densely.
 pub type Radius = (f64, f64, Option<Vec<Complex<f64>>>);
 
-fn scalar_calls(opt: &Optimizer) -> f64 {
-    if matches!(opt.scheme, Scheme::Extragradient { .. }) {
-        2.0
-    } else {
-        1.0
-    }
+/// Gradient evaluations per iteration, from the method's own oracle accounting.
+fn scalar_calls(opt: &Optimizer, eta: Players<f64>, beta: Players<f64>, d_steps: u32) -> f64 {
+    let mut h = opt.initial_hyper(eta, beta);
+    h.d_steps = d_steps;
+    opt.cost(&h).gradients
 }
 
 /// ρ of `opt` at the Jacobian `j` whose eigenvalues are `eig` (all of them), with the calls per
@@ -132,14 +141,14 @@ pub fn radius(
     dt: usize,
     dense: Duration,
 ) -> Result<Radius, String> {
-    let rows = analysis::state_rows(&opt.scheme, j.nrows());
+    let rows = analysis::state_rows(opt, dt, j.nrows());
     let scalar = || {
         scalar_method(opt, eta, beta).map(|m| {
             let r = eig
                 .iter()
                 .map(|l| scalar_radius(m, eta.theta, beta.theta, *l))
                 .fold(0.0, f64::max);
-            (r, scalar_calls(opt), None)
+            (r, scalar_calls(opt, eta, beta, d_steps), None)
         })
     };
     if dense_seconds(rows) > dense.as_secs_f64() || rows > analysis::MAX_STATE {
@@ -239,12 +248,9 @@ fn analyse_within<V: ParamVec>(
     a
 }
 
-/// Why `opt` has no linear update operator, if it has none.
+/// Why `opt` has no linear update operator, if it has none (each method says for itself).
 fn nonlinear(opt: &Optimizer) -> Option<String> {
-    [&opt.rules.theta, &opt.rules.phi]
-        .iter()
-        .any(|r| matches!(r, Rule::Adam { .. }))
-        .then(|| "Adam-type rules are not linear at the equilibrium, so their update has no spectral radius".to_string())
+    opt.linear().err()
 }
 
 /// Which players' constraints are active at `w` (the point on the boundary of its set), as
@@ -326,7 +332,9 @@ fn trace(
     let mut rng = Rng::derive(config.seed, "sampling");
     let (mut ts, mut ds) = (vec![], vec![]);
     for t in 1..=config.steps {
-        opt.step(game, &mut w, &mut st, &mut sc, &mut rng);
+        if opt.step(game, &mut w, &mut st, &mut sc, &mut rng).is_err() {
+            break;
+        }
         let d = (w.theta.dist_sq(&eq.theta) + w.phi.dist_sq(&eq.phi)).sqrt();
         if !(1e-200..=1e100).contains(&d) {
             break;
@@ -512,15 +520,22 @@ pub fn stability(
             continue;
         };
         let mut opt = built.optimizer;
-        if nonlinear(&opt).is_some() {
-            skipped.push(format!(
-                "run {:?} uses Adam, which is not linear: no stability map",
-                c.name
-            ));
+        if let Some(why) = nonlinear(&opt) {
+            let adam = [&opt.rules.theta, &opt.rules.phi]
+                .iter()
+                .any(|r| r.name().contains("adam"));
+            skipped.push(if adam {
+                format!(
+                    "run {:?} uses Adam, which is not linear: no stability map",
+                    c.name
+                )
+            } else {
+                format!("run {:?}: {why}: no stability map", c.name)
+            });
             continue;
         }
         // β is a heavy-ball momentum here; plain gradient is heavy ball at β = 0.
-        opt.rules = Players::both(Rule::HeavyBall);
+        opt.rules = Players::both(Rule::heavy_ball());
         let b = c.beta.0;
         let beta_on = match (b.theta != 0.0, b.phi != 0.0) {
             (true, false) => "theta",
@@ -540,7 +555,7 @@ pub fn stability(
             None => game.initial_point(),
         };
         let n = w.theta.len() + w.phi.len();
-        let rows = analysis::state_rows(&opt.scheme, n);
+        let rows = analysis::state_rows(&opt, w.theta.len(), n);
         if dense_seconds(rows) > limits.dense.as_secs_f64() || rows > analysis::MAX_STATE {
             skipped.push(format!(
                 "run {:?}: the update operator would have {rows} rows (an estimated {:.1} s per cell): no stability map",

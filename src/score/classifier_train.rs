@@ -7,7 +7,7 @@ use crate::neural::bind::Bound;
 use crate::neural::image_set::ImageSet;
 use crate::neural::params::Params;
 use crate::rng::Rng;
-use crate::vector::ParamVec;
+use crate::vector::Moves;
 use dfdx::losses::cross_entropy_with_logits_loss;
 use dfdx::prelude::*;
 use flate2::read::GzDecoder;

@@ -6,12 +6,12 @@
 
 use super::custom::CustomGame;
 use super::registry;
-use super::variant::{AsVariant, FieldsOf};
 use super::{BuiltGame, ImageGanSpec, MixtureGanSpec};
 use crate::game::{
     BilinearSpec, DiracGanSpec, LogisticSpec, MlpGanSpec, QuadraticSpec, Start,
-    StochasticBilinearSpec, ToyGame, ToySpec,
+    StochasticBilinearSpec, ToyGame, ToySpec, TturSaddleSpec,
 };
+use crate::variant::{AsVariant, FieldsOf};
 use crate::variant_name::VariantName;
 use serde::de::{self, EnumAccess, VariantAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -141,6 +141,8 @@ games! {
     MixtureGan(MixtureGanSpec) = "mixture-gan",
     /// An image GAN (DCGAN or ResNet players) on image files.
     ImageGan(ImageGanSpec) = "image-gan",
+    /// The TTUR paper's noisy saddle (1 + x²)(100 − y²).
+    TturSaddle(TturSaddleSpec) = "ttur-saddle",
 }
 
 impl GameConfig {
@@ -232,6 +234,7 @@ mod tests {
             "Quadratic(dim: 2, mix: 0.5, mu: 0.2, ell: 1.0)",
             "MixtureGan(mixture: NegativeMomentum8, loss: Saturating)",
             "ImageGan(dataset: Mnist, arch: Dcgan(filters: 8, d_batchnorm: true), loss: Wgan)",
+            "TturSaddle(noise: 0.5)",
         ];
         for (text, name) in sections.iter().zip(BUILTIN) {
             let g: GameConfig = ron::from_str(text).unwrap();

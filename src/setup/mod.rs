@@ -9,7 +9,6 @@ mod custom;
 mod game_config;
 mod neural;
 mod registry;
-mod variant;
 
 #[cfg(feature = "cuda")]
 pub use built::CudaGame;

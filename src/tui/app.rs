@@ -2,7 +2,7 @@
 //! [`Effect`]s (commands to runs, quitting, starting runs) that the runtime carries out, so
 //! every key can be tested without a terminal or a run.
 
-use super::editor::{Editor, EditorOutcome};
+use super::editor::{method_fields, Editor, EditorOutcome};
 use super::keymap::{self, Action};
 use super::model::{RunData, RunStatus};
 use super::panes::{self, phase::PhaseField};
@@ -384,7 +384,8 @@ impl App {
             Action::Edit => {
                 if let Some(i) = self.selected_live("change η or β") {
                     let r = &self.runs[i];
-                    self.popup = Some(Popup::Editor(Editor::new(i, &r.name, r.eta, r.beta)));
+                    let e = Editor::new(i, &r.name, r.eta, r.beta).with_params(method_fields(r));
+                    self.popup = Some(Popup::Editor(e));
                 }
             }
             Action::Stop => {
@@ -419,7 +420,8 @@ impl App {
             }
             Action::Fork => {
                 if let Some(r) = self.current() {
-                    let editor = Editor::for_fork(self.selected, &r.name, r.eta, r.beta, r.step);
+                    let editor = Editor::for_fork(self.selected, &r.name, r.eta, r.beta, r.step)
+                        .with_params(method_fields(r));
                     self.popup = Some(Popup::Editor(editor));
                 }
             }

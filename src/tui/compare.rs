@@ -1,7 +1,8 @@
 //! Compare view: the current metric of two or more runs side by side, one small chart per
-//! run, all on the same x and y ranges so shapes and levels compare at a glance.
+//! run titled with its method parameters (γ, k, α, …), all on the same x and y ranges so shapes and levels compare at a glance.
 
 use super::app::App;
+use super::editor::method_summary;
 use super::panes::curves::{plot, title};
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
@@ -44,12 +45,15 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
             height: ch,
         };
         let run = &app.runs[i];
+        let params = method_summary(run);
+        let title = if params.is_empty() {
+            format!(" {} · {} ", run.name, run.status.word())
+        } else {
+            format!(" {} · {params} · {} ", run.name, run.status.word())
+        };
         let b = Block::bordered()
             .border_style(Style::new().fg(app.theme.run_color(run.color)))
-            .title(Line::styled(
-                format!(" {} · {} ", run.name, run.status.word()),
-                app.theme.title(),
-            ));
+            .title(Line::styled(title, app.theme.title()));
         let pa = b.inner(cell);
         b.render(cell, buf);
         plot(app, &[i], &spec, 2 * pa.width as usize, bounds).render(pa, buf, &app.theme);

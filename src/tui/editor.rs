@@ -1,8 +1,11 @@
-//! The η/β editor popup: four fields (η and β of each player) prefilled with the values in
-//! force. Only numbers are checked here; the run itself validates the change and answers with
+//! The η/β editor popup: η and β of each player, then the run's method parameters from the
+//! table of live parameters (γ, λ, Lookahead's k and α, LEAD's α, …), prefilled with the
+//! values in force. Only numbers are checked here; the run itself validates the change and answers with
 //! a `set` or a `refused` event carrying its reason, which the dashboard then shows.
 
+use super::model::RunData;
 use super::theme::Theme;
+use crate::optim::Slot;
 use crate::run::control::Command;
 use ratatui::buffer::Buffer;
 use ratatui::crossterm::event::{KeyCode, KeyEvent};
@@ -26,10 +29,12 @@ pub struct Editor {
     pub run: usize,
     /// The run's name, for the title.
     pub run_name: String,
-    /// The values in force when the editor opened, in [`FIELDS`] order.
-    pub initial: [f64; 4],
+    /// The fields: [`FIELDS`] then the method parameters, (name, label).
+    pub fields: Vec<(String, String)>,
+    /// The values in force when the editor opened, in field order (NaN: not known yet).
+    pub initial: Vec<f64>,
     /// The text of each field.
-    pub text: [String; 4],
+    pub text: Vec<String>,
     /// The field with the cursor.
     pub focus: usize,
     /// Why the last Enter was not accepted.
@@ -49,6 +54,55 @@ pub enum EditorOutcome {
     Apply(Vec<Command>),
 }
 
+/// A method parameter of a run with the value in force.
+#[derive(Clone, Debug, PartialEq)]
+pub struct MethodField {
+    /// Its name in `saddle control` (`gamma`, `lookahead.k`).
+    pub name: String,
+    /// Its symbol (`γ`).
+    pub symbol: String,
+    /// What it does.
+    pub about: String,
+    /// The value in force (NaN: not known).
+    pub value: f64,
+}
+
+/// The method parameters of a run (the rows of its table of live parameters that a method
+/// declares), with the value in force: the last one in the run's metrics, else the preset's.
+pub fn method_fields(r: &RunData) -> Vec<MethodField> {
+    let Some(c) = &r.config else {
+        return vec![];
+    };
+    let initial = crate::optim::method_params(&c.scheme, c.field.as_ref(), &c.wrap);
+    c.live()
+        .into_iter()
+        .filter(|p| matches!(p.slot, Slot::Value(_)))
+        .map(|p| {
+            let logged = p
+                .column
+                .as_deref()
+                .and_then(|col| r.column(col))
+                .and_then(|i| r.series.last_value(i));
+            let preset = initial.iter().find(|m| m.name == p.name).map(|m| m.initial);
+            MethodField {
+                value: logged.or(preset).unwrap_or(f64::NAN),
+                name: p.name,
+                symbol: p.symbol,
+                about: p.about,
+            }
+        })
+        .collect()
+}
+
+/// `γ=10 k=5 α=0.5`: a run's method parameters in one short string (empty when none).
+pub fn method_summary(r: &RunData) -> String {
+    method_fields(r)
+        .iter()
+        .map(|f| format!("{}={}", f.symbol, crate::tui::plot::fmt_num(f.value)))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 fn show(v: f64) -> String {
     if v.is_nan() {
         String::new()
@@ -60,12 +114,16 @@ fn show(v: f64) -> String {
 impl Editor {
     /// Opens on run `run` with η = (θ, φ) and β = (θ, φ) in force.
     pub fn new(run: usize, run_name: &str, eta: [f64; 2], beta: [f64; 2]) -> Self {
-        let initial = [eta[0], eta[1], beta[0], beta[1]];
+        let initial = vec![eta[0], eta[1], beta[0], beta[1]];
         Editor {
             run,
             run_name: run_name.to_string(),
+            fields: FIELDS
+                .iter()
+                .map(|(n, l)| (n.to_string(), l.to_string()))
+                .collect(),
+            text: initial.iter().map(|v| show(*v)).collect(),
             initial,
-            text: initial.map(show),
             focus: 0,
             error: None,
             fork_at: None,
@@ -81,12 +139,24 @@ impl Editor {
         }
     }
 
+    /// Adds the run's method parameters as fields.
+    pub fn with_params(mut self, params: Vec<MethodField>) -> Self {
+        for f in params {
+            self.fields
+                .push((f.name, format!("{} {}", f.symbol, f.about)));
+            self.text.push(show(f.value));
+            self.initial.push(f.value);
+        }
+        self
+    }
+
     /// Handles a key.
     pub fn on_key(&mut self, key: KeyEvent) -> EditorOutcome {
+        let n = self.fields.len();
         match key.code {
             KeyCode::Esc => return EditorOutcome::Cancelled,
-            KeyCode::Up | KeyCode::BackTab => self.focus = (self.focus + 3) % 4,
-            KeyCode::Down | KeyCode::Tab => self.focus = (self.focus + 1) % 4,
+            KeyCode::Up | KeyCode::BackTab => self.focus = (self.focus + n - 1) % n,
+            KeyCode::Down | KeyCode::Tab => self.focus = (self.focus + 1) % n,
             KeyCode::Backspace => {
                 self.text[self.focus].pop();
             }
@@ -105,8 +175,11 @@ impl Editor {
     /// The commands for the fields whose value changed, or why a field is not a number.
     pub fn commands(&self) -> Result<Vec<Command>, String> {
         let mut out = vec![];
-        for (i, (param, _)) in FIELDS.iter().enumerate() {
+        for (i, (param, _)) in self.fields.iter().enumerate() {
             let t = self.text[i].trim();
+            if t.is_empty() && self.initial[i].is_nan() {
+                continue;
+            }
             let v: f64 = t
                 .parse()
                 .map_err(|_| format!("{param}: {t:?} is not a number"))?;
@@ -123,7 +196,7 @@ impl Editor {
     /// Draws the popup centred in `area`.
     pub fn render(&self, area: Rect, buf: &mut Buffer, theme: &Theme) {
         let w = 64.min(area.width);
-        let h = 10.min(area.height);
+        let h = (self.fields.len() as u16 + 6).min(area.height);
         let r = Rect {
             x: area.x + (area.width - w) / 2,
             y: area.y + (area.height - h) / 2,
@@ -132,7 +205,15 @@ impl Editor {
         };
         Clear.render(r, buf);
         let mut lines = vec![];
-        for (i, (param, label)) in FIELDS.iter().enumerate() {
+        // Names such as `lookahead.alpha` are longer than η's and β's.
+        let nw = self
+            .fields
+            .iter()
+            .map(|(n, _)| n.chars().count() + 1)
+            .max()
+            .unwrap_or(0)
+            .max(11);
+        for (i, (param, label)) in self.fields.iter().enumerate() {
             let focused = i == self.focus;
             let value = if focused {
                 format!("{}▏", self.text[i])
@@ -145,7 +226,7 @@ impl Editor {
                 Style::new()
             };
             lines.push(Line::from(vec![
-                Span::raw(format!("{param:<11}")),
+                Span::raw(format!("{param:<nw$}")),
                 Span::styled(format!("{value:<14}"), style),
                 Span::styled(format!(" {label}"), Style::new().fg(theme.dim())),
             ]));
@@ -164,7 +245,13 @@ impl Editor {
         ));
         let block = Block::bordered().title(Line::styled(
             match self.fork_at {
-                Some(at) => format!(" fork {} at step {at}: η, β of the new run ", self.run_name),
+                Some(at) => format!(
+                    " fork {} at step {at}: the new run's parameters ",
+                    self.run_name
+                ),
+                None if self.fields.len() > FIELDS.len() => {
+                    format!(" live parameters of {} ", self.run_name)
+                }
                 None => format!(" η, β of {} ", self.run_name),
             },
             theme.title(),
@@ -206,5 +293,87 @@ mod tests {
         assert_eq!(e.on_key(key(KeyCode::Enter)), EditorOutcome::Editing);
         assert!(e.error.as_deref().unwrap().starts_with("eta.theta"));
         assert_eq!(e.on_key(key(KeyCode::Esc)), EditorOutcome::Cancelled);
+    }
+
+    #[test]
+    fn method_parameters_are_fields_too() {
+        let mut e = Editor::new(0, "conopt", [0.1, 0.1], [f64::NAN, f64::NAN]).with_params(vec![
+            MethodField {
+                name: "gamma".into(),
+                symbol: "γ".into(),
+                about: "consensus weight".into(),
+                value: 1.0,
+            },
+            MethodField {
+                name: "lookahead.k".into(),
+                symbol: "k".into(),
+                about: "fast steps".into(),
+                value: f64::NAN,
+            },
+        ]);
+        assert_eq!(e.fields.len(), 6);
+        // Unknown values (no β, k not logged yet) left empty are not sent.
+        assert_eq!(e.on_key(key(KeyCode::Enter)), EditorOutcome::Apply(vec![]));
+        e.on_key(key(KeyCode::Up));
+        e.on_key(key(KeyCode::Up));
+        assert_eq!(e.focus, 4);
+        e.on_key(key(KeyCode::Backspace));
+        e.on_key(key(KeyCode::Char('5')));
+        assert_eq!(
+            e.on_key(key(KeyCode::Enter)),
+            EditorOutcome::Apply(vec![Command::Set {
+                param: "gamma".into(),
+                value: 5.0
+            }])
+        );
+    }
+
+    #[test]
+    fn a_runs_method_fields_come_from_its_config_and_metrics() {
+        let preset = crate::run::Preset::parse(
+            r#"Preset(name: "p", seed: 0, steps: 10, game: Bilinear(dim: 1), runs: [
+                Run(name: "la", scheme: Simultaneous, field: Consensus(gamma: 2.0),
+                    wrap: [Lookahead(k: 5, alpha: 0.5)], eta: 0.1),
+                Run(name: "plain", scheme: Simultaneous, eta: 0.1),
+            ])"#,
+            "p",
+        )
+        .unwrap();
+        let configs = preset.resolve().unwrap();
+        let mut r = RunData::new(
+            "la",
+            "la",
+            "",
+            vec!["gamma".into(), "lookahead_k".into()],
+            0,
+        );
+        r.config = Some(configs[0].clone());
+        // Before any row: the preset's values.
+        assert_eq!(method_summary(&r), "γ=2 k=5 α=0.5");
+        // A logged value (a live change) wins.
+        r.push_row(&[
+            Some(0.0),
+            Some(0.0),
+            Some(0.0),
+            Some(0.0),
+            Some(7.0),
+            Some(3.0),
+        ]);
+        let f = method_fields(&r);
+        assert_eq!(
+            f.iter()
+                .map(|f| (f.name.as_str(), f.value))
+                .collect::<Vec<_>>(),
+            [
+                ("gamma", 7.0),
+                ("lookahead.k", 3.0),
+                ("lookahead.alpha", 0.5)
+            ]
+        );
+        let e = Editor::new(0, "la", [0.1, 0.1], [f64::NAN; 2]).with_params(f);
+        assert_eq!(e.text[4], "7");
+        let mut plain = RunData::new("plain", "plain", "", vec![], 1);
+        plain.config = Some(configs[1].clone());
+        assert!(method_fields(&plain).is_empty());
     }
 }

@@ -33,6 +33,9 @@ pub struct RunFeed {
     /// listing of `samples/` (a file may still be being written).
     failed: [Option<u64>; 2],
     header_read: bool,
+    /// The x columns the table's header has: all of [`X_COLUMNS`], or the first three in a
+    /// table written before `jv_equivalents` existed (its rows get that cell empty).
+    x_cells: usize,
     last_slow: Option<Instant>,
 }
 
@@ -57,6 +60,7 @@ impl RunFeed {
             failed: [None; 2],
             dir,
             header_read: false,
+            x_cells: X_COLUMNS.len(),
             last_slow: None,
         }
     }
@@ -92,12 +96,20 @@ impl RunFeed {
         for line in self.metrics.poll() {
             if !self.header_read {
                 let columns = parse_header(&line);
-                data.set_columns(columns.into_iter().skip(X_COLUMNS.len()).collect());
+                self.x_cells = columns
+                    .iter()
+                    .zip(X_COLUMNS)
+                    .take_while(|(c, x)| c.as_str() == *x)
+                    .count();
+                data.set_columns(columns.into_iter().skip(self.x_cells).collect());
                 self.header_read = true;
                 changed = true;
                 continue;
             }
-            if let Some(row) = parse_row(&line, X_COLUMNS.len() + data.columns.len()) {
+            if let Some(mut row) = parse_row(&line, self.x_cells + data.columns.len()) {
+                for at in self.x_cells..X_COLUMNS.len() {
+                    row.insert(at, None);
+                }
                 data.push_row(&row);
                 changed = true;
             }
@@ -240,6 +252,7 @@ mod tests {
         let (mut feed, mut data) = RunFeed::open(dir.clone(), 3, &crate::tui::panes::reads());
         let t0 = Instant::now();
         assert!(feed.poll(&mut data, t0));
+        // A table from before `jv_equivalents` (three x columns) still reads.
         assert_eq!(data.columns, ["loss_theta", "eta_theta", "beta_phi"]);
         assert_eq!(data.series.rows(), 1, "the torn row waits");
         assert_eq!(data.status, RunStatus::Created);

@@ -127,7 +127,8 @@ pub const EVENTS_KEPT: usize = 256;
 /// System samples kept per run: at the default 10 s, almost three hours.
 pub const SYSTEM_KEPT: usize = 1024;
 
-/// Cells of a metrics row before its value columns: step, oracle calls, wall time.
+/// Cells of a metrics row before its value columns: step, gradient evaluations, wall time,
+/// J·v-equivalents.
 const X: usize = X_COLUMNS.len();
 
 /// The value-column indices of η and β, in the order of [`RunData::eta`] then [`RunData::beta`].
@@ -192,7 +193,12 @@ impl RunData {
             return;
         }
         let step = row[0].unwrap_or(f64::NAN);
-        let x = [step, row[1].unwrap_or(f64::NAN), row[2].unwrap_or(f64::NAN)];
+        let x = [
+            step,
+            row[1].unwrap_or(f64::NAN),
+            row[2].unwrap_or(f64::NAN),
+            row[3].unwrap_or(f64::NAN),
+        ];
         self.series.push(x, &row[X..]);
         if step.is_finite() {
             self.step = self.step.max(step as u64);

@@ -1,10 +1,11 @@
 //! Runs table: one row per run with its color, name, method, status, progress, oracle calls,
-//! η and β per player, the key metrics of its kind of game (‖ω − ω*‖ and ‖F‖ for toy games,
+//! η and β per player, the methods' own parameters (γ, k, α, …), the key metrics of its kind of game (‖ω − ω*‖ and ‖F‖ for toy games,
 //! modes covered and the high-quality share for mixtures, IS / FID for scored image GANs; see
 //! [`super::kinds`]) and a sparkline of its main one over its history.
 //! Columns are dropped from the right, least useful first, when the pane is narrow.
 
 use super::app::App;
+use super::editor::method_summary;
 use super::kinds::{history_column, table_columns, table_metrics, GameKind};
 use super::plot::fmt_num;
 use super::series::XAxis;
@@ -72,13 +73,21 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         ("oracle", 8, 6),
         ("η θ/φ", 9, 2),
         ("β θ/φ", 10, 1),
+        ("params", 14, 5),
     ];
     let first_metric = cols.len();
     for (k, m) in metrics.iter().enumerate() {
         cols.push((m.header(), 8, [1, 4, 5][k.min(2)]));
     }
     cols.push(("history", 12, 3));
+    let summaries: Vec<String> = app.runs.iter().map(method_summary).collect();
     let mut keep: Vec<bool> = vec![true; cols.len()];
+    // The params column only when some run's method has parameters of its own.
+    let params_col = cols
+        .iter()
+        .position(|c| c.0 == "params")
+        .expect("params column");
+    keep[params_col] = summaries.iter().any(|s| !s.is_empty());
     let total = |keep: &[bool]| {
         cols.iter()
             .zip(keep)
@@ -152,6 +161,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
                 Cell::from(r.oracle_calls.to_string()),
                 Cell::from(replay.map_or_else(|| pair(r.eta), |_| format!("→{}", pair(r.eta)))),
                 Cell::from(replay.map_or_else(|| pair(r.beta), |_| format!("→{}", pair(r.beta)))),
+                Cell::from(summaries[i].clone()),
             ];
             debug_assert_eq!(cells.len(), first_metric);
             let own = table_metrics(GameKind::of_run(r));

@@ -2,12 +2,12 @@
 //!
 //! Rows go into buckets of `stride` consecutive rows; each bucket keeps, per column, the
 //! minimum, the maximum and the last finite value (W&B's "full fidelity" aggregation), and the
-//! x coordinates (step, oracle calls, wall time) of its last row. When the bucket count reaches
+//! x coordinates (step, gradient evaluations, wall time, J·v-equivalents) of its last row. When the bucket count reaches
 //! the capacity, neighbouring buckets merge pairwise and the stride doubles (burn's full-history
 //! decimation), so a bucket's rows never move to another bucket except at a merge and the
 //! picture stays still between merges — which keeps the terminal diff small over SSH.
 //!
-//! Memory: `capacity × (3 + 3·columns) × 8` bytes per run, whatever the number of rows.
+//! Memory: `capacity × (4 + 3·columns) × 8` bytes per run, whatever the number of rows.
 
 /// Which x coordinate curves are drawn against.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -18,6 +18,9 @@ pub enum XAxis {
     OracleCalls,
     /// Seconds spent stepping.
     WallTime,
+    /// Gradient evaluations plus Jacobian products: the fair comparison when some methods
+    /// take J·v or Jᵀ·v.
+    JvEquivalents,
 }
 
 impl XAxis {
@@ -25,7 +28,8 @@ impl XAxis {
     pub fn next(self) -> Self {
         match self {
             XAxis::Step => XAxis::OracleCalls,
-            XAxis::OracleCalls => XAxis::WallTime,
+            XAxis::OracleCalls => XAxis::JvEquivalents,
+            XAxis::JvEquivalents => XAxis::WallTime,
             XAxis::WallTime => XAxis::Step,
         }
     }
@@ -36,6 +40,7 @@ impl XAxis {
             XAxis::Step => "step",
             XAxis::OracleCalls => "oracle calls",
             XAxis::WallTime => "wall time (s)",
+            XAxis::JvEquivalents => "J·v-equivalents",
         }
     }
 
@@ -44,6 +49,7 @@ impl XAxis {
             XAxis::Step => 0,
             XAxis::OracleCalls => 1,
             XAxis::WallTime => 2,
+            XAxis::JvEquivalents => 3,
         }
     }
 }
@@ -72,8 +78,9 @@ pub struct SeriesStore {
     stride: u64,
     rows: u64,
     in_last: u64,
-    /// x coordinates of each bucket's last row: step, oracle calls, wall time.
-    xs: [Vec<f64>; 3],
+    /// x coordinates of each bucket's last row: step, gradient evaluations, wall time,
+    /// J·v-equivalents.
+    xs: [Vec<f64>; 4],
     mins: Vec<Vec<f64>>,
     maxs: Vec<Vec<f64>>,
     lasts: Vec<Vec<f64>>,
@@ -142,7 +149,7 @@ impl SeriesStore {
 
     /// Appends a row: its (step, oracle calls, wall time) and one value per column (None or
     /// non-finite values do not count towards min/max/last).
-    pub fn push(&mut self, x: [f64; 3], values: &[Option<f64>]) {
+    pub fn push(&mut self, x: [f64; 4], values: &[Option<f64>]) {
         debug_assert_eq!(values.len(), self.columns());
         if self.is_empty() || self.in_last >= self.stride {
             if self.len() == self.capacity {
@@ -304,7 +311,7 @@ mod tests {
         for i in 0..n {
             let v = i as f64;
             s.push(
-                [v, 2.0 * v, v / 10.0],
+                [v, 2.0 * v, v / 10.0, 3.0 * v],
                 &[Some(v), if i % 2 == 0 { Some(-v) } else { None }],
             );
         }
@@ -339,7 +346,7 @@ mod tests {
     fn views_are_aligned_and_capped() {
         let mut s = SeriesStore::new(1, 64);
         for i in 0..40u64 {
-            s.push([i as f64; 3], &[Some(i as f64)]);
+            s.push([i as f64; 4], &[Some(i as f64)]);
         }
         let v = s.view(0, XAxis::Step, 10);
         assert!(v.len() <= 10);
@@ -353,10 +360,10 @@ mod tests {
     #[test]
     fn non_finite_values_do_not_count() {
         let mut s = SeriesStore::new(1, 4);
-        s.push([0.0; 3], &[Some(1.0)]);
-        s.push([1.0; 3], &[Some(f64::INFINITY)]);
+        s.push([0.0; 4], &[Some(1.0)]);
+        s.push([1.0; 4], &[Some(f64::INFINITY)]);
         assert_eq!(s.last_value(0), Some(1.0));
-        s.push([2.0; 3], &[Some(f64::NAN)]);
+        s.push([2.0; 4], &[Some(f64::NAN)]);
         assert_eq!(s.view(0, XAxis::Step, 1)[0].max, 1.0);
     }
 

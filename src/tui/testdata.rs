@@ -124,6 +124,7 @@ pub fn default_runs(upto: u64) -> Vec<RunData> {
                     Some(t as f64),
                     Some((t * calls) as f64),
                     Some(t as f64 / 300.0),
+                    Some((t * calls) as f64),
                     Some(th * ph),
                     Some(-th * ph),
                     Some(d),

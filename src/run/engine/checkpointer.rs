@@ -96,8 +96,11 @@ mod tests {
         let mut st = initial_state(&c, game.as_ref(), &built.optimizer, built.hyper);
         let tmp = tempfile::tempdir().unwrap();
         let dir = RunDir::create(tmp.path(), "r").unwrap();
-        let mut metrics =
-            MetricsLog::create(&dir.file(METRICS), metrics_log::columns(&[], false, &[])).unwrap();
+        let mut metrics = MetricsLog::create(
+            &dir.file(METRICS),
+            metrics_log::columns(&[], &[], false, &[]),
+        )
+        .unwrap();
         let mut ck = Checkpointer::new(100, KEEP_CHECKPOINTS, None);
         assert!(ck.due(0) && ck.due(300) && !ck.due(50));
         for t in [0, 100, 200, 300] {

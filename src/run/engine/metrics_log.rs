@@ -8,8 +8,8 @@ use crate::players::Players;
 use crate::run::checkpoint::RunState;
 use crate::run::metrics::{
     average_distance, MetricsWriter, Row, BETA_PHI, BETA_THETA, DISTANCE_TO_EQUILIBRIUM, ETA_PHI,
-    ETA_THETA, FIELD_NORM, LOSS_PHI, LOSS_THETA, ORACLE_CALLS, PHI_0, SPECTRAL_RADIUS, STEP,
-    THETA_0, WALL_TIME, X_COLUMNS,
+    ETA_THETA, FIELD_NORM, JV_EQUIVALENTS, LOSS_PHI, LOSS_THETA, ORACLE_CALLS, PHI_0,
+    SPECTRAL_RADIUS, STEP, THETA_0, WALL_TIME, X_COLUMNS,
 };
 use crate::vector::ParamVec;
 use std::collections::BTreeMap;
@@ -24,6 +24,8 @@ pub enum Source {
     OracleCalls,
     /// Seconds spent stepping.
     WallTime,
+    /// Gradient evaluations plus Jacobian products so far.
+    JvEquivalents,
     /// L_G(ω_t).
     LossTheta,
     /// L_D(ω_t).
@@ -46,6 +48,8 @@ pub enum Source {
     Theta0,
     /// φ's first coordinate.
     Phi0,
+    /// The method parameter at this index of the run's live method parameters.
+    Param(usize),
     /// ρ of the update operator, on the steps it is computed.
     SpectralRadius,
     /// The game's own metric at this index of its `extra_metric_names`.
@@ -61,10 +65,16 @@ pub struct Column {
     pub source: Source,
 }
 
-/// The columns of a run that keeps averages named `averages`, computes ρ when `spectral`, and
-/// plays a game with its own metrics `game`: the x columns, losses, ‖F‖, the distances, the
-/// live hyperparameters and first coordinates, ρ, then the game's metrics.
-pub fn columns(averages: &[String], spectral: bool, game: &[String]) -> Vec<Column> {
+/// The columns of a run that keeps averages named `averages`, whose methods declare the live
+/// parameters traced in columns `params`, that computes ρ when `spectral`, and plays a game
+/// with its own metrics `game`: the x columns, losses, ‖F‖, the distances, η and β and first
+/// coordinates, the methods' parameters, ρ, then the game's metrics.
+pub fn columns(
+    averages: &[String],
+    params: &[String],
+    spectral: bool,
+    game: &[String],
+) -> Vec<Column> {
     let mut list = vec![];
     let mut add = |name: &str, source| {
         list.push(Column {
@@ -75,6 +85,7 @@ pub fn columns(averages: &[String], spectral: bool, game: &[String]) -> Vec<Colu
     add(STEP, Source::Step);
     add(ORACLE_CALLS, Source::OracleCalls);
     add(WALL_TIME, Source::WallTime);
+    add(JV_EQUIVALENTS, Source::JvEquivalents);
     add(LOSS_THETA, Source::LossTheta);
     add(LOSS_PHI, Source::LossPhi);
     add(FIELD_NORM, Source::FieldNorm);
@@ -88,6 +99,9 @@ pub fn columns(averages: &[String], spectral: bool, game: &[String]) -> Vec<Colu
     add(BETA_PHI, Source::BetaPhi);
     add(THETA_0, Source::Theta0);
     add(PHI_0, Source::Phi0);
+    for (i, p) in params.iter().enumerate() {
+        add(p, Source::Param(i));
+    }
     if spectral {
         add(SPECTRAL_RADIUS, Source::SpectralRadius);
     }
@@ -106,6 +120,8 @@ pub struct Measurement {
     pub oracle_calls: u64,
     /// Seconds spent stepping.
     pub wall_time: f64,
+    /// Gradient evaluations plus Jacobian products so far.
+    pub jv_equivalents: u64,
     /// (L_G, L_D).
     pub losses: Players<f64>,
     /// ‖F(ω)‖.
@@ -120,6 +136,8 @@ pub struct Measurement {
     pub beta: Players<f64>,
     /// Each player's first coordinate.
     pub first: Players<Option<f64>>,
+    /// The methods' live parameters in force, in the order of the run's columns.
+    pub params: Vec<Option<f64>>,
     /// ρ, on the steps it is computed.
     pub spectral_radius: Option<f64>,
     /// The game's own metrics.
@@ -133,6 +151,7 @@ impl Source {
             Source::Step => Some(m.step as f64),
             Source::OracleCalls => Some(m.oracle_calls as f64),
             Source::WallTime => Some(m.wall_time),
+            Source::JvEquivalents => Some(m.jv_equivalents as f64),
             Source::LossTheta => Some(m.losses.theta),
             Source::LossPhi => Some(m.losses.phi),
             Source::FieldNorm => Some(m.field_norm),
@@ -144,6 +163,7 @@ impl Source {
             Source::BetaPhi => Some(m.beta.phi),
             Source::Theta0 => m.first.theta,
             Source::Phi0 => m.first.phi,
+            Source::Param(i) => m.params.get(i).copied().flatten(),
             Source::SpectralRadius => m.spectral_radius,
             Source::Game(i) => m.game.get(i).copied().flatten(),
         }
@@ -157,12 +177,13 @@ pub fn distance<V: ParamVec>(game: &dyn Game<V = V>, a: &Players<V>) -> Option<f
 }
 
 /// Measures the run at its current iterate, `wall` seconds into it: losses, ‖F‖ (the exact
-/// field, into `probe`), distances, hyperparameters and coordinates. The spectral radius and
-/// the game's own metrics are the caller's to fill, in that order (both may use the game's
-/// random streams).
+/// field, into `probe`), distances, hyperparameters (η, β and the method parameters named
+/// `params`) and coordinates. The spectral radius and the game's own metrics are the caller's
+/// to fill, in that order (both may use the game's random streams).
 pub fn measure<V: ParamVec>(
     game: &mut dyn Game<V = V>,
     st: &RunState<V>,
+    params: &[String],
     probe: &mut Players<V>,
     wall: f64,
 ) -> Measurement {
@@ -175,6 +196,7 @@ pub fn measure<V: ParamVec>(
         step: st.optim.iteration,
         oracle_calls: st.optim.oracle_calls,
         wall_time: wall,
+        jv_equivalents: st.optim.jv_equivalents(),
         losses,
         field_norm,
         distance: distance(game, w),
@@ -187,6 +209,7 @@ pub fn measure<V: ParamVec>(
         eta: h.eta,
         beta: h.beta,
         first: Players::new(w.theta.coordinate(0), w.phi.coordinate(0)),
+        params: params.iter().map(|n| h.values.get(n).copied()).collect(),
         spectral_radius: None,
         game: vec![],
     }
@@ -286,6 +309,7 @@ mod tests {
             step: 10,
             oracle_calls: 20,
             wall_time: 0.5,
+            jv_equivalents: 30,
             losses: Players::new(1.0, 2.0),
             field_norm: 3.0,
             distance: Some(4.0),
@@ -293,6 +317,7 @@ mod tests {
             eta: Players::new(6.0, 7.0),
             beta: Players::new(8.0, 9.0),
             first: Players::new(Some(10.0), Some(11.0)),
+            params: vec![Some(14.0)],
             spectral_radius: Some(12.0),
             game: vec![Some(13.0), Some(f64::INFINITY)],
         }
@@ -302,6 +327,7 @@ mod tests {
     fn every_value_lands_under_its_own_name() {
         let cols = columns(
             &["uniform".into(), "ema".into()],
+            &["gamma".into()],
             true,
             &["modes_covered".into(), "high_quality_pct".into()],
         );
@@ -313,6 +339,8 @@ mod tests {
         assert_eq!(at(STEP), Some(10.0));
         assert_eq!(at(ORACLE_CALLS), Some(20.0));
         assert_eq!(at(WALL_TIME), Some(0.5));
+        assert_eq!(at(JV_EQUIVALENTS), Some(30.0));
+        assert_eq!(at("gamma"), Some(14.0));
         assert_eq!(at(LOSS_THETA), Some(1.0));
         assert_eq!(at(LOSS_PHI), Some(2.0));
         assert_eq!(at(FIELD_NORM), Some(3.0));
@@ -332,7 +360,7 @@ mod tests {
 
     #[test]
     fn a_plain_run_has_the_documented_columns_in_order() {
-        let names = names(&columns(&[], false, &[]));
+        let names = names(&columns(&[], &[], false, &[]));
         let documented: Vec<&str> = X_COLUMNS
             .iter()
             .chain(&BASE_COLUMNS)
@@ -346,7 +374,7 @@ mod tests {
     fn rows_reach_the_file_and_the_summary_keeps_the_latest_finite_values() {
         let tmp = tempfile::tempdir().unwrap();
         let path = tmp.path().join("metrics.csv");
-        let mut log = MetricsLog::create(&path, columns(&[], true, &["g".into()])).unwrap();
+        let mut log = MetricsLog::create(&path, columns(&[], &[], true, &["g".into()])).unwrap();
         let mut m = sample();
         log.log(&m).unwrap();
         m.step = 15;
@@ -368,10 +396,11 @@ mod tests {
         assert_eq!(t.last(SPECTRAL_RADIUS), None);
         // Resuming from a checkpoint at 10 drops the row after it.
         drop(log);
-        let log = MetricsLog::reopen(&path, columns(&[], true, &["g".into()]), 10, None).unwrap();
+        let log =
+            MetricsLog::reopen(&path, columns(&[], &[], true, &["g".into()]), 10, None).unwrap();
         drop(log);
         assert_eq!(MetricsTable::read(&path).unwrap().rows.len(), 1);
         // Other columns: the table is not this run's.
-        assert!(MetricsLog::reopen(&path, columns(&[], false, &[]), 10, None).is_err());
+        assert!(MetricsLog::reopen(&path, columns(&[], &[], false, &[]), 10, None).is_err());
     }
 }

@@ -283,8 +283,18 @@ impl<V: ParamVec + Serialize + DeserializeOwned> Engine<V> {
             .unwrap_or_else(|| initial_state(&config, game.as_ref(), &optimizer, hyper));
         let at = state.optim.iteration;
         let averages: Vec<String> = optimizer.averaging.iter().map(|a| a.name()).collect();
+        let params: Vec<String> = optimizer
+            .params()
+            .iter()
+            .map(|p| p.name.to_string())
+            .collect();
+        let param_columns: Vec<String> = params
+            .iter()
+            .map(|n| crate::optim::live::column_name(n))
+            .collect();
         let columns = metrics_log::columns(
             &averages,
+            &param_columns,
             config.spectral_every.is_some(),
             &game.extra_metric_names(),
         );
@@ -333,6 +343,7 @@ impl<V: ParamVec + Serialize + DeserializeOwned> Engine<V> {
                 message: None,
             },
             metrics,
+            params,
             dir,
             config,
             game,

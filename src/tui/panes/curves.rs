@@ -206,7 +206,7 @@ impl Pane for Curves {
         &[
             ("←/→", "previous / next metric"),
             ("l", "log-y on / off"),
-            ("x", "x axis: step → oracle calls → wall time"),
+            ("x", "x axis: step → calls → J·v-equivalents → time"),
             ("[ ]", "less / more smoothing (debiased EMA)"),
             ("a", "curves of all runs / the selected run"),
             ("b", "min–max band of each bucket on / off"),

@@ -1,8 +1,9 @@
-//! A game's section is a struct of its own (`BilinearSpec`, a registered game's parameters)
-//! but a preset writes it as a variant of the game enum: `Bilinear(dim: 2, …)`. These adapters
-//! write a struct as a struct variant and read a struct variant's fields into a struct, so the
-//! section's own derived serde code (field names, defaults, `deny_unknown_fields` and their
-//! messages) is the one that runs.
+//! A preset section that is a struct of its own (a game's `BilinearSpec`, a method's
+//! `Extragradient`) written as a variant of an open enum: `Bilinear(dim: 2, …)`,
+//! `Extragradient(resample: false)`. These adapters write a struct as a struct variant and read
+//! a struct variant's fields into a struct, so the section's own derived serde code (field
+//! names, defaults, `deny_unknown_fields` and their messages) is the one that runs. Games
+//! (`setup`) and optimizer methods (`optim`) both use them.
 
 use serde::de::value::MapAccessDeserializer;
 use serde::de::{DeserializeOwned, MapAccess, Visitor};
@@ -65,7 +66,7 @@ macro_rules! not_a_struct {
     };
 }
 
-const NOT_A_STRUCT: &str = "a game's section serializes as a struct";
+const NOT_A_STRUCT: &str = "a section serializes as a struct";
 
 impl<S: Serializer> Serializer for AsVariant<S> {
     type Ok = S::Ok;
@@ -186,7 +187,7 @@ impl<'de, T: DeserializeOwned> Visitor<'de> for FieldsOf<T> {
     type Value = T;
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("the game's fields, as in Bilinear(dim: 2)")
+        f.write_str("the fields of a section, as in Bilinear(dim: 2)")
     }
 
     fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<T, A::Error> {
