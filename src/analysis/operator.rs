@@ -175,7 +175,9 @@ pub fn derived_operator(
             opt.label()
         ));
     }
-    let eigenvalues = m.complex_eigenvalues().iter().copied().collect();
+    // Capped and within the caller's budget (a plain QR can cycle on these matrices).
+    let eigenvalues =
+        crate::linalg::eigenvalues(&m).map_err(|e| format!("no spectral radius: {e}"))?;
     let c = model.calls;
     Ok(Operator {
         matrix: m,

@@ -117,6 +117,12 @@ impl ToySpec for QuadraticSpec {
         let mut rng = Rng::derive(seed, "game");
         let (dim, mix, mu, ell) = (self.dim, self.mix, self.mu, self.ell);
         dimension("dim", dim, MAX_DIM)?;
+        // P, B and Q stay; two random orthogonal factors and their products come and go.
+        let bytes = 6.0 * 8.0 * (dim as f64).powi(2);
+        crate::check::fits_in_memory(
+            &format!("dim = {dim} (its dense matrices P, B, Q and their random factors)"),
+            bytes,
+        )?;
         if !(0.0..=1.0).contains(&mix) {
             return Err(format!("mix must be in [0, 1], got {mix}"));
         }

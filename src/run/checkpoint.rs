@@ -209,13 +209,13 @@ mod tests {
         assert_eq!(steps, [40, 30]);
         assert!(found.unreadable[0]
             .reason
-            .starts_with("unreadable checkpoint (format version 1)"));
+            .starts_with("unreadable checkpoint (format version 2)"));
         assert_eq!(
             found.unreadable[1].reason,
-            "checkpoint format version 7, but this saddle reads version 1 only"
+            "checkpoint format version 7, but this saddle reads version 2 only"
         );
         let e = load::<Vec<f64>>(&dir, 30).unwrap_err();
-        assert!(e.message.ends_with("step-000000000030.ck: checkpoint format version 7, but this saddle reads version 1 only"), "{e}");
+        assert!(e.message.ends_with("step-000000000030.ck: checkpoint format version 7, but this saddle reads version 2 only"), "{e}");
         // At or before 25: the one at 20, nothing newer considered.
         let found = newest::<Vec<f64>>(&dir, Some(25));
         assert_eq!(found.state.unwrap().optim.iteration, 20);

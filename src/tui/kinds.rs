@@ -356,7 +356,7 @@ mod tests {
         );
         assert_eq!(table_columns(&[]).len(), 2);
         let mut m = mog;
-        m.push_row(&[Some(0.0), Some(0.0), Some(0.0), Some(6.0)]);
+        m.push_row(&[Some(0.0), Some(0.0), Some(0.0), Some(0.0), Some(6.0)]);
         assert_eq!(TableMetric::Modes.cell(&m), "6/8");
         assert_eq!(TableMetric::Score.cell(&m), "–");
         assert_eq!(history_column(GameKind::Mixture), MODES_COVERED);

@@ -267,6 +267,7 @@ pub fn mog_runs(upto: u64) -> Vec<RunData> {
                 Some(t as f64),
                 Some(2.0 * t as f64),
                 Some(t as f64 / 150.0),
+                Some(2.0 * t as f64),
                 Some(0.69 + 0.05 * (t as f64 / 700.0).sin()),
                 Some(1.38 - 0.04 * (t as f64 / 900.0).cos()),
                 Some(0.3 * (-2.0 * f).exp() + 0.02),
@@ -351,7 +352,12 @@ pub fn image_runs(upto: u64) -> Vec<RunData> {
     r.push_event(&event(0, EventKind::Started));
     for t in (0..=upto).step_by(500) {
         let f = t as f64 / 20_000.0;
-        let mut row = vec![Some(t as f64), Some(t as f64), Some(t as f64 / 9.0)];
+        let mut row = vec![
+            Some(t as f64),
+            Some(t as f64),
+            Some(t as f64 / 9.0),
+            Some(t as f64),
+        ];
         row.extend([
             Some(-0.3 * (1.0 - (-f).exp())),
             Some(0.3 * (1.0 - (-f).exp()) + 0.01 * (t as f64 / 800.0).sin()),
