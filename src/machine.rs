@@ -66,7 +66,7 @@ fn detect_uncached() -> Simd {
 }
 
 /// The CPU's model name: the brand string of `cpuid` on x86-64, `/proc/cpuinfo` elsewhere,
-/// or "unknown <arch> CPU".
+/// or "unknown `<arch>` CPU".
 pub fn cpu_model() -> String {
     static MODEL: OnceLock<String> = OnceLock::new();
     MODEL

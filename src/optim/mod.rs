@@ -7,7 +7,7 @@
 //! Lookahead over ExtraAdam wraps them.
 //!
 //! Every method is one file in its kind's folder and one line in its kind's list
-//! ([`registry`]); it declares its oracle cost, its live parameters, its memory (checkpointed,
+//! (`registry`); it declares its oracle cost, its live parameters, its memory (checkpointed,
 //! inside [`OptimState`]) and whether it is linear on linear games. Its step is written once,
 //! against the [`oracle::Oracle`] and the vectors' [`Moves`]: the same code steps runs and, on
 //! symbolic vectors, gives `analysis` the method's iteration operator.

@@ -1,10 +1,10 @@
 //! 2-D convolution y = W ⋆ x + b as a differentiable dfdx op (PyTorch's `Conv2d`: weight
 //! [c_out, c_in, kh, kw], cross-correlation, zero padding).
 //!
-//! For a group of samples (see [`sample_groups`]), with C = [im2col(x_s) …] side by side, of
+//! For a group of samples (see `sample_groups`), with C = [im2col(x_s) …] side by side, of
 //! shape [c_in·kh·kw, group·ho·wo], and W as [c_out, c_in·kh·kw]: [y_s …] = W·C + b;
 //! ∂x_s = col2im((Wᵀ·[∂y_s …])_s); ∂W = Σ_groups [∂y_s …]·Cᵀ (summed per lane, see
-//! [`lanes`]); ∂b = Σ ∂y.
+//! `lanes`); ∂b = Σ ∂y.
 
 use super::gemm::{matmul, Mat};
 use super::geometry::Geometry;

@@ -1,7 +1,7 @@
 //! Row-major matrix products through the `gemm` crate, in f32 (the networks) and f64 (the exact
 //! Jacobian-vector products of `neural::mog_field`).
 //!
-//! Every product saddle computes on the host goes through [`gemm_strided`], the one call site of
+//! Every product saddle computes on the host goes through `gemm_strided`, the one call site of
 //! the crate (its 0.19 release with the `x86-v4` feature). The crate picks its kernels at run
 //! time by the rule [`Simd::detect`] states: AVX-512F where the CPU has it, AVX2/FMA otherwise,
 //! portable code on older CPUs — so one binary built for plain x86-64 runs at the width of the
@@ -68,7 +68,7 @@ pub fn matmul<T: Scalar>(
 /// tile costs little next to the tile's multiply-adds.
 const TILE: usize = 128;
 
-/// [`matmul`] on the current rayon pool: the longer of m and n is cut into tiles of [`TILE`]
+/// [`matmul`] on the current rayon pool: the longer of m and n is cut into tiles of `TILE`
 /// (the last one shorter), one single-threaded product per tile. Tiles depend on the shape
 /// only, so the result is the same bits for any number of threads.
 #[allow(clippy::too_many_arguments)]

@@ -11,7 +11,7 @@ use super::{host_operands, FlatT, HostOperands, Traced};
 use crate::neural::device::NeuralDevice;
 use dfdx::prelude::*;
 
-/// y = act(x·Wᵀ + b) for x: (N, in), `w` flat [out, in], `b` flat [out].
+/// y = act(x·Wᵀ + b) for x: (N, in), `w` flat `[out, in]`, `b` flat `[out]`.
 pub fn linear_act<D: NeuralDevice>(
     x: Traced<(usize, usize), D>,
     w: FlatT<D>,

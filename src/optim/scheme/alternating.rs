@@ -1,4 +1,4 @@
-//! Alternating gradient (Gauss–Seidel) with k discriminator steps per generator step ([VI]
+//! Alternating gradient (Gauss–Seidel) with k discriminator steps per generator step (\[VI\]
 //! §2.2, eq. 11; \[NM\]). REF-VI's "AltAdam5" is `d_steps: 4`.
 
 use super::{SchemeKind, SchemeState, SchemeStep};

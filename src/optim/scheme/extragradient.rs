@@ -1,4 +1,4 @@
-//! Extragradient (Korpelevich 1976; [VI] eqs. 14–15, Algorithm 2; ExtraAdam = Algorithm 4).
+//! Extragradient (Korpelevich 1976; \[VI\] eqs. 14–15, Algorithm 2; ExtraAdam = Algorithm 4).
 
 use super::{SchemeKind, SchemeState, SchemeStep};
 use crate::optim::method::{Cost, Method};

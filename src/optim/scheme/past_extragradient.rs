@@ -1,4 +1,4 @@
-//! Extrapolation from the past (Popov 1980; [VI] eqs. 20–21, Algorithm 3; PastExtraAdam).
+//! Extrapolation from the past (Popov 1980; \[VI\] eqs. 20–21, Algorithm 3; PastExtraAdam).
 
 use super::{SchemeKind, SchemeState, SchemeStep};
 use crate::optim::method::{Cost, Method};

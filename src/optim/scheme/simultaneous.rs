@@ -1,5 +1,5 @@
 //! Simultaneous gradient (Jacobi): both players' gradients at ω_t on one sample, then both
-//! move ([VI] §2.1).
+//! move (\[VI\] §2.1).
 
 use super::{SchemeKind, SchemeState, SchemeStep};
 use crate::optim::method::{Cost, Method};
