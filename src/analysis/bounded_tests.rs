@@ -11,21 +11,9 @@ use crate::optim::{OptimisticFirst, Optimizer, Order, PastFirst, Rule, Scheme};
 use crate::players::Players;
 use crate::rng::Rng;
 use nalgebra::{Complex, DMatrix};
-use std::sync::mpsc;
 use std::time::Duration;
 
-fn within<R: Send + 'static>(
-    limit: Duration,
-    what: &str,
-    f: impl FnOnce() -> R + Send + 'static,
-) -> R {
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        let _ = tx.send(f());
-    });
-    rx.recv_timeout(limit)
-        .unwrap_or_else(|_| panic!("{what}: no answer within {limit:?} (a hang)"))
-}
+use crate::linalg::eigen::tests::within;
 
 /// J of min_θ max_φ θᵀφ in dimension d, ordered (θ, φ): F = (φ, −θ).
 fn bilinear(d: usize) -> DMatrix<f64> {

@@ -387,4 +387,4 @@ fn hessenberg_qr(h: &mut DMatrix<f64>, budget: &Budget) -> Result<Vec<Complex<f6
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

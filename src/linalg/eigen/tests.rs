@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 type C = Complex<f64>;
 
 /// Runs `f` on its own thread; a result later than `limit` fails the test as a hang.
-fn within<R: Send + 'static>(
+pub(crate) fn within<R: Send + 'static>(
     limit: Duration,
     what: &str,
     f: impl FnOnce() -> R + Send + 'static,
