@@ -1,6 +1,8 @@
 //! Curves pane: a metric family of the selected or all runs against step, oracle calls or wall
 //! time, with TensorBoard's debiased EMA smoothing, log-y, an optional min–max band per
 //! bucket, and a vertical marker wherever η or β changed.
+//! With the value cursor on (`i`, moved by `{` `}`), a vertical line at its x and, below
+//! the chart, what each shown run reads there ([`crate::tui::cursor`]).
 //!
 //! The x axis ends at the runs' projected end (planned steps, or the oracle calls and wall
 //! time that many steps will take at the current rate) and y bounds snap to a 1-2-5 grid or
