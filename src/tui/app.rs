@@ -54,6 +54,9 @@ pub struct ViewState {
     /// The step whose samples and data plane are shown (the newest saved at or before it);
     /// None follows each run's newest.
     pub samples_at: Option<u64>,
+    /// The value cursor of the curves and the compare view: its x on [`ViewState::x_axis`];
+    /// None when off ([`super::cursor`]).
+    pub cursor: Option<f64>,
 }
 
 impl Default for ViewState {
@@ -68,6 +71,7 @@ impl Default for ViewState {
             pane: 0,
             compare: false,
             samples_at: None,
+            cursor: None,
         }
     }
 }

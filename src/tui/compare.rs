@@ -1,7 +1,10 @@
 //! Compare view: the current metric of two or more runs side by side, one small chart per
 //! run titled with its method parameters (γ, k, α, …), all on the same x and y ranges so shapes and levels compare at a glance.
+//! With the value cursor on, each chart shows it and its run's reading there (no event: the
+//! cells are too narrow; the curves pane has them).
 
 use super::app::App;
+use super::cursor;
 use super::editor::method_summary;
 use super::panes::curves::{plot, title};
 use ratatui::buffer::Buffer;
@@ -51,9 +54,22 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         } else {
             format!(" {} · {params} · {} ", run.name, run.status.word())
         };
-        let b = Block::bordered()
+        let mut b = Block::bordered()
             .border_style(Style::new().fg(app.theme.run_color(run.color)))
             .title(Line::styled(title, app.theme.title()));
+        if let Some(cx) = app.view.cursor {
+            // The value cursor's reading of this run, where a run's own chart has room.
+            let text = match cursor::read(run, &spec, app.view.x_axis, cx) {
+                None => " no row logged by then ".to_string(),
+                Some(r) => format!(
+                    " step {} · {} · {} ",
+                    r.step,
+                    cursor::values_text(&r),
+                    cursor::hyper_text(r.eta, r.beta)
+                ),
+            };
+            b = b.title_bottom(Line::raw(text));
+        }
         let pa = b.inner(cell);
         b.render(cell, buf);
         plot(app, &[i], &spec, 2 * pa.width as usize, bounds).render(pa, buf, &app.theme);

@@ -14,6 +14,7 @@
 pub mod app;
 pub mod compare;
 pub mod control;
+pub mod cursor;
 pub mod dashboard;
 pub mod editor;
 pub mod feed;

@@ -271,6 +271,25 @@ impl SeriesStore {
             .copied()
     }
 
+    /// The newest bucket whose last row lies at or before `x` on `axis` (None when the first
+    /// already lies after it): what a value cursor at `x` reads. Its row is a logged row, the
+    /// bucket's last, so its x, value and step agree with `metrics.csv`; once buckets hold
+    /// more than one row (past [`DEFAULT_CAPACITY`] rows) the cursor moves a stride at a time.
+    pub fn bucket_at(&self, axis: XAxis, x: f64) -> Option<usize> {
+        let xs = &self.xs[axis.index()];
+        xs.partition_point(|&v| v <= x).checked_sub(1)
+    }
+
+    /// The x on `axis` of bucket `i`'s last row.
+    pub fn x_of(&self, i: usize, axis: XAxis) -> Option<f64> {
+        self.xs[axis.index()].get(i).copied()
+    }
+
+    /// The last finite value of `column` in bucket `i` (NaN when the bucket has none).
+    pub fn value_of(&self, column: usize, i: usize) -> Option<f64> {
+        self.lasts.get(column)?.get(i).copied()
+    }
+
     /// Bytes held by the buckets (capacity of the vectors), for the memory benchmark.
     pub fn heap_bytes(&self) -> usize {
         let v = |x: &Vec<f64>| x.capacity() * 8;

@@ -95,6 +95,70 @@ fn pane_curves_losses_band() {
 }
 
 #[test]
+fn pane_curves_value_cursor() {
+    let mut a = app();
+    a.selected = 2;
+    a.on_key(key(KeyCode::Char('i')));
+    assert_eq!(
+        a.view.cursor,
+        Some(3000.0),
+        "starts at the selected run's newest row"
+    );
+    let end = curves::x_end(&a.runs[2], a.view.x_axis);
+    for _ in 0..20 {
+        a.on_key(key(KeyCode::Char('{')));
+    }
+    let at = 3000.0 - 20.0 * end / super::cursor::STEPS;
+    assert!((a.view.cursor.unwrap() - at).abs() < 1e-9);
+    insta::assert_snapshot!(pane(120, 24, |r, b| curves::render(&a, r, b)).backend());
+    a.view.compare = true;
+    insta::assert_snapshot!(
+        "pane_compare_value_cursor",
+        pane(120, 24, |r, b| compare::render(&a, r, b)).backend()
+    );
+}
+
+#[test]
+fn value_cursor_keys_toggle_move_within_the_axis_and_follow_the_x_axis() {
+    let mut a = app();
+    a.selected = 1;
+    a.on_key(key(KeyCode::Char('i')));
+    let end = curves::x_end(&a.runs[1], a.view.x_axis);
+    for _ in 0..500 {
+        a.on_key(key(KeyCode::Char('}')));
+    }
+    assert_eq!(a.view.cursor, Some(end), "stops at the end of the axis");
+    for _ in 0..500 {
+        a.on_key(key(KeyCode::Char('{')));
+    }
+    assert_eq!(a.view.cursor, Some(0.0), "stops at 0");
+    a.on_key(key(KeyCode::Char('}')));
+    let x = a.view.cursor.unwrap();
+    let row = super::cursor::read(&a.runs[1], &a.metric(), a.view.x_axis, x).unwrap();
+    a.on_key(key(KeyCode::Char('x')));
+    assert_eq!(a.view.x_axis, super::series::XAxis::OracleCalls);
+    let moved = super::cursor::read(
+        &a.runs[1],
+        &a.metric(),
+        a.view.x_axis,
+        a.view.cursor.unwrap(),
+    );
+    assert_eq!(
+        moved.unwrap().step,
+        row.step,
+        "the same row on the new axis"
+    );
+    assert_eq!(a.view.metric, 0, "the cursor keys leave the metric alone");
+    a.on_key(key(KeyCode::Char('i')));
+    assert_eq!(a.view.cursor, None);
+    a.on_key(key(KeyCode::Char('}')));
+    assert_eq!(
+        a.view.cursor, None,
+        "moving an absent cursor does not show it"
+    );
+}
+
+#[test]
 fn pane_spectral() {
     let mut a = app();
     a.selected = 2;

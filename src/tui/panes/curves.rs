@@ -1,6 +1,8 @@
 //! Curves pane: a metric family of the selected or all runs against step, oracle calls or wall
 //! time, with TensorBoard's debiased EMA smoothing, log-y, an optional min–max band per
 //! bucket, and a vertical marker wherever η or β changed.
+//! With the value cursor on (`i`, moved by `{` `}`), a vertical line at its x and, below
+//! the chart, what each shown run reads there ([`crate::tui::cursor`]).
 //!
 //! The x axis ends at the runs' projected end (planned steps, or the oracle calls and wall
 //! time that many steps will take at the current rate) and y bounds snap to a 1-2-5 grid or
@@ -11,13 +13,14 @@ use super::phase::draw_order;
 use super::{Key, Pane, Place};
 use crate::tui::app::metrics;
 use crate::tui::app::{App, MetricSpec};
+use crate::tui::cursor;
 use crate::tui::model::RunData;
 use crate::tui::plot::{nice_bounds, Plot, Polyline};
 use crate::tui::series::{smooth, XAxis};
 use ratatui::buffer::Buffer;
 use ratatui::crossterm::event::{KeyCode, KeyEvent};
 use ratatui::layout::Rect;
-use ratatui::style::Style;
+use ratatui::style::{Color, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Widget};
 
@@ -107,6 +110,10 @@ pub fn plot(
             }
         }
     }
+    if let Some(cx) = v.cursor {
+        // Drawn first, so curves stay on top where they cross it.
+        plot.vlines.insert(0, (cx, Color::Reset));
+    }
     let (xb, yb) = bounds.unwrap_or_else(|| {
         let yb = if lo.is_finite() {
             nice_bounds(lo, hi, v.log_y)
@@ -157,11 +164,19 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     }
     let order = draw_order(app);
     let legend = inner.height >= 8;
+    let readout = readout(app, &spec);
+    // The readout takes rows from the chart down to 4 of them.
+    let room = (inner.height - legend as u16).saturating_sub(4) as usize;
+    let shown = readout.len().min(room);
     let plot_area = Rect {
-        height: inner.height - legend as u16,
+        height: inner.height - legend as u16 - shown as u16,
         ..inner
     };
     plot(app, &order, &spec, 2 * plot_area.width as usize, None).render(plot_area, buf, &app.theme);
+    for (k, line) in readout.iter().take(shown).enumerate() {
+        let y = plot_area.y + plot_area.height + k as u16;
+        buf.set_line(inner.x, y, line, inner.width);
+    }
     if legend {
         let mut spans = vec![];
         for &i in &order {
@@ -188,6 +203,65 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     }
 }
 
+/// The value cursor's readout, empty when it is off: a line with the cursor's x, then per
+/// shown run (in attach order) its values there, η and β in force and its nearest event.
+pub fn readout(app: &App, spec: &MetricSpec) -> Vec<Line<'static>> {
+    let v = &app.view;
+    let Some(cx) = v.cursor else { return vec![] };
+    let dim = Style::new().fg(app.theme.dim());
+    let mut lines = vec![Line::from(vec![
+        Span::styled(
+            format!(" cursor {} {}", v.x_axis.label(), cursor::fmt_value(cx)),
+            app.theme.title(),
+        ),
+        Span::styled("  { } move · i off", dim),
+    ])];
+    let mut order = draw_order(app);
+    order.sort_unstable();
+    for i in order {
+        let run = &app.runs[i];
+        let mark = if app.theme.ascii { "#" } else { "■" };
+        let mut spans = vec![
+            Span::styled(
+                format!(" {mark} "),
+                Style::new().fg(app.theme.run_color(run.color)),
+            ),
+            Span::raw(format!("{} ", run.name)),
+        ];
+        match cursor::read(run, spec, v.x_axis, cx) {
+            None => spans.push(Span::styled("no row logged by then", dim)),
+            Some(r) => {
+                spans.push(Span::styled(format!("step {} ", r.step), dim));
+                spans.push(Span::raw(format!(
+                    "{}  {}",
+                    cursor::values_text(&r),
+                    cursor::hyper_text(r.eta, r.beta)
+                )));
+                if let Some(e) = cursor::nearest_event(run, r.step) {
+                    spans.push(Span::styled(
+                        format!("  event @{}: {}", e.step, super::events::describe(&e.kind)),
+                        dim,
+                    ));
+                }
+            }
+        }
+        lines.push(Line::from(spans));
+    }
+    lines
+}
+
+/// Moves the cursor by `dir` 1/[`cursor::STEPS`] of the x axis of the runs shown, within it.
+fn move_cursor(app: &mut App, dir: f64) {
+    let end = draw_order(app)
+        .iter()
+        .map(|&i| x_end(&app.runs[i], app.view.x_axis))
+        .fold(0.0, f64::max);
+    let end = if end > 0.0 { end } else { 1.0 };
+    if let Some(x) = app.view.cursor.as_mut() {
+        *x = (*x + dir * end / cursor::STEPS).clamp(0.0, end);
+    }
+}
+
 /// The curves pane, and the keys that change how curves are drawn (here and in the compare
 /// view).
 pub struct Curves;
@@ -210,9 +284,34 @@ impl Pane for Curves {
             ("[ ]", "less / more smoothing (debiased EMA)"),
             ("a", "curves of all runs / the selected run"),
             ("b", "min–max band of each bucket on / off"),
+            ("i { }", "value cursor on / off, move it left / right"),
         ]
     }
     fn on_key(&self, app: &mut App, key: KeyEvent) -> bool {
+        match key.code {
+            KeyCode::Char('i') => {
+                app.view.cursor = match app.view.cursor {
+                    Some(_) => None,
+                    None => Some(cursor::start(app.current(), app.view.x_axis)),
+                };
+                return true;
+            }
+            KeyCode::Char('{') => {
+                move_cursor(app, -1.0);
+                return true;
+            }
+            KeyCode::Char('}') => {
+                move_cursor(app, 1.0);
+                return true;
+            }
+            KeyCode::Char('x') => {
+                let (from, to) = (app.view.x_axis, app.view.x_axis.next());
+                if let Some(x) = app.view.cursor {
+                    app.view.cursor = Some(cursor::carry(app.current(), x, from, to));
+                }
+            }
+            _ => {}
+        }
         let families = metrics(app.current()).len();
         let v = &mut app.view;
         match key.code {

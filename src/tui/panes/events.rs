@@ -29,7 +29,7 @@ impl Pane for Events {
 }
 
 /// What happened, in a few words.
-fn describe(kind: &EventKind) -> String {
+pub fn describe(kind: &EventKind) -> String {
     match kind {
         EventKind::Started => "started".into(),
         EventKind::Resumed { checkpoint, steps } => {
