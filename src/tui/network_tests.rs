@@ -3,15 +3,13 @@
 //! through time), at 80×24 and 160×48, from the made-up runs of [`super::testdata`].
 
 use super::app::App;
-use super::layout;
 use super::panes::{self, phase, samples, scores, spectral};
 use super::testdata::{default_runs, image_runs, mog_runs};
+use super::tests::{key, pane, screen};
 use super::theme::Theme;
 use super::{kinds, runs_table};
 use ratatui::backend::TestBackend;
-use ratatui::buffer::Buffer;
-use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use ratatui::layout::Rect;
+use ratatui::crossterm::event::KeyCode;
 use ratatui::Terminal;
 
 fn app_of(runs: Vec<super::model::RunData>) -> App {
@@ -20,25 +18,6 @@ fn app_of(runs: Vec<super::model::RunData>) -> App {
     a
 }
 
-fn screen(app: &App, w: u16, h: u16) -> Terminal<TestBackend> {
-    let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
-    t.draw(|f| layout::draw(app, f.area(), f.buffer_mut()))
-        .unwrap();
-    t
-}
-
-fn pane(w: u16, h: u16, f: impl FnOnce(Rect, &mut Buffer)) -> Terminal<TestBackend> {
-    let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
-    t.draw(|fr| f(fr.area(), fr.buffer_mut())).unwrap();
-    t
-}
-
-fn key(c: KeyCode) -> KeyEvent {
-    KeyEvent::new(c, KeyModifiers::NONE)
-}
-
-/// The screen's text with box borders dropped and rows joined by spaces: wrapped sentences
-/// read as one.
 fn flat(t: &Terminal<TestBackend>) -> String {
     text(t)
         .lines()

@@ -25,20 +25,20 @@ fn app() -> App {
     a
 }
 
-fn screen(app: &App, w: u16, h: u16) -> Terminal<TestBackend> {
+pub(super) fn screen(app: &App, w: u16, h: u16) -> Terminal<TestBackend> {
     let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
     t.draw(|f| layout::draw(app, f.area(), f.buffer_mut()))
         .unwrap();
     t
 }
 
-fn pane(w: u16, h: u16, f: impl FnOnce(Rect, &mut Buffer)) -> Terminal<TestBackend> {
+pub(super) fn pane(w: u16, h: u16, f: impl FnOnce(Rect, &mut Buffer)) -> Terminal<TestBackend> {
     let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
     t.draw(|fr| f(fr.area(), fr.buffer_mut())).unwrap();
     t
 }
 
-fn key(c: KeyCode) -> KeyEvent {
+pub(super) fn key(c: KeyCode) -> KeyEvent {
     KeyEvent::new(c, KeyModifiers::NONE)
 }
 
