@@ -95,43 +95,51 @@ impl Provenance {
         }
     }
 
+    /// The value of one of [`Provenance::COMPARED`] as text.
+    pub fn field(&self, name: &str) -> String {
+        match name {
+            "saddle" => self.saddle.clone(),
+            "commit" => self.commit.clone(),
+            "compiler" => self.compiler.clone(),
+            "simd_compiled" => self.simd_compiled.clone(),
+            "simd_runtime" => self.simd_runtime.clone(),
+            "cpu" => self.cpu.clone(),
+            "device" => self.device.clone(),
+            "host" => self.host.clone(),
+            "threads" => self.threads.to_string(),
+            other => panic!("provenance has no compared field {other:?}"),
+        }
+    }
+
+    /// The fields compared between openings and between sweep members, in report order.
+    pub const COMPARED: [&'static str; 9] = [
+        "saddle",
+        "commit",
+        "compiler",
+        "simd_compiled",
+        "simd_runtime",
+        "cpu",
+        "device",
+        "host",
+        "threads",
+    ];
+
     /// The fields whose change between two openings can change a run's numbers (or its
     /// speed), with their values before and after: the code, the compiler, the SIMD levels,
-    /// the CPU, the device and the thread count. Network runs on the CPU give the same bits on
-    /// any thread count, but another SIMD level rounds f32 differently.
+    /// the CPU, the device, the host and the thread count. Network runs on the CPU give the
+    /// same bits on any thread count, but another SIMD level rounds f32 differently.
     pub fn changes_from(&self, before: &Provenance) -> Vec<(&'static str, String, String)> {
-        let fields: [(&'static str, &String, &String); 8] = [
-            ("saddle", &before.saddle, &self.saddle),
-            ("commit", &before.commit, &self.commit),
-            ("compiler", &before.compiler, &self.compiler),
-            ("simd_compiled", &before.simd_compiled, &self.simd_compiled),
-            ("simd_runtime", &before.simd_runtime, &self.simd_runtime),
-            ("cpu", &before.cpu, &self.cpu),
-            ("device", &before.device, &self.device),
-            ("host", &before.host, &self.host),
-        ];
-        let mut out: Vec<_> = fields
-            .into_iter()
+        Self::COMPARED
+            .iter()
+            .map(|k| (*k, before.field(k), self.field(k)))
             .filter(|(_, a, b)| a != b)
-            .map(|(k, a, b)| (k, a.clone(), b.clone()))
-            .collect();
-        if before.threads != self.threads {
-            out.push((
-                "threads",
-                before.threads.to_string(),
-                self.threads.to_string(),
-            ));
-        }
-        out
+            .collect()
     }
 
     /// Whether a change of `field` can change a run's numbers (not only where or how fast it
     /// ran): a sweep report flags members that differ in one of these.
     pub fn affects_results(field: &str) -> bool {
-        matches!(
-            field,
-            "saddle" | "commit" | "compiler" | "simd_compiled" | "simd_runtime" | "cpu" | "device"
-        )
+        !matches!(field, "host" | "threads")
     }
 }
 

@@ -10,22 +10,15 @@ use std::collections::BTreeMap;
 /// (every opening counts, so a member resumed elsewhere is caught): the field, and each value
 /// with the members that recorded it. Empty when every member agrees.
 pub fn differences(members: &[(String, Vec<Provenance>)]) -> Vec<String> {
-    const FIELDS: [&str; 7] = [
-        "saddle",
-        "commit",
-        "compiler",
-        "simd_compiled",
-        "simd_runtime",
-        "cpu",
-        "device",
-    ];
     let mut lines = vec![];
-    for field in FIELDS {
-        debug_assert!(Provenance::affects_results(field));
+    let fields = Provenance::COMPARED
+        .into_iter()
+        .filter(|f| Provenance::affects_results(f));
+    for field in fields {
         let mut by_value: BTreeMap<String, Vec<&str>> = BTreeMap::new();
         for (name, records) in members {
             for p in records {
-                let who = by_value.entry(value(p, field)).or_default();
+                let who = by_value.entry(p.field(field)).or_default();
                 if who.last() != Some(&name.as_str()) {
                     who.push(name);
                 }
@@ -40,18 +33,6 @@ pub fn differences(members: &[(String, Vec<Provenance>)]) -> Vec<String> {
         }
     }
     lines
-}
-
-fn value(p: &Provenance, field: &str) -> String {
-    match field {
-        "saddle" => p.saddle.clone(),
-        "commit" => p.commit.clone(),
-        "compiler" => p.compiler.clone(),
-        "simd_compiled" => p.simd_compiled.clone(),
-        "simd_runtime" => p.simd_runtime.clone(),
-        "cpu" => p.cpu.clone(),
-        _ => p.device.clone(),
-    }
 }
 
 #[cfg(test)]
