@@ -2,6 +2,8 @@
 //! driven with send-keys and read back with capture-pane. Without tmux they print why they
 //! are skipped instead of passing silently.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
@@ -649,4 +651,44 @@ fn a_methods_own_parameter_is_edited_live() {
     let g = header.iter().position(|c| *c == "gamma").unwrap();
     let last: Vec<&str> = m.lines().last().unwrap().split(',').collect();
     assert_eq!(last[g], "5");
+}
+
+/// Issue 19 item 3: inside tmux (no passthrough) the samples pane draws an image GAN's grid in
+/// half blocks, never an image sequence, and `g` says why; a misspelt `SADDLE_GRAPHICS` exits 2
+/// before the screen changes.
+#[test]
+fn image_samples_fall_back_to_half_blocks_in_tmux() {
+    if !tmux_available() {
+        eprintln!("SKIPPED image_samples_fall_back_to_half_blocks_in_tmux: tmux not found");
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let runs = common::image_gan_runs(tmp.path());
+    let tm = Tmux::start("pixels", tmp.path());
+    tm.line(&format!(
+        "SADDLE_GRAPHICS=png {BIN} attach --runs-dir {}; echo exit=$?",
+        runs.display()
+    ));
+    let s = tm.wait("the refusal of SADDLE_GRAPHICS=png", 20.0, |s| {
+        s.lines().any(|l| l.starts_with("exit="))
+    });
+    assert!(s.lines().any(|l| l == "exit=2"), "{s}");
+    assert!(
+        s.contains("SADDLE_GRAPHICS=png: expected one of auto, kitty"),
+        "{s}"
+    );
+    tm.line("clear");
+    tm.line(&format!("{BIN} attach --runs-dir {}", runs.display()));
+    let s = tm.wait("the newest grid", 30.0, |s| {
+        s.contains("generated images · step 20")
+    });
+    assert!(s.contains('▀'), "no half blocks:\n{s}");
+    tm.keys(&["g"]);
+    let s = tm.wait("what g says", 10.0, |s| {
+        s.contains("samples in half blocks")
+    });
+    assert!(s.contains("inside tmux"), "{s}");
+    // The screen holds no stray image sequence text (an APC or DCS would show as `_G` / `q"1`).
+    assert!(!s.contains("_Ga=") && !s.contains("\"1;1;"), "{s}");
+    tm.keys(&["q"]);
 }

@@ -93,6 +93,8 @@ fn options(args: &DashArgs, runs_dir: &Path, logs_dir: &Path) -> Result<Options>
             Ok(f.dir)
         })),
         log_dir: logs_dir.to_path_buf(),
+        // Checked here, before any run starts: a typo exits 2 instead of half blocks.
+        graphics: tui::graphics::detect::forced(|k| std::env::var(k).ok()).map_err(Error::input)?,
     })
 }
 

@@ -164,6 +164,8 @@ pub struct App {
     pub runs_dir: String,
     /// What is being computed off the UI thread, if anything (Esc cancels it).
     pub computing: Option<String>,
+    /// How the samples pane draws images: real pixels or half blocks (`g`).
+    pub graphics: super::graphics::Graphics,
 }
 
 impl App {
@@ -187,6 +189,7 @@ impl App {
             presets: vec![],
             runs_dir: String::new(),
             computing: None,
+            graphics: Default::default(),
         };
         if app
             .runs

@@ -167,8 +167,9 @@ impl RunFeed {
             let have = data.samples.as_ref().map(|(s, _)| *s);
             if let Some(step) = want.filter(|w| Some(*w) != have && Some(*w) != self.failed[0]) {
                 match sample_files::load_step(&self.dir, step, game.as_ref()) {
-                    Ok(view) => {
+                    Ok((view, picture)) => {
                         data.samples = Some((step, view));
+                        data.picture = picture.map(std::sync::Arc::new);
                         data.sample_error = None;
                     }
                     Err(e) => {

@@ -18,6 +18,7 @@ pub mod cursor;
 pub mod dashboard;
 pub mod editor;
 pub mod feed;
+pub mod graphics;
 pub mod help;
 pub mod job;
 pub mod keymap;
@@ -80,6 +81,8 @@ pub struct Options {
     pub fork_run: Option<ForkRun>,
     /// Where the log file goes.
     pub log_dir: PathBuf,
+    /// The image protocol `SADDLE_GRAPHICS` forces (None: found from the terminal).
+    pub graphics: Option<graphics::Protocol>,
 }
 
 impl Default for Options {
@@ -92,6 +95,7 @@ impl Default for Options {
             start_preset: None,
             fork_run: None,
             log_dir: PathBuf::from("logs"),
+            graphics: None,
         }
     }
 }
@@ -117,6 +121,12 @@ pub fn run(dirs: Vec<RunDir>, runs_dir: &Path, mut opts: Options) -> io::Result<
     let signals = terminal::signal_flag();
     terminal::install_panic_hook(log.clone());
     terminal::enter(opts.mouse)?;
+    dash.app.graphics = detect_graphics(opts.graphics);
+    dash.log.line(&format!(
+        "images: {} ({})",
+        dash.app.graphics.protocol.name(),
+        dash.app.graphics.why
+    ));
     let writer = CountingWriter::new(io::stdout());
     let bytes = writer.counter();
     let result = (|| -> io::Result<Exit> {
@@ -133,6 +143,25 @@ pub fn run(dirs: Vec<RunDir>, runs_dir: &Path, mut opts: Options) -> io::Result<
         Err(e) => log.line(&format!("error: {e}")),
     }
     result
+}
+
+/// The samples pane's image mode for this terminal (in raw mode already, so the answer to the
+/// query is read, not echoed): [`graphics::detect::choose`], with the cell size in pixels.
+fn detect_graphics(forced: Option<graphics::Protocol>) -> graphics::Graphics {
+    use std::os::fd::AsRawFd;
+    let env = |k: &str| std::env::var(k).ok();
+    let (protocol, why) = graphics::detect::choose(forced, env, || {
+        graphics::detect::query(
+            io::stdin().as_raw_fd(),
+            &mut io::stdout(),
+            graphics::detect::QUERY_TIMEOUT,
+        )
+    });
+    let cell = ratatui::crossterm::terminal::window_size()
+        .ok()
+        .filter(|w| w.columns > 0 && w.rows > 0)
+        .map_or((0, 0), |w| (w.width / w.columns, w.height / w.rows));
+    graphics::Graphics::new(protocol, why, cell)
 }
 
 /// Watches the runs without input, drawing as the dashboard would, until `done` says so;
@@ -170,6 +199,8 @@ fn event_loop<W: Write>(
     bytes: &std::sync::atomic::AtomicU64,
 ) -> io::Result<Exit> {
     let mut pacer = Pacer::new(opts.fps);
+    let mut painter = graphics::painter::Painter::default();
+    let mut cleared = false;
     let (mut frames, mut stats_at, mut stats_bytes) = (0u64, Instant::now(), 0u64);
     loop {
         if signals.load(Ordering::Relaxed) {
@@ -200,6 +231,7 @@ fn event_loop<W: Write>(
                     }
                     if repaint {
                         term.clear()?;
+                        cleared = true;
                     }
                     pacer.dirty = true;
                 }
@@ -230,6 +262,9 @@ fn event_loop<W: Write>(
                 let area: Rect = f.area();
                 layout::draw(&dash.app, area, f.buffer_mut())
             })?;
+            // Images go after the frame, into the cells it left to them.
+            painter.paint(term.backend_mut(), &dash.app.graphics, resize || cleared)?;
+            cleared = false;
             frames += 1;
         }
         if stats_at.elapsed() >= Duration::from_secs(10) {

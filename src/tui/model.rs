@@ -92,6 +92,9 @@ pub struct RunData {
     /// The samples shown (GAN games): the newest the run wrote, or those at or before
     /// [`RunData::samples_at`], and the step they were taken at.
     pub samples: Option<(u64, super::panes::samples::SampleView)>,
+    /// The image grid shown, as written (image GANs): what the samples pane draws in real
+    /// pixels on terminals with an image protocol.
+    pub picture: Option<std::sync::Arc<super::graphics::Picture>>,
     /// Steps with a sample file (`points-*.csv` or `grid-*.png`), ascending.
     pub sample_steps: Vec<u64>,
     /// The data plane shown (2-D GANs), chosen as [`RunData::samples`] is.
@@ -159,6 +162,7 @@ impl RunData {
             markers: vec![],
             spectrum: None,
             samples: None,
+            picture: None,
             sample_steps: vec![],
             plane: None,
             plane_steps: vec![],

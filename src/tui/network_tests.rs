@@ -269,3 +269,69 @@ fn network_panes_and_table() {
     let s = text(&pane(150, 7, |r, b| runs_table::render(&m, r, b)));
     assert!(s.contains("‖ω−ω*‖") && s.contains("modes"), "{s}");
 }
+
+/// Issue 19 item 3: on a terminal with an image protocol the grid is left to the painter
+/// (its cells skipped by ratatui); with `g`, without a protocol and under a popup, half blocks.
+#[test]
+fn image_grids_go_to_the_painter_in_pixels_and_fall_back_to_half_blocks() {
+    use super::graphics::{Graphics, Picture, Protocol};
+    let mut a = app_of(image_runs(20_000));
+    let (step, view) = a.runs[0].samples.clone().unwrap();
+    let samples::SampleView::Images(imgs) = view else {
+        panic!("an image run")
+    };
+    let rgb: Vec<u8> = imgs[0]
+        .pixels
+        .iter()
+        .flat_map(|v| [(v * 255.0) as u8; 3])
+        .collect();
+    let png = super::graphics::picture::png_of(
+        imgs[0].width as u32,
+        imgs[0].height as u32,
+        png::ColorType::Rgb,
+        &rgb,
+    );
+    a.runs[0].picture = Some(std::sync::Arc::new(Picture::decode(png, step).unwrap()));
+    let half_blocks = |t: &Terminal<TestBackend>| text(t).contains('▀');
+    // Half blocks by default (no terminal: no protocol).
+    let t = pane(60, 30, |r, b| samples::render(&a, r, b));
+    assert!(half_blocks(&t));
+    assert!(a.graphics.take_placement().is_none());
+    // Sixel: the grid's cells are blank, skipped, and the placement waits for the painter.
+    a.graphics = Graphics::new(Protocol::Sixel, "test".into(), (8, 16));
+    let t = pane(60, 30, |r, b| samples::render(&a, r, b));
+    assert!(!half_blocks(&t), "{}", text(&t));
+    a.graphics.take_placement().expect("a placement");
+    // The frame's own buffer (a backend never sees skipped cells).
+    let mut frame = ratatui::buffer::Buffer::empty(ratatui::layout::Rect::new(0, 0, 60, 30));
+    samples::render(&a, frame.area, &mut frame);
+    let p = a.graphics.take_placement().expect("a placement");
+    assert_eq!(
+        frame[(p.area.x, p.area.y)].diff_option,
+        ratatui::buffer::CellDiffOption::Skip
+    );
+    assert_eq!(p.picture.step, step);
+    // `g`: half blocks, and the status line says how it is drawn.
+    a.on_key(key(KeyCode::Char('g')));
+    assert!(half_blocks(&pane(60, 30, |r, b| samples::render(&a, r, b))));
+    let said = a.message.as_ref().unwrap().text.clone();
+    assert!(said.contains("half blocks (sixel available"), "{said}");
+    a.on_key(key(KeyCode::Char('g')));
+    assert!(!half_blocks(&pane(60, 30, |r, b| samples::render(
+        &a, r, b
+    ))));
+    a.graphics.take_placement();
+    // A popup on top: half blocks until it closes.
+    a.on_key(key(KeyCode::Char('?')));
+    assert!(half_blocks(&pane(60, 30, |r, b| samples::render(&a, r, b))));
+    assert!(a.graphics.take_placement().is_none());
+    // A grid of another step than the one shown is never drawn in its place.
+    a.on_key(key(KeyCode::Esc));
+    a.runs[0].picture = None;
+    assert!(half_blocks(&pane(60, 30, |r, b| samples::render(&a, r, b))));
+    // Without a protocol `g` says why and how to force one.
+    a.graphics = Graphics::default();
+    a.on_key(key(KeyCode::Char('g')));
+    let said = &a.message.as_ref().unwrap().text;
+    assert!(said.contains("SADDLE_GRAPHICS"), "{said}");
+}

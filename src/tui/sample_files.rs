@@ -3,6 +3,7 @@
 //! centres come from the run's config), `grid-<step>.png` (a grid of generated images, shown
 //! in gray) and `plane-<step>.json` (the data plane, [`crate::run::plane`]).
 
+use super::graphics::Picture;
 use super::panes::samples::{Image, SampleView};
 use crate::run::sample_files::{self, SampleFile};
 use crate::run::store::RunDir;
@@ -40,13 +41,22 @@ pub fn newest(dir: &RunDir) -> Option<(std::path::PathBuf, u64)> {
         .map(|f| (f.path, f.step))
 }
 
-/// The samples view of `step`: its points or its grid; the error names the file.
-pub fn load_step(dir: &RunDir, step: u64, game: Option<&GameConfig>) -> Result<SampleView, String> {
+/// The samples view of `step`: its points or its grid, and the grid as written; the error
+/// names the file.
+pub fn load_step(
+    dir: &RunDir,
+    step: u64,
+    game: Option<&GameConfig>,
+) -> Result<(SampleView, Option<Picture>), String> {
     let f = sample_files::list(dir)
         .into_iter()
         .find(|f| f.step == step && is_view(f))
         .ok_or_else(|| format!("no sample file for step {step} in {}", dir.path.display()))?;
-    load(&f.path, game).ok_or_else(|| format!("{}: unreadable", f.path.display()))
+    let loaded = match f.ext.as_str() {
+        "png" => grid(&f.path, step).map(|(v, p)| (v, Some(p))),
+        _ => load(&f.path, game).map(|v| (v, None)),
+    };
+    loaded.ok_or_else(|| format!("{}: unreadable", f.path.display()))
 }
 
 /// The scatter of a `points-*.csv` (header `x,y`), with the data's mode centres as the real
@@ -72,34 +82,23 @@ fn scatter(path: &Path, game: Option<&GameConfig>) -> Option<SampleView> {
     Some(SampleView::Scatter { real, generated })
 }
 
-/// A PNG image grid as one gray image (luminance, values in [0, 1]).
-fn grid(path: &Path) -> Option<SampleView> {
-    let decoder = png::Decoder::new(std::io::BufReader::new(std::fs::File::open(path).ok()?));
-    let mut reader = decoder.read_info().ok()?;
-    let mut data = vec![0; reader.output_buffer_size()];
-    let info = reader.next_frame(&mut data).ok()?;
-    let channels = info.color_type.samples();
-    let (w, h) = (info.width as usize, info.height as usize);
-    let pixels = data[..info.buffer_size()]
-        .chunks_exact(channels)
-        .take(w * h)
-        .map(|p| match channels {
-            1 | 2 => p[0] as f32 / 255.0,
-            _ => (0.299 * p[0] as f32 + 0.587 * p[1] as f32 + 0.114 * p[2] as f32) / 255.0,
-        })
-        .collect();
-    Some(SampleView::Images(vec![Image {
-        width: w,
-        height: h,
-        pixels,
-    }]))
+/// A PNG image grid: the picture as written (for real pixels) and one gray image (luminance,
+/// values in [0, 1], for half blocks).
+fn grid(path: &Path, step: u64) -> Option<(SampleView, Picture)> {
+    let picture = Picture::decode(std::fs::read(path).ok()?, step)?;
+    let view = SampleView::Images(vec![Image {
+        width: picture.width,
+        height: picture.height,
+        pixels: picture.luminance(),
+    }]);
+    Some((view, picture))
 }
 
 /// Loads a sample file found by [`newest`].
 pub fn load(path: &Path, game: Option<&GameConfig>) -> Option<SampleView> {
     match path.extension().and_then(|e| e.to_str()) {
         Some("csv") => scatter(path, game),
-        Some("png") => grid(path),
+        Some("png") => grid(path, 0).map(|(view, _)| view),
         _ => None,
     }
 }
@@ -146,7 +145,12 @@ mod tests {
         }
         // Every step, and an unreadable one named.
         assert_eq!(steps(&dir).0, vec![2, 10, 20]);
-        assert!(load_step(&dir, 2, Some(&game)).is_ok());
+        assert!(load_step(&dir, 2, Some(&game)).unwrap().1.is_none());
+        // A grid comes with the picture as written, for real pixels.
+        let picture = load_step(&dir, 20, None).unwrap().1.unwrap();
+        assert_eq!((picture.width, picture.height, picture.step), (2, 1, 20));
+        assert_eq!(picture.png, std::fs::read(&g).unwrap());
+        assert_eq!(picture.rgb, vec![255, 255, 255, 0, 0, 0]);
         std::fs::write(s.join("grid-000000030.png"), b"torn").unwrap();
         let e = load_step(&dir, 30, None).unwrap_err();
         assert!(e.contains("grid-000000030.png: unreadable"), "{e}");

@@ -125,3 +125,28 @@ pub fn preset(dir: &Path, name: &str, text: &str) -> PathBuf {
 pub fn write_cifar(dir: &Path) {
     saddle::neural::data::cifar::write_demo(dir, 10, 5).unwrap();
 }
+
+/// Runs the CIFAR-10 WGAN preset for 20 steps on made-up data with tiny networks under
+/// `dir/runs`, a 16-image sample grid at steps 10 and 20; returns the runs directory.
+pub fn image_gan_runs(dir: &Path) -> PathBuf {
+    let runs = dir.join("runs");
+    let data = dir.join("cifar-10-batches-bin");
+    std::fs::create_dir_all(&data).unwrap();
+    write_cifar(&data);
+    let preset = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/presets/cifar10-wgan-dcgan.ron"
+    );
+    let data_dir = format!("game.data_dir={}", data.display());
+    let sets = [
+        data_dir.as_str(),
+        "game.arch.filters=4",
+        "game.batch=8",
+        "game.grid=16",
+        "sample_every=10",
+    ];
+    let mut args = vec!["run", preset, "--steps", "20"];
+    sets.iter().for_each(|s| args.extend(["--set", s]));
+    ok(&saddle(dir, &runs, &args));
+    runs
+}

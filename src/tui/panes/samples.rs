@@ -2,6 +2,9 @@
 //! (mixture-of-Gaussians GANs) or a grid of images drawn with half-block characters (two
 //! pixels per cell: the upper one is the foreground of `▀`, the lower one its background).
 //!
+//! Image grids show in real pixels on terminals with an image protocol ([`crate::tui::graphics`]);
+//! `g` toggles between them and half blocks.
+//!
 //! The GAN games write `samples/points-*.csv` and `samples/grid-*.png` every `sample_every`
 //! iterations (`crate::tui::sample_files` reads them). `<` and `>` step back and forth through
 //! the saved steps (the data plane follows), `end` returns to the newest. A run without
@@ -265,7 +268,17 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         height: inner.height - foot as u16,
         ..inner
     };
-    render_view(view, theme.run_color(run.color), view_area, buf, theme);
+    // Real pixels where the terminal has them, unless a popup is open: a kitty image would
+    // hide it and a sixel would be cut by it.
+    let pixels = matches!(view, SampleView::Images(_))
+        && app.popup.is_none()
+        && run
+            .picture
+            .as_ref()
+            .is_some_and(|p| p.step == *step && app.graphics.claim(view_area, p, buf));
+    if !pixels {
+        render_view(view, theme.run_color(run.color), view_area, buf, theme);
+    }
     if foot {
         let (line, style) = match &run.sample_error {
             Some(e) => (e.clone(), theme.error()),
@@ -310,9 +323,18 @@ impl Pane for Samples {
         &[
             ("< >", "samples and data plane: earlier / later saved step"),
             ("home end", "samples and data plane: first saved / newest"),
+            ("g", "sample images: real pixels / half blocks"),
         ]
     }
     fn on_key(&self, app: &mut App, key: KeyEvent) -> bool {
+        if key.code == KeyCode::Char('g') {
+            if app.graphics.protocol != crate::tui::graphics::Protocol::HalfBlocks {
+                app.graphics.pixels = !app.graphics.pixels;
+            }
+            let text = app.graphics.describe();
+            app.say(text, false);
+            return true;
+        }
         if !matches!(
             key.code,
             KeyCode::Char('<' | ',' | '>' | '.') | KeyCode::Home | KeyCode::End
