@@ -2,7 +2,10 @@
 //! incrementally with [`Tail`] (only the bytes appended since the last poll), the small
 //! `summary.json` and the liveness probe at most once a second.
 
+use super::graphics::Picture;
+use super::job::Job;
 use super::model::{RunData, RunStatus};
+use super::panes::samples::SampleView;
 use super::panes::Reads;
 use super::sample_files;
 use crate::run::events::EventRecord;
@@ -14,6 +17,25 @@ use crate::run::store::{RunDir, Tail, CONFIG, METRICS};
 use crate::run::{RunConfig, Summary};
 use crate::score::record::ScoreRecord;
 use std::time::{Duration, Instant};
+
+/// A sample file read and decoded: its view and, for a grid, the picture as written.
+type SampleLoad = Result<(SampleView, Option<Picture>), String>;
+
+/// A data plane read.
+type PlaneLoad = Result<crate::run::plane::DataPlane, String>;
+
+/// The result of the load in `slot` once its thread is done, with its step; the slot is
+/// emptied then. A load whose thread panicked is an error.
+fn finished<T: Send + 'static>(
+    slot: &mut Option<(u64, Job<Result<T, String>>)>,
+) -> Option<(u64, Result<T, String>)> {
+    let result = slot.as_ref()?.1.poll()?;
+    let (step, job) = slot.take()?;
+    Some((
+        step,
+        result.unwrap_or_else(|| Err(format!("reading the {} failed", job.what))),
+    ))
+}
 
 /// How often the summary and liveness are re-read.
 const SLOW_EVERY: Duration = Duration::from_millis(500);
@@ -32,6 +54,12 @@ pub struct RunFeed {
     /// Steps whose file could not be read (samples, plane): not retried before the next
     /// listing of `samples/` (a file may still be being written).
     failed: [Option<u64>; 2],
+    /// The sample file and the plane being read and decoded off the UI thread, with their
+    /// steps (a PNG grid of a large image GAN takes tens of milliseconds to decode).
+    loading: (
+        Option<(u64, Job<SampleLoad>)>,
+        Option<(u64, Job<PlaneLoad>)>,
+    ),
     header_read: bool,
     /// The x columns the table's header has: all of [`X_COLUMNS`], or the first three in a
     /// table written before `jv_equivalents` existed (its rows get that cell empty).
@@ -58,6 +86,7 @@ impl RunFeed {
             samples: reads.contains(&Reads::Samples),
             plane: reads.contains(&Reads::Plane),
             failed: [None; 2],
+            loading: (None, None),
             dir,
             header_read: false,
             x_cells: X_COLUMNS.len(),
@@ -157,16 +186,27 @@ impl RunFeed {
     }
 
     /// Loads the samples and the plane at the step [`RunData::samples_at`] asks for (the
-    /// newest saved at or before it), when it is not the one loaded; true when anything
-    /// changed. A file that cannot be read is named in [`RunData::sample_error`].
+    /// newest saved at or before it), when it is not the one loaded, on threads of their own;
+    /// true when a load finished (or failed) and the screen must change. A file that cannot
+    /// be read is named in [`RunData::sample_error`]. A load no longer wanted is dropped.
     fn load_samples(&mut self, data: &mut RunData) -> bool {
         let mut changed = false;
-        let game = data.config.as_ref().map(|c| c.game.clone());
         if self.samples {
             let want = pick(&data.sample_steps, data.samples_at);
             let have = data.samples.as_ref().map(|(s, _)| *s);
-            if let Some(step) = want.filter(|w| Some(*w) != have && Some(*w) != self.failed[0]) {
-                match sample_files::load_step(&self.dir, step, game.as_ref()) {
+            let wanted = want.filter(|w| Some(*w) != have && Some(*w) != self.failed[0]);
+            if wanted != self.loading.0.as_ref().map(|(s, _)| *s) {
+                let game = data.config.as_ref().map(|c| c.game.clone());
+                self.loading.0 = wanted.map(|step| {
+                    let dir = self.dir.clone();
+                    let job = Job::spawn(format!("samples of step {step}"), move |_| {
+                        sample_files::load_step(&dir, step, game.as_ref())
+                    });
+                    (step, job)
+                });
+            }
+            if let Some((step, result)) = finished(&mut self.loading.0) {
+                match result {
                     Ok((view, picture)) => {
                         data.samples = Some((step, view));
                         data.picture = picture.map(std::sync::Arc::new);
@@ -183,8 +223,18 @@ impl RunFeed {
         if self.plane {
             let want = pick(&data.plane_steps, data.samples_at);
             let have = data.plane.as_ref().map(|p| p.step);
-            if let Some(step) = want.filter(|w| Some(*w) != have && Some(*w) != self.failed[1]) {
-                match crate::run::plane::read(&self.dir, step) {
+            let wanted = want.filter(|w| Some(*w) != have && Some(*w) != self.failed[1]);
+            if wanted != self.loading.1.as_ref().map(|(s, _)| *s) {
+                self.loading.1 = wanted.map(|step| {
+                    let dir = self.dir.clone();
+                    let job = Job::spawn(format!("data plane of step {step}"), move |_| {
+                        crate::run::plane::read(&dir, step)
+                    });
+                    (step, job)
+                });
+            }
+            if let Some((step, result)) = finished(&mut self.loading.1) {
+                match result {
                     Ok(p) => {
                         data.plane = Some(p);
                         data.sample_error = None;
@@ -198,6 +248,11 @@ impl RunFeed {
             }
         }
         changed
+    }
+
+    /// True while a sample file or plane is being read off the UI thread.
+    pub fn loading(&self) -> bool {
+        self.loading.0.is_some() || self.loading.1.is_some()
     }
 
     fn poll_summary(&mut self, data: &mut RunData) -> bool {

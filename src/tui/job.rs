@@ -56,6 +56,15 @@ impl<T: Send + 'static> Job<T> {
     }
 }
 
+impl<T> std::fmt::Debug for Job<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Job")
+            .field("what", &self.what)
+            .field("started", &self.started)
+            .finish()
+    }
+}
+
 impl<T> Drop for Job<T> {
     fn drop(&mut self) {
         self.cancel.store(true, Ordering::Relaxed);

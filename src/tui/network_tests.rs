@@ -12,6 +12,26 @@ use ratatui::backend::TestBackend;
 use ratatui::crossterm::event::KeyCode;
 use ratatui::Terminal;
 
+/// Polls `feed` until its sample and plane loads (off the UI thread) are done; true when a
+/// poll changed `data`.
+fn settle(
+    feed: &mut super::feed::RunFeed,
+    data: &mut super::model::RunData,
+    now: std::time::Instant,
+) -> bool {
+    let t0 = std::time::Instant::now();
+    let mut changed = feed.poll(data, now);
+    while feed.loading() {
+        assert!(
+            t0.elapsed().as_secs() < 10,
+            "loads still running after 10 s"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(5));
+        changed |= feed.poll(data, now);
+    }
+    changed
+}
+
 fn app_of(runs: Vec<super::model::RunData>) -> App {
     let mut a = App::new(runs, Theme::default());
     a.runs_dir = "runs".into();
@@ -203,7 +223,7 @@ fn a_fork_without_its_own_samples_yet_shows_its_parents() {
     fork.replace(crate::run::store::CONFIG, cfg.to_ron().as_bytes())
         .unwrap();
     let (mut feed, mut data) = super::feed::RunFeed::open(fork.clone(), 0, &panes::reads());
-    feed.poll(&mut data, std::time::Instant::now());
+    settle(&mut feed, &mut data, std::time::Instant::now());
     assert_eq!(data.plane_steps, vec![0, 2500]);
     assert_eq!(data.plane.as_ref().map(|p| p.step), Some(2500));
     assert_eq!(data.samples.as_ref().map(|s| s.0), Some(2500));
@@ -228,10 +248,14 @@ fn the_feed_loads_the_step_the_time_cursor_asks_for_and_names_a_damaged_file() {
     }
     let (mut feed, mut data) = super::feed::RunFeed::open(dir.clone(), 0, &panes::reads());
     let now = std::time::Instant::now();
-    feed.poll(&mut data, now);
+    settle(&mut feed, &mut data, now);
     assert_eq!(data.plane.as_ref().unwrap().step, 5000);
     data.samples_at = Some(4000);
-    assert!(feed.poll(&mut data, now), "a new step is loaded at once");
+    // Asked for at the next poll, read off the UI thread, there when the read is done.
+    assert!(
+        settle(&mut feed, &mut data, now),
+        "the new step changes the screen"
+    );
     assert_eq!(data.plane.as_ref().unwrap().step, 2500);
     // A damaged newest plane: named, the plane shown stays.
     std::fs::write(
@@ -240,7 +264,11 @@ fn the_feed_loads_the_step_the_time_cursor_asks_for_and_names_a_damaged_file() {
     )
     .unwrap();
     data.samples_at = None;
-    feed.poll(&mut data, now + std::time::Duration::from_secs(1));
+    settle(
+        &mut feed,
+        &mut data,
+        now + std::time::Duration::from_secs(1),
+    );
     assert_eq!(data.plane.as_ref().unwrap().step, 2500);
     let e = data.sample_error.clone().unwrap();
     assert!(e.contains("plane-000007500.json"), "{e}");
@@ -334,4 +362,41 @@ fn image_grids_go_to_the_painter_in_pixels_and_fall_back_to_half_blocks() {
     a.on_key(key(KeyCode::Char('g')));
     let said = &a.message.as_ref().unwrap().text;
     assert!(said.contains("SADDLE_GRAPHICS"), "{said}");
+}
+
+/// Issue 13 item 2: reading and decoding a sample grid happens off the UI thread. A grid that
+/// cannot be read yet (a FIFO nobody writes: the read blocks) leaves `poll` answering at once;
+/// the grid shows when its bytes arrive.
+#[test]
+fn a_sample_grid_that_blocks_its_reader_never_blocks_the_feed() {
+    use crate::run::store::RunDir;
+    use std::time::{Duration, Instant};
+    let t = tempfile::tempdir().unwrap();
+    let dir = RunDir {
+        path: t.path().to_path_buf(),
+    };
+    let cfg = image_runs(0)[0].config.clone().unwrap();
+    dir.replace(crate::run::store::CONFIG, cfg.to_ron().as_bytes())
+        .unwrap();
+    let fifo = crate::run::sample_files::path(&dir, "grid", 10, "png");
+    std::fs::create_dir_all(fifo.parent().unwrap()).unwrap();
+    let c = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+    // SAFETY: a valid NUL-terminated path.
+    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+    let (mut feed, mut data) = super::feed::RunFeed::open(dir.clone(), 0, &panes::reads());
+    let t0 = Instant::now();
+    for _ in 0..5 {
+        feed.poll(&mut data, Instant::now());
+    }
+    assert!(
+        t0.elapsed() < Duration::from_millis(100),
+        "{:?}",
+        t0.elapsed()
+    );
+    assert!(feed.loading() && data.samples.is_none());
+    let png = super::graphics::picture::png_of(2, 2, png::ColorType::Grayscale, &[0, 85, 170, 255]);
+    std::fs::write(&fifo, &png).unwrap();
+    assert!(settle(&mut feed, &mut data, Instant::now()));
+    assert_eq!(data.samples.as_ref().map(|s| s.0), Some(10));
+    assert_eq!(data.picture.as_ref().unwrap().png, png);
 }
