@@ -357,6 +357,27 @@ fn spectrum_of_a_run_uses_its_checkpoint_and_notes_an_active_constraint() {
         &["spectrum", p.to_str().unwrap(), "--json"],
     ));
     assert!(out.contains("constrained"), "{out}");
+
+    // The same box with a linear term that puts the unconstrained equilibrium outside it:
+    // J is taken at the start, where phi = 1 sits on the box's face, and the note says so.
+    let active = r#"Preset(name: "a", seed: 0, steps: 10, game: Bilinear(dim: 1,
+            linear: Explicit(a: [3.0], b: [0.0]),
+            constraint: Some((theta: Free, phi: Box(lo: -1.0, hi: 1.0))), start: Point(theta: [2.0], phi: [1.0])),
+        runs: [Run(name: "sim", scheme: Simultaneous, eta: 0.1)])"#;
+    let p = preset(t.path(), "a", active);
+    let out = ok(&within(
+        60,
+        t.path(),
+        &runs,
+        &["spectrum", p.to_str().unwrap()],
+    ));
+    assert!(
+        out.contains(
+            "the constraint is active at this point (phi on the boundary of the box [-1, 1])"
+        ),
+        "{out}"
+    );
+    assert!(out.contains("may not describe the run"), "{out}");
 }
 
 /// Headless progress, piped: a line at once, then lines with the pace and the time left at
