@@ -151,6 +151,18 @@ fn wait_final(dir: &Path, secs: f64) -> String {
     }
 }
 
+/// Runs the preset `text` (written to `dir/preset.ron`) headless into `runs`, to its end.
+fn run_to_the_end(dir: &Path, runs: &Path, text: &str) {
+    let preset = dir.join("preset.ron");
+    std::fs::write(&preset, text).unwrap();
+    let out = Command::new(BIN)
+        .args(["run", preset.to_str().unwrap(), "--runs-dir"])
+        .arg(runs)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+}
+
 #[test]
 fn pause_edit_beta_resume_detach_reattach() {
     if !tmux_available() {
@@ -542,19 +554,12 @@ fn q_quits_within_100_ms_while_a_stability_map_computes() {
     let tmp = tempfile::tempdir().unwrap();
     let runs = tmp.path().join("runs");
     // 300-row update operators: each of the map's 228 cells is a dense eigen-solve.
-    let preset = tmp.path().join("slow.ron");
-    std::fs::write(
-        &preset,
+    run_to_the_end(
+        tmp.path(),
+        &runs,
         r#"Preset(name: "slow", seed: 0, steps: 10, log_every: Some(5), game: Bilinear(dim: 75),
         runs: [Run(name: "alt-hb", scheme: Alternating(), rule: HeavyBall, eta: 0.2, beta: (theta: 0.0, phi: -0.5))])"#,
-    )
-    .unwrap();
-    let out = Command::new(BIN)
-        .args(["run", preset.to_str().unwrap(), "--runs-dir"])
-        .arg(&runs)
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{out:?}");
+    );
     let tm = Tmux::start("slow", tmp.path());
     tm.line(&format!(
         "{BIN} attach --runs-dir {}; echo EXITED-$(date +%s%N)",
@@ -668,20 +673,13 @@ fn overview_filter_and_pin() {
     }
     let tmp = tempfile::tempdir().unwrap();
     let runs = tmp.path().join("runs");
-    let preset = tmp.path().join("two.ron");
-    std::fs::write(
-        &preset,
+    run_to_the_end(
+        tmp.path(),
+        &runs,
         r#"Preset(name: "two", seed: 0, steps: 20, log_every: Some(5), game: Bilinear(dim: 2),
         runs: [Run(name: "gda", scheme: Simultaneous, eta: 0.1),
                Run(name: "alt-hb", scheme: Alternating(), rule: HeavyBall, eta: 0.1, beta: (theta: 0.0, phi: -0.5))])"#,
-    )
-    .unwrap();
-    let out = Command::new(BIN)
-        .args(["run", preset.to_str().unwrap(), "--runs-dir"])
-        .arg(&runs)
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{out:?}");
+    );
     let tm = Tmux::start("e2e-overview", tmp.path());
     tm.line(&format!("{BIN} attach --runs-dir {}", runs.display()));
     tm.wait("the dashboard", 10.0, |s| s.contains("saddle · 2 run(s)"));

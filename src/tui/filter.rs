@@ -178,11 +178,7 @@ pub fn metric_matches(spec: &MetricSpec, pattern: &str) -> bool {
 mod tests {
     use super::*;
     use crate::tui::testdata::default_runs;
-    use ratatui::crossterm::event::KeyModifiers;
-
-    fn key(c: KeyCode) -> KeyEvent {
-        KeyEvent::new(c, KeyModifiers::NONE)
-    }
+    use crate::tui::tests::key;
 
     #[test]
     fn a_run_matches_by_name_method_and_config_values_in_any_case() {
