@@ -100,10 +100,15 @@ impl Drop for Tmux {
     }
 }
 
+/// The runs table's row of run `name` (pinned or not), or "".
 fn row<'a>(screen: &'a str, name: &str) -> &'a str {
     screen
         .lines()
-        .find(|l| l.contains(&format!("■ {name} ")) || l.contains(&format!("▶ {name} ")))
+        .find(|l| {
+            ["■ ", "▶ ", "■ ◆ ", "▶ ◆ "]
+                .iter()
+                .any(|m| l.contains(&format!("{m}{name} ")))
+        })
         .unwrap_or("")
 }
 
@@ -146,6 +151,18 @@ fn wait_final(dir: &Path, secs: f64) -> String {
         );
         std::thread::sleep(Duration::from_millis(100));
     }
+}
+
+/// Runs the preset `text` (written to `dir/preset.ron`) headless into `runs`, to its end.
+fn run_to_the_end(dir: &Path, runs: &Path, text: &str) {
+    let preset = dir.join("preset.ron");
+    std::fs::write(&preset, text).unwrap();
+    let out = Command::new(BIN)
+        .args(["run", preset.to_str().unwrap(), "--runs-dir"])
+        .arg(runs)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
 }
 
 #[test]
@@ -539,19 +556,12 @@ fn q_quits_within_100_ms_while_a_stability_map_computes() {
     let tmp = tempfile::tempdir().unwrap();
     let runs = tmp.path().join("runs");
     // 300-row update operators: each of the map's 228 cells is a dense eigen-solve.
-    let preset = tmp.path().join("slow.ron");
-    std::fs::write(
-        &preset,
+    run_to_the_end(
+        tmp.path(),
+        &runs,
         r#"Preset(name: "slow", seed: 0, steps: 10, log_every: Some(5), game: Bilinear(dim: 75),
         runs: [Run(name: "alt-hb", scheme: Alternating(), rule: HeavyBall, eta: 0.2, beta: (theta: 0.0, phi: -0.5))])"#,
-    )
-    .unwrap();
-    let out = Command::new(BIN)
-        .args(["run", preset.to_str().unwrap(), "--runs-dir"])
-        .arg(&runs)
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{out:?}");
+    );
     let tm = Tmux::start("slow", tmp.path());
     tm.line(&format!(
         "{BIN} attach --runs-dir {}; echo EXITED-$(date +%s%N)",
@@ -691,4 +701,63 @@ fn image_samples_fall_back_to_half_blocks_in_tmux() {
     // The screen holds no stray image sequence text (an APC or DCS would show as `_G` / `q"1`).
     assert!(!s.contains("_Ga=") && !s.contains("\"1;1;"), "{s}");
     tm.keys(&["q"]);
+}
+
+/// Issue 20 items 3 and 4 in a real terminal: `v` opens a run's overview (its status, its
+/// provenance, its events, the commands that resume, fork and export it), End scrolls to its
+/// end, Esc closes it; `/` filters the runs table as one types, `p` pins the selected run (◆),
+/// Esc clears the filter.
+#[test]
+fn overview_filter_and_pin() {
+    if !tmux_available() {
+        eprintln!("SKIPPED overview_filter_and_pin: tmux not found");
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let runs = tmp.path().join("runs");
+    run_to_the_end(
+        tmp.path(),
+        &runs,
+        r#"Preset(name: "two", seed: 0, steps: 20, log_every: Some(5), game: Bilinear(dim: 2),
+        runs: [Run(name: "gda", scheme: Simultaneous, eta: 0.1),
+               Run(name: "alt-hb", scheme: Alternating(), rule: HeavyBall, eta: 0.1, beta: (theta: 0.0, phi: -0.5))])"#,
+    );
+    let tm = Tmux::start("e2e-overview", tmp.path());
+    tm.line(&format!("{BIN} attach --runs-dir {}", runs.display()));
+    tm.wait("the dashboard", 10.0, |s| s.contains("saddle · 2 run(s)"));
+    tm.keys(&["v"]);
+    tm.wait("the overview", 5.0, |s| {
+        s.contains(" · overview ") && s.contains("finished at step 20 of 20")
+    });
+    tm.keys(&["End"]);
+    let end = tm.wait("the overview's end", 5.0, |s| {
+        s.contains("--format tensorboard")
+    });
+    for part in [
+        "provenance · 1 record",
+        "started",
+        "saddle resume ",
+        "saddle fork ",
+    ] {
+        assert!(end.contains(part), "{part:?} not on\n{end}");
+    }
+    tm.keys(&["Escape"]);
+    tm.wait("the overview closed", 5.0, |s| !s.contains(" · overview "));
+    tm.keys(&["/"]);
+    tm.cmd(&["send-keys", "-t", "e2e-overview", "-l", "--", "ALT"]);
+    tm.wait("the filtered table", 5.0, |s| {
+        s.contains("runs (1 of 2 · /ALT)") && row(s, "gda").is_empty()
+    });
+    tm.keys(&["Enter", "p"]);
+    tm.wait("the pinned run", 5.0, |s| {
+        row(s, "alt-hb").contains("◆ alt-hb")
+    });
+    tm.keys(&["Escape"]);
+    tm.wait("the filter cleared", 5.0, |s| {
+        s.contains("runs (2)") && !row(s, "gda").is_empty()
+    });
+    tm.keys(&["q"]);
+    tm.wait("the shell again", 10.0, |s| {
+        !s.contains("saddle · 2 run(s)")
+    });
 }

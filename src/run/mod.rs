@@ -22,6 +22,7 @@ pub mod overrides;
 pub mod plane;
 pub mod preset;
 pub mod provenance;
+pub mod provenance_text;
 pub mod records;
 pub mod ron_value;
 pub mod sample_files;

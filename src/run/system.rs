@@ -20,7 +20,10 @@ pub const DEFAULT_EVERY: f64 = 10.0;
 
 /// The columns of `system.csv`, in order. GPU columns sum (memory, power), average
 /// (utilization) or take the maximum (temperature) over the visible GPUs; empty without one.
-pub const COLUMNS: [&str; 15] = [
+/// `gpu_process_memory_bytes` is this process's own GPU memory on all of them (0 when it holds
+/// none; empty without a GPU or when the driver cannot tell); files written before it existed
+/// lack that last column, and their rows read with it empty ([`SystemSample::parse`]).
+pub const COLUMNS: [&str; 16] = [
     "unix_time",
     "cpu_percent",
     "run_thread_cpu_percent",
@@ -36,13 +39,17 @@ pub const COLUMNS: [&str; 15] = [
     "gpu_memory_total_bytes",
     "gpu_temperature_c",
     "gpu_power_w",
+    "gpu_process_memory_bytes",
 ];
+
+/// Columns of the files written before `gpu_process_memory_bytes`: still read.
+const OLD_COLUMNS: usize = 15;
 
 /// One row of `system.csv`; a value that could not be read is NaN (an empty field).
 #[derive(Clone, Debug, PartialEq)]
 pub struct SystemSample {
     /// The values in [`COLUMNS`] order.
-    pub values: [f64; 15],
+    pub values: [f64; COLUMNS.len()],
 }
 
 impl SystemSample {
@@ -69,13 +76,14 @@ impl SystemSample {
         fields.join(",")
     }
 
-    /// One data row of `system.csv`; None for the header, a torn or a foreign line.
+    /// One data row of `system.csv` (also one of a file written before the last column
+    /// existed: that value is then NaN); None for the header, a torn or a foreign line.
     pub fn parse(line: &str) -> Option<SystemSample> {
         let fields: Vec<&str> = line.split(',').collect();
-        if fields.len() != COLUMNS.len() {
+        if fields.len() != COLUMNS.len() && fields.len() != OLD_COLUMNS {
             return None;
         }
-        let mut values = [f64::NAN; 15];
+        let mut values = [f64::NAN; COLUMNS.len()];
         for (v, f) in values.iter_mut().zip(fields) {
             if !f.is_empty() {
                 *v = f.parse().ok()?;
@@ -199,6 +207,10 @@ impl Probe {
                 gpu_total,
                 gpu_temp,
                 gpu_power,
+                self.nvml
+                    .as_ref()
+                    .and_then(Nvml::process_memory)
+                    .map_or(f64::NAN, |b| b as f64),
             ],
         }
     }
@@ -349,7 +361,14 @@ mod tests {
         let times: Vec<f64> = rows.iter().map(|r| r.values[0]).collect();
         assert!(times.windows(2).all(|w| w[0] < w[1]));
         if Nvml::load().is_err() {
-            assert!(rows.iter().all(|r| r.get("gpus").unwrap().is_nan()));
+            for column in ["gpus", "gpu_memory_used_bytes", "gpu_process_memory_bytes"] {
+                assert!(
+                    rows.iter().all(|r| r.get(column).unwrap().is_nan()),
+                    "{column}"
+                );
+            }
+            let row = text.lines().nth(1).unwrap();
+            assert!(row.ends_with(",,,,,,,"), "the GPU columns are empty: {row}");
         }
         // A crash mid-row: readers skip the torn line, and reopening cuts it off.
         let n = rows.len();
@@ -366,6 +385,23 @@ mod tests {
         assert!(!text.contains("12.\n") && text.ends_with('\n'), "{text}");
         assert_eq!(SystemSample::read_all(&path).len(), n + 1);
         assert_eq!(text.matches("unix_time").count(), 1, "one header");
+    }
+
+    #[test]
+    fn rows_of_files_from_before_the_process_gpu_memory_column_still_read() {
+        let old = "1796297102.5,12,99,4e7,9,12,0.5,1e9,2e9,1,40,1e9,8e10,55,300";
+        let s = SystemSample::parse(old).expect("a 15-column row");
+        assert_eq!(s.get("gpu_power_w"), Some(300.0));
+        assert!(s.get("gpu_process_memory_bytes").unwrap().is_nan());
+        let new = format!("{old},5e8");
+        let s = SystemSample::parse(&new).unwrap();
+        assert_eq!(s.get("gpu_process_memory_bytes"), Some(5e8));
+        assert_eq!(
+            SystemSample::parse(&format!("{new},1")),
+            None,
+            "a foreign line"
+        );
+        assert_eq!(SystemSample::parse("1796297102.5,12"), None, "a torn line");
     }
 
     #[test]

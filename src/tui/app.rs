@@ -3,8 +3,10 @@
 //! every key can be tested without a terminal or a run.
 
 use super::editor::{method_fields, Editor, EditorOutcome};
+use super::filter::{self, Filter, PromptOutcome, Target};
 use super::keymap::{self, Action};
 use super::model::{RunData, RunStatus};
+use super::overview::Overview;
 use super::panes::{self, phase::PhaseField};
 use super::picker::{Picker, PickerKind, PickerOutcome};
 use super::quit::{self, QuitChoice};
@@ -30,6 +32,10 @@ pub enum Popup {
     Picker(Picker),
     /// The stability heat map of a run's scheme.
     Stability(Box<StabilityView>),
+    /// The selected run's overview.
+    Overview(Box<Overview>),
+    /// The filter prompt, editing the pattern of its target.
+    Filter(Target),
 }
 
 /// How the curves are drawn.
@@ -166,6 +172,12 @@ pub struct App {
     pub computing: Option<String>,
     /// How the samples pane draws images: real pixels or half blocks (`g`).
     pub graphics: super::graphics::Graphics,
+    /// The patterns `/` set ([`super::filter`]).
+    pub filter: Filter,
+    /// Runs pinned with `p`: drawn above the others, marked in the table.
+    pub pinned: Vec<bool>,
+    /// Per run, the text the run pattern is looked for in ([`filter::haystack`]).
+    haystacks: Vec<String>,
 }
 
 impl App {
@@ -177,6 +189,7 @@ impl App {
     /// A dashboard over `runs`.
     pub fn new(runs: Vec<RunData>, theme: Theme) -> Self {
         let n = runs.len();
+        let haystacks = runs.iter().map(filter::haystack).collect();
         let mut app = App {
             runs,
             selected: 0,
@@ -190,6 +203,9 @@ impl App {
             runs_dir: String::new(),
             computing: None,
             graphics: Default::default(),
+            filter: Filter::default(),
+            pinned: vec![false; n],
+            haystacks,
         };
         if app
             .runs
@@ -210,20 +226,72 @@ impl App {
             self.view.log_y = false;
         }
         run.color = self.runs.iter().map(|r| r.color + 1).max().unwrap_or(0);
+        self.haystacks.push(filter::haystack(&run));
         self.runs.push(run);
         self.marked.push(false);
+        self.pinned.push(false);
+        self.refilter();
+    }
+
+    /// The selected run, None when the run filter hides it (none matches).
+    pub fn current(&self) -> Option<&RunData> {
+        self.runs
+            .get(self.selected)
+            .filter(|_| self.shown(self.selected))
+    }
+
+    /// Whether run `i` passes the run filter.
+    pub fn shown(&self, i: usize) -> bool {
+        self.haystacks
+            .get(i)
+            .is_some_and(|h| filter::matches(h, &self.filter.runs))
+    }
+
+    /// The runs the run filter passes, in attach order.
+    pub fn visible(&self) -> Vec<usize> {
+        (0..self.runs.len()).filter(|&i| self.shown(i)).collect()
+    }
+
+    /// After the run filter changed: the selection moves to the first run shown when it was
+    /// filtered out.
+    pub fn refilter(&mut self) {
+        if !self.shown(self.selected) {
+            if let Some(&first) = self.visible().first() {
+                self.selected = first;
+            }
+        }
         self.refresh_phase();
     }
 
-    /// The selected run.
-    pub fn current(&self) -> Option<&RunData> {
-        self.runs.get(self.selected)
+    /// The indices into `all` of the curve families the metric filter passes; every index
+    /// when it is empty or passes none (the prompt says so).
+    pub fn metric_choices(&self, all: &[MetricSpec]) -> Vec<usize> {
+        let hits: Vec<usize> = (0..all.len())
+            .filter(|&k| filter::metric_matches(&all[k], &self.filter.metrics))
+            .collect();
+        if hits.is_empty() {
+            (0..all.len()).collect()
+        } else {
+            hits
+        }
+    }
+
+    /// The index into `all` of the family shown: [`ViewState::metric`] when the metric filter
+    /// passes it, else the first it passes.
+    pub fn metric_index(&self, all: &[MetricSpec]) -> usize {
+        let choices = self.metric_choices(all);
+        let k = self.view.metric.min(all.len() - 1);
+        if choices.contains(&k) {
+            k
+        } else {
+            choices[0]
+        }
     }
 
     /// The curve family shown.
     pub fn metric(&self) -> MetricSpec {
         let all = metrics(self.current());
-        all[self.view.metric.min(all.len() - 1)].clone()
+        all[self.metric_index(&all)].clone()
     }
 
     /// Recomputes the vector field when the selected run's game changed or the trajectories
@@ -266,6 +334,12 @@ impl App {
         if key.code == KeyCode::Esc && self.computing.is_some() {
             return vec![Effect::CancelComputation];
         }
+        if key.code == KeyCode::Esc && self.filter.active() {
+            self.filter = Filter::default();
+            self.refilter();
+            self.say("filters cleared", false);
+            return vec![];
+        }
         if let Some(action) = keymap::action(key) {
             return self.on_action(action);
         }
@@ -280,6 +354,18 @@ impl App {
     fn on_popup_key(&mut self, popup: Popup, key: KeyEvent) -> Vec<Effect> {
         match popup {
             Popup::Help | Popup::Stability(_) => {}
+            Popup::Overview(mut o) => {
+                if o.on_key(key) {
+                    self.popup = Some(Popup::Overview(o));
+                }
+            }
+            Popup::Filter(target) => {
+                match filter::on_key(&mut self.filter, target, key) {
+                    PromptOutcome::Editing(t) => self.popup = Some(Popup::Filter(t)),
+                    PromptOutcome::Kept | PromptOutcome::Cleared => {}
+                }
+                self.refilter();
+            }
             Popup::Quit => match quit::on_key(key) {
                 QuitChoice::Undecided => self.popup = Some(Popup::Quit),
                 QuitChoice::Cancel => {}
@@ -360,7 +446,6 @@ impl App {
 
     /// Carries out a main-view action.
     pub fn on_action(&mut self, action: Action) -> Vec<Effect> {
-        let n = self.runs.len();
         let v = &mut self.view;
         match action {
             Action::Quit => {
@@ -370,13 +455,20 @@ impl App {
                 self.popup = Some(Popup::Quit);
             }
             Action::Help => self.popup = Some(Popup::Help),
-            Action::Up if n > 0 => {
-                self.selected = (self.selected + n - 1) % n;
-                self.refresh_phase();
-            }
-            Action::Down if n > 0 => {
-                self.selected = (self.selected + 1) % n;
-                self.refresh_phase();
+            Action::Up | Action::Down => {
+                // Among the runs shown: the filter's hidden ones are skipped.
+                let shown = self.visible();
+                let k = shown.len();
+                if k > 0 {
+                    let at = shown.iter().position(|&i| i == self.selected);
+                    let next = match (at, action == Action::Up) {
+                        (Some(p), true) => (p + k - 1) % k,
+                        (Some(p), false) => (p + 1) % k,
+                        (None, _) => 0,
+                    };
+                    self.selected = shown[next];
+                    self.refresh_phase();
+                }
             }
             Action::PauseResume => {
                 if let Some(i) = self.selected_live("pause or resume") {
@@ -433,23 +525,47 @@ impl App {
                 }
             }
             Action::Compare => v.compare = !v.compare,
-            Action::Mark if n > 0 => self.marked[self.selected] = !self.marked[self.selected],
+            Action::Mark => {
+                if self.current().is_some() {
+                    self.marked[self.selected] = !self.marked[self.selected];
+                }
+            }
+            Action::Pin => {
+                if let Some(r) = self.current() {
+                    let now = !self.pinned[self.selected];
+                    let text = if now {
+                        format!("{} pinned: drawn above the other runs", r.name)
+                    } else {
+                        format!("{} unpinned", r.name)
+                    };
+                    self.pinned[self.selected] = now;
+                    self.say(text, false);
+                }
+            }
+            Action::Overview => {
+                if let Some(r) = self.current() {
+                    let o = Overview::of(self.selected, r, &self.runs_dir);
+                    self.popup = Some(Popup::Overview(Box::new(o)));
+                }
+            }
+            Action::Filter => self.popup = Some(Popup::Filter(Target::Runs)),
             Action::NextPane => v.pane = (v.pane + 1) % panes::ALL.len(),
             Action::PrevPane => v.pane = (v.pane + panes::ALL.len() - 1) % panes::ALL.len(),
             Action::Pane(k) => v.pane = (k as usize).clamp(1, panes::ALL.len()) - 1,
             Action::Redraw => return vec![Effect::Redraw],
-            Action::Up | Action::Down | Action::Mark => {}
         }
         vec![]
     }
 
-    /// The runs the compare view shows: the marked ones if at least two are, else all.
+    /// The runs the compare view shows: of those the run filter passes, the marked ones if at
+    /// least two are, else all.
     pub fn compared(&self) -> Vec<usize> {
-        let m: Vec<usize> = (0..self.runs.len()).filter(|&i| self.marked[i]).collect();
+        let shown = self.visible();
+        let m: Vec<usize> = shown.iter().copied().filter(|&i| self.marked[i]).collect();
         if m.len() >= 2 {
             m
         } else {
-            (0..self.runs.len()).collect()
+            shown
         }
     }
 }

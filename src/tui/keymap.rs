@@ -34,6 +34,12 @@ pub enum Action {
     Compare,
     /// Mark or unmark the selected run for the compare view.
     Mark,
+    /// Pin or unpin the selected run (drawn above the others).
+    Pin,
+    /// The selected run's overview.
+    Overview,
+    /// The filter prompt.
+    Filter,
     /// Next pane (compact layout).
     NextPane,
     /// Previous pane (compact layout).
@@ -80,6 +86,21 @@ pub const RUN_KEYS: &[(&str, &str, Action)] = &[
         "m",
         "mark / unmark the run for the compare view",
         Action::Mark,
+    ),
+    (
+        "p",
+        "pin / unpin the run: drawn above the others",
+        Action::Pin,
+    ),
+    (
+        "v",
+        "overview: config, provenance, events, commands",
+        Action::Overview,
+    ),
+    (
+        "/",
+        "filter runs (name, method, config); tab: metrics",
+        Action::Filter,
     ),
 ];
 
@@ -133,6 +154,9 @@ pub fn action(key: KeyEvent) -> Option<Action> {
         KeyCode::Char('o') => Action::Open,
         KeyCode::Char('c') => Action::Compare,
         KeyCode::Char('m') => Action::Mark,
+        KeyCode::Char('p') => Action::Pin,
+        KeyCode::Char('v') | KeyCode::Enter => Action::Overview,
+        KeyCode::Char('/') => Action::Filter,
         KeyCode::Tab => Action::NextPane,
         KeyCode::BackTab => Action::PrevPane,
         KeyCode::Char(c @ '1'..='9') if (c as u8 - b'0') as usize <= panes::ALL.len() => {

@@ -3,6 +3,7 @@
 //! and a "terminal too small" message below that.
 
 use super::app::{App, Popup};
+use super::filter::{self, Target};
 use super::panes::{self, Row};
 use super::{compare, help, quit, runs_table};
 use ratatui::buffer::Buffer;
@@ -65,6 +66,22 @@ fn title_bar(app: &App, area: Rect, buf: &mut Buffer) {
 }
 
 fn status_bar(app: &App, area: Rect, buf: &mut Buffer) {
+    if let Some(Popup::Filter(t)) = app.popup {
+        let matching = match t {
+            Target::Runs => (app.visible().len(), app.runs.len()),
+            Target::Metrics => {
+                let all = crate::tui::app::metrics(app.current());
+                let hits = all
+                    .iter()
+                    .filter(|m| filter::metric_matches(m, &app.filter.metrics))
+                    .count();
+                (hits, all.len())
+            }
+        };
+        let line = filter::prompt_line(&app.filter, t, matching, &app.theme);
+        buf.set_line(area.x, area.y, &line, area.width);
+        return;
+    }
     let line = match &app.message {
         Some(m) if m.error => Line::styled(format!(" {}", m.text), app.theme.error()),
         Some(m) => Line::raw(format!(" {}", m.text)),
@@ -125,7 +142,7 @@ pub fn draw(app: &App, area: Rect, buf: &mut Buffer) {
             .render(area, buf);
         return;
     }
-    let table_rows = app.runs.len().max(1) as u16;
+    let table_rows = app.visible().len().max(1) as u16;
     let table_h = if m == Mode::Full {
         table_rows.min(9) + 3
     } else {
@@ -156,6 +173,8 @@ pub fn draw(app: &App, area: Rect, buf: &mut Buffer) {
     match &app.popup {
         None => {}
         Some(Popup::Help) => help::render(area, buf, &app.theme),
+        Some(Popup::Filter(_)) => {}
+        Some(Popup::Overview(o)) => o.render(area, buf, &app.theme),
         Some(Popup::Stability(v)) => v.render(area, buf, &app.theme),
         Some(Popup::Quit) => quit::render(app.live_runs(), area, buf, &app.theme),
         Some(Popup::Editor(e)) => e.render(area, buf, &app.theme),

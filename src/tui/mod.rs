@@ -8,7 +8,7 @@
 //! Layout of the module: [`dashboard`] (the dashboard without its terminal), [`app`] (state
 //! and keys, pure), [`keymap`], [`layout`], the panes ([`panes`], one file each), the views
 //! and popups around them ([`runs_table`], [`compare`], [`help`], [`editor`], [`quit`],
-//! [`picker`], [`stability`]), the data ([`model`], [`series`], [`feed`], [`sample_files`]),
+//! [`picker`], [`stability`], [`overview`], [`filter`]), the data ([`model`], [`series`], [`feed`], [`sample_files`]),
 //! and the terminal ([`terminal`], [`pacer`], [`log`]).
 
 pub mod app;
@@ -18,6 +18,7 @@ pub mod cursor;
 pub mod dashboard;
 pub mod editor;
 pub mod feed;
+pub mod filter;
 pub mod graphics;
 pub mod help;
 pub mod job;
@@ -26,6 +27,7 @@ pub mod kinds;
 pub mod layout;
 pub mod log;
 pub mod model;
+pub mod overview;
 pub mod pacer;
 pub mod panes;
 pub mod picker;

@@ -1,12 +1,16 @@
 //! Runs table: one row per run with its color, name, method, status, progress, oracle calls,
 //! η and β per player, the methods' own parameters (γ, k, α, …), the key metrics of its kind of game (‖ω − ω*‖ and ‖F‖ for toy games,
 //! modes covered and the high-quality share for mixtures, IS / FID for scored image GANs; see
-//! [`super::kinds`]) and a sparkline of its main one over its history.
+//! [`super::kinds`]), a sparkline of its main one over its history, and, for live runs with
+//! system samples, the process's CPU % and resident memory from its newest `system.csv` row.
+//! Only the runs the filter (`/`) passes are listed; a pinned run's name starts with ◆.
 //! Columns are dropped from the right, least useful first, when the pane is narrow.
 
 use super::app::App;
 use super::editor::method_summary;
 use super::kinds::{history_column, table_columns, table_metrics, GameKind};
+use super::model::RunData;
+use super::panes::system::bytes;
 use super::plot::fmt_num;
 use super::series::XAxis;
 use super::theme::Theme;
@@ -56,6 +60,17 @@ fn pair(v: [f64; 2]) -> String {
     }
 }
 
+/// The run process's CPU % and resident memory from its newest system sample, when it is
+/// live (a finished run's last sample says nothing of now); blank cells otherwise.
+fn system_cells(r: &RunData) -> (String, String) {
+    let newest = r.system.back().filter(|_| r.status.is_live());
+    let get = |c| newest.and_then(|s| s.get(c)).filter(|v| v.is_finite());
+    (
+        get("cpu_percent").map_or_else(String::new, |v| format!("{v:.0}%")),
+        get("rss_bytes").map_or_else(String::new, |v| bytes(v).replace(' ', "")),
+    )
+}
+
 /// Draws the pane.
 pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let theme = &app.theme;
@@ -80,8 +95,16 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         cols.push((m.header(), 8, [1, 4, 5][k.min(2)]));
     }
     cols.push(("history", 12, 3));
+    cols.push(("cpu", 5, 6));
+    cols.push(("rss", 7, 6));
+    let shown = app.visible();
     let summaries: Vec<String> = app.runs.iter().map(method_summary).collect();
     let mut keep: Vec<bool> = vec![true; cols.len()];
+    // The system columns only when some run shown has system samples.
+    let n = cols.len();
+    let sampled = shown.iter().any(|&i| !app.runs[i].system.is_empty());
+    keep[n - 2] = sampled;
+    keep[n - 1] = sampled;
     // The params column only when some run's method has parameters of its own.
     let params_col = cols
         .iter()
@@ -105,11 +128,10 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
             }
         }
     }
-    let spark_w = cols[cols.len() - 1].1 as usize;
-    let rows: Vec<Row> = app
-        .runs
+    let spark_w = cols[n - 3].1 as usize;
+    let rows: Vec<Row> = shown
         .iter()
-        .enumerate()
+        .map(|&i| (i, &app.runs[i]))
         .map(|(i, r)| {
             let color = theme.run_color(r.color);
             let mark = if app.marked.get(i).copied().unwrap_or(false) {
@@ -149,9 +171,15 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
                 })
                 .map(|v| sparkline(&v, spark_w, theme))
                 .unwrap_or_default();
+            let pin = if theme.ascii { "* " } else { "◆ " };
+            let name = if app.pinned.get(i).copied().unwrap_or(false) {
+                format!("{pin}{}", r.name)
+            } else {
+                r.name.clone()
+            };
             let mut cells = vec![
                 Cell::from(Span::styled(mark, Style::new().fg(color))),
-                Cell::from(r.name.clone()),
+                Cell::from(name),
                 Cell::from(r.method.clone()),
                 Cell::from(Span::styled(status_word, status_style)),
                 Cell::from(match replay {
@@ -173,6 +201,8 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
                 })
             }));
             cells.push(Cell::from(Span::styled(spark, Style::new().fg(color))));
+            let (cpu, rss) = system_cells(r);
+            cells.extend([Cell::from(cpu), Cell::from(rss)]);
             Row::new(
                 cells
                     .into_iter()
@@ -196,10 +226,23 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         .map(|(c, _)| Constraint::Length(c.1))
         .collect();
     let refusal = app.current().and_then(|r| r.last_refusal.clone());
-    let mut block = Block::bordered().title(Line::styled(
-        format!(" runs ({}) ", app.runs.len()),
-        theme.title(),
-    ));
+    let count = if app.filter.runs.is_empty() {
+        format!(" runs ({}) ", app.runs.len())
+    } else {
+        format!(
+            " runs ({} of {} · /{}) ",
+            shown.len(),
+            app.runs.len(),
+            app.filter.runs
+        )
+    };
+    let mut block = Block::bordered().title(Line::styled(count, theme.title()));
+    if shown.is_empty() && !app.runs.is_empty() {
+        block = block.title_bottom(Line::styled(
+            format!(" no run matches /{} · Esc clears ", app.filter.runs),
+            theme.error(),
+        ));
+    }
     if let Some(r) = refusal {
         block = block.title_bottom(Line::styled(format!(" {r} "), theme.error()));
     }
@@ -207,11 +250,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         .header(header)
         .block(block)
         .row_highlight_style(theme.selected());
-    let mut st = TableState::default().with_selected(if app.runs.is_empty() {
-        None
-    } else {
-        Some(app.selected)
-    });
+    let mut st = TableState::default().with_selected(shown.iter().position(|&i| i == app.selected));
     StatefulWidget::render(table, area, buf, &mut st);
 }
 

@@ -642,3 +642,200 @@ fn every_tab_is_named_at_the_smallest_size() {
         );
     }
 }
+
+/// Issue 20 item 3: `v` opens the selected run's overview (status, final metrics, resolved
+/// config, provenance, events, commands), scrollable, at the smallest size and a large one;
+/// Esc closes it.
+#[test]
+fn overview_scrolls_and_closes() {
+    let mut a = app();
+    a.selected = 2;
+    a.on_key(key(KeyCode::Char('v')));
+    let Some(Popup::Overview(o)) = &a.popup else {
+        panic!("no overview: {:?}", a.popup)
+    };
+    let text = o.text().join("\n");
+    for part in [
+        "beta.phi -0.3 → -0.5",
+        "provenance · none recorded",
+        "saddle resume runs/20260101-000000-default-2",
+        "saddle fork runs/20260101-000000-default-2 --at 3000",
+        "--format tensorboard",
+        "(no summary.json: the newest logged values)",
+    ] {
+        assert!(text.contains(part), "{part:?} not in\n{text}");
+    }
+    insta::assert_snapshot!("overview_60x20", screen(&a, 60, 20).backend());
+    for _ in 0..12 {
+        a.on_key(key(KeyCode::Down));
+    }
+    let Some(Popup::Overview(o)) = &a.popup else {
+        panic!("closed by a scroll key")
+    };
+    assert_eq!(o.scroll, 12);
+    a.on_key(key(KeyCode::End));
+    insta::assert_snapshot!("overview_160x48_end", screen(&a, 160, 48).backend());
+    // End again at this size (it stops where the last draw's rows end).
+    a.on_key(key(KeyCode::End));
+    let Some(Popup::Overview(o)) = &a.popup else {
+        panic!("closed by End")
+    };
+    let end = o.scroll;
+    assert!(end > 12, "{end}");
+    a.on_key(key(KeyCode::Down));
+    assert!(
+        matches!(&a.popup, Some(Popup::Overview(o)) if o.scroll == end),
+        "stops at the end"
+    );
+    a.on_key(key(KeyCode::Esc));
+    assert!(a.popup.is_none());
+    // Nothing selected (the filter hides every run): no overview.
+    a.filter.runs = "no such run".into();
+    a.refilter();
+    a.on_key(key(KeyCode::Char('v')));
+    assert!(a.popup.is_none());
+}
+
+/// The overview of a run directory reads its summary and provenance (as `saddle show` does).
+#[test]
+fn overview_of_a_run_directory_shows_its_summary_and_provenance() {
+    use crate::run::provenance::{Opening, Provenance};
+    use crate::run::records::JsonLine;
+    let tmp = tempfile::tempdir().unwrap();
+    let mut r = default_runs(100).remove(1);
+    let dir = crate::run::store::RunDir {
+        path: tmp.path().join("my runs").join(&r.id),
+    };
+    std::fs::create_dir_all(&dir.path).unwrap();
+    let summary = serde_json::json!({
+        "id": r.id, "name": r.name, "preset": "default", "method": r.method,
+        "status": "stopped", "status_step": null, "step": 100, "steps": 3000,
+        "oracle_calls": 100, "wall_time": 1.5, "metrics": {"field_norm": 0.25, "loss_theta": null}
+    });
+    std::fs::write(dir.file("summary.json"), summary.to_string()).unwrap();
+    let p = Provenance::here(Opening::Start, 0, "cpu");
+    std::fs::write(dir.file("provenance.jsonl"), p.to_line().unwrap() + "\n").unwrap();
+    r.dir = Some(dir.clone());
+    let o = super::overview::Overview::of(0, &r, "elsewhere");
+    let text = o.text().join("\n");
+    let quoted = format!("saddle resume '{}'", dir.path.display());
+    for part in [
+        "stopped at step 100 of 3000 (alternating+gradient, preset default)",
+        "field_norm  0.25",
+        "loss_theta  —",
+        "provenance · 1 record",
+        &format!("    threads       {}", p.threads),
+        &quoted,
+    ] {
+        assert!(text.contains(part), "{part:?} not in\n{text}");
+    }
+}
+
+/// Issue 20 item 4: `/` filters the runs table and the curves by a pattern over name, method
+/// and config, live; ↑↓ move among the runs shown; tab filters the metric families instead;
+/// Esc clears. Colours stay with their runs.
+#[test]
+fn filter_runs_and_metrics() {
+    let mut a = app();
+    let colours: Vec<usize> = a.runs.iter().map(|r| r.color).collect();
+    a.on_key(key(KeyCode::Char('/')));
+    for c in "ALTERN".chars() {
+        a.on_key(key(KeyCode::Char(c)));
+    }
+    assert_eq!(a.popup, Some(Popup::Filter(super::filter::Target::Runs)));
+    assert_eq!(a.visible(), vec![1, 2], "alternating+… runs, any case");
+    assert_eq!(a.selected, 1, "the selection moved to a run shown");
+    insta::assert_snapshot!("filter_prompt_80x24", screen(&a, 80, 24).backend());
+    a.on_key(key(KeyCode::Enter));
+    assert!(a.popup.is_none());
+    a.on_key(key(KeyCode::Down));
+    assert_eq!(a.selected, 2);
+    a.on_key(key(KeyCode::Down));
+    assert_eq!(a.selected, 1, "wraps among the runs shown");
+    assert_eq!(phase::draw_order(&a), vec![2, 1]);
+    assert_eq!(a.compared(), vec![1, 2]);
+    // The metric families: tab switches the prompt to them.
+    a.on_key(key(KeyCode::Char('/')));
+    a.on_key(key(KeyCode::Tab));
+    for c in "loss".chars() {
+        a.on_key(key(KeyCode::Char(c)));
+    }
+    a.on_key(key(KeyCode::Enter));
+    assert!(
+        a.metric().title.starts_with("losses"),
+        "{}",
+        a.metric().title
+    );
+    let before = a.metric();
+    a.on_key(key(KeyCode::Right));
+    assert_eq!(a.metric(), before, "one family passes: ←→ stay on it");
+    insta::assert_snapshot!("filter_curves_160x48", screen(&a, 160, 48).backend());
+    // A pattern no run has: nothing selected, nothing drawn, the table says so.
+    a.filter.runs = "zzz".into();
+    a.refilter();
+    assert!(a.current().is_none() && phase::draw_order(&a).is_empty());
+    let t = screen(&a, 120, 24);
+    let text = format!("{:?}", t.backend());
+    assert!(text.contains("no run matches /zzz"), "{text}");
+    a.on_key(key(KeyCode::Esc));
+    assert!(!a.filter.active(), "Esc clears both patterns");
+    assert_eq!(a.visible(), vec![0, 1, 2, 3]);
+    let after: Vec<usize> = a.runs.iter().map(|r| r.color).collect();
+    assert_eq!(after, colours);
+    // Esc in the prompt clears the pattern typed.
+    a.on_key(key(KeyCode::Char('/')));
+    a.on_key(key(KeyCode::Char('x')));
+    a.on_key(key(KeyCode::Esc));
+    assert!(a.popup.is_none() && a.filter.runs.is_empty());
+}
+
+/// Issue 20 item 4: `p` pins the selected run: marked ◆ in the table, drawn above the other
+/// runs (below the selected one) in the curves.
+#[test]
+fn pin_draws_a_run_above_the_others() {
+    let mut a = app();
+    a.selected = 0;
+    a.on_key(key(KeyCode::Char('p')));
+    assert!(a.pinned[0]);
+    a.selected = 2;
+    assert_eq!(phase::draw_order(&a), vec![1, 3, 0, 2]);
+    insta::assert_snapshot!(
+        "pin_runs_table",
+        pane(120, 7, |r, b| runs_table::render(&a, r, b)).backend()
+    );
+    a.selected = 0;
+    a.on_key(key(KeyCode::Char('p')));
+    assert!(!a.pinned[0]);
+    a.selected = 2;
+    assert_eq!(phase::draw_order(&a), vec![0, 1, 3, 2]);
+}
+
+/// Issue 20: the runs table's CPU and memory columns, from each live run's newest system
+/// sample, when the width allows; absent when no run has samples.
+#[test]
+fn runs_table_cpu_and_memory_columns() {
+    use crate::run::system::{SystemSample, COLUMNS};
+    let mut a = app();
+    let plain = format!(
+        "{:?}",
+        pane(160, 7, |r, b| runs_table::render(&a, r, b)).backend()
+    );
+    assert!(!plain.contains("rss"), "no samples: no columns");
+    let mut values = [f64::NAN; COLUMNS.len()];
+    values[0] = 1.0;
+    values[1] = 97.0;
+    values[3] = 4.2e7;
+    for r in &mut a.runs[1..3] {
+        r.status = super::model::RunStatus::Known(Status::Running);
+        r.push_system(SystemSample { values });
+    }
+    insta::assert_snapshot!(
+        "runs_table_system_columns",
+        pane(160, 7, |r, b| runs_table::render(&a, r, b)).backend()
+    );
+    let narrow = format!(
+        "{:?}",
+        pane(100, 7, |r, b| runs_table::render(&a, r, b)).backend()
+    );
+    assert!(!narrow.contains("rss"), "dropped first when narrow");
+}

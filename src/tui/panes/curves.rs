@@ -146,6 +146,12 @@ pub fn title(app: &App, spec: &MetricSpec) -> Line<'static> {
     } else {
         "selected run".into()
     });
+    if !app.filter.runs.is_empty() {
+        flags.push(format!("runs /{}", app.filter.runs));
+    }
+    if !app.filter.metrics.is_empty() {
+        flags.push(format!("metrics /{}", app.filter.metrics));
+    }
     parts.push(Span::styled(
         format!("· {} ", flags.join(" · ")),
         Style::new().fg(app.theme.dim()),
@@ -312,11 +318,16 @@ impl Pane for Curves {
             }
             _ => {}
         }
-        let families = metrics(app.current()).len();
+        // ←/→ step through the families the metric filter passes.
+        let all = metrics(app.current());
+        let choices = app.metric_choices(&all);
+        let at = app.metric_index(&all);
+        let k = choices.iter().position(|&c| c == at).unwrap_or(0);
+        let n = choices.len();
         let v = &mut app.view;
         match key.code {
-            KeyCode::Right => v.metric = (v.metric + 1) % families,
-            KeyCode::Left => v.metric = (v.metric.min(families - 1) + families - 1) % families,
+            KeyCode::Right => v.metric = choices[(k + 1) % n],
+            KeyCode::Left => v.metric = choices[(k + n - 1) % n],
             KeyCode::Char('l') => v.log_y = !v.log_y,
             KeyCode::Char('x') => v.x_axis = v.x_axis.next(),
             KeyCode::Char(']') => {

@@ -405,20 +405,24 @@ fn build_plot(app: &App, field: &PhaseField, area: Rect) -> Plot {
     plot
 }
 
-/// Runs in drawing order: the selected one last so it wins shared cells; only the selected
-/// one when the overlay is off.
+/// Runs in drawing order: those the run filter passes, pinned ones above the others and the
+/// selected one last so it wins shared cells; only the selected one when the overlay is off;
+/// none when the filter hides the selected run (it passes none).
 pub fn draw_order(app: &App) -> Vec<usize> {
+    let Some(_) = app.current() else {
+        return vec![];
+    };
     if !app.view.overlay_all {
-        return if app.runs.is_empty() {
-            vec![]
-        } else {
-            vec![app.selected]
-        };
+        return vec![app.selected];
     }
-    let mut v: Vec<usize> = (0..app.runs.len()).filter(|&i| i != app.selected).collect();
-    if app.selected < app.runs.len() {
-        v.push(app.selected);
-    }
+    // The run filter's runs: unpinned first, then pinned ones, the selected last (on top).
+    let others = |pinned: bool| {
+        app.visible()
+            .into_iter()
+            .filter(move |&i| i != app.selected && app.pinned[i] == pinned)
+    };
+    let mut v: Vec<usize> = others(false).chain(others(true)).collect();
+    v.push(app.selected);
     v
 }
 

@@ -32,7 +32,7 @@ impl Pane for System {
 }
 
 /// Bytes in B, kB, MB or GB (powers of 1000), three significant digits.
-fn bytes(b: f64) -> String {
+pub fn bytes(b: f64) -> String {
     if !b.is_finite() {
         return "—".into();
     }
@@ -66,10 +66,14 @@ fn lines(s: &SystemSample) -> Vec<String> {
         None => "no GPU".to_string(),
         Some(0.0) => "no GPU visible".to_string(),
         Some(n) => format!(
-            "{n:.0} × {} % · {} / {} · {} °C · {} W",
+            "{n:.0} × {} % · {} / {}{} · {} °C · {} W",
             num(g("gpu_utilization_percent"), 0),
             bytes(g("gpu_memory_used_bytes").unwrap_or(f64::NAN)),
             bytes(g("gpu_memory_total_bytes").unwrap_or(f64::NAN)),
+            // This run's own share, where the driver tells it.
+            g("gpu_process_memory_bytes")
+                .filter(|b| b.is_finite())
+                .map_or(String::new(), |b| format!(" (run {})", bytes(b))),
             num(g("gpu_temperature_c"), 0),
             num(g("gpu_power_w"), 0),
         ),
@@ -159,7 +163,7 @@ mod tests {
         assert_eq!(bytes(f64::NAN), "—");
         assert_eq!(num(Some(1.234), 2), "1.23");
         assert_eq!(num(Some(f64::NAN), 0), "—");
-        let mut values = [f64::NAN; 15];
+        let mut values = [f64::NAN; crate::run::system::COLUMNS.len()];
         values[0] = 1.0;
         values[1] = 150.0;
         values[3] = 4.2e7;
@@ -171,5 +175,9 @@ mod tests {
         values[10] = 40.0;
         let l = lines(&SystemSample { values });
         assert!(l[3].starts_with("GPU 2 × 40 %"), "{}", l[3]);
+        assert!(!l[3].contains("run"), "{}", l[3]);
+        values[15] = 3e9;
+        let l = lines(&SystemSample { values });
+        assert!(l[3].contains(" (run 3.00 GB) · "), "{}", l[3]);
     }
 }
