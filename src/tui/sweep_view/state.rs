@@ -181,7 +181,7 @@ impl SweepView {
                     vec![]
                 }
                 EditorOutcome::Cancelled => vec![],
-                EditorOutcome::Apply(cmds) => self.to_group(data, cmds),
+                EditorOutcome::Apply(cmds) => self.send_to_group(data, cmds),
             };
         }
         if self.typing {
@@ -299,7 +299,7 @@ impl SweepView {
     }
 
     /// The editor's commands, to every live member of the selected group.
-    fn to_group(&mut self, data: &SweepData, cmds: Vec<Command>) -> Vec<SweepEffect> {
+    fn send_to_group(&mut self, data: &SweepData, cmds: Vec<Command>) -> Vec<SweepEffect> {
         if cmds.is_empty() {
             self.say("nothing changed", false);
             return vec![];
