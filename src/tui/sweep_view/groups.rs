@@ -1,6 +1,6 @@
 //! Groups of members and what the view shows of them: each group's curve of a metric (the
 //! mean over its members with a ±std or confidence band) and its row of final metrics. The
-//! statistics are [`crate::stats::describe`]'s at [`crate::sweep::report::LEVEL`], the same as
+//! statistics are [`crate::stats::describe()`]'s at [`crate::sweep::report::LEVEL`], the same as
 //! `saddle sweep report`'s.
 
 use super::data::SweepData;
