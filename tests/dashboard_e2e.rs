@@ -761,3 +761,107 @@ fn overview_filter_and_pin() {
         !s.contains("saddle · 2 run(s)")
     });
 }
+
+/// A small local sweep, paced so its members are live while the test drives the sweep view.
+const SWEEP_PRESET: &str = r#"Preset(
+    name: "paced", steps: 3000, log_every: Some(10), checkpoint_every: Some(500), pace: Some(100.0),
+    game: StochasticBilinear(dim: 4, components: 8, noise: 1.0),
+    stop: (converge_below: None),
+    runs: [Run(name: "sim", scheme: Simultaneous, eta: 0.05)],
+)"#;
+
+/// Issue 15 item 6: attach to a live local sweep, group by a grid key, pause a whole group
+/// (each of its members records the pause in its events), sort the table, drill into a member
+/// and come back.
+#[test]
+fn the_sweep_view_groups_sorts_drills_in_and_pauses_a_group() {
+    if !tmux_available() {
+        eprintln!(
+            "SKIPPED the_sweep_view_groups_sorts_drills_in_and_pauses_a_group: tmux not found"
+        );
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let runs = tmp.path().join("runs");
+    let preset = tmp.path().join("paced.ron");
+    std::fs::write(&preset, SWEEP_PRESET).unwrap();
+    let out = Command::new(BIN)
+        .current_dir(tmp.path())
+        .args([
+            "sweep",
+            preset.to_str().unwrap(),
+            "--grid",
+            "runs[*].eta=0.05,0.1",
+        ])
+        .args(["--seeds", "0..2", "--jobs", "4", "--json", "--runs-dir"])
+        .arg(&runs)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value =
+        serde_json::from_str(String::from_utf8_lossy(&out.stdout).lines().next().unwrap()).unwrap();
+    let sweep = PathBuf::from(v["dir"].as_str().unwrap());
+    let cancel = || {
+        Command::new(BIN)
+            .args(["sweep", "cancel", sweep.to_str().unwrap(), "--runs-dir"])
+            .arg(&runs)
+            .output()
+            .unwrap()
+    };
+    let tm = Tmux::start("sweep", tmp.path());
+    tm.line(&format!(
+        "{BIN} attach {} --runs-dir {}",
+        sweep.display(),
+        runs.display()
+    ));
+    tm.wait("the sweep view with 4 running members", 20.0, |s| {
+        s.contains("by configuration") && s.contains("4 running") && s.contains("sim eta=0.1")
+    });
+    // Group by the grid key: configuration → run → runs[*].eta.
+    tm.keys(&["g", "g"]);
+    let s = tm.wait("grouped by η", 5.0, |s| {
+        s.contains("by runs[*].eta") && s.contains("eta=0.05") && s.contains("2 of 2 groups")
+    });
+    assert!(s.contains("0/2"), "no member has ended yet:\n{s}");
+    // Pause the first group (η = 0.05: members 0 and 1) as a whole.
+    tm.keys(&["Space"]);
+    tm.wait("both answers", 15.0, |s| s.contains("paused at step"));
+    let paused = |dir: &str| {
+        std::fs::read_to_string(sweep.join(dir).join("events.jsonl"))
+            .unwrap_or_default()
+            .lines()
+            .any(|l| l.contains(r#""event":"pause""#))
+    };
+    let t0 = Instant::now();
+    while !(paused("000") && paused("001")) && t0.elapsed() < Duration::from_secs(15) {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert!(
+        paused("000") && paused("001"),
+        "each member of the group records the pause"
+    );
+    assert!(!paused("002") && !paused("003"), "the other group runs on");
+    // Sort by the first metric (# → group → n → field_norm), then reverse it.
+    tm.keys(&["s", "s", "s"]);
+    tm.wait("sorted by field_norm", 5.0, |s| {
+        s.contains("sorted by field_norm ▲")
+    });
+    tm.keys(&["S"]);
+    tm.wait("reversed", 5.0, |s| s.contains("sorted by field_norm ▼"));
+    // Drill into the selected group's first member: the run dashboard, then Esc back.
+    tm.keys(&["Enter"]);
+    tm.wait("the member in the run dashboard", 10.0, |s| {
+        s.contains("esc back to the sweep") && s.contains("seed=0")
+    });
+    tm.keys(&["Escape"]);
+    tm.wait("the sweep view again", 5.0, |s| {
+        s.contains("by runs[*].eta")
+    });
+    tm.keys(&["q"]);
+    tm.wait("the shell", 5.0, |s| s.contains("the sweep keeps running"));
+    assert!(cancel().status.success());
+}

@@ -10,6 +10,7 @@ use crate::run::engine::Opening;
 use crate::run::lineage;
 use crate::run::listing::list;
 use crate::run::store::RunDir;
+use crate::sweep::SweepDir;
 use crate::tui::theme::{ColorDepth, Theme};
 use crate::tui::{self, Exit, Options};
 use clap::Args;
@@ -160,12 +161,26 @@ pub fn open_preset(
 }
 
 /// `saddle attach [RUN…]`: the dashboard on existing runs (all runs of the runs directory
-/// when none is named), live or finished.
+/// when none is named), live or finished; `saddle attach SWEEP` (a sweep's id or directory):
+/// the sweep view.
 pub fn attach(runs: &[String], args: &DashArgs, runs_dir: &Path, logs_dir: &Path) -> Result<i32> {
     if !std::io::stdout().is_terminal() {
         return Err(Error::input(
             "attach needs a terminal (use `saddle ls` or `saddle control` from scripts)",
         ));
+    }
+    if let [one] = runs {
+        if let Ok(sweep) = SweepDir::find(one, runs_dir) {
+            let o = options(args, runs_dir, logs_dir)?;
+            let exit = tui::run_sweep(sweep, runs_dir, o)?
+                .map_err(|e| Error::failure(format!("terminal: {e}")))?;
+            if exit != Exit::Stopped {
+                eprintln!(
+                    "saddle: the sweep keeps running; watch it again with: saddle attach {one}"
+                );
+            }
+            return Ok(0);
+        }
     }
     let dirs: Vec<RunDir> = if runs.is_empty() {
         list(runs_dir).into_iter().map(|l| l.dir).collect()

@@ -77,9 +77,10 @@ enum Command {
     Spectrum(spectral::SpectrumArgs),
     /// The map ρ(β, η) of each run's scheme over a grid of momenta and step sizes.
     Stability(spectral::StabilityArgs),
-    /// Open the dashboard on existing runs (all runs of the runs directory when none is named).
+    /// Open the dashboard on existing runs (all runs of the runs directory when none is named),
+    /// or the sweep view on one sweep.
     Attach {
-        /// Run ids or directories.
+        /// Run ids or directories, or one sweep's id or directory.
         runs: Vec<String>,
         #[command(flatten)]
         dash: dashboard::DashArgs,

@@ -28,6 +28,31 @@ pub fn t_cdf(t: f64, nu: f64) -> f64 {
 /// (0, 1) and ν > 0; NaN outside. Closed forms for ν = 1 (Cauchy: tan(π(p − ½))) and ν = 2
 /// ((2p − 1)/√(2p(1 − p))); otherwise bisection on [`t_cdf`].
 pub fn t_quantile(p: f64, nu: f64) -> f64 {
+    // Memoized per thread: a dashboard describes thousands of samples a frame at the same
+    // level and a few sample sizes, and one bisection costs tens of microseconds.
+    thread_local! {
+        static MEMO: std::cell::RefCell<std::collections::HashMap<(u64, u64), f64>> =
+            Default::default();
+    }
+    let key = (p.to_bits(), nu.to_bits());
+    if let Some(t) = MEMO.with(|m| m.borrow().get(&key).copied()) {
+        return t;
+    }
+    let t = t_quantile_uncached(p, nu);
+    MEMO.with(|m| {
+        let mut m = m.borrow_mut();
+        if m.len() >= MEMO_MAX {
+            m.clear();
+        }
+        m.insert(key, t);
+    });
+    t
+}
+
+/// Entries [`t_quantile`] remembers per thread before it forgets them all.
+const MEMO_MAX: usize = 4096;
+
+fn t_quantile_uncached(p: f64, nu: f64) -> f64 {
     if !(p > 0.0 && p < 1.0 && nu > 0.0) {
         return f64::NAN;
     }
@@ -38,7 +63,7 @@ pub fn t_quantile(p: f64, nu: f64) -> f64 {
         return (2.0 * p - 1.0) / (2.0 * p * (1.0 - p)).sqrt();
     }
     if p < 0.5 {
-        return -t_quantile(1.0 - p, nu);
+        return -t_quantile_uncached(1.0 - p, nu);
     }
     if p == 0.5 {
         return 0.0;

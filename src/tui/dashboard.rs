@@ -6,13 +6,19 @@ use super::app::{App, Effect, Popup};
 use super::control::{self, Controller};
 use super::feed::RunFeed;
 use super::job::Job;
+use super::layout;
 use super::log::Log;
 use super::panes::{self, Reads};
 use super::picker::{Picker, PickerKind};
 use super::stability::StabilityView;
+use super::sweep_view::{SweepEffect, SweepMode};
 use super::theme::Theme;
 use crate::run::listing::list;
 use crate::run::store::RunDir;
+use crate::sweep::SweepDir;
+use ratatui::buffer::Buffer;
+use ratatui::crossterm::event::{KeyCode, KeyEvent};
+use ratatui::layout::Rect;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -41,6 +47,8 @@ pub struct Dashboard {
     pub(super) fork_run: Option<ForkRun>,
     /// The computation running off the UI thread (`h`'s stability map), if any.
     job: Option<Job<Result<StabilityView, String>>>,
+    /// The sweep view, when the dashboard was opened on a sweep (`saddle attach SWEEP`).
+    pub sweep: Option<SweepMode>,
 }
 
 impl Dashboard {
@@ -56,12 +64,89 @@ impl Dashboard {
             start_preset: None,
             fork_run: None,
             job: None,
+            sweep: None,
         };
         d.app.runs_dir = runs_dir.display().to_string();
         for dir in dirs {
             d.attach(dir);
         }
         d
+    }
+
+    /// A dashboard on the sweep in `sweep`: the sweep view, from which Enter drills into a
+    /// member with the run dashboard.
+    pub fn for_sweep(
+        sweep: SweepDir,
+        runs_dir: &Path,
+        theme: Theme,
+        log: Log,
+    ) -> crate::error::Result<Self> {
+        let mode = SweepMode::open(sweep)?;
+        log.line(&format!("sweep {}", mode.watch.sweep.path.display()));
+        let mut d = Dashboard::new(vec![], runs_dir, theme, log);
+        d.sweep = Some(mode);
+        Ok(d)
+    }
+
+    /// True while the sweep view (not the run dashboard) is on screen.
+    pub fn in_sweep_view(&self) -> bool {
+        self.sweep.as_ref().is_some_and(|s| !s.drilled)
+    }
+
+    /// Draws the screen: the sweep view, or the run dashboard.
+    pub fn draw(&self, area: Rect, buf: &mut Buffer) {
+        match &self.sweep {
+            Some(s) if !s.drilled => s.draw(&self.app.theme, area, buf),
+            _ => layout::draw(&self.app, area, buf),
+        }
+    }
+
+    /// Handles a key; returns an exit request (stop the runs first or not) and whether a full
+    /// repaint is needed.
+    pub fn on_key(&mut self, key: KeyEvent) -> (Option<bool>, bool) {
+        let Some(sweep) = self.sweep.as_mut() else {
+            let effects = self.app.on_key(key);
+            return self.apply(effects);
+        };
+        if sweep.drilled {
+            // Esc leaves the member for the sweep, unless a popup or a computation takes it.
+            if key.code == KeyCode::Esc && self.app.popup.is_none() && self.app.computing.is_none()
+            {
+                sweep.drilled = false;
+                return (None, false);
+            }
+            let effects = self.app.on_key(key);
+            return self.apply(effects);
+        }
+        let effects = sweep.on_key(key);
+        for e in effects {
+            let Some(sweep) = self.sweep.as_mut() else {
+                break;
+            };
+            match e {
+                SweepEffect::Quit => return (Some(false), false),
+                SweepEffect::Send { members, command } => {
+                    let ids = sweep.send(&members, command.clone());
+                    self.log
+                        .line(&format!("send {command:?} to {}", ids.join(" ")));
+                }
+                SweepEffect::DrillIn(m) => {
+                    let Some(dir) = sweep.member_dir(m) else {
+                        continue;
+                    };
+                    sweep.drilled = true;
+                    let path = dir.path.clone();
+                    self.attach(dir);
+                    if let Some(i) = self.feeds.iter().position(|f| f.dir().path == path) {
+                        self.app.selected = i;
+                        self.app.refresh_phase();
+                    }
+                    self.app
+                        .say("a member of the sweep · esc back to the sweep", false);
+                }
+            }
+        }
+        (None, false)
     }
 
     /// Starts showing the run in `dir` (no-op if shown already).
@@ -86,6 +171,13 @@ impl Dashboard {
         }
         if changed {
             self.app.refresh_phase();
+        }
+        if let Some(s) = self.sweep.as_mut() {
+            changed |= s.changed();
+            for (text, _) in s.answers() {
+                self.log.line(&format!("answer: {text}"));
+                changed = true;
+            }
         }
         for a in self.controller.answers() {
             let (text, error) = a.describe(self.app.run_name(a.run));

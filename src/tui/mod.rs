@@ -39,6 +39,7 @@ pub mod runs_table;
 pub mod sample_files;
 pub mod series;
 pub mod stability;
+pub mod sweep_view;
 pub mod terminal;
 pub mod theme;
 
@@ -114,9 +115,25 @@ pub enum Exit {
 }
 
 /// Opens the dashboard on `dirs` in this terminal until the user quits or a signal arrives.
-pub fn run(dirs: Vec<RunDir>, runs_dir: &Path, mut opts: Options) -> io::Result<Exit> {
+pub fn run(dirs: Vec<RunDir>, runs_dir: &Path, opts: Options) -> io::Result<Exit> {
     let log = Log::open(&opts.log_dir);
-    let mut dash = Dashboard::new(dirs, runs_dir, opts.theme, log.clone());
+    let dash = Dashboard::new(dirs, runs_dir, opts.theme, log.clone());
+    run_dashboard(dash, log, opts)
+}
+
+/// Opens the sweep view on `sweep` in this terminal until the user quits or a signal
+/// arrives; an unreadable sweep is an error before the terminal is touched.
+pub fn run_sweep(
+    sweep: crate::sweep::SweepDir,
+    runs_dir: &Path,
+    opts: Options,
+) -> crate::error::Result<io::Result<Exit>> {
+    let log = Log::open(&opts.log_dir);
+    let dash = Dashboard::for_sweep(sweep, runs_dir, opts.theme, log.clone())?;
+    Ok(run_dashboard(dash, log, opts))
+}
+
+fn run_dashboard(mut dash: Dashboard, log: Log, mut opts: Options) -> io::Result<Exit> {
     dash.app.presets = std::mem::take(&mut opts.presets);
     dash.start_preset = opts.start_preset.take();
     dash.fork_run = opts.fork_run.take();
@@ -184,9 +201,7 @@ pub fn watch<W: Write>(
             pacer.dirty |= dash.poll(now);
         }
         if pacer.draw_due(now).is_some() {
-            terminal::draw_synchronized(term, |f| {
-                layout::draw(&dash.app, f.area(), f.buffer_mut())
-            })?;
+            terminal::draw_synchronized(term, |f| dash.draw(f.area(), f.buffer_mut()))?;
             frames += 1;
         }
     }
@@ -212,8 +227,7 @@ fn event_loop<W: Write>(
         if event::poll(pacer.wait(Instant::now()))? {
             match event::read()? {
                 Event::Key(k) if k.kind == KeyEventKind::Press => {
-                    let effects = dash.app.on_key(k);
-                    let (exit, repaint) = dash.apply(effects);
+                    let (exit, repaint) = dash.on_key(k);
                     if let Some(stop_runs) = exit {
                         if !stop_runs {
                             return Ok(Exit::Detached);
@@ -243,7 +257,7 @@ fn event_loop<W: Write>(
                         MouseEventKind::ScrollDown => Some(keymap::Action::Down),
                         _ => None,
                     };
-                    if let Some(a) = action {
+                    if let (Some(a), false) = (action, dash.in_sweep_view()) {
                         dash.app.on_action(a);
                         pacer.dirty = true;
                     }
@@ -262,7 +276,7 @@ fn event_loop<W: Write>(
             }
             terminal::draw_synchronized(term, |f| {
                 let area: Rect = f.area();
-                layout::draw(&dash.app, area, f.buffer_mut())
+                dash.draw(area, f.buffer_mut())
             })?;
             // Images go after the frame, into the cells it left to them.
             painter.paint(term.backend_mut(), &dash.app.graphics, resize || cleared)?;

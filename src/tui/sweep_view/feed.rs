@@ -1,0 +1,321 @@
+//! Keeps a [`SweepData`] up to date from the sweep directory, cheaply and off the UI thread.
+//!
+//! Each member's `metrics.csv` is read with a [`Tail`]: only the bytes appended since the
+//! last look, never a whole file again. A member that has ended with a result and whose table
+//! was read to its end is not looked at again. The small files (`states.json`, the members'
+//! `summary.json`) are read at most every [`SLOW_EVERY`], the summaries of at most
+//! [`SUMMARIES_PER_LOOK`] unsettled members each time, in turn. The reading happens on the
+//! [`Watch`]'s own thread; the lock on the data is held only to apply what was read.
+
+use super::data::SweepData;
+use crate::run::metrics::{parse_header, parse_row, X_COLUMNS};
+use crate::run::store::{Tail, METRICS};
+use crate::run::Summary;
+use crate::sweep::manifest::{Member, SweepDir, STATES};
+use crate::sweep::state::{from_run, MemberState, States};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+/// How often `states.json` and the summaries are read.
+pub const SLOW_EVERY: Duration = Duration::from_millis(500);
+/// Summaries read per look: bounds the cost of a look at a thousand members.
+pub const SUMMARIES_PER_LOOK: usize = 64;
+/// How often the watch thread looks at the member tables.
+pub const LOOK_EVERY: Duration = Duration::from_millis(250);
+
+/// Something read from the sweep directory.
+#[derive(Clone, Debug)]
+pub enum Update {
+    /// Member `.0`'s table header: its value columns.
+    Columns(usize, Vec<String>),
+    /// Member `.0`'s rows (x columns first, all of [`X_COLUMNS`]).
+    Rows(usize, Vec<Vec<Option<f64>>>),
+    /// Member `.0`'s summary, and whether a process drives it.
+    Summary(usize, Box<Summary>, bool),
+    /// The states the executor wrote.
+    States(Box<States>),
+}
+
+/// Per member: its table's reader and what its header said.
+#[derive(Debug)]
+struct MemberTail {
+    tail: Tail,
+    /// x cells and value cells of its rows; None before the header.
+    cells: Option<(usize, usize)>,
+    /// Its summary said it ended with a result: one more read of its table, then none.
+    ended: bool,
+    done: bool,
+}
+
+/// The reader of one sweep directory.
+#[derive(Debug)]
+pub struct SweepFeed {
+    sweep: SweepDir,
+    tails: Vec<MemberTail>,
+    next_summary: usize,
+    last_slow: Option<Instant>,
+}
+
+impl SweepFeed {
+    /// Starts reading the members of `sweep` (`n` of them) from the beginning.
+    pub fn new(sweep: SweepDir, data: &SweepData) -> Self {
+        let tails = data
+            .manifest
+            .members
+            .iter()
+            .map(|m| MemberTail {
+                tail: Tail::new(sweep.member(m).file(METRICS), 0),
+                cells: None,
+                ended: false,
+                done: false,
+            })
+            .collect();
+        SweepFeed {
+            sweep,
+            tails,
+            next_summary: 0,
+            last_slow: None,
+        }
+    }
+
+    /// Reads what was appended since the last call (no lock needed: nothing of the data is
+    /// touched); `now` lets tests drive the slow reads.
+    pub fn read(&mut self, members: &[Member], now: Instant) -> Vec<Update> {
+        let mut out = vec![];
+        for (i, t) in self.tails.iter_mut().enumerate() {
+            if t.done {
+                continue;
+            }
+            let mut rows = vec![];
+            for line in t.tail.poll() {
+                let Some((x, n)) = t.cells else {
+                    let columns = parse_header(&line);
+                    let x = columns
+                        .iter()
+                        .zip(X_COLUMNS)
+                        .take_while(|(c, x)| c.as_str() == *x)
+                        .count();
+                    t.cells = Some((x, columns.len() - x));
+                    out.push(Update::Columns(i, columns.into_iter().skip(x).collect()));
+                    continue;
+                };
+                if let Some(mut row) = parse_row(&line, x + n) {
+                    for at in x..X_COLUMNS.len() {
+                        row.insert(at, None);
+                    }
+                    rows.push(row);
+                }
+            }
+            if !rows.is_empty() {
+                out.push(Update::Rows(i, rows));
+            }
+            t.done = t.ended;
+        }
+        if self
+            .last_slow
+            .is_none_or(|t| now.duration_since(t) >= SLOW_EVERY)
+        {
+            self.last_slow = Some(now);
+            if let Some(s) = std::fs::read_to_string(self.sweep.file(STATES))
+                .ok()
+                .and_then(|t| serde_json::from_str::<States>(&t).ok())
+            {
+                out.push(Update::States(Box::new(s)));
+            }
+            let n = self.tails.len();
+            let (mut read, start) = (0, self.next_summary);
+            for k in 0..n {
+                if read == SUMMARIES_PER_LOOK {
+                    break;
+                }
+                let i = (start + k) % n;
+                if self.tails[i].ended {
+                    continue;
+                }
+                read += 1;
+                self.next_summary = (i + 1) % n;
+                let run = self.sweep.member(&members[i]);
+                let Some(s) = Summary::read(&run) else {
+                    continue;
+                };
+                self.tails[i].ended = from_run(Some(s.status), false) == MemberState::Done;
+                let live = !self.tails[i].ended && run.is_live();
+                out.push(Update::Summary(i, Box::new(s), live));
+            }
+        }
+        out
+    }
+}
+
+/// Applies what was read; true when anything changed (and then the generation moved).
+pub fn apply(data: &mut SweepData, updates: Vec<Update>) -> bool {
+    if updates.is_empty() {
+        return false;
+    }
+    for u in updates {
+        match u {
+            Update::Columns(i, c) => data.members[i].set_columns(c),
+            Update::Rows(i, rows) => {
+                for r in rows {
+                    data.members[i].push_row(&r);
+                }
+            }
+            Update::Summary(i, s, live) => {
+                let m = &mut data.members[i];
+                m.status = Some(s.status);
+                m.step = m.step.max(s.step);
+                m.steps = s.steps;
+                let own = from_run(Some(s.status), live);
+                m.own = Some(own);
+                if own == MemberState::Done {
+                    m.finals = Some(s.metrics.clone());
+                }
+                m.refresh_state();
+            }
+            Update::States(s) => {
+                data.supervisor = s.supervisor;
+                data.cancelled = s.cancelled;
+                for st in s.members {
+                    let Some(m) = data.members.get_mut(st.index) else {
+                        continue;
+                    };
+                    m.executor = st.state;
+                    m.refresh_state();
+                    m.slurm = st.slurm;
+                    m.steps = m.steps.max(st.steps);
+                }
+            }
+        }
+    }
+    data.generation += 1;
+    true
+}
+
+/// The sweep's data, kept up to date by a thread of its own.
+pub struct Watch {
+    /// The data; the thread holds the lock only to apply what it read.
+    pub data: Arc<Mutex<SweepData>>,
+    /// The sweep.
+    pub sweep: SweepDir,
+    changed: Arc<AtomicBool>,
+    stop: Arc<AtomicBool>,
+    handle: Option<JoinHandle<()>>,
+}
+
+impl Watch {
+    /// Starts watching `sweep` (its manifest already read into `data`), looking every `every`.
+    pub fn start(sweep: SweepDir, data: SweepData, every: Duration) -> Self {
+        let members = data.manifest.members.clone();
+        let mut feed = SweepFeed::new(sweep.clone(), &data);
+        let data = Arc::new(Mutex::new(data));
+        let changed = Arc::new(AtomicBool::new(true));
+        let stop = Arc::new(AtomicBool::new(false));
+        let (d, c, s) = (data.clone(), changed.clone(), stop.clone());
+        let handle = std::thread::Builder::new()
+            .name("sweep-feed".into())
+            .spawn(move || {
+                while !s.load(Ordering::Relaxed) {
+                    let updates = feed.read(&members, Instant::now());
+                    if !updates.is_empty() {
+                        let mut data = d.lock().unwrap_or_else(|e| e.into_inner());
+                        if apply(&mut data, updates) {
+                            c.store(true, Ordering::Relaxed);
+                        }
+                    }
+                    std::thread::park_timeout(every);
+                }
+            })
+            .ok();
+        Watch {
+            data,
+            sweep,
+            changed,
+            stop,
+            handle,
+        }
+    }
+
+    /// True (once) when the data changed since the last call.
+    pub fn take_changed(&self) -> bool {
+        self.changed.swap(false, Ordering::Relaxed)
+    }
+}
+
+impl Drop for Watch {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(h) = self.handle.take() {
+            h.thread().unpark();
+            let _ = h.join();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testdata::manifest;
+    use super::*;
+    use std::io::Write;
+
+    /// Only appended bytes are read: a torn row waits for its end, and a member whose summary
+    /// says it ended is read once more and then left alone.
+    #[test]
+    fn members_are_read_incrementally_and_left_once_ended() {
+        let tmp = tempfile::tempdir().unwrap();
+        let m = manifest(2);
+        for mm in &m.members {
+            std::fs::create_dir(tmp.path().join(&mm.dir)).unwrap();
+        }
+        let sweep = SweepDir {
+            path: tmp.path().to_path_buf(),
+        };
+        let mut data = SweepData::new(m.clone());
+        let mut feed = SweepFeed::new(sweep.clone(), &data);
+        let path = tmp.path().join("000").join(METRICS);
+        std::fs::write(
+            &path,
+            "step,oracle_calls,wall_time,field_norm\n0,0,0,1\n10,10,0.1,",
+        )
+        .unwrap();
+        let t0 = Instant::now();
+        assert!(apply(&mut data, feed.read(&m.members, t0)));
+        assert_eq!(data.members[0].columns, ["field_norm"]);
+        assert_eq!(data.members[0].series.rows(), 1, "the torn row waits");
+        let mut f = std::fs::OpenOptions::new()
+            .append(true)
+            .open(&path)
+            .unwrap();
+        writeln!(f, "0.5").unwrap();
+        assert!(apply(&mut data, feed.read(&m.members, t0)));
+        assert_eq!(data.members[0].series.rows(), 2);
+        assert_eq!(data.members[0].last("field_norm"), Some(0.5));
+        assert_eq!(data.members[0].step, 10);
+        assert!(!apply(&mut data, feed.read(&m.members, t0)), "nothing new");
+        let summary = serde_json::json!({
+            "id": "000", "name": "r seed=0", "preset": "p", "method": "sim", "status": "finished", "step": 10,
+            "steps": 10, "oracle_calls": 10, "wall_time": 0.1,
+            "metrics": {"field_norm": 0.5},
+        });
+        std::fs::write(tmp.path().join("000/summary.json"), summary.to_string()).unwrap();
+        let later = t0 + SLOW_EVERY;
+        let read = feed.read(&m.members, later);
+        assert!(
+            read.iter().any(|u| matches!(u, Update::Summary(0, _, _))),
+            "{read:?} {:?}",
+            Summary::read(&sweep.member(&m.members[0]))
+        );
+        assert!(apply(&mut data, read));
+        assert_eq!(data.members[0].state, MemberState::Done);
+        assert_eq!(data.members[0].final_value("field_norm"), Some(0.5));
+        assert!(
+            !feed.tails[0].done,
+            "its table is read once more after its end…"
+        );
+        assert!(!apply(&mut data, feed.read(&m.members, later)));
+        assert!(feed.tails[0].done, "…and then left");
+        writeln!(f, "20,20,0.2,0.25").unwrap();
+        assert!(!apply(&mut data, feed.read(&m.members, later)));
+    }
+}

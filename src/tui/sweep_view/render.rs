@@ -1,0 +1,444 @@
+//! Draws the sweep view: a title bar (the sweep, its members per state, the grouping, the
+//! metric), the groups' curves, the heat map (two grid axes) and the members' progress, the
+//! table of groups × final metrics, and a status line.
+
+use super::data::SweepData;
+use super::groups::{curve, member_curve, SortBy, TableRow};
+use super::heatmap;
+use super::state::{Shown, SweepView, KEYS};
+use crate::sweep::state::MemberState;
+use crate::tui::layout::MIN_SIZE;
+use crate::tui::plot::{fmt_num, nice_bounds, Plot, Polyline};
+use crate::tui::popup::centered;
+use crate::tui::theme::Theme;
+use ratatui::buffer::Buffer;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Paragraph, Widget, Wrap};
+
+/// Members drawn faint one by one: beyond this many in the groups shown, only the selected
+/// group's members are (a thousand curves would hide the means and cost the frame).
+pub const FAINT_MAX: usize = 200;
+
+/// Draws the whole sweep view into `buf` (of size `area`).
+pub fn draw(data: &SweepData, view: &SweepView, theme: &Theme, area: Rect, buf: &mut Buffer) {
+    if area.width < MIN_SIZE.0 || area.height < MIN_SIZE.1 {
+        let msg = format!(
+            "terminal too small: {}×{}, saddle needs at least {}×{} (q quits)",
+            area.width, area.height, MIN_SIZE.0, MIN_SIZE.1
+        );
+        Paragraph::new(msg)
+            .wrap(Wrap { trim: true })
+            .render(area, buf);
+        return;
+    }
+    let shown = view.shown(data);
+    let [top, body, table, bottom] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Fill(3),
+        Constraint::Fill(2),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    title_bar(data, view, &shown, theme, top, buf);
+    let [curves_area, side] =
+        Layout::horizontal([Constraint::Fill(3), Constraint::Fill(2)]).areas(body);
+    curves(data, view, &shown, theme, curves_area, buf);
+    let run = shown
+        .group(view)
+        .and_then(|g| g.members.first())
+        .map(|&m| {
+            data.manifest.configurations[data.manifest.members[m].configuration]
+                .run
+                .clone()
+        })
+        .unwrap_or_default();
+    let progress_area = match (&shown.metric, data.manifest.grid.len()) {
+        (Some(metric), 2) => {
+            let rows = data.manifest.grid[0].values.len() as u16 + 3;
+            let [heat, rest] = Layout::vertical([
+                Constraint::Length(rows.min(side.height / 2)),
+                Constraint::Fill(1),
+            ])
+            .areas(side);
+            heatmap::render(data, &run, metric, heat, buf, theme);
+            rest
+        }
+        _ => side,
+    };
+    progress(data, view, &shown, theme, progress_area, buf);
+    table_pane(view, &shown, theme, table, buf);
+    status_bar(view, theme, bottom, buf);
+    if view.help {
+        help(area, buf, theme);
+    } else if let Some(e) = &view.editor {
+        e.render(area, buf, theme);
+    }
+}
+
+fn state_style(s: MemberState, theme: &Theme) -> (char, Style) {
+    let st = Style::new();
+    match s {
+        MemberState::Queued => ('·', st.fg(theme.dim())),
+        MemberState::Running => ('▶', st.fg(theme.accent())),
+        MemberState::Preempted => ('↻', st.fg(Color::Magenta)),
+        MemberState::Done => ('●', st.fg(Color::Green)),
+        MemberState::Failed => ('✗', theme.error()),
+        MemberState::Cancelled => ('-', st.fg(theme.dim())),
+        MemberState::Stalled => ('?', st.fg(Color::LightRed)),
+    }
+}
+
+fn title_bar(
+    data: &SweepData,
+    view: &SweepView,
+    shown: &Shown,
+    theme: &Theme,
+    area: Rect,
+    buf: &mut Buffer,
+) {
+    let m = &data.manifest;
+    let counts: Vec<String> = data
+        .counts()
+        .iter()
+        .map(|(s, n)| format!("{n} {}", s.as_str()))
+        .collect();
+    let text = format!(
+        " saddle · sweep {} · {} · {} members: {} · by {} · {} · band {} ",
+        m.id,
+        m.preset,
+        m.members.len(),
+        counts.join(", "),
+        view.grouping.label(m),
+        shown.metric.as_deref().unwrap_or("no metric yet"),
+        view.band.label()
+    );
+    buf.set_stringn(
+        area.x,
+        area.y,
+        text,
+        area.width as usize,
+        theme.title().add_modifier(Modifier::REVERSED),
+    );
+}
+
+/// The groups' colors: by position in the table (the table is the legend).
+fn group_color(theme: &Theme, row: usize) -> Color {
+    theme.run_color(row)
+}
+
+fn curves(
+    data: &SweepData,
+    view: &SweepView,
+    shown: &Shown,
+    theme: &Theme,
+    area: Rect,
+    buf: &mut Buffer,
+) {
+    let title = match &shown.metric {
+        Some(m) => format!(
+            " {m} · mean {} of each group, members faint · {} ",
+            view.band.label(),
+            if view.log_y { "log y" } else { "linear y" }
+        ),
+        None => " curves: no member has logged a row yet ".into(),
+    };
+    let block = Block::bordered().title(Line::styled(title, theme.title()));
+    let inner = block.inner(area);
+    block.render(area, buf);
+    let Some(metric) = &shown.metric else {
+        return;
+    };
+    if inner.width < 16 || inner.height < 4 {
+        return;
+    }
+    let points = 2 * inner.width as usize;
+    let x_max = data
+        .members
+        .iter()
+        .map(|m| m.steps.max(m.step))
+        .max()
+        .unwrap_or(0)
+        .max(1) as f64;
+    let xs: Vec<f64> = (0..=points)
+        .map(|k| x_max * k as f64 / points as f64)
+        .collect();
+    let faint_all = shown
+        .rows
+        .iter()
+        .map(|r| shown.groups[r.group].members.len())
+        .sum::<usize>()
+        <= FAINT_MAX;
+    let selected = shown.member(view);
+    let mut plot = Plot {
+        x: [0.0, x_max],
+        log_y: view.log_y,
+        axes: true,
+        ..Default::default()
+    };
+    let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
+    let mut fit = |v: f64| {
+        if v.is_finite() && (!view.log_y || v > 0.0) {
+            lo = lo.min(v);
+            hi = hi.max(v);
+        }
+    };
+    let mut faint = vec![];
+    let mut bands = vec![];
+    let mut means = vec![];
+    for (k, r) in shown.rows.iter().enumerate() {
+        let g = &shown.groups[r.group];
+        let color = group_color(theme, k);
+        if faint_all || k == view.selected {
+            for &m in &g.members {
+                let c = member_curve(data, m, metric, points);
+                c.iter().for_each(|p| fit(p.1));
+                let col = if Some(m) == selected {
+                    color
+                } else {
+                    theme.dim()
+                };
+                faint.push(Polyline {
+                    points: c,
+                    color: col,
+                });
+            }
+        }
+        let c = curve(data, &g.members, metric, &xs, view.band);
+        c.mean
+            .iter()
+            .chain(&c.lo)
+            .chain(&c.hi)
+            .for_each(|p| fit(p.1));
+        bands.push((c.lo, color));
+        bands.push((c.hi, color));
+        means.push(Polyline {
+            points: c.mean,
+            color,
+        });
+    }
+    if lo > hi {
+        return;
+    }
+    plot.y = nice_bounds(lo, hi, view.log_y);
+    plot.lines = faint;
+    plot.lines.extend(means);
+    plot.points = bands;
+    plot.render(inner, buf, theme);
+}
+
+fn progress(
+    data: &SweepData,
+    view: &SweepView,
+    shown: &Shown,
+    theme: &Theme,
+    area: Rect,
+    buf: &mut Buffer,
+) {
+    let block = Block::bordered().title(Line::styled(" progress ", theme.title()));
+    let inner = block.inner(area);
+    block.render(area, buf);
+    if inner.height == 0 || inner.width < 10 {
+        return;
+    }
+    let mut lines: Vec<Line> = vec![];
+    let mut spans = vec![];
+    for (s, n) in data.counts() {
+        let (c, st) = state_style(s, theme);
+        spans.push(Span::styled(format!("{c} {n} {}  ", s.as_str()), st));
+    }
+    lines.push(Line::from(spans));
+    let slurm = data.slurm_counts();
+    if !slurm.is_empty() {
+        let parts: Vec<String> = slurm.iter().map(|(s, n)| format!("{n} {s}")).collect();
+        lines.push(Line::raw(format!("slurm: {}", parts.join(", "))));
+    }
+    let selected = shown.member(view);
+    if let Some(i) = selected {
+        let m = &data.members[i];
+        let mut text = format!(
+            "{} {} · {} · step {}/{}",
+            data.manifest.members[i].id,
+            data.name(i),
+            m.state.as_str(),
+            m.step,
+            m.steps
+        );
+        if let Some(s) = &m.slurm {
+            text.push_str(&format!(" · slurm {s}"));
+        }
+        lines.push(Line::styled(text, theme.title()));
+    }
+    let head = lines.len() as u16;
+    Paragraph::new(lines).render(inner, buf);
+    // One glyph per member, in index order; the selected one reversed.
+    let w = inner.width as usize;
+    let rows = inner.height.saturating_sub(head) as usize;
+    for (i, m) in data.members.iter().enumerate() {
+        let (r, c) = (i / w, i % w);
+        if r >= rows {
+            let left = data.members.len() - i;
+            let y = inner.y + inner.height - 1;
+            buf.set_stringn(
+                inner.x,
+                y,
+                format!("… {left} more"),
+                w,
+                Style::new().fg(theme.dim()),
+            );
+            break;
+        }
+        let (ch, mut st) = state_style(m.state, theme);
+        if Some(i) == selected {
+            st = st.add_modifier(Modifier::REVERSED);
+        }
+        buf.set_string(
+            inner.x + c as u16,
+            inner.y + head + r as u16,
+            ch.to_string(),
+            st,
+        );
+    }
+}
+
+/// `mean ± half-width` of a cell, `—` without values.
+fn cell_text(c: &Option<crate::stats::Description>) -> String {
+    match c {
+        None => "—".into(),
+        Some(d) => match d.half_width() {
+            Some(h) => format!("{} ± {}", fmt_num(d.mean), fmt_num(h)),
+            None => fmt_num(d.mean),
+        },
+    }
+}
+
+/// Width of a metric column.
+const METRIC_W: usize = 24;
+
+fn table_pane(view: &SweepView, shown: &Shown, theme: &Theme, area: Rect, buf: &mut Buffer) {
+    let sort = view.sort_by();
+    let arrow = if view.descending { "▼" } else { "▲" };
+    let title = format!(
+        " {} of {} groups · final values: mean ± 95% CI (n = ended/members) · sorted by {} {arrow}{} ",
+        shown.rows.len(),
+        shown.groups.len(),
+        match sort {
+            SortBy::Index => "#".to_string(),
+            SortBy::Label => "group".to_string(),
+            SortBy::N => "n".to_string(),
+            SortBy::Metric(k) => shown.metrics.get(k).cloned().unwrap_or_default(),
+        },
+        if view.filter.is_empty() {
+            String::new()
+        } else {
+            format!(" · filter /{}/", view.filter)
+        }
+    );
+    let block = Block::bordered().title(Line::styled(title, theme.title()));
+    let inner = block.inner(area);
+    block.render(area, buf);
+    if inner.height < 2 {
+        return;
+    }
+    let label_w = shown
+        .rows
+        .iter()
+        .map(|r| r.label.chars().count())
+        .max()
+        .unwrap_or(5)
+        .clamp(5, 48)
+        + 2;
+    let room = (inner.width as usize).saturating_sub(label_w + 2 + 8);
+    let fit = (room / (METRIC_W + 1)).min(shown.metrics.len());
+    let mark = |s: SortBy, h: &str| {
+        if s == sort {
+            format!("{h} {arrow}")
+        } else {
+            h.to_string()
+        }
+    };
+    let mut head = format!(
+        "  {:<label_w$} {:>7}",
+        mark(SortBy::Label, "GROUP"),
+        mark(SortBy::N, "N")
+    );
+    for (k, m) in shown.metrics.iter().take(fit).enumerate() {
+        let h: String = mark(SortBy::Metric(k), m).chars().take(METRIC_W).collect();
+        head.push_str(&format!(" {h:>METRIC_W$}"));
+    }
+    if fit < shown.metrics.len() {
+        head.push_str(&format!(" +{} more", shown.metrics.len() - fit));
+    }
+    buf.set_stringn(
+        inner.x,
+        inner.y,
+        head,
+        inner.width as usize,
+        Style::new().fg(theme.dim()),
+    );
+    let visible = inner.height as usize - 1;
+    let first = view.selected.saturating_sub(visible.saturating_sub(1));
+    for (k, r) in shown.rows.iter().enumerate().skip(first).take(visible) {
+        let y = inner.y + 1 + (k - first) as u16;
+        let line = row_text(r, label_w, fit);
+        let style = if k == view.selected {
+            theme.selected()
+        } else {
+            Style::new()
+        };
+        buf.set_string(inner.x, y, "■", Style::new().fg(group_color(theme, k)));
+        buf.set_stringn(inner.x + 2, y, line, inner.width as usize - 2, style);
+    }
+}
+
+fn row_text(r: &TableRow, label_w: usize, fit: usize) -> String {
+    let label: String = r.label.chars().take(label_w).collect();
+    let mut s = format!(
+        "{label:<label_w$} {:>7}",
+        format!("{}/{}", r.ended, r.members)
+    );
+    for c in r.cells.iter().take(fit) {
+        s.push_str(&format!(" {:>METRIC_W$}", cell_text(c)));
+    }
+    s
+}
+
+fn status_bar(view: &SweepView, theme: &Theme, area: Rect, buf: &mut Buffer) {
+    let (text, style) = if view.typing {
+        (
+            format!(
+                " filter (regex or substring): {}▏ enter keeps · esc clears",
+                view.filter
+            ),
+            theme.title(),
+        )
+    } else if let Some((t, error)) = &view.message {
+        (
+            format!(" {t}"),
+            if *error { theme.error() } else { Style::new() },
+        )
+    } else {
+        (
+            " ↑↓ group · ←→ member · enter drill in · g group by · v metric · b band · s/S sort · / filter · space pause group · e η/β · ? help · q quit".into(),
+            Style::new().fg(theme.dim()),
+        )
+    };
+    buf.set_stringn(area.x, area.y, text, area.width as usize, style);
+}
+
+fn help(area: Rect, buf: &mut Buffer, theme: &Theme) {
+    let lines: Vec<Line> = KEYS
+        .iter()
+        .map(|(k, what)| {
+            Line::from(vec![
+                Span::styled(format!(" {k:<9}"), theme.title()),
+                Span::raw(*what),
+            ])
+        })
+        .collect();
+    let r = centered(area, 70, lines.len() as u16 + 2, buf);
+    Paragraph::new(lines)
+        .block(Block::bordered().title(Line::styled(" sweep view keys ", theme.title())))
+        .render(r, buf);
+}
