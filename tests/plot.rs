@@ -109,23 +109,39 @@ fn check_png(bytes: &[u8], size: (u32, u32)) {
 }
 
 /// A minimal PDF parse: header, `startxref` pointing at a classic xref table whose in-use
-/// entries each point at `N 0 obj`, a trailer with a /Root, and the end marker.
+/// entries each point at `N 0 obj`, a trailer with a /Root, and the end marker. Offsets are
+/// of bytes (the file is binary: its streams are compressed).
 fn check_pdf(bytes: &[u8]) {
     assert!(bytes.starts_with(b"%PDF-1."), "header");
-    let text = String::from_utf8_lossy(bytes);
-    assert!(text.trim_end().ends_with("%%EOF"), "end marker");
-    let sx = text.rfind("startxref").expect("startxref");
-    let offset: usize = text[sx + 9..]
+    let find = |from: usize, what: &[u8]| {
+        bytes[from..]
+            .windows(what.len())
+            .position(|w| w == what)
+            .map(|k| from + k)
+    };
+    let rfind = |what: &[u8]| bytes.windows(what.len()).rposition(|w| w == what);
+    let ascii = |from: usize| {
+        String::from_utf8_lossy(&bytes[from..(from + 64).min(bytes.len())]).into_owned()
+    };
+    assert!(
+        String::from_utf8_lossy(&bytes[bytes.len().saturating_sub(16)..])
+            .trim_end()
+            .ends_with("%%EOF"),
+        "end marker"
+    );
+    let sx = rfind(b"startxref").expect("startxref");
+    let offset: usize = ascii(sx + 9)
         .split_whitespace()
         .next()
         .unwrap()
         .parse()
         .expect("an xref offset");
     assert!(
-        text[offset..].starts_with("xref"),
+        bytes[offset..].starts_with(b"xref"),
         "startxref points at xref"
     );
-    let mut lines = text[offset..].lines().skip(1);
+    let table = String::from_utf8_lossy(&bytes[offset..sx]).into_owned();
+    let mut lines = table.lines().skip(1);
     let head: Vec<usize> = lines
         .next()
         .unwrap()
@@ -140,13 +156,16 @@ fn check_pdf(bytes: &[u8]) {
             let at: usize = f[0].parse().unwrap();
             let id = first + k;
             assert!(
-                text[at..].starts_with(&format!("{id} 0 obj")),
+                bytes[at..].starts_with(format!("{id} 0 obj").as_bytes()),
                 "object {id} at {at}"
             );
         }
     }
-    let trailer = &text[text.rfind("trailer").expect("trailer")..];
-    assert!(trailer.contains("/Root"), "trailer names the catalog");
+    let trailer = find(offset, b"trailer").expect("trailer");
+    assert!(
+        ascii(trailer).contains("/Root"),
+        "trailer names the catalog"
+    );
 }
 
 /// Exit 2, a message containing `want`, and no `out` written.
@@ -399,7 +418,7 @@ fn an_image_gans_sample_grid_in_every_format_and_none_for_a_toy_game() {
         args.extend(["--set", s.as_str()]);
     }
     ok(&saddle(t, &runs, &args));
-    let id = run_named(&runs, "SimAdam").id();
+    let id = run_named(&runs, "simadam").id();
     all_formats(
         t,
         &runs,

@@ -92,10 +92,14 @@ pub fn svg(name: &str, p: &DataPlane, size: Size) -> Result<String> {
                     && (y0..=y1).contains(&y))
             })
             .count();
+        // The key is in the caption: a legend box would hide modes or points in any corner.
         let caption = if outside > 0 {
-            format!("{name}, step {} ({outside} points outside)", p.step)
+            format!(
+                "{name}, step {}: × modes, • G(z) ({outside} outside)",
+                p.step
+            )
         } else {
-            format!("{name}, step {}", p.step)
+            format!("{name}, step {}: × modes, • G(z)", p.step)
         };
         let mut chart = ChartBuilder::on(&main)
             .margin(6)
@@ -145,31 +149,10 @@ pub fn svg(name: &str, p: &DataPlane, size: Size) -> Result<String> {
                     .filter(|(x, y)| (x0..=x1).contains(x) && (y0..=y1).contains(y))
                     .map(|c| Circle::new(c, 1, dot.filled())),
             )
-            .map_err(drawing)?
-            .label("generated G(z)")
-            .legend(move |(x, y)| Circle::new((x + 7, y), 2, dot.filled()));
+            .map_err(drawing)?;
         let mode = BLACK.stroke_width(2);
         chart
             .draw_series(p.modes.iter().map(|m| Cross::new((m[0], m[1]), 4, mode)))
-            .map_err(drawing)?
-            .label("real modes")
-            .legend(move |(x, y)| Cross::new((x + 7, y), 4, mode));
-        chart
-            .configure_series_labels()
-            .label_font((FAMILY, SMALL))
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK.mix(0.3))
-            .position(style::quiet_corner(
-                p.modes.iter().map(|m| (m[0], m[1])).chain(
-                    p.generated
-                        .chunks_exact(2)
-                        .map(|q| (q[0] as f64, q[1] as f64)),
-                ),
-                (x0, x1),
-                (y0, y1),
-                false,
-            ))
-            .draw()
             .map_err(drawing)?;
         colour_bar(&bar)?;
         root.present().map_err(drawing)?;
