@@ -14,6 +14,9 @@ use nalgebra::Complex;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
+/// One run's eigenvalues in a panel: its legend name, colour and points (re, im).
+type RunPoints = (String, RGBColor, Vec<(f64, f64)>);
+
 /// One run's record at the chosen step.
 struct Picked {
     name: String,
@@ -87,10 +90,11 @@ const MARGIN: u32 = 6;
 fn panel<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     caption: &str,
-    runs: &[(String, RGBColor, Vec<(f64, f64)>)],
+    runs: &[RunPoints],
     circle: bool,
     cross: bool,
     note: Option<&str>,
+    legend: bool,
 ) -> Result<()> {
     let (w, h) = area.dim_in_pixel();
     let plot_w = w.saturating_sub(LEFT + 2 * MARGIN).max(10) as f64;
@@ -173,6 +177,9 @@ fn panel<DB: DrawingBackend>(
             y += 12;
         }
     }
+    if !legend {
+        return Ok(());
+    }
     chart
         .configure_series_labels()
         .label_font((FAMILY, SMALL))
@@ -231,12 +238,12 @@ pub fn svg(runs: &[RunDir], names: &[String], step: Option<u64>, size: Size) -> 
                 .join(", ")
         )
     };
-    let j: Vec<(String, RGBColor, Vec<(f64, f64)>)> = picked
+    let j: Vec<RunPoints> = picked
         .iter()
         .enumerate()
         .map(|(k, p)| (p.name.clone(), series_color(k), finite(&p.record.jacobian)))
         .collect();
-    let op: Vec<(String, RGBColor, Vec<(f64, f64)>)> = picked
+    let op: Vec<RunPoints> = picked
         .iter()
         .enumerate()
         .filter_map(|(k, p)| {
@@ -275,9 +282,20 @@ pub fn svg(runs: &[RunDir], names: &[String], step: Option<u64>, size: Size) -> 
             false,
             false,
             None,
+            // The operator's legend names the runs in the same colours; a second legend here
+            // would hide eigenvalues on the imaginary axis.
+            op.is_empty(),
         )?;
         let note = (!missing.is_empty()).then(|| missing.join("; "));
-        panel(&right, "update operator", &op, true, true, note.as_deref())?;
+        panel(
+            &right,
+            "update operator",
+            &op,
+            true,
+            true,
+            note.as_deref(),
+            !op.is_empty(),
+        )?;
         root.present().map_err(drawing)?;
     }
     Ok(svg)
