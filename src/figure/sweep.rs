@@ -4,7 +4,7 @@
 //!
 //! The per-seed values at each step are `saddle sweep report`'s ([`report`], the same reading
 //! rule: the last row at or before the step, for members that reached it), and the mean, std
-//! and interval are [`describe`]'s, the function the report's table uses; a group of one
+//! and interval are `stats::describe`'s, the function the report's table uses; a group of one
 //! configuration gets exactly the report's numbers.
 
 use super::lines::{Band, Line, LineChart};
