@@ -11,14 +11,25 @@ use std::path::Path;
 
 /// Writes `bytes` to `path` atomically (temp file, fsync, rename, fsync the directory).
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    let dir = path.parent().unwrap_or(Path::new("."));
+    // A bare file name's parent is "", which cannot be opened to sync: it is ".".
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
     let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("file");
     let tmp = dir.join(format!(".{name}.tmp{}", std::process::id()));
-    let mut f = File::create(&tmp).map_err(|e| io_error(&tmp, e))?;
-    f.write_all(bytes).map_err(|e| io_error(&tmp, e))?;
-    f.sync_all().map_err(|e| io_error(&tmp, e))?;
-    drop(f);
-    fs::rename(&tmp, path).map_err(|e| io_error(path, e))?;
+    let written = (|| {
+        let mut f = File::create(&tmp).map_err(|e| io_error(&tmp, e))?;
+        f.write_all(bytes).map_err(|e| io_error(&tmp, e))?;
+        f.sync_all().map_err(|e| io_error(&tmp, e))?;
+        drop(f);
+        fs::rename(&tmp, path).map_err(|e| io_error(path, e))
+    })();
+    if written.is_err() {
+        // A full disk or a refused rename leaves nothing behind, not a partial temporary file.
+        let _ = fs::remove_file(&tmp);
+    }
+    written?;
     sync_dir(dir)
 }
 

@@ -60,7 +60,7 @@
 //! Dependencies point one way; nothing below knows what is above it:
 //!
 //! ```text
-//! cli → tui → sweep → run → {setup, optim, analysis, score} → game → neural
+//! cli → {tui, figure} → sweep → run → {setup, optim, analysis, score} → game → neural
 //!     → {players, rng, linalg, stats, vector, constraint, special, check, files, clock, error, variant, variant_name}
 //! ```
 //!
@@ -79,6 +79,8 @@ pub mod cli;
 
 #[doc(hidden)]
 pub mod analysis;
+#[doc(hidden)]
+pub mod figure;
 #[doc(hidden)]
 pub mod game;
 #[doc(hidden)]

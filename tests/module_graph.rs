@@ -29,7 +29,7 @@ const LAYERS: &[&[&str]] = &[
     &["setup", "optim", "analysis", "score"],
     &["run"],
     &["sweep"],
-    &["tui"],
+    &["tui", "figure"],
     &["cli"],
 ];
 

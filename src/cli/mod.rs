@@ -6,6 +6,7 @@ mod dashboard;
 mod launch;
 mod lifecycle;
 mod manage;
+mod plot;
 mod preset_arg;
 mod score;
 mod show;
@@ -77,6 +78,8 @@ enum Command {
     Spectrum(spectral::SpectrumArgs),
     /// The map ρ(β, η) of each run's scheme over a grid of momenta and step sizes.
     Stability(spectral::StabilityArgs),
+    /// A figure of runs or a sweep for a paper: SVG, PNG or PDF by the output's extension.
+    Plot(plot::PlotArgs),
     /// Open the dashboard on existing runs (all runs of the runs directory when none is named),
     /// or the sweep view on one sweep.
     Attach {
@@ -199,6 +202,7 @@ fn dispatch(cli: Cli) -> Result<i32> {
         Some(Command::Control(args)) => manage::control(args, &runs_dir),
         Some(Command::Spectrum(args)) => spectral::spectrum(args, &runs_dir),
         Some(Command::Stability(args)) => spectral::stability_cmd(args),
+        Some(Command::Plot(args)) => plot::plot(args, &runs_dir),
         Some(Command::Attach { runs, dash }) => {
             dashboard::attach(&runs, &dash, &runs_dir, &logs_dir)
         }

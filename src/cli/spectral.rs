@@ -148,7 +148,8 @@ pub struct StabilityArgs {
     budget: u64,
 }
 
-fn grid(flag: &str, s: &str) -> Result<Vec<f64>> {
+/// A LO:HI:N grid flag's values (N evenly spaced from LO to HI).
+pub(super) fn grid(flag: &str, s: &str) -> Result<Vec<f64>> {
     let parts: Vec<&str> = s.split(':').collect();
     let bad = || Error::input(format!("{flag} {s:?}: expected LO:HI:N, e.g. -0.9:0.9:19"));
     if parts.len() != 3 {
