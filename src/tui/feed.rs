@@ -24,10 +24,13 @@ type SampleLoad = Result<(SampleView, Option<Picture>), String>;
 /// A data plane read.
 type PlaneLoad = Result<crate::run::plane::DataPlane, String>;
 
+/// A load in flight, with the step it reads.
+type Loading<T> = Option<(u64, Job<T>)>;
+
 /// The result of the load in `slot` once its thread is done, with its step; the slot is
 /// emptied then. A load whose thread panicked is an error.
 fn finished<T: Send + 'static>(
-    slot: &mut Option<(u64, Job<Result<T, String>>)>,
+    slot: &mut Loading<Result<T, String>>,
 ) -> Option<(u64, Result<T, String>)> {
     let result = slot.as_ref()?.1.poll()?;
     let (step, job) = slot.take()?;
@@ -56,10 +59,7 @@ pub struct RunFeed {
     failed: [Option<u64>; 2],
     /// The sample file and the plane being read and decoded off the UI thread, with their
     /// steps (a PNG grid of a large image GAN takes tens of milliseconds to decode).
-    loading: (
-        Option<(u64, Job<SampleLoad>)>,
-        Option<(u64, Job<PlaneLoad>)>,
-    ),
+    loading: (Loading<SampleLoad>, Loading<PlaneLoad>),
     header_read: bool,
     /// The x columns the table's header has: all of [`X_COLUMNS`], or the first three in a
     /// table written before `jv_equivalents` existed (its rows get that cell empty).
