@@ -15,6 +15,16 @@ struct Tmux {
     session: String,
 }
 
+/// True (after saying so) when tmux is missing: the test is skipped with its reason printed,
+/// never passed silently.
+fn skipped_without_tmux(test: &str) -> bool {
+    if tmux_available() {
+        return false;
+    }
+    eprintln!("SKIPPED {test}: tmux not found");
+    true
+}
+
 fn tmux_available() -> bool {
     Command::new("tmux")
         .arg("-V")
@@ -400,8 +410,7 @@ fn metrics_with_the_dashboard_attached_equal_headless_ones() {
 
 #[test]
 fn sigterm_restores_the_terminal_and_leaves_runs_alone() {
-    if !tmux_available() {
-        eprintln!("SKIPPED sigterm_restores_the_terminal_and_leaves_runs_alone: tmux not found");
+    if skipped_without_tmux("sigterm_restores_the_terminal_and_leaves_runs_alone") {
         return;
     }
     let tmp = tempfile::tempdir().unwrap();
@@ -445,8 +454,7 @@ fn sigterm_restores_the_terminal_and_leaves_runs_alone() {
 
 #[test]
 fn the_dashboard_leaves_when_its_terminal_goes_away() {
-    if !tmux_available() {
-        eprintln!("SKIPPED the_dashboard_leaves_when_its_terminal_goes_away: tmux not found");
+    if skipped_without_tmux("the_dashboard_leaves_when_its_terminal_goes_away") {
         return;
     }
     let tmp = tempfile::tempdir().unwrap();
@@ -493,8 +501,7 @@ const MOG_PLANE_PRESET: &str = r#"Preset(
 
 #[test]
 fn the_mixture_game_shows_its_data_plane_and_steps_back_through_it() {
-    if !tmux_available() {
-        eprintln!("SKIPPED the_mixture_game_shows_its_data_plane_and_steps_back_through_it: tmux not found");
+    if skipped_without_tmux("the_mixture_game_shows_its_data_plane_and_steps_back_through_it") {
         return;
     }
     let tmp = tempfile::tempdir().unwrap();
@@ -549,8 +556,7 @@ fn the_mixture_game_shows_its_data_plane_and_steps_back_through_it() {
 /// the status line says so, Esc cancels it, and q quits within 100 ms while it runs.
 #[test]
 fn q_quits_within_100_ms_while_a_stability_map_computes() {
-    if !tmux_available() {
-        eprintln!("SKIPPED q_quits_within_100_ms_while_a_stability_map_computes: tmux not found");
+    if skipped_without_tmux("q_quits_within_100_ms_while_a_stability_map_computes") {
         return;
     }
     let tmp = tempfile::tempdir().unwrap();
@@ -602,8 +608,7 @@ fn q_quits_within_100_ms_while_a_stability_map_computes() {
 /// table, is a field of the editor, and a change reaches the run (its event and its metrics).
 #[test]
 fn a_methods_own_parameter_is_edited_live() {
-    if !tmux_available() {
-        eprintln!("SKIPPED a_methods_own_parameter_is_edited_live: tmux not found");
+    if skipped_without_tmux("a_methods_own_parameter_is_edited_live") {
         return;
     }
     let tmp = tempfile::tempdir().unwrap();
@@ -668,8 +673,7 @@ fn a_methods_own_parameter_is_edited_live() {
 /// before the screen changes.
 #[test]
 fn image_samples_fall_back_to_half_blocks_in_tmux() {
-    if !tmux_available() {
-        eprintln!("SKIPPED image_samples_fall_back_to_half_blocks_in_tmux: tmux not found");
+    if skipped_without_tmux("image_samples_fall_back_to_half_blocks_in_tmux") {
         return;
     }
     let tmp = tempfile::tempdir().unwrap();
@@ -709,8 +713,7 @@ fn image_samples_fall_back_to_half_blocks_in_tmux() {
 /// Esc clears the filter.
 #[test]
 fn overview_filter_and_pin() {
-    if !tmux_available() {
-        eprintln!("SKIPPED overview_filter_and_pin: tmux not found");
+    if skipped_without_tmux("overview_filter_and_pin") {
         return;
     }
     let tmp = tempfile::tempdir().unwrap();
@@ -775,10 +778,7 @@ const SWEEP_PRESET: &str = r#"Preset(
 /// and come back.
 #[test]
 fn the_sweep_view_groups_sorts_drills_in_and_pauses_a_group() {
-    if !tmux_available() {
-        eprintln!(
-            "SKIPPED the_sweep_view_groups_sorts_drills_in_and_pauses_a_group: tmux not found"
-        );
+    if skipped_without_tmux("the_sweep_view_groups_sorts_drills_in_and_pauses_a_group") {
         return;
     }
     let tmp = tempfile::tempdir().unwrap();

@@ -108,19 +108,7 @@ pub fn svg(name: &str, p: &DataPlane, size: Size) -> Result<String> {
             .y_label_area_size(42)
             .build_cartesian_2d(x0..x1, y0..y1)
             .map_err(drawing)?;
-        chart
-            .configure_mesh()
-            .disable_mesh()
-            .x_desc("x₁")
-            .y_desc("x₂")
-            .axis_desc_style((FAMILY, TEXT))
-            .label_style((FAMILY, SMALL))
-            .x_label_formatter(&|v| style::tick(*v))
-            .y_label_formatter(&|v| style::tick(*v))
-            .x_labels(5)
-            .y_labels(5)
-            .draw()
-            .map_err(drawing)?;
+        style::draw_plain_axes(&mut chart, "x₁", "x₂")?;
         let n = p.side;
         let (dx, dy) = ((x1 - x0) / n as f64, (y1 - y0) / n as f64);
         let mut cells = vec![];

@@ -130,19 +130,7 @@ fn map_panel<DB: DrawingBackend>(
         .y_label_area_size(42)
         .build_cartesian_2d(x0..x1, y0..y1)
         .map_err(drawing)?;
-    chart
-        .configure_mesh()
-        .disable_mesh()
-        .x_desc("momentum β")
-        .y_desc("step size η")
-        .axis_desc_style((FAMILY, TEXT))
-        .label_style((FAMILY, SMALL))
-        .x_label_formatter(&|v| style::tick(*v))
-        .y_label_formatter(&|v| style::tick(*v))
-        .x_labels(5)
-        .y_labels(5)
-        .draw()
-        .map_err(drawing)?;
+    style::draw_plain_axes(&mut chart, "momentum β", "step size η")?;
     let mut cells = vec![];
     for (i, row) in map.rho.iter().enumerate() {
         for (j, r) in row.iter().enumerate() {

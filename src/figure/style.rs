@@ -197,6 +197,35 @@ pub fn tick(x: f64) -> String {
     }
 }
 
+/// Draws the axes of a heat-map chart as every figure labels them: no grid (the cells are
+/// the picture), descriptions at [`TEXT`], five ticks a side at [`SMALL`] written by [`tick`].
+pub fn draw_plain_axes<DB: plotters::prelude::DrawingBackend>(
+    chart: &mut plotters::chart::ChartContext<
+        '_,
+        DB,
+        plotters::coord::cartesian::Cartesian2d<
+            plotters::coord::types::RangedCoordf64,
+            plotters::coord::types::RangedCoordf64,
+        >,
+    >,
+    x_desc: &str,
+    y_desc: &str,
+) -> crate::error::Result<()> {
+    chart
+        .configure_mesh()
+        .disable_mesh()
+        .x_desc(x_desc)
+        .y_desc(y_desc)
+        .axis_desc_style((FAMILY, TEXT))
+        .label_style((FAMILY, SMALL))
+        .x_label_formatter(&|v| tick(*v))
+        .y_label_formatter(&|v| tick(*v))
+        .x_labels(5)
+        .y_labels(5)
+        .draw()
+        .map_err(super::drawing)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
