@@ -15,7 +15,7 @@
 mod python;
 
 use saddle::game::Game;
-use saddle::game::{Gan, GanSettings};
+use saddle::game::{Gan, GanSettings, Sample};
 use saddle::neural::data::{Dataset, ImageData};
 use saddle::neural::device::NeuralDevice;
 use saddle::neural::image_gan::{Architecture, ImageModel};
@@ -60,6 +60,7 @@ fn main() {
         64,
     );
     let settings = GanSettings {
+        order: Default::default(),
         loss: GanLoss::Wgan,
         batch: 64,
         clip: Some(0.01),
@@ -88,7 +89,7 @@ fn main() {
     let mut sc = Scratch::new(&w);
     let mut srng = Rng::new(1);
     for _ in 0..2 {
-        opt.step(&mut game, &mut w, &mut st, &mut sc, &mut srng)
+        opt.step(&mut game, &mut w, &mut st, &mut sc, &mut srng, &mut 0)
             .expect("a SimAdam step");
     }
     // PyTorch gets saddle's thread count (RAYON_NUM_THREADS, else every core).
@@ -113,14 +114,14 @@ fn main() {
         for i in 0..per_round {
             let t = Instant::now();
             let c = cpu_seconds();
-            opt.step(&mut game, &mut w, &mut st, &mut sc, &mut srng)
+            opt.step(&mut game, &mut w, &mut st, &mut sc, &mut srng, &mut 0)
                 .expect("a SimAdam step");
             mine.push(1000.0 * t.elapsed().as_secs_f64());
             cpu_saddle.push(1000.0 * (cpu_seconds() - c));
             let t = Instant::now();
             game.pass(
                 &w,
-                1000 + (r * per_round + i) as u64,
+                Sample::Seed(1000 + (r * per_round + i) as u64),
                 Players::both(true),
                 &mut grads,
             );

@@ -152,7 +152,7 @@ fn main() {
                 &mut w,
                 |w| w.clone_from(&start),
                 |w| {
-                    opt.step(g.as_mut(), black_box(w), &mut st, &mut sc, &mut rng)
+                    opt.step(g.as_mut(), black_box(w), &mut st, &mut sc, &mut rng, &mut 0)
                         .expect("an extragradient step");
                 },
             );

@@ -61,6 +61,7 @@ fn main() {
         },
     );
     let settings = GanSettings {
+        order: Default::default(),
         loss: GanLoss::Saturating,
         batch: 128,
         clip: None,

@@ -76,7 +76,7 @@ fn run(
     let start = dist(g, &w);
     let mut max = start;
     for _ in 0..steps {
-        opt.step(g.as_mut(), &mut w, &mut st, &mut sc, &mut rng)
+        opt.step(g.as_mut(), &mut w, &mut st, &mut sc, &mut rng, &mut 0)
             .unwrap();
         let d = dist(g, &w);
         max = max.max(d);

@@ -1,7 +1,7 @@
 //! The CIFAR-10 WGAN preset on generated files in the real binary format: every optimizer of
 //! the table trains a few hundred steps on the CPU (small networks), writes PNG sample grids
 //! and checkpoints, and a run stopped half-way and resumed ends bit-for-bit where the
-//! uninterrupted run ends.
+//! uninterrupted run ends (the preset's shuffled epochs included).
 
 mod common;
 
@@ -119,6 +119,10 @@ fn cifar10_preset_trains_writes_grids_and_resumes_exactly() {
                 engine::open(d.clone(), Some(STEPS)).unwrap().run().unwrap();
                 let b = final_state(&d);
                 assert_eq!(b.optim.iteration, STEPS);
+                // The preset's epoch order: the count of minibatches drawn goes through the
+                // checkpoint, and the resumed run drew the same ones.
+                assert!(a.samples_drawn >= STEPS, "{}: {}", c.name, a.samples_drawn);
+                assert_eq!(a.samples_drawn, b.samples_drawn, "{}", c.name);
                 assert_eq!(
                     a.w.theta.to_host(),
                     b.w.theta.to_host(),

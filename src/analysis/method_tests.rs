@@ -133,7 +133,7 @@ fn measured_vs_predicted(
     let floor = if at_origin { 1e-140 } else { 1e-11 } * d0;
     let mut ds = vec![d0];
     for _ in 0..steps {
-        opt.step(g.as_mut(), &mut w, &mut st, &mut sc, &mut rng)
+        opt.step(g.as_mut(), &mut w, &mut st, &mut sc, &mut rng, &mut 0)
             .unwrap();
         let d = dist(&w);
         ds.push(d);
@@ -193,8 +193,15 @@ fn conopt_steps_like_the_reference_update() {
     let mut sc = Scratch::new(&w);
     let (mut t, mut p) = (2.0f64, 0.5f64);
     for _ in 0..20 {
-        opt.step(g.as_mut(), &mut w, &mut st, &mut sc, &mut Rng::new(0))
-            .unwrap();
+        opt.step(
+            g.as_mut(),
+            &mut w,
+            &mut st,
+            &mut sc,
+            &mut Rng::new(0),
+            &mut 0,
+        )
+        .unwrap();
         (t, p) = (t - eta * (p + gamma * t), p + eta * (t - gamma * p));
         assert!((w.theta[0] - t).abs() < 1e-14 && (w.phi[0] - p).abs() < 1e-14);
     }
@@ -219,8 +226,15 @@ fn sga_on_theta_phi_is_conopt_with_gamma_lambda() {
         let mut sc = Scratch::new(&w);
         let mut out = vec![];
         for _ in 0..50 {
-            opt.step(g.as_mut(), &mut w, &mut st, &mut sc, &mut Rng::new(0))
-                .unwrap();
+            opt.step(
+                g.as_mut(),
+                &mut w,
+                &mut st,
+                &mut sc,
+                &mut Rng::new(0),
+                &mut 0,
+            )
+            .unwrap();
             out.push((w.theta[0], w.phi[0]));
         }
         (out, st.jv_equivalents())
@@ -396,8 +410,15 @@ fn lead_with_alpha_eta_and_no_momentum_is_optimistic_gradient() {
         let mut sc = Scratch::new(&w);
         let mut out = vec![];
         for _ in 0..200 {
-            opt.step(g.as_mut(), &mut w, &mut st, &mut sc, &mut Rng::new(0))
-                .unwrap();
+            opt.step(
+                g.as_mut(),
+                &mut w,
+                &mut st,
+                &mut sc,
+                &mut Rng::new(0),
+                &mut 0,
+            )
+            .unwrap();
             out.push(w.clone());
         }
         out
@@ -422,7 +443,7 @@ fn field_norms(spec: &dyn ToySpec, opt: &Optimizer, eta: f64, steps: usize) -> (
     let mut out = vec![];
     let mut rng = Rng::new(0);
     for _ in 0..steps {
-        opt.step(g.as_mut(), &mut w, &mut st, &mut sc, &mut rng)
+        opt.step(g.as_mut(), &mut w, &mut st, &mut sc, &mut rng, &mut 0)
             .unwrap();
         g.field(&w, crate::game::Sample::Exact, &mut f);
         out.push(f.theta.norm_sq() + f.phi.norm_sq());

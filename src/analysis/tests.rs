@@ -432,7 +432,7 @@ fn measured_vs_predicted(
     let mut rng = Rng::new(1);
     let (mut ts, mut ds) = (vec![], vec![]);
     for t in 0..steps {
-        o.step(g.as_mut(), &mut w, &mut st, &mut sc, &mut rng)
+        o.step(g.as_mut(), &mut w, &mut st, &mut sc, &mut rng, &mut 0)
             .unwrap();
         use crate::vector::ParamVec;
         let d = (w.theta.dist_sq(&eq.theta) + w.phi.dist_sq(&eq.phi)).sqrt();

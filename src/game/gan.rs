@@ -7,7 +7,7 @@
 //! backward twice (once for L_D on the detached fakes, once for L_G), as in any framework.
 
 use super::linearization::{zero_sum_transpose, Linearization};
-use super::{Game, Sample};
+use super::{DataOrder, Game, Sample};
 use crate::constraint::Constraint;
 use crate::neural::bind::Bound;
 use crate::neural::device::NeuralDevice;
@@ -25,6 +25,7 @@ use crate::players::{Player, Players};
 use crate::rng::Rng;
 use crate::vector::{Moves, ParamVec};
 use dfdx::prelude::*;
+use std::cell::RefCell;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -39,8 +40,10 @@ pub struct GanSettings {
     pub clip: Option<f64>,
     /// Weight λ of the gradient penalty λ·mean(‖∇ₓD(x̂)‖ − 1)² added to L_D (WGAN-GP).
     pub gp_weight: Option<f64>,
-    /// Seed of the initial weights.
+    /// Seed of the initial weights and of the epoch data order.
     pub seed: u64,
+    /// How minibatches take the training set's points (models with a finite one).
+    pub order: DataOrder,
 }
 
 /// A GAN game on device `D`.
@@ -51,6 +54,8 @@ pub struct Gan<D: NeuralDevice, M: GanModel<D>> {
     start: Players<Params<D>>,
     /// The f64 field of [`Gan::mlp_field`], kept for the linearization that borrows it.
     exact: Option<MlpGanField>,
+    /// The permutation of the epoch last drawn from, in epoch data order.
+    epoch: RefCell<Option<(u64, Vec<u32>)>>,
 }
 
 // SAFETY: as for `Params` — a game lives on its run's one thread; only the CUDA handle is not
@@ -93,6 +98,7 @@ impl<D: NeuralDevice, M: GanModel<D>> Gan<D, M> {
             settings,
             start,
             exact: None,
+            epoch: RefCell::new(None),
         }
     }
 
@@ -105,7 +111,15 @@ impl<D: NeuralDevice, M: GanModel<D>> Gan<D, M> {
         match sample {
             Sample::Exact => EVAL_SEED,
             Sample::Component(i) => i as u64,
-            Sample::Seed(s) => s,
+            Sample::Seed(s) | Sample::Ordered { seed: s, .. } => s,
+        }
+    }
+
+    /// The epoch order's `drop_last` and training-set size, when minibatches follow it.
+    fn epochs(&self) -> Option<(bool, usize)> {
+        match (self.settings.order, self.model.training_set_len()) {
+            (DataOrder::Epochs { drop_last }, Some(len)) => Some((drop_last, len)),
+            _ => None,
         }
     }
 
@@ -125,6 +139,28 @@ impl<D: NeuralDevice, M: GanModel<D>> Gan<D, M> {
         let n = self.settings.batch;
         let real = self.model.real_batch(rng, n);
         (real, self.latent_host(rng, n))
+    }
+
+    /// The minibatch of `sample`: real points, latent codes, their count n, and the rng of
+    /// the sample's seed after them (what the gradient penalty draws from). In epoch order the
+    /// real points are the sample's slice of its epoch's permutation (n is short at an
+    /// epoch's end); otherwise n = batch points drawn from the seed.
+    pub(crate) fn minibatch(&self, sample: Sample) -> (Vec<f32>, Vec<f32>, usize, Rng) {
+        let mut rng = Rng::new(Self::seed_of(sample));
+        if let (Sample::Ordered { draw, .. }, Some((drop_last, len))) = (sample, self.epochs()) {
+            let at = DataOrder::indices(
+                drop_last,
+                self.settings.seed,
+                len,
+                self.settings.batch,
+                draw,
+                &mut self.epoch.borrow_mut(),
+            );
+            let z = self.latent_host(&mut rng, at.len());
+            return (self.model.real_points(&at), z, at.len(), rng);
+        }
+        let (real, z) = self.draw_batch(&mut rng);
+        (real, z, self.settings.batch, rng)
     }
 
     /// The field of the MLP models in f64 with exact JVPs ([`MlpGanField`]), on the minibatch
@@ -174,18 +210,16 @@ impl<D: NeuralDevice, M: GanModel<D>> Gan<D, M> {
         })
     }
 
-    /// One oracle call at `w` on the minibatch of `seed`: the gradients of the players in
+    /// One oracle call at `w` on the minibatch of `sample`: the gradients of the players in
     /// `want` go to `out`; returns (L_G, L_D) on that minibatch (L_D without the penalty).
     pub fn pass(
         &self,
         w: &Players<Params<D>>,
-        seed: u64,
+        sample: Sample,
         want: Players<bool>,
         out: &mut Players<Params<D>>,
     ) -> Players<f64> {
-        let n = self.settings.batch;
-        let mut rng = Rng::new(seed);
-        let (real_host, z_host) = self.draw_batch(&mut rng);
+        let (real_host, z_host, n, mut rng) = self.minibatch(sample);
         let shape = self.model.batch_shape(n);
         let real = self
             .dev
@@ -283,14 +317,18 @@ impl<D: NeuralDevice, M: GanModel<D>> Game for Gan<D, M> {
         self.start.clone()
     }
 
-    fn draw_sample(&self, rng: &mut Rng) -> Sample {
-        Sample::Seed(rng.next_u64())
+    fn draw_sample(&self, rng: &mut Rng, drawn: u64) -> Sample {
+        let seed = rng.next_u64();
+        match self.epochs() {
+            Some(_) => Sample::Ordered { seed, draw: drawn },
+            None => Sample::Seed(seed),
+        }
     }
 
     fn gradient(&mut self, p: Player, w: &Players<Params<D>>, sample: Sample, out: &mut Params<D>) {
         let mut both = w.clone();
         let want = Players::new(p == Player::Theta, p == Player::Phi);
-        self.pass(w, Self::seed_of(sample), want, &mut both);
+        self.pass(w, sample, want, &mut both);
         *out = match p {
             Player::Theta => both.theta,
             Player::Phi => both.phi,
@@ -298,12 +336,12 @@ impl<D: NeuralDevice, M: GanModel<D>> Game for Gan<D, M> {
     }
 
     fn field(&mut self, w: &Players<Params<D>>, sample: Sample, out: &mut Players<Params<D>>) {
-        self.pass(w, Self::seed_of(sample), Players::both(true), out);
+        self.pass(w, sample, Players::both(true), out);
     }
 
     fn losses(&mut self, w: &Players<Params<D>>) -> Players<f64> {
         let mut none = w.clone();
-        self.pass(w, EVAL_SEED, Players::both(false), &mut none)
+        self.pass(w, Sample::Exact, Players::both(false), &mut none)
     }
 
     fn equilibrium(&self) -> Option<&Players<Params<D>>> {

@@ -28,6 +28,7 @@ pub(crate) fn mixture_gan(hidden: usize, layers: usize, batch: usize) -> Gan<Cpu
         },
     );
     let settings = GanSettings {
+        order: Default::default(),
         loss: GanLoss::Saturating,
         batch,
         clip: None,
@@ -86,6 +87,7 @@ fn networks_without_exact_jvps_say_why() {
         ),
         Cpu::default(),
         GanSettings {
+            order: Default::default(),
             loss: GanLoss::Wgan,
             batch: 8,
             clip: None,
@@ -134,6 +136,7 @@ fn resnet_wgangp_and_dcgan28_oracle_calls_run() {
     ] {
         let model = ImageModel::new(tiny_images(channels, side), arch, 8, 4);
         let settings = GanSettings {
+            order: Default::default(),
             loss: GanLoss::Wgan,
             batch: 3,
             clip: None,
@@ -174,6 +177,7 @@ fn resnet_wgangp_and_dcgan28_oracle_calls_run() {
             // The penalty changes φ's gradient and only φ's.
             let model = ImageModel::new(tiny_images(channels, side), arch, 8, 4);
             let plain = GanSettings {
+                order: Default::default(),
                 loss: GanLoss::Wgan,
                 batch: 3,
                 clip: None,
@@ -196,6 +200,7 @@ fn other_networks_have_no_exact_jvps_and_say_so() {
         Small::new(&[6, 4, 1], 0.5),
         Cpu::shared(0),
         GanSettings {
+            order: Default::default(),
             loss: GanLoss::Wgan,
             batch: 4,
             clip: None,
@@ -238,6 +243,7 @@ fn exact_mlp_transposed_products_for_zero_sum_losses() {
         },
     );
     let settings = GanSettings {
+        order: Default::default(),
         loss: GanLoss::NonSaturating,
         batch: 16,
         clip: None,
@@ -250,6 +256,76 @@ fn exact_mlp_transposed_products_for_zero_sum_losses() {
     assert_eq!(at.jvp(&v).len(), v.len());
     let why = at.vjp(&v).unwrap_err();
     assert!(why.contains("non-saturating"), "{why}");
+}
+
+/// Epoch order through the game: draws are `Ordered` and numbered by the run's count; one
+/// epoch's minibatches hold every training image once (6 images in batches of 4: 4, then the
+/// 2 left over, as `DataLoader(shuffle=True)` cuts them), the short one trains, and the same
+/// sample always gives the same batch and latents.
+#[test]
+fn epoch_order_sees_each_image_once_per_epoch() {
+    use super::DataOrder;
+    use crate::neural::image_gan::{Architecture, ImageModel};
+    let data = tiny_images(1, 28);
+    let model = || {
+        ImageModel::new(
+            data.clone(),
+            Architecture::Dcgan {
+                filters: 4,
+                d_batchnorm: true,
+            },
+            8,
+            4,
+        )
+    };
+    let settings = |order| GanSettings {
+        order,
+        loss: GanLoss::Wgan,
+        batch: 4,
+        clip: None,
+        gp_weight: None,
+        seed: 2,
+    };
+    let epochs = DataOrder::Epochs { drop_last: false };
+    let mut game = Gan::new(model(), Cpu::shared(0), settings(epochs));
+    let image = |i: usize| {
+        let mut v = vec![];
+        data.push_image(i, &mut v);
+        v
+    };
+    let mut rng = Rng::new(1);
+    for epoch in 0..3u64 {
+        let mut seen = vec![0; data.count];
+        for (j, want) in [4, 2].into_iter().enumerate() {
+            let drawn = 2 * epoch + j as u64;
+            let s = game.draw_sample(&mut rng, drawn);
+            assert!(
+                matches!(s, Sample::Ordered { draw, .. } if draw == drawn),
+                "{s:?}"
+            );
+            let (real, z, n, _) = game.minibatch(s);
+            assert_eq!((n, real.len(), z.len()), (want, want * 28 * 28, want * 8));
+            for x in real.chunks(28 * 28) {
+                let i = (0..data.count)
+                    .find(|&i| image(i) == x)
+                    .expect("a training image");
+                seen[i] += 1;
+            }
+            let again = game.minibatch(s);
+            assert_eq!((again.0, again.1), (real, z), "a sample is its batch");
+            let w = game.initial_point();
+            let mut f = w.clone();
+            game.field(&w, s, &mut f);
+            assert!(f.phi.to_host().iter().flatten().all(|v| v.is_finite()));
+        }
+        assert_eq!(seen, vec![1; data.count], "epoch {epoch}");
+    }
+    // With replacement (the default) draws stay seeds.
+    let replacement = Gan::new(model(), Cpu::shared(0), settings(DataOrder::Replacement));
+    assert!(matches!(
+        replacement.draw_sample(&mut rng, 5),
+        Sample::Seed(_)
+    ));
 }
 
 /// Threads and bits (see `neural::ops`): one oracle call of a DCGAN-32 (BatchNorm in D, WGAN),
@@ -272,7 +348,7 @@ fn oracle_calls_do_not_depend_on_the_thread_count() {
                 let game = Gan::new(make(), Cpu::shared(0), settings.clone());
                 let w = game.initial_point();
                 let mut f = w.clone();
-                let losses = game.pass(&w, 7, Players::both(true), &mut f);
+                let losses = game.pass(&w, Sample::Seed(7), Players::both(true), &mut f);
                 (f.theta.to_host(), f.phi.to_host(), losses)
             });
             match &seen {
@@ -292,6 +368,7 @@ fn oracle_calls_do_not_depend_on_the_thread_count() {
         }
     }
     let settings = |gp: Option<f64>| GanSettings {
+        order: Default::default(),
         loss: GanLoss::Wgan,
         batch: 20,
         clip: None,
@@ -331,6 +408,7 @@ fn oracle_calls_do_not_depend_on_the_thread_count() {
             MixtureModel::new(mixture, 8, 300, 2, eval)
         },
         GanSettings {
+            order: Default::default(),
             loss: GanLoss::Saturating,
             batch: 130,
             clip: None,

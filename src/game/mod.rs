@@ -15,6 +15,7 @@
 //! (`analysis`) and live scores (`score`) are computed from these by the layers above. Toy
 //! games come with their preset section ([`ToySpec`]); `setup` turns sections into games.
 
+mod data_order;
 mod dirac;
 mod gan;
 #[cfg(test)]
@@ -29,6 +30,7 @@ mod start;
 mod stochastic_bilinear;
 mod ttur_saddle;
 
+pub use data_order::DataOrder;
 pub use dirac::{DiracGan, DiracGanSpec, DiracLoss};
 pub use gan::{wide, Gan, GanSettings};
 pub use linear::{BilinearSpec, LinearGame, LinearTerms, MatrixSpec, QuadraticSpec};
@@ -57,6 +59,14 @@ pub enum Sample {
     Component(usize),
     /// A seed from which the game draws a minibatch and latent noise.
     Seed(u64),
+    /// Minibatch number `draw` of the run in a fixed data order (shuffled epochs), with latent
+    /// noise drawn from `seed`.
+    Ordered {
+        /// Seed of the latent noise (and of the gradient penalty's interpolation).
+        seed: u64,
+        /// Minibatches the run drew before this one.
+        draw: u64,
+    },
 }
 
 /// A two-player differentiable game.
@@ -70,9 +80,10 @@ pub trait Game: Send {
     /// The starting point ω₀.
     fn initial_point(&self) -> Players<Self::V>;
 
-    /// Draws the randomness of one oracle call. Deterministic games return `Sample::Exact`
-    /// without touching `rng`.
-    fn draw_sample(&self, _rng: &mut Rng) -> Sample {
+    /// Draws the randomness of one oracle call, the run's `drawn`-th (counted from 0 over the
+    /// whole run, across resumes). Deterministic games return `Sample::Exact` without touching
+    /// `rng`.
+    fn draw_sample(&self, _rng: &mut Rng, _drawn: u64) -> Sample {
         Sample::Exact
     }
 

@@ -74,7 +74,7 @@ fn check(name: &str, g: &mut dyn Game<V = Vec<f64>>, tol: f64) -> f64 {
     let dt = w.theta.len();
     let n = dt + w.phi.len();
     let mut worst: f64 = 0.0;
-    let samples = [Sample::Exact, g.draw_sample(&mut rng)];
+    let samples = [Sample::Exact, g.draw_sample(&mut rng, 0)];
     for s in samples {
         let j = numeric(g, &w, s, 1e-6);
         if s == Sample::Exact {

@@ -194,7 +194,7 @@ impl Game for StochasticBilinear {
         self.start.clone()
     }
 
-    fn draw_sample(&self, rng: &mut Rng) -> Sample {
+    fn draw_sample(&self, rng: &mut Rng, _drawn: u64) -> Sample {
         Sample::Component(rng.below(self.components as u64) as usize)
     }
 

@@ -95,7 +95,7 @@ impl Game for TturSaddle {
         self.start.clone()
     }
 
-    fn draw_sample(&self, rng: &mut Rng) -> Sample {
+    fn draw_sample(&self, rng: &mut Rng, _drawn: u64) -> Sample {
         if self.noise > 0.0 {
             Sample::Seed(rng.next_u64())
         } else {
@@ -165,7 +165,7 @@ mod tests {
         let noisy = TturSaddleSpec { noise: 1.0, ..spec };
         let mut g = noisy.build(0).unwrap();
         let mut rng = Rng::new(3);
-        let s = g.draw_sample(&mut rng);
+        let s = g.draw_sample(&mut rng, 0);
         let mut a = Players::both(vec![0.0]);
         let mut b = a.clone();
         g.field(&w, s, &mut a);

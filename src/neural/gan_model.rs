@@ -31,6 +31,16 @@ pub trait GanModel<D: NeuralDevice>: Send {
     fn batch_shape(&self, n: usize) -> Self::S;
     /// n real points (row-major, as `batch_shape(n)`), drawn from `rng`.
     fn real_batch(&self, rng: &mut Rng, n: usize) -> Vec<f32>;
+    /// The number of points of a finite training set, which an epoch data order permutes;
+    /// `None` where real points come from a distribution (the mixtures).
+    fn training_set_len(&self) -> Option<usize> {
+        None
+    }
+    /// The training set's points at `indices` (row-major, as `batch_shape(indices.len())`).
+    /// Asked only of models with a [`GanModel::training_set_len`]; the others have none.
+    fn real_points(&self, _indices: &[usize]) -> Vec<f32> {
+        Vec::new()
+    }
     /// Names of the model's own metrics.
     fn metric_names(&self) -> Vec<String> {
         vec![]

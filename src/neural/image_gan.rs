@@ -211,12 +211,20 @@ impl<D: NeuralDevice> GanModel<D> for ImageModel {
     fn batch_shape(&self, n: usize) -> Self::S {
         (n, self.data.channels, self.data.side, self.data.side)
     }
-    /// Images drawn uniformly with replacement (the reference shuffles epochs; a seeded draw
-    /// keeps every oracle call reproducible from its seed alone).
+    /// Images drawn uniformly with replacement (`order: Replacement`; the reference's
+    /// shuffled epochs are `order: Epochs`, through [`GanModel::real_points`]).
     fn real_batch(&self, rng: &mut Rng, n: usize) -> Vec<f32> {
-        let mut out = Vec::with_capacity(n * self.data.image_len());
-        for _ in 0..n {
-            let i = rng.below(self.data.count as u64) as usize;
+        let at: Vec<usize> = (0..n)
+            .map(|_| rng.below(self.data.count as u64) as usize)
+            .collect();
+        <Self as GanModel<D>>::real_points(self, &at)
+    }
+    fn training_set_len(&self) -> Option<usize> {
+        Some(self.data.count)
+    }
+    fn real_points(&self, indices: &[usize]) -> Vec<f32> {
+        let mut out = Vec::with_capacity(indices.len() * self.data.image_len());
+        for &i in indices {
             self.data.push_image(i, &mut out);
         }
         out

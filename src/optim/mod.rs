@@ -370,8 +370,9 @@ impl Optimizer {
     }
 
     /// One iteration ω_t → ω_{t+1} on `game` (several oracle calls for some methods), counted
-    /// into `st`. An error ends the run: a product the game could not answer, or a solve over
-    /// its time budget (the step itself was finished).
+    /// into `st`; samples come from `rng` and advance `drawn`, the run's count of samples drawn
+    /// (kept in its checkpoints). An error ends the run: a product the game could not answer,
+    /// or a solve over its time budget (the step itself was finished).
     pub fn step<G: Game + ?Sized>(
         &self,
         game: &mut G,
@@ -379,8 +380,9 @@ impl Optimizer {
         st: &mut OptimState<G::V>,
         sc: &mut Scratch<G::V>,
         rng: &mut Rng,
+        drawn: &mut u64,
     ) -> Result<(), String> {
-        let mut o = GameOracle::new(game, rng);
+        let mut o = GameOracle::new(game, rng, drawn);
         let r = self.step_with(&mut o, w, st, sc);
         st.oracle_calls += o.calls.gradients;
         st.jvp_calls += o.calls.jvp;

@@ -58,6 +58,8 @@ pub struct Calls {
 pub struct GameOracle<'a, G: Game + ?Sized> {
     game: &'a mut G,
     rng: &'a mut Rng,
+    /// Samples the run has drawn, this oracle's included.
+    drawn: &'a mut u64,
     /// The calls made so far.
     pub calls: Calls,
     /// The first product the game could not answer, and why.
@@ -65,11 +67,13 @@ pub struct GameOracle<'a, G: Game + ?Sized> {
 }
 
 impl<'a, G: Game + ?Sized> GameOracle<'a, G> {
-    /// The counted oracle of `game`, sampling from `rng`.
-    pub fn new(game: &'a mut G, rng: &'a mut Rng) -> Self {
+    /// The counted oracle of `game`, sampling from `rng`; `drawn` counts the run's samples
+    /// (what an epoch data order needs to know which minibatch comes next).
+    pub fn new(game: &'a mut G, rng: &'a mut Rng, drawn: &'a mut u64) -> Self {
         GameOracle {
             game,
             rng,
+            drawn,
             calls: Calls::default(),
             error: None,
         }
@@ -88,7 +92,9 @@ impl<G: Game + ?Sized> Oracle for GameOracle<'_, G> {
     type V = G::V;
 
     fn sample(&mut self) -> Sample {
-        self.game.draw_sample(self.rng)
+        let s = self.game.draw_sample(self.rng, *self.drawn);
+        *self.drawn += 1;
+        s
     }
 
     #[inline]

@@ -57,7 +57,7 @@ fn trajectory(
     let mut rng = crate::rng::Rng::new(0);
     let mut out = vec![];
     for _ in 0..n {
-        opt.step(g.as_mut(), &mut w, &mut st, &mut sc, &mut rng)
+        opt.step(g.as_mut(), &mut w, &mut st, &mut sc, &mut rng, &mut 0)
             .unwrap();
         out.push((w.theta[0], w.phi[0]));
     }

@@ -4,8 +4,9 @@
 //!
 //! A checkpoint file is the header `SADDLE-CK<version>\n` (the format version as two or more
 //! decimal digits) and the state in postcard. This saddle writes [`FORMAT_VERSION`] and reads
-//! only it: a file of another version is refused with that version named, never taken for a
-//! state (whoever changes [`RunState`] or what it holds bumps the version).
+//! it and version 2 (see [`decode`]); a file of another version is refused with that version
+//! named, never taken for a state (whoever changes [`RunState`] or what it holds bumps the
+//! version).
 
 use super::store::{write_atomic, RunDir};
 use crate::error::{io_error, Error, Result};
@@ -18,7 +19,10 @@ use std::fmt;
 use std::path::PathBuf;
 
 /// The format version this saddle writes and reads.
-pub const FORMAT_VERSION: u32 = 2;
+pub const FORMAT_VERSION: u32 = 3;
+
+/// The version before [`RunState::samples_drawn`], which this saddle still reads.
+const WITHOUT_SAMPLES_DRAWN: u32 = 2;
 
 /// Versions this saddle no longer reads, and what changed since.
 const OLDER: [(u32, &str); 1] = [(
@@ -44,6 +48,9 @@ pub struct RunState<V> {
     pub steps: u64,
     /// Seconds spent stepping so far.
     pub wall_time: f64,
+    /// Samples drawn from `rng` so far (oracle calls on fresh data): which minibatch comes
+    /// next in an epoch data order. Last, so that version 2 files read as this with a zero.
+    pub samples_drawn: u64,
 }
 
 fn header(version: u32) -> Vec<u8> {
@@ -77,13 +84,20 @@ fn decode<V: DeserializeOwned>(bytes: &[u8]) -> std::result::Result<RunState<V>,
             "checkpoint format version {version}, {what}; this saddle reads version {FORMAT_VERSION} only"
         ));
     }
-    if version != FORMAT_VERSION {
-        return Err(format!(
-            "checkpoint format version {version}, but this saddle reads version {FORMAT_VERSION} only"
-        ));
-    }
-    postcard::from_bytes(&rest[digits + 1..])
-        .map_err(|e| format!("unreadable checkpoint (format version {version}): {e}"))
+    let body = &rest[digits + 1..];
+    let state = match version {
+        FORMAT_VERSION => postcard::from_bytes(body),
+        // Version 2 is version 3 without the trailing `samples_drawn`; postcard writes fields
+        // in order with no framing, so the version 2 bytes and a varint 0 are a version 3
+        // state. Zero is exact: runs of version 2 sampled with replacement, which ignores it.
+        WITHOUT_SAMPLES_DRAWN => postcard::from_bytes(&[body, &[0]].concat()),
+        _ => {
+            return Err(format!(
+                "checkpoint format version {version}, but this saddle reads versions {WITHOUT_SAMPLES_DRAWN} and {FORMAT_VERSION} only"
+            ))
+        }
+    };
+    state.map_err(|e| format!("unreadable checkpoint (format version {version}): {e}"))
 }
 
 /// Reads the checkpoint taken after `step` iterations.
@@ -189,6 +203,29 @@ mod tests {
         );
     }
 
+    /// A version 2 file (written before `samples_drawn`) is read as the same state with no
+    /// samples counted: a run started before the epoch data order resumes.
+    #[test]
+    fn a_format_2_checkpoint_reads_with_no_samples_counted() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = RunDir::create(tmp.path(), "r").unwrap();
+        let mut st = state(10);
+        st.rng.next_u64();
+        st.wall_time = 1.5;
+        save(&dir, &st).unwrap();
+        let bytes = std::fs::read(dir.checkpoint_path(10)).unwrap();
+        // What version 2 wrote: its header, and the state without the trailing varint 0.
+        assert_eq!(bytes.last(), Some(&0));
+        let mut v2 = b"SADDLE-CK02\n".to_vec();
+        v2.extend(&bytes[12..bytes.len() - 1]);
+        std::fs::write(dir.checkpoint_path(10), &v2).unwrap();
+        assert_eq!(load::<Vec<f64>>(&dir, 10).unwrap(), st);
+        // A version 3 state with samples counted keeps them.
+        st.samples_drawn = 300;
+        save(&dir, &st).unwrap();
+        assert_eq!(load::<Vec<f64>>(&dir, 10).unwrap().samples_drawn, 300);
+    }
+
     #[test]
     fn versions_corrupt_files_and_the_newest_readable_one() {
         let tmp = tempfile::tempdir().unwrap();
@@ -197,7 +234,7 @@ mod tests {
             save(&dir, &state(t)).unwrap();
         }
         let bytes = std::fs::read(dir.checkpoint_path(40)).unwrap();
-        assert!(bytes.starts_with(b"SADDLE-CK02\n"));
+        assert!(bytes.starts_with(b"SADDLE-CK03\n"));
         // 40: cut short; 30: a future format version.
         std::fs::write(dir.checkpoint_path(40), &bytes[..bytes.len() / 2]).unwrap();
         let mut future = b"SADDLE-CK07\n".to_vec();
@@ -209,13 +246,13 @@ mod tests {
         assert_eq!(steps, [40, 30]);
         assert!(found.unreadable[0]
             .reason
-            .starts_with("unreadable checkpoint (format version 2)"));
+            .starts_with("unreadable checkpoint (format version 3)"));
         assert_eq!(
             found.unreadable[1].reason,
-            "checkpoint format version 7, but this saddle reads version 2 only"
+            "checkpoint format version 7, but this saddle reads versions 2 and 3 only"
         );
         let e = load::<Vec<f64>>(&dir, 30).unwrap_err();
-        assert!(e.message.ends_with("step-000000000030.ck: checkpoint format version 7, but this saddle reads version 2 only"), "{e}");
+        assert!(e.message.ends_with("step-000000000030.ck: checkpoint format version 7, but this saddle reads versions 2 and 3 only"), "{e}");
         // At or before 25: the one at 20, nothing newer considered.
         let found = newest::<Vec<f64>>(&dir, Some(25));
         assert_eq!(found.state.unwrap().optim.iteration, 20);

@@ -283,6 +283,7 @@ impl<V: ParamVec + Serialize + DeserializeOwned> Engine<V> {
             &mut st.optim,
             &mut self.scratch,
             &mut st.rng,
+            &mut st.samples_drawn,
         );
         // The step is complete either way (its state is checkpointed at the end): what went
         // wrong ends the run, named.

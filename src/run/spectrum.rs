@@ -330,9 +330,13 @@ fn trace(
     let mut st = opt.init_state(&w, hyper);
     let mut sc = crate::optim::Scratch::new(&w);
     let mut rng = Rng::derive(config.seed, "sampling");
+    let mut drawn = 0;
     let (mut ts, mut ds) = (vec![], vec![]);
     for t in 1..=config.steps {
-        if opt.step(game, &mut w, &mut st, &mut sc, &mut rng).is_err() {
+        if opt
+            .step(game, &mut w, &mut st, &mut sc, &mut rng, &mut drawn)
+            .is_err()
+        {
             break;
         }
         let d = (w.theta.dist_sq(&eq.theta) + w.phi.dist_sq(&eq.phi)).sqrt();

@@ -4,7 +4,7 @@
 
 use super::{BuiltGame, GameSpec};
 use crate::check::count as check_count;
-use crate::game::{Gan, GanSettings};
+use crate::game::{DataOrder, Gan, GanSettings};
 use crate::neural::data::{DataFiles, Dataset};
 use crate::neural::device::{DeviceSpec, NeuralDevice};
 use crate::neural::gan_model::GanModel;
@@ -127,6 +127,7 @@ impl GameSpec for MixtureGanSpec {
             clip: None,
             gp_weight: None,
             seed,
+            order: DataOrder::Replacement,
         };
         on_device(self.device, model, settings)
     }
@@ -165,6 +166,10 @@ pub struct ImageGanSpec {
     /// ≤ 1.1; what REF-VI's PyTorch 0.4.0 drew).
     #[serde(default)]
     pub batchnorm_gamma: BatchNormGamma,
+    /// How minibatches take the training images: `Replacement` (uniform draws, the default) or
+    /// `Epochs(drop_last: false)`, shuffled epochs as REF-VI's `DataLoader(shuffle=True)`.
+    #[serde(default)]
+    pub order: DataOrder,
     /// `"cpu"` or `"cuda:N"`.
     #[serde(default)]
     pub device: DeviceSpec,
@@ -206,6 +211,7 @@ impl GameSpec for ImageGanSpec {
     fn build(&self, seed: u64) -> Result<BuiltGame, String> {
         self.check(seed)?;
         let data = self.files()?.load()?;
+        self.order.check(data.count, self.batch)?;
         let model = || {
             ImageModel::new(data.clone(), self.arch, self.latent_dim, self.grid)
                 .with_batchnorm_gamma(self.batchnorm_gamma)
@@ -216,6 +222,7 @@ impl GameSpec for ImageGanSpec {
             clip: self.clip,
             gp_weight: self.gp_weight,
             seed,
+            order: self.order,
         };
         on_device(self.device, model, settings)
     }

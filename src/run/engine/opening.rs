@@ -104,6 +104,7 @@ pub fn initial_state<V: ParamVec>(
         log_every: config.log_every,
         steps: config.steps,
         wall_time: 0.0,
+        samples_drawn: 0,
     }
 }
 
