@@ -16,6 +16,7 @@ use crate::tui::{self, Exit, Options};
 use clap::Args;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// How the dashboard draws.
 #[derive(Args, Debug, Clone)]
@@ -81,10 +82,10 @@ fn options(args: &DashArgs, runs_dir: &Path, logs_dir: &Path) -> Result<Options>
         },
         mouse: args.mouse,
         presets,
-        start_preset: Some(Box::new(move |name: &str| {
+        start_preset: Some(Arc::new(move |name: &str| {
             start(name, None, &[], &runs_dir, &logs).map_err(|e| e.message)
         })),
-        fork_run: Some(Box::new(move |src: &RunDir, at: u64, sets: &[String]| {
+        fork_run: Some(Arc::new(move |src: &RunDir, at: u64, sets: &[String]| {
             let f = lineage::fork(src, at, sets, &fork_dir).map_err(|e| e.message)?;
             let how = Opening::from(Some(f.steps));
             launch::spawn_worker(std::slice::from_ref(&f.dir), how, &fork_logs).map_err(|e| {

@@ -20,15 +20,23 @@ use ratatui::buffer::Buffer;
 use ratatui::crossterm::event::{KeyCode, KeyEvent};
 use ratatui::layout::Rect;
 use std::path::{Path, PathBuf};
-use std::time::Instant;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 /// Starts the runs of a preset (creates their directories and a detached worker); given by
-/// the command line, which knows how to resolve presets.
-pub type StartPreset = Box<dyn FnMut(&str) -> Result<Vec<RunDir>, String>>;
+/// the command line, which knows how to resolve presets. It runs off the UI thread (building a
+/// game may load a dataset), hence `Send + Sync`.
+pub type StartPreset = Arc<dyn Fn(&str) -> Result<Vec<RunDir>, String> + Send + Sync>;
 
 /// Branches a run (its directory) at a step with live changes (`param=value`) into a new run,
-/// starts it detached and returns its directory.
-pub type ForkRun = Box<dyn FnMut(&RunDir, u64, &[String]) -> Result<RunDir, String>>;
+/// starts it detached and returns its directory. It runs off the UI thread (it builds the game
+/// and reads a checkpoint), hence `Send + Sync`.
+pub type ForkRun = Arc<dyn Fn(&RunDir, u64, &[String]) -> Result<RunDir, String> + Send + Sync>;
+
+/// The longest quitting waits for a fork or a preset's start in flight, so that its run
+/// directories are complete and its runs attached (and stopped, if asked) before the
+/// dashboard exits.
+const LAUNCH_SETTLE: Duration = Duration::from_secs(60);
 
 /// The dashboard without its terminal: the state, the readers of the run directories and
 /// the command sender. The terminal loop drives it; tests and the benchmark drive it too.
@@ -47,6 +55,8 @@ pub struct Dashboard {
     pub(super) fork_run: Option<ForkRun>,
     /// The computation running off the UI thread (`h`'s stability map), if any.
     job: Option<Job<Result<StabilityView, String>>>,
+    /// A fork or a preset's start running off the UI thread: the directories to attach.
+    launch: Option<Job<Result<Vec<RunDir>, String>>>,
     /// The sweep view, when the dashboard was opened on a sweep (`saddle attach SWEEP`).
     pub sweep: Option<SweepMode>,
 }
@@ -64,6 +74,7 @@ impl Dashboard {
             start_preset: None,
             fork_run: None,
             job: None,
+            launch: None,
             sweep: None,
         };
         d.app.runs_dir = runs_dir.display().to_string();
@@ -185,7 +196,51 @@ impl Dashboard {
             self.app.say(text, error);
             changed = true;
         }
-        changed | self.poll_job()
+        changed | self.poll_job() | self.poll_launch()
+    }
+
+    /// Attaches the runs of a fork or a preset's start when it has finished; true when it has.
+    fn poll_launch(&mut self) -> bool {
+        let Some(result) = self.launch.as_ref().and_then(Job::poll) else {
+            return false;
+        };
+        let job = self.launch.take().expect("polled");
+        self.launched(&job.what, result);
+        true
+    }
+
+    /// Reports and attaches what a launch job gave.
+    fn launched(&mut self, what: &str, result: Option<Result<Vec<RunDir>, String>>) {
+        match result {
+            Some(Ok(dirs)) => {
+                let ids: Vec<String> = dirs.iter().map(RunDir::id).collect();
+                self.log.line(&format!("{what}: {}", ids.join(" ")));
+                self.app.say(format!("{what}: {}", ids.join(" ")), false);
+                for d in dirs {
+                    self.attach(d);
+                }
+            }
+            Some(Err(e)) => self.app.say(format!("{what}: {e}"), true),
+            None => self.app.say(format!("{what}: it failed"), true),
+        }
+    }
+
+    /// Starts `work` (a fork or a preset's start) off the UI thread, one at a time.
+    fn start_launch(
+        &mut self,
+        what: String,
+        work: impl FnOnce() -> Result<Vec<RunDir>, String> + Send + 'static,
+    ) {
+        if let Some(busy) = &self.launch {
+            self.app.say(
+                format!("{} is still going: try again when it is done", busy.what),
+                true,
+            );
+            return;
+        }
+        self.log.line(&format!("{what}…"));
+        self.app.say(format!("{what}…"), false);
+        self.launch = Some(Job::spawn(what, move |_| work()));
     }
 
     /// Takes the result of the computation in progress when it is there; true when it was.
@@ -254,7 +309,20 @@ impl Dashboard {
         for e in effects {
             match e {
                 Effect::Send { run, command } => self.send(run, command),
-                Effect::Quit { stop_runs } => return (Some(stop_runs), repaint),
+                Effect::Quit { stop_runs } => {
+                    // A fork or start half done would leave a directory half made.
+                    if let Some(job) = self.launch.take() {
+                        match job.wait(LAUNCH_SETTLE) {
+                            Some(result) => self.launched(&job.what, result),
+                            None => self.log.line(&format!(
+                                "{} still going after {} s at quit",
+                                job.what,
+                                LAUNCH_SETTLE.as_secs()
+                            )),
+                        }
+                    }
+                    return (Some(stop_runs), repaint);
+                }
                 Effect::Redraw => repaint = true,
                 Effect::ComputeStability(i) => self.compute_stability(i),
                 Effect::CancelComputation => {
@@ -292,38 +360,20 @@ impl Dashboard {
                 }
                 Effect::Fork { run, at, sets } => {
                     let src = self.feeds.get(run).map(|f| f.dir().clone());
-                    let (Some(fork), Some(src)) = (self.fork_run.as_mut(), src) else {
+                    let (Some(fork), Some(src)) = (self.fork_run.clone(), src) else {
                         self.app.say("forking is not available here", true);
                         continue;
                     };
-                    match fork(&src, at, &sets) {
-                        Ok(dir) => {
-                            self.log
-                                .line(&format!("forked {} at {at} as {}", src.id(), dir.id()));
-                            self.app
-                                .say(format!("forked at step {at}: {}", dir.id()), false);
-                            self.attach(dir);
-                        }
-                        Err(e) => self.app.say(format!("fork: {e}"), true),
-                    }
+                    let what = format!("forking {} at step {at}", src.id());
+                    self.start_launch(what, move || fork(&src, at, &sets).map(|d| vec![d]));
                 }
                 Effect::StartPreset(name) => {
-                    let Some(start) = self.start_preset.as_mut() else {
+                    let Some(start) = self.start_preset.clone() else {
                         self.app.say("starting runs is not available here", true);
                         continue;
                     };
-                    match start(&name) {
-                        Ok(dirs) => {
-                            self.log
-                                .line(&format!("started preset {name}: {} run(s)", dirs.len()));
-                            self.app
-                                .say(format!("started {} run(s) of {name}", dirs.len()), false);
-                            for d in dirs {
-                                self.attach(d);
-                            }
-                        }
-                        Err(e) => self.app.say(format!("{name}: {e}"), true),
-                    }
+                    let what = format!("starting {name}");
+                    self.start_launch(what, move || start(&name));
                 }
             }
         }
@@ -350,5 +400,91 @@ impl Dashboard {
             }
         }
         self.controller.in_flight()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ratatui::crossterm::event::KeyModifiers;
+    use std::sync::{mpsc, Mutex};
+
+    fn said(d: &Dashboard) -> String {
+        d.app
+            .message
+            .as_ref()
+            .map(|m| m.text.clone())
+            .unwrap_or_default()
+    }
+
+    /// A fork that takes as long as it likes (it builds a game, may load a dataset) holds no
+    /// key: the effect returns at once with "forking…", keys are answered meanwhile, a second
+    /// fork is told to wait, and the new run attaches when the first ends.
+    #[test]
+    fn a_slow_fork_runs_off_the_ui_thread_and_attaches_when_done() {
+        let tmp = tempfile::tempdir().unwrap();
+        let src = RunDir::create(tmp.path(), "src").unwrap();
+        let made = RunDir::create(tmp.path(), "forked").unwrap();
+        let mut d = Dashboard::new(vec![src], tmp.path(), Theme::default(), Log::default());
+        let (go, gate) = mpsc::channel::<()>();
+        let gate = Mutex::new(gate);
+        d.fork_run = Some(Arc::new(move |_: &RunDir, _: u64, _: &[String]| {
+            gate.lock().unwrap().recv().ok();
+            Ok(made.clone())
+        }));
+        let fork = || Effect::Fork {
+            run: 0,
+            at: 5,
+            sets: vec!["eta=0.1".into()],
+        };
+        let t = Instant::now();
+        d.apply(vec![fork()]);
+        assert!(
+            t.elapsed() < Duration::from_millis(100),
+            "{:?}",
+            t.elapsed()
+        );
+        assert!(
+            said(&d).starts_with("forking src at step 5"),
+            "{}",
+            said(&d)
+        );
+        let t = Instant::now();
+        d.on_key(KeyEvent::new(KeyCode::Char('j'), KeyModifiers::NONE));
+        d.poll(Instant::now());
+        assert!(
+            t.elapsed() < Duration::from_millis(100),
+            "{:?}",
+            t.elapsed()
+        );
+        assert_eq!(d.app.runs.len(), 1, "nothing attached before the fork ends");
+        d.apply(vec![fork()]);
+        assert!(said(&d).contains("still going"), "{}", said(&d));
+        go.send(()).unwrap();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while d.app.runs.len() < 2 && Instant::now() < deadline {
+            d.poll(Instant::now());
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        assert_eq!(d.app.runs.len(), 2, "the forked run is attached");
+        assert!(said(&d).ends_with(": forked"), "{}", said(&d));
+    }
+
+    /// Quitting while a preset's runs are being created waits for them, so no directory is
+    /// left half made, and attaches them (a stop-all then reaches them too).
+    #[test]
+    fn quitting_waits_for_a_start_in_flight() {
+        let tmp = tempfile::tempdir().unwrap();
+        let made = RunDir::create(tmp.path(), "started").unwrap();
+        let mut d = Dashboard::new(vec![], tmp.path(), Theme::default(), Log::default());
+        d.start_preset = Some(Arc::new(move |_: &str| {
+            std::thread::sleep(Duration::from_millis(300));
+            Ok(vec![made.clone()])
+        }));
+        d.apply(vec![Effect::StartPreset("default".into())]);
+        assert!(d.app.runs.is_empty());
+        let (exit, _) = d.apply(vec![Effect::Quit { stop_runs: true }]);
+        assert_eq!(exit, Some(true));
+        assert_eq!(d.app.runs.len(), 1, "{}", said(&d));
     }
 }

@@ -50,6 +50,16 @@ impl<T: Send + 'static> Job<T> {
         }
     }
 
+    /// Blocks up to `timeout` for the result: Some(the result), Some(None) when its thread
+    /// panicked, None when it is still running.
+    pub fn wait(&self, timeout: Duration) -> Option<Option<T>> {
+        match self.result.recv_timeout(timeout) {
+            Ok(v) => Some(Some(v)),
+            Err(mpsc::RecvTimeoutError::Timeout) => None,
+            Err(mpsc::RecvTimeoutError::Disconnected) => Some(None),
+        }
+    }
+
     /// Asks the computation to stop at its next budget check.
     pub fn cancel(&self) {
         self.cancel.store(true, Ordering::Relaxed);

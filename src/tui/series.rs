@@ -280,6 +280,17 @@ impl SeriesStore {
         xs.partition_point(|&v| v <= x).checked_sub(1)
     }
 
+    /// The x on `axis` of every bucket's last row, oldest first.
+    pub fn xs(&self, axis: XAxis) -> &[f64] {
+        &self.xs[axis.index()]
+    }
+
+    /// The last finite value of `column` in every bucket (NaN where a bucket has none), as
+    /// [`SeriesStore::xs`]; None for a column the store does not have.
+    pub fn lasts(&self, column: usize) -> Option<&[f64]> {
+        self.lasts.get(column).map(Vec::as_slice)
+    }
+
     /// The x on `axis` of bucket `i`'s last row.
     pub fn x_of(&self, i: usize, axis: XAxis) -> Option<f64> {
         self.xs[axis.index()].get(i).copied()

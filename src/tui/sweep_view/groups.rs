@@ -8,6 +8,7 @@ use crate::stats::{describe, Description};
 use crate::sweep::manifest::Manifest;
 use crate::sweep::report::LEVEL;
 use crate::tui::series::XAxis;
+use std::collections::HashMap;
 
 /// What members are grouped by.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -70,15 +71,30 @@ pub struct Group {
 /// The groups of the sweep's members, in order of first appearance.
 pub fn groups(manifest: &Manifest, by: Grouping) -> Vec<Group> {
     let mut out: Vec<Group> = vec![];
+    // Keys are per configuration, and a sweep has far fewer configurations than members:
+    // each configuration's group is found once (this runs every frame).
+    let mut of_configuration: Vec<Option<usize>> = vec![None; manifest.configurations.len()];
+    let mut index: HashMap<String, usize> = HashMap::new();
     for m in &manifest.members {
-        let key = by.key(manifest, m.configuration);
-        match out.iter_mut().find(|g| g.key == key) {
-            Some(g) => g.members.push(m.index),
-            None => out.push(Group {
-                key,
-                members: vec![m.index],
-            }),
-        }
+        let slot = of_configuration.get_mut(m.configuration);
+        let g = match slot.as_deref().copied().flatten() {
+            Some(g) => g,
+            None => {
+                let key = by.key(manifest, m.configuration);
+                let g = *index.entry(key.clone()).or_insert_with(|| {
+                    out.push(Group {
+                        key,
+                        members: vec![],
+                    });
+                    out.len() - 1
+                });
+                if let Some(s) = slot {
+                    *s = Some(g);
+                }
+                g
+            }
+        };
+        out[g].members.push(m.index);
     }
     out
 }
@@ -146,22 +162,28 @@ pub fn member_curve(data: &SweepData, m: usize, metric: &str, points: usize) -> 
 /// The curve of `members` over `xs` (ascending): at each x, the value of each member that has
 /// logged a row at or after x, taken from its newest row at or before x.
 pub fn curve(data: &SweepData, members: &[usize], metric: &str, xs: &[f64], band: Band) -> Curve {
-    let per: Vec<Vec<(f64, f64)>> = members
+    // Each member's buckets read in place (x of the last row, last value): no copies, since
+    // this runs over every member each frame.
+    let per: Vec<(&[f64], &[f64])> = members
         .iter()
-        .map(|&m| member_curve(data, m, metric, super::data::MEMBER_CAPACITY))
+        .filter_map(|&m| {
+            let d = &data.members[m];
+            let values = d.series.lasts(d.column(metric)?)?;
+            Some((d.series.xs(XAxis::Step), values))
+        })
         .collect();
     let mut at = vec![0usize; per.len()];
     let mut out = Curve::default();
     let mut values = Vec::with_capacity(per.len());
     for &x in xs {
         values.clear();
-        for (k, c) in per.iter().enumerate() {
-            while at[k] < c.len() && c[at[k]].0 <= x {
+        for (k, (cx, cv)) in per.iter().enumerate() {
+            while at[k] < cx.len() && cx[at[k]] <= x {
                 at[k] += 1;
             }
-            let reached = c.last().is_some_and(|l| l.0 >= x);
+            let reached = cx.last().is_some_and(|&l| l >= x);
             if reached && at[k] > 0 {
-                values.push(c[at[k] - 1].1);
+                values.push(cv[at[k] - 1]);
             }
         }
         if let Some(d) = describe(&values, LEVEL) {
