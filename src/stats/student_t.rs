@@ -33,12 +33,27 @@ pub fn t_quantile(p: f64, nu: f64) -> f64 {
     thread_local! {
         static MEMO: std::cell::RefCell<std::collections::HashMap<(u64, u64), f64>> =
             Default::default();
+        // The few keys a frame asks again and again, looked up before hashing.
+        static RECENT: std::cell::RefCell<[((u64, u64), f64); RECENT_LEN]> =
+            const { std::cell::RefCell::new([((u64::MAX, u64::MAX), f64::NAN); RECENT_LEN]) };
     }
     let key = (p.to_bits(), nu.to_bits());
+    if let Some(t) = RECENT.with(|r| r.borrow().iter().find(|e| e.0 == key).map(|e| e.1)) {
+        return t;
+    }
+    let remember = |t: f64| {
+        RECENT.with(|r| {
+            let mut r = r.borrow_mut();
+            r.rotate_right(1);
+            r[0] = (key, t);
+        })
+    };
     if let Some(t) = MEMO.with(|m| m.borrow().get(&key).copied()) {
+        remember(t);
         return t;
     }
     let t = t_quantile_uncached(p, nu);
+    remember(t);
     MEMO.with(|m| {
         let mut m = m.borrow_mut();
         if m.len() >= MEMO_MAX {
@@ -48,6 +63,9 @@ pub fn t_quantile(p: f64, nu: f64) -> f64 {
     });
     t
 }
+
+/// Keys [`t_quantile`] checks before its hash map: a sweep's groups' sizes.
+const RECENT_LEN: usize = 16;
 
 /// Entries [`t_quantile`] remembers per thread before it forgets them all.
 const MEMO_MAX: usize = 4096;

@@ -21,6 +21,10 @@ use ratatui::widgets::{Block, Paragraph, Widget, Wrap};
 /// group's members are (a thousand curves would hide the means and cost the frame).
 pub const FAINT_MAX: usize = 200;
 
+/// Groups drawn with their band: beyond this many groups shown, only the selected group's band
+/// is (a hundred overlapping bands cover the chart, and were a third of a frame's cost).
+pub const BAND_MAX: usize = 12;
+
 /// Draws the whole sweep view into `buf` (of size `area`).
 pub fn draw(data: &SweepData, view: &SweepView, theme: &Theme, area: Rect, buf: &mut Buffer) {
     if area.width < MIN_SIZE.0 || area.height < MIN_SIZE.1 {
@@ -211,8 +215,10 @@ fn curves(
             .chain(&c.lo)
             .chain(&c.hi)
             .for_each(|p| fit(p.1));
-        bands.push((c.lo, color));
-        bands.push((c.hi, color));
+        if shown.rows.len() <= BAND_MAX || k == view.selected {
+            bands.push((c.lo, color));
+            bands.push((c.hi, color));
+        }
         means.push(Polyline {
             points: c.mean,
             color,
