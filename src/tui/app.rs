@@ -16,6 +16,8 @@ use super::theme::Theme;
 use crate::run::control::Command;
 use crate::run::Status;
 use ratatui::crossterm::event::{KeyCode, KeyEvent};
+use ratatui::layout::Rect;
+use std::cell::RefCell;
 
 /// The popup on top of the panes, if any.
 #[derive(Clone, Debug, PartialEq)]
@@ -178,9 +180,32 @@ pub struct App {
     pub pinned: Vec<bool>,
     /// Per run, the text the run pattern is looked for in ([`filter::haystack`]).
     haystacks: Vec<String>,
+    /// Where the last frame drew charts that the value cursor reads (the curves pane, the
+    /// compare view's cells): the canvas and its x bounds, so a click can place the cursor.
+    pub charts: RefCell<Vec<(Rect, [f64; 2])>>,
 }
 
 impl App {
+    /// A click (or drag) of the mouse at column `col`, row `row`: on a chart the last frame
+    /// drew, the value cursor goes to that column's x (and turns on). True when it did.
+    pub fn click(&mut self, col: u16, row: u16) -> bool {
+        if self.popup.is_some() {
+            return false;
+        }
+        let charts = self.charts.borrow();
+        let Some((area, [x0, x1])) = charts.iter().find(|(a, _)| {
+            (a.x..a.x + a.width).contains(&col) && (a.y..a.y + a.height).contains(&row)
+        }) else {
+            return false;
+        };
+        // The centre of the cell: a click reads what the braille dots of that column show.
+        let f = (f64::from(col - area.x) + 0.5) / f64::from(area.width.max(1));
+        let x = (x0 + f * (x1 - x0)).clamp(*x0, *x1);
+        drop(charts);
+        self.view.cursor = Some(x);
+        true
+    }
+
     /// Run `i`'s name, `?` when there is no such run (an answer about a run since removed).
     pub fn run_name(&self, i: usize) -> &str {
         self.runs.get(i).map_or("?", |r| r.name.as_str())
@@ -206,6 +231,7 @@ impl App {
             filter: Filter::default(),
             pinned: vec![false; n],
             haystacks,
+            charts: RefCell::new(vec![]),
         };
         if app
             .runs

@@ -72,6 +72,8 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         }
         let pa = b.inner(cell);
         b.render(cell, buf);
-        plot(app, &[i], &spec, 2 * pa.width as usize, bounds).render(pa, buf, &app.theme);
+        let p = plot(app, &[i], &spec, 2 * pa.width as usize, bounds);
+        let canvas = p.render(pa, buf, &app.theme);
+        app.charts.borrow_mut().push((canvas, p.x));
     }
 }

@@ -131,6 +131,8 @@ fn tab_bar(app: &App, width: u16) -> Line<'static> {
 
 /// Draws the whole screen into `buf` (of size `area`).
 pub fn draw(app: &App, area: Rect, buf: &mut Buffer) {
+    // Charts register themselves as they are drawn (for clicks): this frame's only.
+    app.charts.borrow_mut().clear();
     let m = mode(area);
     if m == Mode::TooSmall {
         let msg = format!(

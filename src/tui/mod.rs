@@ -55,7 +55,7 @@ pub use pacer::Pacer;
 
 use log::Log;
 use ratatui::backend::CrosstermBackend;
-use ratatui::crossterm::event::{self, Event, KeyEventKind, MouseEventKind};
+use ratatui::crossterm::event::{self, Event, KeyEventKind, MouseButton, MouseEventKind};
 use ratatui::layout::Rect;
 use ratatui::Terminal;
 use std::io::{self, Write};
@@ -252,6 +252,14 @@ fn event_loop<W: Write>(
                     pacer.dirty = true;
                 }
                 Event::Mouse(m) => {
+                    // A click or drag on a chart places the value cursor there.
+                    let clicked = matches!(
+                        m.kind,
+                        MouseEventKind::Down(MouseButton::Left)
+                            | MouseEventKind::Drag(MouseButton::Left)
+                    ) && !dash.in_sweep_view()
+                        && dash.app.click(m.column, m.row);
+                    pacer.dirty |= clicked;
                     let action = match m.kind {
                         MouseEventKind::ScrollUp => Some(keymap::Action::Up),
                         MouseEventKind::ScrollDown => Some(keymap::Action::Down),

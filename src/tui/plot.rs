@@ -143,9 +143,9 @@ impl Plot {
     }
 
     /// Draws into `area` of `buf`.
-    pub fn render(&self, area: Rect, buf: &mut Buffer, theme: &Theme) {
+    pub fn render(&self, area: Rect, buf: &mut Buffer, theme: &Theme) -> Rect {
         if area.width < 4 || area.height < 2 {
-            return;
+            return Rect::default();
         }
         let dim = Style::new().fg(theme.dim());
         let mut plot_area = area;
@@ -224,6 +224,7 @@ impl Plot {
                 }
             });
         canvas.render(plot_area, buf);
+        plot_area
     }
 }
 

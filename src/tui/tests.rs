@@ -118,6 +118,40 @@ fn pane_curves_value_cursor() {
     );
 }
 
+/// With `--mouse`, a click (or drag) on the curves chart puts the value cursor at that
+/// column's x and turns it on; a click elsewhere, or under a popup, leaves it; the compare
+/// view's charts take clicks too.
+#[test]
+fn a_click_on_a_chart_places_the_value_cursor() {
+    let mut a = app();
+    let _ = pane(120, 24, |r, b| curves::render(&a, r, b));
+    let (area, [x0, x1]) = a.charts.borrow()[0];
+    assert!(area.width > 20 && x1 > x0, "{area:?} {x0} {x1}");
+    assert!(!a.click(0, 0), "the border is no chart");
+    assert_eq!(a.view.cursor, None);
+    let col = area.x + area.width / 4;
+    assert!(a.click(col, area.y + 1));
+    let want = x0 + (f64::from(col - area.x) + 0.5) / f64::from(area.width) * (x1 - x0);
+    assert!((a.view.cursor.unwrap() - want).abs() < 1e-9);
+    // The last column reads the end of the axis, at most.
+    assert!(a.click(area.x + area.width - 1, area.y));
+    assert!(a.view.cursor.unwrap() <= x1);
+    a.popup = Some(Popup::Quit);
+    assert!(!a.click(col, area.y + 1), "a popup takes the screen");
+    a.popup = None;
+    a.view.compare = true;
+    a.view.cursor = None;
+    let _ = pane(120, 24, |r, b| {
+        a.charts.borrow_mut().clear();
+        compare::render(&a, r, b)
+    });
+    let cells = a.charts.borrow().clone();
+    assert!(cells.len() > 1, "one chart per run: {cells:?}");
+    let (c, _) = cells[1];
+    assert!(a.click(c.x + 1, c.y));
+    assert!(a.view.cursor.is_some());
+}
+
 #[test]
 fn value_cursor_keys_toggle_move_within_the_axis_and_follow_the_x_axis() {
     let mut a = app();

@@ -178,7 +178,9 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         height: inner.height - legend as u16 - shown as u16,
         ..inner
     };
-    plot(app, &order, &spec, 2 * plot_area.width as usize, None).render(plot_area, buf, &app.theme);
+    let p = plot(app, &order, &spec, 2 * plot_area.width as usize, None);
+    let canvas = p.render(plot_area, buf, &app.theme);
+    app.charts.borrow_mut().push((canvas, p.x));
     for (k, line) in readout.iter().take(shown).enumerate() {
         let y = plot_area.y + plot_area.height + k as u16;
         buf.set_line(inner.x, y, line, inner.width);
