@@ -111,17 +111,8 @@ fn runs(file: &str) -> Vec<RunConfig> {
 const METHODS: [(&str, &str); 3] = [("plain", "RMSProp"), ("conopt", "ConOpt"), ("sga", "SGA")];
 
 fn main() {
-    let nums: Vec<usize> = std::env::args()
-        .skip(1)
-        .filter_map(|a| a.parse().ok())
-        .collect();
-    let repeats = nums.first().copied().unwrap_or(20).max(1);
-    let rounds = nums.get(1).copied().unwrap_or(5).max(1);
     // One thread everywhere (saddle's products run on rayon's pool), as PyTorch below.
-    rayon::ThreadPoolBuilder::new()
-        .num_threads(1)
-        .build_global()
-        .expect("global pool");
+    let (repeats, rounds) = python::one_thread_rounds((20, 5));
     let zoo = runs("zoo-mog.ron");
     // The benchmark claims the game of mog-negative-momentum: refuse to run if the presets drift.
     let nm: Preset = parse_ron(

@@ -12,6 +12,10 @@
 //! Environment: SADDLE_BENCH_STEPS (steps of the throughput run, default 2·10⁶),
 //! SADDLE_BENCH_REPS (repetitions, default 3).
 
+#[path = "support/python.rs"]
+mod python;
+
+use python::rss_mb;
 use ratatui::backend::CrosstermBackend;
 use ratatui::layout::Rect;
 use ratatui::{Terminal, TerminalOptions, Viewport};
@@ -32,14 +36,6 @@ use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 const BIN: &str = env!("CARGO_BIN_EXE_saddle");
-
-fn rss_mb() -> f64 {
-    let s = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    s.lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
-        .map_or(f64::NAN, |kb| kb / 1024.0)
-}
 
 fn sink_terminal() -> (
     Terminal<CrosstermBackend<CountingWriter<std::io::Sink>>>,

@@ -38,17 +38,8 @@ fn median_ms(repeats: usize, mut f: impl FnMut()) -> f64 {
 }
 
 fn main() {
-    let nums: Vec<usize> = std::env::args()
-        .skip(1)
-        .filter_map(|a| a.parse().ok())
-        .collect();
-    let repeats = nums.first().copied().unwrap_or(20).max(1);
-    let rounds = nums.get(1).copied().unwrap_or(5).max(1);
     // One thread everywhere (saddle's products run on rayon's pool), as PyTorch below.
-    rayon::ThreadPoolBuilder::new()
-        .num_threads(1)
-        .build_global()
-        .expect("global pool");
+    let (repeats, rounds) = python::one_thread_rounds((20, 5));
     let model = MixtureModel::new(
         MixtureSpec::NegativeMomentum8.build().expect("mixture"),
         8,

@@ -8,6 +8,10 @@
 //! Environment: SADDLE_BENCH_MEMBERS (default 1000), SADDLE_BENCH_ROWS (rows each member has
 //! logged before the dashboard opens, default 500), SADDLE_BENCH_IDLE_SECS (default 10).
 
+#[path = "support/python.rs"]
+mod python;
+
+use python::{cpu_seconds, rss_mb};
 use ratatui::backend::CrosstermBackend;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::layout::Rect;
@@ -34,23 +38,6 @@ fn env(name: &str, default: usize) -> usize {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(default)
-}
-
-fn rss_mb() -> f64 {
-    let s = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    s.lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
-        .map_or(f64::NAN, |kb| kb / 1024.0)
-}
-
-/// CPU seconds of this process (user + system).
-fn cpu_secs() -> f64 {
-    // SAFETY: getrusage fills the struct it is given.
-    let mut u: libc::rusage = unsafe { std::mem::zeroed() };
-    unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut u) };
-    let t = |v: libc::timeval| v.tv_sec as f64 + v.tv_usec as f64 * 1e-6;
-    t(u.ru_utime) + t(u.ru_stime)
 }
 
 /// CPU seconds of the calling thread: a frame's own work, whatever else shares the cores (on
@@ -264,10 +251,10 @@ fn main() {
     // Nothing changes: the dashboard's loop (poll every 100 ms, draw when changed) and its
     // feed thread, for `idle` seconds.
     std::thread::sleep(Duration::from_millis(600));
-    let (c0, w0) = (cpu_secs(), Instant::now());
+    let (c0, w0) = (cpu_seconds(), Instant::now());
     let end = w0 + Duration::from_secs(idle);
     watch(&mut dash, &mut term, 10.0, |_| Instant::now() >= end).unwrap();
-    let share = (cpu_secs() - c0) / w0.elapsed().as_secs_f64();
+    let share = (cpu_seconds() - c0) / w0.elapsed().as_secs_f64();
     println!(
         "  idle CPU (nothing written, {idle} s; target ≤ 5% of one core): {:.2}%",
         100.0 * share

@@ -26,6 +26,11 @@ struct Pty {
 impl Pty {
     /// `saddle attach` on `runs` in a 160×48 terminal of 8×16-pixel cells.
     fn attach(runs: &std::path::Path, cwd: &std::path::Path) -> Pty {
+        Self::attach_with(runs, cwd, &[])
+    }
+
+    /// [`Pty::attach`] with more arguments.
+    fn attach_with(runs: &std::path::Path, cwd: &std::path::Path, more: &[&str]) -> Pty {
         let (mut m, mut s) = (0, 0);
         let size = libc::winsize {
             ws_row: 48,
@@ -50,6 +55,7 @@ impl Pty {
         cmd.current_dir(cwd)
             .args(["attach", "--runs-dir"])
             .arg(runs)
+            .args(more)
             .env("TERM", "xterm-256color")
             .env_remove("TMUX")
             .env_remove("STY")
@@ -209,5 +215,28 @@ fn a_terminal_that_does_not_answer_gets_half_blocks_after_the_timeout() {
         "drew before the timeout: {waited:?}"
     );
     assert!(!contains(&pty.seen, b"\x1bP0;1;0q") && !contains(&pty.seen, b"a=T,f=100"));
+    pty.quit();
+}
+
+/// `--mouse`: a click on the curves chart (an SGR mouse report, as xterm sends it) turns the
+/// value cursor on at that column; its readout appears under the chart.
+#[test]
+fn a_mouse_click_on_the_curves_chart_places_the_value_cursor() {
+    let t = common::tmp();
+    let runs = common::image_gan_runs(t.path());
+    let mut pty = Pty::attach_with(&runs, t.path(), &["--mouse"]);
+    assert!(pty.read_until(20.0, |s| contains(s, QUERY_END)), "no query");
+    // Mouse reporting on (SGR), then the first frame (half blocks after the query times out).
+    assert!(pty.read_until(20.0, |s| contains(s, b"\x1b[?1006h")));
+    assert!(pty.read_until(20.0, |s| contains(s, "▀".as_bytes())));
+    assert!(!contains(&pty.seen, b"cursor step"));
+    // Left button pressed and released at column 40, row 20 (1-based): inside the curves
+    // chart of the 160×48 layout, below the runs table.
+    pty.send(b"\x1b[<0;40;20M\x1b[<0;40;20m");
+    assert!(
+        pty.read_until(10.0, |s| contains(s, b"cursor step")),
+        "no cursor readout after the click: {}",
+        String::from_utf8_lossy(&pty.seen[pty.seen.len().saturating_sub(4000)..])
+    );
     pty.quit();
 }

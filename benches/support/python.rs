@@ -142,6 +142,32 @@ pub fn range(v: &[f64], digits: usize) -> String {
     format!("{lo:.digits$}–{hi:.digits$}")
 }
 
+/// Resident memory of this process in MB (NaN where /proc cannot be read).
+pub fn rss_mb() -> f64 {
+    let s = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    s.lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+        .map_or(f64::NAN, |kb| kb / 1024.0)
+}
+
+/// The bench's `[REPEATS [ROUNDS]]` arguments (the numbers on its command line, in that
+/// order; `default` where absent), with rayon's global pool set to one thread, as the
+/// PyTorch side runs.
+pub fn one_thread_rounds(default: (usize, usize)) -> (usize, usize) {
+    let nums: Vec<usize> = std::env::args()
+        .skip(1)
+        .filter_map(|a| a.parse().ok())
+        .collect();
+    let repeats = nums.first().copied().unwrap_or(default.0).max(1);
+    let rounds = nums.get(1).copied().unwrap_or(default.1).max(1);
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build_global()
+        .expect("global pool");
+    (repeats, rounds)
+}
+
 /// CPU seconds (user + system, every thread) this process has used so far.
 pub fn cpu_seconds() -> f64 {
     // SAFETY: getrusage fills the struct it is given.
