@@ -4,9 +4,9 @@
 //!
 //! A checkpoint file is the header `SADDLE-CK<version>\n` (the format version as two or more
 //! decimal digits) and the state in postcard. This saddle writes [`FORMAT_VERSION`] and reads
-//! it and version 2 (read as version 3 with no samples counted); a file of another version is refused with that version
-//! named, never taken for a state (whoever changes [`RunState`] or what it holds bumps the
-//! version).
+//! it and version 2 (read as version 3 with no samples counted); a file of another version is
+//! refused with that version named, never taken for a state (whoever changes [`RunState`] or
+//! what it holds bumps the version).
 
 use super::store::{write_atomic, RunDir};
 use crate::error::{io_error, Error, Result};
