@@ -129,19 +129,24 @@ fn tab_bar(app: &App, width: u16) -> Line<'static> {
     Line::from(spans)
 }
 
+/// What a screen below [`MIN_SIZE`] shows instead of the dashboard (or the sweep view).
+pub fn too_small(area: Rect, buf: &mut Buffer) {
+    let msg = format!(
+        "terminal too small: {}×{}, saddle needs at least {}×{} (q quits)",
+        area.width, area.height, MIN_SIZE.0, MIN_SIZE.1
+    );
+    Paragraph::new(msg)
+        .wrap(Wrap { trim: true })
+        .render(area, buf);
+}
+
 /// Draws the whole screen into `buf` (of size `area`).
 pub fn draw(app: &App, area: Rect, buf: &mut Buffer) {
     // Charts register themselves as they are drawn (for clicks): this frame's only.
     app.charts.borrow_mut().clear();
     let m = mode(area);
     if m == Mode::TooSmall {
-        let msg = format!(
-            "terminal too small: {}×{}, saddle needs at least {}×{} (q quits)",
-            area.width, area.height, MIN_SIZE.0, MIN_SIZE.1
-        );
-        Paragraph::new(msg)
-            .wrap(Wrap { trim: true })
-            .render(area, buf);
+        too_small(area, buf);
         return;
     }
     let table_rows = app.visible().len().max(1) as u16;

@@ -15,7 +15,7 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Paragraph, Widget, Wrap};
+use ratatui::widgets::{Block, Paragraph, Widget};
 
 /// Members drawn faint one by one: beyond this many in the groups shown, only the selected
 /// group's members are (a thousand curves would hide the means and cost the frame).
@@ -28,13 +28,7 @@ pub const BAND_MAX: usize = 12;
 /// Draws the whole sweep view into `buf` (of size `area`).
 pub fn draw(data: &SweepData, view: &SweepView, theme: &Theme, area: Rect, buf: &mut Buffer) {
     if area.width < MIN_SIZE.0 || area.height < MIN_SIZE.1 {
-        let msg = format!(
-            "terminal too small: {}×{}, saddle needs at least {}×{} (q quits)",
-            area.width, area.height, MIN_SIZE.0, MIN_SIZE.1
-        );
-        Paragraph::new(msg)
-            .wrap(Wrap { trim: true })
-            .render(area, buf);
+        crate::tui::layout::too_small(area, buf);
         return;
     }
     let shown = view.shown(data);
