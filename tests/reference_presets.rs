@@ -1,10 +1,11 @@
 //! The CIFAR-10 presets against REF-VI's `config/*.json`: learning rates, EMA β per method,
 //! BatchNorm's γ initialisation; the WGAN-GP DCGAN preset (the talk's second table) trains a
-//! few steps with every method; and the caption's EMA β is one `--set` away.
+//! few steps with every method; the caption's EMA β is one `--set` away; and the presets'
+//! shuffled epochs are checked against the data set before anything is created.
 
 mod common;
 
-use common::write_cifar;
+use common::{saddle, write_cifar};
 use saddle::neural::image_gan::{Architecture, BatchNormGamma};
 use saddle::run::preset::parse_ron;
 use saddle::run::{engine, overrides, Preset, RunConfig, Status};
@@ -146,4 +147,67 @@ fn wgangp_dcgan_is_the_talks_second_table_and_every_method_trains() {
         let s = engine::open(d, None).unwrap().run().unwrap();
         assert_eq!(s.status, Status::Finished, "{}", c.name);
     }
+}
+
+/// The REF-VI presets shuffle epochs (`order: Epochs(drop_last: false)`, as REF-VI's
+/// `DataLoader(shuffle=True)`). A batch that leaves a one-image last batch each epoch (50 demo
+/// images in batches of 7) is refused by the real binary before any run directory exists,
+/// with exit 2 and the fix named; `drop_last: true` takes the same batch.
+#[test]
+fn an_epoch_order_that_cannot_cut_the_data_is_refused_before_anything_is_made() {
+    for name in [
+        "cifar10-wgan-dcgan",
+        "cifar10-wgangp-dcgan",
+        "cifar10-wgangp-resnet",
+    ] {
+        let p = preset(name);
+        let GameConfig::ImageGan(g) = &p.game else {
+            panic!("{name}: an image GAN")
+        };
+        assert_eq!(
+            g.order,
+            saddle::game::DataOrder::Epochs { drop_last: false },
+            "{name}"
+        );
+    }
+    let t = tempfile::tempdir().unwrap();
+    let data = cifar(t.path());
+    let runs = t.path().join("runs");
+    let path = format!(
+        "{}/presets/cifar10-wgan-dcgan.ron",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let dir = format!("game.data_dir={}", data.display());
+    let base = ["run", &path, "--set", &dir, "--set", "game.batch=7"];
+    let o = saddle(t.path(), &runs, &[&base[..], &["--steps", "2"]].concat());
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("50 training points in batches of 7 leave a last minibatch of one point")
+            && err.contains("drop_last: true"),
+        "{err}"
+    );
+    assert!(
+        !runs.exists() || std::fs::read_dir(&runs).unwrap().next().is_none(),
+        "nothing created"
+    );
+    let o = saddle(
+        t.path(),
+        &runs,
+        &[
+            &base[..],
+            &[
+                "--set",
+                "game.order=Epochs(drop_last: true)",
+                "--set",
+                "game.arch.filters=4",
+                "--steps",
+                "2",
+            ],
+        ]
+        .concat(),
+    );
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(0), "{err}");
+    assert_eq!(std::fs::read_dir(&runs).unwrap().count(), 5, "five runs");
 }

@@ -30,7 +30,8 @@ pub struct DashArgs {
     /// Plain ASCII plot symbols instead of braille.
     #[arg(long)]
     ascii: bool,
-    /// Mouse reporting (the wheel selects runs); off by default to keep text selection.
+    /// Mouse reporting (the wheel selects runs, a click on a chart places the value cursor); off
+    /// by default to keep text selection.
     #[arg(long)]
     mouse: bool,
 }

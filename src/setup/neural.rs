@@ -205,7 +205,13 @@ impl GameSpec for ImageGanSpec {
             return Err("gp_weight: the gradient penalty goes with loss: Wgan".into());
         }
         self.device.validate()?;
-        self.files()?.check()
+        let files = self.files()?;
+        files.check()?;
+        // Refused here, before any run directory exists, not when the game is built.
+        if self.order != DataOrder::Replacement {
+            self.order.check(files.count()?, self.batch)?;
+        }
+        Ok(())
     }
 
     fn build(&self, seed: u64) -> Result<BuiltGame, String> {

@@ -41,6 +41,18 @@ impl DatasetReader for Cifar10 {
         self.paths(dir)?.iter().try_for_each(|p| check(p))
     }
 
+    fn count(&self, dir: &Path) -> Result<Option<usize>, String> {
+        let mut n = 0;
+        for p in self.paths(dir)? {
+            check(&p)?;
+            let len = std::fs::metadata(&p)
+                .map_err(|e| format!("{}: {e}", p.display()))?
+                .len();
+            n += len as usize / RECORD;
+        }
+        Ok(Some(n))
+    }
+
     fn read(&self, dir: &Path) -> Result<(usize, Vec<u8>), String> {
         let mut pixels = vec![];
         let mut count = 0;
@@ -129,6 +141,17 @@ pub fn write_demo(dir: &Path, per_batch: usize, seed: u64) -> std::io::Result<()
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The count from file sizes (what validation uses) is the count reading gives.
+    #[test]
+    fn the_count_from_sizes_is_the_count_read() {
+        let dir = tempfile::tempdir().unwrap();
+        write_demo(dir.path(), 7, 1).unwrap();
+        assert_eq!(Cifar10.count(dir.path()).unwrap(), Some(35));
+        assert_eq!(Cifar10.read(dir.path()).unwrap().0, 35);
+        std::fs::write(dir.path().join("data_batch_3.bin"), [0u8; 10]).unwrap();
+        assert!(Cifar10.count(dir.path()).is_err(), "a torn file is named");
+    }
 
     #[test]
     fn reads_what_it_writes_and_refuses_truncated_files() {

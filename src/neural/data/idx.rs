@@ -58,6 +58,10 @@ impl DatasetReader for Idx28 {
         read_header(&self.path(dir)?, 28).map(|_| ())
     }
 
+    fn count(&self, dir: &Path) -> Result<Option<usize>, String> {
+        read_header(&self.path(dir)?, 28).map(Some)
+    }
+
     fn read(&self, dir: &Path) -> Result<(usize, Vec<u8>), String> {
         read_images(&self.path(dir)?, 28)
     }

@@ -27,6 +27,11 @@ pub trait DatasetReader: Send + Sync {
     /// Checks the files in `dir` (an existing directory) exist and their sizes or headers are
     /// right, without reading them all; errors name the file and what is wrong.
     fn check(&self, dir: &Path) -> Result<(), String>;
+    /// The number of images in `dir` when sizes or headers tell it without reading the
+    /// images (validation uses it to check an epoch data order); `None` when they do not.
+    fn count(&self, _dir: &Path) -> Result<Option<usize>, String> {
+        Ok(None)
+    }
     /// Reads every image in `dir`: their number and their pixels 0–255, image after image,
     /// each (C, H, W) row-major as `image_shape` says.
     fn read(&self, dir: &Path) -> Result<(usize, Vec<u8>), String>;
@@ -253,6 +258,16 @@ impl DataFiles {
     pub fn check(&self) -> Result<(), String> {
         self.exists()?;
         self.dataset.reader.check(&self.dir)
+    }
+
+    /// The number of images: from sizes or headers where the reader can tell it so, else by
+    /// reading them all.
+    pub fn count(&self) -> Result<usize, String> {
+        self.check()?;
+        match self.dataset.reader.count(&self.dir)? {
+            Some(n) => Ok(n),
+            None => Ok(self.load()?.count),
+        }
     }
 
     /// Reads every image.
