@@ -73,8 +73,8 @@ pub struct Options {
     pub fps: f64,
     /// Colors and symbols.
     pub theme: Theme,
-    /// Mouse reporting (wheel selects runs); off by default so the terminal's own text
-    /// selection keeps working.
+    /// Mouse reporting (the wheel selects runs, a click on a chart places the value cursor); off
+    /// by default so the terminal's own text selection keeps working.
     pub mouse: bool,
     /// What `n` offers: (preset, description).
     pub presets: Vec<(String, String)>,
