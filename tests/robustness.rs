@@ -467,3 +467,50 @@ fn ls_aligns_its_columns_and_a_copied_run_resumes_by_its_listed_id() {
         "the original is untouched"
     );
 }
+
+/// Item 3: `Bilinear(dim: 20000)` (a 3.2 GB matrix) once aborted on its allocation with a
+/// backtrace. Under a limit the machine's free memory does not show — here an address-space
+/// limit of 2 GiB, as `ulimit -v` or a job's cgroup sets one — it is refused with the estimate
+/// and the limit named, exit 2, before any run directory exists.
+#[test]
+fn a_game_beyond_the_process_memory_limit_is_refused_with_the_estimate() {
+    use std::os::unix::process::CommandExt;
+    let t = tmp();
+    let runs = t.path().join("runs");
+    let mut cmd = Command::new(bin());
+    cmd.current_dir(t.path())
+        .args([
+            "run",
+            "default",
+            "--set",
+            "game=Bilinear(dim: 20000)",
+            "--steps",
+            "1",
+        ])
+        .arg("--runs-dir")
+        .arg(&runs);
+    // SAFETY: only setrlimit between fork and exec.
+    unsafe {
+        cmd.pre_exec(|| {
+            let lim = libc::rlimit {
+                rlim_cur: 2 << 30,
+                rlim_max: 2 << 30,
+            };
+            libc::setrlimit(libc::RLIMIT_AS, &lim);
+            Ok(())
+        });
+    }
+    let o = cmd.output().expect("saddle starts");
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("dim = 20000 (its dense matrix A) needs at least 3.0 GiB, more than the")
+            && err.contains("ulimit -v"),
+        "{err}"
+    );
+    assert!(
+        !err.contains("backtrace") && !err.contains("memory allocation"),
+        "{err}"
+    );
+    assert!(!runs.exists() || std::fs::read_dir(&runs).unwrap().next().is_none());
+}
