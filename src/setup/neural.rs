@@ -206,18 +206,18 @@ impl GameSpec for ImageGanSpec {
         }
         self.device.validate()?;
         let files = self.files()?;
-        files.check()?;
-        // Refused here, before any run directory exists, not when the game is built.
-        if self.order != DataOrder::Replacement {
-            self.order.check(files.count()?, self.batch)?;
+        // Refused here, before any run directory exists, not when the game is built; the
+        // count checks the files on its way.
+        if self.order == DataOrder::Replacement {
+            files.check()
+        } else {
+            self.order.check(files.count()?, self.batch)
         }
-        Ok(())
     }
 
     fn build(&self, seed: u64) -> Result<BuiltGame, String> {
         self.check(seed)?;
         let data = self.files()?.load()?;
-        self.order.check(data.count, self.batch)?;
         let model = || {
             ImageModel::new(data.clone(), self.arch, self.latent_dim, self.grid)
                 .with_batchnorm_gamma(self.batchnorm_gamma)

@@ -44,11 +44,7 @@ impl DatasetReader for Cifar10 {
     fn count(&self, dir: &Path) -> Result<Option<usize>, String> {
         let mut n = 0;
         for p in self.paths(dir)? {
-            check(&p)?;
-            let len = std::fs::metadata(&p)
-                .map_err(|e| format!("{}: {e}", p.display()))?
-                .len();
-            n += len as usize / RECORD;
+            n += records(&p)?;
         }
         Ok(Some(n))
     }
@@ -74,13 +70,18 @@ fn size_error(path: &Path, len: u64) -> String {
 
 /// Checks the file's size is a positive whole number of records.
 pub fn check(path: &Path) -> Result<(), String> {
+    records(path).map(|_| ())
+}
+
+/// The number of records in the file, from its size (a positive whole number of them).
+fn records(path: &Path) -> Result<usize, String> {
     let len = std::fs::metadata(path)
         .map_err(|e| format!("{}: {e}", path.display()))?
         .len();
     if len == 0 || len % RECORD as u64 != 0 {
         return Err(size_error(path, len));
     }
-    Ok(())
+    Ok(len as usize / RECORD)
 }
 
 /// Reads (number of images, pixels (C, H, W) per image) from one batch file.
