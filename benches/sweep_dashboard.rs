@@ -2,7 +2,8 @@
 //! 1 000-member sweep whose members keep writing rows (issue 15 item 7). Prints, with the
 //! machine: the time of a 160×48 frame (widgets → buffer → diff → escape codes into a sink),
 //! wall and the CPU time of its thread,
-//! keypress-to-redraw, the CPU the dashboard takes when nothing changes, and resident memory.
+//! keypress-to-redraw, the CPU the dashboard takes when nothing changes, resident memory, and
+//! how the feed learns of new rows (file-change notifications, or looking).
 //! Nothing is hard-coded: every number is measured now.
 //!
 //! Environment: SADDLE_BENCH_MEMBERS (default 1000), SADDLE_BENCH_ROWS (rows each member has
@@ -173,7 +174,7 @@ fn main() {
     let t0 = Instant::now();
     let loaded = |d: &Dashboard| {
         d.sweep.as_ref().is_some_and(|s| {
-            let data = s.watch.data.lock().unwrap();
+            let data = s.watch.data.read().unwrap();
             data.members.iter().all(|m| m.series.rows() >= rows)
         })
     };
@@ -188,6 +189,9 @@ fn main() {
         "  first read of every member: {:.2} s",
         t0.elapsed().as_secs_f64()
     );
+    if let Some(s) = &dash.sweep {
+        println!("  feed: {}", s.watch.how());
+    }
     // Writers: every member appends a row every 100 ms while frames are measured.
     let stop = Arc::new(AtomicBool::new(false));
     let writer = {

@@ -392,6 +392,36 @@ pub fn run_spectrum(
     }
 }
 
+/// ρ of the update operator of `config`'s run on its toy game, at the equilibrium (else at the
+/// start), within `limits`: the prediction a sweep's heat map shows next to what its members
+/// measured. Err says why there is none (a network, a method that is not linear, an operator
+/// too large for `limits`, the budget spent). Networks are refused before anything is built: a
+/// prediction must not load a data set.
+pub fn predicted_radius(config: &RunConfig, limits: &Limits) -> Result<f64, String> {
+    if config.game.is_neural() {
+        return Err("a network: its J has no closed form".into());
+    }
+    let built = config.build()?;
+    let crate::setup::BuiltGame::Toy(mut game) = built.game else {
+        return Err("a network: its J has no closed form".into());
+    };
+    let w = match game.equilibrium() {
+        Some(eq) => eq.clone(),
+        None => game.initial_point(),
+    };
+    let opt = &built.optimizer;
+    let eta = opt.eta_at(&built.hyper, 0);
+    let a = analyse(
+        game.as_mut(),
+        &w,
+        opt,
+        (eta, built.hyper.beta, built.hyper.d_steps),
+        limits,
+    );
+    a.radius
+        .ok_or_else(|| a.note().unwrap_or_else(|| "no ρ".into()))
+}
+
 /// [`run_spectrum`] for a game whose parameters are stored as `V`.
 fn report<V: ParamVec + serde::de::DeserializeOwned + 'static>(
     config: &RunConfig,

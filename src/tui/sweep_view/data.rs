@@ -2,6 +2,7 @@
 //! history of its metrics, its state and its final metrics. Plain data, filled by
 //! [`super::feed`] (or directly by tests and the benchmark).
 
+use super::prediction::Prediction;
 use crate::run::across_seeds::is_outcome;
 use crate::run::metrics::X_COLUMNS;
 use crate::run::Status;
@@ -129,6 +130,13 @@ pub struct SweepData {
     pub cancelled: bool,
     /// Counts changes: what the view caches its aggregates against.
     pub generation: u64,
+    /// How the data is kept up to date (notified of changes, or looked at, and why); empty
+    /// for data not kept by a watch.
+    pub feed: String,
+    /// The stability map's prediction of each configuration (see [`super::prediction`]);
+    /// None while it is computed, or where the view does not compute it (a grid without two
+    /// axes has no heat map).
+    pub predicted: Option<Vec<Prediction>>,
 }
 
 impl SweepData {
@@ -143,6 +151,8 @@ impl SweepData {
             supervisor: None,
             cancelled: false,
             generation: 0,
+            feed: String::new(),
+            predicted: None,
         }
     }
 

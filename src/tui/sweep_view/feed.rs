@@ -1,28 +1,29 @@
-//! Keeps a [`SweepData`] up to date from the sweep directory, cheaply and off the UI thread.
+//! Reads a sweep directory into [`Update`]s, cheaply: what the [`super::watch::Watch`]'s
+//! thread applies to a [`SweepData`].
 //!
 //! Each member's `metrics.csv` is read with a [`Tail`]: only the bytes appended since the
-//! last look, never a whole file again. A member that has ended with a result and whose table
-//! was read to its end is not looked at again. The small files (`states.json`, the members'
-//! `summary.json`) are read at most every [`SLOW_EVERY`], the summaries of at most
-//! [`SUMMARIES_PER_LOOK`] unsettled members each time, in turn. The reading happens on the
-//! [`Watch`]'s own thread; the lock on the data is held only to apply what was read.
+//! last read, never a whole file again. A member that has ended with a result and whose table
+//! was read to its end is not read again. What is read is either everything due
+//! ([`SweepFeed::read`]: every table; at most every [`SLOW_EVERY`] the states and the summaries)
+//! or what file-change notifications marked ([`SweepFeed::read_changed`]); either way the
+//! summaries of at most [`SUMMARIES_PER_LOOK`] unsettled members are also read in turn every
+//! [`SLOW_EVERY`], since a member whose process died writes nothing to be notified of.
 
 use super::data::SweepData;
+use super::notices::Notice;
 use crate::run::metrics::{parse_header, parse_row, X_COLUMNS};
 use crate::run::store::{Tail, METRICS};
 use crate::run::Summary;
 use crate::sweep::manifest::{Member, SweepDir, STATES};
 use crate::sweep::state::{from_run, MemberState, States};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
-use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 /// How often `states.json` and the summaries are read.
 pub const SLOW_EVERY: Duration = Duration::from_millis(500);
 /// Summaries read per look: bounds the cost of a look at a thousand members.
 pub const SUMMARIES_PER_LOOK: usize = 64;
-/// How often the watch thread looks at the member tables.
+/// How often every member table is looked at when no notifications come (see
+/// [`super::notices`]).
 pub const LOOK_EVERY: Duration = Duration::from_millis(250);
 
 /// Something read from the sweep directory.
@@ -80,72 +81,187 @@ impl SweepFeed {
         }
     }
 
-    /// Reads what was appended since the last call (no lock needed: nothing of the data is
-    /// touched); `now` lets tests drive the slow reads.
+    /// Members in the sweep.
+    pub fn len(&self) -> usize {
+        self.tails.len()
+    }
+
+    /// True for a sweep without members.
+    pub fn is_empty(&self) -> bool {
+        self.tails.is_empty()
+    }
+
+    /// Reads everything due: every member's table (what was appended since the last call),
+    /// and, at most every [`SLOW_EVERY`], the states and the summaries in turn. No lock
+    /// needed: nothing of the data is touched; `now` lets tests drive the slow reads.
     pub fn read(&mut self, members: &[Member], now: Instant) -> Vec<Update> {
         let mut out = vec![];
-        for (i, t) in self.tails.iter_mut().enumerate() {
-            if t.done {
-                continue;
-            }
-            let mut rows = vec![];
-            for line in t.tail.poll() {
-                let Some((x, n)) = t.cells else {
-                    let columns = parse_header(&line);
-                    let x = columns
-                        .iter()
-                        .zip(X_COLUMNS)
-                        .take_while(|(c, x)| c.as_str() == *x)
-                        .count();
-                    t.cells = Some((x, columns.len() - x));
-                    out.push(Update::Columns(i, columns.into_iter().skip(x).collect()));
-                    continue;
-                };
-                if let Some(mut row) = parse_row(&line, x + n) {
-                    for at in x..X_COLUMNS.len() {
-                        row.insert(at, None);
-                    }
-                    rows.push(row);
-                }
-            }
-            if !rows.is_empty() {
-                out.push(Update::Rows(i, rows));
-            }
-            t.done = t.ended;
+        for i in 0..self.tails.len() {
+            self.read_table(i, &mut out);
         }
-        if self
-            .last_slow
-            .is_none_or(|t| now.duration_since(t) >= SLOW_EVERY)
-        {
-            self.last_slow = Some(now);
-            if let Some(s) = std::fs::read_to_string(self.sweep.file(STATES))
-                .ok()
-                .and_then(|t| serde_json::from_str::<States>(&t).ok())
-            {
-                out.push(Update::States(Box::new(s)));
-            }
-            let n = self.tails.len();
-            let (mut read, start) = (0, self.next_summary);
-            for k in 0..n {
-                if read == SUMMARIES_PER_LOOK {
-                    break;
-                }
-                let i = (start + k) % n;
-                if self.tails[i].ended {
-                    continue;
-                }
-                read += 1;
-                self.next_summary = (i + 1) % n;
-                let run = self.sweep.member(&members[i]);
-                let Some(s) = Summary::read(&run) else {
-                    continue;
-                };
-                self.tails[i].ended = from_run(Some(s.status), false) == MemberState::Done;
-                let live = !self.tails[i].ended && run.is_live();
-                out.push(Update::Summary(i, Box::new(s), live));
-            }
+        if self.slow_due(now) {
+            self.read_states(&mut out);
+            self.read_summaries_in_turn(members, &mut out);
         }
         out
+    }
+
+    /// Reads what `changed` marks (and clears the marks): those members' tables and summaries,
+    /// the states; and, when they are due, the summaries in turn (liveness: a process that
+    /// died writes nothing).
+    pub fn read_changed(
+        &mut self,
+        changed: &mut Changed,
+        members: &[Member],
+        now: Instant,
+    ) -> Vec<Update> {
+        let mut out = vec![];
+        for i in 0..self.tails.len() {
+            if std::mem::take(&mut changed.tables[i]) {
+                self.read_table(i, &mut out);
+            }
+            if std::mem::take(&mut changed.summaries[i]) && !self.tails[i].ended {
+                self.read_summary(i, members, &mut out);
+            }
+        }
+        if std::mem::take(&mut changed.states) {
+            self.read_states(&mut out);
+        }
+        if self.slow_due(now) {
+            self.read_summaries_in_turn(members, &mut out);
+        }
+        out
+    }
+
+    fn slow_due(&mut self, now: Instant) -> bool {
+        let due = self
+            .last_slow
+            .is_none_or(|t| now.duration_since(t) >= SLOW_EVERY);
+        if due {
+            self.last_slow = Some(now);
+        }
+        due
+    }
+
+    /// Member `i`'s new rows (its header first, the first time).
+    fn read_table(&mut self, i: usize, out: &mut Vec<Update>) {
+        let t = &mut self.tails[i];
+        if t.done {
+            return;
+        }
+        let mut rows = vec![];
+        for line in t.tail.poll() {
+            let Some((x, n)) = t.cells else {
+                let columns = parse_header(&line);
+                let x = columns
+                    .iter()
+                    .zip(X_COLUMNS)
+                    .take_while(|(c, x)| c.as_str() == *x)
+                    .count();
+                t.cells = Some((x, columns.len() - x));
+                out.push(Update::Columns(i, columns.into_iter().skip(x).collect()));
+                continue;
+            };
+            if let Some(mut row) = parse_row(&line, x + n) {
+                for at in x..X_COLUMNS.len() {
+                    row.insert(at, None);
+                }
+                rows.push(row);
+            }
+        }
+        if !rows.is_empty() {
+            out.push(Update::Rows(i, rows));
+        }
+        t.done = t.ended;
+    }
+
+    /// The states the executor wrote, when they read.
+    fn read_states(&self, out: &mut Vec<Update>) {
+        if let Some(s) = std::fs::read_to_string(self.sweep.file(STATES))
+            .ok()
+            .and_then(|t| serde_json::from_str::<States>(&t).ok())
+        {
+            out.push(Update::States(Box::new(s)));
+        }
+    }
+
+    /// Member `i`'s summary and liveness; a member that ended with a result is read once more
+    /// (its last rows) and then left alone.
+    fn read_summary(&mut self, i: usize, members: &[Member], out: &mut Vec<Update>) {
+        let run = self.sweep.member(&members[i]);
+        let Some(s) = Summary::read(&run) else {
+            return;
+        };
+        self.tails[i].ended = from_run(Some(s.status), false) == MemberState::Done;
+        let live = !self.tails[i].ended && run.is_live();
+        out.push(Update::Summary(i, Box::new(s), live));
+    }
+
+    /// The summaries of at most [`SUMMARIES_PER_LOOK`] members that have not ended, in turn.
+    fn read_summaries_in_turn(&mut self, members: &[Member], out: &mut Vec<Update>) {
+        let n = self.tails.len();
+        let (mut read, start) = (0, self.next_summary);
+        for k in 0..n {
+            if read == SUMMARIES_PER_LOOK {
+                break;
+            }
+            let i = (start + k) % n;
+            if self.tails[i].ended {
+                continue;
+            }
+            read += 1;
+            self.next_summary = (i + 1) % n;
+            self.read_summary(i, members, out);
+        }
+    }
+}
+
+/// What notifications said changed and was not read yet.
+#[derive(Clone, Debug)]
+pub struct Changed {
+    /// Per member: its table grew.
+    pub tables: Vec<bool>,
+    /// Per member: its summary was written.
+    pub summaries: Vec<bool>,
+    /// The executor's states were written.
+    pub states: bool,
+}
+
+impl Changed {
+    /// Nothing changed, for `n` members.
+    pub fn new(n: usize) -> Self {
+        Changed {
+            tables: vec![false; n],
+            summaries: vec![false; n],
+            states: false,
+        }
+    }
+
+    /// Marks every table (a look at all of them is due).
+    pub fn all_tables(&mut self) {
+        self.tables.fill(true);
+    }
+
+    /// Marks what `notice` says changed.
+    pub fn mark(&mut self, notice: Notice) {
+        match notice {
+            Notice::Table(i) => {
+                if let Some(t) = self.tables.get_mut(i) {
+                    *t = true;
+                }
+            }
+            Notice::Summary(i) => {
+                if let Some(s) = self.summaries.get_mut(i) {
+                    *s = true;
+                }
+            }
+            Notice::States => self.states = true,
+            Notice::Rescan => {
+                self.tables.fill(true);
+                self.summaries.fill(true);
+                self.states = true;
+            }
+        }
     }
 }
 
@@ -191,66 +307,6 @@ pub fn apply(data: &mut SweepData, updates: Vec<Update>) -> bool {
     }
     data.generation += 1;
     true
-}
-
-/// The sweep's data, kept up to date by a thread of its own.
-pub struct Watch {
-    /// The data; the thread holds the lock only to apply what it read.
-    pub data: Arc<Mutex<SweepData>>,
-    /// The sweep.
-    pub sweep: SweepDir,
-    changed: Arc<AtomicBool>,
-    stop: Arc<AtomicBool>,
-    handle: Option<JoinHandle<()>>,
-}
-
-impl Watch {
-    /// Starts watching `sweep` (its manifest already read into `data`), looking every `every`.
-    pub fn start(sweep: SweepDir, data: SweepData, every: Duration) -> Self {
-        let members = data.manifest.members.clone();
-        let mut feed = SweepFeed::new(sweep.clone(), &data);
-        let data = Arc::new(Mutex::new(data));
-        let changed = Arc::new(AtomicBool::new(true));
-        let stop = Arc::new(AtomicBool::new(false));
-        let (d, c, s) = (data.clone(), changed.clone(), stop.clone());
-        let handle = std::thread::Builder::new()
-            .name("sweep-feed".into())
-            .spawn(move || {
-                while !s.load(Ordering::Relaxed) {
-                    let updates = feed.read(&members, Instant::now());
-                    if !updates.is_empty() {
-                        let mut data = d.lock().unwrap_or_else(|e| e.into_inner());
-                        if apply(&mut data, updates) {
-                            c.store(true, Ordering::Relaxed);
-                        }
-                    }
-                    std::thread::park_timeout(every);
-                }
-            })
-            .ok();
-        Watch {
-            data,
-            sweep,
-            changed,
-            stop,
-            handle,
-        }
-    }
-
-    /// True (once) when the data changed since the last call.
-    pub fn take_changed(&self) -> bool {
-        self.changed.swap(false, Ordering::Relaxed)
-    }
-}
-
-impl Drop for Watch {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::Relaxed);
-        if let Some(h) = self.handle.take() {
-            h.thread().unpark();
-            let _ = h.join();
-        }
-    }
 }
 
 #[cfg(test)]

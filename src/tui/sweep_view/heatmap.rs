@@ -1,8 +1,10 @@
 //! The heat map of the sweep view: one metric's mean final value over the configurations of
 //! one run on two grid axes (rows: the first axis' values, columns: the second's), shaded from
-//! the best (brightest) to the worst, lower being better.
+//! the best (brightest) to the worst, lower being better; each cell marked with the stability
+//! map's prediction for its configuration (✓ ρ < 1, ✗ ρ ≥ 1), which a key shows as ρ itself.
 
 use super::data::SweepData;
+use super::prediction::Prediction;
 use crate::stats::describe;
 use crate::sweep::report::LEVEL;
 use crate::tui::plot::fmt_num;
@@ -17,48 +19,109 @@ use ratatui::widgets::{Block, Widget};
 /// two grid axes (None without a value); None when the sweep has not exactly two axes.
 pub fn cells(data: &SweepData, run: &str, metric: &str) -> Option<Vec<Vec<Option<f64>>>> {
     let m = &data.manifest;
+    Some(
+        configurations(data, run)?
+            .into_iter()
+            .map(|row| {
+                row.into_iter()
+                    .map(|c| {
+                        let c = c?;
+                        let xs: Vec<f64> = m
+                            .members
+                            .iter()
+                            .filter(|mm| mm.configuration == c)
+                            .filter_map(|mm| data.members[mm.index].final_value(metric))
+                            .collect();
+                        describe(&xs, LEVEL).map(|d| d.mean)
+                    })
+                    .collect()
+            })
+            .collect(),
+    )
+}
+
+/// The configuration of `run` at each cell: `[row][column]` over the first two grid axes
+/// (None where the sweep has no such configuration); None when the sweep has not exactly two
+/// axes.
+fn configurations(data: &SweepData, run: &str) -> Option<Vec<Vec<Option<usize>>>> {
+    let m = &data.manifest;
     let [a, b] = &m.grid[..] else {
         return None;
     };
     let mut out = vec![vec![None; b.values.len()]; a.values.len()];
     for c in m.configurations.iter().filter(|c| c.run == run) {
-        let (Some(i), Some(j)) = (
+        if let (Some(i), Some(j)) = (
             a.values.iter().position(|v| *v == c.grid[0].1),
             b.values.iter().position(|v| *v == c.grid[1].1),
-        ) else {
-            continue;
-        };
-        let xs: Vec<f64> = m
-            .members
-            .iter()
-            .filter(|mm| mm.configuration == c.index)
-            .filter_map(|mm| data.members[mm.index].final_value(metric))
-            .collect();
-        out[i][j] = describe(&xs, LEVEL).map(|d| d.mean);
+        ) {
+            out[i][j] = Some(c.index);
+        }
     }
     Some(out)
 }
 
-/// Draws the heat map of `metric` for `run` into `area`.
+/// The stability map's prediction at each cell (see [`super::prediction`]): `[row][column]`,
+/// None where there is no configuration or the predictions are not computed yet.
+pub fn predicted_cells(data: &SweepData, run: &str) -> Option<Vec<Vec<Option<Prediction>>>> {
+    let predicted = data.predicted.as_ref();
+    Some(
+        configurations(data, run)?
+            .into_iter()
+            .map(|row| {
+                row.into_iter()
+                    .map(|c| predicted.and_then(|p| p.get(c?).cloned()))
+                    .collect()
+            })
+            .collect(),
+    )
+}
+
+/// The mark of a prediction in a measured cell: ✓ for ρ < 1 (converges locally), ✗ for ρ ≥ 1.
+fn mark(p: &Option<Prediction>) -> &'static str {
+    match p {
+        Some(Ok(r)) if *r < 1.0 - 1e-9 => "✓",
+        Some(Ok(_)) => "✗",
+        _ => "",
+    }
+}
+
+/// ρ to four decimals (how near 1 it is is the point), the leading zero dropped below 1.
+fn rho_text(r: f64) -> String {
+    if r < 1.0 {
+        format!("{r:.4}").trim_start_matches('0').to_string()
+    } else if r < 10.0 {
+        format!("{r:.4}")
+    } else {
+        fmt_num(r)
+    }
+}
+
+/// Draws the heat map of `metric` for `run` into `area`: the measured mean final values, each
+/// marked with its predicted stability; or, with `rho`, the predicted ρ itself, shaded as the
+/// stability map shades it.
+#[allow(clippy::too_many_arguments)]
 pub fn render(
     data: &SweepData,
     run: &str,
     metric: &str,
+    rho: bool,
     area: Rect,
     buf: &mut Buffer,
     theme: &Theme,
 ) {
     let m = &data.manifest;
-    let Some(cells) = cells(data, run, metric) else {
+    let (Some(cells), Some(predicted)) = (cells(data, run, metric), predicted_cells(data, run))
+    else {
         return;
     };
     let (a, b) = (&m.grid[0], &m.grid[1]);
+    let what = if rho {
+        "predicted ρ".to_string()
+    } else {
+        format!("final {metric} (mean)")
+    };
     let block = Block::bordered().title(Line::styled(
-        format!(
-            " {run}: final {metric} (mean) · {} ↓ × {} → ",
-            a.label(),
-            b.label()
-        ),
+        format!(" {run}: {what} · {} ↓ × {} → ", a.label(), b.label()),
         theme.title(),
     ));
     let inner = block.inner(area);
@@ -85,6 +148,7 @@ pub fn render(
             buf.set_stringn(x, inner.y, v, (cw - 1) as usize, dim);
         }
     }
+    let mut why = None;
     for (i, row) in cells.iter().enumerate() {
         let y = inner.y + 1 + i as u16;
         if y >= inner.y + inner.height {
@@ -96,16 +160,46 @@ pub fn render(
             if x + cw > inner.x + inner.width {
                 break;
             }
-            let (text, style) = match c {
-                None => ("—".to_string(), dim),
-                Some(v) => {
+            let p = &predicted[i][j];
+            if let Some(Err(e)) = p {
+                why.get_or_insert(e.clone());
+            }
+            let (text, style) = match (rho, c, p) {
+                (true, _, Some(Ok(r))) if *r < 1.0 - 1e-9 => (
+                    rho_text(*r),
+                    Style::new().bg(theme.heat(1.0 - r)).fg(Color::Black),
+                ),
+                (true, _, Some(Ok(r))) => (rho_text(*r), dim),
+                (true, _, _) => ("?".to_string(), dim),
+                (false, None, _) => (format!("{}—", mark(p)), dim),
+                (false, Some(v), _) => {
                     let t = if hi > lo { (v - lo) / (hi - lo) } else { 0.0 };
                     let bg = theme.heat(0.2 * (1.0 - t));
-                    (fmt_num(*v), Style::new().bg(bg).fg(Color::Black))
+                    (
+                        format!("{}{}", mark(p), fmt_num(*v)),
+                        Style::new().bg(bg).fg(Color::Black),
+                    )
                 }
             };
             let text = format!("{text:^w$}", w = (cw - 1) as usize);
             buf.set_stringn(x, y, &text, (cw - 1) as usize, style);
         }
+    }
+    let legend_y = inner.y + 1 + cells.len() as u16;
+    if legend_y < inner.y + inner.height {
+        let legend = match (&data.predicted, why) {
+            (None, _) => "predicting ρ…".to_string(),
+            (Some(_), Some(e))
+                if predicted
+                    .iter()
+                    .flatten()
+                    .all(|p| !matches!(p, Some(Ok(_)))) =>
+            {
+                format!("no prediction: {e}")
+            }
+            (Some(_), _) if rho => "ρ < 1: converges (brighter: faster) · p: measured".into(),
+            (Some(_), _) => "✓ predicted ρ < 1 · ✗ ρ ≥ 1 · p: show ρ".into(),
+        };
+        buf.set_stringn(inner.x, legend_y, legend, inner.width as usize, dim);
     }
 }

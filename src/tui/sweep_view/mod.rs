@@ -6,23 +6,28 @@
 //! over two grid axes; and each member's progress (its state in the sweep, and its Slurm
 //! task's state under Slurm).
 //!
-//! The data ([`data`]) is kept by [`feed`] on its own thread, reading only the bytes the
-//! members appended; the state and keys ([`state`]) are pure; [`groups`] aggregates,
-//! [`render`] and [`heatmap`] draw.
+//! The data ([`data`]) is kept by a [`watch`] on its own thread: file-change
+//! [`notices`] say what changed, [`feed`] reads only the bytes the members appended, and the
+//! view's [`aggregate`]s are refreshed there too; the state and keys ([`state`]) are pure;
+//! [`groups`] aggregates, [`render`] and [`heatmap`] draw.
 
+pub mod aggregate;
 pub mod data;
 pub mod feed;
 pub mod groups;
 pub mod heatmap;
 pub mod mode;
+pub mod notices;
+pub mod prediction;
 pub mod render;
 pub mod state;
 #[cfg(test)]
 mod testdata;
 #[cfg(test)]
 mod tests;
+pub mod watch;
 
 pub use data::SweepData;
-pub use feed::Watch;
 pub use mode::SweepMode;
 pub use state::{SweepEffect, SweepView};
+pub use watch::Watch;

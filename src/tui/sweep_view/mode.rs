@@ -2,9 +2,9 @@
 //! commands to members, and whether the run dashboard shows a member instead (drilled in).
 
 use super::data::SweepData;
-use super::feed::{Watch, LOOK_EVERY};
 use super::render;
 use super::state::{SweepEffect, SweepView};
+use super::watch::{Watch, LOOK_EVERY};
 use crate::error::Result;
 use crate::run::control::Command;
 use crate::run::store::RunDir;
@@ -43,14 +43,14 @@ impl SweepMode {
         }
     }
 
-    fn data(&self) -> std::sync::MutexGuard<'_, SweepData> {
-        self.watch.data.lock().unwrap_or_else(|e| e.into_inner())
+    fn data(&self) -> std::sync::RwLockReadGuard<'_, SweepData> {
+        self.watch.data.read().unwrap_or_else(|e| e.into_inner())
     }
 
     /// Handles a key of the sweep view.
     pub fn on_key(&mut self, key: KeyEvent) -> Vec<SweepEffect> {
         let data = self.watch.data.clone();
-        let data = data.lock().unwrap_or_else(|e| e.into_inner());
+        let data = data.read().unwrap_or_else(|e| e.into_inner());
         self.view.on_key(key, &data)
     }
 
@@ -125,9 +125,19 @@ impl SweepMode {
         self.watch.take_changed()
     }
 
-    /// Draws the sweep view.
+    /// Draws the sweep view, with the aggregates the watch's thread keeps for this view's
+    /// key (computed here when the key is new).
     pub fn draw(&self, theme: &Theme, area: Rect, buf: &mut Buffer) {
         let data = self.data();
-        render::draw(&data, &self.view, theme, area, buf);
+        let agg = self
+            .watch
+            .aggregates
+            .get(&data, &render::aggregate_key(&self.view, area));
+        render::draw_with(&data, &self.view, &agg, theme, area, buf);
+    }
+
+    /// How the data is kept up to date (see [`Watch::how`]).
+    pub fn how(&self) -> String {
+        self.watch.how()
     }
 }

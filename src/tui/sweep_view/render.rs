@@ -2,8 +2,9 @@
 //! metric), the groups' curves, the heat map (two grid axes) and the members' progress, the
 //! table of groups × final metrics, and a status line.
 
+use super::aggregate::{compute, AggregateKey, Aggregates};
 use super::data::SweepData;
-use super::groups::{curve, member_curve, SortBy, TableRow};
+use super::groups::{member_curve, SortBy, TableRow};
 use super::heatmap;
 use super::state::{Shown, SweepView, KEYS};
 use crate::sweep::state::MemberState;
@@ -25,13 +26,8 @@ pub const FAINT_MAX: usize = 200;
 /// is (a hundred overlapping bands cover the chart, and were a third of a frame's cost).
 pub const BAND_MAX: usize = 12;
 
-/// Draws the whole sweep view into `buf` (of size `area`).
-pub fn draw(data: &SweepData, view: &SweepView, theme: &Theme, area: Rect, buf: &mut Buffer) {
-    if area.width < MIN_SIZE.0 || area.height < MIN_SIZE.1 {
-        crate::tui::layout::too_small(area, buf);
-        return;
-    }
-    let shown = view.shown(data);
+/// The view's areas: title bar, curves, side (heat map and progress), table, status line.
+fn areas(area: Rect) -> [Rect; 5] {
     let [top, body, table, bottom] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Fill(3),
@@ -39,10 +35,41 @@ pub fn draw(data: &SweepData, view: &SweepView, theme: &Theme, area: Rect, buf: 
         Constraint::Length(1),
     ])
     .areas(area);
-    title_bar(data, view, &shown, theme, top, buf);
-    let [curves_area, side] =
-        Layout::horizontal([Constraint::Fill(3), Constraint::Fill(2)]).areas(body);
-    curves(data, view, &shown, theme, curves_area, buf);
+    let [curves, side] = Layout::horizontal([Constraint::Fill(3), Constraint::Fill(2)]).areas(body);
+    [top, curves, side, table, bottom]
+}
+
+/// The aggregates a frame of `view` in `area` draws: the curves have two points per column
+/// of the chart (its braille resolution).
+pub fn aggregate_key(view: &SweepView, area: Rect) -> AggregateKey {
+    let inner = Block::bordered().inner(areas(area)[1]);
+    view.key(2 * inner.width.max(1) as usize)
+}
+
+/// Draws the whole sweep view into `buf` (of size `area`), computing its aggregates.
+pub fn draw(data: &SweepData, view: &SweepView, theme: &Theme, area: Rect, buf: &mut Buffer) {
+    let agg = compute(data, &aggregate_key(view, area));
+    draw_with(data, view, &agg, theme, area, buf);
+}
+
+/// Draws the whole sweep view into `buf` (of size `area`) with aggregates already computed
+/// (see [`aggregate_key`]).
+pub fn draw_with(
+    data: &SweepData,
+    view: &SweepView,
+    agg: &Aggregates,
+    theme: &Theme,
+    area: Rect,
+    buf: &mut Buffer,
+) {
+    if area.width < MIN_SIZE.0 || area.height < MIN_SIZE.1 {
+        crate::tui::layout::too_small(area, buf);
+        return;
+    }
+    let shown = &agg.shown;
+    let [top, curves_area, side, table, bottom] = areas(area);
+    title_bar(data, view, shown, theme, top, buf);
+    curves(data, view, agg, theme, curves_area, buf);
     let run = shown
         .group(view)
         .and_then(|g| g.members.first())
@@ -54,19 +81,20 @@ pub fn draw(data: &SweepData, view: &SweepView, theme: &Theme, area: Rect, buf: 
         .unwrap_or_default();
     let progress_area = match (&shown.metric, data.manifest.grid.len()) {
         (Some(metric), 2) => {
-            let rows = data.manifest.grid[0].values.len() as u16 + 3;
+            // The axis' values, the header, the legend and the borders.
+            let rows = data.manifest.grid[0].values.len() as u16 + 4;
             let [heat, rest] = Layout::vertical([
                 Constraint::Length(rows.min(side.height / 2)),
                 Constraint::Fill(1),
             ])
             .areas(side);
-            heatmap::render(data, &run, metric, heat, buf, theme);
+            heatmap::render(data, &run, metric, view.rho, heat, buf, theme);
             rest
         }
         _ => side,
     };
-    progress(data, view, &shown, theme, progress_area, buf);
-    table_pane(view, &shown, theme, table, buf);
+    progress(data, view, shown, theme, progress_area, buf);
+    table_pane(view, shown, theme, table, buf);
     status_bar(view, theme, bottom, buf);
     if view.help {
         help(area, buf, theme);
@@ -129,11 +157,12 @@ fn group_color(theme: &Theme, row: usize) -> Color {
 fn curves(
     data: &SweepData,
     view: &SweepView,
-    shown: &Shown,
+    agg: &Aggregates,
     theme: &Theme,
     area: Rect,
     buf: &mut Buffer,
 ) {
+    let shown = &agg.shown;
     let title = match &shown.metric {
         Some(m) => format!(
             " {m} · mean {} of each group, members faint · {} ",
@@ -151,17 +180,8 @@ fn curves(
     if inner.width < 16 || inner.height < 4 {
         return;
     }
-    let points = 2 * inner.width as usize;
-    let x_max = data
-        .members
-        .iter()
-        .map(|m| m.steps.max(m.step))
-        .max()
-        .unwrap_or(0)
-        .max(1) as f64;
-    let xs: Vec<f64> = (0..=points)
-        .map(|k| x_max * k as f64 / points as f64)
-        .collect();
+    let points = agg.key.points;
+    let x_max = agg.x_max;
     let faint_all = shown
         .rows
         .iter()
@@ -203,18 +223,20 @@ fn curves(
                 });
             }
         }
-        let c = curve(data, &g.members, metric, &xs, view.band);
+        let Some(c) = agg.curves.get(k) else {
+            continue;
+        };
         c.mean
             .iter()
             .chain(&c.lo)
             .chain(&c.hi)
             .for_each(|p| fit(p.1));
         if shown.rows.len() <= BAND_MAX || k == view.selected {
-            bands.push((c.lo, color));
-            bands.push((c.hi, color));
+            bands.push((c.lo.clone(), color));
+            bands.push((c.hi.clone(), color));
         }
         means.push(Polyline {
-            points: c.mean,
+            points: c.mean.clone(),
             color,
         });
     }
@@ -269,6 +291,12 @@ fn progress(
             text.push_str(&format!(" · slurm {s}"));
         }
         lines.push(Line::styled(text, theme.title()));
+    }
+    if !data.feed.is_empty() {
+        lines.push(Line::styled(
+            format!("feed: {}", data.feed),
+            Style::new().fg(theme.dim()),
+        ));
     }
     let head = lines.len() as u16;
     Paragraph::new(lines).render(inner, buf);

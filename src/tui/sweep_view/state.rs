@@ -2,6 +2,7 @@
 //! [`SweepEffect`]s (drill into a member, commands to members, quit) that the dashboard
 //! carries out.
 
+use super::aggregate::AggregateKey;
 use super::data::SweepData;
 use super::groups::{self, Band, Filter, Group, Grouping, SortBy, TableRow};
 use crate::run::control::Command;
@@ -23,6 +24,10 @@ pub const KEYS: &[(&str, &str)] = &[
     ("v", "next metric (curves, heat map)"),
     ("b", "band: ±std ↔ 95% CI of the mean"),
     ("l", "log-y on / off"),
+    (
+        "p",
+        "heat map: measured (✓/✗ predicted ρ < 1 / ≥ 1) ↔ predicted ρ",
+    ),
     (
         "s S",
         "sort by the next column (# group n metrics…) / reverse",
@@ -64,6 +69,8 @@ pub struct SweepView {
     pub band: Band,
     /// log10 y axis.
     pub log_y: bool,
+    /// The heat map shows the stability map's predicted ρ instead of the measured values.
+    pub rho: bool,
     /// The sort column: 0 the sweep's order, 1 the label, 2 n, 3 + k metric k.
     pub sort: usize,
     /// Sort descending.
@@ -91,6 +98,7 @@ impl Default for SweepView {
             metric: 0,
             band: Band::Std,
             log_y: true,
+            rho: false,
             sort: 0,
             descending: false,
             filter: String::new(),
@@ -101,6 +109,16 @@ impl Default for SweepView {
             help: false,
             message: None,
         }
+    }
+}
+
+/// The column of sort index `sort` (see [`SweepView::sort`]).
+fn sort_by(sort: usize) -> SortBy {
+    match sort {
+        0 => SortBy::Index,
+        1 => SortBy::Label,
+        2 => SortBy::N,
+        k => SortBy::Metric(k - 3),
     }
 }
 
@@ -118,6 +136,27 @@ pub struct Shown {
 }
 
 impl Shown {
+    /// What a view of `key` shows of `data`.
+    pub fn of(data: &SweepData, key: &AggregateKey) -> Shown {
+        let metrics = data.metrics();
+        let metric = metrics
+            .get(key.metric.min(metrics.len().max(1) - 1))
+            .cloned();
+        let groups = groups::groups(&data.manifest, key.grouping);
+        let filter = Filter::new(&key.filter);
+        let mut rows: Vec<TableRow> = groups::table(data, &groups, &metrics)
+            .into_iter()
+            .filter(|r| filter.matches(&r.label))
+            .collect();
+        groups::sort(&mut rows, sort_by(key.sort), key.descending);
+        Shown {
+            metrics,
+            metric,
+            groups,
+            rows,
+        }
+    }
+
     /// The selected row's group, if any.
     pub fn group(&self, view: &SweepView) -> Option<&Group> {
         let r = self.rows.get(view.selected)?;
@@ -134,32 +173,24 @@ impl Shown {
 impl SweepView {
     /// The column sorted by.
     pub fn sort_by(&self) -> SortBy {
-        match self.sort {
-            0 => SortBy::Index,
-            1 => SortBy::Label,
-            2 => SortBy::N,
-            k => SortBy::Metric(k - 3),
-        }
+        sort_by(self.sort)
     }
 
     /// What the view shows of `data`.
     pub fn shown(&self, data: &SweepData) -> Shown {
-        let metrics = data.metrics();
-        let metric = metrics
-            .get(self.metric.min(metrics.len().max(1) - 1))
-            .cloned();
-        let groups = groups::groups(&data.manifest, self.grouping);
-        let filter = Filter::new(&self.filter);
-        let mut rows: Vec<TableRow> = groups::table(data, &groups, &metrics)
-            .into_iter()
-            .filter(|r| filter.matches(&r.label))
-            .collect();
-        groups::sort(&mut rows, self.sort_by(), self.descending);
-        Shown {
-            metrics,
-            metric,
-            groups,
-            rows,
+        Shown::of(data, &self.key(0))
+    }
+
+    /// What the view's aggregates depend on, with curves of `points` points.
+    pub fn key(&self, points: usize) -> AggregateKey {
+        AggregateKey {
+            grouping: self.grouping,
+            metric: self.metric,
+            band: self.band,
+            filter: self.filter.clone(),
+            sort: self.sort,
+            descending: self.descending,
+            points,
         }
     }
 
@@ -233,6 +264,7 @@ impl SweepView {
             KeyCode::Char('v') => self.metric = (self.metric + 1) % shown.metrics.len().max(1),
             KeyCode::Char('b') => self.band = self.band.toggle(),
             KeyCode::Char('l') => self.log_y = !self.log_y,
+            KeyCode::Char('p') => self.rho = !self.rho,
             KeyCode::Char('s') => self.sort = (self.sort + 1) % (3 + shown.metrics.len()),
             KeyCode::Char('S') => self.descending = !self.descending,
             KeyCode::Char('/') => {

@@ -109,12 +109,72 @@ fn sweep_heat_map() {
             &d,
             "alt",
             "distance_to_equilibrium",
+            false,
             r,
             b,
             &Theme::default(),
         )
     });
     snap!("sweep_heat_map", format!("{}", t.backend()));
+}
+
+/// The heat map's predictions are the stability map's: alternating heavy ball on the default
+/// preset's bilinear game converges (ρ < 1) with β.φ < 0 and not at β.φ = 0 (ρ = 1), at both
+/// step sizes; the cells are marked so, and `p` shows ρ itself.
+#[test]
+fn sweep_heat_map_next_to_the_predicted_radius() {
+    use crate::run::spectrum::{predicted_radius, Limits};
+    let mut d = grid_sweep();
+    let base = crate::tui::testdata::preset_configs("default")
+        .into_iter()
+        .find(|c| c.name == "alternating β=-0.5")
+        .expect("the default preset's alternating run");
+    let predicted: Vec<_> = d
+        .manifest
+        .configurations
+        .iter()
+        .map(|c| {
+            let mut config = base.clone();
+            let eta: f64 = c.grid[0].1.parse().unwrap();
+            config.eta.0.theta = eta;
+            config.eta.0.phi = eta;
+            config.beta.0.phi = c.grid[1].1.parse().unwrap();
+            predicted_radius(
+                &config,
+                &Limits::new(
+                    std::time::Duration::from_secs(1),
+                    std::time::Duration::from_secs(10),
+                ),
+            )
+        })
+        .collect();
+    for (c, p) in d.manifest.configurations.iter().zip(&predicted) {
+        let r = *p.as_ref().unwrap();
+        let beta: f64 = c.grid[1].1.parse().unwrap();
+        assert_eq!(r < 1.0 - 1e-9, beta < 0.0, "{}: ρ = {r}", c.label);
+    }
+    d.predicted = Some(predicted);
+    let mut v = SweepView::default();
+    let area = |v: &SweepView, d: &SweepData| {
+        pane(60, 7, |r, b| {
+            heatmap::render(
+                d,
+                "alt",
+                "distance_to_equilibrium",
+                v.rho,
+                r,
+                b,
+                &Theme::default(),
+            )
+        })
+    };
+    let measured = format!("{}", area(&v, &d).backend());
+    let cells: String = measured.lines().take(4).collect();
+    assert_eq!(cells.matches('✓').count(), 4, "{measured}");
+    assert_eq!(cells.matches('✗').count(), 2, "{measured}");
+    snap!("sweep_heat_map_marked", measured);
+    keys(&mut v, &d, "p");
+    snap!("sweep_heat_map_rho", format!("{}", area(&v, &d).backend()));
 }
 
 #[test]
