@@ -865,3 +865,76 @@ fn the_sweep_view_groups_sorts_drills_in_and_pauses_a_group() {
     tm.wait("the shell", 5.0, |s| s.contains("the sweep keeps running"));
     assert!(cancel().status.success());
 }
+
+/// Issue 15 items 6–7: a sweep over a 2-axis grid (η × β.φ) of alternating heavy ball on θφ.
+/// The heat map marks each configuration with the stability map's prediction (β.φ < 0:
+/// ρ < 1, ✓; β.φ = 0: ρ = 1, ✗), `p` shows ρ itself, and the progress pane says the feed is
+/// notified of changes rather than looking at every table.
+#[test]
+fn the_sweep_heat_map_shows_the_predicted_radius_next_to_the_measured_values() {
+    if skipped_without_tmux(
+        "the_sweep_heat_map_shows_the_predicted_radius_next_to_the_measured_values",
+    ) {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let runs = tmp.path().join("runs");
+    let preset = tmp.path().join("alt.ron");
+    std::fs::write(
+        &preset,
+        r#"Preset(
+    name: "alt", steps: 400, log_every: Some(10),
+    game: Bilinear(dim: 2, start: Point(theta: [1.0, 0.5], phi: [0.5, -1.0])),
+    stop: (converge_below: None),
+    runs: [Run(name: "alt", scheme: Alternating(d_steps: 1), rule: HeavyBall, eta: 0.1, beta: (theta: 0.0, phi: -0.3))],
+)"#,
+    )
+    .unwrap();
+    let out = Command::new(BIN)
+        .current_dir(tmp.path())
+        .args([
+            "sweep",
+            preset.to_str().unwrap(),
+            "--grid",
+            "runs[*].eta=0.1,0.2",
+            "--grid",
+            "runs[*].beta.phi=-0.3,0",
+        ])
+        .args(["--seeds", "0..2", "--wait", "--json", "--runs-dir"])
+        .arg(&runs)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value =
+        serde_json::from_str(String::from_utf8_lossy(&out.stdout).lines().next().unwrap()).unwrap();
+    let sweep = PathBuf::from(v["dir"].as_str().unwrap());
+    let tm = Tmux::start("heat", tmp.path());
+    tm.line(&format!(
+        "{BIN} attach {} --runs-dir {}",
+        sweep.display(),
+        runs.display()
+    ));
+    let s = tm.wait("the heat map with its predictions", 30.0, |s| {
+        s.contains("predicted ρ < 1") && s.contains("8 done")
+    });
+    let heat: Vec<&str> = s
+        .lines()
+        .filter(|l| (l.contains('✓') || l.contains('✗')) && !l.contains("predicted ρ"))
+        .collect();
+    assert_eq!(heat.len(), 2, "two η rows:\n{s}");
+    for row in &heat {
+        assert_eq!(row.matches('✓').count(), 1, "β.φ = −0.3 converges:\n{s}");
+        assert_eq!(row.matches('✗').count(), 1, "β.φ = 0 does not:\n{s}");
+    }
+    assert!(s.contains("feed: notified of changes"), "{s}");
+    tm.keys(&["p"]);
+    tm.wait("ρ itself", 5.0, |s| {
+        s.contains("alt: predicted ρ") && s.contains("1.0000") && s.contains(" .9")
+    });
+    tm.keys(&["q"]);
+    tm.wait("the shell", 5.0, |s| s.contains("the sweep keeps running"));
+}
