@@ -27,6 +27,9 @@ pub use super::feed::LOOK_EVERY;
 /// notification that never came (a member restarted with a new table, a rename missed).
 pub const SAFETY_EVERY: Duration = Duration::from_secs(5);
 
+/// The environment variable that turns file-change notifications off.
+pub const POLL_VARIABLE: &str = "SADDLE_SWEEP_POLL";
+
 /// How long a first notification waits for the ones that follow it: the members of a sweep
 /// log at about the same time, and one read of a burst is cheaper than one per row.
 pub const SETTLE: Duration = Duration::from_millis(20);
@@ -53,8 +56,16 @@ pub struct Watch {
 
 impl Watch {
     /// Starts watching `sweep` (its manifest already read into `data`); without notifications
-    /// every table is looked at every `every`.
+    /// every table is looked at every `every`. [`POLL_VARIABLE`] set to anything but `0` or
+    /// empty turns the notifications off (a filesystem shared between machines that
+    /// [`notices::shared_filesystem`] does not know).
     pub fn start(sweep: SweepDir, data: SweepData, every: Duration) -> Self {
+        let poll = std::env::var(POLL_VARIABLE).is_ok_and(|v| !v.is_empty() && v != "0");
+        Self::start_with(sweep, data, every, !poll)
+    }
+
+    /// [`Watch::start`], with the notifications on or off.
+    pub fn start_with(sweep: SweepDir, data: SweepData, every: Duration, notified: bool) -> Self {
         let members = data.manifest.members.clone();
         let feed = SweepFeed::new(sweep.clone(), &data);
         let shared = Arc::new(Shared {
@@ -71,7 +82,7 @@ impl Watch {
                     .enable_time()
                     .build()
                 {
-                    Ok(rt) => rt.block_on(run(feed, members, dir, s, stopped, every)),
+                    Ok(rt) => rt.block_on(run(feed, members, dir, s, stopped, every, notified)),
                     Err(e) => {
                         let mut data = s.data.write().unwrap_or_else(|e| e.into_inner());
                         data.feed = format!("not kept up to date: {e}");
@@ -124,10 +135,15 @@ async fn run(
     shared: Arc<Shared>,
     mut stopped: oneshot::Receiver<()>,
     every: Duration,
+    notified: bool,
 ) {
     let (tx, mut rx) = mpsc::unbounded_channel();
     // The loop keeps a sender, so the channel stays open whatever becomes of the watcher.
-    let watcher = notices::start(&sweep, &members, tx.clone());
+    let watcher = if notified {
+        notices::start(&sweep, &members, tx.clone())
+    } else {
+        Err(format!("{POLL_VARIABLE} is set"))
+    };
     let (look_every, how) = match (&watcher, notices::shared_filesystem(&sweep.path)) {
         (Ok(_), None) => (
             SAFETY_EVERY.max(every),
@@ -265,5 +281,42 @@ mod tests {
         assert!(t.elapsed() < Duration::from_secs(5), "{:?}", t.elapsed());
         let data = watch.data.read().unwrap();
         assert_eq!(data.members[1].last("field_norm"), Some(0.5));
+    }
+
+    /// Without notifications every table is looked at every `every`: a new row arrives by the
+    /// next look, and the view is told why.
+    #[test]
+    fn without_notifications_every_table_is_looked_at() {
+        let tmp = tempfile::tempdir().unwrap();
+        let m = manifest(2);
+        for mm in &m.members {
+            std::fs::create_dir(tmp.path().join(&mm.dir)).unwrap();
+        }
+        let path = tmp.path().join(&m.members[0].dir).join(METRICS);
+        std::fs::write(&path, "step,oracle_calls,wall_time,field_norm\n0,0,0,1\n").unwrap();
+        let sweep = SweepDir {
+            path: tmp.path().to_path_buf(),
+        };
+        let every = Duration::from_millis(50);
+        let watch = Watch::start_with(sweep, SweepData::new(m), every, false);
+        let rows = |w: &Watch| w.data.read().unwrap().members[0].series.rows();
+        let wait = |w: &Watch, n: u64| {
+            let t = Instant::now();
+            while rows(w) < n && t.elapsed() < Duration::from_secs(10) {
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            rows(w)
+        };
+        assert_eq!(wait(&watch, 1), 1);
+        assert_eq!(
+            watch.how(),
+            format!("every table looked at every 50 ms: {POLL_VARIABLE} is set")
+        );
+        let mut f = std::fs::OpenOptions::new()
+            .append(true)
+            .open(&path)
+            .unwrap();
+        writeln!(f, "10,10,0.1,0.5").unwrap();
+        assert_eq!(wait(&watch, 2), 2);
     }
 }
