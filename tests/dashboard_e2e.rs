@@ -765,6 +765,31 @@ fn overview_filter_and_pin() {
     });
 }
 
+/// Creates a sweep of the preset `text` in `tmp` (runs under `tmp/runs`) with `args` after the
+/// preset; returns the runs directory and the sweep's directory.
+fn new_sweep(tmp: &Path, text: &str, args: &[&str]) -> (PathBuf, PathBuf) {
+    let runs = tmp.join("runs");
+    let preset = tmp.join("preset.ron");
+    std::fs::write(&preset, text).unwrap();
+    let out = Command::new(BIN)
+        .current_dir(tmp)
+        .arg("sweep")
+        .arg(&preset)
+        .args(args)
+        .args(["--json", "--runs-dir"])
+        .arg(&runs)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value =
+        serde_json::from_str(String::from_utf8_lossy(&out.stdout).lines().next().unwrap()).unwrap();
+    (runs, PathBuf::from(v["dir"].as_str().unwrap()))
+}
+
 /// A small local sweep, paced so its members are live while the test drives the sweep view.
 const SWEEP_PRESET: &str = r#"Preset(
     name: "paced", steps: 3000, log_every: Some(10), checkpoint_every: Some(500), pace: Some(100.0),
@@ -782,29 +807,18 @@ fn the_sweep_view_groups_sorts_drills_in_and_pauses_a_group() {
         return;
     }
     let tmp = tempfile::tempdir().unwrap();
-    let runs = tmp.path().join("runs");
-    let preset = tmp.path().join("paced.ron");
-    std::fs::write(&preset, SWEEP_PRESET).unwrap();
-    let out = Command::new(BIN)
-        .current_dir(tmp.path())
-        .args([
-            "sweep",
-            preset.to_str().unwrap(),
+    let (runs, sweep) = new_sweep(
+        tmp.path(),
+        SWEEP_PRESET,
+        &[
             "--grid",
             "runs[*].eta=0.05,0.1",
-        ])
-        .args(["--seeds", "0..2", "--jobs", "4", "--json", "--runs-dir"])
-        .arg(&runs)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+            "--seeds",
+            "0..2",
+            "--jobs",
+            "4",
+        ],
     );
-    let v: serde_json::Value =
-        serde_json::from_str(String::from_utf8_lossy(&out.stdout).lines().next().unwrap()).unwrap();
-    let sweep = PathBuf::from(v["dir"].as_str().unwrap());
     let cancel = || {
         Command::new(BIN)
             .args(["sweep", "cancel", sweep.to_str().unwrap(), "--runs-dir"])
@@ -878,40 +892,24 @@ fn the_sweep_heat_map_shows_the_predicted_radius_next_to_the_measured_values() {
         return;
     }
     let tmp = tempfile::tempdir().unwrap();
-    let runs = tmp.path().join("runs");
-    let preset = tmp.path().join("alt.ron");
-    std::fs::write(
-        &preset,
+    let (runs, sweep) = new_sweep(
+        tmp.path(),
         r#"Preset(
     name: "alt", steps: 400, log_every: Some(10),
     game: Bilinear(dim: 2, start: Point(theta: [1.0, 0.5], phi: [0.5, -1.0])),
     stop: (converge_below: None),
     runs: [Run(name: "alt", scheme: Alternating(d_steps: 1), rule: HeavyBall, eta: 0.1, beta: (theta: 0.0, phi: -0.3))],
 )"#,
-    )
-    .unwrap();
-    let out = Command::new(BIN)
-        .current_dir(tmp.path())
-        .args([
-            "sweep",
-            preset.to_str().unwrap(),
+        &[
             "--grid",
             "runs[*].eta=0.1,0.2",
             "--grid",
             "runs[*].beta.phi=-0.3,0",
-        ])
-        .args(["--seeds", "0..2", "--wait", "--json", "--runs-dir"])
-        .arg(&runs)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+            "--seeds",
+            "0..2",
+            "--wait",
+        ],
     );
-    let v: serde_json::Value =
-        serde_json::from_str(String::from_utf8_lossy(&out.stdout).lines().next().unwrap()).unwrap();
-    let sweep = PathBuf::from(v["dir"].as_str().unwrap());
     let tm = Tmux::start("heat", tmp.path());
     tm.line(&format!(
         "{BIN} attach {} --runs-dir {}",

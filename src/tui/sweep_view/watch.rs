@@ -240,44 +240,55 @@ mod tests {
     use crate::run::store::METRICS;
     use std::io::Write;
 
-    /// With the tables looked at only once an hour, a new row still arrives at once: the
-    /// notification brings it (where this system has none, the test says so and checks the
-    /// looks instead).
-    #[test]
-    fn a_new_row_arrives_by_notification_not_by_looking() {
+    /// A sweep directory of `n` members in which member `at` has logged one row: the
+    /// directory, the sweep's data, and that member's table.
+    fn one_row(n: usize, at: usize) -> (tempfile::TempDir, SweepDir, SweepData, std::fs::File) {
         let tmp = tempfile::tempdir().unwrap();
-        let m = manifest(3);
+        let m = manifest(n);
         for mm in &m.members {
             std::fs::create_dir(tmp.path().join(&mm.dir)).unwrap();
         }
-        let path = tmp.path().join(&m.members[1].dir).join(METRICS);
+        let path = tmp.path().join(&m.members[at].dir).join(METRICS);
         std::fs::write(&path, "step,oracle_calls,wall_time,field_norm\n0,0,0,1\n").unwrap();
+        let table = std::fs::OpenOptions::new()
+            .append(true)
+            .open(&path)
+            .unwrap();
         let sweep = SweepDir {
             path: tmp.path().to_path_buf(),
         };
-        let hour = Duration::from_secs(3600);
-        let watch = Watch::start(sweep, SweepData::new(m), hour);
-        let rows = |w: &Watch| w.data.read().unwrap().members[1].series.rows();
-        let wait = |w: &Watch, n: u64| {
-            let t = Instant::now();
-            while rows(w) < n && t.elapsed() < Duration::from_secs(10) {
-                std::thread::sleep(Duration::from_millis(10));
-            }
-            rows(w)
-        };
-        assert_eq!(wait(&watch, 1), 1, "the first look reads what is there");
+        (tmp, sweep, SweepData::new(m), table)
+    }
+
+    /// Member `at`'s rows once it has `n` of them, or after 10 s.
+    fn rows_within(w: &Watch, at: usize, n: u64) -> u64 {
+        let rows = || w.data.read().unwrap().members[at].series.rows();
+        let t = Instant::now();
+        while rows() < n && t.elapsed() < Duration::from_secs(10) {
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        rows()
+    }
+
+    /// With the tables looked at only once an hour, a new row still arrives at once: the
+    /// notification brings it (where this system has none, the test says so and stops).
+    #[test]
+    fn a_new_row_arrives_by_notification_not_by_looking() {
+        let (_tmp, sweep, data, mut table) = one_row(3, 1);
+        let watch = Watch::start(sweep, data, Duration::from_secs(3600));
+        assert_eq!(
+            rows_within(&watch, 1, 1),
+            1,
+            "the first look reads what is there"
+        );
         let how = watch.how();
         if !how.starts_with("notified of changes") {
             println!("skipped: {how}");
             return;
         }
-        let mut f = std::fs::OpenOptions::new()
-            .append(true)
-            .open(&path)
-            .unwrap();
-        writeln!(f, "10,10,0.1,0.5").unwrap();
+        writeln!(table, "10,10,0.1,0.5").unwrap();
         let t = Instant::now();
-        assert_eq!(wait(&watch, 2), 2, "{how}");
+        assert_eq!(rows_within(&watch, 1, 2), 2, "{how}");
         assert!(t.elapsed() < Duration::from_secs(5), "{:?}", t.elapsed());
         let data = watch.data.read().unwrap();
         assert_eq!(data.members[1].last("field_norm"), Some(0.5));
@@ -287,36 +298,14 @@ mod tests {
     /// next look, and the view is told why.
     #[test]
     fn without_notifications_every_table_is_looked_at() {
-        let tmp = tempfile::tempdir().unwrap();
-        let m = manifest(2);
-        for mm in &m.members {
-            std::fs::create_dir(tmp.path().join(&mm.dir)).unwrap();
-        }
-        let path = tmp.path().join(&m.members[0].dir).join(METRICS);
-        std::fs::write(&path, "step,oracle_calls,wall_time,field_norm\n0,0,0,1\n").unwrap();
-        let sweep = SweepDir {
-            path: tmp.path().to_path_buf(),
-        };
-        let every = Duration::from_millis(50);
-        let watch = Watch::start_with(sweep, SweepData::new(m), every, false);
-        let rows = |w: &Watch| w.data.read().unwrap().members[0].series.rows();
-        let wait = |w: &Watch, n: u64| {
-            let t = Instant::now();
-            while rows(w) < n && t.elapsed() < Duration::from_secs(10) {
-                std::thread::sleep(Duration::from_millis(10));
-            }
-            rows(w)
-        };
-        assert_eq!(wait(&watch, 1), 1);
+        let (_tmp, sweep, data, mut table) = one_row(2, 0);
+        let watch = Watch::start_with(sweep, data, Duration::from_millis(50), false);
+        assert_eq!(rows_within(&watch, 0, 1), 1);
         assert_eq!(
             watch.how(),
             format!("every table looked at every 50 ms: {POLL_VARIABLE} is set")
         );
-        let mut f = std::fs::OpenOptions::new()
-            .append(true)
-            .open(&path)
-            .unwrap();
-        writeln!(f, "10,10,0.1,0.5").unwrap();
-        assert_eq!(wait(&watch, 2), 2);
+        writeln!(table, "10,10,0.1,0.5").unwrap();
+        assert_eq!(rows_within(&watch, 0, 2), 2);
     }
 }
