@@ -61,6 +61,10 @@ pub const BUILTIN: &[(&str, &str)] = &[
         "sga-mog-grid",
         include_str!("../../presets/sga-mog-grid.ron"),
     ),
+    (
+        "sga-mog-sign",
+        include_str!("../../presets/sga-mog-sign.ron"),
+    ),
 ];
 
 /// The text of a built-in preset.
