@@ -174,7 +174,7 @@ fn main() {
     let t0 = Instant::now();
     let loaded = |d: &Dashboard| {
         d.sweep.as_ref().is_some_and(|s| {
-            let data = s.watch.data.read().unwrap();
+            let data = s.watch.data();
             data.members.iter().all(|m| m.series.rows() >= rows)
         })
     };

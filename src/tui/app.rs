@@ -16,7 +16,7 @@ use super::theme::Theme;
 use crate::run::control::Command;
 use crate::run::Status;
 use ratatui::crossterm::event::{KeyCode, KeyEvent};
-use ratatui::layout::Rect;
+use ratatui::layout::{Position, Rect};
 use std::cell::RefCell;
 
 /// The popup on top of the panes, if any.
@@ -193,9 +193,10 @@ impl App {
             return false;
         }
         let charts = self.charts.borrow();
-        let Some((area, [x0, x1])) = charts.iter().find(|(a, _)| {
-            (a.x..a.x + a.width).contains(&col) && (a.y..a.y + a.height).contains(&row)
-        }) else {
+        let Some((area, [x0, x1])) = charts
+            .iter()
+            .find(|(a, _)| a.contains(Position::new(col, row)))
+        else {
             return false;
         };
         // The centre of the cell: a click reads what the braille dots of that column show.

@@ -28,7 +28,8 @@ pub trait DatasetReader: Send + Sync {
     /// right, without reading them all; errors name the file and what is wrong.
     fn check(&self, dir: &Path) -> Result<(), String>;
     /// The number of images in `dir` when sizes or headers tell it without reading the
-    /// images (validation uses it to check an epoch data order); `None` when they do not.
+    /// images (validation uses it to check an epoch data order), checking the files as
+    /// [`DatasetReader::check`] does on its way; `None` when they do not tell it.
     fn count(&self, _dir: &Path) -> Result<Option<usize>, String> {
         Ok(None)
     }
@@ -263,10 +264,13 @@ impl DataFiles {
     /// The number of images: from sizes or headers where the reader can tell it so, else by
     /// reading them all.
     pub fn count(&self) -> Result<usize, String> {
-        self.check()?;
+        self.exists()?;
         match self.dataset.reader.count(&self.dir)? {
             Some(n) => Ok(n),
-            None => Ok(self.load()?.count),
+            None => {
+                self.dataset.reader.check(&self.dir)?;
+                Ok(self.load()?.count)
+            }
         }
     }
 

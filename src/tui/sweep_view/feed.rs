@@ -3,11 +3,10 @@
 //!
 //! Each member's `metrics.csv` is read with a [`Tail`]: only the bytes appended since the
 //! last read, never a whole file again. A member that has ended with a result and whose table
-//! was read to its end is not read again. What is read is either everything due
-//! ([`SweepFeed::read`]: every table; at most every [`SLOW_EVERY`] the states and the summaries)
-//! or what file-change notifications marked ([`SweepFeed::read_changed`]); either way the
-//! summaries of at most [`SUMMARIES_PER_LOOK`] unsettled members are also read in turn every
-//! [`SLOW_EVERY`], since a member whose process died writes nothing to be notified of.
+//! was read to its end is not read again. What is read is what a [`Changed`] marks: tables and
+//! summaries that file-change notifications (or a look at everything) marked, and every
+//! [`SLOW_EVERY`] the states and the summaries of at most [`SUMMARIES_PER_LOOK`] unsettled
+//! members in turn, since a member whose process died writes nothing to be notified of.
 
 use super::data::SweepData;
 use super::notices::Notice;
@@ -16,7 +15,7 @@ use crate::run::store::{Tail, METRICS};
 use crate::run::Summary;
 use crate::sweep::manifest::{Member, SweepDir, STATES};
 use crate::sweep::state::{from_run, MemberState, States};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// How often `states.json` and the summaries are read.
 pub const SLOW_EVERY: Duration = Duration::from_millis(500);
@@ -56,7 +55,6 @@ pub struct SweepFeed {
     sweep: SweepDir,
     tails: Vec<MemberTail>,
     next_summary: usize,
-    last_slow: Option<Instant>,
 }
 
 impl SweepFeed {
@@ -77,7 +75,6 @@ impl SweepFeed {
             sweep,
             tails,
             next_summary: 0,
-            last_slow: None,
         }
     }
 
@@ -91,30 +88,10 @@ impl SweepFeed {
         self.tails.is_empty()
     }
 
-    /// Reads everything due: every member's table (what was appended since the last call),
-    /// and, at most every [`SLOW_EVERY`], the states and the summaries in turn. No lock
-    /// needed: nothing of the data is touched; `now` lets tests drive the slow reads.
-    pub fn read(&mut self, members: &[Member], now: Instant) -> Vec<Update> {
-        let mut out = vec![];
-        for i in 0..self.tails.len() {
-            self.read_table(i, &mut out);
-        }
-        if self.slow_due(now) {
-            self.read_states(&mut out);
-            self.read_summaries_in_turn(members, &mut out);
-        }
-        out
-    }
-
     /// Reads what `changed` marks (and clears the marks): those members' tables and summaries,
-    /// the states; and, when they are due, the summaries in turn (liveness: a process that
-    /// died writes nothing).
-    pub fn read_changed(
-        &mut self,
-        changed: &mut Changed,
-        members: &[Member],
-        now: Instant,
-    ) -> Vec<Update> {
+    /// the states, and the summaries of unsettled members in turn. No lock needed: nothing of
+    /// the data is touched.
+    pub fn read_changed(&mut self, changed: &mut Changed, members: &[Member]) -> Vec<Update> {
         let mut out = vec![];
         for i in 0..self.tails.len() {
             if std::mem::take(&mut changed.tables[i]) {
@@ -127,20 +104,10 @@ impl SweepFeed {
         if std::mem::take(&mut changed.states) {
             self.read_states(&mut out);
         }
-        if self.slow_due(now) {
+        if std::mem::take(&mut changed.in_turn) {
             self.read_summaries_in_turn(members, &mut out);
         }
         out
-    }
-
-    fn slow_due(&mut self, now: Instant) -> bool {
-        let due = self
-            .last_slow
-            .is_none_or(|t| now.duration_since(t) >= SLOW_EVERY);
-        if due {
-            self.last_slow = Some(now);
-        }
-        due
     }
 
     /// Member `i`'s new rows (its header first, the first time).
@@ -223,8 +190,11 @@ pub struct Changed {
     pub tables: Vec<bool>,
     /// Per member: its summary was written.
     pub summaries: Vec<bool>,
-    /// The executor's states were written.
+    /// The executor's states were written (or are due to be read again).
     pub states: bool,
+    /// The summaries of unsettled members are due to be read in turn (liveness: a process
+    /// that died writes nothing to be notified of).
+    pub in_turn: bool,
 }
 
 impl Changed {
@@ -234,12 +204,19 @@ impl Changed {
             tables: vec![false; n],
             summaries: vec![false; n],
             states: false,
+            in_turn: false,
         }
     }
 
     /// Marks every table (a look at all of them is due).
     pub fn all_tables(&mut self) {
         self.tables.fill(true);
+    }
+
+    /// Marks what is read every [`SLOW_EVERY`]: the states and the summaries in turn.
+    pub fn slow(&mut self) {
+        self.states = true;
+        self.in_turn = true;
     }
 
     /// Marks what `notice` says changed.
@@ -315,6 +292,16 @@ mod tests {
     use super::*;
     use std::io::Write;
 
+    /// Reads every table, and with `slow` what is read every [`SLOW_EVERY`] too.
+    fn look(feed: &mut SweepFeed, members: &[Member], slow: bool) -> Vec<Update> {
+        let mut c = Changed::new(feed.len());
+        c.all_tables();
+        if slow {
+            c.slow();
+        }
+        feed.read_changed(&mut c, members)
+    }
+
     /// Only appended bytes are read: a torn row waits for its end, and a member whose summary
     /// says it ended is read once more and then left alone.
     #[test]
@@ -335,8 +322,7 @@ mod tests {
             "step,oracle_calls,wall_time,field_norm\n0,0,0,1\n10,10,0.1,",
         )
         .unwrap();
-        let t0 = Instant::now();
-        assert!(apply(&mut data, feed.read(&m.members, t0)));
+        assert!(apply(&mut data, look(&mut feed, &m.members, true)));
         assert_eq!(data.members[0].columns, ["field_norm"]);
         assert_eq!(data.members[0].series.rows(), 1, "the torn row waits");
         let mut f = std::fs::OpenOptions::new()
@@ -344,19 +330,21 @@ mod tests {
             .open(&path)
             .unwrap();
         writeln!(f, "0.5").unwrap();
-        assert!(apply(&mut data, feed.read(&m.members, t0)));
+        assert!(apply(&mut data, look(&mut feed, &m.members, false)));
         assert_eq!(data.members[0].series.rows(), 2);
         assert_eq!(data.members[0].last("field_norm"), Some(0.5));
         assert_eq!(data.members[0].step, 10);
-        assert!(!apply(&mut data, feed.read(&m.members, t0)), "nothing new");
+        assert!(
+            !apply(&mut data, look(&mut feed, &m.members, false)),
+            "nothing new"
+        );
         let summary = serde_json::json!({
             "id": "000", "name": "r seed=0", "preset": "p", "method": "sim", "status": "finished", "step": 10,
             "steps": 10, "oracle_calls": 10, "wall_time": 0.1,
             "metrics": {"field_norm": 0.5},
         });
         std::fs::write(tmp.path().join("000/summary.json"), summary.to_string()).unwrap();
-        let later = t0 + SLOW_EVERY;
-        let read = feed.read(&m.members, later);
+        let read = look(&mut feed, &m.members, true);
         assert!(
             read.iter().any(|u| matches!(u, Update::Summary(0, _, _))),
             "{read:?} {:?}",
@@ -369,9 +357,9 @@ mod tests {
             !feed.tails[0].done,
             "its table is read once more after its end…"
         );
-        assert!(!apply(&mut data, feed.read(&m.members, later)));
+        assert!(!apply(&mut data, look(&mut feed, &m.members, false)));
         assert!(feed.tails[0].done, "…and then left");
         writeln!(f, "20,20,0.2,0.25").unwrap();
-        assert!(!apply(&mut data, feed.read(&m.members, later)));
+        assert!(!apply(&mut data, look(&mut feed, &m.members, false)));
     }
 }

@@ -19,31 +19,34 @@ use ratatui::widgets::{Block, Widget};
 /// two grid axes (None without a value); None when the sweep has not exactly two axes.
 pub fn cells(data: &SweepData, run: &str, metric: &str) -> Option<Vec<Vec<Option<f64>>>> {
     let m = &data.manifest;
-    Some(
-        configurations(data, run)?
-            .into_iter()
-            .map(|row| {
-                row.into_iter()
-                    .map(|c| {
-                        let c = c?;
-                        let xs: Vec<f64> = m
-                            .members
-                            .iter()
-                            .filter(|mm| mm.configuration == c)
-                            .filter_map(|mm| data.members[mm.index].final_value(metric))
-                            .collect();
-                        describe(&xs, LEVEL).map(|d| d.mean)
-                    })
-                    .collect()
-            })
-            .collect(),
-    )
+    // One pass over the members: the heat map is drawn every frame.
+    let mut finals = vec![vec![]; m.configurations.len()];
+    for mm in &m.members {
+        if let Some(v) = data.members[mm.index].final_value(metric) {
+            finals[mm.configuration].push(v);
+        }
+    }
+    over(data, run, |c| describe(&finals[c], LEVEL).map(|d| d.mean))
 }
 
-/// The configuration of `run` at each cell: `[row][column]` over the first two grid axes
-/// (None where the sweep has no such configuration); None when the sweep has not exactly two
-/// axes.
-fn configurations(data: &SweepData, run: &str) -> Option<Vec<Vec<Option<usize>>>> {
+/// The stability map's prediction at each cell (see [`super::prediction`]): `[row][column]`,
+/// None where there is no configuration or the predictions are not computed yet.
+pub fn predicted_cells<'a>(
+    data: &'a SweepData,
+    run: &str,
+) -> Option<Vec<Vec<Option<&'a Prediction>>>> {
+    let predicted = data.predicted.as_ref();
+    over(data, run, |c| predicted.and_then(|p| p.get(c)))
+}
+
+/// `value` of the configuration of `run` at each cell: `[row][column]` over the first two grid
+/// axes (None where the sweep has no such configuration or `value` gives none); None when the
+/// sweep has not exactly two axes.
+fn over<T: Clone>(
+    data: &SweepData,
+    run: &str,
+    value: impl Fn(usize) -> Option<T>,
+) -> Option<Vec<Vec<Option<T>>>> {
     let m = &data.manifest;
     let [a, b] = &m.grid[..] else {
         return None;
@@ -54,30 +57,14 @@ fn configurations(data: &SweepData, run: &str) -> Option<Vec<Vec<Option<usize>>>
             a.values.iter().position(|v| *v == c.grid[0].1),
             b.values.iter().position(|v| *v == c.grid[1].1),
         ) {
-            out[i][j] = Some(c.index);
+            out[i][j] = value(c.index);
         }
     }
     Some(out)
 }
 
-/// The stability map's prediction at each cell (see [`super::prediction`]): `[row][column]`,
-/// None where there is no configuration or the predictions are not computed yet.
-pub fn predicted_cells(data: &SweepData, run: &str) -> Option<Vec<Vec<Option<Prediction>>>> {
-    let predicted = data.predicted.as_ref();
-    Some(
-        configurations(data, run)?
-            .into_iter()
-            .map(|row| {
-                row.into_iter()
-                    .map(|c| predicted.and_then(|p| p.get(c?).cloned()))
-                    .collect()
-            })
-            .collect(),
-    )
-}
-
 /// The mark of a prediction in a measured cell: ✓ for ρ < 1 (converges locally), ✗ for ρ ≥ 1.
-fn mark(p: &Option<Prediction>) -> &'static str {
+fn mark(p: Option<&Prediction>) -> &'static str {
     match p {
         Some(Ok(r)) if *r < 1.0 - 1e-9 => "✓",
         Some(Ok(_)) => "✗",
@@ -160,9 +147,9 @@ pub fn render(
             if x + cw > inner.x + inner.width {
                 break;
             }
-            let p = &predicted[i][j];
+            let p = predicted[i][j];
             if let Some(Err(e)) = p {
-                why.get_or_insert(e.clone());
+                why.get_or_insert(e.as_str());
             }
             let (text, style) = match (rho, c, p) {
                 (true, _, Some(Ok(r))) if *r < 1.0 - 1e-9 => (
@@ -187,18 +174,14 @@ pub fn render(
     }
     let legend_y = inner.y + 1 + cells.len() as u16;
     if legend_y < inner.y + inner.height {
+        let some = predicted.iter().flatten().any(|p| matches!(p, Some(Ok(_))));
+        // A cell without a prediction says why here, never silently.
         let legend = match (&data.predicted, why) {
             (None, _) => "predicting ρ…".to_string(),
-            (Some(_), Some(e))
-                if predicted
-                    .iter()
-                    .flatten()
-                    .all(|p| !matches!(p, Some(Ok(_)))) =>
-            {
-                format!("no prediction: {e}")
-            }
-            (Some(_), _) if rho => "ρ < 1: converges (brighter: faster) · p: measured".into(),
-            (Some(_), _) => "✓ predicted ρ < 1 · ✗ ρ ≥ 1 · p: show ρ".into(),
+            (Some(_), Some(e)) if !some => format!("no prediction: {e}"),
+            (Some(_), Some(e)) => format!("✓ predicted ρ < 1 · ✗ ρ ≥ 1 · unmarked: {e}"),
+            (Some(_), None) if rho => "ρ < 1: converges (brighter: faster) · p: measured".into(),
+            (Some(_), None) => "✓ predicted ρ < 1 · ✗ ρ ≥ 1 · p: show ρ".into(),
         };
         buf.set_stringn(inner.x, legend_y, legend, inner.width as usize, dim);
     }

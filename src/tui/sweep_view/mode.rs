@@ -44,13 +44,12 @@ impl SweepMode {
     }
 
     fn data(&self) -> std::sync::RwLockReadGuard<'_, SweepData> {
-        self.watch.data.read().unwrap_or_else(|e| e.into_inner())
+        self.watch.data()
     }
 
     /// Handles a key of the sweep view.
     pub fn on_key(&mut self, key: KeyEvent) -> Vec<SweepEffect> {
-        let data = self.watch.data.clone();
-        let data = data.read().unwrap_or_else(|e| e.into_inner());
+        let data = self.watch.data();
         self.view.on_key(key, &data)
     }
 
@@ -131,7 +130,7 @@ impl SweepMode {
         let data = self.data();
         let agg = self
             .watch
-            .aggregates
+            .aggregates()
             .get(&data, &render::aggregate_key(&self.view, area));
         render::draw_with(&data, &self.view, &agg, theme, area, buf);
     }

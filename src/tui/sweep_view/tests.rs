@@ -294,3 +294,28 @@ fn the_dashboard_drills_into_a_member_and_esc_comes_back() {
     assert!(dash.in_sweep_view());
     assert_eq!(dash.on_key(key(KeyCode::Char('q'))).0, Some(false));
 }
+
+/// A configuration without a prediction is left unmarked, and the legend says why.
+#[test]
+fn a_missing_prediction_is_named_not_silent() {
+    let mut d = grid_sweep();
+    let n = d.manifest.configurations.len();
+    let mut predicted: Vec<_> = (0..n).map(|_| Ok(0.9)).collect();
+    predicted[0] = Err("config.ron: unreadable".to_string());
+    d.predicted = Some(predicted);
+    let t = pane(60, 7, |r, b| {
+        heatmap::render(
+            &d,
+            "alt",
+            "distance_to_equilibrium",
+            false,
+            r,
+            b,
+            &Theme::default(),
+        )
+    });
+    let s = format!("{}", t.backend());
+    let cells: String = s.lines().take(4).collect();
+    assert_eq!(cells.matches('✓').count(), 5, "{s}");
+    assert!(s.contains("unmarked: config.ron"), "{s}");
+}

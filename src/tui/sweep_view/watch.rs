@@ -15,9 +15,9 @@ use super::prediction;
 use crate::linalg::Budget;
 use crate::sweep::manifest::{Member, SweepDir};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::thread::JoinHandle;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use tokio::sync::{mpsc, oneshot};
 use tokio::time::MissedTickBehavior;
 
@@ -36,17 +36,20 @@ pub const SETTLE: Duration = Duration::from_millis(20);
 
 /// What the view and the watch's thread share.
 struct Shared {
-    data: Arc<RwLock<SweepData>>,
-    aggregates: Arc<AggregateSlot>,
+    data: RwLock<SweepData>,
+    aggregates: AggregateSlot,
     changed: AtomicBool,
+}
+
+impl Shared {
+    /// The data, for applying what was read (a panic elsewhere does not stop the feed).
+    fn write(&self) -> RwLockWriteGuard<'_, SweepData> {
+        self.data.write().unwrap_or_else(|e| e.into_inner())
+    }
 }
 
 /// The sweep's data, kept up to date by a thread of its own.
 pub struct Watch {
-    /// The data; the thread holds the write lock only to apply what it read.
-    pub data: Arc<RwLock<SweepData>>,
-    /// The aggregates the view draws, refreshed by the thread after each change.
-    pub aggregates: Arc<AggregateSlot>,
     /// The sweep.
     pub sweep: SweepDir,
     shared: Arc<Shared>,
@@ -69,8 +72,8 @@ impl Watch {
         let members = data.manifest.members.clone();
         let feed = SweepFeed::new(sweep.clone(), &data);
         let shared = Arc::new(Shared {
-            data: Arc::new(RwLock::new(data)),
-            aggregates: Arc::new(AggregateSlot::default()),
+            data: RwLock::new(data),
+            aggregates: AggregateSlot::default(),
             changed: AtomicBool::new(true),
         });
         let (stop, stopped) = oneshot::channel();
@@ -84,20 +87,28 @@ impl Watch {
                 {
                     Ok(rt) => rt.block_on(run(feed, members, dir, s, stopped, every, notified)),
                     Err(e) => {
-                        let mut data = s.data.write().unwrap_or_else(|e| e.into_inner());
+                        let mut data = s.write();
                         data.feed = format!("not kept up to date: {e}");
                     }
                 }
             })
             .ok();
         Watch {
-            data: shared.data.clone(),
-            aggregates: shared.aggregates.clone(),
             sweep,
             shared,
             stop: Some(stop),
             handle,
         }
+    }
+
+    /// The data, for reading; the thread holds the write lock only to apply what it read.
+    pub fn data(&self) -> RwLockReadGuard<'_, SweepData> {
+        self.shared.data.read().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The aggregates the view draws, refreshed by the thread after each change.
+    pub fn aggregates(&self) -> &AggregateSlot {
+        &self.shared.aggregates
     }
 
     /// True (once) when the data changed since the last call.
@@ -108,11 +119,7 @@ impl Watch {
     /// How the data is kept up to date: notified of changes, or looked at, and why (empty
     /// until the thread has started).
     pub fn how(&self) -> String {
-        self.data
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
-            .feed
-            .clone()
+        self.data().feed.clone()
     }
 }
 
@@ -165,7 +172,7 @@ async fn run(
             format!("every table looked at every {} ms: {e}", every.as_millis()),
         ),
     };
-    shared.data.write().unwrap_or_else(|e| e.into_inner()).feed = how;
+    shared.write().feed = how;
     // The heat map's predictions, once, on the runtime's blocking pool (a cancel at the stop).
     let cancel = Arc::new(AtomicBool::new(false));
     let manifest = shared
@@ -196,14 +203,14 @@ async fn run(
                 let predicted = done.unwrap_or_else(|e| {
                     vec![Err(format!("the prediction failed: {e}")); configurations]
                 });
-                let mut data = shared.data.write().unwrap_or_else(|e| e.into_inner());
+                let mut data = shared.write();
                 data.predicted = Some(predicted);
                 data.generation += 1;
                 shared.changed.store(true, Ordering::Relaxed);
                 continue;
             }
             _ = look.tick() => changed.all_tables(),
-            _ = slow.tick() => changed.states = true,
+            _ = slow.tick() => changed.slow(),
             Some(n) = rx.recv() => {
                 changed.mark(n);
                 tokio::time::sleep(SETTLE).await;
@@ -212,12 +219,12 @@ async fn run(
                 }
             }
         }
-        let updates = feed.read_changed(&mut changed, &members, Instant::now());
+        let updates = feed.read_changed(&mut changed, &members);
         if updates.is_empty() {
             continue;
         }
         {
-            let mut data = shared.data.write().unwrap_or_else(|e| e.into_inner());
+            let mut data = shared.write();
             apply(&mut data, updates);
         }
         if let Some(key) = shared.aggregates.wanted() {
@@ -239,6 +246,7 @@ mod tests {
     use super::*;
     use crate::run::store::METRICS;
     use std::io::Write;
+    use std::time::Instant;
 
     /// A sweep directory of `n` members in which member `at` has logged one row: the
     /// directory, the sweep's data, and that member's table.
@@ -262,7 +270,7 @@ mod tests {
 
     /// Member `at`'s rows once it has `n` of them, or after 10 s.
     fn rows_within(w: &Watch, at: usize, n: u64) -> u64 {
-        let rows = || w.data.read().unwrap().members[at].series.rows();
+        let rows = || w.data().members[at].series.rows();
         let t = Instant::now();
         while rows() < n && t.elapsed() < Duration::from_secs(10) {
             std::thread::sleep(Duration::from_millis(10));
@@ -290,7 +298,7 @@ mod tests {
         let t = Instant::now();
         assert_eq!(rows_within(&watch, 1, 2), 2, "{how}");
         assert!(t.elapsed() < Duration::from_secs(5), "{:?}", t.elapsed());
-        let data = watch.data.read().unwrap();
+        let data = watch.data();
         assert_eq!(data.members[1].last("field_norm"), Some(0.5));
     }
 
