@@ -179,7 +179,7 @@ pub fn render(
         let legend = match (&data.predicted, why) {
             (None, _) => "predicting ρ…".to_string(),
             (Some(_), Some(e)) if !some => format!("no prediction: {e}"),
-            (Some(_), Some(e)) => format!("✓ predicted ρ < 1 · ✗ ρ ≥ 1 · unmarked: {e}"),
+            (Some(_), Some(e)) => format!("unmarked: {e} · ✓ predicted ρ < 1 · ✗ ρ ≥ 1"),
             (Some(_), None) if rho => "ρ < 1: converges (brighter: faster) · p: measured".into(),
             (Some(_), None) => "✓ predicted ρ < 1 · ✗ ρ ≥ 1 · p: show ρ".into(),
         };
