@@ -19,6 +19,22 @@ fn screen(d: &SweepData, v: &SweepView, w: u16, h: u16) -> String {
     format!("{}", t.backend())
 }
 
+/// Run `alt`'s heat map of `distance_to_equilibrium` in a 60-column pane `h` rows high, as text.
+fn heat_map(d: &SweepData, rho: bool, h: u16) -> String {
+    let t = pane(60, h, |r, b| {
+        heatmap::render(
+            d,
+            "alt",
+            "distance_to_equilibrium",
+            rho,
+            r,
+            b,
+            &Theme::default(),
+        )
+    });
+    format!("{}", t.backend())
+}
+
 fn keys(v: &mut SweepView, d: &SweepData, ks: &str) -> Vec<SweepEffect> {
     ks.chars()
         .flat_map(|c| v.on_key(key(KeyCode::Char(c)), d))
@@ -104,18 +120,7 @@ fn sweep_heat_map() {
         cells[1][0].unwrap() < cells[0][0].unwrap(),
         "η = 0.1 converges faster"
     );
-    let t = pane(60, 6, |r, b| {
-        heatmap::render(
-            &d,
-            "alt",
-            "distance_to_equilibrium",
-            false,
-            r,
-            b,
-            &Theme::default(),
-        )
-    });
-    snap!("sweep_heat_map", format!("{}", t.backend()));
+    snap!("sweep_heat_map", heat_map(&d, false, 6));
 }
 
 /// The heat map's predictions are the stability map's: alternating heavy ball on the default
@@ -155,26 +160,13 @@ fn sweep_heat_map_next_to_the_predicted_radius() {
     }
     d.predicted = Some(predicted);
     let mut v = SweepView::default();
-    let area = |v: &SweepView, d: &SweepData| {
-        pane(60, 7, |r, b| {
-            heatmap::render(
-                d,
-                "alt",
-                "distance_to_equilibrium",
-                v.rho,
-                r,
-                b,
-                &Theme::default(),
-            )
-        })
-    };
-    let measured = format!("{}", area(&v, &d).backend());
+    let measured = heat_map(&d, v.rho, 7);
     let cells: String = measured.lines().take(4).collect();
     assert_eq!(cells.matches('✓').count(), 4, "{measured}");
     assert_eq!(cells.matches('✗').count(), 2, "{measured}");
     snap!("sweep_heat_map_marked", measured);
     keys(&mut v, &d, "p");
-    snap!("sweep_heat_map_rho", format!("{}", area(&v, &d).backend()));
+    snap!("sweep_heat_map_rho", heat_map(&d, v.rho, 7));
 }
 
 #[test]
@@ -303,18 +295,7 @@ fn a_missing_prediction_is_named_not_silent() {
     let mut predicted: Vec<_> = (0..n).map(|_| Ok(0.9)).collect();
     predicted[0] = Err("config.ron: unreadable".to_string());
     d.predicted = Some(predicted);
-    let t = pane(60, 7, |r, b| {
-        heatmap::render(
-            &d,
-            "alt",
-            "distance_to_equilibrium",
-            false,
-            r,
-            b,
-            &Theme::default(),
-        )
-    });
-    let s = format!("{}", t.backend());
+    let s = heat_map(&d, false, 7);
     let cells: String = s.lines().take(4).collect();
     assert_eq!(cells.matches('✓').count(), 5, "{s}");
     assert!(s.contains("unmarked: config.ron"), "{s}");
