@@ -4,6 +4,7 @@
 //! Derivatives at the kink follow PyTorch: ReLU′(0) = 0, LeakyReLU′(0) = slope.
 
 use super::timing::{self, Op};
+use super::wide::{wide, Kernel};
 use super::{host, Traced, PAR_CHUNK};
 use crate::neural::device::NeuralDevice;
 use dfdx::prelude::*;
@@ -150,6 +151,41 @@ macro_rules! with_act {
 }
 pub(crate) use with_act;
 
+/// One chunk of an element-wise pass: dst[i] = f(a[i], b[i]), or dst[i] += f(a[i], b[i])
+/// when `add`, at the CPU's vector width.
+struct Zip<'a, F> {
+    dst: &'a mut [f32],
+    a: &'a [f32],
+    b: &'a [f32],
+    f: &'a F,
+    add: bool,
+}
+
+impl<F: Fn(f32, f32) -> f32> Kernel for Zip<'_, F> {
+    type Out = ();
+    #[inline(always)]
+    fn run(self) {
+        let f = self.f;
+        let pairs = self.dst.iter_mut().zip(self.a).zip(self.b);
+        if self.add {
+            pairs.for_each(|((d, a), b)| *d += f(*a, *b));
+        } else {
+            pairs.for_each(|((d, a), b)| *d = f(*a, *b));
+        }
+    }
+}
+
+/// dst[i] = f(a[i], b[i]) (or += when `add`) over fixed chunks in parallel.
+fn par_zip(dst: &mut [f32], a: &[f32], b: &[f32], f: impl Fn(f32, f32) -> f32 + Sync, add: bool) {
+    assert!(a.len() == dst.len() && b.len() == dst.len());
+    dst.par_chunks_mut(PAR_CHUNK)
+        .zip(a.par_chunks(PAR_CHUNK).zip(b.par_chunks(PAR_CHUNK)))
+        .for_each(|(dst, (a, b))| {
+            let f = &f;
+            wide(Zip { dst, a, b, f, add })
+        });
+}
+
 /// dst[i] = f(a[i], b[i]) over fixed chunks in parallel.
 pub(crate) fn par_zip_map(
     dst: &mut [f32],
@@ -157,14 +193,7 @@ pub(crate) fn par_zip_map(
     b: &[f32],
     f: impl Fn(f32, f32) -> f32 + Sync,
 ) {
-    assert!(a.len() == dst.len() && b.len() == dst.len());
-    dst.par_chunks_mut(PAR_CHUNK)
-        .zip(a.par_chunks(PAR_CHUNK).zip(b.par_chunks(PAR_CHUNK)))
-        .for_each(|(d, (a, b))| {
-            for ((d, a), b) in d.iter_mut().zip(a).zip(b) {
-                *d = f(*a, *b);
-            }
-        });
+    par_zip(dst, a, b, f, false)
 }
 
 /// dst[i] += f(a[i], b[i]) over fixed chunks in parallel.
@@ -174,26 +203,12 @@ pub(crate) fn par_zip_add(
     b: &[f32],
     f: impl Fn(f32, f32) -> f32 + Sync,
 ) {
-    assert!(a.len() == dst.len() && b.len() == dst.len());
-    dst.par_chunks_mut(PAR_CHUNK)
-        .zip(a.par_chunks(PAR_CHUNK).zip(b.par_chunks(PAR_CHUNK)))
-        .for_each(|(d, (a, b))| {
-            for ((d, a), b) in d.iter_mut().zip(a).zip(b) {
-                *d += f(*a, *b);
-            }
-        });
+    par_zip(dst, a, b, f, true)
 }
 
 /// dst[i] = f(src[i]) over fixed chunks in parallel.
 pub(crate) fn par_map(dst: &mut [f32], src: &[f32], f: impl Fn(f32) -> f32 + Sync) {
-    assert_eq!(src.len(), dst.len());
-    dst.par_chunks_mut(PAR_CHUNK)
-        .zip(src.par_chunks(PAR_CHUNK))
-        .for_each(|(d, s)| {
-            for (d, s) in d.iter_mut().zip(s) {
-                *d = f(*s);
-            }
-        });
+    par_zip(dst, src, src, |x, _| f(x), false)
 }
 
 /// y = act(x) as a host op (any shape).

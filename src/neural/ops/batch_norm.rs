@@ -15,10 +15,12 @@
 
 use super::activation::{with_act, Act, Pointwise};
 use super::timing::{self, Op};
+use super::wide::{wide, Kernel};
 use super::{host, FlatT, Traced, PAR_CHUNK};
 use crate::neural::device::NeuralDevice;
 use dfdx::prelude::*;
 use rayon::prelude::*;
+use std::ops::Range;
 
 /// The (N, C, P) view of a tensor normalized over every axis but C.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -31,24 +33,82 @@ pub struct Channels {
     pub p: usize,
 }
 
-/// (Σ u(i), Σ v(i)) for i in 0..len, in f64 over four partial sums each (fixed order).
+/// (Σ u, Σ v) of `uv(a_i, b_i)` over the pairs of `a` and `b` (equal lengths), in f64 over
+/// four partial sums each, in a fixed order (so the same bits at every vector width).
 #[inline(always)]
-fn row_sums(len: usize, uv: impl Fn(usize) -> (f64, f64)) -> (f64, f64) {
+fn row_sums(a: &[f32], b: &[f32], uv: impl Fn(f32, f32) -> (f64, f64)) -> (f64, f64) {
     let (mut u, mut v) = ([0.0f64; 4], [0.0f64; 4]);
-    let full = len / 4 * 4;
-    for i in (0..full).step_by(4) {
+    let (a4, a_rest) = a.as_chunks::<4>();
+    let (b4, b_rest) = b[..a.len()].as_chunks::<4>();
+    for (a4, b4) in a4.iter().zip(b4) {
         for l in 0..4 {
-            let (a, b) = uv(i + l);
-            u[l] += a;
-            v[l] += b;
+            let (x, y) = uv(a4[l], b4[l]);
+            u[l] += x;
+            v[l] += y;
         }
     }
-    for i in full..len {
-        let (a, b) = uv(i);
-        u[0] += a;
-        v[0] += b;
+    for (a, b) in a_rest.iter().zip(b_rest) {
+        let (x, y) = uv(*a, *b);
+        u[0] += x;
+        v[0] += y;
     }
     ((u[0] + u[1]) + (u[2] + u[3]), (v[0] + v[1]) + (v[2] + v[3]))
+}
+
+/// The sums one row of a reduction contributes: (Σ u, Σ v) over the P entries of one sample
+/// and channel c, at the index range r.
+trait RowSums: Sync {
+    fn sums(&self, c: usize, r: Range<usize>) -> (f64, f64);
+}
+
+/// One row of an element-wise pass: writes (or adds into) `out`, the entries at the index
+/// range r of one sample and channel c.
+trait RowMap: Sync {
+    fn map(&self, out: &mut [f32], c: usize, r: Range<usize>);
+}
+
+/// Channels c0.. of a reduction, every sample in order, summed into `acc`.
+struct SumBlock<'a, K> {
+    dims: Channels,
+    rows: &'a K,
+    c0: usize,
+    acc: &'a mut [(f64, f64)],
+}
+
+impl<K: RowSums> Kernel for SumBlock<'_, K> {
+    type Out = ();
+    #[inline(always)]
+    fn run(self) {
+        let Channels { n, c, p } = self.dims;
+        for s in 0..n {
+            for (a, ch) in self.acc.iter_mut().zip(self.c0..) {
+                let base = (s * c + ch) * p;
+                let (u, v) = self.rows.sums(ch, base..base + p);
+                a.0 += u;
+                a.1 += v;
+            }
+        }
+    }
+}
+
+/// The rows of `out`, whose first entry is entry `first` of the tensor.
+struct MapChunk<'a, K> {
+    dims: Channels,
+    rows: &'a K,
+    first: usize,
+    out: &'a mut [f32],
+}
+
+impl<K: RowMap> Kernel for MapChunk<'_, K> {
+    type Out = ();
+    #[inline(always)]
+    fn run(self) {
+        let (c, p) = (self.dims.c, self.dims.p.max(1));
+        for (r, orow) in self.out.chunks_mut(p).enumerate() {
+            let base = self.first + r * p;
+            self.rows.map(orow, (base / p) % c, base..base + p);
+        }
+    }
 }
 
 impl Channels {
@@ -59,73 +119,115 @@ impl Channels {
             .clamp(1, self.c.max(1))
     }
 
-    /// Per channel c: (Σ u, Σ v) of `uv(c, i)` over the indices i of its N·P entries, in f64.
-    /// Blocks of channels in parallel; within a channel, samples in order.
-    fn reduce(&self, uv: impl Fn(usize, usize) -> (f64, f64) + Sync) -> Vec<(f64, f64)> {
-        let (b, c, p) = (self.block(), self.c, self.p);
+    /// Per channel: the sums of its rows, added in f64. Blocks of channels in parallel;
+    /// within a channel, samples in order; each block at the CPU's vector width.
+    fn reduce(&self, rows: &impl RowSums) -> Vec<(f64, f64)> {
+        let (b, c) = (self.block(), self.c);
         let blocks: Vec<Vec<(f64, f64)>> = (0..c.div_ceil(b))
             .into_par_iter()
             .map(|i| {
                 let (c0, c1) = (i * b, ((i + 1) * b).min(c));
                 let mut acc = vec![(0.0f64, 0.0f64); c1 - c0];
-                for s in 0..self.n {
-                    if p == 1 {
-                        // One entry per channel: accumulate across the block's channels.
-                        for (a, ch) in acc.iter_mut().zip(c0..c1) {
-                            let (u, v) = uv(ch, s * c + ch);
-                            a.0 += u;
-                            a.1 += v;
-                        }
-                    } else {
-                        for (a, ch) in acc.iter_mut().zip(c0..c1) {
-                            let base = (s * c + ch) * p;
-                            let (u, v) = row_sums(p, |j| uv(ch, base + j));
-                            a.0 += u;
-                            a.1 += v;
-                        }
-                    }
-                }
+                let dims = *self;
+                wide(SumBlock {
+                    dims,
+                    rows,
+                    c0,
+                    acc: &mut acc,
+                });
                 acc
             })
             .collect();
         blocks.concat()
     }
 
-    /// out[i] += f(c, i) for every entry i.
-    fn par_map_add(&self, out: &mut [f32], f: impl Fn(usize, usize) -> f32 + Sync) {
-        self.par_walk(out, |v, c, i| *v += f(c, i));
-    }
-
-    /// out[i] = f(c, i) for every entry i.
-    fn par_map(&self, out: &mut [f32], f: impl Fn(usize, usize) -> f32 + Sync) {
-        self.par_walk(out, |v, c, i| *v = f(c, i));
-    }
-
-    /// Calls `f(&mut out[i], c, i)` for every entry i (c its channel), in parallel over fixed
-    /// chunks.
-    #[inline(always)]
-    fn par_walk(&self, out: &mut [f32], f: impl Fn(&mut f32, usize, usize) + Sync) {
-        let (c, p) = (self.c, self.p);
-        let rows_per = PAR_CHUNK.div_ceil(p.max(1)).max(1);
+    /// Every row of `out` through `rows`, in parallel over fixed chunks of rows, each at the
+    /// CPU's vector width.
+    fn par_rows(&self, out: &mut [f32], rows: &impl RowMap) {
+        let p = self.p.max(1);
+        let rows_per = PAR_CHUNK.div_ceil(p).max(1);
         out.par_chunks_mut(rows_per * p)
             .enumerate()
-            .for_each(|(t, o)| {
-                let first = t * rows_per * p;
-                if p == 1 {
-                    for (j, v) in o.iter_mut().enumerate() {
-                        let i = first + j;
-                        f(v, i % c, i);
-                    }
-                } else {
-                    for (r, orow) in o.chunks_mut(p).enumerate() {
-                        let base = first + r * p;
-                        let ch = (base / p) % c;
-                        for (j, v) in orow.iter_mut().enumerate() {
-                            f(v, ch, base + j);
-                        }
-                    }
-                }
+            .for_each(|(t, out)| {
+                let (dims, first) = (*self, t * rows_per * p);
+                wide(MapChunk {
+                    dims,
+                    rows,
+                    first,
+                    out,
+                })
             });
+    }
+}
+
+/// Σx and Σx² (one pass: σ² = E[x²] − μ² loses nothing at f32 data precision).
+struct Moments<'a>(&'a [f32]);
+
+impl RowSums for Moments<'_> {
+    #[inline(always)]
+    fn sums(&self, _c: usize, r: Range<usize>) -> (f64, f64) {
+        let x = &self.0[r];
+        row_sums(x, x, |x, _| {
+            let v = x as f64;
+            (v, v * v)
+        })
+    }
+}
+
+/// y = act(x·scale + shift), scale = γ/√(σ² + ε), shift = β − μ·scale.
+struct Normalize<'a, F> {
+    x: &'a [f32],
+    scale: &'a [f32],
+    shift: &'a [f32],
+    f: F,
+}
+
+impl<F: Pointwise> RowMap for Normalize<'_, F> {
+    #[inline(always)]
+    fn map(&self, y: &mut [f32], c: usize, r: Range<usize>) {
+        let (a, b) = (self.scale[c], self.shift[c]);
+        for (y, x) in y.iter_mut().zip(&self.x[r]) {
+            *y = self.f.apply(x * a + b);
+        }
+    }
+}
+
+/// (Σ g, Σ g·(x − μ)) with g = ∂y·act′(x·scale + shift).
+struct Slope<'a, F> {
+    gy: &'a [f32],
+    n: Normalize<'a, F>,
+    mean: &'a [f32],
+}
+
+impl<F: Pointwise> RowSums for Slope<'_, F> {
+    #[inline(always)]
+    fn sums(&self, c: usize, r: Range<usize>) -> (f64, f64) {
+        let (a, b, mu, f) = (self.n.scale[c], self.n.shift[c], self.mean[c], self.n.f);
+        row_sums(&self.gy[r.clone()], &self.n.x[r], |gy, x| {
+            let g = gy * f.slope(x * a + b);
+            (g as f64, (g * (x - mu)) as f64)
+        })
+    }
+}
+
+/// ∂x += scale·(g − mean g − (x − μ)·inv_std·mean g·x̂).
+struct GradInput<'a, F> {
+    s: Slope<'a, F>,
+    inv_std: &'a [f32],
+    mean_g: &'a [f32],
+    mean_gx: &'a [f32],
+}
+
+impl<F: Pointwise> RowMap for GradInput<'_, F> {
+    #[inline(always)]
+    fn map(&self, gx: &mut [f32], c: usize, r: Range<usize>) {
+        let (n, f) = (&self.s.n, self.s.n.f);
+        let (a, b, mu) = (n.scale[c], n.shift[c], self.s.mean[c]);
+        let (s, mg, mgx) = (self.inv_std[c], self.mean_g[c], self.mean_gx[c]);
+        for ((gx, gy), x) in gx.iter_mut().zip(&self.s.gy[r.clone()]).zip(&n.x[r]) {
+            let g = gy * f.slope(x * a + b);
+            *gx += a * (g - mg - (x - mu) * s * mgx);
+        }
     }
 }
 
@@ -156,11 +258,7 @@ pub fn batch_norm_act<S: Shape, D: NeuralDevice>(
     let (beta, tb, bh) = host(beta);
     let mut tape = tx.merge(tg).merge(tb);
     let m = (dims.n * dims.p) as f64;
-    // One pass: Σx and Σx² in f64 (σ² = E[x²] − μ² loses nothing at f32 data precision).
-    let sums = dims.reduce(|_, i| {
-        let v = xh[i] as f64;
-        (v, v * v)
-    });
+    let sums = dims.reduce(&Moments(&xh));
     let means: Vec<f64> = sums.iter().map(|(s, _)| s / m).collect();
     let inv_std: Vec<f32> = sums
         .iter()
@@ -172,7 +270,7 @@ pub fn batch_norm_act<S: Shape, D: NeuralDevice>(
     let scale: Vec<f32> = gh.iter().zip(&inv_std).map(|(g, s)| g * s).collect();
     let shift: Vec<f32> = (0..dims.c).map(|c| bh[c] - mean32[c] * scale[c]).collect();
     let mut y = vec![0.0f32; xh.len()];
-    with_act!(act, f => dims.par_map(&mut y, |c, i| f.apply(xh[i] * scale[c] + shift[c])));
+    with_act!(act, f => dims.par_rows(&mut y, &Normalize { x: &xh, scale: &scale, shift: &shift, f }));
     let out = dev.tensor_from_vec(y, shape);
     let out_ref = out.clone();
     timing::add(Op::NormForward, started);
@@ -180,9 +278,11 @@ pub fn batch_norm_act<S: Shape, D: NeuralDevice>(
         let started = std::time::Instant::now();
         let (dgamma, dbeta) = D::with_grads(grads, &out_ref, &x, |gy, gx| {
             // (Σ g, Σ g·(x − μ)) per channel, g = ∂y·act′(x·scale + shift).
-            let sums = with_act!(act, f => dims.reduce(|c, i| {
-                let g = gy[i] * f.slope(xh[i] * scale[c] + shift[c]);
-                (g as f64, (g * (xh[i] - mean32[c])) as f64)
+            let (x, scale, shift, mean) = (&xh[..], &scale[..], &shift[..], &mean32[..]);
+            let sums = with_act!(act, f => dims.reduce(&Slope {
+                gy,
+                n: Normalize { x, scale, shift, f },
+                mean,
             }));
             let (mut dgamma, mut dbeta) = (vec![0.0f32; dims.c], vec![0.0f32; dims.c]);
             let (mut mean_g, mut mean_gx) = (vec![0.0f32; dims.c], vec![0.0f32; dims.c]);
@@ -194,10 +294,11 @@ pub fn batch_norm_act<S: Shape, D: NeuralDevice>(
                 mean_gx[c] = (sgxhat / m) as f32;
             }
             // ∂x is added into the existing gradient: read it, add, write it back.
-            with_act!(act, f => dims.par_map_add(gx, |c, i| {
-                let (x, a) = (xh[i], scale[c]);
-                let g = gy[i] * f.slope(x * a + shift[c]);
-                a * (g - mean_g[c] - (x - mean32[c]) * inv_std[c] * mean_gx[c])
+            with_act!(act, f => dims.par_rows(gx, &GradInput {
+                s: Slope { gy, n: Normalize { x, scale, shift, f }, mean },
+                inv_std: &inv_std,
+                mean_g: &mean_g,
+                mean_gx: &mean_gx,
             }));
             (dgamma, dbeta)
         })?;

@@ -22,6 +22,7 @@ pub mod gemm;
 pub mod geometry;
 pub mod linear;
 pub mod timing;
+pub(crate) mod wide;
 
 use super::device::NeuralDevice;
 use super::params::Flat;
