@@ -6,6 +6,8 @@
 //! convolution is this map's adjoint, from the small image back to the large one, whose size
 //! (h − 1)·s − 2p + kh + output_padding is given, not computed.
 
+use super::wide::{wide, Kernel};
+
 /// Sizes of one convolution between a "large" image (h, w) and a "small" one (ho, wo).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Geometry {
@@ -220,6 +222,9 @@ impl Geometry {
 
     /// plane[a][b][c][y][x] = img[c][s·y + a][s·x + b] (entries past the image unspecified).
     fn split_phases(&self, img: &[f32], ph: &mut [f32]) {
+        if self.stride == 2 && self.w % 2 == 0 {
+            return wide(Stride2 { g: self, img, ph });
+        }
         let (s, (hp, wp)) = (self.stride, self.phase_dims());
         for a in 0..s {
             for b in 0..s {
@@ -245,6 +250,9 @@ impl Geometry {
 
     /// img[c][s·y + a][s·x + b] += plane[a][b][c][y][x]: the adjoint of `split_phases`.
     fn merge_phases_add(&self, ph: &[f32], img: &mut [f32]) {
+        if self.stride == 2 && self.w % 2 == 0 {
+            return wide(Stride2Adjoint { g: self, ph, img });
+        }
         let (s, (hp, wp)) = (self.stride, self.phase_dims());
         for a in 0..s {
             for b in 0..s {
@@ -334,6 +342,73 @@ impl Geometry {
                 }
             },
         );
+    }
+}
+
+/// [`Geometry::split_phases`] at stride 2 on images of even width: each image row is read
+/// once, as pairs, into the rows of its two planes (a DCGAN's discriminator convolutions).
+struct Stride2<'a> {
+    g: &'a Geometry,
+    img: &'a [f32],
+    ph: &'a mut [f32],
+}
+
+impl Kernel for Stride2<'_> {
+    type Out = ();
+    #[inline(always)]
+    fn run(self) {
+        let (g, (hp, wp)) = (self.g, self.g.phase_dims());
+        let (plane, w) = (hp * wp, g.w);
+        for a in 0..2 {
+            for c in 0..g.channels {
+                let p0 = (a * 2 * g.channels + c) * plane;
+                let (even, odd) = self.ph[p0..].split_at_mut(g.channels * plane);
+                let src = &self.img[c * g.h * w..(c + 1) * g.h * w];
+                for (y, iy) in (a..g.h).step_by(2).enumerate() {
+                    let (pairs, _) = src[iy * w..(iy + 1) * w].as_chunks::<2>();
+                    let (e, o) = (
+                        &mut even[y * wp..(y + 1) * wp],
+                        &mut odd[y * wp..(y + 1) * wp],
+                    );
+                    for ((e, o), pair) in e.iter_mut().zip(o.iter_mut()).zip(pairs) {
+                        *e = pair[0];
+                        *o = pair[1];
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// [`Geometry::merge_phases_add`] at stride 2 on images of even width (the adjoint of
+/// [`Stride2`]; every entry of the image receives one addition, as in the general loop).
+struct Stride2Adjoint<'a> {
+    g: &'a Geometry,
+    ph: &'a [f32],
+    img: &'a mut [f32],
+}
+
+impl Kernel for Stride2Adjoint<'_> {
+    type Out = ();
+    #[inline(always)]
+    fn run(self) {
+        let (g, (hp, wp)) = (self.g, self.g.phase_dims());
+        let (plane, w) = (hp * wp, g.w);
+        for a in 0..2 {
+            for c in 0..g.channels {
+                let p0 = (a * 2 * g.channels + c) * plane;
+                let (even, odd) = self.ph[p0..].split_at(g.channels * plane);
+                let dst = &mut self.img[c * g.h * w..(c + 1) * g.h * w];
+                for (y, iy) in (a..g.h).step_by(2).enumerate() {
+                    let (pairs, _) = dst[iy * w..(iy + 1) * w].as_chunks_mut::<2>();
+                    let (e, o) = (&even[y * wp..(y + 1) * wp], &odd[y * wp..(y + 1) * wp]);
+                    for ((pair, e), o) in pairs.iter_mut().zip(e).zip(o) {
+                        pair[0] += *e;
+                        pair[1] += *o;
+                    }
+                }
+            }
+        }
     }
 }
 
