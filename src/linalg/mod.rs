@@ -386,23 +386,61 @@ impl Mat {
     /// because at this size the general path's bookkeeping would cost more than the products.
     #[inline]
     fn pass_tiny(&self, rows: Option<Affine<'_>>, cols: Option<Affine<'_>>) {
-        let cn = self.cols.max(1);
-        if let Some((c, s, x, out)) = rows {
+        if let Some((c, _, x, out)) = &rows {
             assert!(x.len() == self.cols && out.len() == self.rows && c.len() == self.rows);
-            for ((row, o), ci) in self.data.chunks_exact(cn).zip(out.iter_mut()).zip(c) {
+        }
+        if let Some((c, _, x, out)) = &cols {
+            assert!(x.len() == self.rows && out.len() == self.cols && c.len() == self.cols);
+        }
+        // Rows of a known length keep their sums in registers (a 2-player game of dimension
+        // 1–4 steps in a few dozen nanoseconds, where a loop over a runtime length would
+        // spill its sums to the stack).
+        match self.cols {
+            1 => self.tiny::<1>(rows, cols),
+            2 => self.tiny::<2>(rows, cols),
+            3 => self.tiny::<3>(rows, cols),
+            4 => self.tiny::<4>(rows, cols),
+            _ => self.tiny::<LANES>(rows, cols),
+        }
+    }
+
+    /// [`Mat::pass_tiny`] with rows of exactly C entries (C < [`LANES`]), or of at most
+    /// [`LANES`] (C = LANES).
+    #[inline(always)]
+    fn tiny<const C: usize>(&self, rows: Option<Affine<'_>>, cols: Option<Affine<'_>>) {
+        if C < LANES {
+            let (m, _) = self.data.as_chunks::<C>();
+            let m = &m[..self.rows];
+            return self.tiny_rows(m.iter().map(|r| &r[..]), C, rows, cols);
+        }
+        let cn = self.cols.max(1);
+        self.tiny_rows(self.data.chunks_exact(cn), LANES, rows, cols)
+    }
+
+    /// The loops of [`Mat::pass_tiny`] over `m`'s rows (at most `width` ≤ [`LANES`] each).
+    #[inline(always)]
+    fn tiny_rows<'m>(
+        &self,
+        m: impl Iterator<Item = &'m [f64]> + Clone,
+        width: usize,
+        rows: Option<Affine<'_>>,
+        cols: Option<Affine<'_>>,
+    ) {
+        if let Some((c, s, x, out)) = rows {
+            for ((row, o), ci) in m.clone().zip(out.iter_mut()).zip(c) {
                 let d = row.iter().zip(x).fold(0.0, |acc, (a, b)| acc + a * b);
                 *o = ci + s * d;
             }
         }
         if let Some((c, s, x, out)) = cols {
-            assert!(x.len() == self.rows && out.len() == self.cols && c.len() == self.cols);
             let mut acc = [0.0f64; LANES];
-            for (row, xi) in self.data.chunks_exact(cn).zip(x) {
+            let acc = &mut acc[..width];
+            for (row, xi) in m.zip(x) {
                 for (o, a) in acc.iter_mut().zip(row) {
                     *o += xi * a;
                 }
             }
-            for ((o, a), c) in out.iter_mut().zip(&acc).zip(c) {
+            for ((o, a), c) in out.iter_mut().zip(acc.iter()).zip(c) {
                 *o = c + s * a;
             }
         }

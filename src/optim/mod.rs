@@ -373,6 +373,7 @@ impl Optimizer {
     /// into `st`; samples come from `rng` and advance `drawn`, the run's count of samples drawn
     /// (kept in its checkpoints). An error ends the run: a product the game could not answer,
     /// or a solve over its time budget (the step itself was finished).
+    #[inline]
     pub fn step<G: Game + ?Sized>(
         &self,
         game: &mut G,
