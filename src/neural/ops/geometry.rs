@@ -7,6 +7,7 @@
 //! (h − 1)·s − 2p + kh + output_padding is given, not computed.
 
 use super::wide::{wide, Kernel};
+use std::ops::Range;
 
 /// Sizes of one convolution between a "large" image (h, w) and a "small" one (ho, wo).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -345,6 +346,24 @@ impl Geometry {
     }
 }
 
+/// For every row of every channel of an image of even width at stride 2: `f(r, e, o)` with r
+/// the image row's index range and e, o those of its row in phase planes (a, 0) and (a, 1).
+#[inline(always)]
+fn stride2_rows(g: &Geometry, mut f: impl FnMut(Range<usize>, Range<usize>, Range<usize>)) {
+    let ((hp, wp), w) = (g.phase_dims(), g.w);
+    for a in 0..2 {
+        for c in 0..g.channels {
+            let even = (a * 2 * g.channels + c) * hp * wp;
+            let odd = even + g.channels * hp * wp;
+            for (y, iy) in (a..g.h).step_by(2).enumerate() {
+                let r = (c * g.h + iy) * w;
+                let (e, o) = (even + y * wp, odd + y * wp);
+                f(r..r + w, e..e + wp, o..o + wp);
+            }
+        }
+    }
+}
+
 /// [`Geometry::split_phases`] at stride 2 on images of even width: each image row is read
 /// once, as pairs, into the rows of its two planes (a DCGAN's discriminator convolutions).
 struct Stride2<'a> {
@@ -357,26 +376,15 @@ impl Kernel for Stride2<'_> {
     type Out = ();
     #[inline(always)]
     fn run(self) {
-        let (g, (hp, wp)) = (self.g, self.g.phase_dims());
-        let (plane, w) = (hp * wp, g.w);
-        for a in 0..2 {
-            for c in 0..g.channels {
-                let p0 = (a * 2 * g.channels + c) * plane;
-                let (even, odd) = self.ph[p0..].split_at_mut(g.channels * plane);
-                let src = &self.img[c * g.h * w..(c + 1) * g.h * w];
-                for (y, iy) in (a..g.h).step_by(2).enumerate() {
-                    let (pairs, _) = src[iy * w..(iy + 1) * w].as_chunks::<2>();
-                    let (e, o) = (
-                        &mut even[y * wp..(y + 1) * wp],
-                        &mut odd[y * wp..(y + 1) * wp],
-                    );
-                    for ((e, o), pair) in e.iter_mut().zip(o.iter_mut()).zip(pairs) {
-                        *e = pair[0];
-                        *o = pair[1];
-                    }
-                }
+        stride2_rows(self.g, |r, e, o| {
+            let (lo, hi) = self.ph.split_at_mut(o.start);
+            let (pairs, _) = self.img[r].as_chunks::<2>();
+            let rows = lo[e].iter_mut().zip(&mut hi[..o.len()]);
+            for ((e, o), pair) in rows.zip(pairs) {
+                *e = pair[0];
+                *o = pair[1];
             }
-        }
+        });
     }
 }
 
@@ -392,23 +400,13 @@ impl Kernel for Stride2Adjoint<'_> {
     type Out = ();
     #[inline(always)]
     fn run(self) {
-        let (g, (hp, wp)) = (self.g, self.g.phase_dims());
-        let (plane, w) = (hp * wp, g.w);
-        for a in 0..2 {
-            for c in 0..g.channels {
-                let p0 = (a * 2 * g.channels + c) * plane;
-                let (even, odd) = self.ph[p0..].split_at(g.channels * plane);
-                let dst = &mut self.img[c * g.h * w..(c + 1) * g.h * w];
-                for (y, iy) in (a..g.h).step_by(2).enumerate() {
-                    let (pairs, _) = dst[iy * w..(iy + 1) * w].as_chunks_mut::<2>();
-                    let (e, o) = (&even[y * wp..(y + 1) * wp], &odd[y * wp..(y + 1) * wp]);
-                    for ((pair, e), o) in pairs.iter_mut().zip(e).zip(o) {
-                        pair[0] += *e;
-                        pair[1] += *o;
-                    }
-                }
+        stride2_rows(self.g, |r, e, o| {
+            let (pairs, _) = self.img[r].as_chunks_mut::<2>();
+            for ((pair, e), o) in pairs.iter_mut().zip(&self.ph[e]).zip(&self.ph[o]) {
+                pair[0] += *e;
+                pair[1] += *o;
             }
-        }
+        });
     }
 }
 
@@ -476,6 +474,7 @@ mod tests {
             (7, 5, (2, 3), 3, 0),
             (9, 7, (5, 3), 2, 2),
             (4, 4, (1, 1), 2, 0),
+            (7, 6, (3, 3), 2, 1),
         ] {
             let g = Geometry::conv(2, h, w, k, s, p).unwrap();
             let x: Vec<f32> = (0..2 * h * w).map(|_| rng.normal() as f32).collect();
@@ -517,6 +516,7 @@ mod tests {
             (7, 5, (2, 3), 3, 0),
             (9, 7, (5, 3), 2, 2),
             (4, 4, (1, 1), 2, 0),
+            (7, 6, (3, 3), 2, 1),
         ] {
             let g = Geometry::conv(2, h, w, k, s, p).unwrap();
             let x: Vec<f32> = (0..2 * h * w).map(|_| rng.normal() as f32).collect();
