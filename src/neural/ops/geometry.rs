@@ -223,7 +223,7 @@ impl Geometry {
 
     /// plane[a][b][c][y][x] = img[c][s·y + a][s·x + b] (entries past the image unspecified).
     fn split_phases(&self, img: &[f32], ph: &mut [f32]) {
-        if self.stride == 2 && self.w % 2 == 0 {
+        if self.stride == 2 && self.w.is_multiple_of(2) {
             return wide(Stride2 { g: self, img, ph });
         }
         let (s, (hp, wp)) = (self.stride, self.phase_dims());
@@ -251,7 +251,7 @@ impl Geometry {
 
     /// img[c][s·y + a][s·x + b] += plane[a][b][c][y][x]: the adjoint of `split_phases`.
     fn merge_phases_add(&self, ph: &[f32], img: &mut [f32]) {
-        if self.stride == 2 && self.w % 2 == 0 {
+        if self.stride == 2 && self.w.is_multiple_of(2) {
             return wide(Stride2Adjoint { g: self, ph, img });
         }
         let (s, (hp, wp)) = (self.stride, self.phase_dims());
