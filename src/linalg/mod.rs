@@ -11,6 +11,7 @@
 
 pub mod budget;
 pub mod eigen;
+#[cfg(target_arch = "x86_64")]
 mod fused;
 
 pub use budget::{Budget, Exhausted};
@@ -266,11 +267,8 @@ impl Mat {
         // One block: rows i0..i1, its row products into `ro` (offset i0), its transposed
         // partial sums into `part` (cols entries).
         // Both products at once read each row once (see `fused`); the bits are the same.
-        let fused = cfg!(target_arch = "x86_64")
-            && want_t
-            && row_args.is_some()
-            && cn >= LANES
-            && Simd::detect() == Simd::Avx512;
+        #[cfg(target_arch = "x86_64")]
+        let fused = want_t && row_args.is_some() && cn >= LANES && Simd::detect() == Simd::Avx512;
         let block = |b: usize, ro: Option<&mut [f64]>, part: &mut [f64]| {
             let (i0, i1) = (b * T_BLOCK, ((b + 1) * T_BLOCK).min(r));
             let mat = &self.data[i0 * cn..i1 * cn];

@@ -7,6 +7,7 @@
 //! into a fused multiply-add and LLVM never reorders float additions on its own, so a kernel
 //! gives the same bits at every level: only its speed depends on the CPU.
 
+#[cfg(target_arch = "x86_64")]
 use crate::machine::Simd;
 
 /// A piece of work whose loops [`wide`] compiles at the CPU's width. `run` and everything it
