@@ -9,9 +9,10 @@
 //! ∂β = Σ g,   ∂γ = Σ g·x̂,   ∂x = (γ/√(σ² + ε))·(g − ∂β/M − x̂·∂γ/M)
 //! ```
 //!
-//! Channel sums are accumulated in f64 (the variance in a second pass over x − μ), in parallel
-//! over fixed blocks of channels; the element-wise passes run over fixed chunks of rows.
-//! Nothing depends on the number of threads.
+//! Channel sums are accumulated in f64 (Σx and Σx² in one pass: σ² = E[x²] − μ²), in parallel
+//! over fixed blocks of channels; the element-wise passes run over fixed chunks of rows, each
+//! piece at the CPU's vector width ([`super::wide`]). Nothing depends on the number of threads
+//! or on the SIMD level.
 
 use super::activation::{with_act, Act, Pointwise};
 use super::timing::{self, Op};
