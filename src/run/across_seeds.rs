@@ -1,6 +1,7 @@
 //! Runs repeated over seeds (a preset's `seeds`), summarized per run: the mean and the sample
 //! standard deviation of each final metric across the seeds, next to every seed's value.
 
+use super::metrics::X_COLUMNS;
 use super::summary::Summary;
 use std::collections::BTreeMap;
 
@@ -26,9 +27,11 @@ pub fn split_seed(name: &str) -> Option<(&str, u64)> {
     Some((base, seed.parse().ok()?))
 }
 
-/// Metrics that describe the outcome (the rest are settings and coordinates).
+/// Metrics that describe the outcome (the rest are settings and coordinates: a sweep's report
+/// has no use for "jv_equivalents at the end", which is where the run stopped).
 pub fn is_outcome(metric: &str) -> bool {
-    !(metric.starts_with("eta_")
+    !(X_COLUMNS.contains(&metric)
+        || metric.starts_with("eta_")
         || metric.starts_with("beta_")
         || metric.starts_with("loss_")
         || metric.ends_with("_0"))
@@ -182,6 +185,8 @@ mod tests {
         assert_eq!(mean_sd(&[None]), None);
         let t = table(&g);
         assert!(t.contains("6 ± 2.828  0:4 1:8 2:—"), "{t}");
+        assert!(is_outcome("modes_covered") && is_outcome("field_norm"));
+        assert!(!is_outcome("jv_equivalents") && !is_outcome("oracle_calls"));
         assert_eq!(split_seed("x seed=12"), Some(("x", 12)));
         assert_eq!(split_seed("x seed=y"), None);
     }
