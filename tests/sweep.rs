@@ -331,3 +331,65 @@ fn cancel_then_resume_then_rm_and_archive() {
     let err = bad_input(&saddle(t.path(), &runs, &["sweep", "status", &other.id()]));
     assert!(err.contains("no sweep"), "{err}");
 }
+
+/// A sweep's report lists outcomes only: not the x-axis columns (oracle calls, J·v-equivalents)
+/// nor the columns that trace the methods' live hyperparameters (Lookahead's k and α, ConOpt's
+/// γ), which a run logs beside its metrics.
+#[test]
+fn the_report_leaves_out_coordinates_and_hyperparameters() {
+    let t = tmp();
+    let runs = t.path().join("runs");
+    let p = preset(
+        t.path(),
+        "zoo",
+        r#"Preset(
+    name: "zoo", steps: 40, log_every: Some(10),
+    game: Bilinear(dim: 2),
+    stop: (converge_below: None),
+    runs: [
+        Run(name: "la", scheme: Simultaneous, wrap: [Lookahead(k: 5, alpha: 0.5)], eta: 0.1),
+        Run(name: "conopt", scheme: Simultaneous, field: Consensus(gamma: 1.0), eta: 0.1),
+    ],
+    sweep: (seeds: "0..2", jobs: 2),
+)"#,
+    );
+    let out = ok(&saddle(
+        t.path(),
+        &runs,
+        &["sweep", p.to_str().unwrap(), "--wait", "--json"],
+    ));
+    let v: serde_json::Value = serde_json::from_str(out.lines().next().unwrap()).unwrap();
+    let id = v["dir"]
+        .as_str()
+        .unwrap()
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .to_string();
+    let member = std::fs::read_to_string(
+        std::path::Path::new(v["dir"].as_str().unwrap()).join("000/metrics.csv"),
+    )
+    .unwrap();
+    assert!(
+        member.lines().next().unwrap().contains("lookahead_k"),
+        "{member}"
+    );
+    let text = ok(&saddle(t.path(), &runs, &["sweep", "report", &id]));
+    assert!(
+        text.contains("distance_to_equilibrium at the end"),
+        "{text}"
+    );
+    assert!(text.contains("field_norm at the end"), "{text}");
+    for setting in [
+        "lookahead_k",
+        "lookahead_alpha",
+        "gamma",
+        "jv_equivalents",
+        "oracle_calls",
+    ] {
+        assert!(
+            !text.contains(&format!("{setting} at the end")),
+            "{setting}: {text}"
+        );
+    }
+}

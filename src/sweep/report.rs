@@ -13,7 +13,8 @@ use super::mixed_provenance::differences;
 use crate::error::{Error, Result};
 use crate::run::across_seeds::is_outcome;
 use crate::run::metrics::MetricsTable;
-use crate::run::store::METRICS;
+use crate::run::store::{CONFIG, METRICS};
+use crate::run::RunConfig;
 use crate::stats::{describe, paired, Description, Paired};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -280,6 +281,19 @@ pub fn report(
             }
         })
         .collect();
+    // The columns that trace the members' live hyperparameters (γ, Lookahead's k and α, …) are
+    // settings, not outcomes. A member whose config cannot be read is named by the report's
+    // other sections; here it only leaves its columns in.
+    let settings: Vec<String> = manifest
+        .members
+        .iter()
+        .filter_map(|m| {
+            let run = sweep.member(m);
+            let origin = run.file(CONFIG).display().to_string();
+            RunConfig::from_ron(&run.read(CONFIG).ok()?, &origin).ok()
+        })
+        .flat_map(|c| c.live().into_iter().filter_map(|p| p.column))
+        .collect();
     let mut metrics: Vec<String> = vec![];
     for d in &data {
         let names = d.finals.iter().flat_map(|f| f.keys().cloned()).chain(
@@ -288,7 +302,7 @@ pub fn report(
                 .flat_map(|t| t.columns.iter().skip(3).cloned()),
         );
         for n in names {
-            if is_outcome(&n) && !metrics.contains(&n) {
+            if is_outcome(&n) && !settings.contains(&n) && !metrics.contains(&n) {
                 metrics.push(n);
             }
         }
