@@ -156,8 +156,9 @@ impl SweepData {
         }
     }
 
-    /// The outcome metrics (those `saddle sweep report` reports) the members log or ended
-    /// with, in order of first appearance.
+    /// The outcome metrics the members log or ended with, in order of first appearance: those
+    /// `saddle sweep report` reports, and the columns tracing the methods' live
+    /// hyperparameters, which the report leaves out (this view does not read the configs).
     pub fn metrics(&self) -> Vec<String> {
         let mut out: Vec<String> = vec![];
         for m in &self.members {
