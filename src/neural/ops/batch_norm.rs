@@ -9,10 +9,10 @@
 //! ∂β = Σ g,   ∂γ = Σ g·x̂,   ∂x = (γ/√(σ² + ε))·(g − ∂β/M − x̂·∂γ/M)
 //! ```
 //!
-//! Channel sums are accumulated in f64 (Σx and Σx² in one pass: σ² = E[x²] − μ²), in parallel
-//! over fixed blocks of channels; the element-wise passes run over fixed chunks of rows, each
-//! piece at the CPU's vector width ([`super::wide`]). Nothing depends on the number of threads
-//! or on the SIMD level.
+//! Channel sums are accumulated in f64 (Σx and Σx² in one pass: σ² = mean x² − μ²), in
+//! parallel over fixed blocks of channels; the element-wise passes run over fixed chunks of
+//! rows, each piece at the CPU's vector width (`ops::wide`). Nothing depends on the number of
+//! threads or on the SIMD level.
 
 use super::activation::{with_act, Act, Pointwise};
 use super::timing::{self, Op};
@@ -161,7 +161,7 @@ impl Channels {
     }
 }
 
-/// Σx and Σx² (one pass: σ² = E[x²] − μ² loses nothing at f32 data precision).
+/// Σx and Σx² (one pass: σ² = mean x² − μ² loses nothing at f32 data precision).
 struct Moments<'a>(&'a [f32]);
 
 impl RowSums for Moments<'_> {
