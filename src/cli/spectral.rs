@@ -65,8 +65,7 @@ pub fn spectrum(args: SpectrumArgs, runs_dir: &Path) -> Result<i32> {
     let (configs, metrics, run): (Vec<RunConfig>, Option<MetricsTable>, Option<RunDir>) =
         match RunDir::find(&args.target, runs_dir) {
             Ok(dir) if args.sets.is_empty() => {
-                let origin = dir.file(crate::run::store::CONFIG).display().to_string();
-                let c = RunConfig::from_ron(&dir.read(crate::run::store::CONFIG)?, &origin)?;
+                let c = dir.config()?;
                 let table = MetricsTable::read(&dir.file(METRICS))?;
                 (vec![c], Some(table), Some(dir))
             }

@@ -31,22 +31,14 @@ pub(crate) fn drawing<E: std::fmt::Display>(e: E) -> Error {
     Error::failure(format!("drawing the figure: {e}"))
 }
 
-use crate::error::Result;
-use crate::run::store::{RunDir, CONFIG};
-use crate::run::RunConfig;
-
-/// A run's resolved config (`config.ron`), its errors naming the file.
-pub fn config(dir: &RunDir) -> Result<RunConfig> {
-    let origin = dir.file(CONFIG).display().to_string();
-    RunConfig::from_ron(&dir.read(CONFIG)?, &origin)
-}
+use crate::run::store::RunDir;
 
 /// The legend names of `runs`: each run's name in its preset, or its id where two would read
 /// the same (members of a sweep, two runs of one preset).
 pub fn names(runs: &[RunDir]) -> Vec<String> {
     let by_name: Vec<String> = runs
         .iter()
-        .map(|d| config(d).map(|c| c.name).unwrap_or_else(|_| d.id()))
+        .map(|d| d.config().map(|c| c.name).unwrap_or_else(|_| d.id()))
         .collect();
     let unique = by_name
         .iter()

@@ -17,7 +17,7 @@ use plotters::prelude::*;
 pub fn load(dir: &RunDir, step: Option<u64>) -> Result<DataPlane> {
     let steps = plane::steps(dir);
     let Some(at) = pick(&steps, step) else {
-        let why = match super::config(dir).map(|c| (c.game.clone(), c.sample_every)) {
+        let why = match dir.config().map(|c| (c.game.clone(), c.sample_every)) {
             Ok((crate::setup::GameConfig::MixtureGan(_), None)) => {
                 "it was run without sample_every: set it when starting the run (e.g. `--set sample_every=500`)".to_string()
             }

@@ -26,7 +26,7 @@ pub struct Grid {
 pub fn load(dir: &RunDir, step: Option<u64>) -> Result<Grid> {
     let steps = sample_files::steps(dir, "grid", "png");
     let Some(at) = pick(&steps, step) else {
-        let why = match super::config(dir).map(|c| (c.game.clone(), c.sample_every)) {
+        let why = match dir.config().map(|c| (c.game.clone(), c.sample_every)) {
             Ok((GameConfig::ImageGan(_), None)) => {
                 "it was run without sample_every: set it when starting the run (e.g. `--set sample_every=1000`)".to_string()
             }

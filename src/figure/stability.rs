@@ -239,7 +239,7 @@ fn colour_bar<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, lo: f64) -> Res
 /// has a map (Adam, a network, an operator too large), with each run's reason.
 pub fn svg(runs: &[RunDir], names: &[String], grid: &Grid, size: Size) -> Result<String> {
     let configs: Vec<crate::run::RunConfig> =
-        runs.iter().map(super::config).collect::<Result<_>>()?;
+        runs.iter().map(RunDir::config).collect::<Result<_>>()?;
     let cells = (grid.betas.len() * grid.etas.len()).max(1) as f64;
     let limits = Limits::new(
         Duration::from_secs_f64((grid.budget.max(1) as f64 / cells).min(30.0)),

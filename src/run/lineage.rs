@@ -14,7 +14,7 @@ use super::events::{EventKind, EventRecord};
 use super::ident::unix_now;
 use super::metrics::MetricsTable;
 use super::records::JsonLine;
-use super::store::{RunDir, CONFIG, EVENTS, METRICS};
+use super::store::{RunDir, EVENTS, METRICS};
 use crate::error::{Error, Result};
 use crate::game::Game;
 use crate::optim::{Hyper, Optimizer};
@@ -23,11 +23,6 @@ use crate::vector::ParamVec;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use std::path::Path;
-
-fn load_config(dir: &RunDir) -> Result<RunConfig> {
-    let origin = dir.file(CONFIG).display().to_string();
-    RunConfig::from_ron(&dir.read(CONFIG)?, &origin)
-}
 
 fn write_events(dir: &RunDir, events: &[EventRecord]) -> Result<()> {
     let mut text = String::new();
@@ -53,7 +48,7 @@ pub fn target_steps(config: &RunConfig, events: &[EventRecord]) -> u64 {
 /// Creates the replay of `src` under `runs_dir`: same config, every parameter change of its
 /// log planned at its step. Returns the new directory and the steps to run to.
 pub fn replay(src: &RunDir, runs_dir: &Path) -> Result<(RunDir, u64)> {
-    let config = load_config(src)?;
+    let config = src.config()?;
     let events = src.records::<EventRecord>();
     let planned: Vec<EventRecord> = events
         .iter()
@@ -86,7 +81,7 @@ pub struct Fork {
 /// `replaying` event up to `at`), then the live parameter changes `sets` (`param=value`).
 /// Validates everything before creating anything.
 pub fn fork(src: &RunDir, at: u64, sets: &[String], runs_dir: &Path) -> Result<Fork> {
-    let config = load_config(src)?;
+    let config = src.config()?;
     let built = config.build().map_err(Error::input)?;
     let (opt, hyper) = (&built.optimizer, built.hyper.clone());
     match &built.game {

@@ -145,6 +145,12 @@ impl RunDir {
         fs::read_to_string(&p).map_err(|e| io_error(&p, e))
     }
 
+    /// The run's resolved config (`config.ron`), its errors naming the file.
+    pub fn config(&self) -> Result<super::RunConfig> {
+        let origin = self.file(CONFIG).display().to_string();
+        super::RunConfig::from_ron(&self.read(CONFIG)?, &origin)
+    }
+
     /// Takes the run's lock, or says which process holds it.
     pub fn lock(&self) -> Result<RunLock> {
         let p = self.file(LOCK);

@@ -13,8 +13,7 @@ use super::mixed_provenance::differences;
 use crate::error::{Error, Result};
 use crate::run::across_seeds::is_outcome;
 use crate::run::metrics::MetricsTable;
-use crate::run::store::{CONFIG, METRICS};
-use crate::run::RunConfig;
+use crate::run::store::METRICS;
 use crate::stats::{describe, paired, Description, Paired};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -281,17 +280,14 @@ pub fn report(
             }
         })
         .collect();
-    // The columns that trace the members' live hyperparameters (γ, Lookahead's k and α, …) are
-    // settings, not outcomes. A member whose config cannot be read is named by the report's
-    // other sections; here it only leaves its columns in.
+    // The columns that trace the live hyperparameters (γ, Lookahead's k and α, …) are settings,
+    // not outcomes. Members of one configuration differ by their seed only, so one config per
+    // configuration names them; an unreadable one only leaves its columns in.
     let settings: Vec<String> = manifest
-        .members
+        .configurations
         .iter()
-        .filter_map(|m| {
-            let run = sweep.member(m);
-            let origin = run.file(CONFIG).display().to_string();
-            RunConfig::from_ron(&run.read(CONFIG).ok()?, &origin).ok()
-        })
+        .filter_map(|c| manifest.members.iter().find(|m| m.configuration == c.index))
+        .filter_map(|m| sweep.member(m).config().ok())
         .flat_map(|c| c.live().into_iter().filter_map(|p| p.column))
         .collect();
     let mut metrics: Vec<String> = vec![];
