@@ -380,16 +380,31 @@ fn the_report_leaves_out_coordinates_and_hyperparameters() {
         "{text}"
     );
     assert!(text.contains("field_norm at the end"), "{text}");
-    for setting in [
+    let settings = [
         "lookahead_k",
         "lookahead_alpha",
         "gamma",
         "jv_equivalents",
         "oracle_calls",
-    ] {
-        assert!(
-            !text.contains(&format!("{setting} at the end")),
-            "{setting}: {text}"
-        );
-    }
+    ];
+    let only_outcomes = |text: &str| {
+        for setting in settings {
+            assert!(
+                !text.contains(&format!("{setting} at the end")),
+                "{setting}: {text}"
+            );
+        }
+    };
+    only_outcomes(&text);
+    // A truncated config is named (file:line:col), and the other member of its configuration
+    // still tells the configuration's hyperparameters.
+    let cfg = std::path::Path::new(v["dir"].as_str().unwrap()).join("000/config.ron");
+    let whole = std::fs::read_to_string(&cfg).unwrap();
+    std::fs::write(&cfg, &whole[..whole.len() / 2]).unwrap();
+    let text = ok(&saddle(t.path(), &runs, &["sweep", "report", &id]));
+    assert!(
+        text.contains("warning: ") && text.contains("000/config.ron:"),
+        "{text}"
+    );
+    only_outcomes(&text);
 }

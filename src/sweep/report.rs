@@ -198,6 +198,8 @@ pub struct Report {
     /// Fields of the members' provenance that differ and can change results (see
     /// [`super::mixed_provenance`]); empty when every member ran on the same build and machine.
     pub provenance: Vec<String>,
+    /// Member configs that could not be read (each error names its file).
+    pub unreadable: Vec<String>,
 }
 
 /// What one member contributes: its final metrics (when ended) and its metrics table.
@@ -281,15 +283,25 @@ pub fn report(
         })
         .collect();
     // The columns that trace the live hyperparameters (γ, Lookahead's k and α, …) are settings,
-    // not outcomes. Members of one configuration differ by their seed only, so one config per
-    // configuration names them; an unreadable one only leaves its columns in.
-    let settings: Vec<String> = manifest
-        .configurations
-        .iter()
-        .filter_map(|c| manifest.members.iter().find(|m| m.configuration == c.index))
-        .filter_map(|m| sweep.member(m).config().ok())
-        .flat_map(|c| c.live().into_iter().filter_map(|p| p.column))
-        .collect();
+    // not outcomes. Members of one configuration differ by their seed only, so the first
+    // readable config of each configuration names them; an unreadable one is named in the
+    // report (its configuration's columns may then show up as metrics).
+    let (mut settings, mut unreadable) = (Vec::<String>::new(), Vec::<String>::new());
+    for c in &manifest.configurations {
+        let members = manifest
+            .members
+            .iter()
+            .filter(|m| m.configuration == c.index);
+        for m in members {
+            match sweep.member(m).config() {
+                Ok(cfg) => {
+                    settings.extend(cfg.live().into_iter().filter_map(|p| p.column));
+                    break;
+                }
+                Err(e) => unreadable.push(e.to_string()),
+            }
+        }
+    }
     let mut metrics: Vec<String> = vec![];
     for d in &data {
         let names = d.finals.iter().flat_map(|f| f.keys().cloned()).chain(
@@ -417,6 +429,7 @@ pub fn report(
         rank_by,
         rows,
         comparison,
+        unreadable,
         provenance: differences(
             &manifest
                 .members
@@ -506,6 +519,11 @@ impl Report {
         );
         for line in &self.provenance {
             s.push_str(&format!("warning: {line} (`saddle show RUN` for each)\n"));
+        }
+        for e in &self.unreadable {
+            s.push_str(&format!(
+                "warning: {e} (its hyperparameters may be listed as metrics)\n"
+            ));
         }
         s.push_str(&self.outcomes_text());
         let mut order: Vec<&String> = vec![&self.rank_by.metric];
