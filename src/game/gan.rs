@@ -188,8 +188,8 @@ impl<D: NeuralDevice, M: GanModel<D>> Gan<D, M> {
         })
     }
 
-    /// The field of the MLP models linearized at `w` with exact f64 JVPs ([`MlpGanField`]);
-    /// Jᵀ·v = D·J·D·v for zero-sum losses. Why not for other models.
+    /// The field of the MLP models linearized at `w` with exact f64 J·v and Jᵀ·v
+    /// ([`MlpGanField`]). Why not for other models.
     pub fn exact_linearization(&mut self, w: &Players<Params<D>>) -> Result<ExactMlp<'_>, String> {
         self.exact_linearization_on(w, EVAL_SEED)
     }
@@ -405,8 +405,9 @@ impl<D: NeuralDevice, M: GanModel<D>> Game for Gan<D, M> {
         Ok(())
     }
 
-    /// Jᵀ·v = D·J·D·v for zero-sum losses (one J·v); the general-sum losses (non-saturating,
-    /// gradient penalty) say why not.
+    /// Jᵀ·v on `sample`'s minibatch and latents. MLP games: exact for every loss
+    /// ([`ExactMlp`]). Convolutional nets: D·J·D·v for zero-sum losses (one J·v by central
+    /// differences); the general-sum ones (non-saturating, gradient penalty) say why not.
     fn vjp(
         &mut self,
         w: &Players<Params<D>>,
@@ -414,9 +415,15 @@ impl<D: NeuralDevice, M: GanModel<D>> Game for Gan<D, M> {
         v: &Players<Params<D>>,
         out: &mut Players<Params<D>>,
     ) -> Result<(), String> {
+        if self.mlp_field().is_ok() {
+            let lin = self.exact_linearization_on(w, Self::seed_of(sample))?;
+            let r = lin.vjp(&super::flat(v))?;
+            super::write_flat(&r, out);
+            return Ok(());
+        }
         if !self.zero_sum() {
             return Err(format!(
-                "Jᵀ·v of the {:?} loss{} is not available (only zero-sum losses, via Jᵀ = D·J·D)",
+                "Jᵀ·v of the {:?} loss{} is not available for these networks (central differences give it for zero-sum losses only, via Jᵀ = D·J·D)",
                 self.settings.loss,
                 if self.settings.gp_weight.is_some() {
                     " with a gradient penalty"
@@ -513,7 +520,8 @@ impl<D: NeuralDevice, M: GanModel<D>> Game for Gan<D, M> {
 }
 
 /// The MLP GANs' field linearized at ω in f64 ([`Linearized`]): J·v exact by forward-mode
-/// differentiation of the backpropagation; Jᵀ·v = D·J·D·v for zero-sum losses.
+/// differentiation of the backpropagation; Jᵀ·v exact too, as D·J·D·v for zero-sum losses
+/// and as two Hessian-vector products for the others.
 pub struct ExactMlp<'a> {
     at: Linearized<'a>,
     zero_sum: bool,
@@ -537,14 +545,15 @@ impl Linearization for ExactMlp<'_> {
         [jv.theta, jv.phi].concat()
     }
 
+    /// D·J·D·v for zero-sum losses (one J·v); the two Hessian-vector products of
+    /// [`Linearized::vjp`] otherwise.
     fn vjp(&self, v: &[f64]) -> Result<Vec<f64>, String> {
-        if !self.zero_sum {
-            return Err("Jᵀ·v of the non-saturating loss is not available yet (the exact JVPs give Jᵀ·v = D·J·D·v for zero-sum losses only)".into());
+        let dt = self.at.value.theta.len();
+        if self.zero_sum {
+            return Ok(zero_sum_transpose(|x| self.jvp(x), dt, v));
         }
-        Ok(zero_sum_transpose(
-            |x| self.jvp(x),
-            self.at.value.theta.len(),
-            v,
-        ))
+        let (vt, vp) = v.split_at(dt);
+        let r = self.at.vjp(&Players::new(vt, vp));
+        Ok([r.theta, r.phi].concat())
     }
 }

@@ -213,10 +213,11 @@ fn other_networks_have_no_exact_jvps_and_say_so() {
     assert!(why.contains("plain ReLU MLP players only"), "{why}");
 }
 
-/// The MLP games' exact linearization: Jᵀ·v = D·J·D·v for the zero-sum losses matches the
-/// transpose of the dense J built from J·v; the non-saturating loss says it has none yet.
+/// The MLP games' exact linearization: Jᵀ·v matches the transpose of the dense J built from
+/// J·v, for the zero-sum loss (D·J·D·v) and the non-saturating one (two Hessian-vector
+/// products), and the game's `vjp` on a step's minibatch is the same product.
 #[test]
-fn exact_mlp_transposed_products_for_zero_sum_losses() {
+fn exact_mlp_transposed_products_for_every_loss() {
     use crate::game::{dense_jacobian, Linearization};
     let mut gan = mixture_gan(6, 2, 16);
     let w = weights(&gan, 0.5);
@@ -252,10 +253,49 @@ fn exact_mlp_transposed_products_for_zero_sum_losses() {
     };
     let mut ns = Gan::new(model, Cpu::default(), settings);
     let w = ns.initial_point();
-    let at = ns.exact_linearization(&w).expect("J·v exists");
-    assert_eq!(at.jvp(&v).len(), v.len());
-    let why = at.vjp(&v).unwrap_err();
-    assert!(why.contains("non-saturating"), "{why}");
+    let at = ns.exact_linearization(&w).expect("an MLP game");
+    let j = dense_jacobian(&at);
+    let v: Vec<f64> = (0..j.ncols()).map(|_| rng.normal()).collect();
+    let got = nalgebra::DVector::from_vec(at.vjp(&v).expect("exact for every loss"));
+    let want = j.tr_mul(&nalgebra::DVector::from_column_slice(&v));
+    let err = (&got - &want).norm();
+    assert!(
+        err <= 1e-10 * want.norm(),
+        "non-saturating ‖Jᵀv − dense‖ = {err}"
+    );
+    let d = nalgebra::DMatrix::from_fn(j.nrows(), j.ncols(), |r, c| {
+        let dt = w.theta.len();
+        if (r < dt) == (c < dt) {
+            j[(r, c)]
+        } else {
+            -j[(r, c)]
+        }
+    });
+    let dtd = d.transpose();
+    assert!(
+        (&dtd - j.transpose()).norm() > 1e-3 * j.norm(),
+        "the non-saturating J looks zero-sum: the test would not tell D·J·D from Jᵀ"
+    );
+    // Through the game, on one step's minibatch: the same product in f32 parameters.
+    let seed = 5;
+    let vv = {
+        let mut out = w.clone();
+        super::write_flat(&v, &mut out);
+        out
+    };
+    let mut t = w.clone();
+    ns.vjp(&w, Sample::Seed(seed), &vv, &mut t).unwrap();
+    let at = ns.exact_linearization_on(&w, seed).unwrap();
+    let want = at.vjp(&super::flat(&vv)).unwrap();
+    let got = super::flat(&t);
+    let scale = want.iter().map(|x| x * x).sum::<f64>().sqrt();
+    let err = got
+        .iter()
+        .zip(&want)
+        .map(|(a, b)| (a - b).powi(2))
+        .sum::<f64>()
+        .sqrt();
+    assert!(err <= 1e-6 * scale, "game vjp vs exact: {err} of {scale}");
 }
 
 /// Epoch order through the game: draws are `Ordered` and numbered by the run's count; one

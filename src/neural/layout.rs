@@ -14,6 +14,12 @@ pub enum Init {
         /// Standard deviation.
         std: f64,
     },
+    /// Every entry drawn from N(0, std²) and drawn again while it lies beyond 2·std
+    /// (TensorFlow's `truncated_normal`, behind Sonnet's default Linear init).
+    TruncatedNormal {
+        /// Standard deviation before truncation.
+        std: f64,
+    },
     /// Every entry equal to `value` (biases 0; BatchNorm scales 1, shifts 0).
     Constant {
         /// The value.
@@ -79,6 +85,15 @@ impl Layout {
             .map(|s| match s.init {
                 Init::Normal { std } => (0..s.numel())
                     .map(|_| (std * rng.normal()) as f32)
+                    .collect(),
+                Init::TruncatedNormal { std } => (0..s.numel())
+                    .map(|_| loop {
+                        // Beyond 2σ with probability 4.6%: a handful of redraws at most.
+                        let x = rng.normal();
+                        if x.abs() <= 2.0 {
+                            break (std * x) as f32;
+                        }
+                    })
                     .collect(),
                 Init::Constant { value } => vec![value as f32; s.numel()],
                 Init::Uniform { lo, hi } => (0..s.numel())

@@ -8,7 +8,7 @@ use super::gan_model::GanModel;
 use super::layers::linear::Features;
 use super::layout::Layout;
 use super::mixture::Mixture;
-use super::nets::mlp::Mlp;
+use super::nets::mlp::{Mlp, WeightInit};
 use super::picture::{sample_path, scatter, write_png};
 use crate::players::Players;
 use crate::rng::Rng;
@@ -36,18 +36,34 @@ pub struct MixtureModel {
     eval: ModeEval,
 }
 
-/// Weight init of the reference: N(0, 0.02).
-pub const INIT_STD: f64 = 0.02;
-
 impl MixtureModel {
     /// G: latent → hidden ×`hidden_layers` → 2; D: 2 → hidden ×`hidden_layers` → 1, ReLU
-    /// between layers.
+    /// between layers; weights N(0, 0.02²) as the reference script's.
     pub fn new(
         mixture: Mixture,
         latent: usize,
         hidden: usize,
         hidden_layers: usize,
         eval: ModeEval,
+    ) -> Self {
+        Self::with_weights(
+            mixture,
+            latent,
+            hidden,
+            hidden_layers,
+            eval,
+            WeightInit::default(),
+        )
+    }
+
+    /// [`MixtureModel::new`] with the weights of both networks starting as `weights` says.
+    pub fn with_weights(
+        mixture: Mixture,
+        latent: usize,
+        hidden: usize,
+        hidden_layers: usize,
+        eval: ModeEval,
+        weights: WeightInit,
     ) -> Self {
         let widths = |a: usize, b: usize| {
             let mut v = vec![a];
@@ -56,8 +72,8 @@ impl MixtureModel {
             v
         };
         let (mut lg, mut ld) = (Layout::default(), Layout::default());
-        let g = Mlp::new(&mut lg, "", &widths(latent, 2), INIT_STD);
-        let d = Mlp::new(&mut ld, "", &widths(2, 1), INIT_STD);
+        let g = Mlp::new(&mut lg, "", &widths(latent, 2), weights);
+        let d = Mlp::new(&mut ld, "", &widths(2, 1), weights);
         MixtureModel {
             mixture,
             latent,

@@ -406,6 +406,80 @@ impl Linearized<'_> {
         phi_d.iter_mut().for_each(|x| *x = -*x);
         Players::new(theta_d, phi_d)
     }
+
+    /// J(ω)ᵀ·v (flat per player), for every loss. With F = (∇_θ L_G, ∇_φ L_D), each row block
+    /// of J is a row block of a symmetric Hessian, H_G = ∇²L_G or H_D = ∇²L_D over all of ω, so
+    ///
+    /// ```text
+    /// Jᵀ·v = H_G·(v_θ, 0) + H_D·(0, v_φ)
+    /// ```
+    ///
+    /// two Hessian-vector products, each the tangent of a full gradient (both players' parts)
+    /// of one loss. For zero-sum losses this equals D·J·D·v, which costs one J·v; the general
+    /// form is what the non-saturating loss needs (about the cost of two).
+    pub fn vjp(&self, v: &Players<&[f64]>) -> Players<Vec<f64>> {
+        let f = self.field;
+        let n = f.n();
+        let [g_pass, r_pass, f_pass] = &self.passes;
+        let [g_adj, r_adj, f_adj] = &self.adjoints;
+        let [v_real, v_fake] = &self.heads;
+        let (theta, phi) = (self.w.theta.as_slice(), self.w.phi.as_slice());
+        let still_phi = vec![0.0; phi.len()];
+        let mut out = Players::new(vec![0.0; f.g.numel()], vec![0.0; f.d.numel()]);
+        // H_G·(v_θ, 0): the generator moves, D's parameters do not; its inputs (the fakes) do.
+        let th = (theta, v.theta);
+        let ph_still = (phi, still_phi.as_slice());
+        let (fake_d, g_hd) = f.g.forward_tangent(th, g_pass, vec![0.0; f.z.len()], n);
+        let (p_fake_d, f_hd) = f.d.forward_tangent(ph_still, f_pass, fake_d, n);
+        // L_G's head and D's adjoints under it: V's own for zero-sum losses (L_G = V there).
+        let (lg_tangent, lg_adj) = match &self.generator {
+            Some((lg, adj)) => (lg.tangent(&p_fake_d), adj),
+            None => (v_fake.tangent(&p_fake_d), f_adj),
+        };
+        let into_fake_d =
+            f.d.backward_tangent(
+                ph_still,
+                f_pass,
+                &f_hd,
+                lg_adj,
+                lg_tangent,
+                n,
+                Some(&mut out.phi),
+                true,
+            )
+            .expect("the input's tangent was asked for");
+        f.g.backward_tangent(
+            th,
+            g_pass,
+            &g_hd,
+            g_adj,
+            into_fake_d,
+            n,
+            Some(&mut out.theta),
+            false,
+        );
+        // H_D·(0, v_φ) = −(∇²V)·(0, v_φ): D moves, the generator and so the fakes do not.
+        let ph = (phi, v.phi);
+        let mut hv = Players::new(vec![0.0; f.g.numel()], vec![0.0; f.d.numel()]);
+        let (p_real_d, r_hd) = f.d.forward_tangent(ph, r_pass, vec![0.0; f.real.len()], n);
+        let (p_fake_d, f_hd) = f.d.forward_tangent(ph, f_pass, vec![0.0; f.real.len()], n);
+        let gd = v_real.tangent(&p_real_d);
+        f.d.backward_tangent(ph, r_pass, &r_hd, r_adj, gd, n, Some(&mut hv.phi), false);
+        let gd = v_fake.tangent(&p_fake_d);
+        let into_fake_d =
+            f.d.backward_tangent(ph, f_pass, &f_hd, f_adj, gd, n, Some(&mut hv.phi), true)
+                .expect("the input's tangent was asked for");
+        // G's parameters and inputs stand still, so the tangent of its backward pass is the
+        // backward pass of the tangent: plain backpropagation at ω.
+        f.g.backward(theta, g_pass, into_fake_d, n, Some(&mut hv.theta), false);
+        for (o, h) in out.theta.iter_mut().zip(&hv.theta) {
+            *o -= h;
+        }
+        for (o, h) in out.phi.iter_mut().zip(&hv.phi) {
+            *o -= h;
+        }
+        out
+    }
 }
 
 #[cfg(test)]
@@ -531,6 +605,49 @@ pub(crate) mod tests {
                     g[k]
                 );
             }
+        }
+    }
+
+    /// Jᵀ·v against the transpose of the dense J built column by column from J·v, for every
+    /// loss (the non-saturating one is general-sum: D·J·D would be wrong there).
+    #[test]
+    fn transposed_products_are_the_dense_transpose_for_every_loss() {
+        for loss in [GanLoss::Saturating, GanLoss::NonSaturating, GanLoss::Wgan] {
+            let (f, w) = small(loss);
+            let at = f.linearize(&views(&w));
+            let (dt, dp) = (w.theta.len(), w.phi.len());
+            let columns: Vec<Vec<f64>> = (0..dt + dp)
+                .map(|c| {
+                    let mut e = vec![0.0; dt + dp];
+                    e[c] = 1.0;
+                    flat(&at.jvp(&Players::new(&e[..dt], &e[dt..])))
+                })
+                .collect();
+            let mut rng = Rng::new(11);
+            let v: Vec<f64> = (0..dt + dp).map(|_| rng.normal()).collect();
+            // (Jᵀv)_c = Σ_r J[r][c]·v_r = ⟨column c, v⟩.
+            let want: Vec<f64> = columns
+                .iter()
+                .map(|col| col.iter().zip(&v).map(|(a, b)| a * b).sum())
+                .collect();
+            let got = flat(&at.vjp(&Players::new(&v[..dt], &v[dt..])));
+            let err = distance(&got, &want);
+            assert!(norm(&want) > 1e-3, "{loss:?}: Jᵀ·v = 0?");
+            assert!(
+                err <= 1e-12 * norm(&want),
+                "{loss:?}: ‖Jᵀ·v − dense‖ = {err}, ‖Jᵀ·v‖ = {}",
+                norm(&want)
+            );
+            let mut asym = 0.0;
+            for (r, col) in columns.iter().enumerate() {
+                for (c, x) in col.iter().enumerate() {
+                    asym += (x - columns[c][r]).powi(2);
+                }
+            }
+            assert!(
+                asym.sqrt() > 1e-3,
+                "{loss:?}: J is symmetric, the test is void"
+            );
         }
     }
 

@@ -12,6 +12,7 @@ use crate::neural::image_gan::{Architecture, BatchNormGamma, ImageModel};
 use crate::neural::loss::GanLoss;
 use crate::neural::mixture::MixtureSpec;
 use crate::neural::mog::{MixtureModel, ModeEval};
+use crate::neural::nets::mlp::WeightInit;
 use dfdx::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -76,6 +77,10 @@ pub struct MixtureGanSpec {
     /// A mode is covered with at least this many high-quality samples.
     #[serde(default = "d_one")]
     pub min_count: usize,
+    /// How both networks' weights start: `Normal(std: 0.02)` (the reference script's, the
+    /// default) or `FanIn` (Sonnet's, as the SGA notebook's networks start).
+    #[serde(default)]
+    pub weights: WeightInit,
     /// `"cpu"` or `"cuda:N"`.
     #[serde(default)]
     pub device: DeviceSpec,
@@ -84,6 +89,7 @@ pub struct MixtureGanSpec {
 impl GameSpec for MixtureGanSpec {
     fn check(&self, _seed: u64) -> Result<(), String> {
         self.mixture.build()?;
+        self.weights.check()?;
         check_count("latent_dim", self.latent_dim, 4096)?;
         check_count("hidden", self.hidden, 16384)?;
         check_count("hidden_layers", self.hidden_layers, 64)?;
@@ -113,12 +119,13 @@ impl GameSpec for MixtureGanSpec {
         };
         let mixture = self.mixture.build()?;
         let model = || {
-            MixtureModel::new(
+            MixtureModel::with_weights(
                 mixture.clone(),
                 self.latent_dim,
                 self.hidden,
                 self.hidden_layers,
                 eval,
+                self.weights,
             )
         };
         let settings = GanSettings {
