@@ -83,8 +83,17 @@ impl Moves for Vec<f64> {
         vec![0.0; self.len()]
     }
     #[inline]
+    #[inline]
     fn assign(&mut self, src: &Self) {
-        self.copy_from_slice(src);
+        // Short vectors (the toy games' players) copy in registers: `copy_from_slice` of an
+        // unknown length is a call into memmove, which costs more than a step of a d = 2 game.
+        if self.len() <= 8 && self.len() == src.len() {
+            for (s, x) in self.iter_mut().zip(src) {
+                *s = *x;
+            }
+        } else {
+            self.copy_from_slice(src);
+        }
     }
     fn fill(&mut self, value: f64) {
         self.iter_mut().for_each(|x| *x = value);

@@ -426,6 +426,7 @@ impl Optimizer {
             averages: &mut st.averages,
             sc,
             stop: None,
+            identity: self.rules.map(|r| r.steps::<V>().identity()),
         };
         self.wrapped(self.wrappers.len(), &mut s, w, &mut st.scheme);
         let stop = s.stop.take();
