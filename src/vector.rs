@@ -83,7 +83,6 @@ impl Moves for Vec<f64> {
         vec![0.0; self.len()]
     }
     #[inline]
-    #[inline]
     fn assign(&mut self, src: &Self) {
         // Short vectors (the toy games' players) copy in registers: `copy_from_slice` of an
         // unknown length is a call into memmove, which costs more than a step of a d = 2 game.

@@ -20,6 +20,8 @@ pub const MEMBER_CAPACITY: usize = 128;
 pub struct MemberData {
     /// Value column names: the `metrics.csv` header without its x columns.
     pub columns: Vec<String>,
+    /// Those of them that trace its method's live hyperparameters (settings, not outcomes).
+    pub settings: Vec<String>,
     /// Downsampled history of those columns.
     pub series: SeriesStore,
     /// Its state in the sweep: what its run directory says when that is running, done or
@@ -47,6 +49,7 @@ impl MemberData {
     pub fn new() -> Self {
         MemberData {
             columns: vec![],
+            settings: vec![],
             series: SeriesStore::new(0, MEMBER_CAPACITY),
             state: MemberState::Queued,
             own: None,
@@ -156,10 +159,11 @@ impl SweepData {
         }
     }
 
-    /// The outcome metrics the members log or ended with, in order of first appearance: those
-    /// `saddle sweep report` reports, and the columns tracing the methods' live
-    /// hyperparameters, which the report leaves out (this view does not read the configs).
+    /// The outcome metrics the members log or ended with, in order of first appearance: what
+    /// `saddle sweep report` reports. The x columns and the columns tracing a member's live
+    /// hyperparameters (its [`MemberData::settings`]) are settings, not outcomes.
     pub fn metrics(&self) -> Vec<String> {
+        let settings: Vec<&String> = self.members.iter().flat_map(|m| &m.settings).collect();
         let mut out: Vec<String> = vec![];
         for m in &self.members {
             let names = m
@@ -167,7 +171,7 @@ impl SweepData {
                 .iter()
                 .chain(m.finals.iter().flat_map(|f| f.keys()));
             for n in names {
-                if is_outcome(n) && !out.contains(n) {
+                if is_outcome(n) && !out.contains(n) && !settings.contains(&n) {
                     out.push(n.clone());
                 }
             }

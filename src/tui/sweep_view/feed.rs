@@ -11,7 +11,7 @@
 use super::data::SweepData;
 use super::notices::Notice;
 use crate::run::metrics::{parse_header, parse_row, X_COLUMNS};
-use crate::run::store::{Tail, METRICS};
+use crate::run::store::{RunDir, Tail, METRICS};
 use crate::run::Summary;
 use crate::sweep::manifest::{Member, SweepDir, STATES};
 use crate::sweep::state::{from_run, MemberState, States};
@@ -28,8 +28,9 @@ pub const LOOK_EVERY: Duration = Duration::from_millis(250);
 /// Something read from the sweep directory.
 #[derive(Clone, Debug)]
 pub enum Update {
-    /// Member `.0`'s table header: its value columns.
-    Columns(usize, Vec<String>),
+    /// Member `.0`'s table header: its value columns, and those of them that trace a live
+    /// hyperparameter of its method (read from its config once, with the header).
+    Columns(usize, Vec<String>, Vec<String>),
     /// Member `.0`'s rows (x columns first, all of [`X_COLUMNS`]).
     Rows(usize, Vec<Vec<Option<f64>>>),
     /// Member `.0`'s summary, and whether a process drives it.
@@ -42,6 +43,7 @@ pub enum Update {
 #[derive(Debug)]
 struct MemberTail {
     tail: Tail,
+    run: RunDir,
     /// x cells and value cells of its rows; None before the header.
     cells: Option<(usize, usize)>,
     /// Its summary said it ended with a result: one more read of its table, then none.
@@ -66,6 +68,7 @@ impl SweepFeed {
             .iter()
             .map(|m| MemberTail {
                 tail: Tail::new(sweep.member(m).file(METRICS), 0),
+                run: sweep.member(m),
                 cells: None,
                 ended: false,
                 done: false,
@@ -126,7 +129,17 @@ impl SweepFeed {
                     .take_while(|(c, x)| c.as_str() == *x)
                     .count();
                 t.cells = Some((x, columns.len() - x));
-                out.push(Update::Columns(i, columns.into_iter().skip(x).collect()));
+                // A run writes its config before its table, so the config is there by now;
+                // one that cannot be read leaves its hyperparameter columns among the metrics.
+                let settings = t.run.config().map_or_else(
+                    |_| vec![],
+                    |c| c.live().into_iter().filter_map(|p| p.column).collect(),
+                );
+                out.push(Update::Columns(
+                    i,
+                    columns.into_iter().skip(x).collect(),
+                    settings,
+                ));
                 continue;
             };
             if let Some(mut row) = parse_row(&line, x + n) {
@@ -249,7 +262,10 @@ pub fn apply(data: &mut SweepData, updates: Vec<Update>) -> bool {
     }
     for u in updates {
         match u {
-            Update::Columns(i, c) => data.members[i].set_columns(c),
+            Update::Columns(i, c, settings) => {
+                data.members[i].set_columns(c);
+                data.members[i].settings = settings;
+            }
             Update::Rows(i, rows) => {
                 for r in rows {
                     data.members[i].push_row(&r);
@@ -300,6 +316,44 @@ mod tests {
             c.slow();
         }
         feed.read_changed(&mut c, members)
+    }
+
+    /// A member's header comes with the columns its config names as live hyperparameters
+    /// (ConOpt's γ here), and the metrics the view offers leave them out, as the report does.
+    #[test]
+    fn hyperparameter_columns_are_not_offered_as_metrics() {
+        let tmp = tempfile::tempdir().unwrap();
+        let m = manifest(1);
+        let dir = tmp.path().join(&m.members[0].dir);
+        std::fs::create_dir(&dir).unwrap();
+        let text = crate::run::builtin::builtin("zoo-bilinear").expect("built-in preset");
+        let conopt = crate::run::Preset::parse(text, "zoo-bilinear")
+            .and_then(|p| p.resolve())
+            .expect("zoo-bilinear resolves")
+            .into_iter()
+            .find(|c| c.name == "ConOpt")
+            .expect("zoo-bilinear has ConOpt");
+        let traced: Vec<String> = conopt.live().into_iter().filter_map(|p| p.column).collect();
+        assert!(traced.iter().any(|c| c == "gamma"), "{traced:?}");
+        std::fs::write(dir.join(crate::run::store::CONFIG), conopt.to_ron()).unwrap();
+        std::fs::write(
+            dir.join(METRICS),
+            format!(
+                "step,oracle_calls,wall_time,field_norm,{}\n0,0,0,1{}\n",
+                traced.join(","),
+                ",1".repeat(traced.len())
+            ),
+        )
+        .unwrap();
+        let sweep = SweepDir {
+            path: tmp.path().to_path_buf(),
+        };
+        let mut data = SweepData::new(m.clone());
+        let mut feed = SweepFeed::new(sweep, &data);
+        assert!(apply(&mut data, look(&mut feed, &m.members, true)));
+        assert_eq!(data.members[0].columns.len(), 1 + traced.len());
+        assert_eq!(data.members[0].settings, traced);
+        assert_eq!(data.metrics(), ["field_norm"]);
     }
 
     /// Only appended bytes are read: a torn row waits for its end, and a member whose summary
