@@ -149,7 +149,7 @@ impl<V: Moves> Step<'_, V> {
     }
 
     /// d_p ← rule_p(g_p), then w_p ← base − η_p·d_p, then w_p ← P_Ω(w_p).
-    #[inline]
+    #[inline(always)]
     pub fn advance(&mut self, p: Player, w: &mut V, grad: Grad<'_, V>, base: Base) {
         let eta = *self.eta.get(p);
         let constraint = *self.constraints.get(p);
