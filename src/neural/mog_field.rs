@@ -364,26 +364,47 @@ impl MlpGanField {
     }
 }
 
+/// What [`Linearized::value_through_d`] gives back: the tangents of D's logits on the fakes
+/// and of D's layer inputs on them, and of ∂V/∂(fakes) when asked for.
+type ThroughD = (Vec<f64>, Vec<Vec<f64>>, Option<Vec<f64>>);
+
 impl Linearized<'_> {
+    /// The tangent of V's backpropagation through D along (φ̇ = `ph.1`, the fakes' tangent
+    /// `fake_d`; the real points stand still): adds (∇_φ V)˙ into `phi_d`, and returns
+    /// [`ThroughD`], with (∂V/∂fakes)˙ when `want_fakes`.
+    fn value_through_d(
+        &self,
+        ph: (&[f64], &[f64]),
+        fake_d: Vec<f64>,
+        phi_d: &mut [f64],
+        want_fakes: bool,
+    ) -> ThroughD {
+        let f = self.field;
+        let n = f.n();
+        let [_, r_pass, f_pass] = &self.passes;
+        let [_, r_adj, f_adj] = &self.adjoints;
+        let [v_real, v_fake] = &self.heads;
+        let (p_real_d, r_hd) = f.d.forward_tangent(ph, r_pass, vec![0.0; f.real.len()], n);
+        let (p_fake_d, f_hd) = f.d.forward_tangent(ph, f_pass, fake_d, n);
+        let gd = v_real.tangent(&p_real_d);
+        f.d.backward_tangent(ph, r_pass, &r_hd, r_adj, gd, n, Some(&mut *phi_d), false);
+        let gd = v_fake.tangent(&p_fake_d);
+        let into_fakes =
+            f.d.backward_tangent(ph, f_pass, &f_hd, f_adj, gd, n, Some(phi_d), want_fakes);
+        (p_fake_d, f_hd, into_fakes)
+    }
+
     /// J(ω)·v (flat per player).
     pub fn jvp(&self, v: &Players<&[f64]>) -> Players<Vec<f64>> {
         let f = self.field;
         let n = f.n();
-        let [g_pass, r_pass, f_pass] = &self.passes;
-        let [g_adj, r_adj, f_adj] = &self.adjoints;
-        let [v_real, v_fake] = &self.heads;
+        let [g_pass, _, f_pass] = &self.passes;
         let th = (self.w.theta.as_slice(), v.theta);
         let ph = (self.w.phi.as_slice(), v.phi);
         let (fake_d, g_hd) = f.g.forward_tangent(th, g_pass, vec![0.0; f.z.len()], n);
-        let (p_real_d, r_hd) = f.d.forward_tangent(ph, r_pass, vec![0.0; f.real.len()], n);
-        let (p_fake_d, f_hd) = f.d.forward_tangent(ph, f_pass, fake_d, n);
         let mut phi_d = vec![0.0; f.d.numel()];
-        let gd = v_real.tangent(&p_real_d);
-        f.d.backward_tangent(ph, r_pass, &r_hd, r_adj, gd, n, Some(&mut phi_d), false);
-        let gd = v_fake.tangent(&p_fake_d);
         let zero_sum = self.generator.is_none();
-        let into_fake_d =
-            f.d.backward_tangent(ph, f_pass, &f_hd, f_adj, gd, n, Some(&mut phi_d), zero_sum);
+        let (p_fake_d, f_hd, into_fake_d) = self.value_through_d(ph, fake_d, &mut phi_d, zero_sum);
         let into_fake_d = match (&self.generator, into_fake_d) {
             (None, Some(d)) => d,
             (Some((lg, adj)), _) => {
@@ -397,7 +418,7 @@ impl Linearized<'_> {
             th,
             g_pass,
             &g_hd,
-            g_adj,
+            &self.adjoints[0],
             into_fake_d,
             n,
             Some(&mut theta_d),
@@ -420,9 +441,8 @@ impl Linearized<'_> {
     pub fn vjp(&self, v: &Players<&[f64]>) -> Players<Vec<f64>> {
         let f = self.field;
         let n = f.n();
-        let [g_pass, r_pass, f_pass] = &self.passes;
-        let [g_adj, r_adj, f_adj] = &self.adjoints;
-        let [v_real, v_fake] = &self.heads;
+        let [g_pass, _, f_pass] = &self.passes;
+        let [g_adj, _, f_adj] = &self.adjoints;
         let (theta, phi) = (self.w.theta.as_slice(), self.w.phi.as_slice());
         let still_phi = vec![0.0; phi.len()];
         let mut out = Players::new(vec![0.0; f.g.numel()], vec![0.0; f.d.numel()]);
@@ -434,7 +454,7 @@ impl Linearized<'_> {
         // L_G's head and D's adjoints under it: V's own for zero-sum losses (L_G = V there).
         let (lg_tangent, lg_adj) = match &self.generator {
             Some((lg, adj)) => (lg.tangent(&p_fake_d), adj),
-            None => (v_fake.tangent(&p_fake_d), f_adj),
+            None => (self.heads[1].tangent(&p_fake_d), f_adj),
         };
         let into_fake_d =
             f.d.backward_tangent(
@@ -459,18 +479,13 @@ impl Linearized<'_> {
             false,
         );
         // H_D·(0, v_φ) = −(∇²V)·(0, v_φ): D moves, the generator and so the fakes do not.
-        let ph = (phi, v.phi);
         let mut hv = Players::new(vec![0.0; f.g.numel()], vec![0.0; f.d.numel()]);
-        let (p_real_d, r_hd) = f.d.forward_tangent(ph, r_pass, vec![0.0; f.real.len()], n);
-        let (p_fake_d, f_hd) = f.d.forward_tangent(ph, f_pass, vec![0.0; f.real.len()], n);
-        let gd = v_real.tangent(&p_real_d);
-        f.d.backward_tangent(ph, r_pass, &r_hd, r_adj, gd, n, Some(&mut hv.phi), false);
-        let gd = v_fake.tangent(&p_fake_d);
-        let into_fake_d =
-            f.d.backward_tangent(ph, f_pass, &f_hd, f_adj, gd, n, Some(&mut hv.phi), true)
-                .expect("the input's tangent was asked for");
+        let still_fakes = vec![0.0; f.real.len()];
+        let (_, _, into_fake_d) =
+            self.value_through_d((phi, v.phi), still_fakes, &mut hv.phi, true);
         // G's parameters and inputs stand still, so the tangent of its backward pass is the
         // backward pass of the tangent: plain backpropagation at ω.
+        let into_fake_d = into_fake_d.expect("the input's tangent was asked for");
         f.g.backward(theta, g_pass, into_fake_d, n, Some(&mut hv.theta), false);
         for (o, h) in out.theta.iter_mut().zip(&hv.theta) {
             *o -= h;
