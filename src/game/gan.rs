@@ -188,6 +188,12 @@ impl<D: NeuralDevice, M: GanModel<D>> Gan<D, M> {
         })
     }
 
+    /// True when [`Gan::mlp_field_on`] exists (plain ReLU MLP players, no gradient penalty):
+    /// asked on every Jacobian product, so without drawing a minibatch as building it would.
+    fn has_exact_products(&self) -> bool {
+        self.model.mlp_widths().is_some() && self.settings.gp_weight.is_none()
+    }
+
     /// The field of the MLP models linearized at `w` with exact f64 J·v and Jᵀ·v
     /// ([`MlpGanField`]). Why not for other models.
     pub fn exact_linearization(&mut self, w: &Players<Params<D>>) -> Result<ExactMlp<'_>, String> {
@@ -377,7 +383,7 @@ impl<D: NeuralDevice, M: GanModel<D>> Game for Gan<D, M> {
         v: &Players<Params<D>>,
         out: &mut Players<Params<D>>,
     ) -> Result<(), String> {
-        if self.mlp_field().is_ok() {
+        if self.has_exact_products() {
             let lin = self.exact_linearization_on(w, Self::seed_of(sample))?;
             let r = lin.jvp(&super::flat(v));
             super::write_flat(&r, out);
@@ -415,7 +421,7 @@ impl<D: NeuralDevice, M: GanModel<D>> Game for Gan<D, M> {
         v: &Players<Params<D>>,
         out: &mut Players<Params<D>>,
     ) -> Result<(), String> {
-        if self.mlp_field().is_ok() {
+        if self.has_exact_products() {
             let lin = self.exact_linearization_on(w, Self::seed_of(sample))?;
             let r = lin.vjp(&super::flat(v))?;
             super::write_flat(&r, out);

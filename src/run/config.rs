@@ -288,6 +288,12 @@ impl RunConfig {
         t
     }
 
+    /// The metrics columns that trace its live parameters (η, β, γ, Lookahead's k and α, …):
+    /// settings, not outcomes, which reports and the sweep view leave out of their metrics.
+    pub fn trace_columns(&self) -> Vec<String> {
+        self.live().into_iter().filter_map(|p| p.column).collect()
+    }
+
     /// The config as pretty RON (what `config.ron` holds).
     pub fn to_ron(&self) -> String {
         let pretty = ron::ser::PrettyConfig::new().struct_names(true);

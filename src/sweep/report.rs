@@ -295,7 +295,7 @@ pub fn report(
         for m in members {
             match sweep.member(m).config() {
                 Ok(cfg) => {
-                    settings.extend(cfg.live().into_iter().filter_map(|p| p.column));
+                    settings.extend(cfg.trace_columns());
                     break;
                 }
                 Err(e) => unreadable.push(e.to_string()),

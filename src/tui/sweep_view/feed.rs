@@ -131,10 +131,10 @@ impl SweepFeed {
                 t.cells = Some((x, columns.len() - x));
                 // A run writes its config before its table, so the config is there by now;
                 // one that cannot be read leaves its hyperparameter columns among the metrics.
-                let settings = t.run.config().map_or_else(
-                    |_| vec![],
-                    |c| c.live().into_iter().filter_map(|p| p.column).collect(),
-                );
+                let settings = t
+                    .run
+                    .config()
+                    .map_or_else(|_| vec![], |c| c.trace_columns());
                 out.push(Update::Columns(
                     i,
                     columns.into_iter().skip(x).collect(),
@@ -333,7 +333,7 @@ mod tests {
             .into_iter()
             .find(|c| c.name == "ConOpt")
             .expect("zoo-bilinear has ConOpt");
-        let traced: Vec<String> = conopt.live().into_iter().filter_map(|p| p.column).collect();
+        let traced = conopt.trace_columns();
         assert!(traced.iter().any(|c| c == "gamma"), "{traced:?}");
         std::fs::write(dir.join(crate::run::store::CONFIG), conopt.to_ron()).unwrap();
         std::fs::write(
