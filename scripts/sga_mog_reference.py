@@ -74,6 +74,25 @@ EVAL_SAMPLES, HQ_SIGMAS, MIN_COUNT = 2500, 3.0, 1
 SCALE = 1.414
 CENTERS = [(2.0 * math.cos(math.pi / 4 * k) / SCALE, 2.0 * math.sin(math.pi / 4 * k) / SCALE) for k in range(8)]
 STD = 0.05 / SCALE
+# "ring": the game above ([NM]'s, saturating loss, N(0, 0.02²) weights). "grid": the SGA
+# notebook's (presets/sga-mog-grid.ron): modes at {±0.5, ±1.5}², σ 0.02, z ∈ ℝ⁶⁴, ReLU MLPs of
+# six hidden layers of 384, batch 256, the non-saturating loss, Sonnet's init (see `configure`).
+GAME = "ring"
+LOSS = "saturating"
+
+
+def configure(game):
+    """Switches the module's game constants to `game` before anything is built."""
+    global LATENT, HIDDEN, LAYERS, BATCH, CENTERS, STD, GAME, LOSS, G_WIDTHS, D_WIDTHS, N_G
+    GAME = game
+    if game == "grid":
+        LATENT, HIDDEN, LAYERS, BATCH = 64, 384, 6, 256
+        CENTERS = [(x, y) for x in (-1.5, -0.5, 0.5, 1.5) for y in (-1.5, -0.5, 0.5, 1.5)]
+        STD = 0.02
+        LOSS = "nonsaturating"
+    G_WIDTHS = [LATENT] + [HIDDEN] * LAYERS + [2]
+    D_WIDTHS = [2] + [HIDDEN] * LAYERS + [1]
+    N_G = 2 * (len(G_WIDTHS) - 1)
 
 
 # ----------------------------------------------------------------------------- randomness
@@ -179,6 +198,17 @@ class Data:
         if self.source == "saddle":
             rng = SaddleRng.derive(self.seed, f"init-{player}")
             draw = lambda o, i: torch.tensor([INIT_STD * rng.normal() for _ in range(o * i)], dtype=torch.float32).reshape(o, i)
+        elif GAME == "grid":
+            # Sonnet 1's snt.Linear: truncated normal (redrawn beyond 2σ), σ = 1/√fan_in.
+            gen = self.gen
+
+            def draw(o, i):
+                w = torch.randn(o, i, generator=gen)
+                while True:
+                    bad = w.abs() > 2.0
+                    if not bool(bad.any()):
+                        return w / math.sqrt(i)
+                    w[bad] = torch.randn(int(bad.sum()), generator=gen)
         else:
             gen = self.gen
             draw = lambda o, i: INIT_STD * torch.randn(o, i, generator=gen)
@@ -216,10 +246,27 @@ def value(params, real, z):
     return ls(mlp(real, d)).mean() + ls(-mlp(mlp(z, g), d)).mean()
 
 
+def losses(params, real, z):
+    """(L_G, L_D). Saturating: L_G = V, L_D = −V. Non-saturating: L_D = −V as before, and
+    L_G = −mean log σ(D(G(z)))."""
+    if LOSS == "saturating":
+        v = value(params, real, z)
+        return v, -v
+    g, d = params[:N_G], params[N_G:]
+    ls = nn.functional.logsigmoid
+    fake = mlp(mlp(z, g), d)
+    return -ls(fake).mean(), -(ls(mlp(real, d)).mean() + ls(-fake).mean())
+
+
 def field(params, real, z, create_graph=False):
-    """F = (∇_θ V, −∇_φ V): each player's gradient of its own loss (L_G = V, L_D = −V)."""
-    grads = torch.autograd.grad(value(params, real, z), params, create_graph=create_graph)
-    return list(grads[:N_G]) + [-x for x in grads[N_G:]]
+    """F = (∇_θ L_G, ∇_φ L_D): each player's gradient of its own loss."""
+    if LOSS == "saturating":
+        grads = torch.autograd.grad(value(params, real, z), params, create_graph=create_graph)
+        return list(grads[:N_G]) + [-x for x in grads[N_G:]]
+    lg, ld = losses(params, real, z)
+    gg = torch.autograd.grad(lg, params[:N_G], create_graph=create_graph, retain_graph=True)
+    gd = torch.autograd.grad(ld, params[N_G:], create_graph=create_graph)
+    return list(gg) + list(gd)
 
 
 def leaves(ws, dtype):
@@ -274,7 +321,7 @@ class RmsPropTf1:
 # ----------------------------------------------------------------------------- metrics
 def metrics(ws, data):
     with torch.no_grad():
-        v = float(value(ws, data.eval_real, data.eval_z))
+        lg, ld = (float(x) for x in losses(ws, data.eval_real, data.eval_z))
     f = field(leaves(ws, torch.float32), data.eval_real, data.eval_z)
     norm = math.sqrt(sum(float((x.double() ** 2).sum()) for x in f))
     with torch.no_grad():
@@ -286,7 +333,7 @@ def metrics(ws, data):
     counts = torch.bincount(j[hq], minlength=len(CENTERS))
     modes = int((counts >= max(MIN_COUNT, 1)).sum())
     hq_pct = 100.0 * float(hq.sum()) / pts.shape[0] if pts.shape[0] else 0.0
-    return {"loss_theta": v, "loss_phi": -v, "field_norm": norm, "modes_covered": modes, "high_quality_pct": hq_pct}
+    return {"loss_theta": lg, "loss_phi": ld, "field_norm": norm, "modes_covered": modes, "high_quality_pct": hq_pct}
 
 
 def train(args):
@@ -463,6 +510,7 @@ def check(args):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--game", choices=["ring", "grid"], default="ring", help="[NM]'s 8 Gaussians or the SGA notebook's 4×4 grid (--data torch only)")
     ap.add_argument("--method", choices=["sga", "rmsprop"], default="sga")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--steps", type=int, default=10000)
@@ -483,6 +531,9 @@ def main():
     ap.add_argument("--check-data", choices=["saddle"], default="saddle")
     ap.add_argument("--check-plain", action="store_true", help="compare with the plain field ξ (saddle ran without SGA)")
     args = ap.parse_args()
+    configure(args.game)
+    if args.game == "grid" and (args.data != "torch" or args.check_before):
+        ap.error("--game grid draws from torch's streams: pass --data torch (no step check)")
     torch.set_num_threads(args.threads)
     if args.check_before:
         check(args)

@@ -127,6 +127,65 @@ fn resume_is_exact_for_every_new_method() {
     }
 }
 
+/// SGA's alignment rule flips λ's sign on the noisy TTUR saddle; `lambda_negative_share` is
+/// the share of negative choices since the previous row. Stopped off the logging grid (120 is
+/// not a multiple of 7) with checkpoints off it too, and resumed, the run logs the same shares
+/// as one never stopped: the counts since the last row travel in the checkpoint.
+#[test]
+fn sga_notes_its_sign_choices_and_resumes_them_exactly() {
+    let t = tmp();
+    let p = preset(
+        t.path(),
+        "sgasign",
+        r#"Preset(
+    name: "sgasign", seed: 3, steps: 240, log_every: Some(7), checkpoint_every: Some(40),
+    game: TturSaddle(noise: 1.0),
+    stop: (converge_below: None),
+    runs: [
+        Run(name: "sga", scheme: Simultaneous, field: Sga(lambda: 1.0), eta: 0.001),
+        Run(name: "sga-plus", scheme: Simultaneous, field: Sga(lambda: 1.0, align: false), eta: 0.001),
+    ],
+)"#,
+    );
+    let (a, b) = (t.path().join("a"), t.path().join("b"));
+    ok(&saddle(t.path(), &a, &["run", p.to_str().unwrap()]));
+    ok(&saddle(
+        t.path(),
+        &b,
+        &["run", p.to_str().unwrap(), "--steps", "120"],
+    ));
+    for d in runs(&b) {
+        ok(&saddle(
+            t.path(),
+            &b,
+            &["resume", &d.id(), "--steps", "240"],
+        ));
+    }
+    let straight = metrics_without_wall_time(&run_named(&a, "-sgasign-sga"));
+    let resumed = metrics_without_wall_time(&run_named(&b, "-sgasign-sga"));
+    assert_same_metrics(&straight, &resumed, "sga");
+    let c = straight
+        .column("lambda_negative_share")
+        .expect("the column");
+    let shares: Vec<Option<f64>> = straight.rows.iter().map(|r| r[c]).collect();
+    // The row at step 0 covers no step; every other covers 7 evaluations.
+    assert_eq!(shares[0], None);
+    for s in &shares[1..] {
+        let s = s.expect("a share on every later row");
+        assert!(
+            (0.0..=1.0).contains(&s) && (7.0 * s - (7.0 * s).round()).abs() < 1e-12,
+            "{s}"
+        );
+    }
+    assert!(
+        shares.iter().flatten().any(|s| *s > 0.0) && shares.iter().flatten().any(|s| *s < 1.0),
+        "λ's sign never flipped: {shares:?}"
+    );
+    // Without the rule λ = +reg always: no column to fill.
+    let plus = metrics_without_wall_time(&run_named(&a, "-sgasign-sga-plus"));
+    assert!(plus.column("lambda_negative_share").is_none());
+}
+
 /// A small LCG so the kill times are random but reproducible.
 struct Lcg(u64);
 impl Lcg {

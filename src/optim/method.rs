@@ -87,6 +87,12 @@ pub trait Method {
         Ok(())
     }
 
+    /// The metrics columns it fills through the oracle's [`Notes`](super::notes::Notes)
+    /// (SGA with its alignment rule: the share of negative λ).
+    fn notes(&self) -> Vec<super::notes::Note> {
+        vec![]
+    }
+
     /// Checks the spec's own values; the message names the field.
     fn validate(&self) -> Result<(), String> {
         Ok(())

@@ -20,6 +20,7 @@ pub mod field;
 mod hyper;
 pub mod live;
 pub mod method;
+pub mod notes;
 pub mod oracle;
 pub(crate) mod registry;
 pub mod rule;
@@ -33,6 +34,7 @@ pub use field::FieldTransform;
 pub use hyper::Hyper;
 pub use live::{LiveParam, MethodParam, Range, Slot};
 pub use method::{Cost, Method, Parts};
+pub use notes::{Note, Notes};
 pub use registry::Memory;
 pub use rule::{AdamMoment, Rule, RuleState};
 pub use schedule::Schedule;
@@ -276,6 +278,18 @@ impl Optimizer {
         method_params(&self.scheme, self.field.as_ref(), &self.wrappers)
     }
 
+    /// The metrics columns its pieces fill from [`Notes`], in the order they declare them.
+    pub fn notes(&self) -> Vec<Note> {
+        let mut all = self.scheme.kind().notes();
+        if let Some(f) = &self.field {
+            all.extend(f.kind().notes());
+        }
+        for w in &self.wrappers {
+            all.extend(w.kind().notes());
+        }
+        all
+    }
+
     /// The table of live parameters (see [`live_table`]).
     pub fn live(&self) -> Vec<LiveParam> {
         live_table(
@@ -371,8 +385,9 @@ impl Optimizer {
 
     /// One iteration ω_t → ω_{t+1} on `game` (several oracle calls for some methods), counted
     /// into `st`; samples come from `rng` and advance `drawn`, the run's count of samples drawn
-    /// (kept in its checkpoints). An error ends the run: a product the game could not answer,
-    /// or a solve over its time budget (the step itself was finished).
+    /// (kept in its checkpoints). Returns what the methods noted during the step ([`Notes`]).
+    /// An error ends the run: a product the game could not answer, or a solve over its time
+    /// budget (the step itself was finished).
     #[inline]
     pub fn step<G: Game + ?Sized>(
         &self,
@@ -382,7 +397,7 @@ impl Optimizer {
         sc: &mut Scratch<G::V>,
         rng: &mut Rng,
         drawn: &mut u64,
-    ) -> Result<(), String> {
+    ) -> Result<Notes, String> {
         let mut o = GameOracle::new(game, rng, drawn);
         let r = self.step_with(&mut o, w, st, sc);
         st.oracle_calls += o.calls.gradients;
@@ -390,7 +405,7 @@ impl Optimizer {
         st.vjp_calls += o.calls.vjp;
         match o.error {
             Some(e) => Err(e),
-            None => r,
+            None => r.map(|()| o.notes),
         }
     }
 

@@ -6,6 +6,7 @@
 //! iteration operators of `analysis` come from an oracle on symbolic vectors whose field is
 //! J·ω. Methods are written against this trait only, so all three run the same code.
 
+use super::notes::Notes;
 use crate::game::{Game, Sample};
 use crate::players::{Player, Players};
 use crate::rng::Rng;
@@ -40,6 +41,11 @@ pub trait Oracle {
     );
     /// True when L_D = −L_G (then J_φθ = −J_θφᵀ, and CGD's system is symmetric).
     fn zero_sum(&self) -> bool;
+    /// Where a method counts what it observed ([`Notes`]); None where nobody reads them (the
+    /// symbolic model of `analysis`).
+    fn notes(&mut self) -> Option<&mut Notes> {
+        None
+    }
 }
 
 /// Oracle calls made, by kind.
@@ -64,6 +70,8 @@ pub struct GameOracle<'a, G: Game + ?Sized> {
     pub calls: Calls,
     /// The first product the game could not answer, and why.
     pub error: Option<String>,
+    /// What the methods noted.
+    pub notes: Notes,
 }
 
 impl<'a, G: Game + ?Sized> GameOracle<'a, G> {
@@ -76,6 +84,7 @@ impl<'a, G: Game + ?Sized> GameOracle<'a, G> {
             drawn,
             calls: Calls::default(),
             error: None,
+            notes: Notes::default(),
         }
     }
 
@@ -125,5 +134,9 @@ impl<G: Game + ?Sized> Oracle for GameOracle<'_, G> {
 
     fn zero_sum(&self) -> bool {
         self.game.zero_sum()
+    }
+
+    fn notes(&mut self) -> Option<&mut Notes> {
+        Some(&mut self.notes)
     }
 }

@@ -4,13 +4,13 @@
 //!
 //! A checkpoint file is the header `SADDLE-CK<version>\n` (the format version as two or more
 //! decimal digits) and the state in postcard. This saddle writes [`FORMAT_VERSION`] and reads
-//! it and version 2 (read as version 3 with no samples counted); a file of another version is
-//! refused with that version named, never taken for a state (whoever changes [`RunState`] or
-//! what it holds bumps the version).
+//! it, version 3 (read as version 4 with nothing noted since the last row) and version 2 (no
+//! samples counted either); a file of another version is refused with that version named,
+//! never taken for a state (whoever changes [`RunState`] or what it holds bumps the version).
 
 use super::store::{write_atomic, RunDir};
 use crate::error::{io_error, Error, Result};
-use crate::optim::OptimState;
+use crate::optim::{Notes, OptimState};
 use crate::players::Players;
 use crate::rng::Rng;
 use serde::de::DeserializeOwned;
@@ -19,10 +19,17 @@ use std::fmt;
 use std::path::PathBuf;
 
 /// The format version this saddle writes and reads.
-pub const FORMAT_VERSION: u32 = 3;
+pub const FORMAT_VERSION: u32 = 4;
+
+/// The version before [`RunState::notes`], which this saddle still reads.
+const WITHOUT_NOTES: u32 = 3;
 
 /// The version before [`RunState::samples_drawn`], which this saddle still reads.
 const WITHOUT_SAMPLES_DRAWN: u32 = 2;
+
+/// [`Notes::default`] as postcard writes it (one varint 0 per counter), what a version 3
+/// state lacks at its end.
+const NO_NOTES: [u8; 2] = [0, 0];
 
 /// Versions this saddle no longer reads, and what changed since.
 const OLDER: [(u32, &str); 1] = [(
@@ -49,8 +56,13 @@ pub struct RunState<V> {
     /// Seconds spent stepping so far.
     pub wall_time: f64,
     /// Samples drawn from `rng` so far (oracle calls on fresh data): which minibatch comes
-    /// next in an epoch data order. Last, so that version 2 files read as this with a zero.
+    /// next in an epoch data order. After the fields of version 2, so that version 2 files
+    /// read as this with a zero.
     pub samples_drawn: u64,
+    /// What the methods noted since the last metrics row on the logging grid (SGA's choices of
+    /// λ's sign): kept so that a resumed run's next row covers the same steps as in a run never
+    /// stopped. Last, so that version 3 files read as this with nothing noted.
+    pub notes: Notes,
 }
 
 fn header(version: u32) -> Vec<u8> {
@@ -87,13 +99,17 @@ fn decode<V: DeserializeOwned>(bytes: &[u8]) -> std::result::Result<RunState<V>,
     let body = &rest[digits + 1..];
     let state = match version {
         FORMAT_VERSION => postcard::from_bytes(body),
-        // Version 2 is version 3 without the trailing `samples_drawn`; postcard writes fields
-        // in order with no framing, so the version 2 bytes and a varint 0 are a version 3
-        // state. Zero is exact: runs of version 2 sampled with replacement, which ignores it.
-        WITHOUT_SAMPLES_DRAWN => postcard::from_bytes(&[body, &[0]].concat()),
+        // Version 3 is version 4 without the trailing `notes`; postcard writes fields in order
+        // with no framing, so the version 3 bytes and empty notes are a version 4 state. Empty
+        // is exact for every run but one that used SGA's alignment rule, whose first row after
+        // the resume then covers only the steps since the checkpoint.
+        WITHOUT_NOTES => postcard::from_bytes(&[body, &NO_NOTES].concat()),
+        // Version 2 also lacks `samples_drawn`. Zero is exact: runs of version 2 sampled with
+        // replacement, which ignores it.
+        WITHOUT_SAMPLES_DRAWN => postcard::from_bytes(&[body, &[0], &NO_NOTES].concat()),
         _ => {
             return Err(format!(
-                "checkpoint format version {version}, but this saddle reads versions {WITHOUT_SAMPLES_DRAWN} and {FORMAT_VERSION} only"
+                "checkpoint format version {version}, but this saddle reads versions {WITHOUT_SAMPLES_DRAWN} to {FORMAT_VERSION} only"
             ))
         }
     };
@@ -214,16 +230,40 @@ mod tests {
         st.wall_time = 1.5;
         save(&dir, &st).unwrap();
         let bytes = std::fs::read(dir.checkpoint_path(10)).unwrap();
-        // What version 2 wrote: its header, and the state without the trailing varint 0.
-        assert_eq!(bytes.last(), Some(&0));
+        // What version 2 wrote: its header, and the state without the trailing varint 0 and
+        // the notes.
+        assert!(bytes.ends_with(&[0, 0, 0]));
         let mut v2 = b"SADDLE-CK02\n".to_vec();
-        v2.extend(&bytes[12..bytes.len() - 1]);
+        v2.extend(&bytes[12..bytes.len() - 3]);
         std::fs::write(dir.checkpoint_path(10), &v2).unwrap();
         assert_eq!(load::<Vec<f64>>(&dir, 10).unwrap(), st);
-        // A version 3 state with samples counted keeps them.
+        // A later state with samples counted keeps them.
         st.samples_drawn = 300;
         save(&dir, &st).unwrap();
         assert_eq!(load::<Vec<f64>>(&dir, 10).unwrap().samples_drawn, 300);
+    }
+
+    /// A version 3 file (written before `notes`) is read as the same state with nothing noted;
+    /// notes are kept from version 4 on.
+    #[test]
+    fn a_format_3_checkpoint_reads_with_nothing_noted() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = RunDir::create(tmp.path(), "r").unwrap();
+        let mut st = state(10);
+        st.samples_drawn = 300;
+        save(&dir, &st).unwrap();
+        let bytes = std::fs::read(dir.checkpoint_path(10)).unwrap();
+        assert!(bytes.starts_with(b"SADDLE-CK04\n") && bytes.ends_with(&NO_NOTES));
+        let mut v3 = b"SADDLE-CK03\n".to_vec();
+        v3.extend(&bytes[12..bytes.len() - NO_NOTES.len()]);
+        std::fs::write(dir.checkpoint_path(10), &v3).unwrap();
+        assert_eq!(load::<Vec<f64>>(&dir, 10).unwrap(), st);
+        st.notes = Notes {
+            sga_aligned: 70,
+            sga_negative: 9,
+        };
+        save(&dir, &st).unwrap();
+        assert_eq!(load::<Vec<f64>>(&dir, 10).unwrap().notes, st.notes);
     }
 
     #[test]
@@ -234,7 +274,7 @@ mod tests {
             save(&dir, &state(t)).unwrap();
         }
         let bytes = std::fs::read(dir.checkpoint_path(40)).unwrap();
-        assert!(bytes.starts_with(b"SADDLE-CK03\n"));
+        assert!(bytes.starts_with(b"SADDLE-CK04\n"));
         // 40: cut short; 30: a future format version.
         std::fs::write(dir.checkpoint_path(40), &bytes[..bytes.len() / 2]).unwrap();
         let mut future = b"SADDLE-CK07\n".to_vec();
@@ -246,13 +286,13 @@ mod tests {
         assert_eq!(steps, [40, 30]);
         assert!(found.unreadable[0]
             .reason
-            .starts_with("unreadable checkpoint (format version 3)"));
+            .starts_with("unreadable checkpoint (format version 4)"));
         assert_eq!(
             found.unreadable[1].reason,
-            "checkpoint format version 7, but this saddle reads versions 2 and 3 only"
+            "checkpoint format version 7, but this saddle reads versions 2 to 4 only"
         );
         let e = load::<Vec<f64>>(&dir, 30).unwrap_err();
-        assert!(e.message.ends_with("step-000000000030.ck: checkpoint format version 7, but this saddle reads versions 2 and 3 only"), "{e}");
+        assert!(e.message.ends_with("step-000000000030.ck: checkpoint format version 7, but this saddle reads versions 2 to 4 only"), "{e}");
         // At or before 25: the one at 20, nothing newer considered.
         let found = newest::<Vec<f64>>(&dir, Some(25));
         assert_eq!(found.state.unwrap().optim.iteration, 20);

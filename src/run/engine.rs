@@ -34,6 +34,7 @@ use super::store::{RunDir, RunLock, METRICS};
 use super::summary::{Status, Summary};
 use crate::error::Result;
 use crate::game::Game;
+use crate::optim::Note;
 use crate::optim::{Optimizer, Scratch};
 use crate::players::{Player, Players};
 use crate::run::system::{self, SystemSampler};
@@ -65,6 +66,8 @@ pub struct Engine<V: ParamVec> {
     metrics: MetricsLog,
     /// The methods' live parameters traced in the metrics, in column order.
     params: Vec<String>,
+    /// The methods' notes in the metrics, in column order.
+    notes: Vec<Note>,
     spectrum: SpectrumLog,
     journal: Journal,
     steering: Steering,
@@ -287,9 +290,12 @@ impl<V: ParamVec + Serialize + DeserializeOwned> Engine<V> {
         );
         // The step is complete either way (its state is checkpointed at the end): what went
         // wrong ends the run, named.
-        if let Err(why) = stepped {
-            self.outcome.message = Some(why);
-            return Some(Status::Failed);
+        match stepped {
+            Ok(notes) => self.state.notes.add(&notes),
+            Err(why) => {
+                self.outcome.message = Some(why);
+                return Some(Status::Failed);
+            }
         }
         let (w, stop) = (&self.state.w, &self.config.stop);
         let norm_sq = w.theta.norm_sq() + w.phi.norm_sq();
@@ -306,6 +312,9 @@ impl<V: ParamVec + Serialize + DeserializeOwned> Engine<V> {
     fn after_step(&mut self, t: u64, clock: &Clock) -> Result<()> {
         if t.is_multiple_of(self.state.log_every) {
             self.log_row(clock.now())?;
+            // Notes are per interval of the grid: the end-of-run row, off the grid, leaves
+            // them to the next grid row, as resuming a finished run drops that row.
+            self.state.notes = Default::default();
         }
         if self.samples.due(t) {
             self.samples
@@ -380,6 +389,7 @@ impl<V: ParamVec + Serialize + DeserializeOwned> Engine<V> {
             self.game.as_mut(),
             &self.state,
             &self.params,
+            &self.notes,
             &mut self.probe,
             wall,
         );

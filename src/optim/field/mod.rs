@@ -107,6 +107,10 @@ impl<V: Moves> Oracle for Transformed<'_, V> {
     fn zero_sum(&self) -> bool {
         self.inner.zero_sum()
     }
+
+    fn notes(&mut self) -> Option<&mut super::notes::Notes> {
+        self.inner.notes()
+    }
 }
 
 /// ⟨a, b⟩ over both players, None for symbolic vectors.

@@ -13,11 +13,14 @@
 //! so λ = +reg and SGA is ConOpt with γ = reg. Near an equilibrium ξ → 0, the product of inner
 //! products (fourth order in ξ) vanishes against 0.1, so λ = +reg there: that is the linear
 //! map `analysis` derives (symbolic vectors have no inner products and take this branch).
+//! Each choice of the rule is counted in the oracle's notes, and the run logs the share of
+//! negative choices between two rows as `lambda_negative_share`.
 
 use super::{dot, FieldKind, FieldStep};
 use crate::game::Sample;
 use crate::optim::live::{MethodParam, Range};
 use crate::optim::method::{Cost, Method};
+use crate::optim::notes::Note;
 use crate::optim::oracle::Oracle;
 use crate::optim::Hyper;
 use crate::players::Players;
@@ -65,6 +68,14 @@ impl Method for Sga {
         Cost::new(1.0, 1.0, 1.0)
     }
 
+    fn notes(&self) -> Vec<Note> {
+        if self.align {
+            vec![Note::LambdaNegativeShare]
+        } else {
+            vec![]
+        }
+    }
+
     fn validate(&self) -> Result<(), String> {
         Range::NonNegative.check(LAMBDA, self.lambda)
     }
@@ -95,6 +106,10 @@ impl<V: Moves> FieldStep<V> for Sga {
             match (dot(out, &jtxi), dot(&jxi, &jtxi)) {
                 (Some(a), Some(b)) => {
                     let x = a * b / n + 0.1;
+                    if let Some(notes) = o.notes() {
+                        notes.sga_aligned += 1;
+                        notes.sga_negative += u64::from(x < 0.0);
+                    }
                     // tf.sign(0) = 0; NaN (a diverged run) keeps the local branch.
                     if x > 0.0 || x.is_nan() {
                         reg

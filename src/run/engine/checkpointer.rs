@@ -98,7 +98,7 @@ mod tests {
         let dir = RunDir::create(tmp.path(), "r").unwrap();
         let mut metrics = MetricsLog::create(
             &dir.file(METRICS),
-            metrics_log::columns(&[], &[], false, &[]),
+            metrics_log::columns(&[], &[], &[], false, &[]),
         )
         .unwrap();
         let mut ck = Checkpointer::new(100, KEEP_CHECKPOINTS, None);

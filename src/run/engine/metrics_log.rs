@@ -4,6 +4,7 @@
 
 use crate::error::Result;
 use crate::game::{Game, Sample};
+use crate::optim::Note;
 use crate::players::Players;
 use crate::run::checkpoint::RunState;
 use crate::run::metrics::{
@@ -50,6 +51,8 @@ pub enum Source {
     Phi0,
     /// The method parameter at this index of the run's live method parameters.
     Param(usize),
+    /// The note at this index of the run's methods' notes (see `optim::notes`).
+    Note(usize),
     /// ρ of the update operator, on the steps it is computed.
     SpectralRadius,
     /// The game's own metric at this index of its `extra_metric_names`.
@@ -66,12 +69,14 @@ pub struct Column {
 }
 
 /// The columns of a run that keeps averages named `averages`, whose methods declare the live
-/// parameters traced in columns `params`, that computes ρ when `spectral`, and plays a game
-/// with its own metrics `game`: the x columns, losses, ‖F‖, the distances, η and β and first
-/// coordinates, the methods' parameters, ρ, then the game's metrics.
+/// parameters traced in columns `params` and the notes `notes`, that computes ρ when
+/// `spectral`, and plays a game with its own metrics `game`: the x columns, losses, ‖F‖, the
+/// distances, η and β and first coordinates, the methods' parameters, their notes, ρ, then the
+/// game's metrics.
 pub fn columns(
     averages: &[String],
     params: &[String],
+    notes: &[Note],
     spectral: bool,
     game: &[String],
 ) -> Vec<Column> {
@@ -101,6 +106,9 @@ pub fn columns(
     add(PHI_0, Source::Phi0);
     for (i, p) in params.iter().enumerate() {
         add(p, Source::Param(i));
+    }
+    for (i, n) in notes.iter().enumerate() {
+        add(n.column(), Source::Note(i));
     }
     if spectral {
         add(SPECTRAL_RADIUS, Source::SpectralRadius);
@@ -138,6 +146,9 @@ pub struct Measurement {
     pub first: Players<Option<f64>>,
     /// The methods' live parameters in force, in the order of the run's columns.
     pub params: Vec<Option<f64>>,
+    /// The methods' notes over the steps since the previous row on the logging grid, in the
+    /// order of the run's columns.
+    pub notes: Vec<Option<f64>>,
     /// ρ, on the steps it is computed.
     pub spectral_radius: Option<f64>,
     /// The game's own metrics.
@@ -164,6 +175,7 @@ impl Source {
             Source::Theta0 => m.first.theta,
             Source::Phi0 => m.first.phi,
             Source::Param(i) => m.params.get(i).copied().flatten(),
+            Source::Note(i) => m.notes.get(i).copied().flatten(),
             Source::SpectralRadius => m.spectral_radius,
             Source::Game(i) => m.game.get(i).copied().flatten(),
         }
@@ -178,12 +190,14 @@ pub fn distance<V: ParamVec>(game: &dyn Game<V = V>, a: &Players<V>) -> Option<f
 
 /// Measures the run at its current iterate, `wall` seconds into it: losses, ‖F‖ (the exact
 /// field, into `probe`), distances, hyperparameters (η, β and the method parameters named
-/// `params`) and coordinates. The spectral radius and the game's own metrics are the caller's
-/// to fill, in that order (both may use the game's random streams).
+/// `params`), the `notes` from the state's counters, and coordinates. The spectral radius and
+/// the game's own metrics are the caller's to fill, in that order (both may use the game's
+/// random streams).
 pub fn measure<V: ParamVec>(
     game: &mut dyn Game<V = V>,
     st: &RunState<V>,
     params: &[String],
+    notes: &[Note],
     probe: &mut Players<V>,
     wall: f64,
 ) -> Measurement {
@@ -210,6 +224,7 @@ pub fn measure<V: ParamVec>(
         beta: h.beta,
         first: Players::new(w.theta.coordinate(0), w.phi.coordinate(0)),
         params: params.iter().map(|n| h.values.get(n).copied()).collect(),
+        notes: notes.iter().map(|n| n.value(&st.notes)).collect(),
         spectral_radius: None,
         game: vec![],
     }
@@ -318,6 +333,7 @@ mod tests {
             beta: Players::new(8.0, 9.0),
             first: Players::new(Some(10.0), Some(11.0)),
             params: vec![Some(14.0)],
+            notes: vec![Some(0.25)],
             spectral_radius: Some(12.0),
             game: vec![Some(13.0), Some(f64::INFINITY)],
         }
@@ -328,6 +344,7 @@ mod tests {
         let cols = columns(
             &["uniform".into(), "ema".into()],
             &["gamma".into()],
+            &[Note::LambdaNegativeShare],
             true,
             &["modes_covered".into(), "high_quality_pct".into()],
         );
@@ -341,6 +358,7 @@ mod tests {
         assert_eq!(at(WALL_TIME), Some(0.5));
         assert_eq!(at(JV_EQUIVALENTS), Some(30.0));
         assert_eq!(at("gamma"), Some(14.0));
+        assert_eq!(at("lambda_negative_share"), Some(0.25));
         assert_eq!(at(LOSS_THETA), Some(1.0));
         assert_eq!(at(LOSS_PHI), Some(2.0));
         assert_eq!(at(FIELD_NORM), Some(3.0));
@@ -360,7 +378,7 @@ mod tests {
 
     #[test]
     fn a_plain_run_has_the_documented_columns_in_order() {
-        let names = names(&columns(&[], &[], false, &[]));
+        let names = names(&columns(&[], &[], &[], false, &[]));
         let documented: Vec<&str> = X_COLUMNS
             .iter()
             .chain(&BASE_COLUMNS)
@@ -374,7 +392,8 @@ mod tests {
     fn rows_reach_the_file_and_the_summary_keeps_the_latest_finite_values() {
         let tmp = tempfile::tempdir().unwrap();
         let path = tmp.path().join("metrics.csv");
-        let mut log = MetricsLog::create(&path, columns(&[], &[], true, &["g".into()])).unwrap();
+        let mut log =
+            MetricsLog::create(&path, columns(&[], &[], &[], true, &["g".into()])).unwrap();
         let mut m = sample();
         log.log(&m).unwrap();
         m.step = 15;
@@ -396,11 +415,11 @@ mod tests {
         assert_eq!(t.last(SPECTRAL_RADIUS), None);
         // Resuming from a checkpoint at 10 drops the row after it.
         drop(log);
-        let log =
-            MetricsLog::reopen(&path, columns(&[], &[], true, &["g".into()]), 10, None).unwrap();
+        let log = MetricsLog::reopen(&path, columns(&[], &[], &[], true, &["g".into()]), 10, None)
+            .unwrap();
         drop(log);
         assert_eq!(MetricsTable::read(&path).unwrap().rows.len(), 1);
         // Other columns: the table is not this run's.
-        assert!(MetricsLog::reopen(&path, columns(&[], &[], false, &[]), 10, None).is_err());
+        assert!(MetricsLog::reopen(&path, columns(&[], &[], &[], false, &[]), 10, None).is_err());
     }
 }

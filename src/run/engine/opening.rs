@@ -105,6 +105,7 @@ pub fn initial_state<V: ParamVec>(
         steps: config.steps,
         wall_time: 0.0,
         samples_drawn: 0,
+        notes: Default::default(),
     }
 }
 
@@ -293,9 +294,11 @@ impl<V: ParamVec + Serialize + DeserializeOwned> Engine<V> {
             .iter()
             .map(|n| crate::optim::live::column_name(n))
             .collect();
+        let notes = optimizer.notes();
         let columns = metrics_log::columns(
             &averages,
             &param_columns,
+            &notes,
             config.spectral_every.is_some(),
             &game.extra_metric_names(),
         );
@@ -345,6 +348,7 @@ impl<V: ParamVec + Serialize + DeserializeOwned> Engine<V> {
             },
             metrics,
             params,
+            notes,
             dir,
             config,
             game,
