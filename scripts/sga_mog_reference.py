@@ -160,8 +160,9 @@ class SaddleRng:
         return r * math.cos(a)
 
 
-def saddle_batch(sample_seed, n=BATCH):
+def saddle_batch(sample_seed, n=None):
     """Real points then latents of one saddle sample (Gan::draw_batch on Rng::new(seed))."""
+    n = BATCH if n is None else n
     rng = SaddleRng(sample_seed)
     real = []
     for _ in range(n):
@@ -195,7 +196,18 @@ class Data:
 
     def init(self, widths, player):
         """Weights (out × in) then biases per layer, as saddle's Layout::initial_values."""
-        if self.source == "saddle":
+        if self.source == "saddle" and GAME == "grid":
+            # saddle's Init::TruncatedNormal: a normal drawn again while beyond 2, times σ.
+            rng = SaddleRng.derive(self.seed, f"init-{player}")
+
+            def one():
+                while True:
+                    x = rng.normal()
+                    if abs(x) <= 2.0:
+                        return x
+
+            draw = lambda o, i: torch.tensor([(1.0 / math.sqrt(i)) * one() for _ in range(o * i)], dtype=torch.float32).reshape(o, i)
+        elif self.source == "saddle":
             rng = SaddleRng.derive(self.seed, f"init-{player}")
             draw = lambda o, i: torch.tensor([INIT_STD * rng.normal() for _ in range(o * i)], dtype=torch.float32).reshape(o, i)
         elif GAME == "grid":
@@ -510,7 +522,7 @@ def check(args):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--game", choices=["ring", "grid"], default="ring", help="[NM]'s 8 Gaussians or the SGA notebook's 4×4 grid (--data torch only)")
+    ap.add_argument("--game", choices=["ring", "grid"], default="ring", help="[NM]'s 8 Gaussians or the SGA notebook's 4×4 grid")
     ap.add_argument("--method", choices=["sga", "rmsprop"], default="sga")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--steps", type=int, default=10000)
@@ -532,8 +544,6 @@ def main():
     ap.add_argument("--check-plain", action="store_true", help="compare with the plain field ξ (saddle ran without SGA)")
     args = ap.parse_args()
     configure(args.game)
-    if args.game == "grid" and (args.data != "torch" or args.check_before):
-        ap.error("--game grid draws from torch's streams: pass --data torch (no step check)")
     torch.set_num_threads(args.threads)
     if args.check_before:
         check(args)

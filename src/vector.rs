@@ -10,6 +10,21 @@
 
 use crate::constraint::Constraint;
 
+/// The scalars of one [`Moves::adam_step`].
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct AdamScalars {
+    /// The first moment's decay b (β₁).
+    pub b: f64,
+    /// The gradient's weight a in the first moment (1 − β₁, or 1 for a summed moment).
+    pub a: f64,
+    /// The second moment's decay β₂.
+    pub beta2: f64,
+    /// The factor c of the direction (the bias correction).
+    pub c: f64,
+    /// ε, added to √v.
+    pub eps: f64,
+}
+
 /// A player's vector as a method moves it (parameters, a gradient, a momentum buffer, a moment
 /// estimate…). Every operation is element-wise or a reduction; none allocates except
 /// `zeros_like` and `clone`.
@@ -31,6 +46,14 @@ pub trait Moves: Clone + Send + 'static {
     /// `self ← c·m ⊘ (√v + ε)` (Adam's normalized direction, PyTorch-0.4 ε placement; not
     /// linear).
     fn adam_ratio(&mut self, c: f64, m: &Self, v: &Self, eps: f64);
+    /// Adam's moments and direction in one move: m ← b·m + a·g, v ← β₂·v + (1 − β₂)·g⊙g,
+    /// `self ← c·m ⊘ (√v + ε)`. By default the three moves above, one after the other; a
+    /// store may fuse them into one pass over its entries, rounding every entry as they do.
+    fn adam_step(&mut self, m: &mut Self, v: &mut Self, g: &Self, k: &AdamScalars) {
+        m.scale_add(k.b, k.a, g);
+        v.scale_add_square(k.beta2, 1.0 - k.beta2, g);
+        self.adam_ratio(k.c, m, v, k.eps);
+    }
     /// `self ← c·m ⊘ √(v + ε)` (TensorFlow 1's RMSProp, ε inside the root; not linear).
     fn rms_ratio(&mut self, c: f64, m: &Self, v: &Self, eps: f64);
     /// Euclidean projection onto `c` (box clamping or ball rescaling). Symbolic vectors

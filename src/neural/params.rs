@@ -8,7 +8,7 @@
 use super::device::NeuralDevice;
 use super::layout::Layout;
 use crate::constraint::Constraint;
-use crate::vector::{Moves, ParamVec};
+use crate::vector::{AdamScalars, Moves, ParamVec};
 use dfdx::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
@@ -109,6 +109,31 @@ impl<D: NeuralDevice> Moves for Params<D> {
     fn adam_ratio(&mut self, c: f64, m: &Self, v: &Self, eps: f64) {
         for ((t, m), v) in self.tensors.iter_mut().zip(&m.tensors).zip(&v.tensors) {
             *t = (m.clone() * c as f32) / (v.clone().sqrt() + eps as f32);
+        }
+    }
+
+    /// On the host, one pass per tensor instead of eleven dfdx ops (each of which copies a
+    /// shared operand before it writes): the DCGAN step's Adam update of 6.3 M parameters took
+    /// 6.8 ms that way. Every entry is rounded as the three moves round it.
+    fn adam_step(&mut self, m: &mut Self, v: &mut Self, g: &Self, k: &AdamScalars) {
+        if !D::HOST {
+            m.scale_add(k.b, k.a, g);
+            v.scale_add_square(k.beta2, 1.0 - k.beta2, g);
+            return self.adam_ratio(k.c, m, v, k.eps);
+        }
+        let tensors = self.tensors.iter_mut().zip(&mut m.tensors);
+        for ((out, m), (v, g)) in tensors.zip(v.tensors.iter_mut().zip(&g.tensors)) {
+            let [mh, vh, gh] = [&*m, &*v, g].map(|t| {
+                let mut h = vec![0.0f32; t.shape().0];
+                t.copy_into(&mut h);
+                h
+            });
+            let (m1, v1, d) = host_adam(&mh, &vh, &gh, k);
+            let dev = g.device();
+            let n = gh.len();
+            *m = dev.tensor_from_vec(m1, (n,));
+            *v = dev.tensor_from_vec(v1, (n,));
+            *out = dev.tensor_from_vec(d, (n,));
         }
     }
 
@@ -220,6 +245,41 @@ impl<D: NeuralDevice> ParamVec for Params<D> {
         None
     }
 }
+
+/// Adam's update of one tensor's entries, in f32 with the operations of the dfdx ops it
+/// replaces, in their order: m' = m·b + g·a, v' = v·β₂ + (g·g)·(1 − β₂), d = (m'·c)/(√v' + ε).
+/// Returns (m', v', d); pieces of [`PAR_CHUNK`] entries run in parallel.
+fn host_adam(m: &[f32], v: &[f32], g: &[f32], k: &AdamScalars) -> (Vec<f32>, Vec<f32>, Vec<f32>) {
+    use rayon::prelude::*;
+    let (b, a, b2, a2) = (
+        k.b as f32,
+        k.a as f32,
+        k.beta2 as f32,
+        (1.0 - k.beta2) as f32,
+    );
+    let (c, eps) = (k.c as f32, k.eps as f32);
+    let n = g.len();
+    let (mut m1, mut v1, mut d) = (vec![0.0f32; n], vec![0.0f32; n], vec![0.0f32; n]);
+    m1.par_chunks_mut(PAR_CHUNK)
+        .zip(v1.par_chunks_mut(PAR_CHUNK))
+        .zip(d.par_chunks_mut(PAR_CHUNK))
+        .enumerate()
+        .for_each(|(i, ((m1, v1), d))| {
+            let at = i * PAR_CHUNK;
+            let (m, v, g) = (&m[at..], &v[at..], &g[at..]);
+            for j in 0..m1.len() {
+                let mj = m[j] * b + g[j] * a;
+                let vj = v[j] * b2 + (g[j] * g[j]) * a2;
+                m1[j] = mj;
+                v1[j] = vj;
+                d[j] = (mj * c) / (vj.sqrt() + eps);
+            }
+        });
+    (m1, v1, d)
+}
+
+/// Entries per parallel piece of [`host_adam`] (≈ 64 KiB of each operand).
+const PAR_CHUNK: usize = 1 << 14;
 
 /// What a checkpoint stores of a [`Params`]: the layout and the values.
 #[derive(Serialize, Deserialize)]
@@ -354,5 +414,53 @@ mod tests {
         let back: Params<Cpu> = postcard::from_bytes(&bytes).unwrap();
         assert_eq!(back.to_f64(), rx);
         assert_eq!(back.layout, x.layout);
+    }
+
+    /// The fused Adam move on the host gives the bits of the three dfdx moves it replaces,
+    /// step after step, on tensors longer than one parallel piece and of odd lengths, with
+    /// gradients from 1e-8 to 1e3 and both first-moment conventions.
+    #[test]
+    fn fused_adam_step_has_the_bits_of_the_three_moves() {
+        let mut rng = crate::rng::Rng::new(17);
+        let mut draw = |n: usize| -> Vec<f32> {
+            (0..n)
+                .map(|_| (rng.normal() * 10f64.powf(rng.uniform() * 11.0 - 8.0)) as f32)
+                .collect()
+        };
+        let mut l = Layout::default();
+        for (name, n) in [("a", 3 * PAR_CHUNK + 7), ("b", 1), ("c", 1000)] {
+            l.push(name, &[n], Init::Constant { value: 0.0 });
+        }
+        let l = Arc::new(l);
+        let sizes: Vec<usize> = l.specs.iter().map(|s| s.numel()).collect();
+        let mut params = |draw: &mut dyn FnMut(usize) -> Vec<f32>| {
+            let values = sizes.iter().map(|&n| draw(n)).collect();
+            Params::<Cpu>::from_host(&Cpu::shared(0), l.clone(), values)
+        };
+        let g0 = params(&mut draw);
+        let (mut m, mut v) = (g0.zeros_like(), g0.zeros_like());
+        let (mut m2, mut v2) = (m.clone(), v.clone());
+        let (mut d, mut d2) = (g0.zeros_like(), g0.zeros_like());
+        for step in 1..=3u64 {
+            let g = params(&mut draw);
+            let k = AdamScalars {
+                b: 0.5,
+                a: if step == 2 { 1.0 } else { 0.5 },
+                beta2: 0.999,
+                c: 0.7 / step as f64,
+                eps: 1e-8,
+            };
+            d.adam_step(&mut m, &mut v, &g, &k);
+            m2.scale_add(k.b, k.a, &g);
+            v2.scale_add_square(k.beta2, 1.0 - k.beta2, &g);
+            d2.adam_ratio(k.c, &m2, &v2, k.eps);
+            for (x, y) in [(&m, &m2), (&v, &v2), (&d, &d2)] {
+                let bits = |p: &Params<Cpu>| -> Vec<u32> {
+                    p.to_host().concat().iter().map(|x| x.to_bits()).collect()
+                };
+                assert_eq!(bits(x), bits(y), "step {step}");
+            }
+        }
+        assert!(d.all_finite() && d.norm_sq() > 0.0);
     }
 }

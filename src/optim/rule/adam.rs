@@ -7,7 +7,7 @@
 use super::{RuleKind, RuleState, RuleStep};
 use crate::optim::method::Method;
 use crate::optim::registry::{Memory, Mine};
-use crate::vector::Moves;
+use crate::vector::{AdamScalars, Moves};
 use serde::{Deserialize, Serialize};
 
 /// How Adam accumulates its first moment.
@@ -119,11 +119,17 @@ impl<V: Moves> RuleStep<V> for Adam {
     fn direction(&self, st: &mut RuleState<V>, g: &V, beta: f64, out: &mut V) {
         let State { m, v, k } = st.mine();
         *k += 1;
-        match self.moment {
-            AdamMoment::Ema => m.scale_add(beta, 1.0 - beta, g),
-            AdamMoment::Sum => m.scale_add(beta, 1.0, g),
-        }
-        v.scale_add_square(self.beta2, 1.0 - self.beta2, g);
-        out.adam_ratio(correction(beta, self.beta2, *k), m, v, self.eps);
+        let a = match self.moment {
+            AdamMoment::Ema => 1.0 - beta,
+            AdamMoment::Sum => 1.0,
+        };
+        let scalars = AdamScalars {
+            b: beta,
+            a,
+            beta2: self.beta2,
+            c: correction(beta, self.beta2, *k),
+            eps: self.eps,
+        };
+        out.adam_step(m, v, g, &scalars);
     }
 }
