@@ -433,7 +433,7 @@ mod tests {
         }
         let l = Arc::new(l);
         let sizes: Vec<usize> = l.specs.iter().map(|s| s.numel()).collect();
-        let mut params = |draw: &mut dyn FnMut(usize) -> Vec<f32>| {
+        let params = |draw: &mut dyn FnMut(usize) -> Vec<f32>| {
             let values = sizes.iter().map(|&n| draw(n)).collect();
             Params::<Cpu>::from_host(&Cpu::shared(0), l.clone(), values)
         };
