@@ -123,17 +123,17 @@ impl<D: NeuralDevice> Moves for Params<D> {
         }
         let tensors = self.tensors.iter_mut().zip(&mut m.tensors);
         for ((out, m), (v, g)) in tensors.zip(v.tensors.iter_mut().zip(&g.tensors)) {
-            let [mh, vh, gh] = [&*m, &*v, g].map(|t| {
+            let [mut mh, mut vh, mut gh] = [&*m, &*v, g].map(|t| {
                 let mut h = vec![0.0f32; t.shape().0];
                 t.copy_into(&mut h);
                 h
             });
-            let (m1, v1, d) = host_adam(&mh, &vh, &gh, k);
+            host_adam(&mut mh, &mut vh, &mut gh, k);
             let dev = g.device();
             let n = gh.len();
-            *m = dev.tensor_from_vec(m1, (n,));
-            *v = dev.tensor_from_vec(v1, (n,));
-            *out = dev.tensor_from_vec(d, (n,));
+            *m = dev.tensor_from_vec(mh, (n,));
+            *v = dev.tensor_from_vec(vh, (n,));
+            *out = dev.tensor_from_vec(gh, (n,));
         }
     }
 
@@ -246,10 +246,11 @@ impl<D: NeuralDevice> ParamVec for Params<D> {
     }
 }
 
-/// Adam's update of one tensor's entries, in f32 with the operations of the dfdx ops it
-/// replaces, in their order: m' = m·b + g·a, v' = v·β₂ + (g·g)·(1 − β₂), d = (m'·c)/(√v' + ε).
-/// Returns (m', v', d); pieces of [`PAR_CHUNK`] entries run in parallel.
-fn host_adam(m: &[f32], v: &[f32], g: &[f32], k: &AdamScalars) -> (Vec<f32>, Vec<f32>, Vec<f32>) {
+/// Adam's update of one tensor's entries in place (m and v become m' and v', g becomes the
+/// direction d), in f32 with the operations of the dfdx ops it replaces, in their order:
+/// m' = m·b + g·a, v' = v·β₂ + (g·g)·(1 − β₂), d = (m'·c)/(√v' + ε). Pieces of
+/// [`PAR_CHUNK`] entries run in parallel.
+fn host_adam(m: &mut [f32], v: &mut [f32], g: &mut [f32], k: &AdamScalars) {
     use rayon::prelude::*;
     let (b, a, b2, a2) = (
         k.b as f32,
@@ -258,24 +259,18 @@ fn host_adam(m: &[f32], v: &[f32], g: &[f32], k: &AdamScalars) -> (Vec<f32>, Vec
         (1.0 - k.beta2) as f32,
     );
     let (c, eps) = (k.c as f32, k.eps as f32);
-    let n = g.len();
-    let (mut m1, mut v1, mut d) = (vec![0.0f32; n], vec![0.0f32; n], vec![0.0f32; n]);
-    m1.par_chunks_mut(PAR_CHUNK)
-        .zip(v1.par_chunks_mut(PAR_CHUNK))
-        .zip(d.par_chunks_mut(PAR_CHUNK))
-        .enumerate()
-        .for_each(|(i, ((m1, v1), d))| {
-            let at = i * PAR_CHUNK;
-            let (m, v, g) = (&m[at..], &v[at..], &g[at..]);
-            for j in 0..m1.len() {
-                let mj = m[j] * b + g[j] * a;
-                let vj = v[j] * b2 + (g[j] * g[j]) * a2;
-                m1[j] = mj;
-                v1[j] = vj;
-                d[j] = (mj * c) / (vj.sqrt() + eps);
+    m.par_chunks_mut(PAR_CHUNK)
+        .zip(v.par_chunks_mut(PAR_CHUNK))
+        .zip(g.par_chunks_mut(PAR_CHUNK))
+        .for_each(|((m, v), g)| {
+            for ((m, v), g) in m.iter_mut().zip(v.iter_mut()).zip(g.iter_mut()) {
+                let mj = *m * b + *g * a;
+                let vj = *v * b2 + (*g * *g) * a2;
+                *m = mj;
+                *v = vj;
+                *g = (mj * c) / (vj.sqrt() + eps);
             }
         });
-    (m1, v1, d)
 }
 
 /// Entries per parallel piece of [`host_adam`] (≈ 64 KiB of each operand).
