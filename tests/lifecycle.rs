@@ -31,21 +31,8 @@ const FAMILIES: &str = r#"Preset(
 fn resume_is_exact_for_every_optimizer_family() {
     let t = tmp();
     let p = preset(t.path(), "families", FAMILIES);
-    let (a, b) = (t.path().join("a"), t.path().join("b"));
-    ok(&saddle(t.path(), &a, &["run", p.to_str().unwrap()]));
     // 300 is not a multiple of log_every = 7: the end-of-run row at 300 must not survive.
-    ok(&saddle(
-        t.path(),
-        &b,
-        &["run", p.to_str().unwrap(), "--steps", "300"],
-    ));
-    for d in runs(&b) {
-        ok(&saddle(
-            t.path(),
-            &b,
-            &["resume", &d.id(), "--steps", "600"],
-        ));
-    }
+    let (a, b) = straight_and_resumed(t.path(), &p, 300, 600);
     let ra = runs(&a);
     assert_eq!(ra.len(), 8);
     for x in &ra {
@@ -93,20 +80,7 @@ const NEW_METHODS: &str = r#"Preset(
 fn resume_is_exact_for_every_new_method() {
     let t = tmp();
     let p = preset(t.path(), "zoo", NEW_METHODS);
-    let (a, b) = (t.path().join("a"), t.path().join("b"));
-    ok(&saddle(t.path(), &a, &["run", p.to_str().unwrap()]));
-    ok(&saddle(
-        t.path(),
-        &b,
-        &["run", p.to_str().unwrap(), "--steps", "120"],
-    ));
-    for d in runs(&b) {
-        ok(&saddle(
-            t.path(),
-            &b,
-            &["resume", &d.id(), "--steps", "240"],
-        ));
-    }
+    let (a, b) = straight_and_resumed(t.path(), &p, 120, 240);
     let ra = runs(&a);
     assert_eq!(ra.len(), 12);
     for x in &ra {
@@ -147,20 +121,7 @@ fn sga_notes_its_sign_choices_and_resumes_them_exactly() {
     ],
 )"#,
     );
-    let (a, b) = (t.path().join("a"), t.path().join("b"));
-    ok(&saddle(t.path(), &a, &["run", p.to_str().unwrap()]));
-    ok(&saddle(
-        t.path(),
-        &b,
-        &["run", p.to_str().unwrap(), "--steps", "120"],
-    ));
-    for d in runs(&b) {
-        ok(&saddle(
-            t.path(),
-            &b,
-            &["resume", &d.id(), "--steps", "240"],
-        ));
-    }
+    let (a, b) = straight_and_resumed(t.path(), &p, 120, 240);
     let straight = metrics_without_wall_time(&run_named(&a, "-sgasign-sga"));
     let resumed = metrics_without_wall_time(&run_named(&b, "-sgasign-sga"));
     assert_same_metrics(&straight, &resumed, "sga");
@@ -184,6 +145,32 @@ fn sga_notes_its_sign_choices_and_resumes_them_exactly() {
     // Without the rule λ = +reg always: no column to fill.
     let plus = metrics_without_wall_time(&run_named(&a, "-sgasign-sga-plus"));
     assert!(plus.column("lambda_negative_share").is_none());
+}
+
+/// Runs every run of the preset at `p` straight through into `<dir>/a`, and into `<dir>/b`
+/// stopped after `stop` iterations and resumed to `end`; returns (a, b).
+fn straight_and_resumed(
+    dir: &std::path::Path,
+    p: &std::path::Path,
+    stop: u64,
+    end: u64,
+) -> (std::path::PathBuf, std::path::PathBuf) {
+    let (a, b) = (dir.join("a"), dir.join("b"));
+    let preset = p.to_str().unwrap();
+    ok(&saddle(dir, &a, &["run", preset]));
+    ok(&saddle(
+        dir,
+        &b,
+        &["run", preset, "--steps", &stop.to_string()],
+    ));
+    for d in runs(&b) {
+        ok(&saddle(
+            dir,
+            &b,
+            &["resume", &d.id(), "--steps", &end.to_string()],
+        ));
+    }
+    (a, b)
 }
 
 /// A small LCG so the kill times are random but reproducible.
