@@ -25,6 +25,14 @@ pub struct AdamScalars {
     pub eps: f64,
 }
 
+/// [`Moves::adam_step`] as its three moves, one after the other (the default, and what a store
+/// that fuses them falls back to where it cannot).
+pub fn adam_by_moves<V: Moves>(out: &mut V, m: &mut V, v: &mut V, g: &V, k: &AdamScalars) {
+    m.scale_add(k.b, k.a, g);
+    v.scale_add_square(k.beta2, 1.0 - k.beta2, g);
+    out.adam_ratio(k.c, m, v, k.eps);
+}
+
 /// A player's vector as a method moves it (parameters, a gradient, a momentum buffer, a moment
 /// estimate…). Every operation is element-wise or a reduction; none allocates except
 /// `zeros_like` and `clone`.
@@ -50,9 +58,7 @@ pub trait Moves: Clone + Send + 'static {
     /// `self ← c·m ⊘ (√v + ε)`. By default the three moves above, one after the other; a
     /// store may fuse them into one pass over its entries, rounding every entry as they do.
     fn adam_step(&mut self, m: &mut Self, v: &mut Self, g: &Self, k: &AdamScalars) {
-        m.scale_add(k.b, k.a, g);
-        v.scale_add_square(k.beta2, 1.0 - k.beta2, g);
-        self.adam_ratio(k.c, m, v, k.eps);
+        adam_by_moves(self, m, v, g, k);
     }
     /// `self ← c·m ⊘ √(v + ε)` (TensorFlow 1's RMSProp, ε inside the root; not linear).
     fn rms_ratio(&mut self, c: f64, m: &Self, v: &Self, eps: f64);

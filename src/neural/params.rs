@@ -8,7 +8,7 @@
 use super::device::NeuralDevice;
 use super::layout::Layout;
 use crate::constraint::Constraint;
-use crate::vector::{AdamScalars, Moves, ParamVec};
+use crate::vector::{adam_by_moves, AdamScalars, Moves, ParamVec};
 use dfdx::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
@@ -117,9 +117,7 @@ impl<D: NeuralDevice> Moves for Params<D> {
     /// 6.8 ms that way. Every entry is rounded as the three moves round it.
     fn adam_step(&mut self, m: &mut Self, v: &mut Self, g: &Self, k: &AdamScalars) {
         if !D::HOST {
-            m.scale_add(k.b, k.a, g);
-            v.scale_add_square(k.beta2, 1.0 - k.beta2, g);
-            return self.adam_ratio(k.c, m, v, k.eps);
+            return adam_by_moves(self, m, v, g, k);
         }
         let tensors = self.tensors.iter_mut().zip(&mut m.tensors);
         for ((out, m), (v, g)) in tensors.zip(v.tensors.iter_mut().zip(&g.tensors)) {

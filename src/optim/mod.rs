@@ -122,6 +122,19 @@ pub fn label(
     s
 }
 
+/// The pieces that declare live parameters and notes, in their columns' order: the scheme,
+/// then the field transform and the wrappers.
+fn declaring<'a>(
+    scheme: &'a Scheme,
+    field: Option<&'a FieldTransform>,
+    wrappers: &'a [Wrapper],
+) -> impl Iterator<Item = &'a dyn Method> {
+    let scheme: &dyn Method = scheme.kind();
+    let field = field.map(|f| -> &dyn Method { f.kind() });
+    let wrappers = wrappers.iter().map(|w| -> &dyn Method { w.kind() });
+    std::iter::once(scheme).chain(field).chain(wrappers)
+}
+
 /// Every live parameter the pieces declare, scheme first, then the field transform and the
 /// wrappers.
 pub fn method_params(
@@ -129,14 +142,9 @@ pub fn method_params(
     field: Option<&FieldTransform>,
     wrappers: &[Wrapper],
 ) -> Vec<MethodParam> {
-    let mut all = scheme.kind().params();
-    if let Some(f) = field {
-        all.extend(f.kind().params());
-    }
-    for w in wrappers {
-        all.extend(w.kind().params());
-    }
-    all
+    declaring(scheme, field, wrappers)
+        .flat_map(|m| m.params())
+        .collect()
 }
 
 /// The table of live parameters of an optimizer made of these pieces (see [`live`]): η of
@@ -280,14 +288,9 @@ impl Optimizer {
 
     /// The metrics columns its pieces fill from [`Notes`], in the order they declare them.
     pub fn notes(&self) -> Vec<Note> {
-        let mut all = self.scheme.kind().notes();
-        if let Some(f) = &self.field {
-            all.extend(f.kind().notes());
-        }
-        for w in &self.wrappers {
-            all.extend(w.kind().notes());
-        }
-        all
+        declaring(&self.scheme, self.field.as_ref(), &self.wrappers)
+            .flat_map(|m| m.notes())
+            .collect()
     }
 
     /// The table of live parameters (see [`live_table`]).
