@@ -42,11 +42,16 @@ fn sync_dir(dir: &Path) -> Result<()> {
 /// Appends `line` and a newline to `path` (created if missing) in one write, so concurrent
 /// readers see whole lines or a torn last line they know to skip.
 pub fn append_line(path: &Path, line: &str) -> Result<()> {
+    append_text(path, &format!("{line}\n"))
+}
+
+/// Appends `text` (whole lines, each ending in a newline) to `path` (created if missing) in
+/// one write, as [`append_line`] does for one line.
+pub fn append_text(path: &Path, text: &str) -> Result<()> {
     let mut f = OpenOptions::new()
         .create(true)
         .append(true)
         .open(path)
         .map_err(|e| io_error(path, e))?;
-    f.write_all(format!("{line}\n").as_bytes())
-        .map_err(|e| io_error(path, e))
+    f.write_all(text.as_bytes()).map_err(|e| io_error(path, e))
 }

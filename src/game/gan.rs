@@ -225,6 +225,21 @@ impl<D: NeuralDevice, M: GanModel<D>> Gan<D, M> {
         want: Players<bool>,
         out: &mut Players<Params<D>>,
     ) -> Players<f64> {
+        if D::HOST {
+            crate::neural::ops::on_pool(|| self.pass_here(w, sample, want, out))
+        } else {
+            self.pass_here(w, sample, want, out)
+        }
+    }
+
+    /// [`Gan::pass`] on the calling thread.
+    fn pass_here(
+        &self,
+        w: &Players<Params<D>>,
+        sample: Sample,
+        want: Players<bool>,
+        out: &mut Players<Params<D>>,
+    ) -> Players<f64> {
         let (real_host, z_host, n, mut rng) = self.minibatch(sample);
         let shape = self.model.batch_shape(n);
         let real = self

@@ -233,8 +233,9 @@ impl Mat {
     }
 
     /// One pass over M in blocks of [`T_BLOCK`] rows, in parallel when large: the row products
-    /// of `rows` and the block sums of the transposed product `cols`.
-    #[inline]
+    /// of `rows` and the block sums of the transposed product `cols`. Always inlined: at
+    /// d ≤ 4 the call itself was a visible part of a toy step.
+    #[inline(always)]
     fn pass(&self, rows: Option<Affine<'_>>, cols: Option<Affine<'_>>) {
         if self.cols < LANES && self.rows <= T_BLOCK {
             return self.pass_tiny(rows, cols);
@@ -382,7 +383,7 @@ impl Mat {
     /// [`Mat::pass`] for a matrix of one block with rows shorter than [`LANES`]: the same
     /// additions in the same order (in-order dots, row-by-row sums), written out plainly
     /// because at this size the general path's bookkeeping would cost more than the products.
-    #[inline]
+    #[inline(always)]
     fn pass_tiny(&self, rows: Option<Affine<'_>>, cols: Option<Affine<'_>>) {
         if let Some((c, _, x, out)) = &rows {
             assert!(x.len() == self.cols && out.len() == self.rows && c.len() == self.rows);

@@ -444,7 +444,7 @@ impl Optimizer {
             averages: &mut st.averages,
             sc,
             stop: None,
-            identity: self.rules.map(|r| r.steps::<V>().identity()),
+            identity: self.rules.map(|r| rule::is_identity::<V>(r)),
         };
         self.wrapped(self.wrappers.len(), &mut s, w, &mut st.scheme);
         let stop = s.stop.take();

