@@ -165,24 +165,50 @@ mod tests {
         Preset::parse(text, "default").unwrap().resolve().unwrap()[i].clone()
     }
 
+    /// The default preset's first run (simultaneous GD on θφ) at its start, and a run
+    /// directory for its records.
+    struct Bilinear {
+        game: crate::game::ToyGame,
+        opt: Optimizer,
+        st: RunState<Vec<f64>>,
+        dir: RunDir,
+        _tmp: tempfile::TempDir,
+    }
+
+    impl Bilinear {
+        fn new() -> Self {
+            let c = default_run(0);
+            let built = c.build().unwrap();
+            let crate::setup::BuiltGame::Toy(game) = built.game else {
+                panic!("a toy game")
+            };
+            let st = initial_state(&c, game.as_ref(), &built.optimizer, built.hyper);
+            let tmp = tempfile::tempdir().unwrap();
+            let dir = RunDir {
+                path: tmp.path().to_path_buf(),
+            };
+            Bilinear {
+                game,
+                opt: built.optimizer,
+                st,
+                dir,
+                _tmp: tmp,
+            }
+        }
+
+        fn record(&mut self, log: &mut SpectrumLog) -> Option<f64> {
+            log.record(self.game.as_mut(), &self.opt, &self.st, || false)
+        }
+    }
+
     #[test]
     fn a_bilinear_run_records_its_operator_and_rho() {
         // Simultaneous GD on θφ: J = [[0, 1], [−1, 0]] has ±i, the operator 1 ± iη, ρ = √(1+η²).
-        let c = default_run(0);
-        let built = c.build().unwrap();
-        let crate::setup::BuiltGame::Toy(mut game) = built.game else {
-            panic!("a toy game")
-        };
-        let st = initial_state(&c, game.as_ref(), &built.optimizer, built.hyper);
-        let tmp = tempfile::tempdir().unwrap();
-        let dir = RunDir {
-            path: tmp.path().to_path_buf(),
-        };
+        let mut b = Bilinear::new();
+        let dir = b.dir.clone();
         let mut log = SpectrumLog::new(Some(50), dir.clone());
         assert!(log.due(0) && log.due(100) && !log.due(30));
-        let rho = log
-            .record(game.as_mut(), &built.optimizer, &st, || false)
-            .unwrap();
+        let rho = b.record(&mut log).unwrap();
         assert!((rho - (1.0f64 + 0.2 * 0.2).sqrt()).abs() < 1e-12, "{rho}");
         assert!(
             dir.records::<SpectrumRecord>().is_empty(),
@@ -208,19 +234,11 @@ mod tests {
 
     #[test]
     fn records_waiting_for_a_flush_are_written_when_the_log_is_dropped() {
-        let c = default_run(0);
-        let built = c.build().unwrap();
-        let crate::setup::BuiltGame::Toy(mut game) = built.game else {
-            panic!("a toy game")
-        };
-        let st = initial_state(&c, game.as_ref(), &built.optimizer, built.hyper);
-        let tmp = tempfile::tempdir().unwrap();
-        let dir = RunDir {
-            path: tmp.path().to_path_buf(),
-        };
+        let mut b = Bilinear::new();
+        let dir = b.dir.clone();
         let mut log = SpectrumLog::new(Some(1), dir.clone());
         for _ in 0..3 {
-            log.record(game.as_mut(), &built.optimizer, &st, || false);
+            b.record(&mut log);
         }
         assert!(dir.records::<SpectrumRecord>().is_empty());
         drop(log);
