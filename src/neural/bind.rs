@@ -25,12 +25,7 @@ impl<'a, D: NeuralDevice> Bound<'a, D> {
     /// Writes sign·∂/∂params from `grads` into `out` (zero for tensors the pass did not reach).
     pub fn gradients_into(&self, grads: &mut Gradients<f32, D>, out: &mut Params<D>, sign: f32) {
         for (t, o) in self.params.tensors.iter().zip(&mut out.tensors) {
-            grads.try_alloc_for(t).expect("gradient allocation");
-            *o = if sign == 1.0 {
-                grads.get(t)
-            } else {
-                grads.get(t) * sign
-            };
+            *o = D::gradient_of(grads, t, sign).expect("gradient allocation");
         }
     }
 }

@@ -89,6 +89,20 @@ pub trait NeuralDevice: Device<f32> + Clone + std::fmt::Debug + 'static {
     fn read_vec(v: &<Self as Storage<f32>>::Vec) -> Vec<f32>;
     /// `v ← v + host`, element-wise.
     fn add_host(v: &mut <Self as Storage<f32>>::Vec, host: &[f32]);
+    /// sign·∂/∂t out of `grads` as a tensor of its own (allocated as zeros if absent). On the
+    /// CPU one parallel pass writes the new buffer (no zero fill, no second pass for the sign).
+    fn gradient_of(
+        grads: &mut Gradients<f32, Self>,
+        t: &Tensor<(usize,), f32, Self>,
+        sign: f32,
+    ) -> Result<Tensor<(usize,), f32, Self>, Self::Err> {
+        grads.try_alloc_for(t)?;
+        Ok(if sign == 1.0 {
+            grads.get(t)
+        } else {
+            grads.get(t) * sign
+        })
+    }
     /// Runs `f(∂out, ∂x)` in a backward op: the gradient of `out` to read and the gradient of
     /// `x` to add into (each allocated as zeros if absent). On the CPU they are the gradient
     /// buffers themselves, so nothing is copied; elsewhere host copies, ∂x written back.
@@ -131,6 +145,19 @@ impl NeuralDevice for Cpu {
         v.par_chunks_mut(1 << 14)
             .zip(host.par_chunks(1 << 14))
             .for_each(|(a, b)| a.iter_mut().zip(b).for_each(|(a, b)| *a += *b));
+    }
+    fn gradient_of(
+        grads: &mut Gradients<f32, Self>,
+        t: &Tensor<(usize,), f32, Self>,
+        sign: f32,
+    ) -> Result<Tensor<(usize,), f32, Self>, Self::Err> {
+        use rayon::prelude::*;
+        let g = grads.get_or_alloc_mut(t)?;
+        let mut out = Vec::with_capacity(g.len());
+        // x·1 and x·(−1) are exact, so these are the bits of dfdx's copy (and negation).
+        g.par_iter().map(|x| x * sign).collect_into_vec(&mut out);
+        let n = out.len();
+        Ok(t.device().tensor_from_vec(out, (n,)))
     }
     fn with_grads<S1: Shape, S2: Shape, R>(
         grads: &mut Gradients<f32, Self>,

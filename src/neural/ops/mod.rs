@@ -234,17 +234,31 @@ pub(crate) fn host_operands<S: Shape, D: NeuralDevice>(
 /// to its maximum (32 MiB) and the trim threshold to 512 MiB keeps those blocks on the heap:
 /// measured on the DCGAN step (2 threads), 330 000 → 67 000 page faults over 22 oracle calls
 /// and a third less CPU time. The price: up to 512 MiB of freed memory may stay mapped.
+///
+/// Those thresholds govern the main arena; a pass that runs on a rayon worker ([`on_pool`])
+/// allocates from that thread's own arena, whose heaps (64 MiB at most) are unmapped as they
+/// empty, and the faults came back (190 000–280 000 over 20 DCGAN steps, 2–3 s of system time,
+/// Intel Xeon, 2026-12-04). So every thread is held to the main arena — which glibc only
+/// honours when set before a second thread first allocates: [`tune_allocator`] does that at the
+/// start of `main`; called later (here, from the first host op) only the thresholds take.
 pub(crate) fn keep_freed_memory() {
     static ONCE: std::sync::Once = std::sync::Once::new();
     ONCE.call_once(|| {
         #[cfg(all(target_os = "linux", target_env = "gnu"))]
-        // SAFETY: mallopt only changes allocator parameters; both values are within glibc's
-        // documented limits (mmap threshold ≤ 32 MiB on 64-bit).
+        // SAFETY: mallopt only changes allocator parameters; the values are within glibc's
+        // documented limits (mmap threshold ≤ 32 MiB on 64-bit, at least one arena).
         unsafe {
             libc::mallopt(libc::M_MMAP_THRESHOLD, 32 << 20);
             libc::mallopt(libc::M_TRIM_THRESHOLD, 512 << 20);
+            libc::mallopt(libc::M_ARENA_MAX, 1);
         }
     });
+}
+
+/// Sets up the allocator for the networks' large, short-lived buffers ([`keep_freed_memory`]).
+/// Call first thing in `main`, before any other thread exists; later calls do no harm.
+pub fn tune_allocator() {
+    keep_freed_memory();
 }
 
 /// Reads a traced tensor's values to the host (row-major; a non-contiguous tensor is made
