@@ -111,8 +111,6 @@ fn runs(file: &str) -> Vec<RunConfig> {
 const METHODS: [(&str, &str); 3] = [("plain", "RMSProp"), ("conopt", "ConOpt"), ("sga", "SGA")];
 
 fn main() {
-    // Before any thread starts (see `tune_allocator`), as the `saddle` binary does.
-    saddle::neural::ops::tune_allocator();
     // One thread everywhere (saddle's products run on rayon's pool), as PyTorch below.
     let (repeats, rounds) = python::one_thread_rounds((20, 5));
     let zoo = runs("zoo-mog.ron");

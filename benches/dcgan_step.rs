@@ -33,8 +33,6 @@ use python::{cpu_seconds, median, range};
 use saddle::machine::Machine;
 
 fn main() {
-    // Before any thread starts (see `tune_allocator`), as the `saddle` binary does.
-    saddle::neural::ops::tune_allocator();
     let nums: Vec<usize> = std::env::args()
         .skip(1)
         .filter_map(|a| a.parse().ok())

@@ -21,8 +21,6 @@ use saddle::score::synthetic::Synthetic;
 use std::time::Instant;
 
 fn main() {
-    // Before any thread starts (see `tune_allocator`), as the `saddle` binary does.
-    saddle::neural::ops::tune_allocator();
     let nums: Vec<usize> = std::env::args()
         .skip(1)
         .filter_map(|a| a.parse().ok())

@@ -36,8 +36,6 @@ fn preset(data: &Path, steps: u64, score: bool) -> String {
 }
 
 fn main() {
-    // Before any thread starts (see `tune_allocator`), as the `saddle` binary does.
-    saddle::neural::ops::tune_allocator();
     let steps: u64 = std::env::args()
         .skip(1)
         .find_map(|a| a.parse().ok())

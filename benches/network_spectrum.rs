@@ -38,8 +38,6 @@ fn median_ms(repeats: usize, mut f: impl FnMut()) -> f64 {
 }
 
 fn main() {
-    // Before any thread starts (see `tune_allocator`), as the `saddle` binary does.
-    saddle::neural::ops::tune_allocator();
     // One thread everywhere (saddle's products run on rayon's pool), as PyTorch below.
     let (repeats, rounds) = python::one_thread_rounds((20, 5));
     let model = MixtureModel::new(

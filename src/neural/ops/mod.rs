@@ -235,33 +235,26 @@ pub(crate) fn host_operands<S: Shape, D: NeuralDevice>(
 /// measured on the DCGAN step (2 threads), 330 000 → 67 000 page faults over 22 oracle calls
 /// and a third less CPU time. The price: up to 512 MiB of freed memory may stay mapped.
 ///
-/// Those thresholds govern the main arena; a pass that runs on a rayon worker ([`on_pool`])
-/// allocates from that thread's own arena, whose heaps (64 MiB at most) are unmapped as they
-/// empty, and the faults came back (190 000–280 000 over 20 DCGAN steps, 2–3 s of system time,
-/// Intel Xeon, 2026-12-04). So every thread is held to the main arena — which glibc only
-/// honours when set before a second thread first allocates: [`tune_allocator`] does that at the
-/// start of `main`; called later (here, from the first host op) only the thresholds take.
+/// Those two thresholds govern the main arena. A pass that runs on a rayon worker
+/// ([`on_pool`]) allocates from that thread's own arena, whose heaps (64 MiB each) glibc
+/// unmaps as soon as one is empty, and the faults came back: 190 000–280 000 and 2–3 s of
+/// system time per 20 DCGAN steps (Intel Xeon, 2026-12-04). A top pad of 64 MiB keeps such
+/// heaps (a heap is released or shrunk only beyond the pad): 73 000 faults and 0.5 s again.
+/// Holding every thread to the main arena instead did the same for the DCGAN but halved the
+/// throughput of two toy runs in one process (4.9 s instead of 2.4 s for 2 × 4·10⁶ steps:
+/// their small allocations then fought over one lock).
 pub(crate) fn keep_freed_memory() {
     static ONCE: std::sync::Once = std::sync::Once::new();
     ONCE.call_once(|| {
         #[cfg(all(target_os = "linux", target_env = "gnu"))]
         // SAFETY: mallopt only changes allocator parameters; the values are within glibc's
-        // documented limits (mmap threshold ≤ 32 MiB on 64-bit, at least one arena).
+        // documented limits (mmap threshold ≤ 32 MiB on 64-bit).
         unsafe {
             libc::mallopt(libc::M_MMAP_THRESHOLD, 32 << 20);
             libc::mallopt(libc::M_TRIM_THRESHOLD, 512 << 20);
-            libc::mallopt(libc::M_ARENA_MAX, 1);
+            libc::mallopt(libc::M_TOP_PAD, 64 << 20);
         }
     });
-}
-
-/// Sets glibc's allocator up for the networks' large, short-lived buffers: freed blocks stay
-/// mapped for reuse (mmap threshold 32 MiB, trim threshold 512 MiB) and every thread allocates
-/// from the main arena, so an oracle call does not fault its ~100 MB back in each time. Call
-/// first thing in `main`, before any other thread exists (glibc fixes its arena limit when a
-/// second thread first allocates); later calls do no harm.
-pub fn tune_allocator() {
-    keep_freed_memory();
 }
 
 /// Reads a traced tensor's values to the host (row-major; a non-contiguous tensor is made
