@@ -410,12 +410,12 @@ impl<V: ParamVec + Serialize + DeserializeOwned> Engine<V> {
     /// Pushes the rows and spectrum records logged so far to their files (with `sync`, the
     /// rows to the disk as well).
     fn flush_records(&mut self, sync: bool) -> Result<()> {
-        self.spectrum.flush()?;
+        self.spectrum.flush();
         self.metrics.flush(sync)
     }
 
     fn checkpoint(&mut self, force: bool) -> Result<()> {
-        self.spectrum.flush()?;
+        self.spectrum.flush();
         self.checkpoints.save(
             &self.dir,
             &self.state,

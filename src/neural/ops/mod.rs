@@ -239,7 +239,7 @@ pub(crate) fn host_operands<S: Shape, D: NeuralDevice>(
 /// ([`on_pool`]) allocates from that thread's own arena, whose heaps (64 MiB each) glibc
 /// unmaps as soon as one is empty, and the faults came back: 190 000–280 000 and 2–3 s of
 /// system time per 20 DCGAN steps (Intel Xeon, 2026-12-04). A top pad of 64 MiB keeps such
-/// heaps (a heap is released or shrunk only beyond the pad): 73 000 faults and 0.5 s again.
+/// heaps (a heap is released or shrunk only beyond the pad): 95 000 faults and 0.35 s.
 /// Holding every thread to the main arena instead did the same for the DCGAN but halved the
 /// throughput of two toy runs in one process (4.9 s instead of 2.4 s for 2 × 4·10⁶ steps:
 /// their small allocations then fought over one lock).

@@ -67,14 +67,21 @@ impl SpectrumLog {
     }
 
     /// Appends the records waiting since the last flush, in one write (readers see whole
-    /// lines, or a torn last one they skip). On an error the records stay pending.
-    pub fn flush(&mut self) -> crate::error::Result<()> {
+    /// lines, or a torn last one they skip). The spectrum is an observation, never a reason to
+    /// stop training: records that cannot be written are named on stderr and dropped.
+    pub fn flush(&mut self) {
         if self.pending.is_empty() {
-            return Ok(());
+            return;
         }
-        crate::files::append_text(&self.dir.file(SpectrumRecord::FILE), &self.pending)?;
+        if let Err(e) =
+            crate::files::append_text(&self.dir.file(SpectrumRecord::FILE), &self.pending)
+        {
+            eprintln!(
+                "saddle: {e} ({} spectrum records not written)",
+                self.pending.lines().count()
+            );
+        }
         self.pending.clear();
-        Ok(())
     }
 
     /// True when a record is due after `t` iterations.
@@ -83,8 +90,8 @@ impl SpectrumLog {
     }
 
     /// Appends the record of the run's current iterate; returns ρ where the method has an
-    /// operator. `cancelled` (a signal's flag) cuts the record short. A record that cannot be
-    /// written is skipped: the spectrum is an observation, never a reason to stop training.
+    /// operator. `cancelled` (a signal's flag) cuts the record short. The record waits for
+    /// [`SpectrumLog::flush`]; one that cannot be serialized is named on stderr and skipped.
     pub fn record<V: ParamVec>(
         &mut self,
         game: &mut dyn Game<V = V>,
@@ -100,9 +107,15 @@ impl SpectrumLog {
         let eta = opt.eta_at(h, st.optim.iteration);
         let a = analyse(game, &st.w, opt, (eta, h.beta, h.d_steps), &limits);
         let record = to_record(&a, st.optim.iteration);
-        if let Ok(line) = record.to_line() {
-            self.pending.push_str(&line);
-            self.pending.push('\n');
+        match record.to_line() {
+            Ok(line) => {
+                self.pending.push_str(&line);
+                self.pending.push('\n');
+            }
+            Err(e) => eprintln!(
+                "saddle: {e} (spectrum record of step {} not written)",
+                record.step
+            ),
         }
         a.radius
     }
@@ -111,12 +124,7 @@ impl SpectrumLog {
 impl Drop for SpectrumLog {
     /// Whatever way the run's engine ends, the records it computed reach the file.
     fn drop(&mut self) {
-        if let Err(e) = self.flush() {
-            eprintln!(
-                "saddle: {e} ({} spectrum records not written)",
-                self.pending.lines().count()
-            );
-        }
+        self.flush();
     }
 }
 
@@ -214,8 +222,8 @@ mod tests {
             dir.records::<SpectrumRecord>().is_empty(),
             "a record waits for the flush"
         );
-        log.flush().unwrap();
-        log.flush().unwrap();
+        log.flush();
+        log.flush();
         let records = dir.records::<SpectrumRecord>();
         assert_eq!(records.len(), 1, "written once, however often flushed");
         let r = &records[0];
