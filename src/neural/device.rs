@@ -89,6 +89,24 @@ pub trait NeuralDevice: Device<f32> + Clone + std::fmt::Debug + 'static {
     fn read_vec(v: &<Self as Storage<f32>>::Vec) -> Vec<f32>;
     /// `v ← v + host`, element-wise.
     fn add_host(v: &mut <Self as Storage<f32>>::Vec, host: &[f32]);
+    /// Host copies of the values of `ts`, in order. On the CPU the copies run in parallel,
+    /// one tensor per task: an optimizer step copies every tensor of a player (three times
+    /// for Adam), and one after another those copies kept all but one core idle.
+    fn read_tensors(ts: &[&Tensor<(usize,), f32, Self>]) -> Vec<Vec<f32>> {
+        ts.iter().map(|t| t.as_vec()).collect()
+    }
+    /// `v ← v + (parts₀ + parts₁ + …)`: the parts (each as long as `v`) are summed in their
+    /// order and the sum added, so the bits depend on the parts alone, never on the threads
+    /// that made them. On the CPU one pass, without the sum's own buffer.
+    fn add_host_sum(v: &mut <Self as Storage<f32>>::Vec, parts: &[&[f32]]) {
+        let mut sum = parts.first().map(|p| p.to_vec()).unwrap_or_default();
+        for p in parts.iter().skip(1) {
+            sum.iter_mut().zip(*p).for_each(|(a, b)| *a += *b);
+        }
+        if !sum.is_empty() {
+            Self::add_host(v, &sum);
+        }
+    }
     /// sign·∂/∂t out of `grads` as a tensor of its own (allocated as zeros if absent). On the
     /// CPU one parallel pass writes the new buffer (no zero fill, no second pass for the sign).
     fn gradient_of(
@@ -145,6 +163,41 @@ impl NeuralDevice for Cpu {
         v.par_chunks_mut(1 << 14)
             .zip(host.par_chunks(1 << 14))
             .for_each(|(a, b)| a.iter_mut().zip(b).for_each(|(a, b)| *a += *b));
+    }
+    fn read_tensors(ts: &[&Tensor<(usize,), f32, Self>]) -> Vec<Vec<f32>> {
+        use rayon::prelude::*;
+        ts.par_iter()
+            .map(|t| {
+                let mut v = vec![0.0; t.shape().0];
+                t.copy_into(&mut v);
+                v
+            })
+            .collect()
+    }
+    fn add_host_sum(v: &mut <Self as Storage<f32>>::Vec, parts: &[&[f32]]) {
+        use rayon::prelude::*;
+        // A short stack buffer per run keeps the running sum in L1 between the parts.
+        const RUN: usize = 1024;
+        for p in parts {
+            assert_eq!(v.len(), p.len(), "add_host_sum: buffer sizes differ");
+        }
+        let Some((first, rest)) = parts.split_first() else {
+            return;
+        };
+        v.par_chunks_mut(1 << 14)
+            .enumerate()
+            .for_each(|(i, chunk)| {
+                let mut sum = [0.0f32; RUN];
+                for (j, out) in chunk.chunks_mut(RUN).enumerate() {
+                    let at = (i << 14) + j * RUN;
+                    let sum = &mut sum[..out.len()];
+                    sum.copy_from_slice(&first[at..at + out.len()]);
+                    for p in rest {
+                        sum.iter_mut().zip(&p[at..]).for_each(|(a, b)| *a += *b);
+                    }
+                    out.iter_mut().zip(&*sum).for_each(|(a, b)| *a += *b);
+                }
+            });
     }
     fn gradient_of(
         grads: &mut Gradients<f32, Self>,

@@ -10,6 +10,7 @@ use super::layout::Layout;
 use crate::constraint::Constraint;
 use crate::vector::{adam_by_moves, AdamScalars, Moves, ParamVec};
 use dfdx::prelude::*;
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
@@ -72,6 +73,27 @@ impl<D: NeuralDevice> Params<D> {
         }
     }
 
+    /// Replaces every tensor t by `f(t, [x₁, …])` computed on the host, in place on copies:
+    /// the copies of all tensors of self and of every `others` are read in one parallel batch
+    /// ([`NeuralDevice::read_tensors`]), `f` runs once per tensor, tensors in parallel.
+    fn host_update(&mut self, others: &[&Self], f: impl Fn(&mut [f32], &[&[f32]]) + Sync) {
+        let n = self.tensors.len();
+        let mut all: Vec<&Flat<D>> = self.tensors.iter().collect();
+        for o in others {
+            all.extend(o.tensors.iter());
+        }
+        let mut hosts = D::read_tensors(&all);
+        let (rest, count) = (hosts.split_off(n), others.len());
+        hosts.par_iter_mut().enumerate().for_each(|(i, out)| {
+            let xs: Vec<&[f32]> = (0..count).map(|j| &rest[j * n + i][..]).collect();
+            f(out, &xs);
+        });
+        for (t, h) in self.tensors.iter_mut().zip(hosts) {
+            let len = h.len();
+            *t = t.device().tensor_from_vec(h, (len,));
+        }
+    }
+
     fn sum_over(&self, f: impl Fn(&Flat<D>) -> f32) -> f64 {
         self.tensors.iter().map(|t| f(t) as f64).sum()
     }
@@ -94,8 +116,18 @@ impl<D: NeuralDevice> Moves for Params<D> {
         }
     }
 
+    /// On the host: one parallel pass (dfdx's two ops run on one thread each); the same
+    /// roundings, x·a then the sum.
     fn axpy(&mut self, a: f64, x: &Self) {
-        self.map_with(x, |t, x| t + x * a as f32);
+        if !D::HOST {
+            return self.map_with(x, |t, x| t + x * a as f32);
+        }
+        let a = a as f32;
+        self.host_update(&[x], |out, xs| {
+            out.par_chunks_mut(PAR_CHUNK)
+                .zip(xs[0].par_chunks(PAR_CHUNK))
+                .for_each(|(t, x)| t.iter_mut().zip(x).for_each(|(t, x)| *t += *x * a));
+        });
     }
 
     fn scale_add(&mut self, b: f64, a: f64, x: &Self) {
@@ -119,19 +151,27 @@ impl<D: NeuralDevice> Moves for Params<D> {
         if !D::HOST {
             return adam_by_moves(self, m, v, g, k);
         }
+        let n = self.tensors.len();
+        let all: Vec<&Flat<D>> = m
+            .tensors
+            .iter()
+            .chain(&v.tensors)
+            .chain(&g.tensors)
+            .collect();
+        let mut mh = D::read_tensors(&all);
+        let mut gh = mh.split_off(2 * n);
+        let mut vh = mh.split_off(n);
+        mh.par_iter_mut()
+            .zip(&mut vh)
+            .zip(&mut gh)
+            .for_each(|((m, v), g)| host_adam(m, v, g, k));
         let tensors = self.tensors.iter_mut().zip(&mut m.tensors);
-        for ((out, m), (v, g)) in tensors.zip(v.tensors.iter_mut().zip(&g.tensors)) {
-            let [mut mh, mut vh, mut gh] = [&*m, &*v, g].map(|t| {
-                let mut h = vec![0.0f32; t.shape().0];
-                t.copy_into(&mut h);
-                h
-            });
-            host_adam(&mut mh, &mut vh, &mut gh, k);
-            let dev = g.device();
-            let n = gh.len();
-            *m = dev.tensor_from_vec(mh, (n,));
-            *v = dev.tensor_from_vec(vh, (n,));
-            *out = dev.tensor_from_vec(gh, (n,));
+        let hosts = mh.into_iter().zip(vh).zip(gh);
+        for (((out, m), v), ((mh, vh), gh)) in tensors.zip(&mut v.tensors).zip(hosts) {
+            let (dev, len) = (out.device().clone(), gh.len());
+            *m = dev.tensor_from_vec(mh, (len,));
+            *v = dev.tensor_from_vec(vh, (len,));
+            *out = dev.tensor_from_vec(gh, (len,));
         }
     }
 
@@ -150,6 +190,21 @@ impl<D: NeuralDevice> Moves for Params<D> {
     fn project(&mut self, c: &Constraint) {
         match *c {
             Constraint::Free => {}
+            Constraint::Box { lo, hi } if D::HOST => {
+                // dfdx's clamp, entry by entry (NaN passes through), in one parallel pass.
+                let (lo, hi) = (lo as f32, hi as f32);
+                self.host_update(&[], |out, _| {
+                    out.par_iter_mut().for_each(|t| {
+                        *t = if *t < lo {
+                            lo
+                        } else if *t > hi {
+                            hi
+                        } else {
+                            *t
+                        }
+                    });
+                });
+            }
             Constraint::Box { lo, hi } => {
                 for t in &mut self.tensors {
                     *t = t.clone().clamp(lo as f32, hi as f32);
@@ -249,7 +304,6 @@ impl<D: NeuralDevice> ParamVec for Params<D> {
 /// m' = m·b + g·a, v' = v·β₂ + (g·g)·(1 − β₂), d = (m'·c)/(√v' + ε). Pieces of
 /// [`PAR_CHUNK`] entries run in parallel.
 fn host_adam(m: &mut [f32], v: &mut [f32], g: &mut [f32], k: &AdamScalars) {
-    use rayon::prelude::*;
     let (b, a, b2, a2) = (
         k.b as f32,
         k.a as f32,

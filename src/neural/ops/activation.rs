@@ -217,7 +217,7 @@ pub fn activation<S: Shape, D: NeuralDevice>(x: Traced<S, D>, act: Act) -> Trace
     let shape = *x.shape();
     let dev = x.device().clone();
     let (x, mut tape, xh) = host(x);
-    let mut y = vec![0.0f32; xh.len()];
+    let mut y = super::par_zeros(xh.len());
     with_act!(act, f => par_map(&mut y, &xh, move |v| f.apply(v)));
     let out = dev.tensor_from_vec(y, shape);
     let out_ref = out.clone();
@@ -242,7 +242,7 @@ pub fn tanh<S: Shape, D: NeuralDevice>(x: Traced<S, D>) -> Traced<S, D> {
     let shape = *x.shape();
     let dev = x.device().clone();
     let (x, mut tape, xh) = host(x);
-    let mut y = vec![0.0f32; xh.len()];
+    let mut y = super::par_zeros(xh.len());
     par_map(&mut y, &xh, f32::tanh);
     drop(xh);
     let kept = y.clone();

@@ -16,7 +16,7 @@
 
 use super::activation::{with_act, Act, Pointwise};
 use super::timing::{self, Op};
-use super::wide::{wide, Kernel};
+use super::wide::{pair_sums, wide, Kernel};
 use super::{host, FlatT, Traced, PAR_CHUNK};
 use crate::neural::device::NeuralDevice;
 use dfdx::prelude::*;
@@ -32,28 +32,6 @@ pub struct Channels {
     pub c: usize,
     /// Entries per sample and channel P.
     pub p: usize,
-}
-
-/// (Σ u, Σ v) of `uv(a_i, b_i)` over the pairs of `a` and `b` (equal lengths), in f64 over
-/// four partial sums each, in a fixed order (so the same bits at every vector width).
-#[inline(always)]
-fn row_sums(a: &[f32], b: &[f32], uv: impl Fn(f32, f32) -> (f64, f64)) -> (f64, f64) {
-    let (mut u, mut v) = ([0.0f64; 4], [0.0f64; 4]);
-    let (a4, a_rest) = a.as_chunks::<4>();
-    let (b4, b_rest) = b[..a.len()].as_chunks::<4>();
-    for (a4, b4) in a4.iter().zip(b4) {
-        for l in 0..4 {
-            let (x, y) = uv(a4[l], b4[l]);
-            u[l] += x;
-            v[l] += y;
-        }
-    }
-    for (a, b) in a_rest.iter().zip(b_rest) {
-        let (x, y) = uv(*a, *b);
-        u[0] += x;
-        v[0] += y;
-    }
-    ((u[0] + u[1]) + (u[2] + u[3]), (v[0] + v[1]) + (v[2] + v[3]))
 }
 
 /// The sums one row of a reduction contributes: (Σ u, Σ v) over the P entries of one sample
@@ -168,7 +146,7 @@ impl RowSums for Moments<'_> {
     #[inline(always)]
     fn sums(&self, _c: usize, r: Range<usize>) -> (f64, f64) {
         let x = &self.0[r];
-        row_sums(x, x, |x, _| {
+        pair_sums(x, x, |x, _| {
             let v = x as f64;
             (v, v * v)
         })
@@ -204,7 +182,7 @@ impl<F: Pointwise> RowSums for Slope<'_, F> {
     #[inline(always)]
     fn sums(&self, c: usize, r: Range<usize>) -> (f64, f64) {
         let (a, b, mu, f) = (self.n.scale[c], self.n.shift[c], self.mean[c], self.n.f);
-        row_sums(&self.gy[r.clone()], &self.n.x[r], |gy, x| {
+        pair_sums(&self.gy[r.clone()], &self.n.x[r], |gy, x| {
             let g = gy * f.slope(x * a + b);
             (g as f64, (g * (x - mu)) as f64)
         })
@@ -270,7 +248,7 @@ pub fn batch_norm_act<S: Shape, D: NeuralDevice>(
     // z = γ·(x − μ)·inv_std + β = x·scale + shift.
     let scale: Vec<f32> = gh.iter().zip(&inv_std).map(|(g, s)| g * s).collect();
     let shift: Vec<f32> = (0..dims.c).map(|c| bh[c] - mean32[c] * scale[c]).collect();
-    let mut y = vec![0.0f32; xh.len()];
+    let mut y = super::par_zeros(xh.len());
     with_act!(act, f => dims.par_rows(&mut y, &Normalize { x: &xh, scale: &scale, shift: &shift, f }));
     let out = dev.tensor_from_vec(y, shape);
     let out_ref = out.clone();

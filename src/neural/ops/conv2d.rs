@@ -8,9 +8,10 @@
 
 use super::gemm::{matmul, Mat};
 use super::geometry::Geometry;
+use super::host_buf::HostBuf;
 use super::{
-    bias_grad, host_operands, lanes, sample_groups, split_by, sum_parts, with_scratch, FlatT,
-    HostOperands, Image,
+    bias_grad, host_operands, lanes, sample_groups, split_by, with_scratch, FlatT, HostOperands,
+    Image,
 };
 use crate::neural::device::NeuralDevice;
 use dfdx::prelude::*;
@@ -91,7 +92,7 @@ pub fn conv2d<D: NeuralDevice>(
     } = host_operands("conv2d", x, w, b, (co, k));
     let in_len = c_in * h * wd;
     let groups = sample_groups(n, p);
-    let mut y = vec![0.0f32; n * co * p];
+    let mut y = super::par_zeros(n * co * p);
     let chunks = split_by(&mut y, &groups, co * p);
     groups.par_iter().zip(chunks).for_each(|(r, ys)| {
         let (count, gp) = (r.len(), r.len() * p);
@@ -119,10 +120,14 @@ pub fn conv2d<D: NeuralDevice>(
     tape.add_backward_op(move |grads| {
         let started = std::time::Instant::now();
         let (parts, gb) = D::with_grads(grads, &out_ref, &x, |gy, gx| {
-            let parts: Vec<Vec<f32>> = lanes(&groups, gx, in_len)
+            let parts: Vec<HostBuf> = lanes(&groups, gx, in_len)
                 .into_par_iter()
                 .map(|lane| {
-                    let mut gw = vec![0.0f32; co * k];
+                    // Each lane's first product overwrites its buffer (no zero fill).
+                    let mut gw = HostBuf::take(co * k);
+                    if lane.is_empty() {
+                        gw.fill(0.0);
+                    }
                     for (i, (r, gxs)) in lane.into_iter().enumerate() {
                         let (count, gp) = (r.len(), r.len() * p);
                         with_scratch(2 * k * gp + co * gp, |buf| {
@@ -152,7 +157,8 @@ pub fn conv2d<D: NeuralDevice>(
             let gb = b.as_ref().map(|_| bias_grad(gy, n, co, p));
             (parts, gb)
         })?;
-        D::add_host(grads.get_or_alloc_mut(&w)?, &sum_parts(parts, co * k));
+        let parts: Vec<&[f32]> = parts.iter().map(|p| &p[..]).collect();
+        D::add_host_sum(grads.get_or_alloc_mut(&w)?, &parts);
         if let (Some(b), Some(gb)) = (&b, gb) {
             D::add_host(grads.get_or_alloc_mut(b)?, &gb);
         }

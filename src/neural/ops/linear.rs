@@ -31,7 +31,7 @@ pub fn linear_act<D: NeuralDevice>(
         wh,
         bh,
     } = host_operands("linear", x, w, b, (out, inp));
-    let mut y = vec![0.0f32; n * out];
+    let mut y = super::par_zeros(n * out);
     par_matmul(n, out, inp, &mut y, false, rows(&xh), cols_of(&wh));
     let zero = vec![0.0f32; out];
     let bias = bh.as_deref().unwrap_or(&zero);

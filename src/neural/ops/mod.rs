@@ -90,20 +90,21 @@ pub(crate) fn split_by<'a>(
     out
 }
 
-/// Σ_g parts[g], added in the order of `parts` (element-wise in parallel: the order of each
-/// element's sum never depends on the threads).
-pub(crate) fn sum_parts(parts: Vec<Vec<f32>>, len: usize) -> Vec<f32> {
-    let mut out = vec![0.0; len];
-    out.par_chunks_mut(PAR_CHUNK)
-        .enumerate()
-        .for_each(|(i, o)| {
-            for p in &parts {
-                for (a, b) in o.iter_mut().zip(&p[i * PAR_CHUNK..]) {
-                    *a += *b;
-                }
-            }
-        });
-    out
+/// `len` zeros, written in parallel pieces of [`PAR_CHUNK`] entries: an op's output buffer,
+/// which `vec![0.0; len]` would zero on one thread while the others wait (tens of MB per DCGAN
+/// oracle call, every entry overwritten by the op soon after).
+pub(crate) fn par_zeros(len: usize) -> Vec<f32> {
+    if len < 4 * PAR_CHUNK {
+        return vec![0.0; len];
+    }
+    let mut v: Vec<f32> = Vec::with_capacity(len);
+    v.spare_capacity_mut()[..len]
+        .par_chunks_mut(PAR_CHUNK)
+        .for_each(|c| c.fill(std::mem::MaybeUninit::new(0.0)));
+    // SAFETY: the capacity is at least len and every one of the first len entries was just
+    // written.
+    unsafe { v.set_len(len) };
+    v
 }
 
 /// Entries per piece of element-wise work (≈ 64 KiB of f32).
@@ -152,21 +153,40 @@ pub(crate) fn with_scratch<R>(len: usize, f: impl FnOnce(&mut [f32]) -> R) -> R 
     })
 }
 
-/// Per-channel sums Σ_{n, pixel} g[n, c, pixel], accumulated in f64; samples in fixed groups
-/// (parallel), groups added in order.
+/// Per-channel sums Σ_{n, pixel} g[n, c, pixel], accumulated in f64 ([`wide::pair_sums`]);
+/// samples in fixed groups (parallel), groups added in order.
 pub(crate) fn bias_grad(g: &[f32], n: usize, c: usize, pixels: usize) -> Vec<f32> {
+    struct Rows<'a> {
+        g: &'a [f32],
+        samples: Range<usize>,
+        c: usize,
+        pixels: usize,
+    }
+    impl wide::Kernel for Rows<'_> {
+        type Out = Vec<f64>;
+        #[inline(always)]
+        fn run(self) -> Vec<f64> {
+            let (c, p) = (self.c, self.pixels);
+            let mut acc = vec![0.0f64; c];
+            for b in self.samples {
+                for (ch, a) in acc.iter_mut().enumerate() {
+                    let s = &self.g[(b * c + ch) * p..(b * c + ch + 1) * p];
+                    *a += wide::pair_sums(s, s, |x, _| (x as f64, 0.0)).0;
+                }
+            }
+            acc
+        }
+    }
     let groups = sample_groups(n, pixels);
     let parts: Vec<Vec<f64>> = groups
         .par_iter()
         .map(|r| {
-            let mut acc = vec![0.0f64; c];
-            for b in r.clone() {
-                for (ch, a) in acc.iter_mut().enumerate() {
-                    let s = &g[(b * c + ch) * pixels..(b * c + ch + 1) * pixels];
-                    *a += s.iter().map(|v| *v as f64).sum::<f64>();
-                }
-            }
-            acc
+            wide::wide(Rows {
+                g,
+                samples: r.clone(),
+                c,
+                pixels,
+            })
         })
         .collect();
     let mut gb = vec![0.0f64; c];
@@ -268,4 +288,20 @@ pub(crate) fn host<S: Shape, D: NeuralDevice>(
     let mut v = HostBuf::take(t.shape().num_elements());
     t.copy_into(&mut v);
     (t, tape, v)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// par_zeros gives exactly len zeros on both sides of its parallel threshold, including a
+    /// last piece shorter than PAR_CHUNK.
+    #[test]
+    fn par_zeros_are_len_zeros() {
+        for len in [0, 1, 4 * PAR_CHUNK - 1, 4 * PAR_CHUNK, 9 * PAR_CHUNK + 17] {
+            let v = par_zeros(len);
+            assert_eq!(v.len(), len);
+            assert!(v.iter().all(|x| x.to_bits() == 0), "length {len}");
+        }
+    }
 }

@@ -46,6 +46,46 @@ unsafe fn avx2<K: Kernel>(k: K) -> K::Out {
     k.run()
 }
 
+/// Partial sums a reduction keeps: sixteen f64 lanes fill two AVX-512 registers (four AVX2
+/// ones), enough independent additions to hide the adder's latency.
+const SUM_LANES: usize = 16;
+
+/// (Σ u, Σ v) of `uv(a_i, b_i)` over the pairs of `a` and `b` (`b` at least as long), in f64.
+/// Entry i goes to partial sum i mod 16 and the partials are added pairwise, a fixed order, so
+/// the bits are the same at every vector width. Inline it into a [`Kernel`] to get that width.
+#[inline(always)]
+pub(crate) fn pair_sums(a: &[f32], b: &[f32], uv: impl Fn(f32, f32) -> (f64, f64)) -> (f64, f64) {
+    let (mut u, mut v) = ([0.0f64; SUM_LANES], [0.0f64; SUM_LANES]);
+    let (a_full, a_rest) = a.as_chunks::<SUM_LANES>();
+    let (b_full, b_rest) = b[..a.len()].as_chunks::<SUM_LANES>();
+    for (a16, b16) in a_full.iter().zip(b_full) {
+        for l in 0..SUM_LANES {
+            let (x, y) = uv(a16[l], b16[l]);
+            u[l] += x;
+            v[l] += y;
+        }
+    }
+    for (l, (a, b)) in a_rest.iter().zip(b_rest).enumerate() {
+        let (x, y) = uv(*a, *b);
+        u[l] += x;
+        v[l] += y;
+    }
+    (pairwise(u), pairwise(v))
+}
+
+/// s₀ + … + s₁₅ as a balanced tree of additions.
+#[inline(always)]
+fn pairwise(mut s: [f64; SUM_LANES]) -> f64 {
+    let mut w = SUM_LANES / 2;
+    while w > 0 {
+        for i in 0..w {
+            s[i] += s[i + w];
+        }
+        w /= 2;
+    }
+    s[0]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -74,5 +114,32 @@ mod tests {
             a.iter().map(|v| v.to_bits()).collect::<Vec<_>>(),
             b.iter().map(|v| v.to_bits()).collect::<Vec<_>>()
         );
+    }
+
+    /// pair_sums: exact on sums f64 represents exactly, and the same bits at every level on
+    /// sums it rounds (every length 0..40 exercises the tail).
+    #[test]
+    fn pair_sums_are_exact_where_f64_is_and_the_same_at_every_level() {
+        for len in 0..40 {
+            let a: Vec<f32> = (0..len).map(|i| (i as f32) - 7.0).collect();
+            let b: Vec<f32> = (0..len).map(|i| 1.0 / (i as f32 + 3.0)).collect();
+            let (s, sq) = pair_sums(&a, &a, |x, _| (x as f64, (x * x) as f64));
+            let want: f64 = a.iter().map(|x| *x as f64).sum();
+            let want_sq: f64 = a.iter().map(|x| (*x as f64).powi(2)).sum();
+            assert_eq!((s, sq), (want, want_sq), "length {len}");
+            struct Dot<'a>(&'a [f32], &'a [f32]);
+            impl Kernel for Dot<'_> {
+                type Out = (f64, f64);
+                #[inline(always)]
+                fn run(self) -> (f64, f64) {
+                    pair_sums(self.0, self.1, |x, y| ((x * y) as f64, (y * 0.3) as f64))
+                }
+            }
+            let (w, plain) = (wide(Dot(&a, &b)), Dot(&a, &b).run());
+            assert_eq!(
+                (w.0.to_bits(), w.1.to_bits()),
+                (plain.0.to_bits(), plain.1.to_bits())
+            );
+        }
     }
 }
