@@ -10,13 +10,13 @@
 //! ```
 //!
 //! Channel sums are accumulated in f64 (Σx and Σx² in one pass: σ² = mean x² − μ²), in
-//! parallel over fixed blocks of channels; the element-wise passes run over fixed chunks of
+//! parallel over fixed blocks of samples (block sums added in order); the element-wise passes run over fixed chunks of
 //! rows, each piece at the CPU's vector width (`ops::wide`). Nothing depends on the number of
 //! threads or on the SIMD level.
 
 use super::activation::{with_act, Act, Pointwise};
 use super::timing::{self, Op};
-use super::wide::{pair_sums, wide, Kernel};
+use super::wide::{pair_sums_into, pairwise, wide, Kernel, Lanes, SUM_LANES};
 use super::{host, FlatT, Traced, PAR_CHUNK};
 use crate::neural::device::NeuralDevice;
 use dfdx::prelude::*;
@@ -34,10 +34,10 @@ pub struct Channels {
     pub p: usize,
 }
 
-/// The sums one row of a reduction contributes: (Σ u, Σ v) over the P entries of one sample
-/// and channel c, at the index range r.
+/// The terms one row of a reduction contributes: u and v over the P entries of one sample
+/// and channel c, at the index range r, added into the lanes `u` and `v`.
 trait RowSums: Sync {
-    fn sums(&self, c: usize, r: Range<usize>) -> (f64, f64);
+    fn sums(&self, c: usize, r: Range<usize>, u: &mut Lanes, v: &mut Lanes);
 }
 
 /// One row of an element-wise pass: writes (or adds into) `out`, the entries at the index
@@ -46,25 +46,24 @@ trait RowMap: Sync {
     fn map(&self, out: &mut [f32], c: usize, r: Range<usize>);
 }
 
-/// Channels c0.. of a reduction, every sample in order, summed into `acc`.
+/// Samples `samples` of a reduction, in memory order, each channel's rows summed into its
+/// lanes in `acc`.
 struct SumBlock<'a, K> {
     dims: Channels,
     rows: &'a K,
-    c0: usize,
-    acc: &'a mut [(f64, f64)],
+    samples: Range<usize>,
+    acc: &'a mut [(Lanes, Lanes)],
 }
 
 impl<K: RowSums> Kernel for SumBlock<'_, K> {
     type Out = ();
     #[inline(always)]
     fn run(self) {
-        let Channels { n, c, p } = self.dims;
-        for s in 0..n {
-            for (a, ch) in self.acc.iter_mut().zip(self.c0..) {
+        let Channels { c, p, .. } = self.dims;
+        for s in self.samples {
+            for (ch, (u, v)) in self.acc.iter_mut().enumerate() {
                 let base = (s * c + ch) * p;
-                let (u, v) = self.rows.sums(ch, base..base + p);
-                a.0 += u;
-                a.1 += v;
+                self.rows.sums(ch, base..base + p, u, v);
             }
         }
     }
@@ -83,41 +82,59 @@ impl<K: RowMap> Kernel for MapChunk<'_, K> {
     #[inline(always)]
     fn run(self) {
         let (c, p) = (self.dims.c, self.dims.p.max(1));
+        let mut ch = (self.first / p) % c;
         for (r, orow) in self.out.chunks_mut(p).enumerate() {
             let base = self.first + r * p;
-            self.rows.map(orow, (base / p) % c, base..base + p);
+            self.rows.map(orow, ch, base..base + p);
+            ch = if ch + 1 == c { 0 } else { ch + 1 };
         }
     }
 }
 
+/// At most this many blocks of samples per reduction (a constant: never the thread count).
+const MAX_BLOCKS: usize = 8;
+
 impl Channels {
-    /// Channels per block of the reductions: at least ~PAR_CHUNK entries each.
+    /// Samples per block of the reductions: at least ~PAR_CHUNK entries each, and at most
+    /// [`MAX_BLOCKS`] blocks (each block keeps 16 + 16 f64 lanes per channel: on 4×4 maps
+    /// those were as large as the block's data).
     fn block(&self) -> usize {
         PAR_CHUNK
-            .div_ceil((self.n * self.p).max(1))
-            .clamp(1, self.c.max(1))
+            .div_ceil((self.c * self.p).max(1))
+            .max(self.n.div_ceil(MAX_BLOCKS))
+            .clamp(1, self.n.max(1))
     }
 
-    /// Per channel: the sums of its rows, added in f64. Blocks of channels in parallel;
-    /// within a channel, samples in order; each block at the CPU's vector width.
+    /// Per channel: the sums of its rows, added in f64. Fixed blocks of samples in parallel,
+    /// each read in memory order (a channel's rows lie c·p entries apart: read channel by
+    /// channel, every row of a 4×4 map was a cache miss of its own), each at the CPU's vector
+    /// width; the blocks' sums are then added in block order.
     fn reduce(&self, rows: &impl RowSums) -> Vec<(f64, f64)> {
-        let (b, c) = (self.block(), self.c);
-        let blocks: Vec<Vec<(f64, f64)>> = (0..c.div_ceil(b))
+        let (b, n, c) = (self.block(), self.n, self.c);
+        let blocks: Vec<Vec<(f64, f64)>> = (0..n.div_ceil(b))
             .into_par_iter()
             .map(|i| {
-                let (c0, c1) = (i * b, ((i + 1) * b).min(c));
-                let mut acc = vec![(0.0f64, 0.0f64); c1 - c0];
+                let mut acc = vec![([0.0f64; SUM_LANES], [0.0f64; SUM_LANES]); c];
                 let dims = *self;
                 wide(SumBlock {
                     dims,
                     rows,
-                    c0,
+                    samples: i * b..((i + 1) * b).min(n),
                     acc: &mut acc,
                 });
-                acc
+                acc.into_iter()
+                    .map(|(u, v)| (pairwise(u), pairwise(v)))
+                    .collect()
             })
             .collect();
-        blocks.concat()
+        let mut sums = vec![(0.0f64, 0.0f64); c];
+        for block in blocks {
+            for (s, a) in sums.iter_mut().zip(block) {
+                s.0 += a.0;
+                s.1 += a.1;
+            }
+        }
+        sums
     }
 
     /// Every row of `out` through `rows`, in parallel over fixed chunks of rows, each at the
@@ -144,12 +161,13 @@ struct Moments<'a>(&'a [f32]);
 
 impl RowSums for Moments<'_> {
     #[inline(always)]
-    fn sums(&self, _c: usize, r: Range<usize>) -> (f64, f64) {
+    fn sums(&self, _c: usize, r: Range<usize>, u: &mut Lanes, v: &mut Lanes) {
         let x = &self.0[r];
-        pair_sums(x, x, |x, _| {
+        let terms = |x: f32, _| {
             let v = x as f64;
             (v, v * v)
-        })
+        };
+        pair_sums_into(x, x, terms, u, v)
     }
 }
 
@@ -180,12 +198,13 @@ struct Slope<'a, F> {
 
 impl<F: Pointwise> RowSums for Slope<'_, F> {
     #[inline(always)]
-    fn sums(&self, c: usize, r: Range<usize>) -> (f64, f64) {
+    fn sums(&self, c: usize, r: Range<usize>, u: &mut Lanes, v: &mut Lanes) {
         let (a, b, mu, f) = (self.n.scale[c], self.n.shift[c], self.mean[c], self.n.f);
-        pair_sums(&self.gy[r.clone()], &self.n.x[r], |gy, x| {
+        let terms = |gy: f32, x: f32| {
             let g = gy * f.slope(x * a + b);
             (g as f64, (g * (x - mu)) as f64)
-        })
+        };
+        pair_sums_into(&self.gy[r.clone()], &self.n.x[r], terms, u, v)
     }
 }
 

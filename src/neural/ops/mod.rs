@@ -9,7 +9,7 @@
 //! ([`NeuralDevice::HOST`]); on other devices the layers compose dfdx's own ops instead.
 //!
 //! **Threads and bits.** Work is cut into pieces whose boundaries depend on the shapes alone
-//! (groups of samples, tiles of a product, blocks of channels), each piece is computed by one
+//! (groups of samples, tiles of a product, blocks of samples or rows), each piece is computed by one
 //! thread in a fixed order, and partial sums over pieces are added in piece order. So on the
 //! CPU a forward and backward pass gives the same bits for any number of threads, run after
 //! run; only a different CPU (another SIMD level in the GEMM) changes the f32 rounding.

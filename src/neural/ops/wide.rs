@@ -48,7 +48,10 @@ unsafe fn avx2<K: Kernel>(k: K) -> K::Out {
 
 /// Partial sums a reduction keeps: sixteen f64 lanes fill two AVX-512 registers (four AVX2
 /// ones), enough independent additions to hide the adder's latency.
-const SUM_LANES: usize = 16;
+pub(crate) const SUM_LANES: usize = 16;
+
+/// Partial sums of a reduction: lane l holds the terms of entries l, l + 16, l + 32, …
+pub(crate) type Lanes = [f64; SUM_LANES];
 
 /// (Σ u, Σ v) of `uv(a_i, b_i)` over the pairs of `a` and `b` (`b` at least as long), in f64.
 /// Entry i goes to partial sum i mod 16 and the partials are added pairwise, a fixed order, so
@@ -56,6 +59,21 @@ const SUM_LANES: usize = 16;
 #[inline(always)]
 pub(crate) fn pair_sums(a: &[f32], b: &[f32], uv: impl Fn(f32, f32) -> (f64, f64)) -> (f64, f64) {
     let (mut u, mut v) = ([0.0f64; SUM_LANES], [0.0f64; SUM_LANES]);
+    pair_sums_into(a, b, uv, &mut u, &mut v);
+    (pairwise(u), pairwise(v))
+}
+
+/// [`pair_sums`] without the final additions: the terms are added into the lanes `u` and `v`,
+/// so one set of lanes can run over many short rows (a 4×4 feature map is one chunk of 16)
+/// and be added up once, by [`pairwise`].
+#[inline(always)]
+pub(crate) fn pair_sums_into(
+    a: &[f32],
+    b: &[f32],
+    uv: impl Fn(f32, f32) -> (f64, f64),
+    u: &mut Lanes,
+    v: &mut Lanes,
+) {
     let (a_full, a_rest) = a.as_chunks::<SUM_LANES>();
     let (b_full, b_rest) = b[..a.len()].as_chunks::<SUM_LANES>();
     for (a16, b16) in a_full.iter().zip(b_full) {
@@ -70,12 +88,11 @@ pub(crate) fn pair_sums(a: &[f32], b: &[f32], uv: impl Fn(f32, f32) -> (f64, f64
         u[l] += x;
         v[l] += y;
     }
-    (pairwise(u), pairwise(v))
 }
 
 /// s₀ + … + s₁₅ as a balanced tree of additions.
 #[inline(always)]
-fn pairwise(mut s: [f64; SUM_LANES]) -> f64 {
+pub(crate) fn pairwise(mut s: Lanes) -> f64 {
     let mut w = SUM_LANES / 2;
     while w > 0 {
         for i in 0..w {
