@@ -230,3 +230,52 @@ fn overlapping_slices_bug_is_known_and_avoided() {
     let grads = y.sum::<(), _>().backward();
     assert_eq!(grads.get(&xi).as_vec(), vec![1.0, 2.0, 2.0, 1.0]);
 }
+
+/// A convolution with its activation fused (`conv2d_act`) gives the values and gradients of
+/// the convolution followed by the activation op, for ReLU and LeakyReLU, on a batch that
+/// splits into several sample groups (the last one shorter) and at stride 1 and 2.
+#[test]
+fn fused_conv_activation_matches_the_two_ops() {
+    use super::ops::activation::{activation, Act};
+    use super::ops::conv2d::conv2d_act;
+    let mut rng = crate::rng::Rng::new(11);
+    let mut vals = |n: usize| -> Vec<f32> { (0..n).map(|_| rng.normal() as f32).collect() };
+    for (stride, act) in [(2, Act::Leaky(0.2)), (1, Act::Relu), (2, Act::Relu)] {
+        let (n, ci, co, side) = (7, 3, 5, 12);
+        let x: T4 = dev().tensor_from_vec(vals(n * ci * side * side), (n, ci, side, side));
+        let w: T1 = dev().tensor_from_vec(vals(co * ci * 9), (co * ci * 9,));
+        let b: T1 = dev().tensor_from_vec(vals(co), (co,));
+        let c = Conv {
+            c_out: co,
+            kernel: (3, 3),
+            stride,
+            pad: 1,
+        };
+        let unfused = activation(
+            conv2d(x.leaky_trace(), w.leaky_trace(), Some(b.leaky_trace()), c),
+            act,
+        );
+        let fused = conv2d_act(
+            x.leaky_trace(),
+            w.leaky_trace(),
+            Some(b.leaky_trace()),
+            c,
+            act,
+        );
+        assert_eq!(
+            unfused.as_vec(),
+            fused.as_vec(),
+            "{act:?} stride {stride}: values"
+        );
+        let gy: T4 = dev().tensor_from_vec(vals(unfused.shape().num_elements()), *unfused.shape());
+        let g1 = (unfused * gy.clone()).sum::<(), _>().backward();
+        let g2 = (fused * gy).sum::<(), _>().backward();
+        for (name, a, b) in [
+            ("x", g1.get(&x).as_vec(), g2.get(&x).as_vec()),
+            ("w", g1.get(&w).as_vec(), g2.get(&w).as_vec()),
+            ("b", g1.get(&b).as_vec(), g2.get(&b).as_vec()),
+        ] {
+            assert_eq!(a, b, "{act:?} stride {stride}: gradient of {name}");
+        }
+    }
+}

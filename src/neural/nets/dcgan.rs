@@ -9,12 +9,12 @@
 
 use crate::neural::bind::Bound;
 use crate::neural::device::NeuralDevice;
-use crate::neural::layers::activation::{activate, tanh, LEAKY_SLOPE};
+use crate::neural::layers::activation::{tanh, LEAKY_SLOPE};
 use crate::neural::layers::batch_norm::{batch_norm1d_then, batch_norm2d_then};
 use crate::neural::layers::linear::{linear, Features};
 use crate::neural::layout::{Init, Layout};
 use crate::neural::ops::activation::Act;
-use crate::neural::ops::conv2d::{conv2d, Conv};
+use crate::neural::ops::conv2d::{conv2d, conv2d_act, Conv};
 use crate::neural::ops::conv_transpose2d::{conv_transpose2d, ConvTranspose};
 use crate::neural::ops::Image;
 use dfdx::prelude::*;
@@ -191,11 +191,13 @@ impl DcganDiscriminator {
                 stride: 2,
                 pad: 1,
             };
-            x = conv2d(x, p.get(w), Some(p.get(b)), c);
             let act = Act::Leaky(LEAKY_SLOPE);
             x = match self.bn[i] {
-                Some((g, bt)) => batch_norm2d_then(x, p.get(g), p.get(bt), act),
-                None => activate(x, act),
+                Some((g, bt)) => {
+                    let z = conv2d(x, p.get(w), Some(p.get(b)), c);
+                    batch_norm2d_then(z, p.get(g), p.get(bt), act)
+                }
+                None => conv2d_act(x, p.get(w), Some(p.get(b)), c, act),
             };
         }
         let (n, c, h, w) = *x.shape();
