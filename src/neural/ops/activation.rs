@@ -243,7 +243,7 @@ pub fn tanh<S: Shape, D: NeuralDevice>(x: Traced<S, D>) -> Traced<S, D> {
     let dev = x.device().clone();
     let (x, mut tape, xh) = host(x);
     let mut y = super::par_zeros(xh.len());
-    par_map(&mut y, &xh, f32::tanh);
+    par_map(&mut y, &xh, super::tanh32::tanh);
     drop(xh);
     let kept = y.clone();
     let out = dev.tensor_from_vec(y, shape);

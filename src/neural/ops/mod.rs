@@ -22,6 +22,7 @@ pub mod gemm;
 pub mod geometry;
 pub(crate) mod host_buf;
 pub mod linear;
+pub(crate) mod tanh32;
 pub mod timing;
 pub(crate) mod wide;
 
