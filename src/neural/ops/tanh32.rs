@@ -23,8 +23,10 @@ const ROUNDER: f64 = 6_755_399_441_055_744.0;
 /// e^y for 0 ≤ y ≤ 2·CLAMP (see the module docs).
 #[inline(always)]
 fn exp(y: f64) -> f64 {
-    const LN2_HI: f64 = 6.931_471_803_691_238_2e-1;
-    const LN2_LO: f64 = 1.908_214_929_270_587_7e-10;
+    // ln 2 = LN2_HI + LN2_LO, the high part with its low 21 bits zero so that k·LN2_HI is
+    // exact for every k here (fdlibm's split).
+    const LN2_HI: f64 = f64::from_bits(0x3FE6_2E42_FEE0_0000);
+    const LN2_LO: f64 = f64::from_bits(0x3DEA_39EF_3579_3C76);
     let shifted = y * std::f64::consts::LOG2_E + ROUNDER;
     let k = shifted - ROUNDER;
     let r = (y - k * LN2_HI) - k * LN2_LO;
