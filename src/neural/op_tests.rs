@@ -231,13 +231,13 @@ fn overlapping_slices_bug_is_known_and_avoided() {
     assert_eq!(grads.get(&xi).as_vec(), vec![1.0, 2.0, 2.0, 1.0]);
 }
 
-/// A convolution with its activation fused (`conv2d_act`) gives the values and gradients of
+/// A convolution with its activation fused (`conv2d_then`) gives the values and gradients of
 /// the convolution followed by the activation op, for ReLU and LeakyReLU, on a batch that
 /// splits into several sample groups (the last one shorter) and at stride 1 and 2.
 #[test]
 fn fused_conv_activation_matches_the_two_ops() {
     use super::ops::activation::{activation, Act};
-    use super::ops::conv2d::conv2d_act;
+    use super::ops::conv2d::conv2d_then;
     let mut rng = crate::rng::Rng::new(11);
     let mut vals = |n: usize| -> Vec<f32> { (0..n).map(|_| rng.normal() as f32).collect() };
     for (stride, act) in [(2, Act::Leaky(0.2)), (1, Act::Relu), (2, Act::Relu)] {
@@ -255,7 +255,7 @@ fn fused_conv_activation_matches_the_two_ops() {
             conv2d(x.leaky_trace(), w.leaky_trace(), Some(b.leaky_trace()), c),
             act,
         );
-        let fused = conv2d_act(
+        let fused = conv2d_then(
             x.leaky_trace(),
             w.leaky_trace(),
             Some(b.leaky_trace()),

@@ -14,7 +14,7 @@ use crate::neural::layers::batch_norm::{batch_norm1d_then, batch_norm2d_then};
 use crate::neural::layers::linear::{linear, Features};
 use crate::neural::layout::{Init, Layout};
 use crate::neural::ops::activation::Act;
-use crate::neural::ops::conv2d::{conv2d, conv2d_act, Conv};
+use crate::neural::ops::conv2d::{conv2d, conv2d_then, Conv};
 use crate::neural::ops::conv_transpose2d::{conv_transpose2d, ConvTranspose};
 use crate::neural::ops::Image;
 use dfdx::prelude::*;
@@ -197,7 +197,7 @@ impl DcganDiscriminator {
                     let z = conv2d(x, p.get(w), Some(p.get(b)), c);
                     batch_norm2d_then(z, p.get(g), p.get(bt), act)
                 }
-                None => conv2d_act(x, p.get(w), Some(p.get(b)), c, act),
+                None => conv2d_then(x, p.get(w), Some(p.get(b)), c, act),
             };
         }
         let (n, c, h, w) = *x.shape();

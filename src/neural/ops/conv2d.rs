@@ -77,7 +77,7 @@ pub fn conv2d<D: NeuralDevice>(
     b: Option<FlatT<D>>,
     conv: Conv,
 ) -> Image<D> {
-    conv2d_act(x, w, b, conv, Act::Identity)
+    conv2d_then(x, w, b, conv, Act::Identity)
 }
 
 /// y = act(conv(x; w, b)) as one op: the activation is applied to each group's outputs while
@@ -87,7 +87,7 @@ pub fn conv2d<D: NeuralDevice>(
 /// and gradient buffers: a DCGAN critic's first layer (3 → 64 channels, 32×32, batch 64,
 /// LeakyReLU) forward and backward took 7.7 → 6.3 ms on one thread, 4.5 → 3.5 ms on two
 /// (Intel Xeon, 2026-12-04).
-pub fn conv2d_act<D: NeuralDevice>(
+pub fn conv2d_then<D: NeuralDevice>(
     x: Image<D>,
     w: FlatT<D>,
     b: Option<FlatT<D>>,
