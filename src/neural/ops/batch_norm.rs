@@ -34,15 +34,20 @@ pub struct Channels {
     pub p: usize,
 }
 
-/// The terms one row of a reduction contributes: u and v over the P entries of one sample
-/// and channel c, at the index range r, added into the lanes `u` and `v`.
+/// The terms (u, v) a reduction sums: one pair per entry, from the entry's values in the two
+/// inputs and its channel's parameters.
 trait RowSums: Sync {
-    fn sums(&self, c: usize, r: Range<usize>, u: &mut Lanes, v: &mut Lanes);
+    /// The two inputs, entry by entry (the same slice twice when there is one).
+    fn inputs(&self) -> (&[f32], &[f32]);
+    /// (u, v) of an entry of channel c from its two input values.
+    fn terms(&self, c: usize) -> impl Fn(f32, f32) -> (f64, f64);
 }
 
 /// One row of an element-wise pass: writes (or adds into) `out`, the entries at the index
-/// range r of one sample and channel c.
+/// range r of one sample and channel c; or, when P = 1, a run of one sample's channels.
 trait RowMap: Sync {
+    /// `out[j]` for entry `first + j`, of channel `c0 + j` (P = 1).
+    fn map_across(&self, out: &mut [f32], c0: usize, first: usize);
     fn map(&self, out: &mut [f32], c: usize, r: Range<usize>);
 }
 
@@ -60,10 +65,42 @@ impl<K: RowSums> Kernel for SumBlock<'_, K> {
     #[inline(always)]
     fn run(self) {
         let Channels { c, p, .. } = self.dims;
+        let (a, b) = self.rows.inputs();
         for s in self.samples {
             for (ch, (u, v)) in self.acc.iter_mut().enumerate() {
-                let base = (s * c + ch) * p;
-                self.rows.sums(ch, base..base + p, u, v);
+                let r = (s * c + ch) * p..(s * c + ch + 1) * p;
+                pair_sums_into(&a[r.clone()], &b[r], self.rows.terms(ch), u, v);
+            }
+        }
+    }
+}
+
+/// [`SumBlock`] when P = 1: each sample is one row across the channels, so the sums run
+/// across channels (at the vector width) into one f64 per channel, samples in order. These
+/// are the bits of SumBlock's lane 0, where every term of a one-entry row goes.
+struct SumAcross<'a, K> {
+    c: usize,
+    rows: &'a K,
+    samples: Range<usize>,
+    u: &'a mut [f64],
+    v: &'a mut [f64],
+}
+
+impl<K: RowSums> Kernel for SumAcross<'_, K> {
+    type Out = ();
+    #[inline(always)]
+    fn run(self) {
+        let (a, b) = self.rows.inputs();
+        for s in self.samples {
+            let (a, b) = (
+                &a[s * self.c..(s + 1) * self.c],
+                &b[s * self.c..(s + 1) * self.c],
+            );
+            let sums = self.u.iter_mut().zip(self.v.iter_mut());
+            for (ch, ((u, v), (x, y))) in sums.zip(a.iter().zip(b)).enumerate() {
+                let (tu, tv) = self.rows.terms(ch)(*x, *y);
+                *u += tu;
+                *v += tv;
             }
         }
     }
@@ -82,6 +119,17 @@ impl<K: RowMap> Kernel for MapChunk<'_, K> {
     #[inline(always)]
     fn run(self) {
         let (c, p) = (self.dims.c, self.dims.p.max(1));
+        if p == 1 {
+            // Runs of one sample's channels: contiguous parameters, so the loop vectorizes.
+            let (mut j, mut ch) = (0, self.first % c);
+            while j < self.out.len() {
+                let len = (c - ch).min(self.out.len() - j);
+                self.rows
+                    .map_across(&mut self.out[j..j + len], ch, self.first + j);
+                (j, ch) = (j + len, 0);
+            }
+            return;
+        }
         let mut ch = (self.first / p) % c;
         for (r, orow) in self.out.chunks_mut(p).enumerate() {
             let base = self.first + r * p;
@@ -114,12 +162,25 @@ impl Channels {
         let blocks: Vec<Vec<(f64, f64)>> = (0..n.div_ceil(b))
             .into_par_iter()
             .map(|i| {
+                let samples = i * b..((i + 1) * b).min(n);
+                if self.p == 1 {
+                    let (mut u, mut v) = (vec![0.0f64; c], vec![0.0f64; c]);
+                    let (u_acc, v_acc) = (&mut u[..], &mut v[..]);
+                    wide(SumAcross {
+                        c,
+                        rows,
+                        samples,
+                        u: u_acc,
+                        v: v_acc,
+                    });
+                    return u.into_iter().zip(v).collect();
+                }
                 let mut acc = vec![([0.0f64; SUM_LANES], [0.0f64; SUM_LANES]); c];
                 let dims = *self;
                 wide(SumBlock {
                     dims,
                     rows,
-                    samples: i * b..((i + 1) * b).min(n),
+                    samples,
                     acc: &mut acc,
                 });
                 acc.into_iter()
@@ -161,13 +222,15 @@ struct Moments<'a>(&'a [f32]);
 
 impl RowSums for Moments<'_> {
     #[inline(always)]
-    fn sums(&self, _c: usize, r: Range<usize>, u: &mut Lanes, v: &mut Lanes) {
-        let x = &self.0[r];
-        let terms = |x: f32, _| {
+    fn inputs(&self) -> (&[f32], &[f32]) {
+        (self.0, self.0)
+    }
+    #[inline(always)]
+    fn terms(&self, _c: usize) -> impl Fn(f32, f32) -> (f64, f64) {
+        |x, _| {
             let v = x as f64;
             (v, v * v)
-        };
-        pair_sums_into(x, x, terms, u, v)
+        }
     }
 }
 
@@ -187,6 +250,13 @@ impl<F: Pointwise> RowMap for Normalize<'_, F> {
             *y = self.f.apply(x * a + b);
         }
     }
+    #[inline(always)]
+    fn map_across(&self, y: &mut [f32], c0: usize, first: usize) {
+        let params = self.scale[c0..].iter().zip(&self.shift[c0..]);
+        for ((y, x), (a, b)) in y.iter_mut().zip(&self.x[first..]).zip(params) {
+            *y = self.f.apply(x * a + b);
+        }
+    }
 }
 
 /// (Σ g, Σ g·(x − μ)) with g = ∂y·act′(x·scale + shift).
@@ -198,13 +268,16 @@ struct Slope<'a, F> {
 
 impl<F: Pointwise> RowSums for Slope<'_, F> {
     #[inline(always)]
-    fn sums(&self, c: usize, r: Range<usize>, u: &mut Lanes, v: &mut Lanes) {
+    fn inputs(&self) -> (&[f32], &[f32]) {
+        (self.gy, self.n.x)
+    }
+    #[inline(always)]
+    fn terms(&self, c: usize) -> impl Fn(f32, f32) -> (f64, f64) {
         let (a, b, mu, f) = (self.n.scale[c], self.n.shift[c], self.mean[c], self.n.f);
-        let terms = |gy: f32, x: f32| {
+        move |gy, x| {
             let g = gy * f.slope(x * a + b);
             (g as f64, (g * (x - mu)) as f64)
-        };
-        pair_sums_into(&self.gy[r.clone()], &self.n.x[r], terms, u, v)
+        }
     }
 }
 
@@ -223,10 +296,29 @@ impl<F: Pointwise> RowMap for GradInput<'_, F> {
         let (a, b, mu) = (n.scale[c], n.shift[c], self.s.mean[c]);
         let (s, mg, mgx) = (self.inv_std[c], self.mean_g[c], self.mean_gx[c]);
         for ((gx, gy), x) in gx.iter_mut().zip(&self.s.gy[r.clone()]).zip(&n.x[r]) {
-            let g = gy * f.slope(x * a + b);
-            *gx += a * (g - mg - (x - mu) * s * mgx);
+            *gx += grad_input(f, *gy, *x, [a, b, mu, s, mg, mgx]);
         }
     }
+    #[inline(always)]
+    fn map_across(&self, gx: &mut [f32], c0: usize, first: usize) {
+        let (n, f) = (&self.s.n, self.s.n.f);
+        let len = gx.len();
+        let (a, b, mu) = (&n.scale[c0..], &n.shift[c0..], &self.s.mean[c0..]);
+        let (s, mg, mgx) = (&self.inv_std[c0..], &self.mean_g[c0..], &self.mean_gx[c0..]);
+        let (gy, x) = (&self.s.gy[first..first + len], &n.x[first..first + len]);
+        for j in 0..len {
+            gx[j] += grad_input(f, gy[j], x[j], [a[j], b[j], mu[j], s[j], mg[j], mgx[j]]);
+        }
+    }
+}
+
+/// One entry of ∂x (see [`GradInput`]) from ∂y, x and its channel's [scale, shift, μ,
+/// inv_std, mean g, mean g·x̂].
+#[inline(always)]
+fn grad_input<F: Pointwise>(f: F, gy: f32, x: f32, k: [f32; 6]) -> f32 {
+    let [a, b, mu, s, mg, mgx] = k;
+    let g = gy * f.slope(x * a + b);
+    a * (g - mg - (x - mu) * s * mgx)
 }
 
 /// y = act(BatchNorm(x; γ, β)) in train mode with ε = `eps`, x viewed as `dims`.
