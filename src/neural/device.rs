@@ -148,6 +148,9 @@ pub(crate) fn load_ordinal() -> usize {
     load_slot().load(std::sync::atomic::Ordering::SeqCst)
 }
 
+/// Entries per parallel piece of the CPU's host-buffer passes (64 KiB of f32).
+const HOST_CHUNK: usize = 1 << 14;
+
 impl NeuralDevice for Cpu {
     const HOST: bool = true;
     fn shared(_ordinal: usize) -> Self {
@@ -160,8 +163,8 @@ impl NeuralDevice for Cpu {
     fn add_host(v: &mut <Self as Storage<f32>>::Vec, host: &[f32]) {
         use rayon::prelude::*;
         assert_eq!(v.len(), host.len(), "add_host: buffer sizes differ");
-        v.par_chunks_mut(1 << 14)
-            .zip(host.par_chunks(1 << 14))
+        v.par_chunks_mut(HOST_CHUNK)
+            .zip(host.par_chunks(HOST_CHUNK))
             .for_each(|(a, b)| a.iter_mut().zip(b).for_each(|(a, b)| *a += *b));
     }
     fn read_tensors(ts: &[&Tensor<(usize,), f32, Self>]) -> Vec<Vec<f32>> {
@@ -184,12 +187,12 @@ impl NeuralDevice for Cpu {
         let Some((first, rest)) = parts.split_first() else {
             return;
         };
-        v.par_chunks_mut(1 << 14)
+        v.par_chunks_mut(HOST_CHUNK)
             .enumerate()
             .for_each(|(i, chunk)| {
                 let mut sum = [0.0f32; RUN];
                 for (j, out) in chunk.chunks_mut(RUN).enumerate() {
-                    let at = (i << 14) + j * RUN;
+                    let at = i * HOST_CHUNK + j * RUN;
                     let sum = &mut sum[..out.len()];
                     sum.copy_from_slice(&first[at..at + out.len()]);
                     for p in rest {

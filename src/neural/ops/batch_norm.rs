@@ -10,9 +10,9 @@
 //! ```
 //!
 //! Channel sums are accumulated in f64 (Σx and Σx² in one pass: σ² = mean x² − μ²), in
-//! parallel over fixed blocks of samples (block sums added in order); the element-wise passes run over fixed chunks of
-//! rows, each piece at the CPU's vector width (`ops::wide`). Nothing depends on the number of
-//! threads or on the SIMD level.
+//! parallel over fixed blocks of samples (block sums added in order); the element-wise passes
+//! run over fixed chunks of rows, each piece at the CPU's vector width (`ops::wide`). Nothing
+//! depends on the number of threads or on the SIMD level.
 
 use super::activation::{with_act, Act, Pointwise};
 use super::timing::{self, Op};
@@ -46,9 +46,10 @@ trait RowSums: Sync {
 /// One row of an element-wise pass: writes (or adds into) `out`, the entries at the index
 /// range r of one sample and channel c; or, when P = 1, a run of one sample's channels.
 trait RowMap: Sync {
+    /// `out` for the entries r of channel c.
+    fn map(&self, out: &mut [f32], c: usize, r: Range<usize>);
     /// `out[j]` for entry `first + j`, of channel `c0 + j` (P = 1).
     fn map_across(&self, out: &mut [f32], c0: usize, first: usize);
-    fn map(&self, out: &mut [f32], c: usize, r: Range<usize>);
 }
 
 /// Samples `samples` of a reduction, in memory order, each channel's rows summed into its

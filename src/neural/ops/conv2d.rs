@@ -112,21 +112,11 @@ pub fn conv2d_then<D: NeuralDevice>(
     let in_len = c_in * h * wd;
     let groups = sample_groups(n, p);
     let mut y = super::par_zeros(n * co * p);
-    let mut positive = vec![false; if act == Act::Identity { 0 } else { y.len() }];
+    // Where z > 0, per entry, for act′ in the backward pass (nothing for the identity).
+    let flags = if act == Act::Identity { 0 } else { co * p };
+    let mut positive = vec![false; n * flags];
     let chunks = split_by(&mut y, &groups, co * p);
-    let signs: Vec<&mut [bool]> = if positive.is_empty() {
-        groups.iter().map(|_| &mut [][..]).collect()
-    } else {
-        let mut rest = &mut positive[..];
-        groups
-            .iter()
-            .map(|r| {
-                let (head, tail) = std::mem::take(&mut rest).split_at_mut(r.len() * co * p);
-                rest = tail;
-                head
-            })
-            .collect()
-    };
+    let signs = split_by(&mut positive, &groups, flags);
     groups
         .par_iter()
         .zip(chunks)

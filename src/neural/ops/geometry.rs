@@ -9,16 +9,6 @@
 use super::wide::{wide, Kernel};
 use std::ops::Range;
 
-/// Kernel offset i along one axis: outputs o in [lo, hi) read input s·(o + q) + a, that is
-/// row (or column) o + q of phase plane a (see [`Geometry::valid`] and `Geometry::phase`).
-#[derive(Clone, Copy)]
-struct Tap {
-    lo: usize,
-    hi: usize,
-    q: isize,
-    a: usize,
-}
-
 /// Sizes of one convolution between a "large" image (h, w) and a "small" one (ho, wo).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Geometry {
@@ -162,17 +152,6 @@ impl Geometry {
         (self.h.div_ceil(self.stride), self.w.div_ceil(self.stride))
     }
 
-    /// [`Tap`]s of the `k` kernel offsets along an axis of `n` input and `out` output pixels,
-    /// computed once per image rather than once per channel and offset.
-    fn taps(&self, k: usize, n: usize, out: usize) -> Vec<Tap> {
-        (0..k)
-            .map(|i| {
-                let ((lo, hi), (q, a)) = (self.valid(i, n, out), self.phase(i));
-                Tap { lo, hi, q, a }
-            })
-            .collect()
-    }
-
     /// [`Geometry::im2col`] into columns `off .. off + ho·wo` of a column matrix whose rows are
     /// `ld` long (so the images of several samples sit side by side, one block of columns each).
     ///
@@ -185,10 +164,6 @@ impl Geometry {
         debug_assert_eq!(img.len(), self.channels * plane_len);
         debug_assert!(off + ho * wo <= ld && cols.len() >= (self.rows() - 1) * ld + off + ho * wo);
         let (hp, wp) = self.phase_dims();
-        let (taps_i, taps_j) = (
-            self.taps(self.kh, self.h, ho),
-            self.taps(self.kw, self.w, wo),
-        );
         with_phases(
             if s > 1 {
                 s * s * self.channels * hp * wp
@@ -200,10 +175,12 @@ impl Geometry {
                     self.split_phases(img, ph);
                 }
                 for c in 0..self.channels {
-                    for (i, ti) in taps_i.iter().enumerate() {
-                        let (oh_lo, oh_hi, qi, ai) = (ti.lo, ti.hi, ti.q, ti.a);
-                        for (j, tj) in taps_j.iter().enumerate() {
-                            let (ow_lo, ow_hi, qj, bj) = (tj.lo, tj.hi, tj.q, tj.a);
+                    for i in 0..self.kh {
+                        let (oh_lo, oh_hi) = self.valid(i, self.h, ho);
+                        let (qi, ai) = self.phase(i);
+                        for j in 0..self.kw {
+                            let (ow_lo, ow_hi) = self.valid(j, self.w, wo);
+                            let (qj, bj) = self.phase(j);
                             let row = ((c * self.kh + i) * self.kw + j) * ld + off;
                             let dst = &mut cols[row..row + ho * wo];
                             if oh_lo > 0 || oh_hi < ho || ow_lo > 0 || ow_hi < wo {
@@ -311,10 +288,6 @@ impl Geometry {
         let plane_len = self.h * self.w;
         debug_assert_eq!(img.len(), self.channels * plane_len);
         let (hp, wp) = self.phase_dims();
-        let (taps_i, taps_j) = (
-            self.taps(self.kh, self.h, ho),
-            self.taps(self.kw, self.w, wo),
-        );
         with_phases(
             if s > 1 {
                 s * s * self.channels * hp * wp
@@ -324,10 +297,12 @@ impl Geometry {
             |ph| {
                 ph.fill(0.0);
                 for c in 0..self.channels {
-                    for (i, ti) in taps_i.iter().enumerate() {
-                        let (oh_lo, oh_hi, qi, ai) = (ti.lo, ti.hi, ti.q, ti.a);
-                        for (j, tj) in taps_j.iter().enumerate() {
-                            let (ow_lo, ow_hi, qj, bj) = (tj.lo, tj.hi, tj.q, tj.a);
+                    for i in 0..self.kh {
+                        let (oh_lo, oh_hi) = self.valid(i, self.h, ho);
+                        let (qi, ai) = self.phase(i);
+                        for j in 0..self.kw {
+                            let (ow_lo, ow_hi) = self.valid(j, self.w, wo);
+                            let (qj, bj) = self.phase(j);
                             let n = ow_hi.saturating_sub(ow_lo);
                             if n == 0 {
                                 continue;

@@ -9,10 +9,10 @@
 //! ([`NeuralDevice::HOST`]); on other devices the layers compose dfdx's own ops instead.
 //!
 //! **Threads and bits.** Work is cut into pieces whose boundaries depend on the shapes alone
-//! (groups of samples, tiles of a product, blocks of samples or rows), each piece is computed by one
-//! thread in a fixed order, and partial sums over pieces are added in piece order. So on the
-//! CPU a forward and backward pass gives the same bits for any number of threads, run after
-//! run; only a different CPU (another SIMD level in the GEMM) changes the f32 rounding.
+//! (groups of samples, tiles of a product, blocks of samples or rows), each piece is computed
+//! by one thread in a fixed order, and partial sums over pieces are added in piece order. So
+//! on the CPU a forward and backward pass gives the same bits for any number of threads, run
+//! after run; only a different CPU (another SIMD level in the GEMM) changes the f32 rounding.
 
 pub mod activation;
 pub mod batch_norm;
@@ -77,11 +77,11 @@ pub(crate) fn lanes<'a>(
 }
 
 /// Splits `buf` into the disjoint sample blocks of `ranges` (each sample `per` entries long).
-pub(crate) fn split_by<'a>(
-    mut buf: &'a mut [f32],
+pub(crate) fn split_by<'a, T>(
+    mut buf: &'a mut [T],
     ranges: &[Range<usize>],
     per: usize,
-) -> Vec<&'a mut [f32]> {
+) -> Vec<&'a mut [T]> {
     let mut out = Vec::with_capacity(ranges.len());
     for r in ranges {
         let (head, tail) = buf.split_at_mut(r.len() * per);
