@@ -118,20 +118,6 @@ impl Geometry {
         self.ho * self.wo
     }
 
-    /// Input index range of kernel offset `i` along one axis: for each output position o,
-    /// o·s − p + i must lie in [0, n); returns the valid o range [lo, hi).
-    #[inline]
-    fn valid(&self, i: usize, n: usize, out: usize) -> (usize, usize) {
-        let s = self.stride as isize;
-        let off = i as isize - self.pad as isize;
-        // o·s + off ≥ 0  ⇔  o ≥ ceil(−off / s)
-        let lo = if off >= 0 { 0 } else { ((-off) + s - 1) / s } as usize;
-        // o·s + off ≤ n − 1  ⇔  o ≤ floor((n − 1 − off) / s)
-        let top = n as isize - 1 - off;
-        let hi = if top < 0 { 0 } else { (top / s + 1) as usize };
-        (lo.min(out), hi.min(out).max(lo.min(out)))
-    }
-
     /// cols[(c, i, j), (oh, ow)] = img[c, oh·s − p + i, ow·s − p + j], zero outside.
     pub fn im2col(&self, img: &[f32], cols: &mut [f32]) {
         debug_assert_eq!(cols.len(), self.rows() * self.cols());
@@ -147,133 +133,78 @@ impl Geometry {
         (q, (t - q * s) as usize)
     }
 
-    /// Rows and columns of one phase plane: ⌈h/s⌉ × ⌈w/s⌉.
-    fn phase_dims(&self) -> (usize, usize) {
-        (self.h.div_ceil(self.stride), self.w.div_ceil(self.stride))
+    /// The part of every phase plane the taps read (see [`Window`]).
+    fn window(&self) -> Window {
+        // q is non-decreasing in the tap, so taps 0 and k − 1 bound it.
+        let q0 = self.phase(0).0;
+        let extent = |out: usize, k: usize| (out as isize + self.phase(k - 1).0 - q0) as usize;
+        Window {
+            q0,
+            rows: extent(self.ho, self.kh),
+            cols: extent(self.wo, self.kw),
+        }
+    }
+
+    /// The window rows (or columns) `0..len` that hold image entries along an axis of `n`
+    /// entries in phase `a`: those Y with 0 ≤ s·(Y + q0) + a < n.
+    fn span(&self, a: usize, n: usize, len: usize, q0: isize) -> Range<usize> {
+        // q0 ≤ 0 (tap 0 never lies right of the output pixel), so Y ≥ −q0 puts the entry at
+        // a plane index y = Y + q0 ≥ 0.
+        let lo = ((-q0) as usize).min(len);
+        if a >= n {
+            return lo..lo;
+        }
+        let last = ((n - 1 - a) / self.stride) as isize;
+        lo..(last + 1 - q0).clamp(lo as isize, len as isize) as usize
+    }
+
+    /// Floats of the padded phase planes: s² planes per channel, one window each.
+    fn planes_len(&self, win: Window) -> usize {
+        self.stride * self.stride * self.channels * win.rows * win.cols
+    }
+
+    /// Per kernel tap (i, j), in row order: where its window starts inside a channel's block
+    /// of planes, relative to the block (the plane (a_i, b_j), row q_i − q0, column q_j − q0).
+    fn taps(&self, win: Window) -> Vec<usize> {
+        let (s, pl) = (self.stride, win.rows * win.cols);
+        let mut taps = Vec::with_capacity(self.kh * self.kw);
+        for i in 0..self.kh {
+            let (qi, ai) = self.phase(i);
+            for j in 0..self.kw {
+                let (qj, bj) = self.phase(j);
+                let at = (qi - win.q0) as usize * win.cols + (qj - win.q0) as usize;
+                taps.push((ai * s + bj) * self.channels * pl + at);
+            }
+        }
+        taps
     }
 
     /// [`Geometry::im2col`] into columns `off .. off + ho·wo` of a column matrix whose rows are
     /// `ld` long (so the images of several samples sit side by side, one block of columns each).
     ///
-    /// With stride s > 1 the image is first split into its s² phase planes
-    /// plane[a][b][c][y][x] = img[c][s·y + a][s·x + b]; every row of the column matrix then
-    /// reads each output row from one plane as one contiguous run.
+    /// The image is first split into its s² phase planes, each padded with zeros to the window
+    /// the taps read (see [`Window`]), plane[a][b][c][Y][X] = img[c][s·(Y + q0) + a][s·(X +
+    /// q0) + b]; every row of the column matrix is then ho runs of wo floats read from one
+    /// plane at a fixed offset, with no index checks for the padding (which these zeros are).
     pub fn im2col_into(&self, img: &[f32], cols: &mut [f32], ld: usize, off: usize) {
-        let (ho, wo, s) = (self.ho, self.wo, self.stride);
-        let plane_len = self.h * self.w;
-        debug_assert_eq!(img.len(), self.channels * plane_len);
-        debug_assert!(off + ho * wo <= ld && cols.len() >= (self.rows() - 1) * ld + off + ho * wo);
-        let (hp, wp) = self.phase_dims();
-        with_phases(
-            if s > 1 {
-                s * s * self.channels * hp * wp
-            } else {
-                0
-            },
-            |ph| {
-                if s > 1 {
-                    self.split_phases(img, ph);
-                }
-                for c in 0..self.channels {
-                    for i in 0..self.kh {
-                        let (oh_lo, oh_hi) = self.valid(i, self.h, ho);
-                        let (qi, ai) = self.phase(i);
-                        for j in 0..self.kw {
-                            let (ow_lo, ow_hi) = self.valid(j, self.w, wo);
-                            let (qj, bj) = self.phase(j);
-                            let row = ((c * self.kh + i) * self.kw + j) * ld + off;
-                            let dst = &mut cols[row..row + ho * wo];
-                            if oh_lo > 0 || oh_hi < ho || ow_lo > 0 || ow_hi < wo {
-                                dst.fill(0.0);
-                            }
-                            let n = ow_hi.saturating_sub(ow_lo);
-                            if n == 0 {
-                                continue;
-                            }
-                            // Source: plane (ai, bj) of channel c (the image itself when s = 1), row
-                            // oh + qi, columns from ow_lo + qj.
-                            let (src, width) = if s > 1 {
-                                let p0 = ((ai * s + bj) * self.channels + c) * hp * wp;
-                                (&ph[p0..p0 + hp * wp], wp)
-                            } else {
-                                (&img[c * plane_len..(c + 1) * plane_len], self.w)
-                            };
-                            let x0 = (ow_lo as isize + qj) as usize;
-                            if n == wo && width == wo {
-                                // Whole rows of a plane as wide as the output: one run.
-                                let y0 = (oh_lo as isize + qi) as usize;
-                                let len = (oh_hi - oh_lo) * wo;
-                                dst[oh_lo * wo..oh_lo * wo + len]
-                                    .copy_from_slice(&src[y0 * width..y0 * width + len]);
-                            } else {
-                                for oh in oh_lo..oh_hi {
-                                    let y = (oh as isize + qi) as usize;
-                                    copy_run(
-                                        &mut dst[oh * wo + ow_lo..oh * wo + ow_hi],
-                                        &src[y * width + x0..y * width + x0 + n],
-                                    );
-                                }
-                            }
-                        }
-                    }
-                }
-            },
+        debug_assert_eq!(img.len(), self.channels * self.h * self.w);
+        debug_assert!(
+            off + self.cols() <= ld && cols.len() >= (self.rows() - 1) * ld + off + self.cols()
         );
-    }
-
-    /// plane[a][b][c][y][x] = img[c][s·y + a][s·x + b] (entries past the image unspecified).
-    fn split_phases(&self, img: &[f32], ph: &mut [f32]) {
-        if self.stride == 2 && self.w.is_multiple_of(2) {
-            return wide(Stride2 { g: self, img, ph });
-        }
-        let (s, (hp, wp)) = (self.stride, self.phase_dims());
-        for a in 0..s {
-            for b in 0..s {
-                for c in 0..self.channels {
-                    let p0 = ((a * s + b) * self.channels + c) * hp * wp;
-                    let plane = &mut ph[p0..p0 + hp * wp];
-                    let src = &img[c * self.h * self.w..(c + 1) * self.h * self.w];
-                    for y in 0..hp {
-                        let iy = s * y + a;
-                        if iy >= self.h {
-                            break;
-                        }
-                        let row = &src[iy * self.w..(iy + 1) * self.w];
-                        let out = &mut plane[y * wp..(y + 1) * wp];
-                        for (o, v) in out.iter_mut().zip(row.iter().skip(b).step_by(s)) {
-                            *o = *v;
-                        }
-                    }
-                }
-            }
-        }
-    }
-
-    /// img[c][s·y + a][s·x + b] += plane[a][b][c][y][x]: the adjoint of `split_phases`.
-    fn merge_phases_add(&self, ph: &[f32], img: &mut [f32]) {
-        if self.stride == 2 && self.w.is_multiple_of(2) {
-            return wide(Stride2Adjoint { g: self, ph, img });
-        }
-        let (s, (hp, wp)) = (self.stride, self.phase_dims());
-        for a in 0..s {
-            for b in 0..s {
-                for c in 0..self.channels {
-                    let p0 = ((a * s + b) * self.channels + c) * hp * wp;
-                    let plane = &ph[p0..p0 + hp * wp];
-                    let dst = &mut img[c * self.h * self.w..(c + 1) * self.h * self.w];
-                    for y in 0..hp {
-                        let iy = s * y + a;
-                        if iy >= self.h {
-                            break;
-                        }
-                        let row = &mut dst[iy * self.w..(iy + 1) * self.w];
-                        for (o, v) in row.iter_mut().skip(b).step_by(s).zip(&plane[y * wp..]) {
-                            *o += *v;
-                        }
-                    }
-                }
-            }
-        }
+        let win = self.window();
+        let taps = self.taps(win);
+        with_phases(self.planes_len(win), |ph| {
+            wide(Im2col {
+                g: self,
+                win,
+                taps: &taps,
+                img,
+                ph,
+                cols,
+                ld,
+                off,
+            })
+        });
     }
 
     /// The adjoint of [`Geometry::im2col`]: img[c, y, x] += Σ cols entries that read it.
@@ -281,135 +212,262 @@ impl Geometry {
         self.col2im_add_from(cols, self.cols(), 0, img);
     }
 
-    /// [`Geometry::col2im_add`] from columns `off .. off + ho·wo` of rows `ld` long (with
-    /// stride s > 1 through the phase planes, so every run of adds is contiguous).
+    /// [`Geometry::col2im_add`] from columns `off .. off + ho·wo` of rows `ld` long: the runs
+    /// of [`Geometry::im2col_into`] are added into zeroed padded phase planes (taps in row
+    /// order), whose window entries inside the image are then added into it.
     pub fn col2im_add_from(&self, cols: &[f32], ld: usize, off: usize, img: &mut [f32]) {
-        let (ho, wo, s) = (self.ho, self.wo, self.stride);
-        let plane_len = self.h * self.w;
-        debug_assert_eq!(img.len(), self.channels * plane_len);
-        let (hp, wp) = self.phase_dims();
-        with_phases(
-            if s > 1 {
-                s * s * self.channels * hp * wp
-            } else {
-                0
-            },
-            |ph| {
-                ph.fill(0.0);
+        debug_assert_eq!(img.len(), self.channels * self.h * self.w);
+        let win = self.window();
+        let taps = self.taps(win);
+        with_phases(self.planes_len(win), |ph| {
+            wide(Col2im {
+                g: self,
+                win,
+                taps: &taps,
+                cols,
+                ph,
+                img,
+                ld,
+                off,
+            })
+        });
+    }
+
+    /// Calls `f(c, a, b, Y, iy, x0, xs)` for every window row Y of plane (a, b) of channel c
+    /// that holds image row iy: its entries `xs` come from image columns x0, x0 + s, …
+    #[inline(always)]
+    fn plane_rows(
+        &self,
+        win: Window,
+        mut f: impl FnMut(usize, usize, usize, usize, usize, usize, Range<usize>),
+    ) {
+        let s = self.stride;
+        for a in 0..s {
+            let ys = self.span(a, self.h, win.rows, win.q0);
+            for b in 0..s {
+                let xs = self.span(b, self.w, win.cols, win.q0);
+                let x0 = (s as isize * (xs.start as isize + win.q0)) as usize + b;
                 for c in 0..self.channels {
-                    for i in 0..self.kh {
-                        let (oh_lo, oh_hi) = self.valid(i, self.h, ho);
-                        let (qi, ai) = self.phase(i);
-                        for j in 0..self.kw {
-                            let (ow_lo, ow_hi) = self.valid(j, self.w, wo);
-                            let (qj, bj) = self.phase(j);
-                            let n = ow_hi.saturating_sub(ow_lo);
-                            if n == 0 {
-                                continue;
-                            }
-                            let row = ((c * self.kh + i) * self.kw + j) * ld + off;
-                            let src = &cols[row..row + ho * wo];
-                            let (dst, width): (&mut [f32], usize) = if s > 1 {
-                                let p0 = ((ai * s + bj) * self.channels + c) * hp * wp;
-                                (&mut ph[p0..p0 + hp * wp], wp)
-                            } else {
-                                (&mut img[c * plane_len..(c + 1) * plane_len], self.w)
-                            };
-                            let x0 = (ow_lo as isize + qj) as usize;
-                            if n == wo && width == wo {
-                                // Whole rows of a plane as wide as the output: one run.
-                                let y0 = (oh_lo as isize + qi) as usize;
-                                let len = (oh_hi - oh_lo) * wo;
-                                let d = &mut dst[y0 * width..y0 * width + len];
-                                for (d, v) in d.iter_mut().zip(&src[oh_lo * wo..oh_lo * wo + len]) {
-                                    *d += *v;
-                                }
-                                continue;
-                            }
-                            for oh in oh_lo..oh_hi {
-                                let y = (oh as isize + qi) as usize;
-                                let d = &mut dst[y * width + x0..y * width + x0 + n];
-                                for (d, v) in
-                                    d.iter_mut().zip(&src[oh * wo + ow_lo..oh * wo + ow_hi])
-                                {
-                                    *d += *v;
-                                }
-                            }
-                        }
+                    for y in ys.clone() {
+                        let iy = (s as isize * (y as isize + win.q0)) as usize + a;
+                        f(c, a, b, y, iy, x0, xs.clone());
                     }
                 }
-                if s > 1 {
-                    self.merge_phases_add(ph, img);
+            }
+        }
+    }
+
+    /// Index of plane (a, b) of channel c in the planes buffer, in planes.
+    #[inline(always)]
+    fn plane(&self, a: usize, b: usize, c: usize) -> usize {
+        (a * self.stride + b) * self.channels + c
+    }
+
+    /// Stride 2 on an image of even width: both column phases of an image row hold the same
+    /// window columns, so each row is read once, as pairs, into its two planes.
+    fn paired(&self, win: Window) -> bool {
+        self.stride == 2
+            && self.w.is_multiple_of(2)
+            && self.span(0, self.w, win.cols, win.q0) == self.span(1, self.w, win.cols, win.q0)
+    }
+
+    /// The padded phase planes of `img` (see [`Geometry::im2col_into`]).
+    #[inline(always)]
+    fn split_phases(&self, win: Window, img: &[f32], ph: &mut [f32]) {
+        let (s, w, pl) = (self.stride, self.w, win.rows * win.cols);
+        ph.fill(0.0);
+        if self.paired(win) {
+            let half = self.channels * pl;
+            return self.plane_rows(win, |c, a, b, y, iy, _, xs| {
+                if b == 1 {
+                    return;
                 }
-            },
-        );
+                let row = (c * self.h + iy) * w;
+                let (pairs, _) = img[row..row + w].as_chunks::<2>();
+                let e = self.plane(a, 0, c) * pl + y * win.cols;
+                let (lo, hi) = ph.split_at_mut(e + half);
+                let (even, odd) = (&mut lo[e..][xs.clone()], &mut hi[xs]);
+                for ((e, o), pair) in even.iter_mut().zip(odd).zip(pairs) {
+                    *e = pair[0];
+                    *o = pair[1];
+                }
+            });
+        }
+        self.plane_rows(win, |c, a, b, y, iy, x0, xs| {
+            let line = &img[(c * self.h + iy) * w..(c * self.h + iy + 1) * w];
+            let row = &mut ph[self.plane(a, b, c) * pl + y * win.cols..][xs];
+            if s == 1 {
+                row.copy_from_slice(&line[x0..x0 + row.len()]);
+            } else {
+                for (o, v) in row.iter_mut().zip(line[x0..].iter().step_by(s)) {
+                    *o = *v;
+                }
+            }
+        });
+    }
+
+    /// img += the window entries of the padded phase planes that lie inside the image (the
+    /// adjoint of `split_phases`).
+    #[inline(always)]
+    fn merge_phases_add(&self, win: Window, ph: &[f32], img: &mut [f32]) {
+        let (s, w, pl) = (self.stride, self.w, win.rows * win.cols);
+        if self.paired(win) {
+            let half = self.channels * pl;
+            return self.plane_rows(win, |c, a, b, y, iy, _, xs| {
+                if b == 1 {
+                    return;
+                }
+                let row = (c * self.h + iy) * w;
+                let (pairs, _) = img[row..row + w].as_chunks_mut::<2>();
+                let e = self.plane(a, 0, c) * pl + y * win.cols;
+                let (even, odd) = (&ph[e..][xs.clone()], &ph[e + half..][xs]);
+                for ((pair, e), o) in pairs.iter_mut().zip(even).zip(odd) {
+                    pair[0] += *e;
+                    pair[1] += *o;
+                }
+            });
+        }
+        self.plane_rows(win, |c, a, b, y, iy, x0, xs| {
+            let line = &mut img[(c * self.h + iy) * w..(c * self.h + iy + 1) * w];
+            let row = &ph[self.plane(a, b, c) * pl + y * win.cols..][xs];
+            for (o, v) in line[x0..].iter_mut().step_by(s).zip(row) {
+                *o += *v;
+            }
+        });
     }
 }
 
-/// For every row of every channel of an image of even width at stride 2: `f(r, e, o)` with r
-/// the image row's index range and e, o those of its row in phase planes (a, 0) and (a, 1).
-#[inline(always)]
-fn stride2_rows(g: &Geometry, mut f: impl FnMut(Range<usize>, Range<usize>, Range<usize>)) {
-    let ((hp, wp), w) = (g.phase_dims(), g.w);
-    for a in 0..2 {
+/// The rectangle of a phase plane that the taps read: plane rows (and columns) q0 … q0 +
+/// rows − 1 (q0 + cols − 1), q0 being the smallest tap offset on the stride grid (≤ 0). Held
+/// with zeros wherever it leaves the image, it turns the padding into plain reads.
+#[derive(Clone, Copy, Debug)]
+struct Window {
+    q0: isize,
+    rows: usize,
+    cols: usize,
+}
+
+/// [`Geometry::im2col_into`] as a [`Kernel`].
+struct Im2col<'a> {
+    g: &'a Geometry,
+    win: Window,
+    taps: &'a [usize],
+    img: &'a [f32],
+    ph: &'a mut [f32],
+    cols: &'a mut [f32],
+    ld: usize,
+    off: usize,
+}
+
+impl Kernel for Im2col<'_> {
+    type Out = ();
+    #[inline(always)]
+    fn run(self) {
+        let (g, win) = (self.g, self.win);
+        g.split_phases(win, self.img, self.ph);
+        let hw = g.cols();
+        let mut row = self.off;
         for c in 0..g.channels {
-            let even = (a * 2 * g.channels + c) * hp * wp;
-            let odd = even + g.channels * hp * wp;
-            for (y, iy) in (a..g.h).step_by(2).enumerate() {
-                let r = (c * g.h + iy) * w;
-                let (e, o) = (even + y * wp, odd + y * wp);
-                f(r..r + w, e..e + wp, o..o + wp);
+            // Channel c's planes start c·rows·cols into each phase's group of channels.
+            let at = c * win.rows * win.cols;
+            for &t in self.taps {
+                copy_window(
+                    &mut self.cols[row..row + hw],
+                    &self.ph[at + t..],
+                    g.wo,
+                    win.cols,
+                );
+                row += self.ld;
             }
         }
     }
 }
 
-/// [`Geometry::split_phases`] at stride 2 on images of even width: each image row is read
-/// once, as pairs, into the rows of its two planes (a DCGAN's discriminator convolutions).
-struct Stride2<'a> {
+/// [`Geometry::col2im_add_from`] as a [`Kernel`].
+struct Col2im<'a> {
     g: &'a Geometry,
-    img: &'a [f32],
+    win: Window,
+    taps: &'a [usize],
+    cols: &'a [f32],
     ph: &'a mut [f32],
-}
-
-impl Kernel for Stride2<'_> {
-    type Out = ();
-    #[inline(always)]
-    fn run(self) {
-        stride2_rows(self.g, |r, e, o| {
-            let (lo, hi) = self.ph.split_at_mut(o.start);
-            let (pairs, _) = self.img[r].as_chunks::<2>();
-            let rows = lo[e].iter_mut().zip(&mut hi[..o.len()]);
-            for ((e, o), pair) in rows.zip(pairs) {
-                *e = pair[0];
-                *o = pair[1];
-            }
-        });
-    }
-}
-
-/// [`Geometry::merge_phases_add`] at stride 2 on images of even width (the adjoint of
-/// [`Stride2`]; every entry of the image receives one addition, as in the general loop).
-struct Stride2Adjoint<'a> {
-    g: &'a Geometry,
-    ph: &'a [f32],
     img: &'a mut [f32],
+    ld: usize,
+    off: usize,
 }
 
-impl Kernel for Stride2Adjoint<'_> {
+impl Kernel for Col2im<'_> {
     type Out = ();
     #[inline(always)]
     fn run(self) {
-        stride2_rows(self.g, |r, e, o| {
-            let (pairs, _) = self.img[r].as_chunks_mut::<2>();
-            for ((pair, e), o) in pairs.iter_mut().zip(&self.ph[e]).zip(&self.ph[o]) {
-                pair[0] += *e;
-                pair[1] += *o;
+        let (g, win) = (self.g, self.win);
+        self.ph.fill(0.0);
+        let hw = g.cols();
+        let mut row = self.off;
+        for c in 0..g.channels {
+            let at = c * win.rows * win.cols;
+            for &t in self.taps {
+                let dst = &mut self.ph[at + t..];
+                add_window(dst, &self.cols[row..row + hw], g.wo, win.cols);
+                row += self.ld;
             }
-        });
+        }
+        g.merge_phases_add(win, self.ph, self.img);
     }
 }
 
+/// dst's runs ← src, run r (wo floats) from `src[r·ld ..]`: fixed-length moves for the widths
+/// a DCGAN or ResNet has, [`copy_run`] otherwise.
+#[inline(always)]
+fn copy_window(dst: &mut [f32], src: &[f32], wo: usize, ld: usize) {
+    #[inline(always)]
+    fn runs<const N: usize>(dst: &mut [f32], src: &[f32], ld: usize) {
+        let (runs, _) = dst.as_chunks_mut::<N>();
+        for (r, d) in runs.iter_mut().enumerate() {
+            *d = *src[r * ld..r * ld + N].as_array::<N>().expect("N floats");
+        }
+    }
+    match wo {
+        4 => runs::<4>(dst, src, ld),
+        8 => runs::<8>(dst, src, ld),
+        16 => runs::<16>(dst, src, ld),
+        32 => runs::<32>(dst, src, ld),
+        _ => {
+            for (d, s) in dst.chunks_exact_mut(wo).zip(src.chunks(ld)) {
+                copy_run(d, &s[..wo]);
+            }
+        }
+    }
+}
+
+/// The adjoint of [`copy_window`]: run r of `src` added into `dst[r·ld ..]`.
+#[inline(always)]
+fn add_window(dst: &mut [f32], src: &[f32], wo: usize, ld: usize) {
+    #[inline(always)]
+    fn runs<const N: usize>(dst: &mut [f32], src: &[f32], ld: usize) {
+        let (runs, _) = src.as_chunks::<N>();
+        for (r, s) in runs.iter().enumerate() {
+            let d = dst[r * ld..r * ld + N]
+                .as_mut_array::<N>()
+                .expect("N floats");
+            for k in 0..N {
+                d[k] += s[k];
+            }
+        }
+    }
+    match wo {
+        4 => runs::<4>(dst, src, ld),
+        8 => runs::<8>(dst, src, ld),
+        16 => runs::<16>(dst, src, ld),
+        32 => runs::<32>(dst, src, ld),
+        _ => {
+            for (d, s) in dst.chunks_mut(ld).zip(src.chunks_exact(wo)) {
+                for (d, s) in d[..wo].iter_mut().zip(s) {
+                    *d += *s;
+                }
+            }
+        }
+    }
+}
 /// d ← s for the short runs of im2col (3–16 floats in a DCGAN): fixed-size moves instead of
 /// a call into memcpy per run.
 #[inline(always)]
@@ -475,6 +533,11 @@ mod tests {
             (9, 7, (5, 3), 2, 2),
             (4, 4, (1, 1), 2, 0),
             (7, 6, (3, 3), 2, 1),
+            (6, 6, (2, 2), 2, 0),
+            (8, 8, (3, 3), 1, 1),
+            (16, 16, (4, 4), 2, 1),
+            (32, 32, (4, 4), 2, 1),
+            (5, 9, (1, 2), 1, 0),
         ] {
             let g = Geometry::conv(2, h, w, k, s, p).unwrap();
             let x: Vec<f32> = (0..2 * h * w).map(|_| rng.normal() as f32).collect();
@@ -517,6 +580,11 @@ mod tests {
             (9, 7, (5, 3), 2, 2),
             (4, 4, (1, 1), 2, 0),
             (7, 6, (3, 3), 2, 1),
+            (6, 6, (2, 2), 2, 0),
+            (8, 8, (3, 3), 1, 1),
+            (16, 16, (4, 4), 2, 1),
+            (32, 32, (4, 4), 2, 1),
+            (5, 9, (1, 2), 1, 0),
         ] {
             let g = Geometry::conv(2, h, w, k, s, p).unwrap();
             let x: Vec<f32> = (0..2 * h * w).map(|_| rng.normal() as f32).collect();

@@ -2,9 +2,10 @@
 //! ops on its tape (`Tape::add_backward_op`, `Gradients::get_or_alloc_mut`).
 //!
 //! Convolutions run on the host for every device: im2col (or col2im) per group of samples, one
-//! GEMM per product, groups in parallel, padding handled by index ranges so no product touches
-//! an inserted zero; the transposed convolution is the adjoint of a convolution (GEMM then
-//! col2im), never a convolution over a zero-dilated input. Linear layers, batch normalization
+//! GEMM per product, groups in parallel, the padding read from zero-bordered phase planes so
+//! that every run of the column matrix is a fixed-length copy; the transposed convolution is
+//! the adjoint of a convolution (GEMM then col2im), never a convolution over a zero-dilated
+//! input. Linear layers, batch normalization
 //! fused with its activation, and the activations themselves run as host kernels on the CPU
 //! ([`NeuralDevice::HOST`]); on other devices the layers compose dfdx's own ops instead.
 //!
