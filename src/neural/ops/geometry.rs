@@ -423,7 +423,7 @@ fn copy_window(dst: &mut [f32], src: &[f32], wo: usize, ld: usize) {
     fn runs<const N: usize>(dst: &mut [f32], src: &[f32], ld: usize) {
         let (runs, _) = dst.as_chunks_mut::<N>();
         for (r, d) in runs.iter_mut().enumerate() {
-            *d = *src[r * ld..r * ld + N].as_array::<N>().expect("N floats");
+            *d = <[f32; N]>::try_from(&src[r * ld..r * ld + N]).expect("N floats");
         }
     }
     match wo {
@@ -446,9 +446,7 @@ fn add_window(dst: &mut [f32], src: &[f32], wo: usize, ld: usize) {
     fn runs<const N: usize>(dst: &mut [f32], src: &[f32], ld: usize) {
         let (runs, _) = src.as_chunks::<N>();
         for (r, s) in runs.iter().enumerate() {
-            let d = dst[r * ld..r * ld + N]
-                .as_mut_array::<N>()
-                .expect("N floats");
+            let d: &mut [f32; N] = (&mut dst[r * ld..r * ld + N]).try_into().expect("N floats");
             for k in 0..N {
                 d[k] += s[k];
             }
