@@ -22,6 +22,7 @@ pub mod conv_transpose2d;
 pub mod gemm;
 pub mod geometry;
 pub(crate) mod host_buf;
+pub(crate) mod host_view;
 pub mod linear;
 pub(crate) mod tanh32;
 pub mod timing;
@@ -31,6 +32,7 @@ use super::device::NeuralDevice;
 use super::params::Flat;
 use dfdx::prelude::*;
 use host_buf::HostBuf;
+use host_view::HostData;
 use rayon::prelude::*;
 use std::cell::RefCell;
 use std::ops::Range;
@@ -205,9 +207,9 @@ pub(crate) struct HostOperands<S: Shape, D: NeuralDevice> {
     pub w: Flat<D>,
     pub b: Option<Flat<D>>,
     pub tape: OwnedTape<f32, D>,
-    pub xh: HostBuf,
-    pub wh: HostBuf,
-    pub bh: Option<HostBuf>,
+    pub xh: HostData,
+    pub wh: HostData,
+    pub bh: Option<HostData>,
 }
 
 /// Moves x, w and b of the custom op `op` to the host (see [`HostOperands`]), after checking
@@ -280,16 +282,20 @@ pub(crate) fn keep_freed_memory() {
 }
 
 /// Reads a traced tensor's values to the host (row-major; a non-contiguous tensor is made
-/// contiguous first, on the tape) and splits off its tape. The copy lands in a recycled
+/// contiguous first, on the tape) and splits off its tape. The output of an earlier host op
+/// is read where that op left it ([`host_view`]); anything else is copied into a recycled
 /// buffer ([`HostBuf`]).
 pub(crate) fn host<S: Shape, D: NeuralDevice>(
     t: Traced<S, D>,
-) -> (Tensor<S, f32, D>, OwnedTape<f32, D>, HostBuf) {
+) -> (Tensor<S, f32, D>, OwnedTape<f32, D>, HostData) {
     keep_freed_memory();
     let (t, tape) = t.contiguous().split_tape();
+    if let Some(v) = host_view::find(&t) {
+        return (t, tape, HostData::Viewed(v));
+    }
     let mut v = HostBuf::take(t.shape().num_elements());
     t.copy_into(&mut v);
-    (t, tape, v)
+    (t, tape, HostData::Copied(v))
 }
 
 #[cfg(test)]
