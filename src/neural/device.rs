@@ -130,6 +130,19 @@ pub trait NeuralDevice: Device<f32> + Clone + std::fmt::Debug + 'static {
         x: &Tensor<S2, f32, Self>,
         f: impl FnOnce(&[f32], &mut [f32]) -> R,
     ) -> Result<R, Self::Err>;
+    /// [`NeuralDevice::with_grads`] for a backward op whose first pass `pre` reads ∂out
+    /// only: `f(pre(∂out), ∂out, ∂x)`. On the CPU `pre` runs while dfdx allocates ∂x, which
+    /// it zeroes on one thread (megabytes for an activation's gradient, the other core idle
+    /// meanwhile).
+    fn with_grads_after<S1: Shape, S2: Shape, P: Send, R>(
+        grads: &mut Gradients<f32, Self>,
+        out: &Tensor<S1, f32, Self>,
+        x: &Tensor<S2, f32, Self>,
+        pre: impl FnOnce(&[f32]) -> P + Send,
+        f: impl FnOnce(P, &[f32], &mut [f32]) -> R,
+    ) -> Result<R, Self::Err> {
+        Self::with_grads(grads, out, x, |gy, gx| f(pre(gy), gy, gx))
+    }
 }
 
 static LOAD_ORDINAL: OnceLock<std::sync::atomic::AtomicUsize> = OnceLock::new();
@@ -235,6 +248,32 @@ impl NeuralDevice for Cpu {
         // slice is read-only and dropped before this function returns.
         let gy = unsafe { std::slice::from_raw_parts(ptr, len) };
         Ok(f(gy, gx))
+    }
+    fn with_grads_after<S1: Shape, S2: Shape, P: Send, R>(
+        grads: &mut Gradients<f32, Self>,
+        out: &Tensor<S1, f32, Self>,
+        x: &Tensor<S2, f32, Self>,
+        pre: impl FnOnce(&[f32]) -> P + Send,
+        f: impl FnOnce(P, &[f32], &mut [f32]) -> R,
+    ) -> Result<R, Self::Err> {
+        struct Slice(*const f32, usize);
+        // SAFETY: a read-only view of ∂out, shared with the thread that runs `pre`.
+        unsafe impl Send for Slice {}
+        unsafe impl Sync for Slice {}
+        let gy = grads.get_or_alloc_mut(out)?;
+        let view = Slice(gy.as_ptr(), gy.len());
+        // SAFETY: ∂out's heap storage stays where it is while the other task inserts ∂x into
+        // `grads` (the map moves its entries' headers, never their buffers) and nothing writes
+        // it; the slice is dropped before this function returns.
+        let read = |v: &Slice| unsafe { std::slice::from_raw_parts(v.0, v.1) };
+        let (pre, alloc) = rayon::join(|| pre(read(&view)), || grads.try_alloc_for(x));
+        alloc?;
+        let gx = grads.get_or_alloc_mut(x)?;
+        assert!(
+            view.1 == 0 || !std::ptr::eq(view.0, gx.as_ptr()),
+            "with_grads_after: out and x share a gradient"
+        );
+        Ok(f(pre, read(&view), gx))
     }
 }
 

@@ -367,32 +367,36 @@ pub fn batch_norm_act<S: Shape, D: NeuralDevice>(
     timing::add(Op::NormForward, started);
     tape.add_backward_op(move |grads| {
         let started = std::time::Instant::now();
-        let (dgamma, dbeta) = D::with_grads(grads, &out_ref, &x, |gy, gx| {
-            // (Σ g, Σ g·(x − μ)) per channel, g = ∂y·act′(x·scale + shift).
-            let (x, scale, shift, mean) = (&xh[..], &scale[..], &shift[..], &mean32[..]);
-            let sums = with_act!(act, f => dims.reduce(&Slope {
+        let x_t = &x;
+        let (x, scale, shift, mean) = (&xh[..], &scale[..], &shift[..], &mean32[..]);
+        // (Σ g, Σ g·(x − μ)) per channel, g = ∂y·act′(x·scale + shift).
+        let slope_sums = |gy: &[f32]| {
+            with_act!(act, f => dims.reduce(&Slope {
                 gy,
                 n: Normalize { x, scale, shift, f },
                 mean,
-            }));
-            let (mut dgamma, mut dbeta) = (vec![0.0f32; dims.c], vec![0.0f32; dims.c]);
-            let (mut mean_g, mut mean_gx) = (vec![0.0f32; dims.c], vec![0.0f32; dims.c]);
-            for (c, (sg, sgx)) in sums.iter().enumerate() {
-                let sgxhat = sgx * inv_std[c] as f64;
-                dbeta[c] = *sg as f32;
-                dgamma[c] = sgxhat as f32;
-                mean_g[c] = (sg / m) as f32;
-                mean_gx[c] = (sgxhat / m) as f32;
-            }
-            // ∂x is added into the existing gradient: read it, add, write it back.
-            with_act!(act, f => dims.par_rows(gx, &GradInput {
-                s: Slope { gy, n: Normalize { x, scale, shift, f }, mean },
-                inv_std: &inv_std,
-                mean_g: &mean_g,
-                mean_gx: &mean_gx,
-            }));
-            (dgamma, dbeta)
-        })?;
+            }))
+        };
+        let (dgamma, dbeta) =
+            D::with_grads_after(grads, &out_ref, x_t, slope_sums, |sums, gy, gx| {
+                let (mut dgamma, mut dbeta) = (vec![0.0f32; dims.c], vec![0.0f32; dims.c]);
+                let (mut mean_g, mut mean_gx) = (vec![0.0f32; dims.c], vec![0.0f32; dims.c]);
+                for (c, (sg, sgx)) in sums.iter().enumerate() {
+                    let sgxhat = sgx * inv_std[c] as f64;
+                    dbeta[c] = *sg as f32;
+                    dgamma[c] = sgxhat as f32;
+                    mean_g[c] = (sg / m) as f32;
+                    mean_gx[c] = (sgxhat / m) as f32;
+                }
+                // ∂x is added into the existing gradient: read it, add, write it back.
+                with_act!(act, f => dims.par_rows(gx, &GradInput {
+                    s: Slope { gy, n: Normalize { x, scale, shift, f }, mean },
+                    inv_std: &inv_std,
+                    mean_g: &mean_g,
+                    mean_gx: &mean_gx,
+                }));
+                (dgamma, dbeta)
+            })?;
         D::add_host(grads.get_or_alloc_mut(&gamma)?, &dgamma);
         D::add_host(grads.get_or_alloc_mut(&beta)?, &dbeta);
         timing::add(Op::NormBackward, started);

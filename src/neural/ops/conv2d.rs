@@ -149,7 +149,9 @@ pub fn conv2d_then<D: NeuralDevice>(
     super::timing::add(super::timing::Op::ConvForward, started);
     tape.add_backward_op(move |grads| {
         let started = std::time::Instant::now();
-        let (parts, gb) = D::with_grads(grads, &out_ref, &x, |gy, gx| {
+        let has_bias = b.is_some();
+        // ∂z = ∂y·act′(z) and ∂b, which need ∂y only.
+        let pre = |gy: &[f32]| {
             let scaled = (act != Act::Identity).then(|| {
                 let below = act.slope(0.0);
                 let mut gz = HostBuf::take(gy.len());
@@ -165,6 +167,10 @@ pub fn conv2d_then<D: NeuralDevice>(
                     });
                 gz
             });
+            let gb = has_bias.then(|| bias_grad(scaled.as_deref().unwrap_or(gy), n, co, p));
+            (scaled, gb)
+        };
+        let (parts, gb) = D::with_grads_after(grads, &out_ref, &x, pre, |(scaled, gb), gy, gx| {
             let gy: &[f32] = scaled.as_deref().unwrap_or(gy);
             let parts: Vec<HostBuf> = lanes(&groups, gx, in_len)
                 .into_par_iter()
@@ -200,7 +206,6 @@ pub fn conv2d_then<D: NeuralDevice>(
                     gw
                 })
                 .collect();
-            let gb = b.as_ref().map(|_| bias_grad(gy, n, co, p));
             (parts, gb)
         })?;
         let parts: Vec<&[f32]> = parts.iter().map(|p| &p[..]).collect();

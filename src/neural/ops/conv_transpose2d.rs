@@ -92,7 +92,9 @@ pub fn conv_transpose2d<D: NeuralDevice>(
     super::timing::add(super::timing::Op::ConvTForward, started);
     tape.add_backward_op(move |grads| {
         let started = std::time::Instant::now();
-        let (parts, gb) = D::with_grads(grads, &out_ref, &x, |gy, gx| {
+        let has_bias = b.is_some();
+        let pre = |gy: &[f32]| has_bias.then(|| bias_grad(gy, n, co, pixels));
+        let (parts, gb) = D::with_grads_after(grads, &out_ref, &x, pre, |gb, gy, gx| {
             let parts: Vec<HostBuf> = lanes(&groups, gx, in_len)
                 .into_par_iter()
                 .map(|lane| {
@@ -129,7 +131,6 @@ pub fn conv_transpose2d<D: NeuralDevice>(
                     gw
                 })
                 .collect();
-            let gb = b.as_ref().map(|_| bias_grad(gy, n, co, pixels));
             (parts, gb)
         })?;
         let parts: Vec<&[f32]> = parts.iter().map(|p| &p[..]).collect();

@@ -50,29 +50,33 @@ pub fn linear_act<D: NeuralDevice>(
     timing::add(Op::LinearForward, started);
     tape.add_backward_op(move |grads| {
         let started = std::time::Instant::now();
-        let (gw, gb) = D::with_grads(grads, &out_ref, &x, |gy, gx| {
-            let scaled;
-            let g: &[f32] = if act == Act::Identity {
-                gy
-            } else {
+        let has_bias = b.is_some();
+        // ∂z = ∂y·act′(z), ∂W and ∂b, which need ∂y only.
+        let pre = |gy: &[f32]| {
+            let scaled = (act != Act::Identity).then(|| {
                 let mut v = vec![0.0f32; gy.len()];
                 // act′(z) from y = act(z): y > 0 exactly when z > 0 for every activation here.
                 with_act!(act, f => par_zip_map(&mut v, gy, &kept, move |g, y| g * f.slope(y)));
-                scaled = v;
-                &scaled
-            };
-            par_matmul(n, inp, out, gx, true, rows(g), rows(&wh));
+                v
+            });
+            let g: &[f32] = scaled.as_deref().unwrap_or(gy);
             let mut gw = vec![0.0f32; out * inp];
             par_matmul(out, inp, n, &mut gw, false, cols_of(g), rows(&xh));
-            let gb = b.as_ref().map(|_| {
+            let gb = has_bias.then(|| {
                 let mut gb = vec![0.0f64; out];
                 for row in g.chunks(out.max(1)) {
                     gb.iter_mut().zip(row).for_each(|(a, v)| *a += *v as f64);
                 }
                 gb.into_iter().map(|v| v as f32).collect::<Vec<f32>>()
             });
-            (gw, gb)
-        })?;
+            (scaled, gw, gb)
+        };
+        let (gw, gb) =
+            D::with_grads_after(grads, &out_ref, &x, pre, |(scaled, gw, gb), gy, gx| {
+                let g: &[f32] = scaled.as_deref().unwrap_or(gy);
+                par_matmul(n, inp, out, gx, true, rows(g), rows(&wh));
+                (gw, gb)
+            })?;
         D::add_host(grads.get_or_alloc_mut(&w)?, &gw);
         if let (Some(b), Some(gb)) = (&b, gb) {
             D::add_host(grads.get_or_alloc_mut(b)?, &gb);
