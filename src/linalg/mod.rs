@@ -79,9 +79,12 @@ pub fn axpy(a: f64, x: &[f64], y: &mut [f64]) {
     let n = x.len().min(y.len());
     if n >= 64 {
         #[cfg(target_arch = "x86_64")]
-        if Simd::detect() == Simd::Avx512 {
+        match Simd::detect() {
             // SAFETY: the CPU has AVX-512F (detected).
-            return unsafe { axpy_avx512(a, &x[..n], &mut y[..n]) };
+            Simd::Avx512 => return unsafe { axpy_avx512(a, &x[..n], &mut y[..n]) },
+            // SAFETY: the CPU has AVX2 (detected).
+            Simd::Avx2Fma => return unsafe { axpy_avx2(a, &x[..n], &mut y[..n]) },
+            Simd::Baseline => {}
         }
     }
     for (y, x) in y[..n].iter_mut().zip(&x[..n]) {
@@ -102,6 +105,28 @@ unsafe fn axpy_avx512(a: f64, x: &[f64], y: &mut [f64]) {
             _mm512_mul_pd(av, _mm512_loadu_pd(px.add(i))),
         );
         _mm512_storeu_pd(py.add(i), v);
+        i += 8;
+    }
+    for j in i..x.len() {
+        y[j] += a * x[j];
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn axpy_avx2(a: f64, x: &[f64], y: &mut [f64]) {
+    use std::arch::x86_64::*;
+    let av = _mm256_set1_pd(a);
+    let (px, py) = (x.as_ptr(), y.as_mut_ptr());
+    let mut i = 0;
+    while i + 8 <= x.len() {
+        for o in [i, i + 4] {
+            let v = _mm256_add_pd(
+                _mm256_loadu_pd(py.add(o)),
+                _mm256_mul_pd(av, _mm256_loadu_pd(px.add(o))),
+            );
+            _mm256_storeu_pd(py.add(o), v);
+        }
         i += 8;
     }
     for j in i..x.len() {
@@ -269,18 +294,28 @@ impl Mat {
         // partial sums into `part` (cols entries).
         // Both products at once read each row once (see `fused`); the bits are the same.
         #[cfg(target_arch = "x86_64")]
-        let fused = want_t && row_args.is_some() && cn >= LANES && Simd::detect() == Simd::Avx512;
+        let fused = (want_t && row_args.is_some() && cn >= LANES)
+            .then(Simd::detect)
+            .filter(|s| matches!(s, Simd::Avx512 | Simd::Avx2Fma));
         let block = |b: usize, ro: Option<&mut [f64]>, part: &mut [f64]| {
             let (i0, i1) = (b * T_BLOCK, ((b + 1) * T_BLOCK).min(r));
             let mat = &self.data[i0 * cn..i1 * cn];
             #[cfg(target_arch = "x86_64")]
-            if fused {
+            if let Some(simd) = fused {
                 if let (Some(ro), Some((c, s, x)), Some(xr)) = (ro, row_args, x_r) {
                     let mut dots = [0.0f64; T_BLOCK];
                     let dots = &mut dots[..i1 - i0];
                     part.fill(0.0);
-                    // SAFETY: the CPU has AVX-512F (detected); the shapes were checked above.
-                    unsafe { fused::rows_and_columns(mat, x, &xr[i0..i1], dots, part) };
+                    let xr = &xr[i0..i1];
+                    // SAFETY: the CPU has the kernel's features (detected); the shapes were
+                    // checked above.
+                    unsafe {
+                        if simd == Simd::Avx512 {
+                            fused::rows_and_columns(mat, x, xr, dots, part)
+                        } else {
+                            fused::rows_and_columns_avx2(mat, x, xr, dots, part)
+                        }
+                    };
                     for ((o, d), c) in ro.iter_mut().zip(dots.iter()).zip(&c[i0..i1]) {
                         *o = c + s * d;
                     }
