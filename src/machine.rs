@@ -66,16 +66,48 @@ fn detect_uncached() -> Simd {
 }
 
 /// The CPU's model name: the brand string of `cpuid` on x86-64, `/proc/cpuinfo` elsewhere,
-/// or "unknown `<arch>` CPU".
+/// or "unknown `<arch>` CPU"; on x86-64 followed by the family and model numbers, e.g.
+/// `AMD EPYC (family 25 model 1)`. Virtual machines often shorten the brand string to the
+/// product line, which would name a Zen 3 and a Zen 4 alike; the numbers tell them apart.
 pub fn cpu_model() -> String {
     static MODEL: OnceLock<String> = OnceLock::new();
     MODEL
         .get_or_init(|| {
-            brand_string()
+            let name = brand_string()
                 .or_else(proc_cpuinfo_model)
-                .unwrap_or_else(|| format!("unknown {} CPU", std::env::consts::ARCH))
+                .unwrap_or_else(|| format!("unknown {} CPU", std::env::consts::ARCH));
+            match family_model() {
+                Some((family, model)) => format!("{name} (family {family} model {model})"),
+                None => name,
+            }
         })
         .clone()
+}
+
+/// (family, model) of `cpuid` leaf 1 with the extended fields folded in as the vendors
+/// document: the extended family is added when the base family is 15, the extended model is
+/// the high nibble when the family is 6 or at least 15.
+#[cfg(target_arch = "x86_64")]
+fn family_model() -> Option<(u32, u32)> {
+    use std::arch::x86_64::__cpuid;
+    // SAFETY: `cpuid` exists on every x86-64 CPU, and leaf 1 on every one of them.
+    #[allow(unused_unsafe)]
+    let eax = unsafe { __cpuid(1) }.eax;
+    let (base_family, base_model) = ((eax >> 8) & 0xf, (eax >> 4) & 0xf);
+    let (ext_family, ext_model) = ((eax >> 20) & 0xff, (eax >> 16) & 0xf);
+    let family = base_family + if base_family == 0xf { ext_family } else { 0 };
+    let model = base_model
+        | if family == 6 || family >= 0xf {
+            ext_model << 4
+        } else {
+            0
+        };
+    Some((family, model))
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+fn family_model() -> Option<(u32, u32)> {
+    None
 }
 
 #[cfg(target_arch = "x86_64")]
@@ -179,6 +211,27 @@ mod tests {
             line.contains(&m.cpu) && line.contains(m.simd.name()) && line.contains("3 threads")
         );
         assert_eq!(Simd::detect(), Simd::detect());
+    }
+
+    /// The family and model numbers are those the kernel reports in `/proc/cpuinfo`.
+    #[cfg(all(target_arch = "x86_64", target_os = "linux"))]
+    #[test]
+    fn family_and_model_agree_with_the_kernel() {
+        let text = std::fs::read_to_string("/proc/cpuinfo").expect("/proc/cpuinfo on Linux");
+        let field = |key: &str| -> u32 {
+            text.lines()
+                .find_map(|l| {
+                    let (k, v) = l.split_once(':')?;
+                    (k.trim() == key).then(|| v.trim().parse().expect("a number"))
+                })
+                .unwrap_or_else(|| panic!("no `{key}` in /proc/cpuinfo"))
+        };
+        assert_eq!(family_model(), Some((field("cpu family"), field("model"))));
+        assert!(cpu_model().ends_with(&format!(
+            "(family {} model {})",
+            field("cpu family"),
+            field("model")
+        )));
     }
 
     /// The level never claims an instruction set the CPU lacks.
