@@ -1,23 +1,27 @@
-//! Both products of a bilinear field over one block of rows, reading each row once (AVX-512F or AVX2).
+//! Both products of a bilinear field over one block of rows, reading each row once (AVX-512F
+//! or AVX2).
 //!
 //! `Mat::pass` computes M·x (a dot per row) and Mᵀ·x′ (an axpy per row into block sums) in one
 //! pass over M. Written as a dot then an axpy, each row is loaded twice and each chunk of x and
-//! of the block sums once per row. Here four rows (AVX-512) or two (AVX2) go together: each 16-column chunk of x and of
-//! the sums is loaded once for the group, and each row chunk once for both products. The
-//! arithmetic is [`super::dot`]'s sixteen lanes and [`super::axpy`]'s multiply-then-add in row
-//! order, so the bits are those of the two-loop form at every SIMD level.
+//! of the block sums once per row. Here four rows (AVX-512) or two (AVX2) go together: each
+//! 16-column chunk of x and of the sums is loaded once for the group, and each row chunk once
+//! for both products. The arithmetic is [`super::dot`]'s sixteen lanes and [`super::axpy`]'s
+//! multiply-then-add in row order, so the bits are those of the two-loop form at every SIMD
+//! level.
 
 use super::{dot_tail, LANES};
+use crate::machine::Simd;
 
 /// For the `xr.len()` rows of `mat` (each `x.len()` long): `dots[r] = dot(row_r, x)` and
-/// `part += xr[r]·row_r`, rows in order.
+/// `part += xr[r]·row_r`, rows in order, with the `simd` level's kernel.
 ///
 /// # Safety
-/// The CPU must have AVX-512F; `mat` holds at least `xr.len()·x.len()` entries, `dots` is
-/// `xr.len()` long and `part` is `x.len()` long.
+/// The CPU must have `simd`'s instructions and `simd` must be AVX-512 or AVX2 (the shapes are
+/// checked here: `mat` holds at least `xr.len()·x.len()` entries, `dots` is `xr.len()` long
+/// and `part` is `x.len()` long).
 #[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx512f")]
 pub(super) unsafe fn rows_and_columns(
+    simd: Simd,
     mat: &[f64],
     x: &[f64],
     xr: &[f64],
@@ -26,18 +30,58 @@ pub(super) unsafe fn rows_and_columns(
 ) {
     let (n, rows) = (x.len(), xr.len());
     assert!(mat.len() >= rows * n && dots.len() == rows && part.len() == n);
-    let mut r = 0;
-    while r + 4 <= rows {
-        group::<4>(mat, r, x, xr, dots, part);
-        r += 4;
-    }
-    while r < rows {
-        group::<1>(mat, r, x, xr, dots, part);
-        r += 1;
+    match simd {
+        Simd::Avx512 => groups_avx512(mat, x, xr, dots, part),
+        Simd::Avx2Fma => groups_avx2(mat, x, xr, dots, part),
+        Simd::Baseline => unreachable!("rows_and_columns: no kernel at the baseline"),
     }
 }
 
-/// Rows r0 .. r0 + R of [`rows_and_columns`].
+/// [`rows_and_columns`] with AVX-512F: four rows at a time, then one.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+unsafe fn groups_avx512(mat: &[f64], x: &[f64], xr: &[f64], dots: &mut [f64], part: &mut [f64]) {
+    let mut r = 0;
+    while r < xr.len() {
+        r += if r + 4 <= xr.len() {
+            group::<4>(mat, r, x, xr, dots, part);
+            4
+        } else {
+            group::<1>(mat, r, x, xr, dots, part);
+            1
+        };
+    }
+}
+
+/// [`rows_and_columns`] with AVX2: two rows at a time (sixteen registers hold four rows' dot
+/// lanes on AVX-512, only two rows' here), then one.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn groups_avx2(mat: &[f64], x: &[f64], xr: &[f64], dots: &mut [f64], part: &mut [f64]) {
+    let mut r = 0;
+    while r < xr.len() {
+        r += if r + 2 <= xr.len() {
+            group_avx2::<2>(mat, r, x, xr, dots, part);
+            2
+        } else {
+            group_avx2::<1>(mat, r, x, xr, dots, part);
+            1
+        };
+    }
+}
+
+/// The columns past the last sixteen of one row: `part += s·row` there, and the row's dot from
+/// its sixteen lanes already added up (`head`).
+#[inline(always)]
+fn row_tail(row: &[f64], s: f64, x: &[f64], head: f64, part: &mut [f64]) -> f64 {
+    let full = x.len() / LANES * LANES;
+    for (p, m) in part[full..].iter_mut().zip(&row[full..]) {
+        *p += s * m;
+    }
+    dot_tail(head, row, x)
+}
+
+/// Rows r0 .. r0 + R of [`groups_avx512`].
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f")]
 #[inline]
@@ -73,48 +117,17 @@ unsafe fn group<const R: usize>(
     }
     for (j, acc) in acc.iter().enumerate() {
         let row = &mat[(r0 + j) * n..(r0 + j + 1) * n];
-        let a = xr[r0 + j];
-        for (p, m) in part[full..].iter_mut().zip(&row[full..]) {
-            *p += a * m;
-        }
         // dot's reduction: lanes k + k+8, the two 256-bit halves, then 2 and 1.
         let s8 = _mm512_add_pd(acc[0], acc[1]);
         let s4 = _mm256_add_pd(_mm512_castpd512_pd256(s8), _mm512_extractf64x4_pd::<1>(s8));
         let s2 = _mm_add_pd(_mm256_castpd256_pd128(s4), _mm256_extractf128_pd::<1>(s4));
         let s1 = _mm_add_sd(s2, _mm_unpackhi_pd(s2, s2));
-        dots[r0 + j] = dot_tail(_mm_cvtsd_f64(s1), row, x);
+        dots[r0 + j] = row_tail(row, xr[r0 + j], x, _mm_cvtsd_f64(s1), part);
     }
 }
 
-/// [`rows_and_columns`] with AVX2: two rows at a time (sixteen registers hold four rows' dot
-/// lanes on AVX-512, only two rows' here), each 16-column chunk taken in two halves of eight.
-///
-/// # Safety
-/// The CPU must have AVX2; the shapes are those of [`rows_and_columns`].
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-pub(super) unsafe fn rows_and_columns_avx2(
-    mat: &[f64],
-    x: &[f64],
-    xr: &[f64],
-    dots: &mut [f64],
-    part: &mut [f64],
-) {
-    let (n, rows) = (x.len(), xr.len());
-    assert!(mat.len() >= rows * n && dots.len() == rows && part.len() == n);
-    let mut r = 0;
-    while r + 2 <= rows {
-        group_avx2::<2>(mat, r, x, xr, dots, part);
-        r += 2;
-    }
-    while r < rows {
-        group_avx2::<1>(mat, r, x, xr, dots, part);
-        r += 1;
-    }
-}
-
-/// Rows r0 .. r0 + R of [`rows_and_columns_avx2`]. Register q of a row holds dot lanes
-/// 4q .. 4q + 3, as in [`super::dot`]'s AVX2 kernel.
+/// Rows r0 .. r0 + R of [`groups_avx2`], each 16-column chunk in two halves of eight.
+/// Register q of a row holds dot lanes 4q .. 4q + 3, as in [`super::dot`]'s AVX2 kernel.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
 #[inline]
@@ -153,15 +166,11 @@ unsafe fn group_avx2<const R: usize>(
     }
     for (j, a) in acc.iter().enumerate() {
         let row = &mat[(r0 + j) * n..(r0 + j + 1) * n];
-        let s = xr[r0 + j];
-        for (p, m) in part[full..].iter_mut().zip(&row[full..]) {
-            *p += s * m;
-        }
         // dot's reduction: lanes k + k+8, then the two 128-bit halves, then 2 and 1.
         let s4 = _mm256_add_pd(_mm256_add_pd(a[0], a[2]), _mm256_add_pd(a[1], a[3]));
         let s2 = _mm_add_pd(_mm256_castpd256_pd128(s4), _mm256_extractf128_pd::<1>(s4));
         let s1 = _mm_add_sd(s2, _mm_unpackhi_pd(s2, s2));
-        dots[r0 + j] = dot_tail(_mm_cvtsd_f64(s1), row, x);
+        dots[r0 + j] = row_tail(row, xr[r0 + j], x, _mm_cvtsd_f64(s1), part);
     }
 }
 
@@ -188,20 +197,19 @@ mod tests {
             for (row, a) in mat.chunks(n).zip(&xr) {
                 want_part.iter_mut().zip(row).for_each(|(p, m)| *p += a * m);
             }
-            type Kernel = unsafe fn(&[f64], &[f64], &[f64], &mut [f64], &mut [f64]);
-            let mut kernels: Vec<(&str, Kernel)> = Vec::new();
+            let mut levels = Vec::new();
             if std::is_x86_feature_detected!("avx2") {
-                kernels.push(("avx2", rows_and_columns_avx2));
+                levels.push(Simd::Avx2Fma);
             }
             if std::is_x86_feature_detected!("avx512f") {
-                kernels.push(("avx512", rows_and_columns));
+                levels.push(Simd::Avx512);
             }
-            for (name, kernel) in kernels {
+            for simd in levels {
                 let (mut dots, mut part) = (vec![0.0; rows], vec![0.0; n]);
                 // SAFETY: the CPU has the kernel's features (detected); shapes as documented.
-                unsafe { kernel(&mat, &x, &xr, &mut dots, &mut part) };
-                assert_eq!(dots, want_dots, "{name}, {rows}×{n}");
-                assert_eq!(part, want_part, "{name}, {rows}×{n}");
+                unsafe { rows_and_columns(simd, &mat, &x, &xr, &mut dots, &mut part) };
+                assert_eq!(dots, want_dots, "{simd}, {rows}×{n}");
+                assert_eq!(part, want_part, "{simd}, {rows}×{n}");
             }
         }
     }

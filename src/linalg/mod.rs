@@ -309,13 +309,7 @@ impl Mat {
                     let xr = &xr[i0..i1];
                     // SAFETY: the CPU has the kernel's features (detected); the shapes were
                     // checked above.
-                    unsafe {
-                        if simd == Simd::Avx512 {
-                            fused::rows_and_columns(mat, x, xr, dots, part)
-                        } else {
-                            fused::rows_and_columns_avx2(mat, x, xr, dots, part)
-                        }
-                    };
+                    unsafe { fused::rows_and_columns(simd, mat, x, xr, dots, part) };
                     for ((o, d), c) in ro.iter_mut().zip(dots.iter()).zip(&c[i0..i1]) {
                         *o = c + s * d;
                     }
