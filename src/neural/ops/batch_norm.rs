@@ -367,18 +367,17 @@ pub fn batch_norm_act<S: Shape, D: NeuralDevice>(
     timing::add(Op::NormForward, started);
     tape.add_backward_op(move |grads| {
         let started = std::time::Instant::now();
-        let x_t = &x;
-        let (x, scale, shift, mean) = (&xh[..], &scale[..], &shift[..], &mean32[..]);
+        let (xv, scale, shift, mean) = (&xh[..], &scale[..], &shift[..], &mean32[..]);
         // (Σ g, Σ g·(x − μ)) per channel, g = ∂y·act′(x·scale + shift).
         let slope_sums = |gy: &[f32]| {
             with_act!(act, f => dims.reduce(&Slope {
                 gy,
-                n: Normalize { x, scale, shift, f },
+                n: Normalize { x: xv, scale, shift, f },
                 mean,
             }))
         };
         let (dgamma, dbeta) =
-            D::with_grads_after(grads, &out_ref, x_t, slope_sums, |sums, gy, gx| {
+            D::with_grads_after(grads, &out_ref, &x, slope_sums, |sums, gy, gx| {
                 let (mut dgamma, mut dbeta) = (vec![0.0f32; dims.c], vec![0.0f32; dims.c]);
                 let (mut mean_g, mut mean_gx) = (vec![0.0f32; dims.c], vec![0.0f32; dims.c]);
                 for (c, (sg, sgx)) in sums.iter().enumerate() {
@@ -390,7 +389,7 @@ pub fn batch_norm_act<S: Shape, D: NeuralDevice>(
                 }
                 // ∂x is added into the existing gradient: read it, add, write it back.
                 with_act!(act, f => dims.par_rows(gx, &GradInput {
-                    s: Slope { gy, n: Normalize { x, scale, shift, f }, mean },
+                    s: Slope { gy, n: Normalize { x: xv, scale, shift, f }, mean },
                     inv_std: &inv_std,
                     mean_g: &mean_g,
                     mean_gx: &mean_gx,

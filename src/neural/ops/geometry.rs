@@ -521,22 +521,27 @@ mod tests {
 
     /// im2col against its definition, entry by entry, including columns placed at an offset
     /// in wider rows, strides 1 to 3, odd sizes and padding wider than the stride.
+    /// (h, w, kernel, stride, padding) of the im2col tests: odd and even sizes, strides 1–3,
+    /// padding past a kernel's reach, and the DCGAN's layers (the fixed-length runs).
+    type Case = (usize, usize, (usize, usize), usize, usize);
+    const SHAPES: [Case; 11] = [
+        (5, 6, (3, 3), 1, 1),
+        (8, 8, (4, 4), 2, 1),
+        (7, 5, (2, 3), 3, 0),
+        (9, 7, (5, 3), 2, 2),
+        (4, 4, (1, 1), 2, 0),
+        (7, 6, (3, 3), 2, 1),
+        (6, 6, (2, 2), 2, 0),
+        (8, 8, (3, 3), 1, 1),
+        (16, 16, (4, 4), 2, 1),
+        (32, 32, (4, 4), 2, 1),
+        (5, 9, (1, 2), 1, 0),
+    ];
+
     #[test]
     fn im2col_follows_its_definition() {
         let mut rng = crate::rng::Rng::new(5);
-        for (h, w, k, s, p) in [
-            (5, 6, (3, 3), 1, 1),
-            (8, 8, (4, 4), 2, 1),
-            (7, 5, (2, 3), 3, 0),
-            (9, 7, (5, 3), 2, 2),
-            (4, 4, (1, 1), 2, 0),
-            (7, 6, (3, 3), 2, 1),
-            (6, 6, (2, 2), 2, 0),
-            (8, 8, (3, 3), 1, 1),
-            (16, 16, (4, 4), 2, 1),
-            (32, 32, (4, 4), 2, 1),
-            (5, 9, (1, 2), 1, 0),
-        ] {
+        for (h, w, k, s, p) in SHAPES {
             let g = Geometry::conv(2, h, w, k, s, p).unwrap();
             let x: Vec<f32> = (0..2 * h * w).map(|_| rng.normal() as f32).collect();
             let (ld, off) = (g.cols() + 5, 3);
@@ -571,19 +576,7 @@ mod tests {
     #[test]
     fn col2im_is_the_adjoint_of_im2col() {
         let mut rng = crate::rng::Rng::new(3);
-        for (h, w, k, s, p) in [
-            (5, 6, (3, 3), 1, 1),
-            (8, 8, (4, 4), 2, 1),
-            (7, 5, (2, 3), 3, 0),
-            (9, 7, (5, 3), 2, 2),
-            (4, 4, (1, 1), 2, 0),
-            (7, 6, (3, 3), 2, 1),
-            (6, 6, (2, 2), 2, 0),
-            (8, 8, (3, 3), 1, 1),
-            (16, 16, (4, 4), 2, 1),
-            (32, 32, (4, 4), 2, 1),
-            (5, 9, (1, 2), 1, 0),
-        ] {
+        for (h, w, k, s, p) in SHAPES {
             let g = Geometry::conv(2, h, w, k, s, p).unwrap();
             let x: Vec<f32> = (0..2 * h * w).map(|_| rng.normal() as f32).collect();
             let c: Vec<f32> = (0..g.rows() * g.cols())

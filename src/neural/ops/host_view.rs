@@ -7,8 +7,8 @@
 //! `Vec`'s allocation as the tensor's buffer, so the op that made it knows where the values
 //! lie: [`publish`] records the address with a clone of the tensor, and [`find`] gives the
 //! next op a read-only view instead of a copy. A tensor is recognized by the address of its
-//! first entry (dfdx's public indexing gives it) and its length. Those copies were 7 ms of one thread per
-//! DCGAN step, the other thread idle meanwhile (perf, Intel Xeon, 2026-12-04).
+//! first entry (dfdx's public indexing gives it) and its length. Those copies were 7 ms of
+//! one thread per DCGAN step, the other thread idle meanwhile (perf, Intel Xeon, 2026-12-04).
 //!
 //! **Why a view is sound.** The clone in the record holds the buffer (dfdx's `Arc`), so it
 //! is neither freed nor reused while the record or a view lives, and no other live buffer

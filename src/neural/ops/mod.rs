@@ -5,9 +5,9 @@
 //! GEMM per product, groups in parallel, the padding read from zero-bordered phase planes so
 //! that every run of the column matrix is a fixed-length copy; the transposed convolution is
 //! the adjoint of a convolution (GEMM then col2im), never a convolution over a zero-dilated
-//! input. Linear layers, batch normalization
-//! fused with its activation, and the activations themselves run as host kernels on the CPU
-//! ([`NeuralDevice::HOST`]); on other devices the layers compose dfdx's own ops instead.
+//! input. Linear layers, batch normalization fused with its activation, and the activations
+//! themselves run as host kernels on the CPU ([`NeuralDevice::HOST`]); on other devices the
+//! layers compose dfdx's own ops instead.
 //!
 //! **Threads and bits.** Work is cut into pieces whose boundaries depend on the shapes alone
 //! (groups of samples, tiles of a product, blocks of samples or rows), each piece is computed
