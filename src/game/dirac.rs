@@ -139,6 +139,10 @@ impl Game for DiracGan {
         Some(&self.equilibrium)
     }
 
+    fn deterministic(&self) -> bool {
+        true
+    }
+
     fn zero_sum(&self) -> bool {
         self.loss != DiracLoss::NonSaturating
     }

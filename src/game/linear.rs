@@ -451,6 +451,10 @@ impl Game for LinearGame {
         self.constraints
     }
 
+    fn deterministic(&self) -> bool {
+        true
+    }
+
     fn zero_sum(&self) -> bool {
         true
     }

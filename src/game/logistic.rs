@@ -110,6 +110,10 @@ impl Game for LogisticToy {
         Some(&self.equilibrium)
     }
 
+    fn deterministic(&self) -> bool {
+        true
+    }
+
     fn zero_sum(&self) -> bool {
         true
     }

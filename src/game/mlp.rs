@@ -254,6 +254,10 @@ impl Game for MlpGan {
         None
     }
 
+    fn deterministic(&self) -> bool {
+        true
+    }
+
     fn zero_sum(&self) -> bool {
         true
     }

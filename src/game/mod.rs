@@ -87,6 +87,13 @@ pub trait Game: Send {
         Sample::Exact
     }
 
+    /// True when every sample is `Sample::Exact` and drawing one touches nothing (the default
+    /// [`Game::draw_sample`]): a step may then take `Sample::Exact` itself. False by default,
+    /// so a game that draws and forgets to say so is slower, never wrong.
+    fn deterministic(&self) -> bool {
+        false
+    }
+
     /// Writes player `p`'s gradient of its own loss at `w` into `out`:
     /// ∇_θ L_G for θ, ∇_φ L_D for φ.
     fn gradient(&mut self, p: Player, w: &Players<Self::V>, sample: Sample, out: &mut Self::V);

@@ -120,9 +120,9 @@ fn spec<T: ToySpec + serde::de::DeserializeOwned>(ron: &str) -> T {
     ron::from_str(ron).unwrap_or_else(|e| panic!("{ron}: {e}"))
 }
 
-#[test]
-fn every_toy_game_answers_jacobian_products_that_match_its_jacobian() {
-    let games: Vec<(&str, Box<dyn ToySpec>, bool)> = vec![
+/// Every toy game, named, with whether it is zero-sum.
+fn toy_games() -> Vec<(&'static str, Box<dyn ToySpec>, bool)> {
+    vec![
         (
             "bilinear",
             Box::new(spec::<BilinearSpec>(
@@ -174,8 +174,12 @@ fn every_toy_game_answers_jacobian_products_that_match_its_jacobian() {
             Box::new(spec::<MlpGanSpec>("(hidden: 3, samples: 8, modes: 2)")),
             true,
         ),
-    ];
-    for (name, spec, zero_sum) in games {
+    ]
+}
+
+#[test]
+fn every_toy_game_answers_jacobian_products_that_match_its_jacobian() {
+    for (name, spec, zero_sum) in toy_games() {
         let mut g = spec.build(3).unwrap();
         assert_eq!(g.zero_sum(), zero_sum, "{name}");
         let worst = check(name, g.as_mut(), 1e-6);
@@ -189,4 +193,21 @@ fn every_toy_game_answers_jacobian_products_that_match_its_jacobian() {
     let j = numeric(g.as_mut(), &w, Sample::Exact, 1e-6);
     let d = d_matrix(1, 2);
     assert!((j.transpose() - &d * &j * &d).amax() > 1e-3, "{j}");
+}
+
+/// A game that calls itself deterministic draws `Sample::Exact` and leaves the sampling
+/// stream alone (the step then takes its samples without asking); one that draws anything
+/// else says it is not.
+#[test]
+fn deterministic_games_draw_exact_samples_and_touch_no_randomness() {
+    let mut seen = [false; 2];
+    for (name, spec, _) in toy_games() {
+        let g = spec.build(3).unwrap();
+        let mut rng = Rng::new(11);
+        let draws: Vec<Sample> = (0..4).map(|i| g.draw_sample(&mut rng, i)).collect();
+        let exact = draws.iter().all(|s| *s == Sample::Exact) && rng == Rng::new(11);
+        assert_eq!(g.deterministic(), exact, "{name}: {draws:?}");
+        seen[usize::from(exact)] = true;
+    }
+    assert_eq!(seen, [true; 2], "both kinds of game are in the list");
 }

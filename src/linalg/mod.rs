@@ -268,7 +268,9 @@ impl Mat {
         self.pass_blocks(rows, cols)
     }
 
-    /// [`Mat::pass`] past the tiny case.
+    /// [`Mat::pass`] past the tiny case. Never inlined: inlined, its frame and spills were
+    /// paid by every tiny pass too.
+    #[inline(never)]
     fn pass_blocks(&self, rows: Option<Affine<'_>>, cols: Option<Affine<'_>>) {
         let (r, cn) = (self.rows, self.cols.max(1));
         if let Some((c, _, x, out)) = &rows {

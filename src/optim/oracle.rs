@@ -88,6 +88,12 @@ impl<'a, G: Game + ?Sized> GameOracle<'a, G> {
         }
     }
 
+    /// Counts `n` samples a step took as `Sample::Exact` itself (the game is deterministic),
+    /// as if drawn.
+    pub fn took_exact(&mut self, n: u64) {
+        *self.drawn += n;
+    }
+
     fn failed(&mut self, what: &str, e: String, out: &mut Players<G::V>) {
         out.theta.set_zero();
         out.phi.set_zero();

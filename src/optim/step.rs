@@ -85,6 +85,10 @@ pub struct Step<'a, V: Moves> {
     /// Whether each player's rule is the identity (d = g), asked once per step: a toy step
     /// takes tens of nanoseconds, and asking the rule at each of its moves was a tenth of it.
     pub identity: Players<bool>,
+    /// Whether the oracle's samples are all exact ([`Oracle::exact`]), asked once per step.
+    pub exact: bool,
+    /// Exact samples this step took itself, which the oracle is told of at the end.
+    pub exact_taken: u64,
     /// A reason to end the run after this step, which the step itself still finishes (a
     /// solve over its time budget): the trajectory never depends on it.
     pub stop: Option<String>,
@@ -94,6 +98,10 @@ impl<V: Moves> Step<'_, V> {
     /// Draws the randomness of one oracle call.
     #[inline]
     pub fn sample(&mut self) -> Sample {
+        if self.exact {
+            self.exact_taken += 1;
+            return Sample::Exact;
+        }
         self.oracle.sample()
     }
 

@@ -449,6 +449,63 @@ fn oracle_calls_per_step() {
     assert_eq!(st.oracle_calls, 11);
 }
 
+/// A deterministic game's samples are taken by the step itself (`Optimizer::step`), not
+/// drawn through the oracle (`Optimizer::step_with`): both count the same draws and reach
+/// the same bits, for every scheme here and through a field transform that samples for
+/// itself (Hamiltonian with two samples).
+#[test]
+fn exact_samples_taken_by_the_step_are_counted_as_drawn() {
+    let hamiltonian = Optimizer {
+        field: Some(FieldTransform::Hamiltonian(field::Hamiltonian {
+            independent_samples: true,
+        })),
+        ..Optimizer::plain(EG, Rule::Gradient(Gradient))
+    };
+    let opts = [
+        Optimizer::plain(Scheme::Simultaneous(Simultaneous), Rule::Gradient(Gradient)),
+        Optimizer::plain(ALT, adam()),
+        Optimizer::plain(EG, Rule::Gradient(Gradient)),
+        Optimizer::plain(
+            Scheme::Extragradient(Extragradient { resample: false }),
+            Rule::Gradient(Gradient),
+        ),
+        hamiltonian,
+    ];
+    for opt in opts {
+        let mut g = game(false);
+        assert!(g.deterministic());
+        let w0 = g.initial_point();
+        let hyper = Hyper::new(Players::both(0.1), Players::both(0.5), 1);
+        let (mut w, mut st, mut sc) = (
+            w0.clone(),
+            opt.init_state(&w0, hyper.clone()),
+            Scratch::new(&w0),
+        );
+        let (mut rng, mut drawn) = (crate::rng::Rng::new(7), 0);
+        let (mut w2, mut st2, mut sc2) =
+            (w0.clone(), opt.init_state(&w0, hyper), Scratch::new(&w0));
+        let (mut rng2, mut drawn2) = (crate::rng::Rng::new(7), 0);
+        for _ in 0..5 {
+            opt.step(g.as_mut(), &mut w, &mut st, &mut sc, &mut rng, &mut drawn)
+                .unwrap();
+            let mut o = GameOracle::new(g.as_mut(), &mut rng2, &mut drawn2);
+            opt.step_with(&mut o, &mut w2, &mut st2, &mut sc2).unwrap();
+        }
+        let name = opt.label();
+        assert!(drawn > 0, "{name}");
+        assert_eq!(drawn, drawn2, "{name}: draws");
+        assert_eq!(rng, rng2, "{name}: the sampling stream");
+        let bits = |w: &Players<Vec<f64>>| {
+            w.theta
+                .iter()
+                .chain(&w.phi)
+                .map(|x| x.to_bits())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(bits(&w), bits(&w2), "{name}: the iterate");
+    }
+}
+
 fn norm_after(scheme: Scheme, rule: Rule, eta: f64, beta: Players<f64>, n: usize) -> f64 {
     let (_, _, w) = trajectory(
         &Optimizer::plain(scheme, rule),
