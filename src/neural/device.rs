@@ -95,6 +95,11 @@ pub trait NeuralDevice: Device<f32> + Clone + std::fmt::Debug + 'static {
     fn read_tensors(ts: &[&Tensor<(usize,), f32, Self>]) -> Vec<Vec<f32>> {
         ts.iter().map(|t| t.as_vec()).collect()
     }
+    /// `t`'s values where they lie, for as long as `t` is borrowed, when the device keeps
+    /// them in host memory one after another; None otherwise (the caller copies).
+    fn host_slice(_t: &Tensor<(usize,), f32, Self>) -> Option<&[f32]> {
+        None
+    }
     /// `v ← v + (parts₀ + parts₁ + …)`: the parts (each as long as `v`) are summed in their
     /// order and the sum added, so the bits depend on the parts alone, never on the threads
     /// that made them. On the CPU one pass, without the sum's own buffer.
@@ -179,6 +184,26 @@ impl NeuralDevice for Cpu {
         v.par_chunks_mut(HOST_CHUNK)
             .zip(host.par_chunks(HOST_CHUNK))
             .for_each(|(a, b)| a.iter_mut().zip(b).for_each(|(a, b)| *a += *b));
+    }
+    /// A tensor's entry i lies at stride·i in its buffer (dfdx's indexing, bounds-checked), so
+    /// when the last entry lies len − 1 places after the first the stride is 1 and the
+    /// values are the len entries from the first: dfdx writes a buffer in place only
+    /// through `Arc::make_mut` on a tensor borrowed mutably (a shared buffer is copied
+    /// first), so they stay as they are while `t` is borrowed.
+    fn host_slice(t: &Tensor<(usize,), f32, Self>) -> Option<&[f32]> {
+        let len = t.shape().0;
+        if len == 0 {
+            return Some(&[]);
+        }
+        let first: *const f32 = &t[[0]];
+        let last: *const f32 = &t[[len - 1]];
+        // SAFETY (of the pointer arithmetic): both point into one buffer; compared only.
+        if last != first.wrapping_add(len - 1) {
+            return None;
+        }
+        // SAFETY: entries 0..len of the buffer are the tensor's values (stride 1, the last
+        // index in bounds), initialized and unchanged while `t` is borrowed (see above).
+        Some(unsafe { std::slice::from_raw_parts(first, len) })
     }
     fn read_tensors(ts: &[&Tensor<(usize,), f32, Self>]) -> Vec<Vec<f32>> {
         use rayon::prelude::*;
@@ -336,5 +361,37 @@ mod tests {
         let back: DeviceSpec =
             ron::from_str(&ron::to_string(&DeviceSpec::Cuda(2)).unwrap()).unwrap();
         assert_eq!(back, DeviceSpec::Cuda(2));
+    }
+
+    /// The CPU's values in place: a tensor's own buffer, the one a clone shares, and no view
+    /// of a broadcast (stride 0) or of anything after a write (a new buffer).
+    #[test]
+    fn host_slices_are_the_values_where_they_lie() {
+        let dev = Cpu::shared(0);
+        let t = dev.tensor_from_vec(vec![1.0f32, -2.0, 3.5], (3,));
+        let s = Cpu::host_slice(&t).expect("a contiguous tensor");
+        assert_eq!(s, &t.as_vec()[..]);
+        let c = t.clone();
+        assert_eq!(
+            Cpu::host_slice(&c).unwrap().as_ptr(),
+            s.as_ptr(),
+            "a clone shares it"
+        );
+        let b: Tensor<(usize,), f32, Cpu> = dev.tensor(2.0f32).broadcast_like(&(4,));
+        assert_eq!(b.as_vec(), vec![2.0; 4]);
+        assert!(
+            Cpu::host_slice(&b).is_none(),
+            "a broadcast is not laid out in a row"
+        );
+        let mut w = t.clone();
+        w[[1]] = 7.0;
+        assert_eq!(Cpu::host_slice(&w).unwrap(), &[1.0, 7.0, 3.5]);
+        assert_eq!(
+            Cpu::host_slice(&t).unwrap(),
+            &[1.0, -2.0, 3.5],
+            "the shared one stays"
+        );
+        let e = dev.tensor_from_vec(Vec::<f32>::new(), (0,));
+        assert_eq!(Cpu::host_slice(&e), Some(&[][..]));
     }
 }

@@ -12,6 +12,7 @@ use crate::vector::{adam_by_moves, AdamScalars, Moves, ParamVec};
 use dfdx::prelude::*;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
 use std::sync::Arc;
 
 /// A flat 1-D parameter tensor (networks view it in its real shape with a free reshape).
@@ -73,22 +74,39 @@ impl<D: NeuralDevice> Params<D> {
         }
     }
 
-    /// Replaces every tensor t by `f(t, [x₁, …])` computed on the host, in place on copies:
-    /// the copies of all tensors of self and of every `others` are read in one parallel batch
-    /// ([`NeuralDevice::read_tensors`]), `f` runs once per tensor, tensors in parallel.
-    fn host_update(&mut self, others: &[&Self], f: impl Fn(&mut [f32], &[&[f32]]) + Sync) {
+    /// Replaces every tensor t by `f(t, x)` entry by entry on the host, x the matching tensor
+    /// of `x` (t itself when None): read where the values lie ([`host_values`]), written
+    /// once into a fresh buffer, tensors and pieces of [`PAR_CHUNK`] entries in parallel.
+    fn host_map(&mut self, x: Option<&Self>, f: impl Fn(f32, f32) -> f32 + Sync) {
         let n = self.tensors.len();
         let mut all: Vec<&Flat<D>> = self.tensors.iter().collect();
-        for o in others {
-            all.extend(o.tensors.iter());
-        }
-        let mut hosts = D::read_tensors(&all);
-        let (rest, count) = (hosts.split_off(n), others.len());
-        hosts.par_iter_mut().enumerate().for_each(|(i, out)| {
-            let xs: Vec<&[f32]> = (0..count).map(|j| &rest[j * n + i][..]).collect();
-            f(out, &xs);
-        });
-        for (t, h) in self.tensors.iter_mut().zip(hosts) {
+        all.extend(x.iter().flat_map(|x| &x.tensors));
+        let values = host_values(&all);
+        let (ts, xs) = values.split_at(n);
+        let outs: Vec<Vec<f32>> = (0..n)
+            .into_par_iter()
+            .map(|i| {
+                let t = &ts[i][..];
+                let x = xs.get(i).map_or(t, |x| &x[..]);
+                assert_eq!(t.len(), x.len(), "host_map: tensor sizes differ");
+                let mut out = Vec::with_capacity(t.len());
+                out.spare_capacity_mut()[..t.len()]
+                    .par_chunks_mut(PAR_CHUNK)
+                    .zip(t.par_chunks(PAR_CHUNK))
+                    .zip(x.par_chunks(PAR_CHUNK))
+                    .for_each(|((o, t), x)| {
+                        for ((o, t), x) in o.iter_mut().zip(t).zip(x) {
+                            o.write(f(*t, *x));
+                        }
+                    });
+                // SAFETY: the output's pieces pair with pieces of t of the same lengths, and
+                // every entry of each was written above.
+                unsafe { out.set_len(t.len()) };
+                out
+            })
+            .collect();
+        drop(values);
+        for (t, h) in self.tensors.iter_mut().zip(outs) {
             let len = h.len();
             *t = t.device().tensor_from_vec(h, (len,));
         }
@@ -123,11 +141,7 @@ impl<D: NeuralDevice> Moves for Params<D> {
             return self.map_with(x, |t, x| t + x * a as f32);
         }
         let a = a as f32;
-        self.host_update(&[x], |out, xs| {
-            out.par_chunks_mut(PAR_CHUNK)
-                .zip(xs[0].par_chunks(PAR_CHUNK))
-                .for_each(|(t, x)| t.iter_mut().zip(x).for_each(|(t, x)| *t += *x * a));
-        });
+        self.host_map(Some(x), |t, x| t + x * a);
     }
 
     fn scale_add(&mut self, b: f64, a: f64, x: &Self) {
@@ -146,7 +160,8 @@ impl<D: NeuralDevice> Moves for Params<D> {
 
     /// On the host, one pass per tensor instead of eleven dfdx ops (each of which copies a
     /// shared operand before it writes): the DCGAN step's Adam update of 6.3 M parameters took
-    /// 6.8 ms that way. Every entry is rounded as the three moves round it.
+    /// 6.8 ms that way. m, v and g are read where they lie and m', v' and d written once into
+    /// fresh buffers. Every entry is rounded as the three moves round it.
     fn adam_step(&mut self, m: &mut Self, v: &mut Self, g: &Self, k: &AdamScalars) {
         if !D::HOST {
             return adam_by_moves(self, m, v, g, k);
@@ -158,20 +173,18 @@ impl<D: NeuralDevice> Moves for Params<D> {
             .chain(&v.tensors)
             .chain(&g.tensors)
             .collect();
-        let mut mh = D::read_tensors(&all);
-        let mut gh = mh.split_off(2 * n);
-        let mut vh = mh.split_off(n);
-        mh.par_iter_mut()
-            .zip(&mut vh)
-            .zip(&mut gh)
-            .for_each(|((m, v), g)| host_adam(m, v, g, k));
+        let values = host_values(&all);
+        let outs: Vec<[Vec<f32>; 3]> = (0..n)
+            .into_par_iter()
+            .map(|i| host_adam(&values[i], &values[n + i], &values[2 * n + i], k))
+            .collect();
+        drop(values);
         let tensors = self.tensors.iter_mut().zip(&mut m.tensors);
-        let hosts = mh.into_iter().zip(vh).zip(gh);
-        for (((out, m), v), ((mh, vh), gh)) in tensors.zip(&mut v.tensors).zip(hosts) {
-            let (dev, len) = (out.device().clone(), gh.len());
+        for (((out, m), v), [mh, vh, dh]) in tensors.zip(&mut v.tensors).zip(outs) {
+            let (dev, len) = (out.device().clone(), dh.len());
             *m = dev.tensor_from_vec(mh, (len,));
             *v = dev.tensor_from_vec(vh, (len,));
-            *out = dev.tensor_from_vec(gh, (len,));
+            *out = dev.tensor_from_vec(dh, (len,));
         }
     }
 
@@ -193,16 +206,14 @@ impl<D: NeuralDevice> Moves for Params<D> {
             Constraint::Box { lo, hi } if D::HOST => {
                 // dfdx's clamp, entry by entry (NaN passes through), in one parallel pass.
                 let (lo, hi) = (lo as f32, hi as f32);
-                self.host_update(&[], |out, _| {
-                    out.par_iter_mut().for_each(|t| {
-                        *t = if *t < lo {
-                            lo
-                        } else if *t > hi {
-                            hi
-                        } else {
-                            *t
-                        }
-                    });
+                self.host_map(None, |t, _| {
+                    if t < lo {
+                        lo
+                    } else if t > hi {
+                        hi
+                    } else {
+                        t
+                    }
                 });
             }
             Constraint::Box { lo, hi } => {
@@ -299,11 +310,26 @@ impl<D: NeuralDevice> ParamVec for Params<D> {
     }
 }
 
-/// Adam's update of one tensor's entries in place (m and v become m' and v', g becomes the
-/// direction d), in f32 with the operations of the dfdx ops it replaces, in their order:
-/// m' = m·b + g·a, v' = v·β₂ + (g·g)·(1 − β₂), d = (m'·c)/(√v' + ε). Pieces of
-/// [`PAR_CHUNK`] entries run in parallel.
-fn host_adam(m: &mut [f32], v: &mut [f32], g: &mut [f32], k: &AdamScalars) {
+/// The values of `ts` on the host: where they lie ([`NeuralDevice::host_slice`]), or copies
+/// read in one parallel batch ([`NeuralDevice::read_tensors`]) where the device keeps them
+/// elsewhere. An optimizer step reads every tensor of a player (three for Adam), and copying
+/// them first was two more passes over each.
+fn host_values<'a, D: NeuralDevice>(ts: &[&'a Flat<D>]) -> Vec<Cow<'a, [f32]>> {
+    match ts
+        .iter()
+        .map(|t| D::host_slice(t))
+        .collect::<Option<Vec<_>>>()
+    {
+        Some(views) => views.into_iter().map(Cow::Borrowed).collect(),
+        None => D::read_tensors(ts).into_iter().map(Cow::Owned).collect(),
+    }
+}
+
+/// Adam's update of one tensor's entries into fresh buffers [m', v', d], in f32 with the
+/// operations of the dfdx ops it replaces, in their order: m' = m·b + g·a,
+/// v' = v·β₂ + (g·g)·(1 − β₂), d = (m'·c)/(√v' + ε). Pieces of [`PAR_CHUNK`] entries run in
+/// parallel.
+fn host_adam(m: &[f32], v: &[f32], g: &[f32], k: &AdamScalars) -> [Vec<f32>; 3] {
     let (b, a, b2, a2) = (
         k.b as f32,
         k.a as f32,
@@ -311,21 +337,39 @@ fn host_adam(m: &mut [f32], v: &mut [f32], g: &mut [f32], k: &AdamScalars) {
         (1.0 - k.beta2) as f32,
     );
     let (c, eps) = (k.c as f32, k.eps as f32);
-    m.par_chunks_mut(PAR_CHUNK)
-        .zip(v.par_chunks_mut(PAR_CHUNK))
-        .zip(g.par_chunks_mut(PAR_CHUNK))
-        .for_each(|((m, v), g)| {
-            for ((m, v), g) in m.iter_mut().zip(v.iter_mut()).zip(g.iter_mut()) {
-                let mj = *m * b + *g * a;
-                let vj = *v * b2 + (*g * *g) * a2;
-                *m = mj;
-                *v = vj;
-                *g = (mj * c) / (vj.sqrt() + eps);
+    let len = g.len();
+    assert!(
+        m.len() == len && v.len() == len,
+        "host_adam: tensor sizes differ"
+    );
+    let mut outs: [Vec<f32>; 3] = std::array::from_fn(|_| Vec::with_capacity(len));
+    let [mo, vo, d] = outs.each_mut().map(|o| &mut o.spare_capacity_mut()[..len]);
+    mo.par_chunks_mut(PAR_CHUNK)
+        .zip(vo.par_chunks_mut(PAR_CHUNK))
+        .zip(d.par_chunks_mut(PAR_CHUNK))
+        .zip(m.par_chunks(PAR_CHUNK))
+        .zip(v.par_chunks(PAR_CHUNK))
+        .zip(g.par_chunks(PAR_CHUNK))
+        .for_each(|(((((mo, vo), d), m), v), g)| {
+            let outs = mo.iter_mut().zip(vo.iter_mut()).zip(d.iter_mut());
+            for (((mo, vo), d), ((m, v), g)) in outs.zip(m.iter().zip(v).zip(g)) {
+                let mj = m * b + g * a;
+                let vj = v * b2 + (g * g) * a2;
+                mo.write(mj);
+                vo.write(vj);
+                d.write((mj * c) / (vj.sqrt() + eps));
             }
         });
+    for o in &mut outs {
+        // SAFETY: the outputs' pieces pair with pieces of m, v and g of the same lengths
+        // (all len long), and every entry of each was written above.
+        unsafe { o.set_len(len) };
+    }
+    outs
 }
 
-/// Entries per parallel piece of [`host_adam`] (≈ 64 KiB of each operand).
+/// Entries per parallel piece of [`host_adam`] and [`Params::host_map`] (≈ 64 KiB of each
+/// operand).
 const PAR_CHUNK: usize = 1 << 14;
 
 /// What a checkpoint stores of a [`Params`]: the layout and the values.
@@ -461,6 +505,53 @@ mod tests {
         let back: Params<Cpu> = postcard::from_bytes(&bytes).unwrap();
         assert_eq!(back.to_f64(), rx);
         assert_eq!(back.layout, x.layout);
+    }
+
+    /// axpy and box projection on the host give the bits of the dfdx ops they replace, on a
+    /// tensor longer than one parallel piece, and leave the tensors they read (here shared
+    /// with the result's old value) as they were.
+    #[test]
+    fn host_maps_have_the_bits_of_the_dfdx_ops() {
+        let mut rng = crate::rng::Rng::new(5);
+        let mut l = Layout::default();
+        for (name, n) in [("a", 2 * PAR_CHUNK + 3), ("b", 1)] {
+            l.push(name, &[n], Init::Constant { value: 0.0 });
+        }
+        let l = Arc::new(l);
+        let mut params = || {
+            let values = l
+                .specs
+                .iter()
+                .map(|s| {
+                    (0..s.numel())
+                        .map(|_| (rng.normal() * 2.0) as f32)
+                        .collect()
+                })
+                .collect();
+            Params::<Cpu>::from_host(&Cpu::shared(0), l.clone(), values)
+        };
+        let (x, y) = (params(), params());
+        let bits = |p: &Params<Cpu>| -> Vec<u32> {
+            p.to_host().concat().iter().map(|x| x.to_bits()).collect()
+        };
+        let (x0, y0) = (bits(&x), bits(&y));
+        let mut p = x.clone();
+        p.axpy(-0.3, &y);
+        let mut q = x.clone();
+        q.map_with(&y, |t, y| t + y * -0.3f32);
+        assert_eq!(bits(&p), bits(&q), "axpy");
+        assert_eq!(
+            (bits(&x), bits(&y)),
+            (x0, y0),
+            "what axpy read is as it was"
+        );
+        let mut p = x.clone();
+        p.project(&Constraint::Box { lo: -1.0, hi: 0.5 });
+        let mut q = x.clone();
+        for t in &mut q.tensors {
+            *t = t.clone().clamp(-1.0, 0.5);
+        }
+        assert_eq!(bits(&p), bits(&q), "box");
     }
 
     /// The fused Adam move on the host gives the bits of the three dfdx moves it replaces,
