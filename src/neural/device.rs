@@ -96,7 +96,9 @@ pub trait NeuralDevice: Device<f32> + Clone + std::fmt::Debug + 'static {
         ts.iter().map(|t| t.as_vec()).collect()
     }
     /// `t`'s values where they lie, for as long as `t` is borrowed, when the device keeps
-    /// them in host memory one after another; None otherwise (the caller copies).
+    /// them in host memory one after another; None otherwise (the caller copies). Sound
+    /// because dfdx writes a buffer in place only through `Arc::make_mut` on a tensor
+    /// borrowed mutably, which copies a buffer other handles share first.
     fn host_slice(_t: &Tensor<(usize,), f32, Self>) -> Option<&[f32]> {
         None
     }
@@ -169,6 +171,40 @@ pub(crate) fn load_ordinal() -> usize {
 /// Entries per parallel piece of the CPU's host-buffer passes (64 KiB of f32).
 const HOST_CHUNK: usize = 1 << 14;
 
+/// `t`'s values in row-major order where they lie, borrowed with `t`, when its buffer holds
+/// them that way; None otherwise (a broadcast, a permuted view). Entry `idx` lies at
+/// Σ stride·idx in the buffer (dfdx's indexing, bounds-checked): the address of each unit
+/// index gives each stride, and with row-major strides the last entry in bounds means the
+/// buffer holds all `len` values from the first.
+pub(crate) fn row_major<S: Shape>(t: &Tensor<S, f32, Cpu>) -> Option<&[f32]> {
+    let (shape, len) = (t.shape().concrete(), t.shape().num_elements());
+    if len == 0 {
+        return Some(&[]);
+    }
+    let (zero, strides) = (S::Concrete::default(), t.shape().strides());
+    let first: *const f32 = &t[zero];
+    let at = |idx: S::Concrete| -> *const f32 { &t[idx] };
+    for axis in 0..S::NUM_DIMS {
+        if shape[axis] > 1 {
+            let mut unit = zero;
+            unit[axis] = 1;
+            if at(unit) != first.wrapping_add(strides[axis]) {
+                return None;
+            }
+        }
+    }
+    let mut last = shape;
+    for axis in 0..S::NUM_DIMS {
+        last[axis] -= 1;
+    }
+    if at(last) != first.wrapping_add(len - 1) {
+        return None;
+    }
+    // SAFETY: with row-major strides entries 0..len of the buffer are the tensor's values
+    // (the last one in bounds), initialized and unchanged while `t` is borrowed (see [`NeuralDevice::host_slice`]).
+    Some(unsafe { std::slice::from_raw_parts(first, len) })
+}
+
 impl NeuralDevice for Cpu {
     const HOST: bool = true;
     fn shared(_ordinal: usize) -> Self {
@@ -185,25 +221,8 @@ impl NeuralDevice for Cpu {
             .zip(host.par_chunks(HOST_CHUNK))
             .for_each(|(a, b)| a.iter_mut().zip(b).for_each(|(a, b)| *a += *b));
     }
-    /// A tensor's entry i lies at stride·i in its buffer (dfdx's indexing, bounds-checked), so
-    /// when the last entry lies len − 1 places after the first the stride is 1 and the
-    /// values are the len entries from the first: dfdx writes a buffer in place only
-    /// through `Arc::make_mut` on a tensor borrowed mutably (a shared buffer is copied
-    /// first), so they stay as they are while `t` is borrowed.
     fn host_slice(t: &Tensor<(usize,), f32, Self>) -> Option<&[f32]> {
-        let len = t.shape().0;
-        if len == 0 {
-            return Some(&[]);
-        }
-        let first: *const f32 = &t[[0]];
-        let last: *const f32 = &t[[len - 1]];
-        // SAFETY (of the pointer arithmetic): both point into one buffer; compared only.
-        if last != first.wrapping_add(len - 1) {
-            return None;
-        }
-        // SAFETY: entries 0..len of the buffer are the tensor's values (stride 1, the last
-        // index in bounds), initialized and unchanged while `t` is borrowed (see above).
-        Some(unsafe { std::slice::from_raw_parts(first, len) })
+        row_major(t)
     }
     fn read_tensors(ts: &[&Tensor<(usize,), f32, Self>]) -> Vec<Vec<f32>> {
         use rayon::prelude::*;

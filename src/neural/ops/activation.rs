@@ -219,7 +219,7 @@ pub fn activation<S: Shape, D: NeuralDevice>(x: Traced<S, D>, act: Act) -> Trace
     let (x, mut tape, xh) = host(x);
     let mut y = super::par_zeros(xh.len());
     with_act!(act, f => par_map(&mut y, &xh, move |v| f.apply(v)));
-    let out = super::host_view::publish(&dev, y, shape);
+    let out = dev.tensor_from_vec(y, shape);
     let out_ref = out.clone();
     timing::add(Op::Activation, started);
     tape.add_backward_op(move |grads| {
@@ -246,7 +246,7 @@ pub fn tanh<S: Shape, D: NeuralDevice>(x: Traced<S, D>) -> Traced<S, D> {
     par_map(&mut y, &xh, super::tanh32::tanh);
     drop(xh);
     let kept = y.clone();
-    let out = super::host_view::publish(&dev, y, shape);
+    let out = dev.tensor_from_vec(y, shape);
     let out_ref = out.clone();
     timing::add(Op::Activation, started);
     tape.add_backward_op(move |grads| {

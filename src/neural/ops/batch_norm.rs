@@ -362,7 +362,7 @@ pub fn batch_norm_act<S: Shape, D: NeuralDevice>(
     let shift: Vec<f32> = (0..dims.c).map(|c| bh[c] - mean32[c] * scale[c]).collect();
     let mut y = super::par_zeros(xh.len());
     with_act!(act, f => dims.par_rows(&mut y, &Normalize { x: &xh, scale: &scale, shift: &shift, f }));
-    let out = super::host_view::publish(&dev, y, shape);
+    let out = dev.tensor_from_vec(y, shape);
     let out_ref = out.clone();
     timing::add(Op::NormForward, started);
     tape.add_backward_op(move |grads| {

@@ -144,7 +144,7 @@ pub fn conv2d_then<D: NeuralDevice>(
                 with_act!(act, f => wide(ActFlags { z: ys, positive: signs, f }));
             }
         });
-    let out = super::host_view::publish(&dev, y, (n, co, g.ho, g.wo));
+    let out = dev.tensor_from_vec(y, (n, co, g.ho, g.wo));
     let out_ref = out.clone();
     super::timing::add(super::timing::Op::ConvForward, started);
     tape.add_backward_op(move |grads| {

@@ -87,7 +87,7 @@ pub fn conv_transpose2d<D: NeuralDevice>(
             }
         });
     });
-    let out = super::host_view::publish(&dev, y, (n, co, g.h, g.w));
+    let out = dev.tensor_from_vec(y, (n, co, g.h, g.w));
     let out_ref = out.clone();
     super::timing::add(super::timing::Op::ConvTForward, started);
     tape.add_backward_op(move |grads| {

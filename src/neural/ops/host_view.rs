@@ -1,38 +1,24 @@
-//! Host views of the tensors saddle's own ops made on the CPU, so that the next op reads its
-//! input where it lies instead of copying it out of dfdx.
+//! Host views: an op reads a CPU tensor's values where they lie instead of copying them out
+//! of dfdx.
 //!
-//! Every host op copies its input to the host (`copy_into`, one thread, between the parallel
-//! parts of a pass), and on the CPU that input is almost always the output of the op before,
-//! a `Vec` saddle filled and handed to dfdx. `Cpu::tensor_from_vec` (dfdx 0.13) keeps that
-//! `Vec`'s allocation as the tensor's buffer, so the op that made it knows where the values
-//! lie: [`publish`] records the address with a clone of the tensor, and [`find`] gives the
-//! next op a read-only view instead of a copy. A tensor is recognized by the address of its
-//! first entry (dfdx's public indexing gives it) and its length. Those copies were 7 ms of
-//! one thread per DCGAN step, the other thread idle meanwhile (perf, Intel Xeon, 2026-12-04).
+//! Every host op needs its input on the host, and on the CPU that input is almost always the
+//! output of the op before, a `Vec` saddle filled and handed to dfdx (`Cpu::tensor_from_vec`
+//! keeps it as the tensor's buffer). Copying it out (`copy_into`, one thread, between the
+//! parallel parts of a pass) was 7 ms of one thread per DCGAN step, the other thread idle
+//! meanwhile (perf, Intel Xeon, 2026-12-04). [`find`] gives a read-only view of any tensor
+//! laid out row-major in its buffer, whoever made it
+//! ([`crate::neural::device::row_major`]).
 //!
-//! **Why a view is sound.** The clone in the record holds the buffer (dfdx's `Arc`), so it
-//! is neither freed nor reused while the record or a view lives, and no other live buffer
-//! can start at its address: a tensor whose first entry lies there shares this buffer. dfdx
-//! writes a tensor's buffer in place only through `Arc::make_mut`, which copies a shared
-//! buffer first, so the viewed values never change, and a handle changed in place (a fresh
-//! buffer) no longer matches. Debug builds compare every view with a copy.
+//! **Why a view is sound.** The view holds a clone of the tensor, which shares dfdx's `Arc`
+//! of the buffer, so the buffer is neither freed nor reused while the view lives. dfdx
+//! writes a buffer in place only through `Arc::make_mut` on a tensor borrowed mutably, which
+//! copies a shared buffer first, so the viewed values never change. Debug builds compare
+//! every view with a copy.
 
 use super::host_buf::HostBuf;
 use dfdx::prelude::*;
 use std::any::Any;
-use std::collections::VecDeque;
 use std::ops::Deref;
-use std::sync::Mutex;
-
-/// Outputs shorter than this are not recorded (a copy costs less than the lock).
-const MIN_VIEWED: usize = 1 << 12;
-
-/// Records kept at once, oldest dropped first: a network's forward pass has at most a few
-/// dozen host ops, and every record holds its buffer alive until it is dropped.
-const MAX_RECORDS: usize = 32;
-
-/// The published outputs, oldest first.
-static RECORDS: Mutex<VecDeque<View>> = Mutex::new(VecDeque::new());
 
 /// A read-only view of a CPU tensor's buffer, holding the buffer alive.
 #[derive(Clone)]
@@ -50,58 +36,21 @@ unsafe impl Sync for View {}
 impl Deref for View {
     type Target = [f32];
     fn deref(&self) -> &[f32] {
-        // SAFETY: ptr and len are those of the Vec handed to dfdx by `publish`, which `_keep`
-        // holds alive and unchanged (module docs).
+        // SAFETY: ptr and len are those of a slice of the buffer `_keep` holds alive and
+        // unchanged (module docs).
         unsafe { std::slice::from_raw_parts(self.ptr, self.len) }
     }
 }
 
-/// `dev.tensor_from_vec(y, shape)`; on the CPU it also records where `y`'s values now lie,
-/// for [`find`].
-pub(crate) fn publish<S: Shape, D: Storage<f32> + TensorFromVec<f32>>(
-    dev: &D,
-    y: Vec<f32>,
-    shape: S,
-) -> Tensor<S, f32, D> {
-    let (ptr, len) = (y.as_ptr(), y.len());
-    let out = dev.tensor_from_vec(y, shape);
-    if len >= MIN_VIEWED {
-        if let Some(t) = (&out as &dyn Any).downcast_ref::<Tensor<S, f32, Cpu>>() {
-            let view = View {
-                ptr,
-                len,
-                _keep: std::sync::Arc::new(t.clone()),
-            };
-            let mut records = RECORDS.lock().unwrap_or_else(|e| e.into_inner());
-            if records.len() == MAX_RECORDS {
-                records.pop_front();
-            }
-            records.push_back(view);
-        }
-    }
-    out
-}
-
-/// The address of `t`'s first entry in its buffer (t non-empty).
-fn first<S: Shape>(t: &Tensor<S, f32, Cpu>) -> *const f32 {
-    &t[S::Concrete::default()]
-}
-
-/// A view of `t`'s values if an op published them (same buffer, same length), else `None`.
-/// `t` must be contiguous (its values are then the buffer's first `len` entries).
+/// A view of `t`'s values when it is a CPU tensor laid out row-major
+/// ([`crate::neural::device::row_major`]).
 pub(crate) fn find<S: Shape, D: Storage<f32>>(t: &Tensor<S, f32, D>) -> Option<View> {
     let t = (t as &dyn Any).downcast_ref::<Tensor<S, f32, Cpu>>()?;
-    let len = t.shape().num_elements();
-    if len < MIN_VIEWED {
-        return None;
-    }
-    let at = first(t);
-    let view = {
-        let records = RECORDS.lock().unwrap_or_else(|e| e.into_inner());
-        records
-            .iter()
-            .find(|v| v.ptr == at && v.len == len)
-            .cloned()?
+    let values = crate::neural::device::row_major(t)?;
+    let view = View {
+        ptr: values.as_ptr(),
+        len: values.len(),
+        _keep: std::sync::Arc::new(t.clone()),
     };
     debug_assert!(
         view[..] == t.as_vec()[..],
@@ -110,9 +59,9 @@ pub(crate) fn find<S: Shape, D: Storage<f32>>(t: &Tensor<S, f32, D>) -> Option<V
     Some(view)
 }
 
-/// An op's operand on the host: a view of a published output, or a copy.
+/// An op's operand on the host: a view of its buffer, or a copy.
 pub(crate) enum HostData {
-    /// Read where an op left it.
+    /// Read where it lies.
     Viewed(View),
     /// Copied out of dfdx.
     Copied(HostBuf),
@@ -132,29 +81,33 @@ impl Deref for HostData {
 mod tests {
     use super::*;
 
-    /// A published output is found and shows its values; a reshaped handle (the same
-    /// buffer) finds it too; a result computed by dfdx does not; a handle changed in place
-    /// (copied on write) no longer matches, while the view keeps the published values.
+    /// Any row-major tensor is viewed: one saddle made, one dfdx computed, a reshaped handle
+    /// (the same buffer); a handle changed in place (copied on write) shows its new values
+    /// while the old view keeps the old ones; a broadcast and a permuted view are not viewed.
     #[test]
-    fn a_published_output_is_viewed_not_copied() {
+    fn row_major_tensors_are_viewed_not_copied() {
         let dev = Cpu::default();
-        let n = MIN_VIEWED + 7;
+        let n = 1000;
         let y: Vec<f32> = (0..n).map(|i| i as f32 * 0.5).collect();
-        let t = publish(&dev, y.clone(), (n,));
-        let v = find(&t).expect("published");
+        let t = dev.tensor_from_vec(y.clone(), (n,));
+        let v = find(&t).expect("row-major");
         assert_eq!(&v[..], &y[..]);
-        let r = t.clone().reshape_like(&(1, n));
-        assert_eq!(&find(&r).expect("same id")[..], &y[..]);
+        let r = t.clone().reshape_like(&(10, n / 10));
+        let rv = find(&r).expect("a reshape shares the buffer");
+        assert_eq!((rv.as_ptr(), &rv[..]), (v.as_ptr(), &y[..]));
         let doubled = t.clone() * 2.0;
-        assert!(find(&doubled).is_none());
+        assert_eq!(find(&doubled).unwrap()[7], 7.0);
         let mut w = t.clone();
         w.copy_from(&vec![0.0; n]);
-        assert!(
-            find(&w).is_none(),
-            "a handle changed in place has its own buffer"
-        );
-        assert_eq!(&v[..], &y[..], "the view keeps the published values");
-        let short = publish(&dev, vec![1.0; 3], (3,));
-        assert!(find(&short).is_none(), "short outputs are copied");
+        assert!(find(&w).unwrap().iter().all(|x| *x == 0.0));
+        assert_eq!(&v[..], &y[..], "the view keeps the values it showed");
+        let b: Tensor<(usize, usize), f32, Cpu> = dev.tensor(1.5f32).broadcast_like(&(3, 4));
+        assert!(find(&b).is_none(), "a broadcast is one entry");
+        let m = dev.tensor_from_vec((0..6).map(|i| i as f32).collect(), (2, 3));
+        let p = m.clone().permute::<_, Axes2<1, 0>>();
+        assert!(find(&p).is_none(), "a transposed view is not row-major");
+        assert_eq!(&find(&m).unwrap()[..], &[0.0, 1.0, 2.0, 3.0, 4.0, 5.0]);
+        let e = dev.tensor_from_vec(Vec::<f32>::new(), (0, 3));
+        assert!(find(&e).unwrap().is_empty());
     }
 }

@@ -45,7 +45,7 @@ pub fn linear_act<D: NeuralDevice>(
     } else {
         y.clone()
     };
-    let t = super::host_view::publish(&dev, y, (n, out));
+    let t = dev.tensor_from_vec(y, (n, out));
     let out_ref = t.clone();
     timing::add(Op::LinearForward, started);
     tape.add_backward_op(move |grads| {
