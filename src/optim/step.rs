@@ -85,9 +85,11 @@ pub struct Step<'a, V: Moves> {
     /// Whether each player's rule is the identity (d = g), asked once per step: a toy step
     /// takes tens of nanoseconds, and asking the rule at each of its moves was a tenth of it.
     pub identity: Players<bool>,
-    /// Whether the oracle's samples are all exact ([`Oracle::exact`]), asked once per step.
+    /// Whether every sample is `Sample::Exact` (a deterministic game,
+    /// [`crate::game::Game::deterministic`], asked once per step): [`Step::sample`] then
+    /// takes it without asking the oracle.
     pub exact: bool,
-    /// Exact samples this step took itself, which the oracle is told of at the end.
+    /// Exact samples this step took itself, which the caller counts as drawn.
     pub exact_taken: u64,
     /// A reason to end the run after this step, which the step itself still finishes (a
     /// solve over its time budget): the trajectory never depends on it.
