@@ -90,8 +90,9 @@ pub trait NeuralDevice: Device<f32> + Clone + std::fmt::Debug + 'static {
     /// `v ← v + host`, element-wise.
     fn add_host(v: &mut <Self as Storage<f32>>::Vec, host: &[f32]);
     /// Host copies of the values of `ts`, in order. On the CPU the copies run in parallel,
-    /// one tensor per task: an optimizer step copies every tensor of a player (three times
-    /// for Adam), and one after another those copies kept all but one core idle.
+    /// one tensor per task (an optimizer step reads every tensor of a player, three for
+    /// Adam); the CPU's optimizer reads tensors in place ([`NeuralDevice::host_slice`]) and
+    /// copies only what is not laid out in a row.
     fn read_tensors(ts: &[&Tensor<(usize,), f32, Self>]) -> Vec<Vec<f32>> {
         ts.iter().map(|t| t.as_vec()).collect()
     }
