@@ -7,6 +7,7 @@
 
 use super::device::NeuralDevice;
 use super::layout::Layout;
+use super::ops::PAR_CHUNK;
 use crate::constraint::Constraint;
 use crate::vector::{adam_by_moves, AdamScalars, Moves, ParamVec};
 use dfdx::prelude::*;
@@ -56,8 +57,7 @@ impl<D: NeuralDevice> Params<D> {
             .zip(&layout.specs)
             .map(|(v, s)| {
                 assert_eq!(v.len(), s.numel(), "{}: wrong number of values", s.name);
-                let n = v.len();
-                dev.tensor_from_vec(v, (n,))
+                flat(dev, v)
             })
             .collect();
         Params { layout, tensors }
@@ -107,8 +107,7 @@ impl<D: NeuralDevice> Params<D> {
             .collect();
         drop(values);
         for (t, h) in self.tensors.iter_mut().zip(outs) {
-            let len = h.len();
-            *t = t.device().tensor_from_vec(h, (len,));
+            *t = flat(t.device(), h);
         }
     }
 
@@ -181,10 +180,8 @@ impl<D: NeuralDevice> Moves for Params<D> {
         drop(values);
         let tensors = self.tensors.iter_mut().zip(&mut m.tensors);
         for (((out, m), v), [mh, vh, dh]) in tensors.zip(&mut v.tensors).zip(outs) {
-            let (dev, len) = (out.device().clone(), dh.len());
-            *m = dev.tensor_from_vec(mh, (len,));
-            *v = dev.tensor_from_vec(vh, (len,));
-            *out = dev.tensor_from_vec(dh, (len,));
+            let dev = out.device().clone();
+            (*m, *v, *out) = (flat(&dev, mh), flat(&dev, vh), flat(&dev, dh));
         }
     }
 
@@ -291,8 +288,10 @@ impl<D: NeuralDevice> ParamVec for Params<D> {
         let mut at = 0;
         for t in &mut self.tensors {
             let n = t.shape().0;
-            let v: Vec<f32> = x[at..at + n].iter().map(|v| *v as f32).collect();
-            *t = t.device().tensor_from_vec(v, (n,));
+            *t = flat(
+                t.device(),
+                x[at..at + n].iter().map(|v| *v as f32).collect(),
+            );
             at += n;
         }
     }
@@ -368,9 +367,11 @@ fn host_adam(m: &[f32], v: &[f32], g: &[f32], k: &AdamScalars) -> [Vec<f32>; 3] 
     outs
 }
 
-/// Entries per parallel piece of [`host_adam`] and [`Params::host_map`] (≈ 64 KiB of each
-/// operand).
-const PAR_CHUNK: usize = 1 << 14;
+/// A flat tensor on `dev` whose buffer is `v` (the CPU keeps the Vec itself).
+fn flat<D: NeuralDevice>(dev: &D, v: Vec<f32>) -> Flat<D> {
+    let n = v.len();
+    dev.tensor_from_vec(v, (n,))
+}
 
 /// What a checkpoint stores of a [`Params`]: the layout and the values.
 #[derive(Serialize, Deserialize)]
