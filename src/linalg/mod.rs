@@ -38,6 +38,17 @@ const SMALL: usize = 256;
 /// One affine product `(c, s, x, out)`: out ← c + s·(product with x).
 pub type Affine<'a> = (&'a [f64], f64, &'a [f64], &'a mut [f64]);
 
+/// An optional [`Affine`] as four values that travel in registers (see [`Mat::pass_general`]):
+/// c and out are None together.
+#[inline(always)]
+#[allow(clippy::type_complexity)]
+fn unpack(a: Option<Affine<'_>>) -> (Option<&[f64]>, f64, &[f64], Option<&mut [f64]>) {
+    match a {
+        Some((c, s, x, out)) => (Some(c), s, x, Some(out)),
+        None => (None, 0.0, &[], None),
+    }
+}
+
 /// `parts` cut into `blocks` chunks of `len` (or `blocks` empty chunks when len = 0), in
 /// parallel.
 fn par_chunks_or_empty(
@@ -258,19 +269,50 @@ impl Mat {
     }
 
     /// One pass over M in blocks of [`T_BLOCK`] rows, in parallel when large: the row products
-    /// of `rows` and the block sums of the transposed product `cols`. Always inlined: at
-    /// d ≤ 4 the call itself was a visible part of a toy step.
+    /// of `rows` and the block sums of the transposed product `cols`. Always inlined, and the
+    /// square matrices of d ≤ 4 handled here, the rest out of line: at that size the call,
+    /// and the frame and spills the general cases need, were a visible part of a toy step.
     #[inline(always)]
     fn pass(&self, rows: Option<Affine<'_>>, cols: Option<Affine<'_>>) {
+        if self.rows == self.cols {
+            match self.cols {
+                1 => return self.square::<1>(rows, cols),
+                2 => return self.square::<2>(rows, cols),
+                3 => return self.square::<3>(rows, cols),
+                4 => return self.square::<4>(rows, cols),
+                _ => {}
+            }
+        }
+        let (rc, rs, rx, ro) = unpack(rows);
+        let (cc, cs, cx, co) = unpack(cols);
+        self.pass_general(rc, rs, rx, ro, cc, cs, cx, co)
+    }
+
+    /// [`Mat::pass`] past the small square case, its operands as separate arguments
+    /// ([`unpack`]). Never inlined (see [`Mat::pass`]). Taken whole, the two operands were
+    /// passed by reference to a copy the caller stored before it knew which case it was in.
+    #[inline(never)]
+    #[allow(clippy::too_many_arguments)]
+    fn pass_general<'a>(
+        &self,
+        rc: Option<&'a [f64]>,
+        rs: f64,
+        rx: &'a [f64],
+        ro: Option<&'a mut [f64]>,
+        cc: Option<&'a [f64]>,
+        cs: f64,
+        cx: &'a [f64],
+        co: Option<&'a mut [f64]>,
+    ) {
+        let rows = rc.zip(ro).map(|(c, o)| (c, rs, rx, o));
+        let cols = cc.zip(co).map(|(c, o)| (c, cs, cx, o));
         if self.cols < LANES && self.rows <= T_BLOCK {
             return self.pass_tiny(rows, cols);
         }
         self.pass_blocks(rows, cols)
     }
 
-    /// [`Mat::pass`] past the tiny case. Never inlined: inlined, its frame and spills were
-    /// paid by every tiny pass too.
-    #[inline(never)]
+    /// [`Mat::pass`] past the tiny cases.
     fn pass_blocks(&self, rows: Option<Affine<'_>>, cols: Option<Affine<'_>>) {
         let (r, cn) = (self.rows, self.cols.max(1));
         if let Some((c, _, x, out)) = &rows {
@@ -431,6 +473,35 @@ impl Mat {
             3 => self.tiny::<3>(rows, cols),
             4 => self.tiny::<4>(rows, cols),
             _ => self.tiny::<LANES>(rows, cols),
+        }
+    }
+
+    /// [`Mat::pass_tiny`] for an N×N matrix: every loop of a known length, so the whole pass
+    /// unrolls into registers (the same additions in the same order).
+    #[inline(always)]
+    fn square<const N: usize>(&self, rows: Option<Affine<'_>>, cols: Option<Affine<'_>>) {
+        let m: &[[f64; N]; N] = self.data.as_chunks::<N>().0.try_into().expect("N×N");
+        let arr = |v: &[f64]| -> [f64; N] { v.try_into().expect("operand of N entries") };
+        if let Some((c, s, x, out)) = rows {
+            let (c, x) = (arr(c), arr(x));
+            let out: &mut [f64; N] = out.try_into().expect("M x shapes: N entries");
+            for i in 0..N {
+                let d = (0..N).fold(0.0, |acc, j| acc + m[i][j] * x[j]);
+                out[i] = c[i] + s * d;
+            }
+        }
+        if let Some((c, s, x, out)) = cols {
+            let (c, x) = (arr(c), arr(x));
+            let out: &mut [f64; N] = out.try_into().expect("Mᵀ x shapes: N entries");
+            let mut acc = [0.0f64; N];
+            for i in 0..N {
+                for j in 0..N {
+                    acc[j] += x[i] * m[i][j];
+                }
+            }
+            for j in 0..N {
+                out[j] = c[j] + s * acc[j];
+            }
         }
     }
 
@@ -791,6 +862,56 @@ mod tests {
                 assert_eq!(oc, want_c, "{r}×{c}, {threads} threads");
                 assert_eq!(oc2, want_c, "{r}×{c}, {threads} threads");
             }
+        }
+    }
+
+    /// The unrolled square passes (d ≤ 4) give the bits of the general tiny pass and of
+    /// the in-order loops it documents, for either product alone or both.
+    #[test]
+    fn square_passes_keep_the_general_bits() {
+        let mut rng = Rng::new(7);
+        for n in 1..=5 {
+            let m = Mat {
+                rows: n,
+                cols: n,
+                data: (0..n * n).map(|_| rng.normal()).collect(),
+            };
+            let v = |rng: &mut Rng| -> Vec<f64> { (0..n).map(|_| rng.normal()).collect() };
+            let (xc, xr, cr, cc) = (v(&mut rng), v(&mut rng), v(&mut rng), v(&mut rng));
+            let rows = m.data.chunks(n);
+            let want_r: Vec<f64> = rows
+                .clone()
+                .zip(&cr)
+                .map(|(row, c)| c + 0.5 * row.iter().zip(&xc).fold(0.0, |a, (m, x)| a + m * x))
+                .collect();
+            let mut sums = vec![0.0; n];
+            for (row, xi) in rows.zip(&xr) {
+                for (s, a) in sums.iter_mut().zip(row) {
+                    *s += xi * a;
+                }
+            }
+            let want_c: Vec<f64> = sums.iter().zip(&cc).map(|(s, c)| c - 1.5 * s).collect();
+            let (mut or, mut oc) = (vec![0.0; n], vec![0.0; n]);
+            m.affine_pair((&cr, 0.5, &xc, &mut or), (&cc, -1.5, &xr, &mut oc));
+            let (mut gr, mut gc) = (vec![0.0; n], vec![0.0; n]);
+            m.pass_general(
+                Some(&cr),
+                0.5,
+                &xc,
+                Some(&mut gr),
+                Some(&cc),
+                -1.5,
+                &xr,
+                Some(&mut gc),
+            );
+            let mut alone = vec![0.0; n];
+            m.mul_t_affine(&cc, -1.5, &xr, &mut alone);
+            let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+            assert_eq!(bits(&or), bits(&want_r), "d = {n}");
+            assert_eq!(bits(&oc), bits(&want_c), "d = {n}");
+            assert_eq!(bits(&gr), bits(&want_r), "d = {n}");
+            assert_eq!(bits(&gc), bits(&want_c), "d = {n}");
+            assert_eq!(bits(&alone), bits(&want_c), "d = {n}");
         }
     }
 
