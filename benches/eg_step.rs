@@ -5,8 +5,9 @@
 //!
 //! `cargo bench --bench eg_step [-- D…]` (`SADDLE_PYTHON=.venv/bin/python` picks the Python
 //! that has numpy / torch). Each dimension runs three rounds of saddle, the hand loop, numpy and
-//! PyTorch in turn; the table shows the medians over rounds (each a median of 7 timings) and the
-//! ratios' ranges. On a shared machine read the ratios, not absolute times. d = 1000 uses every
+//! PyTorch in turn; the table shows the medians over rounds and the ratios' ranges. saddle and
+//! the hand loop are timed in alternating pairs (7 a round), each round's ratio the median of
+//! its pairs' ratios. On a shared machine read the ratios, not absolute times. d = 1000 uses every
 //! thread of the rayon pool for the products (numpy uses its BLAS's threads).
 
 use saddle::game::{BilinearSpec, MatrixSpec, Start, ToyGame, ToySpec};
@@ -29,26 +30,48 @@ fn game(d: usize) -> ToyGame {
     .unwrap()
 }
 
-/// Median seconds per call of `f` over 7 timings of `n` calls, each timing from the state
-/// `reset` restores (the iterates contract towards the equilibrium: left running for millions
-/// of steps they would reach subnormal floats, which time the CPU's slow path instead).
-fn time<S>(n: usize, s: &mut S, reset: impl Fn(&mut S), mut f: impl FnMut(&mut S)) -> f64 {
-    let mut t: Vec<f64> = (0..7)
-        .map(|_| {
-            reset(s);
-            let start = Instant::now();
-            for _ in 0..n {
-                f(s);
-            }
-            start.elapsed().as_secs_f64() / n as f64
-        })
-        .collect();
-    t.sort_by(|a, b| a.total_cmp(b));
-    t[3]
+/// Seconds per call of `a` and of `b`, timed in 7 alternating pairs of `n` calls each (each
+/// timing from the state `reset_a` / `reset_b` restores: the iterates contract towards the
+/// equilibrium, and left running for millions of steps they would reach subnormal floats,
+/// which time the CPU's slow path instead). Returns the medians of a's and b's timings and of
+/// the 7 ratios a/b: a pair runs within a few milliseconds, so a clock or a neighbour that
+/// changes between timings moves both sides of a ratio alike.
+fn time_pairs<A, B>(
+    n: usize,
+    (sa, reset_a, mut a): (&mut A, impl Fn(&mut A), impl FnMut(&mut A)),
+    (sb, reset_b, mut b): (&mut B, impl Fn(&mut B), impl FnMut(&mut B)),
+) -> (f64, f64, f64) {
+    let (mut ta, mut tb, mut ratio) = (vec![], vec![], vec![]);
+    for _ in 0..7 {
+        reset_a(sa);
+        let x = timed(n, sa, &mut a);
+        reset_b(sb);
+        let y = timed(n, sb, &mut b);
+        ta.push(x);
+        tb.push(y);
+        ratio.push(x / y);
+    }
+    (median(&ta), median(&tb), median(&ratio))
 }
 
-/// The same step written by hand: saved point, two field evaluations, no abstraction.
+/// Seconds per call of `f` over `n` calls (generic, so the call inlines as it would in a
+/// run's loop).
+fn timed<S>(n: usize, s: &mut S, f: &mut impl FnMut(&mut S)) -> f64 {
+    let start = Instant::now();
+    for _ in 0..n {
+        f(s);
+    }
+    start.elapsed().as_secs_f64() / n as f64
+}
+
+/// The hand loop's state: θ, φ and the two extrapolated vectors.
+type Hand = (Vec<f64>, Vec<f64>, Vec<f64>, Vec<f64>);
+
+/// The same step written by hand: saved point, two field evaluations, no abstraction. Not
+/// inlined: inlined into the timing loop it took ~3% more instructions and time (AMD EPYC,
+/// 2026-12-05), and the baseline should be the loop at its best.
 #[allow(clippy::needless_range_loop)] // index loops are the point of a hand-written baseline
+#[inline(never)]
 fn hand_loop(
     a: &Mat,
     theta: &mut [f64],
@@ -106,7 +129,7 @@ fn median(v: &[f64]) -> f64 {
 }
 
 fn main() {
-    println!("one extragradient step, bilinear game, d per player (3 rounds, each a median of 7 timings)");
+    println!("one extragradient step, bilinear game, d per player (3 rounds of 7 alternating timings of saddle and the hand loop)");
     println!("  saddle: {}", saddle::machine::Machine::current());
     println!(
         "{:>6} {:>12} {:>12} {:>12} {:>12} {:>10} {:>12} {:>12}",
@@ -147,27 +170,30 @@ fn main() {
         let (mut ours, mut hand, mut np, mut torch) = (vec![], vec![], vec![], vec![]);
         let (mut r_hand, mut r_np) = (vec![], vec![]);
         for _ in 0..3 {
-            let o = time(
+            let (o, h, ratio) = time_pairs(
                 n,
-                &mut w,
-                |w| w.clone_from(&start),
-                |w| {
-                    opt.step(g.as_mut(), black_box(w), &mut st, &mut sc, &mut rng, &mut 0)
-                        .expect("an extragradient step");
-                },
-            );
-            let h = time(
-                n,
-                &mut hs,
-                |s| {
-                    s.0.clone_from(&start.theta);
-                    s.1.clone_from(&start.phi);
-                },
-                |s| hand_loop(black_box(&a), &mut s.0, &mut s.1, &mut s.2, &mut s.3, 0.1),
+                (
+                    &mut w,
+                    |w: &mut Players<Vec<f64>>| w.clone_from(&start),
+                    |w: &mut Players<Vec<f64>>| {
+                        opt.step(g.as_mut(), black_box(w), &mut st, &mut sc, &mut rng, &mut 0)
+                            .expect("an extragradient step");
+                    },
+                ),
+                (
+                    &mut hs,
+                    |s: &mut Hand| {
+                        s.0.clone_from(&start.theta);
+                        s.1.clone_from(&start.phi);
+                    },
+                    |s: &mut Hand| {
+                        hand_loop(black_box(&a), &mut s.0, &mut s.1, &mut s.2, &mut s.3, 0.1)
+                    },
+                ),
             );
             ours.push(o);
             hand.push(h);
-            r_hand.push(o / h);
+            r_hand.push(ratio);
             if let Some(v) = reference("numpy", d, ref_steps) {
                 np.push(v);
                 r_np.push(o / v);

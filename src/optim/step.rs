@@ -162,8 +162,7 @@ impl<V: Moves> Step<'_, V> {
     #[inline(always)]
     pub fn advance(&mut self, p: Player, w: &mut V, grad: Grad<'_, V>, base: Base) {
         let eta = *self.eta.get(p);
-        let constraint = *self.constraints.get(p);
-        let beta = self.beta(p);
+        let constraints: &Players<Constraint> = self.constraints;
         let g = match grad {
             Grad::Fresh => self.sc.g.get(p),
             Grad::Given(g) => g.get(p),
@@ -171,6 +170,7 @@ impl<V: Moves> Step<'_, V> {
         let d: &V = if *self.identity.get(p) {
             g
         } else {
+            let beta = *self.hyper.beta.get(p);
             let d = self.sc.d.get_mut(p);
             let rule = self.rules.get(p).steps::<V>();
             rule.direction(self.rule_states.get_mut(p), g, beta, d);
@@ -180,7 +180,7 @@ impl<V: Moves> Step<'_, V> {
             Base::Current => w.axpy(-eta, d),
             Base::Saved => w.assign_axpy(self.sc.saved.get(p), -eta, d),
         }
-        w.project(&constraint);
+        w.project(constraints.get(p));
     }
 
     /// [`Step::advance`] for both players.
