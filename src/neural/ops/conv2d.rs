@@ -3,11 +3,11 @@
 //!
 //! For a group of samples (see `sample_groups`), with C = [im2col(x_s) …] side by side, of
 //! shape [c_in·kh·kw, group·ho·wo], and W as [c_out, c_in·kh·kw]: [y_s …] = W·C + b;
-//! ∂x_s = col2im((Wᵀ·[∂y_s …])_s); ∂W = Σ_groups [∂y_s …]·Cᵀ (summed per lane, see
+//! ∂x_s = col2im((Wᵀ·[∂y_s …])_s) (Wᵀ stored once per op, see [`transposed`]); ∂W = Σ_groups [∂y_s …]·Cᵀ (summed per lane, see
 //! `lanes`); ∂b = Σ ∂y.
 
 use super::activation::{with_act, Act, Pointwise};
-use super::gemm::{matmul, Mat};
+use super::gemm::{matmul, transposed, Mat};
 use super::geometry::Geometry;
 use super::host_buf::HostBuf;
 use super::wide::{wide, Kernel};
@@ -172,6 +172,7 @@ pub fn conv2d_then<D: NeuralDevice>(
         };
         let (parts, gb) = D::with_grads_after(grads, &out_ref, &x, pre, |(scaled, gb), gy, gx| {
             let gy: &[f32] = scaled.as_deref().unwrap_or(gy);
+            let wt = transposed(&wh, co, k);
             let parts: Vec<HostBuf> = lanes(&groups, gx, in_len)
                 .into_par_iter()
                 .map(|lane| {
@@ -196,7 +197,7 @@ pub fn conv2d_then<D: NeuralDevice>(
                                 gyb
                             };
                             matmul(co, k, gp, &mut gw, i > 0, rows(gyb), cols_of(cols));
-                            matmul(k, gp, co, gcols, false, cols_of(&wh), rows(gyb));
+                            matmul(k, gp, co, gcols, false, rows(&wt), rows(gyb));
                             for j in 0..count {
                                 let gxj = &mut gxs[j * in_len..(j + 1) * in_len];
                                 g.col2im_add_from(gcols, gp, j * p, gxj);

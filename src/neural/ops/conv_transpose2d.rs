@@ -7,7 +7,7 @@
 //! [∂x_s …] = W·G; ∂W = Σ_groups X·Gᵀ (summed per lane, see `lanes`); ∂b = Σ ∂y.
 
 use super::conv2d::{add_samples, cols_of, rows, to_blocks};
-use super::gemm::matmul;
+use super::gemm::{matmul, transposed};
 use super::geometry::Geometry;
 use super::host_buf::HostBuf;
 use super::{
@@ -62,6 +62,7 @@ pub fn conv_transpose2d<D: NeuralDevice>(
     let groups = sample_groups(n, p);
     let mut y = super::par_zeros(n * out_len);
     let chunks = split_by(&mut y, &groups, out_len);
+    let wt = transposed(&wh, c_in, k);
     groups.par_iter().zip(chunks).for_each(|(r, ys)| {
         let (count, gp) = (r.len(), r.len() * p);
         with_scratch(k * gp + c_in * gp, |buf| {
@@ -73,7 +74,7 @@ pub fn conv_transpose2d<D: NeuralDevice>(
                 to_blocks(xs, xb, count, c_in, p);
                 xb
             };
-            matmul(k, gp, c_in, cols, false, cols_of(&wh), rows(xb));
+            matmul(k, gp, c_in, cols, false, rows(&wt), rows(xb));
             for (j, yj) in ys.chunks_mut(out_len).enumerate() {
                 match &bh {
                     Some(bh) => {
