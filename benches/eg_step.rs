@@ -5,10 +5,13 @@
 //!
 //! `cargo bench --bench eg_step [-- D…]` (`SADDLE_PYTHON=.venv/bin/python` picks the Python
 //! that has numpy / torch). Each dimension runs three rounds of saddle, the hand loop, numpy and
-//! PyTorch in turn; the table shows the medians over rounds and the ratios' ranges. saddle and
-//! the hand loop are timed in alternating pairs (7 a round), each round's ratio the median of
-//! its pairs' ratios. On a shared machine read the ratios, not absolute times. d = 1000 uses every
-//! thread of the rayon pool for the products (numpy uses its BLAS's threads).
+//! PyTorch in turn; the table shows the medians over rounds and the ratios' ranges. saddle's
+//! time (and its ratios to numpy and PyTorch) comes from 7 back-to-back timings a round; its
+//! ratio to the hand loop from 7 more timings alternating with the hand loop's, each round's
+//! ratio the median of its pairs' ratios, so a clock or neighbour that changes between
+//! timings moves both sides of a ratio alike. On a shared machine read the ratios, not
+//! absolute times. d = 1000 uses every thread of the rayon pool for the products (numpy uses
+//! its BLAS's threads).
 
 use saddle::game::{BilinearSpec, MatrixSpec, Start, ToyGame, ToySpec};
 use saddle::linalg::Mat;
@@ -28,6 +31,21 @@ fn game(d: usize) -> ToyGame {
     }
     .build(0)
     .unwrap()
+}
+
+/// Median seconds per call of `f` over 7 back-to-back timings of `n` calls, each from the
+/// state `reset` restores: saddle's time as a run sees it, for the ratios to numpy and PyTorch
+/// (timed right after the hand loop, as in [`time_pairs`], saddle's d = 1000 step took
+/// 310–318 µs against 240–250 µs back to back: the single-threaded hand loop over its own
+/// 8 MB matrix leaves the pool's second thread idle and the caches cold).
+fn time_alone<S>(n: usize, s: &mut S, reset: impl Fn(&mut S), mut f: impl FnMut(&mut S)) -> f64 {
+    let t: Vec<f64> = (0..7)
+        .map(|_| {
+            reset(s);
+            timed(n, s, &mut f)
+        })
+        .collect();
+    median(&t)
 }
 
 /// Seconds per call of `a` and of `b`, timed in 7 alternating pairs of `n` calls each (each
@@ -170,16 +188,15 @@ fn main() {
         let (mut ours, mut hand, mut np, mut torch) = (vec![], vec![], vec![], vec![]);
         let (mut r_hand, mut r_np) = (vec![], vec![]);
         for _ in 0..3 {
-            let (o, h, ratio) = time_pairs(
+            let reset = |w: &mut Players<Vec<f64>>| w.clone_from(&start);
+            let mut step = |w: &mut Players<Vec<f64>>| {
+                opt.step(g.as_mut(), black_box(w), &mut st, &mut sc, &mut rng, &mut 0)
+                    .expect("an extragradient step");
+            };
+            let o = time_alone(n, &mut w, reset, &mut step);
+            let (_, h, ratio) = time_pairs(
                 n,
-                (
-                    &mut w,
-                    |w: &mut Players<Vec<f64>>| w.clone_from(&start),
-                    |w: &mut Players<Vec<f64>>| {
-                        opt.step(g.as_mut(), black_box(w), &mut st, &mut sc, &mut rng, &mut 0)
-                            .expect("an extragradient step");
-                    },
-                ),
+                (&mut w, reset, &mut step),
                 (
                     &mut hs,
                     |s: &mut Hand| {
