@@ -147,7 +147,7 @@ fn median(v: &[f64]) -> f64 {
 }
 
 fn main() {
-    println!("one extragradient step, bilinear game, d per player (3 rounds of 7 alternating timings of saddle and the hand loop)");
+    println!("one extragradient step, bilinear game, d per player (3 rounds: 7 timings of saddle back to back, then 7 pairs alternating with the hand loop for saddle/hand)");
     println!("  saddle: {}", saddle::machine::Machine::current());
     println!(
         "{:>6} {:>12} {:>12} {:>12} {:>12} {:>10} {:>12} {:>12}",

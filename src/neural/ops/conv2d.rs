@@ -3,8 +3,8 @@
 //!
 //! For a group of samples (see `sample_groups`), with C = [im2col(x_s) …] side by side, of
 //! shape [c_in·kh·kw, group·ho·wo], and W as [c_out, c_in·kh·kw]: [y_s …] = W·C + b;
-//! ∂x_s = col2im((Wᵀ·[∂y_s …])_s) (Wᵀ stored once per op, see [`transposed`]); ∂W = Σ_groups [∂y_s …]·Cᵀ (summed per lane, see
-//! `lanes`); ∂b = Σ ∂y.
+//! ∂x_s = col2im((Wᵀ·[∂y_s …])_s), with Wᵀ stored once per op (see `gemm::transposed`);
+//! ∂W = Σ_groups [∂y_s …]·Cᵀ (summed per lane, see `lanes`); ∂b = Σ ∂y.
 
 use super::activation::{with_act, Act, Pointwise};
 use super::gemm::{matmul, transposed, Mat};
