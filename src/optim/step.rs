@@ -162,6 +162,8 @@ impl<V: Moves> Step<'_, V> {
     #[inline(always)]
     pub fn advance(&mut self, p: Player, w: &mut V, grad: Grad<'_, V>, base: Base) {
         let eta = *self.eta.get(p);
+        // The reference, not the constraint, leaves `self`: the projection reads it in place
+        // (copying its three words for each move was a visible part of a d = 2 step).
         let constraints: &Players<Constraint> = self.constraints;
         let g = match grad {
             Grad::Fresh => self.sc.g.get(p),

@@ -4,7 +4,8 @@
 //! For a group of samples (see `sample_groups`), with X = [x_s …] side by side as
 //! [c_in, group·hi·wi] and W as [c_in, c_out·kh·kw]: y_s = col2im((Wᵀ·X)_s) + b, the output of
 //! size ((hi − 1)s − 2p + kh + output_padding) per axis; with G = [im2col(∂y_s) …]:
-//! [∂x_s …] = W·G; ∂W = Σ_groups X·Gᵀ (summed per lane, see `lanes`); ∂b = Σ ∂y.
+//! [∂x_s …] = W·G; ∂W = Σ_groups X·Gᵀ (summed per lane, see `lanes`); ∂b = Σ ∂y. The forward
+//! multiplies Wᵀ stored once per op (see `gemm::transposed`).
 
 use super::conv2d::{add_samples, cols_of, rows, to_blocks};
 use super::gemm::{matmul, transposed};
