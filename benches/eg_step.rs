@@ -36,8 +36,8 @@ fn game(d: usize) -> ToyGame {
 /// Median seconds per call of `f` over 7 back-to-back timings of `n` calls, each from the
 /// state `reset` restores: saddle's time as a run sees it, for the ratios to numpy and PyTorch
 /// (timed right after the hand loop, as in [`time_pairs`], saddle's d = 1000 step took
-/// 310–318 µs against 240–250 µs back to back: the single-threaded hand loop over its own
-/// 8 MB matrix leaves the pool's second thread idle and the caches cold).
+/// 310–318 µs against 240–250 µs back to back; not traced further, though the single-threaded
+/// hand loop leaves the pool's second thread idle and walks its own 8 MB matrix).
 fn time_alone<S>(n: usize, s: &mut S, reset: impl Fn(&mut S), mut f: impl FnMut(&mut S)) -> f64 {
     let t: Vec<f64> = (0..7)
         .map(|_| {
@@ -51,25 +51,24 @@ fn time_alone<S>(n: usize, s: &mut S, reset: impl Fn(&mut S), mut f: impl FnMut(
 /// Seconds per call of `a` and of `b`, timed in 7 alternating pairs of `n` calls each (each
 /// timing from the state `reset_a` / `reset_b` restores: the iterates contract towards the
 /// equilibrium, and left running for millions of steps they would reach subnormal floats,
-/// which time the CPU's slow path instead). Returns the medians of a's and b's timings and of
-/// the 7 ratios a/b: a pair runs within a few milliseconds, so a clock or a neighbour that
-/// changes between timings moves both sides of a ratio alike.
+/// which time the CPU's slow path instead). Returns the median of b's timings and of the 7
+/// ratios a/b: a pair runs within a few milliseconds, so a clock or a neighbour that changes
+/// between timings moves both sides of a ratio alike.
 fn time_pairs<A, B>(
     n: usize,
     (sa, reset_a, mut a): (&mut A, impl Fn(&mut A), impl FnMut(&mut A)),
     (sb, reset_b, mut b): (&mut B, impl Fn(&mut B), impl FnMut(&mut B)),
-) -> (f64, f64, f64) {
-    let (mut ta, mut tb, mut ratio) = (vec![], vec![], vec![]);
+) -> (f64, f64) {
+    let (mut tb, mut ratio) = (vec![], vec![]);
     for _ in 0..7 {
         reset_a(sa);
         let x = timed(n, sa, &mut a);
         reset_b(sb);
         let y = timed(n, sb, &mut b);
-        ta.push(x);
         tb.push(y);
         ratio.push(x / y);
     }
-    (median(&ta), median(&tb), median(&ratio))
+    (median(&tb), median(&ratio))
 }
 
 /// Seconds per call of `f` over `n` calls (generic, so the call inlines as it would in a
@@ -194,7 +193,7 @@ fn main() {
                     .expect("an extragradient step");
             };
             let o = time_alone(n, &mut w, reset, &mut step);
-            let (_, h, ratio) = time_pairs(
+            let (h, ratio) = time_pairs(
                 n,
                 (&mut w, reset, &mut step),
                 (

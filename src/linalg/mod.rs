@@ -464,9 +464,9 @@ impl Mat {
         if let Some((c, _, x, out)) = &cols {
             assert!(x.len() == self.rows && out.len() == self.cols && c.len() == self.cols);
         }
-        // Rows of a known length keep their sums in registers (a 2-player game of dimension
-        // 1–4 steps in a few dozen nanoseconds, where a loop over a runtime length would
-        // spill its sums to the stack).
+        // Rows of a known length keep their sums in registers (a game whose players differ in
+        // dimension, up to 4, steps in a few dozen nanoseconds, where a loop over a runtime
+        // length would spill its sums to the stack; square ones take [`Mat::square`]).
         match self.cols {
             1 => self.tiny::<1>(rows, cols),
             2 => self.tiny::<2>(rows, cols),

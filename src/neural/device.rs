@@ -202,7 +202,8 @@ pub(crate) fn row_major<S: Shape>(t: &Tensor<S, f32, Cpu>) -> Option<&[f32]> {
         return None;
     }
     // SAFETY: with row-major strides entries 0..len of the buffer are the tensor's values
-    // (the last one in bounds), initialized and unchanged while `t` is borrowed (see [`NeuralDevice::host_slice`]).
+    // (the last one in bounds), initialized and unchanged while `t` is borrowed (see
+    // `NeuralDevice::host_slice`).
     Some(unsafe { std::slice::from_raw_parts(first, len) })
 }
 

@@ -172,7 +172,7 @@ impl<V: Moves> Step<'_, V> {
         let d: &V = if *self.identity.get(p) {
             g
         } else {
-            let beta = *self.hyper.beta.get(p);
+            let beta = self.beta(p);
             let d = self.sc.d.get_mut(p);
             let rule = self.rules.get(p).steps::<V>();
             rule.direction(self.rule_states.get_mut(p), g, beta, d);
