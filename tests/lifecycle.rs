@@ -290,6 +290,15 @@ fn replay_of_a_run_changed_three_times_is_exact() {
         .filter(|e| matches!(e.kind, EventKind::Set(_)))
         .collect();
     assert_eq!(sets.len(), 3, "three recorded changes");
+    // Steering a finished run says why it cannot be continued, not "resume it" (which refuses).
+    let late = saddle(t.path(), &r, &["control", &id, "pause"]);
+    assert_eq!(late.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&late.stderr);
+    assert!(
+        err.contains("is not live") && err.contains("finished; nothing to resume"),
+        "{err}"
+    );
+    assert!(!err.contains("continues it"), "{err}");
     assert!(
         sets.windows(2).all(|w| w[0].step < w[1].step),
         "changes at increasing steps"
@@ -381,6 +390,14 @@ fn a_detached_run_outlives_its_launcher_and_obeys_another_process() {
     let s: Summary = serde_json::from_str(&dir.read("summary.json").unwrap()).unwrap();
     assert_eq!(s.status, Status::Stopped);
     assert_eq!(s.metrics["beta_phi"], Some(-0.3));
+    // Steering a stopped run points at `saddle resume`, which continues it.
+    let late = saddle(t.path(), &r, &["control", &id, "pause"]);
+    assert_eq!(late.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&late.stderr);
+    assert!(
+        err.contains("is not live") && err.contains(&format!("`saddle resume {id}` continues it")),
+        "{err}"
+    );
 }
 
 #[test]

@@ -13,9 +13,14 @@ use std::time::{Duration, Instant};
 /// Sends `command` to the live run in `dir` and waits up to `timeout` for its answer.
 pub fn send(dir: &RunDir, command: Command, timeout: Duration) -> Result<Vec<EventRecord>> {
     if !dir.is_live() {
+        // A run that ended for good cannot be resumed either: say why instead of pointing at
+        // `saddle resume`, which would refuse.
+        let next = match super::engine::check_resumable(dir, None) {
+            Ok(()) => format!("`saddle resume {}` continues it", dir.id()),
+            Err(ended) => ended.message,
+        };
         return Err(Error::input(format!(
-            "run {} is not live (no process is driving it); `saddle resume {}` continues it",
-            dir.id(),
+            "run {} is not live (no process is driving it); {next}",
             dir.id()
         )));
     }
