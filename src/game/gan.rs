@@ -52,8 +52,9 @@ pub struct Gan<D: NeuralDevice, M: GanModel<D>> {
     dev: D,
     settings: GanSettings,
     start: Players<Params<D>>,
-    /// The f64 field of [`Gan::mlp_field`], kept for the linearization that borrows it.
-    exact: Option<MlpGanField>,
+    /// The last exact linearization and the seed of its minibatch: a step that asks for J·v
+    /// and Jᵀ·v at the same point on the same sample (SGA) builds it once.
+    exact: Option<(u64, Linearized)>,
     /// The permutation of the epoch last drawn from, in epoch data order.
     epoch: RefCell<Option<(u64, Vec<u32>)>>,
 }
@@ -206,14 +207,32 @@ impl<D: NeuralDevice, M: GanModel<D>> Gan<D, M> {
         w: &Players<Params<D>>,
         seed: u64,
     ) -> Result<ExactMlp<'_>, String> {
-        let field = self.mlp_field_on(seed)?;
         let host = w.map(|p| wide(p.to_host().concat()));
-        let zero_sum = self.settings.loss.zero_sum();
-        let field = self.exact.insert(field);
+        let cached = matches!(&self.exact, Some((s, at)) if *s == seed && at.is_at(&host));
+        if !cached {
+            let field = self.mlp_field_on(seed)?;
+            let at = field.linearize(&Players::new(&host.theta, &host.phi));
+            self.exact = Some((seed, at));
+        }
+        let (_, at) = self.exact.as_ref().expect("set above");
         Ok(ExactMlp {
-            at: field.linearize(&Players::new(&host.theta, &host.phi)),
-            zero_sum,
+            at,
+            zero_sum: self.settings.loss.zero_sum(),
         })
+    }
+
+    /// Drops the cached linearization (the f64 value passes and adjoints of one minibatch).
+    /// Called by every gradient evaluation: methods ask for Jacobian products after the field
+    /// at a point, so a new gradient means a new point, and the cache lives no longer than one
+    /// step's products, as the linearization did before there was a cache.
+    fn forget_linearization(&mut self) {
+        self.exact = None;
+    }
+
+    /// The cached linearization and the seed of its minibatch (for the cache's tests).
+    #[cfg(test)]
+    pub(crate) fn cached_linearization(&self) -> Option<(u64, &Linearized)> {
+        self.exact.as_ref().map(|(s, at)| (*s, at))
     }
 
     /// One oracle call at `w` on the minibatch of `sample`: the gradients of the players in
@@ -347,6 +366,7 @@ impl<D: NeuralDevice, M: GanModel<D>> Game for Gan<D, M> {
     }
 
     fn gradient(&mut self, p: Player, w: &Players<Params<D>>, sample: Sample, out: &mut Params<D>) {
+        self.forget_linearization();
         let mut both = w.clone();
         let want = Players::new(p == Player::Theta, p == Player::Phi);
         self.pass(w, sample, want, &mut both);
@@ -357,6 +377,7 @@ impl<D: NeuralDevice, M: GanModel<D>> Game for Gan<D, M> {
     }
 
     fn field(&mut self, w: &Players<Params<D>>, sample: Sample, out: &mut Players<Params<D>>) {
+        self.forget_linearization();
         self.pass(w, sample, Players::both(true), out);
     }
 
@@ -544,7 +565,7 @@ impl<D: NeuralDevice, M: GanModel<D>> Game for Gan<D, M> {
 /// differentiation of the backpropagation; Jᵀ·v exact too, as D·J·D·v for zero-sum losses
 /// and as two Hessian-vector products for the others.
 pub struct ExactMlp<'a> {
-    at: Linearized<'a>,
+    at: &'a Linearized,
     zero_sum: bool,
 }
 

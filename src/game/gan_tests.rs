@@ -540,3 +540,62 @@ fn network_products_on_a_steps_minibatch() {
         "{lhs} vs {rhs}"
     );
 }
+
+/// A step's J·v and Jᵀ·v at one point share one linearization (SGA asks for both), and the
+/// products stay those of a game that never cached one: bit for bit at the same point and
+/// sample, after the sample changes, and after a gradient at another point.
+#[test]
+fn products_at_one_point_share_a_linearization_and_keep_their_bits() {
+    let bits = |w: &Players<Params<Cpu>>| -> Vec<u64> {
+        flat(&host(w)).iter().map(|x| x.to_bits()).collect()
+    };
+    let mut gan = mixture_gan(12, 2, 32);
+    let w = weights(&gan, 0.4);
+    let mut v = w.clone();
+    let mut rng = Rng::new(11);
+    let x: Vec<f64> = (0..super::flat(&w).len()).map(|_| rng.normal()).collect();
+    super::write_flat(&x, &mut v);
+    let mut moved = w.clone();
+    moved.phi.axpy(0.1, &v.phi);
+    // Each product on a fresh game: no linearization to reuse.
+    let fresh = |at: &Players<Params<Cpu>>, seed: u64, transposed: bool| {
+        let mut g = mixture_gan(12, 2, 32);
+        let mut out = at.clone();
+        if transposed {
+            g.vjp(at, Sample::Seed(seed), &v, &mut out).unwrap();
+        } else {
+            g.jvp(at, Sample::Seed(seed), &v, &mut out).unwrap();
+        }
+        bits(&out)
+    };
+    let mut out = w.clone();
+    let mut field = w.clone();
+    gan.field(&w, Sample::Seed(3), &mut field);
+    gan.jvp(&w, Sample::Seed(3), &v, &mut out).unwrap();
+    assert_eq!(bits(&out), fresh(&w, 3, false), "J·v");
+    gan.vjp(&w, Sample::Seed(3), &v, &mut out).unwrap();
+    assert!(
+        matches!(gan.cached_linearization(), Some((3, at)) if at.is_at(&host(&w))),
+        "the linearization of J·v is the one Jᵀ·v used"
+    );
+    assert_eq!(
+        bits(&out),
+        fresh(&w, 3, true),
+        "Jᵀ·v from the cached linearization"
+    );
+    gan.jvp(&w, Sample::Seed(4), &v, &mut out).unwrap();
+    assert_eq!(
+        bits(&out),
+        fresh(&w, 4, false),
+        "another sample, another minibatch"
+    );
+    gan.field(&moved, Sample::Seed(4), &mut field);
+    assert!(
+        gan.cached_linearization().is_none(),
+        "a gradient drops the cache"
+    );
+    gan.vjp(&moved, Sample::Seed(4), &v, &mut out).unwrap();
+    assert_eq!(bits(&out), fresh(&moved, 4, true), "another point");
+    gan.jvp(&w, Sample::Seed(4), &v, &mut out).unwrap();
+    assert_eq!(bits(&out), fresh(&w, 4, false), "back at the first point");
+}

@@ -274,9 +274,12 @@ impl Head {
     }
 }
 
-/// The field linearized at ω: F(ω), and everything its J·v needs that depends on ω alone.
-pub struct Linearized<'a> {
-    field: &'a MlpGanField,
+/// The field linearized at ω: F(ω), and everything its J·v needs that depends on ω alone. It
+/// holds its own copy of the field (shapes, loss and one minibatch: a few KB next to the
+/// passes), so a caller may keep it across calls, as a game does between a step's J·v and
+/// Jᵀ·v at the same point.
+pub struct Linearized {
+    field: MlpGanField,
     w: Players<Vec<f64>>,
     passes: [Pass; 3],
     /// Adjoints of G, of D on the real points and of D on the fakes (L_D's).
@@ -296,7 +299,7 @@ impl MlpGanField {
     }
 
     /// The value passes at `w` (flat per player, in the layouts' order), kept for J·v.
-    pub fn linearize(&self, w: &Players<&[f64]>) -> Linearized<'_> {
+    pub fn linearize(&self, w: &Players<&[f64]>) -> Linearized {
         let n = self.n();
         let (fake, g_pass) = self.g.forward(w.theta, self.z.clone(), n);
         let (p_real, r_pass) = self.d.forward(w.phi, self.real.clone(), n);
@@ -348,7 +351,7 @@ impl MlpGanField {
                 .backward(w.theta, &g_pass, into_fake, n, Some(&mut grad_theta), false);
         grad_phi.iter_mut().for_each(|x| *x = -*x);
         Linearized {
-            field: self,
+            field: self.clone(),
             w: w.map(|x| x.to_vec()),
             passes: [g_pass, r_pass, f_pass],
             adjoints: [g_adj, r_adj, f_adj],
@@ -368,7 +371,16 @@ impl MlpGanField {
 /// and of D's layer inputs on them, and of ∂V/∂(fakes) when asked for.
 type ThroughD = (Vec<f64>, Vec<Vec<f64>>, Option<Vec<f64>>);
 
-impl Linearized<'_> {
+impl Linearized {
+    /// True when this is the linearization at exactly `w`, bit for bit (−0.0 is not 0.0): then
+    /// it is what linearizing at `w` again would give, and a cache may hand it out instead.
+    pub fn is_at(&self, w: &Players<Vec<f64>>) -> bool {
+        let same = |a: &[f64], b: &[f64]| {
+            a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.to_bits() == y.to_bits())
+        };
+        same(&self.w.theta, &w.theta) && same(&self.w.phi, &w.phi)
+    }
+
     /// The tangent of V's backpropagation through D along (φ̇ = `ph.1`, the fakes' tangent
     /// `fake_d`; the real points stand still): adds (∇_φ V)˙ into `phi_d`, and returns
     /// [`ThroughD`], with (∂V/∂fakes)˙ when `want_fakes`.
@@ -379,7 +391,7 @@ impl Linearized<'_> {
         phi_d: &mut [f64],
         want_fakes: bool,
     ) -> ThroughD {
-        let f = self.field;
+        let f = &self.field;
         let n = f.n();
         let [_, r_pass, f_pass] = &self.passes;
         let [_, r_adj, f_adj] = &self.adjoints;
@@ -396,7 +408,7 @@ impl Linearized<'_> {
 
     /// J(ω)·v (flat per player).
     pub fn jvp(&self, v: &Players<&[f64]>) -> Players<Vec<f64>> {
-        let f = self.field;
+        let f = &self.field;
         let n = f.n();
         let [g_pass, _, f_pass] = &self.passes;
         let th = (self.w.theta.as_slice(), v.theta);
@@ -439,7 +451,7 @@ impl Linearized<'_> {
     /// of one loss. For zero-sum losses this equals D·J·D·v, which costs one J·v; the general
     /// form is what the non-saturating loss needs (about the cost of two).
     pub fn vjp(&self, v: &Players<&[f64]>) -> Players<Vec<f64>> {
-        let f = self.field;
+        let f = &self.field;
         let n = f.n();
         let [g_pass, _, f_pass] = &self.passes;
         let [g_adj, _, f_adj] = &self.adjoints;
