@@ -573,9 +573,15 @@ fn products_at_one_point_share_a_linearization_and_keep_their_bits() {
     gan.field(&w, Sample::Seed(3), &mut field);
     gan.jvp(&w, Sample::Seed(3), &v, &mut out).unwrap();
     assert_eq!(bits(&out), fresh(&w, 3, false), "J·v");
+    // F(ω) of the linearization lies where it was built: a rebuild would allocate anew
+    // while the old one is still held.
+    let built = gan
+        .cached_linearization()
+        .map(|(_, at)| at.value.theta.as_ptr());
     gan.vjp(&w, Sample::Seed(3), &v, &mut out).unwrap();
     assert!(
-        matches!(gan.cached_linearization(), Some((3, at)) if at.is_at(&host(&w))),
+        matches!(gan.cached_linearization(), Some((3, at)) if at.is_at(&host(&w))
+            && Some(at.value.theta.as_ptr()) == built),
         "the linearization of J·v is the one Jᵀ·v used"
     );
     assert_eq!(
