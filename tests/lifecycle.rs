@@ -4,6 +4,8 @@
 
 mod common;
 use common::*;
+use dfdx::prelude::Cpu;
+use saddle::neural::params::Params;
 use saddle::run::events::{parse_events, EventKind};
 use saddle::run::summary::{Status, Summary};
 use std::process::{Command, Stdio};
@@ -98,6 +100,58 @@ fn resume_is_exact_for_every_new_method() {
             sx, sy,
             "{name}: final state (parameters, optimizer memory, averages, RNG) differs"
         );
+    }
+}
+
+/// The Jacobian methods on a network: exact f64 products on the MoG MLPs, which a step's
+/// products share one linearization for (kept in the game, never in a checkpoint).
+const NETWORK_JACOBIAN: &str = r#"Preset(
+    name: "netjac",
+    steps: 24,
+    log_every: Some(4),
+    checkpoint_every: Some(1000),
+    game: MixtureGan(mixture: NegativeMomentum8, loss: Saturating, hidden: 16, hidden_layers: 2, batch: 32, eval_samples: 200),
+    runs: [
+        Run(name: "sga", scheme: Simultaneous, rule: RmsProp(), field: Sga(lambda: 1.0), eta: 1e-3),
+        Run(name: "conopt", scheme: Simultaneous, rule: RmsProp(), field: Consensus(gamma: 10.0), eta: 1e-3),
+        Run(name: "cgd", scheme: Cgd(), eta: 1e-3),
+    ],
+)"#;
+
+/// SGA, ConOpt and CGD on a MoG GAN, stopped off the logging grid and resumed, end in the
+/// state of runs never stopped: the products a resumed step rebuilds its linearization for
+/// are the bits the straight run's shared one gave.
+#[test]
+fn jacobian_methods_on_a_network_resume_exactly() {
+    let t = tmp();
+    let p = preset(t.path(), "netjac", NETWORK_JACOBIAN);
+    let (a, b) = straight_and_resumed(t.path(), &p, 9, 24);
+    let ra = runs(&a);
+    assert_eq!(ra.len(), 3);
+    for x in &ra {
+        let name = x.id().split("-netjac-").last().unwrap().to_string();
+        let y = &run_named(&b, &format!("-netjac-{name}"));
+        assert_same_metrics(
+            &metrics_without_wall_time(x),
+            &metrics_without_wall_time(y),
+            &name,
+        );
+        // Network parameters: the checkpoint's state holds tensors, compared on the host.
+        let state = |d: &saddle::run::store::RunDir| {
+            let last = *d.checkpoint_steps().last().expect("a checkpoint");
+            saddle::run::checkpoint::load::<Params<Cpu>>(d, last).expect("a readable checkpoint")
+        };
+        let (sx, sy) = (state(x), state(y));
+        assert_eq!(sx.optim.iteration, 24, "{name}");
+        assert_eq!(sy.optim.iteration, 24, "{name}");
+        for (what, a, b) in [
+            ("θ", sx.w.theta.to_host(), sy.w.theta.to_host()),
+            ("φ", sx.w.phi.to_host(), sy.w.phi.to_host()),
+        ] {
+            let bits =
+                |t: Vec<Vec<f32>>| -> Vec<u32> { t.concat().iter().map(|v| v.to_bits()).collect() };
+            assert_eq!(bits(a), bits(b), "{name}: {what} after resume");
+        }
     }
 }
 
