@@ -4,9 +4,8 @@
 
 mod common;
 use common::*;
-use dfdx::prelude::Cpu;
-use saddle::neural::params::Params;
 use saddle::run::events::{parse_events, EventKind};
+use saddle::run::store::RunDir;
 use saddle::run::summary::{Status, Summary};
 use std::process::{Command, Stdio};
 use std::time::Duration;
@@ -35,18 +34,8 @@ fn resume_is_exact_for_every_optimizer_family() {
     let p = preset(t.path(), "families", FAMILIES);
     // 300 is not a multiple of log_every = 7: the end-of-run row at 300 must not survive.
     let (a, b) = straight_and_resumed(t.path(), &p, 300, 600);
-    let ra = runs(&a);
-    assert_eq!(ra.len(), 8);
-    for x in &ra {
-        // Ids start with the creation time, which may differ between runs: pair them by name.
-        let name = x.id().split("-families-").last().unwrap().to_string();
-        let y = &run_named(&b, &format!("-families-{name}"));
-        assert_same_metrics(
-            &metrics_without_wall_time(x),
-            &metrics_without_wall_time(y),
-            &name,
-        );
-        let (sx, sy) = (final_state(x), final_state(y));
+    for (name, x, y) in same_metrics_by_name(&a, &b, "families", 8) {
+        let (sx, sy) = (final_state(&x), final_state(&y));
         assert_eq!(sx.optim.iteration, 600, "{name}");
         assert_eq!(
             sx, sy,
@@ -83,17 +72,8 @@ fn resume_is_exact_for_every_new_method() {
     let t = tmp();
     let p = preset(t.path(), "zoo", NEW_METHODS);
     let (a, b) = straight_and_resumed(t.path(), &p, 120, 240);
-    let ra = runs(&a);
-    assert_eq!(ra.len(), 12);
-    for x in &ra {
-        let name = x.id().split("-zoo-").last().unwrap().to_string();
-        let y = &run_named(&b, &format!("-zoo-{name}"));
-        assert_same_metrics(
-            &metrics_without_wall_time(x),
-            &metrics_without_wall_time(y),
-            &name,
-        );
-        let (sx, sy) = (final_state(x), final_state(y));
+    for (name, x, y) in same_metrics_by_name(&a, &b, "zoo", 12) {
+        let (sx, sy) = (final_state(&x), final_state(&y));
         assert_eq!(sx.optim.iteration, 240, "{name}");
         assert!(sx.optim.oracle_calls > 0, "{name}");
         assert_eq!(
@@ -126,22 +106,9 @@ fn jacobian_methods_on_a_network_resume_exactly() {
     let t = tmp();
     let p = preset(t.path(), "netjac", NETWORK_JACOBIAN);
     let (a, b) = straight_and_resumed(t.path(), &p, 9, 24);
-    let ra = runs(&a);
-    assert_eq!(ra.len(), 3);
-    for x in &ra {
-        let name = x.id().split("-netjac-").last().unwrap().to_string();
-        let y = &run_named(&b, &format!("-netjac-{name}"));
-        assert_same_metrics(
-            &metrics_without_wall_time(x),
-            &metrics_without_wall_time(y),
-            &name,
-        );
+    for (name, x, y) in same_metrics_by_name(&a, &b, "netjac", 3) {
         // Network parameters: the checkpoint's state holds tensors, compared on the host.
-        let state = |d: &saddle::run::store::RunDir| {
-            let last = *d.checkpoint_steps().last().expect("a checkpoint");
-            saddle::run::checkpoint::load::<Params<Cpu>>(d, last).expect("a readable checkpoint")
-        };
-        let (sx, sy) = (state(x), state(y));
+        let (sx, sy) = (final_network_state(&x), final_network_state(&y));
         assert_eq!(sx.optim.iteration, 24, "{name}");
         assert_eq!(sy.optim.iteration, 24, "{name}");
         for (what, a, b) in [
@@ -225,6 +192,32 @@ fn straight_and_resumed(
         ));
     }
     (a, b)
+}
+
+/// The `count` runs of preset `preset` under `a`, each with its namesake under `b` (ids start
+/// with the creation time, which may differ between the two: pairs go by run name), after
+/// asserting that each pair logged the same metrics bit for bit.
+fn same_metrics_by_name(
+    a: &std::path::Path,
+    b: &std::path::Path,
+    preset: &str,
+    count: usize,
+) -> Vec<(String, RunDir, RunDir)> {
+    let ra = runs(a);
+    assert_eq!(ra.len(), count);
+    ra.into_iter()
+        .map(|x| {
+            let tag = format!("-{preset}-");
+            let name = x.id().split(tag.as_str()).last().unwrap().to_string();
+            let y = run_named(b, &format!("{tag}{name}"));
+            assert_same_metrics(
+                &metrics_without_wall_time(&x),
+                &metrics_without_wall_time(&y),
+                &name,
+            );
+            (name, x, y)
+        })
+        .collect()
 }
 
 /// A small LCG so the kill times are random but reproducible.

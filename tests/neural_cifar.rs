@@ -6,12 +6,8 @@
 mod common;
 
 use common::write_cifar;
-use dfdx::prelude::Cpu;
-use saddle::neural::params::Params;
-use saddle::run::checkpoint::{self, RunState};
 use saddle::run::engine;
 use saddle::run::preset::parse_ron;
-use saddle::run::store::RunDir;
 use saddle::run::{overrides, Preset, Status};
 use std::path::Path;
 
@@ -38,11 +34,6 @@ fn configs(data: &Path, steps: u64) -> Vec<saddle::run::RunConfig> {
     let mut p = overrides::apply(&p, &sets).unwrap();
     p.runs.iter_mut().for_each(|r| r.steps = None);
     p.resolve().unwrap()
-}
-
-fn final_state(dir: &RunDir) -> RunState<Params<Cpu>> {
-    let last = *dir.checkpoint_steps().last().unwrap();
-    checkpoint::load(dir, last).unwrap()
 }
 
 #[test]
@@ -75,7 +66,7 @@ fn cifar10_preset_trains_writes_grids_and_resumes_exactly() {
                 assert_eq!(summary.status, Status::Finished, "{}", c.name);
                 let grids: Vec<_> = std::fs::read_dir(d.path.join("samples")).unwrap().collect();
                 assert_eq!(grids.len(), 3, "{}: grids at 0, 150, 300", c.name);
-                let a = final_state(&d);
+                let a = common::final_network_state(&d);
                 assert_eq!(a.optim.iteration, STEPS);
                 // PyTorch-mappable weights next to the checkpoint, averages included.
                 let st = d.checkpoint_path(STEPS).with_extension("safetensors");
@@ -117,7 +108,7 @@ fn cifar10_preset_trains_writes_grids_and_resumes_exactly() {
                     .run()
                     .unwrap();
                 engine::open(d.clone(), Some(STEPS)).unwrap().run().unwrap();
-                let b = final_state(&d);
+                let b = common::final_network_state(&d);
                 assert_eq!(b.optim.iteration, STEPS);
                 // The preset's epoch order: the count of minibatches drawn goes through the
                 // checkpoint, and the resumed run drew the same ones.

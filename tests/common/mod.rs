@@ -1,6 +1,8 @@
 //! Helpers shared by the integration tests that drive the real `saddle` binary.
 #![allow(dead_code)]
 
+use dfdx::prelude::Cpu;
+use saddle::neural::params::Params;
 use saddle::run::checkpoint::{self, RunState};
 use saddle::run::listing::list;
 use saddle::run::metrics::MetricsTable;
@@ -100,6 +102,12 @@ pub fn final_state(dir: &RunDir) -> RunState<Vec<f64>> {
     let mut s: RunState<Vec<f64>> = checkpoint::newest(dir, None).state.expect("a checkpoint");
     s.wall_time = 0.0;
     s
+}
+
+/// The newest checkpoint of a network run (parameters held as tensors on the CPU).
+pub fn final_network_state(dir: &RunDir) -> RunState<Params<Cpu>> {
+    let last = *dir.checkpoint_steps().last().expect("a checkpoint");
+    checkpoint::load(dir, last).expect("a readable checkpoint")
 }
 
 /// Waits until `f` holds (polling every 20 ms) or panics after `secs`.
