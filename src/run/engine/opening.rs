@@ -178,13 +178,22 @@ pub fn check_resumable(dir: &RunDir, steps: Option<u64>) -> Result<()> {
     }
 }
 
-/// Renames a checkpoint (and its weights export) out of the way of later resumes and pruning:
-/// `step-N.ck` → `step-N.ck.<suffix>`.
+/// Renames a checkpoint and its weights export (network games write one) out of the way of
+/// later resumes and pruning: `step-N.ck` → `step-N.ck.<suffix>`, `step-N.safetensors` →
+/// `step-N.safetensors.<suffix>`. Left in place, the export would be overwritten by the new
+/// trajectory's at the same step, or pair with none.
 fn set_aside(dir: &RunDir, step: u64, suffix: &str) -> Result<()> {
     let ck = dir.checkpoint_path(step);
-    let mut to = ck.clone().into_os_string();
-    to.push(format!(".{suffix}"));
-    std::fs::rename(&ck, &to).map_err(|e| crate::error::io_error(&ck, e))
+    let export = ck.with_extension("safetensors");
+    for (path, required) in [(&ck, true), (&export, false)] {
+        if !required && !path.exists() {
+            continue;
+        }
+        let mut to = path.clone().into_os_string();
+        to.push(format!(".{suffix}"));
+        std::fs::rename(path, &to).map_err(|e| crate::error::io_error(path, e))?;
+    }
+    Ok(())
 }
 
 /// The step of the last complete row of a run's metrics table (None: no row, or no table).
@@ -425,5 +434,40 @@ mod tests {
             err.message
         );
         assert_eq!(files(&dir), before, "nothing written");
+    }
+
+    /// A checkpoint set aside takes its weights export with it; one without an export (toy
+    /// games write none) is moved alone.
+    #[test]
+    fn a_checkpoint_is_set_aside_with_its_weights_export() {
+        let text = crate::run::builtin::builtin("default").unwrap();
+        let c = Preset::parse(text, "default").unwrap().resolve().unwrap()[0].clone();
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = create_dir(tmp.path(), &c, "").unwrap();
+        std::fs::create_dir_all(dir.checkpoint_path(0).parent().unwrap()).unwrap();
+        for s in [10, 20] {
+            std::fs::write(dir.checkpoint_path(s), b"ck").unwrap();
+        }
+        let export = dir.checkpoint_path(10).with_extension("safetensors");
+        std::fs::write(&export, b"weights").unwrap();
+        set_aside(&dir, 10, "unreadable").unwrap();
+        set_aside(&dir, 20, "replaced").unwrap();
+        let name = |p: &std::path::Path, suffix: &str| {
+            let mut n = p.as_os_str().to_owned();
+            n.push(suffix);
+            std::path::PathBuf::from(n)
+        };
+        assert!(!dir.checkpoint_path(10).exists() && !export.exists());
+        assert!(name(&dir.checkpoint_path(10), ".unreadable").exists());
+        assert_eq!(
+            std::fs::read(name(&export, ".unreadable")).unwrap(),
+            b"weights"
+        );
+        assert!(name(&dir.checkpoint_path(20), ".replaced").exists());
+        assert!(dir.checkpoint_steps().is_empty());
+        assert!(
+            set_aside(&dir, 30, "replaced").is_err(),
+            "a missing checkpoint is an error"
+        );
     }
 }
