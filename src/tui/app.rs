@@ -237,7 +237,7 @@ impl App {
         if app
             .runs
             .first()
-            .is_some_and(|r| super::kinds::GameKind::of_run(r).is_network())
+            .is_some_and(super::kinds::GameKind::linear_first)
         {
             app.view.log_y = false;
         }
@@ -245,11 +245,10 @@ impl App {
         app
     }
 
-    /// Adds a run (its color is the next palette index). A dashboard that opens on a GAN on
-    /// networks starts with linear y (its losses change sign; toy games' distances span
-    /// decades).
+    /// Adds a run (its color is the next palette index). A dashboard that opens on a GAN
+    /// starts with linear y ([`super::kinds::GameKind::linear_first`]).
     pub fn add_run(&mut self, mut run: RunData) {
-        if self.runs.is_empty() && super::kinds::GameKind::of_run(&run).is_network() {
+        if self.runs.is_empty() && super::kinds::GameKind::linear_first(&run) {
             self.view.log_y = false;
         }
         run.color = self.runs.iter().map(|r| r.color + 1).max().unwrap_or(0);

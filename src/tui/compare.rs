@@ -17,27 +17,26 @@ use ratatui::widgets::{Block, Widget};
 pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let spec = app.metric();
     let runs = app.compared();
-    let outer = Block::bordered()
-        .title(title(app, &spec))
-        .title_bottom(Line::styled(
-            " compare · m marks runs (≥2 marked: only those) · c back ",
-            Style::new().fg(app.theme.dim()),
-        ));
-    let inner = outer.inner(area);
-    outer.render(area, buf);
-    if runs.is_empty() || inner.width < 20 || inner.height < 5 {
-        return;
-    }
-    let n = runs.len() as u16;
+    let inner = Block::bordered().inner(area);
+    let n = runs.len().max(1) as u16;
     let cols = if inner.width >= 100 {
         n.min(((n as f64).sqrt().ceil() as u16).max(2))
     } else {
         n.min(2)
     };
-    let rows = n.div_ceil(cols);
-    let (cw, ch) = (inner.width / cols, inner.height / rows);
+    let (cw, ch) = (inner.width / cols, inner.height / n.div_ceil(cols));
     // Shared axes: fit all compared runs once, then draw each with those bounds.
     let all = plot(app, &runs, &spec, 2 * cw as usize, None);
+    let outer = Block::bordered()
+        .title(title(app, &spec, all.nonpositive_hidden))
+        .title_bottom(Line::styled(
+            " compare · m marks runs (≥2 marked: only those) · c back ",
+            Style::new().fg(app.theme.dim()),
+        ));
+    outer.render(area, buf);
+    if runs.is_empty() || inner.width < 20 || inner.height < 5 {
+        return;
+    }
     let bounds = Some((all.x, all.y));
     for (k, &i) in runs.iter().enumerate() {
         let (gx, gy) = (k as u16 % cols, k as u16 / cols);

@@ -47,6 +47,17 @@ impl GameKind {
     pub fn is_network(self) -> bool {
         self != GameKind::Toy
     }
+
+    /// True where a dashboard opening on `run` starts with linear y: GANs, on networks or the
+    /// small MLP GAN, whose losses change sign (log-y would hide half of them); toy games'
+    /// distances span decades.
+    pub fn linear_first(run: &RunData) -> bool {
+        GameKind::of_run(run).is_network()
+            || matches!(
+                run.config.as_ref().map(|c| &c.game),
+                Some(GameConfig::MlpGan(_))
+            )
+    }
 }
 
 fn family(title: &str, columns: &[(&str, bool)]) -> MetricSpec {
@@ -59,7 +70,7 @@ fn family(title: &str, columns: &[(&str, bool)]) -> MetricSpec {
 /// The curve families a run offers, the default (what the curves pane opens on) first.
 ///
 /// Toy games: distance to equilibrium (last iterate as a line, averages dotted), ‖F‖, the
-/// players' losses. Networks: the losses, ‖F‖, then for mixtures modes covered and the
+/// players' losses (a toy game without a known equilibrium: the losses, then ‖F‖). Networks: the losses, ‖F‖, then for mixtures modes covered and the
 /// high-quality share. Then every other column of the game's own.
 pub fn curve_families(run: Option<&RunData>) -> Vec<MetricSpec> {
     let cols: Vec<String> = run.map(|r| r.columns.clone()).unwrap_or_default();
@@ -69,7 +80,16 @@ pub fn curve_families(run: Option<&RunData>) -> Vec<MetricSpec> {
         &[(LOSS_THETA, false), (LOSS_PHI, true)],
     );
     let norm = family("field norm ‖F(ω)‖", &[(FIELD_NORM, false)]);
+    // A toy game that knows no equilibrium (an MLP GAN) logs no distance to one: its rows
+    // have come and not one holds a finite distance.
+    let no_equilibrium = run.is_some_and(|r| {
+        !r.series.is_empty()
+            && r.column(DISTANCE_TO_EQUILIBRIUM)
+                .and_then(|c| r.series.lasts(c))
+                .is_none_or(|v| !v.iter().any(|x| x.is_finite()))
+    });
     let mut out = match kind {
+        GameKind::Toy if no_equilibrium => vec![losses, norm],
         GameKind::Toy => {
             let mut dist = vec![(DISTANCE_TO_EQUILIBRIUM.to_string(), false)];
             dist.extend(

@@ -46,6 +46,9 @@ pub struct Plot {
     pub y: [f64; 2],
     /// Plot log10(y).
     pub log_y: bool,
+    /// With `log_y`: some values were zero or below, which log10 cannot place and the plot
+    /// leaves out (a chart title says so).
+    pub nonpositive_hidden: bool,
     /// Lines, drawn in order (the last one wins a shared cell).
     pub lines: Vec<Polyline>,
     /// Isolated points, drawn over the lines.

@@ -59,14 +59,21 @@ pub fn plot(
         axes: true,
         ..Default::default()
     };
+    // Log-y leaves out values at or below zero (losses that change sign): noted, so the
+    // title can say so rather than show half a curve without a word.
     let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
-    let mut x_max: f64 = 0.0;
+    let mut hidden = false;
     let mut take = |y: f64| {
-        if y.is_finite() && (!v.log_y || y > 0.0) {
-            lo = lo.min(y);
-            hi = hi.max(y);
+        if y.is_finite() {
+            if !v.log_y || y > 0.0 {
+                lo = lo.min(y);
+                hi = hi.max(y);
+            } else {
+                hidden = true;
+            }
         }
     };
+    let mut x_max: f64 = 0.0;
     for &i in runs {
         let run = &app.runs[i];
         let color = theme.run_color(run.color);
@@ -114,6 +121,7 @@ pub fn plot(
         // Drawn first, so curves stay on top where they cross it.
         plot.vlines.insert(0, (cx, Color::Reset));
     }
+    plot.nonpositive_hidden = hidden;
     let (xb, yb) = bounds.unwrap_or_else(|| {
         let yb = if lo.is_finite() {
             nice_bounds(lo, hi, v.log_y)
@@ -127,12 +135,15 @@ pub fn plot(
     plot
 }
 
-/// The pane's title line.
-pub fn title(app: &App, spec: &MetricSpec) -> Line<'static> {
+/// The pane's title line; `hidden`: log-y left out values at or below zero (see
+/// [`Plot::nonpositive_hidden`]), which the title then says (`l` shows them, linear).
+pub fn title(app: &App, spec: &MetricSpec, hidden: bool) -> Line<'static> {
     let v = &app.view;
     let mut parts = vec![Span::styled(format!(" {} ", spec.title), app.theme.title())];
     let mut flags = vec![format!("x: {}", v.x_axis.label())];
-    if v.log_y {
+    if v.log_y && hidden {
+        flags.push("log-y hides values ≤ 0 (l: linear)".into());
+    } else if v.log_y {
         flags.push("log-y".into());
     }
     if v.smoothing > 0.0 {
@@ -162,10 +173,11 @@ pub fn title(app: &App, spec: &MetricSpec) -> Line<'static> {
 /// Draws the pane.
 pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let spec = app.metric();
-    let block = Block::bordered().title(title(app, &spec));
-    let inner = block.inner(area);
-    block.render(area, buf);
+    let inner = Block::bordered().inner(area);
     if inner.height < 3 || inner.width < 10 {
+        Block::bordered()
+            .title(title(app, &spec, false))
+            .render(area, buf);
         return;
     }
     let order = draw_order(app);
@@ -179,6 +191,10 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         ..inner
     };
     let p = plot(app, &order, &spec, 2 * plot_area.width as usize, None);
+    // The title says whether log-y held, which the plot decided.
+    Block::bordered()
+        .title(title(app, &spec, p.nonpositive_hidden))
+        .render(area, buf);
     let canvas = p.render(plot_area, buf, &app.theme);
     app.charts.borrow_mut().push((canvas, p.x));
     for (k, line) in readout.iter().take(shown).enumerate() {

@@ -120,23 +120,35 @@ impl PhaseField {
         field
     }
 
-    /// The window: the start, the equilibrium, and every trajectory point within twice
-    /// the start's distance from the reference point (so a diverging run does not shrink the
-    /// others to a dot), rounded out to a 1-2-5 grid so it changes rarely.
+    /// The window: the start, the equilibrium, and every trajectory point within twice a
+    /// radius r0 of the reference point (the equilibrium, or the start for a game without
+    /// one) — so a diverging run does not shrink the others to a dot — rounded out to a 1-2-5
+    /// grid so it changes rarely. r0 is the start's distance from the equilibrium; where that
+    /// is zero (no equilibrium, or a start on it), the median over runs of how far each went
+    /// from the reference, so the runs' paths fill the window.
     pub fn window(&self, runs: &[RunData]) -> [[f64; 2]; 2] {
         let start = self.start;
         let reference = self.equilibrium.unwrap_or(start);
-        let r0 = ((start.0 - reference.0).powi(2) + (start.1 - reference.1).powi(2))
-            .sqrt()
-            .max(1e-3);
+        let dist =
+            |(x, y): (f64, f64)| ((x - reference.0).powi(2) + (y - reference.1).powi(2)).sqrt();
+        let paths: Vec<Vec<(f64, f64)>> = runs.iter().map(trajectory).collect();
+        let mut r0 = dist(start);
+        if r0 < 1e-12 {
+            let mut reach: Vec<f64> = paths
+                .iter()
+                .filter(|p| !p.is_empty())
+                .map(|p| p.iter().map(|&q| dist(q)).fold(0.0, f64::max))
+                .collect();
+            reach.sort_by(f64::total_cmp);
+            r0 = reach.get(reach.len() / 2).copied().unwrap_or(0.0);
+        }
+        let r0 = r0.max(1e-3);
         let mut xs = vec![start.0, reference.0];
         let mut ys = vec![start.1, reference.1];
-        for run in runs {
-            for (x, y) in trajectory(run) {
-                if ((x - reference.0).powi(2) + (y - reference.1).powi(2)).sqrt() <= 2.0 * r0 {
-                    xs.push(x);
-                    ys.push(y);
-                }
+        for &(x, y) in paths.iter().flatten() {
+            if dist((x, y)) <= 2.0 * r0 {
+                xs.push(x);
+                ys.push(y);
             }
         }
         let span = |v: &[f64]| {
@@ -441,5 +453,85 @@ impl Pane for Phase {
     }
     fn draw(&self, app: &App, area: Rect, buf: &mut Buffer) {
         render(app, area, buf)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A run whose (θ₀, φ₀) went along `path` (rows: the x columns, then those two).
+    fn run_along(path: &[(f64, f64)]) -> RunData {
+        let x = crate::run::metrics::X_COLUMNS;
+        let columns: Vec<String> = [THETA_0, PHI_0].map(String::from).to_vec();
+        let mut r = RunData::new("r", "r", "simultaneous+gradient", columns, 0);
+        for (t, (a, b)) in path.iter().enumerate() {
+            let mut row = vec![Some(t as f64); x.len()];
+            row.extend([Some(*a), Some(*b)]);
+            r.push_row(&row);
+        }
+        r
+    }
+
+    fn field(start: (f64, f64), equilibrium: Option<(f64, f64)>) -> PhaseField {
+        PhaseField {
+            key: String::new(),
+            bounds: [[0.0; 2]; 2],
+            arrows: vec![],
+            equilibrium,
+            start,
+            note: String::new(),
+        }
+    }
+
+    /// Without an equilibrium the window spans where the runs went (mlp-gan's θ₀ 0.057 → 0.164,
+    /// φ₀ 0.461 → 0.877), not start ± 10⁻³; a run that ran off far is still left out when the
+    /// others stayed near.
+    #[test]
+    fn a_game_without_an_equilibrium_gets_the_runs_paths_in_its_window() {
+        let start = (0.057, 0.461);
+        let walk = |to: (f64, f64)| -> Vec<(f64, f64)> {
+            (0..=20)
+                .map(|i| {
+                    let a = i as f64 / 20.0;
+                    (
+                        start.0 + a * (to.0 - start.0),
+                        start.1 + a * (to.1 - start.1),
+                    )
+                })
+                .collect()
+        };
+        let runs = vec![
+            run_along(&walk((0.164, 0.877))),
+            run_along(&walk((0.10, 0.70))),
+            run_along(&walk((0.12, 0.80))),
+            run_along(&walk((900.0, -700.0))),
+        ];
+        let [x, y] = field(start, None).window(&runs);
+        for (lo, hi, v) in [
+            (x[0], x[1], 0.164),
+            (y[0], y[1], 0.877),
+            (x[0], x[1], 0.057),
+        ] {
+            assert!(lo <= v && v <= hi, "{v} outside [{lo}, {hi}]");
+        }
+        assert!(x[1] - x[0] < 10.0 && y[1] - y[0] < 10.0, "{x:?} {y:?}");
+        assert!(
+            y[1] - y[0] > 0.3,
+            "the window is not a dot around the start: {y:?}"
+        );
+    }
+
+    /// With an equilibrium the radius is still the start's distance from it: a converging
+    /// run's window holds the start and ω*, a diverging one is cut at twice that distance.
+    #[test]
+    fn with_an_equilibrium_the_window_is_set_by_the_start() {
+        let runs = vec![
+            run_along(&[(2.0, 0.5), (1.0, 0.3), (0.1, 0.0)]),
+            run_along(&[(2.0, 0.5), (40.0, 30.0), (4e5, 1e5)]),
+        ];
+        let [x, y] = field((2.0, 0.5), Some((0.0, 0.0))).window(&runs);
+        assert!(x[0] <= 0.0 && x[1] >= 2.0 && y[0] <= 0.0 && y[1] >= 0.5);
+        assert!(x[1] < 10.0 && y[1] < 10.0, "{x:?} {y:?}");
     }
 }
