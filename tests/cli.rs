@@ -184,3 +184,29 @@ fn presets_and_ls_list_what_exists() {
     assert_eq!(out.lines().count(), 8, "{out}");
     assert!(out.contains("extragradient+gradient"));
 }
+
+/// `--runs-dir` goes before the command as well as after it (it was refused before `ls`, as
+/// if it were the dashboard's); a preset given with a command is refused, exit 2.
+#[test]
+fn global_directories_go_before_or_after_the_command() {
+    let t = tmp();
+    let runs = t.path().join("runs");
+    ok(&saddle(
+        t.path(),
+        &runs,
+        &["run", "dirac-gan", "--steps", "20"],
+    ));
+    let before = std::process::Command::new(bin())
+        .current_dir(t.path())
+        .arg("--runs-dir")
+        .arg(&runs)
+        .arg("ls")
+        .output()
+        .unwrap();
+    let listed = ok(&before);
+    assert_eq!(listed.lines().count(), 8, "{listed}");
+    let o = saddle(t.path(), &runs, &["default", "ls"]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("`preset` belongs to the dashboard"), "{err}");
+}

@@ -297,6 +297,88 @@ fn sigkill_at_random_moments_then_resume_loses_nothing() {
     assert_eq!(final_state(&c), final_state(&d));
 }
 
+/// A run killed between checkpoints: `ls` lists it crashed at the step its metrics reached
+/// (past the summary, written at checkpoints), `show` says crashed, not running, and a resume
+/// to a total it has already run is refused (exit 2) with nothing changed; one past it goes on.
+#[test]
+fn a_crashed_run_is_listed_where_its_metrics_reached_and_refuses_a_past_total() {
+    let t = tmp();
+    let p = preset(t.path(), "crashy", CRASHY);
+    let runs_dir = t.path().join("runs");
+    let mut child = Command::new(bin())
+        .current_dir(t.path())
+        .args(["run", p.to_str().unwrap(), "--runs-dir"])
+        .arg(&runs_dir)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn");
+    // Past the first checkpoints (400 steps at 16 000 steps/s), well before the end (4 s).
+    wait_for(20.0, "a few checkpoints", || {
+        runs(&runs_dir)
+            .first()
+            .and_then(|d| d.read("summary.json").ok())
+            .and_then(|s| serde_json::from_str::<Summary>(&s).ok())
+            .is_some_and(|s| s.step >= 1200)
+    });
+    std::thread::sleep(Duration::from_millis(130));
+    child.kill().unwrap(); // SIGKILL: no summary written after the last checkpoint
+    child.wait().unwrap();
+    let d = runs(&runs_dir).pop().unwrap();
+    let summary: Summary = serde_json::from_str(&d.read("summary.json").unwrap()).unwrap();
+    assert_eq!(
+        summary.status,
+        Status::Running,
+        "the summary a crash leaves"
+    );
+    let logged = metrics_without_wall_time(&d).rows.last().unwrap()[0].unwrap() as u64;
+    assert!(
+        logged >= summary.step && logged < 64000,
+        "{logged} vs {}",
+        summary.step
+    );
+
+    let ls = ok(&saddle(t.path(), &runs_dir, &["ls"]));
+    let line = ls.lines().find(|l| l.starts_with(&d.id())).unwrap();
+    assert!(line.contains("crashed"), "{line}");
+    assert!(line.contains(&format!(" {logged}/64000 ")), "{line}");
+    let json = ok(&saddle(t.path(), &runs_dir, &["ls", "--json"]));
+    let v: serde_json::Value = serde_json::from_str(json.lines().next().unwrap()).unwrap();
+    assert_eq!(v["step"], logged);
+    let show = ok(&saddle(t.path(), &runs_dir, &["show", &d.id()]));
+    let status = show.lines().find(|l| l.starts_with("status")).unwrap();
+    assert!(
+        status.contains(&format!("crashed at step {logged} of 64000"))
+            && !status.contains("running at"),
+        "{status}"
+    );
+
+    let before = d.read("metrics.csv").unwrap();
+    for n in [summary.step, logged] {
+        let o = saddle(
+            t.path(),
+            &runs_dir,
+            &["resume", &d.id(), "--steps", &n.to_string()],
+        );
+        assert_eq!(o.status.code(), Some(2), "--steps {n}: {o:?}");
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(err.contains(&format!("has reached step {logged}")), "{err}");
+    }
+    assert_eq!(
+        d.read("metrics.csv").unwrap(),
+        before,
+        "a refused resume changes nothing"
+    );
+    let target = logged + 100;
+    ok(&saddle(
+        t.path(),
+        &runs_dir,
+        &["resume", &d.id(), "--steps", &target.to_string()],
+    ));
+    let done: Summary = serde_json::from_str(&d.read("summary.json").unwrap()).unwrap();
+    assert_eq!((done.status, done.step), (Status::Finished, target));
+}
+
 const PACED: &str = r#"Preset(
     name: "paced", seed: 2, steps: 3000, log_every: Some(5), pace: Some(1500),
     game: StochasticBilinear(dim: 4, components: 8),

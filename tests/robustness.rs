@@ -514,3 +514,196 @@ fn a_game_beyond_the_process_memory_limit_is_refused_with_the_estimate() {
     );
     assert!(!runs.exists() || std::fs::read_dir(&runs).unwrap().next().is_none());
 }
+
+/// A copy of run `d` under `runs` named `name`, for damaging one file of it.
+fn copy_run(d: &RunDir, runs: &Path, name: &str) -> RunDir {
+    let to = runs.join(name);
+    let o = Command::new("cp")
+        .arg("-r")
+        .arg(&d.path)
+        .arg(&to)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "cp: {o:?}");
+    RunDir { path: to }
+}
+
+/// The second trial as a new user: damage to one file of a run directory is named with its
+/// file (and line), exit 2, and nothing is lost — no metrics rewritten from step 0 because the
+/// checkpoints went missing or a middle row is garbage, no parameter change dropped because an
+/// event line is damaged, no run left out of `ls` or shown as never started without a word.
+#[test]
+fn damaged_run_files_are_named_and_nothing_is_lost() {
+    let t = tmp();
+    let runs = t.path().join("runs");
+    let p = preset(t.path(), "s", SMALL);
+    ok(&saddle(t.path(), &runs, &["run", p.to_str().unwrap()]));
+    let d = run_named(&runs, "-s-alt");
+    let refused = |args: &[&str], says: &str| {
+        let o = saddle(t.path(), &runs, args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));
+        assert!(stderr(&o).contains(says), "{args:?}: {}", stderr(&o));
+    };
+
+    // The checkpoints deleted: refused with the metrics kept; --from-scratch makes them again.
+    let a = copy_run(&d, &runs, "no-checkpoints");
+    std::fs::remove_dir_all(a.path.join("checkpoints")).unwrap();
+    let before = std::fs::read(a.file(METRICS)).unwrap();
+    refused(
+        &["resume", "no-checkpoints", "--steps", "250"],
+        "has no checkpoint",
+    );
+    assert_eq!(std::fs::read(a.file(METRICS)).unwrap(), before);
+    ok(&saddle(
+        t.path(),
+        &runs,
+        &[
+            "resume",
+            "no-checkpoints",
+            "--steps",
+            "250",
+            "--from-scratch",
+        ],
+    ));
+    assert_eq!(logged_steps(&a), (0..=250).step_by(5).collect::<Vec<u64>>());
+    assert_eq!(a.checkpoint_steps(), [150, 200, 250]);
+
+    // A garbage row in the middle of the metrics: every reader names its line.
+    let b = copy_run(&d, &runs, "garbage-row");
+    let text = std::fs::read_to_string(b.file(METRICS)).unwrap();
+    let mut lines: Vec<&str> = text.lines().collect();
+    lines[4] = "garbage,line,here";
+    std::fs::write(b.file(METRICS), lines.join("\n") + "\n").unwrap();
+    let damaged = std::fs::read(b.file(METRICS)).unwrap();
+    for args in [
+        &["resume", "garbage-row", "--steps", "250"][..],
+        &["export", "garbage-row", "--format", "csv"],
+    ] {
+        refused(args, "metrics.csv:5: 3 cells");
+    }
+    assert_eq!(std::fs::read(b.file(METRICS)).unwrap(), damaged);
+
+    // A damaged line in the event log: resume, replay and fork refuse, nothing is created.
+    let c = copy_run(&d, &runs, "damaged-event");
+    let text = std::fs::read_to_string(c.file(EVENTS)).unwrap();
+    std::fs::write(
+        c.file(EVENTS),
+        format!("{{\"step\":3,\"event\":\"set\"\n{text}"),
+    )
+    .unwrap();
+    let count = runs.read_dir().unwrap().count();
+    for args in [
+        &["resume", "damaged-event", "--steps", "250"][..],
+        &["replay", "damaged-event"],
+        &["fork", "damaged-event", "--at", "100"],
+    ] {
+        refused(args, "events.jsonl:1: not a record");
+    }
+    assert_eq!(runs.read_dir().unwrap().count(), count);
+
+    // A lost config, a damaged summary, damaged provenance: named, not silently left out.
+    let e = copy_run(&d, &runs, "no-config");
+    std::fs::remove_file(e.file("config.ron")).unwrap();
+    let f = copy_run(&d, &runs, "bad-summary");
+    std::fs::write(f.file("summary.json"), "{\"status\":").unwrap();
+    let g = copy_run(&d, &runs, "bad-provenance");
+    std::fs::write(g.file("provenance.jsonl"), "{bad\n").unwrap();
+    let o = saddle(t.path(), &runs, &["ls"]);
+    let (out, err) = (ok(&o), stderr(&o));
+    assert!(
+        err.contains("no-config has a run's files but no config.ron"),
+        "{err}"
+    );
+    assert!(
+        err.contains("bad-summary/summary.json: not a run summary"),
+        "{err}"
+    );
+    let line = out.lines().find(|l| l.starts_with("bad-summary")).unwrap();
+    assert!(line.contains("damaged"), "{line}");
+    let show = ok(&saddle(t.path(), &runs, &["show", "bad-provenance"]));
+    assert!(
+        show.contains("provenance.jsonl: line 1 is not a provenance record"),
+        "{show}"
+    );
+}
+
+/// A preset saved with a byte-order mark runs; one with a byte that is not UTF-8 is refused
+/// at its line and column, exit 2.
+#[test]
+fn preset_files_are_utf8_with_or_without_a_byte_order_mark() {
+    let t = tmp();
+    let runs = t.path().join("runs");
+    let bom = t.path().join("bom.ron");
+    std::fs::write(
+        &bom,
+        [b"\xEF\xBB\xBF".as_slice(), SMALL.as_bytes()].concat(),
+    )
+    .unwrap();
+    ok(&saddle(
+        t.path(),
+        &runs,
+        &["run", bom.to_str().unwrap(), "--steps", "10"],
+    ));
+    let bad = t.path().join("bad.ron");
+    std::fs::write(&bad, [b"// \xFF\n".as_slice(), SMALL.as_bytes()].concat()).unwrap();
+    let o = saddle(t.path(), &runs, &["run", bad.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("bad.ron:1:4: byte 0xFF is not UTF-8"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+/// The reader of the progress lines going away (`saddle run … | head -1`) ends the runs as a
+/// signal does — checkpointed, `interrupted`, resumable — instead of killing them mid-step.
+#[test]
+fn a_closed_output_pipe_interrupts_runs_resumably() {
+    use std::io::BufRead;
+    let t = tmp();
+    let runs = t.path().join("runs");
+    let p = preset(
+        t.path(),
+        "paced",
+        r#"Preset(name: "paced", seed: 0, steps: 100000, pace: Some(2000), log_every: Some(10),
+    game: Bilinear(dim: 1), stop: (converge_below: None, diverge_above: None),
+    runs: [Run(name: "a", scheme: Alternating(), eta: 0.1), Run(name: "b", scheme: Extragradient(), eta: 0.1)])"#,
+    );
+    let mut child = Command::new(bin())
+        .current_dir(t.path())
+        .args(["run", p.to_str().unwrap(), "--runs-dir"])
+        .arg(&runs)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    std::io::BufReader::new(child.stderr.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    // The read end is closed here: the next progress line (piped: every 5 s) raises SIGPIPE.
+    let start = Instant::now();
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        assert!(start.elapsed() < Duration::from_secs(60), "still running");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert_eq!(
+        status.code(),
+        Some(1),
+        "interrupted runs exit 1: {status:?}"
+    );
+    for d in common::runs(&runs) {
+        let s = d.read("summary.json").unwrap();
+        assert!(s.contains("\"interrupted\""), "{}: {s}", d.id());
+        assert!(!d.checkpoint_steps().is_empty());
+        ok(&saddle(
+            t.path(),
+            &runs,
+            &["resume", &d.id(), "--steps", "2000"],
+        ));
+    }
+}

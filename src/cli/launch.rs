@@ -124,16 +124,17 @@ pub fn drive(dirs: Vec<RunDir>, how: Opening) -> Vec<Result<Summary>> {
 /// the outcomes into an exit code (a diverged run is a result, not an error; a failed or
 /// interrupted one is not success).
 pub fn report(results: Vec<Result<Summary>>, json: bool) -> i32 {
+    use std::io::Write;
+    // Output whose reader went away (SIGPIPE ended the runs) is dropped, not a panic.
+    let (mut out, mut err) = (std::io::stdout(), std::io::stderr());
     let mut code = 0;
     let mut done = vec![];
     for r in results {
         match r {
             Ok(s) => {
                 if json {
-                    println!(
-                        "{}",
-                        serde_json::to_string(&s).expect("summaries serialize")
-                    );
+                    let line = serde_json::to_string(&s).expect("summaries serialize");
+                    let _ = writeln!(out, "{line}");
                 }
                 if matches!(s.status, Status::Failed | Status::Interrupted) {
                     code = code.max(1);
@@ -141,13 +142,13 @@ pub fn report(results: Vec<Result<Summary>>, json: bool) -> i32 {
                 done.push(s);
             }
             Err(e) => {
-                eprintln!("saddle: {e}");
+                let _ = writeln!(err, "saddle: {e}");
                 code = code.max(e.exit_code());
             }
         }
     }
     if !json {
-        print!("{}", across_seeds::table(&across_seeds::groups(&done)));
+        let _ = write!(out, "{}", across_seeds::table(&across_seeds::groups(&done)));
     }
     code
 }

@@ -17,7 +17,8 @@ use std::path::{Path, PathBuf};
 pub struct ResumeArgs {
     /// The run: its id or its directory.
     run: String,
-    /// Run to this many iterations in total (extends a finished run).
+    /// Run to this many iterations in total: more than the run has reached (it extends a
+    /// finished run, and may move a stopped run's end nearer).
     #[arg(long)]
     steps: Option<u64>,
     /// Start again from step 0, setting the run's checkpoints aside (for a run none of whose

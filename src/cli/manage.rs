@@ -15,11 +15,21 @@ use std::time::Duration;
 /// `saddle ls`.
 pub fn ls(runs_dir: &Path, json: bool) -> Result<i32> {
     let runs = list(runs_dir);
+    // Nothing is left out silently: directories that look like runs but cannot be listed,
+    // and runs whose summary is damaged, are named.
+    for (path, why) in crate::run::listing::unlisted(runs_dir) {
+        eprintln!("saddle: {} {why}", path.display());
+    }
+    for r in runs.iter() {
+        if let Some(why) = &r.damaged {
+            eprintln!("saddle: run {}: {why}; listed as damaged", r.id);
+        }
+    }
     if json {
         for r in &runs {
             println!(
                 "{}",
-                serde_json::json!({"id": r.id, "status": r.status_word(), "live": r.live, "summary": r.summary})
+                serde_json::json!({"id": r.id, "status": r.status_word(), "step": r.step(), "live": r.live, "summary": r.summary})
             );
         }
         return Ok(0);
@@ -38,7 +48,7 @@ pub fn ls(runs_dir: &Path, json: bool) -> Result<i32> {
     for r in runs {
         let (step, method, dist) = match &r.summary {
             Some(s) => (
-                format!("{}/{}", s.step, s.steps),
+                format!("{}/{}", r.step().unwrap_or(s.step), s.steps),
                 s.method.clone(),
                 s.metrics
                     .get(DISTANCE_TO_EQUILIBRIUM)

@@ -19,12 +19,7 @@ use std::path::PathBuf;
 
 /// saddle — run and watch optimizers on two-player games.
 #[derive(Parser, Debug)]
-#[command(
-    name = "saddle",
-    version,
-    about,
-    args_conflicts_with_subcommands = true
-)]
+#[command(name = "saddle", version, about, subcommand_precedence_over_arg = true)]
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
@@ -52,9 +47,12 @@ enum Command {
     ///
     /// STATUS is one of: created (made, never started), starting (its process is opening it),
     /// running, paused, stopped (by `control … stop`; resumable), interrupted (by a signal;
-    /// resumable), crashed (its process died without saying how it ended; resumable),
+    /// resumable), crashed (its process died without saying how it ended; resumable; its
+    /// STEP is the last its metrics logged, which may be past its newest checkpoint),
     /// failed (ended by an error; resumable), finished (ran all its steps; `resume --steps N`
-    /// extends it), converged or diverged (ended by its stop rule: its result, not resumable).
+    /// extends it), converged or diverged (ended by its stop rule: its result, not resumable),
+    /// damaged (its summary.json cannot be read; named on stderr). Directories that hold a
+    /// run's files but no config.ron are named on stderr, not listed.
     /// Every id listed, also of a run directory copied in by hand, is accepted by `resume`,
     /// `attach`, `control`, `fork` and the others.
     #[command(verbatim_doc_comment)]
@@ -137,7 +135,7 @@ pub fn main_with(registry: crate::setup::Registry) -> i32 {
         eprintln!("saddle: {e}");
         return 1;
     }
-    let cli = match Cli::try_parse() {
+    let cli = match parse() {
         Ok(c) => c,
         Err(e) => {
             let code = if e.use_stderr() { 2 } else { 0 };
@@ -152,6 +150,36 @@ pub fn main_with(registry: crate::setup::Registry) -> i32 {
             e.exit_code()
         }
     }
+}
+
+/// The command line, parsed. `--runs-dir` and `--logs-dir` go before or after a command
+/// (`saddle --runs-dir D ls` as `saddle ls --runs-dir D`); the dashboard's own arguments (a
+/// preset, its flags) with a command are refused, as clap's conflict rule did when it also
+/// refused those two before the command.
+fn parse() -> std::result::Result<Cli, clap::Error> {
+    use clap::{CommandFactory, FromArgMatches};
+    let mut command = Cli::command();
+    let matches = command.try_get_matches_from_mut(std::env::args_os())?;
+    if let Some(sub) = matches.subcommand_name() {
+        let given: Vec<String> = matches
+            .ids()
+            .map(|id| id.as_str())
+            .filter(|id| !matches!(*id, "runs_dir" | "logs_dir"))
+            .filter(|id| matches.value_source(id) == Some(clap::parser::ValueSource::CommandLine))
+            .map(|id| format!("`{id}`"))
+            .collect();
+        if !given.is_empty() {
+            return Err(command.error(
+                clap::error::ErrorKind::ArgumentConflict,
+                format!(
+                    "{} belong{} to the dashboard (`saddle [PRESET]`), not to `saddle {sub}`",
+                    given.join(", "),
+                    if given.len() == 1 { "s" } else { "" }
+                ),
+            ));
+        }
+    }
+    Cli::from_arg_matches(&matches).map_err(|e| e.format(&mut command))
 }
 
 fn dispatch(cli: Cli) -> Result<i32> {

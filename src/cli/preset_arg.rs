@@ -18,10 +18,8 @@ pub fn load(arg: &str, sets: &[String], steps: Option<u64>) -> Result<(Preset, V
 pub fn read(arg: &str) -> Result<(String, String)> {
     let path = Path::new(arg);
     if path.is_file() {
-        Ok((
-            std::fs::read_to_string(path).map_err(|e| io_error(path, e))?,
-            arg.to_string(),
-        ))
+        let bytes = std::fs::read(path).map_err(|e| io_error(path, e))?;
+        Ok((utf8_text(bytes, arg)?, arg.to_string()))
     } else if let Some(t) = builtin(arg) {
         Ok((t.to_string(), format!("<built-in {arg}>")))
     } else {
@@ -31,6 +29,34 @@ pub fn read(arg: &str) -> Result<(String, String)> {
             names.join(", ")
         )))
     }
+}
+
+/// A preset file's bytes as text: UTF-8, a byte-order mark (which editors on Windows write)
+/// dropped; anything else is refused at the first byte that is not UTF-8, as
+/// `origin:line:col` like every other preset error.
+fn utf8_text(mut bytes: Vec<u8>, origin: &str) -> Result<String> {
+    if bytes.starts_with(b"\xEF\xBB\xBF") {
+        bytes.drain(..3);
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        let bytes = e.as_bytes();
+        let at = e.utf8_error().valid_up_to();
+        let before = &bytes[..at];
+        let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
+        let line_start = before
+            .iter()
+            .rposition(|&b| b == b'\n')
+            .map_or(0, |i| i + 1);
+        // The valid prefix of the line is UTF-8: count its characters for the column.
+        let col = String::from_utf8_lossy(&before[line_start..])
+            .chars()
+            .count()
+            + 1;
+        Error::input(format!(
+            "{origin}:{line}:{col}: byte 0x{:02X} is not UTF-8 text (a preset is a UTF-8 RON file)",
+            bytes[at]
+        ))
+    })
 }
 
 /// [`load`] from preset text already read.
@@ -48,4 +74,30 @@ pub fn from_text(
     }
     let configs = preset.resolve().map_err(|e| e.context(origin))?;
     Ok((preset, configs))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A byte-order mark is dropped; a byte that is not UTF-8 is named with its line and
+    /// column (counted in characters).
+    #[test]
+    fn preset_bytes_become_text_or_a_positioned_error() {
+        let text = utf8_text(b"\xEF\xBB\xBFPreset()".to_vec(), "p.ron").unwrap();
+        assert_eq!(text, "Preset()");
+        let err = utf8_text(b"// a\n// \xCE\xB2 \xFF\xFE\n".to_vec(), "p.ron").unwrap_err();
+        assert_eq!(err.exit_code(), 2);
+        assert!(
+            err.message.starts_with("p.ron:2:6: byte 0xFF"),
+            "{}",
+            err.message
+        );
+        let err = utf8_text(vec![0x80, b'a'], "g.ron").unwrap_err();
+        assert!(
+            err.message.starts_with("g.ron:1:1: byte 0x80"),
+            "{}",
+            err.message
+        );
+    }
 }

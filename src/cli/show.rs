@@ -2,6 +2,7 @@
 //! full, each resume as what changed) — and where it stands.
 
 use crate::error::Result;
+use crate::run::listing;
 use crate::run::provenance::Provenance;
 use crate::run::provenance_text;
 use crate::run::store::RunDir;
@@ -11,7 +12,7 @@ use std::path::Path;
 /// Prints the run's status and provenance; with `json`, its provenance records, one per line.
 pub fn show(run: &str, json: bool, runs_dir: &Path) -> Result<i32> {
     let dir = RunDir::find(run, runs_dir)?;
-    let records: Vec<Provenance> = dir.records();
+    let (records, damaged) = dir.records_and_damage::<Provenance>();
     if json {
         for p in &records {
             println!("{}", serde_json::to_string(p).unwrap_or_default());
@@ -19,13 +20,51 @@ pub fn show(run: &str, json: bool, runs_dir: &Path) -> Result<i32> {
         return Ok(0);
     }
     println!("run        {}", dir.id());
-    println!(
-        "status     {}",
-        provenance_text::status(Summary::read(&dir).as_ref())
-    );
-    println!("provenance {}", provenance_text::heading(&records));
+    println!("status     {}", status(&dir));
+    if !damaged.is_empty() {
+        let lines: Vec<String> = damaged.iter().map(|l| l.to_string()).collect();
+        let what = if damaged.len() > 1 {
+            format!("lines {} are not provenance records", lines.join(", "))
+        } else {
+            format!("line {} is not a provenance record", lines[0])
+        };
+        println!(
+            "damaged    {}: {what} (skipped below)",
+            dir.file(crate::run::provenance::PROVENANCE).display()
+        );
+    }
+    if records.is_empty() && !damaged.is_empty() {
+        println!("provenance none readable");
+    } else {
+        println!("provenance {}", provenance_text::heading(&records));
+    }
     for line in provenance_text::lines(&records) {
         println!("{line}");
     }
     Ok(0)
+}
+
+/// The status line: the summary's, except for a run whose summary says running or paused that
+/// no process drives (what `saddle ls` calls crashed), which is named so, at the step its
+/// metrics reached.
+fn status(dir: &RunDir) -> String {
+    let summary = match Summary::read_checked(dir) {
+        Ok(s) => s,
+        Err(why) => return format!("unknown: {why}"),
+    };
+    match &summary {
+        Some(s) if !s.status.is_final() && !dir.is_live() => format!(
+            "crashed at step {} of {} ({}, preset {}); no process drives it (its summary, last \
+             written at step {}, says {}): `saddle resume {}` continues it from its newest \
+             checkpoint",
+            listing::reached_step(dir, s.step),
+            s.steps,
+            s.method,
+            s.preset,
+            s.step,
+            s.status,
+            dir.id()
+        ),
+        other => provenance_text::status(other.as_ref()),
+    }
 }

@@ -76,7 +76,13 @@ pub fn save<V: Serialize>(dir: &RunDir, state: &RunState<V>) -> Result<()> {
         postcard::to_allocvec(state)
             .map_err(|e| Error::failure(format!("checkpoint encoding: {e}")))?,
     );
-    write_atomic(&dir.checkpoint_path(state.optim.iteration), &bytes)
+    let path = dir.checkpoint_path(state.optim.iteration);
+    // Made with the run directory; made again where it went missing (a resume from scratch
+    // of a run whose checkpoints were deleted).
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).map_err(|e| crate::error::io_error(parent, e))?;
+    }
+    write_atomic(&path, &bytes)
 }
 
 /// The state in a checkpoint file's bytes, or why it is not one this saddle can read.

@@ -49,7 +49,7 @@ pub fn target_steps(config: &RunConfig, events: &[EventRecord]) -> u64 {
 /// log planned at its step. Returns the new directory and the steps to run to.
 pub fn replay(src: &RunDir, runs_dir: &Path) -> Result<(RunDir, u64)> {
     let config = src.config()?;
-    let events = src.records::<EventRecord>();
+    let events = src.records_checked::<EventRecord>()?;
     let planned: Vec<EventRecord> = events
         .iter()
         .filter(|e| matches!(e.kind, EventKind::Set(_)))
@@ -108,7 +108,7 @@ fn fork_with<V: ParamVec + Serialize + DeserializeOwned>(
     optimizer: &Optimizer,
     hyper: Hyper,
 ) -> Result<Fork> {
-    let events = src.records::<EventRecord>();
+    let events = src.records_checked::<EventRecord>()?;
     // Without a checkpoint at or before `at`, start from step 0: the run is deterministic.
     let found = checkpoint::newest::<V>(src, Some(at));
     let warnings: Vec<String> = found

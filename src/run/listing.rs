@@ -17,6 +17,9 @@ pub struct Listed {
     pub summary: Option<Summary>,
     /// True while a process drives it.
     pub live: bool,
+    /// Why its `summary.json`, which is there, cannot be read (None: read, or not there).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub damaged: Option<String>,
 }
 
 impl Listed {
@@ -24,6 +27,7 @@ impl Listed {
     /// drives any more has `crashed` (its checkpoint can be resumed).
     pub fn status_word(&self) -> &'static str {
         match &self.summary {
+            None if self.damaged.is_some() => "damaged",
             None if self.live => "starting",
             None => "created",
             Some(s) if !s.status.is_final() && !self.live => "crashed",
@@ -31,10 +35,55 @@ impl Listed {
         }
     }
 
+    /// The step the run reached: its summary's, except for a crashed run, whose summary was
+    /// last written at a checkpoint or earlier while its metrics went on (the step of their
+    /// last complete row).
+    pub fn step(&self) -> Option<u64> {
+        let s = self.summary.as_ref()?;
+        if s.status.is_final() || self.live {
+            return Some(s.step);
+        }
+        Some(reached_step(&self.dir, s.step))
+    }
+
     /// The status, when a summary exists and is consistent with liveness.
     pub fn status(&self) -> Option<Status> {
         self.summary.as_ref().map(|s| s.status)
     }
+}
+
+/// The later of `summary_step` and the step of the last complete row of the run's metrics
+/// table (a run that stopped driving without writing its summary logged further).
+pub fn reached_step(dir: &RunDir, summary_step: u64) -> u64 {
+    super::metrics::last_step(&dir.file(super::store::METRICS))
+        .map_or(summary_step, |l| l.max(summary_step))
+}
+
+/// The directories under `runs_dir` that hold a run's files (metrics, events, summary or
+/// checkpoints) but no `config.ron`, so that [`list`] cannot take them for runs: each with why
+/// (`saddle ls` names them rather than leave a run out silently). Sweep directories, which hold
+/// members, not a run's files, are not among them.
+pub fn unlisted(runs_dir: &Path) -> Vec<(std::path::PathBuf, String)> {
+    use super::store::{CHECKPOINTS, EVENTS, METRICS, SUMMARY};
+    let mut out: Vec<(std::path::PathBuf, String)> = std::fs::read_dir(runs_dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.is_dir() && !p.join(CONFIG).is_file())
+        .filter(|p| {
+            [METRICS, EVENTS, SUMMARY, CHECKPOINTS]
+                .iter()
+                .any(|f| p.join(f).exists())
+        })
+        .map(|p| {
+            let why =
+                format!("has a run's files but no {CONFIG}, so it is not a run saddle can read");
+            (p, why)
+        })
+        .collect();
+    out.sort();
+    out
 }
 
 /// Every run directory under `runs_dir`, sorted by id (that is, by start time).
@@ -46,12 +95,16 @@ pub fn list(runs_dir: &Path) -> Vec<Listed> {
         .filter(|e| e.path().join(CONFIG).is_file())
         .map(|e| {
             let dir = RunDir { path: e.path() };
-            let summary = Summary::read(&dir);
+            let (summary, damaged) = match Summary::read_checked(&dir) {
+                Ok(s) => (s, None),
+                Err(why) => (None, Some(why)),
+            };
             Listed {
                 id: dir.id(),
                 live: dir.is_live(),
                 dir,
                 summary,
+                damaged,
             }
         })
         .collect();

@@ -113,6 +113,44 @@ pub fn parse_row(line: &str, n: usize) -> Option<Row> {
     )
 }
 
+/// Bytes at a metrics file's end that [`last_step`] reads: many rows of any table saddle
+/// writes (a row is well under 4 KiB).
+const TAIL: u64 = 1 << 16;
+
+/// The step (first column) of the last complete row of the metrics file at `path`, reading its
+/// header and its last [`TAIL`] bytes only, so that listing many long runs stays cheap; None
+/// without a file, a header or a complete row there. A torn last line is skipped, as
+/// [`MetricsTable::parse`] skips it.
+pub fn last_step(path: &Path) -> Option<u64> {
+    use std::io::{BufRead, BufReader, Read, Seek, SeekFrom};
+    let mut f = BufReader::new(File::open(path).ok()?);
+    let mut header = String::new();
+    f.read_line(&mut header).ok()?;
+    if !header.ends_with('\n') {
+        return None;
+    }
+    let n = parse_header(&header).len();
+    let len = f.get_ref().metadata().ok()?.len();
+    let from = len.saturating_sub(TAIL).max(header.len() as u64);
+    f.seek(SeekFrom::Start(from)).ok()?;
+    let mut tail = Vec::new();
+    f.take(TAIL).read_to_end(&mut tail).ok()?;
+    let text = String::from_utf8_lossy(&tail);
+    // Past a cut, the first line may be a fragment: only lines after it are whole.
+    let whole = if from > header.len() as u64 {
+        text.split_once('\n').map_or("", |(_, rest)| rest)
+    } else {
+        &text
+    };
+    whole
+        .split_inclusive('\n')
+        .filter(|l| l.ends_with('\n'))
+        .filter_map(|l| parse_row(l, n))
+        .filter_map(|r| r.first().copied().flatten())
+        .next_back()
+        .map(|s| s as u64)
+}
+
 /// Bytes of rows a writer holds before writing them out (besides the engine's flush every
 /// 100 ms): 64 KiB, so a run logging a million rows a second writes ~1 000 times a second, not
 /// 8 000 (each write wakes the readers watching the file).
@@ -203,22 +241,46 @@ pub struct MetricsTable {
 
 impl MetricsTable {
     /// Parses CSV text; a last line without a newline, or with the wrong number of cells, is
-    /// a row still being written and is ignored.
+    /// a row still being written and is ignored. A line with the wrong number of cells
+    /// followed by more lines is damage: an error naming its line (from 1, the header being
+    /// line 1), not a table silently cut there.
     pub fn parse(text: &str) -> Result<Self> {
-        let mut lines = text.split_inclusive('\n');
+        Self::parse_named(text, "metrics.csv")
+    }
+
+    /// [`MetricsTable::parse`] with errors prefixed by `name` (the file's path): damage as
+    /// `name:line: …`.
+    fn parse_named(text: &str, name: &str) -> Result<Self> {
+        let mut lines = text.split_inclusive('\n').enumerate().peekable();
         let header = lines
             .next()
+            .map(|(_, h)| h)
             .filter(|h| h.ends_with('\n'))
-            .ok_or_else(|| Error::failure("metrics table has no header row"))?;
+            .ok_or_else(|| Error::failure(format!("{name}: metrics table has no header row")))?;
         let columns = parse_header(header);
         let mut rows = vec![];
-        for line in lines {
+        while let Some((i, line)) = lines.next() {
             if !line.ends_with('\n') {
                 break;
             }
+            // Every row the writer writes starts with its step.
             match parse_row(line, columns.len()) {
-                Some(row) => rows.push(row),
-                None => break,
+                Some(row) if row.first().is_some_and(Option::is_some) => rows.push(row),
+                _ if lines.peek().is_none() => break,
+                Some(_) => {
+                    return Err(Error::input(format!(
+                        "{name}:{}: no step in the first cell (damaged; later rows follow it): repair or remove the line",
+                        i + 1
+                    )))
+                }
+                None => {
+                    return Err(Error::input(format!(
+                        "{name}:{}: {} cells where the header has {} (damaged; later rows follow it): repair or remove the line",
+                        i + 1,
+                        line.trim_end().split(',').count(),
+                        columns.len()
+                    )))
+                }
             }
         }
         Ok(MetricsTable { columns, rows })
@@ -227,7 +289,7 @@ impl MetricsTable {
     /// Reads a file.
     pub fn read(path: &Path) -> Result<Self> {
         let text = std::fs::read_to_string(path).map_err(|e| io_error(path, e))?;
-        Self::parse(&text).map_err(|e| e.context(path.display()))
+        Self::parse_named(&text, &path.display().to_string())
     }
 
     /// The table as CSV text, keeping the rows `keep` accepts: what [`MetricsWriter`] would
@@ -290,6 +352,55 @@ mod tests {
         assert_eq!(
             MetricsTable::parse("step,a\n0,\n").unwrap().rows[0],
             vec![Some(0.0), None]
+        );
+    }
+
+    /// The last step comes from the file's tail: past the read window, with a torn last
+    /// line, with a cut through a row, and nothing without a complete row or a file.
+    #[test]
+    fn last_step_reads_the_tail() {
+        let tmp = tempfile::tempdir().unwrap();
+        let path = tmp.path().join("metrics.csv");
+        assert_eq!(last_step(&path), None, "no file");
+        std::fs::write(&path, "step,a\n").unwrap();
+        assert_eq!(last_step(&path), None, "a header only");
+        std::fs::write(&path, "step,a\n0,1\n5,2\n10,").unwrap();
+        assert_eq!(last_step(&path), Some(5), "a torn last line");
+        // ~20 bytes a row: 10 000 rows reach well past the 64 KiB read.
+        let mut text = String::from("step,a,b\n");
+        for i in 0..10_000u64 {
+            text.push_str(&format!("{},0.12345678,-0.5\n", i * 7));
+        }
+        assert!(text.len() as u64 > 2 * TAIL);
+        std::fs::write(&path, &text).unwrap();
+        assert_eq!(last_step(&path), Some(9_999 * 7));
+        text.push_str("70000,0.1");
+        std::fs::write(&path, &text).unwrap();
+        assert_eq!(last_step(&path), Some(9_999 * 7), "torn after many rows");
+        // Whatever byte the read starts at, the answer is the last whole row's step.
+        for cut in 0..40 {
+            let short = &text[..text.len() - 9 - cut];
+            std::fs::write(&path, short).unwrap();
+            let want = MetricsTable::parse(short).unwrap().rows.last().unwrap()[0].unwrap();
+            assert_eq!(last_step(&path), Some(want as u64), "cut {cut}");
+        }
+    }
+
+    /// A damaged row with rows after it is an error naming its line, not a cut table.
+    #[test]
+    fn a_damaged_middle_row_is_named() {
+        let err = MetricsTable::parse("step,a\n0,1\ngarbage,line,here\n2,3\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("metrics.csv:3: 3 cells where the header has 2"),
+            "{err}"
+        );
+        let t = MetricsTable::parse("step,a\n0,1\n2,3\ngarbage,line,here\n").unwrap();
+        assert_eq!(
+            t.rows.len(),
+            2,
+            "a damaged last line is a row being written"
         );
     }
 

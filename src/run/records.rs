@@ -65,6 +65,43 @@ impl RunDir {
     pub fn records<R: JsonLine>(&self) -> Vec<R> {
         R::parse_all(&std::fs::read_to_string(self.file(R::FILE)).unwrap_or_default())
     }
+
+    /// Every record of its file, with the numbers (from 1) of its damaged lines: complete
+    /// lines (ended by a newline) that are not records. A last line without its newline is
+    /// one being written (or torn by a crash), not damage. None of either without a file.
+    pub fn records_and_damage<R: JsonLine>(&self) -> (Vec<R>, Vec<usize>) {
+        let text = std::fs::read_to_string(self.file(R::FILE)).unwrap_or_default();
+        let (mut records, mut damaged) = (vec![], vec![]);
+        for (i, line) in text.split_inclusive('\n').enumerate() {
+            match R::parse_line(line.trim_end()) {
+                Some(r) => records.push(r),
+                None if line.ends_with('\n') => damaged.push(i + 1),
+                None => {}
+            }
+        }
+        (records, damaged)
+    }
+
+    /// [`RunDir::records`] for what must not go on without every record — resume, replay
+    /// and fork, which re-apply the event log's parameter changes: a damaged line is an
+    /// error naming the file and its line (exit 2), so a run never silently continues with a
+    /// change missing.
+    pub fn records_checked<R: JsonLine>(&self) -> Result<Vec<R>> {
+        let (records, damaged) = self.records_and_damage::<R>();
+        match damaged.first() {
+            None => Ok(records),
+            Some(line) => Err(Error::input(format!(
+                "{}:{line}: not a record of this file (damaged{}); repair or remove the line{} to go on",
+                self.file(R::FILE).display(),
+                if damaged.len() > 1 {
+                    format!(", as are {} more lines", damaged.len() - 1)
+                } else {
+                    String::new()
+                },
+                if damaged.len() > 1 { "s" } else { "" },
+            ))),
+        }
+    }
 }
 
 /// Reads the records appended to a run directory's file since the last call.
@@ -106,6 +143,45 @@ impl<R: JsonLine> RecordTail<R> {
 mod tests {
     use super::*;
     use crate::run::events::{EventKind, EventRecord};
+
+    /// A damaged complete line is named (resume refuses it); a torn last line is not damage.
+    #[test]
+    fn damaged_lines_are_named_and_a_torn_last_line_is_not() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = RunDir {
+            path: tmp.path().to_path_buf(),
+        };
+        assert_eq!(dir.records_checked::<EventRecord>().unwrap(), vec![]);
+        let e = EventRecord {
+            step: 3,
+            time: 1.5,
+            kind: EventKind::Started,
+            source: None,
+            request: None,
+        };
+        let line = e.to_line().unwrap();
+        std::fs::write(
+            dir.file(EventRecord::FILE),
+            format!("{line}\n{line}\n{{\"step\":"),
+        )
+        .unwrap();
+        assert_eq!(
+            dir.records_checked::<EventRecord>().unwrap(),
+            vec![e.clone(), e.clone()]
+        );
+        std::fs::write(
+            dir.file(EventRecord::FILE),
+            format!("{line}\n{{\"step\":4,\"event\":\"set\",\"param\":\"eta\"\n{line}\n"),
+        )
+        .unwrap();
+        let (records, damaged) = dir.records_and_damage::<EventRecord>();
+        assert_eq!((records.len(), damaged), (2, vec![2]));
+        let err = dir
+            .records_checked::<EventRecord>()
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("events.jsonl:2:"), "{err}");
+    }
 
     #[test]
     fn appended_records_are_read_back_whole_and_once() {

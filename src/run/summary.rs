@@ -94,6 +94,20 @@ impl Summary {
         serde_json::from_str(&text).ok()
     }
 
+    /// The run's `summary.json` (None before its first start), or why the file that is there
+    /// cannot be read: [`Summary::read`] for those who must name a damaged file.
+    pub fn read_checked(dir: &RunDir) -> std::result::Result<Option<Summary>, String> {
+        let path = dir.file(SUMMARY);
+        let text = match std::fs::read_to_string(&path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(format!("{}: {e}", path.display())),
+        };
+        serde_json::from_str(&text)
+            .map(Some)
+            .map_err(|e| format!("{}: not a run summary ({e})", path.display()))
+    }
+
     /// Replaces the run's `summary.json` (pretty-printed) atomically.
     pub fn write(&self, dir: &RunDir) -> Result<()> {
         let text = serde_json::to_string_pretty(self).map_err(|e| Error::failure(e.to_string()))?;

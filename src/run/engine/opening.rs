@@ -145,7 +145,9 @@ impl From<Option<u64>> for Opening {
 
 /// Whether a run that ended can be continued: refused, with what to do instead, for a run that
 /// diverged or converged (its end is its result; resuming would end it again at once) and for
-/// one that finished unless `steps` goes past the step it finished at. Read from the run's
+/// one that finished unless `steps` goes past the step it finished at; and, for any run,
+/// `steps` at or below the step it reached (its summary's, or its metrics' last row where a
+/// crash left them further: a total it has already run cannot be resumed to). Read from the run's
 /// summary (what `saddle ls` shows; a crash leaves it unfinished), or from its event log where
 /// it has no summary.
 pub fn check_resumable(dir: &RunDir, steps: Option<u64>) -> Result<()> {
@@ -174,7 +176,16 @@ pub fn check_resumable(dir: &RunDir, steps: Option<u64>) -> Result<()> {
         Status::Finished if steps.is_none_or(|n| n <= step) => Err(Error::input(format!(
             "run {id} finished; nothing to resume (it ran all its {step} steps; --steps N with N > {step} extends it)"
         ))),
-        _ => Ok(()),
+        _ => match steps {
+            // The metrics may have gone past the summary (a crash between checkpoints).
+            Some(n) if n <= crate::run::listing::reached_step(dir, step) => {
+                let reached = crate::run::listing::reached_step(dir, step);
+                Err(Error::input(format!(
+                    "run {id} has reached step {reached}; --steps {n} is the total it runs to, so it must be more than {reached} (without --steps it runs to its own end)"
+                )))
+            }
+            _ => Ok(()),
+        },
     }
 }
 
@@ -196,16 +207,27 @@ fn set_aside(dir: &RunDir, step: u64, suffix: &str) -> Result<()> {
     Ok(())
 }
 
-/// The step of the last complete row of a run's metrics table (None: no row, or no table).
-fn last_logged(dir: &RunDir) -> Option<u64> {
-    let table = crate::run::metrics::MetricsTable::read(&dir.file(METRICS)).ok()?;
-    table
+/// The step of the last complete row of a run's metrics table (None: no row, or no table);
+/// an error for a table that is there but damaged (see [`MetricsTable::parse`]): a resume
+/// must not take a damaged row for the table's end and simulate again what is logged after it.
+///
+/// [`MetricsTable::parse`]: crate::run::metrics::MetricsTable::parse
+fn last_logged(dir: &RunDir) -> Result<Option<u64>> {
+    let path = dir.file(METRICS);
+    if !path.exists() {
+        return Ok(None);
+    }
+    let table = match crate::run::metrics::MetricsTable::read(&path) {
+        Ok(t) => t,
+        Err(e) if e.kind == crate::error::ErrorKind::BadInput => return Err(e),
+        // No header (a table being created when the run died): no row.
+        Err(_) => return Ok(None),
+    };
+    Ok(table
         .rows
-        .last()?
-        .first()
-        .copied()
-        .flatten()
-        .map(|s| s as u64)
+        .last()
+        .and_then(|r| r.first().copied().flatten())
+        .map(|s| s as u64))
 }
 
 impl<V: ParamVec + Serialize + DeserializeOwned> Engine<V> {
@@ -227,7 +249,9 @@ impl<V: ParamVec + Serialize + DeserializeOwned> Engine<V> {
         if steps == Some(0) {
             return Err(Error::input("--steps must be at least 1"));
         }
-        let events: Vec<EventRecord> = dir.records();
+        // Every recorded parameter change is scheduled again: a damaged line refuses the
+        // resume rather than drop a change.
+        let events: Vec<EventRecord> = dir.records_checked()?;
         let mut warnings = vec![];
         let mut found = checkpoint::newest::<V>(&dir, None);
         let has_checkpoints = !dir.checkpoint_steps().is_empty();
@@ -242,10 +266,21 @@ impl<V: ParamVec + Serialize + DeserializeOwned> Engine<V> {
                 id = dir.id()
             )));
         }
+        let logged = last_logged(&dir)?;
+        // Every run checkpoints at step 0, so logged rows past it with no checkpoint at all
+        // mean the checkpoints went missing: starting over would rewrite those rows.
+        if let Some(l) = logged.filter(|&l| {
+            l > 0 && found.state.is_none() && found.unreadable.is_empty() && !how.from_scratch
+        }) {
+            return Err(Error::input(format!(
+                "run {id} has no checkpoint ({} holds none), but its metrics reach step {l}: it cannot be resumed; `saddle resume {id} --from-scratch` runs it again from step 0 (its metrics are rewritten)",
+                dir.file(crate::run::store::CHECKPOINTS).display(),
+                id = dir.id()
+            )));
+        }
         // The rows must reach the checkpoint: a table whose tail was lost resumes from the
         // newest checkpoint at or before its last complete row (the steps after it are
         // simulated again, exactly as they first were).
-        let logged = last_logged(&dir);
         if let Some(s) = &found.state {
             let at = s.optim.iteration;
             if !how.from_scratch && logged.is_none_or(|l| l < at) {

@@ -1,5 +1,5 @@
-//! SIGINT, SIGTERM and SIGHUP end every run of the process cleanly: each checkpoints and ends
-//! with status `interrupted` (resumable). The handlers only raise a flag, which the step loop
+//! SIGINT, SIGTERM and SIGHUP (and SIGPIPE: its output closed) end every run of the process
+//! cleanly: each checkpoints and ends with status `interrupted` (resumable). The handlers only raise a flag, which the step loop
 //! reads at each poll; a second signal while the runs wind down exits at once (code 1).
 
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -42,13 +42,19 @@ pub fn interrupted() -> bool {
 }
 
 /// Routes SIGINT, SIGTERM and SIGHUP to [`interrupted`] instead of killing the process; a
-/// second signal while the runs wind down exits at once (code 1).
+/// second signal while the runs wind down exits at once (code 1). SIGPIPE — the reader of
+/// the progress lines went away (`saddle run … | head`, a dead `tee`) — ends the runs the same
+/// way, checkpointed and resumable, where its default action killed them mid-step; it never
+/// exits at once, since every later progress line raises it again (those writes then fail,
+/// and the console ignores that).
 pub fn install_signal_handlers() {
-    Interrupt::process().catch(&[
+    let flag = Interrupt::process();
+    flag.catch(&[
         signal_hook::consts::SIGINT,
         signal_hook::consts::SIGTERM,
         signal_hook::consts::SIGHUP,
     ]);
+    let _ = signal_hook::flag::register(signal_hook::consts::SIGPIPE, flag.0.clone());
 }
 
 #[cfg(test)]
