@@ -408,3 +408,129 @@ fn the_report_leaves_out_coordinates_and_hyperparameters() {
     );
     only_outcomes(&text);
 }
+
+/// `--runs` picks runs before the grid is expanded: a grid over β reaches only the run picked,
+/// not the preset's plain gradient run (which has no momentum to set), as the README advises.
+#[test]
+fn runs_are_picked_before_the_grid_so_a_grid_over_beta_of_one_run_runs() {
+    let t = tmp();
+    let runs = t.path().join("runs");
+    let out = ok(&saddle(
+        t.path(),
+        &runs,
+        &[
+            "sweep",
+            "default",
+            "--runs",
+            "alternating β=-0.5",
+            "--grid",
+            "runs[*].eta=0.1,0.2",
+            "--grid",
+            "runs[*].beta.phi=-0.5,-0.3",
+            "--seeds",
+            "0..2",
+            "--steps",
+            "20",
+            "--executor",
+            "local",
+            "--jobs",
+            "2",
+            "--wait",
+            "--json",
+        ],
+    ));
+    let v: serde_json::Value = serde_json::from_str(out.lines().next().unwrap()).unwrap();
+    let sweep = SweepDir {
+        path: v["dir"].as_str().unwrap().into(),
+    };
+    let m = sweep.manifest().unwrap();
+    let labels: Vec<&str> = m.configurations.iter().map(|c| c.label.as_str()).collect();
+    assert_eq!(
+        labels,
+        [
+            "alternating β=-0.5 eta=0.1 beta.phi=-0.5",
+            "alternating β=-0.5 eta=0.1 beta.phi=-0.3",
+            "alternating β=-0.5 eta=0.2 beta.phi=-0.5",
+            "alternating β=-0.5 eta=0.2 beta.phi=-0.3",
+        ]
+    );
+    assert_eq!(m.members.len(), 8);
+    let cfg = std::fs::read_to_string(sweep.member(&m.members[3]).file("config.ron")).unwrap();
+    assert!(
+        cfg.contains("seed: 1,") && cfg.contains("phi: -0.3,") && cfg.contains("steps: 20,"),
+        "{cfg}"
+    );
+    let st = status(t.path(), &runs, &sweep);
+    assert_eq!(st["counts"]["done"], 8, "{st}");
+}
+
+/// Errors in a preset's `sweep:` section say where in the file (`file:line:col`) and which
+/// entry (`sweep.grid[0]`, `sweep.seeds`), never a `--grid` or `--seeds` flag nobody gave; the
+/// same mistakes given as flags keep naming the flags.
+#[test]
+fn errors_in_the_presets_sweep_section_give_file_line_col_not_flags() {
+    let t = tmp();
+    let runs = t.path().join("runs");
+    let text = |grid: &str, seeds: &str| {
+        format!(
+            "Preset(name: \"swp\", seed: 0, steps: 20, game: Bilinear(dim: 1),\n  runs: [ Run(name: \"a\", scheme: Alternating(), eta: 0.1) ],\n  sweep: ( grid: [{grid}], seeds: \"{seeds}\" ) )\n"
+        )
+    };
+    let cases = [
+        (
+            "sp1",
+            text("\"runs[*].eta=0.1,abc\"", "0..2"),
+            "sp1.ron:3:19: sweep.grid[0]: runs[*].eta=abc: runs[0].eta: invalid type: string \"abc\"",
+        ),
+        (
+            "sp2",
+            text("\"runs[*].bogus=1\"", "0..2"),
+            "sp2.ron:3:19: sweep.grid[0]: runs[*].bogus=1: runs[0].bogus: unknown field `bogus`",
+        ),
+        (
+            "sp3",
+            text("\"runs[*].eta=0.1\"", "5..2"),
+            "sp3.ron:3:46: sweep.seeds \"5..2\": the range is empty",
+        ),
+        (
+            "sp4",
+            text("\"runs[*].eta=0.1\", \"runs[*].eta=0.2\"", "0..2"),
+            "sp4.ron:3:38: sweep.grid[1]: runs[*].eta: the same path is given twice",
+        ),
+    ];
+    for (name, text, want) in &cases {
+        let p = preset(t.path(), name, text);
+        let err = bad_input(&saddle(t.path(), &runs, &["sweep", p.to_str().unwrap()]));
+        assert!(err.contains(want), "{name}: {err}");
+        assert!(
+            !err.contains("--grid") && !err.contains("--seeds"),
+            "{name}: {err}"
+        );
+    }
+    let p = preset(t.path(), "sp1", &cases[0].1);
+    let p = p.to_str().unwrap();
+    let err = bad_input(&saddle(
+        t.path(),
+        &runs,
+        &["sweep", p, "--grid", "runs[*].eta=0.1,xyz"],
+    ));
+    assert!(
+        err.contains("saddle: --grid runs[*].eta=xyz: runs[0].eta: "),
+        "{err}"
+    );
+    let err = bad_input(&saddle(t.path(), &runs, &["sweep", p, "--seeds", "0..3"]));
+    assert!(
+        err.contains("/sp1.ron:3:19: sweep.grid[0]: "),
+        "the section's grid still: {err}"
+    );
+    let err = bad_input(&saddle(
+        t.path(),
+        &runs,
+        &["sweep", p, "--grid", "runs[*].eta=0.1", "--seeds", "5..2"],
+    ));
+    assert!(
+        err.contains("saddle: --seeds \"5..2\": the range is empty"),
+        "{err}"
+    );
+    assert!(!runs.exists() || std::fs::read_dir(&runs).unwrap().next().is_none());
+}

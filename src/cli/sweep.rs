@@ -10,7 +10,9 @@ use crate::sweep::local;
 use crate::sweep::manifest::{self, has_ended, Manifest, NewSweep, SweepDir, CANCELLED, LOGS};
 use crate::sweep::report::{self, RankBy};
 use crate::sweep::slurm;
-use crate::sweep::spec::{parse_seeds, Axis, Executor, SweepSection};
+use crate::sweep::spec::{
+    locate, parse_section_seeds, parse_seeds, Axis, Executor, Field, GridSource, SweepSection,
+};
 use crate::sweep::state::{collect, ExecutorView, MemberState, States};
 use clap::{Args, Subcommand, ValueEnum};
 use std::path::{Path, PathBuf};
@@ -212,17 +214,29 @@ fn exe() -> Result<PathBuf> {
         .map_err(|e| Error::failure(format!("cannot find saddle's own executable: {e}")))
 }
 
-/// Grid axes from flags, else from the preset's section (errors then name the section).
-fn axes(flags: &[String], section: &SweepSection, origin: &str) -> Result<Vec<Axis>> {
+/// Grid axes from flags, else from the preset's section, and where they were written (so
+/// that errors name the flag, or the section's entry at its `file:line:col`).
+fn axes(
+    flags: &[String],
+    section: &SweepSection,
+    text: &str,
+    origin: &str,
+) -> Result<(Vec<Axis>, GridSource)> {
     if !flags.is_empty() {
-        return flags.iter().map(|g| Axis::parse(g)).collect();
+        let axes = flags
+            .iter()
+            .map(|g| Axis::parse(g))
+            .collect::<Result<_>>()?;
+        return Ok((axes, GridSource::Flags));
     }
-    section
+    let source = GridSource::section(text, origin, section.grid.len());
+    let axes = section
         .grid
         .iter()
         .enumerate()
-        .map(|(i, g)| Axis::parse(g).map_err(|e| e.context(format!("{origin}: sweep.grid[{i}]"))))
-        .collect()
+        .map(|(i, g)| Axis::parse_entry(g, i, &source))
+        .collect::<Result<_>>()?;
+    Ok((axes, source))
 }
 
 fn launch(a: NewArgs, runs_dir: &Path) -> Result<i32> {
@@ -230,15 +244,18 @@ fn launch(a: NewArgs, runs_dir: &Path) -> Result<i32> {
     let (text, origin) = preset_arg::read(arg)?;
     let section = SweepSection::from_preset(&text, &origin)?.unwrap_or_default();
     let (preset, _) = preset_arg::from_text(&text, &origin, &a.sets, None)?;
-    let axes = axes(&a.grid, &section, &origin)?;
-    let seeds = match a.seeds.as_deref() {
-        Some(s) => Some(parse_seeds(s)?),
-        None => match section.seeds.as_deref() {
-            Some(s) => {
-                Some(parse_seeds(s).map_err(|e| e.context(format!("{origin}: sweep.seeds")))?)
-            }
-            None => None,
-        },
+    let (axes, grid) = axes(&a.grid, &section, &text, &origin)?;
+    let seeds = match (a.seeds.as_deref(), section.seeds.as_deref()) {
+        (Some(s), _) => Some(parse_seeds(s)?),
+        (None, Some(s)) => Some(parse_section_seeds(
+            s,
+            &locate(&text, &origin, Field::Seeds),
+        )?),
+        (None, None) => None,
+    };
+    let runs_at = match (&a.runs, &section.runs) {
+        (None, Some(_)) => Some(locate(&text, &origin, Field::Runs)),
+        _ => None,
     };
     let runs = a.runs.or(section.runs);
     let executor = match a.executor {
@@ -263,7 +280,9 @@ fn launch(a: NewArgs, runs_dir: &Path) -> Result<i32> {
         &Request {
             axes: &axes,
             seeds: seeds.as_deref(),
+            grid: &grid,
             runs: runs.as_deref(),
+            runs_at: runs_at.as_deref(),
             steps: a.steps.or(section.steps),
             keep_checkpoints: keep,
         },

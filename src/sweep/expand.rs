@@ -2,10 +2,13 @@
 //!
 //! A grid value replaces its field through the one entry point of `--set`
 //! ([`crate::run::overrides::apply`]), so a grid path is exactly a `--set` path; `seeds`
-//! replace the preset's own. A sweep never holds two members with the same resolved config:
-//! when a substitution makes two runs identical it is refused, naming them.
+//! replace the preset's own. The runs picked (`--runs`) are picked first: the grid reaches
+//! only them (`runs[*]` is every run picked, `runs[2]` and `runs[name]` still name a run of
+//! the preset), and a run left out is never checked against values it will not take. A sweep
+//! never holds two members with the same resolved config: when a substitution makes two runs
+//! identical it is refused, naming them.
 
-use super::spec::Axis;
+use super::spec::{Axis, GridSource};
 use crate::error::{Error, Result};
 use crate::run::across_seeds::seeded_name;
 use crate::run::ident::sanitize;
@@ -53,8 +56,13 @@ pub struct Request<'a> {
     pub axes: &'a [Axis],
     /// Seeds (None: the preset's `seeds`, else its `seed`).
     pub seeds: Option<&'a [u64]>,
+    /// Where the axes were written (errors name the flags, or the preset's entries).
+    pub grid: &'a GridSource,
     /// Only these runs (None: all).
     pub runs: Option<&'a [String]>,
+    /// `file:line:col` of the preset's `sweep.runs` when the runs were picked there (None:
+    /// by `--runs`, or not picked).
+    pub runs_at: Option<&'a str>,
     /// Iterations per member (None: the preset's).
     pub steps: Option<u64>,
     /// Checkpoints each member keeps.
@@ -87,21 +95,118 @@ fn without_set_prefix(message: &str, set: &str) -> String {
         .to_string()
 }
 
+/// The preset's runs to sweep, as indices in the preset, ascending (`names` None: all).
+fn picked(
+    preset: &Preset,
+    origin: &str,
+    names: Option<&[String]>,
+    at: Option<&str>,
+) -> Result<Vec<usize>> {
+    let Some(names) = names else {
+        return Ok((0..preset.runs.len()).collect());
+    };
+    let mut out = vec![];
+    for n in names {
+        let i = preset
+            .runs
+            .iter()
+            .position(|r| r.name == *n || sanitize(&r.name) == sanitize(n))
+            .ok_or_else(|| {
+                let all: Vec<&str> = preset.runs.iter().map(|r| r.name.as_str()).collect();
+                let field = match at {
+                    Some(at) => format!("{at}: sweep.runs"),
+                    None => "--runs".into(),
+                };
+                Error::input(format!(
+                    "{field}: no run named {n:?} in {origin} (its runs: {})",
+                    all.join(", ")
+                ))
+            })?;
+        if !out.contains(&i) {
+            out.push(i);
+        }
+    }
+    out.sort_unstable();
+    Ok(out)
+}
+
+/// `path` made to reach the preset with only the runs `picked` (indices in the preset): a
+/// leading `runs[N]` or `runs[name]` naming a run of the preset becomes its index among the
+/// picked ones; Err names a run that was not picked. Other paths are unchanged (`runs[*]`
+/// already means every run there is, and a name that is no run's is `--set`'s to refuse).
+fn among_picked(
+    path: &str,
+    preset: &Preset,
+    picked: &[usize],
+) -> std::result::Result<String, String> {
+    let Some((ix, rest)) = path
+        .strip_prefix("runs[")
+        .and_then(|r| r.split_once(']'))
+        .filter(|(ix, _)| *ix != "*")
+    else {
+        return Ok(path.to_string());
+    };
+    let run = match ix.parse::<usize>() {
+        Ok(i) => (i < preset.runs.len()).then_some(i),
+        Err(_) => preset
+            .runs
+            .iter()
+            .position(|r| r.name == ix || sanitize(&r.name) == sanitize(ix)),
+    };
+    let Some(run) = run else {
+        return Ok(path.to_string());
+    };
+    match picked.iter().position(|&i| i == run) {
+        Some(k) => Ok(format!("runs[{k}]{rest}")),
+        None => Err(format!(
+            "runs[{ix}] ({:?}) is not one of the runs picked",
+            preset.runs[run].name
+        )),
+    }
+}
+
+/// A message about the preset with only the runs `picked`, with a leading `runs[k]` turned
+/// back into the run's index in the preset (the one the user reads in the file).
+fn in_preset_indices(message: &str, picked: &[usize]) -> String {
+    let back = message
+        .strip_prefix("runs[")
+        .and_then(|r| r.split_once(']'))
+        .and_then(|(k, rest)| Some((picked.get(k.parse::<usize>().ok()?)?, rest)));
+    match back {
+        Some((i, rest)) => format!("runs[{i}]{rest}"),
+        None => message.to_string(),
+    }
+}
+
 /// Expands a preset (already overridden by `--set`, `--steps`) into the sweep's members.
 pub fn plan(preset: &Preset, origin: &str, req: &Request) -> Result<Plan> {
-    super::spec::check_axes(req.axes)?;
+    super::spec::check_axes(req.axes, req.grid)?;
     if req.keep_checkpoints == 0 {
         return Err(Error::input("--keep-checkpoints: must be at least 1"));
     }
+    let chosen = picked(preset, origin, req.runs, req.runs_at)?;
+    let full = preset;
+    let preset = &Preset {
+        runs: chosen.iter().map(|&i| full.runs[i].clone()).collect(),
+        ..full.clone()
+    };
+    // Each axis's paths as they reach the picked runs, index by index with the axes.
+    let mut reach: Vec<String> = vec![];
+    for (k, a) in req.axes.iter().enumerate() {
+        reach.push(
+            among_picked(&a.path, full, &chosen).map_err(|why| req.grid.blame(k, &a.path, &why))?,
+        );
+    }
     // Each value alone first, so a bad path or value is named exactly.
-    for a in req.axes {
+    for (k, a) in req.axes.iter().enumerate() {
         for v in &a.values {
-            let set = format!("{}={v}", a.path);
+            let set = format!("{}={v}", reach[k]);
             overrides::apply(preset, std::slice::from_ref(&set)).map_err(|e| {
-                Error::input(format!(
-                    "--grid {set}: {}",
-                    without_set_prefix(&e.message, &set)
-                ))
+                req.grid.blame(
+                    k,
+                    &format!("{}={v}", a.path),
+                    &in_preset_indices(&without_set_prefix(&e.message, &set), &chosen),
+                )
             })?;
         }
     }
@@ -113,40 +218,22 @@ pub fn plan(preset: &Preset, origin: &str, req: &Request) -> Result<Plan> {
     if seeds.is_empty() {
         return Err(Error::input("--seeds: give at least one seed"));
     }
-    let chosen: Vec<usize> = match req.runs {
-        None => (0..preset.runs.len()).collect(),
-        Some(names) => {
-            let mut out = vec![];
-            for n in names {
-                let i = preset
-                    .runs
-                    .iter()
-                    .position(|r| r.name == *n || sanitize(&r.name) == sanitize(n))
-                    .ok_or_else(|| {
-                        let all: Vec<&str> = preset.runs.iter().map(|r| r.name.as_str()).collect();
-                        Error::input(format!(
-                            "--runs: no run named {n:?} in {origin} (its runs: {})",
-                            all.join(", ")
-                        ))
-                    })?;
-                if !out.contains(&i) {
-                    out.push(i);
-                }
-            }
-            out.sort_unstable();
-            out
-        }
-    };
     let points = grid_points(req.axes);
-    // configs[point][run]
+    // configs[point][picked run]
     let mut resolved: Vec<Vec<RunConfig>> = vec![];
     for point in &points {
-        let sets: Vec<String> = point.iter().map(|(p, v)| format!("{p}={v}")).collect();
+        let given: Vec<String> = point.iter().map(|(p, v)| format!("{p}={v}")).collect();
+        let sets: Vec<String> = point
+            .iter()
+            .zip(&reach)
+            .map(|((_, v), p)| format!("{p}={v}"))
+            .collect();
         let mut p = overrides::apply(preset, &sets).map_err(|e| {
+            let why = without_set_prefix(&e.message, &sets.join(" --set "));
             Error::input(format!(
-                "--grid {}: {}",
-                sets.join(" "),
-                without_set_prefix(&e.message, &sets.join(" --set "))
+                "{}: {}",
+                req.grid.point(origin, &given),
+                in_preset_indices(&why, &chosen)
             ))
         })?;
         p.seeds = None;
@@ -154,11 +241,12 @@ pub fn plan(preset: &Preset, origin: &str, req: &Request) -> Result<Plan> {
             p.steps = n;
             p.runs.iter_mut().for_each(|r| r.steps = None);
         }
-        let configs = p.resolve().map_err(|e| {
-            let at = if sets.is_empty() {
+        let configs = p.resolve().map_err(|mut e| {
+            e.message = in_preset_indices(&e.message, &chosen);
+            let at = if given.is_empty() {
                 origin.to_string()
             } else {
-                format!("{origin} with --grid {}", sets.join(" "))
+                req.grid.point(origin, &given)
             };
             e.context(at)
         })?;
@@ -166,7 +254,7 @@ pub fn plan(preset: &Preset, origin: &str, req: &Request) -> Result<Plan> {
     }
     let mut configurations = vec![];
     let mut members = vec![];
-    for &r in &chosen {
+    for (r, run) in preset.runs.iter().enumerate() {
         for (g, point) in points.iter().enumerate() {
             let base = &resolved[g][r];
             let axis_labels: String = point
@@ -176,9 +264,9 @@ pub fn plan(preset: &Preset, origin: &str, req: &Request) -> Result<Plan> {
                 .collect();
             let configuration = Configuration {
                 index: configurations.len(),
-                run: preset.runs[r].name.clone(),
+                run: run.name.clone(),
                 grid: point.clone(),
-                label: format!("{}{axis_labels}", preset.runs[r].name),
+                label: format!("{}{axis_labels}", run.name),
             };
             for &seed in &seeds {
                 members.push(Planned {
@@ -234,7 +322,9 @@ mod tests {
         Request {
             axes,
             seeds,
+            grid: &GridSource::Flags,
             runs: None,
+            runs_at: None,
             steps: None,
             keep_checkpoints: 1,
         }
@@ -330,5 +420,82 @@ mod tests {
             .unwrap_err()
             .message
             .contains("no run named \"nope\" in p.ron (its runs: sim, alt hb)"));
+    }
+
+    /// `--runs` is applied before the grid: `runs[*]` reaches only the runs picked, so a value
+    /// that a run left out could not take (β on a plain gradient run) does not refuse the sweep.
+    #[test]
+    fn the_grid_reaches_only_the_runs_picked() {
+        let p = Preset::parse(P, "p.ron").unwrap();
+        let axes = [
+            Axis::parse("runs[*].eta=0.1,0.2").unwrap(),
+            Axis::parse("runs[*].beta.phi=-0.5,-0.3").unwrap(),
+        ];
+        let e = plan(&p, "p.ron", &req(&axes, Some(&[0]))).unwrap_err();
+        assert!(
+            e.message.starts_with(
+                "p.ron with --grid runs[*].eta=0.1 runs[*].beta.phi=-0.5: runs[0] (\"sim\"): beta"
+            ),
+            "{e}"
+        );
+        let alt = ["alt hb".to_string()];
+        let r = Request {
+            runs: Some(&alt),
+            ..req(&axes, Some(&[0, 1]))
+        };
+        let ok = plan(&p, "p.ron", &r).unwrap();
+        assert_eq!(ok.members.len(), 2 * 2 * 2);
+        let labels: Vec<&str> = ok.configurations.iter().map(|c| c.label.as_str()).collect();
+        assert_eq!(
+            labels,
+            [
+                "alt hb eta=0.1 beta.phi=-0.5",
+                "alt hb eta=0.1 beta.phi=-0.3",
+                "alt hb eta=0.2 beta.phi=-0.5",
+                "alt hb eta=0.2 beta.phi=-0.3"
+            ]
+        );
+        let m = &ok.members[7].config;
+        assert_eq!(
+            (m.eta.0.phi, m.beta.0.phi, m.beta.0.theta),
+            (0.2, -0.3, -0.5)
+        );
+    }
+
+    /// Paths that name one run keep naming it in the preset when runs are picked, and
+    /// messages give the preset's indices.
+    #[test]
+    fn a_run_named_by_index_or_name_is_the_presets_among_the_picked() {
+        let p = Preset::parse(P, "p.ron").unwrap();
+        let alt = ["alt hb".to_string()];
+        let with = |g: &str| {
+            let axes = [Axis::parse(g).unwrap()];
+            let r = Request {
+                runs: Some(&alt),
+                ..req(&axes, Some(&[0]))
+            };
+            plan(&p, "p.ron", &r)
+        };
+        let by_index = with("runs[1].eta=0.3").unwrap();
+        assert_eq!(by_index.members[0].config.eta.0.theta, 0.3);
+        assert_eq!(by_index.configurations[0].label, "alt hb runs[1].eta=0.3");
+        let by_name = with("runs[alt-hb].eta=0.3").unwrap();
+        assert_eq!(by_name.members[0].config.eta.0.theta, 0.3);
+        assert_eq!(
+            with("runs[0].eta=0.3").unwrap_err().message,
+            "--grid runs[0].eta: runs[0] (\"sim\") is not one of the runs picked"
+        );
+        let e = with("runs[*].eta=fast").unwrap_err();
+        assert!(
+            e.message
+                .starts_with("--grid runs[*].eta=fast: runs[1].eta: "),
+            "the preset's index of the run, not its place among the picked: {e}"
+        );
+        let e = with("runs[*].eta=-1").unwrap_err();
+        assert!(
+            e.message
+                .starts_with("p.ron with --grid runs[*].eta=-1: runs[1] (\"alt hb\"): "),
+            "{e}"
+        );
     }
 }

@@ -140,17 +140,28 @@ pub struct Axis {
 }
 
 impl Axis {
-    /// Parses `PATH=V1,V2,…`; commas inside `[…]` belong to a list value. Refuses an empty
-    /// path, an empty list or value, and a value given twice.
+    /// Parses `PATH=V1,V2,…` given as a `--grid` flag; commas inside `[…]` belong to a list
+    /// value. Refuses an empty path, an empty list or value, and a value given twice, naming
+    /// the flag.
     pub fn parse(arg: &str) -> Result<Self> {
-        let bad = |why: String| Error::input(format!("--grid {arg:?}: {why}"));
+        Self::parse_bare(arg).map_err(|why| Error::input(format!("--grid {arg:?}: {why}")))
+    }
+
+    /// [`Axis::parse`] of entry `i` of a preset's `sweep.grid`; errors name the entry and its
+    /// position as `grid` says.
+    pub fn parse_entry(arg: &str, i: usize, grid: &GridSource) -> Result<Self> {
+        Self::parse_bare(arg).map_err(|why| grid.blame(i, &format!("{arg:?}"), &why))
+    }
+
+    /// [`Axis::parse`] with the reason alone, for the caller to say where the axis was written.
+    fn parse_bare(arg: &str) -> std::result::Result<Self, String> {
         let (path, list) = arg
             .split_once('=')
             .map(|(p, v)| (p.trim(), v.trim()))
             .filter(|(p, _)| !p.is_empty())
-            .ok_or_else(|| bad("expected PATH=V1,V2,…, e.g. runs[*].beta=-0.5,0,0.5".into()))?;
+            .ok_or_else(|| "expected PATH=V1,V2,…, e.g. runs[*].beta=-0.5,0,0.5".to_string())?;
         if list.is_empty() {
-            return Err(bad(format!("{path}: the list of values is empty")));
+            return Err(format!("{path}: the list of values is empty"));
         }
         let mut values: Vec<String> = vec![];
         let (mut depth, mut cur) = (0i32, String::new());
@@ -169,25 +180,25 @@ impl Axis {
         }
         values.push(cur.trim().to_string());
         if depth != 0 {
-            return Err(bad(format!("{path}: unbalanced brackets in the values")));
+            return Err(format!("{path}: unbalanced brackets in the values"));
         }
         if let Some(i) = values.iter().position(String::is_empty) {
-            return Err(bad(format!(
+            return Err(format!(
                 "{path}: value {} of {} is empty",
                 i + 1,
                 values.len()
-            )));
+            ));
         }
         if let Some((i, v)) = values
             .iter()
             .enumerate()
             .find(|(i, v)| values[..*i].contains(v))
         {
-            return Err(bad(format!(
+            return Err(format!(
                 "{path}: value {v} is given twice (values {} and {})",
                 values[..i].iter().position(|w| w == v).unwrap_or(0) + 1,
                 i + 1
-            )));
+            ));
         }
         Ok(Axis {
             path: path.to_string(),
@@ -201,56 +212,266 @@ impl Axis {
     }
 }
 
-/// Refuses two axes over the same path.
-pub fn check_axes(axes: &[Axis]) -> Result<()> {
+/// Where a sweep's grid axes were written, so that an error names what the user wrote: the
+/// `--grid` flags, or the entries of a preset's `sweep.grid` at their `file:line:col`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum GridSource {
+    /// `--grid` flags, in axis order.
+    #[default]
+    Flags,
+    /// A preset's `sweep.grid`: `at` is the list's `file:line:col`, `entries[i]` entry i's.
+    Section {
+        /// `file:line:col` of the list.
+        at: String,
+        /// `file:line:col` of each entry, in axis order.
+        entries: Vec<String>,
+    },
+}
+
+impl GridSource {
+    /// The grid of preset text whose `sweep:` section has `entries` grid entries, with their
+    /// positions (see [`locate`]).
+    pub fn section(text: &str, origin: &str, entries: usize) -> Self {
+        GridSource::Section {
+            at: locate(text, origin, Field::Grid),
+            entries: (0..entries)
+                .map(|i| locate(text, origin, Field::GridEntry(i)))
+                .collect(),
+        }
+    }
+
+    /// An error about axis `i`, of which `what` is the part at fault (`PATH=VALUE`, the path,
+    /// the whole entry): `--grid WHAT: WHY` for a flag, `FILE:LINE:COL: sweep.grid[i]: WHAT:
+    /// WHY` for a preset's entry.
+    pub fn blame(&self, i: usize, what: &str, why: &str) -> Error {
+        match self {
+            GridSource::Flags => Error::input(format!("--grid {what}: {why}")),
+            GridSource::Section { at, entries } => Error::input(format!(
+                "{}: sweep.grid[{i}]: {what}: {why}",
+                entries.get(i).unwrap_or(at)
+            )),
+        }
+    }
+
+    /// What a grid point (one value of every axis, `sets` as `PATH=VALUE`) of a preset from
+    /// `origin` is called in front of an error that only the combination causes: `ORIGIN with
+    /// --grid SETS`, or `FILE:LINE:COL: sweep.grid at SETS` (the list's position: no single
+    /// entry is at fault).
+    pub fn point(&self, origin: &str, sets: &[String]) -> String {
+        match self {
+            GridSource::Flags => format!("{origin} with --grid {}", sets.join(" ")),
+            GridSource::Section { at, .. } => format!("{at}: sweep.grid at {}", sets.join(" ")),
+        }
+    }
+}
+
+/// Refuses two axes over the same path, naming the second as `grid` says.
+pub fn check_axes(axes: &[Axis], grid: &GridSource) -> Result<()> {
     for (i, a) in axes.iter().enumerate() {
         if axes[..i].iter().any(|b| b.path == a.path) {
-            return Err(Error::input(format!(
-                "--grid {}: the same path is given twice (duplicate grid key)",
-                a.path
-            )));
+            return Err(grid.blame(
+                i,
+                &a.path,
+                "the same path is given twice (duplicate grid key)",
+            ));
         }
     }
     Ok(())
 }
 
 /// Parses `--seeds`: `A..B` (A to B − 1), `A..=B` (A to B), or a comma-separated list; no
-/// seed twice, at least one, at most 100 000.
+/// seed twice, at least one, at most 100 000. Errors name the flag.
 pub fn parse_seeds(arg: &str) -> Result<Vec<u64>> {
-    let bad = |why: &str| Error::input(format!("--seeds {arg:?}: {why}"));
+    seeds_bare(arg).map_err(|why| Error::input(format!("--seeds {arg:?}: {why}")))
+}
+
+/// [`parse_seeds`] of a preset's `sweep.seeds`, written at `at` (`file:line:col`, see
+/// [`locate`]); errors name the field and its position.
+pub fn parse_section_seeds(arg: &str, at: &str) -> Result<Vec<u64>> {
+    seeds_bare(arg).map_err(|why| Error::input(format!("{at}: sweep.seeds {arg:?}: {why}")))
+}
+
+/// [`parse_seeds`] with the reason alone.
+fn seeds_bare(arg: &str) -> std::result::Result<Vec<u64>, String> {
     let num = |s: &str| {
         s.trim()
             .parse::<u64>()
-            .map_err(|_| bad("expected A..B, A..=B or a list like 0,3,7 of whole numbers"))
+            .map_err(|_| "expected A..B, A..=B or a list like 0,3,7 of whole numbers".to_string())
     };
     let seeds: Vec<u64> = if let Some((a, b)) = arg.split_once("..=") {
         let (a, b) = (num(a)?, num(b)?);
         if b < a || b - a >= 100_000 {
-            return Err(bad("the range is empty or longer than 100000"));
+            return Err("the range is empty or longer than 100000".into());
         }
         (a..=b).collect()
     } else if let Some((a, b)) = arg.split_once("..") {
         let (a, b) = (num(a)?, num(b)?);
         if b <= a || b - a > 100_000 {
-            return Err(bad(
-                "the range is empty (A..B runs A to B − 1) or longer than 100000",
-            ));
+            return Err("the range is empty (A..B runs A to B − 1) or longer than 100000".into());
         }
         (a..b).collect()
     } else {
-        arg.split(',').map(num).collect::<Result<_>>()?
+        arg.split(',')
+            .map(num)
+            .collect::<std::result::Result<_, _>>()?
     };
     if let Some((i, s)) = seeds
         .iter()
         .enumerate()
         .find(|(i, s)| seeds[..*i].contains(s))
     {
-        return Err(bad(&format!(
-            "seed {s} is given twice (position {})",
-            i + 1
-        )));
+        return Err(format!("seed {s} is given twice (position {})", i + 1));
     }
     Ok(seeds)
+}
+
+/// A field of a preset's `sweep:` section whose position [`locate`] finds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Field {
+    /// The `grid` list.
+    Grid,
+    /// Entry i of the `grid` list.
+    GridEntry(usize),
+    /// The `seeds` string.
+    Seeds,
+    /// The `runs` list.
+    Runs,
+}
+
+/// `origin:line:col` of `field`'s value in preset text (the first character of the value, as
+/// the parser's own errors point), or `origin` alone where the text does not hold it. The
+/// preset's other errors get positions from the parser; errors in the sweep section come
+/// after the preset is read (a grid value is only wrong against the preset's runs), so the
+/// text is walked again to the field, where the walk stops.
+pub fn locate(text: &str, origin: &str, field: Field) -> String {
+    let opts =
+        ron::Options::default().with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME);
+    let Ok(mut de) = ron::Deserializer::from_str_with_options(text, &opts) else {
+        return origin.to_string();
+    };
+    match serde::de::DeserializeSeed::deserialize(locating::Preset(field), &mut de) {
+        Err(ron::Error::Message(m)) if m == locating::HERE => {
+            // The walk stops before the value: the span ends where the value starts.
+            let at = de.span_error(ron::Error::Message(m)).span.end;
+            format!("{origin}:{}:{}", at.line, at.col)
+        }
+        _ => origin.to_string(),
+    }
+}
+
+/// The walk of [`locate`]: through the preset and its `sweep:` section to one field, skipping
+/// everything else, stopping there with the error [`locating::HERE`].
+mod locating {
+    use super::Field;
+    use serde::de::{
+        DeserializeSeed, Deserializer, Error as _, IgnoredAny, MapAccess, SeqAccess, Visitor,
+    };
+    use std::fmt;
+
+    /// The error that marks the field reached (no message a parser gives).
+    pub const HERE: &str = "\u{0}saddle: the field is here";
+
+    /// Fails at once, before reading a value: the parser stands at its first character.
+    struct Stop;
+
+    impl<'de> DeserializeSeed<'de> for Stop {
+        type Value = ();
+        fn deserialize<D: Deserializer<'de>>(self, _: D) -> Result<(), D::Error> {
+            Err(D::Error::custom(HERE))
+        }
+    }
+
+    /// The whole preset: only its `sweep` field is entered.
+    pub struct Preset(pub Field);
+
+    impl<'de> DeserializeSeed<'de> for Preset {
+        type Value = ();
+        fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+            d.deserialize_struct("Preset", &[], self)
+        }
+    }
+
+    impl<'de> Visitor<'de> for Preset {
+        type Value = ();
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("a preset")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+            while let Some(key) = map.next_key::<String>()? {
+                if key == "sweep" {
+                    map.next_value_seed(Section(self.0))?;
+                } else {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+    }
+
+    /// The `sweep:` section (`Some(…)` or, implicitly, bare).
+    struct Section(Field);
+
+    impl<'de> DeserializeSeed<'de> for Section {
+        type Value = ();
+        fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+            d.deserialize_option(self)
+        }
+    }
+
+    impl<'de> Visitor<'de> for Section {
+        type Value = ();
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("a sweep section")
+        }
+        fn visit_none<E: serde::de::Error>(self) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+            d.deserialize_struct("SweepSection", &[], self)
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+            let wanted = match self.0 {
+                Field::Grid | Field::GridEntry(_) => "grid",
+                Field::Seeds => "seeds",
+                Field::Runs => "runs",
+            };
+            while let Some(key) = map.next_key::<String>()? {
+                match (key == wanted, self.0) {
+                    (true, Field::GridEntry(i)) => map.next_value_seed(Entry(i))?,
+                    (true, _) => map.next_value_seed(Stop)?,
+                    (false, _) => map.next_value::<IgnoredAny>().map(|_| ())?,
+                }
+            }
+            Ok(())
+        }
+    }
+
+    /// Entry `.0` of a list.
+    struct Entry(usize);
+
+    impl<'de> DeserializeSeed<'de> for Entry {
+        type Value = ();
+        fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+            d.deserialize_seq(self)
+        }
+    }
+
+    impl<'de> Visitor<'de> for Entry {
+        type Value = ();
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("a list")
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+            for _ in 0..self.0 {
+                if seq.next_element::<IgnoredAny>()?.is_none() {
+                    return Ok(());
+                }
+            }
+            seq.next_element_seed(Stop)?;
+            while seq.next_element::<IgnoredAny>()?.is_some() {}
+            Ok(())
+        }
+    }
 }
 
 #[cfg(test)]
@@ -289,7 +510,7 @@ mod tests {
             Axis::parse("steps=3").unwrap(),
         ];
         assert_eq!(
-            check_axes(&axes).unwrap_err().message,
+            check_axes(&axes, &GridSource::Flags).unwrap_err().message,
             "--grid steps: the same path is given twice (duplicate grid key)"
         );
     }
@@ -329,6 +550,72 @@ mod tests {
         // The run engine reads the same file and skips the section.
         let p = crate::run::Preset::parse(text, "p.ron").unwrap();
         assert_eq!(p.runs.len(), 1);
+    }
+
+    /// A preset whose section spreads its fields over lines, with a comment and `Some(…)`.
+    const LOCATED: &str = "Preset(name: \"p\", steps: 5, game: Bilinear(dim: 1),\n  runs: [Run(name: \"a\", scheme: Simultaneous, eta: 0.1)],\n  sweep: Some((\n    runs: [\"a\"],\n    grid: [\"runs[*].eta=0.1\", // first\n      \"runs[*].bogus=1\"],\n    seeds:   \"5..2\",\n  )),\n)";
+
+    #[test]
+    fn fields_of_the_section_are_located_where_their_values_start() {
+        let at = |f| locate(LOCATED, "p.ron", f);
+        assert_eq!(at(Field::Runs), "p.ron:4:11");
+        assert_eq!(at(Field::Grid), "p.ron:5:11");
+        assert_eq!(at(Field::GridEntry(0)), "p.ron:5:12");
+        assert_eq!(at(Field::GridEntry(1)), "p.ron:6:7");
+        assert_eq!(at(Field::Seeds), "p.ron:7:14");
+        // Not there: the file alone, never a wrong position.
+        assert_eq!(at(Field::GridEntry(2)), "p.ron");
+        assert_eq!(
+            locate(
+                "Preset(name: \"p\", sweep: (jobs: 2))",
+                "p.ron",
+                Field::Seeds
+            ),
+            "p.ron"
+        );
+        assert_eq!(locate("Preset(name: \"p\")", "p.ron", Field::Grid), "p.ron");
+        // The section written bare (implicitly Some) is entered as well.
+        let bare = "Preset(sweep: (seeds: \"0..2\"), name: \"p\")";
+        assert_eq!(locate(bare, "q.ron", Field::Seeds), "q.ron:1:23");
+    }
+
+    #[test]
+    fn errors_in_the_section_name_the_entry_and_its_position_not_a_flag() {
+        let grid = GridSource::section(LOCATED, "p.ron", 2);
+        let e = Axis::parse_entry("runs[*].eta=", 0, &grid).unwrap_err();
+        assert_eq!(e.exit_code(), 2);
+        assert_eq!(
+            e.message,
+            "p.ron:5:12: sweep.grid[0]: \"runs[*].eta=\": runs[*].eta: the list of values is empty"
+        );
+        let axes = [
+            Axis::parse("steps=1,2").unwrap(),
+            Axis::parse("steps=3").unwrap(),
+        ];
+        assert_eq!(
+            check_axes(&axes, &grid).unwrap_err().message,
+            "p.ron:6:7: sweep.grid[1]: steps: the same path is given twice (duplicate grid key)"
+        );
+        assert_eq!(
+            grid.point("p.ron", &["steps=1".into(), "steps=3".into()]),
+            "p.ron:5:11: sweep.grid at steps=1 steps=3"
+        );
+        let e = parse_section_seeds("5..2", &locate(LOCATED, "p.ron", Field::Seeds)).unwrap_err();
+        assert_eq!(e.exit_code(), 2);
+        assert!(
+            e.message
+                .starts_with("p.ron:7:14: sweep.seeds \"5..2\": the range is empty"),
+            "{e}"
+        );
+        // The same mistakes as flags keep naming the flags.
+        assert!(parse_seeds("5..2")
+            .unwrap_err()
+            .message
+            .starts_with("--seeds \"5..2\": the range is empty"));
+        assert_eq!(
+            GridSource::Flags.point("p.ron", &["steps=1".into()]),
+            "p.ron with --grid steps=1"
+        );
     }
 
     #[test]

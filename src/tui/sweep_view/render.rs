@@ -300,32 +300,37 @@ fn progress(
     }
     let head = lines.len() as u16;
     Paragraph::new(lines).render(inner, buf);
-    // One glyph per member, in index order; the selected one reversed.
+    // One glyph per member, in index order, in the rows under the lines above (never over
+    // them); when not all fit, the last of those rows says how many are left out instead.
     let w = inner.width as usize;
     let rows = inner.height.saturating_sub(head) as usize;
-    for (i, m) in data.members.iter().enumerate() {
-        let (r, c) = (i / w, i % w);
-        if r >= rows {
-            let left = data.members.len() - i;
-            let y = inner.y + inner.height - 1;
-            buf.set_stringn(
-                inner.x,
-                y,
-                format!("… {left} more"),
-                w,
-                Style::new().fg(theme.dim()),
-            );
-            break;
-        }
+    let n = data.members.len();
+    let drawn = if n <= rows * w {
+        n
+    } else {
+        rows.saturating_sub(1) * w
+    };
+    for (i, m) in data.members.iter().enumerate().take(drawn) {
         let (ch, mut st) = state_style(m.state, theme);
         if Some(i) == selected {
             st = st.add_modifier(Modifier::REVERSED);
         }
         buf.set_string(
-            inner.x + c as u16,
-            inner.y + head + r as u16,
+            inner.x + (i % w) as u16,
+            inner.y + head + (i / w) as u16,
             ch.to_string(),
             st,
+        );
+    }
+    if drawn < n && rows > 0 {
+        // Padded to the pane's width: the row is cleared whatever was drawn there before.
+        let more = format!("… {} more", n - drawn);
+        buf.set_stringn(
+            inner.x,
+            inner.y + head + rows as u16 - 1,
+            format!("{more:<w$}"),
+            w,
+            Style::new().fg(theme.dim()),
         );
     }
 }
@@ -369,14 +374,8 @@ fn table_pane(view: &SweepView, shown: &Shown, theme: &Theme, area: Rect, buf: &
     if inner.height < 2 {
         return;
     }
-    let label_w = shown
-        .rows
-        .iter()
-        .map(|r| r.label.chars().count())
-        .max()
-        .unwrap_or(5)
-        .clamp(5, 48)
-        + 2;
+    let label_w = label_width(shown, inner.width as usize);
+    let common = common_words(shown.rows.iter().map(|r| r.label.as_str()));
     let room = (inner.width as usize).saturating_sub(label_w + 2 + 8);
     let fit = (room / (METRIC_W + 1)).min(shown.metrics.len());
     let mark = |s: SortBy, h: &str| {
@@ -409,7 +408,7 @@ fn table_pane(view: &SweepView, shown: &Shown, theme: &Theme, area: Rect, buf: &
     let first = view.selected.saturating_sub(visible.saturating_sub(1));
     for (k, r) in shown.rows.iter().enumerate().skip(first).take(visible) {
         let y = inner.y + 1 + (k - first) as u16;
-        let line = row_text(r, label_w, fit);
+        let line = row_text(r, &shorten(&r.label, common, label_w - 2), label_w, fit);
         let style = if k == view.selected {
             theme.selected()
         } else {
@@ -420,8 +419,86 @@ fn table_pane(view: &SweepView, shown: &Shown, theme: &Theme, area: Rect, buf: &
     }
 }
 
-fn row_text(r: &TableRow, label_w: usize, fit: usize) -> String {
-    let label: String = r.label.chars().take(label_w).collect();
+/// Labels up to this long get their whole width, as a table column should; longer ones get
+/// what the pane has besides the N column and one metric column, so that groups whose labels
+/// differ only at their end stay told apart on a wide screen.
+const LABEL_W: usize = 48;
+
+/// The width of the GROUP column in a table `width` wide (two spaces after the label
+/// included): the longest label's, at most [`LABEL_W`] or what one metric column leaves, and
+/// never pushing the N column out of the pane.
+fn label_width(shown: &Shown, width: usize) -> usize {
+    let longest = shown
+        .rows
+        .iter()
+        .map(|r| r.label.chars().count())
+        .max()
+        .unwrap_or(5)
+        .max(5);
+    // The group's glyph and the N column; one metric column when there is a metric.
+    let beside = 2
+        + 8
+        + if shown.metrics.is_empty() {
+            0
+        } else {
+            METRIC_W + 1
+        };
+    let most = width.saturating_sub(beside).max(LABEL_W);
+    (longest.min(most) + 2).min(width.saturating_sub(2 + 8).max(5 + 2))
+}
+
+/// The characters that `labels` (at least two) share at their start, in whole words (up to a
+/// space, with it); 0 otherwise. In a sweep of one run that prefix is the run's name, the
+/// part of each label that tells no group apart. Labels do not end with a space, so none is
+/// all prefix.
+fn common_words<'a>(labels: impl Iterator<Item = &'a str>) -> usize {
+    let mut shared: Option<&str> = None;
+    let mut n = 0;
+    for l in labels {
+        n += 1;
+        shared = Some(match shared {
+            None => l,
+            Some(s) => {
+                let same = s
+                    .char_indices()
+                    .zip(l.chars())
+                    .find(|((_, a), b)| a != b)
+                    .map_or(s.len().min(l.len()), |((i, _), _)| i);
+                &s[..same]
+            }
+        });
+    }
+    match shared {
+        Some(s) if n >= 2 => s.rfind(' ').map_or(0, |i| s[..=i].chars().count()),
+        _ => 0,
+    }
+}
+
+/// `label` in at most `w` characters: whole when it fits; else its first `common` characters
+/// (shared by every label, see [`common_words`]) written `…`, then its end cut with `…` if
+/// that is still too long, so the part that differs between groups is what stays.
+fn shorten(label: &str, common: usize, w: usize) -> String {
+    let n = label.chars().count();
+    if n <= w {
+        return label.to_string();
+    }
+    let text: String = if common > 0 && common < n {
+        std::iter::once('…')
+            .chain(std::iter::once(' '))
+            .chain(label.chars().skip(common))
+            .collect()
+    } else {
+        label.to_string()
+    };
+    if text.chars().count() <= w {
+        return text;
+    }
+    let mut cut: String = text.chars().take(w.saturating_sub(1)).collect();
+    cut.push('…');
+    cut
+}
+
+fn row_text(r: &TableRow, label: &str, label_w: usize, fit: usize) -> String {
     let mut s = format!(
         "{label:<label_w$} {:>7}",
         format!("{}/{}", r.ended, r.members)
@@ -469,4 +546,99 @@ fn help(area: Rect, buf: &mut Buffer, theme: &Theme) {
     Paragraph::new(lines)
         .block(Block::bordered().title(Line::styled(" sweep view keys ", theme.title())))
         .render(r, buf);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tui::sweep_view::testdata::grid_sweep;
+
+    /// The rows of `buf`'s area `r` as text.
+    fn rows(buf: &Buffer, r: Rect) -> Vec<String> {
+        (r.y..r.y + r.height)
+            .map(|y| (r.x..r.x + r.width).map(|x| buf[(x, y)].symbol()).collect())
+            .collect()
+    }
+
+    /// At every size, each row of the progress pane is one thing: a line above the glyphs
+    /// (cut at the border, never written over), a row of glyphs, or `… N more` alone with N
+    /// the members that have no glyph; glyphs and the count add up to every member.
+    #[test]
+    fn progress_lines_never_draw_over_each_other() {
+        let mut d = grid_sweep();
+        d.feed = "notified of changes (every table looked at every 5 s besides)".into();
+        let v = SweepView::default();
+        let shown = v.shown(&d);
+        assert!(shown.member(&v).is_some() && d.slurm_counts().is_empty());
+        // The counts, the selected member, the feed.
+        let head = 3;
+        let feed = format!("feed: {}", d.feed);
+        let theme = Theme::default();
+        let glyphs = ['·', '▶', '↻', '●', '✗', '-', '?'];
+        let n = d.members.len();
+        for h in 3..14u16 {
+            for w in 12..70u16 {
+                let area = Rect::new(0, 0, w, h);
+                let mut buf = Buffer::empty(area);
+                progress(&d, &v, &shown, &theme, area, &mut buf);
+                let text = rows(&buf, Block::bordered().inner(area));
+                let screen = text.join("\n");
+                if let Some(row) = text.get(head - 1) {
+                    let row = row.trim_end();
+                    assert!(
+                        feed.starts_with(row) && !row.is_empty(),
+                        "{w}×{h}: the feed line was drawn over: {row:?}\n{screen}"
+                    );
+                }
+                let (mut counted, mut more) = (0, None);
+                for row in text.iter().skip(head).map(|r| r.trim_end()) {
+                    if let Some(m) = row.strip_prefix("… ") {
+                        assert_eq!(more, None, "{w}×{h}: two counts\n{screen}");
+                        let k = m.strip_suffix(" more").unwrap_or_else(|| {
+                            panic!("{w}×{h}: {row:?}: a count with more on its row\n{screen}")
+                        });
+                        more = Some(k.parse::<usize>().unwrap());
+                    } else {
+                        assert!(
+                            row.chars().all(|c| glyphs.contains(&c)),
+                            "{w}×{h}: {row:?} mixes glyphs with text\n{screen}"
+                        );
+                        counted += row.chars().count();
+                    }
+                }
+                if text.len() > head {
+                    assert_eq!(
+                        counted + more.unwrap_or(0),
+                        n,
+                        "{w}×{h}: every member a glyph or counted\n{screen}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_cut_label_drops_the_words_every_label_shares_first() {
+        let labels = [
+            "alternating β=-0.5 runs[2].eta=0.1 runs[2].beta.phi=-0.5",
+            "alternating β=-0.5 runs[2].eta=0.1 runs[2].beta.phi=-0.3",
+        ];
+        let common = common_words(labels.iter().copied());
+        assert_eq!(
+            common,
+            "alternating β=-0.5 runs[2].eta=0.1 ".chars().count()
+        );
+        let short: Vec<String> = labels.iter().map(|l| shorten(l, common, 30)).collect();
+        assert_eq!(
+            short,
+            ["… runs[2].beta.phi=-0.5", "… runs[2].beta.phi=-0.3"]
+        );
+        // Still too long: the end is cut, marked.
+        assert_eq!(shorten(labels[0], common, 12), "… runs[2].b…");
+        // Whole when it fits, and no common part for a single label.
+        assert_eq!(shorten(labels[0], common, 80), labels[0]);
+        assert_eq!(common_words(labels.iter().take(1).copied()), 0);
+        assert_eq!(common_words(["a x", "b x"].into_iter()), 0);
+        assert_eq!(shorten("abcdef", 0, 4), "abc…");
+    }
 }

@@ -300,3 +300,66 @@ fn a_missing_prediction_is_named_not_silent() {
     assert_eq!(cells.matches('✓').count(), 5, "{s}");
     assert!(s.contains("unmarked: config.ron"), "{s}");
 }
+
+/// Groups whose labels differ only at their end (a long run name, grid paths naming a run)
+/// stay told apart in the table: on a wide screen the labels get the width the table has, on
+/// a narrow one the words every label shares go first.
+#[test]
+fn sweep_table_tells_apart_groups_with_long_labels() {
+    let m = super::testdata::grid_manifest(
+        &[
+            ("runs[2].eta", &["0.1", "0.2"]),
+            ("runs[2].beta.phi", &["-0.5", "-0.3"]),
+        ],
+        &["alternating β=-0.5"],
+        2,
+    );
+    let mut d = SweepData::new(m);
+    for md in &mut d.members {
+        md.set_columns(vec!["field_norm".to_string()]);
+        md.push_row(&[Some(1.0), Some(1.0), Some(0.0), Some(1.0), Some(0.5)]);
+        md.state = MemberState::Done;
+        md.finals = Some([("field_norm".to_string(), Some(0.5))].into());
+    }
+    let v = SweepView::default();
+    let labels: Vec<String> = d
+        .manifest
+        .configurations
+        .iter()
+        .map(|c| c.label.clone())
+        .collect();
+    assert_eq!(
+        labels[1],
+        "alternating β=-0.5 runs[2].eta=0.1 runs[2].beta.phi=-0.3"
+    );
+    let table_rows = |s: &str| -> Vec<String> {
+        s.lines()
+            .filter(|l| l.contains("■ "))
+            .map(|l| l.to_string())
+            .collect()
+    };
+    for (w, h) in [(160, 48), (120, 36)] {
+        let s = screen(&d, &v, w, h);
+        let rows = table_rows(&s);
+        assert_eq!(rows.len(), 4, "{s}");
+        for l in &labels {
+            assert!(
+                rows.iter().any(|r| r.contains(l.as_str())),
+                "{w}×{h}: {l}\n{s}"
+            );
+        }
+    }
+    for (w, h) in [(80, 24), (60, 18)] {
+        let s = screen(&d, &v, w, h);
+        let rows = table_rows(&s);
+        // 18 rows high, the table has room for three groups.
+        assert!(rows.len() >= 3, "{w}×{h}\n{s}");
+        for (r, l) in rows.iter().zip(&labels) {
+            let grid = l.strip_prefix("alternating β=-0.5 ").unwrap();
+            assert!(
+                r.contains(&format!("■ … {grid} ")),
+                "{w}×{h}: {grid} not in {r}\n{s}"
+            );
+        }
+    }
+}
