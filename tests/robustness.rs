@@ -280,6 +280,50 @@ fn stability_skips_adam_runs_with_a_note_and_prints_the_other_maps() {
     );
 }
 
+/// A short `--budget` computes what it can and prints the rest as `?` (it skipped whole maps
+/// by their total estimate); `--budget 0` is refused; ρ just below 1 never prints as 1.0000.
+#[test]
+fn a_short_stability_budget_leaves_question_marks_not_skipped_maps() {
+    let t = tmp();
+    let text = r#"Preset(name: "b", seed: 0, steps: 10,
+        game: Bilinear(dim: 50, matrix: SingularRange(min: 0.1, max: 1.0), linear: Random(scale: 1.0)),
+        runs: [Run(name: "eg", scheme: Extragradient(), eta: 0.3)])"#;
+    let p = preset(t.path(), "b", text);
+    let runs = t.path().join("runs");
+    let args = |budget: &'static str| {
+        vec![
+            "stability",
+            p.to_str().unwrap(),
+            "--beta=-0.9:0.9:60",
+            "--eta",
+            "0.05:1.0:60",
+            "--budget",
+            budget,
+        ]
+    };
+    let o = within(60, t.path(), &runs, &args("2"));
+    let out = ok(&o);
+    assert!(!stderr(&o).contains("skipped"), "{}", stderr(&o));
+    let cells: Vec<&str> = out
+        .lines()
+        .filter(|l| l.trim_start().starts_with(|c: char| c.is_ascii_digit()))
+        .flat_map(|l| l.split_whitespace().skip(1))
+        .collect();
+    assert_eq!(cells.len(), 3600, "{out}");
+    assert!(
+        cells.iter().any(|c| *c != "?"),
+        "some cells within the budget"
+    );
+    assert!(
+        cells.contains(&"?"),
+        "2 s leave cells of a 60×60 map at dim 50"
+    );
+    assert!(cells.iter().all(|c| !c.starts_with("1.")), "{out}");
+    let o = within(60, t.path(), &runs, &args("0"));
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("--budget: at least 1 second"));
+}
+
 /// Item 9: converged, diverged and finished runs are refused alike, and nothing moves.
 #[test]
 fn resume_refuses_runs_that_ended_with_a_result() {

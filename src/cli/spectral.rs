@@ -187,12 +187,18 @@ pub fn stability_cmd(args: StabilityArgs) -> Result<i32> {
         return Err(Error::input(format!("--eta: every η must be > 0, got {e}")));
     }
     let (_, configs) = preset_arg::load(&args.preset, &args.sets, None)?;
-    // A map is attempted when its cells' estimated cost fits the budget.
-    let cells = (betas.len() * etas.len()) as f64;
-    let per_cell = (args.budget.max(1) as f64 / cells).min(REPORT_SECONDS as f64);
+    if args.budget == 0 {
+        return Err(Error::input(
+            "--budget: at least 1 second (cells it leaves print as ?)",
+        ));
+    }
+    // A map is attempted when one cell's estimated cost fits the budget: the cells the budget
+    // then leaves print as `?` (a map skipped for its total estimate left nothing to read, and
+    // the estimate is a slow machine's).
+    let per_cell = (args.budget as f64).min(REPORT_SECONDS as f64);
     let limits = Limits::new(
         Duration::from_secs_f64(per_cell),
-        Duration::from_secs(args.budget.max(1)),
+        Duration::from_secs(args.budget),
     );
     let Stability { maps, skipped } =
         stability(&configs, &betas, &etas, &limits).map_err(Error::input)?;
@@ -220,10 +226,13 @@ pub fn stability_cmd(args: StabilityArgs) -> Result<i32> {
         for (eta, row) in m.etas.iter().zip(&m.rho) {
             print!("{eta:>7.3} ");
             for r in row {
-                // Cells where the method converges (ρ < 1) show ρ; the others show ·.
+                // Cells where the method converges (ρ < 1) show ρ, cut (not rounded) to four
+                // places so that a ρ just below 1 never reads 1.0000 and fills its column; the
+                // others show ·.
                 match r {
                     Some(x) if converges(*x) => {
-                        print!("{:>6}", format!("{x:.4}").trim_start_matches('0'))
+                        let cut = (x * 1e4).floor() / 1e4;
+                        print!("{:>6}", format!("{cut:.4}").trim_start_matches('0'))
                     }
                     Some(_) => print!("{:>6}", "·"),
                     None => print!("{:>6}", "?"),
