@@ -64,6 +64,32 @@ pub fn check_writable(dir: &Path, flag: &str) -> Result<()> {
     Ok(())
 }
 
+/// Refuses (exit 2) an output file that cannot be written — its directory missing or not
+/// writable — before any work is done for it (a stability map computed for minutes, then
+/// lost to a typo in `--csv`).
+pub fn check_output_file(path: &Path, flag: &str) -> Result<()> {
+    let parent = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let refuse = |why: String| {
+        Error::input(format!(
+            "{flag} {}: cannot write there ({why})",
+            path.display()
+        ))
+    };
+    if !parent.is_dir() {
+        return Err(refuse(format!("no directory {}", parent.display())));
+    }
+    if path.is_dir() {
+        return Err(refuse("it is a directory".into()));
+    }
+    let probe = parent.join(format!(".saddle-write-test-{}", std::process::id()));
+    std::fs::File::create(&probe).map_err(|e| refuse(e.to_string()))?;
+    let _ = std::fs::remove_file(&probe);
+    Ok(())
+}
+
 /// Creates one directory per run; nothing is created unless every run is valid, and the
 /// directories made are removed again if a later one cannot be made.
 pub fn create_dirs(configs: &[RunConfig], runs_dir: &Path) -> Result<Vec<RunDir>> {

@@ -170,6 +170,9 @@ pub struct ExportArgs {
 /// `saddle export`.
 pub fn export(args: ExportArgs, runs_dir: &Path) -> Result<i32> {
     let dir = RunDir::find(&args.run, runs_dir)?;
+    if let Some(p) = &args.output {
+        super::launch::check_output_file(p, "--output")?;
+    }
     match (args.format, &args.out, &args.output) {
         (Format::Tensorboard, _, Some(_)) => {
             return Err(Error::input(

@@ -187,6 +187,9 @@ pub fn stability_cmd(args: StabilityArgs) -> Result<i32> {
         return Err(Error::input(format!("--eta: every η must be > 0, got {e}")));
     }
     let (_, configs) = preset_arg::load(&args.preset, &args.sets, None)?;
+    if let Some(path) = &args.csv {
+        super::launch::check_output_file(path, "--csv")?;
+    }
     if args.budget == 0 {
         return Err(Error::input(
             "--budget: at least 1 second (cells it leaves print as ?)",

@@ -86,7 +86,7 @@ fn status_bar(app: &App, area: Rect, buf: &mut Buffer) {
         Some(m) if m.error => Line::styled(format!(" {}", m.text), app.theme.error()),
         Some(m) => Line::raw(format!(" {}", m.text)),
         None => Line::styled(
-            " ←→ metric  l log-y  x axis  [ ] smooth  a overlay  o attach",
+            " ←→ metric  l log-y  x axis  [ ] smooth  a all/one run  o attach",
             Style::new().fg(app.theme.dim()),
         ),
     };
