@@ -118,7 +118,7 @@ pub fn parse_row(line: &str, n: usize) -> Option<Row> {
 const TAIL: u64 = 1 << 16;
 
 /// The step (first column) of the last complete row of the metrics file at `path`, reading its
-/// header and its last [`TAIL`] bytes only, so that listing many long runs stays cheap; None
+/// header and its last 64 KiB only, so that listing many long runs stays cheap; None
 /// without a file, a header or a complete row there. A torn last line is skipped, as
 /// [`MetricsTable::parse`] skips it.
 pub fn last_step(path: &Path) -> Option<u64> {
