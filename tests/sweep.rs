@@ -462,6 +462,31 @@ fn runs_are_picked_before_the_grid_so_a_grid_over_beta_of_one_run_runs() {
     );
     let st = status(t.path(), &runs, &sweep);
     assert_eq!(st["counts"]["done"], 8, "{st}");
+
+    // A member whose metrics are damaged mid-table is named by the report, not dropped
+    // from its statistics without a word.
+    let member = sweep.member(&m.members[0]);
+    let text = std::fs::read_to_string(member.file("metrics.csv")).unwrap();
+    let mut lines: Vec<&str> = text.lines().collect();
+    lines[2] = "garbage";
+    std::fs::write(member.file("metrics.csv"), lines.join("\n") + "\n").unwrap();
+    let id = sweep
+        .path
+        .file_name()
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_string();
+    let o = saddle(t.path(), &runs, &["sweep", "report", &id]);
+    let all = format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(
+        all.contains("metrics.csv:3: 1 cells") && all.contains("that member's table is left out"),
+        "{all}"
+    );
 }
 
 /// Errors in a preset's `sweep:` section say where in the file (`file:line:col`) and which

@@ -198,7 +198,8 @@ pub struct Report {
     /// Fields of the members' provenance that differ and can change results (see
     /// [`super::mixed_provenance`]); empty when every member ran on the same build and machine.
     pub provenance: Vec<String>,
-    /// Member configs that could not be read (each error names its file).
+    /// Member configs and metrics tables that could not be read (each error names its file,
+    /// a damaged table its line); such a member's table is left out of the statistics.
     pub unreadable: Vec<String>,
 }
 
@@ -260,6 +261,9 @@ pub fn report(
     compare: Option<(usize, usize)>,
 ) -> Result<Report> {
     let manifest = sweep.manifest()?;
+    // Members' tables that are there but damaged: named with the config errors below, not
+    // left out of the statistics without a word.
+    let damaged = std::cell::RefCell::new(Vec::<String>::new());
     let data: Vec<MemberData> = manifest
         .members
         .iter()
@@ -274,7 +278,18 @@ pub fn report(
             } else {
                 None
             };
-            let table = MetricsTable::read(&run.file(METRICS)).ok();
+            let path = run.file(METRICS);
+            let table = match MetricsTable::read(&path) {
+                Ok(t) => Some(t),
+                Err(e) => {
+                    if path.exists() {
+                        damaged
+                            .borrow_mut()
+                            .push(format!("{e} (that member's table is left out)"));
+                    }
+                    None
+                }
+            };
             MemberData {
                 finals,
                 ended,
@@ -286,7 +301,7 @@ pub fn report(
     // not outcomes. Members of one configuration differ by their seed only, so the first
     // readable config of each configuration names them; an unreadable one is named in the
     // report (its configuration's columns may then show up as metrics).
-    let (mut settings, mut unreadable) = (Vec::<String>::new(), Vec::<String>::new());
+    let (mut settings, mut unreadable) = (Vec::<String>::new(), damaged.into_inner());
     for c in &manifest.configurations {
         let members = manifest
             .members
@@ -298,7 +313,9 @@ pub fn report(
                     settings.extend(cfg.trace_columns());
                     break;
                 }
-                Err(e) => unreadable.push(e.to_string()),
+                Err(e) => unreadable.push(format!(
+                    "{e} (its hyperparameters may be listed as metrics)"
+                )),
             }
         }
     }
@@ -521,9 +538,7 @@ impl Report {
             s.push_str(&format!("warning: {line} (`saddle show RUN` for each)\n"));
         }
         for e in &self.unreadable {
-            s.push_str(&format!(
-                "warning: {e} (its hyperparameters may be listed as metrics)\n"
-            ));
+            s.push_str(&format!("warning: {e}\n"));
         }
         s.push_str(&self.outcomes_text());
         let mut order: Vec<&String> = vec![&self.rank_by.metric];
