@@ -1,5 +1,6 @@
-//! A corpus of invalid presets: each gives its exact message (with file:line:col where the
-//! error is syntactic, and the field path), exit code 2, and creates nothing under `runs/`.
+//! A corpus of invalid presets: each gives its exact message (with file:line:col — of the
+//! syntax error, or of the value a range check refused, or of its run — and the field path),
+//! exit code 2, and creates nothing under `runs/`.
 
 mod common;
 use common::*;

@@ -72,7 +72,17 @@ pub fn from_text(
         preset.steps = n;
         preset.runs.iter_mut().for_each(|r| r.steps = None);
     }
-    let configs = preset.resolve().map_err(|e| e.context(origin))?;
+    // A value out of range is found after parsing: its place in the file is looked up along
+    // the path the message names (not where --set or --steps changed it).
+    let configs = preset.resolve().map_err(|e| {
+        let at = (sets.is_empty() && steps.is_none())
+            .then(|| crate::run::ron_locate::locate_message(text, &e.message))
+            .flatten();
+        match at {
+            Some((line, col)) => e.context(format!("{origin}:{line}:{col}")),
+            None => e.context(origin),
+        }
+    })?;
     Ok((preset, configs))
 }
 
