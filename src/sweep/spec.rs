@@ -339,138 +339,21 @@ pub enum Field {
 }
 
 /// `origin:line:col` of `field`'s value in preset text (the first character of the value, as
-/// the parser's own errors point), or `origin` alone where the text does not hold it. The
-/// preset's other errors get positions from the parser; errors in the sweep section come
-/// after the preset is read (a grid value is only wrong against the preset's runs), so the
-/// text is walked again to the field, where the walk stops.
+/// the parser's own errors point), or `origin` alone where the text does not hold it: errors in
+/// the sweep section come after the preset is read (a grid value is only wrong against the
+/// preset's runs), so [`crate::run::ron_locate`] walks the text again to the field.
 pub fn locate(text: &str, origin: &str, field: Field) -> String {
-    let opts =
-        ron::Options::default().with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME);
-    let Ok(mut de) = ron::Deserializer::from_str_with_options(text, &opts) else {
-        return origin.to_string();
+    use crate::run::ron_locate::{self, Seg};
+    let key = |k: &str| Seg::Key(k.into());
+    let path = match field {
+        Field::Grid => vec![key("sweep"), key("grid")],
+        Field::GridEntry(i) => vec![key("sweep"), key("grid"), Seg::Index(i)],
+        Field::Seeds => vec![key("sweep"), key("seeds")],
+        Field::Runs => vec![key("sweep"), key("runs")],
     };
-    match serde::de::DeserializeSeed::deserialize(locating::Preset(field), &mut de) {
-        Err(ron::Error::Message(m)) if m == locating::HERE => {
-            // The walk stops before the value: the span ends where the value starts.
-            let at = de.span_error(ron::Error::Message(m)).span.end;
-            format!("{origin}:{}:{}", at.line, at.col)
-        }
-        _ => origin.to_string(),
-    }
-}
-
-/// The walk of [`locate`]: through the preset and its `sweep:` section to one field, skipping
-/// everything else, stopping there with the error [`locating::HERE`].
-mod locating {
-    use super::Field;
-    use serde::de::{
-        DeserializeSeed, Deserializer, Error as _, IgnoredAny, MapAccess, SeqAccess, Visitor,
-    };
-    use std::fmt;
-
-    /// The error that marks the field reached (no message a parser gives).
-    pub const HERE: &str = "\u{0}saddle: the field is here";
-
-    /// Fails at once, before reading a value: the parser stands at its first character.
-    struct Stop;
-
-    impl<'de> DeserializeSeed<'de> for Stop {
-        type Value = ();
-        fn deserialize<D: Deserializer<'de>>(self, _: D) -> Result<(), D::Error> {
-            Err(D::Error::custom(HERE))
-        }
-    }
-
-    /// The whole preset: only its `sweep` field is entered.
-    pub struct Preset(pub Field);
-
-    impl<'de> DeserializeSeed<'de> for Preset {
-        type Value = ();
-        fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-            d.deserialize_struct("Preset", &[], self)
-        }
-    }
-
-    impl<'de> Visitor<'de> for Preset {
-        type Value = ();
-        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-            f.write_str("a preset")
-        }
-        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-            while let Some(key) = map.next_key::<String>()? {
-                if key == "sweep" {
-                    map.next_value_seed(Section(self.0))?;
-                } else {
-                    map.next_value::<IgnoredAny>()?;
-                }
-            }
-            Ok(())
-        }
-    }
-
-    /// The `sweep:` section (`Some(…)` or, implicitly, bare).
-    struct Section(Field);
-
-    impl<'de> DeserializeSeed<'de> for Section {
-        type Value = ();
-        fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-            d.deserialize_option(self)
-        }
-    }
-
-    impl<'de> Visitor<'de> for Section {
-        type Value = ();
-        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-            f.write_str("a sweep section")
-        }
-        fn visit_none<E: serde::de::Error>(self) -> Result<(), E> {
-            Ok(())
-        }
-        fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-            d.deserialize_struct("SweepSection", &[], self)
-        }
-        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-            let wanted = match self.0 {
-                Field::Grid | Field::GridEntry(_) => "grid",
-                Field::Seeds => "seeds",
-                Field::Runs => "runs",
-            };
-            while let Some(key) = map.next_key::<String>()? {
-                match (key == wanted, self.0) {
-                    (true, Field::GridEntry(i)) => map.next_value_seed(Entry(i))?,
-                    (true, _) => map.next_value_seed(Stop)?,
-                    (false, _) => map.next_value::<IgnoredAny>().map(|_| ())?,
-                }
-            }
-            Ok(())
-        }
-    }
-
-    /// Entry `.0` of a list.
-    struct Entry(usize);
-
-    impl<'de> DeserializeSeed<'de> for Entry {
-        type Value = ();
-        fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-            d.deserialize_seq(self)
-        }
-    }
-
-    impl<'de> Visitor<'de> for Entry {
-        type Value = ();
-        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-            f.write_str("a list")
-        }
-        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-            for _ in 0..self.0 {
-                if seq.next_element::<IgnoredAny>()?.is_none() {
-                    return Ok(());
-                }
-            }
-            seq.next_element_seed(Stop)?;
-            while seq.next_element::<IgnoredAny>()?.is_some() {}
-            Ok(())
-        }
+    match ron_locate::locate(text, &path) {
+        Some((line, col)) => format!("{origin}:{line}:{col}"),
+        None => origin.to_string(),
     }
 }
 
