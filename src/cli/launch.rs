@@ -58,8 +58,14 @@ pub fn check_writable(dir: &Path, flag: &str) -> Result<()> {
         ))
     };
     std::fs::create_dir_all(dir).map_err(refuse)?;
+    probe_write(dir).map_err(refuse)
+}
+
+/// Creates and removes a file in `dir`: whether this process can write there (permissions
+/// alone do not say, e.g. a read-only mount).
+fn probe_write(dir: &Path) -> std::io::Result<()> {
     let probe = dir.join(format!(".saddle-write-test-{}", std::process::id()));
-    std::fs::File::create(&probe).map_err(refuse)?;
+    std::fs::File::create(&probe)?;
     let _ = std::fs::remove_file(&probe);
     Ok(())
 }
@@ -84,10 +90,7 @@ pub fn check_output_file(path: &Path, flag: &str) -> Result<()> {
     if path.is_dir() {
         return Err(refuse("it is a directory".into()));
     }
-    let probe = parent.join(format!(".saddle-write-test-{}", std::process::id()));
-    std::fs::File::create(&probe).map_err(|e| refuse(e.to_string()))?;
-    let _ = std::fs::remove_file(&probe);
-    Ok(())
+    probe_write(parent).map_err(|e| refuse(e.to_string()))
 }
 
 /// Creates one directory per run; nothing is created unless every run is valid, and the

@@ -2,11 +2,10 @@
 //! full, each resume as what changed) — and where it stands.
 
 use crate::error::Result;
-use crate::run::listing;
+use crate::run::listing::Listed;
 use crate::run::provenance::Provenance;
 use crate::run::provenance_text;
 use crate::run::store::RunDir;
-use crate::run::summary::Summary;
 use std::path::Path;
 
 /// Prints the run's status and provenance; with `json`, its provenance records, one per line.
@@ -48,16 +47,16 @@ pub fn show(run: &str, json: bool, runs_dir: &Path) -> Result<i32> {
 /// no process drives (what `saddle ls` calls crashed), which is named so, at the step its
 /// metrics reached.
 fn status(dir: &RunDir) -> String {
-    let summary = match Summary::read_checked(dir) {
-        Ok(s) => s,
-        Err(why) => return format!("unknown: {why}"),
-    };
-    match &summary {
-        Some(s) if !s.status.is_final() && !dir.is_live() => format!(
+    let run = Listed::of(dir.clone());
+    if let Some(why) = &run.damaged {
+        return format!("unknown: {why}");
+    }
+    match &run.summary {
+        Some(s) if run.crashed() => format!(
             "crashed at step {} of {} ({}, preset {}); no process drives it (its summary, last \
              written at step {}, says {}): `saddle resume {}` continues it from its newest \
              checkpoint",
-            listing::reached_step(dir, s.step),
+            run.step().unwrap_or(s.step),
             s.steps,
             s.method,
             s.preset,

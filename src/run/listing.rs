@@ -23,6 +23,28 @@ pub struct Listed {
 }
 
 impl Listed {
+    /// The run in `dir` as found on disk: its summary (or why it cannot be read) and liveness.
+    pub fn of(dir: RunDir) -> Listed {
+        let (summary, damaged) = match Summary::read_checked(&dir) {
+            Ok(s) => (s, None),
+            Err(why) => (None, Some(why)),
+        };
+        Listed {
+            id: dir.id(),
+            live: dir.is_live(),
+            dir,
+            summary,
+            damaged,
+        }
+    }
+
+    /// True for a run whose summary says running or paused but that no process drives.
+    pub fn crashed(&self) -> bool {
+        self.summary
+            .as_ref()
+            .is_some_and(|s| !s.status.is_final() && !self.live)
+    }
+
     /// The status to show: a run whose summary says running or paused but that no process
     /// drives any more has `crashed` (its checkpoint can be resumed).
     pub fn status_word(&self) -> &'static str {
@@ -30,7 +52,7 @@ impl Listed {
             None if self.damaged.is_some() => "damaged",
             None if self.live => "starting",
             None => "created",
-            Some(s) if !s.status.is_final() && !self.live => "crashed",
+            Some(_) if self.crashed() => "crashed",
             Some(s) => s.status.as_str(),
         }
     }
@@ -40,10 +62,11 @@ impl Listed {
     /// last complete row).
     pub fn step(&self) -> Option<u64> {
         let s = self.summary.as_ref()?;
-        if s.status.is_final() || self.live {
-            return Some(s.step);
-        }
-        Some(reached_step(&self.dir, s.step))
+        Some(if self.crashed() {
+            reached_step(&self.dir, s.step)
+        } else {
+            s.step
+        })
     }
 
     /// The status, when a summary exists and is consistent with liveness.
@@ -93,20 +116,7 @@ pub fn list(runs_dir: &Path) -> Vec<Listed> {
         .flatten()
         .flatten()
         .filter(|e| e.path().join(CONFIG).is_file())
-        .map(|e| {
-            let dir = RunDir { path: e.path() };
-            let (summary, damaged) = match Summary::read_checked(&dir) {
-                Ok(s) => (s, None),
-                Err(why) => (None, Some(why)),
-            };
-            Listed {
-                id: dir.id(),
-                live: dir.is_live(),
-                dir,
-                summary,
-                damaged,
-            }
-        })
+        .map(|e| Listed::of(RunDir { path: e.path() }))
         .collect();
     out.sort_by(|a, b| a.id.cmp(&b.id));
     out

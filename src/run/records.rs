@@ -63,7 +63,7 @@ impl RunDir {
 
     /// Every record of its file (none when the file does not exist).
     pub fn records<R: JsonLine>(&self) -> Vec<R> {
-        R::parse_all(&std::fs::read_to_string(self.file(R::FILE)).unwrap_or_default())
+        self.records_and_damage().0
     }
 
     /// Every record of its file, with the numbers (from 1) of its damaged lines: complete

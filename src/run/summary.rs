@@ -90,8 +90,7 @@ impl Summary {
     /// The run's `summary.json`; None before its first start, or when unreadable (being
     /// replaced never makes it unreadable: it is written atomically).
     pub fn read(dir: &RunDir) -> Option<Summary> {
-        let text = std::fs::read_to_string(dir.file(SUMMARY)).ok()?;
-        serde_json::from_str(&text).ok()
+        Summary::read_checked(dir).ok().flatten()
     }
 
     /// The run's `summary.json` (None before its first start), or why the file that is there

@@ -176,16 +176,19 @@ pub fn check_resumable(dir: &RunDir, steps: Option<u64>) -> Result<()> {
         Status::Finished if steps.is_none_or(|n| n <= step) => Err(Error::input(format!(
             "run {id} finished; nothing to resume (it ran all its {step} steps; --steps N with N > {step} extends it)"
         ))),
-        _ => match steps {
+        _ => {
+            let Some(n) = steps else {
+                return Ok(());
+            };
             // The metrics may have gone past the summary (a crash between checkpoints).
-            Some(n) if n <= crate::run::listing::reached_step(dir, step) => {
-                let reached = crate::run::listing::reached_step(dir, step);
-                Err(Error::input(format!(
-                    "run {id} has reached step {reached}; --steps {n} is the total it runs to, so it must be more than {reached} (without --steps it runs to its own end)"
-                )))
+            let reached = crate::run::listing::reached_step(dir, step);
+            if n > reached {
+                return Ok(());
             }
-            _ => Ok(()),
-        },
+            Err(Error::input(format!(
+                "run {id} has reached step {reached}; --steps {n} is the total it runs to, so it must be more than {reached} (without --steps it runs to its own end)"
+            )))
+        }
     }
 }
 
