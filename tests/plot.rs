@@ -363,6 +363,44 @@ fn a_sweep_as_mean_and_band_with_seeds_in_every_format() {
         ],
         "its axes: runs[*].eta",
     );
+
+    // A member whose metrics are damaged mid-table: its seeds are left out of the figure
+    // and the warning names the file and line (the figure was drawn without a word).
+    let table = find_file(Path::new(&id), "metrics.csv").expect("a member's metrics.csv");
+    let text = std::fs::read_to_string(&table).unwrap();
+    let mut lines: Vec<&str> = text.lines().collect();
+    lines[2] = "garbage";
+    std::fs::write(&table, lines.join("\n") + "\n").unwrap();
+    let o = t.join("damaged.svg");
+    let out = plot(
+        t,
+        &runs,
+        &[&id, "--figure", "sweep", "-o", o.to_str().unwrap()],
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(
+        err.contains("metrics.csv:3:") && err.contains("that member's table is left out"),
+        "{err}"
+    );
+    assert!(o.exists());
+}
+
+/// The first file named `name` under `dir`, depth first.
+fn find_file(dir: &Path, name: &str) -> Option<PathBuf> {
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
+        .ok()?
+        .flatten()
+        .map(|e| e.path())
+        .collect();
+    entries.sort();
+    entries.iter().find_map(|p| {
+        if p.is_dir() {
+            find_file(p, name)
+        } else {
+            (p.file_name()? == name).then(|| p.clone())
+        }
+    })
 }
 
 #[test]

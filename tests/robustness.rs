@@ -754,3 +754,35 @@ fn a_closed_output_pipe_interrupts_runs_resumably() {
         ));
     }
 }
+
+/// A dense game of a few thousand dimensions takes seconds to build (random orthogonal factors,
+/// ω* by LU: 4 s for `Bilinear(dim: 1500)` on a 2-core AMD EPYC): the console says so when
+/// opening takes over a second, and how long it took, instead of a silent wait; a game that
+/// builds at once says nothing of it.
+#[test]
+fn a_slow_game_build_is_said_and_a_quick_one_is_not() {
+    let t = tmp();
+    let runs = t.path().join("runs");
+    let p = t.path().join("big.ron");
+    std::fs::write(
+        &p,
+        r#"Preset(name: "big", steps: 1,
+    game: Bilinear(dim: 1500, matrix: SingularRange(max: 1.0, min: 0.1)),
+    runs: [Run(name: "simultaneous", scheme: Simultaneous, eta: 0.05)])"#,
+    )
+    .unwrap();
+    let o = within(120, t.path(), &runs, &["run", p.to_str().unwrap()]);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(0), "{err}");
+    let opening = err
+        .find("[simultaneous] opening the run: building the game (Bilinear) …")
+        .unwrap_or_else(|| panic!("{err}"));
+    let opened = err.find("[simultaneous] opened in ").expect(&err);
+    let first = err.find("[simultaneous] step 0/1").expect(&err);
+    assert!(opening < opened && opened < first, "{err}");
+
+    let o = within(60, t.path(), &runs, &["run", "default", "--steps", "1"]);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(0), "{err}");
+    assert!(!err.contains("opening the run"), "{err}");
+}

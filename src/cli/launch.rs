@@ -3,7 +3,7 @@
 use super::preset_arg;
 use crate::error::{io_error, Error, Result};
 use crate::run::across_seeds;
-use crate::run::console::Console;
+use crate::run::console::{duration, Console, Shared};
 use crate::run::engine::{self, install_signal_handlers, Opening};
 use crate::run::observer::Progress;
 use crate::run::store::RunDir;
@@ -127,7 +127,7 @@ pub fn drive(dirs: Vec<RunDir>, how: Opening) -> Vec<Result<Summary>> {
             .map(|dir| {
                 let out = console.clone();
                 s.spawn(move || {
-                    let mut e = engine::open(dir, how)?;
+                    let mut e = said_if_slow(&out, &dir, || engine::open(dir.clone(), how))?;
                     let label = e.config().name.clone();
                     for w in e.warnings() {
                         let mut o = out.lock().unwrap_or_else(|e| e.into_inner());
@@ -146,6 +146,43 @@ pub fn drive(dirs: Vec<RunDir>, how: Opening) -> Vec<Result<Summary>> {
                     .unwrap_or_else(|_| Err(Error::failure("a run thread panicked")))
             })
             .collect()
+    })
+}
+
+/// How long opening a run (building its game, reading its checkpoint) may take before the
+/// console says that it is under way.
+const SLOW_OPEN: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// Runs `open` (opening `dir`); when it takes longer than [`SLOW_OPEN`] — a dense game of a few
+/// thousand dimensions factorizes matrices for tens of seconds, a network game reads its data —
+/// says so on `out` and, once done, how long it took: a long build is never a silent wait.
+fn said_if_slow<T>(out: &Shared, dir: &RunDir, open: impl FnOnce() -> T) -> T {
+    let (done, wait) = std::sync::mpsc::channel::<()>();
+    std::thread::scope(|s| {
+        s.spawn(move || {
+            let t0 = std::time::Instant::now();
+            if wait.recv_timeout(SLOW_OPEN) != Err(std::sync::mpsc::RecvTimeoutError::Timeout) {
+                return;
+            }
+            let (label, game) = match dir.config() {
+                Ok(c) => (c.name, format!("the game ({})", c.game.name())),
+                Err(_) => (dir.id(), "the game".to_string()),
+            };
+            let line = |text: String| {
+                let mut o = out.lock().unwrap_or_else(|e| e.into_inner());
+                o.line(&format!("[{label}] {text}"));
+            };
+            line(format!("opening the run: building {game} …"));
+            // Disconnected once `open` has returned.
+            let _ = wait.recv();
+            line(format!(
+                "opened in {}",
+                duration(t0.elapsed().as_secs_f64())
+            ));
+        });
+        let r = open();
+        drop(done);
+        r
     })
 }
 

@@ -154,7 +154,13 @@ pub fn plot(args: PlotArgs, runs_dir: &Path) -> Result<i32> {
             spread: args.band,
             log_y: args.log_y,
         };
-        figure::sweep::svg(&sweep, &spec, args.size)?
+        let (svg, warnings) = figure::sweep::svg(&sweep, &spec, args.size)?;
+        // Said before the figure is written, so that a damaged member is never left out of
+        // the figure without a word.
+        for w in warnings {
+            eprintln!("warning: {w}");
+        }
+        svg
     } else {
         let runs: Vec<RunDir> = args
             .runs

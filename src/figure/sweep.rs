@@ -44,6 +44,7 @@ pub struct SweepFigure {
 const MAX_STEPS: usize = 150;
 
 /// The steps any member logged, ascending, thinned to at most [`MAX_STEPS`] (the last kept).
+/// A member whose table cannot be read adds none; the report names it (`Report::unreadable`).
 fn logged_steps(sweep: &SweepDir) -> Result<Vec<u64>> {
     let manifest = sweep.manifest()?;
     let mut all: Vec<u64> = manifest
@@ -97,8 +98,9 @@ fn group_of(row: &Row, key: Option<&str>) -> Result<(String, String)> {
     }
 }
 
-/// The chart of `sweep`.
-pub fn chart(sweep: &SweepDir, spec: &SweepFigure) -> Result<LineChart> {
+/// The chart of `sweep`, with the report's warnings: members' configs and tables that could not
+/// be read (each naming its file, a damaged table its line), whose seeds the chart leaves out.
+pub fn chart(sweep: &SweepDir, spec: &SweepFigure) -> Result<(LineChart, Vec<String>)> {
     let steps = logged_steps(sweep)?;
     if steps.is_empty() {
         return Err(Error::input(format!(
@@ -215,10 +217,11 @@ pub fn chart(sweep: &SweepDir, spec: &SweepFigure) -> Result<LineChart> {
         });
     }
     chart.lines.extend(means);
-    Ok(chart)
+    Ok((chart, r.unreadable))
 }
 
-/// The figure as SVG.
-pub fn svg(sweep: &SweepDir, spec: &SweepFigure, size: Size) -> Result<String> {
-    chart(sweep, spec)?.svg(size)
+/// The figure as SVG, with [`chart`]'s warnings.
+pub fn svg(sweep: &SweepDir, spec: &SweepFigure, size: Size) -> Result<(String, Vec<String>)> {
+    let (chart, warnings) = chart(sweep, spec)?;
+    Ok((chart.svg(size)?, warnings))
 }
