@@ -786,3 +786,50 @@ fn a_slow_game_build_is_said_and_a_quick_one_is_not() {
     assert_eq!(o.status.code(), Some(0), "{err}");
     assert!(!err.contains("opening the run"), "{err}");
 }
+
+/// Ctrl-C while a preset's run directories are made removes the ones made (they were left
+/// `created`, one without its config, which `ls` then warned about), exit 1, saying so.
+#[test]
+fn ctrl_c_while_runs_are_made_keeps_none_of_them() {
+    let t = tmp();
+    let runs = t.path().join("runs");
+    let many: Vec<String> = (0..3000)
+        .map(|i| format!("Run(name: \"r{i}\", scheme: Simultaneous, eta: 0.01)"))
+        .collect();
+    let p = t.path().join("many.ron");
+    std::fs::write(
+        &p,
+        format!(
+            "Preset(name: \"many\", steps: 100000000, game: Bilinear(dim: 1), runs: [{}])",
+            many.join(", ")
+        ),
+    )
+    .unwrap();
+    let child = Command::new(bin())
+        .current_dir(t.path())
+        .args(["run", p.to_str().unwrap(), "--runs-dir"])
+        .arg(&runs)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let t0 = Instant::now();
+    // Some made (each is synced to disk: milliseconds), far from all.
+    while std::fs::read_dir(&runs).map_or(0, |d| d.count()) < 20 {
+        assert!(t0.elapsed() < Duration::from_secs(60));
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    // SAFETY: kill only sends a signal to the child started above.
+    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+    let o = child.wait_with_output().unwrap();
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("interrupted before the runs started: the ")
+            && err.contains("run directories made so far were removed"),
+        "{err}"
+    );
+    let left: Vec<_> = std::fs::read_dir(&runs).unwrap().flatten().collect();
+    assert!(left.is_empty(), "{left:?}");
+}

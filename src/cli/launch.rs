@@ -4,7 +4,7 @@ use super::preset_arg;
 use crate::error::{io_error, Error, Result};
 use crate::run::across_seeds;
 use crate::run::console::{duration, Console, Shared};
-use crate::run::engine::{self, install_signal_handlers, Opening};
+use crate::run::engine::{self, install_signal_handlers, interrupted, Opening};
 use crate::run::observer::Progress;
 use crate::run::store::RunDir;
 use crate::run::{RunConfig, Status, Summary};
@@ -94,11 +94,25 @@ pub fn check_output_file(path: &Path, flag: &str) -> Result<()> {
 }
 
 /// Creates one directory per run; nothing is created unless every run is valid, and the
-/// directories made are removed again if a later one cannot be made.
+/// directories made are removed again if a later one cannot be made or the process is
+/// interrupted meanwhile (with [`install_signal_handlers`] in force: no run is left half made).
 pub fn create_dirs(configs: &[RunConfig], runs_dir: &Path) -> Result<Vec<RunDir>> {
     let mut dirs = vec![];
     for c in configs {
-        match engine::create_dir(runs_dir, c, "") {
+        let made = engine::create_dir(runs_dir, c, "");
+        let made = match made {
+            Ok(d) if interrupted() => {
+                dirs.push(d);
+                Err(Error::failure(format!(
+                    "interrupted before the runs started: the {} run director{} made so far {} removed",
+                    dirs.len(),
+                    if dirs.len() == 1 { "y" } else { "ies" },
+                    if dirs.len() == 1 { "was" } else { "were" }
+                )))
+            }
+            m => m,
+        };
+        match made {
             Ok(d) => dirs.push(d),
             Err(e) => {
                 remove_dirs(&dirs);
@@ -228,6 +242,8 @@ pub fn run(args: RunArgs, runs_dir: &Path, logs_dir: &Path) -> Result<i32> {
     if args.detach {
         check_writable(logs_dir, "--logs-dir")?;
     }
+    // Before the first directory is made: a signal while they are made removes them again.
+    install_signal_handlers();
     let dirs = create_dirs(&configs, runs_dir)?;
     if args.detach {
         return detach(&dirs, Opening::default(), args.json, logs_dir)

@@ -4,6 +4,7 @@
 use super::launch::spawn_detached;
 use super::preset_arg;
 use crate::error::{Error, Result};
+use crate::run::engine::{install_signal_handlers, interrupted};
 use crate::sweep::expand::{self, Request};
 use crate::sweep::housekeeping;
 use crate::sweep::local;
@@ -263,17 +264,48 @@ fn launch(a: NewArgs, runs_dir: &Path) -> Result<i32> {
         Some(ExecutorArg::Slurm) => Executor::Slurm,
         None => section.executor.unwrap_or_default(),
     };
+    // A value is blamed on the flag that gave it, or on the section's line where the preset did.
+    let blame = |flag: &str, from_flag: bool, field: &'static str| {
+        if from_flag {
+            flag.to_string()
+        } else {
+            format!(
+                "{}: sweep.{field}",
+                locate(&text, &origin, Field::Key(field))
+            )
+        }
+    };
     let jobs = a.jobs.or(section.jobs);
     if jobs == Some(0) {
-        return Err(Error::input("--jobs: must be at least 1"));
+        let at = blame("--jobs", a.jobs.is_some(), "jobs");
+        return Err(Error::input(format!("{at}: must be at least 1")));
     }
     let keep = a.keep_checkpoints.or(section.keep_checkpoints).unwrap_or(1);
+    if keep == 0 {
+        let at = blame(
+            "--keep-checkpoints",
+            a.keep_checkpoints.is_some(),
+            "keep_checkpoints",
+        );
+        return Err(Error::input(format!("{at}: must be at least 1")));
+    }
+    if a.steps.is_none() && section.steps == Some(0) {
+        let at = blame("--steps", false, "steps");
+        return Err(Error::input(format!("{at}: must be at least 1")));
+    }
+    let slurm_from_flags = !a.slurm_args.is_empty() || a.grace.is_some();
     let mut slurm_section = section.slurm.unwrap_or_default();
     slurm_section.args.extend(a.slurm_args);
     if a.grace.is_some() {
         slurm_section.grace = a.grace;
     }
-    slurm_section.validate().map_err(Error::input)?;
+    slurm_section.validate().map_err(|e| {
+        if slurm_from_flags {
+            Error::input(e)
+        } else {
+            Error::input(format!("{}: {e}", blame("", false, "slurm")))
+        }
+    })?;
     let plan = expand::plan(
         &preset,
         &origin,
@@ -287,13 +319,20 @@ fn launch(a: NewArgs, runs_dir: &Path) -> Result<i32> {
             keep_checkpoints: keep,
         },
     )?;
+    let name_from_flag = a.name.is_some();
+    let name_from_section = section.name.is_some();
     let name = a
         .name
         .or(section.name)
         .unwrap_or_else(|| preset.name.clone());
     if crate::run::ident::sanitize(&name).is_empty() {
+        let at = if name_from_flag || !name_from_section {
+            "--name".to_string()
+        } else {
+            blame("--name", false, "name")
+        };
         return Err(Error::input(format!(
-            "--name {name:?}: must contain a letter or digit"
+            "{at} {name:?}: must contain a letter or digit"
         )));
     }
     if executor == Executor::Slurm {
@@ -309,6 +348,8 @@ fn launch(a: NewArgs, runs_dir: &Path) -> Result<i32> {
         }
         s
     };
+    // Before the first member is made: a signal while they are made removes the sweep again.
+    install_signal_handlers();
     let (sweep, manifest) = manifest::create(
         runs_dir,
         &NewSweep {
@@ -326,6 +367,13 @@ fn launch(a: NewArgs, runs_dir: &Path) -> Result<i32> {
         },
         &plan,
     )?;
+    if interrupted() {
+        let _ = housekeeping::remove(&sweep);
+        return Err(Error::failure(format!(
+            "interrupted before sweep {} started: nothing was kept",
+            manifest.id
+        )));
+    }
     let all: Vec<usize> = (0..manifest.members.len()).collect();
     let started = start(&sweep, &manifest, &all);
     if let Err(e) = started {
@@ -431,25 +479,53 @@ fn current(sweep: &SweepDir, manifest: &Manifest) -> Result<States> {
     }
 }
 
-/// Waits until nothing drives any member any more; exit 0 when all are done.
+/// Waits until nothing drives any member any more; exit 0 when all are done. Interrupted
+/// (Ctrl-C), it stops waiting, says that the sweep goes on and how to stop it, exit 130: the
+/// supervisor or the Slurm jobs run in sessions of their own, which the signal never reaches.
 fn wait(sweep: &SweepDir, manifest: &Manifest, child: Option<std::process::Child>) -> Result<i32> {
+    install_signal_handlers();
+    let poll = Duration::from_millis(100);
+    let went_on = || -> Result<i32> {
+        eprintln!(
+            "saddle: stopped waiting; sweep {id} goes on in the background: `saddle sweep status {id}` shows it, `saddle sweep cancel {id}` stops it",
+            id = manifest.id
+        );
+        Ok(130)
+    };
     match child {
-        Some(mut c) => {
-            c.wait()
+        Some(mut c) => loop {
+            let ended = c
+                .try_wait()
                 .map_err(|e| Error::failure(format!("waiting for the supervisor: {e}")))?;
-        }
+            if ended.is_some() {
+                break;
+            }
+            if interrupted() {
+                return went_on();
+            }
+            std::thread::sleep(poll);
+        },
         None => {
             let rt = slurm::runtime()?;
-            rt.block_on(async {
+            let done = rt.block_on(async {
                 let mut pause = Duration::from_secs(1);
                 loop {
                     if slurm::tasks(sweep).await?.is_empty() {
-                        return Ok::<(), Error>(());
+                        return Ok::<bool, Error>(true);
                     }
-                    tokio::time::sleep(pause).await;
+                    let next = tokio::time::Instant::now() + pause;
+                    while tokio::time::Instant::now() < next {
+                        if interrupted() {
+                            return Ok(false);
+                        }
+                        tokio::time::sleep(poll).await;
+                    }
                     pause = (pause * 3 / 2).min(Duration::from_secs(10));
                 }
             })?;
+            if !done {
+                return went_on();
+            }
         }
     }
     let st = current(sweep, manifest)?;

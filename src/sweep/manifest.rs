@@ -226,7 +226,8 @@ pub struct NewSweep<'a> {
 }
 
 /// Creates `<runs_dir>/<timestamp>-<name>` with one run directory per member and the
-/// manifest (written last: a directory without `sweep.json` is not a sweep). On an error the
+/// manifest (written last: a directory without `sweep.json` is not a sweep). On an error, or
+/// when the process is interrupted meanwhile (with the signal handlers in force), the
 /// half-made directory is removed.
 pub fn create(runs_dir: &Path, new: &NewSweep, plan: &Plan) -> Result<(SweepDir, Manifest)> {
     let created = unix_now();
@@ -267,8 +268,15 @@ fn fill(sweep: &SweepDir, created: f64, new: &NewSweep, plan: &Plan) -> Result<M
     let mut members = vec![];
     for (i, p) in plan.members.iter().enumerate() {
         let dir = format!("{i:0width$}");
+        // A signal while thousands of members are made removes the half-made sweep (see
+        // `create`) instead of leaving a directory that is neither a sweep nor runs.
+        if crate::run::engine::interrupted() {
+            return Err(Error::failure(format!(
+                "interrupted while creating sweep {id}: nothing was kept"
+            )));
+        }
         let run = RunDir::create(&sweep.path, &dir)?;
-        write_atomic(&run.file(CONFIG), p.config.to_ron().as_bytes())?;
+        crate::files::write_new_unsynced(&run.file(CONFIG), p.config.to_ron().as_bytes())?;
         members.push(Member {
             index: i,
             id: format!("{id}/{dir}"),
@@ -296,6 +304,8 @@ fn fill(sweep: &SweepDir, created: f64, new: &NewSweep, plan: &Plan) -> Result<M
     };
     let text =
         serde_json::to_string_pretty(&manifest).map_err(|e| Error::failure(e.to_string()))?;
+    // The members on disk before the manifest that makes them a sweep.
+    crate::files::sync_filesystem(&sweep.path)?;
     write_atomic(&sweep.file(MANIFEST), text.as_bytes())?;
     Ok(manifest)
 }

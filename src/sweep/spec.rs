@@ -336,6 +336,8 @@ pub enum Field {
     Seeds,
     /// The `runs` list.
     Runs,
+    /// Another field of the section, by its name (`jobs`, `name`, `steps`, `slurm`, …).
+    Key(&'static str),
 }
 
 /// `origin:line:col` of `field`'s value in preset text (the first character of the value, as
@@ -350,6 +352,7 @@ pub fn locate(text: &str, origin: &str, field: Field) -> String {
         Field::GridEntry(i) => vec![key("sweep"), key("grid"), Seg::Index(i)],
         Field::Seeds => vec![key("sweep"), key("seeds")],
         Field::Runs => vec![key("sweep"), key("runs")],
+        Field::Key(k) => vec![key("sweep"), key(k)],
     };
     match ron_locate::locate(text, &path) {
         Some((line, col)) => format!("{origin}:{line}:{col}"),

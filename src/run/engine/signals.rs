@@ -47,7 +47,15 @@ pub fn interrupted() -> bool {
 /// way, checkpointed and resumable, where its default action killed them mid-step; it never
 /// exits at once, since every later progress line raises it again (those writes then fail,
 /// and the console ignores that).
+///
+/// Installed once per process, whoever calls it first: a second set of handlers would see the
+/// flag the first set just raised and exit on the first signal.
 pub fn install_signal_handlers() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(install);
+}
+
+fn install() {
     let flag = Interrupt::process();
     flag.catch(&[
         signal_hook::consts::SIGINT,
