@@ -833,3 +833,104 @@ fn ctrl_c_while_runs_are_made_keeps_none_of_them() {
     let left: Vec<_> = std::fs::read_dir(&runs).unwrap().flatten().collect();
     assert!(left.is_empty(), "{left:?}");
 }
+
+/// Why a run failed is said on the console where it ended and by `show`, not only inside its
+/// summary.json (a CGD solve over its time budget said only "failed at step 1").
+#[test]
+fn a_failed_run_says_why_on_the_console_and_in_show() {
+    let t = tmp();
+    let runs = t.path().join("runs");
+    let p = t.path().join("cgd.ron");
+    std::fs::write(
+        &p,
+        r#"Preset(name: "cgd", steps: 20, game: Bilinear(dim: 4),
+    runs: [Run(name: "CGD", scheme: Cgd(time_budget: 1e-9), eta: 0.5)])"#,
+    )
+    .unwrap();
+    let o = within(60, t.path(), &runs, &["run", p.to_str().unwrap()]);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("[CGD] failed at step 1")
+            && err.contains("[CGD] CGD: a conjugate-gradient solve took"),
+        "{err}"
+    );
+    let id = std::fs::read_dir(&runs)
+        .unwrap()
+        .flatten()
+        .next()
+        .unwrap()
+        .file_name()
+        .into_string()
+        .unwrap();
+    let o = within(60, t.path(), &runs, &["show", &id]);
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        out.contains("failed at step 1 of 20") && out.contains("over its time budget"),
+        "{out}"
+    );
+}
+
+/// A fork must take a step past its branch (else its --set never applies: it ended
+/// 'finished' at once), and --steps is checked before its directory is made (a refused
+/// --steps 0 left a fork stuck at 'created').
+#[test]
+fn a_fork_that_never_passes_its_branch_is_refused_before_anything_is_made() {
+    let t = tmp();
+    let runs = t.path().join("runs");
+    let p = t.path().join("one.ron");
+    std::fs::write(
+        &p,
+        r#"Preset(name: "one", steps: 50, log_every: Some(10), game: Bilinear(dim: 2),
+    runs: [Run(name: "sim", scheme: Simultaneous, eta: 0.05)])"#,
+    )
+    .unwrap();
+    let o = within(60, t.path(), &runs, &["run", p.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let id = std::fs::read_dir(&runs)
+        .unwrap()
+        .flatten()
+        .next()
+        .unwrap()
+        .file_name()
+        .into_string()
+        .unwrap();
+    for (args, want) in [
+        (
+            &[
+                "fork", &id, "--at", "30", "--steps", "0", "--set", "eta=0.1",
+            ][..],
+            "--steps 0: must be more than --at 30",
+        ),
+        (
+            &[
+                "fork", &id, "--at", "30", "--steps", "30", "--set", "eta=0.1",
+            ],
+            "--steps 30: must be more than --at 30",
+        ),
+        (
+            &["fork", &id, "--at", "50", "--set", "eta=0.1"],
+            "ends at step 50, so the fork would too",
+        ),
+    ] {
+        let o = within(60, t.path(), &runs, args);
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains(want), "{args:?}: {err}");
+        assert_eq!(
+            runs.read_dir().unwrap().count(),
+            1,
+            "{args:?} made a directory"
+        );
+    }
+    let o = within(
+        60,
+        t.path(),
+        &runs,
+        &[
+            "fork", &id, "--at", "30", "--steps", "60", "--set", "eta=0.1",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stderr(&o).contains("finished (60 steps"), "{}", stderr(&o));
+}

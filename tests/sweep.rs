@@ -304,6 +304,20 @@ fn cancel_then_resume_then_rm_and_archive() {
     let st = status(t.path(), &runs, &sweep);
     assert_eq!(st["counts"]["done"], 4, "{st}");
     assert_eq!(interruptions(&sweep, &m.members[0]), (1, 1));
+    // `ls` with only a sweep: no runs, the sweep named, no warning that it is a broken run.
+    let o = saddle(t.path(), &runs, &["ls"]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains(&format!(
+            "no runs under {}; 1 sweep (`saddle sweep status {id}` lists its members)",
+            runs.display()
+        )) && !err.contains("no config.ron"),
+        "{err}"
+    );
+    // A member is shown by the name that finds it again, not by its bare index.
+    let member = format!("{id}/{}", m.members[0].dir);
+    let out = ok(&saddle(t.path(), &runs, &["show", &member]));
+    assert!(out.starts_with(&format!("run        {member}\n")), "{out}");
     // Archive without checkpoints, then the archive holds every other file.
     let out = ok(&saddle(t.path(), &runs, &["sweep", "archive", &id]));
     let archive = std::path::PathBuf::from(out.trim());

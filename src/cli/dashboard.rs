@@ -87,7 +87,7 @@ fn options(args: &DashArgs, runs_dir: &Path, logs_dir: &Path) -> Result<Options>
             start(name, None, &[], &runs_dir, &logs).map_err(|e| e.message)
         })),
         fork_run: Some(Arc::new(move |src: &RunDir, at: u64, sets: &[String]| {
-            let f = lineage::fork(src, at, sets, &fork_dir).map_err(|e| e.message)?;
+            let f = lineage::fork(src, at, sets, None, &fork_dir).map_err(|e| e.message)?;
             let how = Opening::from(Some(f.steps));
             launch::spawn_worker(std::slice::from_ref(&f.dir), how, &fork_logs).map_err(|e| {
                 launch::remove_dirs(std::slice::from_ref(&f.dir));

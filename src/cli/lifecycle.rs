@@ -119,11 +119,10 @@ pub fn fork(args: ForkArgs, runs_dir: &Path, logs_dir: &Path) -> Result<i32> {
         dir,
         steps,
         warnings,
-    } = lineage::fork(&src, args.at, &args.sets, runs_dir)?;
+    } = lineage::fork(&src, args.at, &args.sets, args.steps, runs_dir)?;
     for w in warnings {
         eprintln!("saddle: warning: run {}: {w}", src.id());
     }
-    let steps = args.steps.unwrap_or(steps);
     eprintln!(
         "saddle: forked {} at step {} as {}",
         src.id(),

@@ -34,8 +34,24 @@ pub fn ls(runs_dir: &Path, json: bool) -> Result<i32> {
         }
         return Ok(0);
     }
+    // Sweeps are not runs; a user who finds no runs is told where the sweeps' members are.
+    let sweeps: Vec<String> = std::fs::read_dir(runs_dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter(|e| e.path().join(crate::sweep::manifest::MANIFEST).is_file())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    let sweeps_note = match sweeps.as_slice() {
+        [] => String::new(),
+        [one] => format!("; 1 sweep (`saddle sweep status {one}` lists its members)"),
+        more => format!(
+            "; {} sweeps (`saddle sweep status ID` lists a sweep's members)",
+            more.len()
+        ),
+    };
     if runs.is_empty() {
-        eprintln!("no runs under {}", runs_dir.display());
+        eprintln!("no runs under {}{sweeps_note}", runs_dir.display());
         return Ok(0);
     }
     let mut table: Vec<[String; 5]> = vec![[

@@ -18,8 +18,14 @@ pub fn show(run: &str, json: bool, runs_dir: &Path) -> Result<i32> {
         }
         return Ok(0);
     }
-    println!("run        {}", dir.id());
-    println!("status     {}", status(&dir));
+    // A sweep's member is found by its sweep and index, not by its directory name alone: the
+    // name printed, and the one `resume` is told, must find it again.
+    let handle = match RunDir::find(&dir.id(), runs_dir) {
+        Ok(d) if d.path == dir.path => dir.id(),
+        _ => run.to_string(),
+    };
+    println!("run        {handle}");
+    println!("status     {}", status(&dir, &handle));
     if !damaged.is_empty() {
         let lines: Vec<String> = damaged.iter().map(|l| l.to_string()).collect();
         let what = if damaged.len() > 1 {
@@ -45,8 +51,8 @@ pub fn show(run: &str, json: bool, runs_dir: &Path) -> Result<i32> {
 
 /// The status line: the summary's, except for a run whose summary says running or paused that
 /// no process drives (what `saddle ls` calls crashed), which is named so, at the step its
-/// metrics reached.
-fn status(dir: &RunDir) -> String {
+/// metrics reached, with `saddle resume HANDLE` (`handle`: how the run is found again).
+fn status(dir: &RunDir, handle: &str) -> String {
     let run = Listed::of(dir.clone());
     if let Some(why) = &run.damaged {
         return format!("unknown: {why}");
@@ -62,7 +68,7 @@ fn status(dir: &RunDir) -> String {
             s.preset,
             s.step,
             s.status,
-            dir.id()
+            handle
         ),
         other => provenance_text::status(other.as_ref()),
     }

@@ -79,20 +79,54 @@ pub struct Fork {
 /// Creates a fork of `src` at `at`: the state `src` had after `at` iterations (its checkpoint
 /// at or before `at`, re-simulated forward by the engine — the fork's log says so with a
 /// `replaying` event up to `at`), then the live parameter changes `sets` (`param=value`).
-/// Validates everything before creating anything.
-pub fn fork(src: &RunDir, at: u64, sets: &[String], runs_dir: &Path) -> Result<Fork> {
+/// The fork runs to `steps` iterations (None: the source's), which must pass `at`: a fork
+/// that ends at its branch step never applies its changes. Validates everything before
+/// creating anything.
+pub fn fork(
+    src: &RunDir,
+    at: u64,
+    sets: &[String],
+    steps: Option<u64>,
+    runs_dir: &Path,
+) -> Result<Fork> {
     let config = src.config()?;
     let built = config.build().map_err(Error::input)?;
     let (opt, hyper) = (&built.optimizer, built.hyper.clone());
     match &built.game {
-        BuiltGame::Toy(g) => fork_with(src, at, sets, runs_dir, &config, g.as_ref(), opt, hyper),
-        BuiltGame::NeuralCpu(g) => {
-            fork_with(src, at, sets, runs_dir, &config, g.as_ref(), opt, hyper)
-        }
+        BuiltGame::Toy(g) => fork_with(
+            src,
+            at,
+            sets,
+            steps,
+            runs_dir,
+            &config,
+            g.as_ref(),
+            opt,
+            hyper,
+        ),
+        BuiltGame::NeuralCpu(g) => fork_with(
+            src,
+            at,
+            sets,
+            steps,
+            runs_dir,
+            &config,
+            g.as_ref(),
+            opt,
+            hyper,
+        ),
         #[cfg(feature = "cuda")]
-        BuiltGame::NeuralCuda(g) => {
-            fork_with(src, at, sets, runs_dir, &config, g.as_ref(), opt, hyper)
-        }
+        BuiltGame::NeuralCuda(g) => fork_with(
+            src,
+            at,
+            sets,
+            steps,
+            runs_dir,
+            &config,
+            g.as_ref(),
+            opt,
+            hyper,
+        ),
     }
 }
 
@@ -102,6 +136,7 @@ fn fork_with<V: ParamVec + Serialize + DeserializeOwned>(
     src: &RunDir,
     at: u64,
     sets: &[String],
+    steps: Option<u64>,
     runs_dir: &Path,
     config: &RunConfig,
     game: &dyn Game<V = V>,
@@ -131,6 +166,19 @@ fn fork_with<V: ParamVec + Serialize + DeserializeOwned>(
             "--at {at}: run {} never reached that step",
             src.id()
         )));
+    }
+    let given = steps;
+    let steps = steps.unwrap_or_else(|| target_steps(config, &events));
+    if steps <= at {
+        let why = "a fork must take a step past its branch, or its changes never apply";
+        return Err(Error::input(match given {
+            Some(n) => format!("--steps {n}: must be more than --at {at} ({why})"),
+            None => format!(
+                "--at {at}: run {} ends at step {steps}, so the fork would too ({why}): \
+                 give --steps more than {at}",
+                src.id()
+            ),
+        }));
     }
     let c = state.optim.iteration;
     let history: Vec<EventRecord> = events
@@ -220,7 +268,7 @@ fn fork_with<V: ParamVec + Serialize + DeserializeOwned>(
     write_events(&dir, &planned)?;
     Ok(Fork {
         dir,
-        steps: target_steps(config, &events).max(at),
+        steps,
         warnings,
     })
 }

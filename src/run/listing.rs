@@ -85,9 +85,10 @@ pub fn reached_step(dir: &RunDir, summary_step: u64) -> u64 {
 /// The directories under `runs_dir` that hold a run's files (metrics, events, summary or
 /// checkpoints) but no `config.ron`, so that [`list`] cannot take them for runs: each with why
 /// (`saddle ls` names them rather than leave a run out silently). Sweep directories, which hold
-/// members, not a run's files, are not among them.
+/// members and an event log of their own but none of a run's other files, are not among them
+/// (an event log alone does not make a run: every run directory is made with `checkpoints/`).
 pub fn unlisted(runs_dir: &Path) -> Vec<(std::path::PathBuf, String)> {
-    use super::store::{CHECKPOINTS, EVENTS, METRICS, SUMMARY};
+    use super::store::{CHECKPOINTS, METRICS, SUMMARY};
     let mut out: Vec<(std::path::PathBuf, String)> = std::fs::read_dir(runs_dir)
         .into_iter()
         .flatten()
@@ -95,7 +96,7 @@ pub fn unlisted(runs_dir: &Path) -> Vec<(std::path::PathBuf, String)> {
         .map(|e| e.path())
         .filter(|p| p.is_dir() && !p.join(CONFIG).is_file())
         .filter(|p| {
-            [METRICS, EVENTS, SUMMARY, CHECKPOINTS]
+            [METRICS, SUMMARY, CHECKPOINTS]
                 .iter()
                 .any(|f| p.join(f).exists())
         })

@@ -172,5 +172,9 @@ impl Observer for Progress {
             duration(s.wall_time),
             s.id
         ));
+        // Why a run failed is said where it ended, not only in its summary.json.
+        if let Some(m) = &s.message {
+            c.line(&format!("[{}] {m}", self.label));
+        }
     }
 }

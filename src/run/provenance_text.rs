@@ -10,8 +10,16 @@ use super::summary::Summary;
 pub fn status(summary: Option<&Summary>) -> String {
     match summary {
         Some(s) => format!(
-            "{} at step {} of {} ({}, preset {})",
-            s.status, s.step, s.steps, s.method, s.preset
+            "{} at step {} of {} ({}, preset {}){}",
+            s.status,
+            s.step,
+            s.steps,
+            s.method,
+            s.preset,
+            s.message
+                .as_ref()
+                .map(|m| format!(": {m}"))
+                .unwrap_or_default()
         ),
         None => "not started".into(),
     }
