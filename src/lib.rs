@@ -113,6 +113,7 @@ pub mod vector;
 mod check;
 mod clock;
 mod constraint;
+mod csv;
 mod error;
 mod files;
 mod special;

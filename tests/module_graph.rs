@@ -19,6 +19,7 @@ const LAYERS: &[&[&str]] = &[
         "constraint",
         "vector",
         "files",
+        "csv",
         "clock",
         "variant",
         "variant_name",

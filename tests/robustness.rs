@@ -321,7 +321,15 @@ fn a_short_stability_budget_leaves_question_marks_not_skipped_maps() {
     assert!(cells.iter().all(|c| !c.starts_with("1.")), "{out}");
     let o = within(60, t.path(), &runs, &args("0"));
     assert_eq!(o.status.code(), Some(2));
-    assert!(stderr(&o).contains("--budget: at least 1 second"));
+    assert!(stderr(&o).contains("'--budget <BUDGET>': at least 1 second"));
+    // A budget past the clock's range panicked adding it to the start instant.
+    let o = within(60, t.path(), &runs, &args("18446744073709551615"));
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("at most 31536000 seconds"),
+        "{}",
+        stderr(&o)
+    );
 }
 
 /// Item 9: converged, diverged and finished runs are refused alike, and nothing moves.
@@ -933,4 +941,119 @@ fn a_fork_that_never_passes_its_branch_is_refused_before_anything_is_made() {
     );
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert!(stderr(&o).contains("finished (60 steps"), "{}", stderr(&o));
+}
+
+/// Output files never replace a run's or a sweep's own files (an export over `config.ron` left
+/// a run that no longer opened), and output paths that cannot be written are refused before
+/// the work, exit 2 (scores computed for minutes were lost to a typo in --save-stats).
+#[test]
+fn outputs_never_replace_a_runs_files_and_bad_output_paths_are_refused_first() {
+    let t = tmp();
+    let runs = t.path().join("runs");
+    let p = t.path().join("q.ron");
+    std::fs::write(
+        &p,
+        r#"Preset(name: "q", steps: 20, log_every: Some(5), checkpoint_every: Some(10),
+    game: Bilinear(dim: 2),
+    runs: [Run(name: "a,b \"q\"", scheme: Simultaneous, eta: 0.05)])"#,
+    )
+    .unwrap();
+    let o = within(60, t.path(), &runs, &["run", p.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let id = std::fs::read_dir(&runs)
+        .unwrap()
+        .flatten()
+        .next()
+        .unwrap()
+        .file_name()
+        .into_string()
+        .unwrap();
+    let d = runs.join(&id);
+    let config = std::fs::read(d.join("config.ron")).unwrap();
+    let metrics = std::fs::read(d.join("metrics.csv")).unwrap();
+    let path = |f: &str| d.join(f).to_str().unwrap().to_string();
+    let missing = t.path().join("missing/x.npz");
+    let missing = missing.to_str().unwrap();
+    for (args, want) in [
+        (
+            vec!["export", &id, "--format", "json", "-o", &path("config.ron")],
+            "that is one of the files of run directory",
+        ),
+        (
+            vec!["export", &id, "-o", &path("metrics.csv")],
+            "that is one of the files of run directory",
+        ),
+        (
+            vec![
+                "plot",
+                &id,
+                "--figure",
+                "curves",
+                "-o",
+                &path("checkpoints/x.png"),
+            ],
+            "(its checkpoints folder)",
+        ),
+        (
+            vec!["score", "--images", "nowhere", "--save-stats", missing],
+            "--save-stats",
+        ),
+        (
+            vec!["score", "--images", "nowhere", "--save-features", missing],
+            "--save-features",
+        ),
+        (
+            vec![
+                "export",
+                &id,
+                "--format",
+                "tensorboard",
+                "--out",
+                p.to_str().unwrap(),
+            ],
+            "a file, not a directory",
+        ),
+    ] {
+        let o = within(60, t.path(), &runs, &args);
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains(want), "{args:?}: {err}");
+    }
+    assert_eq!(std::fs::read(d.join("config.ron")).unwrap(), config);
+    assert_eq!(std::fs::read(d.join("metrics.csv")).unwrap(), metrics);
+    // An export beside them is fine.
+    let o = within(
+        60,
+        t.path(),
+        &runs,
+        &[
+            "export",
+            &id,
+            "--format",
+            "json",
+            "-o",
+            &path("export.json"),
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+
+    // The stability table's run names are CSV fields: quoted where they hold , or ".
+    let csv = t.path().join("m.csv");
+    let o = within(
+        60,
+        t.path(),
+        &runs,
+        &[
+            "stability",
+            p.to_str().unwrap(),
+            "--beta=-0.5:0:2",
+            "--eta=0.1:0.2:2",
+            "--csv",
+            csv.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let text = std::fs::read_to_string(&csv).unwrap();
+    let row = text.lines().nth(1).unwrap();
+    assert!(row.starts_with("\"a,b \"\"q\"\"\","), "{text}");
 }

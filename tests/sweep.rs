@@ -501,6 +501,17 @@ fn runs_are_picked_before_the_grid_so_a_grid_over_beta_of_one_run_runs() {
         all.contains("metrics.csv:3: 1 cells") && all.contains("that member's table is left out"),
         "{all}"
     );
+    // A --csv that cannot be written is refused before the report, exit 2.
+    let missing = t.path().join("missing/r.csv");
+    let err = bad_input(&saddle(
+        t.path(),
+        &runs,
+        &["sweep", "report", &id, "--csv", missing.to_str().unwrap()],
+    ));
+    assert!(
+        err.contains("--csv ") && err.contains("no directory"),
+        "{err}"
+    );
 }
 
 /// Errors in a preset's `sweep:` section say where in the file (`file:line:col`) and which

@@ -90,7 +90,52 @@ pub fn check_output_file(path: &Path, flag: &str) -> Result<()> {
     if path.is_dir() {
         return Err(refuse("it is a directory".into()));
     }
+    check_not_owned(path, flag)?;
     probe_write(parent).map_err(|e| refuse(e.to_string()))
+}
+
+/// Refuses (exit 2) an output `path` that is one of a run's or a sweep's own files (see
+/// [`owned_by`]).
+pub fn check_not_owned(path: &Path, flag: &str) -> Result<()> {
+    let parent = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    match owned_by(path, parent) {
+        Some(owner) => Err(Error::input(format!(
+            "{flag} {}: cannot write there (that is one of the files of {owner}, which saddle \
+             keeps; write elsewhere)",
+            path.display()
+        ))),
+        None => Ok(()),
+    }
+}
+
+/// The run or sweep directory whose own files `path` (in `parent`) is among — its config,
+/// metrics, logs, manifest, or anything in its checkpoints, samples or logs folders —, so that
+/// an output file never replaces them (an export over `config.ron` left a run that no longer
+/// opened).
+fn owned_by(path: &Path, parent: &Path) -> Option<String> {
+    use crate::run::provenance::PROVENANCE;
+    use crate::run::store::{CONFIG, CONTROL, EVENTS, METRICS, SPECTRUM, SUMMARY};
+    use crate::sweep::manifest::MANIFEST;
+    let name = path.file_name()?.to_str()?;
+    let run_files = [
+        CONFIG, METRICS, EVENTS, SUMMARY, CONTROL, SPECTRUM, PROVENANCE, "lock",
+    ];
+    let sweep_files = [MANIFEST, EVENTS, "states.json", "cancelled", "lock"];
+    let is_run = |d: &Path| d.join(CONFIG).is_file();
+    let is_sweep = |d: &Path| d.join(MANIFEST).is_file();
+    if is_run(parent) && run_files.contains(&name) {
+        return Some(format!("run directory {}", parent.display()));
+    }
+    if is_sweep(parent) && sweep_files.contains(&name) {
+        return Some(format!("sweep directory {}", parent.display()));
+    }
+    // In a folder of one (checkpoints/, samples/, logs/).
+    let above = parent.parent().filter(|p| !p.as_os_str().is_empty())?;
+    let folder = parent.file_name()?.to_string_lossy();
+    (is_run(above) || is_sweep(above)).then(|| format!("{} (its {folder} folder)", above.display()))
 }
 
 /// Creates one directory per run; nothing is created unless every run is valid, and the

@@ -184,6 +184,16 @@ pub fn export(args: ExportArgs, runs_dir: &Path) -> Result<i32> {
             ))
         }
         (Format::Tensorboard, out, None) => {
+            if let Some(o) = out {
+                // A file there, or a place that cannot be written: exit 2 before the export.
+                if o.exists() && !o.is_dir() {
+                    return Err(Error::input(format!(
+                        "--out {}: a file, not a directory",
+                        o.display()
+                    )));
+                }
+                check_writable(o, "--out")?;
+            }
             let out = out.clone().unwrap_or_else(|| dir.file("tensorboard"));
             let w = crate::run::export::tensorboard::export(&dir, &out)?;
             eprintln!(

@@ -74,7 +74,7 @@ pub struct PlotArgs {
     #[arg(long, default_value = "0.05:1.5:30", allow_hyphen_values = true)]
     eta: String,
     /// Seconds the stability maps may take in all (cells left blank when it runs out).
-    #[arg(long, default_value_t = 120)]
+    #[arg(long, default_value_t = 120, value_parser = super::spectral::budget_seconds)]
     budget: u64,
     /// A paper's single column (3.5 in) or its full width (7 in).
     #[arg(long, value_enum, default_value = "one-column")]
@@ -140,6 +140,7 @@ fn one<'a>(runs: &'a [RunDir], kind: &str) -> Result<&'a RunDir> {
 pub fn plot(args: PlotArgs, runs_dir: &Path) -> Result<i32> {
     check_flags(&args)?;
     let target = Target::new(&args.output, args.dpi)?;
+    super::launch::check_not_owned(&args.output, "-o")?;
     let svg = if args.figure == Kind::Sweep {
         let [sweep] = args.runs.as_slice() else {
             return Err(Error::input(format!(

@@ -134,6 +134,13 @@ pub fn score(args: ScoreArgs, runs_dir: &Path) -> Result<i32> {
     if args.splits == 0 {
         return Err(Error::input("--splits must be at least 1"));
     }
+    // Before minutes of scoring: a typo in an output path lost the scores at the end.
+    if let Some(p) = &args.save_stats {
+        super::launch::check_output_file(p, "--save-stats")?;
+    }
+    if let Some(p) = &args.save_features {
+        super::launch::check_output_file(p, "--save-features")?;
+    }
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(args.threads.unwrap_or(0))
         .build()

@@ -1,14 +1,13 @@
 //! `saddle spectrum` and `saddle stability`: what the theory predicts for a preset's runs.
 
 use super::preset_arg;
-use crate::error::{io_error, Error, Result};
+use crate::error::{Error, Result};
 use crate::linalg::linspace;
 use crate::run::metrics::{format_value, MetricsTable, DISTANCE_TO_EQUILIBRIUM, STEP};
 use crate::run::spectrum::{run_spectrum, stability, Limits, Stability, REPORT_SECONDS};
 use crate::run::store::{RunDir, METRICS};
 use crate::run::RunConfig;
 use clap::Args;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -143,8 +142,24 @@ pub struct StabilityArgs {
     #[arg(long = "set", value_name = "PATH=VALUE")]
     sets: Vec<String>,
     /// Seconds the maps may take in all; cells left when it runs out print as `?`.
-    #[arg(long, default_value_t = 300)]
+    #[arg(long, default_value_t = 300, value_parser = budget_seconds)]
     budget: u64,
+}
+
+/// The most seconds `--budget` takes: a year (a deadline past the clock's range panicked).
+const MAX_BUDGET: u64 = 365 * 24 * 3600;
+
+/// `--budget`'s value: whole seconds, from 1 to [`MAX_BUDGET`].
+pub fn budget_seconds(text: &str) -> std::result::Result<u64, String> {
+    let s: u64 = text
+        .trim()
+        .parse()
+        .map_err(|_| format!("{text:?} is not a whole number of seconds"))?;
+    match s {
+        0 => Err("at least 1 second (cells it leaves print as ?)".into()),
+        s if s > MAX_BUDGET => Err(format!("at most {MAX_BUDGET} seconds (a year)")),
+        s => Ok(s),
+    }
 }
 
 /// A LO:HI:N grid flag's values (N evenly spaced from LO to HI).
@@ -189,11 +204,6 @@ pub fn stability_cmd(args: StabilityArgs) -> Result<i32> {
     let (_, configs) = preset_arg::load(&args.preset, &args.sets, None)?;
     if let Some(path) = &args.csv {
         super::launch::check_output_file(path, "--csv")?;
-    }
-    if args.budget == 0 {
-        return Err(Error::input(
-            "--budget: at least 1 second (cells it leaves print as ?)",
-        ));
     }
     // A map is attempted when one cell's estimated cost fits the budget: the cells the budget
     // then leaves print as `?` (a map skipped for its total estimate left nothing to read, and
@@ -269,23 +279,22 @@ pub fn stability_cmd(args: StabilityArgs) -> Result<i32> {
         }
     }
     if let Some(path) = &args.csv {
-        let mut f = std::fs::File::create(path).map_err(|e| io_error(path, e))?;
+        let field = crate::csv::field;
         let mut text = String::from("runs,method,beta_on,beta,eta,spectral_radius\n");
         for m in &maps {
             for (eta, row) in m.etas.iter().zip(&m.rho) {
                 for (beta, r) in m.betas.iter().zip(row) {
                     text.push_str(&format!(
                         "{},{},{},{beta},{eta},{}\n",
-                        m.runs.join(";"),
-                        m.method,
-                        m.beta_on,
+                        field(&m.runs.join(";")),
+                        field(&m.method),
+                        field(m.beta_on),
                         format_value(*r)
                     ));
                 }
             }
         }
-        f.write_all(text.as_bytes())
-            .map_err(|e| io_error(path, e))?;
+        crate::run::store::write_atomic(path, text.as_bytes())?;
     }
     Ok(0)
 }

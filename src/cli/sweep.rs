@@ -710,6 +710,9 @@ fn report_cmd(
     json: bool,
     csv: Option<PathBuf>,
 ) -> Result<i32> {
+    if let Some(p) = &csv {
+        super::launch::check_output_file(p, "--csv")?;
+    }
     let manifest = sweep.manifest()?;
     let rank_by = metric.as_deref().map(RankBy::parse).transpose()?;
     let compare = match compare.as_deref() {

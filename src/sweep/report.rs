@@ -630,13 +630,7 @@ impl Report {
     /// The report as CSV, one line per configuration × metric × point, full precision:
     /// `rank,configuration,run,<grid paths…>,metric,at,n,mean,std,ci_low,ci_high,seed=<N>…`.
     pub fn csv(&self, grid: &[String]) -> String {
-        let field = |s: &str| {
-            if s.contains([',', '"', '\n']) {
-                format!("\"{}\"", s.replace('"', "\"\""))
-            } else {
-                s.to_string()
-            }
-        };
+        let field = crate::csv::field;
         let num = |x: Option<f64>| x.map_or(String::new(), |v| v.to_string());
         let mut head: Vec<String> = vec!["rank".into(), "configuration".into(), "run".into()];
         head.extend(grid.iter().map(|g| field(g)));
