@@ -491,3 +491,57 @@ fn an_image_gans_sample_grid_in_every_format_and_none_for_a_toy_game() {
         "the game Bilinear has no sample images",
     );
 }
+
+/// A damaged line of a run's spectrum or event log, or a damaged metrics row, stops the
+/// figure or export that reads it with FILE:LINE, exit 2: a spectrum, an η-change marker, an
+/// exported event or a measured rate was left out without a word.
+#[test]
+fn damaged_spectrum_events_or_metrics_are_named_not_left_out() {
+    let t = tmp();
+    let (t, runs) = (t.path(), t.path().join("runs"));
+    let (alt, eg, fork) = toy_runs(t, &runs);
+    let damage = |id: &str, file: &str, line: usize| {
+        let p = runs.join(id).join(file);
+        let text = std::fs::read_to_string(&p).unwrap();
+        let mut lines: Vec<&str> = text.lines().collect();
+        lines[line - 1] = "garbage{";
+        std::fs::write(&p, lines.join("\n") + "\n").unwrap();
+        format!("{file}:{line}")
+    };
+    let where_ = damage(&eg, "spectrum.jsonl", 2);
+    let o = t.join("s.svg");
+    refused(
+        t,
+        &runs,
+        &[&eg, "--figure", "spectrum", "-o", o.to_str().unwrap()],
+        &where_,
+    );
+    let where_ = damage(&fork, "events.jsonl", 2);
+    let o = t.join("c.svg");
+    refused(
+        t,
+        &runs,
+        &[&fork, "--figure", "curves", "-o", o.to_str().unwrap()],
+        &where_,
+    );
+    let out = saddle(t, &runs, &["export", &fork, "--format", "json"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains(&where_), "{err}");
+    let where_ = damage(&alt, "metrics.csv", 5);
+    let o = t.join("st.svg");
+    refused(
+        t,
+        &runs,
+        &[
+            &alt,
+            "--figure",
+            "stability",
+            "--beta=-0.5:0:3",
+            "--eta=0.1:0.3:3",
+            "-o",
+            o.to_str().unwrap(),
+        ],
+        &format!("{where_}:"),
+    );
+}

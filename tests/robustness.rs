@@ -1057,3 +1057,62 @@ fn outputs_never_replace_a_runs_files_and_bad_output_paths_are_refused_first() {
     let row = text.lines().nth(1).unwrap();
     assert!(row.starts_with("\"a,b \"\"q\"\"\","), "{text}");
 }
+
+/// A run's metrics table empty or missing is the run directory's state (exit 2, named) for
+/// every reader, not a failure (export said exit 1); `spectrum RUN` needs the table only for
+/// the measured rate and says so; `spectrum RUN --set` says --set is for presets.
+#[test]
+fn a_missing_or_empty_metrics_table_is_bad_input_everywhere() {
+    let t = tmp();
+    let runs = t.path().join("runs");
+    let p = t.path().join("m.ron");
+    std::fs::write(
+        &p,
+        r#"Preset(name: "m", steps: 20, log_every: Some(5), game: Bilinear(dim: 2),
+    runs: [Run(name: "sim", scheme: Simultaneous, eta: 0.05)])"#,
+    )
+    .unwrap();
+    let o = within(60, t.path(), &runs, &["run", p.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let id = std::fs::read_dir(&runs)
+        .unwrap()
+        .flatten()
+        .next()
+        .unwrap()
+        .file_name()
+        .into_string()
+        .unwrap();
+    let metrics = runs.join(&id).join("metrics.csv");
+    std::fs::write(&metrics, "").unwrap();
+    for fmt in ["csv", "json"] {
+        let o = within(60, t.path(), &runs, &["export", &id, "--format", fmt]);
+        assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+        assert!(
+            stderr(&o).contains("metrics table has no header row"),
+            "{}",
+            stderr(&o)
+        );
+    }
+    std::fs::remove_file(&metrics).unwrap();
+    let o = within(60, t.path(), &runs, &["export", &id]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("metrics.csv: no metrics table"),
+        "{}",
+        stderr(&o)
+    );
+    let o = within(60, t.path(), &runs, &["spectrum", &id]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("no metrics table, so no measured rate"),
+        "{}",
+        stderr(&o)
+    );
+    let o = within(60, t.path(), &runs, &["spectrum", &id, "--set", "eta=0.1"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("--set changes a preset;"),
+        "{}",
+        stderr(&o)
+    );
+}

@@ -4,10 +4,9 @@
 use super::launch::{check_writable, detach, drive, remove_dirs, report};
 use crate::error::{io_error, Error, Result};
 use crate::run::engine::{check_resumable, Opening};
-use crate::run::events::parse_events;
 use crate::run::lineage;
 use crate::run::metrics::MetricsTable;
-use crate::run::store::{RunDir, CONFIG, EVENTS, METRICS, SUMMARY};
+use crate::run::store::{RunDir, CONFIG, METRICS, SUMMARY};
 use clap::{Args, ValueEnum};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -240,7 +239,7 @@ pub fn export(args: ExportArgs, runs_dir: &Path) -> Result<i32> {
                 .ok()
                 .and_then(|t| serde_json::from_str(&t).ok())
                 .unwrap_or(serde_json::Value::Null);
-            let events = parse_events(&dir.read(EVENTS).unwrap_or_default());
+            let events = dir.records_checked::<crate::run::events::EventRecord>()?;
             let doc = serde_json::json!({
                 "id": dir.id(), "config": config, "summary": summary, "events": events,
                 "columns": table.columns, "metrics": rows,

@@ -63,10 +63,28 @@ fn eigs_text(e: &[[f64; 2]]) -> String {
 pub fn spectrum(args: SpectrumArgs, runs_dir: &Path) -> Result<i32> {
     let (configs, metrics, run): (Vec<RunConfig>, Option<MetricsTable>, Option<RunDir>) =
         match RunDir::find(&args.target, runs_dir) {
-            Ok(dir) if args.sets.is_empty() => {
+            Ok(_) if !args.sets.is_empty() => {
+                return Err(Error::input(format!(
+                    "--set changes a preset; {} is a run (its spectrum is its own config's: \
+                     `saddle spectrum PRESET --set …` for another)",
+                    args.target
+                )))
+            }
+            Ok(dir) => {
                 let c = dir.config()?;
-                let table = MetricsTable::read(&dir.file(METRICS))?;
-                (vec![c], Some(table), Some(dir))
+                // The table only gives the measured rate: without one the spectrum is still
+                // computed, and the rate's absence said.
+                let path = dir.file(METRICS);
+                let table = if path.exists() {
+                    Some(MetricsTable::read(&path)?)
+                } else {
+                    eprintln!(
+                        "saddle: warning: {}: no metrics table, so no measured rate",
+                        path.display()
+                    );
+                    None
+                };
+                (vec![c], table, Some(dir))
             }
             _ => (
                 preset_arg::load(&args.target, &args.sets, None)?.1,

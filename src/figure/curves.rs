@@ -5,9 +5,9 @@
 use super::lines::{smooth, Line, LineChart, Mark};
 use super::style::{self, metric_label, series_color, Size};
 use crate::error::{Error, Result};
-use crate::run::events::{parse_events, scheduled_changes};
+use crate::run::events::{scheduled_changes, EventRecord};
 use crate::run::metrics::{self as m, MetricsTable};
-use crate::run::store::{RunDir, EVENTS, METRICS};
+use crate::run::store::{RunDir, METRICS};
 
 /// The x axis: a column every `metrics.csv` has.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -221,10 +221,8 @@ pub fn chart(runs: &[RunDir], names: &[String], spec: &Curves) -> Result<LineCha
             });
         }
         // An η / β change before iteration s shows on the first row logged at or after s.
-        let events = dir
-            .read(EVENTS)
-            .map(|text| parse_events(&text))
-            .unwrap_or_default();
+        // A damaged line is named, not an η change left off the chart without a word.
+        let events = dir.records_checked::<EventRecord>()?;
         for (step, text) in changes(&scheduled_changes(&events)) {
             let Some(row) = t
                 .rows

@@ -6,10 +6,9 @@
 use super::drawing;
 use super::style::{self, series_color, Size, FAMILY, SMALL, TEXT};
 use crate::error::{Error, Result};
-use crate::run::records::JsonLine;
 use crate::run::sample_files::pick;
 use crate::run::spectrum_record::SpectrumRecord;
-use crate::run::store::{RunDir, SPECTRUM};
+use crate::run::store::RunDir;
 use nalgebra::Complex;
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -26,10 +25,8 @@ struct Picked {
 /// The record of `dir` at `step` (the newest at or before it; the newest when None). Err (bad
 /// input): the run has none, and how to get them.
 fn record(dir: &RunDir, step: Option<u64>) -> Result<SpectrumRecord> {
-    let records = dir
-        .read(SPECTRUM)
-        .map(|t| SpectrumRecord::parse_all(&t))
-        .unwrap_or_default();
+    // A damaged line is named (FILE:LINE, exit 2), not a spectrum left out without a word.
+    let records = dir.records_checked::<SpectrumRecord>()?;
     let steps: Vec<u64> = records.iter().map(|r| r.step).collect();
     let Some(at) = pick(&steps, step) else {
         return Err(Error::input(format!(

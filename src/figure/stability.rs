@@ -34,13 +34,21 @@ struct RunPoint {
     measured: Option<f64>,
 }
 
-/// The fitted per-iteration rate of ‖ω_t − ω*‖ of a run (as `saddle spectrum` fits it).
-fn measured(dir: &RunDir) -> Option<f64> {
-    let t = MetricsTable::read(&dir.file(METRICS)).ok()?;
-    let (ti, di) = (t.column(STEP)?, t.column(DISTANCE_TO_EQUILIBRIUM)?);
+/// The fitted per-iteration rate of ‖ω_t − ω*‖ of a run (as `saddle spectrum` fits it); None
+/// before its first row or without a distance. A damaged table is an error naming its line,
+/// not a rate left off the map without a word.
+fn measured(dir: &RunDir) -> Result<Option<f64>> {
+    let path = dir.file(METRICS);
+    if !path.exists() {
+        return Ok(None);
+    }
+    let t = MetricsTable::read(&path)?;
+    let (Some(ti), Some(di)) = (t.column(STEP), t.column(DISTANCE_TO_EQUILIBRIUM)) else {
+        return Ok(None);
+    };
     let (ts, ds): (Vec<f64>, Vec<f64>) =
         t.rows.iter().filter_map(|r| Some((r[ti]?, r[di]?))).unzip();
-    measured_rate(&ts, &ds, 0.3)
+    Ok(measured_rate(&ts, &ds, 0.3))
 }
 
 /// Segments of the level-1 contour of `rho` (rows η, columns β), by marching squares over the
@@ -269,6 +277,7 @@ pub fn svg(runs: &[RunDir], names: &[String], grid: &Grid, size: Size) -> Result
         .fold(1.0f64, f64::min)
         .min(0.999);
     let lo = (lo - 0.02 * (1.0 - lo)).max(0.0);
+    let rates: Vec<Option<f64>> = runs.iter().map(measured).collect::<Result<_>>()?;
     let point = |k: usize, m: &StabilityMap| -> Option<RunPoint> {
         let c = &configs[k];
         if !m.runs.contains(&c.name) {
@@ -283,7 +292,7 @@ pub fn svg(runs: &[RunDir], names: &[String], grid: &Grid, size: Size) -> Result
             name: names[k].clone(),
             beta,
             eta: c.eta.0.theta,
-            measured: measured(&runs[k]),
+            measured: rates[k],
         })
     };
     style::register_font();

@@ -256,7 +256,11 @@ impl MetricsTable {
             .next()
             .map(|(_, h)| h)
             .filter(|h| h.ends_with('\n'))
-            .ok_or_else(|| Error::failure(format!("{name}: metrics table has no header row")))?;
+            .ok_or_else(|| {
+                Error::input(format!(
+                    "{name}: metrics table has no header row (empty or damaged)"
+                ))
+            })?;
         let columns = parse_header(header);
         let mut rows = vec![];
         while let Some((i, line)) = lines.next() {
@@ -286,9 +290,16 @@ impl MetricsTable {
         Ok(MetricsTable { columns, rows })
     }
 
-    /// Reads a file.
+    /// Reads a file. A missing or damaged table is bad input (exit 2) wherever it is read: it
+    /// is the run directory's state, not a failure of the command.
     pub fn read(path: &Path) -> Result<Self> {
-        let text = std::fs::read_to_string(path).map_err(|e| io_error(path, e))?;
+        let text = std::fs::read_to_string(path).map_err(|e| match e.kind() {
+            std::io::ErrorKind::NotFound => Error::input(format!(
+                "{}: no metrics table (the run has logged nothing yet, or the file was removed)",
+                path.display()
+            )),
+            _ => io_error(path, e),
+        })?;
         Self::parse_named(&text, &path.display().to_string())
     }
 

@@ -142,7 +142,7 @@ fn png_shape(bytes: &[u8], path: &Path) -> Result<(u32, u32, u32)> {
 /// Everything of run `dir` as events in step order (the version record first). Sample
 /// images that cannot be read are errors naming the file.
 pub fn events(dir: &RunDir) -> Result<Vec<Event>> {
-    let log: Vec<EventRecord> = dir.records();
+    let log: Vec<EventRecord> = dir.records_checked()?;
     let start = log.first().map_or(0.0, |e| e.time);
     let table = MetricsTable::read(&dir.file(METRICS))?;
     // (step, order within the step, event): metrics first at a step, then scores, texts, images.
@@ -170,7 +170,7 @@ pub fn events(dir: &RunDir) -> Result<Vec<Event>> {
             },
         ));
     }
-    for s in dir.records::<ScoreRecord>() {
+    for s in dir.records_checked::<ScoreRecord>()? {
         let (Some(step), Some(g)) = (s.step, s.generator.as_ref()) else {
             continue;
         };
