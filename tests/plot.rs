@@ -544,4 +544,19 @@ fn damaged_spectrum_events_or_metrics_are_named_not_left_out() {
         ],
         &format!("{where_}:"),
     );
+    // A grid too fine to draw is refused before its maps are computed.
+    refused(
+        t,
+        &runs,
+        &[
+            &eg,
+            "--figure",
+            "stability",
+            "--beta=-0.9:0.9:1000",
+            "--eta=0.05:1.5:1000",
+            "-o",
+            o.to_str().unwrap(),
+        ],
+        "1000 × 1000 = 1000000 cells a map; a figure draws at most 40000",
+    );
 }

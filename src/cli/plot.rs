@@ -136,6 +136,10 @@ fn one<'a>(runs: &'a [RunDir], kind: &str) -> Result<&'a RunDir> {
     }
 }
 
+/// The most cells a stability figure's map draws (200 × 200: far finer than a printed
+/// figure resolves).
+const MAX_FIGURE_CELLS: usize = 40_000;
+
 /// `saddle plot`.
 pub fn plot(args: PlotArgs, runs_dir: &Path) -> Result<i32> {
     check_flags(&args)?;
@@ -193,6 +197,18 @@ pub fn plot(args: PlotArgs, runs_dir: &Path) -> Result<i32> {
                 }
                 if let Some(e) = grid.etas.iter().find(|e| **e <= 0.0) {
                     return Err(Error::input(format!("--eta: every η must be > 0, got {e}")));
+                }
+                // Checked before the maps are computed: each cell is drawn as its own
+                // rectangle, and a 1000×1000 map failed after the work (its SVG past the PNG
+                // renderer's node limit; 171 MB as SVG).
+                let cells = grid.betas.len() * grid.etas.len();
+                if cells > MAX_FIGURE_CELLS {
+                    return Err(Error::input(format!(
+                        "--beta × --eta: {} × {} = {cells} cells a map; a figure draws at most \
+                         {MAX_FIGURE_CELLS} (`saddle stability --csv FILE` computes finer grids)",
+                        grid.betas.len(),
+                        grid.etas.len()
+                    )));
                 }
                 figure::stability::svg(&runs, &names, &grid, args.size)?
             }

@@ -111,14 +111,63 @@ impl LineChart {
         }
     }
 
-    /// Where the legend hides the fewest drawn points.
-    fn corner(&self, x: (f64, f64), y: (f64, f64)) -> SeriesLabelPosition {
+    /// The y axis's description: its label, and on a log axis that leaves out finite values
+    /// ≤ 0, that it does (a loss flipping sign looked like a smooth decay, its gaps bridged).
+    fn y_desc(&self) -> String {
+        let hidden = self.log_y
+            && self
+                .lines
+                .iter()
+                .flat_map(|l| l.points.iter())
+                .any(|&(x, y)| x.is_finite() && y.is_finite() && y <= 0.0);
+        if hidden {
+            format!("{} (values ≤ 0 not drawn)", self.y_label)
+        } else {
+            self.y_label.clone()
+        }
+    }
+
+    /// The legend's entries.
+    fn labels(&self) -> Vec<&str> {
+        let lines = self.lines.iter().filter_map(|l| l.label.as_deref());
+        let marks = self
+            .marks_label
+            .as_deref()
+            .filter(|_| !self.marks.is_empty());
+        lines.chain(marks).collect()
+    }
+
+    /// The y range, and where the legend goes: the corner where it hides the fewest drawn
+    /// points; where every corner hides some (and the legend is under 0.6 of the height), the
+    /// y range grows at the top until the legend fits above every point (it covered curves).
+    fn legend_place(
+        &self,
+        x: (f64, f64),
+        y: (f64, f64),
+        size: Size,
+    ) -> ((f64, f64), SeriesLabelPosition) {
+        let (w, h) = size.units();
+        // The plot inside the axis label areas (46 and 34 pixels) and margins (6).
+        let plot = (w as f64 - 58.0, h as f64 - 46.0);
+        let legend = style::legend_box(self.labels(), plot);
         let pts = self
             .lines
             .iter()
             .flat_map(|l| l.points.iter().copied())
-            .chain(self.marks.iter().map(|m| m.at));
-        style::quiet_corner(pts, x, y, self.log_y)
+            .chain(self.marks.iter().map(|m| m.at))
+            .filter(|p| keep(self.log_y, *p));
+        let (at, hidden) = style::quiet_corner(pts, x, y, self.log_y, legend);
+        let band = legend.1 + 0.04;
+        if hidden == 0 || band > 0.6 || self.labels().is_empty() {
+            return (y, at);
+        }
+        let grow = band / (1.0 - band);
+        let y = if self.log_y {
+            (y.0, y.1 * (y.1 / y.0).powf(grow))
+        } else {
+            (y.0, y.1 + (y.1 - y.0) * grow)
+        };
+        (y, SeriesLabelPosition::UpperRight)
     }
 
     /// The chart as SVG text of `size`. Err (bad input) when no point can be drawn.
@@ -132,14 +181,15 @@ impl LineChart {
                 "nothing to draw: no finite value of the metric".to_string()
             })
         })?;
+        let ((y0, y1), at) = self.legend_place((x0, x1), (y0, y1), size);
         let mut svg = String::new();
         {
             let root = SVGBackend::with_string(&mut svg, size.units()).into_drawing_area();
             root.fill(&WHITE).map_err(drawing)?;
             if self.log_y {
-                self.draw(&root, x0..x1, ((y0..y1).log_scale(), (y0, y1)))?;
+                self.draw(&root, x0..x1, ((y0..y1).log_scale(), (y0, y1)), at)?;
             } else {
-                self.draw(&root, x0..x1, (y0..y1, (y0, y1)))?;
+                self.draw(&root, x0..x1, (y0..y1, (y0, y1)), at)?;
             }
             root.present().map_err(drawing)?;
         }
@@ -151,6 +201,7 @@ impl LineChart {
         root: &DrawingArea<DB, plotters::coord::Shift>,
         x: std::ops::Range<f64>,
         (y, y_bounds): (Y, (f64, f64)),
+        legend_at: SeriesLabelPosition,
     ) -> Result<()>
     where
         DB: DrawingBackend,
@@ -168,11 +219,17 @@ impl LineChart {
         chart
             .configure_mesh()
             .x_desc(self.x_label.as_str())
-            .y_desc(self.y_label.as_str())
+            .y_desc(self.y_desc())
             .axis_desc_style((FAMILY, TEXT))
             .label_style(label.clone())
-            .x_label_formatter(&|v| style::tick(*v))
-            .y_label_formatter(&|v| style::tick(*v))
+            .x_label_formatter(&|v| style::tick_on(*v, x_range.1 - x_range.0))
+            .y_label_formatter(&|v| {
+                if self.log_y {
+                    style::tick(*v)
+                } else {
+                    style::tick_on(*v, y_range.1 - y_range.0)
+                }
+            })
             .x_labels(6)
             .y_labels(6)
             .bold_line_style(BLACK.mix(0.08))
@@ -245,7 +302,7 @@ impl LineChart {
                 .label_font(label)
                 .background_style(WHITE.mix(0.85))
                 .border_style(BLACK.mix(0.3))
-                .position(self.corner(x_range, y_range))
+                .position(legend_at)
                 .draw()
                 .map_err(drawing)?;
         }
@@ -288,6 +345,33 @@ mod tests {
     }
 
     #[test]
+    fn a_legend_that_would_cover_points_in_every_corner_gets_room_above_them() {
+        // A curve oscillating across the whole plot: every corner holds points.
+        let points: Vec<(f64, f64)> = (0..200)
+            .map(|k| (k as f64, if k % 2 == 0 { 1.0 } else { -1.0 }))
+            .collect();
+        let mut c = LineChart::default();
+        c.lines.push(Line {
+            label: Some("a run with a long name".into()),
+            color: style::series_color(0),
+            alpha: 1.0,
+            width: 1,
+            points,
+        });
+        let (y, at) = c.legend_place((0.0, 199.0), (-1.04, 1.04), Size::OneColumn);
+        assert!(matches!(at, SeriesLabelPosition::UpperRight));
+        assert!(y.0 == -1.04 && y.1 > 1.3, "{y:?}");
+        // A quiet corner: the range is kept and the legend goes there.
+        c.lines[0].points = (0..200).map(|k| (k as f64, -(k as f64))).collect();
+        let (y, at) = c.legend_place((0.0, 199.0), (-199.0, 0.0), Size::OneColumn);
+        assert_eq!(y, (-199.0, 0.0));
+        assert!(!matches!(
+            at,
+            SeriesLabelPosition::UpperLeft | SeriesLabelPosition::LowerRight
+        ));
+    }
+
+    #[test]
     fn a_chart_with_nothing_positive_on_a_log_axis_is_refused() {
         let mut c = LineChart {
             log_y: true,
@@ -308,5 +392,15 @@ mod tests {
             svg.starts_with("<svg") && svg.contains("<polyline"),
             "{svg}"
         );
+        assert!(!svg.contains("not drawn"), "a linear axis draws them all");
+        // Some values ≤ 0 on a log axis: drawn without them, and the axis says so.
+        c.log_y = true;
+        c.lines[0].points.push((2.0, 0.5));
+        c.lines[0].points.push((3.0, 0.25));
+        let svg = c.svg(Size::OneColumn).unwrap();
+        assert!(svg.contains("(values ≤ 0 not drawn)"), "{svg}");
+        c.lines[0].points = vec![(2.0, 0.5), (3.0, 0.25)];
+        let svg = c.svg(Size::OneColumn).unwrap();
+        assert!(!svg.contains("not drawn"), "{svg}");
     }
 }

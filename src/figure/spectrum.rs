@@ -111,8 +111,8 @@ fn panel<DB: DrawingBackend>(
         .y_desc("Im λ")
         .axis_desc_style((FAMILY, TEXT))
         .label_style((FAMILY, SMALL))
-        .x_label_formatter(&|v| style::tick(*v))
-        .y_label_formatter(&|v| style::tick(*v))
+        .x_label_formatter(&|v| style::tick_on(*v, x1 - x0))
+        .y_label_formatter(&|v| style::tick_on(*v, y1 - y0))
         .x_labels(5)
         .y_labels(5)
         .bold_line_style(BLACK.mix(0.08))
@@ -177,17 +177,26 @@ fn panel<DB: DrawingBackend>(
     if !legend {
         return Ok(());
     }
+    let labels: Vec<String> = circle
+        .then(|| "|λ| = 1".to_string())
+        .into_iter()
+        .chain(runs.iter().map(|r| r.0.clone()))
+        .collect();
     chart
         .configure_series_labels()
         .label_font((FAMILY, SMALL))
         .background_style(WHITE.mix(0.85))
         .border_style(BLACK.mix(0.3))
-        .position(style::quiet_corner(
-            all.iter().copied(),
-            (x0, x1),
-            (y0, y1),
-            false,
-        ))
+        .position(
+            style::quiet_corner(
+                all.iter().copied(),
+                (x0, x1),
+                (y0, y1),
+                false,
+                style::legend_box(labels.iter().map(String::as_str), (plot_w, plot_h)),
+            )
+            .0,
+        )
         .draw()
         .map_err(drawing)?;
     Ok(())

@@ -160,6 +160,7 @@ fn map_panel<DB: DrawingBackend>(
         .map_err(drawing)?
         .label("ρ = 1")
         .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 14, y)], line));
+    let mut labels = vec!["ρ = 1".to_string()];
     for p in points
         .iter()
         .filter(|p| (x0..=x1).contains(&p.beta) && (y0..=y1).contains(&p.eta))
@@ -172,6 +173,7 @@ fn map_panel<DB: DrawingBackend>(
             Some(m) => format!("{} (measured {})", p.name, style::tick(m)),
             None => format!("{} (no rate)", p.name),
         };
+        labels.push(text.clone());
         chart
             .draw_series(std::iter::once(
                 EmptyElement::at((p.beta, p.eta))
@@ -196,7 +198,13 @@ fn map_panel<DB: DrawingBackend>(
         .label_font((FAMILY, SMALL))
         .background_style(WHITE.mix(0.85))
         .border_style(BLACK.mix(0.3))
-        .position(style::quiet_corner(busy, (x0, x1), (y0, y1), false))
+        .position({
+            // The plot inside the label areas (42 and 32 pixels), margins and caption.
+            let (w, h) = area.dim_in_pixel();
+            let plot = (w as f64 - 54.0, h as f64 - 62.0);
+            let legend = style::legend_box(labels.iter().map(String::as_str), plot);
+            style::quiet_corner(busy, (x0, x1), (y0, y1), false, legend).0
+        })
         .draw()
         .map_err(drawing)?;
     Ok(())

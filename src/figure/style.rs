@@ -137,14 +137,33 @@ pub fn metric_label(column: &str) -> String {
     }
 }
 
-/// The corner of the plot where a legend hides the fewest of `points` (data coordinates in
-/// the ranges `x` and `y`): each corner's box is 40% of the width and 35% of the height.
+/// The fraction of a plot of `plot` pixels (width, height) that a legend of `labels` covers:
+/// a sample line and the text at [`SMALL`] per entry, in a padded box (estimated from the
+/// characters, about 0.55 em each).
+pub fn legend_box<'a>(labels: impl IntoIterator<Item = &'a str>, plot: (f64, f64)) -> (f64, f64) {
+    let (mut n, mut chars) = (0usize, 0usize);
+    for l in labels {
+        n += 1;
+        chars = chars.max(l.chars().count());
+    }
+    let w = 34.0 + 0.55 * SMALL as f64 * chars as f64;
+    let h = 10.0 + (SMALL as f64 + 3.3) * n as f64;
+    (
+        (w / plot.0.max(1.0)).min(1.0),
+        (h / plot.1.max(1.0)).min(1.0),
+    )
+}
+
+/// The corner of the plot where a legend covering `legend` (fractions of the width and the
+/// height, see [`legend_box`]) hides the fewest of `points` (data coordinates in the ranges
+/// `x` and `y`), with how many it hides there.
 pub fn quiet_corner(
     points: impl IntoIterator<Item = (f64, f64)>,
     x: (f64, f64),
     y: (f64, f64),
     log_y: bool,
-) -> plotters::chart::SeriesLabelPosition {
+    legend: (f64, f64),
+) -> (plotters::chart::SeriesLabelPosition, usize) {
     use plotters::chart::SeriesLabelPosition as P;
     let fy = |v: f64| {
         if log_y {
@@ -154,6 +173,8 @@ pub fn quiet_corner(
         }
     };
     let (y0, y1) = (fy(y.0), fy(y.1));
+    // The box, with a margin for the line between points inside and out.
+    let (w, h) = ((legend.0 + 0.03).min(1.0), (legend.1 + 0.03).min(1.0));
     let mut counts = [0usize; 4]; // upper right, upper left, lower right, lower left
     for (px, py) in points {
         let u = (px - x.0) / (x.1 - x.0);
@@ -161,7 +182,7 @@ pub fn quiet_corner(
         if !(u.is_finite() && v.is_finite()) {
             continue;
         }
-        let (right, left, top, bottom) = (u > 0.6, u < 0.4, v > 0.65, v < 0.35);
+        let (right, left, top, bottom) = (u > 1.0 - w, u < w, v > 1.0 - h, v < h);
         for (k, inside) in [right && top, left && top, right && bottom, left && bottom]
             .into_iter()
             .enumerate()
@@ -170,11 +191,22 @@ pub fn quiet_corner(
         }
     }
     let best = (0..4).min_by_key(|&k| counts[k]).unwrap_or(0);
-    match best {
+    let at = match best {
         0 => P::UpperRight,
         1 => P::UpperLeft,
         2 => P::LowerRight,
         _ => P::LowerLeft,
+    };
+    (at, counts[best])
+}
+
+/// [`tick`] on a linear axis spanning `span`: a value within 10⁻⁹ of the span from 0 is the
+/// rounding residue of a tick meant to be 0 (it read `-5.6e-17`), written 0.
+pub fn tick_on(x: f64, span: f64) -> String {
+    if x.abs() <= span.abs() * 1e-9 {
+        "0".into()
+    } else {
+        tick(x)
     }
 }
 
@@ -211,6 +243,8 @@ pub fn draw_plain_axes<DB: plotters::prelude::DrawingBackend>(
     x_desc: &str,
     y_desc: &str,
 ) -> crate::error::Result<()> {
+    let (x, y) = (chart.x_range(), chart.y_range());
+    let (x_span, y_span) = (x.end - x.start, y.end - y.start);
     chart
         .configure_mesh()
         .disable_mesh()
@@ -218,8 +252,8 @@ pub fn draw_plain_axes<DB: plotters::prelude::DrawingBackend>(
         .y_desc(y_desc)
         .axis_desc_style((FAMILY, TEXT))
         .label_style((FAMILY, SMALL))
-        .x_label_formatter(&|v| tick(*v))
-        .y_label_formatter(&|v| tick(*v))
+        .x_label_formatter(&|v| tick_on(*v, x_span))
+        .y_label_formatter(&|v| tick_on(*v, y_span))
         .x_labels(5)
         .y_labels(5)
         .draw()
@@ -254,5 +288,9 @@ mod tests {
         assert_eq!(tick(1e-6), "1e-6");
         assert_eq!(tick(2.5e-7), "2.5e-7");
         assert_eq!(tick(1200.0), "1200");
+        // A tick meant to be 0 on a linear axis, off by rounding, reads 0; a small value on a
+        // small axis keeps its value.
+        assert_eq!(tick_on(-5.551115123125783e-17, 2.0), "0");
+        assert_eq!(tick_on(2.5e-7, 1e-6), "2.5e-7");
     }
 }
