@@ -1116,3 +1116,47 @@ fn a_missing_or_empty_metrics_table_is_bad_input_everywhere() {
         stderr(&o)
     );
 }
+
+/// A fork at a step whose newest checkpoint is off the logging grid starts from the newest
+/// checkpoint with a logged row (it warned 'running again from step 0' and re-simulated the
+/// whole run), and ends exactly where the warned one did.
+#[test]
+fn a_fork_past_an_off_grid_checkpoint_starts_from_one_its_rows_reach() {
+    let t = tmp();
+    let runs = t.path().join("runs");
+    let p = t.path().join("p.ron");
+    std::fs::write(
+        &p,
+        r#"Preset(name: "p", steps: 50, log_every: Some(10), checkpoint_every: Some(15),
+    game: Bilinear(dim: 2), runs: [Run(name: "sim", scheme: Simultaneous, eta: 0.05)])"#,
+    )
+    .unwrap();
+    let o = within(60, t.path(), &runs, &["run", p.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let id = std::fs::read_dir(&runs)
+        .unwrap()
+        .flatten()
+        .next()
+        .unwrap()
+        .file_name()
+        .into_string()
+        .unwrap();
+    let o = within(
+        60,
+        t.path(),
+        &runs,
+        &["fork", &id, "--at", "47", "--set", "eta=0.1"],
+    );
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(0), "{err}");
+    assert!(!err.contains("warning"), "{err}");
+    let fork = RunDir {
+        path: runs.join(format!("{id}-fork-47")),
+    };
+    let events = std::fs::read_to_string(fork.file(EVENTS)).unwrap();
+    assert!(
+        events.contains(r#"{"step":30,"#) && events.contains(r#""event":"replaying","until":47"#),
+        "from the checkpoint at 30, the newest with a row: {events}"
+    );
+    assert_eq!(logged_steps(&fork), [0, 10, 20, 30, 40, 50]);
+}

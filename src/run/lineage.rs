@@ -145,7 +145,23 @@ fn fork_with<V: ParamVec + Serialize + DeserializeOwned>(
 ) -> Result<Fork> {
     let events = src.records_checked::<EventRecord>()?;
     // Without a checkpoint at or before `at`, start from step 0: the run is deterministic.
-    let found = checkpoint::newest::<V>(src, Some(at));
+    // The fork's metrics are its source's rows up to the checkpoint it starts from, and a run
+    // resumes only from a checkpoint its rows reach: one off the logging grid (`control RUN
+    // checkpoint`) has no row at its step, so the fork starts from the newest that has one
+    // (it warned 'running again from step 0' and did).
+    let table = MetricsTable::read(&src.file(METRICS))?;
+    let logged: std::collections::BTreeSet<u64> = table
+        .rows
+        .iter()
+        .filter_map(|r| r[0].map(|s| s as u64))
+        .collect();
+    let start = src
+        .checkpoint_steps()
+        .into_iter()
+        .filter(|s| *s <= at && logged.contains(s))
+        .max()
+        .unwrap_or(at);
+    let found = checkpoint::newest::<V>(src, Some(start));
     let warnings: Vec<String> = found
         .unreadable
         .iter()
@@ -260,7 +276,6 @@ fn fork_with<V: ParamVec + Serialize + DeserializeOwned>(
         state.log_every = log_every;
     }
     checkpoint::save(&dir, &state)?;
-    let table = MetricsTable::read(&src.file(METRICS))?;
     let text = table.to_csv(|r| r[0].is_some_and(|s| s as u64 <= c));
     dir.replace(METRICS, text.as_bytes())?;
     // Its samples up to the checkpoint are its parent's; those after, it draws again.
