@@ -182,6 +182,7 @@ pub fn sweep(args: SweepArgs, runs_dir: &Path) -> Result<i32> {
         }) => {
             let s = find(&sweep)?;
             check_idle(&s)?;
+            install_signal_handlers();
             let (path, n) = housekeeping::archive(&s, with_checkpoints)?;
             println!("{}", path.display());
             eprintln!(

@@ -87,6 +87,13 @@ pub fn archive(sweep: &SweepDir, checkpoints: bool) -> Result<(PathBuf, usize)> 
         let gz = flate2::write::GzEncoder::new(f, flate2::Compression::default());
         let mut tar = tar::Builder::new(gz);
         for rel in &list {
+            // Ctrl-C (with the signal handlers in force) leaves no temporary file behind and
+            // the sweep as it was.
+            if crate::run::engine::interrupted() {
+                return Err(Error::failure(format!(
+                    "interrupted: sweep {id} was not archived and is untouched"
+                )));
+            }
             let src = sweep.path.join(rel);
             tar.append_path_with_name(&src, Path::new(&id).join(rel))
                 .map_err(|e| io_error(&src, e))?;
@@ -111,7 +118,19 @@ pub fn archive(sweep: &SweepDir, checkpoints: bool) -> Result<(PathBuf, usize)> 
                 list.len()
             )));
         }
-        std::fs::rename(&tmp, &out).map_err(|e| io_error(&out, e))
+        // A link, not a rename: an archive made meanwhile by another process is not replaced
+        // (a rename where the filesystem has no links).
+        match std::fs::hard_link(&tmp, &out) {
+            Ok(()) => {
+                let _ = std::fs::remove_file(&tmp);
+                Ok(())
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Err(Error::input(format!(
+                "{} exists already: not overwriting it",
+                out.display()
+            ))),
+            Err(_) => std::fs::rename(&tmp, &out).map_err(|e| io_error(&out, e)),
+        }
     })();
     if let Err(e) = written {
         let _ = std::fs::remove_file(&tmp);
