@@ -261,6 +261,16 @@ fn a_killed_supervisor_and_member_resume_to_the_end_of_an_uninterrupted_sweep() 
     let st = status(t.path(), &runs, &sweep);
     assert_eq!(st["members"][0]["state"], "stalled", "{st}");
     assert!(st["supervisor"].is_null(), "{st}");
+    // The table calls the killed member crashed, as ls and show do (it said running).
+    let table = ok(&saddle(t.path(), &runs, &["sweep", "status", &sweep.id()]));
+    let row = table
+        .lines()
+        .find(|l| l.starts_with(&m.members[0].id))
+        .unwrap_or_else(|| panic!("{table}"));
+    assert!(
+        row.contains(" crashed ") && !row.contains("running"),
+        "{row}"
+    );
     std::thread::sleep(Duration::from_millis(300));
     ok(&saddle(
         t.path(),

@@ -5,6 +5,7 @@ use super::launch::spawn_detached;
 use super::preset_arg;
 use crate::error::{Error, Result};
 use crate::run::engine::{install_signal_handlers, interrupted};
+use crate::run::Status;
 use crate::sweep::expand::{self, Request};
 use crate::sweep::housekeeping;
 use crate::sweep::local;
@@ -629,13 +630,24 @@ fn status(sweep: &SweepDir, json: bool) -> Result<i32> {
         w1 = manifest.id.len() + 5,
     );
     for (m, s) in manifest.members.iter().zip(&st.members) {
+        // A summary still saying running (or paused) that no process drives is a crash, as
+        // `ls` and `show` call it; a member that never started has no step yet.
+        let status = match s.status {
+            Some(Status::Running | Status::Paused) if !sweep.member(m).is_live() => "crashed",
+            Some(x) => x.as_str(),
+            None => "—",
+        };
+        let step = match s.status {
+            Some(_) => format!("{}/{}", s.step, s.steps),
+            None => "—".to_string(),
+        };
         println!(
             "{:<w1$}  {:<width$}  {:<9}  {:<11}  {:>15}  {:>7}  {}",
             m.id,
             m.name,
             s.state.as_str(),
-            s.status.map_or("—", |x| x.as_str()),
-            format!("{}/{}", s.step, s.steps),
+            status,
+            step,
             s.resumes,
             s.slurm.as_deref().unwrap_or(""),
             w1 = manifest.id.len() + 5,
