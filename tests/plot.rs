@@ -297,6 +297,27 @@ fn spectrum_and_stability_of_toy_runs_in_every_format() {
         "stability",
         "measured",
     );
+    // A run off the grid (η = 0.3 above 0.5…1.0) is not marked, and that is said.
+    let o = t.join("off.svg");
+    let out = plot(
+        t,
+        &runs,
+        &[
+            &alt,
+            "--figure",
+            "stability",
+            "--beta=-0.9:0.9:4",
+            "--eta=0.5:1.0:3",
+            "-o",
+            o.to_str().unwrap(),
+        ],
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(
+        err.contains("(β = -0.5, η = 0.3) lies outside the") && err.contains("not marked"),
+        "{err}"
+    );
     // A run without a spectrum: exit 2 with the setting to use.
     let p = preset(t, "plain", &TOY.replace("spectral_every: Some(50), ", ""));
     let other = t.join("runs2");

@@ -312,6 +312,27 @@ pub fn svg(runs: &[RunDir], names: &[String], grid: &Grid, size: Size) -> Result
         let panels = maps_area.split_evenly((1, s.maps.len()));
         for (m, area) in s.maps.iter().zip(&panels) {
             let points: Vec<RunPoint> = (0..configs.len()).filter_map(|k| point(k, m)).collect();
+            // A run off the grid is not marked; said, not left out without a word.
+            let (be, ee) = (edges(&m.betas), edges(&m.etas));
+            let (x0, x1) = (be[0].0, be[be.len() - 1].1);
+            let (y0, y1) = (ee[0].0, ee[ee.len() - 1].1);
+            for p in points
+                .iter()
+                .filter(|p| !((x0..=x1).contains(&p.beta) && (y0..=y1).contains(&p.eta)))
+            {
+                eprintln!(
+                    "saddle: warning: run {} (β = {}, η = {}) lies outside the {} map's grid \
+                     (β {}…{}, η {}…{}): not marked",
+                    p.name,
+                    p.beta,
+                    p.eta,
+                    m.method,
+                    style::tick(x0),
+                    style::tick(x1),
+                    style::tick(y0),
+                    style::tick(y1)
+                );
+            }
             map_panel(area, m, &points, lo)?;
         }
         colour_bar(&bar, lo)?;
