@@ -1160,3 +1160,22 @@ fn a_fork_past_an_off_grid_checkpoint_starts_from_one_its_rows_reach() {
     );
     assert_eq!(logged_steps(&fork), [0, 10, 20, 30, 40, 50]);
 }
+
+/// A game without a known equilibrium (mlp-gan) has stability maps linearized at its start:
+/// each map says so (they printed without a word, as if near an equilibrium).
+#[test]
+fn a_stability_map_of_a_game_without_an_equilibrium_says_its_j_is_the_starts() {
+    let t = tmp();
+    let runs = t.path().join("runs");
+    let o = within(
+        120,
+        t.path(),
+        &runs,
+        &["stability", "mlp-gan", "--beta=-0.5:0:3", "--eta=0.1:0.2:2"],
+    );
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let maps = out.matches("ρ < 1").count();
+    let notes = out.matches("note: J at the start point").count();
+    assert!(maps > 0 && notes == maps, "{out}");
+}

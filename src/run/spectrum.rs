@@ -512,7 +512,8 @@ pub struct StabilityMap {
     pub etas: Vec<f64>,
     /// `ρ[i][j]` at η = `etas[i]`, β = `betas[j]` (None where not defined or not computed).
     pub rho: Vec<Vec<Option<f64>>>,
-    /// Why cells are missing (the budget ran out, the computation was cancelled).
+    /// What to know to read it: that its Jacobian is the start's (no known equilibrium), why
+    /// cells are missing (the budget ran out, the computation was cancelled).
     pub note: Option<String>,
 }
 
@@ -584,9 +585,11 @@ pub fn stability(
             p.map.runs.push(c.name.clone());
             continue;
         }
-        let w = match game.equilibrium() {
-            Some(eq) => eq.clone(),
-            None => game.initial_point(),
+        // Without a known equilibrium the map linearizes at the start, which says little of
+        // where the run ends: said in the map's note.
+        let (w, at_start) = match game.equilibrium() {
+            Some(eq) => (eq.clone(), false),
+            None => (game.initial_point(), true),
         };
         let n = w.theta.len() + w.phi.len();
         let rows = analysis::state_rows(&opt, w.theta.len(), n);
@@ -617,7 +620,11 @@ pub fn stability(
                 betas: betas.to_vec(),
                 etas: etas.to_vec(),
                 rho: vec![],
-                note: None,
+                note: at_start.then(|| {
+                    "J at the start point: this game has no known equilibrium, so the map \
+                     says how the method behaves there, not near an equilibrium"
+                        .to_string()
+                }),
             },
             opt,
             j,
@@ -663,10 +670,14 @@ fn fill(mut p: Plan, limits: &Limits) -> StabilityMap {
         .collect();
     let missing = rho.iter().flatten().filter(|r| r.is_none()).count();
     if let Some(why) = stopped.into_inner().unwrap_or_else(|e| e.into_inner()) {
-        p.map.note = Some(format!(
+        let cut = format!(
             "{missing} of {} cells not computed: {why}",
             etas.len() * betas.len()
-        ));
+        );
+        p.map.note = Some(match p.map.note.take() {
+            Some(n) => format!("{n}; {cut}"),
+            None => cut,
+        });
     }
     p.map.rho = rho;
     p.map
