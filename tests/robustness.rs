@@ -1179,3 +1179,33 @@ fn a_stability_map_of_a_game_without_an_equilibrium_says_its_j_is_the_starts() {
     let notes = out.matches("note: J at the start point").count();
     assert!(maps > 0 && notes == maps, "{out}");
 }
+
+/// `score`'s flags are checked before the network is looked for: --samples 0 said "splits must
+/// be in 1..=0", a missing --images directory talked about .npz statistics.
+#[test]
+fn score_flags_are_checked_first_and_named() {
+    let t = tmp();
+    let runs = t.path().join("runs");
+    let imgs = t.path().join("imgs");
+    std::fs::create_dir_all(&imgs).unwrap();
+    for (args, want) in [
+        (
+            vec![
+                "score",
+                "--images",
+                imgs.to_str().unwrap(),
+                "--samples",
+                "0",
+            ],
+            "--samples must be at least 1",
+        ),
+        (
+            vec!["score", "--images", "nowhere"],
+            "--images nowhere: no such directory",
+        ),
+    ] {
+        let o = within(60, t.path(), &runs, &args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));
+        assert!(stderr(&o).contains(want), "{args:?}: {}", stderr(&o));
+    }
+}

@@ -134,6 +134,15 @@ pub fn score(args: ScoreArgs, runs_dir: &Path) -> Result<i32> {
     if args.splits == 0 {
         return Err(Error::input("--splits must be at least 1"));
     }
+    if args.samples == Some(0) {
+        return Err(Error::input("--samples must be at least 1"));
+    }
+    if let Some(dir) = args.images.as_ref().filter(|d| !d.is_dir()) {
+        return Err(Error::input(format!(
+            "--images {}: no such directory (it holds the images to score: PNGs, CIFAR-10 batches or idx files)",
+            dir.display()
+        )));
+    }
     // Before minutes of scoring: a typo in an output path lost the scores at the end.
     if let Some(p) = &args.save_stats {
         super::launch::check_output_file(p, "--save-stats")?;

@@ -560,11 +560,15 @@ fn resume(sweep: &SweepDir, wait_end: bool, json: bool) -> Result<i32> {
         .collect();
     let _ = std::fs::remove_file(sweep.file(CANCELLED));
     if todo.is_empty() {
-        eprintln!(
-            "saddle: sweep {}: nothing to resume ({} member(s) queued or running on Slurm, the rest ended)",
-            manifest.id,
-            queued.len()
-        );
+        let why = if queued.is_empty() {
+            "every member has ended".to_string()
+        } else {
+            format!(
+                "{} member(s) queued or running on Slurm, the rest ended",
+                queued.len()
+            )
+        };
+        eprintln!("saddle: sweep {}: nothing to resume ({why})", manifest.id);
         announce(sweep, &manifest, json);
         return Ok(0);
     }

@@ -32,6 +32,13 @@ fn parse_value(path: &str, v: &str) -> Result<Value> {
         return super::ron_value::parse(v)
             .map_err(|e| Error::input(format!("--set {path}={v}: {e}")));
     }
+    // A number past f64's range (1e400) or inf/NaN was taken for a string ("invalid type:
+    // string"): say what it is.
+    if v.parse::<f64>().is_ok_and(|f| !f.is_finite()) {
+        return Err(Error::input(format!(
+            "--set {path}={v}: not a finite number (f64 reaches about ±1.8e308)"
+        )));
+    }
     Ok(plain_value(v))
 }
 
@@ -294,5 +301,9 @@ mod tests {
         assert!(e.message.contains("expected PATH=VALUE"), "{e}");
         let e = apply(&p, &["runs[0].scheme=Sideways".into()]).unwrap_err();
         assert!(e.message.contains("unknown variant `Sideways`"), "{e}");
+        for v in ["1e400", "-1e400", "inf", "NaN"] {
+            let e = apply(&p, &[format!("runs[0].eta={v}")]).unwrap_err();
+            assert!(e.message.contains("not a finite number"), "{v}: {e}");
+        }
     }
 }
