@@ -974,6 +974,13 @@ fn outputs_never_replace_a_runs_files_and_bad_output_paths_are_refused_first() {
     let path = |f: &str| d.join(f).to_str().unwrap().to_string();
     let missing = t.path().join("missing/x.npz");
     let missing = missing.to_str().unwrap();
+    let imgs = t.path().join("imgs");
+    std::fs::create_dir_all(&imgs).unwrap();
+    let imgs = imgs.to_str().unwrap();
+    // A link to a run's config is the config.
+    let link = t.path().join("link.ron");
+    std::os::unix::fs::symlink(d.join("config.ron"), &link).unwrap();
+    let link = link.to_str().unwrap().to_string();
     for (args, want) in [
         (
             vec!["export", &id, "--format", "json", "-o", &path("config.ron")],
@@ -981,6 +988,14 @@ fn outputs_never_replace_a_runs_files_and_bad_output_paths_are_refused_first() {
         ),
         (
             vec!["export", &id, "-o", &path("metrics.csv")],
+            "that is one of the files of run directory",
+        ),
+        (
+            vec!["export", &id, "-o", &path("scores.jsonl")],
+            "that is one of the files of run directory",
+        ),
+        (
+            vec!["export", &id, "-o", &link],
             "that is one of the files of run directory",
         ),
         (
@@ -995,11 +1010,11 @@ fn outputs_never_replace_a_runs_files_and_bad_output_paths_are_refused_first() {
             "(its checkpoints folder)",
         ),
         (
-            vec!["score", "--images", "nowhere", "--save-stats", missing],
+            vec!["score", "--images", imgs, "--save-stats", missing],
             "--save-stats",
         ),
         (
-            vec!["score", "--images", "nowhere", "--save-features", missing],
+            vec!["score", "--images", imgs, "--save-features", missing],
             "--save-features",
         ),
         (
@@ -1093,6 +1108,18 @@ fn a_missing_or_empty_metrics_table_is_bad_input_everywhere() {
             stderr(&o)
         );
     }
+    // A run that died between creating its table and writing the header still resumes (the
+    // table is written again from its checkpoint's start).
+    let o = within(60, t.path(), &runs, &["resume", &id, "--steps", "30"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(
+        logged_steps(&RunDir {
+            path: runs.join(&id)
+        })
+        .last(),
+        Some(&30)
+    );
+    std::fs::write(&metrics, "").unwrap();
     std::fs::remove_file(&metrics).unwrap();
     let o = within(60, t.path(), &runs, &["export", &id]);
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));

@@ -707,12 +707,19 @@ fn ctrl_c_while_a_sweep_is_made_keeps_nothing_and_on_wait_says_it_goes_on() {
             "100000000",
             "--wait",
         ],
-        // The supervisor has started (its log exists).
+        // A member is running (its lock is held).
         &|| {
             std::fs::read_dir(&runs)
                 .ok()
                 .and_then(|mut d| d.next())
-                .is_some_and(|e| e.is_ok_and(|e| e.path().join("logs/supervisor.log").exists()))
+                .is_some_and(|e| {
+                    e.is_ok_and(|e| {
+                        saddle::run::store::RunDir {
+                            path: e.path().join("000"),
+                        }
+                        .is_live()
+                    })
+                })
         },
     );
     let err = String::from_utf8_lossy(&o.stderr);

@@ -111,31 +111,53 @@ pub fn check_not_owned(path: &Path, flag: &str) -> Result<()> {
     }
 }
 
-/// The run or sweep directory whose own files `path` (in `parent`) is among — its config,
-/// metrics, logs, manifest, or anything in its checkpoints, samples or logs folders —, so that
-/// an output file never replaces them (an export over `config.ron` left a run that no longer
-/// opened).
+/// The run or sweep directory whose own files `path` (in `parent`) is among — a run's config,
+/// metrics, logs, scores, …, anything in its `checkpoints/` or `samples/`; a sweep's manifest,
+/// state, Slurm files or `logs/` —, so that an output file never replaces them (an export over
+/// `config.ron` left a run that no longer opened). Other files beside them are fine. The path
+/// is resolved first (a link to `config.ron`, `-o x.png` run inside `checkpoints/`).
 fn owned_by(path: &Path, parent: &Path) -> Option<String> {
     use crate::run::provenance::PROVENANCE;
-    use crate::run::store::{CONFIG, CONTROL, EVENTS, METRICS, SPECTRUM, SUMMARY};
-    use crate::sweep::manifest::MANIFEST;
-    let name = path.file_name()?.to_str()?;
+    use crate::run::sample_files::SAMPLES;
+    use crate::run::store::{CHECKPOINTS, CONFIG, CONTROL, EVENTS, METRICS, SPECTRUM, SUMMARY};
+    use crate::run::system::SYSTEM;
+    use crate::score::record::SCORES;
+    use crate::sweep::manifest::{BATCH_SCRIPT, CANCELLED, LOGS, MANIFEST, STATES, SUBMISSIONS};
+    let (parent, name) = match path.canonicalize() {
+        Ok(real) => (real.parent()?.to_path_buf(), real.file_name()?.to_owned()),
+        Err(_) => (
+            parent
+                .canonicalize()
+                .unwrap_or_else(|_| parent.to_path_buf()),
+            path.file_name()?.to_owned(),
+        ),
+    };
+    let name = name.to_str()?;
     let run_files = [
-        CONFIG, METRICS, EVENTS, SUMMARY, CONTROL, SPECTRUM, PROVENANCE, "lock",
+        CONFIG, METRICS, EVENTS, SUMMARY, CONTROL, SPECTRUM, PROVENANCE, SCORES, SYSTEM, "lock",
     ];
-    let sweep_files = [MANIFEST, EVENTS, "states.json", "cancelled", "lock"];
+    let sweep_files = [
+        MANIFEST,
+        EVENTS,
+        STATES,
+        SUBMISSIONS,
+        BATCH_SCRIPT,
+        CANCELLED,
+        "lock",
+    ];
     let is_run = |d: &Path| d.join(CONFIG).is_file();
     let is_sweep = |d: &Path| d.join(MANIFEST).is_file();
-    if is_run(parent) && run_files.contains(&name) {
+    if is_run(&parent) && run_files.contains(&name) {
         return Some(format!("run directory {}", parent.display()));
     }
-    if is_sweep(parent) && sweep_files.contains(&name) {
+    if is_sweep(&parent) && sweep_files.contains(&name) {
         return Some(format!("sweep directory {}", parent.display()));
     }
-    // In a folder of one (checkpoints/, samples/, logs/).
-    let above = parent.parent().filter(|p| !p.as_os_str().is_empty())?;
-    let folder = parent.file_name()?.to_string_lossy();
-    (is_run(above) || is_sweep(above)).then(|| format!("{} (its {folder} folder)", above.display()))
+    let folder = parent.file_name()?.to_str()?;
+    let above = parent.parent()?;
+    let owned = (is_run(above) && [CHECKPOINTS, SAMPLES].contains(&folder))
+        || (is_sweep(above) && folder == LOGS);
+    owned.then(|| format!("{} (its {folder} folder)", above.display()))
 }
 
 /// Creates one directory per run; nothing is created unless every run is valid, and the

@@ -328,10 +328,13 @@ fn launch(a: NewArgs, runs_dir: &Path) -> Result<i32> {
         .or(section.name)
         .unwrap_or_else(|| preset.name.clone());
     if crate::run::ident::sanitize(&name).is_empty() {
-        let at = if name_from_flag || !name_from_section {
+        let at = if name_from_flag {
             "--name".to_string()
-        } else {
+        } else if name_from_section {
             blame("--name", false, "name")
+        } else {
+            // The preset's own name, which --name replaces.
+            "the preset's name (give --name)".to_string()
         };
         return Err(Error::input(format!(
             "{at} {name:?}: must contain a letter or digit"
@@ -634,10 +637,15 @@ fn status(sweep: &SweepDir, json: bool) -> Result<i32> {
         w1 = manifest.id.len() + 5,
     );
     for (m, s) in manifest.members.iter().zip(&st.members) {
-        // A summary still saying running (or paused) that no process drives is a crash, as
-        // `ls` and `show` call it; a member that never started has no step yet.
+        // A summary still saying running (or paused) that nothing drives (the state, from
+        // the same snapshot, says so, trusting Slurm where a lock is not seen from here) is a
+        // crash, as `ls` and `show` call it; a member that never started has no step yet.
+        let stopped = matches!(
+            s.state,
+            MemberState::Preempted | MemberState::Stalled | MemberState::Cancelled
+        );
         let status = match s.status {
-            Some(Status::Running | Status::Paused) if !sweep.member(m).is_live() => "crashed",
+            Some(Status::Running | Status::Paused) if stopped => "crashed",
             Some(x) => x.as_str(),
             None => "—",
         };

@@ -261,6 +261,8 @@ pub fn svg(runs: &[RunDir], names: &[String], grid: &Grid, size: Size) -> Result
         Duration::from_secs_f64((grid.budget.max(1) as f64 / cells).min(30.0)),
         Duration::from_secs(grid.budget.max(1)),
     );
+    // Damaged tables are named before the maps are computed, not after.
+    let rates: Vec<Option<f64>> = runs.iter().map(measured).collect::<Result<_>>()?;
     let s = stability(&configs, &grid.betas, &grid.etas, &limits).map_err(Error::input)?;
     for why in &s.skipped {
         eprintln!("saddle: skipped {why}");
@@ -285,7 +287,6 @@ pub fn svg(runs: &[RunDir], names: &[String], grid: &Grid, size: Size) -> Result
         .fold(1.0f64, f64::min)
         .min(0.999);
     let lo = (lo - 0.02 * (1.0 - lo)).max(0.0);
-    let rates: Vec<Option<f64>> = runs.iter().map(measured).collect::<Result<_>>()?;
     let point = |k: usize, m: &StabilityMap| -> Option<RunPoint> {
         let c = &configs[k];
         if !m.runs.contains(&c.name) {

@@ -155,22 +155,30 @@ fn fork_with<V: ParamVec + Serialize + DeserializeOwned>(
         .iter()
         .filter_map(|r| r[0].map(|s| s as u64))
         .collect();
-    let start = src
+    // The newest readable one among those, else the start.
+    let mut warnings: Vec<String> = vec![];
+    let mut state: Option<RunState<V>> = None;
+    let candidates: Vec<u64> = src
         .checkpoint_steps()
         .into_iter()
+        .rev()
         .filter(|s| *s <= at && logged.contains(s))
-        .max()
-        .unwrap_or(at);
-    let found = checkpoint::newest::<V>(src, Some(start));
-    let warnings: Vec<String> = found
-        .unreadable
-        .iter()
-        .map(|u| format!("checkpoint {u}: the fork starts from an older state"))
         .collect();
-    let state: RunState<V> = match found.state {
-        Some(s) => s,
-        None => initial_state(config, game, optimizer, hyper),
-    };
+    for step in candidates {
+        let found = checkpoint::newest::<V>(src, Some(step));
+        warnings.extend(
+            found
+                .unreadable
+                .iter()
+                .filter(|u| u.step == step)
+                .map(|u| format!("checkpoint {u}: the fork starts from an older state")),
+        );
+        if let Some(s) = found.state.filter(|s| s.optim.iteration == step) {
+            state = Some(s);
+            break;
+        }
+    }
+    let state: RunState<V> = state.unwrap_or_else(|| initial_state(config, game, optimizer, hyper));
     let reached = events
         .iter()
         .map(|e| e.step)

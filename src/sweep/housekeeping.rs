@@ -118,6 +118,11 @@ pub fn archive(sweep: &SweepDir, checkpoints: bool) -> Result<(PathBuf, usize)> 
                 list.len()
             )));
         }
+        if crate::run::engine::interrupted() {
+            return Err(Error::failure(format!(
+                "interrupted: sweep {id} was not archived and is untouched"
+            )));
+        }
         // A link, not a rename: an archive made meanwhile by another process is not replaced
         // (a rename where the filesystem has no links).
         match std::fs::hard_link(&tmp, &out) {
@@ -135,6 +140,12 @@ pub fn archive(sweep: &SweepDir, checkpoints: bool) -> Result<(PathBuf, usize)> 
     if let Err(e) = written {
         let _ = std::fs::remove_file(&tmp);
         return Err(e);
+    }
+    if crate::run::engine::interrupted() {
+        return Err(Error::failure(format!(
+            "interrupted: {} is complete, and sweep {id} was kept",
+            out.display()
+        )));
     }
     remove(sweep)?;
     Ok((out, list.len()))

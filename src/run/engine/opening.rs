@@ -220,12 +220,13 @@ fn last_logged(dir: &RunDir) -> Result<Option<u64>> {
     if !path.exists() {
         return Ok(None);
     }
-    let table = match crate::run::metrics::MetricsTable::read(&path) {
-        Ok(t) => t,
-        Err(e) if e.kind == crate::error::ErrorKind::BadInput => return Err(e),
-        // No header (a table being created when the run died): no row.
-        Err(_) => return Ok(None),
-    };
+    // No complete header (a table being created when the run died, between opening the file
+    // and writing its first line): no row. Readers elsewhere call that bad input.
+    let text = std::fs::read_to_string(&path).map_err(|e| crate::error::io_error(&path, e))?;
+    if !text.contains('\n') {
+        return Ok(None);
+    }
+    let table = crate::run::metrics::MetricsTable::read(&path)?;
     Ok(table
         .rows
         .last()
