@@ -697,16 +697,16 @@ fn ctrl_c_while_a_sweep_is_made_keeps_nothing_and_on_wait_says_it_goes_on() {
     let left: Vec<_> = std::fs::read_dir(&runs).unwrap().flatten().collect();
     assert!(left.is_empty(), "{left:?}");
 
+    // One member that runs for minutes: no stop rule ends it early.
+    let long = preset(
+        t.path(),
+        "long",
+        r#"Preset(name: "long", steps: 100000000, game: Bilinear(dim: 1),
+    stop: (converge_below: None),
+    runs: [Run(name: "sim", scheme: Simultaneous, eta: 1e-9)])"#,
+    );
     let o = interrupt_after(
-        &[
-            "sweep",
-            "bilinear-momentum",
-            "--seeds",
-            "0..1",
-            "--steps",
-            "100000000",
-            "--wait",
-        ],
+        &["sweep", long.to_str().unwrap(), "--wait"],
         // A member is running (its lock is held).
         &|| {
             std::fs::read_dir(&runs)
