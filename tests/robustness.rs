@@ -771,14 +771,13 @@ fn a_closed_output_pipe_interrupts_runs_resumably() {
 fn a_slow_game_build_is_said_and_a_quick_one_is_not() {
     let t = tmp();
     let runs = t.path().join("runs");
-    let p = t.path().join("big.ron");
-    std::fs::write(
-        &p,
+    let p = preset(
+        t.path(),
+        "big",
         r#"Preset(name: "big", steps: 1,
     game: Bilinear(dim: 1500, matrix: SingularRange(max: 1.0, min: 0.1)),
     runs: [Run(name: "simultaneous", scheme: Simultaneous, eta: 0.05)])"#,
-    )
-    .unwrap();
+    );
     let o = within(120, t.path(), &runs, &["run", p.to_str().unwrap()]);
     let err = stderr(&o);
     assert_eq!(o.status.code(), Some(0), "{err}");
@@ -848,13 +847,12 @@ fn ctrl_c_while_runs_are_made_keeps_none_of_them() {
 fn a_failed_run_says_why_on_the_console_and_in_show() {
     let t = tmp();
     let runs = t.path().join("runs");
-    let p = t.path().join("cgd.ron");
-    std::fs::write(
-        &p,
+    let p = preset(
+        t.path(),
+        "cgd",
         r#"Preset(name: "cgd", steps: 20, game: Bilinear(dim: 4),
     runs: [Run(name: "CGD", scheme: Cgd(time_budget: 1e-9), eta: 0.5)])"#,
-    )
-    .unwrap();
+    );
     let o = within(60, t.path(), &runs, &["run", p.to_str().unwrap()]);
     let err = stderr(&o);
     assert_eq!(o.status.code(), Some(1), "{err}");
@@ -863,14 +861,7 @@ fn a_failed_run_says_why_on_the_console_and_in_show() {
             && err.contains("[CGD] CGD: a conjugate-gradient solve took"),
         "{err}"
     );
-    let id = std::fs::read_dir(&runs)
-        .unwrap()
-        .flatten()
-        .next()
-        .unwrap()
-        .file_name()
-        .into_string()
-        .unwrap();
+    let id = only_run(&runs);
     let o = within(60, t.path(), &runs, &["show", &id]);
     let out = String::from_utf8_lossy(&o.stdout);
     assert!(
@@ -886,23 +877,15 @@ fn a_failed_run_says_why_on_the_console_and_in_show() {
 fn a_fork_that_never_passes_its_branch_is_refused_before_anything_is_made() {
     let t = tmp();
     let runs = t.path().join("runs");
-    let p = t.path().join("one.ron");
-    std::fs::write(
-        &p,
+    let p = preset(
+        t.path(),
+        "one",
         r#"Preset(name: "one", steps: 50, log_every: Some(10), game: Bilinear(dim: 2),
     runs: [Run(name: "sim", scheme: Simultaneous, eta: 0.05)])"#,
-    )
-    .unwrap();
+    );
     let o = within(60, t.path(), &runs, &["run", p.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    let id = std::fs::read_dir(&runs)
-        .unwrap()
-        .flatten()
-        .next()
-        .unwrap()
-        .file_name()
-        .into_string()
-        .unwrap();
+    let id = only_run(&runs);
     for (args, want) in [
         (
             &[
@@ -950,24 +933,16 @@ fn a_fork_that_never_passes_its_branch_is_refused_before_anything_is_made() {
 fn outputs_never_replace_a_runs_files_and_bad_output_paths_are_refused_first() {
     let t = tmp();
     let runs = t.path().join("runs");
-    let p = t.path().join("q.ron");
-    std::fs::write(
-        &p,
+    let p = preset(
+        t.path(),
+        "q",
         r#"Preset(name: "q", steps: 20, log_every: Some(5), checkpoint_every: Some(10),
     game: Bilinear(dim: 2),
     runs: [Run(name: "a,b \"q\"", scheme: Simultaneous, eta: 0.05)])"#,
-    )
-    .unwrap();
+    );
     let o = within(60, t.path(), &runs, &["run", p.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    let id = std::fs::read_dir(&runs)
-        .unwrap()
-        .flatten()
-        .next()
-        .unwrap()
-        .file_name()
-        .into_string()
-        .unwrap();
+    let id = only_run(&runs);
     let d = runs.join(&id);
     let config = std::fs::read(d.join("config.ron")).unwrap();
     let metrics = std::fs::read(d.join("metrics.csv")).unwrap();
@@ -1080,23 +1055,15 @@ fn outputs_never_replace_a_runs_files_and_bad_output_paths_are_refused_first() {
 fn a_missing_or_empty_metrics_table_is_bad_input_everywhere() {
     let t = tmp();
     let runs = t.path().join("runs");
-    let p = t.path().join("m.ron");
-    std::fs::write(
-        &p,
+    let p = preset(
+        t.path(),
+        "m",
         r#"Preset(name: "m", steps: 20, log_every: Some(5), game: Bilinear(dim: 2),
     runs: [Run(name: "sim", scheme: Simultaneous, eta: 0.05)])"#,
-    )
-    .unwrap();
+    );
     let o = within(60, t.path(), &runs, &["run", p.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    let id = std::fs::read_dir(&runs)
-        .unwrap()
-        .flatten()
-        .next()
-        .unwrap()
-        .file_name()
-        .into_string()
-        .unwrap();
+    let id = only_run(&runs);
     let metrics = runs.join(&id).join("metrics.csv");
     std::fs::write(&metrics, "").unwrap();
     for fmt in ["csv", "json"] {
@@ -1151,23 +1118,15 @@ fn a_missing_or_empty_metrics_table_is_bad_input_everywhere() {
 fn a_fork_past_an_off_grid_checkpoint_starts_from_one_its_rows_reach() {
     let t = tmp();
     let runs = t.path().join("runs");
-    let p = t.path().join("p.ron");
-    std::fs::write(
-        &p,
+    let p = preset(
+        t.path(),
+        "p",
         r#"Preset(name: "p", steps: 50, log_every: Some(10), checkpoint_every: Some(15),
     game: Bilinear(dim: 2), runs: [Run(name: "sim", scheme: Simultaneous, eta: 0.05)])"#,
-    )
-    .unwrap();
+    );
     let o = within(60, t.path(), &runs, &["run", p.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    let id = std::fs::read_dir(&runs)
-        .unwrap()
-        .flatten()
-        .next()
-        .unwrap()
-        .file_name()
-        .into_string()
-        .unwrap();
+    let id = only_run(&runs);
     let o = within(
         60,
         t.path(),
@@ -1177,8 +1136,14 @@ fn a_fork_past_an_off_grid_checkpoint_starts_from_one_its_rows_reach() {
     let err = stderr(&o);
     assert_eq!(o.status.code(), Some(0), "{err}");
     assert!(!err.contains("warning"), "{err}");
+    // Its id has its own time stamp: the other directory.
     let fork = RunDir {
-        path: runs.join(format!("{id}-fork-47")),
+        path: std::fs::read_dir(&runs)
+            .unwrap()
+            .flatten()
+            .map(|e| e.path())
+            .find(|p| !p.ends_with(&id))
+            .unwrap(),
     };
     let events = std::fs::read_to_string(fork.file(EVENTS)).unwrap();
     assert!(
@@ -1235,4 +1200,15 @@ fn score_flags_are_checked_first_and_named() {
         assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));
         assert!(stderr(&o).contains(want), "{args:?}: {}", stderr(&o));
     }
+}
+
+/// The id of the one run directory under `runs`.
+fn only_run(runs: &Path) -> String {
+    let mut ids: Vec<String> = std::fs::read_dir(runs)
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().into_string().unwrap())
+        .collect();
+    assert_eq!(ids.len(), 1, "{ids:?}");
+    ids.remove(0)
 }
