@@ -45,8 +45,24 @@ pub fn target_steps(config: &RunConfig, events: &[EventRecord]) -> u64 {
         .unwrap_or(config.steps)
 }
 
+/// The steps a replay of a run with `events` runs to: the step where a command stopped it
+/// (`control stop`; a replay that ran on to the full budget showed steps its source never
+/// took), else [`target_steps`].
+pub fn replay_steps(config: &RunConfig, events: &[EventRecord]) -> u64 {
+    let last_end = events.iter().rev().find_map(|e| match e.kind {
+        EventKind::Ended { status } => Some(Some((e.step, status))),
+        EventKind::Resumed { .. } => Some(None),
+        _ => None,
+    });
+    match last_end.flatten() {
+        Some((step, super::Status::Stopped)) => step,
+        _ => target_steps(config, events),
+    }
+}
+
 /// Creates the replay of `src` under `runs_dir`: same config, every parameter change of its
-/// log planned at its step. Returns the new directory and the steps to run to.
+/// log planned at its step. Returns the new directory and the steps to run to (see
+/// [`replay_steps`]).
 pub fn replay(src: &RunDir, runs_dir: &Path) -> Result<(RunDir, u64)> {
     let config = src.config()?;
     let events = src.records_checked::<EventRecord>()?;
@@ -62,7 +78,7 @@ pub fn replay(src: &RunDir, runs_dir: &Path) -> Result<(RunDir, u64)> {
         .collect();
     let dir = create_dir(runs_dir, &config, "replay")?;
     write_events(&dir, &planned)?;
-    Ok((dir, target_steps(&config, &events)))
+    Ok((dir, replay_steps(&config, &events)))
 }
 
 /// A fork, created and not yet run.
@@ -294,4 +310,58 @@ fn fork_with<V: ParamVec + Serialize + DeserializeOwned>(
         steps,
         warnings,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::run::Status;
+
+    fn at(step: u64, kind: EventKind) -> EventRecord {
+        EventRecord {
+            step,
+            time: 0.0,
+            source: None,
+            request: None,
+            kind,
+        }
+    }
+
+    #[test]
+    fn a_replay_stops_where_a_command_stopped_its_source() {
+        let text = crate::run::builtin::builtin("default").unwrap();
+        let mut c = crate::run::Preset::parse(text, "default")
+            .unwrap()
+            .resolve()
+            .unwrap()[0]
+            .clone();
+        c.steps = 3000;
+        let ended = |s: Status| at(1709, EventKind::Ended { status: s });
+        let started = at(0, EventKind::Started);
+        assert_eq!(
+            replay_steps(&c, &[started.clone(), ended(Status::Stopped)]),
+            1709
+        );
+        // Ended by its dynamics or a signal: the replay runs to the same budget and finds the
+        // same end itself (or resumes past it).
+        for s in [Status::Converged, Status::Diverged, Status::Interrupted] {
+            assert_eq!(
+                replay_steps(&c, &[started.clone(), ended(s)]),
+                3000,
+                "{s:?}"
+            );
+        }
+        // Stopped, then resumed to 5000: the budget of the resume.
+        let resumed = at(
+            1709,
+            EventKind::Resumed {
+                steps: 5000,
+                checkpoint: 1709,
+            },
+        );
+        assert_eq!(
+            replay_steps(&c, &[started, ended(Status::Stopped), resumed]),
+            5000
+        );
+    }
 }
