@@ -74,10 +74,7 @@ fn probe_write(dir: &Path) -> std::io::Result<()> {
 /// writable — before any work is done for it (a stability map computed for minutes, then
 /// lost to a typo in `--csv`).
 pub fn check_output_file(path: &Path, flag: &str) -> Result<()> {
-    let parent = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
+    let parent = parent_dir(path);
     let refuse = |why: String| {
         Error::input(format!(
             "{flag} {}: cannot write there ({why})",
@@ -94,14 +91,18 @@ pub fn check_output_file(path: &Path, flag: &str) -> Result<()> {
     probe_write(parent).map_err(|e| refuse(e.to_string()))
 }
 
+/// The directory a file `path` is written in (`.` for a bare file name, whose parent is "").
+fn parent_dir(path: &Path) -> &Path {
+    match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    }
+}
+
 /// Refuses (exit 2) an output `path` that is one of a run's or a sweep's own files (see
 /// [`owned_by`]).
 pub fn check_not_owned(path: &Path, flag: &str) -> Result<()> {
-    let parent = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
-    match owned_by(path, parent) {
+    match owned_by(path, parent_dir(path)) {
         Some(owner) => Err(Error::input(format!(
             "{flag} {}: cannot write there (that is one of the files of {owner}, which saddle \
              keeps; write elsewhere)",

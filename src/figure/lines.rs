@@ -149,7 +149,8 @@ impl LineChart {
         let (w, h) = size.units();
         // The plot inside the axis label areas (46 and 34 pixels) and margins (6).
         let plot = (w as f64 - 58.0, h as f64 - 46.0);
-        let legend = style::legend_box(self.labels(), plot);
+        let labels = self.labels();
+        let legend = style::legend_box(labels.iter().copied(), plot);
         let pts = self
             .lines
             .iter()
@@ -158,7 +159,7 @@ impl LineChart {
             .filter(|p| keep(self.log_y, *p));
         let (at, hidden) = style::quiet_corner(pts, x, y, self.log_y, legend);
         let band = legend.1 + 0.04;
-        if hidden == 0 || band > 0.6 || self.labels().is_empty() {
+        if hidden == 0 || band > 0.6 || labels.is_empty() {
             return (y, at);
         }
         let grow = band / (1.0 - band);

@@ -34,6 +34,20 @@ struct RunPoint {
     measured: Option<f64>,
 }
 
+/// The (β, η) ranges a map's cells cover, to the outer edges of its first and last cells.
+fn extent(map: &StabilityMap) -> ((f64, f64), (f64, f64)) {
+    let (be, ee) = (edges(&map.betas), edges(&map.etas));
+    ((be[0].0, be[be.len() - 1].1), (ee[0].0, ee[ee.len() - 1].1))
+}
+
+impl RunPoint {
+    /// True when the run lies on `map`'s cells (it is marked there).
+    fn within(&self, map: &StabilityMap) -> bool {
+        let ((x0, x1), (y0, y1)) = extent(map);
+        (x0..=x1).contains(&self.beta) && (y0..=y1).contains(&self.eta)
+    }
+}
+
 /// The fitted per-iteration rate of ‖ω_t − ω*‖ of a run (as `saddle spectrum` fits it); None
 /// before its first row or without a distance. A damaged table is an error naming its line,
 /// not a rate left off the map without a word.
@@ -121,10 +135,8 @@ fn map_panel<DB: DrawingBackend>(
     points: &[RunPoint],
     lo: f64,
 ) -> Result<()> {
-    let be = edges(&map.betas);
-    let ee = edges(&map.etas);
-    let (x0, x1) = (be[0].0, be[be.len() - 1].1);
-    let (y0, y1) = (ee[0].0, ee[ee.len() - 1].1);
+    let (be, ee) = (edges(&map.betas), edges(&map.etas));
+    let ((x0, x1), (y0, y1)) = extent(map);
     let on = match map.beta_on {
         "theta" => "θ",
         "phi" => "φ",
@@ -161,10 +173,7 @@ fn map_panel<DB: DrawingBackend>(
         .label("ρ = 1")
         .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 14, y)], line));
     let mut labels = vec!["ρ = 1".to_string()];
-    for p in points
-        .iter()
-        .filter(|p| (x0..=x1).contains(&p.beta) && (y0..=y1).contains(&p.eta))
-    {
+    for p in points.iter().filter(|p| p.within(map)) {
         let fill = match p.measured {
             Some(m) if m < 1.0 => viridis((m - lo) / (1.0 - lo).max(1e-12)),
             _ => WHITE,
@@ -314,13 +323,8 @@ pub fn svg(runs: &[RunDir], names: &[String], grid: &Grid, size: Size) -> Result
         for (m, area) in s.maps.iter().zip(&panels) {
             let points: Vec<RunPoint> = (0..configs.len()).filter_map(|k| point(k, m)).collect();
             // A run off the grid is not marked; said, not left out without a word.
-            let (be, ee) = (edges(&m.betas), edges(&m.etas));
-            let (x0, x1) = (be[0].0, be[be.len() - 1].1);
-            let (y0, y1) = (ee[0].0, ee[ee.len() - 1].1);
-            for p in points
-                .iter()
-                .filter(|p| !((x0..=x1).contains(&p.beta) && (y0..=y1).contains(&p.eta)))
-            {
+            let ((x0, x1), (y0, y1)) = extent(m);
+            for p in points.iter().filter(|p| !p.within(m)) {
                 eprintln!(
                     "saddle: warning: run {} (β = {}, η = {}) lies outside the {} map's grid \
                      (β {}…{}, η {}…{}): not marked",

@@ -250,7 +250,7 @@ impl MetricsTable {
 
     /// [`MetricsTable::parse`] with errors prefixed by `name` (the file's path): damage as
     /// `name:line: …`.
-    fn parse_named(text: &str, name: &str) -> Result<Self> {
+    pub fn parse_named(text: &str, name: &str) -> Result<Self> {
         let mut lines = text.split_inclusive('\n').enumerate().peekable();
         let header = lines
             .next()

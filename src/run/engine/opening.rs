@@ -226,7 +226,7 @@ fn last_logged(dir: &RunDir) -> Result<Option<u64>> {
     if !text.contains('\n') {
         return Ok(None);
     }
-    let table = crate::run::metrics::MetricsTable::read(&path)?;
+    let table = crate::run::metrics::MetricsTable::parse_named(&text, &path.display().to_string())?;
     Ok(table
         .rows
         .last()
