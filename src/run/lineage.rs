@@ -33,13 +33,19 @@ fn write_events(dir: &RunDir, events: &[EventRecord]) -> Result<()> {
     dir.replace(EVENTS, text.as_bytes())
 }
 
-/// The steps a run was last asked to run to (its config's, or a later `resume --steps`).
+/// The steps a run was last asked to run to (its config's, or a later `resume --steps`). A
+/// run that finished did so at exactly that step, which counts where no `resumed` event says
+/// it: a resume that had to start again from step 0 journals `started` (a fork of a run
+/// resumed so to 400 was told it ended at its config's 300).
 pub fn target_steps(config: &RunConfig, events: &[EventRecord]) -> u64 {
     events
         .iter()
         .rev()
         .find_map(|e| match e.kind {
             EventKind::Resumed { steps, .. } => Some(steps),
+            EventKind::Ended {
+                status: super::Status::Finished,
+            } => Some(e.step),
             _ => None,
         })
         .unwrap_or(config.steps)
@@ -360,8 +366,20 @@ mod tests {
             },
         );
         assert_eq!(
-            replay_steps(&c, &[started, ended(Status::Stopped), resumed]),
+            replay_steps(&c, &[started.clone(), ended(Status::Stopped), resumed]),
             5000
         );
+        // Finished at 300, then started again from step 0 and finished at 400: 400.
+        let finished = |s: u64| {
+            at(
+                s,
+                EventKind::Ended {
+                    status: Status::Finished,
+                },
+            )
+        };
+        let events = [started.clone(), finished(300), started, finished(400)];
+        assert_eq!(target_steps(&c, &events), 400);
+        assert_eq!(replay_steps(&c, &events), 400);
     }
 }
