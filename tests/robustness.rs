@@ -173,6 +173,138 @@ fn unreadable_checkpoints_are_named_and_never_silently_replaced() {
     assert_eq!(logged_steps(&d), (0..=300).step_by(5).collect::<Vec<u64>>());
 }
 
+/// The third trial as a new user: a checkpoint with one byte changed is caught by its
+/// checksum; one copied in from another run under this run's newest name (another step inside)
+/// or from another game is set aside, named, and the resume goes on from the newest that fits
+/// with every row of an uninterrupted run — such files used to be read: rows were cut back to
+/// the foreign step, or the run panicked and could never be resumed again.
+#[test]
+fn a_damaged_or_foreign_checkpoint_is_set_aside_and_no_row_is_lost() {
+    let t = tmp();
+    let runs = t.path().join("runs");
+    let run = |name: &str, text: String| {
+        let p = preset(t.path(), name, &text);
+        ok(&saddle(t.path(), &runs, &["run", p.to_str().unwrap()]));
+        run_named(&runs, &format!("-{name}-alt"))
+    };
+    let pristine = run("s", SMALL.to_string());
+    let other_run = run(
+        "o",
+        SMALL
+            .replace("\"s\"", "\"o\"")
+            .replace("eta: 0.1", "eta: 0.05"),
+    );
+    let other_game = run(
+        "g",
+        SMALL.replace("\"s\"", "\"g\"").replace("dim: 2", "dim: 3"),
+    );
+    let reference = copy_run(&pristine, &runs, "reference");
+    ok(&saddle(
+        t.path(),
+        &runs,
+        &["resume", "reference", "--steps", "250"],
+    ));
+    let want = metrics_without_wall_time(&reference);
+    let case = |name: &str, damage: &dyn Fn(&RunDir), why: &str| {
+        let d = copy_run(&pristine, &runs, name);
+        damage(&d);
+        let o = saddle(t.path(), &runs, &["resume", name, "--steps", "250"]);
+        ok(&o);
+        let err = stderr(&o);
+        assert!(
+            err.contains("step-000000000200.ck") && err.contains(why),
+            "{name}: {err}"
+        );
+        assert!(d
+            .path
+            .join("checkpoints/step-000000000200.ck.unreadable")
+            .exists());
+        assert_eq!(
+            logged_steps(&d),
+            (0..=250).step_by(5).collect::<Vec<u64>>(),
+            "{name}"
+        );
+        assert_same_metrics(&metrics_without_wall_time(&d), &want, name);
+    };
+    case(
+        "flipped",
+        &|d| {
+            let mut bytes = std::fs::read(d.checkpoint_path(200)).unwrap();
+            let mid = bytes.len() / 2;
+            bytes[mid] ^= 1;
+            std::fs::write(d.checkpoint_path(200), &bytes).unwrap();
+        },
+        "checksum does not match",
+    );
+    case(
+        "another-run",
+        &|d| {
+            std::fs::copy(other_run.checkpoint_path(100), d.checkpoint_path(200)).unwrap();
+        },
+        "not after step 200",
+    );
+    case(
+        "another-game",
+        &|d| {
+            std::fs::copy(other_game.checkpoint_path(200), d.checkpoint_path(200)).unwrap();
+        },
+        "another game",
+    );
+}
+
+/// A run killed after a checkpoint between two rows (log_every 7, a checkpoint at 150, the
+/// last row at 147) resumes from that checkpoint without a word: no row was due after 147.
+/// It used to warn that the rows end before the checkpoint and fall back to an older one.
+#[test]
+fn a_checkpoint_between_two_rows_is_resumed_from_without_a_fallback() {
+    let t = tmp();
+    let runs = t.path().join("runs");
+    let p = preset(
+        t.path(),
+        "s",
+        &SMALL.replace("log_every: Some(5)", "log_every: Some(7)"),
+    );
+    ok(&saddle(t.path(), &runs, &["run", p.to_str().unwrap()]));
+    let d = run_named(&runs, "-s-alt");
+    let reference = copy_run(&d, &runs, "reference");
+    ok(&saddle(
+        t.path(),
+        &runs,
+        &["resume", "reference", "--steps", "250"],
+    ));
+    // What a kill between the checkpoint at 150 and the row at 154 leaves.
+    std::fs::remove_file(d.checkpoint_path(200)).unwrap();
+    let text = std::fs::read_to_string(d.file(METRICS)).unwrap();
+    let kept: Vec<&str> = text
+        .lines()
+        .filter(|l| {
+            l.split(',')
+                .next()
+                .unwrap()
+                .parse::<u64>()
+                .is_ok_and(|s| s <= 147)
+                || l.starts_with("step")
+        })
+        .collect();
+    std::fs::write(d.file(METRICS), kept.join("\n") + "\n").unwrap();
+    let o = saddle(t.path(), &runs, &["resume", &d.id(), "--steps", "250"]);
+    ok(&o);
+    let err = stderr(&o);
+    assert!(!err.contains("warning"), "{err}");
+    assert!(events(&d).iter().any(|e| matches!(
+        e,
+        EventKind::Resumed {
+            checkpoint: 150,
+            ..
+        }
+    )));
+    assert_same_metrics(
+        &metrics_without_wall_time(&d),
+        &metrics_without_wall_time(&reference),
+        "resumed between rows",
+    );
+}
+
 /// Item 5: a metrics row cut mid-line before resume: every step is present exactly once after.
 #[test]
 fn a_torn_last_metrics_row_is_repaired_on_resume() {
@@ -1051,6 +1183,36 @@ fn outputs_never_replace_a_runs_files_and_bad_output_paths_are_refused_first() {
 /// A run's metrics table empty or missing is the run directory's state (exit 2, named) for
 /// every reader, not a failure (export said exit 1); `spectrum RUN` needs the table only for
 /// the measured rate and says so; `spectrum RUN --set` says --set is for presets.
+/// A diverged step stays in a JSON export: NaN and ±∞ are strings JSON can hold (they used
+/// to be left out, which read as "not measured"); a damaged config is named, not exported as
+/// null.
+#[test]
+fn a_json_export_keeps_non_finite_metrics_and_names_a_damaged_config() {
+    let t = tmp();
+    let runs = t.path().join("runs");
+    let p = preset(
+        t.path(),
+        "d",
+        r#"Preset(name: "d", steps: 20, log_every: Some(1), game: Bilinear(dim: 2),
+    stop: (converge_below: None, diverge_above: None),
+    runs: [Run(name: "sim", scheme: Simultaneous, eta: 1e30)])"#,
+    );
+    let o = within(60, t.path(), &runs, &["run", p.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let id = only_run(&runs);
+    let o = within(60, t.path(), &runs, &["export", &id, "--format", "json"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let doc: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let last = doc["metrics"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!(last["loss_theta"], "NaN", "{last}");
+    assert_eq!(last["field_norm"], "Infinity", "{last}");
+    assert!(last["step"].as_f64().unwrap() > 0.0, "{last}");
+    std::fs::write(runs.join(&id).join("config.ron"), "Run(").unwrap();
+    let o = within(60, t.path(), &runs, &["export", &id, "--format", "json"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("config.ron"), "{}", stderr(&o));
+}
+
 #[test]
 fn a_missing_or_empty_metrics_table_is_bad_input_everywhere() {
     let t = tmp();

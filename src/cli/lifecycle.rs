@@ -2,7 +2,7 @@
 //! and getting their data out.
 
 use super::launch::{check_writable, detach, drive, remove_dirs, report};
-use crate::error::{io_error, Error, Result};
+use crate::error::{Error, Result};
 use crate::run::engine::{check_resumable, Opening};
 use crate::run::lineage;
 use crate::run::metrics::MetricsTable;
@@ -221,24 +221,29 @@ pub fn export(args: ExportArgs, runs_dir: &Path) -> Result<i32> {
                         .columns
                         .iter()
                         .zip(r)
-                        .filter_map(|(c, v)| {
-                            v.filter(|x| x.is_finite())
-                                .map(|x| (c.clone(), serde_json::json!(x)))
-                        })
+                        .filter_map(|(c, v)| v.map(|x| (c.clone(), json_number(x))))
                         .collect();
                     serde_json::Value::Object(m)
                 })
                 .collect();
-            let config: serde_json::Value =
-                ron::from_str::<crate::run::RunConfig>(&dir.read(CONFIG)?)
-                    .ok()
-                    .and_then(|c| serde_json::to_value(c).ok())
-                    .unwrap_or(serde_json::Value::Null);
-            let summary: serde_json::Value = dir
-                .read(SUMMARY)
-                .ok()
-                .and_then(|t| serde_json::from_str(&t).ok())
-                .unwrap_or(serde_json::Value::Null);
+            let config = serde_json::to_value(dir.config()?)
+                .map_err(|e| Error::failure(format!("{}: {e}", dir.file(CONFIG).display())))?;
+            // A run still going has no summary yet; one that cannot be read is said.
+            let summary: serde_json::Value = match dir.read(SUMMARY) {
+                Err(_) if !dir.file(SUMMARY).exists() => serde_json::Value::Null,
+                read => match read
+                    .and_then(|t| serde_json::from_str(&t).map_err(|e| Error::input(e.to_string())))
+                {
+                    Ok(v) => v,
+                    Err(e) => {
+                        eprintln!(
+                            "warning: {}: {e}; the export's summary is null",
+                            dir.file(SUMMARY).display()
+                        );
+                        serde_json::Value::Null
+                    }
+                },
+            };
             let events = dir.records_checked::<crate::run::events::EventRecord>()?;
             let doc = serde_json::json!({
                 "id": dir.id(), "config": config, "summary": summary, "events": events,
@@ -248,10 +253,21 @@ pub fn export(args: ExportArgs, runs_dir: &Path) -> Result<i32> {
         }
     };
     match &args.output {
-        Some(p) => std::fs::write(p, text).map_err(|e| io_error(p, e))?,
+        Some(p) => crate::files::write_atomic(p, text.as_bytes())?,
         None => std::io::stdout()
             .write_all(text.as_bytes())
             .map_err(|e| Error::failure(e.to_string()))?,
     }
     Ok(0)
+}
+
+/// A metric as JSON: a number, or for the values JSON has no number for, the string
+/// `"NaN"`, `"Infinity"` or `"-Infinity"` (the spellings JavaScript and Python print), so
+/// that a diverged step stays in the export instead of looking like a step not measured.
+fn json_number(x: f64) -> serde_json::Value {
+    match x {
+        x if x.is_nan() => "NaN".into(),
+        x if x.is_infinite() => (if x > 0.0 { "Infinity" } else { "-Infinity" }).into(),
+        x => serde_json::json!(x),
+    }
 }

@@ -180,6 +180,7 @@ fn fork_with<V: ParamVec + Serialize + DeserializeOwned>(
     // The newest readable one among those, else the start.
     let mut warnings: Vec<String> = vec![];
     let mut state: Option<RunState<V>> = None;
+    let start = initial_state(config, game, optimizer, hyper);
     let candidates: Vec<u64> = src
         .checkpoint_steps()
         .into_iter()
@@ -187,7 +188,7 @@ fn fork_with<V: ParamVec + Serialize + DeserializeOwned>(
         .filter(|s| *s <= at && logged.contains(s))
         .collect();
     for step in candidates {
-        let found = checkpoint::newest::<V>(src, Some(step));
+        let found = checkpoint::newest::<V>(src, Some(step), |s| checkpoint::misfit(s, &start));
         warnings.extend(
             found
                 .unreadable
@@ -200,7 +201,7 @@ fn fork_with<V: ParamVec + Serialize + DeserializeOwned>(
             break;
         }
     }
-    let state: RunState<V> = state.unwrap_or_else(|| initial_state(config, game, optimizer, hyper));
+    let state: RunState<V> = state.unwrap_or(start);
     let reached = events
         .iter()
         .map(|e| e.step)

@@ -433,7 +433,8 @@ fn report<V: ParamVec + serde::de::DeserializeOwned + 'static>(
     warnings: &mut Vec<String>,
 ) -> Result<RunSpectrum, String> {
     let newest = run.map(|d| {
-        let found = checkpoint::newest::<V>(d, None);
+        let start = crate::run::engine::initial_state(config, &*game, opt, hyper.clone());
+        let found = checkpoint::newest::<V>(d, None, |s| checkpoint::misfit(s, &start));
         warnings.extend(found.unreadable.iter().map(|u| u.to_string()));
         found.state
     });

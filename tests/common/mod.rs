@@ -99,7 +99,9 @@ pub fn assert_same_metrics(a: &MetricsTable, b: &MetricsTable, what: &str) {
 
 /// The newest checkpoint of a run, with the wall time zeroed.
 pub fn final_state(dir: &RunDir) -> RunState<Vec<f64>> {
-    let mut s: RunState<Vec<f64>> = checkpoint::newest(dir, None).state.expect("a checkpoint");
+    let mut s: RunState<Vec<f64>> = checkpoint::newest(dir, None, |_| None)
+        .state
+        .expect("a checkpoint");
     s.wall_time = 0.0;
     s
 }

@@ -234,6 +234,23 @@ fn last_logged(dir: &RunDir) -> Result<Option<u64>> {
         .map(|s| s as u64))
 }
 
+/// Whether a table whose last complete row is at step `last` holds every row due up to the
+/// checkpoint `at`: its rows reach that step, or the last one due before it on the logging grid
+/// in force there (a checkpoint between two rows needs none past the one before it), with no
+/// change of `log_every` in between to have moved the grid.
+fn rows_reach<V>(last: u64, at: &RunState<V>, events: &[EventRecord]) -> bool {
+    let step = at.optim.iteration;
+    let every = at.log_every.max(1);
+    let due = step - step % every;
+    last >= step
+        || (last >= due
+            && !events.iter().any(|e| {
+                e.step > last
+                    && e.step <= step
+                    && matches!(&e.kind, EventKind::Set(c) if c.param == "log_every")
+            }))
+}
+
 impl<V: ParamVec + Serialize + DeserializeOwned> Engine<V> {
     /// Opens a run directory to drive it: from its newest checkpoint if it has one (re-applying
     /// the parameter changes its event log holds after that checkpoint), else from its config;
@@ -257,7 +274,10 @@ impl<V: ParamVec + Serialize + DeserializeOwned> Engine<V> {
         // resume rather than drop a change.
         let events: Vec<EventRecord> = dir.records_checked()?;
         let mut warnings = vec![];
-        let mut found = checkpoint::newest::<V>(&dir, None);
+        // A checkpoint shaped for another game or method is not this run's (see `misfit`).
+        let start = initial_state(&config, game.as_ref(), &optimizer, hyper);
+        let fits = |s: &RunState<V>| checkpoint::misfit(s, &start);
+        let mut found = checkpoint::newest::<V>(&dir, None, fits);
         let has_checkpoints = !dir.checkpoint_steps().is_empty();
         if found.state.is_some() && !how.from_scratch {
             check_resumable(&dir, steps)?;
@@ -287,8 +307,8 @@ impl<V: ParamVec + Serialize + DeserializeOwned> Engine<V> {
         // simulated again, exactly as they first were).
         if let Some(s) = &found.state {
             let at = s.optim.iteration;
-            if !how.from_scratch && logged.is_none_or(|l| l < at) {
-                let earlier = logged.map(|l| checkpoint::newest::<V>(&dir, Some(l)));
+            if !how.from_scratch && !logged.is_some_and(|l| rows_reach(l, s, &events)) {
+                let earlier = logged.map(|l| checkpoint::newest::<V>(&dir, Some(l), fits));
                 let reached = logged.map_or("no row".to_string(), |l| format!("step {l}"));
                 let message = match earlier.as_ref().and_then(|e| e.state.as_ref()) {
                     Some(e) => format!(
@@ -329,8 +349,7 @@ impl<V: ParamVec + Serialize + DeserializeOwned> Engine<V> {
         }
         let checkpointed = found.state;
         let resumed = checkpointed.is_some();
-        let mut state = checkpointed
-            .unwrap_or_else(|| initial_state(&config, game.as_ref(), &optimizer, hyper));
+        let mut state = checkpointed.unwrap_or(start);
         let at = state.optim.iteration;
         let averages: Vec<String> = optimizer.averaging.iter().map(|a| a.name()).collect();
         let params: Vec<String> = optimizer
