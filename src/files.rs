@@ -33,6 +33,15 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     sync_dir(dir)
 }
 
+/// True for the name of a temporary file [`write_atomic`] makes (`.NAME.tmpPID`): one still
+/// there after its writer is gone was never renamed into place, and holds nothing to keep.
+pub fn is_temporary(name: &str) -> bool {
+    name.starts_with('.')
+        && name
+            .rsplit_once(".tmp")
+            .is_some_and(|(_, pid)| !pid.is_empty() && pid.bytes().all(|b| b.is_ascii_digit()))
+}
+
 /// Writes `bytes` to the new file `path` (it must not exist) without syncing it: for many
 /// small files made at once whose durability one [`sync_filesystem`] then guarantees, before
 /// the file that makes them count is written atomically (a sweep's member configs, then its

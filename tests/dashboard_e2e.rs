@@ -408,6 +408,71 @@ fn metrics_with_the_dashboard_attached_equal_headless_ones() {
     }
 }
 
+/// Ctrl-Z (a key in raw mode) and SIGTSTP from outside give the terminal back to the shell
+/// and stop the dashboard; `fg` takes the terminal again, raw, and repaints. Before, Ctrl-Z
+/// did nothing, and a SIGTSTP left the shell drawing on the alternate screen and, after `fg`,
+/// a dashboard reading a cooked terminal (no key reached it).
+#[test]
+fn ctrl_z_and_sigtstp_suspend_to_the_shell_and_fg_comes_back() {
+    if skipped_without_tmux("ctrl_z_and_sigtstp_suspend_to_the_shell_and_fg_comes_back") {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let runs = tmp.path().join("runs");
+    std::fs::create_dir_all(&runs).unwrap();
+    let tm = Tmux::start("susp", tmp.path());
+    tm.line(&format!("{BIN} attach --runs-dir {}", runs.display()));
+    let dashboard = |s: &str| s.contains("saddle · 0 run(s)");
+    tm.wait("the dashboard", 10.0, dashboard);
+    for how in ["ctrl-z", "sigtstp"] {
+        if how == "ctrl-z" {
+            tm.keys(&["C-z"]);
+        } else {
+            let shell = String::from_utf8_lossy(
+                &tm.cmd(&["list-panes", "-t", "susp", "-F", "#{pane_pid}"])
+                    .stdout,
+            )
+            .trim()
+            .to_string();
+            let pid = String::from_utf8_lossy(
+                &Command::new("pgrep")
+                    .args(["-P", &shell])
+                    .output()
+                    .unwrap()
+                    .stdout,
+            )
+            .trim()
+            .to_string();
+            assert!(Command::new("kill")
+                .args(["-TSTP", &pid])
+                .status()
+                .unwrap()
+                .success());
+        }
+        tm.wait(&format!("{how}: the shell's Stopped"), 5.0, |s| {
+            s.contains("Stopped") && !dashboard(s)
+        });
+        tm.line("stty -a | grep -o -- '-\\?icanon' ; echo cooked-$?");
+        let s = tm.wait(&format!("{how}: the shell to answer"), 5.0, |s| {
+            s.lines().any(|l| l.trim() == "cooked-0")
+        });
+        assert!(
+            s.lines().any(|l| l.trim() == "icanon"),
+            "{how}: raw mode left on while stopped:\n{s}"
+        );
+        tm.line("fg");
+        tm.wait(&format!("{how}: the dashboard again"), 5.0, dashboard);
+        // A key reaches it at once: the terminal is raw again.
+        tm.keys(&["?"]);
+        let help = |s: &str| s.contains("suspend to the shell");
+        tm.wait(&format!("{how}: the help"), 5.0, help);
+        tm.keys(&["Escape"]);
+        tm.wait(&format!("{how}: the help closed"), 5.0, |s| !help(s));
+    }
+    tm.keys(&["q"]);
+    tm.wait("the shell after q", 5.0, |s| !dashboard(s));
+}
+
 #[test]
 fn sigterm_restores_the_terminal_and_leaves_runs_alone() {
     if skipped_without_tmux("sigterm_restores_the_terminal_and_leaves_runs_alone") {

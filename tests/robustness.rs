@@ -250,6 +250,19 @@ fn a_damaged_or_foreign_checkpoint_is_set_aside_and_no_row_is_lost() {
         },
         "another game",
     );
+    // What a kill while a checkpoint was written leaves: removed by the next resume, said.
+    let d = copy_run(&pristine, &runs, "leftover");
+    let tmp_ck = d.path.join("checkpoints/.step-000000000250.ck.tmp999999");
+    std::fs::write(&tmp_ck, vec![0u8; 4096]).unwrap();
+    let o = saddle(t.path(), &runs, &["resume", "leftover", "--steps", "250"]);
+    ok(&o);
+    assert!(!tmp_ck.exists());
+    assert!(
+        stderr(&o).contains("removed 1 temporary file(s)"),
+        "{}",
+        stderr(&o)
+    );
+    assert_same_metrics(&metrics_without_wall_time(&d), &want, "leftover");
 }
 
 /// A run killed after a checkpoint between two rows (log_every 7, a checkpoint at 150, the

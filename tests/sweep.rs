@@ -97,6 +97,21 @@ fn a_local_grid_sweep_runs_to_the_end_and_reports_by_hand() {
     assert_eq!(sweep.member(&m.members[7]).checkpoint_steps(), [120]);
     let st = status(t.path(), &runs, &sweep);
     assert_eq!(st["counts"]["done"], 24, "{st}");
+    // A states cache that cannot be written (as on a read-only or full file system) still
+    // leaves the states shown: a directory in its place makes the rename over it fail.
+    let states = sweep.path.join("states.json");
+    std::fs::remove_file(&states).unwrap();
+    std::fs::create_dir_all(states.join("x")).unwrap();
+    let o = saddle(t.path(), &runs, &["sweep", "status", &m.id]);
+    let err = String::from_utf8_lossy(&o.stderr).to_string();
+    assert_eq!(o.status.code(), Some(0), "{err}");
+    assert!(
+        err.contains("warning") && err.contains("not saved"),
+        "{err}"
+    );
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(out.contains("24 members: 24 done"), "{out}");
+    std::fs::remove_dir_all(&states).unwrap();
     // resume / export take a member id.
     let member_id = &m.members[5].id;
     let err = bad_input(&saddle(t.path(), &runs, &["resume", member_id]));
@@ -619,7 +634,7 @@ fn errors_in_the_presets_sweep_section_give_file_line_col_not_flags() {
         (
             "f4",
             "name: \"\"",
-            "f4.ron:4:11: sweep.name \"\": must contain a letter or digit",
+            "f4.ron:4:11: sweep.name \"\": must contain an ASCII letter or digit",
         ),
         (
             "f5",

@@ -337,7 +337,7 @@ fn launch(a: NewArgs, runs_dir: &Path) -> Result<i32> {
             "the preset's name (give --name)".to_string()
         };
         return Err(Error::input(format!(
-            "{at} {name:?}: must contain a letter or digit"
+            "{at} {name:?}: must contain an ASCII letter or digit (the sweep's directory is named with ASCII letters, digits and spelled-out Greek letters; other characters are dropped)"
         )));
     }
     if executor == Executor::Slurm {
@@ -534,7 +534,9 @@ fn wait(sweep: &SweepDir, manifest: &Manifest, child: Option<std::process::Child
         }
     }
     let st = current(sweep, manifest)?;
-    st.write(sweep)?;
+    if let Err(e) = st.write(sweep) {
+        eprintln!("warning: {e}; the states below are read from the members, not saved");
+    }
     eprintln!("saddle: sweep {}: {}", manifest.id, st.line());
     Ok(if st.members.iter().all(|m| m.state == MemberState::Done) {
         0
@@ -587,7 +589,11 @@ fn resume(sweep: &SweepDir, wait_end: bool, json: bool) -> Result<i32> {
 fn status(sweep: &SweepDir, json: bool) -> Result<i32> {
     let manifest = sweep.manifest()?;
     let st = current(sweep, &manifest)?;
-    st.write(sweep)?;
+    // The states file is a cache for other readers: a status that cannot refresh it (a
+    // read-only or full file system) still shows the states it has just read.
+    if let Err(e) = st.write(sweep) {
+        eprintln!("warning: {e}; the states below are read from the members, not saved");
+    }
     if json {
         let members: Vec<serde_json::Value> = manifest
             .members

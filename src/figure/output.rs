@@ -100,7 +100,9 @@ impl Target {
             Format::Png => png(svg, self.dpi)?,
             Format::Pdf => pdf(svg)?,
         };
-        crate::files::write_atomic(&self.path, &bytes).map_err(|e| Error::input(e.message))
+        // The path was checked before the figure was drawn: failing to write it now (a full
+        // disk) is a failure, not bad input.
+        crate::files::write_atomic(&self.path, &bytes)
     }
 }
 

@@ -34,14 +34,13 @@ pub fn send(dir: &RunDir, command: Command, timeout: Duration) -> Result<Vec<Eve
     dir.append_line(CONTROL, &line)?;
     let start = Instant::now();
     let mut answers = vec![];
+    let answer = |e: &EventRecord| {
+        let ours = e.request.as_deref() == Some(id.as_str());
+        let ended = matches!(e.kind, EventKind::Ended { .. });
+        ours || (ended && command == Command::Stop)
+    };
     while start.elapsed() < timeout {
-        for e in events.poll() {
-            let ours = e.request.as_deref() == Some(id.as_str());
-            let ended = matches!(e.kind, EventKind::Ended { .. });
-            if ours || (ended && command == Command::Stop) {
-                answers.push(e);
-            }
-        }
+        answers.extend(events.poll().into_iter().filter(|e| answer(e)));
         // A `set` of `eta` or `beta` answers with one event per player.
         let want = match &command {
             Command::Set { param, .. } if param == "eta" || param == "beta" => 2,
@@ -54,6 +53,12 @@ pub fn send(dir: &RunDir, command: Command, timeout: Duration) -> Result<Vec<Eve
             return Ok(answers);
         }
         if !dir.is_live() {
+            // A run that answered and then ended at once (a set that made it diverge) wrote
+            // its answer before it ended: read what came since the last look first.
+            answers.extend(events.poll().into_iter().filter(|e| answer(e)));
+            if !answers.is_empty() {
+                return Ok(answers);
+            }
             return Err(Error::failure(format!(
                 "run {} ended before answering",
                 dir.id()

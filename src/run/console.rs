@@ -38,7 +38,7 @@ impl Console {
     pub fn line(&mut self, text: &str) {
         let mut e = std::io::stderr().lock();
         self.clear(&mut e);
-        let _ = writeln!(e, "{text}");
+        let _ = writeln!(e, "{}", printable(text));
         self.draw(&mut e);
     }
 
@@ -74,11 +74,30 @@ impl Console {
         // One screen line each (a wrapped bar would break the count of lines to go back).
         let width = crossterm_width().saturating_sub(1).max(10);
         for (_, b) in &self.bars {
-            let shown: String = b.chars().take(width).collect();
+            let shown: String = printable(b).chars().take(width).collect();
             let _ = writeln!(e, "{shown}");
         }
         self.drawn = self.bars.len();
         let _ = e.flush();
+    }
+}
+
+/// `text` safe to print on a terminal: control characters (ESC, BEL, CR … — a run name from a
+/// preset could move the cursor, retitle the window or clear the screen) and the bidirectional
+/// overrides and isolates (which reorder what follows them) each become `�`; newlines and tabs
+/// stay.
+pub fn printable(text: &str) -> std::borrow::Cow<'_, str> {
+    let bad = |c: char| {
+        (c.is_control() && c != '\n' && c != '\t')
+            || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+    };
+    if text.chars().any(bad) {
+        text.chars()
+            .map(|c| if bad(c) { '\u{FFFD}' } else { c })
+            .collect::<String>()
+            .into()
+    } else {
+        text.into()
     }
 }
 
@@ -115,6 +134,15 @@ pub fn duration(secs: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn names_cannot_drive_the_terminal() {
+        assert_eq!(printable("sim β=-0.5\tok\n"), "sim β=-0.5\tok\n");
+        assert_eq!(
+            printable("red\u{1b}[31mX\u{7}\u{202E}cba\u{202C}\r"),
+            "red\u{FFFD}[31mX\u{FFFD}\u{FFFD}cba\u{FFFD}\u{FFFD}"
+        );
+    }
 
     #[test]
     fn numbers_and_durations_read_at_a_glance() {

@@ -212,7 +212,7 @@ impl Preset {
             let at = |msg: String| Error::input(format!("runs[{i}] ({:?}): {msg}", r.name));
             let id = sanitize(&r.name);
             if id.is_empty() {
-                return Err(at("name: must contain a letter or digit".into()));
+                return Err(at("name: must contain an ASCII letter or digit (run directories are named with ASCII letters, digits and spelled-out Greek letters; other characters are dropped)".into()));
             }
             if let Some(j) = seen.iter().position(|s| *s == id) {
                 return Err(at(format!(

@@ -232,6 +232,29 @@ impl RunDir {
         steps
     }
 
+    /// Removes the temporary files of atomic writes (see [`crate::files::is_temporary`]) from
+    /// the run directory and its checkpoints, returning the ones removed: only for the holder
+    /// of the run's lock, which no other process is writing through (a run killed while it
+    /// wrote a checkpoint leaves one as large as the checkpoint).
+    pub fn remove_temporaries(&self) -> Vec<PathBuf> {
+        let mut removed = vec![];
+        for dir in [self.path.clone(), self.path.join(CHECKPOINTS)] {
+            for e in fs::read_dir(&dir).into_iter().flatten().flatten() {
+                let temporary = e
+                    .file_name()
+                    .to_str()
+                    .is_some_and(crate::files::is_temporary);
+                if temporary
+                    && e.file_type().is_ok_and(|t| t.is_file())
+                    && fs::remove_file(e.path()).is_ok()
+                {
+                    removed.push(e.path());
+                }
+            }
+        }
+        removed
+    }
+
     /// Deletes all but the newest `keep` checkpoints.
     pub fn prune_checkpoints(&self, keep: usize) {
         let steps = self.checkpoint_steps();

@@ -22,8 +22,8 @@ use std::cell::RefCell;
 /// The popup on top of the panes, if any.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Popup {
-    /// Key help.
-    Help,
+    /// Key help, scrolled down by this many lines.
+    Help(usize),
     /// η/β editor.
     Editor(Editor),
     /// The quit dialog.
@@ -379,7 +379,22 @@ impl App {
 
     fn on_popup_key(&mut self, popup: Popup, key: KeyEvent) -> Vec<Effect> {
         match popup {
-            Popup::Help | Popup::Stability(_) => {}
+            Popup::Help(top) => {
+                // The arrows scroll a help taller than the terminal; any other key closes it.
+                let moved = match key.code {
+                    KeyCode::Up | KeyCode::Char('k') => Some(top.saturating_sub(1)),
+                    KeyCode::Down | KeyCode::Char('j') => Some(top + 1),
+                    KeyCode::PageUp => Some(top.saturating_sub(10)),
+                    KeyCode::PageDown => Some(top + 10),
+                    KeyCode::Home => Some(0),
+                    KeyCode::End => Some(usize::MAX),
+                    _ => None,
+                };
+                if let Some(top) = moved {
+                    self.popup = Some(Popup::Help(top.min(super::help::line_count())));
+                }
+            }
+            Popup::Stability(_) => {}
             Popup::Overview(mut o) => {
                 if o.on_key(key) {
                     self.popup = Some(Popup::Overview(o));
@@ -480,7 +495,7 @@ impl App {
                 }
                 self.popup = Some(Popup::Quit);
             }
-            Action::Help => self.popup = Some(Popup::Help),
+            Action::Help => self.popup = Some(Popup::Help(0)),
             Action::Up | Action::Down => {
                 // Among the runs shown: the filter's hidden ones are skipped.
                 let shown = self.visible();

@@ -183,6 +183,12 @@ impl Editor {
             let v: f64 = t
                 .parse()
                 .map_err(|_| format!("{param}: {t:?} is not a number"))?;
+            // `1e400` parses as ∞, which no run takes (and JSON cannot carry to it).
+            if !v.is_finite() {
+                return Err(format!(
+                    "{param}: {t:?} is not a finite number (f64 reaches about ±1.8e308)"
+                ));
+            }
             if v.to_bits() != self.initial[i].to_bits() {
                 out.push(Command::Set {
                     param: param.to_string(),
@@ -292,6 +298,14 @@ mod tests {
         e.text[0] = "0.2.".into();
         assert_eq!(e.on_key(key(KeyCode::Enter)), EditorOutcome::Editing);
         assert!(e.error.as_deref().unwrap().starts_with("eta.theta"));
+        // A number past f64's range is ∞: refused in the editor, never sent.
+        e.text[0] = "1e400".into();
+        assert_eq!(e.on_key(key(KeyCode::Enter)), EditorOutcome::Editing);
+        assert!(
+            e.error.as_deref().unwrap().contains("not a finite number"),
+            "{:?}",
+            e.error
+        );
         assert_eq!(e.on_key(key(KeyCode::Esc)), EditorOutcome::Cancelled);
     }
 

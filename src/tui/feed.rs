@@ -107,7 +107,8 @@ impl RunFeed {
             .read(CONFIG)
             .and_then(|t| RunConfig::from_ron(&t, CONFIG))
         {
-            data.name = c.name.clone();
+            // Bidi overrides in a name would reorder the row around it.
+            data.name = crate::run::console::printable(&c.name).into_owned();
             data.steps = c.steps;
             data.eta = [c.eta.0.theta, c.eta.0.phi];
             data.beta = [c.beta.0.theta, c.beta.0.phi];

@@ -9,8 +9,8 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph, Widget};
 
-/// Draws the help over `area`.
-pub fn render(area: Rect, buf: &mut Buffer, theme: &Theme) {
+/// The help's lines: the keys, then the popups' own.
+fn lines(theme: &Theme) -> Vec<Line<'static>> {
     let mut lines: Vec<Line> = help_lines()
         .into_iter()
         .map(|(k, what)| {
@@ -21,16 +21,30 @@ pub fn render(area: Rect, buf: &mut Buffer, theme: &Theme) {
         })
         .collect();
     lines.push(Line::styled(
-        " editor: ↑↓ field, enter apply, esc cancel · any key closes",
+        " editor: ↑↓ field, enter apply, esc cancel; quit: d leaves the runs, s stops them",
         Style::new().fg(theme.dim()),
     ));
-    // A terminal too short for every line says how many it leaves out, last.
+    lines
+}
+
+/// How many lines the help has (what scrolling stops at).
+pub fn line_count() -> usize {
+    lines(&Theme::default()).len()
+}
+
+/// Draws the help over `area`, from line `top` on: a terminal too short for every line shows
+/// a window of them and says how to scroll (↑↓, PgUp/PgDn, Home/End; any other key closes).
+pub fn render(area: Rect, buf: &mut Buffer, theme: &Theme, top: usize) {
+    let mut lines = lines(theme);
     let room = area.height.saturating_sub(2) as usize;
-    if lines.len() > room && room > 0 {
-        let left = lines.len() - (room - 1);
-        lines.truncate(room - 1);
+    if lines.len() > room && room > 1 {
+        let shown = room - 1;
+        let top = top.min(lines.len() - shown);
+        let (above, below) = (top, lines.len() - shown - top);
+        lines = lines.split_off(top);
+        lines.truncate(shown);
         lines.push(Line::styled(
-            format!(" … {left} more lines: a taller terminal shows them"),
+            format!(" ↑↓ scroll: {above} lines above, {below} below · any other key closes"),
             Style::new().fg(theme.dim()),
         ));
     }

@@ -93,7 +93,7 @@ pub const RUN_KEYS: &[(&str, &str, Action)] = &[
         Action::Pin,
     ),
     (
-        "v",
+        "v enter",
         "overview: config, provenance, events, commands",
         Action::Overview,
     ),
@@ -131,6 +131,9 @@ pub fn help_lines() -> Vec<(String, &'static str)> {
         format!("tab 1-{}", panes::ALL.len()),
         "pane (compact layout)",
     ));
+    // Keys the event loop and the app take before any action.
+    lines.push(("esc".into(), "cancel a computation, or clear the filters"));
+    lines.push(("ctrl-z".into(), "suspend to the shell (fg comes back)"));
     lines.extend(global(SCREEN_KEYS));
     lines
 }

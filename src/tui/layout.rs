@@ -146,7 +146,17 @@ pub fn draw(app: &App, area: Rect, buf: &mut Buffer) {
     app.charts.borrow_mut().clear();
     let m = mode(area);
     if m == Mode::TooSmall {
-        too_small(area, buf);
+        // The quit dialog needs no room to be answered: say its keys instead of hiding it.
+        if matches!(app.popup, Some(Popup::Quit)) {
+            Paragraph::new(format!(
+                "quit: {} live run(s) · d quit, leave them running · s stop them, quit · c cancel",
+                app.live_runs()
+            ))
+            .wrap(Wrap { trim: true })
+            .render(area, buf);
+        } else {
+            too_small(area, buf);
+        }
         return;
     }
     let table_rows = app.visible().len().max(1) as u16;
@@ -179,7 +189,7 @@ pub fn draw(app: &App, area: Rect, buf: &mut Buffer) {
     }
     match &app.popup {
         None => {}
-        Some(Popup::Help) => help::render(area, buf, &app.theme),
+        Some(Popup::Help(top)) => help::render(area, buf, &app.theme, *top),
         Some(Popup::Filter(_)) => {}
         Some(Popup::Overview(o)) => o.render(area, buf, &app.theme),
         Some(Popup::Stability(v)) => v.render(area, buf, &app.theme),

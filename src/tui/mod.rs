@@ -55,7 +55,9 @@ pub use pacer::Pacer;
 
 use log::Log;
 use ratatui::backend::CrosstermBackend;
-use ratatui::crossterm::event::{self, Event, KeyEventKind, MouseButton, MouseEventKind};
+use ratatui::crossterm::event::{
+    self, Event, KeyCode, KeyEventKind, KeyModifiers, MouseButton, MouseEventKind,
+};
 use ratatui::layout::Rect;
 use ratatui::Terminal;
 use std::io::{self, Write};
@@ -138,6 +140,7 @@ fn run_dashboard(mut dash: Dashboard, log: Log, mut opts: Options) -> io::Result
     dash.start_preset = opts.start_preset.take();
     dash.fork_run = opts.fork_run.take();
     let signals = terminal::signal_flag();
+    let jobs = terminal::JobControl::install();
     terminal::install_panic_hook(log.clone());
     terminal::enter(opts.mouse)?;
     dash.app.graphics = detect_graphics(opts.graphics);
@@ -151,7 +154,7 @@ fn run_dashboard(mut dash: Dashboard, log: Log, mut opts: Options) -> io::Result
     let result = (|| -> io::Result<Exit> {
         let mut term = Terminal::new(CrosstermBackend::new(writer))?;
         term.clear()?;
-        event_loop(&mut dash, &mut term, &opts, &signals, &bytes)
+        event_loop(&mut dash, &mut term, &opts, (&signals, &jobs), &bytes)
     })();
     terminal::restore();
     match &result {
@@ -212,7 +215,7 @@ fn event_loop<W: Write>(
     dash: &mut Dashboard,
     term: &mut Terminal<CrosstermBackend<W>>,
     opts: &Options,
-    signals: &std::sync::atomic::AtomicBool,
+    (signals, jobs): (&std::sync::atomic::AtomicBool, &terminal::JobControl),
     bytes: &std::sync::atomic::AtomicU64,
 ) -> io::Result<Exit> {
     let mut pacer = Pacer::new(opts.fps);
@@ -224,8 +227,13 @@ fn event_loop<W: Write>(
             dash.log.line("signal: leaving the runs running");
             return Ok(Exit::Signal);
         }
-        if event::poll(pacer.wait(Instant::now()))? {
+        let ctrl_z = |k: &event::KeyEvent| {
+            k.code == KeyCode::Char('z') && k.modifiers.contains(KeyModifiers::CONTROL)
+        };
+        let mut stop = jobs.pending();
+        if stop.is_none() && event::poll(pacer.wait(Instant::now()))? {
             match event::read()? {
+                Event::Key(k) if k.kind == KeyEventKind::Press && ctrl_z(&k) => stop = Some(true),
                 Event::Key(k) if k.kind == KeyEventKind::Press => {
                     let (exit, repaint) = dash.on_key(k);
                     if let Some(stop_runs) = exit {
@@ -273,6 +281,22 @@ fn event_loop<W: Write>(
                 Event::Resize(..) => pacer.resized(Instant::now()),
                 _ => {}
             }
+        }
+        if let Some(by_us) = stop {
+            dash.log.line(if by_us {
+                "stopped (job control)"
+            } else {
+                "continued after a stop"
+            });
+            if by_us {
+                jobs.suspend(opts.mouse)?;
+            } else {
+                jobs.retake(opts.mouse)?;
+            }
+            // The shell drew over the screen meanwhile, and its size may have changed.
+            term.clear()?;
+            cleared = true;
+            pacer.resized(Instant::now());
         }
         let now = Instant::now();
         if pacer.poll_due(now) {

@@ -1,5 +1,6 @@
 //! The terminal: raw mode and the alternate screen on the way in, everything undone on the
-//! way out — also on panic (a hook) and on SIGTERM/SIGHUP/SIGINT (flags the loop checks).
+//! way out — also on panic (a hook) and on SIGTERM/SIGHUP/SIGINT (flags the loop checks) —
+//! and for a job-control stop (Ctrl-Z, SIGTSTP), taken again on `fg`.
 //! Frames are wrapped in DEC 2026 synchronized output, written through the backend's own
 //! writer so the brackets and the frame share one stream; terminals without 2026 ignore them.
 //! A counting writer measures the bytes sent (what an SSH link carries).
@@ -118,6 +119,62 @@ pub fn signal_flag() -> Arc<AtomicBool> {
         }
     });
     flag
+}
+
+/// Job control: set by SIGTSTP (Ctrl-Z from the shell's point of view, `kill -TSTP`) and by
+/// SIGCONT. Raw mode turns Ctrl-Z into a key, and a stop taken with the terminal raw leaves
+/// the shell drawing over the alternate screen and the dashboard, once continued, reading a
+/// cooked terminal: so the stop is taken by [`suspend`], and a continue after a stop saddle did
+/// not take (SIGSTOP) re-enters the terminal.
+#[derive(Clone, Debug)]
+pub struct JobControl {
+    /// SIGTSTP arrived.
+    pub stop: Arc<AtomicBool>,
+    /// SIGCONT arrived.
+    pub cont: Arc<AtomicBool>,
+}
+
+impl JobControl {
+    /// Catches SIGTSTP and SIGCONT from now on.
+    pub fn install() -> Self {
+        let (stop, cont) = (
+            Arc::new(AtomicBool::new(false)),
+            Arc::new(AtomicBool::new(false)),
+        );
+        let _ = signal_hook::flag::register(signal_hook::consts::SIGTSTP, stop.clone());
+        let _ = signal_hook::flag::register(signal_hook::consts::SIGCONT, cont.clone());
+        JobControl { stop, cont }
+    }
+
+    /// What the loop must do now: `Some(true)` stop (a SIGTSTP), `Some(false)` take the
+    /// terminal back (continued after a stop it did not take), None nothing.
+    pub fn pending(&self) -> Option<bool> {
+        if self.stop.swap(false, Ordering::Relaxed) {
+            self.cont.store(false, Ordering::Relaxed);
+            return Some(true);
+        }
+        self.cont.swap(false, Ordering::Relaxed).then_some(false)
+    }
+
+    /// Gives the terminal back to the shell, stops the process until it is continued (`fg`),
+    /// then takes the terminal again; the caller repaints everything.
+    pub fn suspend(&self, mouse: bool) -> io::Result<()> {
+        restore();
+        // SIGSTOP cannot be caught, so this is the stop the shell sees as "Stopped".
+        // SAFETY: raise has no preconditions.
+        unsafe {
+            libc::raise(libc::SIGSTOP);
+        }
+        self.cont.store(false, Ordering::Relaxed);
+        enter(mouse)
+    }
+
+    /// Takes the terminal again after a stop from outside (raw mode as crossterm last set it
+    /// may have been undone by the shell, so it is left and entered afresh).
+    pub fn retake(&self, mouse: bool) -> io::Result<()> {
+        restore();
+        enter(mouse)
+    }
 }
 
 /// Draws one frame inside a synchronized-output bracket.

@@ -65,6 +65,14 @@ fn whole_screen_80x24_ascii_phase_tab() {
 fn too_small() {
     let t = screen(&app(), 50, 12);
     insta::assert_snapshot!(t.backend());
+    // The quit dialog opened there says its keys instead of hiding behind the message.
+    let mut a = app();
+    a.popup = Some(Popup::Quit);
+    let shown = format!("{:?}", screen(&a, 30, 8).backend());
+    assert!(
+        shown.contains("d quit") && shown.contains("s stop"),
+        "{shown}"
+    );
 }
 
 #[test]
@@ -360,7 +368,7 @@ fn popups() {
     let t = Theme::default();
     insta::assert_snapshot!(
         "help",
-        pane(80, 26, |r, b| help::render(r, b, &t)).backend()
+        pane(80, 26, |r, b| help::render(r, b, &t, 0)).backend()
     );
     insta::assert_snapshot!(
         "quit",
@@ -536,7 +544,11 @@ fn view_keys_change_the_view() {
     assert_eq!(a.selected, 3);
     assert_eq!(a.compared(), vec![1, 3]);
     a.on_key(key(KeyCode::Char('?')));
-    assert_eq!(a.popup, Some(Popup::Help));
+    assert_eq!(a.popup, Some(Popup::Help(0)));
+    a.on_key(key(KeyCode::Down));
+    a.on_key(key(KeyCode::Down));
+    a.on_key(key(KeyCode::Up));
+    assert_eq!(a.popup, Some(Popup::Help(1)), "the arrows scroll the help");
     a.on_key(key(KeyCode::Char('z')));
     assert!(a.popup.is_none(), "any key closes the help");
     assert_eq!(

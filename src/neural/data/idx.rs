@@ -35,6 +35,11 @@ impl Idx28 {
             Ok(raw)
         } else if gz.is_file() {
             Ok(gz)
+        } else if let Some(other) = [&raw, &gz].into_iter().find(|p| p.exists()) {
+            Err(format!(
+                "{}: not a file (a directory or a device where the images file should be)",
+                other.display()
+            ))
         } else {
             Err(missing(&raw, self.origin))
         }
@@ -105,10 +110,43 @@ fn header(path: &Path, r: &mut dyn Read, side: usize) -> Result<usize, String> {
     Ok(n)
 }
 
-/// Reads the header and returns the number of images (checking they are side×side).
+/// Reads the header and returns the number of images (checking they are side×side), and
+/// checks the file holds exactly that many without reading them: a raw file by its size, a
+/// gzip file by its trailer (the size of what it holds, modulo 2³²), so that a file cut short
+/// is refused before any run is made, not when the first run loads it.
 pub fn read_header(path: &Path, side: usize) -> Result<usize, String> {
     let mut r = open(path)?;
-    header(path, r.as_mut(), side)
+    let n = header(path, r.as_mut(), side)?;
+    let want = 16 + (n * side * side) as u64;
+    let len = std::fs::metadata(path)
+        .map_err(|e| format!("{}: {e}", path.display()))?
+        .len();
+    if path.extension().is_some_and(|e| e == "gz") {
+        let mut f = std::fs::File::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let mut tail = [0u8; 4];
+        let read = len >= 4 && {
+            use std::io::{Seek, SeekFrom};
+            f.seek(SeekFrom::End(-4)).is_ok() && f.read_exact(&mut tail).is_ok()
+        };
+        let holds = u32::from_le_bytes(tail);
+        if !read || holds != want as u32 {
+            return Err(format!(
+                "{}: the header announces {n} images ({want} bytes), but the gzip trailer says the file holds {holds} bytes: it is cut short or damaged",
+                path.display()
+            ));
+        }
+    } else if len != want {
+        let what = if len < want {
+            "ends early"
+        } else {
+            "goes on past them"
+        };
+        return Err(format!(
+            "{}: the header announces {n} images ({want} bytes), but the file has {len} bytes: it {what}",
+            path.display()
+        ));
+    }
+    Ok(n)
 }
 
 /// Reads (count, pixels) of an idx image file.
@@ -156,6 +194,19 @@ mod tests {
             assert_eq!(read_images(&p, 28).unwrap(), (3, px.clone()));
             assert!(read_header(&p, 32).unwrap_err().contains("expected 32×32"));
         }
+        // Cut short or with bytes after the last image, raw or compressed: refused from the
+        // header's check, before anything reads the pixels.
+        for name in ["train-images-idx3-ubyte", "train-images-idx3-ubyte.gz"] {
+            let p = dir.path().join(name);
+            let whole = std::fs::read(&p).unwrap();
+            std::fs::write(&p, &whole[..whole.len() - 30]).unwrap();
+            let e = read_header(&p, 28).unwrap_err();
+            assert!(e.contains("announces 3 images (2368 bytes)"), "{e}");
+            let mut longer = whole.clone();
+            longer.extend([0u8; 5]);
+            std::fs::write(&p, &longer).unwrap();
+            assert!(read_header(&p, 28).is_err(), "{name} with bytes after it");
+        }
         let p = dir.path().join("bad");
         std::fs::write(&p, [0u8; 20]).unwrap();
         assert!(read_header(&p, 28)
@@ -172,6 +223,7 @@ mod tests {
             eprintln!("skipped: {} not present", p.display());
             return;
         }
+        assert_eq!(read_header(&p, 28).unwrap(), 10_000, "the trailer agrees");
         let (n, px) = read_images(&p, 28).unwrap();
         assert_eq!(n, 10_000);
         // MNIST digits are white on black: most pixels 0, some 255, mean ≈ 33.

@@ -274,6 +274,15 @@ impl<V: ParamVec + Serialize + DeserializeOwned> Engine<V> {
         // resume rather than drop a change.
         let events: Vec<EventRecord> = dir.records_checked()?;
         let mut warnings = vec![];
+        let left = dir.remove_temporaries();
+        if !left.is_empty() {
+            let names: Vec<String> = left.iter().map(|p| p.display().to_string()).collect();
+            warnings.push(format!(
+                "removed {} temporary file(s) a process that died while writing left behind: {}",
+                left.len(),
+                names.join(", ")
+            ));
+        }
         // A checkpoint shaped for another game or method is not this run's (see `misfit`).
         let start = initial_state(&config, game.as_ref(), &optimizer, hyper);
         let fits = |s: &RunState<V>| checkpoint::misfit(s, &start);
