@@ -318,6 +318,47 @@ fn a_checkpoint_between_two_rows_is_resumed_from_without_a_fallback() {
     );
 }
 
+/// A dataset file cut short is refused before anything is made, for a run and for a sweep
+/// (it used to pass the check, make the run directories, and fail in each run; a sweep's
+/// members all ended "stalled" with no reason).
+#[test]
+fn a_dataset_cut_short_is_refused_before_runs_or_sweeps_are_made() {
+    let t = tmp();
+    let runs = t.path().join("runs");
+    let px: Vec<u8> = (0..40 * 28 * 28).map(|i| (i % 251) as u8).collect();
+    let preset = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/presets/fashion-mnist-negative-momentum.ron"
+    );
+    for name in ["train-images-idx3-ubyte", "train-images-idx3-ubyte.gz"] {
+        let data = t.path().join(format!("data-{name}"));
+        std::fs::create_dir_all(&data).unwrap();
+        let file = data.join(name);
+        saddle::neural::data::idx::write_images(&file, 28, &px).unwrap();
+        let whole = std::fs::read(&file).unwrap();
+        std::fs::write(&file, &whole[..whole.len() - 100]).unwrap();
+        let dir = format!("game.data_dir={:?}", data.to_str().unwrap());
+        for cmd in ["run", "sweep"] {
+            let o = within(
+                60,
+                t.path(),
+                &runs,
+                &[cmd, preset, "--steps", "2", "--set", &dir],
+            );
+            assert_eq!(o.status.code(), Some(2), "{name} {cmd}: {}", stderr(&o));
+            assert!(
+                stderr(&o).contains(name) && stderr(&o).contains("announces 40 images"),
+                "{name} {cmd}: {}",
+                stderr(&o)
+            );
+            assert!(
+                !runs.exists() || std::fs::read_dir(&runs).unwrap().next().is_none(),
+                "{name} {cmd}: something was made"
+            );
+        }
+    }
+}
+
 /// Item 5: a metrics row cut mid-line before resume: every step is present exactly once after.
 #[test]
 fn a_torn_last_metrics_row_is_repaired_on_resume() {

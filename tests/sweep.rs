@@ -321,6 +321,31 @@ fn cancel_then_resume_then_rm_and_archive() {
     assert_eq!(st["cancelled"], true);
     assert_eq!(st["members"][0]["status"], "interrupted", "{st}");
     assert_eq!(st["members"][3]["state"], "cancelled", "{st}");
+    // A member that cannot start (its config damaged meanwhile) ends stalled, and the
+    // sweep says why from its log: it used to say only "1 stalled".
+    let config = sweep.member(&m.members[2]).file("config.ron");
+    let kept = std::fs::read(&config).unwrap();
+    std::fs::write(&config, "Run(").unwrap();
+    let o = saddle(t.path(), &runs, &["sweep", "resume", &id, "--wait"]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains(&format!("{} stalled: ", m.members[2].id)) && err.contains("config.ron"),
+        "{err}"
+    );
+    let out = ok(&saddle(t.path(), &runs, &["sweep", "status", &id]));
+    assert!(
+        out.contains(&format!("{}: stalled: ", m.members[2].id)) && out.contains("config.ron"),
+        "{out}"
+    );
+    let st = status(t.path(), &runs, &sweep);
+    assert!(
+        st["members"][2]["why"]
+            .as_str()
+            .is_some_and(|w| w.contains("config.ron")),
+        "{st}"
+    );
+    std::fs::write(&config, kept).unwrap();
     ok(&saddle(
         t.path(),
         &runs,

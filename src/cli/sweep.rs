@@ -538,11 +538,36 @@ fn wait(sweep: &SweepDir, manifest: &Manifest, child: Option<std::process::Child
         eprintln!("warning: {e}; the states below are read from the members, not saved");
     }
     eprintln!("saddle: sweep {}: {}", manifest.id, st.line());
+    if let Some((m, (line, log))) = manifest
+        .members
+        .iter()
+        .zip(&st.members)
+        .find_map(|(m, s)| Some((m, stalled_why(sweep, m, s)?)))
+    {
+        eprintln!(
+            "saddle: {} stalled: {line} ({}; saddle sweep status {} lists the others)",
+            m.id,
+            log.display(),
+            manifest.id
+        );
+    }
     Ok(if st.members.iter().all(|m| m.state == MemberState::Done) {
         0
     } else {
         1
     })
+}
+
+/// The last line of a stalled member's log and the log: what a member that stopped without a
+/// status of its own (a bad dataset, a full disk) said last.
+fn stalled_why(
+    sweep: &SweepDir,
+    m: &crate::sweep::manifest::Member,
+    s: &crate::sweep::state::MemberStatus,
+) -> Option<(String, std::path::PathBuf)> {
+    (s.state == MemberState::Stalled && s.status.is_none())
+        .then(|| sweep.last_log_line(m))
+        .flatten()
 }
 
 fn resume(sweep: &SweepDir, wait_end: bool, json: bool) -> Result<i32> {
@@ -604,6 +629,10 @@ fn status(sweep: &SweepDir, json: bool) -> Result<i32> {
                 if let Some(o) = v.as_object_mut() {
                     o.insert("id".into(), m.id.clone().into());
                     o.insert("name".into(), m.name.clone().into());
+                    if let Some((line, log)) = stalled_why(sweep, m, s) {
+                        o.insert("why".into(), line.into());
+                        o.insert("log".into(), log.display().to_string().into());
+                    }
                 }
                 v
             })
@@ -669,6 +698,25 @@ fn status(sweep: &SweepDir, json: bool) -> Result<i32> {
             s.resumes,
             s.slurm.as_deref().unwrap_or(""),
             w1 = manifest.id.len() + 5,
+        );
+    }
+    // A stalled member ended without a status of its own: its log's last line says why.
+    let stalled: Vec<(String, String)> = manifest
+        .members
+        .iter()
+        .zip(&st.members)
+        .filter_map(|(m, s)| {
+            stalled_why(sweep, m, s)
+                .map(|(line, log)| (m.id.clone(), format!("{line} ({})", log.display())))
+        })
+        .collect();
+    for (id, why) in stalled.iter().take(5) {
+        println!("{id}: stalled: {why}");
+    }
+    if stalled.len() > 5 {
+        println!(
+            "… and {} more stalled members with a log",
+            stalled.len() - 5
         );
     }
     Ok(0)

@@ -158,6 +158,33 @@ impl SweepDir {
         self.file(LOGS).join(format!("{}_{}.log", self.id(), m.dir))
     }
 
+    /// The last line a member's process wrote to its log (its local log, else the newest of
+    /// its Slurm task logs `<sweep-id>_<job>_<index>.log`) with the log's path: why a member
+    /// that never wrote a summary stopped (a bad dataset, a full disk, a killed process says
+    /// nothing and gives None).
+    pub fn last_log_line(&self, m: &Member) -> Option<(String, PathBuf)> {
+        let mut logs = vec![self.local_log(m)];
+        let (prefix, suffix) = (format!("{}_", self.id()), format!("_{}.log", m.index));
+        let mut slurm: Vec<(std::time::SystemTime, PathBuf)> = fs::read_dir(self.file(LOGS))
+            .into_iter()
+            .flatten()
+            .flatten()
+            .filter(|e| {
+                e.file_name()
+                    .to_str()
+                    .is_some_and(|n| n.starts_with(&prefix) && n.ends_with(&suffix))
+            })
+            .filter_map(|e| Some((e.metadata().ok()?.modified().ok()?, e.path())))
+            .collect();
+        slurm.sort();
+        logs.extend(slurm.into_iter().rev().map(|(_, p)| p));
+        logs.into_iter().find_map(|p| {
+            let text = fs::read_to_string(&p).ok()?;
+            let line = text.lines().rev().find(|l| !l.trim().is_empty())?;
+            Some((line.trim().to_string(), p))
+        })
+    }
+
     /// Appends one event (`{"time": …, "event": …, …}`) to the sweep's event log.
     pub fn event(&self, mut e: serde_json::Value) -> Result<()> {
         if let Some(m) = e.as_object_mut() {
