@@ -86,15 +86,19 @@ fn options(args: &DashArgs, runs_dir: &Path, logs_dir: &Path) -> Result<Options>
         start_preset: Some(Arc::new(move |name: &str| {
             start(name, None, &[], &runs_dir, &logs).map_err(|e| e.message)
         })),
-        fork_run: Some(Arc::new(move |src: &RunDir, at: u64, sets: &[String]| {
-            let f = lineage::fork(src, at, sets, None, &fork_dir).map_err(|e| e.message)?;
-            let how = Opening::from(Some(f.steps));
-            launch::spawn_worker(std::slice::from_ref(&f.dir), how, &fork_logs).map_err(|e| {
-                launch::remove_dirs(std::slice::from_ref(&f.dir));
-                e.message
-            })?;
-            Ok(f.dir)
-        })),
+        fork_run: Some(Arc::new(
+            move |src: &RunDir, at: u64, sets: &[String], steps| {
+                let f = lineage::fork(src, at, sets, steps, &fork_dir).map_err(|e| e.message)?;
+                let how = Opening::from(Some(f.steps));
+                launch::spawn_worker(std::slice::from_ref(&f.dir), how, &fork_logs).map_err(
+                    |e| {
+                        launch::remove_dirs(std::slice::from_ref(&f.dir));
+                        e.message
+                    },
+                )?;
+                Ok(f.dir)
+            },
+        )),
         log_dir: logs_dir.to_path_buf(),
         // Checked here, before any run starts: a typo exits 2 instead of half blocks.
         graphics: tui::graphics::detect::forced(|k| std::env::var(k).ok()).map_err(Error::input)?,

@@ -114,6 +114,8 @@ pub enum Effect {
         at: u64,
         /// The changes, `param=value`.
         sets: Vec<String>,
+        /// The step the fork runs to (None: its source's end).
+        steps: Option<u64>,
     },
     /// Compute the stability map of run `i` off the UI thread (see [`App::computing`]).
     ComputeStability(usize),
@@ -441,10 +443,18 @@ impl App {
                                 _ => None,
                             })
                             .collect();
+                        // A fork at the step its source ended at (a finished run) would end
+                        // there too: it runs on for as many steps again.
+                        let steps = self
+                            .runs
+                            .get(e.run)
+                            .filter(|r| at >= r.steps)
+                            .map(|r| at + r.steps.max(1));
                         return vec![Effect::Fork {
                             run: e.run,
                             at,
                             sets,
+                            steps,
                         }];
                     }
                     return cmds

@@ -31,7 +31,8 @@ pub type StartPreset = Arc<dyn Fn(&str) -> Result<Vec<RunDir>, String> + Send + 
 /// Branches a run (its directory) at a step with live changes (`param=value`) into a new run,
 /// starts it detached and returns its directory. It runs off the UI thread (it builds the game
 /// and reads a checkpoint), hence `Send + Sync`.
-pub type ForkRun = Arc<dyn Fn(&RunDir, u64, &[String]) -> Result<RunDir, String> + Send + Sync>;
+pub type ForkRun =
+    Arc<dyn Fn(&RunDir, u64, &[String], Option<u64>) -> Result<RunDir, String> + Send + Sync>;
 
 /// The longest quitting waits for a fork or a preset's start in flight, so that its run
 /// directories are complete and its runs attached (and stopped, if asked) before the
@@ -220,8 +221,16 @@ impl Dashboard {
                     self.attach(d);
                 }
             }
-            Some(Err(e)) => self.app.say(format!("{what}: {e}"), true),
-            None => self.app.say(format!("{what}: it failed"), true),
+            // Said as a failure (not "forking …: …", which reads as still going) and logged
+            // whole: the status line cuts a long reason at the terminal's width.
+            Some(Err(e)) => {
+                self.log.line(&format!("{what}: failed: {e}"));
+                self.app.say(format!("failed: {what}: {e}"), true);
+            }
+            None => {
+                self.log.line(&format!("{what}: failed"));
+                self.app.say(format!("failed: {what}"), true);
+            }
         }
     }
 
@@ -358,14 +367,25 @@ impl Dashboard {
                         .collect();
                     self.app.popup = Some(Popup::Picker(Picker::new(PickerKind::Attach, items)));
                 }
-                Effect::Fork { run, at, sets } => {
+                Effect::Fork {
+                    run,
+                    at,
+                    sets,
+                    steps,
+                } => {
                     let src = self.feeds.get(run).map(|f| f.dir().clone());
                     let (Some(fork), Some(src)) = (self.fork_run.clone(), src) else {
                         self.app.say("forking is not available here", true);
                         continue;
                     };
-                    let what = format!("forking {} at step {at}", src.id());
-                    self.start_launch(what, move || fork(&src, at, &sets).map(|d| vec![d]));
+                    let what = match steps {
+                        Some(s) => format!(
+                            "forking {} at step {at}, its end, to step {s} (saddle fork --steps N sets another end)",
+                            src.id()
+                        ),
+                        None => format!("forking {} at step {at}", src.id()),
+                    };
+                    self.start_launch(what, move || fork(&src, at, &sets, steps).map(|d| vec![d]));
                 }
                 Effect::StartPreset(name) => {
                     let Some(start) = self.start_preset.clone() else {
@@ -428,7 +448,7 @@ mod tests {
         let mut d = Dashboard::new(vec![src], tmp.path(), Theme::default(), Log::default());
         let (go, gate) = mpsc::channel::<()>();
         let gate = Mutex::new(gate);
-        d.fork_run = Some(Arc::new(move |_: &RunDir, _: u64, _: &[String]| {
+        d.fork_run = Some(Arc::new(move |_: &RunDir, _: u64, _: &[String], _| {
             gate.lock().unwrap().recv().ok();
             Ok(made.clone())
         }));
@@ -436,6 +456,7 @@ mod tests {
             run: 0,
             at: 5,
             sets: vec!["eta=0.1".into()],
+            steps: None,
         };
         let t = Instant::now();
         d.apply(vec![fork()]);

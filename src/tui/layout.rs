@@ -90,7 +90,23 @@ fn status_bar(app: &App, area: Rect, buf: &mut Buffer) {
             Style::new().fg(app.theme.dim()),
         ),
     };
-    buf.set_line(area.x, area.y, &line, area.width);
+    if app.message.is_none() {
+        buf.set_line(area.x, area.y, &line, area.width);
+        return;
+    }
+    Paragraph::new(line)
+        .wrap(Wrap { trim: false })
+        .render(area, buf);
+}
+
+/// Lines of the status line: one, or up to three for a message wider than the screen (a
+/// refusal's reason is its end, which one line would cut off).
+fn status_height(app: &App, width: u16) -> u16 {
+    let chars = app
+        .message
+        .as_ref()
+        .map_or(0, |m| m.text.chars().count() + 1);
+    (chars.div_ceil(width.max(1) as usize)).clamp(1, 3) as u16
 }
 
 /// The compact layout's tabs, `1 curves  2 spectral …`, the shown one highlighted; without
@@ -169,7 +185,7 @@ pub fn draw(app: &App, area: Rect, buf: &mut Buffer) {
         Constraint::Length(1),
         Constraint::Length(table_h),
         Constraint::Fill(1),
-        Constraint::Length(1),
+        Constraint::Length(status_height(app, area.width)),
     ])
     .areas(area);
     title_bar(app, top, buf);

@@ -111,7 +111,16 @@ fn commands(run: &RunData, dir: &str) -> Vec<(Kind, String)> {
     out.extend([
         (
             Kind::Text,
-            format!("  fork     saddle fork {d} --at {}", run.step),
+            // At its end a fork needs an end of its own.
+            if run.step >= run.steps {
+                format!(
+                    "  fork     saddle fork {d} --at {} --steps {}",
+                    run.step,
+                    run.step + run.steps.max(1)
+                )
+            } else {
+                format!("  fork     saddle fork {d} --at {}", run.step)
+            },
         ),
         (
             Kind::Dim,

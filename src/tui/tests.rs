@@ -61,6 +61,17 @@ fn whole_screen_80x24_ascii_phase_tab() {
     insta::assert_snapshot!(screen(&a, 80, 24).backend());
 }
 
+/// A message wider than the screen wraps onto up to three lines: a refusal's reason, at its
+/// end, used to be cut off at the terminal's width.
+#[test]
+fn a_long_message_wraps_instead_of_losing_its_end() {
+    let mut a = app();
+    let long = format!("failed: forking run at step 5: {} the end", "because ".repeat(14));
+    a.say(long, true);
+    let shown = format!("{:?}", screen(&a, 80, 24).backend());
+    assert!(shown.contains("the end"), "{shown}");
+}
+
 #[test]
 fn too_small() {
     let t = screen(&app(), 50, 12);
@@ -462,10 +473,22 @@ fn fork_branches_the_selected_run_at_its_step_with_the_edited_values() {
         vec![Effect::Fork {
             run: 2,
             at,
-            sets: vec!["beta.phi=-0.3".into()]
+            sets: vec!["beta.phi=-0.3".into()],
+            steps: None,
         }]
     );
     assert!(a.popup.is_none());
+    // At the step a finished run ended at, the fork runs on for as many steps again (without
+    // an end of its own it was always refused).
+    let end = a.runs[2].steps;
+    a.runs[2].step = end;
+    a.on_key(key(KeyCode::Char('f')));
+    a.on_key(key(KeyCode::Up));
+    a.on_key(key(KeyCode::Char('1')));
+    assert!(matches!(
+        a.on_key(key(KeyCode::Enter)).as_slice(),
+        [Effect::Fork { at, steps: Some(s), .. }] if *at == end && *s == 2 * end
+    ));
 }
 
 #[test]
