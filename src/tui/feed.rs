@@ -65,6 +65,10 @@ pub struct RunFeed {
     /// table written before `jv_equivalents` existed (its rows get that cell empty).
     x_cells: usize,
     last_slow: Option<Instant>,
+    /// Lines of `metrics.csv` read (the header is line 1).
+    line: u64,
+    /// The step of the last row shown: the next must not be earlier.
+    last_step: f64,
 }
 
 impl RunFeed {
@@ -91,6 +95,8 @@ impl RunFeed {
             header_read: false,
             x_cells: X_COLUMNS.len(),
             last_slow: None,
+            line: 1,
+            last_step: 0.0,
         }
     }
 
@@ -136,7 +142,31 @@ impl RunFeed {
                 changed = true;
                 continue;
             }
+            self.line += 1;
+            // The header again: the table was cut back and is read from its start (a resume
+            // from an earlier checkpoint), so its steps start again too.
+            if line.starts_with("step,") {
+                self.line = 1;
+                self.last_step = 0.0;
+                continue;
+            }
             if let Some(mut row) = parse_row(&line, self.x_cells + data.columns.len()) {
+                // One garbage row (a step of 10²², a word where a number goes) would stretch
+                // the x axis past every real row or bend every curve: left out, and noted.
+                let step_ok = row[0].is_some_and(|s| {
+                    s.fract() == 0.0 && (0.0..=9.0e15).contains(&s) && s >= self.last_step
+                });
+                let cells_ok = line
+                    .trim_end()
+                    .split(',')
+                    .zip(&row)
+                    .all(|(c, v)| c.is_empty() || v.is_some());
+                if !(step_ok && cells_ok) {
+                    data.damaged_rows.push(self.line);
+                    changed = true;
+                    continue;
+                }
+                self.last_step = row[0].unwrap_or(0.0);
                 for at in self.x_cells..X_COLUMNS.len() {
                     row.insert(at, None);
                 }
@@ -333,5 +363,23 @@ mod tests {
         assert_eq!(data.status, RunStatus::Known(crate::run::Status::Running));
         assert_eq!(data.spectrum.as_ref().unwrap().jacobian.len(), 2);
         assert!(!feed.poll(&mut data, t0), "nothing new");
+        // A garbage row (a step past any run, a word for a number) and a step going back are
+        // left out and noted by line; the rows after them are read.
+        writeln!(f, "9999999999999999999999,abc,,,,").unwrap();
+        writeln!(f, "10,10,0.2,abc,0.2,-0.5").unwrap();
+        writeln!(f, "3,3,0.2,0.4,0.2,-0.5").unwrap();
+        writeln!(f, "10,10,0.2,0.4,0.2,-0.5").unwrap();
+        assert!(feed.poll(&mut data, t0));
+        assert_eq!(data.damaged_rows, [4, 5, 6]);
+        assert_eq!(data.series.rows(), 3);
+        assert_eq!(data.step, 10);
+        // A table cut back and written again from its header starts its steps again.
+        std::fs::write(
+            &m,
+            "step,oracle_calls,wall_time,loss_theta,eta_theta,beta_phi\n0,0,0,1,0.2,0\n",
+        )
+        .unwrap();
+        assert!(feed.poll(&mut data, t0));
+        assert_eq!(data.damaged_rows.len(), 3, "no new damage");
     }
 }

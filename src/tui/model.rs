@@ -106,6 +106,9 @@ pub struct RunData {
     pub samples_at: Option<u64>,
     /// Why the sample file or plane wanted could not be read (it names the file).
     pub sample_error: Option<String>,
+    /// Rows of `metrics.csv` left out as damaged (a step that is not a whole number at or
+    /// after the one before, or a cell that is not a number), by line, for the overview.
+    pub damaged_rows: Vec<u64>,
     /// The newest refusal of a command, with its reason.
     pub last_refusal: Option<String>,
     /// The newest [`EVENTS_KEPT`] events of its log, in order.
@@ -168,6 +171,7 @@ impl RunData {
             plane_steps: vec![],
             samples_at: None,
             sample_error: None,
+            damaged_rows: vec![],
             last_refusal: None,
             events: vec![],
             scores: vec![],

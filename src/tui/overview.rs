@@ -212,6 +212,27 @@ impl Overview {
         if let Some(r) = &run.last_refusal {
             l.push((Kind::Error, format!("  {r}")));
         }
+        if !run.damaged_rows.is_empty() {
+            let lines: Vec<String> = run
+                .damaged_rows
+                .iter()
+                .take(5)
+                .map(u64::to_string)
+                .collect();
+            l.push((
+                Kind::Error,
+                format!(
+                    "  metrics.csv: {} damaged row(s) left out of the charts (line {}{})",
+                    run.damaged_rows.len(),
+                    lines.join(", "),
+                    if run.damaged_rows.len() > 5 {
+                        ", …"
+                    } else {
+                        ""
+                    }
+                ),
+            ));
+        }
 
         head(&mut l, "final metrics".into());
         let metrics: Vec<(String, Option<f64>)> = match &summary {

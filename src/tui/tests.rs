@@ -66,7 +66,10 @@ fn whole_screen_80x24_ascii_phase_tab() {
 #[test]
 fn a_long_message_wraps_instead_of_losing_its_end() {
     let mut a = app();
-    let long = format!("failed: forking run at step 5: {} the end", "because ".repeat(14));
+    let long = format!(
+        "failed: forking run at step 5: {} the end",
+        "because ".repeat(14)
+    );
     a.say(long, true);
     let shown = format!("{:?}", screen(&a, 80, 24).backend());
     assert!(shown.contains("the end"), "{shown}");

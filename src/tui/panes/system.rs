@@ -100,6 +100,16 @@ fn lines(s: &SystemSample) -> Vec<String> {
     ]
 }
 
+/// A line of [`lines`] in fewer columns: `9 threads` → `9 thr`, `16 files` → `16 fd`,
+/// `24.5 GB of 25.3 GB free` → `24.5/25.3 GB free`-like abbreviations, spaces around `·` gone.
+fn compact(line: &str) -> String {
+    line.replace(" threads", " thr")
+        .replace(" files", " fd")
+        .replace(" run thread ", " thread ")
+        .replace(" of ", "/")
+        .replace(" · ", "·")
+}
+
 /// Draws the pane for the selected run.
 pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let theme = &app.theme;
@@ -118,8 +128,15 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     };
     let text = lines(newest);
     let h = (text.len() as u16).min(inner.height);
+    let w = inner.width as usize;
     for (k, l) in text.iter().take(h as usize).enumerate() {
-        buf.set_string(inner.x, inner.y + k as u16, l, Style::new());
+        // Inside the border: the compact wording where the full one does not fit, then cut.
+        let l = if l.chars().count() > w {
+            compact(l)
+        } else {
+            l.clone()
+        };
+        buf.set_stringn(inner.x, inner.y + k as u16, &l, w, Style::new());
     }
     if inner.height > h + 1 {
         let chart = Rect::new(inner.x, inner.y + h, inner.width, inner.height - h);
@@ -154,6 +171,32 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every line stays inside the pane's border, however narrow (it used to overwrite the
+    /// right border at 160×48).
+    #[test]
+    fn lines_stay_inside_the_border() {
+        let mut s = SystemSample {
+            values: [f64::NAN; crate::run::system::COLUMNS.len()],
+        };
+        for (k, v) in [
+            ("rss_bytes", 1.2e7),
+            ("threads", 9.0),
+            ("open_files", 16.0),
+            ("load_1m", 0.43),
+            ("mem_available_bytes", 2.45e10),
+            ("mem_total_bytes", 2.53e10),
+        ] {
+            let i = crate::run::system::COLUMNS.iter().position(|c| *c == k);
+            s.values[i.unwrap()] = v;
+        }
+        assert_eq!(
+            compact(&lines(&s)[1]),
+            "mem 12.0 MB·9 thr·16 fd",
+            "{:?}",
+            lines(&s)
+        );
+    }
 
     #[test]
     fn sizes_and_values_print_at_their_precision() {
