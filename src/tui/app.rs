@@ -485,11 +485,16 @@ impl App {
         if run.status.is_live() {
             Some(self.selected)
         } else {
-            let text = format!(
-                "{}: cannot {verb}, the run is {}",
-                run.name,
-                run.status.word()
-            );
+            // What can be done instead: continue it from the shell, or branch it here.
+            let word = run.status.word();
+            let next = match word {
+                "interrupted" | "crashed" | "failed" | "stopped" => {
+                    format!(": `saddle resume {}` continues it", run.id)
+                }
+                "finished" | "converged" | "diverged" => ": f forks it with new values".into(),
+                _ => String::new(),
+            };
+            let text = format!("{}: cannot {verb}, the run is {word}{next}", run.name);
             self.say(text, true);
             None
         }

@@ -61,6 +61,24 @@ fn whole_screen_80x24_ascii_phase_tab() {
     insta::assert_snapshot!(screen(&a, 80, 24).backend());
 }
 
+/// Space on a run no process drives says what to do instead of only that it cannot.
+#[test]
+fn pausing_a_run_that_is_not_live_says_how_to_go_on() {
+    let mut a = app();
+    a.selected = 2;
+    a.runs[2].status = super::model::RunStatus::Known(Status::Interrupted);
+    a.on_key(key(KeyCode::Char(' ')));
+    let said = &a.message.as_ref().unwrap().text;
+    assert!(
+        said.contains("is interrupted")
+            && said.contains(&format!("saddle resume {}", a.runs[2].id)),
+        "{said}"
+    );
+    a.runs[2].status = super::model::RunStatus::Known(Status::Finished);
+    a.on_key(key(KeyCode::Char(' ')));
+    assert!(a.message.as_ref().unwrap().text.contains("f forks it"));
+}
+
 /// A message wider than the screen wraps onto up to three lines: a refusal's reason, at its
 /// end, used to be cut off at the terminal's width.
 #[test]
