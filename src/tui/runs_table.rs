@@ -128,6 +128,26 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
             }
         }
     }
+    // Width left over goes to the names, then the methods, as far as the longest needs:
+    // seed variants (`adam D β=-0.5 seed=3`) differ at their end.
+    let mut spare = w.saturating_sub(total(&keep));
+    let longest = |f: &dyn Fn(&RunData) -> usize| {
+        shown
+            .iter()
+            .map(|&i| f(&app.runs[i]) as u16)
+            .max()
+            .unwrap_or(0)
+    };
+    for (col, need) in [
+        (1, longest(&|r| r.name.chars().count() + 2)),
+        (2, longest(&|r| r.method.chars().count())),
+    ] {
+        if keep[col] {
+            let grow = need.saturating_sub(cols[col].1).min(spare);
+            cols[col].1 += grow;
+            spare -= grow;
+        }
+    }
     let spark_w = cols[n - 3].1 as usize;
     let rows: Vec<Row> = shown
         .iter()
