@@ -112,7 +112,12 @@ pub fn arnoldi_ritz(
     let hm = h.view((0, 0), (size, size)).into_owned();
     // Past a breakdown the last subdiagonal entry is (numerically) zero: exact eigenvalues.
     let last = if broke_down { 0.0 } else { h[(size, size - 1)] };
-    let mut values = crate::linalg::eigenvalues(&hm).unwrap_or_else(|e| e.found);
+    // The Hessenberg matrix is at most m × m (tens of rows): its eigenvalues are solved
+    // whatever is left of the budget, which Arnoldi may have used up — the Ritz values of the
+    // steps made are what a cut-short record has to show (it used to show none).
+    let mut values = crate::linalg::Budget::unlimited()
+        .scope(|| crate::linalg::eigenvalues(&hm))
+        .unwrap_or_else(|e| e.found);
     // Conjugates have one modulus: the positive imaginary part first, so the order is fixed.
     values.sort_by(|a, b| b.norm().total_cmp(&a.norm()).then(b.im.total_cmp(&a.im)));
     values.truncate(k);

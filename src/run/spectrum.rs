@@ -225,24 +225,30 @@ fn analyse_within<V: ParamVec>(
             }
         }
         None => {
-            if !fits {
-                a.notes.push(format!(
-                    "dense analysis skipped: J has {n} rows (an estimated {:.0} s for its eigenvalues, more than this analysis's {:.1} s)",
-                    dense_seconds(n),
-                    dense.as_secs_f64()
-                ));
-            }
+            // Said after what was found: a pane that shows the first line of the notes shows
+            // that, not why the obvious (a network's J is not solved densely) was skipped.
+            let skipped = (!fits).then(|| format!(
+                "dense analysis skipped: J has {n} rows (an estimated {:.0} s for its eigenvalues, more than this analysis's {:.1} s)",
+                dense_seconds(n),
+                dense.as_secs_f64()
+            ));
             match analysis::jacobian_top(game, w, TOP_EIGENVALUES) {
                 Some(Ok(ritz)) => {
                     let found = analysis::converged(&ritz, analysis::RITZ_TOLERANCE);
                     a.notes
                         .push(super::engine::network_note(found.len(), ritz.len()));
+                    if let Err(e) = crate::linalg::Budget::ambient().check() {
+                        a.notes.push(format!(
+                            "Arnoldi stopped early ({e}): fewer eigenvalues converged than a longer budget gives (saddle spectrum RUN takes 30 s)"
+                        ));
+                    }
                     a.unconverged = Some(ritz.len() - found.len());
                     a.jacobian = found;
                 }
                 Some(Err(why)) => a.notes.push(why),
                 None => a.notes.push("this game has no Jacobian".into()),
             }
+            a.notes.extend(skipped);
         }
     }
     a
