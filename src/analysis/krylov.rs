@@ -22,15 +22,19 @@ const SVD_SWEEPS: usize = 1000;
 const START_SEED: u64 = 0x5add1e;
 
 /// The `k` Ritz values of J(w) of largest modulus (first) with their residuals, after
-/// [`ARNOLDI_STEPS`] Arnoldi steps on the game's J·v at `w`; why not, where the game cannot
-/// linearize there; `None` for games with no Jacobian at all.
+/// [`ARNOLDI_STEPS`] Arnoldi steps on the game's J·v at `w` (fewer where the ambient budget
+/// ran out: the steps made come second); why not, where the game cannot linearize there;
+/// `None` for games with no Jacobian at all.
 pub fn jacobian_top<G: Game + ?Sized>(
     game: &mut G,
     w: &Players<G::V>,
     k: usize,
-) -> Option<Result<Vec<Ritz>, String>> {
+) -> Option<Result<(Vec<Ritz>, usize), String>> {
     let lin = game.linearize(w)?;
-    Some(lin.map(|l| jacobian_ritz(l.as_ref(), k, ARNOLDI_STEPS)))
+    Some(lin.map(|l| {
+        let d = l.dims();
+        arnoldi_steps(|v| l.jvp(v), d.theta + d.phi, k, ARNOLDI_STEPS, START_SEED)
+    }))
 }
 
 /// The `k` Ritz values of the linearization's J of largest modulus after `steps` Arnoldi steps.
@@ -68,12 +72,24 @@ pub fn arnoldi_top(
 /// As [`arnoldi_top`], with each Ritz value's residual: a value whose residual is small next to
 /// the spectrum's scale has converged; the others are approximations still moving.
 pub fn arnoldi_ritz(
-    mut matvec: impl FnMut(&[f64]) -> Vec<f64>,
+    matvec: impl FnMut(&[f64]) -> Vec<f64>,
     n: usize,
     k: usize,
     m: usize,
     seed: u64,
 ) -> Vec<Ritz> {
+    arnoldi_steps(matvec, n, k, m, seed).0
+}
+
+/// [`arnoldi_ritz`] and the Arnoldi steps it made: `m` (at most n), fewer after a breakdown
+/// or where the ambient budget ran out.
+pub fn arnoldi_steps(
+    mut matvec: impl FnMut(&[f64]) -> Vec<f64>,
+    n: usize,
+    k: usize,
+    m: usize,
+    seed: u64,
+) -> (Vec<Ritz>, usize) {
     let m = m.min(n).max(1);
     let mut rng = Rng::new(seed);
     let mut q: Vec<Vec<f64>> = Vec::with_capacity(m + 1);
@@ -122,7 +138,7 @@ pub fn arnoldi_ritz(
     values.sort_by(|a, b| b.norm().total_cmp(&a.norm()).then(b.im.total_cmp(&a.im)));
     values.truncate(k);
     let hc = hm.map(|x| Complex::new(x, 0.0));
-    values
+    let ritz = values
         .into_iter()
         .map(|value| {
             // s spans the null space of H − λI: the right singular vector of its smallest
@@ -145,7 +161,8 @@ pub fn arnoldi_ritz(
                 };
             Ritz { value, residual }
         })
-        .collect()
+        .collect();
+    (ritz, size)
 }
 
 /// The Ritz values λ whose residual is at most `rel_tol`·|λ| (ARPACK's test): the eigenvalues

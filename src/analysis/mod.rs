@@ -9,8 +9,8 @@ mod scalar;
 pub mod symbolic;
 
 pub use krylov::{
-    arnoldi_ritz, arnoldi_top, converged, jacobian_ritz, jacobian_top, Ritz, ARNOLDI_STEPS,
-    RITZ_TOLERANCE,
+    arnoldi_ritz, arnoldi_steps, arnoldi_top, converged, jacobian_ritz, jacobian_top, Ritz,
+    ARNOLDI_STEPS, RITZ_TOLERANCE,
 };
 pub use operator::{derived_operator, operator, state_rows, Operator, MAX_STATE};
 pub use rate::measured_rate;

@@ -233,15 +233,10 @@ fn analyse_within<V: ParamVec>(
                 dense.as_secs_f64()
             ));
             match analysis::jacobian_top(game, w, TOP_EIGENVALUES) {
-                Some(Ok(ritz)) => {
+                Some(Ok((ritz, steps))) => {
                     let found = analysis::converged(&ritz, analysis::RITZ_TOLERANCE);
                     a.notes
-                        .push(super::engine::network_note(found.len(), ritz.len()));
-                    if let Err(e) = crate::linalg::Budget::ambient().check() {
-                        a.notes.push(format!(
-                            "Arnoldi stopped early ({e}): fewer eigenvalues converged than a longer budget gives (saddle spectrum RUN takes 30 s)"
-                        ));
-                    }
+                        .push(super::engine::network_note(found.len(), ritz.len(), steps));
                     a.unconverged = Some(ritz.len() - found.len());
                     a.jacobian = found;
                 }

@@ -32,10 +32,16 @@ const NEAR_AXIS: usize = 8;
 pub const RECORD_DENSE: Duration = Duration::from_secs(1);
 /// A record's iterations stop here whatever the estimate said (a slow machine's safety net).
 pub const RECORD_DEADLINE: Duration = Duration::from_secs(3);
-/// What a network's spectrum record holds.
-pub fn network_note(found: usize, of: usize) -> String {
+/// What a network's spectrum record holds: `found` converged of `of` Ritz values after
+/// `steps` Arnoldi steps (fewer than [`ARNOLDI_STEPS`] where the record's time ran out).
+pub fn network_note(found: usize, of: usize, steps: usize) -> String {
+    let early = if steps < ARNOLDI_STEPS {
+        format!(" (the time budget stopped it before {ARNOLDI_STEPS})")
+    } else {
+        String::new()
+    };
     format!(
-        "J: the {found} of the {of} eigenvalues of largest modulus that converged (residual ≤ {RITZ_TOLERANCE}·|λ|) after {ARNOLDI_STEPS} Arnoldi steps on exact J·v (networks: on the metrics' minibatch); no ρ: the update operator needs the whole spectrum",
+        "J: the {found} of the {of} eigenvalues of largest modulus that converged (residual ≤ {RITZ_TOLERANCE}·|λ|) after {steps} Arnoldi steps{early} on exact J·v (networks: on the metrics' minibatch); no ρ: the update operator needs the whole spectrum",
     )
 }
 
