@@ -175,6 +175,9 @@ pub fn missing(run: Option<&RunData>, steps: &[u64], what: &str) -> String {
     let Some(c) = run.config.as_ref() else {
         return "no samples: the run's config.ron could not be read".into();
     };
+    if matches!(c.game, crate::setup::GameConfig::MlpGan(_)) {
+        return "no samples for this game (MlpGan): the f64 MLP GAN is made for exact spectra and writes no samples or data plane; the MixtureGan presets (mog-*) draw both".into();
+    }
     if !GameKind::of(Some(c)).is_network() {
         return format!(
             "no samples for this game ({}): only generators of data (mixture-of-Gaussians and image GANs) have samples to show",
