@@ -359,6 +359,50 @@ fn a_dataset_cut_short_is_refused_before_runs_or_sweeps_are_made() {
     }
 }
 
+/// A run whose directory is deleted under it stops at its next checkpoint, saying so, and
+/// writes nothing more (it used to run to its end, recreating a directory of checkpoints and
+/// a summary with no config and no rows, which `ls` then called broken).
+#[test]
+fn a_run_whose_directory_is_deleted_stops_and_makes_nothing() {
+    let t = tmp();
+    let runs = t.path().join("runs");
+    let p = preset(
+        t.path(),
+        "paced",
+        r#"Preset(name: "paced", seed: 0, steps: 100000, pace: Some(2000), log_every: Some(10),
+    checkpoint_every: Some(200), game: Bilinear(dim: 2), stop: (converge_below: None, diverge_above: None),
+    runs: [Run(name: "a", scheme: Alternating(), eta: 0.05)])"#,
+    );
+    let child = Command::new(bin())
+        .current_dir(t.path())
+        .args(["run", p.to_str().unwrap(), "--runs-dir"])
+        .arg(&runs)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    wait_for(20.0, "a checkpoint after step 0", || {
+        common::runs(&runs)
+            .first()
+            .is_some_and(|d| d.checkpoint_steps().len() > 1)
+    });
+    for d in common::runs(&runs) {
+        std::fs::remove_dir_all(&d.path).unwrap();
+    }
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("is gone while the run went on"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(
+        std::fs::read_dir(&runs).unwrap().next().is_none(),
+        "something was made again"
+    );
+}
+
 /// Item 5: a metrics row cut mid-line before resume: every step is present exactly once after.
 #[test]
 fn a_torn_last_metrics_row_is_repaired_on_resume() {

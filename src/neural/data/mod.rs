@@ -297,15 +297,17 @@ impl DataFiles {
     }
 
     fn exists(&self) -> Result<(), String> {
-        if self.dir.is_dir() {
-            Ok(())
-        } else {
-            Err(format!(
-                "{}: no such directory; it should hold {}",
-                self.dir.display(),
-                self.dataset.origin()
-            ))
-        }
+        let what = match std::fs::metadata(&self.dir) {
+            Ok(m) if m.is_dir() => return Ok(()),
+            Ok(_) => "a file, not a directory",
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => "no such directory",
+            Err(_) => "not a directory that can be read",
+        };
+        Err(format!(
+            "{}: {what}; data_dir is the directory that holds {}",
+            self.dir.display(),
+            self.dataset.origin()
+        ))
     }
 }
 
