@@ -226,8 +226,16 @@ pub fn export(args: ExportArgs, runs_dir: &Path) -> Result<i32> {
                     serde_json::Value::Object(m)
                 })
                 .collect();
-            let config = serde_json::to_value(dir.config()?)
-                .map_err(|e| Error::failure(format!("{}: {e}", dir.file(CONFIG).display())))?;
+            // A config this saddle cannot read (damaged, or from another version) is said and
+            // exported as its text: the metrics are still worth having.
+            let config = match dir.config() {
+                Ok(c) => serde_json::to_value(c)
+                    .map_err(|e| Error::failure(format!("{}: {e}", dir.file(CONFIG).display())))?,
+                Err(e) => {
+                    eprintln!("warning: {e}; the export's config is its text");
+                    serde_json::Value::String(dir.read(CONFIG)?)
+                }
+            };
             // A run still going has no summary yet; one that cannot be read is said.
             let summary: serde_json::Value = match dir.read(SUMMARY) {
                 Err(_) if !dir.file(SUMMARY).exists() => serde_json::Value::Null,

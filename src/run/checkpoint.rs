@@ -12,8 +12,10 @@
 //! [`RunState`] or what it holds bumps the version).
 //!
 //! A readable file is also checked against where it lies: the state must be the one after the
-//! step its name says (a file copied in from another run or step is not), and, where the
-//! reader knows the run's start, shaped like it (see [`misfit`]).
+//! step its name says (a file copied in from another step, or another run's at another step,
+//! is not), and, where the reader knows the run's start, shaped like it: the same game
+//! dimensions and method (see [`misfit`]). A file of another run of the same game and method
+//! at the same step passes both: nothing in a state says which run it belongs to.
 
 use super::store::{write_atomic, RunDir};
 use crate::error::{io_error, Error, Result};
@@ -110,7 +112,7 @@ fn decode<V: DeserializeOwned>(bytes: &[u8]) -> std::result::Result<RunState<V>,
     };
     if let Some((_, what)) = OLDER.iter().find(|(v, _)| *v == version) {
         return Err(format!(
-            "checkpoint format version {version}, {what}; this saddle reads version {FORMAT_VERSION} only"
+            "checkpoint format version {version}, {what}; this saddle reads versions {WITHOUT_SAMPLES_DRAWN} to {FORMAT_VERSION} only"
         ));
     }
     let body = &rest[digits + 1..];

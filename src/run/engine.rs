@@ -417,7 +417,11 @@ impl<V: ParamVec + Serialize + DeserializeOwned> Engine<V> {
     fn checkpoint(&mut self, force: bool) -> Result<()> {
         // A run directory deleted (or moved) under a live run: its rows since went to a file
         // no one can open, and a checkpoint would make a directory that holds only that.
-        if !self.dir.file(crate::run::store::CONFIG).exists() {
+        // Only a definite "not there": a failed look (a stale NFS handle) is not a deletion.
+        if matches!(
+            self.dir.file(crate::run::store::CONFIG).try_exists(),
+            Ok(false)
+        ) {
             return Err(crate::error::Error::failure(format!(
                 "{}: the run directory (its config.ron) is gone while the run went on: it stops here, at step {}, writing nothing more",
                 self.dir.path.display(),

@@ -167,10 +167,10 @@ fn fork_with<V: ParamVec + Serialize + DeserializeOwned>(
 ) -> Result<Fork> {
     let events = src.records_checked::<EventRecord>()?;
     // Without a checkpoint at or before `at`, start from step 0: the run is deterministic.
-    // The fork's metrics are its source's rows up to the checkpoint it starts from, and a run
-    // resumes only from a checkpoint its rows reach: one off the logging grid (`control RUN
-    // checkpoint`) has no row at its step, so the fork starts from the newest that has one
-    // (it warned 'running again from step 0' and did).
+    // The fork's metrics are its source's rows up to the checkpoint it starts from, ending
+    // with the row at that step: one off the logging grid (`control RUN checkpoint`) has none,
+    // so the fork starts from the newest checkpoint that has one (it warned 'running again
+    // from step 0' and did).
     let table = MetricsTable::read(&src.file(METRICS))?;
     let logged: std::collections::BTreeSet<u64> = table
         .rows

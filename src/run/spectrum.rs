@@ -235,8 +235,15 @@ fn analyse_within<V: ParamVec>(
             match analysis::jacobian_top(game, w, TOP_EIGENVALUES) {
                 Some(Ok((ritz, steps))) => {
                     let found = analysis::converged(&ritz, analysis::RITZ_TOLERANCE);
-                    a.notes
-                        .push(super::engine::network_note(found.len(), ritz.len(), steps));
+                    // Fewer steps than asked with the budget spent: cut short, not broken down.
+                    let cut = steps < analysis::ARNOLDI_STEPS.min(n)
+                        && crate::linalg::Budget::ambient().check().is_err();
+                    a.notes.push(super::engine::network_note(
+                        found.len(),
+                        ritz.len(),
+                        steps,
+                        cut,
+                    ));
                     a.unconverged = Some(ritz.len() - found.len());
                     a.jacobian = found;
                 }

@@ -233,12 +233,16 @@ impl RunDir {
     }
 
     /// Removes the temporary files of atomic writes (see [`crate::files::is_temporary`]) from
-    /// the run directory and its checkpoints, returning the ones removed: only for the holder
+    /// the run directory, its checkpoints and its samples, returning the ones removed: only for the holder
     /// of the run's lock, which no other process is writing through (a run killed while it
     /// wrote a checkpoint leaves one as large as the checkpoint).
     pub fn remove_temporaries(&self) -> Vec<PathBuf> {
         let mut removed = vec![];
-        for dir in [self.path.clone(), self.path.join(CHECKPOINTS)] {
+        for dir in [
+            self.path.clone(),
+            self.path.join(CHECKPOINTS),
+            self.path.join(super::sample_files::SAMPLES),
+        ] {
             for e in fs::read_dir(&dir).into_iter().flatten().flatten() {
                 let temporary = e
                     .file_name()
@@ -270,18 +274,35 @@ impl RunDir {
 pub struct Tail {
     path: PathBuf,
     offset: u64,
+    /// The file read so far (device, inode): a file replaced by a rename is read from its
+    /// start even when it is already longer than the offset.
+    file: Option<(u64, u64)>,
+}
+
+/// A file's (device, inode).
+fn identity(m: &fs::Metadata) -> (u64, u64) {
+    use std::os::unix::fs::MetadataExt;
+    (m.dev(), m.ino())
 }
 
 impl Tail {
     /// Starts at `offset` bytes into `path`.
     pub fn new(path: PathBuf, offset: u64) -> Self {
-        Tail { path, offset }
+        Tail {
+            path,
+            offset,
+            file: None,
+        }
     }
 
     /// Starts at the current end of `path` (nothing already there is returned).
     pub fn at_end(path: PathBuf) -> Self {
-        let offset = fs::metadata(&path).map_or(0, |m| m.len());
-        Tail { path, offset }
+        let meta = fs::metadata(&path).ok();
+        Tail {
+            offset: meta.as_ref().map_or(0, |m| m.len()),
+            file: meta.as_ref().map(identity),
+            path,
+        }
     }
 
     /// The complete new lines, if any.
@@ -289,10 +310,14 @@ impl Tail {
         let Ok(mut f) = File::open(&self.path) else {
             return vec![];
         };
-        let len = f.metadata().map_or(0, |m| m.len());
-        if len < self.offset {
-            self.offset = 0; // the file was replaced: start over
+        let meta = f.metadata().ok();
+        let len = meta.as_ref().map_or(0, |m| m.len());
+        let file = meta.as_ref().map(identity);
+        // Replaced (a resume rewrites its table through a rename) or cut: start over.
+        if len < self.offset || (self.file.is_some() && file != self.file) {
+            self.offset = 0;
         }
+        self.file = file;
         if len == self.offset || f.seek(SeekFrom::Start(self.offset)).is_err() {
             return vec![];
         }

@@ -179,9 +179,17 @@ impl SweepDir {
         slurm.sort();
         logs.extend(slurm.into_iter().rev().map(|(_, p)| p));
         logs.into_iter().find_map(|p| {
-            let text = fs::read_to_string(&p).ok()?;
+            // The end only: a Slurm log is appended across requeues and can be long.
+            use std::io::{Read, Seek, SeekFrom};
+            let mut f = fs::File::open(&p).ok()?;
+            let len = f.metadata().ok()?.len();
+            f.seek(SeekFrom::Start(len.saturating_sub(1 << 16))).ok()?;
+            let mut bytes = vec![];
+            f.read_to_end(&mut bytes).ok()?;
+            let text = String::from_utf8_lossy(&bytes);
             let line = text.lines().rev().find(|l| !l.trim().is_empty())?;
-            Some((line.trim().to_string(), p))
+            let line = crate::run::console::printable(line.trim()).into_owned();
+            Some((line, p))
         })
     }
 

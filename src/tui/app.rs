@@ -185,6 +185,9 @@ pub struct App {
     /// Where the last frame drew charts that the value cursor reads (the curves pane, the
     /// compare view's cells): the canvas and its x bounds, so a click can place the cursor.
     pub charts: RefCell<Vec<(Rect, [f64; 2])>>,
+    /// The help's lines the last frame had room for (0 before one was drawn): scrolling
+    /// stops where the last line shows.
+    pub help_room: std::cell::Cell<usize>,
 }
 
 impl App {
@@ -235,6 +238,7 @@ impl App {
             pinned: vec![false; n],
             haystacks,
             charts: RefCell::new(vec![]),
+            help_room: std::cell::Cell::new(0),
         };
         if app
             .runs
@@ -393,7 +397,8 @@ impl App {
                     _ => None,
                 };
                 if let Some(top) = moved {
-                    self.popup = Some(Popup::Help(top.min(super::help::line_count())));
+                    let last = super::help::line_count().saturating_sub(self.help_room.get());
+                    self.popup = Some(Popup::Help(top.min(last)));
                 }
             }
             Popup::Stability(_) => {}

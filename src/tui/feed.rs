@@ -148,6 +148,8 @@ impl RunFeed {
             if line.starts_with("step,") {
                 self.line = 1;
                 self.last_step = 0.0;
+                data.clear_rows();
+                changed = true;
                 continue;
             }
             if let Some(mut row) = parse_row(&line, self.x_cells + data.columns.len()) {
@@ -305,7 +307,7 @@ impl RunFeed {
                 data.oracle_calls = data.oracle_calls.max(s.oracle_calls);
                 data.wall_time = data.wall_time.max(s.wall_time);
                 data.method = s.method;
-                data.name = s.name;
+                data.name = crate::run::console::printable(&s.name).into_owned();
             }
             None => {
                 data.status = if live {
@@ -380,6 +382,18 @@ mod tests {
         )
         .unwrap();
         assert!(feed.poll(&mut data, t0));
-        assert_eq!(data.damaged_rows.len(), 3, "no new damage");
+        assert!(data.damaged_rows.is_empty(), "{:?}", data.damaged_rows);
+        assert_eq!(data.series.rows(), 1, "the rows of the new table only");
+        // Replaced by a rename with a longer table than was read: read from its start too.
+        let longer = dir.file("longer.csv");
+        std::fs::write(
+            &longer,
+            "step,oracle_calls,wall_time,loss_theta,eta_theta,beta_phi\n0,0,0,1,0.2,0\n5,5,0,1,0.2,0\n10,10,0,1,0.2,0\n15,15,0,1,0.2,0\n",
+        )
+        .unwrap();
+        std::fs::rename(&longer, &m).unwrap();
+        assert!(feed.poll(&mut data, t0));
+        assert!(data.damaged_rows.is_empty(), "{:?}", data.damaged_rows);
+        assert_eq!(data.series.rows(), 4);
     }
 }

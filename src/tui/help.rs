@@ -27,6 +27,17 @@ fn lines(theme: &Theme) -> Vec<Line<'static>> {
     lines
 }
 
+/// The help's lines that fit in `area` with everything shown (the border's two rows off), or
+/// a window of them with the scroll line (one row fewer).
+pub fn room(area: Rect) -> usize {
+    let room = area.height.saturating_sub(2) as usize;
+    if line_count() > room {
+        room.saturating_sub(1)
+    } else {
+        room
+    }
+}
+
 /// How many lines the help has (what scrolling stops at).
 pub fn line_count() -> usize {
     lines(&Theme::default()).len()

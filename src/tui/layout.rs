@@ -102,11 +102,21 @@ fn status_bar(app: &App, area: Rect, buf: &mut Buffer) {
 /// Lines of the status line: one, or up to three for a message wider than the screen (a
 /// refusal's reason is its end, which one line would cut off).
 fn status_height(app: &App, width: u16) -> u16 {
-    let chars = app
-        .message
-        .as_ref()
-        .map_or(0, |m| m.text.chars().count() + 1);
-    (chars.div_ceil(width.max(1) as usize)).clamp(1, 3) as u16
+    let Some(m) = &app.message else { return 1 };
+    // Greedy word wrap as the paragraph does it (a word longer than the width is broken).
+    let width = width.max(1) as usize;
+    let (mut lines, mut used) = (1usize, 0usize);
+    for word in format!(" {}", m.text).split(' ') {
+        let n = word.chars().count();
+        let need = if used == 0 { n } else { used + 1 + n };
+        if need <= width {
+            used = need;
+        } else {
+            lines += 1 + n.saturating_sub(1) / width;
+            used = n % width;
+        }
+    }
+    lines.clamp(1, 3) as u16
 }
 
 /// The compact layout's tabs, `1 curves  2 spectral …`, the shown one highlighted; without
@@ -205,7 +215,10 @@ pub fn draw(app: &App, area: Rect, buf: &mut Buffer) {
     }
     match &app.popup {
         None => {}
-        Some(Popup::Help(top)) => help::render(area, buf, &app.theme, *top),
+        Some(Popup::Help(top)) => {
+            app.help_room.set(help::room(area));
+            help::render(area, buf, &app.theme, *top)
+        }
         Some(Popup::Filter(_)) => {}
         Some(Popup::Overview(o)) => o.render(area, buf, &app.theme),
         Some(Popup::Stability(v)) => v.render(area, buf, &app.theme),

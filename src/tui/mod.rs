@@ -283,14 +283,21 @@ fn event_loop<W: Write>(
             }
         }
         if let Some(by_us) = stop {
-            dash.log.line(if by_us {
-                "stopped (job control)"
-            } else {
-                "continued after a stop"
-            });
             if by_us {
-                jobs.suspend(opts.mouse)?;
+                if jobs.suspend(opts.mouse)? {
+                    dash.log.line("stopped (job control), then continued");
+                } else {
+                    dash.app.say(
+                        "ctrl-z: no job-control shell to return to (saddle leads its session or its group is orphaned)",
+                        true,
+                    );
+                    pacer.dirty = true;
+                    continue;
+                }
             } else {
+                // Continued after a stop from outside (SIGSTOP), or a stray SIGCONT: the
+                // terminal is taken again either way.
+                dash.log.line("SIGCONT: the terminal taken again");
                 jobs.retake(opts.mouse)?;
             }
             // The shell drew over the screen meanwhile, and its size may have changed.

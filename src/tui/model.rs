@@ -195,6 +195,13 @@ impl RunData {
         }
     }
 
+    /// Forgets the rows taken (the table was written again from its header) and what was
+    /// noted of them.
+    pub fn clear_rows(&mut self) {
+        self.series = SeriesStore::new(self.columns.len(), DEFAULT_CAPACITY);
+        self.damaged_rows.clear();
+    }
+
     /// Takes one metrics row (x columns first, then one value per value column).
     pub fn push_row(&mut self, row: &[Option<f64>]) {
         if row.len() != X + self.columns.len() {

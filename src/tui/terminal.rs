@@ -157,16 +157,31 @@ impl JobControl {
     }
 
     /// Gives the terminal back to the shell, stops the process until it is continued (`fg`),
-    /// then takes the terminal again; the caller repaints everything.
-    pub fn suspend(&self, mouse: bool) -> io::Result<()> {
-        restore();
-        // SIGSTOP cannot be caught, so this is the stop the shell sees as "Stopped".
-        // SAFETY: raise has no preconditions.
-        unsafe {
-            libc::raise(libc::SIGSTOP);
+    /// then takes the terminal again; the caller repaints everything. False, doing nothing,
+    /// where no job-control shell could continue it (see [`JobControl::can_stop`]).
+    pub fn suspend(&self, mouse: bool) -> io::Result<bool> {
+        if !Self::can_stop() {
+            return Ok(false);
         }
+        restore();
+        // The default action of SIGTSTP, which the handler replaced: a stop (SIGSTOP cannot
+        // be caught).
+        let _ = signal_hook::low_level::emulate_default_handler(signal_hook::consts::SIGTSTP);
         self.cont.store(false, Ordering::Relaxed);
-        enter(mouse)
+        enter(mouse)?;
+        Ok(true)
+    }
+
+    /// True when a shell with job control can continue a stopped dashboard: its parent is in
+    /// the same session but another process group (the shell that made it a job). Otherwise
+    /// (`ssh -t host saddle`, `setsid`, a parent that left) the process group is orphaned,
+    /// where the kernel drops terminal stops, and a stop would leave no one to `fg` it.
+    pub fn can_stop() -> bool {
+        // SAFETY: these calls only read the process's ids.
+        unsafe {
+            let parent = libc::getppid();
+            libc::getsid(parent) == libc::getsid(0) && libc::getpgid(parent) != libc::getpgrp()
+        }
     }
 
     /// Takes the terminal again after a stop from outside (raw mode as crossterm last set it

@@ -593,6 +593,15 @@ fn view_keys_change_the_view() {
     a.on_key(key(KeyCode::Down));
     a.on_key(key(KeyCode::Up));
     assert_eq!(a.popup, Some(Popup::Help(1)), "the arrows scroll the help");
+    // Scrolling stops where the last line shows, so ↑ after End moves at once.
+    screen(&a, 80, 24);
+    a.on_key(key(KeyCode::End));
+    let Some(Popup::Help(end)) = a.popup else {
+        panic!("{:?}", a.popup)
+    };
+    assert_eq!(end, super::help::line_count() - (24 - 3));
+    a.on_key(key(KeyCode::Up));
+    assert_eq!(a.popup, Some(Popup::Help(end - 1)));
     a.on_key(key(KeyCode::Char('z')));
     assert!(a.popup.is_none(), "any key closes the help");
     assert_eq!(

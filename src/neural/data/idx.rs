@@ -131,7 +131,7 @@ pub fn read_header(path: &Path, side: usize) -> Result<usize, String> {
         let holds = u32::from_le_bytes(tail);
         if !read || holds != want as u32 {
             return Err(format!(
-                "{}: the header announces {n} images ({want} bytes), but the gzip trailer says the file holds {holds} bytes: it is cut short or damaged",
+                "{}: the header announces {n} images ({want} bytes), but the gzip trailer says the file holds {holds} bytes (modulo 2³²): it is cut short, damaged, or has bytes after its end",
                 path.display()
             ));
         }

@@ -274,15 +274,6 @@ impl<V: ParamVec + Serialize + DeserializeOwned> Engine<V> {
         // resume rather than drop a change.
         let events: Vec<EventRecord> = dir.records_checked()?;
         let mut warnings = vec![];
-        let left = dir.remove_temporaries();
-        if !left.is_empty() {
-            let names: Vec<String> = left.iter().map(|p| p.display().to_string()).collect();
-            warnings.push(format!(
-                "removed {} temporary file(s) a process that died while writing left behind: {}",
-                left.len(),
-                names.join(", ")
-            ));
-        }
         // A checkpoint shaped for another game or method is not this run's (see `misfit`).
         let start = initial_state(&config, game.as_ref(), &optimizer, hyper);
         let fits = |s: &RunState<V>| checkpoint::misfit(s, &start);
@@ -388,6 +379,16 @@ impl<V: ParamVec + Serialize + DeserializeOwned> Engine<V> {
         for (step, suffix) in aside {
             set_aside(&dir, step, suffix)?;
         }
+        // Everything is checked: what a process that died while writing left goes now.
+        let left = dir.remove_temporaries();
+        if !left.is_empty() {
+            let names: Vec<String> = left.iter().map(|p| p.display().to_string()).collect();
+            warnings.push(format!(
+                "removed {} temporary file(s) a process that died while writing left behind: {}",
+                left.len(),
+                names.join(", ")
+            ));
+        }
         if let Some(s) = steps {
             state.steps = s;
         }
@@ -461,6 +462,33 @@ mod tests {
     use super::*;
     use crate::run::store::EVENTS;
     use crate::run::Preset;
+
+    /// A checkpoint between two rows needs no row after the last one due before it, unless
+    /// `log_every` changed in between (the grid moved: fall back, to be safe).
+    #[test]
+    fn rows_reach_a_checkpoint_on_the_grid_in_force_there() {
+        let text = crate::run::builtin::builtin("default").unwrap();
+        let c = Preset::parse(text, "default").unwrap().resolve().unwrap()[0].clone();
+        let built = c.build().unwrap();
+        let BuiltGame::Toy(game) = built.game else {
+            panic!("a toy game")
+        };
+        let mut at = initial_state(&c, game.as_ref(), &built.optimizer, built.hyper);
+        (at.optim.iteration, at.log_every) = (150, 7);
+        assert!(rows_reach(147, &at, &[]));
+        assert!(rows_reach(150, &at, &[]));
+        assert!(!rows_reach(140, &at, &[]), "the row at 147 is missing");
+        let changed: Vec<EventRecord> = serde_json::from_str(
+            r#"[{"step":149,"time":1.0,"event":"set","param":"log_every","old":5.0,"new":7.0}]"#,
+        )
+        .unwrap();
+        assert!(!rows_reach(147, &at, &changed));
+        let elsewhere: Vec<EventRecord> = serde_json::from_str(
+            r#"[{"step":149,"time":1.0,"event":"set","param":"eta","old":0.2,"new":0.1}]"#,
+        )
+        .unwrap();
+        assert!(rows_reach(147, &at, &elsewhere));
+    }
 
     fn open_toy(dir: &RunDir, steps: Option<u64>) -> Result<Engine<Vec<f64>>> {
         let c = RunConfig::from_ron(&dir.read(CONFIG).unwrap(), "config").unwrap();

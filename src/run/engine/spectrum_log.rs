@@ -33,10 +33,11 @@ pub const RECORD_DENSE: Duration = Duration::from_secs(1);
 /// A record's iterations stop here whatever the estimate said (a slow machine's safety net).
 pub const RECORD_DEADLINE: Duration = Duration::from_secs(3);
 /// What a network's spectrum record holds: `found` converged of `of` Ritz values after
-/// `steps` Arnoldi steps (fewer than [`ARNOLDI_STEPS`] where the record's time ran out).
-pub fn network_note(found: usize, of: usize, steps: usize) -> String {
-    let early = if steps < ARNOLDI_STEPS {
-        format!(" (the time budget stopped it before {ARNOLDI_STEPS})")
+/// `steps` Arnoldi steps; `cut` when the record's time budget (or a signal) stopped Arnoldi
+/// before [`ARNOLDI_STEPS`] (fewer steps also follow from a breakdown, whose values are exact).
+pub fn network_note(found: usize, of: usize, steps: usize, cut: bool) -> String {
+    let early = if cut {
+        format!(" (its time budget stopped it before {ARNOLDI_STEPS})")
     } else {
         String::new()
     };

@@ -196,6 +196,17 @@ mod tests {
             "{:?}",
             lines(&s)
         );
+        // Drawn 30 columns wide: the right border is whole on every row.
+        let mut runs = crate::tui::testdata::default_runs(100);
+        runs[0].system.push_back(s);
+        let app = App::new(runs, crate::tui::theme::Theme::default());
+        let area = Rect::new(0, 0, 30, 9);
+        let mut buf = Buffer::empty(area);
+        render(&app, area, &mut buf);
+        for y in 0..9 {
+            let edge = buf[(29, y)].symbol();
+            assert!(["│", "┐", "┘"].contains(&edge), "row {y} ends in {edge:?}");
+        }
     }
 
     #[test]
