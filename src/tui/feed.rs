@@ -291,6 +291,10 @@ impl RunFeed {
     fn poll_summary(&mut self, data: &mut RunData) -> bool {
         let before = (data.status, data.step, data.steps, data.method.clone());
         let live = self.dir.is_live();
+        if matches!(self.dir.path.try_exists(), Ok(false)) {
+            data.status = RunStatus::Missing;
+            return before.0 != data.status;
+        }
         match Summary::read(&self.dir) {
             Some(s) => {
                 data.status = if !s.status.is_final() && !live {
@@ -325,6 +329,28 @@ impl RunFeed {
 mod tests {
     use super::*;
     use crate::run::store::{EVENTS, SPECTRUM};
+
+    /// A run directory removed while attached says `missing` (it showed `created`, keeping
+    /// its old rows as if it had never started), and its run again when it is back.
+    #[test]
+    fn a_directory_gone_while_attached_is_missing() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = RunDir::create(tmp.path(), "r").unwrap();
+        dir.replace(
+            crate::run::store::SUMMARY,
+            br#"{"name":"r","method":"sim","status":"finished","step":5,"steps":5,"oracle_calls":5,"wall_time":0.1}"#,
+        )
+        .unwrap();
+        let (mut feed, mut data) = RunFeed::open(dir.clone(), 0, &[]);
+        feed.poll_summary(&mut data);
+        let moved = tmp.path().join("elsewhere");
+        std::fs::rename(&dir.path, &moved).unwrap();
+        assert!(feed.poll_summary(&mut data));
+        assert_eq!(data.status.word(), "missing");
+        std::fs::rename(&moved, &dir.path).unwrap();
+        feed.poll_summary(&mut data);
+        assert_ne!(data.status.word(), "missing");
+    }
 
     #[test]
     fn rows_events_and_spectra_are_read_incrementally() {

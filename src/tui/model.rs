@@ -32,6 +32,9 @@ pub enum RunStatus {
     Known(Status),
     /// Running or paused according to its files, but no process drives it any more.
     Crashed,
+    /// Its directory is gone (deleted or moved while attached): what is shown is what was
+    /// read before.
+    Missing,
 }
 
 impl RunStatus {
@@ -42,6 +45,7 @@ impl RunStatus {
             RunStatus::Starting => "starting",
             RunStatus::Known(s) => s.as_str(),
             RunStatus::Crashed => "crashed",
+            RunStatus::Missing => "missing",
         }
     }
 

@@ -176,7 +176,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
                 r.status.word()
             };
             let status_style = match status_word {
-                "diverged" | "failed" | "crashed" => theme.error(),
+                "diverged" | "failed" | "crashed" | "missing" => theme.error(),
                 "paused" | "replaying" => Style::new().fg(theme.accent()),
                 _ => Style::new(),
             };
