@@ -34,6 +34,21 @@ fn within(secs: u64, cwd: &Path, runs: &Path, args: &[&str]) -> Output {
     child.wait_with_output().expect("output")
 }
 
+/// `saddle run PRESET` started in the background, its stderr piped and its stdout dropped.
+fn spawn_run(cwd: &Path, runs: &Path, preset: &Path) -> std::process::Child {
+    Command::new(bin())
+        .current_dir(cwd)
+        .arg("run")
+        .arg(preset)
+        .arg("--runs-dir")
+        .arg(runs)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("saddle starts")
+}
+
 fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
@@ -373,15 +388,7 @@ fn a_run_whose_directory_is_deleted_stops_and_makes_nothing() {
     checkpoint_every: Some(200), game: Bilinear(dim: 2), stop: (converge_below: None, diverge_above: None),
     runs: [Run(name: "a", scheme: Alternating(), eta: 0.05)])"#,
     );
-    let child = Command::new(bin())
-        .current_dir(t.path())
-        .args(["run", p.to_str().unwrap(), "--runs-dir"])
-        .arg(&runs)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let child = spawn_run(t.path(), &runs, &p);
     wait_for(20.0, "a checkpoint after step 0", || {
         common::runs(&runs)
             .first()
@@ -951,15 +958,7 @@ fn a_closed_output_pipe_interrupts_runs_resumably() {
     game: Bilinear(dim: 1), stop: (converge_below: None, diverge_above: None),
     runs: [Run(name: "a", scheme: Alternating(), eta: 0.1), Run(name: "b", scheme: Extragradient(), eta: 0.1)])"#,
     );
-    let mut child = Command::new(bin())
-        .current_dir(t.path())
-        .args(["run", p.to_str().unwrap(), "--runs-dir"])
-        .arg(&runs)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = spawn_run(t.path(), &runs, &p);
     let mut first = String::new();
     std::io::BufReader::new(child.stderr.take().unwrap())
         .read_line(&mut first)
