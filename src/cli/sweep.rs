@@ -719,6 +719,16 @@ fn status(sweep: &SweepDir, json: bool) -> Result<i32> {
             stalled.len() - 5
         );
     }
+    // Members left stalled by a supervisor that died (a full disk): its log says why.
+    let orphaned = st.members.iter().any(|m| m.state == MemberState::Stalled);
+    if orphaned && st.supervisor.is_none() && manifest.executor == Executor::Local {
+        if let Some((line, log)) = sweep.supervisor_last_line() {
+            println!(
+                "supervisor (not running) said last: {line} ({})",
+                log.display()
+            );
+        }
+    }
     Ok(0)
 }
 

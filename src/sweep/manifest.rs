@@ -105,6 +105,21 @@ pub struct SweepDir {
     pub path: PathBuf,
 }
 
+/// The last non-empty line of the file at `path`, read from its last 64 KiB (a Slurm log is
+/// appended across requeues and can be long), with characters that would drive a terminal
+/// replaced.
+fn last_line(path: &Path) -> Option<String> {
+    use std::io::{Read, Seek, SeekFrom};
+    let mut f = fs::File::open(path).ok()?;
+    let len = f.metadata().ok()?.len();
+    f.seek(SeekFrom::Start(len.saturating_sub(1 << 16))).ok()?;
+    let mut bytes = vec![];
+    f.read_to_end(&mut bytes).ok()?;
+    let text = String::from_utf8_lossy(&bytes);
+    let line = text.lines().rev().find(|l| !l.trim().is_empty())?;
+    Some(crate::run::console::printable(line.trim()).into_owned())
+}
+
 impl SweepDir {
     /// Finds a sweep given as its directory or as an id under `runs_dir`.
     pub fn find(arg: &str, runs_dir: &Path) -> Result<Self> {
@@ -178,19 +193,14 @@ impl SweepDir {
             .collect();
         slurm.sort();
         logs.extend(slurm.into_iter().rev().map(|(_, p)| p));
-        logs.into_iter().find_map(|p| {
-            // The end only: a Slurm log is appended across requeues and can be long.
-            use std::io::{Read, Seek, SeekFrom};
-            let mut f = fs::File::open(&p).ok()?;
-            let len = f.metadata().ok()?.len();
-            f.seek(SeekFrom::Start(len.saturating_sub(1 << 16))).ok()?;
-            let mut bytes = vec![];
-            f.read_to_end(&mut bytes).ok()?;
-            let text = String::from_utf8_lossy(&bytes);
-            let line = text.lines().rev().find(|l| !l.trim().is_empty())?;
-            let line = crate::run::console::printable(line.trim()).into_owned();
-            Some((line, p))
-        })
+        logs.into_iter().find_map(|p| Some((last_line(&p)?, p)))
+    }
+
+    /// The last line the local supervisor wrote to `logs/supervisor.log`, with its path: why
+    /// a supervisor that died (a full disk) left its members stalled.
+    pub fn supervisor_last_line(&self) -> Option<(String, PathBuf)> {
+        let p = self.file(LOGS).join("supervisor.log");
+        Some((last_line(&p)?, p))
     }
 
     /// Appends one event (`{"time": …, "event": …, …}`) to the sweep's event log.

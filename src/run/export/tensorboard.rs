@@ -268,9 +268,16 @@ pub fn export(dir: &RunDir, out: &Path) -> Result<Written> {
         }
         write_record(&mut bytes, &encode(e));
     }
+    // A directory made here and left empty by a failed write (a full disk) is removed again.
+    let made = !out.exists();
     std::fs::create_dir_all(out).map_err(|e| io_error(out, e))?;
     written.path = out.join(file_name(events[0].wall_time));
-    write_atomic(&written.path, &bytes)?;
+    if let Err(e) = write_atomic(&written.path, &bytes) {
+        if made {
+            let _ = std::fs::remove_dir(out);
+        }
+        return Err(e);
+    }
     Ok(written)
 }
 
