@@ -217,7 +217,21 @@ pub fn drive(dirs: Vec<RunDir>, how: Opening) -> Vec<Result<Summary>> {
                     }
                     let total = e.target_steps();
                     e.observe(Box::new(Progress::new(&label, total, out)));
-                    e.run()
+                    e.run().map_err(|mut err| {
+                        // A run stopped by its storage (a full disk) keeps its checkpoints:
+                        // say how it goes on (not for one whose directory is gone).
+                        let dir = e.dir();
+                        if err.kind == crate::error::ErrorKind::Failure
+                            && dir.file(crate::run::store::CONFIG).exists()
+                        {
+                            err.message.push_str(&format!(
+                                " (`saddle resume {}` continues run {} from its newest checkpoint)",
+                                dir.id(),
+                                dir.id()
+                            ));
+                        }
+                        err
+                    })
                 })
             })
             .collect();
