@@ -414,10 +414,11 @@ impl<V: ParamVec + Serialize + DeserializeOwned> Engine<V> {
         self.metrics.flush(sync)
     }
 
-    fn checkpoint(&mut self, force: bool) -> Result<()> {
-        // A run directory deleted (or moved) under a live run: its rows since went to a file
-        // no one can open, and a checkpoint would make a directory that holds only that.
-        // Only a definite "not there": a failed look (a stale NFS handle) is not a deletion.
+    /// An error when the run directory was deleted (or moved) under the live run: its rows
+    /// since went to a file no one can open, and a checkpoint or summary would make a
+    /// directory that holds only that. Only a definite "not there": a failed look (a stale
+    /// NFS handle) is not a deletion.
+    fn gone(&self) -> Result<()> {
         if matches!(
             self.dir.file(crate::run::store::CONFIG).try_exists(),
             Ok(false)
@@ -428,6 +429,11 @@ impl<V: ParamVec + Serialize + DeserializeOwned> Engine<V> {
                 self.state.optim.iteration
             )));
         }
+        Ok(())
+    }
+
+    fn checkpoint(&mut self, force: bool) -> Result<()> {
+        self.gone()?;
         self.spectrum.flush();
         self.checkpoints.save(
             &self.dir,
@@ -440,6 +446,7 @@ impl<V: ParamVec + Serialize + DeserializeOwned> Engine<V> {
     }
 
     fn write_summary(&self) -> Result<()> {
+        self.gone()?;
         self.summary().write(&self.dir)
     }
 

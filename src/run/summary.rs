@@ -78,8 +78,11 @@ pub struct Summary {
     pub oracle_calls: u64,
     /// Seconds spent stepping (across resumes).
     pub wall_time: f64,
-    /// The latest logged value of every metric (null where not finite); step, oracle calls
-    /// and wall time are the fields above.
+    /// The latest logged value of every metric; step, oracle calls and wall time are the
+    /// fields above. Written as a number, or as `"NaN"`, `"Infinity"` or `"-Infinity"` (null
+    /// could not tell a diverged metric from one not measured); read back, those are None,
+    /// as the nulls of earlier files are.
+    #[serde(with = "metric_values")]
     pub metrics: BTreeMap<String, Option<f64>>,
     /// What went wrong, for `failed`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -111,5 +114,96 @@ impl Summary {
     pub fn write(&self, dir: &RunDir) -> Result<()> {
         let text = serde_json::to_string_pretty(self).map_err(|e| Error::failure(e.to_string()))?;
         dir.replace(SUMMARY, text.as_bytes())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// ±∞ and NaN are written as text and read back as no value; numbers and the nulls of
+    /// earlier files read as before.
+    #[test]
+    fn non_finite_metrics_are_text_in_the_file() {
+        let mut s = Summary {
+            id: "r".into(),
+            name: "r".into(),
+            preset: "p".into(),
+            method: "sim".into(),
+            status: Status::Diverged,
+            status_step: Some(6),
+            step: 6,
+            steps: 20,
+            oracle_calls: 6,
+            wall_time: 0.1,
+            metrics: BTreeMap::new(),
+            message: None,
+        };
+        for (k, v) in [
+            ("a", Some(f64::INFINITY)),
+            ("b", Some(f64::NEG_INFINITY)),
+            ("c", Some(f64::NAN)),
+            ("d", Some(1.5)),
+            ("e", None),
+        ] {
+            s.metrics.insert(k.into(), v);
+        }
+        let text = serde_json::to_string(&s).unwrap();
+        assert!(
+            text.contains(
+                r#""metrics":{"a":"Infinity","b":"-Infinity","c":"NaN","d":1.5,"e":null}"#
+            ),
+            "{text}"
+        );
+        let back: Summary = serde_json::from_str(&text).unwrap();
+        let values: Vec<Option<f64>> = back.metrics.values().copied().collect();
+        assert_eq!(values, [None, None, None, Some(1.5), None]);
+    }
+}
+
+/// [`Summary::metrics`] in JSON: non-finite values as the strings JavaScript and Python print.
+mod metric_values {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+    use std::collections::BTreeMap;
+
+    #[derive(Serialize, Deserialize)]
+    #[serde(untagged)]
+    enum Value {
+        Number(f64),
+        Text(String),
+    }
+
+    pub fn serialize<S: Serializer>(
+        m: &BTreeMap<String, Option<f64>>,
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
+        let out: BTreeMap<&String, Option<Value>> = m
+            .iter()
+            .map(|(k, v)| {
+                let v = v.map(|x| match x {
+                    x if x.is_finite() => Value::Number(x),
+                    x if x.is_nan() => Value::Text("NaN".into()),
+                    x if x > 0.0 => Value::Text("Infinity".into()),
+                    _ => Value::Text("-Infinity".into()),
+                });
+                (k, v)
+            })
+            .collect();
+        out.serialize(s)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<BTreeMap<String, Option<f64>>, D::Error> {
+        let m: BTreeMap<String, Option<Value>> = BTreeMap::deserialize(d)?;
+        Ok(m.into_iter()
+            .map(|(k, v)| {
+                let v = match v {
+                    Some(Value::Number(x)) => Some(x),
+                    _ => None,
+                };
+                (k, v)
+            })
+            .collect())
     }
 }

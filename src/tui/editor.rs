@@ -202,7 +202,14 @@ impl Editor {
     /// Draws the popup centred in `area`.
     pub fn render(&self, area: Rect, buf: &mut Buffer, theme: &Theme) {
         let w = 64.min(area.width);
-        let h = (self.fields.len() as u16 + 6).min(area.height);
+        // A refusal's reason is its end: as many lines as it takes, not cut at the border.
+        let inner = (w as usize).saturating_sub(2).max(1);
+        let error: Vec<String> = self.error.as_ref().map_or(vec![], |e| {
+            let chars: Vec<char> = e.chars().collect();
+            chars.chunks(inner).map(|c| c.iter().collect()).collect()
+        });
+        let extra = error.len().saturating_sub(1) as u16;
+        let h = (self.fields.len() as u16 + 6 + extra).min(area.height);
         let r = Rect {
             x: area.x + (area.width - w) / 2,
             y: area.y + (area.height - h) / 2,
@@ -239,7 +246,7 @@ impl Editor {
         }
         lines.push(Line::raw(""));
         match &self.error {
-            Some(e) => lines.push(Line::styled(e.clone(), theme.error())),
+            Some(_) => lines.extend(error.into_iter().map(|l| Line::styled(l, theme.error()))),
             None => lines.push(Line::styled(
                 "the run validates the change",
                 Style::new().fg(theme.dim()),
@@ -306,6 +313,14 @@ mod tests {
             "{:?}",
             e.error
         );
+        // The reason is drawn whole, over as many lines as it takes.
+        let area = Rect::new(0, 0, 80, 24);
+        let mut buf = Buffer::empty(area);
+        e.render(area, &mut buf, &Theme::default());
+        let text: String = (0..24)
+            .map(|y| (0..80).map(|x| buf[(x, y)].symbol()).collect::<String>())
+            .collect();
+        assert!(text.contains("1.8e308)"), "{text}");
         assert_eq!(e.on_key(key(KeyCode::Esc)), EditorOutcome::Cancelled);
     }
 

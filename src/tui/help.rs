@@ -55,7 +55,7 @@ pub fn render(area: Rect, buf: &mut Buffer, theme: &Theme, top: usize) {
         lines = lines.split_off(top);
         lines.truncate(shown);
         lines.push(Line::styled(
-            format!(" ↑↓ scroll: {above} lines above, {below} below · any other key closes"),
+            format!(" ↑↓ scroll: {above} more above, {below} below · any other key closes"),
             Style::new().fg(theme.dim()),
         ));
     }
