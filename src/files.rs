@@ -17,7 +17,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
         _ => Path::new("."),
     };
     let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("file");
-    let tmp = dir.join(format!(".{name}.tmp{}", std::process::id()));
+    let tmp = dir.join(temporary_name(name));
     let written = (|| {
         let mut f = File::create(&tmp).map_err(|e| io_error(&tmp, e))?;
         f.write_all(bytes).map_err(|e| io_error(&tmp, e))?;
@@ -33,8 +33,13 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     sync_dir(dir)
 }
 
-/// True for the name of a temporary file [`write_atomic`] makes (`.NAME.tmpPID`): one still
-/// there after its writer is gone was never renamed into place, and holds nothing to keep.
+/// The name of the temporary file [`write_atomic`] writes `name` through: `.NAME.tmpPID`.
+fn temporary_name(name: &str) -> String {
+    format!(".{name}.tmp{}", std::process::id())
+}
+
+/// True for a name [`temporary_name`] makes (by any process): one still there after its
+/// writer is gone was never renamed into place, and holds nothing to keep.
 pub fn is_temporary(name: &str) -> bool {
     name.starts_with('.')
         && name
@@ -87,4 +92,25 @@ pub fn append_text(path: &Path, text: &str) -> Result<()> {
         .open(path)
         .map_err(|e| io_error(path, e))?;
     f.write_all(text.as_bytes()).map_err(|e| io_error(path, e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What `write_atomic` leaves behind is recognised, and nothing a run keeps is.
+    #[test]
+    fn temporary_names_are_told_from_kept_files() {
+        assert!(is_temporary(&temporary_name("step-000000000200.ck")));
+        assert!(is_temporary(".summary.json.tmp42"));
+        for kept in [
+            "summary.json",
+            ".summary.json.tmp",
+            ".x.tmp4a",
+            "step-1.ck",
+            "x.tmp42",
+        ] {
+            assert!(!is_temporary(kept), "{kept}");
+        }
+    }
 }

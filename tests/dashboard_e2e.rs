@@ -79,6 +79,29 @@ impl Tmux {
         self.keys(&["Enter"]);
     }
 
+    /// The pid of the pane's shell.
+    fn shell_pid(&self) -> String {
+        String::from_utf8_lossy(
+            &self
+                .cmd(&["list-panes", "-t", &self.session, "-F", "#{pane_pid}"])
+                .stdout,
+        )
+        .trim()
+        .to_string()
+    }
+
+    /// The pid of the process the pane's shell runs (the dashboard).
+    fn child_pid(&self) -> String {
+        let shell = self.shell_pid();
+        let children = Command::new("pgrep")
+            .args(["-P", &shell])
+            .output()
+            .expect("pgrep");
+        let pid = String::from_utf8_lossy(&children.stdout).trim().to_string();
+        assert!(!pid.is_empty(), "no process under the shell {shell}");
+        pid
+    }
+
     fn screen(&self) -> String {
         String::from_utf8_lossy(
             &self
@@ -428,21 +451,7 @@ fn ctrl_z_and_sigtstp_suspend_to_the_shell_and_fg_comes_back() {
         if how == "ctrl-z" {
             tm.keys(&["C-z"]);
         } else {
-            let shell = String::from_utf8_lossy(
-                &tm.cmd(&["list-panes", "-t", "susp", "-F", "#{pane_pid}"])
-                    .stdout,
-            )
-            .trim()
-            .to_string();
-            let pid = String::from_utf8_lossy(
-                &Command::new("pgrep")
-                    .args(["-P", &shell])
-                    .output()
-                    .unwrap()
-                    .stdout,
-            )
-            .trim()
-            .to_string();
+            let pid = tm.child_pid();
             assert!(Command::new("kill")
                 .args(["-TSTP", &pid])
                 .status()
@@ -484,21 +493,7 @@ fn sigterm_restores_the_terminal_and_leaves_runs_alone() {
     let tm = Tmux::start("term", tmp.path());
     tm.line(&format!("{BIN} attach --runs-dir {}", runs.display()));
     tm.wait("the dashboard", 10.0, |s| s.contains("saddle · 0 run(s)"));
-    let shell = String::from_utf8_lossy(
-        &tm.cmd(&["list-panes", "-t", "term", "-F", "#{pane_pid}"])
-            .stdout,
-    )
-    .trim()
-    .to_string();
-    let children = Command::new("pgrep")
-        .args(["-P", &shell])
-        .output()
-        .expect("pgrep");
-    let pid = String::from_utf8_lossy(&children.stdout).trim().to_string();
-    assert!(
-        !pid.is_empty(),
-        "no dashboard process under the shell {shell}"
-    );
+    let pid = tm.child_pid();
     assert!(Command::new("kill")
         .args(["-TERM", &pid])
         .status()
@@ -529,12 +524,7 @@ fn the_dashboard_leaves_when_its_terminal_goes_away() {
     // `exec`: the dashboard replaces the shell, as when ssh runs it directly.
     tm.line(&format!("exec {BIN} attach --runs-dir {}", runs.display()));
     tm.wait("the dashboard", 10.0, |s| s.contains("saddle · 0 run(s)"));
-    let pid = String::from_utf8_lossy(
-        &tm.cmd(&["list-panes", "-t", "hangup", "-F", "#{pane_pid}"])
-            .stdout,
-    )
-    .trim()
-    .to_string();
+    let pid = tm.shell_pid();
     assert!(std::path::Path::new(&format!("/proc/{pid}")).exists());
     // Like a dropped SSH connection: the terminal closes under the dashboard (SIGHUP, EOF).
     tm.cmd(&["kill-session", "-t", "hangup"]);

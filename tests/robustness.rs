@@ -49,6 +49,12 @@ fn spawn_run(cwd: &Path, runs: &Path, preset: &Path) -> std::process::Child {
         .expect("saddle starts")
 }
 
+/// Asserts `o` was refused as bad input (exit 2) with `says` in its message.
+fn refused(o: &Output, says: &str) {
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(o));
+    assert!(stderr(o).contains(says), "{}", stderr(o));
+}
+
 fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
@@ -469,8 +475,7 @@ fn an_unwritable_logs_dir_is_refused_before_anything_is_created() {
             logs.to_str().unwrap(),
         ],
     );
-    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
-    assert!(stderr(&o).contains("--logs-dir"), "{}", stderr(&o));
+    refused(&o, "--logs-dir");
     assert!(runs.read_dir().map_or(true, |mut d| d.next().is_none()));
     // The environment variable names the same place.
     let o = Command::new(bin())
@@ -561,12 +566,7 @@ fn a_short_stability_budget_leaves_question_marks_not_skipped_maps() {
     assert!(stderr(&o).contains("'--budget <BUDGET>': at least 1 second"));
     // A budget past the clock's range panicked adding it to the start instant.
     let o = within(60, t.path(), &runs, &args("18446744073709551615"));
-    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
-    assert!(
-        stderr(&o).contains("at most 31536000 seconds"),
-        "{}",
-        stderr(&o)
-    );
+    refused(&o, "at most 31536000 seconds");
 }
 
 /// Item 9: converged, diverged and finished runs are refused alike, and nothing moves.
@@ -1333,12 +1333,7 @@ fn a_missing_or_empty_metrics_table_is_bad_input_everywhere() {
     std::fs::write(&metrics, "").unwrap();
     for fmt in ["csv", "json"] {
         let o = within(60, t.path(), &runs, &["export", &id, "--format", fmt]);
-        assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
-        assert!(
-            stderr(&o).contains("metrics table has no header row"),
-            "{}",
-            stderr(&o)
-        );
+        refused(&o, "metrics table has no header row");
     }
     // A run that died between creating its table and writing the header still resumes (the
     // table is written again from its checkpoint's start).
@@ -1354,12 +1349,7 @@ fn a_missing_or_empty_metrics_table_is_bad_input_everywhere() {
     std::fs::write(&metrics, "").unwrap();
     std::fs::remove_file(&metrics).unwrap();
     let o = within(60, t.path(), &runs, &["export", &id]);
-    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
-    assert!(
-        stderr(&o).contains("metrics.csv: no metrics table"),
-        "{}",
-        stderr(&o)
-    );
+    refused(&o, "metrics.csv: no metrics table");
     let o = within(60, t.path(), &runs, &["spectrum", &id]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert!(
@@ -1368,12 +1358,7 @@ fn a_missing_or_empty_metrics_table_is_bad_input_everywhere() {
         stderr(&o)
     );
     let o = within(60, t.path(), &runs, &["spectrum", &id, "--set", "eta=0.1"]);
-    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
-    assert!(
-        stderr(&o).contains("--set changes a preset;"),
-        "{}",
-        stderr(&o)
-    );
+    refused(&o, "--set changes a preset;");
 }
 
 /// A fork at a step whose newest checkpoint is off the logging grid starts from the newest

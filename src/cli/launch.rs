@@ -225,8 +225,7 @@ pub fn drive(dirs: Vec<RunDir>, how: Opening) -> Vec<Result<Summary>> {
                             && dir.file(crate::run::store::CONFIG).exists()
                         {
                             err.message.push_str(&format!(
-                                " (`saddle resume {}` continues run {} from its newest checkpoint)",
-                                dir.id(),
+                                " (`saddle resume {}` continues the run from its newest checkpoint)",
                                 dir.id()
                             ));
                         }

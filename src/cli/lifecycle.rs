@@ -221,7 +221,9 @@ pub fn export(args: ExportArgs, runs_dir: &Path) -> Result<i32> {
                         .columns
                         .iter()
                         .zip(r)
-                        .filter_map(|(c, v)| v.map(|x| (c.clone(), json_number(x))))
+                        .filter_map(|(c, v)| {
+                            v.map(|x| (c.clone(), crate::run::summary::json_number(x)))
+                        })
                         .collect();
                     serde_json::Value::Object(m)
                 })
@@ -267,15 +269,4 @@ pub fn export(args: ExportArgs, runs_dir: &Path) -> Result<i32> {
             .map_err(|e| Error::failure(e.to_string()))?,
     }
     Ok(0)
-}
-
-/// A metric as JSON: a number, or for the values JSON has no number for, the string
-/// `"NaN"`, `"Infinity"` or `"-Infinity"` (the spellings JavaScript and Python print), so
-/// that a diverged step stays in the export instead of looking like a step not measured.
-fn json_number(x: f64) -> serde_json::Value {
-    match x {
-        x if x.is_nan() => "NaN".into(),
-        x if x.is_infinite() => (if x > 0.0 { "Infinity" } else { "-Infinity" }).into(),
-        x => serde_json::json!(x),
-    }
 }

@@ -188,17 +188,22 @@ fn fork_with<V: ParamVec + Serialize + DeserializeOwned>(
         .filter(|s| *s <= at && logged.contains(s))
         .collect();
     for step in candidates {
-        let found = checkpoint::newest::<V>(src, Some(step), |s| checkpoint::misfit(s, &start));
-        warnings.extend(
-            found
-                .unreadable
-                .iter()
-                .filter(|u| u.step == step)
-                .map(|u| format!("checkpoint {u}: the fork starts from an older state")),
-        );
-        if let Some(s) = found.state.filter(|s| s.optim.iteration == step) {
-            state = Some(s);
-            break;
+        let fits = |s: RunState<V>| match checkpoint::misfit(&s, &start) {
+            Some(why) => Err(Error::failure(format!(
+                "{}: {why}",
+                src.checkpoint_path(step).display()
+            ))),
+            None => Ok(s),
+        };
+        match checkpoint::load::<V>(src, step).and_then(fits) {
+            Ok(s) => {
+                state = Some(s);
+                break;
+            }
+            Err(e) => warnings.push(format!(
+                "checkpoint {}: the fork starts from an older state",
+                e.message
+            )),
         }
     }
     let state: RunState<V> = state.unwrap_or(start);

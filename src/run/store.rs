@@ -233,9 +233,9 @@ impl RunDir {
     }
 
     /// Removes the temporary files of atomic writes (see [`crate::files::is_temporary`]) from
-    /// the run directory, its checkpoints and its samples, returning the ones removed: only for the holder
-    /// of the run's lock, which no other process is writing through (a run killed while it
-    /// wrote a checkpoint leaves one as large as the checkpoint).
+    /// the run directory, its checkpoints and its samples, returning the ones removed: only
+    /// for the holder of the run's lock, which no other process is writing through (a run
+    /// killed while it wrote a checkpoint leaves one as large as the checkpoint).
     pub fn remove_temporaries(&self) -> Vec<PathBuf> {
         let mut removed = vec![];
         for dir in [

@@ -161,17 +161,23 @@ mod tests {
     }
 }
 
-/// [`Summary::metrics`] in JSON: non-finite values as the strings JavaScript and Python print.
+/// A metric as JSON: a number, or for the values JSON has no number for, the string
+/// `"NaN"`, `"Infinity"` or `"-Infinity"` (the spellings JavaScript and Python print), so that
+/// a diverged value stays in a file instead of looking like one not measured.
+pub fn json_number(x: f64) -> serde_json::Value {
+    match x {
+        x if x.is_nan() => "NaN".into(),
+        x if x.is_infinite() => (if x > 0.0 { "Infinity" } else { "-Infinity" }).into(),
+        x => serde_json::json!(x),
+    }
+}
+
+/// [`Summary::metrics`] in JSON: non-finite values as [`json_number`] writes them, read back
+/// as no value.
 mod metric_values {
     use serde::{Deserialize, Deserializer, Serialize, Serializer};
+    use serde_json::Value;
     use std::collections::BTreeMap;
-
-    #[derive(Serialize, Deserialize)]
-    #[serde(untagged)]
-    enum Value {
-        Number(f64),
-        Text(String),
-    }
 
     pub fn serialize<S: Serializer>(
         m: &BTreeMap<String, Option<f64>>,
@@ -179,15 +185,7 @@ mod metric_values {
     ) -> Result<S::Ok, S::Error> {
         let out: BTreeMap<&String, Option<Value>> = m
             .iter()
-            .map(|(k, v)| {
-                let v = v.map(|x| match x {
-                    x if x.is_finite() => Value::Number(x),
-                    x if x.is_nan() => Value::Text("NaN".into()),
-                    x if x > 0.0 => Value::Text("Infinity".into()),
-                    _ => Value::Text("-Infinity".into()),
-                });
-                (k, v)
-            })
+            .map(|(k, v)| (k, v.map(super::json_number)))
             .collect();
         out.serialize(s)
     }
@@ -197,13 +195,7 @@ mod metric_values {
     ) -> Result<BTreeMap<String, Option<f64>>, D::Error> {
         let m: BTreeMap<String, Option<Value>> = BTreeMap::deserialize(d)?;
         Ok(m.into_iter()
-            .map(|(k, v)| {
-                let v = match v {
-                    Some(Value::Number(x)) => Some(x),
-                    _ => None,
-                };
-                (k, v)
-            })
+            .map(|(k, v)| (k, v.as_ref().and_then(Value::as_f64)))
             .collect())
     }
 }

@@ -124,8 +124,8 @@ pub fn signal_flag() -> Arc<AtomicBool> {
 /// Job control: set by SIGTSTP (Ctrl-Z from the shell's point of view, `kill -TSTP`) and by
 /// SIGCONT. Raw mode turns Ctrl-Z into a key, and a stop taken with the terminal raw leaves
 /// the shell drawing over the alternate screen and the dashboard, once continued, reading a
-/// cooked terminal: so the stop is taken by [`JobControl::suspend`], and a continue after a stop saddle did
-/// not take (SIGSTOP) re-enters the terminal.
+/// cooked terminal: so the stop is taken by [`JobControl::suspend`], and a continue after a
+/// stop saddle did not take (SIGSTOP) re-enters the terminal.
 #[derive(Clone, Debug)]
 pub struct JobControl {
     /// SIGTSTP arrived.
