@@ -284,6 +284,22 @@ fn a_damaged_or_foreign_checkpoint_is_set_aside_and_no_row_is_lost() {
         stderr(&o)
     );
     assert_same_metrics(&metrics_without_wall_time(&d), &want, "leftover");
+    // A deleted newest checkpoint: the run's end proves it was written; the resume says it
+    // goes back to the one before and simulates the steps again.
+    let d = copy_run(&pristine, &runs, "deleted");
+    std::fs::remove_file(d.checkpoint_path(200)).unwrap();
+    let o = saddle(t.path(), &runs, &["resume", "deleted", "--steps", "250"]);
+    ok(&o);
+    let err = stderr(&o);
+    assert!(
+        err.contains("step-000000000200.ck is missing")
+            && err.contains("resuming from the checkpoint at step 150, steps 151–200"),
+        "{err}"
+    );
+    assert!(std::fs::read_to_string(d.path.join("events.jsonl"))
+        .unwrap()
+        .contains("is missing"));
+    assert_same_metrics(&metrics_without_wall_time(&d), &want, "deleted");
 }
 
 /// A run killed after a checkpoint between two rows (log_every 7, a checkpoint at 150, the

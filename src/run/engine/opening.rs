@@ -251,6 +251,41 @@ fn rows_reach<V>(last: u64, at: &RunState<V>, events: &[EventRecord]) -> bool {
             }))
 }
 
+/// The step of a checkpoint that was written but is gone, if any. A run checkpoints every
+/// `every` iterations, after the rows up to that step reach the disk and before any row past
+/// it is logged, and at its end before the `ended` event; it keeps its newest checkpoints. So
+/// rows that end at `last` prove the checkpoint at the last multiple of `every` below `last`
+/// was written, and an `ended` event that is the log's last word (`ended`) proves the one at
+/// its step. Newer than `at` (the newest one there) and not set aside as unreadable (named
+/// already), it was removed.
+fn missing_checkpoint(
+    at: u64,
+    last: u64,
+    every: u64,
+    ended: Option<u64>,
+    set_aside: &[u64],
+) -> Option<u64> {
+    let every = every.max(1);
+    let due = last.checked_sub(1).map(|b| b - b % every);
+    let proven = due.max(ended)?;
+    (proven > at && !set_aside.contains(&proven)).then_some(proven)
+}
+
+/// The step of the `ended` event when it is the last start, resume or end the log holds.
+fn ended_last(events: &[EventRecord]) -> Option<u64> {
+    events
+        .iter()
+        .rev()
+        .find(|e| {
+            matches!(
+                e.kind,
+                EventKind::Started | EventKind::Resumed { .. } | EventKind::Ended { .. }
+            )
+        })
+        .filter(|e| matches!(e.kind, EventKind::Ended { .. }))
+        .map(|e| e.step)
+}
+
 impl<V: ParamVec + Serialize + DeserializeOwned> Engine<V> {
     /// Opens a run directory to drive it: from its newest checkpoint if it has one (re-applying
     /// the parameter changes its event log holds after that checkpoint), else from its config;
@@ -323,6 +358,18 @@ impl<V: ParamVec + Serialize + DeserializeOwned> Engine<V> {
                 };
                 warnings.push(message);
                 found.state = earlier.and_then(|e| e.state);
+            }
+        }
+        if let (Some(s), Some(l), false) = (&found.state, logged, how.from_scratch) {
+            let at = s.optim.iteration;
+            let set_aside: Vec<u64> = found.unreadable.iter().map(|u| u.step).collect();
+            let ended = ended_last(&events);
+            if let Some(m) = missing_checkpoint(at, l, config.checkpoint_every, ended, &set_aside) {
+                warnings.push(format!(
+                    "{} is missing: the rows reach step {l}, so it was written (deleted?); resuming from the checkpoint at step {at}, steps {}–{l} are simulated again, as they first were",
+                    dir.checkpoint_path(m).display(),
+                    at + 1
+                ));
             }
         }
         // Checkpoints that must not be read again (nor pruned in place of good ones): moved
@@ -462,6 +509,39 @@ mod tests {
     use super::*;
     use crate::run::store::EVENTS;
     use crate::run::Preset;
+
+    /// Rows past a multiple of `checkpoint_every` prove its checkpoint was written; rows that
+    /// end on it do not (the run may have died between the row and the checkpoint).
+    #[test]
+    fn a_checkpoint_the_rows_prove_written_is_missed() {
+        assert_eq!(missing_checkpoint(1000, 1785, 500, None, &[]), Some(1500));
+        assert_eq!(missing_checkpoint(1500, 1785, 500, None, &[]), None);
+        let died_before_it = missing_checkpoint(1000, 1500, 500, None, &[]);
+        assert_eq!(died_before_it, None);
+        assert_eq!(missing_checkpoint(1000, 1501, 500, None, &[]), Some(1500));
+        let named = missing_checkpoint(1000, 1785, 500, None, &[1500]);
+        assert_eq!(named, None);
+        let forks_first = missing_checkpoint(1234, 1400, 500, None, &[]);
+        assert_eq!(forks_first, None);
+        assert_eq!(missing_checkpoint(0, 0, 500, None, &[]), None);
+        assert_eq!(
+            missing_checkpoint(0, 3, 0, None, &[]),
+            Some(2),
+            "every 0 reads as 1"
+        );
+        // A finished run's end checkpoint, off the grid.
+        assert_eq!(
+            missing_checkpoint(1000, 1234, 500, Some(1234), &[]),
+            Some(1234)
+        );
+        assert_eq!(missing_checkpoint(1234, 1234, 500, Some(1234), &[]), None);
+        let ev = |json: &str| -> Vec<EventRecord> { serde_json::from_str(json).unwrap() };
+        let ended = r#"{"step":9,"time":1.0,"event":"ended","status":"finished"}"#;
+        let resumed = r#"{"step":9,"time":2.0,"event":"resumed","checkpoint":9,"steps":20}"#;
+        let warning = r#"{"step":9,"time":3.0,"event":"warning","message":"m"}"#;
+        assert_eq!(ended_last(&ev(&format!("[{ended},{warning}]"))), Some(9));
+        assert_eq!(ended_last(&ev(&format!("[{ended},{resumed}]"))), None);
+    }
 
     /// A checkpoint between two rows needs no row after the last one due before it, unless
     /// `log_every` changed in between (the grid moved: fall back, to be safe).
