@@ -160,6 +160,76 @@ fn spectrum_and_stability_tell_what_the_runs_do() {
     assert!(!runs.exists(), "analysis creates no runs");
 }
 
+/// A run's spectrum is that of the parameters it ran with: a fork at η = 0.5 of an
+/// extragradient run at η = 0.3 on θφ with B = [[1, 2], [0, 0.5]] (σ = 2.2808, 0.2192) has
+/// ρ² = 1 − a² + a⁴ at a = 0.5·σ₁, and its measured rate is fitted after the change. A
+/// bilinear game too large for the dense route (d = 400: J has 800 rows, the alternating
+/// heavy-ball operator 1 600) is analysed through its 2-D games: with B = I every σ is 1, so
+/// ρ is the θφ game's.
+#[test]
+fn a_runs_spectrum_is_its_live_parameters_and_large_bilinear_games_get_one() {
+    let t = tmp();
+    let runs = t.path().join("runs");
+    let p = t.path().join("b.ron");
+    std::fs::write(
+        &p,
+        r#"Preset(name: "b", seed: 1, steps: 400, log_every: Some(1),
+    game: Bilinear(dim: 2, matrix: Explicit([[1.0, 2.0], [0.0, 0.5]])),
+    stop: (converge_below: None, diverge_above: Some(1e6)),
+    runs: [Run(name: "eg", scheme: Extragradient(), eta: 0.3)])"#,
+    )
+    .unwrap();
+    ok(&saddle(t.path(), &runs, &["run", p.to_str().unwrap()]));
+    let source = std::fs::read_dir(&runs).unwrap().next().unwrap().unwrap();
+    let source = source.file_name().into_string().unwrap();
+    ok(&saddle(
+        t.path(),
+        &runs,
+        &["fork", &source, "--at", "137", "--set", "eta=0.5"],
+    ));
+    let fork = std::fs::read_dir(&runs)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .find(|n| n.contains("fork"))
+        .unwrap();
+    let out = ok(&saddle(t.path(), &runs, &["spectrum", &fork, "--json"]));
+    let v: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
+    let a = 0.5 * 2.280_776_406_404_415_f64;
+    let want = (1.0 - a * a + a.powi(4)).sqrt();
+    let rho = v["spectral_radius"].as_f64().unwrap();
+    assert!((rho - want).abs() < 1e-9, "{rho} vs {want}: {out}");
+    let note = v["note"].as_str().unwrap();
+    assert!(
+        note.contains("η 0.3 → 0.5") && note.contains("from step 137"),
+        "{note}"
+    );
+    let measured = v["measured_rate"].as_f64().unwrap();
+    assert!(measured > 1.05, "diverging after the change: {measured}");
+
+    let big = ok(&saddle(
+        t.path(),
+        &runs,
+        &[
+            "spectrum",
+            "default",
+            "--json",
+            "--set",
+            "game=Bilinear(dim: 400, matrix: Identity)",
+        ],
+    ));
+    let one = ok(&saddle(t.path(), &runs, &["spectrum", "default", "--json"]));
+    for (b, o) in big.lines().zip(one.lines()) {
+        let (b, o): (serde_json::Value, serde_json::Value) = (
+            serde_json::from_str(b).unwrap(),
+            serde_json::from_str(o).unwrap(),
+        );
+        let (rb, ro) = (b["spectral_radius"].as_f64(), o["spectral_radius"].as_f64());
+        assert!(rb.is_some(), "{b}");
+        assert!((rb.unwrap() - ro.unwrap()).abs() < 1e-12, "{b} vs {o}");
+        assert_eq!(b["jacobian"].as_array().unwrap().len(), 800);
+    }
+}
+
 #[test]
 fn presets_and_ls_list_what_exists() {
     let t = tmp();

@@ -2,6 +2,7 @@
 //! from the method's own step on symbolic vectors) and its spectral radius, the per-eigenvalue maps (μ± of heavy ball), measured rates and stability
 //! maps over (β, η).
 
+pub mod coupling;
 mod krylov;
 mod operator;
 mod rate;

@@ -3,6 +3,7 @@
 use super::preset_arg;
 use crate::error::{Error, Result};
 use crate::linalg::linspace;
+use crate::run::events::{EventKind, EventRecord};
 use crate::run::metrics::{format_value, MetricsTable, DISTANCE_TO_EQUILIBRIUM, STEP};
 use crate::run::spectrum::{run_spectrum, stability, Limits, Stability, REPORT_SECONDS};
 use crate::run::store::{RunDir, METRICS};
@@ -28,26 +29,37 @@ pub struct SpectrumArgs {
     sets: Vec<String>,
 }
 
+/// J's eigenvalues as one cell: the two of largest modulus, a conjugate pair as a ± b i, a
+/// repeated one with its multiplicity (`×3`), then how many distinct ones are left.
 fn eigs_text(e: &[[f64; 2]]) -> String {
-    let mut seen: Vec<[f64; 2]> = vec![];
+    // (value, multiplicity); a pair counts once.
+    let mut seen: Vec<([f64; 2], usize)> = vec![];
     for z in e {
-        // Conjugate pairs print once as a ± b i.
-        if seen
-            .iter()
-            .any(|s| (s[0] - z[0]).abs() < 1e-9 && (s[1].abs() - z[1].abs()).abs() < 1e-9)
-        {
+        let same = |s: &[f64; 2]| (s[0] - z[0]).abs() < 1e-9 && (s[1] - z[1]).abs() < 1e-9;
+        let conjugate = |s: &[f64; 2]| (s[0] - z[0]).abs() < 1e-9 && (s[1] + z[1]).abs() < 1e-9;
+        if let Some(k) = seen.iter_mut().find(|(s, _)| same(s)) {
+            k.1 += 1;
+        } else if z[1] < 0.0 && seen.iter().any(|(s, _)| conjugate(s)) {
             continue;
+        } else {
+            seen.push((*z, 1));
         }
-        seen.push(*z);
     }
+    // Rounded to 4 places: a zero computed as −1e-17 prints as 0.0000, not −0.0000.
+    let four = |x: f64| format!("{:.4}", if x.abs() < 5e-5 { 0.0 } else { x });
     let shown: Vec<String> = seen
         .iter()
         .take(2)
-        .map(|z| {
-            if z[1].abs() < 1e-12 {
-                format!("{:.4}", z[0])
+        .map(|(z, k)| {
+            let times = if *k > 1 {
+                format!(" ×{k}")
             } else {
-                format!("{:.4}±{:.4}i", z[0], z[1].abs())
+                String::new()
+            };
+            if z[1].abs() < 1e-12 {
+                format!("{}{times}", four(z[0]))
+            } else {
+                format!("{}±{}i{times}", four(z[0]), four(z[1].abs()))
             }
         })
         .collect();
@@ -57,6 +69,21 @@ fn eigs_text(e: &[[f64; 2]]) -> String {
         String::new()
     };
     format!("{}{more}", shown.join(", "))
+}
+
+/// The step of a run's last recorded parameter change (0: none); `log_every` changes what is
+/// logged, not the dynamics. An unreadable event log is named and counts as none.
+fn last_change(dir: &RunDir) -> u64 {
+    let events: Vec<EventRecord> = dir.records_checked().unwrap_or_else(|e| {
+        eprintln!("saddle: warning: {e}: MEASURED is fitted to every row");
+        vec![]
+    });
+    events
+        .iter()
+        .filter(|e| matches!(&e.kind, EventKind::Set(c) if c.param != "log_every"))
+        .map(|e| e.step)
+        .max()
+        .unwrap_or(0)
 }
 
 /// `saddle spectrum`.
@@ -101,14 +128,24 @@ pub fn spectrum(args: SpectrumArgs, runs_dir: &Path) -> Result<i32> {
             eprintln!("saddle: warning: {w}");
         }
         if let Some(t) = &metrics {
+            // A rate belongs to one set of parameters: the rows after the last change.
+            let since = run.as_ref().map_or(0, last_change);
             let (ti, di) = (t.column(STEP), t.column(DISTANCE_TO_EQUILIBRIUM));
             if let (Some(ti), Some(di)) = (ti, di) {
                 let (ts, ds): (Vec<f64>, Vec<f64>) = t
                     .rows
                     .iter()
                     .filter_map(|row| Some((row[ti]?, row[di]?)))
+                    .filter(|&(step, _)| step >= since as f64)
                     .unzip();
                 r.measured_rate = crate::analysis::measured_rate(&ts, &ds, 0.3);
+                if since > 0 {
+                    let said = format!("MEASURED is fitted to the rows from step {since}, the last change of a parameter");
+                    r.note = Some(match r.note.take() {
+                        Some(n) => format!("{n}; {said}"),
+                        None => said,
+                    });
+                }
             }
         }
         rows.push(r);
@@ -242,6 +279,7 @@ pub fn stability_cmd(args: StabilityArgs) -> Result<i32> {
             args.preset
         )));
     }
+    println!("cells: ρ where it is below 1, cut (not rounded) to 4 places so that it never reads 1.0000; · where ρ ≥ 1; ? not computed");
     for m in &maps {
         println!(
             "\n{} — β on {} (runs: {})",
@@ -281,15 +319,23 @@ pub fn stability_cmd(args: StabilityArgs) -> Result<i32> {
                     .map(|(_, b)| *b)
             })
             .collect();
-        if conv.is_empty() {
-            println!("ρ < 1 nowhere on this grid");
+        let cells = m.etas.len() * m.betas.len();
+        let computed = m.rho.iter().flatten().filter(|r| r.is_some()).count();
+        let among = if computed < cells {
+            format!(" ({} of {cells} cells not computed)", cells - computed)
+        } else {
+            String::new()
+        };
+        if computed == 0 {
+            println!("ρ not computed on this grid (see the note)");
+        } else if conv.is_empty() {
+            println!("ρ < 1 nowhere on this grid{among}");
         } else {
             let lo = conv.iter().copied().fold(f64::INFINITY, f64::min);
             let hi = conv.iter().copied().fold(f64::NEG_INFINITY, f64::max);
             println!(
-                "ρ < 1 on {} of {} cells, for β from {lo:.2} to {hi:.2}",
+                "ρ < 1 on {} of {cells} cells, for β from {lo:.2} to {hi:.2}{among}",
                 conv.len(),
-                m.etas.len() * m.betas.len()
             );
         }
         if let Some(n) = &m.note {

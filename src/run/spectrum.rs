@@ -9,11 +9,11 @@
 use super::checkpoint;
 use super::config::RunConfig;
 use super::store::RunDir;
-use crate::analysis::{self, measured_rate, scalar_radius, ScalarMethod};
+use crate::analysis::{self, coupling, measured_rate, scalar_radius, ScalarMethod};
 use crate::constraint::Constraint;
 use crate::game::Game;
 use crate::linalg::Budget;
-use crate::optim::{Optimizer, Rule, Scheme};
+use crate::optim::{Hyper, Optimizer, Rule, Scheme};
 use crate::players::{Player, Players};
 use crate::rng::Rng;
 use crate::vector::ParamVec;
@@ -123,19 +123,14 @@ fn scalar_method(opt: &Optimizer, eta: Players<f64>, beta: Players<f64>) -> Opti
 /// ρ, the oracle calls per iteration, and the operator's eigenvalues where it was built densely.
 pub type Radius = (f64, f64, Option<Vec<Complex<f64>>>);
 
-/// Gradient evaluations per iteration, from the method's own oracle accounting.
-fn scalar_calls(opt: &Optimizer, eta: Players<f64>, beta: Players<f64>, d_steps: u32) -> f64 {
-    let mut h = opt.initial_hyper(eta, beta);
-    h.d_steps = d_steps;
-    opt.cost(&h).gradients
-}
-
-/// ρ of `opt` at the Jacobian `j` whose eigenvalues are `eig` (all of them), with the calls per
-/// iteration: the dense operator where its estimated cost is within `dense`, else the
-/// per-eigenvalue map where the method has one. Err: why there is none.
+/// ρ of `opt` under the hyperparameters `h` (η as scheduled at the step analysed, β, the
+/// discriminator steps and the methods' own parameters) at the Jacobian `j` whose eigenvalues
+/// are `eig` (all of them), with the calls per iteration: the dense operator where its
+/// estimated cost is within `dense`, else the per-eigenvalue map where the method has one.
+/// Err: why there is none.
 pub fn radius(
     opt: &Optimizer,
-    (eta, beta, d_steps): (Players<f64>, Players<f64>, u32),
+    h: &Hyper,
     j: &DMatrix<f64>,
     eig: &[Complex<f64>],
     dt: usize,
@@ -143,12 +138,12 @@ pub fn radius(
 ) -> Result<Radius, String> {
     let rows = analysis::state_rows(opt, dt, j.nrows());
     let scalar = || {
-        scalar_method(opt, eta, beta).map(|m| {
+        scalar_method(opt, h.eta, h.beta).map(|m| {
             let r = eig
                 .iter()
-                .map(|l| scalar_radius(m, eta.theta, beta.theta, *l))
+                .map(|l| scalar_radius(m, h.eta.theta, h.beta.theta, *l))
                 .fold(0.0, f64::max);
-            (r, scalar_calls(opt, eta, beta, d_steps), None)
+            (r, opt.cost(h).gradients, None)
         })
     };
     if dense_seconds(rows) > dense.as_secs_f64() || rows > analysis::MAX_STATE {
@@ -160,7 +155,7 @@ pub fn radius(
             )
         });
     }
-    let op = analysis::operator(opt, eta, beta, d_steps, j, dt)?;
+    let op = analysis::derived_operator(opt, h, j, dt)?;
     let r = op.spectral_radius();
     Ok((
         r,
@@ -176,7 +171,7 @@ pub fn analyse<V: ParamVec>(
     game: &mut dyn Game<V = V>,
     w: &Players<V>,
     opt: &Optimizer,
-    hyper: (Players<f64>, Players<f64>, u32),
+    hyper: &Hyper,
     limits: &Limits,
 ) -> Analysis {
     limits
@@ -188,7 +183,7 @@ fn analyse_within<V: ParamVec>(
     game: &mut dyn Game<V = V>,
     w: &Players<V>,
     opt: &Optimizer,
-    hyper: (Players<f64>, Players<f64>, u32),
+    hyper: &Hyper,
     dense: Duration,
 ) -> Analysis {
     let (dt, n) = (w.theta.len(), w.theta.len() + w.phi.len());
@@ -197,8 +192,24 @@ fn analyse_within<V: ParamVec>(
         ..Analysis::default()
     };
     let fits = dense_seconds(n) <= dense.as_secs_f64();
-    let j = if fits { game.jacobian(w) } else { None };
-    match j {
+    // A bilinear game is analysed as its 2-D games (see `analysis::coupling`) where the SVD of
+    // its d×d B fits: exact, and far below the dense route's cost at the sizes papers use.
+    let coupled_fits = 2 * dt == n && dense_seconds(dt) <= dense.as_secs_f64();
+    let j = if fits || coupled_fits {
+        game.jacobian(w)
+    } else {
+        None
+    };
+    if let Some(b) = j
+        .as_ref()
+        .filter(|_| coupled_fits)
+        .and_then(|j| coupling::skew_coupling(j, dt))
+    {
+        if let Some(a) = decoupled(&b, opt, hyper, dense) {
+            return a;
+        }
+    }
+    match j.filter(|_| fits) {
         Some(j) => {
             let eig = match crate::linalg::eigenvalues(&j) {
                 Ok(e) => {
@@ -254,6 +265,59 @@ fn analyse_within<V: ParamVec>(
         }
     }
     a
+}
+
+/// The analysis of a bilinear game with coupling matrix `b` through its 2-D games: J's
+/// eigenvalues ±iσ, and ρ the largest over the distinct σ of the operator on [[0, σ], [−σ, 0]]
+/// (whose eigenvalues, repeated as σ is, are the whole operator's). None when the SVD did not
+/// converge within its cap: the caller takes the general route.
+fn decoupled(b: &DMatrix<f64>, opt: &Optimizer, h: &Hyper, dense: Duration) -> Option<Analysis> {
+    let sigma = coupling::singular_values(b)?;
+    let mut a = Analysis {
+        calls: 1.0,
+        complete: true,
+        ..Analysis::default()
+    };
+    a.jacobian = largest_first(
+        sigma
+            .iter()
+            .flat_map(|&s| [Complex::new(0.0, s), Complex::new(0.0, -s)])
+            .collect(),
+    );
+    if let Some(why) = nonlinear(opt) {
+        a.notes.push(why);
+        return Some(a);
+    }
+    let (mut rho, mut operator) = (0.0_f64, Some(vec![]));
+    for (s, times) in coupling::distinct(&sigma) {
+        if let Err(e) = Budget::ambient().check() {
+            a.notes.push(format!("no ρ: {e}"));
+            return Some(a);
+        }
+        let eig = [Complex::new(0.0, s), Complex::new(0.0, -s)];
+        match radius(opt, h, &coupling::block(s), &eig, 1, dense) {
+            Ok((r, calls, op)) => {
+                rho = rho.max(r);
+                a.calls = calls;
+                operator = match (operator, op) {
+                    (Some(mut all), Some(op)) => {
+                        for _ in 0..times {
+                            all.extend_from_slice(&op);
+                        }
+                        Some(all)
+                    }
+                    _ => None,
+                };
+            }
+            Err(e) => {
+                a.notes.push(e);
+                return Some(a);
+            }
+        }
+    }
+    a.radius = Some(rho).filter(|r| r.is_finite());
+    a.operator = operator.map(largest_first);
+    Some(a)
 }
 
 /// Why `opt` has no linear update operator, if it has none (each method says for itself).
@@ -418,14 +482,9 @@ pub fn predicted_radius(config: &RunConfig, limits: &Limits) -> Result<f64, Stri
         None => game.initial_point(),
     };
     let opt = &built.optimizer;
-    let eta = opt.eta_at(&built.hyper, 0);
-    let a = analyse(
-        game.as_mut(),
-        &w,
-        opt,
-        (eta, built.hyper.beta, built.hyper.d_steps),
-        limits,
-    );
+    let mut h = built.hyper.clone();
+    h.eta = opt.eta_at(&built.hyper, 0);
+    let a = analyse(game.as_mut(), &w, opt, &h, limits);
     a.radius
         .ok_or_else(|| a.note().unwrap_or_else(|| "no ρ".into()))
 }
@@ -440,26 +499,42 @@ fn report<V: ParamVec + serde::de::DeserializeOwned + 'static>(
     measure: bool,
     warnings: &mut Vec<String>,
 ) -> Result<RunSpectrum, String> {
-    let newest = run.map(|d| {
-        let start = crate::run::engine::initial_state(config, &*game, opt, hyper.clone());
-        let found = checkpoint::newest::<V>(d, None, |s| checkpoint::misfit(s, &start));
-        warnings.extend(found.unreadable.iter().map(|u| u.to_string()));
-        found.state
-    });
-    let (w, point, at_step) = match (game.equilibrium(), newest.flatten()) {
-        (Some(eq), _) => (eq.clone(), "equilibrium".to_string(), None),
-        (None, Some(s)) => {
-            let t = s.optim.iteration;
-            (s.w, format!("step {t}"), Some(t))
-        }
-        (None, None) => (game.initial_point(), "start".to_string(), None),
+    let newest = run
+        .map(|d| {
+            let start = crate::run::engine::initial_state(config, &*game, opt, hyper.clone());
+            let found = checkpoint::newest::<V>(d, None, |s| checkpoint::misfit(s, &start));
+            warnings.extend(found.unreadable.iter().map(|u| u.to_string()));
+            found.state
+        })
+        .flatten();
+    // A run's parameters are those in force at its newest checkpoint: what `control set`, the
+    // dashboard's editor or a fork changed is in its state, not in its config.
+    let (live, live_step) = match &newest {
+        Some(s) => (s.optim.hyper.clone(), s.optim.iteration),
+        None => (hyper.clone(), 0),
     };
-    let eta = opt.eta_at(&hyper, at_step.unwrap_or(0));
+    let changed = hyper_changes(&hyper, &live);
+    let (w, point) = match (game.equilibrium(), newest) {
+        (Some(eq), _) => (eq.clone(), "equilibrium".to_string()),
+        (None, Some(s)) => (s.w, format!("step {}", s.optim.iteration)),
+        (None, None) => (game.initial_point(), "start".to_string()),
+    };
+    let mut h = live.clone();
+    h.eta = opt.eta_at(&live, live_step);
     let limits = Limits::new(
         Duration::from_secs(REPORT_SECONDS),
         Duration::from_secs(2 * REPORT_SECONDS),
     );
-    let mut a = analyse(game, &w, opt, (eta, hyper.beta, hyper.d_steps), &limits);
+    let mut a = analyse(game, &w, opt, &h, &limits);
+    if !changed.is_empty() {
+        a.notes.insert(
+            0,
+            format!(
+                "with the parameters in force at step {live_step}, changed since the start: {}",
+                changed.join(", ")
+            ),
+        );
+    }
     if a.jacobian.is_empty() && a.notes.iter().any(|n| n == "this game has no Jacobian") {
         a.notes = vec![NEURAL.to_string()];
     }
@@ -494,6 +569,35 @@ fn report<V: ParamVec + serde::de::DeserializeOwned + 'static>(
         measured_rate,
         note: a.note(),
     })
+}
+
+/// The hyperparameters that differ between `from` and `to`, as `η 0.3 → 0.5` (per player
+/// where the players differ), in the order η, β, discriminator steps, the methods' own.
+pub fn hyper_changes(from: &Hyper, to: &Hyper) -> Vec<String> {
+    let pair = |p: Players<f64>| {
+        if p.theta == p.phi {
+            format!("{}", p.theta)
+        } else {
+            format!("(θ {}, φ {})", p.theta, p.phi)
+        }
+    };
+    let mut out = vec![];
+    for (name, a, b) in [("η", from.eta, to.eta), ("β", from.beta, to.beta)] {
+        if a != b {
+            out.push(format!("{name} {} → {}", pair(a), pair(b)));
+        }
+    }
+    if from.d_steps != to.d_steps {
+        out.push(format!("d_steps {} → {}", from.d_steps, to.d_steps));
+    }
+    for (k, b) in &to.values {
+        match from.values.get(k) {
+            Some(a) if a == b => {}
+            Some(a) => out.push(format!("{k} {a} → {b}")),
+            None => out.push(format!("{k} → {b}")),
+        }
+    }
+    out
 }
 
 /// The measured rate of a toy run simulated in memory.
@@ -539,10 +643,17 @@ pub struct Stability {
 struct Plan {
     map: StabilityMap,
     opt: Optimizer,
+    /// The games whose largest ρ is the map's: the game itself, or a bilinear game's 2-D
+    /// games, one per distinct singular value (see `analysis::coupling`).
+    parts: Vec<Part>,
+    d_steps: u32,
+}
+
+/// One linear game of a [`Plan`]: its J, J's eigenvalues, θ's dimension.
+struct Part {
     j: DMatrix<f64>,
     eig: Vec<Complex<f64>>,
     dt: usize,
-    d_steps: u32,
 }
 
 /// Stability maps for the runs of a preset (one per distinct scheme, rule and momentum
@@ -586,10 +697,14 @@ pub fn stability(
             (false, true) => "phi",
             _ => "both",
         };
-        let method = format!("{}+heavy-ball", opt.scheme.name());
+        // Averages and a schedule do not change the map; everything else does (a wrapper,
+        // its k and α, a field transform), and is in the map's name.
+        opt.averaging.clear();
+        opt.schedule = crate::optim::Schedule::Constant;
+        let method = opt.label();
         if let Some(p) = plans
             .iter_mut()
-            .find(|p| p.map.method == method && p.map.beta_on == beta_on)
+            .find(|p| p.opt == opt && p.map.beta_on == beta_on)
         {
             p.map.runs.push(c.name.clone());
             continue;
@@ -600,24 +715,48 @@ pub fn stability(
             Some(eq) => (eq.clone(), false),
             None => (game.initial_point(), true),
         };
-        let n = w.theta.len() + w.phi.len();
-        let rows = analysis::state_rows(&opt, w.theta.len(), n);
-        if dense_seconds(rows) > limits.dense.as_secs_f64() || rows > analysis::MAX_STATE {
-            skipped.push(format!(
+        let (dt, n) = (w.theta.len(), w.theta.len() + w.phi.len());
+        let rows = analysis::state_rows(&opt, dt, n);
+        let whole_fits =
+            dense_seconds(rows) <= limits.dense.as_secs_f64() && rows <= analysis::MAX_STATE;
+        let coupled_fits = 2 * dt == n && dense_seconds(dt) <= limits.dense.as_secs_f64();
+        let too_large = || {
+            format!(
                 "run {:?}: the update operator would have {rows} rows (an estimated {:.1} s per cell): no stability map",
                 c.name,
                 dense_seconds(rows)
-            ));
+            )
+        };
+        if !whole_fits && !coupled_fits {
+            skipped.push(too_large());
             continue;
         }
         let Some(j) = game.jacobian(&w) else {
             skipped.push(format!("run {:?}: this game has no Jacobian", c.name));
             continue;
         };
-        let eig = match limits.budget.scope(|| crate::linalg::eigenvalues(&j)) {
-            Ok(e) => e,
-            Err(e) => {
-                skipped.push(format!("run {:?}: J: {e}", c.name));
+        let sigma = coupled_fits
+            .then(|| coupling::skew_coupling(&j, dt))
+            .flatten()
+            .and_then(|b| coupling::singular_values(&b));
+        let parts = match sigma {
+            Some(sigma) => coupling::distinct(&sigma)
+                .into_iter()
+                .map(|(s, _)| Part {
+                    j: coupling::block(s),
+                    eig: vec![Complex::new(0.0, s), Complex::new(0.0, -s)],
+                    dt: 1,
+                })
+                .collect(),
+            None if whole_fits => match limits.budget.scope(|| crate::linalg::eigenvalues(&j)) {
+                Ok(eig) => vec![Part { j, eig, dt }],
+                Err(e) => {
+                    skipped.push(format!("run {:?}: J: {e}", c.name));
+                    continue;
+                }
+            },
+            None => {
+                skipped.push(too_large());
                 continue;
             }
         };
@@ -636,9 +775,7 @@ pub fn stability(
                 }),
             },
             opt,
-            j,
-            eig,
-            dt: w.theta.len(),
+            parts,
             d_steps: built.hyper.d_steps,
         });
     }
@@ -668,10 +805,13 @@ fn fill(mut p: Plan, limits: &Limits) -> StabilityMap {
                             "phi" => Players::new(0.0, beta),
                             _ => Players::both(beta),
                         };
-                        let hyper = (Players::both(eta), bp, p.d_steps);
-                        radius(&p.opt, hyper, &p.j, &p.eig, p.dt, limits.dense)
-                            .ok()
-                            .map(|r| r.0)
+                        let mut h = p.opt.initial_hyper(Players::both(eta), bp);
+                        h.d_steps = p.d_steps;
+                        // The largest ρ of the parts; none where one has none.
+                        p.parts.iter().try_fold(0.0_f64, |rho, part| {
+                            let r = radius(&p.opt, &h, &part.j, &part.eig, part.dt, limits.dense);
+                            r.ok().map(|r| rho.max(r.0))
+                        })
                     })
                     .collect()
             })

@@ -110,9 +110,9 @@ impl SpectrumLog {
             dense: RECORD_DENSE,
             budget: Budget::within(RECORD_DEADLINE).or_cancelled(cancelled),
         };
-        let h = &st.optim.hyper;
-        let eta = opt.eta_at(h, st.optim.iteration);
-        let a = analyse(game, &st.w, opt, (eta, h.beta, h.d_steps), &limits);
+        let mut h = st.optim.hyper.clone();
+        h.eta = opt.eta_at(&st.optim.hyper, st.optim.iteration);
+        let a = analyse(game, &st.w, opt, &h, &limits);
         let record = to_record(&a, st.optim.iteration);
         match record.to_line() {
             Ok(line) => {
@@ -279,13 +279,12 @@ mod tests {
         };
         let mut game = game;
         let st = initial_state(&c, game.as_ref(), &built.optimizer, built.hyper);
-        let h = &st.optim.hyper;
         let limits = Limits::new(RECORD_DENSE, RECORD_DEADLINE);
         let a = analyse(
             game.as_mut(),
             &st.w,
             &built.optimizer,
-            (h.eta, h.beta, h.d_steps),
+            &st.optim.hyper,
             &limits,
         );
         let r = to_record(&a, 0);
