@@ -499,14 +499,12 @@ fn report<V: ParamVec + serde::de::DeserializeOwned + 'static>(
     measure: bool,
     warnings: &mut Vec<String>,
 ) -> Result<RunSpectrum, String> {
-    let newest = run
-        .map(|d| {
-            let start = crate::run::engine::initial_state(config, &*game, opt, hyper.clone());
-            let found = checkpoint::newest::<V>(d, None, |s| checkpoint::misfit(s, &start));
-            warnings.extend(found.unreadable.iter().map(|u| u.to_string()));
-            found.state
-        })
-        .flatten();
+    let newest = run.and_then(|d| {
+        let start = crate::run::engine::initial_state(config, &*game, opt, hyper.clone());
+        let found = checkpoint::newest::<V>(d, None, |s| checkpoint::misfit(s, &start));
+        warnings.extend(found.unreadable.iter().map(|u| u.to_string()));
+        found.state
+    });
     // A run's parameters are those in force at its newest checkpoint: what `control set`, the
     // dashboard's editor or a fork changed is in its state, not in its config.
     let (live, live_step) = match &newest {
