@@ -3,6 +3,7 @@
 
 use super::drawing;
 use super::style::{self, Size, FAMILY, SMALL, TEXT};
+use super::subpixel;
 use crate::error::{Error, Result};
 use plotters::coord::ranged1d::{AsRangedCoord, Ranged, ValueFormatter};
 use plotters::prelude::*;
@@ -184,15 +185,19 @@ impl LineChart {
         })?;
         let ((y0, y1), at) = self.legend_place((x0, x1), (y0, y1), size);
         let mut svg = String::new();
-        {
+        let curves = {
             let root = SVGBackend::with_string(&mut svg, size.units()).into_drawing_area();
             root.fill(&WHITE).map_err(drawing)?;
-            if self.log_y {
-                self.draw(&root, x0..x1, ((y0..y1).log_scale(), (y0, y1)), at)?;
+            let curves = if self.log_y {
+                self.draw(&root, x0..x1, ((y0..y1).log_scale(), (y0, y1)), at)?
             } else {
-                self.draw(&root, x0..x1, (y0..y1, (y0, y1)), at)?;
-            }
+                self.draw(&root, x0..x1, (y0..y1, (y0, y1)), at)?
+            };
             root.present().map_err(drawing)?;
+            curves
+        };
+        for (k, (l, points)) in self.lines.iter().zip(&curves).enumerate() {
+            subpixel::restore(&mut svg, k, l.color, points);
         }
         Ok(svg)
     }
@@ -203,7 +208,7 @@ impl LineChart {
         x: std::ops::Range<f64>,
         (y, y_bounds): (Y, (f64, f64)),
         legend_at: SeriesLabelPosition,
-    ) -> Result<()>
+    ) -> Result<Vec<String>>
     where
         DB: DrawingBackend,
         Y: AsRangedCoord<Value = f64>,
@@ -254,15 +259,23 @@ impl LineChart {
                     .map_err(drawing)?;
             }
         }
+        let frame = subpixel::Frame::of(
+            chart.plotting_area().get_pixel_range(),
+            x_range,
+            y_range,
+            self.log_y,
+        );
+        let mut curves = vec![];
         let mut legend = false;
-        for l in &self.lines {
+        for (k, l) in self.lines.iter().enumerate() {
             let pts: Vec<(f64, f64)> = l
                 .points
                 .iter()
                 .copied()
                 .filter(|p| keep(self.log_y, *p))
                 .collect();
-            let style = l.color.mix(l.alpha).stroke_width(l.width);
+            curves.push(frame.points(&pts));
+            let style = subpixel::stand_in(k).mix(l.alpha).stroke_width(l.width);
             let drawn = chart
                 .draw_series(LineSeries::new(pts, style))
                 .map_err(drawing)?;
@@ -307,7 +320,7 @@ impl LineChart {
                 .draw()
                 .map_err(drawing)?;
         }
-        Ok(())
+        Ok(curves)
     }
 }
 

@@ -22,6 +22,7 @@ pub mod samples;
 pub mod spectrum;
 pub mod stability;
 pub mod style;
+pub mod subpixel;
 pub mod sweep;
 
 use crate::error::Error;
