@@ -718,6 +718,8 @@ fn ctrl_c_while_a_sweep_is_made_keeps_nothing_and_on_wait_says_it_goes_on() {
             "0..3000",
             "--steps",
             "1",
+            "--max-members",
+            "18000",
         ],
         &|| {
             // Some members made, far from all.

@@ -226,7 +226,7 @@ pub fn drive(dirs: Vec<RunDir>, how: Opening) -> Vec<Result<Summary>> {
                         {
                             err.message.push_str(&format!(
                                 " (`saddle resume {}` continues the run from its newest checkpoint)",
-                                dir.id()
+                                dir.handle()
                             ));
                         }
                         err

@@ -81,6 +81,9 @@ struct NewArgs {
     /// Return when every member has ended (exit 0, or 1 if any did not end with a result).
     #[arg(long)]
     wait: bool,
+    /// The most members the sweep may have; a larger one is refused before anything is made.
+    #[arg(long, default_value_t = expand::MAX_MEMBERS)]
+    max_members: u64,
     /// Print the sweep id and member ids as JSON.
     #[arg(long)]
     json: bool,
@@ -319,6 +322,7 @@ fn launch(a: NewArgs, runs_dir: &Path) -> Result<i32> {
             runs_at: runs_at.as_deref(),
             steps: a.steps.or(section.steps),
             keep_checkpoints: keep,
+            max_members: a.max_members,
         },
     )?;
     let name_from_flag = a.name.is_some();
@@ -565,9 +569,18 @@ fn stalled_why(
     m: &crate::sweep::manifest::Member,
     s: &crate::sweep::state::MemberStatus,
 ) -> Option<(String, std::path::PathBuf)> {
-    (s.state == MemberState::Stalled && s.status.is_none())
-        .then(|| sweep.last_log_line(m))
-        .flatten()
+    if s.state != MemberState::Stalled {
+        return None;
+    }
+    let run = sweep.member(m);
+    if !run.path.exists() {
+        let why = "its directory is missing (deleted?): nothing can resume it";
+        return Some((why.into(), run.path));
+    }
+    if let Err(e) = crate::run::Summary::read_checked(&run) {
+        return Some((e, run.file(crate::run::store::SUMMARY)));
+    }
+    sweep.last_log_line(m)
 }
 
 fn resume(sweep: &SweepDir, wait_end: bool, json: bool) -> Result<i32> {
@@ -582,25 +595,29 @@ fn resume(sweep: &SweepDir, wait_end: bool, json: bool) -> Result<i32> {
         Executor::Local => Default::default(),
         Executor::Slurm => slurm::runtime()?.block_on(slurm::tasks(sweep))?,
     };
-    let todo: Vec<usize> = manifest
+    // A member whose directory is gone has no config to run from: named, the others go on.
+    let (gone, left): (Vec<_>, Vec<_>) = manifest
         .members
         .iter()
         .filter(|m| !has_ended(&sweep.member(m)) && !queued.contains_key(&m.index))
-        .map(|m| m.index)
-        .collect();
+        .partition(|m| !sweep.member(m).path.exists());
+    for m in &gone {
+        eprintln!(
+            "saddle: warning: {}: the member's directory is missing (deleted?), so it cannot be resumed",
+            sweep.member(m).path.display()
+        );
+    }
+    let todo: Vec<usize> = left.iter().map(|m| m.index).collect();
     let _ = std::fs::remove_file(sweep.file(CANCELLED));
     if todo.is_empty() {
-        let why = if queued.is_empty() {
-            "every member has ended".to_string()
-        } else {
-            format!(
-                "{} member(s) queued or running on Slurm, the rest ended",
-                queued.len()
-            )
+        let why = match (queued.len(), gone.len()) {
+            (0, 0) => "every member has ended".to_string(),
+            (0, g) => format!("{g} member(s) without a directory, the rest ended"),
+            (q, _) => format!("{q} member(s) queued or running on Slurm, the rest ended"),
         };
         eprintln!("saddle: sweep {}: nothing to resume ({why})", manifest.id);
         announce(sweep, &manifest, json);
-        return Ok(0);
+        return Ok(if gone.is_empty() { 0 } else { 1 });
     }
     sweep.event(serde_json::json!({"event": "resumed", "members": todo.len()}))?;
     let child = start(sweep, &manifest, &todo)?;

@@ -16,7 +16,7 @@ pub fn send(dir: &RunDir, command: Command, timeout: Duration) -> Result<Vec<Eve
         // A run that ended for good cannot be resumed either: say why instead of pointing at
         // `saddle resume`, which would refuse.
         let next = match super::engine::check_resumable(dir, None) {
-            Ok(()) => format!("`saddle resume {}` continues it", dir.id()),
+            Ok(()) => format!("`saddle resume {}` continues it", dir.handle()),
             Err(ended) => ended.message,
         };
         return Err(Error::input(format!(

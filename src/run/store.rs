@@ -40,6 +40,9 @@ pub const CONTROL: &str = "control.jsonl";
 pub const SPECTRUM: &str = "spectrum.jsonl";
 /// Checkpoint folder.
 pub const CHECKPOINTS: &str = "checkpoints";
+/// The file that makes a directory of the runs directory a group of runs (a sweep's
+/// manifest): its runs are named `<group>/<id>`.
+pub const GROUP_MANIFEST: &str = "sweep.json";
 const LOCK: &str = "lock";
 
 pub use crate::files::write_atomic;
@@ -132,6 +135,20 @@ impl RunDir {
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default()
+    }
+
+    /// The name `saddle` commands take for this run ([`RunDir::find`]): its id, or
+    /// `<group>/<id>` for a run of a group (a sweep's member `000` alone names nothing).
+    pub fn handle(&self) -> String {
+        let group = self
+            .path
+            .parent()
+            .filter(|p| p.join(GROUP_MANIFEST).is_file())
+            .and_then(|p| p.file_name());
+        match group {
+            Some(g) => format!("{}/{}", g.to_string_lossy(), self.id()),
+            None => self.id(),
+        }
     }
 
     /// A file inside the directory.

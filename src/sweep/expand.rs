@@ -67,7 +67,13 @@ pub struct Request<'a> {
     pub steps: Option<u64>,
     /// Checkpoints each member keeps.
     pub keep_checkpoints: u64,
+    /// The most members the sweep may have (see [`MAX_MEMBERS`]).
+    pub max_members: u64,
 }
+
+/// Members a sweep may have unless `--max-members` says more: a typo in a grid (two axes of a
+/// thousand values) must not make a million run directories before anyone can stop it.
+pub const MAX_MEMBERS: u64 = 10_000;
 
 /// Every grid point: the cartesian product of the axes, the first axis slowest.
 fn grid_points(axes: &[Axis]) -> Vec<Vec<(String, String)>> {
@@ -218,6 +224,22 @@ pub fn plan(preset: &Preset, origin: &str, req: &Request) -> Result<Plan> {
     if seeds.is_empty() {
         return Err(Error::input("--seeds: give at least one seed"));
     }
+    // Counted before any configuration is resolved: resolving a million takes minutes.
+    let grid: u64 = req
+        .axes
+        .iter()
+        .fold(1u64, |n, a| n.saturating_mul(a.values.len() as u64));
+    let count = (chosen.len() as u64)
+        .saturating_mul(grid)
+        .saturating_mul(seeds.len() as u64);
+    if count > req.max_members {
+        return Err(Error::input(format!(
+            "this sweep would have {count} members ({} run(s) × {grid} grid point(s) × {} seed(s)), more than {}: nothing was made; give --max-members {count} to run it",
+            chosen.len(),
+            seeds.len(),
+            req.max_members
+        )));
+    }
     let points = grid_points(req.axes);
     // configs[point][picked run]
     let mut resolved: Vec<Vec<RunConfig>> = vec![];
@@ -327,7 +349,33 @@ mod tests {
             runs_at: None,
             steps: None,
             keep_checkpoints: 1,
+            max_members: MAX_MEMBERS,
         }
+    }
+
+    /// The count is checked before anything is resolved, with the product that made it.
+    #[test]
+    fn a_sweep_over_the_member_limit_is_refused() {
+        let p = Preset::parse(P, "p.ron").unwrap();
+        let axes = [Axis {
+            path: "runs[*].eta".into(),
+            values: vec!["0.1".into(), "0.2".into(), "0.3".into()],
+        }];
+        let r = Request {
+            max_members: 11,
+            ..req(&axes, Some(&[0, 1]))
+        };
+        let e = plan(&p, "p.ron", &r).unwrap_err().message;
+        assert!(
+            e.contains("12 members (2 run(s) × 3 grid point(s) × 2 seed(s)), more than 11")
+                && e.contains("--max-members 12"),
+            "{e}"
+        );
+        let r = Request {
+            max_members: 12,
+            ..req(&axes, Some(&[0, 1]))
+        };
+        assert_eq!(plan(&p, "p.ron", &r).unwrap().members.len(), 12);
     }
 
     #[test]

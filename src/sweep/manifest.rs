@@ -25,7 +25,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 /// The manifest's file name.
-pub const MANIFEST: &str = "sweep.json";
+pub const MANIFEST: &str = crate::run::store::GROUP_MANIFEST;
 /// Member states.
 pub const STATES: &str = "states.json";
 /// The sweep's event log.

@@ -8,12 +8,12 @@
 //! before s, provided it ran to s. Non-finite values (a diverged run's) are left out of n.
 
 use super::expand::Configuration;
-use super::manifest::{engine_summary, has_ended, Manifest, SweepDir};
+use super::manifest::{has_ended, Manifest, SweepDir};
 use super::mixed_provenance::differences;
 use crate::error::{Error, Result};
 use crate::run::across_seeds::is_outcome;
 use crate::run::metrics::MetricsTable;
-use crate::run::store::METRICS;
+use crate::run::store::{METRICS, SUMMARY};
 use crate::stats::{describe, paired, Description, Paired};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -269,7 +269,26 @@ pub fn report(
         .iter()
         .map(|m| {
             let run = sweep.member(m);
-            let summary = engine_summary(&run);
+            // A member whose summary is damaged or gone is named: left out without a word,
+            // its configuration's n and rank would change silently.
+            let read = crate::run::Summary::read_checked(&run);
+            if let Err(e) = &read {
+                damaged.borrow_mut().push(format!(
+                    "{e} (that member counts as not started and its final values are left out)"
+                ));
+            }
+            let summary = read.ok().flatten();
+            if !run.path.exists() {
+                damaged.borrow_mut().push(format!(
+                    "{}: the member's directory is missing (it counts as not started)",
+                    run.path.display()
+                ));
+            } else if !run.file(SUMMARY).exists() && run.file(METRICS).exists() {
+                damaged.borrow_mut().push(format!(
+                    "{}: no summary.json although the member logged rows (it counts as not started and its final values are left out)",
+                    run.path.display()
+                ));
+            }
             let ended = summary
                 .as_ref()
                 .map(|s| (s.status.as_str().to_string(), s.oracle_calls));
@@ -487,27 +506,34 @@ impl Report {
             .max(13)
     }
 
-    /// How each configuration's members ended: converged / diverged / other, and the oracle
+    /// How each configuration's members ended: converged / diverged / finished (their steps
+    /// done, neither) / not ended with a result (running, paused, not started, interrupted,
+    /// stopped, failed: a rate read mid-sweep must not count them as ended), and the oracle
     /// calls the converged ones took (median, mean and its confidence interval).
     pub fn outcomes_text(&self) -> String {
         let width = self.label_width();
         let mut s = format!(
-            "\noutcomes (converged: ‖ω − ω*‖ below stop.converge_below)\n{:>4}  {:<width$}  {:>3}  {:>9}  {:>8}  {:>5}  {:>12}  {:>10}  {:>23}\n",
-            "#", "CONFIGURATION", "N", "CONVERGED", "DIVERGED", "OTHER", "MEDIAN CALLS", "MEAN CALLS", "95% CI"
+            "\noutcomes (converged: ‖ω − ω*‖ below stop.converge_below; UNFINISHED: running, not started, interrupted, stopped or failed)\n{:>4}  {:<width$}  {:>3}  {:>9}  {:>8}  {:>8}  {:>10}  {:>12}  {:>10}  {:>23}\n",
+            "#", "CONFIGURATION", "N", "CONVERGED", "DIVERGED", "FINISHED", "UNFINISHED", "MEDIAN CALLS", "MEAN CALLS", "95% CI"
         );
         for r in &self.rows {
             let o = &r.outcomes;
             let n: usize = o.statuses.values().sum();
-            let (conv, div) = (o.count("converged"), o.count("diverged"));
+            let (conv, div, fin) = (
+                o.count("converged"),
+                o.count("diverged"),
+                o.count("finished"),
+            );
             let calls = o.calls_to_converge.as_ref();
             s.push_str(&format!(
-                "{:>4}  {:<width$}  {:>3}  {:>9}  {:>8}  {:>5}  {:>12}  {:>10}  {:>23}\n",
+                "{:>4}  {:<width$}  {:>3}  {:>9}  {:>8}  {:>8}  {:>10}  {:>12}  {:>10}  {:>23}\n",
                 r.configuration.index,
                 r.configuration.label,
                 n,
                 conv,
                 div,
-                n - conv - div,
+                fin,
+                n - conv - div - fin,
                 dash(o.median_calls_to_converge),
                 dash(calls.map(|d| d.mean)),
                 calls

@@ -165,7 +165,7 @@ pub fn check_resumable(dir: &RunDir, steps: Option<u64>) -> Result<()> {
     let Some((step, status)) = ended else {
         return Ok(());
     };
-    let id = dir.id();
+    let id = dir.handle();
     match status {
         Status::Diverged => Err(Error::input(format!(
             "run {id} diverged; nothing to resume (it diverged at step {step}; fork it with other hyperparameters: saddle fork {id} --at STEP --set …)"
@@ -322,7 +322,7 @@ impl<V: ParamVec + Serialize + DeserializeOwned> Engine<V> {
             return Err(Error::input(format!(
                 "run {id} has no readable checkpoint, so it cannot be resumed:\n{}\n`saddle resume {id} --from-scratch` runs it again from step 0 (its metrics are rewritten; the unreadable checkpoints are kept as step-N.ck.unreadable)",
                 files.join("\n"),
-                id = dir.id()
+                id = dir.handle()
             )));
         }
         let logged = last_logged(&dir)?;
@@ -334,7 +334,7 @@ impl<V: ParamVec + Serialize + DeserializeOwned> Engine<V> {
             return Err(Error::input(format!(
                 "run {id} has no checkpoint ({} holds none), but its metrics reach step {l}: it cannot be resumed; `saddle resume {id} --from-scratch` runs it again from step 0 (its metrics are rewritten)",
                 dir.file(crate::run::store::CHECKPOINTS).display(),
-                id = dir.id()
+                id = dir.handle()
             )));
         }
         // The rows must reach the checkpoint: a table whose tail was lost resumes from the
