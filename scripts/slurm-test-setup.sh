@@ -102,6 +102,9 @@ AccountingStorageType=accounting_storage/none
 JobAcctGatherType=jobacct_gather/none
 JobCompType=jobcomp/none
 KillWait=10
+# Task ids stop at 9 (Slurm's default is 1001): the tests' sweeps of a few dozen members are
+# then submitted as several arrays, as a sweep over 1001 members is on a default cluster.
+MaxArraySize=10
 SlurmctldLogFile=/var/log/slurm/slurmctld.log
 SlurmdLogFile=/var/log/slurm/slurmd.log
 SlurmctldPidFile=/run/slurmctld.pid

@@ -69,14 +69,24 @@ fn local_and_slurm_sweeps_of_a_grid_end_member_by_member_the_same() {
     assert_eq!(m.members.len(), 24);
     let st = status(t.path(), &runs, &slurm);
     assert_eq!(st["counts"]["done"], 24, "{st}");
-    // The batch script is kept; each task logged under logs/<sweep>_<job>_<task>.log.
+    // The batch script is kept; each task logged under logs/<sweep>_<job>_<task>.log. The
+    // test cluster's MaxArraySize of 10 (scripts/slurm-test-setup.sh) cuts the 24 members into
+    // arrays from members 0, 10 and 20: member 23 is task 3 of the last.
     let script = std::fs::read_to_string(slurm.file("sweep.sbatch")).unwrap();
     assert!(script.contains("#SBATCH --signal=B:USR1@90"), "{script}");
     assert!(script.contains("#SBATCH --requeue"), "{script}");
-    let job = st["slurm_jobs"][0].as_u64().unwrap();
-    let log = slurm
-        .file("logs")
-        .join(format!("{}_{job}_23.log", slurm.id()));
+    let subs = saddle::sweep::slurm::submissions(&slurm);
+    let last = subs.iter().rfind(|s| s.offset <= 23).unwrap();
+    let max = saddle::sweep::slurm::runtime()
+        .unwrap()
+        .block_on(saddle::sweep::slurm::max_array_size());
+    assert_eq!(subs.len(), 24usize.div_ceil(max), "{subs:?}");
+    let log = slurm.file("logs").join(format!(
+        "{}_{}_{}.log",
+        slurm.id(),
+        last.job,
+        23 - last.offset
+    ));
     let text = std::fs::read_to_string(&log).unwrap_or_else(|e| panic!("{}: {e}", log.display()));
     assert!(text.contains("member 23 as task"), "{text}");
 }

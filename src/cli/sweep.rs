@@ -440,12 +440,22 @@ fn start(
         }
         Executor::Slurm => {
             let exe = exe()?;
-            let sub = slurm::runtime()?.block_on(slurm::submit(sweep, manifest, indices, &exe))?;
+            let subs = slurm::runtime()?.block_on(slurm::submit(sweep, manifest, indices, &exe))?;
+            let jobs: Vec<String> = subs
+                .iter()
+                .map(|s| {
+                    let at = if s.offset > 0 {
+                        format!(", members {} + task id", s.offset)
+                    } else {
+                        String::new()
+                    };
+                    format!("job {} (--array={}{at})", s.job, s.array)
+                })
+                .collect();
             eprintln!(
-                "saddle: sweep {}: submitted job {} (--array={}); batch script {}",
+                "saddle: sweep {}: submitted {}; batch script {}",
                 manifest.id,
-                sub.job,
-                sub.array,
+                jobs.join(", "),
                 sweep.file(manifest::BATCH_SCRIPT).display()
             );
             Ok(None)

@@ -64,6 +64,9 @@ impl ToySpec for BilinearSpec {
                         b.len()
                     ));
                 }
+                for (name, v) in [("a", a), ("b", b)] {
+                    finite_entries(&format!("linear: {name}"), v, |i| format!("{name}[{i}]"))?;
+                }
                 (a.clone(), b.clone())
             }
         };
@@ -207,6 +210,7 @@ impl MatrixSpec {
             MatrixSpec::Identity => Ok(Mat::identity(dim)),
             MatrixSpec::Diagonal(d) => {
                 check_len("Diagonal", d.len())?;
+                finite_entries("matrix: Diagonal", d, |i| format!("entry {i}"))?;
                 Ok(Mat::diagonal(d))
             }
             MatrixSpec::Explicit(rows) => {
@@ -217,6 +221,9 @@ impl MatrixSpec {
                         m.rows, m.cols
                     ));
                 }
+                finite_entries("matrix: Explicit", &m.data, |k| {
+                    format!("row {}, column {}", k / m.cols, k % m.cols)
+                })?;
                 Ok(m)
             }
             MatrixSpec::SingularValues(s) => {
@@ -236,6 +243,26 @@ impl MatrixSpec {
                 }
                 Ok(with_singular_values(&linspace(*max, *min, dim), rng))
             }
+        }
+    }
+}
+
+/// Refuses the first entry of `v` that is NaN or infinite, naming `what` and the entry's
+/// position (`at` of its index); an infinite one may have been written as a finite literal
+/// too large for an f64 (`1e400`), which the message says.
+fn finite_entries(what: &str, v: &[f64], at: impl Fn(usize) -> String) -> Result<(), String> {
+    match v.iter().enumerate().find(|(_, x)| !x.is_finite()) {
+        None => Ok(()),
+        Some((i, bad)) => {
+            let hint = if bad.is_infinite() {
+                "; numbers beyond ±1.8e308, such as 1e400, read as inf"
+            } else {
+                ""
+            };
+            Err(format!(
+                "{what} entries must be finite, got {bad} ({}{hint})",
+                at(i)
+            ))
         }
     }
 }
@@ -669,5 +696,62 @@ mod tests {
             start: Start::default(),
         };
         assert!(cfg.build(0).unwrap().equilibrium().is_none());
+    }
+
+    /// NaN and infinite numbers (`inf`, `1e400`) in any matrix kind or explicit linear term are
+    /// refused when the game is built, before a run can diverge at its first step.
+    #[test]
+    fn non_finite_matrix_entries_and_linear_terms_are_refused() {
+        let spec = |matrix: MatrixSpec, linear: LinearTerms| BilinearSpec {
+            dim: 2,
+            matrix,
+            linear,
+            constraint: None,
+            start: Start::default(),
+        };
+        let err = |s: BilinearSpec| s.build(1).err().expect("refused");
+        let explicit = |x: f64| MatrixSpec::Explicit(vec![vec![1.0, 2.0], vec![0.0, x]]);
+        let hint = "; numbers beyond ±1.8e308, such as 1e400, read as inf";
+        for (x, shown, hint) in [
+            (f64::INFINITY, "inf", hint),
+            (f64::NEG_INFINITY, "-inf", hint),
+            (f64::NAN, "NaN", ""),
+        ] {
+            assert_eq!(
+                err(spec(explicit(x), LinearTerms::Zero)),
+                format!(
+                    "matrix: Explicit entries must be finite, got {shown} (row 1, column 1{hint})"
+                )
+            );
+            assert_eq!(
+                err(spec(MatrixSpec::Diagonal(vec![x, 0.0]), LinearTerms::Zero)),
+                format!("matrix: Diagonal entries must be finite, got {shown} (entry 0{hint})")
+            );
+            assert!(err(spec(
+                MatrixSpec::SingularValues(vec![1.0, x]),
+                LinearTerms::Zero
+            ))
+            .starts_with("matrix: singular values must be finite"));
+            let range = MatrixSpec::SingularRange { min: 0.5, max: x };
+            assert!(err(spec(range, LinearTerms::Zero)).contains("must be finite"));
+            let linear = LinearTerms::Explicit {
+                a: vec![0.0, 1.0],
+                b: vec![x, 0.0],
+            };
+            assert_eq!(
+                err(spec(MatrixSpec::Identity, linear)),
+                format!("linear: b entries must be finite, got {shown} (b[0]{hint})")
+            );
+            let random = LinearTerms::Random { scale: x };
+            assert!(err(spec(MatrixSpec::Identity, random)).contains("must be finite"));
+        }
+        // `1e400` reads as infinite.
+        let read: MatrixSpec = ron::from_str("Diagonal([1e400, 0.0])").unwrap();
+        assert_eq!(
+            err(spec(read, LinearTerms::Zero)),
+            format!("matrix: Diagonal entries must be finite, got inf (entry 0{hint})")
+        );
+        // Finite values, however large, still build.
+        assert!(spec(explicit(1e300), LinearTerms::Zero).build(1).is_ok());
     }
 }

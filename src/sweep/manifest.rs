@@ -179,20 +179,17 @@ impl SweepDir {
     /// nothing and gives None).
     pub fn last_log_line(&self, m: &Member) -> Option<(String, PathBuf)> {
         let mut logs = vec![self.local_log(m)];
-        let (prefix, suffix) = (format!("{}_", self.id()), format!("_{}.log", m.index));
-        let mut slurm: Vec<(std::time::SystemTime, PathBuf)> = fs::read_dir(self.file(LOGS))
-            .into_iter()
-            .flatten()
-            .flatten()
-            .filter(|e| {
-                e.file_name()
-                    .to_str()
-                    .is_some_and(|n| n.starts_with(&prefix) && n.ends_with(&suffix))
-            })
-            .filter_map(|e| Some((e.metadata().ok()?.modified().ok()?, e.path())))
-            .collect();
-        slurm.sort();
-        logs.extend(slurm.into_iter().rev().map(|(_, p)| p));
+        // Newest submission first; its task id is the member's index less the array's offset.
+        let mut subs = super::slurm::submissions(self);
+        subs.reverse();
+        logs.extend(subs.iter().filter(|s| m.index >= s.offset).map(|s| {
+            self.file(LOGS).join(format!(
+                "{}_{}_{}.log",
+                self.id(),
+                s.job,
+                m.index - s.offset
+            ))
+        }));
         logs.into_iter().find_map(|p| Some((last_line(&p)?, p)))
     }
 
