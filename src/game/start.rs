@@ -39,6 +39,11 @@ pub fn start_point(
     seed: u64,
 ) -> Result<Players<Vec<f64>>, String> {
     let mut w = match start {
+        Start::Random { scale } if !scale.is_finite() || *scale < 0.0 => {
+            return Err(format!(
+                "start: Random scale must be finite and ≥ 0, got {scale}"
+            ));
+        }
         Start::Random { scale } => {
             let mut rng = Rng::derive(seed, "start");
             Players {
@@ -55,6 +60,11 @@ pub fn start_point(
                     return Err(format!(
                         "start.{p} has {} entries but the game's {p} has dimension {d}",
                         v.len()
+                    ));
+                }
+                if let Some((i, x)) = v.iter().enumerate().find(|(_, x)| !x.is_finite()) {
+                    return Err(format!(
+                        "start.{p}[{i}] must be finite, got {x} (numbers beyond ±1.8e308, such as 1e400, read as inf)"
                     ));
                 }
             }
