@@ -386,6 +386,13 @@ pub fn spawn_detached(args: &[std::ffi::OsString], log_path: &Path) -> Result<st
         .map_err(|e| Error::failure(format!("cannot find saddle's own executable: {e}")))?;
     let mut cmd = std::process::Command::new(exe);
     cmd.args(args);
+    // The run's provenance names what the user typed, not the worker's own arguments.
+    if std::env::var_os(crate::run::provenance::COMMAND_ENV).is_none() {
+        let typed: Vec<String> = std::env::args().collect();
+        if let Ok(json) = serde_json::to_string(&typed) {
+            cmd.env(crate::run::provenance::COMMAND_ENV, json);
+        }
+    }
     cmd.stdin(std::process::Stdio::null())
         .stdout(log.try_clone().map_err(|e| io_error(log_path, e))?)
         .stderr(log);

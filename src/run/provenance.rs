@@ -90,7 +90,7 @@ impl Provenance {
             device: device.to_string(),
             host: host_name(),
             os: os_name(),
-            command: std::env::args().collect(),
+            command: command_line(),
             slurm: slurm_ids(|k| std::env::var(k).ok()),
         }
     }
@@ -152,6 +152,19 @@ fn compiled_simd() -> Simd {
     } else {
         Simd::Baseline
     }
+}
+
+/// The environment variable through which a background process learns the command line the
+/// user typed (a JSON list): a detached run's worker records that, not `saddle worker DIR`.
+pub const COMMAND_ENV: &str = "SADDLE_COMMAND";
+
+/// The command line to record: the one a parent saddle passed down in [`COMMAND_ENV`], else
+/// this process's own.
+fn command_line() -> Vec<String> {
+    std::env::var(COMMAND_ENV)
+        .ok()
+        .and_then(|j| serde_json::from_str::<Vec<String>>(&j).ok())
+        .unwrap_or_else(|| std::env::args().collect())
 }
 
 fn host_name() -> String {

@@ -524,6 +524,12 @@ fn report<V: ParamVec + serde::de::DeserializeOwned + 'static>(
         Duration::from_secs(2 * REPORT_SECONDS),
     );
     let mut a = analyse(game, &w, opt, &h, &limits);
+    if a.radius.is_some_and(|r| (r - 1.0).abs() <= 1e-9) {
+        a.notes.push(
+            "ρ = 1: no geometric rate; the iterates stay bounded (they cycle) where the eigenvalues of modulus 1 are simple, and grow polynomially where one is repeated without its own eigenvectors (a Jordan block: alternating GD on θφ at ησ = 2 grows linearly)"
+                .into(),
+        );
+    }
     if !changed.is_empty() {
         a.notes.insert(
             0,
