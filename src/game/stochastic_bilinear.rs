@@ -30,7 +30,10 @@ pub struct StochasticBilinearSpec {
     /// Number of components n (the paper: 1000); must be even (components come in
     /// antithetic pairs so the mean is exact).
     pub components: usize,
-    /// Scale of each component's deviation from the mean game.
+    /// Scale of each component's deviation from the mean game: u, v, α, β have N(0, noise/d)
+    /// entries, so the variance of one θ coordinate of a component's field about the mean
+    /// field is (noise/d)(1 + noise‖φ‖²/d) (‖θ‖² for φ): linear in `noise` through α and β,
+    /// quadratic through uvᵀ.
     #[serde(default = "default_noise")]
     pub noise: f64,
     /// Range of the mean matrix's singular values (min, max).
