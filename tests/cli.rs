@@ -205,6 +205,33 @@ fn a_runs_spectrum_is_its_live_parameters_and_large_bilinear_games_get_one() {
     );
     let measured = v["measured_rate"].as_f64().unwrap();
     assert!(measured > 1.05, "diverging after the change: {measured}");
+    // A change recorded after the newest checkpoint (a run killed before its next one) is in
+    // force too, as a resume would re-apply it (the run keeps the checkpoints at 360, 380 and
+    // 400; the change lands after 360).
+    let src = runs.join(&source);
+    for e in std::fs::read_dir(src.join("checkpoints")).unwrap() {
+        let path = e.unwrap().path();
+        if !path.to_string_lossy().contains("step-000000000360") {
+            std::fs::remove_file(path).unwrap();
+        }
+    }
+    let mut events = std::fs::OpenOptions::new()
+        .append(true)
+        .open(src.join("events.jsonl"))
+        .unwrap();
+    std::io::Write::write_all(
+        &mut events,
+        b"{\"step\":380,\"time\":1.0,\"event\":\"set\",\"param\":\"eta\",\"old\":0.3,\"new\":0.5}\n",
+    )
+    .unwrap();
+    let out = ok(&saddle(t.path(), &runs, &["spectrum", &source, "--json"]));
+    let v: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
+    let rho = v["spectral_radius"].as_f64().unwrap();
+    assert!((rho - want).abs() < 1e-9, "{rho} vs {want}: {out}");
+    assert!(
+        v["note"].as_str().unwrap().contains("in force at step 380"),
+        "{out}"
+    );
 
     let big = ok(&saddle(
         t.path(),

@@ -39,7 +39,8 @@ fn eigs_text(e: &[[f64; 2]]) -> String {
         let conjugate = |s: &[f64; 2]| (s[0] - z[0]).abs() < 1e-9 && (s[1] + z[1]).abs() < 1e-9;
         if let Some(k) = seen.iter_mut().find(|(s, _)| same(s)) {
             k.1 += 1;
-        } else if z[1] < 0.0 && seen.iter().any(|(s, _)| conjugate(s)) {
+        } else if z[1] != 0.0 && seen.iter().any(|(s, _)| conjugate(s)) {
+            // The other half of a pair printed as a ± b i, whichever came first.
             continue;
         } else {
             seen.push((*z, 1));
@@ -72,7 +73,8 @@ fn eigs_text(e: &[[f64; 2]]) -> String {
 }
 
 /// The step of a run's last recorded parameter change (0: none); `log_every` changes what is
-/// logged, not the dynamics. An unreadable event log is named and counts as none.
+/// logged and an average's β what is averaged, not the dynamics. An unreadable event log is
+/// named and counts as none.
 fn last_change(dir: &RunDir) -> u64 {
     let events: Vec<EventRecord> = dir.records_checked().unwrap_or_else(|e| {
         eprintln!("saddle: warning: {e}: MEASURED is fitted to every row");
@@ -80,7 +82,10 @@ fn last_change(dir: &RunDir) -> u64 {
     });
     events
         .iter()
-        .filter(|e| matches!(&e.kind, EventKind::Set(c) if c.param != "log_every"))
+        .filter(|e| {
+            matches!(&e.kind, EventKind::Set(c)
+                if c.param != "log_every" && !c.param.starts_with("averaging."))
+        })
         .map(|e| e.step)
         .max()
         .unwrap_or(0)

@@ -35,7 +35,7 @@ pub struct SweepArgs {
 enum ExecutorArg {
     /// A pool of member processes on this machine.
     Local,
-    /// One Slurm job array.
+    /// Slurm job arrays (one, or several past the cluster's MaxArraySize).
     Slurm,
 }
 
@@ -60,7 +60,8 @@ struct NewArgs {
     /// Where members run (default local).
     #[arg(long, value_enum)]
     executor: Option<ExecutorArg>,
-    /// Members at once (local default: one per core; Slurm: the array's %K).
+    /// Members at once (local default: one per core; Slurm: each array's %K, the arrays one
+    /// after another).
     #[arg(long)]
     jobs: Option<usize>,
     /// Name in the sweep's id (default: the preset's name).
@@ -593,6 +594,17 @@ fn stalled_why(
     sweep.last_log_line(m)
 }
 
+/// A summary still saying running (or paused) that nothing drives (the state, from the same
+/// snapshot, says so, trusting Slurm where a lock is not seen from here) is a crash, as `ls`
+/// and `show` call it: the table's STATUS says `crashed`, the JSON adds `"crashed": true`.
+fn crashed(s: &crate::sweep::state::MemberStatus) -> bool {
+    let stopped = matches!(
+        s.state,
+        MemberState::Preempted | MemberState::Stalled | MemberState::Cancelled
+    );
+    stopped && matches!(s.status, Some(Status::Running | Status::Paused))
+}
+
 fn resume(sweep: &SweepDir, wait_end: bool, json: bool) -> Result<i32> {
     let manifest = sweep.manifest()?;
     if let Some(pid) = sweep.supervisor() {
@@ -656,6 +668,9 @@ fn status(sweep: &SweepDir, json: bool) -> Result<i32> {
                 if let Some(o) = v.as_object_mut() {
                     o.insert("id".into(), m.id.clone().into());
                     o.insert("name".into(), m.name.clone().into());
+                    if crashed(s) {
+                        o.insert("crashed".into(), true.into());
+                    }
                     if let Some((line, log)) = stalled_why(sweep, m, s) {
                         o.insert("why".into(), line.into());
                         o.insert("log".into(), log.display().to_string().into());
@@ -699,15 +714,8 @@ fn status(sweep: &SweepDir, json: bool) -> Result<i32> {
         w1 = manifest.id.len() + 5,
     );
     for (m, s) in manifest.members.iter().zip(&st.members) {
-        // A summary still saying running (or paused) that nothing drives (the state, from
-        // the same snapshot, says so, trusting Slurm where a lock is not seen from here) is a
-        // crash, as `ls` and `show` call it; a member that never started has no step yet.
-        let stopped = matches!(
-            s.state,
-            MemberState::Preempted | MemberState::Stalled | MemberState::Cancelled
-        );
         let status = match s.status {
-            Some(Status::Running | Status::Paused) if stopped => "crashed",
+            _ if crashed(s) => "crashed",
             Some(x) => x.as_str(),
             None => "—",
         };

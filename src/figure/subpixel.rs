@@ -84,12 +84,13 @@ fn hex(c: RGBColor) -> String {
 }
 
 /// Replaces, in `svg`, the points of the first polyline drawn in `stand_in(k)` by `points`,
-/// and the stand-in colour everywhere (the legend's sample too) by `color`. A curve plotters
-/// did not draw (no point) is left as it is.
+/// and the stand-in colour everywhere (the legend's sample too) by `color`. A curve with no
+/// point has no polyline of its own (its legend sample would be the first found): only its
+/// colour is restored.
 pub fn restore(svg: &mut String, k: usize, color: RGBColor, points: &str) {
     let code = hex(stand_in(k));
     let stroke = format!("stroke=\"{code}\"");
-    if let Some(at) = svg.find(&stroke) {
+    if let Some(at) = svg.find(&stroke).filter(|_| !points.is_empty()) {
         let start = svg[..at].rfind("<polyline").unwrap_or(at);
         let end = at + svg[at..].find("/>").unwrap_or(0);
         if let Some(p) = svg[start..end].find("points=\"") {
@@ -121,6 +122,16 @@ mod tests {
             c = hex(stand_in(3))
         );
         restore(&mut svg, 3, RGBColor(0xE6, 0x9F, 0x00), "1.25,2.50 ");
+        // A labelled curve with no point: its legend sample keeps its points.
+        let mut legend_only = format!(
+            "<polyline stroke=\"{}\" points=\"7,7 9,7 \"/>",
+            hex(stand_in(4))
+        );
+        restore(&mut legend_only, 4, RGBColor(0, 0, 0), "");
+        assert_eq!(
+            legend_only,
+            "<polyline stroke=\"#000000\" points=\"7,7 9,7 \"/>"
+        );
         assert_eq!(
             svg,
             "<polyline fill=\"none\" stroke=\"#E69F00\" points=\"1.25,2.50 \"/>\n<polyline stroke=\"#E69F00\" points=\"7,7 9,7 \"/>"

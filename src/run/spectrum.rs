@@ -499,18 +499,40 @@ fn report<V: ParamVec + serde::de::DeserializeOwned + 'static>(
     measure: bool,
     warnings: &mut Vec<String>,
 ) -> Result<RunSpectrum, String> {
-    let newest = run.and_then(|d| {
+    let mut newest = run.and_then(|d| {
         let start = crate::run::engine::initial_state(config, &*game, opt, hyper.clone());
         let found = checkpoint::newest::<V>(d, None, |s| checkpoint::misfit(s, &start));
         warnings.extend(found.unreadable.iter().map(|u| u.to_string()));
         found.state
     });
-    // A run's parameters are those in force at its newest checkpoint: what `control set`, the
-    // dashboard's editor or a fork changed is in its state, not in its config.
-    let (live, live_step) = match &newest {
-        Some(s) => (s.optim.hyper.clone(), s.optim.iteration),
-        None => (hyper.clone(), 0),
-    };
+    // A run's parameters are those in force now: its newest checkpoint's (what `control
+    // set`, the dashboard's editor or a fork changed is in its state, not its config), then
+    // the changes its event log holds after that checkpoint, as a resume re-applies them.
+    let mut live_step = newest.as_ref().map_or(0, |s| s.optim.iteration);
+    if let (Some(d), Some(s)) = (run, newest.as_mut()) {
+        match d.records_checked::<crate::run::events::EventRecord>() {
+            Ok(events) => {
+                let mut live = crate::run::control::Live {
+                    opt,
+                    st: &mut s.optim,
+                    log_every: &mut s.log_every,
+                };
+                let at = live_step;
+                for (step, param, value) in crate::run::events::scheduled_changes(&events) {
+                    if step > at {
+                        if let Err(e) = live.set(&param, value) {
+                            warnings.push(format!("{param}={value} at step {step}: {e}"));
+                        }
+                        live_step = live_step.max(step);
+                    }
+                }
+            }
+            Err(e) => warnings.push(format!("{e}: the parameters are the newest checkpoint's")),
+        }
+    }
+    let live = newest
+        .as_ref()
+        .map_or_else(|| hyper.clone(), |s| s.optim.hyper.clone());
     let changed = hyper_changes(&hyper, &live);
     let (w, point) = match (game.equilibrium(), newest) {
         (Some(eq), _) => (eq.clone(), "equilibrium".to_string()),
@@ -529,6 +551,10 @@ fn report<V: ParamVec + serde::de::DeserializeOwned + 'static>(
             "ρ = 1: no geometric rate; the iterates stay bounded (they cycle) where the eigenvalues of modulus 1 are simple, and grow polynomially where one is repeated without its own eigenvectors (a Jordan block: alternating GD on θφ at ησ = 2 grows linearly)"
                 .into(),
         );
+    }
+    if opt.schedule != crate::optim::Schedule::Constant && live_step > 0 {
+        a.notes
+            .push(format!("η as its schedule gives it at step {live_step}"));
     }
     if !changed.is_empty() {
         a.notes.insert(

@@ -190,6 +190,26 @@ impl SweepDir {
                 m.index - s.offset
             ))
         }));
+        // Then any task log of that task id, newest first: an array resubmitted by hand with
+        // the batch script (no offset) has no recorded submission.
+        let (prefix, suffix) = (format!("{}_", self.id()), format!("_{}.log", m.index));
+        let mut by_hand: Vec<(std::time::SystemTime, PathBuf)> = fs::read_dir(self.file(LOGS))
+            .into_iter()
+            .flatten()
+            .flatten()
+            .filter(|e| {
+                // Not a recorded job's: its task ids may be offset (another member's log).
+                e.file_name().to_str().is_some_and(|n| {
+                    n.strip_prefix(&prefix)
+                        .and_then(|r| r.strip_suffix(&suffix))
+                        .and_then(|job| job.parse::<u64>().ok())
+                        .is_some_and(|job| !subs.iter().any(|s| s.job == job))
+                })
+            })
+            .filter_map(|e| Some((e.metadata().ok()?.modified().ok()?, e.path())))
+            .collect();
+        by_hand.sort();
+        logs.extend(by_hand.into_iter().rev().map(|(_, p)| p));
         logs.into_iter().find_map(|p| Some((last_line(&p)?, p)))
     }
 

@@ -513,7 +513,7 @@ impl Report {
     pub fn outcomes_text(&self) -> String {
         let width = self.label_width();
         let mut s = format!(
-            "\noutcomes (converged: ‖ω − ω*‖ below stop.converge_below; UNFINISHED: running, not started, interrupted, stopped or failed)\n{:>4}  {:<width$}  {:>3}  {:>9}  {:>8}  {:>8}  {:>10}  {:>12}  {:>10}  {:>23}\n",
+            "\noutcomes (converged: ‖ω − ω*‖ below stop.converge_below; FINISHED: all steps, neither; UNFINISHED: running, paused, not started, interrupted, stopped by a command or failed)\n{:>4}  {:<width$}  {:>3}  {:>9}  {:>8}  {:>8}  {:>10}  {:>12}  {:>10}  {:>23}\n",
             "#", "CONFIGURATION", "N", "CONVERGED", "DIVERGED", "FINISHED", "UNFINISHED", "MEDIAN CALLS", "MEAN CALLS", "95% CI"
         );
         for r in &self.rows {

@@ -1,4 +1,4 @@
-//! The Slurm executor: one job array (`sbatch --array=…%K`), one task per member, and the
+//! The Slurm executor: job arrays (`sbatch --array=…%K`), one task per member, and the
 //! sweep's state read from `squeue` (no accounting database assumed).
 //!
 //! The generated batch script (`sweep.sbatch`, kept in the sweep directory) runs
@@ -52,11 +52,20 @@ pub const DEFAULT_MAX_ARRAY_SIZE: usize = 1001;
 /// The cluster's `MaxArraySize` (task ids run from 0 to it − 1), from `scontrol show config`;
 /// Slurm's default where that cannot be read.
 pub async fn max_array_size() -> usize {
-    slurm_command("scontrol", &["show".into(), "config".into()])
-        .await
-        .ok()
-        .and_then(|text| parse_max_array_size(&text))
-        .unwrap_or(DEFAULT_MAX_ARRAY_SIZE)
+    let text = slurm_command("scontrol", &["show".into(), "config".into()]).await;
+    match text.as_ref().ok().and_then(|t| parse_max_array_size(t)) {
+        Some(n) => n,
+        None => {
+            let why = match text {
+                Err(e) => e.message,
+                Ok(_) => "it names no MaxArraySize".into(),
+            };
+            eprintln!(
+                "saddle: warning: scontrol show config: {why}; assuming Slurm's default MaxArraySize of {DEFAULT_MAX_ARRAY_SIZE}"
+            );
+            DEFAULT_MAX_ARRAY_SIZE
+        }
+    }
 }
 
 /// `MaxArraySize = N` of `scontrol show config`'s text (N ≥ 1).

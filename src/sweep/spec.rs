@@ -12,7 +12,8 @@ pub enum Executor {
     /// A bounded pool of member processes on this machine.
     #[default]
     Local,
-    /// One Slurm job array, one task per member.
+    /// Slurm job arrays, one task per member (several arrays past the cluster's
+    /// MaxArraySize).
     Slurm,
 }
 
