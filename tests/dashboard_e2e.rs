@@ -616,11 +616,12 @@ fn q_quits_within_100_ms_while_a_stability_map_computes() {
     }
     let tmp = tempfile::tempdir().unwrap();
     let runs = tmp.path().join("runs");
-    // 300-row update operators: each of the map's 228 cells is a dense eigen-solve.
+    // 300-row update operators: each of the map's 228 cells is a dense eigen-solve (a
+    // quadratic game: a bilinear one decouples into 2-D games and takes milliseconds).
     run_to_the_end(
         tmp.path(),
         &runs,
-        r#"Preset(name: "slow", seed: 0, steps: 10, log_every: Some(5), game: Bilinear(dim: 75),
+        r#"Preset(name: "slow", seed: 0, steps: 10, log_every: Some(5), game: Quadratic(dim: 75, mix: 0.9, mu: 0.1, ell: 1.0),
         runs: [Run(name: "alt-hb", scheme: Alternating(), rule: HeavyBall, eta: 0.2, beta: (theta: 0.0, phi: -0.5))])"#,
     );
     let tm = Tmux::start("slow", tmp.path());

@@ -544,7 +544,7 @@ fn stability_skips_adam_runs_with_a_note_and_prints_the_other_maps() {
 fn a_short_stability_budget_leaves_question_marks_not_skipped_maps() {
     let t = tmp();
     let text = r#"Preset(name: "b", seed: 0, steps: 10,
-        game: Bilinear(dim: 50, matrix: SingularRange(min: 0.1, max: 1.0), linear: Random(scale: 1.0)),
+        game: Quadratic(dim: 50, mix: 0.9, mu: 0.1, ell: 1.0),
         runs: [Run(name: "eg", scheme: Extragradient(), eta: 0.3)])"#;
     let p = preset(t.path(), "b", text);
     let runs = t.path().join("runs");

@@ -861,3 +861,86 @@ fn fill(mut p: Plan, limits: &Limits) -> StabilityMap {
     p.map.rho = rho;
     p.map
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn j_of(b: &DMatrix<f64>) -> DMatrix<f64> {
+        let d = b.nrows();
+        let mut j = DMatrix::zeros(2 * d, 2 * d);
+        j.view_mut((0, d), (d, d)).copy_from(b);
+        j.view_mut((d, 0), (d, d)).copy_from(&(-b.transpose()));
+        j
+    }
+
+    /// Every linear method of the presets that exercise the zoo (ConOpt, SGA, Hamiltonian,
+    /// Lookahead, CGD, LEAD, OMD, past extragradient, momentum on one player, d_steps 3), with
+    /// per-player η and β: the whole operator's eigenvalues are the 2-D games'.
+    #[test]
+    fn every_linear_method_of_the_presets_decouples() {
+        let b = DMatrix::from_row_slice(3, 3, &[1.0, 0.3, 0.0, -0.2, 0.8, 0.1, 0.5, 0.0, 0.4]);
+        let sigma = coupling::singular_values(&b).unwrap();
+        let mut tried = 0;
+        for preset in [
+            "zoo-bilinear",
+            "lookahead-bilinear",
+            "bilinear-momentum",
+            "lead-theta-phi",
+            "ttur-saddle",
+            "default",
+            "bilinear-methods",
+        ] {
+            let text = crate::run::builtin::builtin(preset).unwrap();
+            let p = crate::run::Preset::parse(text, preset).unwrap();
+            for c in p.resolve().unwrap() {
+                let built = c.build().unwrap();
+                let opt = &built.optimizer;
+                if opt.linear().is_err() {
+                    continue;
+                }
+                for (eta, beta, d_steps) in [
+                    (Players::new(0.3, 0.17), Players::new(0.2, -0.3), None),
+                    (Players::both(0.4), Players::new(0.0, -0.5), Some(3)),
+                ] {
+                    let mut h = built.hyper.clone();
+                    (h.eta, h.beta) = (eta, beta);
+                    h.d_steps = d_steps.unwrap_or(h.d_steps);
+                    let Ok(whole) = crate::analysis::derived_operator(opt, &h, &j_of(&b), 3) else {
+                        continue;
+                    };
+                    let key = |z: &nalgebra::Complex<f64>| (z.norm(), z.im.abs());
+                    let mut all: Vec<(f64, f64)> = whole.eigenvalues.iter().map(key).collect();
+                    let mut parts: Vec<(f64, f64)> = vec![];
+                    for s in &sigma {
+                        let op =
+                            crate::analysis::derived_operator(opt, &h, &coupling::block(*s), 1)
+                                .unwrap();
+                        parts.extend(op.eigenvalues.iter().map(key));
+                    }
+                    // By modulus to 1e-9 first: equal moduli computed 1e-15 apart must not
+                    // reorder the list.
+                    let order = |a: &(f64, f64), b: &(f64, f64)| {
+                        let round = |x: f64| (x * 1e9).round();
+                        (round(a.0), a.1).partial_cmp(&(round(b.0), b.1)).unwrap()
+                    };
+                    all.sort_by(order);
+                    parts.sort_by(order);
+                    let same = all.len() == parts.len()
+                        && all
+                            .iter()
+                            .zip(&parts)
+                            .all(|(a, p)| (a.0 - p.0).abs() < 1e-6 && (a.1 - p.1).abs() < 1e-6);
+                    assert!(
+                        same,
+                        "{preset}/{} ({}): {all:?} vs {parts:?}",
+                        c.name,
+                        opt.label()
+                    );
+                    tried += 1;
+                }
+            }
+        }
+        assert!(tried > 20, "{tried} methods compared");
+    }
+}

@@ -267,7 +267,9 @@ fn missing_checkpoint(
 ) -> Option<u64> {
     let every = every.max(1);
     let due = last.checked_sub(1).map(|b| b - b % every);
-    let proven = due.max(ended)?;
+    // The end's checkpoint only with the rows that reach the end (a table cut short falls
+    // back by its own rule).
+    let proven = due.max(ended.filter(|&e| e <= last))?;
     (proven > at && !set_aside.contains(&proven)).then_some(proven)
 }
 
@@ -535,6 +537,8 @@ mod tests {
             Some(1234)
         );
         assert_eq!(missing_checkpoint(1234, 1234, 500, Some(1234), &[]), None);
+        let rows_cut_short = missing_checkpoint(150, 147, 50, Some(200), &[]);
+        assert_eq!(rows_cut_short, None);
         let ev = |json: &str| -> Vec<EventRecord> { serde_json::from_str(json).unwrap() };
         let ended = r#"{"step":9,"time":1.0,"event":"ended","status":"finished"}"#;
         let resumed = r#"{"step":9,"time":2.0,"event":"resumed","checkpoint":9,"steps":20}"#;
