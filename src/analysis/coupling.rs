@@ -1,12 +1,12 @@
-//! Bilinear games decouple. Where J = [[0, B], [−Bᵀ, 0]] with B square and B = UΣVᵀ, the
-//! change of variables θ = Uθ′, φ = Vφ′ turns the game into d independent θφ games, one per
-//! singular value σᵢ, with J′ᵢ = [[0, σᵢ], [−σᵢ, 0]]. Every linear method here steps with
-//! scalar coefficients per player on F and on products with J (that is how its operator is
-//! derived, see [`super::operator`]), so it commutes with that change of variables: its update
-//! operator on the whole game is, up to a permutation and an orthogonal similarity, the direct
-//! sum of its operators on the 2-D games. Hence J's eigenvalues are ±iσᵢ and ρ is the largest ρ
-//! over the distinct σᵢ — an SVD of a d×d matrix and d small operators, where the dense route
-//! needs the eigenvalues of the (2d)×(2d) J and of an operator several times larger.
+//! Bilinear games decouple. Where J = [[0, B], [−Bᵀ, 0]] with B square and B = UΣVᵀ, the change of
+//! variables θ = Uθ′, φ = Vφ′ turns the game into d independent θφ games, one per singular value
+//! σᵢ, with J′ᵢ = [[0, σᵢ], [−σᵢ, 0]]. Every linear method here steps with scalar coefficients per
+//! player on F and on products with J (that is how its operator is derived, see
+//! [`super::derived_operator`]), so it commutes with that change of variables: its update operator
+//! on the whole game is, up to a permutation and an orthogonal similarity, the direct sum of its
+//! operators on the 2-D games. Hence J's eigenvalues are ±iσᵢ and ρ is the largest ρ over the
+//! distinct σᵢ — an SVD of a d×d matrix and d small operators, where the dense route needs the
+//! eigenvalues of the (2d)×(2d) J and of an operator several times larger.
 
 use nalgebra::DMatrix;
 use std::sync::Mutex;
