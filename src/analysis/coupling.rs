@@ -64,6 +64,16 @@ pub fn distinct(sigma: &[f64]) -> Vec<(f64, usize)> {
     out
 }
 
+/// The Jacobian [[0, B], [−Bᵀ, 0]] of the bilinear game θᵀBφ (B square), θ first: what
+/// [`skew_coupling`] recognises.
+pub fn jacobian_of(b: &DMatrix<f64>) -> DMatrix<f64> {
+    let d = b.nrows();
+    let mut j = DMatrix::zeros(2 * d, 2 * d);
+    j.view_mut((0, d), (d, d)).copy_from(b);
+    j.view_mut((d, 0), (d, d)).copy_from(&(-b.transpose()));
+    j
+}
+
 /// The θφ game's Jacobian [[0, σ], [−σ, 0]].
 pub fn block(sigma: f64) -> DMatrix<f64> {
     DMatrix::from_row_slice(2, 2, &[0.0, sigma, -sigma, 0.0])
@@ -77,18 +87,10 @@ mod tests {
     use crate::optim::{Optimizer, Order, Rule, Scheme};
     use crate::players::Players;
 
-    fn j_of(b: &DMatrix<f64>) -> DMatrix<f64> {
-        let d = b.nrows();
-        let mut j = DMatrix::zeros(2 * d, 2 * d);
-        j.view_mut((0, d), (d, d)).copy_from(b);
-        j.view_mut((d, 0), (d, d)).copy_from(&(-b.transpose()));
-        j
-    }
-
     #[test]
     fn only_the_skew_block_form_is_decoupled() {
         let b = DMatrix::from_row_slice(2, 2, &[1.0, 2.0, 0.0, 0.5]);
-        let j = j_of(&b);
+        let j = jacobian_of(&b);
         assert_eq!(skew_coupling(&j, 2), Some(b.clone()));
         assert_eq!(skew_coupling(&j, 1), None, "θ has 2 coordinates");
         let mut quadratic = j.clone();
@@ -118,7 +120,7 @@ mod tests {
         });
         let opt = Optimizer::plain(alt, Rule::HeavyBall(HeavyBall));
         let h = opt.initial_hyper(Players::both(0.4), Players::new(0.0, -0.4));
-        let whole = crate::analysis::derived_operator(&opt, &h, &j_of(&b), 3).unwrap();
+        let whole = crate::analysis::derived_operator(&opt, &h, &jacobian_of(&b), 3).unwrap();
         let mut parts: Vec<f64> = vec![];
         for s in singular_values(&b).unwrap() {
             let op = crate::analysis::derived_operator(&opt, &h, &block(s), 1).unwrap();

@@ -866,14 +866,6 @@ fn fill(mut p: Plan, limits: &Limits) -> StabilityMap {
 mod tests {
     use super::*;
 
-    fn j_of(b: &DMatrix<f64>) -> DMatrix<f64> {
-        let d = b.nrows();
-        let mut j = DMatrix::zeros(2 * d, 2 * d);
-        j.view_mut((0, d), (d, d)).copy_from(b);
-        j.view_mut((d, 0), (d, d)).copy_from(&(-b.transpose()));
-        j
-    }
-
     /// Every linear method of the presets that exercise the zoo (ConOpt, SGA, Hamiltonian,
     /// Lookahead, CGD, LEAD, OMD, past extragradient, momentum on one player, d_steps 3), with
     /// per-player η and β: the whole operator's eigenvalues are the 2-D games'.
@@ -906,7 +898,9 @@ mod tests {
                     let mut h = built.hyper.clone();
                     (h.eta, h.beta) = (eta, beta);
                     h.d_steps = d_steps.unwrap_or(h.d_steps);
-                    let Ok(whole) = crate::analysis::derived_operator(opt, &h, &j_of(&b), 3) else {
+                    let Ok(whole) =
+                        crate::analysis::derived_operator(opt, &h, &coupling::jacobian_of(&b), 3)
+                    else {
                         continue;
                     };
                     let key = |z: &nalgebra::Complex<f64>| (z.norm(), z.im.abs());
