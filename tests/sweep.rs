@@ -444,6 +444,16 @@ fn the_report_leaves_out_coordinates_and_hyperparameters() {
         "{text}"
     );
     assert!(text.contains("field_norm at the end"), "{text}");
+    // A step no member reached: said, not a silent table of n = 0.
+    let far = ok(&saddle(
+        t.path(),
+        &runs,
+        &["sweep", "report", &id, "--at", "100000000"],
+    ));
+    assert!(
+        far.contains("no member has a value at step 100000000 (none reached it)"),
+        "{far}"
+    );
     let settings = [
         "lookahead_k",
         "lookahead_alpha",

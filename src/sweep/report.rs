@@ -548,6 +548,47 @@ impl Report {
         s
     }
 
+    /// What a reader of the table of `metric` at `at` must know: that no member has a value
+    /// there (a metric this game does not log, with the metrics that have final values; a step
+    /// no member reached); or that members which diverged enter the final values at the point
+    /// where the stop rule stopped them.
+    fn table_note(&self, metric: &str, at: At) -> String {
+        let has = |m: &str, p: At| {
+            self.rows
+                .iter()
+                .any(|r| r.cell(m, p).is_some_and(|c| c.stats.is_some()))
+        };
+        if !has(metric, at) {
+            let others: Vec<&str> = self
+                .metrics
+                .iter()
+                .map(String::as_str)
+                .filter(|m| *m != metric && has(m, At::Final))
+                .collect();
+            let hint = if others.is_empty() || at != At::Final {
+                String::new()
+            } else {
+                format!(
+                    "; `--metric NAME` ranks by one that has: {}",
+                    others.join(", ")
+                )
+            };
+            let why = match at {
+                At::Final => "no member has a final value of it".to_string(),
+                At::Step(k) => format!("no member has a value at step {k} (none reached it)"),
+            };
+            return format!("note: {why}{hint}\n");
+        }
+        let diverged = self.rows.iter().any(|r| {
+            r.outcomes.count("diverged") > 0
+                && r.cell(metric, at).is_some_and(|c| c.stats.is_some())
+        });
+        if at == At::Final && diverged {
+            return "note: a member that diverged enters with its value where the stop rule stopped it (stop.diverge_above), not a limit: a mean over such members says little (see DIVERGED above)\n".into();
+        }
+        String::new()
+    }
+
     /// The report as text tables: the ranking metric first (or only `only` when given), one
     /// table per metric and point, configurations in rank order.
     pub fn text(&self, only: Option<&str>) -> String {
@@ -614,6 +655,7 @@ impl Report {
                         each.join(" ")
                     ));
                 }
+                s.push_str(&self.table_note(metric, *p));
             }
         }
         if let Some(c) = &self.comparison {

@@ -177,11 +177,17 @@ pub fn collect(
             let summary = engine_summary(&run);
             let live = run.is_live();
             let v = view(m.index);
-            let state = combine(
-                from_run(summary.as_ref().map(|s| s.status), live),
-                &v,
-                cancelled,
-            );
+            // A member whose directory is gone is run by nothing (resume skips it): stalled,
+            // not queued behind the live ones.
+            let state = if run.path.exists() {
+                combine(
+                    from_run(summary.as_ref().map(|s| s.status), live),
+                    &v,
+                    cancelled,
+                )
+            } else {
+                MemberState::Stalled
+            };
             let resumes = std::fs::read_to_string(run.file(EVENTS))
                 .map(|t| {
                     parse_events(&t)
