@@ -196,8 +196,12 @@ impl LineChart {
             root.present().map_err(drawing)?;
             curves
         };
+        let (curves, bands) = curves;
         for (k, (l, points)) in self.lines.iter().zip(&curves).enumerate() {
             subpixel::restore(&mut svg, k, l.color, points);
+        }
+        for (k, (b, points)) in self.bands.iter().zip(&bands).enumerate() {
+            subpixel::restore_band(&mut svg, k, b.color, points);
         }
         Ok(svg)
     }
@@ -208,7 +212,7 @@ impl LineChart {
         x: std::ops::Range<f64>,
         (y, y_bounds): (Y, (f64, f64)),
         legend_at: SeriesLabelPosition,
-    ) -> Result<Vec<String>>
+    ) -> Result<(Vec<String>, Vec<String>)>
     where
         DB: DrawingBackend,
         Y: AsRangedCoord<Value = f64>,
@@ -242,7 +246,14 @@ impl LineChart {
             .light_line_style(TRANSPARENT)
             .draw()
             .map_err(drawing)?;
-        for b in &self.bands {
+        let frame = subpixel::Frame::of(
+            chart.plotting_area().get_pixel_range(),
+            x_range,
+            y_range,
+            self.log_y,
+        );
+        let mut bands = vec![];
+        for (k, b) in self.bands.iter().enumerate() {
             let pts: Vec<(f64, f64)> = b
                 .points
                 .iter()
@@ -251,20 +262,17 @@ impl LineChart {
                 .filter(|p| keep(self.log_y, *p))
                 .collect();
             if pts.len() >= 3 {
+                bands.push(frame.points(&pts));
                 chart
                     .draw_series(std::iter::once(Polygon::new(
                         pts,
-                        b.color.mix(0.2).filled(),
+                        subpixel::band_stand_in(k).mix(0.2).filled(),
                     )))
                     .map_err(drawing)?;
+            } else {
+                bands.push(String::new());
             }
         }
-        let frame = subpixel::Frame::of(
-            chart.plotting_area().get_pixel_range(),
-            x_range,
-            y_range,
-            self.log_y,
-        );
         let mut curves = vec![];
         let mut legend = false;
         for (k, l) in self.lines.iter().enumerate() {
@@ -320,7 +328,7 @@ impl LineChart {
                 .draw()
                 .map_err(drawing)?;
         }
-        Ok(curves)
+        Ok((curves, bands))
     }
 }
 

@@ -1,4 +1,4 @@
-//! Curves at 1/100 of an SVG unit. plotters hands its backends whole-unit coordinates, so a
+//! Curves and confidence bands at 1/100 of an SVG unit. plotters hands its backends whole-unit coordinates, so a
 //! curve in a 336-unit-wide figure is drawn on a grid of about a quarter millimetre: a smooth
 //! ρᵗ decay becomes a staircase, visible in print and in the PNG. The curve is drawn by
 //! plotters in a stand-in colour (so that it keeps its place among the other elements and its
@@ -11,6 +11,12 @@ use plotters::style::RGBColor;
 /// first 65 536 curves).
 pub fn stand_in(k: usize) -> RGBColor {
     RGBColor(0x01, (k >> 8) as u8, k as u8)
+}
+
+/// The stand-in colour of shaded band `k` (a confidence band's polygon), as [`stand_in`] with
+/// red 0x02.
+pub fn band_stand_in(k: usize) -> RGBColor {
+    RGBColor(0x02, (k >> 8) as u8, k as u8)
 }
 
 /// How data coordinates map onto the plotting area, as plotters maps them but unrounded:
@@ -88,10 +94,19 @@ fn hex(c: RGBColor) -> String {
 /// point has no polyline of its own (its legend sample would be the first found): only its
 /// colour is restored.
 pub fn restore(svg: &mut String, k: usize, color: RGBColor, points: &str) {
-    let code = hex(stand_in(k));
-    let stroke = format!("stroke=\"{code}\"");
+    replace(svg, "stroke", "<polyline", stand_in(k), color, points);
+}
+
+/// [`restore`] for band `k`: the polygon filled in [`band_stand_in`]`(k)`.
+pub fn restore_band(svg: &mut String, k: usize, color: RGBColor, points: &str) {
+    replace(svg, "fill", "<polygon", band_stand_in(k), color, points);
+}
+
+fn replace(svg: &mut String, attr: &str, tag: &str, from: RGBColor, color: RGBColor, points: &str) {
+    let code = hex(from);
+    let stroke = format!("{attr}=\"{code}\"");
     if let Some(at) = svg.find(&stroke).filter(|_| !points.is_empty()) {
-        let start = svg[..at].rfind("<polyline").unwrap_or(at);
+        let start = svg[..at].rfind(tag).unwrap_or(at);
         let end = at + svg[at..].find("/>").unwrap_or(0);
         if let Some(p) = svg[start..end].find("points=\"") {
             let from = start + p + "points=\"".len();
@@ -122,6 +137,21 @@ mod tests {
             c = hex(stand_in(3))
         );
         restore(&mut svg, 3, RGBColor(0xE6, 0x9F, 0x00), "1.25,2.50 ");
+        // A band's polygon, by its fill.
+        let mut band = format!(
+            "<polygon opacity=\"0.2\" fill=\"{}\" points=\"1,1 2,2 3,1 \"/>",
+            hex(band_stand_in(0))
+        );
+        restore_band(
+            &mut band,
+            0,
+            RGBColor(0x00, 0x72, 0xB2),
+            "1.50,1.25 2.00,2.00 3.00,1.00 ",
+        );
+        assert_eq!(
+            band,
+            "<polygon opacity=\"0.2\" fill=\"#0072B2\" points=\"1.50,1.25 2.00,2.00 3.00,1.00 \"/>"
+        );
         // A labelled curve with no point: its legend sample keeps its points.
         let mut legend_only = format!(
             "<polyline stroke=\"{}\" points=\"7,7 9,7 \"/>",
