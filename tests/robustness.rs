@@ -10,16 +10,22 @@ use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-/// `saddle ARGS --runs-dir RUNS` in `cwd`, killed (and the test failed) after `secs`.
-fn within(secs: u64, cwd: &Path, runs: &Path, args: &[&str]) -> Output {
-    let mut child = Command::new(bin())
-        .current_dir(cwd)
+/// `saddle ARGS --runs-dir RUNS` in `cwd`, stdin closed, stderr piped.
+fn command<S: AsRef<std::ffi::OsStr>>(cwd: &Path, runs: &Path, args: &[S]) -> Command {
+    let mut c = Command::new(bin());
+    c.current_dir(cwd)
         .args(args)
         .arg("--runs-dir")
         .arg(runs)
         .stdin(Stdio::null())
+        .stderr(Stdio::piped());
+    c
+}
+
+/// `saddle ARGS --runs-dir RUNS` in `cwd`, killed (and the test failed) after `secs`.
+fn within(secs: u64, cwd: &Path, runs: &Path, args: &[&str]) -> Output {
+    let mut child = command(cwd, runs, args)
         .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
         .spawn()
         .expect("saddle starts");
     let start = Instant::now();
@@ -36,17 +42,14 @@ fn within(secs: u64, cwd: &Path, runs: &Path, args: &[&str]) -> Output {
 
 /// `saddle run PRESET` started in the background, its stderr piped and its stdout dropped.
 fn spawn_run(cwd: &Path, runs: &Path, preset: &Path) -> std::process::Child {
-    Command::new(bin())
-        .current_dir(cwd)
-        .arg("run")
-        .arg(preset)
-        .arg("--runs-dir")
-        .arg(runs)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("saddle starts")
+    command(
+        cwd,
+        runs,
+        &[Path::new("run").as_os_str(), preset.as_os_str()],
+    )
+    .stdout(Stdio::null())
+    .spawn()
+    .expect("saddle starts")
 }
 
 /// Asserts `o` was refused as bad input (exit 2) with `says` in its message.

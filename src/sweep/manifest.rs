@@ -375,10 +375,14 @@ fn fill(sweep: &SweepDir, created: f64, new: &NewSweep, plan: &Plan) -> Result<M
 /// True when the member's run has ended with a result (finished, converged, diverged or
 /// stopped): nothing left to run.
 pub fn has_ended(run: &RunDir) -> bool {
-    engine_summary(run).is_some_and(|s| {
-        use crate::run::Status::*;
-        matches!(s.status, Finished | Converged | Diverged | Stopped)
-    })
+    engine_summary(run).is_some_and(|s| ended_with_result(s.status))
+}
+
+/// True for the statuses a member ends with a result: finished, converged, diverged or
+/// stopped.
+pub fn ended_with_result(status: crate::run::Status) -> bool {
+    use crate::run::Status::*;
+    matches!(status, Finished | Converged | Diverged | Stopped)
 }
 
 /// The member's `summary.json`, if readable.

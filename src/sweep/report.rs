@@ -8,7 +8,7 @@
 //! before s, provided it ran to s. Non-finite values (a diverged run's) are left out of n.
 
 use super::expand::Configuration;
-use super::manifest::{has_ended, Manifest, SweepDir};
+use super::manifest::{ended_with_result, Manifest, SweepDir};
 use super::mixed_provenance::differences;
 use crate::error::{Error, Result};
 use crate::run::across_seeds::is_outcome;
@@ -292,11 +292,10 @@ pub fn report(
             let ended = summary
                 .as_ref()
                 .map(|s| (s.status.as_str().to_string(), s.oracle_calls));
-            let finals = if has_ended(&run) {
-                summary.map(|s| s.metrics)
-            } else {
-                None
-            };
+            // The summary just read decides (reading it again could see another one).
+            let finals = summary
+                .filter(|s| ended_with_result(s.status))
+                .map(|s| s.metrics);
             let path = run.file(METRICS);
             let table = match MetricsTable::read(&path) {
                 Ok(t) => Some(t),
