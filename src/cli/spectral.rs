@@ -3,7 +3,6 @@
 use super::preset_arg;
 use crate::error::{Error, Result};
 use crate::linalg::linspace;
-use crate::run::events::{EventKind, EventRecord};
 use crate::run::metrics::{format_value, MetricsTable, DISTANCE_TO_EQUILIBRIUM, STEP};
 use crate::run::spectrum::{run_spectrum, stability, Limits, Stability, REPORT_SECONDS};
 use crate::run::store::{RunDir, METRICS};
@@ -72,25 +71,6 @@ fn eigs_text(e: &[[f64; 2]]) -> String {
     format!("{}{more}", shown.join(", "))
 }
 
-/// The step of a run's last recorded parameter change (0: none); `log_every` changes what is
-/// logged and an average's β what is averaged, not the dynamics. An unreadable event log is
-/// named and counts as none.
-fn last_change(dir: &RunDir) -> u64 {
-    let events: Vec<EventRecord> = dir.records_checked().unwrap_or_else(|e| {
-        eprintln!("saddle: warning: {e}: MEASURED is fitted to every row");
-        vec![]
-    });
-    events
-        .iter()
-        .filter(|e| {
-            matches!(&e.kind, EventKind::Set(c)
-                if c.param != "log_every" && !c.param.starts_with("averaging."))
-        })
-        .map(|e| e.step)
-        .max()
-        .unwrap_or(0)
-}
-
 /// `saddle spectrum`.
 pub fn spectrum(args: SpectrumArgs, runs_dir: &Path) -> Result<i32> {
     let (configs, metrics, run): (Vec<RunConfig>, Option<MetricsTable>, Option<RunDir>) =
@@ -134,7 +114,7 @@ pub fn spectrum(args: SpectrumArgs, runs_dir: &Path) -> Result<i32> {
         }
         if let Some(t) = &metrics {
             // A rate belongs to one set of parameters: the rows after the last change.
-            let since = run.as_ref().map_or(0, last_change);
+            let since = r.changed_at;
             let (ti, di) = (t.column(STEP), t.column(DISTANCE_TO_EQUILIBRIUM));
             if let (Some(ti), Some(di)) = (ti, di) {
                 let (ts, ds): (Vec<f64>, Vec<f64>) = t

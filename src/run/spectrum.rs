@@ -384,6 +384,24 @@ pub struct RunSpectrum {
     pub measured_rate: Option<f64>,
     /// Why something is missing, or what to keep in mind reading it.
     pub note: Option<String>,
+    /// The step of the run's last change of a parameter of the dynamics (0: none, or not a
+    /// run): a measured rate belongs to the rows after it.
+    #[serde(skip)]
+    pub changed_at: u64,
+}
+
+/// The step of the last recorded parameter change in `events` (0: none); `log_every` changes
+/// what is logged and an average's β what is averaged, not the dynamics.
+fn last_change(events: &[crate::run::events::EventRecord]) -> u64 {
+    events
+        .iter()
+        .filter(|e| {
+            matches!(&e.kind, crate::run::events::EventKind::Set(c)
+                if c.param != "log_every" && !c.param.starts_with("averaging."))
+        })
+        .map(|e| e.step)
+        .max()
+        .unwrap_or(0)
 }
 
 /// Time one `saddle spectrum` report may take: the dense parts are attempted up to this
@@ -509,25 +527,29 @@ fn report<V: ParamVec + serde::de::DeserializeOwned + 'static>(
     // set`, the dashboard's editor or a fork changed is in its state, not its config), then
     // the changes its event log holds after that checkpoint, as a resume re-applies them.
     let mut live_step = newest.as_ref().map_or(0, |s| s.optim.iteration);
-    if let (Some(d), Some(s)) = (run, newest.as_mut()) {
-        match d.records_checked::<crate::run::events::EventRecord>() {
-            Ok(events) => {
-                let mut live = crate::run::control::Live {
-                    opt,
-                    st: &mut s.optim,
-                    log_every: &mut s.log_every,
-                };
-                let at = live_step;
-                for (step, param, value) in crate::run::events::scheduled_changes(&events) {
-                    if step > at {
-                        if let Err(e) = live.set(&param, value) {
-                            warnings.push(format!("{param}={value} at step {step}: {e}"));
-                        }
-                        live_step = live_step.max(step);
-                    }
+    let events = run.map(|d| d.records_checked::<crate::run::events::EventRecord>());
+    if let Some(Err(e)) = &events {
+        warnings.push(format!(
+            "{e}: the parameters are the newest checkpoint's, and MEASURED is fitted to every row"
+        ));
+    }
+    let events = events.and_then(|e| e.ok()).unwrap_or_default();
+    let changed_at = last_change(&events);
+    // A preset's report has no events and no checkpoint: nothing to apply.
+    if let Some(s) = newest.as_mut() {
+        let mut live = crate::run::control::Live {
+            opt,
+            st: &mut s.optim,
+            log_every: &mut s.log_every,
+        };
+        let at = live_step;
+        for (step, param, value) in crate::run::events::scheduled_changes(&events) {
+            if step > at {
+                if let Err(e) = live.set(&param, value) {
+                    warnings.push(format!("{param}={value} at step {step}: {e}"));
                 }
+                live_step = live_step.max(step);
             }
-            Err(e) => warnings.push(format!("{e}: the parameters are the newest checkpoint's")),
         }
     }
     let live = newest
@@ -598,6 +620,7 @@ fn report<V: ParamVec + serde::de::DeserializeOwned + 'static>(
         rate_per_call: a.radius.map(|r| r.powf(1.0 / a.calls)),
         measured_rate,
         note: a.note(),
+        changed_at,
     })
 }
 
