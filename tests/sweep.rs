@@ -792,3 +792,86 @@ fn ctrl_c_while_a_sweep_is_made_keeps_nothing_and_on_wait_says_it_goes_on() {
     assert!(st.contains("running"), "the sweep went on: {st}");
     ok(&saddle(t.path(), &runs, &["sweep", "cancel", &id]));
 }
+
+/// A sweep that can no longer be read must still be cleaned up: one whose creation was killed
+/// (kill -9 while thousands of members are made) and one whose `sweep.json` was damaged are
+/// named by `ls` and `sweep status`, and `sweep rm` removes them; a creation still in progress
+/// is refused.
+#[test]
+fn a_sweep_that_cannot_be_read_is_named_and_removed() {
+    let t = tmp();
+    let runs = t.path().join("runs");
+    let mut creating = std::process::Command::new(bin())
+        .current_dir(t.path())
+        .args(["sweep", "default", "--seeds", "0..2400", "--steps", "10"])
+        .arg("--runs-dir")
+        .arg(&runs)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let dir = || {
+        std::fs::read_dir(&runs)
+            .ok()
+            .and_then(|mut d| d.next())
+            .and_then(|e| e.ok())
+            .map(|e| e.path())
+    };
+    wait_for(20.0, "members being made", || {
+        dir().is_some_and(|d| d.join("0010").is_dir())
+    });
+    let half = SweepDir {
+        path: dir().unwrap(),
+    };
+    let id = half.id();
+    let err = bad_input(&saddle(t.path(), &runs, &["sweep", "rm", &id]));
+    assert!(err.contains("is being created by process"), "{err}");
+    creating.kill().unwrap();
+    creating.wait().unwrap();
+    assert!(
+        half.path.exists() && !half.file("sweep.json").exists(),
+        "the creation ended before it was killed: make the sweep larger"
+    );
+    let o = saddle(t.path(), &runs, &["ls"]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("a sweep that cannot be read: its creation was interrupted")
+            && err.contains("saddle sweep rm"),
+        "{err}"
+    );
+    let err = bad_input(&saddle(t.path(), &runs, &["sweep", "status", &id]));
+    assert!(
+        err.contains("cannot be read") && err.contains(&format!("saddle sweep rm {id}")),
+        "{err}"
+    );
+    let o = saddle(t.path(), &runs, &["sweep", "rm", &id]);
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("its creation was interrupted"),
+        "{o:?}"
+    );
+    ok(&o);
+    assert!(!half.path.exists());
+    // A finished sweep whose manifest was damaged afterwards.
+    let sweep = launch(
+        t.path(),
+        &runs,
+        &["default", "--seeds", "0", "--steps", "10", "--wait"],
+    );
+    std::fs::write(sweep.file("sweep.json"), "{\"version\": 1,").unwrap();
+    let err = bad_input(&saddle(t.path(), &runs, &["sweep", "status", &sweep.id()]));
+    assert!(err.contains("not a sweep manifest"), "{err}");
+    let o = saddle(t.path(), &runs, &["ls"]);
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("a sweep that cannot be read"),
+        "{o:?}"
+    );
+    ok(&saddle(t.path(), &runs, &["sweep", "rm", &sweep.id()]));
+    assert!(!sweep.path.exists());
+    // A directory that is no sweep's is not removed.
+    let other = runs.join("notes");
+    std::fs::create_dir_all(&other).unwrap();
+    let err = bad_input(&saddle(t.path(), &runs, &["sweep", "rm", "notes"]));
+    assert!(err.contains("no sweep"), "{err}");
+    assert!(other.exists());
+}

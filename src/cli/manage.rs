@@ -20,6 +20,23 @@ pub fn ls(runs_dir: &Path, json: bool) -> Result<i32> {
     for (path, why) in crate::run::listing::unlisted(runs_dir) {
         eprintln!("saddle: {} {why}", path.display());
     }
+    // A sweep that cannot be read (its creation was killed, its manifest is damaged) is not
+    // left out silently either: it is named with the command that removes it.
+    let mut broken: Vec<_> = std::fs::read_dir(runs_dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| crate::sweep::manifest::SweepDir { path: e.path() })
+        .filter_map(|s| s.unusable().map(|why| (s, why)))
+        .collect();
+    broken.sort_by(|a, b| a.0.path.cmp(&b.0.path));
+    for (s, why) in broken {
+        eprintln!(
+            "saddle: {}: a sweep that cannot be read: {why} (`saddle sweep rm {}` removes it)",
+            s.path.display(),
+            s.path.display()
+        );
+    }
     for r in runs.iter() {
         if let Some(why) = &r.damaged {
             eprintln!("saddle: run {}: {why}; listed as damaged", r.id);

@@ -175,10 +175,17 @@ pub fn sweep(args: SweepArgs, runs_dir: &Path) -> Result<i32> {
         Some(Action::Status { sweep, json }) => status(&find(&sweep)?, json),
         Some(Action::Cancel { sweep }) => cancel(&find(&sweep)?),
         Some(Action::Rm { sweep }) => {
-            let s = find(&sweep)?;
+            // A sweep that cannot be read any more (a damaged manifest, a creation that was
+            // killed) must still be removable: the user has no other way to clean it up.
+            let (s, damaged) = SweepDir::find_damaged(&sweep, runs_dir)?;
             check_idle(&s)?;
             housekeeping::remove(&s)?;
-            eprintln!("saddle: removed sweep {} ({})", s.id(), s.path.display());
+            let why = damaged.map_or(String::new(), |w| format!("; {w}"));
+            eprintln!(
+                "saddle: removed sweep {} ({}{why})",
+                s.id(),
+                s.path.display()
+            );
             Ok(0)
         }
         Some(Action::Archive {
@@ -816,12 +823,23 @@ fn cancel(sweep: &SweepDir) -> Result<i32> {
     Ok(0)
 }
 
-/// Refuses rm / archive while anything drives the sweep.
+/// Refuses rm / archive while anything drives the sweep (a sweep whose manifest cannot be
+/// read asks Slurm when it has recorded submissions).
 fn check_idle(sweep: &SweepDir) -> Result<()> {
-    let manifest = sweep.manifest()?;
-    let queued = match manifest.executor {
-        Executor::Local => 0,
-        Executor::Slurm => slurm::runtime()?.block_on(slurm::tasks(sweep))?.len(),
+    if let Some(pid) = sweep.creator() {
+        return Err(Error::input(format!(
+            "sweep {} is being created by process {pid}",
+            sweep.id()
+        )));
+    }
+    let slurm = match sweep.manifest() {
+        Ok(m) => m.executor == Executor::Slurm,
+        Err(_) => !slurm::submissions(sweep).is_empty(),
+    };
+    let queued = if slurm {
+        slurm::runtime()?.block_on(slurm::tasks(sweep))?.len()
+    } else {
+        0
     };
     housekeeping::check_idle(sweep, queued)
 }

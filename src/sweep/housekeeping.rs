@@ -14,12 +14,16 @@ pub fn check_idle(sweep: &SweepDir, queued: usize) -> Result<()> {
             sweep.id()
         )));
     }
-    let manifest = sweep.manifest()?;
-    if let Some(m) = manifest.members.iter().find(|m| sweep.member(m).is_live()) {
+    // A sweep whose manifest cannot be read is judged by the run directories it holds.
+    let members = match sweep.manifest() {
+        Ok(manifest) => manifest.members.iter().map(|m| sweep.member(m)).collect(),
+        Err(_) => sweep.runs_on_disk(),
+    };
+    if let Some(run) = members.iter().find(|r| r.is_live()) {
         return Err(Error::input(format!(
             "sweep {} is live: member {} is running (saddle sweep cancel first)",
             sweep.id(),
-            m.id
+            run.handle()
         )));
     }
     if queued > 0 {
@@ -31,9 +35,10 @@ pub fn check_idle(sweep: &SweepDir, queued: usize) -> Result<()> {
     Ok(())
 }
 
-/// Deletes the sweep directory and everything in it.
+/// Deletes the sweep directory and everything in it (a sweep's directory: one with a
+/// manifest, or one [`SweepDir::unusable`] recognizes).
 pub fn remove(sweep: &SweepDir) -> Result<()> {
-    if !sweep.file(MANIFEST).is_file() {
+    if !sweep.file(MANIFEST).is_file() && sweep.unusable().is_none() {
         return Err(Error::input(format!(
             "{}: not a sweep directory",
             sweep.path.display()

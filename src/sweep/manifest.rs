@@ -10,6 +10,8 @@
 //!   sweep.sbatch      the generated Slurm batch script (Slurm executor)
 //!   lock              flock-ed by the local supervisor process (holding its pid)
 //!   cancelled         present after `saddle sweep cancel`
+//!   creating          present while the members are made (removed once sweep.json is
+//!                     written): a directory left with it is a sweep whose creation was killed
 //!   logs/             <sweep-id>_<index>.log (local), <sweep-id>_<job>_<task>.log (Slurm)
 //!   0000/ 0001/ …     the members: ordinary run directories (config.ron holds grid values
 //!                     and seed); member id `<sweep-id>/<index>`
@@ -40,6 +42,8 @@ pub const CANCELLED: &str = "cancelled";
 pub const LOGS: &str = "logs";
 /// The supervisor's lock file.
 const LOCK: &str = "lock";
+/// Marker of a sweep whose members are being made (see [`create`]).
+pub const CREATING: &str = "creating";
 
 /// One member in the manifest.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -134,10 +138,87 @@ impl SweepDir {
                 path: runs_dir.join(arg),
             });
         }
+        let candidates = [
+            Some(p.to_path_buf()),
+            is_safe_id(arg).then(|| runs_dir.join(arg)),
+        ];
+        for path in candidates.into_iter().flatten() {
+            let sweep = SweepDir { path };
+            if let Some(why) = sweep.unusable().filter(|_| !sweep.file(MANIFEST).is_file()) {
+                return Err(Error::input(format!(
+                    "sweep {arg:?} cannot be read: {why} (`saddle sweep rm {arg}` removes it)"
+                )));
+            }
+        }
         Err(Error::input(format!(
             "no sweep {arg:?}: neither a sweep directory (holding {MANIFEST}) nor a sweep id under {}",
             runs_dir.display()
         )))
+    }
+
+    /// Finds a sweep to remove: as [`SweepDir::find`], and also a directory whose
+    /// `sweep.json` is damaged or missing when it is recognizably a sweep's (the `creating`
+    /// marker of a creation that was killed, or a `logs/` folder beside member run
+    /// directories). The second value says why the manifest cannot be used, when it cannot.
+    pub fn find_damaged(arg: &str, runs_dir: &Path) -> Result<(Self, Option<String>)> {
+        let candidates = [
+            Some(PathBuf::from(arg)),
+            is_safe_id(arg).then(|| runs_dir.join(arg)),
+        ];
+        for p in candidates.into_iter().flatten() {
+            let sweep = SweepDir { path: p };
+            if let Some(why) = sweep.unusable() {
+                return Ok((sweep, Some(why)));
+            }
+        }
+        Ok((Self::find(arg, runs_dir)?, None))
+    }
+
+    /// Why this directory is a sweep that cannot be read (a creation that was killed, a
+    /// damaged or missing `sweep.json`), or None when it is not a sweep's or reads well.
+    pub fn unusable(&self) -> Option<String> {
+        if !self.path.is_dir() || self.path.join(CONFIG).exists() {
+            return None;
+        }
+        let manifest = self.file(MANIFEST);
+        if self.file(CREATING).is_file() && !manifest.is_file() {
+            return Some(if self.is_locked() {
+                "it is being created".to_string()
+            } else {
+                format!("its creation was interrupted ({MANIFEST} was never written)")
+            });
+        }
+        if manifest.is_file() {
+            return self.manifest().err().map(|e| e.to_string());
+        }
+        let members = !self.runs_on_disk().is_empty();
+        (members && self.file(LOGS).is_dir()).then(|| format!("{} is missing", manifest.display()))
+    }
+
+    /// The run directories directly inside the sweep directory, sorted (its members as the
+    /// disk has them, for a sweep whose manifest cannot be read).
+    pub fn runs_on_disk(&self) -> Vec<RunDir> {
+        let mut out: Vec<RunDir> = fs::read_dir(&self.path)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| p.join(CONFIG).is_file())
+            .map(|path| RunDir { path })
+            .collect();
+        out.sort_by(|a, b| a.path.cmp(&b.path));
+        out
+    }
+
+    /// True while a process holds the sweep's lock (its supervisor, or the process making it).
+    fn is_locked(&self) -> bool {
+        self.lockable().is_live()
+    }
+
+    /// The process making the sweep's members, while it does.
+    pub fn creator(&self) -> Option<u32> {
+        let making = self.file(CREATING).is_file() && !self.file(MANIFEST).is_file();
+        making.then(|| self.supervisor()).flatten()
     }
 
     /// A file of the sweep.
@@ -315,7 +396,18 @@ pub fn create(runs_dir: &Path, new: &NewSweep, plan: &Plan) -> Result<(SweepDir,
     let sweep = SweepDir {
         path: path.ok_or_else(|| Error::failure(format!("too many sweeps named {base}")))?,
     };
-    let made = fill(&sweep, created, new, plan);
+    // The lock, held while the members are made, tells `sweep rm` that the creation is live;
+    // the marker, that a directory left without a manifest is a sweep whose creation died.
+    let made = sweep.lock_supervisor().and_then(|lock| {
+        crate::files::write_new_unsynced(
+            &sweep.file(CREATING),
+            format!("{}\n", std::process::id()).as_bytes(),
+        )?;
+        let m = fill(&sweep, created, new, plan)?;
+        let _ = fs::remove_file(sweep.file(CREATING));
+        drop(lock);
+        Ok(m)
+    });
     if made.is_err() {
         let _ = fs::remove_dir_all(&sweep.path);
     }
