@@ -92,19 +92,66 @@ pub fn timestamp(unix: u64) -> String {
     )
 }
 
-/// The id of a new run: `<timestamp>-<preset>-<run>`, sanitized.
+/// The longest id [`run_id`] makes: [`sanitize`]'s 64 characters less room for the `-N`
+/// that tells apart two runs created in the same second under the same name.
+const RUN_ID_MAX: usize = 60;
+
+/// The first `n` characters of an ASCII id, without a dash or dot left at the cut.
+fn head(id: &str, n: usize) -> &str {
+    id[..n.min(id.len())].trim_end_matches(['-', '.'])
+}
+
+/// The id of a new run: `<timestamp>-<preset>-<run>`, sanitized, at most 60 characters.
+/// A long id is shortened in the middle of the preset's and the run's names, never at the
+/// end: a run's name ends with what tells it from its siblings (`seed=11`, `fork@300`,
+/// `replay`), which a plain cut at the end made into another sibling's (`seed=1`).
 pub fn run_id(preset: &str, run: &str, unix: u64) -> String {
-    sanitize(&format!(
-        "{}-{}-{}",
-        timestamp(unix),
-        sanitize(preset),
-        sanitize(run)
-    ))
+    let (time, mut preset, run) = (timestamp(unix), sanitize(preset), sanitize(run));
+    let room = RUN_ID_MAX - time.len() - 2;
+    if preset.len() + run.len() > room {
+        // The preset keeps a recognizable start; the run keeps both its ends.
+        let keep = room.saturating_sub(run.len()).max(room / 3);
+        preset = head(&preset, keep).to_string();
+    }
+    let room = room - preset.len();
+    let run = if run.len() > room {
+        let front = head(&run, room / 2 - 1);
+        let back = &run[run.len() - (room - front.len() - 1)..];
+        format!("{front}_{back}")
+    } else {
+        run
+    };
+    sanitize(&format!("{time}-{preset}-{run}"))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn long_run_ids_keep_the_end_that_tells_siblings_apart() {
+        let t = 1_764_900_000;
+        let id = |run: &str| run_id("mog-negative-momentum-sgd", run, t);
+        let (one, eleven) = (id("sgd d beta=+0.5 seed=1"), id("sgd d beta=+0.5 seed=11"));
+        assert_ne!(one, eleven);
+        assert!(eleven.ends_with("seed=11"), "{eleven}");
+        let long = "extragradient adam beta=(theta: -0.5, phi: 0.9) eta=0.0001 seed=12 fork@12000";
+        for run in [long, &format!("{long} replay")] {
+            let id = run_id("a-preset-with-a-very-long-name-indeed", run, t);
+            assert!(id.len() <= RUN_ID_MAX, "{id}");
+            assert!(is_safe_id(&id), "{id}");
+            assert!(
+                id.ends_with(&sanitize(run)[sanitize(run).len() - 10..]),
+                "{id}"
+            );
+            assert!(id.starts_with("20251205-020000-a-preset-with"), "{id}");
+        }
+        // Short ids are as before.
+        assert_eq!(
+            run_id("default", "alt hb β=-0.5", t),
+            "20251205-020000-default-alt-hb-beta=-0.5"
+        );
+    }
 
     #[test]
     fn sanitizing_blocks_escapes() {
