@@ -139,3 +139,67 @@ fn cifar10_preset_trains_writes_grids_and_resumes_exactly() {
         }
     });
 }
+
+/// A run names the dataset files it was made with: a relative `data_dir` (and one from
+/// `$SADDLE_DATA`) is written into its `config.ron` as an absolute directory, so a replay from
+/// another working directory, with `$SADDLE_DATA` pointing elsewhere, reads the same files and
+/// ends bit for bit where the run ended (it used to read whatever the environment named then).
+#[test]
+fn a_run_pins_its_dataset_directory() {
+    let t = tempfile::tempdir().unwrap();
+    let (home, other) = (t.path().join("home"), t.path().join("other"));
+    for d in [
+        "data/cifar-10-batches-bin",
+        "elsewhere/cifar-10-batches-bin",
+    ] {
+        std::fs::create_dir_all(home.join(d)).unwrap();
+    }
+    std::fs::create_dir_all(&other).unwrap();
+    write_cifar(&home.join("data/cifar-10-batches-bin"));
+    // Other images under the name $SADDLE_DATA gives a replay.
+    saddle::neural::data::cifar::write_demo(&home.join("elsewhere/cifar-10-batches-bin"), 10, 6)
+        .unwrap();
+    let runs = t.path().join("runs");
+    let preset = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/presets/cifar10-wgan-dcgan.ron"
+    );
+    let run = |cwd: &Path, data: Option<&Path>, args: &[&str]| {
+        let mut c = std::process::Command::new(common::bin());
+        c.current_dir(cwd).args(args).arg("--runs-dir").arg(&runs);
+        match data {
+            Some(d) => c.env("SADDLE_DATA", d),
+            None => c.env_remove("SADDLE_DATA"),
+        };
+        common::ok(&c.output().unwrap())
+    };
+    let sets = ["--set", "game.arch.filters=4", "--set", "game.batch=8"];
+    let mut args = vec!["run", preset, "--steps", "4"];
+    args.extend_from_slice(&sets);
+    run(&home, Some(Path::new("data")), &args);
+    let dirs = common::runs(&runs);
+    assert_eq!(dirs.len(), 5);
+    let config = dirs[0].config().unwrap();
+    let text = std::fs::read_to_string(dirs[0].file("config.ron")).unwrap();
+    let want = std::path::absolute(home.join("data/cifar-10-batches-bin")).unwrap();
+    assert!(
+        text.contains(&format!("data_dir: Some(\"{}\")", want.display())),
+        "{text}"
+    );
+    assert_eq!(config.steps, 4);
+    run(
+        &other,
+        Some(&home.join("elsewhere")),
+        &["replay", &dirs[0].id()],
+    );
+    let replay = common::runs(&runs)
+        .into_iter()
+        .find(|d| d.id().ends_with("replay"))
+        .unwrap();
+    let (a, b) = (
+        common::final_network_state(&dirs[0]),
+        common::final_network_state(&replay),
+    );
+    assert_eq!(a.w.theta.to_host(), b.w.theta.to_host());
+    assert_eq!(a.w.phi.to_host(), b.w.phi.to_host());
+}

@@ -144,6 +144,15 @@ fn positive_count(name: &str, v: u64) -> std::result::Result<(), String> {
 }
 
 impl RunConfig {
+    /// The config with what the environment decides for its game written in (a dataset's
+    /// absolute directory): what a new run's `config.ron` holds, so that it does not depend on
+    /// the working directory or `$SADDLE_DATA` of whoever resumes, replays or forks it.
+    pub fn pinned(&self) -> Result<RunConfig> {
+        let mut c = self.clone();
+        c.game = self.game.pinned().map_err(Error::input)?;
+        Ok(c)
+    }
+
     /// Checks every value without building anything; the message starts with the field path.
     pub fn validate(&self) -> std::result::Result<(), String> {
         if self.steps == 0 || self.steps > 1_000_000_000_000 {

@@ -33,6 +33,12 @@ pub trait GameSpec {
     fn start_mut(&mut self) -> Option<&mut Start> {
         None
     }
+    /// Writes into the section what the environment decides for it (a dataset's directory
+    /// from `$SADDLE_DATA` or relative to the working directory), so that the run's
+    /// `config.ron` names it and a resume, replay or fork reads the same files from anywhere.
+    fn pin(&mut self) -> Result<(), String> {
+        Ok(())
+    }
 }
 
 impl<T: ToySpec> GameSpec for T {
@@ -153,6 +159,13 @@ impl GameConfig {
             *s = start;
         }
         g
+    }
+
+    /// The section with what the environment decides written in (see [`GameSpec::pin`]).
+    pub fn pinned(&self) -> Result<GameConfig, String> {
+        let mut g = self.clone();
+        g.spec_mut().pin()?;
+        Ok(g)
     }
 
     /// True when a run may start the game elsewhere than its section says.

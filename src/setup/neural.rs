@@ -239,6 +239,19 @@ impl GameSpec for ImageGanSpec {
         };
         on_device(self.device, model, settings)
     }
+
+    fn pin(&mut self) -> Result<(), String> {
+        let dir = self.files()?.dir;
+        let absolute =
+            std::path::absolute(&dir).map_err(|e| format!("data_dir: {}: {e}", dir.display()))?;
+        self.data_dir = Some(
+            absolute
+                .to_str()
+                .ok_or_else(|| format!("data_dir: {}: not UTF-8", absolute.display()))?
+                .to_string(),
+        );
+        Ok(())
+    }
 }
 
 /// Builds a [`Gan`] of `model` on `device`.

@@ -430,7 +430,9 @@ fn fill(sweep: &SweepDir, created: f64, new: &NewSweep, plan: &Plan) -> Result<M
             )));
         }
         let run = RunDir::create(&sweep.path, &dir)?;
-        crate::files::write_new_unsynced(&run.file(CONFIG), p.config.to_ron().as_bytes())?;
+        // The dataset's directory is pinned as a run's is (see `RunConfig::pinned`).
+        let config = p.config.pinned()?;
+        crate::files::write_new_unsynced(&run.file(CONFIG), config.to_ron().as_bytes())?;
         members.push(Member {
             index: i,
             id: format!("{id}/{dir}"),

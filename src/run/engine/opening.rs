@@ -79,6 +79,7 @@ fn device_name(game: &BuiltGame) -> String {
 /// Creates the directory of a new run under `runs_dir` and writes its config. Nothing
 /// runs yet (see [`Engine::open`]).
 pub fn create_dir(runs_dir: &Path, config: &RunConfig, suffix: &str) -> Result<RunDir> {
+    let config = &config.pinned()?;
     let name = if suffix.is_empty() {
         config.name.clone()
     } else {
