@@ -130,14 +130,14 @@ fn a_large_game_skips_its_dense_analysis_with_a_note_and_runs() {
     let t = tmp();
     let runs = t.path().join("runs");
     let text = r#"Preset(name: "big", seed: 0, steps: 100, log_every: Some(10), spectral_every: Some(50),
-        game: Bilinear(dim: 1000),
+        game: Bilinear(dim: 1100),
         runs: [Run(name: "alt-hb", scheme: Alternating(), rule: HeavyBall, eta: 0.2, beta: (theta: 0.0, phi: -0.5))])"#;
     let p = preset(t.path(), "big", text);
     ok(&within(120, t.path(), &runs, &["run", p.to_str().unwrap()]));
     let d = run_named(&runs, "-big-alt-hb");
     let spectra = std::fs::read_to_string(d.file("spectrum.jsonl")).unwrap();
     assert!(
-        spectra.contains("dense analysis skipped: J has 2000 rows"),
+        spectra.contains("dense analysis skipped: J has 2200 rows"),
         "{spectra}"
     );
     assert_eq!(logged_steps(&d).last(), Some(&100));

@@ -30,6 +30,17 @@ const NEURAL: &str = "spectral analysis needs the Jacobian in closed form or fro
 /// profile on the 2-core Xeon (AVX-512) this was written on, other builds running.
 pub const SECONDS_PER_ROW_CUBED: f64 = 9e-9;
 
+/// Estimated seconds per row³ of the singular values of a bilinear game's d×d B: twice the
+/// slowest measured, 0.23 s at d = 800 and 1.85 s at d = 1 500 (release build, AMD EPYC Zen 3,
+/// AVX2). The dense eigen-solve's estimate, 20 times this, kept a running game's spectrum log
+/// off the exact route from d ≈ 480 on, where the SVD takes a fraction of a second.
+pub const SVD_SECONDS_PER_ROW_CUBED: f64 = 1e-9;
+
+/// The estimated seconds of the singular values of a `d`×`d` coupling matrix.
+pub fn svd_seconds(d: usize) -> f64 {
+    SVD_SECONDS_PER_ROW_CUBED * (d as f64).powi(3)
+}
+
 /// Ritz values of J computed where J is too large (or has no closed form).
 pub const TOP_EIGENVALUES: usize = 16;
 
@@ -194,7 +205,7 @@ fn analyse_within<V: ParamVec>(
     let fits = dense_seconds(n) <= dense.as_secs_f64();
     // A bilinear game is analysed as its 2-D games (see `analysis::coupling`) where the SVD of
     // its d×d B fits: exact, and far below the dense route's cost at the sizes papers use.
-    let coupled_fits = 2 * dt == n && dense_seconds(dt) <= dense.as_secs_f64();
+    let coupled_fits = 2 * dt == n && svd_seconds(dt) <= dense.as_secs_f64();
     let j = if fits || coupled_fits {
         game.jacobian(w)
     } else {
@@ -772,7 +783,7 @@ pub fn stability(
         let rows = analysis::state_rows(&opt, dt, n);
         let whole_fits =
             dense_seconds(rows) <= limits.dense.as_secs_f64() && rows <= analysis::MAX_STATE;
-        let coupled_fits = 2 * dt == n && dense_seconds(dt) <= limits.dense.as_secs_f64();
+        let coupled_fits = 2 * dt == n && svd_seconds(dt) <= limits.dense.as_secs_f64();
         let too_large = || {
             format!(
                 "run {:?}: the update operator would have {rows} rows (an estimated {:.1} s per cell): no stability map",
@@ -959,5 +970,34 @@ mod tests {
             }
         }
         assert!(tried > 20, "{tried} methods compared");
+    }
+
+    /// A running bilinear game's spectrum log takes the SVD route wherever the SVD fits its
+    /// budget: the dense eigen-solve's far larger estimate used to keep it on Arnoldi (no ρ,
+    /// often no converged eigenvalue) from d ≈ 480 on. Here at d = 120 under 5 ms, which the
+    /// SVD's estimate (1.7 ms) fits and the dense one (16 ms) does not.
+    #[test]
+    fn a_bilinear_game_too_large_for_the_dense_route_is_solved_through_its_svd() {
+        let text = crate::run::builtin::builtin("lookahead-bilinear")
+            .unwrap()
+            .replace("dim: 100", "dim: 120");
+        let p = crate::run::Preset::parse(&text, "lookahead-bilinear").unwrap();
+        let c = p.resolve().unwrap().remove(0);
+        assert!(dense_seconds(240) > 0.005 && svd_seconds(120) < 0.005);
+        let built = c.build().unwrap();
+        let crate::setup::BuiltGame::Toy(mut game) = built.game else {
+            panic!("a toy game")
+        };
+        let w = game.equilibrium().unwrap().clone();
+        let a = analyse(
+            game.as_mut(),
+            &w,
+            &built.optimizer,
+            &built.hyper,
+            &Limits::new(Duration::from_millis(5), Duration::from_secs(60)),
+        );
+        assert!(a.complete, "{:?}", a.notes);
+        assert_eq!(a.jacobian.len(), 240);
+        assert!(a.radius.is_some(), "{:?}", a.notes);
     }
 }
