@@ -82,7 +82,10 @@ pub fn replay(src: &RunDir, runs_dir: &Path) -> Result<(RunDir, u64)> {
             ..e.clone()
         })
         .collect();
-    let dir = create_dir(runs_dir, &config, "replay")?;
+    // Named apart from its source: side by side on the dashboard the two were one name.
+    let mut replayed = config.clone();
+    replayed.name = format!("{} replay", config.name);
+    let dir = create_dir(runs_dir, &replayed, "")?;
     write_events(&dir, &planned)?;
     Ok((dir, replay_steps(&config, &events)))
 }
