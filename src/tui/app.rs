@@ -544,7 +544,10 @@ impl App {
             Action::Edit => {
                 if let Some(i) = self.selected_live("change η or β") {
                     let r = &self.runs[i];
-                    let e = Editor::new(i, &r.name, r.eta, r.beta).with_params(method_fields(r));
+                    let live = r.config.as_ref().map(|c| c.live());
+                    let e = Editor::new(i, &r.name, r.eta, r.beta)
+                        .offered(live.as_deref())
+                        .with_params(method_fields(r));
                     self.popup = Some(Popup::Editor(e));
                 }
             }
@@ -580,7 +583,9 @@ impl App {
             }
             Action::Fork => {
                 if let Some(r) = self.current() {
+                    let live = r.config.as_ref().map(|c| c.live());
                     let editor = Editor::for_fork(self.selected, &r.name, r.eta, r.beta, r.step)
+                        .offered(live.as_deref())
                         .with_params(method_fields(r));
                     self.popup = Some(Popup::Editor(editor));
                 }

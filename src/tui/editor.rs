@@ -139,6 +139,29 @@ impl Editor {
         }
     }
 
+    /// Leaves out the η and β fields the run has no such parameter for (β of a player whose
+    /// rule has no momentum), given the run's table of live parameters: offered, such a field
+    /// was refused by the run after the other fields' changes were applied.
+    pub fn offered(mut self, live: Option<&[crate::optim::LiveParam]>) -> Self {
+        let Some(live) = live else {
+            return self;
+        };
+        let keep: Vec<bool> = self
+            .fields
+            .iter()
+            .map(|(name, _)| {
+                !FIELDS.iter().any(|(f, _)| f == name) || live.iter().any(|p| &p.name == name)
+            })
+            .collect();
+        let mut k = keep.iter();
+        self.fields.retain(|_| *k.next().unwrap_or(&true));
+        let mut k = keep.iter();
+        self.text.retain(|_| *k.next().unwrap_or(&true));
+        let mut k = keep.iter();
+        self.initial.retain(|_| *k.next().unwrap_or(&true));
+        self
+    }
+
     /// Adds the run's method parameters as fields.
     pub fn with_params(mut self, params: Vec<MethodField>) -> Self {
         for f in params {
@@ -280,6 +303,41 @@ mod tests {
 
     fn key(c: KeyCode) -> KeyEvent {
         KeyEvent::new(c, KeyModifiers::NONE)
+    }
+
+    /// A run of the default preset with the plain gradient rule has no β to change; its
+    /// heavy-ball run has β φ only.
+    #[test]
+    fn only_the_parameters_a_run_has_are_offered() {
+        let text = crate::run::builtin::builtin("default").unwrap();
+        let runs = crate::run::Preset::parse(text, "default")
+            .unwrap()
+            .resolve()
+            .unwrap();
+        let names = |i: usize| {
+            let live = runs[i].live();
+            Editor::new(i, "r", [0.2, 0.2], [0.0, -0.5])
+                .offered(Some(&live))
+                .fields
+                .into_iter()
+                .map(|(n, _)| n)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(names(0), ["eta.theta", "eta.phi"]);
+        let e = Editor::new(2, "r", [0.2, 0.2], [0.0, -0.5]).offered(Some(&runs[2].live()));
+        assert_eq!(e.text.len(), e.fields.len());
+        assert!(
+            e.fields.iter().any(|(n, _)| n == "beta.phi"),
+            "{:?}",
+            e.fields
+        );
+        assert_eq!(
+            Editor::new(0, "r", [0.2, 0.2], [0.0, 0.0])
+                .offered(None)
+                .fields
+                .len(),
+            4
+        );
     }
 
     #[test]
