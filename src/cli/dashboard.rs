@@ -122,25 +122,37 @@ fn start(
     Ok(dirs)
 }
 
-fn finish(exit: std::io::Result<Exit>, dirs: &[RunDir]) -> Result<i32> {
-    let exit = exit.map_err(|e| Error::failure(format!("terminal: {e}")))?;
+/// Says how the dashboard ended: the runs it leaves running (every run it held at the end,
+/// forks and presets started from it included) with the command that watches them again,
+/// `--runs-dir` included when it is not the default. A signal is exit 1 (the dashboard did
+/// not end as asked); the runs go on either way.
+fn finish(exit: std::io::Result<(Exit, Vec<RunDir>)>, runs_dir: &Path) -> Result<i32> {
+    let (exit, dirs) = exit.map_err(|e| Error::failure(format!("terminal: {e}")))?;
     match exit {
         Exit::Stopped => eprintln!("saddle: runs stopped"),
         Exit::Detached | Exit::Signal => {
             let ids: Vec<String> = dirs
                 .iter()
                 .filter(|d| d.is_live())
-                .map(|d| d.id())
+                .map(|d| d.handle())
                 .collect();
+            if exit == Exit::Signal {
+                eprintln!("saddle: the dashboard ended on a signal");
+            }
             if !ids.is_empty() {
+                let dir = if runs_dir == Path::new("runs") {
+                    String::new()
+                } else {
+                    format!("--runs-dir {} ", runs_dir.display())
+                };
                 eprintln!(
-                    "saddle: runs left running; watch them again with: saddle attach {}",
+                    "saddle: runs left running; watch them again with: saddle {dir}attach {}",
                     ids.join(" ")
                 );
             }
         }
     }
-    Ok(0)
+    Ok(if exit == Exit::Signal { 1 } else { 0 })
 }
 
 /// `saddle [PRESET]`: starts the preset's runs and opens the dashboard on them; headless
@@ -162,8 +174,7 @@ pub fn open_preset(
     }
     let o = options(args, runs_dir, logs_dir)?;
     let dirs = start(&preset, opts.steps, &opts.sets, runs_dir, logs_dir)?;
-    let exit = tui::run(dirs.clone(), runs_dir, o);
-    finish(exit, &dirs)
+    finish(tui::run(dirs, runs_dir, o), runs_dir)
 }
 
 /// `saddle attach [RUN…]`: the dashboard on existing runs (all runs of the runs directory
@@ -196,6 +207,5 @@ pub fn attach(runs: &[String], args: &DashArgs, runs_dir: &Path, logs_dir: &Path
             .collect::<Result<_>>()?
     };
     let o = options(args, runs_dir, logs_dir)?;
-    let exit = tui::run(dirs.clone(), runs_dir, o);
-    finish(exit, &dirs)
+    finish(tui::run(dirs, runs_dir, o), runs_dir)
 }

@@ -117,10 +117,14 @@ pub enum Exit {
 }
 
 /// Opens the dashboard on `dirs` in this terminal until the user quits or a signal arrives.
-pub fn run(dirs: Vec<RunDir>, runs_dir: &Path, opts: Options) -> io::Result<Exit> {
+/// Returns why it ended and the runs it held then (with the forks and presets started from
+/// it, which the caller names when they are left running).
+pub fn run(dirs: Vec<RunDir>, runs_dir: &Path, opts: Options) -> io::Result<(Exit, Vec<RunDir>)> {
     let log = Log::open(&opts.log_dir);
-    let dash = Dashboard::new(dirs, runs_dir, opts.theme, log.clone());
-    run_dashboard(dash, log, opts)
+    let mut dash = Dashboard::new(dirs, runs_dir, opts.theme, log.clone());
+    let exit = run_dashboard(&mut dash, log, opts)?;
+    let held = dash.app.runs.iter().filter_map(|r| r.dir.clone()).collect();
+    Ok((exit, held))
 }
 
 /// Opens the sweep view on `sweep` in this terminal until the user quits or a signal
@@ -131,11 +135,11 @@ pub fn run_sweep(
     opts: Options,
 ) -> crate::error::Result<io::Result<Exit>> {
     let log = Log::open(&opts.log_dir);
-    let dash = Dashboard::for_sweep(sweep, runs_dir, opts.theme, log.clone())?;
-    Ok(run_dashboard(dash, log, opts))
+    let mut dash = Dashboard::for_sweep(sweep, runs_dir, opts.theme, log.clone())?;
+    Ok(run_dashboard(&mut dash, log, opts))
 }
 
-fn run_dashboard(mut dash: Dashboard, log: Log, mut opts: Options) -> io::Result<Exit> {
+fn run_dashboard(dash: &mut Dashboard, log: Log, mut opts: Options) -> io::Result<Exit> {
     dash.app.presets = std::mem::take(&mut opts.presets);
     dash.start_preset = opts.start_preset.take();
     dash.fork_run = opts.fork_run.take();
@@ -154,7 +158,7 @@ fn run_dashboard(mut dash: Dashboard, log: Log, mut opts: Options) -> io::Result
     let result = (|| -> io::Result<Exit> {
         let mut term = Terminal::new(CrosstermBackend::new(writer))?;
         term.clear()?;
-        event_loop(&mut dash, &mut term, &opts, (&signals, &jobs), &bytes)
+        event_loop(dash, &mut term, &opts, (&signals, &jobs), &bytes)
     })();
     terminal::restore();
     match &result {
