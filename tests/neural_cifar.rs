@@ -203,3 +203,44 @@ fn a_run_pins_its_dataset_directory() {
     assert_eq!(a.w.theta.to_host(), b.w.theta.to_host());
     assert_eq!(a.w.phi.to_host(), b.w.phi.to_host());
 }
+
+/// A run refused before its first step by what only its game's build finds (a CIFAR-10 batch
+/// with a label of 12: the sizes that the preset's check reads are right) exits 2 naming the
+/// file, and leaves no run directory behind (they stayed as `created`).
+#[test]
+fn a_run_refused_when_its_game_is_built_leaves_nothing() {
+    let t = tempfile::tempdir().unwrap();
+    let data = t.path().join("cifar-10-batches-bin");
+    std::fs::create_dir_all(&data).unwrap();
+    write_cifar(&data);
+    let batch = data.join("data_batch_3.bin");
+    let mut bytes = std::fs::read(&batch).unwrap();
+    bytes[2 * 3073] = 12;
+    std::fs::write(&batch, bytes).unwrap();
+    let runs = t.path().join("runs");
+    let data_dir = format!("game.data_dir={}", data.display());
+    let o = common::saddle(
+        t.path(),
+        &runs,
+        &[
+            "run",
+            concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/presets/cifar10-wgan-dcgan.ron"
+            ),
+            "--steps",
+            "2",
+            "--set",
+            &data_dir,
+            "--set",
+            "game.arch.filters=4",
+        ],
+    );
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("data_batch_3.bin: label 12") && err.contains("nothing ran"),
+        "{err}"
+    );
+    assert!(common::runs(&runs).is_empty());
+}

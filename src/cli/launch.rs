@@ -330,7 +330,31 @@ pub fn run(args: RunArgs, runs_dir: &Path, logs_dir: &Path) -> Result<i32> {
         return detach(&dirs, Opening::default(), args.json, logs_dir)
             .inspect_err(|_| remove_dirs(&dirs));
     }
-    Ok(report(drive(dirs, Opening::default()), args.json))
+    let results = drive(dirs.clone(), Opening::default());
+    Ok(report(without_unstarted(&dirs, results), args.json))
+}
+
+/// Removes the directory of each run refused before its first step (bad input only its game's
+/// build finds: a damaged data file, a method the network cannot run), saying so in its error:
+/// a run that never ran is not left behind as `created`.
+fn without_unstarted(dirs: &[RunDir], results: Vec<Result<Summary>>) -> Vec<Result<Summary>> {
+    use crate::run::store::{EVENTS, METRICS};
+    dirs.iter()
+        .zip(results)
+        .map(|(d, r)| {
+            r.map_err(|mut e| {
+                let untouched = !d.file(METRICS).exists()
+                    && !d.file(EVENTS).exists()
+                    && d.checkpoint_steps().is_empty();
+                if e.kind == crate::error::ErrorKind::BadInput && untouched {
+                    remove_dirs(std::slice::from_ref(d));
+                    e.message
+                        .push_str(&format!(" (nothing ran: {} was removed)", d.path.display()));
+                }
+                e
+            })
+        })
+        .collect()
 }
 
 /// Starts a worker process in its own session (so a closed terminal or SSH connection does

@@ -36,7 +36,11 @@ pub fn describe(xs: &[f64], level: f64) -> Option<Description> {
     if n == 0 {
         return None;
     }
-    let mean = finite().sum::<f64>() / n as f64;
+    // Summed as offsets from the first value: members that agree to the last bit (a seed
+    // that does not matter) then have that value as their mean and a spread of exactly 0,
+    // where Σx / n rounded to a neighbour and gave 1e6 ± 1e-10.
+    let first = finite().next().unwrap_or(0.0);
+    let mean = first + finite().map(|x| x - first).sum::<f64>() / n as f64;
     let (std, ci) = if n > 1 {
         let var = finite().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1) as f64;
         let s = var.sqrt();
@@ -71,6 +75,14 @@ mod tests {
             "{lo} {hi}"
         );
         assert!((d.half_width().unwrap() - 2.598457).abs() < 1e-6);
+    }
+
+    #[test]
+    fn equal_values_have_their_value_as_mean_and_no_spread() {
+        for x in [1e6 + 0.1, 0.1, -3.3e-7, 123456.789] {
+            let d = describe(&[x; 7], 0.95).unwrap();
+            assert_eq!((d.mean, d.std, d.ci), (x, Some(0.0), Some((x, x))), "{x}");
+        }
     }
 
     #[test]
