@@ -1319,7 +1319,11 @@ fn a_json_export_keeps_non_finite_metrics_and_names_a_damaged_config() {
     let last = doc["metrics"].as_array().unwrap().last().unwrap().clone();
     assert_eq!(last["loss_theta"], "NaN", "{last}");
     assert_eq!(last["field_norm"], "Infinity", "{last}");
-    assert!(last["step"].as_f64().unwrap() > 0.0, "{last}");
+    assert!(last["step"].as_u64().unwrap() > 0, "{last}");
+    // Counts are integers, as in the CSV.
+    let first = &doc["metrics"][0];
+    assert_eq!(first["step"].to_string(), "0", "{first}");
+    assert!(first["oracle_calls"].is_u64(), "{first}");
     std::fs::write(runs.join(&id).join("config.ron"), "Run(").unwrap();
     let o = within(60, t.path(), &runs, &["export", &id, "--format", "json"]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));

@@ -222,7 +222,12 @@ pub fn export(args: ExportArgs, runs_dir: &Path) -> Result<i32> {
                         .iter()
                         .zip(r)
                         .filter_map(|(c, v)| {
-                            v.map(|x| (c.clone(), crate::run::summary::json_number(x)))
+                            // Counts are integers in JSON as in the CSV (`0`, not `0.0`).
+                            let count = matches!(c.as_str(), "step" | "oracle_calls");
+                            v.map(|x| match x as u64 {
+                                n if count && n as f64 == x => (c.clone(), n.into()),
+                                _ => (c.clone(), crate::run::summary::json_number(x)),
+                            })
                         })
                         .collect();
                     serde_json::Value::Object(m)

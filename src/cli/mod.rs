@@ -48,7 +48,7 @@ enum Command {
     /// STATUS is one of: created (made, never started), starting (its process is opening it),
     /// running, paused, stopped (by `control … stop`; resumable), interrupted (by a signal;
     /// resumable), crashed (its process died without saying how it ended; resumable; its
-    /// STEP is the last its metrics logged, which may be past its newest checkpoint),
+    /// STEP is the furthest its summary or metrics recorded, which may be past its newest checkpoint),
     /// failed (ended by an error; resumable), finished (ran all its steps; `resume --steps N`
     /// extends it), converged or diverged (ended by its stop rule: its result, not resumable),
     /// damaged (its summary.json cannot be read; named on stderr). Directories that hold a
