@@ -938,3 +938,47 @@ fn runs_table_cpu_and_memory_columns() {
     );
     assert!(!narrow.contains("rss"), "dropped first when narrow");
 }
+
+/// The curves' legend holds whole run names and says how many did not fit: a name cut at the
+/// border read as another run's (`sim β=-0` for β = −0.5).
+#[test]
+fn the_legend_never_cuts_a_name() {
+    let a = app();
+    let names: Vec<String> = a.runs.iter().map(|r| r.name.clone()).collect();
+    let mut cut = 0;
+    for w in [60u16, 70, 80, 100, 160] {
+        let t = screen(&a, w, 24);
+        let buf = t.backend().buffer().clone();
+        let rows: Vec<String> = (0..buf.area.height)
+            .map(|y| {
+                (0..buf.area.width)
+                    .map(|x| buf[(x, y)].symbol().to_string())
+                    .collect()
+            })
+            .collect();
+        let legend = rows.iter().find(|r| {
+            let inside = r.split('│').nth(1).unwrap_or_default();
+            inside.starts_with("■ ")
+                && (inside.matches('■').count() > 1 || inside.contains(" more"))
+        });
+        let Some(legend) = legend else {
+            continue;
+        };
+        let inside = legend.split('│').nth(1).unwrap_or_default();
+        let mut shown = 0;
+        for entry in inside.split('■').skip(1) {
+            let name = entry.split("  ").next().unwrap_or_default().trim();
+            assert!(
+                names.iter().any(|n| n == name),
+                "{w}: {name:?} in {legend:?}"
+            );
+            shown += 1;
+        }
+        if shown < names.len() {
+            let more = format!("+{} more", names.len() - shown);
+            assert!(inside.contains(&more), "{w}: {legend:?}");
+            cut += 1;
+        }
+    }
+    assert!(cut > 0, "no width left a run out of the legend");
+}

@@ -202,21 +202,43 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         buf.set_line(inner.x, y, line, inner.width);
     }
     if legend {
+        // Whole entries only, then how many did not fit: a name cut at the border read as
+        // another run's (`sim β=-0` for β = −0.5).
+        let width = inner.width as usize;
+        let mark = if app.theme.ascii { "#" } else { "■" };
+        let changed = app.runs.iter().any(|r| !r.markers.is_empty());
+        // The runs come first; the note of changed η/β goes where room is left.
+        let note = "│ η/β changed";
+        let tail = |left: usize| {
+            if left > 0 {
+                format!("+{left} more  ")
+            } else {
+                String::new()
+            }
+        };
         let mut spans = vec![];
-        for &i in &order {
+        let mut used = 0;
+        for (k, &i) in order.iter().enumerate() {
             let r = &app.runs[i];
-            let mark = if app.theme.ascii { "#" } else { "■" };
+            let entry = 2 + r.name.chars().count() + 2;
+            let left = order.len() - k - 1;
+            if used + entry + tail(left).chars().count() > width {
+                spans.push(Span::styled(
+                    format!("+{} more  ", order.len() - k),
+                    Style::new().fg(app.theme.dim()),
+                ));
+                break;
+            }
+            used += entry;
             spans.push(Span::styled(
                 format!("{mark} "),
                 Style::new().fg(app.theme.run_color(r.color)),
             ));
             spans.push(Span::raw(format!("{}  ", r.name)));
         }
-        if app.runs.iter().any(|r| !r.markers.is_empty()) {
-            spans.push(Span::styled(
-                "│ η/β changed",
-                Style::new().fg(app.theme.accent()),
-            ));
+        let used: usize = spans.iter().map(|s| s.content.chars().count()).sum();
+        if changed && used + note.chars().count() <= width {
+            spans.push(Span::styled(note, Style::new().fg(app.theme.accent())));
         }
         buf.set_line(
             inner.x,
