@@ -179,11 +179,13 @@ impl Overview {
         let status = match &summary {
             // The summary lags a live run (written at its checkpoints): what the dashboard
             // knows now beside it.
-            Some(s) if s.status.as_str() != run.status.word() || s.step != run.step => format!(
+            // Only when the dashboard knows a later step or another status: its step comes
+            // from the metrics rows, which lag a summary written between them.
+            Some(s) if s.status.as_str() != run.status.word() || s.step < run.step => format!(
                 "{}  (now {} at step {})",
                 provenance_text::status(Some(s)),
                 run.status.word(),
-                run.step
+                run.step.max(s.step)
             ),
             Some(s) => provenance_text::status(Some(s)),
             None => format!(
@@ -234,7 +236,12 @@ impl Overview {
             ));
         }
 
-        head(&mut l, "final metrics".into());
+        // A run still going has no final metrics yet: its latest.
+        let ended = !run.status.is_live() && run.status.word() != "created";
+        head(
+            &mut l,
+            if ended { "final metrics" } else { "latest metrics" }.into(),
+        );
         let metrics: Vec<(String, Option<f64>)> = match &summary {
             Some(s) => s.metrics.iter().map(|(k, v)| (k.clone(), *v)).collect(),
             None => run
