@@ -240,7 +240,12 @@ impl Overview {
         let ended = !run.status.is_live() && run.status.word() != "created";
         head(
             &mut l,
-            if ended { "final metrics" } else { "latest metrics" }.into(),
+            if ended {
+                "final metrics"
+            } else {
+                "latest metrics"
+            }
+            .into(),
         );
         let metrics: Vec<(String, Option<f64>)> = match &summary {
             Some(s) => s.metrics.iter().map(|(k, v)| (k.clone(), *v)).collect(),

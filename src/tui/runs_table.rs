@@ -256,6 +256,17 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
             app.filter.runs
         )
     };
+    // Rows past the table's height are reached with ↑↓ only: the title says so, or a run
+    // out of view went unnoticed (5 runs, 4 rows, nothing to tell).
+    let fits = area.height.saturating_sub(3) as usize;
+    let count = if shown.len() > fits {
+        format!(
+            "{} · {fits} in view, ↑↓ for more) ",
+            count.trim_end_matches(") ")
+        )
+    } else {
+        count
+    };
     let mut block = Block::bordered().title(Line::styled(count, theme.title()));
     if shown.is_empty() && !app.runs.is_empty() {
         block = block.title_bottom(Line::styled(
@@ -288,5 +299,24 @@ mod tests {
             sparkline(&[-1.0, 1.0], 2, &Theme { ascii: true, ..t }),
             "_#"
         );
+    }
+
+    /// More runs than rows: the title says how many are in view.
+    #[test]
+    fn a_table_too_short_for_its_runs_says_so() {
+        let app = crate::tui::tests::app();
+        let title = |h: u16| {
+            let mut buf = Buffer::empty(Rect::new(0, 0, 100, h));
+            render(&app, Rect::new(0, 0, 100, h), &mut buf);
+            (0..100)
+                .map(|x| buf[(x, 0)].symbol().to_string())
+                .collect::<String>()
+        };
+        assert!(
+            title(6).contains("runs (4 · 3 in view, ↑↓ for more)"),
+            "{}",
+            title(6)
+        );
+        assert!(title(12).contains("runs (4) "), "{}", title(12));
     }
 }

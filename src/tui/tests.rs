@@ -18,7 +18,7 @@ use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::layout::Rect;
 use ratatui::Terminal;
 
-fn app() -> App {
+pub(super) fn app() -> App {
     let mut a = App::new(default_runs(3000), Theme::default());
     a.runs_dir = "runs".into();
     a.refresh_phase();
