@@ -20,12 +20,17 @@ fn lines(theme: &Theme) -> Vec<Line<'static>> {
             ])
         })
         .collect();
-    lines.push(Line::styled(
-        " editor: ↑↓ field, enter apply, esc cancel; quit: d leaves the runs, s stops them",
-        Style::new().fg(theme.dim()),
-    ));
+    for l in [
+        " editor: ↑↓ field, enter apply, esc cancel",
+        " quit: d leaves the runs, s stops them",
+    ] {
+        lines.push(Line::styled(l, Style::new().fg(theme.dim())));
+    }
     lines
 }
+
+/// The popup's width: every line fits inside its border.
+const WIDTH: u16 = 62;
 
 /// The help's lines that fit in `area` with everything shown (the border's two rows off), or
 /// a window of them with the scroll line (one row fewer).
@@ -59,8 +64,22 @@ pub fn render(area: Rect, buf: &mut Buffer, theme: &Theme, top: usize) {
             Style::new().fg(theme.dim()),
         ));
     }
-    let r = centered(area, 62, lines.len() as u16 + 2, buf);
+    let r = centered(area, WIDTH, lines.len() as u16 + 2, buf);
     Paragraph::new(lines)
         .block(Block::bordered().title(Line::styled(" keys ", theme.title())))
         .render(r, buf);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every line fits the popup: the last one was cut at `quit: d leaves t`.
+    #[test]
+    fn every_line_fits_inside_the_border() {
+        for l in lines(&Theme::default()) {
+            let w = l.width();
+            assert!(w <= WIDTH as usize - 2, "{w}: {l:?}");
+        }
+    }
 }
