@@ -875,3 +875,49 @@ fn a_sweep_that_cannot_be_read_is_named_and_removed() {
     assert!(err.contains("no sweep"), "{err}");
     assert!(other.exists());
 }
+
+/// Two `sweep resume` at once: one supervisor takes the sweep, and the other command says it
+/// could not (exit 2) instead of claiming success while its supervisor ended in its log.
+#[test]
+fn of_two_resumes_at_once_one_is_refused() {
+    let t = tmp();
+    let runs = t.path().join("runs");
+    let p = preset(t.path(), "paced", PACED);
+    let sweep = launch(
+        t.path(),
+        &runs,
+        &[p.to_str().unwrap(), "--jobs", "1", "--set", "pace=200"],
+    );
+    let id = sweep.id();
+    ok(&saddle(t.path(), &runs, &["sweep", "cancel", &id]));
+    for _ in 0..3 {
+        let spawn = || {
+            std::process::Command::new(bin())
+                .current_dir(t.path())
+                .args(["sweep", "resume", &id, "--runs-dir"])
+                .arg(&runs)
+                .stdin(std::process::Stdio::null())
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        };
+        let (a, b) = (spawn(), spawn());
+        let (a, b) = (a.wait_with_output().unwrap(), b.wait_with_output().unwrap());
+        let codes = [a.status.code(), b.status.code()];
+        let said = format!(
+            "{}\n{}",
+            String::from_utf8_lossy(&a.stderr),
+            String::from_utf8_lossy(&b.stderr)
+        );
+        assert!(
+            codes.contains(&Some(0)) && codes.contains(&Some(2)),
+            "{codes:?}: {said}"
+        );
+        assert!(
+            said.contains("could not start") || said.contains("is live"),
+            "{said}"
+        );
+        ok(&saddle(t.path(), &runs, &["sweep", "cancel", &id]));
+    }
+}

@@ -428,7 +428,7 @@ fn start(
     match manifest.executor {
         Executor::Local => {
             let log = sweep.file(LOGS).join("supervisor.log");
-            let child = spawn_detached(
+            let mut child = spawn_detached(
                 &[
                     "sweep".into(),
                     "supervise".into(),
@@ -436,6 +436,7 @@ fn start(
                 ],
                 &log,
             )?;
+            took_the_sweep(sweep, &mut child)?;
             eprintln!(
                 "saddle: sweep {}: {} member(s), at most {} at once, supervised by process {} (log: {})",
                 manifest.id,
@@ -469,6 +470,50 @@ fn start(
             Ok(None)
         }
     }
+}
+
+/// Waits until the supervisor just started holds the sweep (or has run and ended), so that
+/// success is not claimed for one that could not take it: two `sweep resume` at once both
+/// started a supervisor, and the one that found the lock taken ended in its log only.
+fn took_the_sweep(sweep: &SweepDir, child: &mut std::process::Child) -> Result<()> {
+    let pid = child.id();
+    let ran = || {
+        std::fs::read_to_string(sweep.file(manifest::EVENTS))
+            .unwrap_or_default()
+            .lines()
+            .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+            .any(|e| e["event"] == "supervisor" && e["pid"] == pid)
+    };
+    let t0 = std::time::Instant::now();
+    while t0.elapsed() < Duration::from_secs(30) {
+        if sweep.supervisor() == Some(pid) {
+            return Ok(());
+        }
+        if let Ok(Some(status)) = child.try_wait() {
+            if ran() {
+                return Ok(());
+            }
+            let said = sweep
+                .supervisor_last_line()
+                .map_or_else(|| "no reason in its log".to_string(), |(l, _)| l);
+            let why = format!(
+                "sweep {}: its supervisor could not start: {said}",
+                sweep.id()
+            );
+            return Err(if status.code() == Some(2) {
+                Error::input(why)
+            } else {
+                Error::failure(why)
+            });
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // Slow to start (a loaded machine): it goes on; `sweep status` tells.
+    eprintln!(
+        "saddle: warning: sweep {}: its supervisor (process {pid}) has not taken the sweep after 30 s; `saddle sweep status` shows whether it did",
+        sweep.id()
+    );
+    Ok(())
 }
 
 fn announce(sweep: &SweepDir, manifest: &Manifest, json: bool) {
