@@ -35,7 +35,7 @@ fn every_invalid_preset_is_refused_with_its_exact_message() {
 fn bad_flags_and_overrides_exit_2_without_creating_runs() {
     let t = tmp();
     let runs = t.path().join("runs");
-    let cases: [(&[&str], &str); 6] = [
+    let cases: [(&[&str], &str); 7] = [
         (
             &["run", "no-such-preset"],
             "no preset \"no-such-preset\": not a file, nor a built-in preset",
@@ -55,6 +55,19 @@ fn bad_flags_and_overrides_exit_2_without_creating_runs() {
         (
             &["stability", "default", "--beta", "0:1.5:3"],
             "--beta: every β must be in (-1, 1), got 1.5",
+        ),
+        // A network far past any machine's memory is refused with the estimate (it aborted
+        // on a failed allocation, leaving a created run).
+        (
+            &[
+                "run",
+                "mog-negative-momentum-sgd",
+                "--set",
+                "game.batch=1048576",
+                "--set",
+                "game.hidden=16384",
+            ],
+            "game: batch = 1048576, hidden = 16384, hidden_layers = 3 (the networks' activations and weights) needs at least 792.0 GiB",
         ),
         (
             &["resume", "../../etc"],

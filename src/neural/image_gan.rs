@@ -62,6 +62,13 @@ impl Architecture {
         )
     }
 
+    /// Base filters nf.
+    pub fn filters(&self) -> usize {
+        match *self {
+            Architecture::Dcgan { filters, .. } | Architecture::Resnet { filters } => filters,
+        }
+    }
+
     /// Checks the architecture fits the dataset.
     pub fn check(&self, dataset: Dataset) -> Result<(), String> {
         let f = match *self {

@@ -107,7 +107,24 @@ impl GameSpec for MixtureGanSpec {
                     .into(),
             );
         }
-        self.device.validate()
+        self.device.validate()?;
+        // A lower bound, f32: each network's hidden activations for the larger of a minibatch
+        // and a scoring batch, values and gradients, and its weights with their gradients and
+        // two moments. A size far past the machine aborted on a failed allocation.
+        let (rows, h, l) = (
+            self.batch.max(self.eval_samples) as f64,
+            self.hidden as f64,
+            self.hidden_layers as f64,
+        );
+        let bytes = 2.0 * (rows * h * l * 2.0 + h * h * l * 4.0) * 4.0;
+        host_memory(
+            self.device,
+            &format!(
+                "batch = {}, hidden = {}, hidden_layers = {} (the networks' activations and weights)",
+                self.batch, self.hidden, self.hidden_layers
+            ),
+            bytes,
+        )
     }
 
     fn build(&self, seed: u64) -> Result<BuiltGame, String> {
@@ -212,6 +229,20 @@ impl GameSpec for ImageGanSpec {
             return Err("gp_weight: the gradient penalty goes with loss: Wgan".into());
         }
         self.device.validate()?;
+        // A lower bound, f32: the discriminator's first and the generator's last feature maps
+        // (nf channels at half the side) for a minibatch of real and one of generated images,
+        // values and gradients.
+        let side = self.dataset.image_shape().1 as f64;
+        let maps = self.batch as f64 * self.arch.filters() as f64 * (side / 2.0).powi(2);
+        host_memory(
+            self.device,
+            &format!(
+                "batch = {}, arch.filters = {} (the networks' feature maps)",
+                self.batch,
+                self.arch.filters()
+            ),
+            maps * 4.0 * 2.0 * 2.0 * 4.0,
+        )?;
         let files = self.files()?;
         // Refused here, before any run directory exists, not when the game is built; the
         // count checks the files on its way.
@@ -251,6 +282,15 @@ impl GameSpec for ImageGanSpec {
                 .to_string(),
         );
         Ok(())
+    }
+}
+
+/// On the CPU, `bytes` (what `what` needs at least) fit in the memory this process can still
+/// take (see [`crate::check::fits_in_memory`]); a GPU's memory is its own.
+fn host_memory(device: DeviceSpec, what: &str, bytes: f64) -> Result<(), String> {
+    match device {
+        DeviceSpec::Cpu => crate::check::fits_in_memory(what, bytes),
+        _ => Ok(()),
     }
 }
 
