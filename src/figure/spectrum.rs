@@ -167,11 +167,24 @@ fn panel<DB: DrawingBackend>(
     }
     if let Some(note) = note {
         let font = (FAMILY, SMALL).into_font();
-        let mut y = CAPTION as i32 + MARGIN as i32 + 10;
-        for line in wrap(note, (plot_w / 5.0) as usize) {
+        let top = CAPTION as i32 + MARGIN as i32 + 10;
+        // As many lines as the panel holds above its tick labels, on white: a network's note
+        // ran over the axes and past the figure's bottom.
+        let room = ((area.dim_in_pixel().1 as i32 - top - 40) / 12).max(1) as usize;
+        let lines = note_lines(note, (plot_w / 5.0) as usize, room);
+        let width = lines.iter().map(|l| l.chars().count()).max().unwrap_or(0) as i32 * 6;
+        area.draw(&Rectangle::new(
+            [
+                (LEFT as i32 + 8, top - 10),
+                (LEFT as i32 + 16 + width, top + 12 * lines.len() as i32 - 4),
+            ],
+            WHITE.mix(0.9).filled(),
+        ))
+        .map_err(drawing)?;
+        for (k, line) in lines.into_iter().enumerate() {
+            let y = top + 12 * k as i32;
             area.draw(&Text::new(line, (LEFT as i32 + 12, y), font.clone()))
                 .map_err(drawing)?;
-            y += 12;
         }
     }
     if !legend {
@@ -203,6 +216,19 @@ fn panel<DB: DrawingBackend>(
 }
 
 /// `text` in lines of at most `width` characters, broken at spaces.
+/// `note` wrapped at `width` characters in at most `room` lines, the last saying where the
+/// rest is when it is cut.
+fn note_lines(note: &str, width: usize, room: usize) -> Vec<String> {
+    let mut lines = wrap(note, width);
+    if lines.len() > room {
+        lines.truncate(room.max(1));
+        if let Some(last) = lines.last_mut() {
+            last.push_str(" … (the whole note: saddle spectrum RUN)");
+        }
+    }
+    lines
+}
+
 fn wrap(text: &str, width: usize) -> Vec<String> {
     let mut lines = vec![String::new()];
     for word in text.split_whitespace() {
@@ -317,5 +343,9 @@ mod tests {
         assert!(x0 <= -1.0 && x1 >= 3.0 && y0 <= -1.0 && y1 >= 1.0);
         assert!(((x1 - x0) / (y1 - y0) - 2.0).abs() < 1e-9);
         assert_eq!(wrap("a bb ccc dddd", 6), vec!["a bb", "ccc", "dddd"]);
+        assert_eq!(note_lines("a bb ccc dddd", 6, 5).len(), 3);
+        let cut = note_lines("a bb ccc dddd", 6, 2);
+        assert_eq!(cut.len(), 2);
+        assert!(cut[1].starts_with("ccc …"), "{cut:?}");
     }
 }
