@@ -280,7 +280,7 @@ fn pause_edit_beta_resume_detach_reattach() {
     tm.wait("the quit dialog", 5.0, |s| s.contains("leave them running"));
     tm.keys(&["d"]);
     tm.wait("the shell again", 10.0, |s| {
-        s.contains("runs left running; watch them again with: saddle attach")
+        s.contains("runs left running; watch them again with: saddle --runs-dir")
     });
     let dir = run_dir(&runs, name);
     // Re-attach to every run of the runs directory.
@@ -691,7 +691,7 @@ fn a_methods_own_parameter_is_edited_live() {
     tm.wait("the editor with γ", 5.0, |s| {
         s.contains("live parameters of conopt") && s.contains("gamma")
     });
-    // Fields: η θ, η φ, β θ, β φ, γ: up from the first wraps to γ.
+    // Fields: η θ, η φ, γ (no β: the gradient rule has none): up from the first wraps to γ.
     tm.keys(&["Up", "BSpace", "BSpace", "BSpace"]);
     tm.cmd(&["send-keys", "-t", "e2e-gamma", "-l", "--", "5"]);
     tm.keys(&["Enter"]);

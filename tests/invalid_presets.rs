@@ -66,8 +66,10 @@ fn bad_flags_and_overrides_exit_2_without_creating_runs() {
                 "game.batch=1048576",
                 "--set",
                 "game.hidden=16384",
+                "--set",
+                "game.hidden_layers=64",
             ],
-            "game: batch = 1048576, hidden = 16384, hidden_layers = 3 (the networks' activations and weights) needs at least 792.0 GiB",
+            "game: batch = 1048576, hidden = 16384, hidden_layers = 64 (the networks' activations and weights) needs at least 16640.0 GiB",
         ),
         (
             &["resume", "../../etc"],

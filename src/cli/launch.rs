@@ -346,10 +346,14 @@ fn without_unstarted(dirs: &[RunDir], results: Vec<Result<Summary>>) -> Vec<Resu
                 let untouched = !d.file(METRICS).exists()
                     && !d.file(EVENTS).exists()
                     && d.checkpoint_steps().is_empty();
-                if e.kind == crate::error::ErrorKind::BadInput && untouched {
-                    remove_dirs(std::slice::from_ref(d));
+                // Not one another process holds (it may be building the game still).
+                if e.kind == crate::error::ErrorKind::BadInput && untouched && !d.is_live() {
+                    let said = match std::fs::remove_dir_all(&d.path) {
+                        Ok(()) => "was removed".to_string(),
+                        Err(x) => format!("could not be removed: {x}"),
+                    };
                     e.message
-                        .push_str(&format!(" (nothing ran: {} was removed)", d.path.display()));
+                        .push_str(&format!(" (nothing ran: {} {said})", d.path.display()));
                 }
                 e
             })

@@ -146,6 +146,13 @@ mod tests {
             );
             assert!(id.starts_with("20251205-020000-a-preset-with"), "{id}");
         }
+        // A sweep's id (no preset) keeps its name's end too, with room for `-N`.
+        let sweep = run_id("", &"a very long sweep name ".repeat(5), t);
+        assert!(
+            sweep.len() <= RUN_ID_MAX && is_safe_id(&format!("{sweep}-12")),
+            "{sweep}"
+        );
+        assert_eq!(run_id("", "grid", t), "20251205-020000-grid");
         // Short ids are as before.
         assert_eq!(
             run_id("default", "alt hb β=-0.5", t),

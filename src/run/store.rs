@@ -178,13 +178,24 @@ impl RunDir {
             .write(true)
             .open(&p)
             .map_err(|e| io_error(&p, e))?;
-        // SAFETY: flock on a valid, owned descriptor.
-        let r = unsafe {
-            libc::flock(
-                std::os::fd::AsRawFd::as_raw_fd(&f),
-                libc::LOCK_EX | libc::LOCK_NB,
-            )
-        };
+        // A few tries: a reader's liveness probe (`is_live`, a shared lock held for an
+        // instant) must not make the run's own process fail to take it.
+        let mut r = -1;
+        for k in 0..20 {
+            // SAFETY: flock on a valid, owned descriptor.
+            r = unsafe {
+                libc::flock(
+                    std::os::fd::AsRawFd::as_raw_fd(&f),
+                    libc::LOCK_EX | libc::LOCK_NB,
+                )
+            };
+            if r == 0 {
+                break;
+            }
+            if k < 19 {
+                std::thread::sleep(std::time::Duration::from_millis(10));
+            }
+        }
         if r != 0 {
             let mut holder = String::new();
             let _ = f.read_to_string(&mut holder);

@@ -37,8 +37,7 @@ pub fn read_labels(path: &Path) -> Result<Vec<u8>, String> {
         ));
     }
     let what = format!("the header announces {n} labels ({} bytes)", 8 + n);
-    let mut labels = vec![0u8; n];
-    r.read_exact(&mut labels, &what)?;
+    let labels = r.read_vec(n, &what)?;
     r.finish(&what)?;
     let mut bad = labels
         .iter()

@@ -108,15 +108,15 @@ impl GameSpec for MixtureGanSpec {
             );
         }
         self.device.validate()?;
-        // A lower bound, f32: each network's hidden activations for the larger of a minibatch
-        // and a scoring batch, values and gradients, and its weights with their gradients and
-        // two moments. A size far past the machine aborted on a failed allocation.
+        // A lower bound, f32: each network's hidden activations for a minibatch, values and
+        // gradients, and its weights with their gradients (scoring generates in minibatches,
+        // without gradients). A size far past the machine aborted on a failed allocation.
         let (rows, h, l) = (
-            self.batch.max(self.eval_samples) as f64,
+            self.batch as f64,
             self.hidden as f64,
             self.hidden_layers as f64,
         );
-        let bytes = 2.0 * (rows * h * l * 2.0 + h * h * l * 4.0) * 4.0;
+        let bytes = 2.0 * (rows * h * l * 2.0 + h * h * l * 2.0) * 4.0;
         host_memory(
             self.device,
             &format!(
@@ -229,9 +229,9 @@ impl GameSpec for ImageGanSpec {
             return Err("gp_weight: the gradient penalty goes with loss: Wgan".into());
         }
         self.device.validate()?;
-        // A lower bound, f32: the discriminator's first and the generator's last feature maps
-        // (nf channels at half the side) for a minibatch of real and one of generated images,
-        // values and gradients.
+        // A lower bound, f32: the discriminator's first feature maps (nf channels at half the
+        // side) for a minibatch of real and one of generated images and the generator's last
+        // for the generated one, values and gradients: six maps.
         let side = self.dataset.image_shape().1 as f64;
         let maps = self.batch as f64 * self.arch.filters() as f64 * (side / 2.0).powi(2);
         host_memory(
@@ -241,7 +241,7 @@ impl GameSpec for ImageGanSpec {
                 self.batch,
                 self.arch.filters()
             ),
-            maps * 4.0 * 2.0 * 2.0 * 4.0,
+            maps * 6.0 * 4.0,
         )?;
         let files = self.files()?;
         // Refused here, before any run directory exists, not when the game is built; the

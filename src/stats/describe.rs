@@ -40,7 +40,11 @@ pub fn describe(xs: &[f64], level: f64) -> Option<Description> {
     // that does not matter) then have that value as their mean and a spread of exactly 0,
     // where Σx / n rounded to a neighbour and gave 1e6 ± 1e-10.
     let first = finite().next().unwrap_or(0.0);
-    let mean = first + finite().map(|x| x - first).sum::<f64>() / n as f64;
+    let mean = match first + finite().map(|x| x - first).sum::<f64>() / n as f64 {
+        // Offsets past f64's range (values of both signs near it): the plain sum.
+        m if m.is_finite() => m,
+        _ => finite().map(|x| x / n as f64).sum::<f64>(),
+    };
     let (std, ci) = if n > 1 {
         let var = finite().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1) as f64;
         let s = var.sqrt();
@@ -83,6 +87,7 @@ mod tests {
             let d = describe(&[x; 7], 0.95).unwrap();
             assert_eq!((d.mean, d.std, d.ci), (x, Some(0.0), Some((x, x))), "{x}");
         }
+        assert_eq!(describe(&[-1e308, 1e308], 0.95).unwrap().mean, 0.0);
     }
 
     #[test]

@@ -20,7 +20,7 @@
 use super::expand::{Configuration, Plan};
 use super::spec::{Axis, Executor, SlurmSection};
 use crate::error::{io_error, Error, Result};
-use crate::run::ident::{is_safe_id, sanitize, timestamp, unix_now};
+use crate::run::ident::{is_safe_id, run_id, unix_now};
 use crate::run::store::{write_atomic, RunDir, RunLock, CONFIG, SUMMARY};
 use serde::{Deserialize, Serialize};
 use std::fs;
@@ -157,15 +157,28 @@ impl SweepDir {
     }
 
     /// Finds a sweep to remove: as [`SweepDir::find`], and also a directory whose
-    /// `sweep.json` is damaged or missing when it is recognizably a sweep's (the `creating`
-    /// marker of a creation that was killed, or a `logs/` folder beside member run
-    /// directories). The second value says why the manifest cannot be used, when it cannot.
+    /// `sweep.json` is damaged or missing when it is recognizably a sweep's (see
+    /// [`SweepDir::unusable`]) and a directory of the runs directory. The second value says
+    /// why the manifest cannot be used, when it cannot.
     pub fn find_damaged(arg: &str, runs_dir: &Path) -> Result<(Self, Option<String>)> {
+        // Only a child of the runs directory, named as saddle names sweeps: `sweep rm .` or
+        // `sweep rm runs` must never match a project or the runs directory itself.
+        let inside = |p: &Path| {
+            let (Ok(p), Ok(r)) = (p.canonicalize(), runs_dir.canonicalize()) else {
+                return false;
+            };
+            p.parent() == Some(r.as_path())
+                && p.file_name().and_then(|n| n.to_str()).is_some_and(|n| {
+                    is_safe_id(n)
+                        && n.len() > 16
+                        && n[..15].chars().all(|c| c.is_ascii_digit() || c == '-')
+                })
+        };
         let candidates = [
             Some(PathBuf::from(arg)),
             is_safe_id(arg).then(|| runs_dir.join(arg)),
         ];
-        for p in candidates.into_iter().flatten() {
+        for p in candidates.into_iter().flatten().filter(|p| inside(p)) {
             let sweep = SweepDir { path: p };
             if let Some(why) = sweep.unusable() {
                 return Ok((sweep, Some(why)));
@@ -175,9 +188,23 @@ impl SweepDir {
     }
 
     /// Why this directory is a sweep that cannot be read (a creation that was killed, a
-    /// damaged or missing `sweep.json`), or None when it is not a sweep's or reads well.
+    /// damaged `sweep.json`), or None when it is not a sweep's or reads well. A sweep's is one
+    /// with the `creating` marker or a `sweep.json`, whose run directories are all named by
+    /// digits of one width (its members), at least one of them.
     pub fn unusable(&self) -> Option<String> {
         if !self.path.is_dir() || self.path.join(CONFIG).exists() {
+            return None;
+        }
+        let runs = self.runs_on_disk();
+        let width = |r: &RunDir| {
+            let id = r.id();
+            id.chars().all(|c| c.is_ascii_digit()).then_some(id.len())
+        };
+        let members = runs
+            .first()
+            .and_then(width)
+            .is_some_and(|w| w >= 3 && runs.iter().all(|r| width(r) == Some(w)));
+        if !members {
             return None;
         }
         let manifest = self.file(MANIFEST);
@@ -191,8 +218,7 @@ impl SweepDir {
         if manifest.is_file() {
             return self.manifest().err().map(|e| e.to_string());
         }
-        let members = !self.runs_on_disk().is_empty();
-        (members && self.file(LOGS).is_dir()).then(|| format!("{} is missing", manifest.display()))
+        None
     }
 
     /// The run directories directly inside the sweep directory, sorted (its members as the
@@ -374,7 +400,8 @@ pub struct NewSweep<'a> {
 /// half-made directory is removed.
 pub fn create(runs_dir: &Path, new: &NewSweep, plan: &Plan) -> Result<(SweepDir, Manifest)> {
     let created = unix_now();
-    let base = sanitize(&format!("{}-{}", timestamp(created as u64), new.name));
+    // Shortened as run ids are, in the middle: room is left for `-N`, and the name's end kept.
+    let base = run_id("", new.name, created as u64);
     fs::create_dir_all(runs_dir).map_err(|e| io_error(runs_dir, e))?;
     let mut path = None;
     for n in 1..1000 {

@@ -285,10 +285,18 @@ impl Editor {
                     " fork {} at step {at}: the new run's parameters ",
                     self.run_name
                 ),
-                None if self.fields.len() > FIELDS.len() => {
+                // Fields past η and β: the method's own (the β fields may be left out).
+                None if self
+                    .fields
+                    .iter()
+                    .any(|(n, _)| !FIELDS.iter().any(|(f, _)| f == n)) =>
+                {
                     format!(" live parameters of {} ", self.run_name)
                 }
-                None => format!(" η, β of {} ", self.run_name),
+                None if self.fields.iter().any(|(n, _)| n.starts_with("beta")) => {
+                    format!(" η, β of {} ", self.run_name)
+                }
+                None => format!(" η of {} ", self.run_name),
             },
             theme.title(),
         ));

@@ -115,6 +115,22 @@ impl IdxReader {
         r.read_exact(buf).map_err(|e| self.error(e, what))
     }
 
+    /// Reads `want` bytes into a buffer that grows as they come: a damaged header that
+    /// announces terabytes ends at the file's end instead of aborting on the allocation.
+    pub fn read_vec(&mut self, want: usize, what: &str) -> Result<Vec<u8>, String> {
+        let r: &mut dyn Read = match &mut self.source {
+            Source::Raw(r) => r,
+            Source::Gz(r) => r,
+        };
+        let mut v = Vec::new();
+        let got = r.take(want as u64).read_to_end(&mut v);
+        match got {
+            Ok(n) if n == want => Ok(v),
+            Ok(_) => Err(self.error(std::io::ErrorKind::UnexpectedEof.into(), what)),
+            Err(e) => Err(self.error(e, what)),
+        }
+    }
+
     /// Reads to the end, so that a gzip file's CRC and length are checked, and refuses bytes
     /// past those announced (`what` says how many) and bytes after the end of the gzip data.
     pub fn finish(mut self, what: &str) -> Result<(), String> {
@@ -275,8 +291,7 @@ pub fn read_images(path: &Path, side: usize) -> Result<(usize, Vec<u8>), String>
     let mut r = IdxReader::open(path)?;
     let n = header(&mut r, side)?;
     let what = announced(n, side);
-    let mut px = vec![0u8; n * side * side];
-    r.read_exact(&mut px, &what)?;
+    let px = r.read_vec(n * side * side, &what)?;
     r.finish(&what)?;
     Ok((n, px))
 }
@@ -300,6 +315,19 @@ pub fn write_images(path: &Path, side: usize, pixels: &[u8]) -> std::io::Result<
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
+
+    /// A damaged header announcing 4·10⁹ images is refused at the file's end: the reader
+    /// allocated the announced 3 TB first and aborted.
+    #[test]
+    fn a_header_announcing_terabytes_is_refused_not_allocated() {
+        let t = tempfile::tempdir().unwrap();
+        let p = t.path().join("train-images-idx3-ubyte");
+        let mut bytes = vec![0, 0, 8, 3, 0xff, 0xff, 0xff, 0xff, 0, 0, 0, 28, 0, 0, 0, 28];
+        bytes.extend(std::iter::repeat_n(7u8, 3 * 784));
+        std::fs::write(&p, bytes).unwrap();
+        let e = read_images(&p, 28).unwrap_err();
+        assert!(e.contains("train-images-idx3-ubyte"), "{e}");
+    }
 
     /// Bytes that deflate codes mostly as literals, so that one flipped bit often turns a
     /// literal into another and the stream still decodes to the same length.

@@ -50,9 +50,8 @@ pub fn describe(kind: &EventKind) -> String {
 
 /// One line: the step, right-aligned to `width`, then what happened; changes stand out,
 /// refusals are errors.
-fn line(e: &EventRecord, width: usize, now: u64, theme: &Theme) -> Line<'static> {
-    let planned = matches!(e.kind, EventKind::Set(_)) && e.step > now;
-    if planned {
+fn line(e: &EventRecord, plan: bool, width: usize, now: u64, theme: &Theme) -> Line<'static> {
+    if plan && e.step > now {
         return Line::from(vec![
             Span::styled(format!("{:>width$} ", e.step), Style::new().fg(theme.dim())),
             Span::styled(
@@ -73,24 +72,51 @@ fn line(e: &EventRecord, width: usize, now: u64, theme: &Theme) -> Line<'static>
     ])
 }
 
-/// The events in the order they took effect: as written, except a replay's planned changes,
-/// each placed before the first other event written at a later step (a resumed run's log
-/// goes back in steps, so a plain sort by step would misplace its ends and resumes).
-fn in_effect_order(events: &[EventRecord]) -> Vec<&EventRecord> {
-    let plan = |e: &EventRecord| {
-        matches!(e.kind, EventKind::Set(_)) && e.source.as_deref() == Some("replay")
-    };
-    let mut planned: Vec<&EventRecord> = events.iter().filter(|e| plan(e)).collect();
+/// Which events are a plan: changes written before the run reached their step (a replay's or
+/// fork's, written when it was made; those after a checkpoint a resume applies again), known
+/// by a start or resume written after them at an earlier step.
+fn planned(events: &[EventRecord]) -> Vec<bool> {
+    let mut earliest_opening_after = u64::MAX;
+    let mut out = vec![false; events.len()];
+    for (k, e) in events.iter().enumerate().rev() {
+        match e.kind {
+            EventKind::Started | EventKind::Resumed { .. } => {
+                earliest_opening_after = earliest_opening_after.min(e.step);
+            }
+            EventKind::Set(_) => out[k] = e.step > earliest_opening_after,
+            _ => {}
+        }
+    }
+    out
+}
+
+/// The events in the order they took effect, each with whether it is a plan (see
+/// [`planned`]): as written, except the plan's changes, each placed before the first other
+/// event written at a later step (a resumed run's log goes back in steps, so a plain sort by
+/// step would misplace its ends and resumes).
+fn in_effect_order(events: &[EventRecord]) -> Vec<(&EventRecord, bool)> {
+    let plan = planned(events);
+    let mut planned: Vec<&EventRecord> = events
+        .iter()
+        .zip(&plan)
+        .filter(|(_, p)| **p)
+        .map(|(e, _)| e)
+        .collect();
     planned.sort_by_key(|e| e.step);
     let mut planned = planned.into_iter().peekable();
     let mut out = Vec::with_capacity(events.len());
-    for e in events.iter().filter(|e| !plan(e)) {
+    for e in events
+        .iter()
+        .zip(&plan)
+        .filter(|(_, p)| !**p)
+        .map(|(e, _)| e)
+    {
         while let Some(p) = planned.next_if(|p| p.step < e.step) {
-            out.push(p);
+            out.push((p, true));
         }
-        out.push(e);
+        out.push((e, false));
     }
-    out.extend(planned);
+    out.extend(planned.map(|p| (p, true)));
     out
 }
 
@@ -113,14 +139,14 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let shown = &ordered[ordered.len().saturating_sub(inner.height as usize)..];
     let width = shown
         .iter()
-        .map(|e| e.step.to_string().len())
+        .map(|(e, _)| e.step.to_string().len())
         .max()
         .unwrap_or(1);
-    for (k, e) in shown.iter().enumerate() {
+    for (k, (e, plan)) in shown.iter().enumerate() {
         buf.set_line(
             inner.x,
             inner.y + k as u16,
-            &line(e, width, now, theme),
+            &line(e, *plan, width, now, theme),
             inner.width,
         );
     }
@@ -172,7 +198,41 @@ mod tests {
                 None,
             ),
         ];
-        let steps: Vec<u64> = in_effect_order(&log).iter().map(|e| e.step).collect();
+        let steps: Vec<u64> = in_effect_order(&log).iter().map(|e| e.0.step).collect();
         assert_eq!(steps, [0, 300, 500, 400, 900]);
+        // A fork's log: its source's history, its plan, then the resume the engine writes.
+        let fork = vec![
+            event(0, EventKind::Started, None),
+            set(200, 0.1),
+            event(200, EventKind::Replaying { until: 300 }, Some("fork")),
+            set(250, 0.12),
+            set(300, 0.3),
+            event(
+                200,
+                EventKind::Resumed {
+                    checkpoint: 200,
+                    steps: 1000,
+                },
+                None,
+            ),
+        ];
+        let order: Vec<(u64, bool)> = in_effect_order(&fork)
+            .iter()
+            .map(|(e, p)| (e.step, *p))
+            .collect();
+        assert_eq!(
+            order,
+            [
+                (0, false),
+                (200, false),
+                (200, false),
+                (200, false),
+                (250, true),
+                (300, true)
+            ]
+        );
+        // A change made live is no plan, even before the rows reach its step.
+        let live = vec![event(0, EventKind::Started, None), set(700, 0.1)];
+        assert!(in_effect_order(&live).iter().all(|(_, p)| !p));
     }
 }
