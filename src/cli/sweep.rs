@@ -428,6 +428,8 @@ fn start(
     match manifest.executor {
         Executor::Local => {
             let log = sweep.file(LOGS).join("supervisor.log");
+            // Where the events its supervisor writes begin: only those are read while waiting.
+            let since = std::fs::metadata(sweep.file(manifest::EVENTS)).map_or(0, |m| m.len());
             let mut child = spawn_detached(
                 &[
                     "sweep".into(),
@@ -436,7 +438,7 @@ fn start(
                 ],
                 &log,
             )?;
-            took_the_sweep(sweep, &mut child)?;
+            took_the_sweep(sweep, &mut child, since)?;
             eprintln!(
                 "saddle: sweep {}: {} member(s), at most {} at once, supervised by process {} (log: {})",
                 manifest.id,
@@ -475,12 +477,19 @@ fn start(
 /// Waits until the supervisor just started holds the sweep (or has run and ended), so that
 /// success is not claimed for one that could not take it: two `sweep resume` at once both
 /// started a supervisor, and the one that found the lock taken ended in its log only.
-fn took_the_sweep(sweep: &SweepDir, child: &mut std::process::Child) -> Result<()> {
+/// `since` is the event log's length before the supervisor started: a large sweep's log is
+/// megabytes, read every 20 ms otherwise.
+fn took_the_sweep(sweep: &SweepDir, child: &mut std::process::Child, since: u64) -> Result<()> {
+    use std::io::{Read, Seek, SeekFrom};
     let pid = child.id();
     let ran = || {
-        std::fs::read_to_string(sweep.file(manifest::EVENTS))
-            .unwrap_or_default()
-            .lines()
+        let mut text = String::new();
+        if let Ok(mut f) = std::fs::File::open(sweep.file(manifest::EVENTS)) {
+            let _ = f
+                .seek(SeekFrom::Start(since))
+                .and_then(|_| f.read_to_string(&mut text));
+        }
+        text.lines()
             .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
             .any(|e| e["event"] == "supervisor" && e["pid"] == pid)
     };

@@ -138,13 +138,8 @@ impl SweepDir {
                 path: runs_dir.join(arg),
             });
         }
-        let candidates = [
-            Some(p.to_path_buf()),
-            is_safe_id(arg).then(|| runs_dir.join(arg)),
-        ];
-        for path in candidates.into_iter().flatten() {
-            let sweep = SweepDir { path };
-            if let Some(why) = sweep.unusable().filter(|_| !sweep.file(MANIFEST).is_file()) {
+        for sweep in Self::candidates(arg, runs_dir) {
+            if let Some(why) = sweep.unusable().filter(|_| sweep.half_made()) {
                 return Err(Error::input(format!(
                     "sweep {arg:?} cannot be read: {why} (`saddle sweep rm {arg}` removes it)"
                 )));
@@ -174,17 +169,28 @@ impl SweepDir {
                         && n[..15].chars().all(|c| c.is_ascii_digit() || c == '-')
                 })
         };
-        let candidates = [
-            Some(PathBuf::from(arg)),
-            is_safe_id(arg).then(|| runs_dir.join(arg)),
-        ];
-        for p in candidates.into_iter().flatten().filter(|p| inside(p)) {
-            let sweep = SweepDir { path: p };
+        for sweep in Self::candidates(arg, runs_dir).filter(|s| inside(&s.path)) {
             if let Some(why) = sweep.unusable() {
                 return Ok((sweep, Some(why)));
             }
         }
         Ok((Self::find(arg, runs_dir)?, None))
+    }
+
+    /// What `arg` may name: a directory, and a sweep id under `runs_dir`.
+    fn candidates(arg: &str, runs_dir: &Path) -> impl Iterator<Item = SweepDir> {
+        [
+            Some(PathBuf::from(arg)),
+            is_safe_id(arg).then(|| runs_dir.join(arg)),
+        ]
+        .into_iter()
+        .flatten()
+        .map(|path| SweepDir { path })
+    }
+
+    /// A creation's marker without the manifest it ends with.
+    fn half_made(&self) -> bool {
+        self.file(CREATING).is_file() && !self.file(MANIFEST).is_file()
     }
 
     /// Why this directory is a sweep that cannot be read (a creation that was killed, a
@@ -207,18 +213,17 @@ impl SweepDir {
         if !members {
             return None;
         }
-        let manifest = self.file(MANIFEST);
-        if self.file(CREATING).is_file() && !manifest.is_file() {
+        if self.half_made() {
             return Some(if self.is_locked() {
                 "it is being created".to_string()
             } else {
                 format!("its creation was interrupted ({MANIFEST} was never written)")
             });
         }
-        if manifest.is_file() {
-            return self.manifest().err().map(|e| e.to_string());
-        }
-        None
+        self.file(MANIFEST)
+            .is_file()
+            .then(|| self.manifest().err().map(|e| e.to_string()))
+            .flatten()
     }
 
     /// The run directories directly inside the sweep directory, sorted (its members as the
@@ -243,8 +248,7 @@ impl SweepDir {
 
     /// The process making the sweep's members, while it does.
     pub fn creator(&self) -> Option<u32> {
-        let making = self.file(CREATING).is_file() && !self.file(MANIFEST).is_file();
-        making.then(|| self.supervisor()).flatten()
+        self.half_made().then(|| self.supervisor()).flatten()
     }
 
     /// A file of the sweep.

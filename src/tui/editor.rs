@@ -103,6 +103,11 @@ pub fn method_summary(r: &RunData) -> String {
         .join(" ")
 }
 
+/// True for the names of [`FIELDS`].
+fn is_eta_or_beta(name: &str) -> bool {
+    FIELDS.iter().any(|(f, _)| *f == name)
+}
+
 fn show(v: f64) -> String {
     if v.is_nan() {
         String::new()
@@ -146,19 +151,16 @@ impl Editor {
         let Some(live) = live else {
             return self;
         };
-        let keep: Vec<bool> = self
-            .fields
-            .iter()
-            .map(|(name, _)| {
-                !FIELDS.iter().any(|(f, _)| f == name) || live.iter().any(|p| &p.name == name)
-            })
-            .collect();
-        let mut k = keep.iter();
-        self.fields.retain(|_| *k.next().unwrap_or(&true));
-        let mut k = keep.iter();
-        self.text.retain(|_| *k.next().unwrap_or(&true));
-        let mut k = keep.iter();
-        self.initial.retain(|_| *k.next().unwrap_or(&true));
+        let fields = std::mem::take(&mut self.fields);
+        let text = std::mem::take(&mut self.text);
+        let initial = std::mem::take(&mut self.initial);
+        for ((f, t), v) in fields.into_iter().zip(text).zip(initial) {
+            if !is_eta_or_beta(&f.0) || live.iter().any(|p| p.name == f.0) {
+                self.fields.push(f);
+                self.text.push(t);
+                self.initial.push(v);
+            }
+        }
         self
     }
 
@@ -286,11 +288,7 @@ impl Editor {
                     self.run_name
                 ),
                 // Fields past η and β: the method's own (the β fields may be left out).
-                None if self
-                    .fields
-                    .iter()
-                    .any(|(n, _)| !FIELDS.iter().any(|(f, _)| f == n)) =>
-                {
+                None if self.fields.iter().any(|(n, _)| !is_eta_or_beta(n)) => {
                     format!(" live parameters of {} ", self.run_name)
                 }
                 None if self.fields.iter().any(|(n, _)| n.starts_with("beta")) => {

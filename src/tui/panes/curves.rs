@@ -209,24 +209,24 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         let changed = app.runs.iter().any(|r| !r.markers.is_empty());
         // The runs come first; the note of changed η/β goes where room is left.
         let note = "│ η/β changed";
-        let tail = |left: usize| {
-            if left > 0 {
-                format!("+{left} more  ")
-            } else {
-                String::new()
-            }
-        };
+        let more = |n: usize| format!("+{n} more  ");
         let mut spans = vec![];
         let mut used = 0;
         for (k, &i) in order.iter().enumerate() {
             let r = &app.runs[i];
             let entry = 2 + r.name.chars().count() + 2;
             let left = order.len() - k - 1;
-            if used + entry + tail(left).chars().count() > width {
+            let reserve = if left > 0 {
+                more(left).chars().count()
+            } else {
+                0
+            };
+            if used + entry + reserve > width {
                 spans.push(Span::styled(
-                    format!("+{} more  ", order.len() - k),
+                    more(order.len() - k),
                     Style::new().fg(app.theme.dim()),
                 ));
+                used += more(order.len() - k).chars().count();
                 break;
             }
             used += entry;
@@ -236,7 +236,6 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
             ));
             spans.push(Span::raw(format!("{}  ", r.name)));
         }
-        let used: usize = spans.iter().map(|s| s.content.chars().count()).sum();
         if changed && used + note.chars().count() <= width {
             spans.push(Span::styled(note, Style::new().fg(app.theme.accent())));
         }
