@@ -563,7 +563,8 @@ fn current(sweep: &SweepDir, manifest: &Manifest) -> Result<States> {
 }
 
 /// Waits until nothing drives any member any more; exit 0 when all are done. Interrupted
-/// (Ctrl-C), it stops waiting, says that the sweep goes on and how to stop it, exit 130: the
+/// (Ctrl-C), it stops waiting, says that the sweep goes on and how to stop it, exit 1 (as every
+/// command a signal ends; not the shell's 130, which scripts would read as another code): the
 /// supervisor or the Slurm jobs run in sessions of their own, which the signal never reaches.
 fn wait(sweep: &SweepDir, manifest: &Manifest, child: Option<std::process::Child>) -> Result<i32> {
     install_signal_handlers();
@@ -573,7 +574,7 @@ fn wait(sweep: &SweepDir, manifest: &Manifest, child: Option<std::process::Child
             "saddle: stopped waiting; sweep {id} goes on in the background: `saddle sweep status {id}` shows it, `saddle sweep cancel {id}` stops it",
             id = manifest.id
         );
-        Ok(130)
+        Ok(1)
     };
     match child {
         Some(mut c) => loop {

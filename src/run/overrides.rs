@@ -201,14 +201,69 @@ pub fn apply<T: Serialize + DeserializeOwned + Clone>(config: &T, sets: &[String
         let (path, raw) = split(s)?;
         set_at(&mut v, &segments(path)?, &parse_value(path, raw)?, path)?;
     }
-    serde_path_to_error::deserialize(v).map_err(|e| {
-        let at = e.path().to_string();
-        Error::input(format!(
-            "--set {}: {at}: {}",
-            sets.join(" --set "),
-            e.into_inner()
-        ))
-    })
+    // Each pass can name one struct written with its type name; the cap only bounds the loop.
+    for _ in 0..1000 {
+        match serde_path_to_error::deserialize(v.clone()) {
+            Ok(t) => return Ok(t),
+            Err(e) if without_struct_name(&mut v, &e) => {}
+            Err(e) => {
+                let at = e.path().to_string();
+                return Err(Error::input(format!(
+                    "--set {}: {at}: {}",
+                    sets.join(" --set "),
+                    e.into_inner()
+                )));
+            }
+        }
+    }
+    Err(Error::input(format!(
+        "--set {}: too many nested values",
+        sets.join(" --set ")
+    )))
+}
+
+/// The structs whose type name a preset may write before their fields (`Run(name: …)`): JSON
+/// keeps no struct names, so a name is checked against this list rather than the type.
+const NAMED_STRUCTS: &[&str] = &["Run"];
+
+/// A struct written with its type name, as preset files may (`runs=[Run(name: "a", …)]`),
+/// reads like a variant — `{"Run": {…}}` — and is refused as an unknown field `Run`. Where the
+/// error is that, the one-key object at the error's place becomes its fields; true if it did.
+fn without_struct_name(v: &mut Value, e: &serde_path_to_error::Error<serde_json::Error>) -> bool {
+    use serde_path_to_error::Segment;
+    let segments: Vec<&Segment> = e.path().iter().collect();
+    let Some((Segment::Map { key: name }, parents)) = segments.split_last() else {
+        return false;
+    };
+    if !NAMED_STRUCTS.contains(&name.as_str())
+        || !e
+            .inner()
+            .to_string()
+            .starts_with(&format!("unknown field `{name}`"))
+    {
+        return false;
+    }
+    let mut at = v;
+    for s in parents {
+        let next = match s {
+            Segment::Seq { index } => at.get_mut(*index),
+            Segment::Map { key } | Segment::Enum { variant: key } => at.get_mut(key.as_str()),
+            Segment::Unknown => None,
+        };
+        match next {
+            Some(n) => at = n,
+            None => return false,
+        }
+    }
+    let fields = match at {
+        Value::Object(m) if m.len() == 1 => match m.get(name.as_str()) {
+            Some(f @ Value::Object(_)) => f.clone(),
+            _ => return false,
+        },
+        _ => return false,
+    };
+    *at = fields;
+    true
 }
 
 #[cfg(test)]
@@ -219,6 +274,31 @@ mod tests {
     const P: &str = r#"Preset(name: "p", steps: 10, game: Bilinear(dim: 2),
         runs: [Run(name: "a", scheme: Simultaneous, eta: 0.1),
                Run(name: "b b", scheme: Alternating(d_steps: 2), rule: HeavyBall, eta: 0.1, beta: -0.5)])"#;
+
+    #[test]
+    fn a_struct_may_be_written_with_its_type_name() {
+        let p = Preset::parse(P, "p.ron").unwrap();
+        let q = apply(
+            &p,
+            &[
+                r#"runs=[Run(name: "c", scheme: Simultaneous, eta: 0.3), (name: "d", scheme: Simultaneous, eta: 0.2)]"#
+                    .into(),
+            ],
+        )
+        .unwrap();
+        let names: Vec<(&str, f64)> = q
+            .runs
+            .iter()
+            .map(|r| (r.name.as_str(), r.eta.0.phi))
+            .collect();
+        assert_eq!(names, [("c", 0.3), ("d", 0.2)]);
+        // A field that is not there is still named as such.
+        let e = apply(&p, &[r#"runs=[Run(nom: "c", eta: 0.3)]"#.into()]).unwrap_err();
+        assert!(e.to_string().contains("unknown field `nom`"), "{e}");
+        // A variant name where a struct is expected is still refused.
+        let e = apply(&p, &[r#"runs=[Walk(name: "c", eta: 0.3)]"#.into()]).unwrap_err();
+        assert!(e.to_string().contains("unknown field `Walk`"), "{e}");
+    }
 
     #[test]
     fn paths_reach_fields_runs_and_variants() {

@@ -123,7 +123,7 @@ pub fn parse_ron<T: DeserializeOwned>(text: &str, origin: &str) -> Result<T> {
     let opts =
         ron::Options::default().with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME);
     let spanned = |e: ron::error::SpannedError, path: Option<String>| {
-        let at = e.span.start;
+        let mut at = e.span.start;
         let path = path
             .filter(|p| !p.is_empty() && p != "?" && p != ".")
             .map(|p| format!("{p}: "))
@@ -143,8 +143,34 @@ pub fn parse_ron<T: DeserializeOwned>(text: &str, origin: &str) -> Result<T> {
         } else {
             ""
         };
+        let mut next = String::new();
+        // The parser meets a missing `,` or closing bracket at the next token, often a line
+        // later; the writer's mistake is at the end of the value before it.
+        if hint.is_empty()
+            && matches!(
+                e.code,
+                ron::Error::ExpectedComma
+                    | ron::Error::ExpectedArrayEnd
+                    | ron::Error::ExpectedStructLikeEnd
+                    | ron::Error::ExpectedMapEnd
+            )
+        {
+            if let Some((line, col)) = end_of_previous_line(text, at.line, at.col) {
+                let closer = tail.trim_start().starts_with([')', ']', '}']);
+                next = if closer {
+                    format!(
+                        " (a bracket opened before it is closed at {}:{}: is one left open?)",
+                        at.line, at.col
+                    )
+                } else {
+                    format!(" (the next value starts at {}:{})", at.line, at.col)
+                };
+                at.line = line;
+                at.col = col;
+            }
+        }
         Error::input(format!(
-            "{origin}:{}:{}: {path}{}{hint}",
+            "{origin}:{}:{}: {path}{}{next}{hint}",
             at.line, at.col, e.code
         ))
     };
@@ -161,6 +187,40 @@ pub fn parse_ron<T: DeserializeOwned>(text: &str, origin: &str) -> Result<T> {
             Err(spanned(de.span_error(inner), Some(path)))
         }
     }
+}
+
+/// Where the value before (`line`, `col`) ends — the column after its last character — when
+/// only white space and `//` comments lie between them and they are on different lines; None
+/// otherwise (the error is where the parser says).
+fn end_of_previous_line(text: &str, line: usize, col: usize) -> Option<(usize, usize)> {
+    let lines: Vec<&str> = text.lines().collect();
+    let here = lines.get(line.checked_sub(1)?)?;
+    if !here
+        .chars()
+        .take(col.saturating_sub(1))
+        .all(char::is_whitespace)
+    {
+        return None;
+    }
+    (0..line - 1).rev().find_map(|i| {
+        let code = without_line_comment(lines[i]).trim_end();
+        (!code.trim_start().is_empty()).then(|| (i + 1, code.chars().count() + 1))
+    })
+}
+
+/// `line` up to a `//` that is not inside a string.
+fn without_line_comment(line: &str) -> &str {
+    let (mut quoted, mut escaped) = (false, false);
+    for (i, c) in line.char_indices() {
+        match c {
+            _ if escaped => escaped = false,
+            '\\' if quoted => escaped = true,
+            '"' => quoted = !quoted,
+            '/' if !quoted && line[i + 1..].starts_with('/') => return &line[..i],
+            _ => {}
+        }
+    }
+    line
 }
 
 impl Preset {

@@ -1,11 +1,13 @@
 //! The η/β editor popup: η and β of each player, then the run's method parameters from the
 //! table of live parameters (γ, λ, Lookahead's k and α, LEAD's α, …), prefilled with the
-//! values in force. Only numbers are checked here; the run itself validates the change and answers with
-//! a `set` or a `refused` event carrying its reason, which the dashboard then shows.
+//! values in force. Numbers are checked here, and against the ranges of the run's table of live
+//! parameters when it is known, so that an edit is sent whole or not at all; the run validates
+//! each change again and answers with a `set` or a `refused` event carrying its reason, which
+//! the dashboard then shows.
 
 use super::model::RunData;
 use super::theme::Theme;
-use crate::optim::Slot;
+use crate::optim::{LiveParam, Slot};
 use crate::run::control::Command;
 use ratatui::buffer::Buffer;
 use ratatui::crossterm::event::{KeyCode, KeyEvent};
@@ -41,6 +43,10 @@ pub struct Editor {
     pub error: Option<String>,
     /// Fork mode: the changes go to a new run branched at this step instead of to the run.
     pub fork_at: Option<u64>,
+    /// The run's table of live parameters (empty: not known): every changed field is checked
+    /// against its range before anything is sent, since the run takes each field's `set` on
+    /// its own and a refused one would leave the fields before it applied.
+    pub live: Vec<LiveParam>,
 }
 
 /// What a key did to the editor.
@@ -132,6 +138,7 @@ impl Editor {
             focus: 0,
             error: None,
             fork_at: None,
+            live: vec![],
         }
     }
 
@@ -151,6 +158,7 @@ impl Editor {
         let Some(live) = live else {
             return self;
         };
+        self.live = live.to_vec();
         let fields = std::mem::take(&mut self.fields);
         let text = std::mem::take(&mut self.text);
         let initial = std::mem::take(&mut self.initial);
@@ -215,6 +223,11 @@ impl Editor {
                 ));
             }
             if v.to_bits() != self.initial[i].to_bits() {
+                if let Some(p) = self.live.iter().find(|p| p.name == *param) {
+                    p.range
+                        .check(param, v)
+                        .map_err(|e| format!("{e} (nothing was sent)"))?;
+                }
                 out.push(Command::Set {
                     param: param.to_string(),
                     value: v,
@@ -343,6 +356,40 @@ mod tests {
                 .fields
                 .len(),
             4
+        );
+    }
+
+    #[test]
+    fn a_value_out_of_range_sends_nothing() {
+        let runs =
+            crate::run::Preset::parse(crate::run::builtin::builtin("default").unwrap(), "default")
+                .unwrap()
+                .resolve()
+                .unwrap();
+        let live = runs[2].live();
+        let mut e = Editor::new(2, "r", [0.2, 0.2], [0.0, -0.5]).offered(Some(&live));
+        let field = |e: &Editor, n: &str| e.fields.iter().position(|(f, _)| f == n).unwrap();
+        let (eta, beta) = (field(&e, "eta.theta"), field(&e, "beta.phi"));
+        // β within range, η not: neither goes to the run.
+        e.text[beta] = "-0.3".into();
+        e.text[eta] = "-1".into();
+        assert_eq!(e.on_key(key(KeyCode::Enter)), EditorOutcome::Editing);
+        let why = e.error.clone().unwrap();
+        assert!(why.starts_with("eta.theta must be finite and > 0"), "{why}");
+        assert!(why.ends_with("(nothing was sent)"), "{why}");
+        e.text[eta] = "0.1".into();
+        assert_eq!(
+            e.on_key(key(KeyCode::Enter)),
+            EditorOutcome::Apply(vec![
+                Command::Set {
+                    param: "eta.theta".into(),
+                    value: 0.1
+                },
+                Command::Set {
+                    param: "beta.phi".into(),
+                    value: -0.3
+                }
+            ])
         );
     }
 
