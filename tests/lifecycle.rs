@@ -568,3 +568,55 @@ fn sigterm_checkpoints_and_the_run_resumes_to_the_same_end() {
         "interrupted vs clean",
     );
 }
+
+/// A run whose preset names no checkpoint interval, taken far past its steps by `resume
+/// --steps` or a fork, checkpoints at the default for the new total (it kept the short run's:
+/// every 5 steps of a 100-step run taken to 20 000, 200× slower); a named interval is kept.
+#[test]
+fn a_run_taken_further_checkpoints_at_the_default_for_its_new_total() {
+    let t = tmp();
+    let text = |every: &str| {
+        format!(
+            r#"Preset(name: "ck", seed: 0, steps: 100, {every} stop: (converge_below: None, diverge_above: None),
+            game: Bilinear(dim: 2), runs: [Run(name: "alt", scheme: Alternating(), eta: 0.05)])"#
+        )
+    };
+    let steps = |dir: &RunDir| dir.checkpoint_steps();
+    let p = preset(t.path(), "ck", &text(""));
+    let runs_dir = t.path().join("runs");
+    ok(&saddle(t.path(), &runs_dir, &["run", p.to_str().unwrap()]));
+    let dir = run_named(&runs_dir, "ck-alt");
+    assert_eq!(steps(&dir), [90, 95, 100]);
+    ok(&saddle(
+        t.path(),
+        &runs_dir,
+        &["resume", dir.path.to_str().unwrap(), "--steps", "2000"],
+    ));
+    assert_eq!(steps(&dir), [1800, 1900, 2000]);
+    // A fork to 4000 from step 50: the default for 4000 is 200.
+    ok(&saddle(
+        t.path(),
+        &runs_dir,
+        &[
+            "fork",
+            dir.path.to_str().unwrap(),
+            "--at",
+            "50",
+            "--steps",
+            "4000",
+        ],
+    ));
+    let fork = run_named(&runs_dir, "fork-50");
+    assert_eq!(steps(&fork), [3600, 3800, 4000]);
+    // Named in the preset, the interval is kept.
+    let named = t.path().join("named");
+    let p = preset(t.path(), "ck2", &text("checkpoint_every: Some(4),"));
+    ok(&saddle(t.path(), &named, &["run", p.to_str().unwrap()]));
+    let dir = runs(&named).remove(0);
+    ok(&saddle(
+        t.path(),
+        &named,
+        &["resume", dir.path.to_str().unwrap(), "--steps", "300"],
+    ));
+    assert_eq!(steps(&dir), [292, 296, 300]);
+}

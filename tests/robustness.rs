@@ -420,7 +420,15 @@ fn a_run_whose_directory_is_deleted_stops_and_makes_nothing() {
             .is_some_and(|d| d.checkpoint_steps().len() > 1)
     });
     for d in common::runs(&runs) {
-        std::fs::remove_dir_all(&d.path).unwrap();
+        // The run may write a file while the directory is emptied: remove again.
+        let mut tries = 0;
+        while let Err(e) = std::fs::remove_dir_all(&d.path) {
+            tries += 1;
+            assert!(
+                tries < 100 && e.kind() == std::io::ErrorKind::DirectoryNotEmpty,
+                "{e}"
+            );
+        }
     }
     let o = child.wait_with_output().unwrap();
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
@@ -1294,6 +1302,28 @@ fn outputs_never_replace_a_runs_files_and_bad_output_paths_are_refused_first() {
     let text = std::fs::read_to_string(&csv).unwrap();
     let row = text.lines().nth(1).unwrap();
     assert!(row.starts_with("\"a,b \"\"q\"\"\","), "{text}");
+    // The map never replaces the preset it was computed from.
+    let before = std::fs::read(&p).unwrap();
+    let o = within(
+        60,
+        t.path(),
+        &runs,
+        &[
+            "stability",
+            p.to_str().unwrap(),
+            "--beta=-0.5:0:2",
+            "--eta=0.1:0.2:2",
+            "--csv",
+            p.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("which this command reads"),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(std::fs::read(&p).unwrap(), before);
 }
 
 /// A diverged step stays in a JSON export: NaN and ±∞ are strings JSON can hold (they used
@@ -1320,6 +1350,18 @@ fn a_json_export_keeps_non_finite_metrics_and_names_a_damaged_config() {
     assert_eq!(last["loss_theta"], "NaN", "{last}");
     assert_eq!(last["field_norm"], "Infinity", "{last}");
     assert!(last["step"].as_u64().unwrap() > 0, "{last}");
+    // The summary keeps them too (it held null, as if they were never measured), and `ls`
+    // shows them.
+    let summary = &doc["summary"]["metrics"];
+    assert_eq!(summary["field_norm"], "Infinity", "{summary}");
+    let file = std::fs::read_to_string(runs.join(&id).join("summary.json")).unwrap();
+    assert!(file.contains(r#""field_norm": "Infinity""#), "{file}");
+    let o = within(60, t.path(), &runs, &["ls"]);
+    let listed = String::from_utf8_lossy(&o.stdout).to_string();
+    assert!(
+        listed.lines().nth(1).unwrap().trim_end().ends_with("inf"),
+        "{listed}"
+    );
     // Counts are integers, as in the CSV.
     let first = &doc["metrics"][0];
     assert_eq!(first["step"].to_string(), "0", "{first}");

@@ -91,6 +91,25 @@ pub fn check_output_file(path: &Path, flag: &str) -> Result<()> {
     probe_write(parent).map_err(|e| refuse(e.to_string()))
 }
 
+/// Refuses (exit 2) an output `path` that is one of the command's own input files (`saddle
+/// stability p.ron --csv p.ron` replaced the preset it read with the map).
+pub fn check_not_an_input(path: &Path, flag: &str, inputs: &[&Path]) -> Result<()> {
+    let Ok(out) = path.canonicalize() else {
+        return Ok(());
+    };
+    match inputs
+        .iter()
+        .find(|i| i.canonicalize().is_ok_and(|i| i == out))
+    {
+        Some(i) => Err(Error::input(format!(
+            "{flag} {}: cannot write there (it is {}, which this command reads; write elsewhere)",
+            path.display(),
+            i.display()
+        ))),
+        None => Ok(()),
+    }
+}
+
 /// The directory a file `path` is written in (`.` for a bare file name, whose parent is "").
 fn parent_dir(path: &Path) -> &Path {
     match path.parent() {

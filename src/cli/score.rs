@@ -144,11 +144,19 @@ pub fn score(args: ScoreArgs, runs_dir: &Path) -> Result<i32> {
         )));
     }
     // Before minutes of scoring: a typo in an output path lost the scores at the end.
-    if let Some(p) = &args.save_stats {
-        super::launch::check_output_file(p, "--save-stats")?;
-    }
-    if let Some(p) = &args.save_features {
-        super::launch::check_output_file(p, "--save-features")?;
+    let inputs: Vec<&std::path::Path> = [args.weights.as_deref(), args.classifier.as_deref()]
+        .into_iter()
+        .flatten()
+        .chain(args.reference.as_deref().map(std::path::Path::new))
+        .collect();
+    for (p, flag) in [
+        (&args.save_stats, "--save-stats"),
+        (&args.save_features, "--save-features"),
+    ] {
+        if let Some(p) = p {
+            super::launch::check_output_file(p, flag)?;
+            super::launch::check_not_an_input(p, flag, &inputs)?;
+        }
     }
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(args.threads.unwrap_or(0))

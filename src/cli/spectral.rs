@@ -244,6 +244,7 @@ pub fn stability_cmd(args: StabilityArgs) -> Result<i32> {
     let (_, configs) = preset_arg::load(&args.preset, &args.sets, None)?;
     if let Some(path) = &args.csv {
         super::launch::check_output_file(path, "--csv")?;
+        super::launch::check_not_an_input(path, "--csv", &[Path::new(&args.preset)])?;
     }
     // A map is attempted when one cell's estimated cost fits the budget: the cells the budget
     // then leaves print as `?` (a map skipped for its total estimate left nothing to read, and

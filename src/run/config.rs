@@ -143,7 +143,25 @@ fn positive_count(name: &str, v: u64) -> std::result::Result<(), String> {
     }
 }
 
+/// The checkpoint interval a preset gives a run of `steps` iterations when it names none:
+/// twenty checkpoints over the run.
+pub fn default_checkpoint_every(steps: u64) -> u64 {
+    (steps / 20).max(1)
+}
+
 impl RunConfig {
+    /// The checkpoint interval of this run going on to `target` iterations: its own, unless
+    /// that is the default for its `steps` (a preset that names none), then the default for
+    /// `target` — a 100-step run taken to 20 000 by `resume --steps` or a fork checkpoints 20
+    /// times, not 4 000 (each checkpoint is synced to the disk: the run was 200× slower).
+    pub fn checkpoint_every_to(&self, target: u64) -> u64 {
+        if self.checkpoint_every == default_checkpoint_every(self.steps) {
+            default_checkpoint_every(target)
+        } else {
+            self.checkpoint_every
+        }
+    }
+
     /// The config with what the environment decides for its game written in (a dataset's
     /// absolute directory): what a new run's `config.ron` holds, so that it does not depend on
     /// the working directory or `$SADDLE_DATA` of whoever resumes, replays or forks it.

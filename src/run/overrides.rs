@@ -17,8 +17,18 @@ use serde_json::Value;
 
 /// Splits `PATH=VALUE`.
 pub fn split(arg: &str) -> Result<(&str, &str)> {
-    arg.split_once('=')
-        .map(|(p, v)| (p.trim(), v.trim()))
+    // The first `=` outside brackets: run names hold `=` (`runs[sim β=0].eta=0.3`).
+    let mut depth = 0i32;
+    let at = arg.char_indices().find_map(|(i, c)| {
+        match c {
+            '[' => depth += 1,
+            ']' => depth -= 1,
+            '=' if depth <= 0 => return Some(i),
+            _ => {}
+        }
+        None
+    });
+    at.map(|i| (arg[..i].trim(), arg[i + 1..].trim()))
         .filter(|(p, _)| !p.is_empty())
         .ok_or_else(|| {
             Error::input(format!(
@@ -66,15 +76,14 @@ enum Seg {
 
 fn segments(path: &str) -> Result<Vec<Seg>> {
     let mut out = vec![];
-    for part in path.split('.') {
-        let (field, rest) = match part.find('[') {
-            Some(i) => (&part[..i], &part[i..]),
-            None => (part, ""),
-        };
-        if !field.is_empty() {
-            out.push(Seg::Field(field.to_string()));
+    let mut rest = path;
+    // Fields end at `.` or `[`; a run's name in brackets may hold both (`runs[sim β=-0.5]`).
+    loop {
+        let end = rest.find(['.', '[']).unwrap_or(rest.len());
+        if end > 0 {
+            out.push(Seg::Field(rest[..end].to_string()));
         }
-        let mut rest = rest;
+        rest = &rest[end..];
         while let Some(r) = rest.strip_prefix('[') {
             let end = r
                 .find(']')
@@ -82,11 +91,12 @@ fn segments(path: &str) -> Result<Vec<Seg>> {
             out.push(Seg::Index(r[..end].to_string()));
             rest = &r[end + 1..];
         }
-        if !rest.is_empty() {
-            return Err(Error::input(format!("--set {path}: unexpected {rest:?}")));
+        match rest.strip_prefix('.') {
+            Some(r) => rest = r,
+            None if rest.is_empty() => return Ok(out),
+            None => return Err(Error::input(format!("--set {path}: unexpected {rest:?}"))),
         }
     }
-    Ok(out)
 }
 
 /// Descends through an externally tagged enum (`{"Bilinear": {...}}`) when `key` is not a
@@ -274,6 +284,20 @@ mod tests {
     const P: &str = r#"Preset(name: "p", steps: 10, game: Bilinear(dim: 2),
         runs: [Run(name: "a", scheme: Simultaneous, eta: 0.1),
                Run(name: "b b", scheme: Alternating(d_steps: 2), rule: HeavyBall, eta: 0.1, beta: -0.5)])"#;
+
+    #[test]
+    fn a_run_named_with_an_equals_sign_is_reached_by_name() {
+        let text = P.replace(r#""b b""#, r#""alt β=-0.5""#);
+        let p = Preset::parse(&text, "p.ron").unwrap();
+        let q = apply(&p, &["runs[alt β=-0.5].eta.phi=0.25".into()]).unwrap();
+        assert_eq!(q.runs[1].eta.0.phi, 0.25);
+        assert_eq!(
+            split("runs[a=b].eta=0.1").unwrap(),
+            ("runs[a=b].eta", "0.1")
+        );
+        assert_eq!(split("steps=10").unwrap(), ("steps", "10"));
+        assert!(split("runs[a=b]").is_err());
+    }
 
     #[test]
     fn a_struct_may_be_written_with_its_type_name() {

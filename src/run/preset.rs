@@ -326,7 +326,7 @@ impl Preset {
                 log_every: self.log_every.unwrap_or_else(|| default_every(2000)(steps)),
                 checkpoint_every: self
                     .checkpoint_every
-                    .unwrap_or_else(|| default_every(20)(steps)),
+                    .unwrap_or_else(|| super::config::default_checkpoint_every(steps)),
                 spectral_every: self.spectral_every,
                 sample_every: self.sample_every,
                 stop: self.stop,

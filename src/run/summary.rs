@@ -80,8 +80,8 @@ pub struct Summary {
     pub wall_time: f64,
     /// The latest logged value of every metric; step, oracle calls and wall time are the
     /// fields above. Written as a number, or as `"NaN"`, `"Infinity"` or `"-Infinity"` (null
-    /// could not tell a diverged metric from one not measured); read back, those are None,
-    /// as the nulls of earlier files are.
+    /// could not tell a diverged metric from one not measured) and read back as such; None
+    /// (null) where not measured.
     #[serde(with = "metric_values")]
     pub metrics: BTreeMap<String, Option<f64>>,
     /// What went wrong, for `failed`.
@@ -121,8 +121,8 @@ impl Summary {
 mod tests {
     use super::*;
 
-    /// ±∞ and NaN are written as text and read back as no value; numbers and the nulls of
-    /// earlier files read as before.
+    /// ±∞ and NaN are written as text and read back as themselves (`ls` shows a diverged
+    /// run's `inf`, not `—`); numbers and the nulls of earlier files read as before.
     #[test]
     fn non_finite_metrics_are_text_in_the_file() {
         let mut s = Summary {
@@ -156,8 +156,11 @@ mod tests {
             "{text}"
         );
         let back: Summary = serde_json::from_str(&text).unwrap();
-        let values: Vec<Option<f64>> = back.metrics.values().copied().collect();
-        assert_eq!(values, [None, None, None, Some(1.5), None]);
+        let values: Vec<String> = back.metrics.values().map(|v| format!("{v:?}")).collect();
+        assert_eq!(
+            values,
+            ["Some(inf)", "Some(-inf)", "Some(NaN)", "Some(1.5)", "None"]
+        );
     }
 }
 
@@ -173,7 +176,7 @@ pub fn json_number(x: f64) -> serde_json::Value {
 }
 
 /// [`Summary::metrics`] in JSON: non-finite values as [`json_number`] writes them, read back
-/// as no value.
+/// as those values (readers that average metrics leave non-finite ones out themselves).
 mod metric_values {
     use serde::{Deserialize, Deserializer, Serialize, Serializer};
     use serde_json::Value;
@@ -194,8 +197,14 @@ mod metric_values {
         d: D,
     ) -> Result<BTreeMap<String, Option<f64>>, D::Error> {
         let m: BTreeMap<String, Option<Value>> = BTreeMap::deserialize(d)?;
+        let number = |v: &Value| match v {
+            Value::String(s) if s == "NaN" => Some(f64::NAN),
+            Value::String(s) if s == "Infinity" => Some(f64::INFINITY),
+            Value::String(s) if s == "-Infinity" => Some(f64::NEG_INFINITY),
+            v => v.as_f64(),
+        };
         Ok(m.into_iter()
-            .map(|(k, v)| (k, v.as_ref().and_then(Value::as_f64)))
+            .map(|(k, v)| (k, v.as_ref().and_then(number)))
             .collect())
     }
 }

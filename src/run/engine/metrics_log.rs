@@ -285,9 +285,10 @@ impl MetricsLog {
         let row = self.row(m);
         self.writer.write_row(&row)?;
         for (name, v) in self.names.iter().zip(&row).skip(X_COLUMNS.len()) {
+            // Non-finite values too: summary.json writes them as "NaN" / "Infinity" (a
+            // diverged run's distance read as not measured).
             if let Some(v) = v {
-                self.last_values
-                    .insert(name.clone(), v.is_finite().then_some(*v));
+                self.last_values.insert(name.clone(), Some(*v));
             }
         }
         self.last_step = Some(m.step);
@@ -299,7 +300,7 @@ impl MetricsLog {
         self.last_step == Some(t)
     }
 
-    /// The latest logged value of every value column (None where not finite).
+    /// The latest logged value of every value column (NaN and ±∞ as they are).
     pub fn last_values(&self) -> &BTreeMap<String, Option<f64>> {
         &self.last_values
     }
@@ -389,7 +390,7 @@ mod tests {
     }
 
     #[test]
-    fn rows_reach_the_file_and_the_summary_keeps_the_latest_finite_values() {
+    fn rows_reach_the_file_and_the_summary_keeps_the_latest_values() {
         let tmp = tempfile::tempdir().unwrap();
         let path = tmp.path().join("metrics.csv");
         let mut log =
@@ -406,7 +407,11 @@ mod tests {
             Some(12.0),
             "kept from step 10"
         );
-        assert_eq!(log.last_values()["g"], None, "NaN is not a value");
+        let g = log.last_values()["g"];
+        assert!(
+            g.is_some_and(f64::is_nan),
+            "NaN is kept, for summary.json: {g:?}"
+        );
         assert!(!log.last_values().contains_key(STEP));
         log.flush(false).unwrap();
         let t = MetricsTable::read(&path).unwrap();

@@ -367,7 +367,10 @@ impl<V: ParamVec + Serialize + DeserializeOwned> Engine<V> {
             let at = s.optim.iteration;
             let set_aside: Vec<u64> = found.unreadable.iter().map(|u| u.step).collect();
             let ended = ended_last(&events);
-            if let Some(m) = missing_checkpoint(at, l, config.checkpoint_every, ended, &set_aside) {
+            // The interval of the opening that wrote the rows after the checkpoint.
+            let every =
+                config.checkpoint_every_to(crate::run::lineage::target_steps(&config, &events));
+            if let Some(m) = missing_checkpoint(at, l, every, ended, &set_aside) {
                 warnings.push(format!(
                     "{} is missing: the rows reach step {l}, so it was written (deleted?); resuming from the checkpoint at step {at}, steps {}–{l} are simulated again, as they first were",
                     dir.checkpoint_path(m).display(),
@@ -460,7 +463,7 @@ impl<V: ParamVec + Serialize + DeserializeOwned> Engine<V> {
             journal: Journal::new(dir.clone()),
             steering,
             checkpoints: Checkpointer::new(
-                config.checkpoint_every,
+                config.checkpoint_every_to(state.steps),
                 config.keep_checkpoints.unwrap_or(KEEP_CHECKPOINTS),
                 resumed.then_some(at),
             ),
