@@ -35,10 +35,15 @@ fn every_invalid_preset_is_refused_with_its_exact_message() {
 fn bad_flags_and_overrides_exit_2_without_creating_runs() {
     let t = tmp();
     let runs = t.path().join("runs");
-    let cases: [(&[&str], &str); 7] = [
+    let cases: [(&[&str], &str); 9] = [
         (
             &["run", "no-such-preset"],
             "no preset \"no-such-preset\": not a file, nor a built-in preset",
+        ),
+        (&["run", "."], ".: is a directory, not a preset file"),
+        (
+            &["run", "default", "--steps", "0"],
+            "saddle: --steps 0 (on <built-in default>): steps:",
         ),
         (
             &["run", "default", "--set", "runs[9].eta=1"],

@@ -18,8 +18,15 @@ pub fn load(arg: &str, sets: &[String], steps: Option<u64>) -> Result<(Preset, V
 pub fn read(arg: &str) -> Result<(String, String)> {
     let path = Path::new(arg);
     if path.is_file() {
-        let bytes = std::fs::read(path).map_err(|e| io_error(path, e))?;
+        // A preset that cannot be read is bad input (exit 2), as one that cannot be parsed.
+        let bytes = std::fs::read(path).map_err(|e| {
+            Error::input(io_error(path, e).message + " (the preset cannot be read)")
+        })?;
         Ok((utf8_text(bytes, arg)?, arg.to_string()))
+    } else if path.is_dir() {
+        Err(Error::input(format!(
+            "{arg}: is a directory, not a preset file (nor a built-in preset's name)"
+        )))
     } else if let Some(t) = builtin(arg) {
         Ok((t.to_string(), format!("<built-in {arg}>")))
     } else {
@@ -73,12 +80,19 @@ pub fn from_text(
         preset.runs.iter_mut().for_each(|r| r.steps = None);
     }
     // A value out of range is found after parsing: its place in the file is looked up along
-    // the path the message names (not where --set or --steps changed it).
+    // the path the message names. When the file alone is valid, the flags made the error:
+    // they are named instead of a place in the file that does not hold the value.
     let configs = preset.resolve().map_err(|e| {
-        let at = (sets.is_empty() && steps.is_none())
-            .then(|| crate::run::ron_locate::locate_message(text, &e.message))
-            .flatten();
-        match at {
+        let changed = !sets.is_empty() || steps.is_some();
+        if changed && parsed.resolve().is_ok() {
+            let flags: Vec<String> = sets
+                .iter()
+                .map(|s| format!("--set {s}"))
+                .chain(steps.map(|n| format!("--steps {n}")))
+                .collect();
+            return e.context(format!("{} (on {origin})", flags.join(" ")));
+        }
+        match crate::run::ron_locate::locate_message(text, &e.message) {
             Some((line, col)) => e.context(format!("{origin}:{line}:{col}")),
             None => e.context(origin),
         }
@@ -89,6 +103,32 @@ pub fn from_text(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// An error the flags made names the flags, not a place in the file; one the file
+    /// holds is still placed in the file.
+    #[test]
+    fn errors_are_blamed_on_what_made_them() {
+        let text = builtin("default").unwrap();
+        let e = from_text(text, "d.ron", &["runs[*].eta=-1".into()], None).unwrap_err();
+        assert!(
+            e.message.starts_with(
+                "--set runs[*].eta=-1 (on d.ron): runs[0] (\"simultaneous\"): eta.theta"
+            ),
+            "{}",
+            e.message
+        );
+        let e = from_text(text, "d.ron", &[], Some(0)).unwrap_err();
+        assert!(
+            e.message.starts_with("--steps 0 (on d.ron): steps:"),
+            "{}",
+            e.message
+        );
+        let bad = text.replacen("eta: 0.2", "eta: -0.2", 1);
+        assert_ne!(bad, text);
+        let e = from_text(&bad, "d.ron", &["steps=10".into()], None).unwrap_err();
+        assert!(e.message.starts_with("d.ron:"), "{}", e.message);
+        assert!(e.message.contains("got -0.2"), "{}", e.message);
+    }
 
     /// A byte-order mark is dropped; a byte that is not UTF-8 is named with its line and
     /// column (counted in characters).

@@ -269,7 +269,19 @@ impl Preset {
         let mut seen: Vec<String> = vec![];
         let mut out = vec![];
         for (i, r) in self.runs.iter().enumerate() {
-            let at = |msg: String| Error::input(format!("runs[{i}] ({:?}): {msg}", r.name));
+            let at = |msg: String| {
+                // `stop` is the preset's, not the run's; `rule` gave both players their rule.
+                if msg.starts_with("stop.") {
+                    return Error::input(msg);
+                }
+                let msg = match (&r.rule, msg.split_once(": ")) {
+                    (Some(_), Some((p, rest))) if p == "rules.theta" || p == "rules.phi" => {
+                        format!("rule: {rest}")
+                    }
+                    _ => msg,
+                };
+                Error::input(format!("runs[{i}] ({:?}): {msg}", r.name))
+            };
             let id = sanitize(&r.name);
             if id.is_empty() {
                 return Err(at("name: must contain an ASCII letter or digit (run directories are named with ASCII letters, digits and spelled-out Greek letters; other characters are dropped)".into()));
