@@ -442,6 +442,9 @@ impl<V: ParamVec + Serialize + DeserializeOwned> Engine<V> {
                 names.join(", ")
             ));
         }
+        if let Some(w) = spectrum_off_the_rows(config.spectral_every, state.log_every) {
+            warnings.push(w);
+        }
         if let Some(s) = steps {
             state.steps = s;
         }
@@ -510,11 +513,43 @@ impl<V: ParamVec + Serialize + DeserializeOwned> Engine<V> {
     }
 }
 
+/// A spectrum record is taken with a metrics row (it fills the row's `spectral_radius`), so
+/// with `spectral_every` off the rows' grid records come at the steps both divide: said,
+/// rather than taken silently at another interval than the preset names.
+fn spectrum_off_the_rows(spectral_every: Option<u64>, log_every: u64) -> Option<String> {
+    let k = spectral_every?;
+    if k.is_multiple_of(log_every.max(1)) {
+        return None;
+    }
+    let (mut a, mut b) = (k, log_every);
+    while b != 0 {
+        (a, b) = (b, a % b);
+    }
+    let every = (k / a)
+        .checked_mul(log_every)
+        .map_or("never".to_string(), |n| format!("every {n} steps"));
+    Some(format!(
+        "spectral_every = {k} is not a multiple of log_every = {log_every}: a spectrum record is taken with a metrics row, so {every} (a multiple of both); make spectral_every a multiple of log_every"
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::run::store::EVENTS;
     use crate::run::Preset;
+
+    #[test]
+    fn a_spectrum_interval_off_the_rows_is_named() {
+        assert_eq!(spectrum_off_the_rows(None, 10), None);
+        assert_eq!(spectrum_off_the_rows(Some(50), 10), None);
+        let w = spectrum_off_the_rows(Some(25), 10).unwrap();
+        assert!(w.contains("so every 50 steps"), "{w}");
+        let w = spectrum_off_the_rows(Some(15), 10).unwrap();
+        assert!(w.contains("so every 30 steps"), "{w}");
+        let w = spectrum_off_the_rows(Some(u64::MAX), 2).unwrap();
+        assert!(w.contains("so never"), "{w}");
+    }
 
     /// Rows past a multiple of `checkpoint_every` prove its checkpoint was written; rows that
     /// end on it do not (the run may have died between the row and the checkpoint).
