@@ -424,7 +424,7 @@ fn replay_of_a_run_changed_three_times_is_exact() {
     assert_eq!(late.status.code(), Some(2));
     let err = String::from_utf8_lossy(&late.stderr);
     assert!(
-        err.contains("is not live") && err.contains("finished; nothing to resume"),
+        err.contains("is not live") && err.contains("finished; it takes no more commands"),
         "{err}"
     );
     assert!(!err.contains("continues it"), "{err}");

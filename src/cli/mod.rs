@@ -98,7 +98,7 @@ enum Command {
         /// Run directories.
         dirs: Vec<PathBuf>,
     },
-    /// Continue a stopped, interrupted or crashed run from its last checkpoint.
+    /// Continue a stopped, interrupted, crashed or failed run from its last checkpoint.
     Resume(lifecycle::ResumeArgs),
     /// Re-run a run from its config and recorded parameter changes, into a new run.
     Replay(lifecycle::ReplayArgs),

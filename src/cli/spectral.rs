@@ -175,7 +175,8 @@ pub struct StabilityArgs {
     /// η grid, LO:HI:M.
     #[arg(long, default_value = "0.05:1.5:30", allow_hyphen_values = true)]
     eta: String,
-    /// Also write the map as CSV (run, method, beta_on, beta, eta, spectral_radius).
+    /// Also write the map as CSV (runs, method, beta_on, beta, eta, spectral_radius; `runs`:
+    /// the preset's runs the map is for, joined by `;`).
     #[arg(long)]
     csv: Option<PathBuf>,
     /// Change one field of the preset first (repeatable).
