@@ -123,3 +123,38 @@ fn a_headless_run_records_the_machine_it_uses() {
     assert!(String::from_utf8_lossy(&o.stderr).contains("SADDLE_SYSTEM_EVERY"));
     assert!(!bad.exists(), "nothing created for a refused run");
 }
+
+/// A fork's first record says whose run it was made from and at which step (its `show` said
+/// "Resume at step 100", and nothing named the parent); a replay's says what it replays.
+#[test]
+fn forks_and_replays_name_the_run_they_were_made_from() {
+    let t = tmp();
+    let p = preset(t.path(), "prov", TINY);
+    let runs_dir = t.path().join("runs");
+    with_threads(t.path(), &runs_dir, "1", &["run", p.to_str().unwrap()]);
+    let src = run_named(&runs_dir, "prov-eg");
+    let id = src.id();
+    with_threads(
+        t.path(),
+        &runs_dir,
+        "1",
+        &["fork", &id, "--at", "100", "--set", "eta=0.05"],
+    );
+    with_threads(t.path(), &runs_dir, "1", &["replay", &id]);
+    let fork = run_named(&runs_dir, "fork-100");
+    let records: Vec<Provenance> = fork.records();
+    let openings: Vec<(Opening, u64)> = records.iter().map(|r| (r.opening, r.step)).collect();
+    assert_eq!(openings, [(Opening::Fork, 100), (Opening::Resume, 100)]);
+    assert_eq!(records[0].from.as_deref(), Some(id.as_str()));
+    let shown = with_threads(t.path(), &runs_dir, "1", &["show", &fork.id()]);
+    assert!(
+        shown.contains(&format!("Fork of {id} at step 100")),
+        "{shown}"
+    );
+    let replay = run_named(&runs_dir, "replay");
+    let records: Vec<Provenance> = replay.records();
+    let openings: Vec<Opening> = records.iter().map(|r| r.opening).collect();
+    assert_eq!(openings, [Opening::Replay, Opening::Start]);
+    let shown = with_threads(t.path(), &runs_dir, "1", &["show", &replay.id()]);
+    assert!(shown.contains(&format!("Replay of {id}")), "{shown}");
+}

@@ -18,9 +18,11 @@ pub fn send(dir: &RunDir, command: Command, timeout: Duration) -> Result<Vec<Eve
         let next = match super::engine::check_resumable(dir, None) {
             Ok(()) => format!("`saddle resume {}` continues it", dir.handle()),
             // Said to `control`, not `resume`: the run takes no commands.
-            Err(ended) => ended
-                .message
-                .replacen("nothing to resume", "it takes no more commands", 1),
+            Err(ended) => {
+                ended
+                    .message
+                    .replacen("nothing to resume", "it takes no more commands", 1)
+            }
         };
         return Err(Error::input(format!(
             "run {} is not live (no process is driving it); {next}",

@@ -13,6 +13,7 @@ use super::engine::{create_dir, initial_state};
 use super::events::{EventKind, EventRecord};
 use super::ident::unix_now;
 use super::metrics::MetricsTable;
+use super::provenance::{Opening, Provenance};
 use super::records::JsonLine;
 use super::store::{RunDir, EVENTS, METRICS};
 use crate::error::{Error, Result};
@@ -86,6 +87,7 @@ pub fn replay(src: &RunDir, runs_dir: &Path) -> Result<(RunDir, u64)> {
     let mut replayed = config.clone();
     replayed.name = format!("{} replay", config.name);
     let dir = create_dir(runs_dir, &replayed, "")?;
+    dir.append(&Provenance::made_from(Opening::Replay, 0, src))?;
     write_events(&dir, &planned)?;
     Ok((dir, replay_steps(&config, &events)))
 }
@@ -307,6 +309,7 @@ fn fork_with<V: ParamVec + Serialize + DeserializeOwned>(
     let mut forked = config.clone();
     forked.name = format!("{} fork@{at}", config.name);
     let dir = create_dir(runs_dir, &forked, "")?;
+    dir.append(&Provenance::made_from(Opening::Fork, at, src))?;
     // A resume applies only the changes after its checkpoint's step: forked at that very step,
     // the fork's own changes go into the checkpoint it starts from (else they were dropped).
     let mut state = state;

@@ -19,6 +19,11 @@ pub enum Opening {
     Start,
     /// The run continues from a checkpoint.
     Resume,
+    /// The run was made from another's checkpoint at `step` (`saddle fork`; see
+    /// [`Provenance::from`]): the steps before it are that run's.
+    Fork,
+    /// The run was made to re-run another from its config and recorded changes.
+    Replay,
 }
 
 /// The Slurm job a run executes in (from `SLURM_*` variables), when it does.
@@ -70,6 +75,9 @@ pub struct Provenance {
     pub command: Vec<String>,
     /// The Slurm job, when the run executes in one.
     pub slurm: Option<SlurmIds>,
+    /// The run a fork or replay was made from (its id).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<String>,
 }
 
 impl Provenance {
@@ -92,6 +100,21 @@ impl Provenance {
             os: os_name(),
             command: command_line(),
             slurm: slurm_ids(|k| std::env::var(k).ok()),
+            from: None,
+        }
+    }
+
+    /// This process making a run from `src` (a fork at `step`, or a replay at 0): the record
+    /// that says where the run's first steps, or its recipe, came from. The device is the
+    /// source's newest record's (nothing is computed here).
+    pub fn made_from(opening: Opening, step: u64, src: &super::store::RunDir) -> Provenance {
+        let device = src
+            .records::<Provenance>()
+            .last()
+            .map_or_else(|| "—".to_string(), |p| p.device.clone());
+        Provenance {
+            from: Some(src.id()),
+            ..Provenance::here(opening, step, &device)
         }
     }
 

@@ -65,12 +65,18 @@ pub fn heading(records: &[Provenance]) -> String {
 }
 
 fn opening(p: &Provenance) -> String {
-    format!(
-        "  {:?} at step {} ({})",
-        p.opening,
-        p.step,
-        utc(p.unix_time)
-    )
+    use super::provenance::Opening;
+    let from = p.from.as_deref().unwrap_or("another run");
+    match p.opening {
+        Opening::Fork => format!(
+            "  Fork of {from} at step {} ({}): steps up to {} are that run's",
+            p.step,
+            utc(p.unix_time),
+            p.step
+        ),
+        Opening::Replay => format!("  Replay of {from} ({})", utc(p.unix_time)),
+        o => format!("  {o:?} at step {} ({})", p.step, utc(p.unix_time)),
+    }
 }
 
 fn full(p: &Provenance) -> Vec<String> {
