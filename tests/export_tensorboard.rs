@@ -150,3 +150,78 @@ fn a_mog_run_exports_to_an_event_file_that_reads_back() {
     }
     assert!(events.windows(2).all(|p| p[0].step <= p[1].step));
 }
+
+/// An export refused for a damaged table leaves no directory behind (the writability check
+/// made the directories `--out` named), and an export never goes into a run's own folders.
+#[test]
+fn a_refused_export_leaves_nothing_and_keeps_out_of_runs() {
+    let t = tmp();
+    let runs_dir = t.path().join("runs");
+    let p = preset(
+        t.path(),
+        "tb",
+        r#"Preset(name: "tb", steps: 40, log_every: Some(10), game: Bilinear(dim: 2),
+        runs: [Run(name: "a", scheme: Simultaneous, eta: 0.1)])"#,
+    );
+    ok(&saddle(t.path(), &runs_dir, &["run", p.to_str().unwrap()]));
+    let dir = runs(&runs_dir).remove(0);
+    let run = dir.path.to_str().unwrap();
+    let text = std::fs::read_to_string(dir.file("metrics.csv")).unwrap();
+    let mut lines: Vec<&str> = text.lines().collect();
+    lines[2] = "10,10";
+    std::fs::write(dir.file("metrics.csv"), lines.join("\n") + "\n").unwrap();
+    let nested = t.path().join("new").join("nested").join("tb");
+    let o = saddle(
+        t.path(),
+        &runs_dir,
+        &[
+            "export",
+            run,
+            "--format",
+            "tensorboard",
+            "--out",
+            nested.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(
+        o.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(!t.path().join("new").exists(), "directories were left");
+    std::fs::write(dir.file("metrics.csv"), text).unwrap();
+    let inside = dir.path.join("checkpoints");
+    let o = saddle(
+        t.path(),
+        &runs_dir,
+        &[
+            "export",
+            run,
+            "--format",
+            "tensorboard",
+            "--out",
+            inside.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(
+        o.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(String::from_utf8_lossy(&o.stderr).contains("which saddle keeps"));
+    ok(&saddle(
+        t.path(),
+        &runs_dir,
+        &[
+            "export",
+            run,
+            "--format",
+            "tensorboard",
+            "--out",
+            nested.to_str().unwrap(),
+        ],
+    ));
+    assert!(nested.is_dir());
+}

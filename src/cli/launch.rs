@@ -61,6 +61,32 @@ pub fn check_writable(dir: &Path, flag: &str) -> Result<()> {
     probe_write(dir).map_err(refuse)
 }
 
+/// [`check_writable`] without making `dir`: its nearest existing ancestor must be a directory
+/// this process can write in (an export refused afterwards left the directories it named).
+pub fn check_could_make(dir: &Path, flag: &str) -> Result<()> {
+    let refuse = |why: String| {
+        Error::input(format!(
+            "{flag} {}: cannot write there ({why}); choose another place with {flag} DIR",
+            dir.display()
+        ))
+    };
+    let existing = dir
+        .ancestors()
+        .find(|a| a.as_os_str().is_empty() || a.exists())
+        .map(|a| {
+            if a.as_os_str().is_empty() {
+                Path::new(".")
+            } else {
+                a
+            }
+        })
+        .unwrap_or(Path::new("."));
+    if !existing.is_dir() {
+        return Err(refuse(format!("{} is not a directory", existing.display())));
+    }
+    probe_write(existing).map_err(|e| refuse(e.to_string()))
+}
+
 /// Creates and removes a file in `dir`: whether this process can write there (permissions
 /// alone do not say, e.g. a read-only mount).
 fn probe_write(dir: &Path) -> std::io::Result<()> {

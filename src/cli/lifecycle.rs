@@ -191,7 +191,9 @@ pub fn export(args: ExportArgs, runs_dir: &Path) -> Result<i32> {
                         o.display()
                     )));
                 }
-                check_writable(o, "--out")?;
+                super::launch::check_could_make(o, "--out")?;
+                // Not into a run's checkpoints/ or samples/, as for every output file.
+                super::launch::check_not_owned(&o.join("events.out.tfevents"), "--out")?;
             }
             let out = out.clone().unwrap_or_else(|| dir.file("tensorboard"));
             let w = crate::run::export::tensorboard::export(&dir, &out)?;

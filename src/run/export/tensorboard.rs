@@ -268,14 +268,19 @@ pub fn export(dir: &RunDir, out: &Path) -> Result<Written> {
         }
         write_record(&mut bytes, &encode(e));
     }
-    // A directory made here and left empty by a failed write (a full disk) is removed again.
-    let made = !out.exists();
-    std::fs::create_dir_all(out).map_err(|e| io_error(out, e))?;
+    // Directories made here and left empty by a failed write (a full disk) are removed again.
+    let made: Vec<&Path> = out
+        .ancestors()
+        .take_while(|a| !a.as_os_str().is_empty() && !a.exists())
+        .collect();
+    let unmake = || made.iter().for_each(|d| _ = std::fs::remove_dir(d));
+    if let Err(e) = std::fs::create_dir_all(out) {
+        unmake();
+        return Err(io_error(out, e));
+    }
     written.path = out.join(file_name(events[0].wall_time));
     if let Err(e) = write_atomic(&written.path, &bytes) {
-        if made {
-            let _ = std::fs::remove_dir(out);
-        }
+        unmake();
         return Err(e);
     }
     Ok(written)
