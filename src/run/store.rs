@@ -123,8 +123,31 @@ impl RunDir {
                 return Ok(RunDir { path: p });
             }
         }
+        // A directory of runs (a sweep's) given where one run is wanted: name a member.
+        let group = [as_path.to_path_buf(), runs_dir.join(arg)]
+            .into_iter()
+            .filter(|p| p.is_dir())
+            .find_map(|p| {
+                let mut members: Vec<String> = std::fs::read_dir(&p)
+                    .ok()?
+                    .flatten()
+                    .filter(|e| e.path().join(CONFIG).is_file())
+                    .map(|e| e.file_name().to_string_lossy().into_owned())
+                    .collect();
+                members.sort();
+                Some(members).filter(|m| !m.is_empty())
+            });
+        let hint = match group {
+            Some(m) => format!(
+                "; it is a directory of {} runs (a sweep's members): name one, e.g. {}/{}, or use a command that takes a sweep (`saddle sweep status`, `saddle plot … --figure sweep`)",
+                m.len(),
+                arg.trim_end_matches('/'),
+                m[0]
+            ),
+            None => String::new(),
+        };
         Err(Error::input(format!(
-            "no run {arg:?}: neither a run directory (holding {CONFIG}) nor a run id under {}",
+            "no run {arg:?}: neither a run directory (holding {CONFIG}) nor a run id under {}{hint}",
             runs_dir.display()
         )))
     }
@@ -361,5 +384,29 @@ impl Tail {
             .lines()
             .map(str::to_string)
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A sweep's directory where one run is wanted is named as a directory of runs, with a
+    /// member to name instead.
+    #[test]
+    fn a_directory_of_runs_is_named_with_a_member() {
+        let t = tempfile::tempdir().unwrap();
+        let member = t.path().join("sw").join("003");
+        std::fs::create_dir_all(&member).unwrap();
+        std::fs::write(member.join(CONFIG), "").unwrap();
+        let e = RunDir::find("sw", t.path()).unwrap_err();
+        assert!(
+            e.message.contains("a directory of 1 runs") && e.message.contains("sw/003"),
+            "{}",
+            e.message
+        );
+        assert!(RunDir::find("sw/003", t.path()).is_ok());
+        let e = RunDir::find("nothing", t.path()).unwrap_err();
+        assert!(!e.message.contains("directory of"), "{}", e.message);
     }
 }
