@@ -12,7 +12,23 @@ use std::path::Path;
 pub fn show(run: &str, json: bool, runs_dir: &Path) -> Result<i32> {
     let dir = RunDir::find(run, runs_dir)?;
     let (records, damaged) = dir.records_and_damage::<Provenance>();
+    let damage = || {
+        let lines: Vec<String> = damaged.iter().map(|l| l.to_string()).collect();
+        let what = if damaged.len() > 1 {
+            format!("lines {} are not provenance records", lines.join(", "))
+        } else {
+            format!("line {} is not a provenance record", lines[0])
+        };
+        format!(
+            "{}: {what}",
+            dir.file(crate::run::provenance::PROVENANCE).display()
+        )
+    };
     if json {
+        // stdout stays JSON lines; what was skipped is said on stderr.
+        if !damaged.is_empty() {
+            eprintln!("saddle: warning: {} (skipped)", damage());
+        }
         for p in &records {
             println!("{}", serde_json::to_string(p).unwrap_or_default());
         }
@@ -27,16 +43,7 @@ pub fn show(run: &str, json: bool, runs_dir: &Path) -> Result<i32> {
     println!("run        {handle}");
     println!("status     {}", status(&dir, &handle));
     if !damaged.is_empty() {
-        let lines: Vec<String> = damaged.iter().map(|l| l.to_string()).collect();
-        let what = if damaged.len() > 1 {
-            format!("lines {} are not provenance records", lines.join(", "))
-        } else {
-            format!("line {} is not a provenance record", lines[0])
-        };
-        println!(
-            "damaged    {}: {what} (skipped below)",
-            dir.file(crate::run::provenance::PROVENANCE).display()
-        );
+        println!("damaged    {} (skipped below)", damage());
     }
     if records.is_empty() && !damaged.is_empty() {
         println!("provenance none readable");
