@@ -4,7 +4,7 @@
 use super::spectral::grid;
 use crate::error::{Error, Result};
 use crate::figure::curves::{Curves, XAxis};
-use crate::figure::output::Target;
+use crate::figure::output::{About, Target};
 use crate::figure::stability::Grid;
 use crate::figure::style::Size;
 use crate::figure::sweep::{Spread, SweepFigure};
@@ -136,6 +136,23 @@ fn one<'a>(runs: &'a [RunDir], kind: &str) -> Result<&'a RunDir> {
     }
 }
 
+/// A stability figure's axis from its `LO:HI:N` flag: its values and (LO, HI). N = 1 is the
+/// centre of LO..HI, its cell spanning the range ([`Grid::axis`]).
+fn stability_axis(flag: &str, s: &str) -> Result<(Vec<f64>, (f64, f64))> {
+    let values = grid(flag, s)?;
+    // `grid` has checked the form: LO and HI are finite numbers.
+    let end = |k: usize| {
+        s.split(':')
+            .nth(k)
+            .and_then(|v| v.trim().parse::<f64>().ok())
+    };
+    let range = match (end(0), end(1)) {
+        (Some(lo), Some(hi)) => (lo, hi),
+        _ => (values[0], values[values.len() - 1]),
+    };
+    Ok((Grid::axis(values, range), range))
+}
+
 /// The most cells a stability figure's map draws (200 × 200: far finer than a printed
 /// figure resolves).
 const MAX_FIGURE_CELLS: usize = 40_000;
@@ -145,7 +162,7 @@ pub fn plot(args: PlotArgs, runs_dir: &Path) -> Result<i32> {
     check_flags(&args)?;
     let target = Target::new(&args.output, args.dpi)?;
     super::launch::check_not_owned(&args.output, "-o")?;
-    let svg = if args.figure == Kind::Sweep {
+    let (svg, about) = if args.figure == Kind::Sweep {
         let [sweep] = args.runs.as_slice() else {
             return Err(Error::input(format!(
                 "--figure sweep shows one sweep; {} were given",
@@ -165,7 +182,7 @@ pub fn plot(args: PlotArgs, runs_dir: &Path) -> Result<i32> {
         for w in warnings {
             eprintln!("warning: {w}");
         }
-        svg
+        (svg, About::sweep(&sweep.id()))
     } else {
         let runs: Vec<RunDir> = args
             .runs
@@ -173,7 +190,8 @@ pub fn plot(args: PlotArgs, runs_dir: &Path) -> Result<i32> {
             .map(|r| RunDir::find(r, runs_dir))
             .collect::<Result<_>>()?;
         let names = names(&runs);
-        match args.figure {
+        let ids: Vec<String> = runs.iter().map(RunDir::id).collect();
+        let svg = match args.figure {
             Kind::Curves => {
                 let spec = Curves {
                     metric: args.metric.clone(),
@@ -185,9 +203,13 @@ pub fn plot(args: PlotArgs, runs_dir: &Path) -> Result<i32> {
             }
             Kind::Spectrum => figure::spectrum::svg(&runs, &names, args.step, args.size)?,
             Kind::Stability => {
+                let (betas, beta_range) = stability_axis("--beta", &args.beta)?;
+                let (etas, eta_range) = stability_axis("--eta", &args.eta)?;
                 let grid = Grid {
-                    betas: grid("--beta", &args.beta)?,
-                    etas: grid("--eta", &args.eta)?,
+                    betas,
+                    etas,
+                    beta_range,
+                    eta_range,
                     budget: args.budget,
                 };
                 if let Some(b) = grid.betas.iter().find(|b| b.abs() >= 1.0) {
@@ -223,9 +245,10 @@ pub fn plot(args: PlotArgs, runs_dir: &Path) -> Result<i32> {
                 figure::samples::svg(&names[0], &g, args.size)?
             }
             Kind::Sweep => unreachable!("handled above"),
-        }
+        };
+        (svg, About::runs(&ids))
     };
-    target.write(&svg)?;
+    target.write(&svg, &about)?;
     println!("{}", args.output.display());
     Ok(0)
 }

@@ -1,6 +1,7 @@
 //! A line chart — lines, shaded bands and labelled marks over a linear or logarithmic y axis —
 //! the drawing that the `curves` and `sweep` figures share.
 
+use super::axis;
 use super::drawing;
 use super::style::{self, Size, FAMILY, SMALL, TEXT};
 use super::subpixel;
@@ -19,7 +20,8 @@ pub struct Line {
     pub alpha: f64,
     /// Stroke width in SVG units.
     pub width: u32,
-    /// (x, y), in x order; non-finite points (and y ≤ 0 on a log axis) are left out.
+    /// (x, y), in x order; points [`axis::drawable`] refuses (non-finite, beyond ±1e300, y ≤ 0
+    /// on a log axis) are left out.
     pub points: Vec<(f64, f64)>,
 }
 
@@ -62,8 +64,24 @@ pub struct LineChart {
     pub marks_label: Option<String>,
 }
 
+/// The margin right of the plot, in SVG units: room for half the last x tick's label, which
+/// is centred on the plot's right edge (the figure's edge cut "2000" to "200"), estimated
+/// from its characters as [`style::legend_box`] does, with the 6 units the other sides get.
+fn right_margin((x0, x1): (f64, f64)) -> u32 {
+    let chars = [x0, x1]
+        .iter()
+        .map(|&x| style::tick_on(x, x1 - x0).chars().count())
+        .max()
+        .unwrap_or(0);
+    6 + (0.5 * 0.6 * SMALL as f64 * chars as f64).ceil() as u32
+}
+
+/// The largest fraction of the plot's height that room made above the data for the legend
+/// may take (the range grows by at most a third).
+const MAX_LEGEND_ROOM: f64 = 0.25;
+
 fn keep(log_y: bool, (x, y): (f64, f64)) -> bool {
-    x.is_finite() && y.is_finite() && (!log_y || y > 0.0)
+    axis::drawable(x, false) && axis::drawable(y, log_y)
 }
 
 impl LineChart {
@@ -95,36 +113,59 @@ impl LineChart {
             return None;
         }
         if x1 <= x0 {
-            x1 = x0 + 1.0;
+            // One x (a run that logged one row): centred, so that its marker is not drawn
+            // on the frame, and wide enough that [`Self::x_ticks`]' three ticks are whole
+            // steps (0..1 read 0, 0.2, 0.4, … for step 0).
+            let half = 1f64.max(0.05 * x0.abs());
+            (x0, x1) = (x0 - half, x1 + half);
         }
         if self.log_y {
             if y1 <= y0 * 1.0001 {
                 (y0, y1) = (y0 / 2.0, y1 * 2.0);
             }
             let pad = (y1 / y0).powf(0.04);
-            Some(((x0, x1), (y0 / pad, y1 * pad)))
+            Some((axis::linear((x0, x1)), axis::log((y0 / pad, y1 * pad))))
         } else {
             if y1 <= y0 {
                 (y0, y1) = (y0 - 0.5 * y0.abs().max(1.0), y1 + 0.5 * y1.abs().max(1.0));
             }
             let pad = 0.04 * (y1 - y0);
-            Some(((x0, x1), (y0 - pad, y1 + pad)))
+            Some((axis::linear((x0, x1)), axis::linear((y0 - pad, y1 + pad))))
         }
     }
 
-    /// The y axis's description: its label, and on a log axis that leaves out finite values
-    /// ≤ 0, that it does (a loss flipping sign looked like a smooth decay, its gaps bridged).
+    /// The y axis's description: its label, and where finite values are left out (≤ 0 on a
+    /// log axis, beyond ±[`axis::LIMIT`]), that they are (a loss flipping sign looked like a
+    /// smooth decay, its gaps bridged).
     fn y_desc(&self) -> String {
-        let hidden = self.log_y
-            && self
-                .lines
+        let finite = || {
+            self.lines
                 .iter()
                 .flat_map(|l| l.points.iter())
-                .any(|&(x, y)| x.is_finite() && y.is_finite() && y <= 0.0);
-        if hidden {
-            format!("{} (values ≤ 0 not drawn)", self.y_label)
-        } else {
-            self.y_label.clone()
+                .filter(|&&(x, y)| x.is_finite() && y.is_finite())
+        };
+        let huge = finite().any(|&(_, y)| y.abs() > axis::LIMIT);
+        let hidden = self.log_y && finite().any(|&(_, y)| y < axis::TINY);
+        match (hidden, huge) {
+            (true, true) => format!("{} (values ≤ 0, > 1e300 not drawn)", self.y_label),
+            (true, false) => format!("{} (values ≤ 0 not drawn)", self.y_label),
+            (false, true) => format!("{} (|y| > 1e300 not drawn)", self.y_label),
+            (false, false) => self.y_label.clone(),
+        }
+    }
+
+    /// How many x ticks to ask plotters for: three (the point and a tick each side) when
+    /// every drawn point has one x, else six.
+    fn x_ticks(&self) -> usize {
+        let mut xs = self
+            .lines
+            .iter()
+            .flat_map(|l| l.points.iter().copied())
+            .filter(|p| keep(self.log_y, *p))
+            .map(|p| p.0);
+        match xs.next() {
+            Some(first) if xs.all(|x| x == first) => 3,
+            _ => 6,
         }
     }
 
@@ -139,8 +180,10 @@ impl LineChart {
     }
 
     /// The y range, and where the legend goes: the corner where it hides the fewest drawn
-    /// points; where every corner hides some (and the legend is under 0.6 of the height), the
-    /// y range grows at the top until the legend fits above every point (it covered curves).
+    /// points; where every corner hides some and the legend (with its margin) takes at most
+    /// [`MAX_LEGEND_ROOM`] of the height, the y range grows at the top until the legend fits
+    /// above every point (it covered curves). A taller legend stays in that corner over a
+    /// tight range: making room for it put a sweep's log axis 8 decades above its data.
     fn legend_place(
         &self,
         x: (f64, f64),
@@ -149,7 +192,7 @@ impl LineChart {
     ) -> ((f64, f64), SeriesLabelPosition) {
         let (w, h) = size.units();
         // The plot inside the axis label areas (46 and 34 pixels) and margins (6).
-        let plot = (w as f64 - 58.0, h as f64 - 46.0);
+        let plot = (w as f64 - 52.0 - right_margin(x) as f64, h as f64 - 46.0);
         let labels = self.labels();
         let legend = style::legend_box(labels.iter().copied(), plot);
         let pts = self
@@ -160,7 +203,7 @@ impl LineChart {
             .filter(|p| keep(self.log_y, *p));
         let (at, hidden) = style::quiet_corner(pts, x, y, self.log_y, legend);
         let band = legend.1 + 0.04;
-        if hidden == 0 || band > 0.6 || labels.is_empty() {
+        if hidden == 0 || band > MAX_LEGEND_ROOM || labels.is_empty() {
             return (y, at);
         }
         let grow = band / (1.0 - band);
@@ -184,6 +227,12 @@ impl LineChart {
             })
         })?;
         let ((y0, y1), at) = self.legend_place((x0, x1), (y0, y1), size);
+        // The room made for the legend can overflow a range near the limits.
+        let (y0, y1) = if self.log_y {
+            axis::log((y0, y1))
+        } else {
+            axis::linear((y0, y1))
+        };
         let mut svg = String::new();
         let curves = {
             let root = SVGBackend::with_string(&mut svg, size.units()).into_drawing_area();
@@ -221,6 +270,7 @@ impl LineChart {
         let (x_range, y_range) = ((x.start, x.end), y_bounds);
         let mut chart = ChartBuilder::on(root)
             .margin(6)
+            .margin_right(right_margin(x_range))
             .x_label_area_size(34)
             .y_label_area_size(46)
             .build_cartesian_2d(x, y)
@@ -240,7 +290,7 @@ impl LineChart {
                     style::tick_on(*v, y_range.1 - y_range.0)
                 }
             })
-            .x_labels(6)
+            .x_labels(self.x_ticks())
             .y_labels(6)
             .bold_line_style(BLACK.mix(0.08))
             .light_line_style(TRANSPARENT)
@@ -275,14 +325,24 @@ impl LineChart {
         }
         let mut curves = vec![];
         let mut legend = false;
+        // A log axis spans at most [`axis::MAX_LOG_RATIO`]: values below its bottom (a run
+        // converging to 1e-300 beside one diverging to 1e100) are left out, not drawn off it.
+        let shown = |p: &(f64, f64)| keep(self.log_y, *p) && (!self.log_y || p.1 >= y_range.0);
         for (k, l) in self.lines.iter().enumerate() {
-            let pts: Vec<(f64, f64)> = l
-                .points
-                .iter()
-                .copied()
-                .filter(|p| keep(self.log_y, *p))
-                .collect();
+            let pts: Vec<(f64, f64)> = l.points.iter().copied().filter(shown).collect();
             curves.push(frame.points(&pts));
+            // A polyline through one point draws nothing (a run that logged one row gave an
+            // empty figure): it is drawn as a dot, in its real colour (the stand-in is only
+            // for polylines, see [`subpixel`]).
+            if let [only] = pts[..] {
+                chart
+                    .draw_series(std::iter::once(Circle::new(
+                        only,
+                        l.width + 2,
+                        l.color.mix(l.alpha).filled(),
+                    )))
+                    .map_err(drawing)?;
+            }
             let style = subpixel::stand_in(k).mix(l.alpha).stroke_width(l.width);
             let drawn = chart
                 .draw_series(LineSeries::new(pts, style))
@@ -391,6 +451,150 @@ mod tests {
             at,
             SeriesLabelPosition::UpperLeft | SeriesLabelPosition::LowerRight
         ));
+    }
+
+    #[test]
+    fn the_last_x_tick_label_is_not_cut_at_the_figures_edge() {
+        let mut c = LineChart::default();
+        c.lines.push(Line {
+            label: None,
+            color: style::series_color(0),
+            alpha: 1.0,
+            width: 1,
+            points: (0..=2000)
+                .step_by(10)
+                .map(|t| (t as f64, 1.0 / (1.0 + t as f64)))
+                .collect(),
+        });
+        for size in [Size::OneColumn, Size::TwoColumn] {
+            let svg = c.svg(size).unwrap();
+            assert!(svg.contains("\n2000\n</text>"), "{svg}");
+            let png = super::super::output::png(&svg, 300.0).unwrap();
+            let p = resvg::tiny_skia::Pixmap::decode_png(&png).unwrap();
+            // The last columns of pixels are white: no glyph runs into the edge.
+            let dark = (0..p.height())
+                .flat_map(|y| (p.width() - 3..p.width()).map(move |x| (x, y)))
+                .filter(|&(x, y)| p.pixel(x, y).unwrap().red() < 200)
+                .count();
+            assert_eq!(dark, 0, "{size:?}: the label at the right edge is cut");
+        }
+    }
+
+    #[test]
+    fn a_tall_legend_is_not_given_room_above_the_data() {
+        // A sweep's four configurations over 14 decades, every corner busy: room for the
+        // legend put the log axis 8 decades above the data's peak; the range stays tight.
+        let mut c = LineChart {
+            log_y: true,
+            ..LineChart::default()
+        };
+        for (k, rate) in [0.015, 0.0, -0.003, -0.02].into_iter().enumerate() {
+            c.lines.push(Line {
+                label: Some(format!("configuration number {k} (n=3)")),
+                color: style::series_color(k),
+                alpha: 1.0,
+                width: 2,
+                points: (0..=100)
+                    .map(|t| (t as f64 * 10.0, 10f64.powf(rate * t as f64 * 4.0)))
+                    .collect(),
+            });
+        }
+        c.lines.push(Line {
+            label: None,
+            color: style::series_color(0),
+            alpha: 0.2,
+            width: 1,
+            points: vec![(0.0, 1e-8), (1000.0, 1e-8), (0.0, 1e6), (1000.0, 1e6)],
+        });
+        let ((x0, x1), y) = c.ranges().unwrap();
+        let (grown, _) = c.legend_place((x0, x1), y, Size::OneColumn);
+        assert_eq!(grown, y, "the data's range {y:?}");
+        assert!(y.1 < 1e7, "{y:?}");
+    }
+
+    /// `chart` drawn on a linear and on a log axis, or None when that took over 20 s.
+    fn drawn_within_time(chart: LineChart) -> Option<(Result<String>, Result<String>)> {
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let mut c = chart;
+            c.log_y = false;
+            let lin = c.svg(Size::OneColumn);
+            c.log_y = true;
+            let _ = tx.send((lin, c.svg(Size::OneColumn)));
+        });
+        rx.recv_timeout(std::time::Duration::from_secs(20)).ok()
+    }
+
+    #[test]
+    fn values_near_the_float_limit_are_drawn_in_finite_time() {
+        // Two diverged runs: a loss swinging to ±1e308 (its range overflowed, and plotters'
+        // tick loop never ended), and one with moderate values too.
+        let line = |k: usize, points: Vec<(f64, f64)>| Line {
+            label: Some(format!("run {k}")),
+            color: style::series_color(k),
+            alpha: 1.0,
+            width: 1,
+            points,
+        };
+        let mut c = LineChart::default();
+        c.lines.push(line(
+            0,
+            vec![
+                (0.0, 1.0),
+                (1.0, -1.07e308),
+                (2.0, 5.9e307),
+                (3.0, f64::MAX),
+            ],
+        ));
+        c.lines
+            .push(line(1, vec![(0.0, 2.0), (1.0, 1e300), (2.0, 3.0)]));
+        let (lin, log) = drawn_within_time(c).expect("the chart was never finished");
+        let lin = lin.unwrap();
+        assert!(lin.contains("<polyline"), "{lin}");
+        assert!(lin.contains("(|y| &gt; 1e300 not drawn)"), "{lin}");
+        let log = log.unwrap();
+        assert!(log.contains("values ≤ 0, &gt; 1e300 not drawn"), "{log}");
+        // A single run reaching the limit on a log axis.
+        let mut c = LineChart::default();
+        c.lines
+            .push(line(0, vec![(0.0, 1e-3), (1.0, 1e299), (2.0, 1e300)]));
+        let (lin, log) = drawn_within_time(c).expect("the chart was never finished");
+        assert!(lin.is_ok() && log.unwrap().contains("<polyline"));
+    }
+
+    #[test]
+    fn a_run_of_one_row_is_drawn_as_a_dot_on_whole_step_ticks() {
+        let line = |k: usize, points: Vec<(f64, f64)>| Line {
+            label: Some(format!("run {k}")),
+            color: style::series_color(k),
+            alpha: 1.0,
+            width: 1,
+            points,
+        };
+        let mut c = LineChart::default();
+        c.lines.push(line(0, vec![(0.0, 5.0)]));
+        let svg = c.svg(Size::OneColumn).unwrap();
+        // The dot, in the run's colour (the figure was empty).
+        let dot = |svg: &str, color: &str| {
+            svg.split("<circle")
+                .skip(1)
+                .any(|c| c.split("/>").next().is_some_and(|c| c.contains(color)))
+        };
+        assert!(dot(&svg, "#0072B2"), "{svg}");
+        // x ticks at whole steps around 0 (it was 0..1 in fifths).
+        let ticks: Vec<&str> = svg
+            .split("</text>")
+            .filter_map(|t| t.rsplit('>').next())
+            .collect();
+        let ticks: Vec<&str> = ticks.into_iter().map(str::trim).collect();
+        assert!(ticks.contains(&"0") && !ticks.contains(&"0.2"), "{ticks:?}");
+        // A member of one row among runs of many: its dot is drawn too.
+        let mut c = LineChart::default();
+        c.lines
+            .push(line(0, (0..10).map(|k| (k as f64, k as f64)).collect()));
+        c.lines.push(line(1, vec![(4.0, 2.0)]));
+        let svg = c.svg(Size::OneColumn).unwrap();
+        assert!(dot(&svg, "#D55E00") && !dot(&svg, "#0072B2"), "{svg}");
     }
 
     #[test]

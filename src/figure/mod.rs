@@ -14,6 +14,7 @@
 //! | `plane`     | `samples/plane-<step>.json`            | [`plane`]       |
 //! | `samples`   | `samples/grid-<step>.png`              | [`samples`]     |
 
+pub mod axis;
 pub mod curves;
 pub mod lines;
 pub mod output;

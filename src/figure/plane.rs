@@ -3,6 +3,7 @@
 //! points, and the real modes — from the run's `samples/plane-<step>.json` (the file the
 //! dashboard's data-plane pane draws).
 
+use super::axis;
 use super::drawing;
 use super::style::{self, diverging, Size, FAMILY, SMALL, TEXT};
 use crate::error::{Error, Result};
@@ -79,8 +80,9 @@ pub fn svg(name: &str, p: &DataPlane, size: Size) -> Result<String> {
         let (_, rest) = root.split_horizontally(left_pad);
         let (main, rest) = rest.split_horizontally(side);
         let (bar, _) = rest.split_horizontally(60);
-        let [x0, x1] = p.x;
-        let [y0, y1] = p.y;
+        // A window from a damaged file can span past f64::MAX (plotters' ticks never ended).
+        let (x0, x1) = axis::linear((p.x[0], p.x[1]));
+        let (y0, y1) = axis::linear((p.y[0], p.y[1]));
         let outside = p
             .generated
             .chunks_exact(2)
@@ -146,4 +148,31 @@ pub fn svg(name: &str, p: &DataPlane, size: Size) -> Result<String> {
         root.present().map_err(drawing)?;
     }
     Ok(svg)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_window_spanning_past_the_float_limit_is_drawn_in_finite_time() {
+        // A damaged file's window: finite ends, but a span of ∞ (plotters' ticks never ended).
+        let p = DataPlane {
+            step: 7,
+            x: [-f64::MAX, f64::MAX],
+            y: [-1.0, 1.0],
+            side: 2,
+            logits: vec![0.0; 4],
+            generated: vec![0.0, 0.5],
+            modes: vec![[0.0, 0.0]],
+            std: 0.1,
+        };
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let _ = tx.send(svg("run", &p, Size::OneColumn));
+        });
+        let drawn = rx.recv_timeout(std::time::Duration::from_secs(20));
+        let svg = drawn.expect("the figure was never finished").unwrap();
+        assert!(svg.contains("step 7"), "{svg}");
+    }
 }

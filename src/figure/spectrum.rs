@@ -3,6 +3,7 @@
 //! the runs' `spectrum.jsonl` — what `saddle spectrum` and the spectral pane show, as the engine
 //! recorded it every `spectral_every` iterations.
 
+use super::axis;
 use super::drawing;
 use super::style::{self, series_color, Size, FAMILY, SMALL, TEXT};
 use crate::error::{Error, Result};
@@ -67,12 +68,17 @@ fn square_ranges(points: &[(f64, f64)], always: f64, aspect: f64) -> ((f64, f64)
     } else {
         h = w / aspect;
     }
-    ((cx - w / 2.0, cx + w / 2.0), (cy - h / 2.0, cy + h / 2.0))
+    // Eigenvalues near the limits, or an extreme aspect, can overflow the padded ranges.
+    (
+        axis::linear((cx - w / 2.0, cx + w / 2.0)),
+        axis::linear((cy - h / 2.0, cy + h / 2.0)),
+    )
 }
 
+/// The eigenvalues a panel can draw: finite and within ±[`axis::LIMIT`].
 fn finite(z: &[Complex<f64>]) -> Vec<(f64, f64)> {
     z.iter()
-        .filter(|z| z.re.is_finite() && z.im.is_finite())
+        .filter(|z| axis::drawable(z.re, false) && axis::drawable(z.im, false))
         .map(|z| (z.re, z.im))
         .collect()
 }
@@ -347,5 +353,20 @@ mod tests {
         let cut = note_lines("a bb ccc dddd", 6, 2);
         assert_eq!(cut.len(), 2);
         assert!(cut[1].starts_with("ccc …"), "{cut:?}");
+    }
+
+    #[test]
+    fn eigenvalues_near_the_float_limit_are_left_out_and_ranges_stay_finite() {
+        // An eigenvalue at ±f64::MAX made the range's span ∞ (plotters' ticks never ended).
+        let z = [
+            Complex::new(f64::MAX, 0.0),
+            Complex::new(-1e308, 1.0),
+            Complex::new(0.5, -0.5),
+        ];
+        assert_eq!(finite(&z), vec![(0.5, -0.5)]);
+        let ((x0, x1), (y0, y1)) = square_ranges(&[(-1e300, -1e300), (1e300, 1e300)], 1.0, 3.0);
+        for span in [x1 - x0, y1 - y0] {
+            assert!(span.is_finite() && span > 0.0, "{span}");
+        }
     }
 }

@@ -3,6 +3,7 @@
 //! [`stability`] code), the ρ = 1 contour that bounds where the method converges, and each
 //! run at its own (β, η), filled with the colour of the rate it measured.
 
+use super::axis;
 use super::drawing;
 use super::style::{self, viridis, Size, FAMILY, SMALL, TEXT};
 use crate::analysis::measured_rate;
@@ -21,6 +22,11 @@ pub struct Grid {
     pub betas: Vec<f64>,
     /// η values (rows).
     pub etas: Vec<f64>,
+    /// The β range asked for (LO, HI): where an axis has one value, its cell spans this range
+    /// (when LO < HI), see [`Grid::axis`].
+    pub beta_range: (f64, f64),
+    /// The η range asked for, as `beta_range`.
+    pub eta_range: (f64, f64),
     /// Seconds all maps may take together.
     pub budget: u64,
 }
@@ -34,16 +40,45 @@ struct RunPoint {
     measured: Option<f64>,
 }
 
-/// The (β, η) ranges a map's cells cover, to the outer edges of its first and last cells.
-fn extent(map: &StabilityMap) -> ((f64, f64), (f64, f64)) {
-    let (be, ee) = (edges(&map.betas), edges(&map.etas));
-    ((be[0].0, be[be.len() - 1].1), (ee[0].0, ee[ee.len() - 1].1))
+/// A cell's (low, high) edges along one axis.
+type Edges = (f64, f64);
+
+impl Grid {
+    /// One axis's values from `values`, N evenly spaced from LO to HI as `LO:HI:N` gives them
+    /// (`range` = (LO, HI)): unchanged for N ≥ 2; for N = 1 the centre of the range, whose
+    /// one cell then spans LO..HI (it was LO, HI ignored: `-0.5:0.5:1` drew -0.75..-0.25).
+    pub fn axis(values: Vec<f64>, range: (f64, f64)) -> Vec<f64> {
+        if values.len() == 1 {
+            // Snapped as the grid's values are: a range around 0 gives 0, not 1e-17.
+            vec![((0.5 * range.0 + 0.5 * range.1) * 1e12).round() / 1e12 + 0.0]
+        } else {
+            values
+        }
+    }
+
+    /// The (β, η) cell edges of `map`, made on this grid.
+    fn cells(&self, map: &StabilityMap) -> (Vec<Edges>, Vec<Edges>) {
+        (
+            edges(&map.betas, self.beta_range),
+            edges(&map.etas, self.eta_range),
+        )
+    }
+
+    /// The (β, η) ranges `map`'s cells cover, to the outer edges of its first and last
+    /// cells, as [`axis::linear`] makes them tickable (a huge η overflowed them).
+    fn extent(&self, map: &StabilityMap) -> ((f64, f64), (f64, f64)) {
+        let (be, ee) = self.cells(map);
+        (
+            axis::linear((be[0].0, be[be.len() - 1].1)),
+            axis::linear((ee[0].0, ee[ee.len() - 1].1)),
+        )
+    }
 }
 
 impl RunPoint {
-    /// True when the run lies on `map`'s cells (it is marked there).
-    fn within(&self, map: &StabilityMap) -> bool {
-        let ((x0, x1), (y0, y1)) = extent(map);
+    /// True when the run lies on `map`'s cells on `grid` (it is marked there).
+    fn within(&self, map: &StabilityMap, grid: &Grid) -> bool {
+        let ((x0, x1), (y0, y1)) = grid.extent(map);
         (x0..=x1).contains(&self.beta) && (y0..=y1).contains(&self.eta)
     }
 }
@@ -95,9 +130,13 @@ pub fn contour(betas: &[f64], etas: &[f64], rho: &[Vec<Option<f64>>]) -> Vec<[(f
     segments
 }
 
-/// Half the spacing around each grid value: the cell edges.
-fn edges(values: &[f64]) -> Vec<(f64, f64)> {
+/// The cell edges: half the spacing around each grid value; a single value's cell spans
+/// `range` (the LO..HI asked for) when that is wider than a point.
+fn edges(values: &[f64], range: (f64, f64)) -> Vec<(f64, f64)> {
     let n = values.len();
+    if n == 1 && range.0 < range.1 {
+        return vec![range];
+    }
     (0..n)
         .map(|k| {
             let below = if k > 0 {
@@ -132,11 +171,12 @@ fn cell_color(rho: Option<f64>, lo: f64) -> RGBColor {
 fn map_panel<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     map: &StabilityMap,
+    grid: &Grid,
     points: &[RunPoint],
     lo: f64,
 ) -> Result<()> {
-    let (be, ee) = (edges(&map.betas), edges(&map.etas));
-    let ((x0, x1), (y0, y1)) = extent(map);
+    let (be, ee) = grid.cells(map);
+    let ((x0, x1), (y0, y1)) = grid.extent(map);
     let on = match map.beta_on {
         "theta" => "θ",
         "phi" => "φ",
@@ -163,17 +203,19 @@ fn map_panel<DB: DrawingBackend>(
     }
     chart.draw_series(cells).map_err(drawing)?;
     let line = BLACK.stroke_width(2);
-    chart
-        .draw_series(
-            contour(&map.betas, &map.etas, &map.rho)
-                .into_iter()
-                .map(|s| PathElement::new(s.to_vec(), line)),
-        )
-        .map_err(drawing)?
-        .label("ρ = 1")
-        .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 14, y)], line));
-    let mut labels = vec!["ρ = 1".to_string()];
-    for p in points.iter().filter(|p| p.within(map)) {
+    let segments = contour(&map.betas, &map.etas, &map.rho);
+    let mut labels = vec![];
+    // The legend names the contour only where one is drawn (a grid of one row or column, or
+    // ρ on one side of 1 everywhere, has none).
+    if !segments.is_empty() {
+        chart
+            .draw_series(segments.iter().map(|s| PathElement::new(s.to_vec(), line)))
+            .map_err(drawing)?
+            .label("ρ = 1")
+            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 14, y)], line));
+        labels.push("ρ = 1".to_string());
+    }
+    for p in points.iter().filter(|p| p.within(map, grid)) {
         let fill = match p.measured {
             Some(m) if m < 1.0 => viridis((m - lo) / (1.0 - lo).max(1e-12)),
             _ => WHITE,
@@ -197,11 +239,13 @@ fn map_panel<DB: DrawingBackend>(
                     + Circle::new((0, 0), 4, BLACK.stroke_width(1))
             });
     }
-    let busy = points.iter().map(|p| (p.beta, p.eta)).chain(
-        contour(&map.betas, &map.etas, &map.rho)
-            .into_iter()
-            .flat_map(|s| s.into_iter()),
-    );
+    if labels.is_empty() {
+        return Ok(());
+    }
+    let busy = points
+        .iter()
+        .map(|p| (p.beta, p.eta))
+        .chain(segments.into_iter().flat_map(|s| s.into_iter()));
     chart
         .configure_series_labels()
         .label_font((FAMILY, SMALL))
@@ -323,8 +367,8 @@ pub fn svg(runs: &[RunDir], names: &[String], grid: &Grid, size: Size) -> Result
         for (m, area) in s.maps.iter().zip(&panels) {
             let points: Vec<RunPoint> = (0..configs.len()).filter_map(|k| point(k, m)).collect();
             // A run off the grid is not marked; said, not left out without a word.
-            let ((x0, x1), (y0, y1)) = extent(m);
-            for p in points.iter().filter(|p| !p.within(m)) {
+            let ((x0, x1), (y0, y1)) = grid.extent(m);
+            for p in points.iter().filter(|p| !p.within(m, grid)) {
                 eprintln!(
                     "saddle: warning: run {} (β = {}, η = {}) lies outside the {} map's grid \
                      (β {}…{}, η {}…{}): not marked",
@@ -338,7 +382,7 @@ pub fn svg(runs: &[RunDir], names: &[String], grid: &Grid, size: Size) -> Result
                     style::tick(y1)
                 );
             }
-            map_panel(area, m, &points, lo)?;
+            map_panel(area, m, grid, &points, lo)?;
         }
         colour_bar(&bar, lo)?;
         root.present().map_err(drawing)?;
@@ -361,6 +405,80 @@ mod tests {
         }
         let missing = vec![vec![None, Some(1.5)], vec![Some(0.5), Some(1.5)]];
         assert!(contour(&[0.0, 1.0], &[0.1, 0.2], &missing).is_empty());
-        assert_eq!(edges(&[0.0, 1.0]), vec![(-0.5, 0.5), (0.5, 1.5)]);
+        assert_eq!(
+            edges(&[0.0, 1.0], (0.0, 1.0)),
+            vec![(-0.5, 0.5), (0.5, 1.5)]
+        );
+    }
+
+    fn one_column_map(etas: Vec<f64>) -> StabilityMap {
+        StabilityMap {
+            method: "alternating".into(),
+            beta_on: "both",
+            runs: vec!["a".into()],
+            betas: vec![0.0],
+            rho: etas.iter().map(|e| vec![Some(0.5 + e)]).collect(),
+            etas,
+            note: None,
+        }
+    }
+
+    #[test]
+    fn a_one_point_axis_is_the_cell_centred_in_its_range() {
+        // `--beta=-0.5:0.5:1`: the one β is 0 and its cell spans -0.5..0.5 (it was β = -0.5,
+        // drawn -0.75..-0.25, and a run at β = 0 lay "outside the grid").
+        let betas = Grid::axis(vec![-0.5], (-0.5, 0.5));
+        assert_eq!(betas, vec![0.0]);
+        let etas = Grid::axis(vec![0.1, 0.3, 0.5], (0.1, 0.5));
+        assert_eq!(etas, vec![0.1, 0.3, 0.5]);
+        let grid = Grid {
+            betas,
+            etas: etas.clone(),
+            beta_range: (-0.5, 0.5),
+            eta_range: (0.1, 0.5),
+            budget: 1,
+        };
+        let map = one_column_map(etas);
+        assert_eq!(grid.extent(&map).0, (-0.5, 0.5));
+        let run = RunPoint {
+            name: "a".into(),
+            beta: 0.0,
+            eta: 0.3,
+            measured: None,
+        };
+        assert!(run.within(&map, &grid));
+        // LO = HI: the point itself, its cell as wide as before.
+        assert_eq!(Grid::axis(vec![0.2], (0.2, 0.2)), vec![0.2]);
+        assert_eq!(edges(&[0.2], (0.2, 0.2)), vec![(0.1, 0.30000000000000004)]);
+    }
+
+    #[test]
+    fn the_legend_names_the_contour_only_where_one_is_drawn() {
+        let draw = |map: &StabilityMap, grid: &Grid| {
+            style::register_font();
+            let mut svg = String::new();
+            {
+                let root = SVGBackend::with_string(&mut svg, (300, 240)).into_drawing_area();
+                map_panel(&root, map, grid, &[], 0.0).unwrap();
+                root.present().unwrap();
+            }
+            svg
+        };
+        // One column: ρ crosses 1 between rows, but marching squares has no cell to cross.
+        let map = one_column_map(vec![0.1, 0.3, 0.7]);
+        let mut grid = Grid {
+            betas: map.betas.clone(),
+            etas: map.etas.clone(),
+            beta_range: (-0.5, 0.5),
+            eta_range: (0.1, 0.7),
+            budget: 1,
+        };
+        assert!(!draw(&map, &grid).contains("ρ = 1"));
+        // Two columns with ρ passing 1: the contour and its entry.
+        let mut two = map.clone();
+        two.betas = vec![-0.5, 0.5];
+        two.rho = vec![vec![Some(0.5), Some(1.5)]; 3];
+        grid.betas = two.betas.clone();
+        assert!(draw(&two, &grid).contains("ρ = 1"));
     }
 }

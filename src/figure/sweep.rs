@@ -98,8 +98,28 @@ fn group_of(row: &Row, key: Option<&str>) -> Result<(String, String)> {
     }
 }
 
-/// The chart of `sweep`, with the report's warnings: members' configs and tables that could not
-/// be read (each naming its file, a damaged table its line), whose seeds the chart leaves out.
+/// How many of `members`' seeds have a value of `metric` at one of `steps`: the n of a group's
+/// legend entry. Counting every member (the report's cells hold one entry per seed, None
+/// before a member's first row) said n=3 for a curve of a running sweep drawn from fewer.
+fn seeds_with_data(members: &[&Row], metric: &str, steps: &[u64]) -> usize {
+    members
+        .iter()
+        .map(|row| {
+            let mut seeds = std::collections::BTreeSet::new();
+            for s in steps {
+                if let Some(cell) = row.cell(metric, At::Step(*s)) {
+                    seeds.extend(cell.values.iter().filter(|v| v.1.is_some()).map(|v| v.0));
+                }
+            }
+            seeds.len()
+        })
+        .sum()
+}
+
+/// The chart of `sweep`, with warnings: members' configs and tables that could not be read
+/// (the report's, each naming its file, a damaged table its line), whose seeds the chart
+/// leaves out; that the sweep has members still running (the figure shows what was logged
+/// so far); and the configurations left out because none of their members has data yet.
 pub fn chart(sweep: &SweepDir, spec: &SweepFigure) -> Result<(LineChart, Vec<String>)> {
     let steps = logged_steps(sweep)?;
     if steps.is_empty() {
@@ -147,6 +167,7 @@ pub fn chart(sweep: &SweepDir, spec: &SweepFigure) -> Result<(LineChart, Vec<Str
         ..LineChart::default()
     };
     let mut means = vec![];
+    let mut no_data = vec![];
     for (k, key) in order.iter().enumerate() {
         let (label, members) = &groups[key];
         let color = series_color(k);
@@ -192,10 +213,7 @@ pub fn chart(sweep: &SweepDir, spec: &SweepFigure) -> Result<(LineChart, Vec<Str
                 band.push((*s as f64, lo, hi));
             }
         }
-        let n_seeds: usize = members
-            .iter()
-            .map(|row| row.cell(&metric, At::Final).map_or(0, |c| c.values.len()))
-            .sum();
+        let n_seeds = seeds_with_data(members, &metric, &steps);
         let label = if runs.len() == 1 && spec.group.is_some() {
             label
                 .split_once(' ')
@@ -208,8 +226,13 @@ pub fn chart(sweep: &SweepDir, spec: &SweepFigure) -> Result<(LineChart, Vec<Str
             color,
             points: band,
         });
+        // A configuration no member has data of yet has no curve: it is left out of the
+        // legend (said on stderr), not listed as n=3 beside nothing.
+        if n_seeds == 0 {
+            no_data.push(label.clone());
+        }
         means.push(Line {
-            label: Some(format!("{label} (n={n_seeds})")),
+            label: (n_seeds > 0).then(|| format!("{label} (n={n_seeds})")),
             color,
             alpha: 1.0,
             width: 2,
@@ -217,11 +240,87 @@ pub fn chart(sweep: &SweepDir, spec: &SweepFigure) -> Result<(LineChart, Vec<Str
         });
     }
     chart.lines.extend(means);
-    Ok((chart, r.unreadable))
+    let mut warnings = r.unreadable;
+    if r.ended < r.members {
+        warnings.push(if sweep.supervisor().is_some() {
+            format!(
+                "sweep {} is still running ({} of {} members ended): the figure shows what \
+                 its members have logged so far",
+                sweep.id(),
+                r.ended,
+                r.members
+            )
+        } else {
+            format!(
+                "sweep {}: {} of {} members have not ended (none is running): the figure \
+                 shows what they logged",
+                sweep.id(),
+                r.members - r.ended,
+                r.members
+            )
+        });
+    }
+    if !no_data.is_empty() {
+        warnings.push(format!(
+            "no member of {} has logged {metric} yet: left out of the figure",
+            no_data.join(", ")
+        ));
+    }
+    Ok((chart, warnings))
 }
 
 /// The figure as SVG, with [`chart`]'s warnings.
 pub fn svg(sweep: &SweepDir, spec: &SweepFigure, size: Size) -> Result<(String, Vec<String>)> {
     let (chart, warnings) = chart(sweep, spec)?;
     Ok((chart.svg(size)?, warnings))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sweep::expand::Configuration;
+    use crate::sweep::report::{Cell, Outcomes};
+
+    fn row(index: usize, cells: Vec<Cell>) -> Row {
+        Row {
+            configuration: Configuration {
+                index,
+                run: "alternating".into(),
+                grid: vec![],
+                label: "alternating".into(),
+            },
+            outcomes: Outcomes::default(),
+            rank: None,
+            cells,
+        }
+    }
+
+    fn cell(at: At, values: Vec<(u64, Option<f64>)>) -> Cell {
+        Cell {
+            metric: "loss".into(),
+            at,
+            values,
+            stats: None,
+        }
+    }
+
+    #[test]
+    fn n_counts_the_seeds_with_data_not_every_member() {
+        // A running sweep: seed 0 has logged two steps, seed 1 one, seed 2 nothing yet; no
+        // member has ended, so no final value (n was 3, the cells' length).
+        let a = row(
+            0,
+            vec![
+                cell(At::Step(0), vec![(0, Some(1.0)), (1, Some(2.0)), (2, None)]),
+                cell(At::Step(10), vec![(0, Some(0.5)), (1, None), (2, None)]),
+                cell(At::Final, vec![(0, None), (1, None), (2, None)]),
+            ],
+        );
+        assert_eq!(seeds_with_data(&[&a], "loss", &[0, 10]), 2);
+        assert_eq!(seeds_with_data(&[&a], "loss", &[10]), 1);
+        // A configuration none of whose members has started: n = 0, left out of the legend.
+        let b = row(1, vec![cell(At::Step(0), vec![(0, None), (1, None)])]);
+        assert_eq!(seeds_with_data(&[&b], "loss", &[0, 10]), 0);
+        assert_eq!(seeds_with_data(&[&a, &b], "loss", &[0, 10]), 2);
+    }
 }
