@@ -27,7 +27,7 @@ pub fn drawable(v: f64, log: bool) -> bool {
 
 /// A linear axis's range from `(lo, hi)` (in either order, possibly infinite or NaN): the ends
 /// clamped to ±[`LIMIT`] (NaN read as 0), widened about the centre when narrower than
-/// [`MIN_RELATIVE_SPAN`] of their magnitude. The result is finite and `lo < hi`.
+/// `MIN_RELATIVE_SPAN` (10⁻⁹) of their magnitude. The result is finite and `lo < hi`.
 pub fn linear((a, b): (f64, f64)) -> (f64, f64) {
     let c = |v: f64| {
         if v.is_nan() {
