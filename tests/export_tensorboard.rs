@@ -171,57 +171,27 @@ fn a_refused_export_leaves_nothing_and_keeps_out_of_runs() {
     lines[2] = "10,10";
     std::fs::write(dir.file("metrics.csv"), lines.join("\n") + "\n").unwrap();
     let nested = t.path().join("new").join("nested").join("tb");
-    let o = saddle(
-        t.path(),
-        &runs_dir,
-        &[
+    let export = |out: &std::path::Path| {
+        let args = [
             "export",
             run,
             "--format",
             "tensorboard",
             "--out",
-            nested.to_str().unwrap(),
-        ],
-    );
-    assert_eq!(
-        o.status.code(),
-        Some(2),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+            out.to_str().unwrap(),
+        ];
+        saddle(t.path(), &runs_dir, &args)
+    };
+    let refused = |o: &std::process::Output| {
+        let err = String::from_utf8_lossy(&o.stderr).to_string();
+        assert_eq!(o.status.code(), Some(2), "{err}");
+        err
+    };
+    refused(&export(&nested));
     assert!(!t.path().join("new").exists(), "directories were left");
     std::fs::write(dir.file("metrics.csv"), text).unwrap();
     let inside = dir.path.join("checkpoints");
-    let o = saddle(
-        t.path(),
-        &runs_dir,
-        &[
-            "export",
-            run,
-            "--format",
-            "tensorboard",
-            "--out",
-            inside.to_str().unwrap(),
-        ],
-    );
-    assert_eq!(
-        o.status.code(),
-        Some(2),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    assert!(String::from_utf8_lossy(&o.stderr).contains("which saddle keeps"));
-    ok(&saddle(
-        t.path(),
-        &runs_dir,
-        &[
-            "export",
-            run,
-            "--format",
-            "tensorboard",
-            "--out",
-            nested.to_str().unwrap(),
-        ],
-    ));
+    assert!(refused(&export(&inside)).contains("which saddle keeps"));
+    ok(&export(&nested));
     assert!(nested.is_dir());
 }

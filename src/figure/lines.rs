@@ -525,17 +525,21 @@ mod tests {
         rx.recv_timeout(std::time::Duration::from_secs(20)).ok()
     }
 
-    #[test]
-    fn values_near_the_float_limit_are_drawn_in_finite_time() {
-        // Two diverged runs: a loss swinging to ±1e308 (its range overflowed, and plotters'
-        // tick loop never ended), and one with moderate values too.
-        let line = |k: usize, points: Vec<(f64, f64)>| Line {
+    /// Run `k`'s line through `points`, labelled and coloured as a figure of runs draws it.
+    fn line(k: usize, points: Vec<(f64, f64)>) -> Line {
+        Line {
             label: Some(format!("run {k}")),
             color: style::series_color(k),
             alpha: 1.0,
             width: 1,
             points,
-        };
+        }
+    }
+
+    #[test]
+    fn values_near_the_float_limit_are_drawn_in_finite_time() {
+        // Two diverged runs: a loss swinging to ±1e308 (its range overflowed, and plotters'
+        // tick loop never ended), and one with moderate values too.
         let mut c = LineChart::default();
         c.lines.push(line(
             0,
@@ -564,13 +568,6 @@ mod tests {
 
     #[test]
     fn a_run_of_one_row_is_drawn_as_a_dot_on_whole_step_ticks() {
-        let line = |k: usize, points: Vec<(f64, f64)>| Line {
-            label: Some(format!("run {k}")),
-            color: style::series_color(k),
-            alpha: 1.0,
-            width: 1,
-            points,
-        };
         let mut c = LineChart::default();
         c.lines.push(line(0, vec![(0.0, 5.0)]));
         let svg = c.svg(Size::OneColumn).unwrap();
