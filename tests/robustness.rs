@@ -1285,44 +1285,29 @@ fn outputs_never_replace_a_runs_files_and_bad_output_paths_are_refused_first() {
 
     // The stability table's run names are CSV fields: quoted where they hold , or ".
     let csv = t.path().join("m.csv");
-    let o = within(
-        60,
-        t.path(),
-        &runs,
-        &[
+    let map_into = |out: &std::path::Path| {
+        let (beta, eta) = ("--beta=-0.5:0:2", "--eta=0.1:0.2:2");
+        let args = [
             "stability",
             p.to_str().unwrap(),
-            "--beta=-0.5:0:2",
-            "--eta=0.1:0.2:2",
+            beta,
+            eta,
             "--csv",
-            csv.to_str().unwrap(),
-        ],
-    );
+            out.to_str().unwrap(),
+        ];
+        within(60, t.path(), &runs, &args)
+    };
+    let o = map_into(&csv);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let text = std::fs::read_to_string(&csv).unwrap();
     let row = text.lines().nth(1).unwrap();
     assert!(row.starts_with("\"a,b \"\"q\"\"\","), "{text}");
     // The map never replaces the preset it was computed from.
     let before = std::fs::read(&p).unwrap();
-    let o = within(
-        60,
-        t.path(),
-        &runs,
-        &[
-            "stability",
-            p.to_str().unwrap(),
-            "--beta=-0.5:0:2",
-            "--eta=0.1:0.2:2",
-            "--csv",
-            p.to_str().unwrap(),
-        ],
-    );
+    let o = map_into(&p);
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
-    assert!(
-        stderr(&o).contains("which this command reads"),
-        "{}",
-        stderr(&o)
-    );
+    let err = stderr(&o);
+    assert!(err.contains("which this command reads"), "{err}");
     assert_eq!(std::fs::read(&p).unwrap(), before);
 }
 
