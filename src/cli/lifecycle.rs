@@ -192,8 +192,11 @@ pub fn export(args: ExportArgs, runs_dir: &Path) -> Result<i32> {
                     )));
                 }
                 super::launch::check_could_make(o, "--out")?;
-                // Not into a run's checkpoints/ or samples/, as for every output file.
-                super::launch::check_not_owned(&o.join("events.out.tfevents"), "--out")?;
+                // Not into a run's checkpoints/ or samples/ (nor below them), as for every
+                // output file.
+                for a in o.ancestors().filter(|a| a.is_dir()) {
+                    super::launch::check_not_owned(&a.join("events.out.tfevents"), "--out")?;
+                }
             }
             let out = out.clone().unwrap_or_else(|| dir.file("tensorboard"));
             let w = crate::run::export::tensorboard::export(&dir, &out)?;

@@ -84,7 +84,9 @@ pub fn from_text(
     // they are named instead of a place in the file that does not hold the value.
     let configs = preset.resolve().map_err(|e| {
         let changed = !sets.is_empty() || steps.is_some();
-        if changed && parsed.resolve().is_ok() {
+        // The file made the error only if it alone gives the same one.
+        let files = |p: &Preset| p.resolve().err().is_some_and(|f| f.message == e.message);
+        if changed && !files(&parsed) {
             let flags: Vec<String> = sets
                 .iter()
                 .map(|s| format!("--set {s}"))
@@ -128,6 +130,15 @@ mod tests {
         let e = from_text(&bad, "d.ron", &["steps=10".into()], None).unwrap_err();
         assert!(e.message.starts_with("d.ron:"), "{}", e.message);
         assert!(e.message.contains("got -0.2"), "{}", e.message);
+        // The file's own error elsewhere does not take the blame for the flags'.
+        let sets = ["runs[0].eta=0.1".into(), "runs[1].eta=-5".into()];
+        let e = from_text(&bad, "d.ron", &sets, None).unwrap_err();
+        assert!(
+            e.message
+                .starts_with("--set runs[0].eta=0.1 --set runs[1].eta=-5 (on d.ron): runs[1]"),
+            "{}",
+            e.message
+        );
     }
 
     /// A byte-order mark is dropped; a byte that is not UTF-8 is named with its line and

@@ -251,9 +251,11 @@ pub fn chart(sweep: &SweepDir, spec: &SweepFigure) -> Result<(LineChart, Vec<Str
                 r.members
             )
         } else {
+            // Not "none is running": a Slurm sweep's jobs run without a local supervisor,
+            // and a failed member has ended, only without a result.
             format!(
-                "sweep {}: {} of {} members have not ended (none is running): the figure \
-                 shows what they logged",
+                "sweep {}: {} of {} members have not ended with a result (`saddle sweep \
+                 status` says where they are): the figure shows what they logged",
                 sweep.id(),
                 r.members - r.ended,
                 r.members

@@ -255,15 +255,6 @@ impl RunConfig {
                 ));
             }
         }
-        // The distance is checked against both each step: with these crossed, a run "diverged"
-        // at a distance below the convergence threshold.
-        if let (Some(c), Some(d)) = (self.stop.converge_below, self.stop.diverge_above) {
-            if d <= c {
-                return Err(format!(
-                    "stop.diverge_above: must be more than stop.converge_below ({c}), got {d}"
-                ));
-            }
-        }
         Ok(())
     }
 

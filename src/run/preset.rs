@@ -202,10 +202,17 @@ fn end_of_previous_line(text: &str, line: usize, col: usize) -> Option<(usize, u
     {
         return None;
     }
-    (0..line - 1).rev().find_map(|i| {
+    for i in (0..line - 1).rev() {
         let code = without_line_comment(lines[i]).trim_end();
-        (!code.trim_start().is_empty()).then(|| (i + 1, code.chars().count() + 1))
-    })
+        // Block comments are not walked back over: the parser's place stands.
+        if code.contains("*/") || code.contains("/*") {
+            return None;
+        }
+        if !code.trim_start().is_empty() {
+            return Some((i + 1, code.chars().count() + 1));
+        }
+    }
+    None
 }
 
 /// `line` up to a `//` that is not inside a string.
@@ -412,6 +419,18 @@ impl Preset {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A missing comma is placed after the value before it, across blank lines and `//`
+    /// comments (a `//` inside a string is text); across a block comment the parser's place
+    /// stands.
+    #[test]
+    fn a_missing_comma_is_placed_after_the_value_before_it() {
+        let text = "(\n  name: \"a // b\" // c\n\n  steps: 1\n)";
+        assert_eq!(end_of_previous_line(text, 4, 3), Some((2, 17)));
+        let block = "(\n  steps: 1\n  /* a\n  b */\n  game: 2\n)";
+        assert_eq!(end_of_previous_line(block, 5, 3), None);
+        assert_eq!(end_of_previous_line("steps: 1 game", 1, 10), None);
+    }
 
     #[test]
     fn seeds_repeat_every_run_once_per_seed() {

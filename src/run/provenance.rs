@@ -105,13 +105,15 @@ impl Provenance {
     }
 
     /// This process making a run from `src` (a fork at `step`, or a replay at 0): the record
-    /// that says where the run's first steps, or its recipe, came from. The device is the
-    /// source's newest record's (nothing is computed here).
+    /// that says where the run's first steps, or its recipe, came from. A fork's device is the
+    /// source's newest record's (its first steps were computed there); a replay's is `—`
+    /// (nothing of it was computed yet).
     pub fn made_from(opening: Opening, step: u64, src: &super::store::RunDir) -> Provenance {
-        let device = src
-            .records::<Provenance>()
-            .last()
-            .map_or_else(|| "—".to_string(), |p| p.device.clone());
+        let device = match opening {
+            Opening::Fork => src.records::<Provenance>().last().map(|p| p.device.clone()),
+            _ => None,
+        }
+        .unwrap_or_else(|| "—".to_string());
         Provenance {
             from: Some(src.id()),
             ..Provenance::here(opening, step, &device)

@@ -139,7 +139,7 @@ impl RunDir {
             });
         let hint = match group {
             Some(m) => format!(
-                "; it is a directory of {} runs (a sweep's members): name one, e.g. {}/{}, or use a command that takes a sweep (`saddle sweep status`, `saddle plot … --figure sweep`)",
+                "; it is a directory of {} runs (a runs directory, or a sweep's): name one, e.g. {}/{}; a sweep is taken whole by `saddle sweep status` and `saddle plot … --figure sweep`",
                 m.len(),
                 arg.trim_end_matches('/'),
                 m[0]

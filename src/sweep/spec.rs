@@ -156,11 +156,9 @@ impl Axis {
 
     /// [`Axis::parse`] with the reason alone, for the caller to say where the axis was written.
     fn parse_bare(arg: &str) -> std::result::Result<Self, String> {
-        let (path, list) = arg
-            .split_once('=')
-            .map(|(p, v)| (p.trim(), v.trim()))
-            .filter(|(p, _)| !p.is_empty())
-            .ok_or_else(|| "expected PATH=V1,V2,…, e.g. runs[*].beta=-0.5,0,0.5".to_string())?;
+        // Split as `--set` splits: a run's name in brackets may hold `=`.
+        let (path, list) = crate::run::overrides::split(arg)
+            .map_err(|_| "expected PATH=V1,V2,…, e.g. runs[*].beta=-0.5,0,0.5".to_string())?;
         if list.is_empty() {
             return Err(format!("{path}: the list of values is empty"));
         }

@@ -367,9 +367,9 @@ impl<V: ParamVec + Serialize + DeserializeOwned> Engine<V> {
             let at = s.optim.iteration;
             let set_aside: Vec<u64> = found.unreadable.iter().map(|u| u.step).collect();
             let ended = ended_last(&events);
-            // The interval of the opening that wrote the rows after the checkpoint.
-            let every =
-                config.checkpoint_every_to(crate::run::lineage::target_steps(&config, &events));
+            // The interval of the opening that wrote the rows after the checkpoint: the
+            // checkpoint holds that opening's target (a replay's log names none).
+            let every = config.checkpoint_every_to(s.steps);
             if let Some(m) = missing_checkpoint(at, l, every, ended, &set_aside) {
                 warnings.push(format!(
                     "{} is missing: the rows reach step {l}, so it was written (deleted?); resuming from the checkpoint at step {at}, steps {}–{l} are simulated again, as they first were",
