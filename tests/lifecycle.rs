@@ -620,3 +620,53 @@ fn a_run_taken_further_checkpoints_at_the_default_for_its_new_total() {
     ));
     assert_eq!(steps(&dir), [292, 296, 300]);
 }
+
+/// A replay of a run taken further, killed and resumed, finds every checkpoint its opening
+/// wrote: the missing-checkpoint check used the source's short interval (a replay's log names
+/// no target) and warned that `step-…1185.ck` was missing when none had been due.
+#[test]
+fn a_resumed_replay_of_an_extended_run_misses_no_checkpoint() {
+    let t = tmp();
+    let runs_dir = t.path().join("runs");
+    let p = preset(
+        t.path(),
+        "rp",
+        r#"Preset(name: "rp", seed: 0, steps: 100, pace: Some(500), stop: (converge_below: None, diverge_above: None),
+        game: Bilinear(dim: 2), runs: [Run(name: "alt", scheme: Alternating(), eta: 0.05)])"#,
+    );
+    ok(&saddle(t.path(), &runs_dir, &["run", p.to_str().unwrap()]));
+    let src = run_named(&runs_dir, "rp-alt");
+    let id = src.id();
+    ok(&saddle(
+        t.path(),
+        &runs_dir,
+        &["resume", &id, "--steps", "2000"],
+    ));
+    let mut child = Command::new(bin())
+        .current_dir(t.path())
+        .args(["replay", &id, "--runs-dir"])
+        .arg(&runs_dir)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn");
+    let replay = || {
+        runs(&runs_dir)
+            .into_iter()
+            .find(|d| d.id().contains("replay"))
+    };
+    wait_for(30.0, "the replay's checkpoint at 1100", || {
+        replay().is_some_and(|d| d.checkpoint_steps().iter().any(|s| *s >= 1100))
+    });
+    // Rows reach the file every 100 ms: 150 ms on (75 steps, before the checkpoint at 1200),
+    // they go past steps the source's interval of 5 would have checkpointed.
+    std::thread::sleep(Duration::from_millis(150));
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
+    let dir = replay().unwrap();
+    let o = saddle(t.path(), &runs_dir, &["resume", &dir.id()]);
+    let err = String::from_utf8_lossy(&o.stderr).to_string();
+    assert_eq!(o.status.code(), Some(0), "{err}");
+    assert!(!err.contains("is missing"), "{err}");
+    assert_eq!(dir.checkpoint_steps(), [1800, 1900, 2000], "{err}");
+}
