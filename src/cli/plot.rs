@@ -212,7 +212,9 @@ pub fn plot(args: PlotArgs, runs_dir: &Path) -> Result<i32> {
                     eta_range,
                     budget: args.budget,
                 };
-                if let Some(b) = grid.betas.iter().find(|b| b.abs() >= 1.0) {
+                // The cells reach LO and HI: those too must be momenta.
+                let (lo, hi) = grid.beta_range;
+                if let Some(b) = grid.betas.iter().chain([&lo, &hi]).find(|b| b.abs() >= 1.0) {
                     return Err(Error::input(format!(
                         "--beta: every β must be in (-1, 1), got {b}"
                     )));

@@ -218,8 +218,14 @@ pub(super) fn grid(flag: &str, s: &str) -> Result<Vec<f64>> {
             "{flag} {s:?}: need finite LO ≤ HI and 1 ≤ N ≤ 1000"
         )));
     }
-    // Snap rounding residue (a grid through 0 must print 0, not -0.00).
-    Ok(linspace(lo, hi, n)
+    // One value is the centre of LO..HI, as `plot --figure stability` draws it (this took
+    // LO, and the two disagreed); snap rounding residue (a grid through 0 prints 0, not -0.00).
+    let values = if n == 1 {
+        vec![0.5 * lo + 0.5 * hi]
+    } else {
+        linspace(lo, hi, n)
+    };
+    Ok(values
         .into_iter()
         .map(|x| (x * 1e12).round() / 1e12 + 0.0)
         .collect())
@@ -348,4 +354,19 @@ pub fn stability_cmd(args: StabilityArgs) -> Result<i32> {
         crate::run::store::write_atomic(path, text.as_bytes())?;
     }
     Ok(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `LO:HI:N` gives N evenly spaced values from LO to HI; one value is the centre of the
+    /// range, as the stability figure draws it.
+    #[test]
+    fn a_grid_of_one_value_is_the_centre_of_its_range() {
+        assert_eq!(grid("--beta", "-0.5:0.5:1").unwrap(), [0.0]);
+        assert_eq!(grid("--eta", "0.1:0.3:1").unwrap(), [0.2]);
+        assert_eq!(grid("--beta", "-0.5:0.5:3").unwrap(), [-0.5, 0.0, 0.5]);
+        assert!(grid("--beta", "0.5:-0.5:2").is_err());
+    }
 }
