@@ -272,6 +272,15 @@ fn presets_and_ls_list_what_exists() {
     ] {
         assert!(out.lines().any(|l| l.starts_with(p)), "{p} in {out}");
     }
+    // The descriptions start in one column, whatever the names' lengths.
+    let starts: std::collections::BTreeSet<usize> = out
+        .lines()
+        .map(|l| {
+            let name = l.split_whitespace().next().unwrap();
+            name.chars().count() + l[name.len()..].chars().take_while(|c| *c == ' ').count()
+        })
+        .collect();
+    assert_eq!(starts.len(), 1, "{out}");
     ok(&saddle(
         t.path(),
         &runs,

@@ -201,9 +201,16 @@ fn dispatch(cli: Cli) -> Result<i32> {
     match cli.command {
         Some(Command::Run(args)) => launch::run(args, &runs_dir, &logs_dir),
         Some(Command::Presets) => {
+            // As wide as the longest name: a fixed 20 let the long MoG names push their
+            // descriptions out of the column.
+            let width = crate::run::builtin::BUILTIN
+                .iter()
+                .map(|(n, _)| n.chars().count())
+                .max()
+                .unwrap_or(0);
             for (name, text) in crate::run::builtin::BUILTIN {
                 let p = crate::run::Preset::parse(text, name)?;
-                println!("{name:20} {}", p.description);
+                println!("{name:width$}  {}", p.description);
             }
             Ok(0)
         }
