@@ -169,6 +169,15 @@ pub fn parse_ron<T: DeserializeOwned>(text: &str, origin: &str) -> Result<T> {
                 at.col = col;
             }
         }
+        // A closing bracket where a value was expected (`runs: [Run(…),` then `)`): the list
+        // or struct before it was left open.
+        if next.is_empty()
+            && hint.is_empty()
+            && e.code.to_string().starts_with("Expected")
+            && tail.trim_start().starts_with([')', ']', '}'])
+        {
+            next = " (a bracket closes here: is a `[` or `(` before it left open?)".into();
+        }
         Error::input(format!(
             "{origin}:{}:{}: {path}{}{next}{hint}",
             at.line, at.col, e.code
