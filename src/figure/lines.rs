@@ -469,7 +469,7 @@ mod tests {
         for size in [Size::OneColumn, Size::TwoColumn] {
             let svg = c.svg(size).unwrap();
             assert!(svg.contains("\n2000\n</text>"), "{svg}");
-            let png = super::super::output::png(&svg, 300.0).unwrap();
+            let png = super::super::output::png(&svg, 300.0, &Default::default()).unwrap();
             let p = resvg::tiny_skia::Pixmap::decode_png(&png).unwrap();
             // The last columns of pixels are white: no glyph runs into the edge.
             let dark = (0..p.height())

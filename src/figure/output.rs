@@ -128,7 +128,7 @@ impl Target {
     pub fn write(&self, svg: &str, about: &About) -> Result<()> {
         let bytes = match self.format {
             Format::Svg => with_metadata(svg, about).into_bytes(),
-            Format::Png => png_about(svg, self.dpi, about)?,
+            Format::Png => png(svg, self.dpi, about)?,
             Format::Pdf => pdf(svg)?,
         };
         // The path was checked before the figure was drawn: failing to write it now (a full
@@ -185,15 +185,10 @@ pub fn with_metadata(svg: &str, about: &About) -> String {
     )
 }
 
-/// The figure as a PNG at `dpi` pixels per inch, on white, without metadata.
-pub fn png(svg: &str, dpi: f64) -> Result<Vec<u8>> {
-    png_about(svg, dpi, &About::default())
-}
-
 /// The figure as a PNG at `dpi` pixels per inch, on white, its resolution recorded in a pHYs
 /// chunk (without it, a 1050-pixel figure at 300 dpi imported at 11 in, not 3.5 in) and
 /// `about` in text chunks (`Software`, and `Description` when it shows something).
-pub fn png_about(svg: &str, dpi: f64, about: &About) -> Result<Vec<u8>> {
+pub fn png(svg: &str, dpi: f64, about: &About) -> Result<Vec<u8>> {
     let tree = parse(svg)?;
     let scale = (dpi / UNITS_PER_INCH) as f32;
     let size = tree.size();
@@ -284,7 +279,7 @@ mod tests {
     #[test]
     fn a_png_records_its_resolution_and_what_it_shows_and_an_svg_its_metadata() {
         let about = About::runs(&["20261205-221549-default-alternating".into(), "r&2".into()]);
-        let bytes = png_about(SVG, 300.0, &about).unwrap();
+        let bytes = png(SVG, 300.0, &about).unwrap();
         let decoder = ::png::Decoder::new(std::io::Cursor::new(&bytes));
         let reader = decoder.read_info().unwrap();
         let info = reader.info();

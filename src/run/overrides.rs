@@ -213,7 +213,7 @@ pub fn apply<T: Serialize + DeserializeOwned + Clone>(config: &T, sets: &[String
     }
     // Each pass can name one struct written with its type name; the cap only bounds the loop.
     for _ in 0..1000 {
-        match serde_path_to_error::deserialize(v.clone()) {
+        match serde_path_to_error::deserialize(&v) {
             Ok(t) => return Ok(t),
             Err(e) if without_struct_name(&mut v, &e) => {}
             Err(e) => {

@@ -281,7 +281,6 @@ impl Preset {
             return Err(Error::input("runs: a preset needs at least one run"));
         }
         self.validate_shared().map_err(Error::input)?;
-        let default_every = |n: u64| move |steps: u64| (steps / n).max(1);
         let mut seen: Vec<String> = vec![];
         let mut out = vec![];
         for (i, r) in self.runs.iter().enumerate() {
@@ -351,7 +350,8 @@ impl Preset {
                 schedule: r.schedule,
                 averaging: r.averaging.clone(),
                 projection: r.projection,
-                log_every: self.log_every.unwrap_or_else(|| default_every(2000)(steps)),
+                // 2000 rows over the run unless the preset says.
+                log_every: self.log_every.unwrap_or((steps / 2000).max(1)),
                 checkpoint_every: self
                     .checkpoint_every
                     .unwrap_or_else(|| super::config::default_checkpoint_every(steps)),
