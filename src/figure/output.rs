@@ -316,7 +316,7 @@ mod tests {
 
     #[test]
     fn text_renders_with_the_embedded_font_in_png_and_pdf() {
-        let png = png(SVG, 192.0).unwrap();
+        let png = png(SVG, 192.0, &About::default()).unwrap();
         let pixmap = tiny_skia::Pixmap::decode_png(&png).unwrap();
         assert_eq!((pixmap.width(), pixmap.height()), (192, 96));
         // The text's pixels (right half) are not all white: the font was found.
