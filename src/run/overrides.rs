@@ -28,6 +28,9 @@ pub fn split(arg: &str) -> Result<(&str, &str)> {
         }
         None
     });
+    if at.is_none() && depth > 0 {
+        return Err(Error::input(format!("--set {arg:?}: unclosed [")));
+    }
     at.map(|i| (arg[..i].trim(), arg[i + 1..].trim()))
         .filter(|(p, _)| !p.is_empty())
         .ok_or_else(|| {
@@ -297,6 +300,8 @@ mod tests {
         );
         assert_eq!(split("steps=10").unwrap(), ("steps", "10"));
         assert!(split("runs[a=b]").is_err());
+        let e = split("runs[a=b.eta=1").unwrap_err();
+        assert!(e.message.ends_with("unclosed ["), "{}", e.message);
     }
 
     #[test]
