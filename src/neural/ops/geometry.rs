@@ -277,21 +277,29 @@ impl Geometry {
         let (s, w, pl) = (self.stride, self.w, win.rows * win.cols);
         ph.fill(0.0);
         if self.paired(win) {
+            // Row by row within each row phase a: the planes (a, 0) and (a, 1) of every
+            // channel are two blocks side by side, so each image row splits into its even
+            // and odd entries with no per-row search for its planes.
             let half = self.channels * pl;
-            return self.plane_rows(win, |c, a, b, y, iy, _, xs| {
-                if b == 1 {
-                    return;
+            let xs = self.span(0, w, win.cols, win.q0);
+            for (a, block) in ph.chunks_exact_mut(2 * half).enumerate() {
+                let (even, odd) = block.split_at_mut(half);
+                let ys = self.span(a, self.h, win.rows, win.q0);
+                for c in 0..self.channels {
+                    for y in ys.clone() {
+                        let iy = (2 * (y as isize + win.q0)) as usize + a;
+                        let (pairs, _) = img[(c * self.h + iy) * w..][..w].as_chunks::<2>();
+                        let at = c * pl + y * win.cols;
+                        let e = &mut even[at..][xs.clone()];
+                        let o = &mut odd[at..][xs.clone()];
+                        for ((e, o), pair) in e.iter_mut().zip(o).zip(pairs) {
+                            *e = pair[0];
+                            *o = pair[1];
+                        }
+                    }
                 }
-                let row = (c * self.h + iy) * w;
-                let (pairs, _) = img[row..row + w].as_chunks::<2>();
-                let e = self.plane(a, 0, c) * pl + y * win.cols;
-                let (lo, hi) = ph.split_at_mut(e + half);
-                let (even, odd) = (&mut lo[e..][xs.clone()], &mut hi[xs]);
-                for ((e, o), pair) in even.iter_mut().zip(odd).zip(pairs) {
-                    *e = pair[0];
-                    *o = pair[1];
-                }
-            });
+            }
+            return;
         }
         self.plane_rows(win, |c, a, b, y, iy, x0, xs| {
             let line = &img[(c * self.h + iy) * w..(c * self.h + iy + 1) * w];
@@ -312,20 +320,27 @@ impl Geometry {
     fn merge_phases_add(&self, win: Window, ph: &[f32], img: &mut [f32]) {
         let (s, w, pl) = (self.stride, self.w, win.rows * win.cols);
         if self.paired(win) {
+            // The loop order of `split_phases`, for the same reason.
             let half = self.channels * pl;
-            return self.plane_rows(win, |c, a, b, y, iy, _, xs| {
-                if b == 1 {
-                    return;
+            let xs = self.span(0, w, win.cols, win.q0);
+            for (a, block) in ph.chunks_exact(2 * half).enumerate() {
+                let (even, odd) = block.split_at(half);
+                let ys = self.span(a, self.h, win.rows, win.q0);
+                for c in 0..self.channels {
+                    for y in ys.clone() {
+                        let iy = (2 * (y as isize + win.q0)) as usize + a;
+                        let row = &mut img[(c * self.h + iy) * w..][..w];
+                        let (pairs, _) = row.as_chunks_mut::<2>();
+                        let at = c * pl + y * win.cols;
+                        let (e, o) = (&even[at..][xs.clone()], &odd[at..][xs.clone()]);
+                        for ((pair, e), o) in pairs.iter_mut().zip(e).zip(o) {
+                            pair[0] += *e;
+                            pair[1] += *o;
+                        }
+                    }
                 }
-                let row = (c * self.h + iy) * w;
-                let (pairs, _) = img[row..row + w].as_chunks_mut::<2>();
-                let e = self.plane(a, 0, c) * pl + y * win.cols;
-                let (even, odd) = (&ph[e..][xs.clone()], &ph[e + half..][xs]);
-                for ((pair, e), o) in pairs.iter_mut().zip(even).zip(odd) {
-                    pair[0] += *e;
-                    pair[1] += *o;
-                }
-            });
+            }
+            return;
         }
         self.plane_rows(win, |c, a, b, y, iy, x0, xs| {
             let line = &mut img[(c * self.h + iy) * w..(c * self.h + iy + 1) * w];
@@ -365,18 +380,33 @@ impl Kernel for Im2col<'_> {
     fn run(self) {
         let (g, win) = (self.g, self.win);
         g.split_phases(win, self.img, self.ph);
+        // The run length chosen once, not per row (a row of a late DCGAN layer is 4 runs).
+        match g.wo {
+            4 => self.rows(copy_runs::<4>),
+            8 => self.rows(copy_runs::<8>),
+            16 => self.rows(copy_runs::<16>),
+            32 => self.rows(copy_runs::<32>),
+            wo => self.rows(|dst, src, ld| {
+                for (d, s) in dst.chunks_exact_mut(wo).zip(src.chunks(ld)) {
+                    copy_run(d, &s[..wo]);
+                }
+            }),
+        }
+    }
+}
+
+impl Im2col<'_> {
+    /// `copy(row, window, ld)` for every row of the column matrix and the window it reads.
+    #[inline(always)]
+    fn rows(self, copy: impl Fn(&mut [f32], &[f32], usize)) {
+        let (g, win) = (self.g, self.win);
         let hw = g.cols();
         let mut row = self.off;
         for c in 0..g.channels {
             // Channel c's planes start c·rows·cols into each phase's group of channels.
             let at = c * win.rows * win.cols;
             for &t in self.taps {
-                copy_window(
-                    &mut self.cols[row..row + hw],
-                    &self.ph[at + t..],
-                    g.wo,
-                    win.cols,
-                );
+                copy(&mut self.cols[row..row + hw], &self.ph[at + t..], win.cols);
                 row += self.ld;
             }
         }
@@ -403,11 +433,25 @@ impl Kernel for Col2im<'_> {
         self.ph.fill(0.0);
         let hw = g.cols();
         let mut row = self.off;
+        // As in `Im2col`, the run length chosen once.
+        let add: fn(&mut [f32], &[f32], usize, usize) = match g.wo {
+            4 => |d, s, ld, _| add_runs::<4>(d, s, ld),
+            8 => |d, s, ld, _| add_runs::<8>(d, s, ld),
+            16 => |d, s, ld, _| add_runs::<16>(d, s, ld),
+            32 => |d, s, ld, _| add_runs::<32>(d, s, ld),
+            _ => |dst, src, ld, wo| {
+                for (d, s) in dst.chunks_mut(ld).zip(src.chunks_exact(wo)) {
+                    for (d, s) in d[..wo].iter_mut().zip(s) {
+                        *d += *s;
+                    }
+                }
+            },
+        };
         for c in 0..g.channels {
             let at = c * win.rows * win.cols;
             for &t in self.taps {
                 let dst = &mut self.ph[at + t..];
-                add_window(dst, &self.cols[row..row + hw], g.wo, win.cols);
+                add(dst, &self.cols[row..row + hw], win.cols, g.wo);
                 row += self.ld;
             }
         }
@@ -415,57 +459,32 @@ impl Kernel for Col2im<'_> {
     }
 }
 
-/// dst's runs ← src, run r (wo floats) from `src[r·ld ..]`: fixed-length moves for the widths
-/// a DCGAN or ResNet has, [`copy_run`] otherwise.
+/// dst's runs of N floats ← src, run r from `src[r·ld ..]`: fixed-length moves for the widths
+/// a DCGAN or ResNet has ([`copy_run`] for the others).
 #[inline(always)]
-fn copy_window(dst: &mut [f32], src: &[f32], wo: usize, ld: usize) {
-    #[inline(always)]
-    fn runs<const N: usize>(dst: &mut [f32], src: &[f32], ld: usize) {
-        let (runs, _) = dst.as_chunks_mut::<N>();
-        for (r, d) in runs.iter_mut().enumerate() {
-            *d = <[f32; N]>::try_from(&src[r * ld..r * ld + N]).expect("N floats");
-        }
-    }
-    match wo {
-        4 => runs::<4>(dst, src, ld),
-        8 => runs::<8>(dst, src, ld),
-        16 => runs::<16>(dst, src, ld),
-        32 => runs::<32>(dst, src, ld),
-        _ => {
-            for (d, s) in dst.chunks_exact_mut(wo).zip(src.chunks(ld)) {
-                copy_run(d, &s[..wo]);
-            }
-        }
+fn copy_runs<const N: usize>(dst: &mut [f32], src: &[f32], ld: usize) {
+    let (runs, _) = dst.as_chunks_mut::<N>();
+    for (r, d) in runs.iter_mut().enumerate() {
+        *d = <[f32; N]>::try_from(&src[r * ld..r * ld + N]).expect("N floats");
     }
 }
 
-/// The adjoint of [`copy_window`]: run r of `src` added into `dst[r·ld ..]`.
+/// The adjoint of [`copy_runs`]: run r of `src` (N floats) added into `dst[r·ld ..]`.
 #[inline(always)]
-fn add_window(dst: &mut [f32], src: &[f32], wo: usize, ld: usize) {
-    #[inline(always)]
-    fn runs<const N: usize>(dst: &mut [f32], src: &[f32], ld: usize) {
-        let (runs, _) = src.as_chunks::<N>();
-        for (r, s) in runs.iter().enumerate() {
-            let d: &mut [f32; N] = (&mut dst[r * ld..r * ld + N]).try_into().expect("N floats");
-            for k in 0..N {
-                d[k] += s[k];
-            }
+fn add_runs<const N: usize>(dst: &mut [f32], src: &[f32], ld: usize) {
+    let (runs, _) = src.as_chunks::<N>();
+    for (r, s) in runs.iter().enumerate() {
+        let d: &mut [f32; N] = (&mut dst[r * ld..r * ld + N]).try_into().expect("N floats");
+        // Summed in a copy and stored whole: added in place, entry by entry, the compiler
+        // kept each entry's load, add and store apart (scalar code, 2× slower).
+        let mut v = *d;
+        for k in 0..N {
+            v[k] += s[k];
         }
-    }
-    match wo {
-        4 => runs::<4>(dst, src, ld),
-        8 => runs::<8>(dst, src, ld),
-        16 => runs::<16>(dst, src, ld),
-        32 => runs::<32>(dst, src, ld),
-        _ => {
-            for (d, s) in dst.chunks_mut(ld).zip(src.chunks_exact(wo)) {
-                for (d, s) in d[..wo].iter_mut().zip(s) {
-                    *d += *s;
-                }
-            }
-        }
+        *d = v;
     }
 }
+
 /// d ← s for the short runs of im2col (3–16 floats in a DCGAN): fixed-size moves instead of
 /// a call into memcpy per run.
 #[inline(always)]
