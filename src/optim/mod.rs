@@ -21,6 +21,7 @@ mod hyper;
 pub mod live;
 pub mod method;
 pub mod notes;
+pub mod optimism;
 pub mod oracle;
 pub(crate) mod registry;
 pub mod rule;
@@ -245,6 +246,7 @@ pub fn validate_parts(
         wrappers,
     };
     scheme.kind().combines(&parts)?;
+    optimism::extrapolated_once(scheme, rules)?;
     for p in Player::BOTH {
         rules.get(p).kind().combines(&parts)?;
     }

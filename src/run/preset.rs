@@ -22,10 +22,11 @@ pub struct Preset {
     /// What the preset shows.
     #[serde(default)]
     pub description: String,
-    /// Seed shared by every run: same game, same starting point, same sample stream.
+    /// Seed shared by every run: same game, same starting point, same sample stream (0 when
+    /// not given; see [`Preset::seed`]). Refused beside `seeds`, which would ignore it.
     #[serde(default)]
-    pub seed: u64,
-    /// Repeat every run once per seed, named `<run> seed=<N>` (overrides `seed`): GAN
+    pub seed: Option<u64>,
+    /// Repeat every run once per seed, named `<run> seed=<N>` (instead of `seed`): GAN
     /// metrics such as modes covered vary from seed to seed more than between many methods,
     /// so a comparison needs several.
     #[serde(default)]
@@ -240,6 +241,11 @@ fn without_line_comment(line: &str) -> &str {
 }
 
 impl Preset {
+    /// The seed every run shares where `seeds` does not repeat them: `seed`, or 0.
+    pub fn seed(&self) -> u64 {
+        self.seed.unwrap_or(0)
+    }
+
     /// Parses and validates a preset; `origin` (a path or a built-in name) prefixes errors.
     pub fn parse(text: &str, origin: &str) -> Result<Self> {
         let p: Preset = parse_ron(text, origin)?;
@@ -252,10 +258,15 @@ impl Preset {
         if self.steps == 0 || self.steps > 1_000_000_000_000 {
             return Err(format!("steps: must be in 1..=10^12, got {}", self.steps));
         }
+        // `seeds` gives every run its seeds: a `seed` beside it was silently ignored.
+        if self.seed.is_some() && self.seeds.is_some() {
+            return Err("seed: ignored beside seeds, which repeats every run once per seed; give one or the other (--set seeds=None drops a preset's seeds)".into());
+        }
         let counts = [
             ("log_every", self.log_every),
             ("checkpoint_every", self.checkpoint_every),
             ("spectral_every", self.spectral_every),
+            ("sample_every", self.sample_every),
         ];
         for (name, v) in counts {
             if v == Some(0) {
@@ -335,7 +346,7 @@ impl Preset {
             let config = RunConfig {
                 preset: self.name.clone(),
                 name: r.name.clone(),
-                seed: self.seed,
+                seed: self.seed(),
                 steps,
                 game: match &r.start {
                     Some(start) => self.game.with_start(start.clone()),
@@ -371,7 +382,7 @@ impl Preset {
         // Every run plays the same game: building it once checks its dimensions and values
         // (and each run's own starting point, where it has one).
         self.game
-            .check(self.seed)
+            .check(self.seed())
             .map_err(|e| Error::input(format!("game: {e}")))?;
         for (i, (r, c)) in self.runs.iter().zip(&out).enumerate() {
             if r.start.is_some() && self.game.is_neural() {
@@ -389,7 +400,7 @@ impl Preset {
             }
             if r.start.is_some() {
                 c.game
-                    .build(self.seed)
+                    .build(self.seed())
                     .map_err(|e| Error::input(format!("runs[{i}] ({:?}): {e}", r.name)))?;
             }
         }
@@ -443,7 +454,7 @@ mod tests {
 
     #[test]
     fn seeds_repeat_every_run_once_per_seed() {
-        let text = r#"Preset(name: "p", seed: 9, seeds: Some([3, 1]), steps: 10, game: Bilinear(dim: 1),
+        let text = r#"Preset(name: "p", seeds: Some([3, 1]), steps: 10, game: Bilinear(dim: 1),
             runs: [Run(name: "a", scheme: Simultaneous, eta: 0.1), Run(name: "b", scheme: Alternating(d_steps: 1), eta: 0.2)])"#;
         let configs = Preset::parse(text, "p.ron").unwrap().resolve().unwrap();
         let got: Vec<(&str, u64, f64)> = configs
@@ -459,9 +470,32 @@ mod tests {
                 ("b seed=1", 1, 0.2)
             ]
         );
-        let single = text.replace("seeds: Some([3, 1]), ", "");
+        let single = text.replace("seeds: Some([3, 1]), ", "seed: 9, ");
         let configs = Preset::parse(&single, "p.ron").unwrap().resolve().unwrap();
         assert_eq!(configs.iter().map(|c| c.seed).collect::<Vec<_>>(), [9, 9]);
         assert_eq!(configs[0].name, "a");
+        let neither = text.replace("seeds: Some([3, 1]), ", "");
+        let configs = Preset::parse(&neither, "p.ron").unwrap().resolve().unwrap();
+        assert_eq!(configs.iter().map(|c| c.seed).collect::<Vec<_>>(), [0, 0]);
+    }
+
+    /// `seed` beside `seeds` is refused, naming `seed` (it was silently ignored), even when it
+    /// is 0, the value an absent `seed` stands for.
+    #[test]
+    fn seed_beside_seeds_is_refused() {
+        for seed in ["seed: 9, ", "seed: 0, "] {
+            let text = format!(
+                r#"Preset(name: "p", {seed}seeds: Some([3, 1]), steps: 10, game: Bilinear(dim: 1),
+                runs: [Run(name: "a", scheme: Simultaneous, eta: 0.1)])"#
+            );
+            let e = Preset::parse(&text, "p.ron").unwrap_err();
+            assert_eq!(e.exit_code(), 2);
+            assert!(
+                e.message
+                    .starts_with("p.ron: seed: ignored beside seeds, which repeats every run"),
+                "{}",
+                e.message
+            );
+        }
     }
 }

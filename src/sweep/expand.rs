@@ -219,7 +219,7 @@ pub fn plan(preset: &Preset, origin: &str, req: &Request) -> Result<Plan> {
     let seeds: Vec<u64> = match (req.seeds, &preset.seeds) {
         (Some(s), _) => s.to_vec(),
         (None, Some(s)) => s.clone(),
-        (None, None) => vec![preset.seed],
+        (None, None) => vec![preset.seed()],
     };
     if seeds.is_empty() {
         return Err(Error::input("--seeds: give at least one seed"));

@@ -32,9 +32,10 @@ pub trait RuleKind: Method {
         None
     }
 
-    /// True for rules that already extrapolate from the past (optimistic ones).
-    fn optimistic(&self) -> bool {
-        false
+    /// How the rule extrapolates from the past (the optimistic rules), for the refusal of a
+    /// scheme that extrapolates too ([`crate::optim::optimism`]); None for the others.
+    fn extrapolation(&self) -> Option<&'static str> {
+        None
     }
 }
 

@@ -69,8 +69,8 @@ impl Method for Omd {
 }
 
 impl RuleKind for Omd {
-    fn optimistic(&self) -> bool {
-        true
+    fn extrapolation(&self) -> Option<&'static str> {
+        Some("steps with g_t + m_t − m_{t−1}, 2g_t − g_{t−1} with the Last predictor")
     }
 }
 

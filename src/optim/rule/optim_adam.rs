@@ -85,8 +85,8 @@ impl RuleKind for OptimAdam {
         Some("beta: the OptimAdam rule needs beta (its β₁; Daskalakis et al. use 0.5), e.g. beta: 0.5")
     }
 
-    fn optimistic(&self) -> bool {
-        true
+    fn extrapolation(&self) -> Option<&'static str> {
+        Some("steps with 2·m_t/(√v_t + ε) − m_{t−1}/(√v_{t−1} + ε)")
     }
 }
 

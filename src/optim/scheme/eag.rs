@@ -107,6 +107,10 @@ impl SchemeKind for Eag {
     fn extrapolates(&self) -> bool {
         true
     }
+
+    fn extrapolation(&self) -> Option<&'static str> {
+        Some("extrapolates to z_{k+½} with F(z_k) and steps from the anchored z_k with F(z_{k+½})")
+    }
 }
 
 impl<V: Moves> SchemeStep<V> for Eag {

@@ -52,6 +52,10 @@ impl SchemeKind for Extragradient {
     fn extrapolates(&self) -> bool {
         true
     }
+
+    fn extrapolation(&self) -> Option<&'static str> {
+        Some("extrapolates to ω_{t+½} with F(ω_t) and steps from ω_t with F(ω_{t+½})")
+    }
 }
 
 impl<V: Moves> SchemeStep<V> for Extragradient {

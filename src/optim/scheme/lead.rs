@@ -119,7 +119,11 @@ impl Method for Lead {
     }
 }
 
-impl SchemeKind for Lead {}
+impl SchemeKind for Lead {
+    fn extrapolation(&self) -> Option<&'static str> {
+        Some("adds −α·J_pq(q_k − q_{k−1}), the gradient's change along the other player's last move")
+    }
+}
 
 impl Lead {
     /// g_p ← g_p + c_p·J_pq(Δq) at `w` on `xi` (Δq = q − q_prev), and the previous point of p

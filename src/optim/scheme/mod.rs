@@ -29,6 +29,13 @@ pub trait SchemeKind: Method {
         false
     }
 
+    /// How the scheme extrapolates — to a point ahead, or from the past — when it does, for
+    /// the refusal of an optimistic rule under it ([`crate::optim::optimism`]); None when it
+    /// steps with the gradient where it stands.
+    fn extrapolation(&self) -> Option<&'static str> {
+        None
+    }
+
     /// The initial discriminator steps per generator step, for schemes that alternate with a
     /// live `d_steps`.
     fn d_steps(&self) -> Option<u32> {

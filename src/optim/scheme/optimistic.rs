@@ -2,7 +2,7 @@
 //! OptimisticAdam).
 
 use super::{SchemeKind, SchemeState, SchemeStep};
-use crate::optim::method::{Cost, Method, Parts};
+use crate::optim::method::{Cost, Method};
 use crate::optim::registry::{Memory, Mine};
 use crate::optim::step::Step;
 use crate::optim::Hyper;
@@ -21,7 +21,8 @@ pub enum OptimisticFirst {
 }
 
 /// `Optimistic(first: ZeroPrevious)`: ω_{t+1} = P[ω_t − η(2d_t − d_{t−1})], d_t = d(F(ω_t)).
-/// With `Gradient` this is OMD/OGDA, with `Adam` REF-VI's OptimisticAdam.
+/// With `Gradient` this is OMD/OGDA, with `Adam` REF-VI's OptimisticAdam; an optimistic rule
+/// under it would extrapolate twice and is refused (`optim::optimism`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Optimistic {
@@ -51,22 +52,13 @@ impl Method for Optimistic {
     fn cost(&self, _h: &Hyper) -> Cost {
         Cost::new(1.0, 0.0, 0.0)
     }
-
-    fn combines(&self, with: &Parts<'_>) -> Result<(), String> {
-        for p in Player::BOTH {
-            let r = with.rules.get(p);
-            if r.kind().optimistic() {
-                return Err(format!(
-                    "rules.{p}: the {} rule is optimistic already; with the Optimistic scheme the optimism would be applied twice (use Simultaneous or Alternating)",
-                    r.name()
-                ));
-            }
-        }
-        Ok(())
-    }
 }
 
-impl SchemeKind for Optimistic {}
+impl SchemeKind for Optimistic {
+    fn extrapolation(&self) -> Option<&'static str> {
+        Some("steps with 2d_t − d_{t−1}")
+    }
+}
 
 impl<V: Moves> SchemeStep<V> for Optimistic {
     fn init(&self, _w0: &Players<V>) -> SchemeState<V> {

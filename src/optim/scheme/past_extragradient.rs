@@ -60,6 +60,10 @@ impl SchemeKind for PastExtragradient {
     fn extrapolates(&self) -> bool {
         true
     }
+
+    fn extrapolation(&self) -> Option<&'static str> {
+        Some("extrapolates with the stored F(ω_{t−½}): unconstrained, optimistic gradient on the half-iterates")
+    }
 }
 
 impl<V: Moves> SchemeStep<V> for PastExtragradient {
