@@ -224,6 +224,35 @@ fn curves_of_runs_with_an_eta_change_marked_in_every_format() {
         "the default metric is the distance"
     );
     println!("look at {}", png.display());
+    // A run named twice is drawn once, the repeat named on stderr (it made two identical
+    // legend entries).
+    let (once, twice) = (t.join("once.svg"), t.join("twice.svg"));
+    ok(&plot(
+        t,
+        &runs,
+        &[&alt, "--figure", "curves", "-o", once.to_str().unwrap()],
+    ));
+    let o = plot(
+        t,
+        &runs,
+        &[
+            &alt,
+            &alt,
+            "--figure",
+            "curves",
+            "-o",
+            twice.to_str().unwrap(),
+        ],
+    );
+    ok(&o);
+    assert_eq!(
+        String::from_utf8_lossy(&o.stderr),
+        format!("warning: {alt} names {alt} again; it is drawn once\n")
+    );
+    assert_eq!(
+        std::fs::read_to_string(&once).unwrap(),
+        std::fs::read_to_string(&twice).unwrap()
+    );
     // An unknown metric names what the run has; nothing is written.
     let out = t.join("bad.svg");
     let o = out.to_str().unwrap();

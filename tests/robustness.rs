@@ -596,6 +596,152 @@ fn a_short_stability_budget_leaves_question_marks_not_skipped_maps() {
     refused(&o, "at most 31536000 seconds");
 }
 
+/// Runs saddle with `args` in `dir`, sends it SIGINT after 1.5 s (well inside the work: the
+/// preset or run is read and J built in milliseconds), and checks that it stopped within 20 s
+/// with exit 1 and nothing on stdout. Returns its stderr.
+fn interrupted(dir: &Path, args: &[&str]) -> String {
+    let child = command(dir, &dir.join("runs"), args)
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("saddle starts");
+    std::thread::sleep(Duration::from_millis(1500));
+    // SAFETY: kill only sends a signal to the child started above.
+    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+    let t0 = Instant::now();
+    let o = child.wait_with_output().unwrap();
+    assert!(t0.elapsed() < Duration::from_secs(20), "{:?}", t0.elapsed());
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(
+        o.stdout.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&o.stdout)
+    );
+    err
+}
+
+/// Ctrl-C during a long stability grid stops it within seconds, says on one line that it was
+/// interrupted and that nothing was printed or written, exit 1 (it died of the signal: the
+/// shell's 130, no message), and leaves no `--csv` file, finished or not.
+#[test]
+fn ctrl_c_stops_a_stability_grid_with_nothing_printed_or_written() {
+    let t = tmp();
+    // Each cell a dense eigen-solve of a few hundred rows: the 40×40 grid takes minutes.
+    let text = r#"Preset(name: "big", seed: 0, steps: 10,
+        game: Quadratic(dim: 100, mix: 0.9, mu: 0.1, ell: 1.0),
+        runs: [Run(name: "eg", scheme: Extragradient(), eta: 0.3)])"#;
+    let p = preset(t.path(), "big", text);
+    let csv = t.path().join("map.csv");
+    let err = interrupted(
+        t.path(),
+        &[
+            "stability",
+            p.to_str().unwrap(),
+            "--beta=-0.9:0.9:40",
+            "--eta",
+            "0.05:1.0:40",
+            "--budget",
+            "3600",
+            "--csv",
+            csv.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(
+        err,
+        format!(
+            "saddle: interrupted before the stability maps were done: nothing was printed, and {} was not written\n",
+            csv.display()
+        )
+    );
+    let left: Vec<_> = std::fs::read_dir(t.path())
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name())
+        .collect();
+    assert_eq!(left, [std::ffi::OsString::from("big.ron")], "{left:?}");
+}
+
+/// A finished run of a 30-dimensional quadratic game under extragradient: its stability map
+/// has 120-row update operators (some milliseconds a cell). Returns the run's directory.
+fn quadratic_eg_run(dir: &Path) -> String {
+    let text = r#"Preset(name: "q", seed: 0, steps: 10,
+        game: Quadratic(dim: 30, mix: 0.9, mu: 0.1, ell: 1.0),
+        runs: [Run(name: "eg", scheme: Extragradient(), eta: 0.1)])"#;
+    let p = preset(dir, "q", text);
+    let runs_dir = dir.join("runs");
+    ok(&saddle(dir, &runs_dir, &["run", p.to_str().unwrap()]));
+    run_named(&runs_dir, "eg")
+        .path
+        .to_str()
+        .unwrap()
+        .to_string()
+}
+
+/// Ctrl-C during `plot --figure stability` stops it within seconds, says on one line that it
+/// was interrupted and that the figure was not written, exit 1, and leaves no figure file (it
+/// died of the signal: the shell's 130, no message).
+#[test]
+fn ctrl_c_stops_a_stability_figure_with_no_figure_written() {
+    let t = tmp();
+    let run = quadratic_eg_run(t.path());
+    let fig = t.path().join("fig.svg");
+    let err = interrupted(
+        t.path(),
+        &[
+            "plot",
+            &run,
+            "--figure",
+            "stability",
+            "--beta=-0.9:0.9:100",
+            "--eta",
+            "0.05:1:100",
+            "--budget",
+            "3600",
+            "-o",
+            fig.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(
+        err,
+        format!(
+            "saddle: interrupted before the stability maps were done: {} was not written\n",
+            fig.display()
+        )
+    );
+    assert!(!fig.exists());
+}
+
+/// A stability figure whose cells each fit the budget is drawn, the cells the budget leaves
+/// blank (it split its budget across the 10 000 cells and skipped the map, "an estimated 0.0 s
+/// per cell"), as `saddle stability` attempts a map when one cell fits.
+#[test]
+fn a_short_stability_figure_budget_leaves_blank_cells_not_a_skipped_map() {
+    let t = tmp();
+    let run = quadratic_eg_run(t.path());
+    let fig = t.path().join("fig.svg");
+    let o = saddle(
+        t.path(),
+        &t.path().join("runs"),
+        &[
+            "plot",
+            &run,
+            "--figure",
+            "stability",
+            "--beta=-0.9:0.9:100",
+            "--eta",
+            "0.05:1:100",
+            "--budget",
+            "1",
+            "-o",
+            fig.to_str().unwrap(),
+        ],
+    );
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(0), "{err}");
+    assert!(!err.contains("skipped"), "{err}");
+    assert!(fig.exists());
+}
+
 /// Item 9: converged, diverged and finished runs are refused alike, and nothing moves.
 #[test]
 fn resume_refuses_runs_that_ended_with_a_result() {

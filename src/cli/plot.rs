@@ -73,7 +73,9 @@ pub struct PlotArgs {
     /// η grid, LO:HI:M (stability).
     #[arg(long, default_value = "0.05:1.5:30", allow_hyphen_values = true)]
     eta: String,
-    /// Seconds the stability maps may take in all (cells left blank when it runs out).
+    /// Seconds the stability maps may take in all (cells left blank when it runs out); a map
+    /// is attempted when one cell fits it, as in `saddle stability`. (Ctrl-C stops the maps
+    /// with no figure written, exit 1.)
     #[arg(long, default_value_t = 120, value_parser = super::spectral::budget_seconds)]
     budget: u64,
     /// A paper's single column (3.5 in) or its full width (7 in).
@@ -157,6 +159,23 @@ fn stability_axis(flag: &str, s: &str) -> Result<(Vec<f64>, (f64, f64))> {
 /// figure resolves).
 const MAX_FIGURE_CELLS: usize = 40_000;
 
+/// `runs` with each run kept at its first mention: a run named twice (by its id and a prefix,
+/// or twice over) was drawn twice, two identical entries in the legend. Each repeat is named
+/// on stderr as it was given.
+fn once_each(runs: Vec<RunDir>, given: &[String]) -> Vec<RunDir> {
+    let mut seen = std::collections::HashSet::new();
+    let mut kept = Vec::with_capacity(runs.len());
+    for (run, arg) in runs.into_iter().zip(given) {
+        let key = std::fs::canonicalize(&run.path).unwrap_or_else(|_| run.path.clone());
+        if seen.insert(key) {
+            kept.push(run);
+        } else {
+            eprintln!("warning: {arg} names {} again; it is drawn once", run.id());
+        }
+    }
+    kept
+}
+
 /// `saddle plot`.
 pub fn plot(args: PlotArgs, runs_dir: &Path) -> Result<i32> {
     check_flags(&args)?;
@@ -189,6 +208,7 @@ pub fn plot(args: PlotArgs, runs_dir: &Path) -> Result<i32> {
             .iter()
             .map(|r| RunDir::find(r, runs_dir))
             .collect::<Result<_>>()?;
+        let runs = once_each(runs, &args.runs);
         let names = names(&runs);
         let ids: Vec<String> = runs.iter().map(RunDir::id).collect();
         let svg = match args.figure {
@@ -210,7 +230,6 @@ pub fn plot(args: PlotArgs, runs_dir: &Path) -> Result<i32> {
                     etas,
                     beta_range,
                     eta_range,
-                    budget: args.budget,
                 };
                 // The cells reach LO and HI: those too must be momenta.
                 let (lo, hi) = grid.beta_range;
@@ -234,7 +253,17 @@ pub fn plot(args: PlotArgs, runs_dir: &Path) -> Result<i32> {
                         grid.etas.len()
                     )));
                 }
-                figure::stability::svg(&runs, &names, &grid, args.size)?
+                // Ctrl-C stops the maps as it stops `saddle stability`'s, and no figure is
+                // written (the signal killed the process: the shell's 130, no word).
+                let limits = super::spectral::map_limits(args.budget);
+                figure::stability::svg(&runs, &names, &grid, &limits, args.size)?.ok_or_else(
+                    || {
+                        super::spectral::interrupted_maps(&format!(
+                            "{} was not written",
+                            args.output.display()
+                        ))
+                    },
+                )?
             }
             Kind::Plane => {
                 let run = one(&runs, "plane")?;

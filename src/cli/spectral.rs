@@ -3,13 +3,13 @@
 use super::preset_arg;
 use crate::error::{Error, Result};
 use crate::linalg::linspace;
+use crate::run::engine::{install_interrupt_handlers, interrupted};
 use crate::run::metrics::{format_value, MetricsTable, DISTANCE_TO_EQUILIBRIUM, STEP};
-use crate::run::spectrum::{run_spectrum, stability, Limits, Stability, REPORT_SECONDS};
+use crate::run::spectrum::{run_spectrum, stability, Limits, Stability};
 use crate::run::store::{RunDir, METRICS};
 use crate::run::RunConfig;
 use clap::Args;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 /// Arguments of `saddle spectrum`.
 #[derive(Args, Debug)]
@@ -182,7 +182,8 @@ pub struct StabilityArgs {
     /// Change one field of the preset first (repeatable).
     #[arg(long = "set", value_name = "PATH=VALUE")]
     sets: Vec<String>,
-    /// Seconds the maps may take in all; cells left when it runs out print as `?`.
+    /// Seconds the maps may take in all; cells left when it runs out print as `?`. (Ctrl-C
+    /// stops the maps with nothing printed or written, exit 1.)
     #[arg(long, default_value_t = 300, value_parser = budget_seconds)]
     budget: u64,
 }
@@ -231,6 +232,25 @@ pub(super) fn grid(flag: &str, s: &str) -> Result<Vec<f64>> {
         .collect())
 }
 
+/// The limits of stability maps given `--budget` seconds in all ([`Limits::for_maps`]),
+/// cancelled by Ctrl-C (or SIGTERM, SIGHUP) between cells and inside their eigen-solves: a map
+/// cut short by a signal is not the budget's partial map, so the caller shows nothing of it
+/// and says so with [`interrupted_maps`] (the signal's default action ended the process with
+/// no word). `saddle stability` and `saddle plot --figure stability` alike.
+pub(super) fn map_limits(budget: u64) -> Limits {
+    let mut limits = Limits::for_maps(budget);
+    install_interrupt_handlers();
+    limits.budget = limits.budget.or_cancelled(interrupted);
+    limits
+}
+
+/// The error (exit 1) of stability maps stopped by Ctrl-C; `left` says what was not done.
+pub(super) fn interrupted_maps(left: &str) -> Error {
+    Error::failure(format!(
+        "interrupted before the stability maps were done: {left}"
+    ))
+}
+
 /// ρ < 1 beyond eigensolver rounding (a cycle's ρ = 1 can come out as 1 − 10⁻¹⁵).
 fn converges(rho: f64) -> bool {
     rho < 1.0 - 1e-9
@@ -253,16 +273,16 @@ pub fn stability_cmd(args: StabilityArgs) -> Result<i32> {
         super::launch::check_output_file(path, "--csv")?;
         super::launch::check_not_an_input(path, "--csv", &[Path::new(&args.preset)])?;
     }
-    // A map is attempted when one cell's estimated cost fits the budget: the cells the budget
-    // then leaves print as `?` (a map skipped for its total estimate left nothing to read, and
-    // the estimate is a slow machine's).
-    let per_cell = (args.budget as f64).min(REPORT_SECONDS as f64);
-    let limits = Limits::new(
-        Duration::from_secs_f64(per_cell),
-        Duration::from_secs(args.budget),
-    );
+    let limits = map_limits(args.budget);
     let Stability { maps, skipped } =
         stability(&configs, &betas, &etas, &limits).map_err(Error::input)?;
+    if limits.cancelled() {
+        let csv = match &args.csv {
+            Some(path) => format!(", and {} was not written", path.display()),
+            None => String::new(),
+        };
+        return Err(interrupted_maps(&format!("nothing was printed{csv}")));
+    }
     for s in &skipped {
         eprintln!("saddle: skipped {s}");
     }

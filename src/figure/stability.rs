@@ -13,9 +13,8 @@ use crate::run::spectrum::{stability, Limits, StabilityMap};
 use crate::run::store::{RunDir, METRICS};
 use plotters::coord::Shift;
 use plotters::prelude::*;
-use std::time::Duration;
 
-/// The grid and the time the maps may take.
+/// The grid of the maps.
 #[derive(Clone, Debug)]
 pub struct Grid {
     /// β values (columns).
@@ -27,8 +26,6 @@ pub struct Grid {
     pub beta_range: (f64, f64),
     /// The η range asked for, as `beta_range`.
     pub eta_range: (f64, f64),
-    /// Seconds all maps may take together.
-    pub budget: u64,
 }
 
 /// A run on the map: where it is and the rate it measured.
@@ -304,19 +301,24 @@ fn colour_bar<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, lo: f64) -> Res
     Ok(())
 }
 
-/// The figure of `runs` (legend names `names`) over `grid`, as SVG. Err (bad input): no run
-/// has a map (Adam, a network, an operator too large), with each run's reason.
-pub fn svg(runs: &[RunDir], names: &[String], grid: &Grid, size: Size) -> Result<String> {
+/// The figure of `runs` (legend names `names`) over `grid`, as SVG, its maps computed within
+/// `limits`; None when their budget was cancelled (Ctrl-C), with nothing said. Err (bad
+/// input): no run has a map (Adam, a network, an operator too large), with each run's reason.
+pub fn svg(
+    runs: &[RunDir],
+    names: &[String],
+    grid: &Grid,
+    limits: &Limits,
+    size: Size,
+) -> Result<Option<String>> {
     let configs: Vec<crate::run::RunConfig> =
         runs.iter().map(RunDir::config).collect::<Result<_>>()?;
-    let cells = (grid.betas.len() * grid.etas.len()).max(1) as f64;
-    let limits = Limits::new(
-        Duration::from_secs_f64((grid.budget.max(1) as f64 / cells).min(30.0)),
-        Duration::from_secs(grid.budget.max(1)),
-    );
     // Damaged tables are named before the maps are computed, not after.
     let rates: Vec<Option<f64>> = runs.iter().map(measured).collect::<Result<_>>()?;
-    let s = stability(&configs, &grid.betas, &grid.etas, &limits).map_err(Error::input)?;
+    let s = stability(&configs, &grid.betas, &grid.etas, limits).map_err(Error::input)?;
+    if limits.cancelled() {
+        return Ok(None);
+    }
     for why in &s.skipped {
         eprintln!("saddle: skipped {why}");
     }
@@ -387,7 +389,7 @@ pub fn svg(runs: &[RunDir], names: &[String], grid: &Grid, size: Size) -> Result
         colour_bar(&bar, lo)?;
         root.present().map_err(drawing)?;
     }
-    Ok(svg)
+    Ok(Some(svg))
 }
 
 #[cfg(test)]
@@ -436,7 +438,6 @@ mod tests {
             etas: etas.clone(),
             beta_range: (-0.5, 0.5),
             eta_range: (0.1, 0.5),
-            budget: 1,
         };
         let map = one_column_map(etas);
         assert_eq!(grid.extent(&map).0, (-0.5, 0.5));
@@ -471,7 +472,6 @@ mod tests {
             etas: map.etas.clone(),
             beta_range: (-0.5, 0.5),
             eta_range: (0.1, 0.7),
-            budget: 1,
         };
         assert!(!draw(&map, &grid).contains("ρ = 1"));
         // Two columns with ρ passing 1: the contour and its entry.

@@ -21,7 +21,7 @@ pub mod spectrum_log;
 pub mod steering;
 
 pub use opening::{check_resumable, create_dir, initial_state, open, Opening};
-pub use signals::{install_signal_handlers, interrupted, Interrupt};
+pub use signals::{install_interrupt_handlers, install_signal_handlers, interrupted, Interrupt};
 pub use spectrum_log::network_note;
 
 use super::checkpoint::RunState;

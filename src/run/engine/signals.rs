@@ -51,18 +51,28 @@ pub fn interrupted() -> bool {
 /// Installed once per process, whoever calls it first: a second set of handlers would see the
 /// flag the first set just raised and exit on the first signal.
 pub fn install_signal_handlers() {
-    static ONCE: std::sync::Once = std::sync::Once::new();
-    ONCE.call_once(install);
+    install_interrupt_handlers();
+    static PIPE: std::sync::Once = std::sync::Once::new();
+    PIPE.call_once(|| {
+        let flag = Interrupt::process();
+        let _ = signal_hook::flag::register(signal_hook::consts::SIGPIPE, flag.0.clone());
+    });
 }
 
-fn install() {
-    let flag = Interrupt::process();
-    flag.catch(&[
-        signal_hook::consts::SIGINT,
-        signal_hook::consts::SIGTERM,
-        signal_hook::consts::SIGHUP,
-    ]);
-    let _ = signal_hook::flag::register(signal_hook::consts::SIGPIPE, flag.0.clone());
+/// Routes SIGINT, SIGTERM and SIGHUP to [`interrupted`] as [`install_signal_handlers`] does,
+/// leaving SIGPIPE its default action: for commands that print their result once it is
+/// complete (`saddle stability`), whose reader going away (`… | head`) should end them
+/// quietly — with SIGPIPE routed to the flag, the next write to the closed pipe fails and
+/// `println!` panics. Installed once per process, shared with [`install_signal_handlers`].
+pub fn install_interrupt_handlers() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        Interrupt::process().catch(&[
+            signal_hook::consts::SIGINT,
+            signal_hook::consts::SIGTERM,
+            signal_hook::consts::SIGHUP,
+        ])
+    });
 }
 
 #[cfg(test)]
