@@ -160,6 +160,40 @@ fn spectrum_and_stability_tell_what_the_runs_do() {
     assert!(!runs.exists(), "analysis creates no runs");
 }
 
+/// A run under an Adam-type rule has no spectral radius, but its calls per iteration are
+/// still its scheme's: extragradient with Adam (ExtraAdam) makes two gradient calls, as
+/// extragradient does (it reported 1, the count of an analysis that found no radius).
+#[test]
+fn a_nonlinear_rules_spectrum_counts_its_schemes_calls() {
+    let t = tmp();
+    let runs = t.path().join("runs");
+    let p = preset(
+        t.path(),
+        "adam",
+        r#"Preset(name: "adam", steps: 10, game: Bilinear(dim: 2), runs: [
+            Run(name: "extra-adam", scheme: Extragradient(), rule: Adam(), eta: 0.01, beta: 0.5),
+            Run(name: "eg", scheme: Extragradient(), eta: 0.1),
+            Run(name: "sim-adam", scheme: Simultaneous, rule: Adam(), eta: 0.01, beta: 0.5)])"#,
+    );
+    let out = ok(&saddle(
+        t.path(),
+        &runs,
+        &["spectrum", p.to_str().unwrap(), "--json"],
+    ));
+    let calls: BTreeMap<String, (f64, bool)> = out
+        .lines()
+        .map(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).unwrap();
+            let name = v["name"].as_str().unwrap().to_string();
+            let rho = v["spectral_radius"].as_f64().is_some();
+            (name, (v["calls_per_iteration"].as_f64().unwrap(), rho))
+        })
+        .collect();
+    assert_eq!(calls["extra-adam"], (2.0, false), "{out}");
+    assert_eq!(calls["eg"], (2.0, true), "{out}");
+    assert_eq!(calls["sim-adam"], (1.0, false), "{out}");
+}
+
 /// A run's spectrum is that of the parameters it ran with: a fork at η = 0.5 of an
 /// extragradient run at η = 0.3 on θφ with B = [[1, 2], [0, 0.5]] (σ = 2.2808, 0.2192) has
 /// ρ² = 1 − a² + a⁴ at a = 0.5·σ₁, and its measured rate is fitted after the change. A

@@ -8,6 +8,24 @@ use common::*;
 use saddle::run::export::tensorboard::{read, Summary};
 use saddle::run::metrics::MetricsTable;
 
+/// `saddle export RUN --format tensorboard --out OUT`, run in `dir`.
+fn export_tensorboard(
+    dir: &std::path::Path,
+    runs_dir: &std::path::Path,
+    run: &str,
+    out: &std::path::Path,
+) -> std::process::Output {
+    let args = [
+        "export",
+        run,
+        "--format",
+        "tensorboard",
+        "--out",
+        out.to_str().unwrap(),
+    ];
+    saddle(dir, runs_dir, &args)
+}
+
 const PRESET: &str = r#"Preset(
     name: "mog-tb",
     steps: 40,
@@ -57,18 +75,7 @@ fn a_mog_run_exports_to_an_event_file_that_reads_back() {
     assert_eq!(o.status.code(), Some(2));
     assert!(!out.exists() && !t.path().join("x").exists());
 
-    let stdout = ok(&saddle(
-        t.path(),
-        &runs_dir,
-        &[
-            "export",
-            run,
-            "--format",
-            "tensorboard",
-            "--out",
-            out.to_str().unwrap(),
-        ],
-    ));
+    let stdout = ok(&export_tensorboard(t.path(), &runs_dir, run, &out));
     let file = std::path::PathBuf::from(stdout.trim());
     assert_eq!(file.parent().unwrap(), out);
     assert!(file
@@ -171,17 +178,7 @@ fn a_refused_export_leaves_nothing_and_keeps_out_of_runs() {
     lines[2] = "10,10";
     std::fs::write(dir.file("metrics.csv"), lines.join("\n") + "\n").unwrap();
     let nested = t.path().join("new").join("nested").join("tb");
-    let export = |out: &std::path::Path| {
-        let args = [
-            "export",
-            run,
-            "--format",
-            "tensorboard",
-            "--out",
-            out.to_str().unwrap(),
-        ];
-        saddle(t.path(), &runs_dir, &args)
-    };
+    let export = |out: &std::path::Path| export_tensorboard(t.path(), &runs_dir, run, out);
     let refused = |o: &std::process::Output| {
         let err = String::from_utf8_lossy(&o.stderr).to_string();
         assert_eq!(o.status.code(), Some(2), "{err}");

@@ -141,6 +141,24 @@ mod tests {
         );
     }
 
+    /// `--set seed=N` on a preset with `seeds` is refused naming the flag (the seed was
+    /// silently ignored); `--set seeds=None` beside it runs with the seed.
+    #[test]
+    fn a_seed_set_beside_a_presets_seeds_is_refused_naming_the_flag() {
+        let text = builtin("mog-negative-momentum").unwrap();
+        let e = from_text(text, "m.ron", &["seed=5".into()], None).unwrap_err();
+        assert_eq!(e.exit_code(), 2);
+        assert!(
+            e.message
+                .starts_with("--set seed=5 (on m.ron): seed: ignored beside seeds"),
+            "{}",
+            e.message
+        );
+        let sets = ["seed=5".into(), "seeds=None".into()];
+        let (_, configs) = from_text(text, "m.ron", &sets, None).unwrap();
+        assert!(configs.iter().all(|c| c.seed == 5));
+    }
+
     /// A byte-order mark is dropped; a byte that is not UTF-8 is named with its line and
     /// column (counted in characters).
     #[test]

@@ -131,6 +131,21 @@ pub fn duration(secs: f64) -> String {
     }
 }
 
+/// A short duration for a message, in s, ms or µs with at least two significant figures
+/// (`16 ms`, `4.2 ms`, `124 s`): estimates and budgets of analyses, where [`duration`]'s whole
+/// seconds read a cell's 16 ms as "0 s".
+pub fn short_duration(seconds: f64) -> String {
+    let (v, unit) = if seconds >= 1.0 {
+        (seconds, "s")
+    } else if seconds >= 1e-3 {
+        (seconds * 1e3, "ms")
+    } else {
+        (seconds * 1e6, "µs")
+    };
+    let places = if v >= 10.0 { 0 } else { 1 };
+    format!("{v:.places$} {unit}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -121,6 +121,26 @@ fn reach<'a>(node: &'a mut Value, key: &str) -> &'a mut Value {
     }
 }
 
+/// `--set PATH` named field `f` of a value that has no fields: says what the value is (the
+/// variant in force, a number, a list) and, for a variant, how to set another with its
+/// fields. It said only "`f` is not inside a struct".
+fn not_a_field(path: &str, f: &str, node: &Value) -> Error {
+    let what = match node {
+        Value::String(v) => format!("`{v}`, which has no fields"),
+        Value::Array(_) => "a list: pick an entry with [i], [name] or [*] first".into(),
+        Value::Null => "None".into(),
+        other => format!("`{other}`, a plain value"),
+    };
+    let at = path.rfind(&format!(".{f}")).map_or(path, |i| &path[..i]);
+    let hint = match node {
+        Value::String(_) => format!("; to use a variant that has it, set the whole value, e.g. --set '{at}=Variant({f}: …)'"),
+        _ => String::new(),
+    };
+    Error::input(format!(
+        "--set {path}: `{f}` is not a field of {at}: it is {what}{hint}"
+    ))
+}
+
 fn set_at(node: &mut Value, segs: &[Seg], value: &Value, path: &str) -> Result<()> {
     let Some((head, tail)) = segs.split_first() else {
         *node = value.clone();
@@ -135,9 +155,7 @@ fn set_at(node: &mut Value, segs: &[Seg], value: &Value, path: &str) -> Result<(
             }
             let node = reach(node, f);
             let Value::Object(m) = node else {
-                return Err(Error::input(format!(
-                    "--set {path}: `{f}` is not inside a struct"
-                )));
+                return Err(not_a_field(path, f, node));
             };
             // One player of an unset per-player option: the other keeps the default.
             let other_default = match (f.as_str(), tail.first()) {
@@ -408,6 +426,19 @@ mod tests {
         assert!(e.message.contains("out of range"), "{e}");
         let e = apply(&p, &["steps".into()]).unwrap_err();
         assert!(e.message.contains("expected PATH=VALUE"), "{e}");
+        // A field of a variant without fields names the variant in force and how to set
+        // another (it said "`gamma` is not inside a struct").
+        let e = apply(&p, &["runs[0].scheme.gamma=1".into()]).unwrap_err();
+        assert_eq!(
+            e.message,
+            "--set runs[0].scheme.gamma: `gamma` is not a field of runs[0].scheme: it is `Simultaneous`, which has no fields; to use a variant that has it, set the whole value, e.g. --set 'runs[0].scheme=Variant(gamma: …)'"
+        );
+        let e = apply(&p, &["runs[a].eta.x=1".into()]).unwrap_err();
+        assert!(
+            e.message
+                .contains("`x` is not a field of runs[a].eta: it is `0.1`, a plain value"),
+            "{e}"
+        );
         let e = apply(&p, &["runs[0].scheme=Sideways".into()]).unwrap_err();
         assert!(e.message.contains("unknown variant `Sideways`"), "{e}");
         for v in ["1e400", "-1e400", "inf", "NaN"] {

@@ -8,6 +8,7 @@
 
 use super::checkpoint;
 use super::config::RunConfig;
+use super::console::short_duration;
 use super::store::RunDir;
 use crate::analysis::{self, coupling, measured_rate, scalar_radius, ScalarMethod};
 use crate::constraint::Constraint;
@@ -65,6 +66,49 @@ impl Limits {
             dense,
             budget: Budget::within(deadline),
         }
+    }
+
+    /// The limits of stability maps that may take `budget` seconds in all (`saddle stability`
+    /// and `saddle plot --figure stability` alike): a map is attempted when one cell's
+    /// estimated cost fits the budget (and a report's [`REPORT_SECONDS`]), and the cells the
+    /// budget then leaves are None. The budget is not split across the cells first: a map
+    /// skipped for its total estimate left nothing to read, and the estimate is a slow
+    /// machine's (the plot split it, and skipped a 100×100 map of 120-row operators, some
+    /// milliseconds a cell, under its default 120 s).
+    pub fn for_maps(budget: u64) -> Self {
+        let per_cell = (budget as f64).min(REPORT_SECONDS as f64);
+        Limits::new(
+            Duration::from_secs_f64(per_cell),
+            Duration::from_secs(budget),
+        )
+    }
+
+    /// True when the budget's cancel test (Ctrl-C) has stopped the work.
+    pub fn cancelled(&self) -> bool {
+        self.budget.check() == Err(crate::linalg::Exhausted::Cancelled)
+    }
+}
+
+/// "an estimated T, more than this analysis's B", both to two significant figures (whole
+/// seconds printed a 0.3 s estimate against a 0.1 s budget as "0 s, more than 0.1 s").
+fn over_budget(estimate: f64, budget: Duration) -> String {
+    format!(
+        "an estimated {}, more than this analysis's {}",
+        short_duration(estimate),
+        short_duration(budget.as_secs_f64())
+    )
+}
+
+/// Why an update operator of `rows` rows is not built: past [`analysis::MAX_STATE`] rows
+/// whatever the budget (which the estimate alone did not say), or its estimated cost.
+fn operator_too_big(rows: usize, dense: Duration) -> String {
+    if rows > analysis::MAX_STATE {
+        format!("more than the {} rows built densely", analysis::MAX_STATE)
+    } else {
+        format!(
+            "{} to build and solve",
+            over_budget(dense_seconds(rows), dense)
+        )
     }
 }
 
@@ -160,9 +204,8 @@ pub fn radius(
     if dense_seconds(rows) > dense.as_secs_f64() || rows > analysis::MAX_STATE {
         return scalar().ok_or_else(|| {
             format!(
-                "no ρ: the update operator would have {rows} rows (an estimated {:.0} s to build and solve, more than this analysis's {:.1} s) and this method has no per-eigenvalue map",
-                dense_seconds(rows),
-                dense.as_secs_f64()
+                "no ρ: the update operator would have {rows} rows ({}) and this method has no per-eigenvalue map",
+                operator_too_big(rows, dense)
             )
         });
     }
@@ -198,8 +241,10 @@ fn analyse_within<V: ParamVec>(
     dense: Duration,
 ) -> Analysis {
     let (dt, n) = (w.theta.len(), w.theta.len() + w.phi.len());
+    // The method's own count, whether or not a radius is found (a nonlinear rule has none, and
+    // ExtraAdam's two calls read as one).
     let mut a = Analysis {
-        calls: 1.0,
+        calls: opt.cost(hyper).gradients,
         ..Analysis::default()
     };
     let fits = dense_seconds(n) <= dense.as_secs_f64();
@@ -249,11 +294,12 @@ fn analyse_within<V: ParamVec>(
         None => {
             // Said after what was found: a pane that shows the first line of the notes shows
             // that, not why the obvious (a network's J is not solved densely) was skipped.
-            let skipped = (!fits).then(|| format!(
-                "dense analysis skipped: J has {n} rows (an estimated {:.0} s for its eigenvalues, more than this analysis's {:.1} s)",
-                dense_seconds(n),
-                dense.as_secs_f64()
-            ));
+            let skipped = (!fits).then(|| {
+                format!(
+                    "dense analysis skipped: J has {n} rows ({} for its eigenvalues)",
+                    over_budget(dense_seconds(n), dense)
+                )
+            });
             match analysis::jacobian_top(game, w, TOP_EIGENVALUES) {
                 Some(Ok((ritz, steps))) => {
                     let found = analysis::converged(&ritz, analysis::RITZ_TOLERANCE);
@@ -285,7 +331,7 @@ fn analyse_within<V: ParamVec>(
 fn decoupled(b: &DMatrix<f64>, opt: &Optimizer, h: &Hyper, dense: Duration) -> Option<Analysis> {
     let sigma = coupling::singular_values(b)?;
     let mut a = Analysis {
-        calls: 1.0,
+        calls: opt.cost(h).gradients,
         complete: true,
         ..Analysis::default()
     };
@@ -723,7 +769,8 @@ struct Part {
 /// Stability maps for the runs of a preset (one per distinct scheme, rule and momentum
 /// pattern). Every run is checked first; those that cannot have a map are skipped with the
 /// reason, the others computed cell by cell within `limits` (cells the budget leaves are None,
-/// and the map's note says so). Err: a run that cannot be built.
+/// and the map's note says so; a cancelled budget also leaves the runs not yet planned out).
+/// Err: a run that cannot be built.
 pub fn stability(
     configs: &[RunConfig],
     betas: &[f64],
@@ -733,6 +780,10 @@ pub fn stability(
     let mut plans: Vec<Plan> = vec![];
     let mut skipped = vec![];
     for c in configs {
+        // Cancelled (Ctrl-C): the caller shows nothing, so the games left are not built.
+        if limits.cancelled() {
+            break;
+        }
         let built = c.build()?;
         let crate::setup::BuiltGame::Toy(game) = built.game else {
             skipped.push(format!("run {:?}: no stability map for networks: ρ over (β, η) needs the whole spectrum of J, and a network gives only its eigenvalues of largest modulus", c.name));
@@ -786,9 +837,10 @@ pub fn stability(
         let coupled_fits = 2 * dt == n && svd_seconds(dt) <= limits.dense.as_secs_f64();
         let too_large = || {
             format!(
-                "run {:?}: the update operator would have {rows} rows (an estimated {:.1} s per cell): no stability map",
+                "run {:?}: the update operator would have {rows} rows (an estimated {} per cell; a cell may take {}): no stability map",
                 c.name,
-                dense_seconds(rows)
+                short_duration(dense_seconds(rows)),
+                short_duration(limits.dense.as_secs_f64())
             )
         };
         if !whole_fits && !coupled_fits {
@@ -899,6 +951,41 @@ fn fill(mut p: Plan, limits: &Limits) -> StabilityMap {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// An operator past the dense limit says so, whatever the budget (the estimate alone said
+    /// nothing of it); one over its budget prints both figures in units that show them.
+    #[test]
+    fn an_operator_too_big_says_why_with_figures_that_show() {
+        let big = operator_too_big(analysis::MAX_STATE + 1, Duration::from_secs(3600));
+        assert_eq!(
+            big,
+            format!("more than the {} rows built densely", analysis::MAX_STATE)
+        );
+        let rows = (1..analysis::MAX_STATE)
+            .find(|&r| dense_seconds(r) > 0.02)
+            .expect("an operator of some 20 ms");
+        let slow = operator_too_big(rows, Duration::from_millis(10));
+        assert!(
+            slow.contains("ms, more than this analysis's 10 ms"),
+            "{slow}"
+        );
+        assert!(!slow.contains(" 0 s"), "{slow}");
+    }
+
+    /// A cell's milliseconds read as such (a 120-row operator's 16 ms per cell was "0.0 s").
+    #[test]
+    fn durations_in_messages_keep_two_significant_figures() {
+        assert_eq!(short_duration(dense_seconds(120)), "16 ms");
+        assert_eq!(short_duration(0.012), "12 ms");
+        assert_eq!(short_duration(0.0042), "4.2 ms");
+        assert_eq!(short_duration(0.00003), "30 µs");
+        assert_eq!(short_duration(1.25), "1.2 s");
+        assert_eq!(short_duration(124.4), "124 s");
+        // `saddle stability`'s rule, now the plot's too: one cell may have the whole budget
+        // up to a report's 30 s; it is not split across the cells.
+        assert_eq!(Limits::for_maps(120).dense, Duration::from_secs(30));
+        assert_eq!(Limits::for_maps(2).dense, Duration::from_secs(2));
+    }
 
     /// Every linear method of the presets that exercise the zoo (ConOpt, SGA, Hamiltonian,
     /// Lookahead, CGD, LEAD, OMD, past extragradient, momentum on one player, d_steps 3), with
