@@ -610,3 +610,44 @@ fn damaged_spectrum_events_or_metrics_are_named_not_left_out() {
         "1000 × 1000 = 1000000 cells a map; a figure draws at most 40000",
     );
 }
+
+/// A diverged run's curve ends where it diverged, and the legend says so (it read as a run
+/// stopped there); a run that did not diverge keeps its plain name.
+#[test]
+fn a_diverged_runs_curve_is_named_diverged_in_the_legend() {
+    let t = tmp();
+    let (t, runs) = (t.path(), t.path().join("runs"));
+    let p = preset(
+        t,
+        "diverging",
+        r#"Preset(
+    name: "diverging", steps: 200, log_every: Some(1),
+    game: Bilinear(dim: 2, start: Point(theta: [1.0, 0.5], phi: [0.5, -1.0])),
+    stop: (diverge_above: Some(10.0)),
+    runs: [
+        Run(name: "sim", scheme: Simultaneous, eta: 0.5),
+        Run(name: "eg", scheme: Extragradient(), eta: 0.3),
+    ],
+)"#,
+    );
+    ok(&saddle(t, &runs, &["run", p.to_str().unwrap()]));
+    let sim_dir = run_named(&runs, "sim");
+    let (sim, eg) = (sim_dir.id(), run_named(&runs, "eg").id());
+    let out = t.join("curves.svg");
+    ok(&plot(
+        t,
+        &runs,
+        &[&sim, &eg, "--figure", "curves", "-o", out.to_str().unwrap()],
+    ));
+    let svg = std::fs::read_to_string(&out).unwrap();
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(sim_dir.file("summary.json")).unwrap())
+            .unwrap();
+    assert_eq!(summary["status"], "diverged");
+    let step = summary["status_step"].as_u64().unwrap();
+    assert!(
+        svg.contains(&format!("sim (diverged at step {step})")),
+        "{svg}"
+    );
+    assert!(!svg.contains("eg (diverged"), "{svg}");
+}

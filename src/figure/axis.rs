@@ -67,6 +67,34 @@ pub fn log((a, b): (f64, f64)) -> (f64, f64) {
     (lo / 2.0, hi * 2.0)
 }
 
+/// The labelled values of a log axis from `lo` to `hi` (a range made by [`log`]) when
+/// plotters' own would be too few — it labels only powers of 10, so a range within one decade
+/// (a noisy ‖F‖ between 0.3 and 3) had one label or none: the 1-2-5 multiples of the powers of
+/// 10 in range, or every integer multiple when those are fewer than three. None when the
+/// range holds two powers of 10 (plotters' ticks are right) or even the multiples are fewer
+/// than two (a range narrower than 1 to 2: the axis keeps plotters' ticks).
+pub fn log_ticks(lo: f64, hi: f64) -> Option<Vec<f64>> {
+    let (first, last) = (lo.log10().floor() as i32, hi.log10().floor() as i32);
+    let powers = (first..=last + 1)
+        .filter(|k| (lo..=hi).contains(&10f64.powi(*k)))
+        .count();
+    if powers >= 2 {
+        return None;
+    }
+    let multiples = |mantissas: &[f64]| -> Vec<f64> {
+        (first..=last)
+            .flat_map(|k| mantissas.iter().map(move |m| m * 10f64.powi(k)))
+            .filter(|v| (lo..=hi).contains(v))
+            .collect()
+    };
+    let ticks = multiples(&[1.0, 2.0, 5.0]);
+    if ticks.len() >= 3 {
+        return Some(ticks);
+    }
+    let ticks = multiples(&[1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0]);
+    (ticks.len() >= 2).then_some(ticks)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -119,5 +147,32 @@ mod tests {
             assert!(a > 0.0 && b.is_finite() && a < b && b / a <= MAX_LOG_RATIO * 1.000001);
         }
         assert!(drawable(1e300, false) && !drawable(-1e308, false) && !drawable(0.0, true));
+    }
+
+    #[test]
+    fn a_log_axis_within_a_decade_gets_one_two_five_ticks() {
+        // Two powers of 10 in range: plotters' ticks.
+        assert_eq!(log_ticks(0.05, 20.0), None);
+        assert_eq!(log_ticks(1e-8, 3.0), None);
+        // Within about a decade: 1-2-5.
+        assert_eq!(log_ticks(0.25, 2.7), Some(vec![0.5, 1.0, 2.0]));
+        let t = log_ticks(0.15, 6.0).unwrap();
+        assert_eq!(t.len(), 5, "{t:?}");
+        assert!(
+            (t[0] - 0.2).abs() < 1e-12 && (t[4] - 5.0).abs() < 1e-12,
+            "{t:?}"
+        );
+        // Too few 1-2-5 multiples: every integer multiple.
+        let t = log_ticks(2.5, 8.5).unwrap();
+        assert_eq!(t.len(), 6, "{t:?}");
+        assert!(
+            (t[0] - 3.0).abs() < 1e-12 && (t[5] - 8.0).abs() < 1e-12,
+            "{t:?}"
+        );
+        // Narrower than one multiple to the next: plotters' (a linear-looking axis).
+        assert_eq!(log_ticks(1.01, 1.9), None);
+        // At the limits of the axis's range, no overflow or endless loop.
+        assert_eq!(log_ticks(TINY, LIMIT), None);
+        assert!(log_ticks(5e299, 1e300).is_some());
     }
 }

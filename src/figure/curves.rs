@@ -8,6 +8,7 @@ use crate::error::{Error, Result};
 use crate::run::events::{scheduled_changes, EventRecord};
 use crate::run::metrics::{self as m, MetricsTable};
 use crate::run::store::{RunDir, METRICS};
+use crate::run::summary::{Status, Summary};
 
 /// The x axis: a column every `metrics.csv` has.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -243,8 +244,17 @@ pub fn chart(runs: &[RunDir], names: &[String], spec: &Curves) -> Result<LineCha
                 text,
             });
         }
+        // A diverged run's curve stops where its values left the finite or the stop rule's
+        // bound: the legend says so, or it read as a run stopped or still running there.
+        let label = match Summary::read(dir) {
+            Some(s) if s.status == Status::Diverged => match s.status_step {
+                Some(k) => format!("{name} (diverged at step {k})"),
+                None => format!("{name} (diverged)"),
+            },
+            _ => name.clone(),
+        };
         chart.lines.push(Line {
-            label: Some(name.clone()),
+            label: Some(label),
             color,
             alpha: 1.0,
             width: 1,

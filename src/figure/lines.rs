@@ -6,6 +6,7 @@ use super::drawing;
 use super::style::{self, Size, FAMILY, SMALL, TEXT};
 use super::subpixel;
 use crate::error::{Error, Result};
+use plotters::coord::combinators::BindKeyPoints;
 use plotters::coord::ranged1d::{AsRangedCoord, Ranged, ValueFormatter};
 use plotters::prelude::*;
 
@@ -238,7 +239,15 @@ impl LineChart {
             let root = SVGBackend::with_string(&mut svg, size.units()).into_drawing_area();
             root.fill(&WHITE).map_err(drawing)?;
             let curves = if self.log_y {
-                self.draw(&root, x0..x1, ((y0..y1).log_scale(), (y0, y1)), at)?
+                match axis::log_ticks(y0, y1) {
+                    Some(ticks) => self.draw(
+                        &root,
+                        x0..x1,
+                        ((y0..y1).log_scale().with_key_points(ticks), (y0, y1)),
+                        at,
+                    )?,
+                    None => self.draw(&root, x0..x1, ((y0..y1).log_scale(), (y0, y1)), at)?,
+                }
             } else {
                 self.draw(&root, x0..x1, (y0..y1, (y0, y1)), at)?
             };
@@ -304,11 +313,21 @@ impl LineChart {
         );
         let mut bands = vec![];
         for (k, b) in self.bands.iter().enumerate() {
+            // On a log axis a lower edge at or below the axis's bottom (a band down to 0) is
+            // drawn along the bottom: left out, its upper edge joined the next point of the
+            // lower edge and the band crossed itself.
+            let floor = |(x, y): (f64, f64)| {
+                if self.log_y && x.is_finite() && !y.is_nan() && y < y_range.0 {
+                    (x, y_range.0)
+                } else {
+                    (x, y)
+                }
+            };
             let pts: Vec<(f64, f64)> = b
                 .points
                 .iter()
                 .map(|p| (p.0, p.2))
-                .chain(b.points.iter().rev().map(|p| (p.0, p.1)))
+                .chain(b.points.iter().rev().map(|p| floor((p.0, p.1))))
                 .filter(|p| keep(self.log_y, *p))
                 .collect();
             if pts.len() >= 3 {
@@ -625,5 +644,35 @@ mod tests {
         c.lines[0].points = vec![(2.0, 0.5), (3.0, 0.25)];
         let svg = c.svg(Size::OneColumn).unwrap();
         assert!(!svg.contains("not drawn"), "{svg}");
+    }
+
+    #[test]
+    fn a_band_down_to_zero_on_a_log_axis_runs_along_the_bottom() {
+        // A mean of 1 with an interval from 0 to 2 at every x: its lower edge was left out on
+        // a log axis, and the polygon of the upper edge alone crossed the plot.
+        let mut c = LineChart {
+            log_y: true,
+            ..LineChart::default()
+        };
+        c.lines
+            .push(line(0, (1..=5).map(|k| (k as f64, 1.0)).collect()));
+        c.bands.push(Band {
+            color: style::series_color(0),
+            points: (1..=5).map(|k| (k as f64, 0.0, 2.0)).collect(),
+        });
+        let svg = c.svg(Size::OneColumn).unwrap();
+        let at = svg.find("<polygon").expect("the band is drawn");
+        let tag = &svg[at..at + svg[at..].find("/>").unwrap()];
+        let points = tag.split("points=\"").nth(1).unwrap();
+        let points = &points[..points.find('"').unwrap()];
+        let ys: Vec<f64> = points
+            .split_whitespace()
+            .map(|p| p.split(',').nth(1).unwrap().parse().unwrap())
+            .collect();
+        assert_eq!(ys.len(), 10, "five points on each edge: {tag}");
+        // The lower edge lies on one line: the plot's bottom.
+        let bottom = ys[5..].iter().cloned().fold(f64::NEG_INFINITY, f64::max);
+        assert!(ys[5..].iter().all(|y| *y == bottom), "{tag}");
+        assert!(ys[..5].iter().all(|y| *y < bottom), "{tag}");
     }
 }

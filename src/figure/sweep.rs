@@ -10,7 +10,7 @@
 use super::lines::{Band, Line, LineChart};
 use super::style::{metric_label, series_color, Size};
 use crate::error::{Error, Result};
-use crate::run::metrics::{MetricsTable, STEP};
+use crate::run::metrics::{nonnegative, MetricsTable, STEP};
 use crate::run::store::METRICS;
 use crate::stats::describe;
 use crate::sweep::manifest::SweepDir;
@@ -210,7 +210,7 @@ pub fn chart(sweep: &SweepDir, spec: &SweepFigure) -> Result<(LineChart, Vec<Str
                 Spread::Std => d.std.map(|sd| (d.mean - sd, d.mean + sd)),
             };
             if let Some((lo, hi)) = spread {
-                band.push((*s as f64, lo, hi));
+                band.push((*s as f64, within_support(&metric, lo), hi));
             }
         }
         let n_seeds = seeds_with_data(members, &metric, &steps);
@@ -277,11 +277,32 @@ pub fn svg(sweep: &SweepDir, spec: &SweepFigure, size: Size) -> Result<(String, 
     Ok((chart.svg(size)?, warnings))
 }
 
+/// The band's lower edge, cut at 0 for a metric that cannot be negative ([`nonnegative`]):
+/// the part of an interval below 0 holds no possible mean of it, and a band below the axis's
+/// 0 read as runs that went negative. An interval cut to the possible values keeps its level.
+fn within_support(metric: &str, lo: f64) -> f64 {
+    if nonnegative(metric) {
+        lo.max(0.0)
+    } else {
+        lo
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::sweep::expand::Configuration;
     use crate::sweep::report::{Cell, Outcomes};
+
+    #[test]
+    fn a_band_of_a_nonnegative_metric_stays_at_or_above_zero() {
+        assert_eq!(within_support("field_norm", -0.3), 0.0);
+        assert_eq!(within_support("distance_to_equilibrium_ema", -0.3), 0.0);
+        assert_eq!(within_support("field_norm", 0.2), 0.2);
+        // A loss or a β can be negative: its interval is kept.
+        assert_eq!(within_support("loss_theta", -0.3), -0.3);
+        assert_eq!(within_support("beta_phi", -0.3), -0.3);
+    }
 
     fn row(index: usize, cells: Vec<Cell>) -> Row {
         Row {

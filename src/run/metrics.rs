@@ -47,6 +47,22 @@ pub const MODES_COVERED: &str = "modes_covered";
 /// `hq_sigmas`·σ of their nearest mode (kept equal to the game's name by the same test).
 pub const HIGH_QUALITY_PCT: &str = "high_quality_pct";
 
+/// True for a column that is never negative by its definition — a norm or a distance
+/// (`field_norm`, `distance_to_equilibrium` and each average's), ρ, a count or a share —
+/// where a mean's interval can be cut at 0 (see the sweep figure's band). A loss, a
+/// coordinate or a live parameter (β < 0 is negative momentum) can be negative.
+pub fn nonnegative(column: &str) -> bool {
+    column.starts_with(DISTANCE_TO_EQUILIBRIUM)
+        || [
+            FIELD_NORM,
+            SPECTRAL_RADIUS,
+            MODES_COVERED,
+            HIGH_QUALITY_PCT,
+            "lambda_negative_share",
+        ]
+        .contains(&column)
+}
+
 /// The x columns every table starts with.
 pub const X_COLUMNS: [&str; 4] = [STEP, ORACLE_CALLS, WALL_TIME, JV_EQUIVALENTS];
 /// The value columns every run logs first (then one `distance_to_equilibrium_<average>` per
