@@ -25,6 +25,7 @@ pub mod provenance;
 pub mod provenance_text;
 pub mod records;
 pub mod ron_locate;
+pub mod ron_plain;
 pub mod ron_value;
 pub mod sample_files;
 pub mod spectrum;

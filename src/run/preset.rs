@@ -125,6 +125,23 @@ pub fn parse_ron<T: DeserializeOwned>(text: &str, origin: &str) -> Result<T> {
         ron::Options::default().with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME);
     let spanned = |e: ron::error::SpannedError, path: Option<String>| {
         let mut at = e.span.start;
+        if let Some(r) = super::ron_plain::reword(
+            text,
+            &e.code,
+            at.line,
+            at.col,
+            path.as_deref().unwrap_or(""),
+        ) {
+            let path = if r.path.is_empty() {
+                String::new()
+            } else {
+                format!("{}: ", r.path)
+            };
+            return Error::input(format!(
+                "{origin}:{}:{}: {path}{}",
+                r.line, r.col, r.message
+            ));
+        }
         let path = path
             .filter(|p| !p.is_empty() && p != "?" && p != ".")
             .map(|p| format!("{p}: "))
@@ -450,6 +467,45 @@ mod tests {
         let block = "(\n  steps: 1\n  /* a\n  b */\n  game: 2\n)";
         assert_eq!(end_of_previous_line(block, 5, 3), None);
         assert_eq!(end_of_previous_line("steps: 1 game", 1, 10), None);
+    }
+
+    /// Slips the parser reports in its grammar's words are named at the value and its field:
+    /// `Simultaneous()` and `d_steps: 1.5` said "Expected comma", `eta: 0,1` "Found invalid std
+    /// identifier", `d_steps: -2` "Integer is out of bounds".
+    #[test]
+    fn common_slips_are_named_at_their_field() {
+        let run = |scheme: &str, eta: &str| {
+            format!(
+                r#"Preset(name: "p", steps: 10, game: Bilinear(dim: 1), runs: [Run(name: "a", scheme: {scheme}, eta: {eta})])"#
+            )
+        };
+        let cases = [
+            (
+                run("Simultaneous()", "0.1"),
+                "p.ron:1:84: runs[0].scheme: `Simultaneous` takes no fields: write `scheme: Simultaneous`",
+            ),
+            (
+                run("Alternating(d_steps: 1.5)", "0.1"),
+                "p.ron:1:105: runs[0].scheme.Alternating.d_steps: expected a whole number, got 1.5",
+            ),
+            (
+                run("Simultaneous", "0,1"),
+                "p.ron:1:103: runs[0].eta: `0,1` — a decimal comma? write 0.1",
+            ),
+            (
+                run("Simultaneous", "(theta: 0,25, phi: 0.1)"),
+                "p.ron:1:111: runs[0].eta.theta: `0,25` — a decimal comma? write 0.25",
+            ),
+            (
+                run("Alternating(d_steps: -2)", "0.1"),
+                "p.ron:1:105: runs[0].scheme.Alternating.d_steps: expected a whole number ≥ 0, got -2",
+            ),
+        ];
+        for (text, want) in cases {
+            let e = Preset::parse(&text, "p.ron").unwrap_err();
+            assert_eq!(e.exit_code(), 2);
+            assert_eq!(e.message, want);
+        }
     }
 
     #[test]
