@@ -41,6 +41,15 @@ pub fn split(arg: &str) -> Result<(&str, &str)> {
 }
 
 fn parse_value(path: &str, v: &str) -> Result<Value> {
+    // `eta=0,1` (a European 0.1) read as the string "0,1" and was refused as "invalid type".
+    if let Some((whole, fraction)) = v.split_once(',') {
+        let digits = |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_digit());
+        if digits(whole.trim_start_matches(['-', '+'])) && digits(fraction) {
+            return Err(Error::input(format!(
+                "--set {path}={v}: `{v}` — a decimal comma? write {whole}.{fraction}"
+            )));
+        }
+    }
     if v.starts_with(['[', '(']) || v.contains('(') {
         return super::ron_value::parse(v)
             .map_err(|e| Error::input(format!("--set {path}={v}: {e}")));
@@ -238,11 +247,14 @@ pub fn apply<T: Serialize + DeserializeOwned + Clone>(config: &T, sets: &[String
             Ok(t) => return Ok(t),
             Err(e) if without_struct_name(&mut v, &e) => {}
             Err(e) => {
+                if let Some(unset) = field_of_unset_option::<T>(&v, &e, sets) {
+                    return Err(unset);
+                }
                 let at = e.path().to_string();
                 return Err(Error::input(format!(
                     "--set {}: {at}: {}",
                     sets.join(" --set "),
-                    e.into_inner()
+                    in_plain_words(&e)
                 )));
             }
         }
@@ -251,6 +263,126 @@ pub fn apply<T: Serialize + DeserializeOwned + Clone>(config: &T, sets: &[String
         "--set {}: too many nested values",
         sets.join(" --set ")
     )))
+}
+
+/// serde_json's message for `e`, with Rust's type names (`expected u64`) in words, a unit
+/// variant given fields (`Simultaneous()`: "invalid type: map, expected unit") named, and a
+/// name in the wrong case answered with the right one.
+fn in_plain_words(e: &serde_path_to_error::Error<serde_json::Error>) -> String {
+    use serde_path_to_error::Segment;
+    let inner = e.inner().to_string();
+    if inner.starts_with("invalid type: map, expected unit") {
+        if let Some(Segment::Enum { variant }) = e.path().iter().next_back() {
+            return format!(
+                "`{variant}` takes no fields: write it without parentheses, `{variant}`"
+            );
+        }
+    }
+    if let Some(rest) = inner.strip_prefix("unknown variant `") {
+        let quoted: Vec<&str> = rest.split('`').step_by(2).collect();
+        if let Some((found, names)) = quoted.split_first() {
+            if let Some(name) = names.iter().find(|n| n.eq_ignore_ascii_case(found)) {
+                return format!("{inner}; names are case-sensitive: write `{name}`");
+            }
+        }
+    }
+    let mut out = inner;
+    for (rust, words) in [
+        ("u64", "a whole number ≥ 0"),
+        ("u32", "a whole number ≥ 0"),
+        ("usize", "a whole number ≥ 0"),
+        ("f64", "a number"),
+    ] {
+        if let Some(head) = out.strip_suffix(&format!("expected {rust}")) {
+            out = format!("{head}expected {words}");
+        }
+    }
+    out
+}
+
+/// The value at `path` in `v`.
+fn node_at<'a>(
+    mut at: &'a mut Value,
+    path: &[&serde_path_to_error::Segment],
+) -> Option<&'a mut Value> {
+    use serde_path_to_error::Segment;
+    for s in path {
+        at = match s {
+            Segment::Seq { index } => at.get_mut(*index),
+            Segment::Map { key } | Segment::Enum { variant: key } => at.get_mut(key.as_str()),
+            Segment::Unknown => None,
+        }?;
+    }
+    Some(at)
+}
+
+/// `--set runs[0].rule.beta2=0.5` on a run without `rule`: the unset option became an object
+/// of the fields set, which reads as a variant named `beta2` ("unknown variant `beta2`").
+/// Where the error is that, says the option is unset and which of its variants have the
+/// field, trying each in its place.
+fn field_of_unset_option<T: DeserializeOwned>(
+    v: &Value,
+    e: &serde_path_to_error::Error<serde_json::Error>,
+    sets: &[String],
+) -> Option<Error> {
+    use serde_path_to_error::Segment;
+    let inner = e.inner().to_string();
+    // "unknown variant `beta2`, expected one of `Gradient`, `HeavyBall`, …": the names quoted.
+    let quoted: Vec<&str> = inner
+        .strip_prefix("unknown variant ")?
+        .split('`')
+        .skip(1)
+        .step_by(2)
+        .collect();
+    let (field, variants) = quoted.split_first()?;
+    let segments: Vec<&Segment> = e.path().iter().collect();
+    let Some(Segment::Map { key: option }) = segments.last() else {
+        return None;
+    };
+    // The --set that named the field through the option.
+    let (path, raw) = sets.iter().filter_map(|s| split(s).ok()).find(|(p, _)| {
+        p.strip_suffix(&format!(".{field}"))
+            .is_some_and(|at| at == option || at.ends_with(&format!(".{option}")))
+    })?;
+    let at = &path[..path.len() - field.len() - 1];
+    let owner = at
+        .strip_suffix(option.as_str())
+        .and_then(|o| o.strip_suffix('.'))
+        .unwrap_or("the preset");
+    let mut fields = v.clone();
+    let fields = node_at(&mut fields, &segments)?.take();
+    let under = e.path().to_string();
+    let has_field = |variant: &str| {
+        let mut trial = v.clone();
+        if let Some(node) = node_at(&mut trial, &segments) {
+            *node = serde_json::json!({ variant: fields.clone() });
+        }
+        match serde_path_to_error::deserialize::<_, T>(&trial) {
+            Ok(_) => true,
+            // Another field the variant needs is missing: it has this one.
+            Err(t) => {
+                t.path().to_string().starts_with(&under)
+                    && t.inner().to_string().starts_with("missing field")
+            }
+        }
+    };
+    let having: Vec<&str> = variants.iter().copied().filter(|n| has_field(n)).collect();
+    let unset = format!("--set {path}: {owner} has no {option}, so it has no `{field}` to set");
+    Some(Error::input(match having.split_first() {
+        Some((first, _)) => {
+            let list = match having.split_last() {
+                Some((last, rest)) if !rest.is_empty() => format!("{} and {last}", rest.join(", ")),
+                _ => first.to_string(),
+            };
+            format!(
+                "{unset}; set the whole {option} to a variant that has one, e.g. --set '{at}={first}({field}: {raw})' (`{field}` is a field of {list})"
+            )
+        }
+        None => format!(
+            "{unset}; no {option} has a field `{field}` (the {option}s: {})",
+            variants.join(", ")
+        ),
+    }))
 }
 
 /// The structs whose type name a preset may write before their fields (`Run(name: …)`): JSON
@@ -274,18 +406,9 @@ fn without_struct_name(v: &mut Value, e: &serde_path_to_error::Error<serde_json:
     {
         return false;
     }
-    let mut at = v;
-    for s in parents {
-        let next = match s {
-            Segment::Seq { index } => at.get_mut(*index),
-            Segment::Map { key } | Segment::Enum { variant: key } => at.get_mut(key.as_str()),
-            Segment::Unknown => None,
-        };
-        match next {
-            Some(n) => at = n,
-            None => return false,
-        }
-    }
+    let Some(at) = node_at(v, parents) else {
+        return false;
+    };
     let fields = match at {
         Value::Object(m) if m.len() == 1 => match m.get(name.as_str()) {
             Some(f @ Value::Object(_)) => f.clone(),
@@ -415,6 +538,72 @@ mod tests {
         ));
         let e = apply(&p, &["runs[0].scheme=Alternating(d_steps 3)".into()]).unwrap_err();
         assert!(e.message.contains("expected at column 21"), "{e}");
+    }
+
+    /// A field of an option the run leaves unset (`rule`: both players step with the
+    /// gradient) says the option is unset and how to set it, naming the variants that have
+    /// the field; it said "unknown variant `beta2`".
+    #[test]
+    fn a_field_of_an_unset_option_says_how_to_set_the_option() {
+        let p = Preset::parse(P, "p.ron").unwrap();
+        let e = apply(&p, &["runs[0].rule.beta2=0.5".into()]).unwrap_err();
+        assert_eq!(
+            e.message,
+            "--set runs[0].rule.beta2: runs[0] has no rule, so it has no `beta2` to set; set the whole rule to a variant that has one, e.g. --set 'runs[0].rule=Adam(beta2: 0.5)' (`beta2` is a field of Adam and OptimAdam)"
+        );
+        let e = apply(&p, &["steps=20".into(), "runs[a].rule.rho=0.9".into()]).unwrap_err();
+        assert_eq!(
+            e.message,
+            "--set runs[a].rule.rho: runs[a] has no rule, so it has no `rho` to set; set the whole rule to a variant that has one, e.g. --set 'runs[a].rule=RmsProp(rho: 0.9)' (`rho` is a field of RmsProp)"
+        );
+        let e = apply(&p, &["runs[0].rule.gamma=1".into()]).unwrap_err();
+        assert_eq!(
+            e.message,
+            "--set runs[0].rule.gamma: runs[0] has no rule, so it has no `gamma` to set; no rule has a field `gamma` (the rules: Gradient, HeavyBall, Adam, RmsProp, Omd, OptimAdam)"
+        );
+        // Set, the rule's own fields are reached.
+        let q = apply(
+            &p,
+            &[
+                "runs[0].rule=Adam()".into(),
+                "runs[0].rule.beta2=0.5".into(),
+            ],
+        )
+        .unwrap();
+        assert!(matches!(
+            q.runs[0].rule,
+            Some(crate::optim::Rule::Adam(crate::optim::rule::Adam { beta2, .. })) if beta2 == 0.5
+        ));
+    }
+
+    /// A new user's slips in --set values are named in words: a decimal comma, Rust's type
+    /// names, a fieldless variant given `()`, a name in the wrong case.
+    #[test]
+    fn slips_in_values_are_named() {
+        let p = Preset::parse(P, "p.ron").unwrap();
+        let message = |set: &str| apply(&p, &[set.into()]).unwrap_err().message;
+        assert_eq!(
+            message("runs[0].eta=0,1"),
+            "--set runs[0].eta=0,1: `0,1` — a decimal comma? write 0.1"
+        );
+        assert_eq!(
+            message("steps=-5"),
+            "--set steps=-5: steps: invalid value: integer `-5`, expected a whole number ≥ 0"
+        );
+        assert_eq!(
+            message("runs[0].scheme=Alternating(d_steps: 1.5)"),
+            "--set runs[0].scheme=Alternating(d_steps: 1.5): runs[0].scheme.Alternating.d_steps: invalid type: floating point `1.5`, expected a whole number ≥ 0"
+        );
+        assert_eq!(
+            message("runs[0].scheme=Simultaneous()"),
+            "--set runs[0].scheme=Simultaneous(): runs[0].scheme.Simultaneous: `Simultaneous` takes no fields: write it without parentheses, `Simultaneous`"
+        );
+        assert!(
+            message("runs[0].scheme=simultaneous")
+                .ends_with("; names are case-sensitive: write `Simultaneous`"),
+            "{}",
+            message("runs[0].scheme=simultaneous")
+        );
     }
 
     #[test]
