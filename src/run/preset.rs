@@ -500,6 +500,10 @@ mod tests {
                 run("Alternating(d_steps: -2)", "0.1"),
                 "p.ron:1:105: runs[0].scheme.Alternating.d_steps: expected a whole number ≥ 0, got -2",
             ),
+            (
+                run("Simultaneous", "0.1 beta: 0.5"),
+                "p.ron:1:107: runs[0]: a `,` is missing before `beta`",
+            ),
         ];
         for (text, want) in cases {
             let e = Preset::parse(&text, "p.ron").unwrap_err();

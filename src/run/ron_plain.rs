@@ -149,6 +149,23 @@ pub fn reword(text: &str, code: &Code, line: usize, col: usize, path: &str) -> O
         );
     }
 
+    // `eta: 0.1 beta: 0.5`: the parser stops at the next field's name. A `,` missing at the
+    // end of a line is met on the next one, where the caller points back at the value.
+    if matches!(code, Code::ExpectedComma)
+        && here(at).is_some_and(is_word)
+        && !chars[skip_back_blank(&chars, at)..at].contains(&'\n')
+    {
+        let end = (at..chars.len())
+            .find(|&i| !is_word(chars[i]))
+            .unwrap_or(chars.len());
+        let word: String = chars[at..end].iter().collect();
+        return at_value(
+            at,
+            path.to_string(),
+            format!("a `,` is missing before `{word}`"),
+        );
+    }
+
     // `scheme: simultaneous`, `Steps: 10`: names are case-sensitive.
     let (found, names, what) = match code {
         Code::NoSuchEnumVariant {
