@@ -286,6 +286,30 @@ fn in_plain_words(e: &serde_path_to_error::Error<serde_json::Error>) -> String {
             }
         }
     }
+    // A whole number past its type's range: serde says "invalid value: integer `5000000000`"
+    // or, past u64, reads it as a float ("floating point `1e+23`"), and neither says too large.
+    for (rust, max) in [
+        ("u32", u64::from(u32::MAX)),
+        ("u64", u64::MAX),
+        ("usize", usize::MAX as u64),
+    ] {
+        let Some(n) = inner
+            .strip_suffix(&format!("expected {rust}"))
+            .and_then(|head| head.split('`').nth(1))
+        else {
+            continue;
+        };
+        let too_large = if inner.starts_with("invalid value: integer") {
+            !n.starts_with('-')
+        } else {
+            inner.starts_with("invalid type: floating point")
+                && n.parse::<f64>()
+                    .is_ok_and(|x| x >= max as f64 && x.fract() == 0.0)
+        };
+        if too_large {
+            return format!("{n} is too large for this field (at most {max})");
+        }
+    }
     let mut out = inner;
     for (rust, words) in [
         ("u64", "a whole number ≥ 0"),
@@ -593,6 +617,14 @@ mod tests {
         assert_eq!(
             message("runs[0].scheme=Alternating(d_steps: 1.5)"),
             "--set runs[0].scheme=Alternating(d_steps: 1.5): runs[0].scheme.Alternating.d_steps: invalid type: floating point `1.5`, expected a whole number ≥ 0"
+        );
+        assert_eq!(
+            message("runs[0].scheme=Alternating(d_steps: 5000000000)"),
+            "--set runs[0].scheme=Alternating(d_steps: 5000000000): runs[0].scheme.Alternating.d_steps: 5000000000 is too large for this field (at most 4294967295)"
+        );
+        assert_eq!(
+            message("steps=99999999999999999999999"),
+            "--set steps=99999999999999999999999: steps: 1e+23 is too large for this field (at most 18446744073709551615)"
         );
         assert_eq!(
             message("runs[0].scheme=Simultaneous()"),

@@ -501,6 +501,10 @@ mod tests {
                 "p.ron:1:105: runs[0].scheme.Alternating.d_steps: expected a whole number ≥ 0, got -2",
             ),
             (
+                run("Alternating(d_steps: 5000000000)", "0.1"),
+                "p.ron:1:105: runs[0].scheme.Alternating.d_steps: 5000000000 is too large for this field",
+            ),
+            (
                 run("Simultaneous", "0.1 beta: 0.5"),
                 "p.ron:1:107: runs[0]: a `,` is missing before `beta`",
             ),

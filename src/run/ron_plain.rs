@@ -113,17 +113,20 @@ pub fn reword(text: &str, code: &Code, line: usize, col: usize, path: &str) -> O
         );
     }
 
-    // `d_steps: -2`: a count is never negative (the parser says only "out of bounds").
+    // `d_steps: -2`: a count is never negative; `d_steps: 5000000000` is past its type's
+    // range (the parser says only "out of bounds" for both).
     if matches!(code, Code::IntegerOutOfBounds) {
         let start = number_start(&chars, at);
-        if here(start) == Some('-') {
-            let end = number_end(&chars, start + 1);
-            let number: String = chars[start..end].iter().collect();
-            return at_value(
-                start,
-                path.to_string(),
-                format!("expected a whole number ≥ 0, got {number}"),
-            );
+        let sign = here(start).filter(|c| matches!(c, '-' | '+'));
+        let end = number_end(&chars, start + usize::from(sign.is_some()));
+        let number: String = chars[start..end].iter().collect();
+        if end > start + usize::from(sign.is_some()) {
+            let message = if sign == Some('-') {
+                format!("expected a whole number ≥ 0, got {number}")
+            } else {
+                format!("{number} is too large for this field")
+            };
+            return at_value(start, path.to_string(), message);
         }
     }
 
