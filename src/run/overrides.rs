@@ -278,50 +278,51 @@ fn in_plain_words(e: &serde_path_to_error::Error<serde_json::Error>) -> String {
             );
         }
     }
-    if let Some(rest) = inner.strip_prefix("unknown variant `") {
-        let quoted: Vec<&str> = rest.split('`').step_by(2).collect();
-        if let Some((found, names)) = quoted.split_first() {
-            if let Some(name) = names.iter().find(|n| n.eq_ignore_ascii_case(found)) {
-                return format!("{inner}; names are case-sensitive: write `{name}`");
-            }
+    if let Some((found, names)) = unknown_variant(&inner) {
+        if let Some(name) = names.iter().find(|n| n.eq_ignore_ascii_case(found)) {
+            return format!("{inner}; names are case-sensitive: write `{name}`");
         }
     }
-    // A whole number past its type's range: serde says "invalid value: integer `5000000000`"
-    // or, past u64, reads it as a float ("floating point `1e+23`"), and neither says too large.
-    for (rust, max) in [
-        ("u32", u64::from(u32::MAX)),
-        ("u64", u64::MAX),
-        ("usize", usize::MAX as u64),
+    // Rust's type names in words; a whole number past its type's range said "invalid value:
+    // integer `5000000000`" or, past u64, was read as a float ("floating point `1e+23`"),
+    // neither saying too large.
+    for (rust, words, max) in [
+        ("u64", "a whole number ≥ 0", Some(u64::MAX)),
+        ("u32", "a whole number ≥ 0", Some(u64::from(u32::MAX))),
+        ("usize", "a whole number ≥ 0", Some(usize::MAX as u64)),
+        ("f64", "a number", None),
     ] {
-        let Some(n) = inner
-            .strip_suffix(&format!("expected {rust}"))
-            .and_then(|head| head.split('`').nth(1))
-        else {
+        let Some(head) = inner.strip_suffix(&format!("expected {rust}")) else {
             continue;
         };
-        let too_large = if inner.starts_with("invalid value: integer") {
-            !n.starts_with('-')
-        } else {
-            inner.starts_with("invalid type: floating point")
-                && n.parse::<f64>()
-                    .is_ok_and(|x| x >= max as f64 && x.fract() == 0.0)
-        };
-        if too_large {
-            return format!("{n} is too large for this field (at most {max})");
+        if let (Some(max), Some(n)) = (max, head.split('`').nth(1)) {
+            let too_large = if head.starts_with("invalid value: integer") {
+                !n.starts_with('-')
+            } else {
+                head.starts_with("invalid type: floating point")
+                    && n.parse::<f64>()
+                        .is_ok_and(|x| x >= max as f64 && x.fract() == 0.0)
+            };
+            if too_large {
+                return format!("{n} is too large for this field (at most {max})");
+            }
         }
+        return format!("{head}expected {words}");
     }
-    let mut out = inner;
-    for (rust, words) in [
-        ("u64", "a whole number ≥ 0"),
-        ("u32", "a whole number ≥ 0"),
-        ("usize", "a whole number ≥ 0"),
-        ("f64", "a number"),
-    ] {
-        if let Some(head) = out.strip_suffix(&format!("expected {rust}")) {
-            out = format!("{head}expected {words}");
-        }
-    }
-    out
+    inner
+}
+
+/// serde's "unknown variant `beta2`, expected one of `Gradient`, `HeavyBall`, …" read: the
+/// name found and the names it expected.
+fn unknown_variant(inner: &str) -> Option<(&str, Vec<&str>)> {
+    let quoted: Vec<&str> = inner
+        .strip_prefix("unknown variant ")?
+        .split('`')
+        .skip(1)
+        .step_by(2)
+        .collect();
+    let (found, names) = quoted.split_first()?;
+    Some((found, names.to_vec()))
 }
 
 /// The value at `path` in `v`.
@@ -351,14 +352,7 @@ fn field_of_unset_option<T: DeserializeOwned>(
 ) -> Option<Error> {
     use serde_path_to_error::Segment;
     let inner = e.inner().to_string();
-    // "unknown variant `beta2`, expected one of `Gradient`, `HeavyBall`, …": the names quoted.
-    let quoted: Vec<&str> = inner
-        .strip_prefix("unknown variant ")?
-        .split('`')
-        .skip(1)
-        .step_by(2)
-        .collect();
-    let (field, variants) = quoted.split_first()?;
+    let (field, variants) = unknown_variant(&inner)?;
     let segments: Vec<&Segment> = e.path().iter().collect();
     let Some(Segment::Map { key: option }) = segments.last() else {
         return None;
