@@ -650,4 +650,20 @@ fn a_diverged_runs_curve_is_named_diverged_in_the_legend() {
         "{svg}"
     );
     assert!(!svg.contains("eg (diverged"), "{svg}");
+
+    // A damaged summary.json is named, not a legend that silently says nothing of it.
+    let text = std::fs::read_to_string(sim_dir.file("summary.json")).unwrap();
+    std::fs::write(sim_dir.file("summary.json"), &text[..text.len() / 2]).unwrap();
+    let o = plot(
+        t,
+        &runs,
+        &[&sim, &eg, "--figure", "curves", "-o", out.to_str().unwrap()],
+    );
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(0), "{err}");
+    assert!(
+        err.contains("summary.json: not a run summary")
+            && err.contains(&format!("cannot say whether run {sim} diverged")),
+        "{err}"
+    );
 }

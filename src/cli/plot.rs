@@ -219,7 +219,11 @@ pub fn plot(args: PlotArgs, runs_dir: &Path) -> Result<i32> {
                     log_y: args.log_y,
                     smooth: args.smooth,
                 };
-                figure::curves::svg(&runs, &names, &spec, args.size)?
+                let (svg, warnings) = figure::curves::svg(&runs, &names, &spec, args.size)?;
+                for w in warnings {
+                    eprintln!("warning: {w}");
+                }
+                svg
             }
             Kind::Spectrum => figure::spectrum::svg(&runs, &names, args.step, args.size)?,
             Kind::Stability => {

@@ -173,8 +173,10 @@ fn changes(all: &[(u64, String, f64)]) -> Vec<(u64, String)> {
         .collect()
 }
 
-/// The chart of `runs` (legend names `names`).
-pub fn chart(runs: &[RunDir], names: &[String], spec: &Curves) -> Result<LineChart> {
+/// The chart of `runs` (legend names `names`), and warnings for stderr (a run whose
+/// `summary.json` cannot be read, so that whether it diverged is unknown).
+pub fn chart(runs: &[RunDir], names: &[String], spec: &Curves) -> Result<(LineChart, Vec<String>)> {
+    let mut warnings = vec![];
     let tables: Vec<(String, MetricsTable)> = runs
         .iter()
         .map(|d| Ok((d.id(), table(d)?)))
@@ -246,12 +248,19 @@ pub fn chart(runs: &[RunDir], names: &[String], spec: &Curves) -> Result<LineCha
         }
         // A diverged run's curve stops where its values left the finite or the stop rule's
         // bound: the legend says so, or it read as a run stopped or still running there.
-        let label = match Summary::read(dir) {
-            Some(s) if s.status == Status::Diverged => match s.status_step {
+        let label = match Summary::read_checked(dir) {
+            Ok(Some(s)) if s.status == Status::Diverged => match s.status_step {
                 Some(k) => format!("{name} (diverged at step {k})"),
                 None => format!("{name} (diverged)"),
             },
-            _ => name.clone(),
+            Ok(_) => name.clone(),
+            Err(e) => {
+                warnings.push(format!(
+                    "{e}: the legend cannot say whether run {} diverged",
+                    dir.id()
+                ));
+                name.clone()
+            }
         };
         chart.lines.push(Line {
             label: Some(label),
@@ -264,12 +273,18 @@ pub fn chart(runs: &[RunDir], names: &[String], spec: &Curves) -> Result<LineCha
     if !chart.marks.is_empty() {
         chart.marks_label = Some("η / β changed".into());
     }
-    Ok(chart)
+    Ok((chart, warnings))
 }
 
-/// The figure as SVG.
-pub fn svg(runs: &[RunDir], names: &[String], spec: &Curves, size: Size) -> Result<String> {
-    chart(runs, names, spec)?.svg(size)
+/// The figure as SVG, and the warnings of [`chart`].
+pub fn svg(
+    runs: &[RunDir],
+    names: &[String],
+    spec: &Curves,
+    size: Size,
+) -> Result<(String, Vec<String>)> {
+    let (chart, warnings) = chart(runs, names, spec)?;
+    Ok((chart.svg(size)?, warnings))
 }
 
 #[cfg(test)]
